@@ -144,6 +144,12 @@ export class MysqlSnapshotBackend implements StateBackend {
    * sequences.ts): while its table reads that, no session took a value since, and it is the next one.
    */
   #sequenceRestartedAt = new Map<string, string>()
+  /**
+   * Each tracked sequence's InnoDB table id since the tracking was installed (read with the tables' ids, see
+   * #tableIdsView): a sequence dropped and created again gets a new one, which is DDL, as a table's is. One
+   * without (no PROCESS, a sequence of another engine) cannot be told from a new one: see #sequenceMoved.
+   */
+  #sequenceIds = new Map<string, string>()
   #installedFingerprint: Fingerprint = new Map()
   #baseReady = false
   /** The app's triggers when the last checkpoint with none open was taken. */
@@ -219,8 +225,9 @@ export class MysqlSnapshotBackend implements StateBackend {
         this.onNotice(
           `database "${this.#target.database}" on ${this.#target.display} held the change tracking of an earlier run that did not remove it (killed, quit, or its disconnect failed): removed. What that run wrote after its first checkpoint may not have been rolled back, and is then still in the app's data.`,
         )
-      await this.#install(conn, deadline, 'connect')
+      // Before the install, which reads the sequences' ids through it.
       this.#tableIdsView = await tableIdsView(conn)
+      await this.#install(conn, deadline, 'connect')
       this.#conn = conn
     } catch (err) {
       await conn.end().catch(() => conn.destroy())
@@ -456,10 +463,10 @@ export class MysqlSnapshotBackend implements StateBackend {
 
   /** The error of a rollback that restored every table but those a path's DDL changed (`reshaped`). */
   #schemaChanged(name: string, drift: SchemaChange[], reshaped: ReadonlySet<string>): StateError {
-    const left = [...reshaped].map((t) => `\`${t}\``)
+    const left = [...reshaped].map((t) => `${this.#sequences.includes(t) ? 'sequence' : 'table'} \`${t}\``)
     const one = left.length === 1
     const outcome = left.length
-      ? `Every other table was restored; ${one ? 'table' : 'tables'} ${left.join(', ')} ${one ? 'stays' : 'stay'} as the path left ${one ? 'it' : 'them'}, and the next path would run on ${one ? 'it' : 'them'}.`
+      ? `Every other table was restored; ${left.join(', ')} ${one ? 'stays' : 'stay'} as the path left ${one ? 'it' : 'them'}, and the next path would run on ${one ? 'it' : 'them'}.`
       : 'Every table was restored, but the triggers stay as the path left them, and the next path would run with them.'
     return new StateError(
       this.name,
@@ -492,10 +499,21 @@ export class MysqlSnapshotBackend implements StateBackend {
     )
   }
 
-  /** Whether a session took a value of sequence `s` (or set it) since the backend last restarted it: its table reads otherwise. */
+  /**
+   * Whether a session took a value of sequence `s` (or set it) since the backend last restarted it: its table
+   * reads otherwise. A sequence dropped and created again breaks that rule: its table may read the very value
+   * while its cache holds values a path left, and a rollback that trusted it left the app's next value wrong.
+   * With the sequence's table id known, that is reported as DDL (see #sequencesRecreated); without it, the
+   * sequence counts as moved every time: pinned at each checkpoint and restarted at each rollback.
+   */
   #sequenceMoved(s: string, now: ReadonlyMap<string, SequenceState>): boolean {
     const state = now.get(s)
-    return state !== undefined && this.#sequenceRestartedAt.get(s) !== state.next
+    return state !== undefined && (!this.#sequenceIds.has(s) || this.#sequenceRestartedAt.get(s) !== state.next)
+  }
+
+  /** The tracked sequences whose table id is not the one they had at the install: dropped and created again. */
+  #sequencesRecreated(tableIds: ReadonlyMap<string, string>): string[] {
+    return [...this.#sequenceIds].filter(([s, id]) => tableIds.has(s) && tableIds.get(s) !== id).map(([s]) => s)
   }
 
   /**
@@ -521,15 +539,18 @@ export class MysqlSnapshotBackend implements StateBackend {
           for (; done < moved.length; done++) {
             const s = moved[done]!
             await conn.query(`LOCK TABLES ${ident(s)} WRITE`)
+            let value: string | undefined
             try {
-              const value = await takeNext(conn, s)
-              if (value === undefined) continue
-              await conn.query(restartSql(s, value))
-              this.#sequenceRestartedAt.set(s, value)
-              next.set(s, value)
-            } finally {
-              await conn.query('UNLOCK TABLES')
+              value = await takeNext(conn, s)
+              if (value !== undefined) await conn.query(restartSql(s, value))
+            } catch (err) {
+              // The first error says what went wrong: an UNLOCK that fails after it must not take its place.
+              throw await unlockAfter(conn, err, `${doing}: pinning sequence \`${s}\` of database "${this.#target.database}" failed`, this.name)
             }
+            await conn.query('UNLOCK TABLES')
+            if (value === undefined) continue
+            this.#sequenceRestartedAt.set(s, value)
+            next.set(s, value)
           }
         },
         (err) =>
@@ -971,6 +992,11 @@ export class MysqlSnapshotBackend implements StateBackend {
     const [tables, columns] = (await batch(conn, fingerprintSql(conn.format.bind(conn), db, this.trackedTables))) as RowDataPacket[][]
     this.#installedFingerprint = fingerprintOf(tables!, columns!, new Set(this.trackedTables))
     await this.#readSequences(conn, tables!, this.#installedFingerprint)
+    this.#sequenceIds.clear()
+    if (this.#tableIdsView && this.#sequences.length) {
+      const [ids] = await conn.query<RowDataPacket[]>(tableIdsSql(conn.format.bind(conn), this.#tableIdsView, db))
+      for (const r of ids) if (String(r.d) === db && this.#sequences.includes(String(r.n))) this.#sequenceIds.set(String(r.n), String(r.id))
+    }
   }
 
   /**
@@ -1128,7 +1154,10 @@ export class MysqlSnapshotBackend implements StateBackend {
       autoIncrement,
       sequences,
       loudTriggers: results[3]!.filter((r) => this.#tracked.has(String(r.t)) && !isPrivateName(String(r.n))).map((r) => String(r.n)),
-      untracked: untracked.map((table) => ({ table, what: `table \`${table}\` was dropped and created again, its change-tracking triggers with it` })),
+      untracked: [
+        ...untracked.map((table) => ({ table, what: `table \`${table}\` was dropped and created again, its change-tracking triggers with it` })),
+        ...this.#sequencesRecreated(tableIds).map((s) => ({ table: s, what: `sequence \`${s}\` was dropped and created again` })),
+      ],
       ...(triggers ? { appTriggers: appTriggersOf(results[3]!, this.#tracked) } : {}),
       rowsChanged: new Set(keyed.length ? results[4]!.map((r) => String(r.t)) : []),
       wholeChanged: new Set([...whole.map((r) => String(r.t)).filter((t) => this.#tracked.has(t)), ...truncated, ...this.#nonTransactional()]),
@@ -1276,6 +1305,20 @@ export class MysqlSnapshotBackend implements StateBackend {
   #wrap(op: string, err: unknown): StateError {
     if (err instanceof StateError) return err
     return new StateError(this.name, `${op} failed on ${this.#target.display}: ${describeSqlError(err)}${lockHint(err)}`, { cause: err })
+  }
+}
+
+/**
+ * Release the LOCK TABLES of `conn` after `err` failed what ran under it, and give the error to throw: `err`
+ * itself when the unlock went through (a lock conflict stays one, to be tried again), else one that says
+ * both, the first error first, since the unlock's failure (a connection lost, most often) is only its echo.
+ */
+async function unlockAfter(conn: Connection, err: unknown, what: string, backend: string): Promise<unknown> {
+  try {
+    await conn.query('UNLOCK TABLES')
+    return err
+  } catch (unlockErr) {
+    return new StateError(backend, `${what}: ${describeSqlError(err)}${lockHint(err)}; then UNLOCK TABLES failed too: ${describeSqlError(unlockErr)}`, { cause: err })
   }
 }
 

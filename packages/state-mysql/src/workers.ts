@@ -7,7 +7,7 @@ import { mysqlState } from './plugin'
 import { MysqlSavepointBackend } from './savepoint'
 import { MysqlSnapshotBackend, batch } from './snapshot'
 import { inTables } from './schema'
-import { PRIVATE_LIKE, binary, columnList, ident } from './sql'
+import { PRIVATE_LIKE, binary, columnList, ident, literal } from './sql'
 import { QUIET_FLAG, RESTORE_SQL_MODE } from './tracking'
 
 /** What a mysql part gives the app of each worker. */
@@ -42,8 +42,8 @@ const PART = 'mysqlWorkers'
  * its own on the main database's server, and its own snapshot backend. Before a worker runs paths of a
  * parallel branch, every table's rows are copied from the main database, which stands at the checkpoint,
  * in one transaction with foreign key checks off, then each AUTO_INCREMENT counter that differs is set to
- * the main one's (ALTER TABLE commits on its own, so the counters follow the rows' commit). The main
- * database is only read.
+ * the main one's (ALTER TABLE commits on its own, so the counters follow the rows' commit), and each
+ * sequence (MariaDB) is restarted at the main one's next value. The main database is only read.
  */
 export function mysqlWorkers(options: MysqlWorkersOptions) {
   if (!options?.url) throw new ConfigError(`${PART}: \`url\` (the main database) is required`, { where: 'url' })
@@ -216,7 +216,8 @@ export class MysqlCopier {
   }
 
   /**
-   * Create the main database's tables (keys, CHECK constraints, partitions, foreign keys) in the worker's.
+   * Create the main database's sequences (MariaDB) and tables (keys, CHECK constraints, partitions, foreign
+   * keys) in the worker's.
    * `CREATE TABLE ... LIKE` makes each from the table itself: SHOW CREATE TABLE's text is utf8mb3, where an
    * ENUM or SET member outside the BMP reads '?', and a worker's `ENUM('x', '\u{1F600}')` made from it was
    * `ENUM('x', '?')`, which refused the main rows' '\u{1F600}'. LIKE makes no foreign key: each is added from
@@ -255,8 +256,75 @@ export class MysqlCopier {
           `ADD CONSTRAINT ${ident(fk.name)} FOREIGN KEY (${columnList(fk.cols)}) REFERENCES ${fk.target} (${columnList(fk.refCols)}) ${fk.rules}`,
         ])
       const foreignKeys = [...byTable].map(([t, adds]) => `ALTER TABLE ${to}.${ident(t)} ${adds.join(', ')}`)
-      await batch(conn, ['SET FOREIGN_KEY_CHECKS = 0', ...ddl, ...foreignKeys, 'SET FOREIGN_KEY_CHECKS = 1'])
+      const sequences = await this.#sequences(conn, this.#main.database)
+      const sequenceDdl: string[] = []
+      for (const s of sequences) {
+        // SHOW CREATE SEQUENCE says all of it (start, bounds, cache, cycle, engine) under the bare name.
+        const [[shown]] = await conn.query<RowDataPacket[]>(`SHOW CREATE SEQUENCE ${from}.${ident(s)}`)
+        const create = String(shown!['Create Table'])
+        const head = `CREATE SEQUENCE ${ident(s)}`
+        if (!create.startsWith(head)) throw new Error(`SHOW CREATE SEQUENCE ${s} gave an unexpected statement: ${create.slice(0, 100)}`)
+        sequenceDdl.push(`CREATE SEQUENCE ${to}.${ident(s)}${create.slice(head.length)}`)
+      }
+      await batch(conn, ['SET FOREIGN_KEY_CHECKS = 0', ...sequenceDdl, ...ddl, ...foreignKeys, 'SET FOREIGN_KEY_CHECKS = 1'])
+      await this.#pointDefaultsAtWorker(conn, sequences)
     })
+  }
+
+  /**
+   * A column's `DEFAULT NEXTVAL(s)` is kept with the sequence's database named (`nextval(\`main\`.\`s\`)`),
+   * and CREATE TABLE ... LIKE copies it so: the worker's inserts took their ids from the main database's
+   * sequence, which the main backend sets back at each rollback, and not from the worker's. Each such
+   * default is pointed at the worker's sequence of that name.
+   */
+  async #pointDefaultsAtWorker(conn: Connection, sequences: readonly string[]): Promise<void> {
+    if (!sequences.length) return
+    const [rows] = await conn.query<RowDataPacket[]>(
+      `SELECT TABLE_NAME AS t, COLUMN_NAME AS c, COLUMN_DEFAULT AS d FROM information_schema.COLUMNS
+        WHERE TABLE_SCHEMA = ? AND ${binary('TABLE_NAME')} NOT LIKE ? AND LOCATE(?, COLUMN_DEFAULT) > 0`,
+      [this.#worker, PRIVATE_LIKE, `${ident(this.#main.database)}.`],
+    )
+    const statements = rows.flatMap((r) => {
+      let d = String(r.d)
+      for (const s of sequences) d = d.split(`${ident(this.#main.database)}.${ident(s)}`).join(`${ident(this.#worker)}.${ident(s)}`)
+      return d === String(r.d) ? [] : [`ALTER TABLE ${ident(this.#worker)}.${ident(String(r.t))} ALTER COLUMN ${ident(String(r.c))} SET DEFAULT (${d})`]
+    })
+    if (statements.length) await batch(conn, statements)
+  }
+
+  /** The sequences of a database (MariaDB), VenomQA's private objects left out. */
+  async #sequences(conn: Connection, database: string): Promise<string[]> {
+    const [rows] = await conn.query<RowDataPacket[]>(
+      `SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'SEQUENCE' AND ${binary('TABLE_NAME')} NOT LIKE ? ORDER BY TABLE_NAME`,
+      [database, PRIVATE_LIKE],
+    )
+    return rows.map((r) => String(r.t))
+  }
+
+  /**
+   * Restart each of the worker's sequences at the value the main one gives next. The main database stands at
+   * the checkpoint, where its backend restarted each sequence at that value (see sequences.ts): its table
+   * reads it, the cache empty. Restarted every time: the worker's table may read the same value while its
+   * cache still holds values a path took. A sequence the worker lacks is the app's schema's to create.
+   */
+  async #copySequences(conn: Connection): Promise<void> {
+    const sequences = await this.#sequences(conn, this.#main.database)
+    if (!sequences.length) return
+    const there = new Set(await this.#sequences(conn, this.#worker))
+    const missing = sequences.filter((s) => !there.has(s))
+    if (missing.length)
+      throw new StateError(
+        `mysql:${this.#worker}`,
+        `the worker database has no sequence ${missing.join(', ')}: its app must create the same schema as the main one (or use schema: 'copy')`,
+      )
+    const from = ident(this.#main.database)
+    const [rows] = await conn.query<RowDataPacket[]>(
+      sequences.map((s) => `SELECT ${literal(s)} AS s, next_not_cached_value AS v FROM ${from}.${ident(s)}`).join(' UNION ALL '),
+    )
+    await batch(
+      conn,
+      rows.map((r) => `ALTER SEQUENCE ${ident(this.#worker)}.${ident(String(r.s))} RESTART WITH ${BigInt(String(r.v))}`),
+    )
   }
 
   /**
@@ -304,6 +372,7 @@ export class MysqlCopier {
         await this.#copy(conn, tables)
       }
       await this.#copyCounters(conn, tables)
+      await this.#copySequences(conn)
     })
   }
 

@@ -7,10 +7,16 @@ export const { host: HOST, port: PORT } = SERVICES.mysql
 export const urlFor = (database: string) => `mysql://root@${HOST}:${PORT}/${database}`
 
 /**
+ * The prefix of every database these tests create: venomqa_my_, or VENOMQA_MY_TEST_PREFIX (venomqa_ and
+ * more) for a process that shares the server with others running these tests and keeps to names of its own.
+ */
+const PREFIX = /^venomqa_\w+_$/.test(process.env.VENOMQA_MY_TEST_PREFIX ?? '') ? process.env.VENOMQA_MY_TEST_PREFIX! : 'venomqa_my_'
+
+/**
  * A database (or user) name of this test process: venomqa_my_<pid>_<what>. A fixed name would meet what an
  * earlier process left on the shared server (a connection still in a transaction on it, a lock) and wait.
  */
-export const dbName = (what: string) => `venomqa_my_${process.pid}_${what}`
+export const dbName = (what: string) => `${PREFIX}${process.pid}_${what}`
 
 /** A connection outside any backend: the tests' own eyes on the database (and, in some tests, the "app"). */
 export async function admin(database?: string, lockWaitTimeoutS = 30): Promise<Connection> {
@@ -38,9 +44,9 @@ export async function rowsOf(database: string, tables: readonly string[]): Promi
   return out
 }
 
-/** Create (or re-create) a database named venomqa_my_*: the only names these tests may use. */
+/** Create (or re-create) a database named venomqa_my_* (see PREFIX): the only names these tests may use. */
 export async function freshDatabase(name: string, schema: string[] = FIXTURE_SCHEMA): Promise<void> {
-  if (!name.startsWith('venomqa_my_')) throw new Error(`test databases must be named venomqa_my_*, not ${name}`)
+  if (!name.startsWith(PREFIX)) throw new Error(`test databases must be named ${PREFIX}*, not ${name}`)
   const conn = await admin()
   try {
     await dropOn(conn, name)

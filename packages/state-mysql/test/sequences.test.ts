@@ -104,6 +104,42 @@ describe('MariaDB sequences go back with a rollback', () => {
     expect(Number(((await sqlOn(DB, 'SELECT NEXTVAL(invoice_no) AS v')) as RowDataPacket[])[0]!.v)).toBe(1)
   })
 
+  it.each([
+    ['InnoDB', 'is reported as DDL, as a table dropped and created again is, and left as the path left it', true],
+    ['Aria', 'whose table id cannot be read, is set back all the same', false],
+  ])('a sequence (%s) that a path dropped and created again unchanged %s: never the recreated cache left for the next path', async (engine, _, reported) => {
+    const create = `CREATE SEQUENCE code START WITH 1 CACHE 10 ENGINE=${engine}`
+    await sqlOn(DB, create)
+    const code = async () => Number((await pool.query<RowDataPacket[]>('SELECT NEXTVAL(code) AS v'))[0][0]!.v)
+    for (let i = 0; i < 10; i++) await code()
+    await backend.connect()
+    // Pinned at 11, which its table reads, the cache empty.
+    await backend.checkpoint('ready')
+    // The same sequence anew, one value taken: its table reads 11 again, its cache holds 2 to 10.
+    await sqlOn(DB, `DROP SEQUENCE code; ${create}; SELECT NEXTVAL(code)`)
+    const err = await backend.rollback('ready').then(
+      () => undefined,
+      (e: Error) => e,
+    )
+    if (reported) {
+      expect(err?.message).toContain('sequence `code` was dropped and created again')
+      expect(err?.message).toContain('sequence `code` stays as the path left it')
+      expect(await code()).toBe(2)
+      // Tracked anew by the next checkpoint with none open, as a table would be.
+      await backend.release('ready')
+      await backend.checkpoint('again')
+      const next = await code()
+      await code()
+      await backend.rollback('again')
+      expect(await code()).toBe(next)
+    } else {
+      expect(err).toBeUndefined()
+      expect(await code()).toBe(11)
+      await backend.rollback('ready')
+      expect(await code()).toBe(11)
+    }
+  })
+
   it('reset() restarts every sequence, as it restarts AUTO_INCREMENT; `exclude` leaves one alone; nothing is left at disconnect', async () => {
     backend = new MysqlSnapshotBackend({ url: urlFor(DB), exclude: ['ticket'] })
     await backend.connect()
@@ -151,5 +187,48 @@ describe('MariaDB sequences go back with a rollback', () => {
     expect(during).toBeDefined()
     const taken = [await during!, await orderNo(), await orderNo()]
     expect(new Set(taken).size, `values taken after the checkpoint: ${taken}`).toBe(3)
+  })
+
+  it('a checkpoint that fails while a sequence is locked says why, also when the UNLOCK TABLES after it fails too', async () => {
+    await orderNo()
+    await backend.connect()
+    const probe = await mysql.createConnection(urlFor(DB))
+    const proto = Object.getPrototypeOf(probe)
+    await probe.end()
+    const original = proto.query
+    const restart = (sql: unknown) => typeof sql === 'string' && sql.startsWith('ALTER SEQUENCE `order_no` RESTART WITH')
+    // A statement `fail` names fails; an UNLOCK TABLES it names is run all the same (the lock is released), its answer lost.
+    const failing = async <T>(fail: (sql: unknown) => Error | undefined, run: () => Promise<T>) => {
+      proto.query = async function (this: unknown, sql: unknown, ...rest: unknown[]) {
+        const err = fail(sql)
+        if (err && sql === 'UNLOCK TABLES') await original.call(this, sql, ...rest)
+        if (err) throw err
+        return original.call(this, sql, ...rest)
+      }
+      try {
+        return await run()
+      } finally {
+        proto.query = original
+      }
+    }
+    const caught = () =>
+      backend.checkpoint('ready').then(
+        () => undefined,
+        (e: Error) => e,
+      )
+
+    // Only the restart fails: its error as it was, and the lock released (the app's NEXTVAL is not held up).
+    const alone = await failing((sql) => (restart(sql) ? new Error('restart refused (alone)') : undefined), caught)
+    expect(alone?.message).toContain('restart refused (alone)')
+    expect(await orderNo()).toBeGreaterThan(0)
+
+    // The restart fails, then the UNLOCK too (as on a connection that was lost): both said, the first first.
+    const both = await failing(
+      (sql) => (restart(sql) ? new Error('restart refused (first)') : sql === 'UNLOCK TABLES' ? new Error('unlock refused (second)') : undefined),
+      caught,
+    )
+    expect(both?.message).toContain('sequence `order_no`')
+    expect(both?.message).toMatch(/restart refused \(first\).*UNLOCK TABLES failed too: .*unlock refused \(second\)/)
+    await backend.disconnect()
   })
 })

@@ -2,7 +2,7 @@ import { describeWithService } from '@venomqa/test-utils'
 import type { RowDataPacket } from 'mysql2/promise'
 import { afterAll, expect, it } from 'vitest'
 import { MysqlSnapshotBackend, mysqlWorkers } from '../src'
-import { HOST, PORT, admin, dbName, dropDatabase, dump, freshDatabase, urlFor } from './helpers'
+import { HOST, PORT, admin, dbName, dropDatabase, dump, freshDatabase, sqlOn, urlFor } from './helpers'
 
 const DB = dbName('wcopy')
 const WORKER = `${DB}_w1`
@@ -78,6 +78,61 @@ describe("a worker's database is an exact copy of the main one's tables and trig
       } finally {
         await conn.end()
       }
+    } finally {
+      await backend.disconnect()
+      await prepared.close?.()
+    }
+  })
+})
+
+const SEQ_DB = dbName('wseq')
+const SEQ_WORKER = `${SEQ_DB}_w1`
+
+describe("a worker's sequences are copies of the main ones, at the checkpoint's values", () => {
+  afterAll(async () => {
+    await dropDatabase(SEQ_WORKER)
+    await dropDatabase(SEQ_DB)
+  })
+
+  it('gives a path on a worker the ids the same path gets on the main database, from its own sequences', async () => {
+    await freshDatabase(SEQ_DB, [
+      'CREATE SEQUENCE order_no START WITH 100 INCREMENT BY 5 CACHE 20',
+      'CREATE SEQUENCE ticket NOCACHE',
+      'CREATE TABLE orders (id BIGINT PRIMARY KEY DEFAULT NEXTVAL(order_no), item VARCHAR(50) NOT NULL) ENGINE=InnoDB',
+      "INSERT INTO orders (item) VALUES ('before')",
+    ])
+    const path = async (db: string) => {
+      const conn = await admin(db)
+      try {
+        await conn.query("INSERT INTO orders (item) VALUES ('path')")
+        const [[order]] = await conn.query<RowDataPacket[]>("SELECT MAX(id) AS id FROM orders WHERE item = 'path'")
+        const [[ticket]] = await conn.query<RowDataPacket[]>('SELECT NEXT VALUE FOR ticket AS v')
+        return [Number(order!.id), Number(ticket!.v)]
+      } finally {
+        await conn.end()
+      }
+    }
+    const backend = new MysqlSnapshotBackend({ url: urlFor(SEQ_DB) })
+    await backend.connect()
+    const workers = mysqlWorkers({ url: urlFor(SEQ_DB), databaseName: () => SEQ_WORKER })
+    const main = { baseUrl: 'http://127.0.0.1:1', ports: new Map(), stateBackends: [backend] }
+    const prepared = await workers.prepare(1, main)
+    const sync = () => workers.sync!(1, { checkpoint: 'base', journey: 'j', main })
+    try {
+      await sqlOn(SEQ_DB, 'SELECT NEXTVAL(ticket), NEXTVAL(ticket)')
+      await backend.checkpoint('base')
+      const onMain = await path(SEQ_DB)
+      expect(onMain).toEqual([105, 3])
+      // Another path on the main line takes values, then the branch goes to the worker, synced at the checkpoint.
+      await backend.rollback('base')
+      await sync()
+      expect(await path(SEQ_WORKER)).toEqual(onMain)
+      // The worker's ids came from its own sequences: the main ones still give the checkpoint's values.
+      expect(await path(SEQ_DB)).toEqual(onMain)
+      // Synced again after its path took values: the worker is back at the checkpoint's too.
+      await backend.rollback('base')
+      await sync()
+      expect(await path(SEQ_WORKER)).toEqual(onMain)
     } finally {
       await backend.disconnect()
       await prepared.close?.()

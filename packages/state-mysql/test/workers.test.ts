@@ -168,7 +168,7 @@ d('mysqlWorkers when a worker cannot be made and its database cannot be dropped'
 })
 
 d('mysqlWorkers and a run quit at once', () => {
-  const MAIN = 'venomqa_my_made'
+  const MAIN = dbName('made')
   const WORKER_DB = `${MAIN}_w1`
   const sql = async (statements: string[]) => {
     const conn = await admin()
