@@ -286,6 +286,7 @@ export class PgProxy extends EventEmitter implements Hub {
   borrowing?: Promise<void>
   readonly leftStatements: UpstreamObject[] = []
   readonly discardTempSql = DISCARD_TEMP
+  readonly tempFunctionsSql = FUNCTIONS
   #changeWaiters: (() => void)[] = []
   readonly target: UpstreamTarget
   readonly refusals: RefusalRecord[] = []

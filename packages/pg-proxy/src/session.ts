@@ -88,6 +88,8 @@ export interface Hub {
   readonly leftStatements: UpstreamObject[]
   /** DISCARD TEMP, then the proxy's temporary functions made again, as one statement. */
   readonly discardTempSql: string
+  /** The statements that make the proxy's temporary functions (see discardTempSql), for DISCARD ALL's DO block. */
+  readonly tempFunctionsSql: string
 }
 
 /**
@@ -97,7 +99,7 @@ export interface Hub {
 type Tx = 'none' | 'implicit' | 'explicit' | 'failed'
 
 /** The statements that run as the proxy rewrites them (see Session#rewritten). */
-type Rewritten = 'deallocate-all' | 'discard-temp' | 'discard-sequences' | 'close-all'
+type Rewritten = 'deallocate-all' | 'discard-temp' | 'discard-sequences' | 'close-all' | 'discard-all'
 
 /** A prepared statement (`S`) or a portal (`P`, a cursor too) on the upstream session, by its upstream name. */
 export type UpstreamObject = readonly [target: 'S' | 'P', name: string]
@@ -212,6 +214,11 @@ export class Session {
   #closed = false
   /** Extended-protocol messages sent since the last Sync: the connection is mid-batch. */
   #unsynced = 0
+  /**
+   * A statement of the batch ran (Execute) since it began or since its last COMMIT or ROLLBACK: PostgreSQL
+   * then refuses DISCARD ALL as "within a pipeline" (25001).
+   */
+  #executedInBatch = false
   /** The proxy answered an error itself in this batch (a refusal). */
   #batchRefused = false
   /**
@@ -258,7 +265,7 @@ export class Session {
     this.#hub = hub
     this.#told = new Map(told)
     this.#startup = new Map(startupSettings.map(([name, value]) => [name.toLowerCase(), setConfig(name, value)]))
-    this.#settings = startupSettings.length ? [`DO $venomqa_startup$ BEGIN\n${giveStartup([...this.#startup.values()])}\nEND $venomqa_startup$`] : []
+    this.#settings = startupSettings.length ? [this.#startupSettings()] : []
     this.#queue = new OpQueue(
       (data) => this.#toClient(data),
       () => this.#sendPendingCancel(),
@@ -278,6 +285,11 @@ export class Session {
     const explained = refusalError('transaction-control-in-procedure', error.message)
     this.#hub.refused(refusalRecord('transaction-control-in-procedure', error.message, explained))
     return rewordedError(error.fields, explained)
+  }
+
+  /** The settings the connection gave at startup, given again: the first of its settings. */
+  #startupSettings(): string {
+    return `DO $venomqa_startup$ BEGIN\n${giveStartup([...this.#startup.values()])}\nEND $venomqa_startup$`
   }
 
   get transaction(): Tx {
@@ -1042,6 +1054,20 @@ export class Session {
         }
         return this.#afterInTransaction(error, [kind.sql])
       }
+      case 'discard-all':
+        // In a transaction block (the app's own, or a query string of several statements): sent as written,
+        // the shared session refuses it as PostgreSQL does (25001, or 25P02 in a failed transaction).
+        if (inMulti || this.#tx !== 'none') return this.#runStatement(statement, { kind: 'other' }, inMulti)
+        {
+          await this.#openImplicit()
+          const error = await this.#forwardQuery(this.#discardAllSql(), { retag: 'DISCARD ALL' })
+          if (!error) {
+            this.#discardedNames()
+            this.#discardedSettings()
+          }
+          await this.#endImplicit(!!error)
+          return !error
+        }
       case 'deallocate-all':
       case 'discard-temp':
       case 'discard-sequences':
@@ -1201,7 +1227,11 @@ export class Session {
         })
         this.#queue.push({ expect: 'parse', mode: 'forward' })
         const rewritten =
-          kind.kind === 'deallocate-all' || kind.kind === 'discard-temp' || kind.kind === 'discard-sequences' || kind.kind === 'close-all'
+          kind.kind === 'deallocate-all' ||
+          kind.kind === 'discard-temp' ||
+          kind.kind === 'discard-sequences' ||
+          kind.kind === 'close-all' ||
+          kind.kind === 'discard-all'
             ? this.#rewritten(kind.kind)[0]
             : kind.kind === 'startup-reset'
               ? kind.sql
@@ -1249,6 +1279,8 @@ export class Session {
     // At each Execute, not at the Parse: a statement parsed may run later, more than once, or never. One
     // refused below outside a transaction block ends that block, and the names with it (see #ready).
     this.#notePlainCursors(kind)
+    const pipelined = this.#executedInBatch
+    this.#executedInBatch = true
     /** What the statement did to the transaction's settings, once the server has run it. */
     let done: (() => void) | undefined
     switch (kind.kind) {
@@ -1284,6 +1316,30 @@ export class Session {
         // Statements after it in the same batch are autocommit again; with AND CHAIN, a new transaction.
         this.#internalPipelined([INTERNAL.savepoint])
         this.#tx = kind.chain ? 'explicit' : 'implicit'
+        this.#executedInBatch = false
+        return
+      }
+      case 'discard-all': {
+        if (this.#tx === 'explicit' || pipelined) {
+          // As PostgreSQL refuses it. Its Parse sent the statement that stands for it, which must not run.
+          const where = this.#tx === 'explicit' ? 'run inside a transaction block' : 'be executed within a pipeline'
+          const error = { severity: 'ERROR', code: '25001', message: `DISCARD ALL cannot ${where}` } as const
+          this.#synthetic(errorResponse(error))
+          this.#batchRefused = true
+          this.#queue.skipUntilSync(answered(error))
+          return
+        }
+        // In a failed transaction the server refuses the Execute (25P02) as PostgreSQL does: sent on below.
+        if (this.#tx === 'failed') break
+        // PostgreSQL commits DISCARD ALL at once, even with more of the batch after it: what it did stays when
+        // a later statement of the batch fails. So the proxy's savepoint is released after it, and set again.
+        // Its names are forgotten now, as DEALLOCATE ALL's are: a Parse later in the batch names a new statement.
+        this.#discardedNames()
+        this.#queue.push({ expect: 'execute', mode: { retag: 'DISCARD ALL' }, answered: () => this.#discardedSettings() })
+        upstream.write(execute(this.#upstreamPortal(portal), maxRows))
+        const scoped = this.#takeScoped()
+        this.#internalPipelined([...(scoped.cursors ? [INTERNAL.closeCursors] : []), INTERNAL.release, INTERNAL.savepoint])
+        this.#executedInBatch = false
         return
       }
       case 'set-transaction':
@@ -1546,6 +1602,7 @@ export class Session {
     if (this.#copyHeld.length) this.#copyHeld = this.#copyHeld.filter((h) => h.after > this.#current)
     if (this.#tx === 'none') this.#plainCursors.transactionEnded()
     else if (this.#tx === 'failed') this.#plainCursors.transactionFailed()
+    this.#executedInBatch = false
     this.#reportParameters()
     this.#toClient(readyForQuery(this.#tx === 'explicit' ? 'T' : this.#tx === 'failed' ? 'E' : 'I'))
   }
@@ -1659,21 +1716,75 @@ export class Session {
    *   dropped: the session's are its own now.
    */
   #rewritten(kind: Rewritten): [sql: string, tag: string] {
+    if (kind === 'discard-all') return [this.#discardAllSql(), 'DISCARD ALL']
     if (kind === 'discard-temp') return [this.#hub.discardTempSql, 'DISCARD TEMP']
     if (kind === 'discard-sequences')
       return [
         `DO $venomqa$ BEGIN DISCARD SEQUENCES; BEGIN EXECUTE 'DEALLOCATE ${quoteName(this.#sequencesStore)}'; EXCEPTION WHEN invalid_sql_statement_name THEN NULL; END; END $venomqa$`,
         'DISCARD SEQUENCES',
       ]
-    if (kind === 'close-all')
-      return [
-        `DO $venomqa$ DECLARE n text; BEGIN FOREACH n IN ARRAY ARRAY(SELECT name FROM pg_catalog.pg_cursors WHERE (name <> '' AND name !~ '^vq[0-9]+[.]') OR (is_holdable AND starts_with(name, 'vq${this.id}.'))) LOOP EXECUTE format('CLOSE %I', n); END LOOP; END $venomqa$`,
-        'CLOSE CURSOR ALL',
-      ]
+    if (kind === 'close-all') return [`DO $venomqa$ DECLARE n text; BEGIN ${this.#closeAllLoop()} END $venomqa$`, 'CLOSE CURSOR ALL']
+    return [`DO $venomqa$ DECLARE n text; BEGIN ${this.#deallocateAllLoop()} END $venomqa$`, 'DEALLOCATE ALL']
+  }
+
+  /** CLOSE ALL of this connection (see #rewritten), as statements of a DO block that declares `n text`. */
+  #closeAllLoop(): string {
+    return `FOREACH n IN ARRAY ARRAY(SELECT name FROM pg_catalog.pg_cursors WHERE (name <> '' AND name !~ '^vq[0-9]+[.]') OR (is_holdable AND pg_catalog.starts_with(name, 'vq${this.id}.'))) LOOP EXECUTE pg_catalog.format('CLOSE %I', n); END LOOP;`
+  }
+
+  /** DEALLOCATE ALL of this connection (see #rewritten), as statements of a DO block that declares `n text`. */
+  #deallocateAllLoop(): string {
+    return `FOREACH n IN ARRAY ARRAY(SELECT name FROM pg_catalog.pg_prepared_statements WHERE pg_catalog.starts_with(name, 'vq${this.id}.') OR (from_sql AND name !~ '^(vq[0-9]+|venomqa)[.]')) LOOP EXECUTE pg_catalog.format('DEALLOCATE %I', n); END LOOP;`
+  }
+
+  /**
+   * DISCARD ALL for this connection, in one DO block: what PostgreSQL runs for it (CLOSE ALL; SET SESSION
+   * AUTHORIZATION DEFAULT; RESET ALL; DEALLOCATE ALL; UNLISTEN *; SELECT pg_advisory_unlock_all(); DISCARD
+   * PLANS; DISCARD TEMP; DISCARD SEQUENCES), each part as far as it is this connection's on the shared session:
+   * - CLOSE ALL, DEALLOCATE ALL and DISCARD SEQUENCES as those statements are run for it alone (its own
+   *   cursors, prepared statements and currval/lastval values; other connections' stay);
+   * - its settings back to those it gave at startup, as a connection of its own would have them (the role
+   *   too: the session's authorization reset takes back a SET ROLE, and a role given at startup comes back);
+   *   the session's authorization and role are the proxy's user's while the proxy's functions are made;
+   * - DISCARD TEMP as the app's DISCARD TEMP: the session's temporary objects, every connection's (they
+   *   share one session, and the proxy cannot tell whose a temporary table is), with the proxy's own
+   *   functions made again;
+   * - DISCARD PLANS: cached plans are a cache; other connections' are only planned again;
+   * - UNLISTEN * has nothing to do (LISTEN is refused); pg_advisory_unlock_all() is not run: the session's
+   *   advisory locks are every connection's, held on the one session, and the proxy does not know whose.
+   */
+  #discardAllSql(): string {
     return [
-      `DO $venomqa$ DECLARE n text; BEGIN FOREACH n IN ARRAY ARRAY(SELECT name FROM pg_catalog.pg_prepared_statements WHERE starts_with(name, 'vq${this.id}.') OR (from_sql AND name !~ '^(vq[0-9]+|venomqa)[.]')) LOOP EXECUTE format('DEALLOCATE %I', n); END LOOP; END $venomqa$`,
-      'DEALLOCATE ALL',
-    ]
+      'DO $venomqa_discard_all$ DECLARE n text; BEGIN',
+      this.#closeAllLoop(),
+      this.#deallocateAllLoop(),
+      `BEGIN EXECUTE 'DEALLOCATE ${quoteName(this.#sequencesStore)}'; EXCEPTION WHEN invalid_sql_statement_name THEN NULL; END;`,
+      'DISCARD PLANS; DISCARD SEQUENCES;',
+      `${RESET_SETTINGS.join('; ')};`,
+      `DISCARD TEMP; ${this.#hub.tempFunctionsSql};`,
+      giveStartup([...this.#startup.values()]),
+      'END $venomqa_discard_all$',
+    ].join('\n')
+  }
+
+  /** DISCARD ALL ran for this connection (see #discardAllSql): its prepared statements, cursors and currval are gone. */
+  #discardedNames(): void {
+    this.#forgetStatements()
+    this.#sequences = ''
+    this.#plainCursors.closedAll()
+  }
+
+  /**
+   * DISCARD ALL ran for this connection: its settings are those a new connection with its startup settings
+   * has. Settings made earlier in the batch went with the rest.
+   */
+  #discardedSettings(): void {
+    this.#txSettings.take()
+    this.#configNames.clear()
+    this.#configReplays.clear()
+    this.#settings.length = 0
+    if (this.#startup.size) this.#settings.push(this.#startupSettings())
+    this.#hub.appliedSettings = this.#settingsKey()
   }
 
   /** Its named statements are gone upstream: a Bind of one fails there, as it would on PostgreSQL. */

@@ -260,6 +260,12 @@ export type StatementKind =
   | { kind: 'discard-sequences' }
   /** CLOSE ALL: on the shared session it would close other connections' cursors WITH HOLD too. */
   | { kind: 'close-all' }
+  /**
+   * DISCARD ALL: PostgreSQL refuses it in a transaction block, and the shared session is always in one; it
+   * would also reset every connection's prepared statements, cursors and settings. Done for the one
+   * connection that sends it (see Session#discardAllSql).
+   */
+  | { kind: 'discard-all' }
   | { kind: 'refused'; reason: Refusal; what: string }
   /**
    * DECLARE of a cursor without HOLD: PostgreSQL allows it only inside a transaction block (an explicit
@@ -289,7 +295,6 @@ const NO_TRANSACTION_BLOCK: [RegExp, string][] = [
   [/^REINDEX\b.*\bCONCURRENTLY\b/, 'REINDEX CONCURRENTLY'],
   [/^REINDEX\s+(\(.*\)\s*)?(SYSTEM|DATABASE)\b/, 'REINDEX $2'],
   [/^CLUSTER\s*(\(\s*VERBOSE\s*\))?\s*(VERBOSE\s*)?$/, 'CLUSTER without a table'],
-  [/^DISCARD\s+ALL\b/, 'DISCARD ALL'],
   [/^(CREATE|DROP)\s+SUBSCRIPTION\b/, '$1 SUBSCRIPTION'],
   [/^ALTER\s+SUBSCRIPTION\b.*\b(REFRESH|ENABLE|DISABLE|CONNECTION)\b/, 'ALTER SUBSCRIPTION'],
   [/^ALTER\s+TABLE\b.*\bDETACH\s+PARTITION\b.*\bCONCURRENTLY\b/, 'ALTER TABLE DETACH PARTITION CONCURRENTLY'],
@@ -318,6 +323,7 @@ export function classify(statement: Statement): StatementKind {
   if (/^DEALLOCATE\s+(PREPARE\s+)?ALL$/.test(s)) return { kind: 'deallocate-all' }
   if (/^DISCARD\s+(TEMP|TEMPORARY)$/.test(s)) return { kind: 'discard-temp' }
   if (/^DISCARD\s+SEQUENCES$/.test(s)) return { kind: 'discard-sequences' }
+  if (/^DISCARD\s+ALL$/.test(s)) return { kind: 'discard-all' }
   if (/^CLOSE\s+ALL$/.test(s)) return { kind: 'close-all' }
   if (/^(SET|RESET)\b/.test(s) && !/^SET\s+LOCAL\b/.test(s) && !/^SET\s+CONSTRAINTS\b/.test(s)) return { kind: 'session-setting' }
   if (/^DECLARE\b/.test(s) && !holdsCursor(s)) return { kind: 'cursor' }

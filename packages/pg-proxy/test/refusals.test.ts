@@ -54,7 +54,7 @@ describe('refusals', () => {
     ['VACUUM t', /^25001: venomqa-pg-proxy refuses VACUUM: it cannot run inside a transaction block/],
     ['CREATE DATABASE other', /^25001: venomqa-pg-proxy refuses CREATE DATABASE: /],
     ['CREATE INDEX CONCURRENTLY t_v ON t (v)', /^25001: venomqa-pg-proxy refuses CREATE INDEX CONCURRENTLY: /],
-    ['DISCARD ALL', /^25001: venomqa-pg-proxy refuses DISCARD ALL: /],
+    ['DROP DATABASE other', /^25001: venomqa-pg-proxy refuses DROP DATABASE: /],
     ['ALTER SYSTEM SET work_mem = 1', /^25001: venomqa-pg-proxy refuses ALTER SYSTEM: /],
     // The proxy's own savepoints, however the name is written: the app cannot undo or shadow a checkpoint.
     ['SAVEPOINT venomqa_cp_1', /^42939: venomqa-pg-proxy refuses SAVEPOINT venomqa_cp_1: savepoint names that start with venomqa_ are the proxy's own/],

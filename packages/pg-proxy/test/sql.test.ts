@@ -42,8 +42,8 @@ it('classifies transaction control, refusals and settings by their first words, 
 
 it('knows the statements the shared session must not run as written, and what ends with the transaction', () => {
   const kind = (sql: string) => classify(splitStatements(sql)[0]!).kind
-  expect(['DEALLOCATE ALL', 'deallocate prepare all', 'DISCARD TEMP', 'discard temporary', 'DEALLOCATE foo', 'DISCARD PLANS', 'discard sequences'].map(kind)).toEqual([
-    'deallocate-all', 'deallocate-all', 'discard-temp', 'discard-temp', 'other', 'other', 'discard-sequences',
+  expect(['DEALLOCATE ALL', 'deallocate prepare all', 'DISCARD TEMP', 'discard temporary', 'DEALLOCATE foo', 'DISCARD PLANS', 'discard sequences', 'DISCARD ALL', 'discard  all', 'DISCARD ALL x'].map(kind)).toEqual([
+    'deallocate-all', 'deallocate-all', 'discard-temp', 'discard-temp', 'other', 'other', 'discard-sequences', 'discard-all', 'discard-all', 'other',
   ])
   // A cursor without HOLD only in a transaction block; WITH HOLD is read before the query's FOR.
   expect(['DECLARE c CURSOR FOR SELECT 1', 'declare "x y" binary insensitive no scroll cursor without hold for select 1', 'DECLARE h CURSOR WITH HOLD FOR SELECT 1', "DECLARE c SCROLL CURSOR FOR SELECT 'cursor with hold for'", 'DECLARE c CURSOR FOR WITH hold AS (SELECT 1) SELECT 1'].map(kind)).toEqual([
