@@ -54,6 +54,7 @@ export const shared = defineConfig({
       '@venomqa/runner': src('runner'),
       // The longer name first: an alias also replaces the start of a longer one.
       '@venomqa/test-utils/postgres': fileURLToPath(new URL('./tooling/test-utils/src/postgres.ts', import.meta.url)),
+      '@venomqa/test-utils/pgbouncer': fileURLToPath(new URL('./tooling/test-utils/src/pgbouncer.ts', import.meta.url)),
       '@venomqa/test-utils/private-cluster': fileURLToPath(new URL('./tooling/test-utils/src/private-cluster.ts', import.meta.url)),
       '@venomqa/test-utils': fileURLToPath(new URL('./tooling/test-utils/src/index.ts', import.meta.url)),
     },

@@ -13,7 +13,7 @@ import { expect, it, vi } from 'vitest'
 import type { PgProxy } from '../src/index'
 import { bindNoParams, execute, parse, query, sync } from '../src/protocol/messages'
 import { PG, dbUrl, one, proxiedDatabase, rawConnection } from './helpers'
-import { startPgBouncer } from './pgbouncer'
+import { startPgBouncer } from '@venomqa/test-utils/pgbouncer'
 
 const describe = await describeWithService('PostgreSQL', PG.host, PG.port)
 const databases = pgTestDatabases(/^venomqa_hp_\d+_[a-z0-9_]+$/)
@@ -253,7 +253,7 @@ describe('DISCARD ALL resets the connection that sends it, and only that one', (
   })
 
   it('behind PgBouncer in session mode, whose server_reset_query is DISCARD ALL: the next client of the server connection gets a clean session, nothing is refused', async () => {
-    const bouncer = await startPgBouncer(proxy.url)
+    const bouncer = await startPgBouncer({ upstream: proxy.url, poolSize: 1 })
     const other = await connect()
     await other.query("SET statement_timeout = '7s'; PREPARE o AS SELECT 10 AS o")
     try {

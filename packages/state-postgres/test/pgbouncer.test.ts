@@ -4,7 +4,7 @@ import pg from 'pg'
 import { afterAll, afterEach, beforeAll, beforeEach, expect, it, describe as plainDescribe } from 'vitest'
 import { postgresState } from '../src/index'
 import { PG, SCHEMA, SEED, api, createDatabase, databasesLike, dropDatabase, startTestApp } from './helpers'
-import { type Bouncer, type PoolMode, startPgBouncer } from './pgbouncer'
+import { type Bouncer, type PoolMode, startPgBouncer } from '@venomqa/test-utils/pgbouncer'
 import { runBranchScenario } from './scenario'
 
 // The app reaches PostgreSQL through PgBouncer, as many do in production; the backend connects to the
@@ -22,7 +22,7 @@ for (const mode of ['transaction', 'session'] satisfies PoolMode[]) {
       let app: RunningProcess
 
       beforeAll(async () => {
-        bouncer = await startPgBouncer(mode)
+        bouncer = await startPgBouncer({ mode })
       })
       afterAll(async () => {
         await bouncer?.stop()
@@ -76,7 +76,7 @@ for (const order of [[], ['server_round_robin = 1']]) describe(`a backend given 
 
   beforeAll(async () => {
     await createDatabase(DB, SCHEMA + SEED)
-    bouncer = await startPgBouncer('transaction', order)
+    bouncer = await startPgBouncer({ mode: 'transaction', settings: order })
   })
   afterAll(async () => {
     await bouncer?.stop()

@@ -4,7 +4,7 @@ import pg from 'pg'
 import { afterEach, expect, it, describe as plainDescribe } from 'vitest'
 import { openClient } from '../src/connection'
 import { PG } from './helpers'
-import { type Bouncer, type PoolMode, startPgBouncer } from './pgbouncer'
+import { type Bouncer, type PoolMode, startPgBouncer } from '@venomqa/test-utils/pgbouncer'
 
 // How openClient tells a pooler in transaction pooling from one in session pooling, under PgBouncer's
 // settings a production pooler may have. Only the `postgres` database is used: nothing is written.
@@ -20,7 +20,7 @@ afterEach(async () => {
 })
 
 async function start(mode: PoolMode | 'statement', settings: string[]): Promise<string> {
-  bouncer = await startPgBouncer(mode as PoolMode, settings)
+  bouncer = await startPgBouncer({ mode: mode as PoolMode, settings })
   return bouncer.url('postgres')
 }
 

@@ -1,14 +1,15 @@
 /**
- * A PgBouncer of one test file, in front of the shared server on :5432: its own port on 127.0.0.1, its own
- * config and log in a temp directory. Apps in production often reach PostgreSQL through one, and the
- * backends must restore what such an app committed although its server connections are PgBouncer's.
+ * A PgBouncer of one test, in front of a PostgreSQL server (the shared one on :5432 by default, or a proxy):
+ * its own port on 127.0.0.1, its own config and log in a temp directory. Apps in production often reach
+ * PostgreSQL through one: the state backends must restore what such an app committed although its server
+ * connections are PgBouncer's, and the proxy must take PgBouncer's reset query (DISCARD ALL).
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
 import { chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
-import { freePort } from '@venomqa/test-utils'
+import { freePort } from './index'
 
 export type PoolMode = 'session' | 'transaction'
 
@@ -39,18 +40,33 @@ function listening(port: number): Promise<boolean> {
   })
 }
 
-/** `settings`: more lines of the [pgbouncer] section (`server_round_robin = 1`). */
-export async function startPgBouncer(mode: PoolMode, settings: string[] = []): Promise<Bouncer> {
+export interface BouncerOptions {
+  mode?: PoolMode
+  /** What its server connections go to: a URL whose host and port are used. Default the server on :5432. */
+  upstream?: string
+  /** Server connections per database and user (default_pool_size). */
+  poolSize?: number
+  /** More lines of the [pgbouncer] section (`server_round_robin = 1`). */
+  settings?: string[]
+}
+
+export async function startPgBouncer({
+  mode = 'session',
+  upstream = 'postgres://127.0.0.1:5432',
+  poolSize = 10,
+  settings = [],
+}: BouncerOptions = {}): Promise<Bouncer> {
+  const target = new URL(upstream)
   const user = runAs()
   const dir = mkdtempSync(path.join(os.tmpdir(), 'venomqa-pgbouncer-'))
   const port = await freePort()
-  // Trust, as the shared server on :5432 is set up. Server connections enough for the app's pool and a
-  // backend's two at once in session pooling, where each client connection keeps one.
+  // Trust, as the shared server on :5432 is set up. By default server connections enough for the app's pool
+  // and a backend's two at once in session pooling, where each client connection keeps one.
   writeFileSync(
     path.join(dir, 'pgbouncer.ini'),
     [
       '[databases]',
-      '* = host=127.0.0.1 port=5432',
+      `* = host=${target.hostname} port=${target.port || 5432}`,
       '[pgbouncer]',
       'listen_addr = 127.0.0.1',
       `listen_port = ${port}`,
@@ -58,7 +74,7 @@ export async function startPgBouncer(mode: PoolMode, settings: string[] = []): P
       'auth_type = trust',
       `auth_file = ${path.join(dir, 'users.txt')}`,
       `pool_mode = ${mode}`,
-      'default_pool_size = 10',
+      `default_pool_size = ${poolSize}`,
       'max_client_conn = 50',
       // pg sends none of these, the test's own clients may.
       'ignore_startup_parameters = extra_float_digits,options',
@@ -81,7 +97,7 @@ export async function startPgBouncer(mode: PoolMode, settings: string[] = []): P
     }
     rmSync(dir, { recursive: true, force: true })
   }
-  // If the test process ends without afterAll, PgBouncer must not outlive it.
+  // If the test process ends without its cleanup, PgBouncer must not outlive it.
   process.once('exit', () => child.exitCode === null && child.kill('SIGKILL'))
   const deadline = Date.now() + 10_000
   while (!(await listening(port))) {
