@@ -13,8 +13,13 @@ import type { HttpClientOptions } from './types'
 
 const DEFAULT_TIMEOUT = 30_000
 
-/** One keep-alive pool, shared by every journey's client in a run. */
+/**
+ * One keep-alive pool, shared by every journey's client in a run. A count that is not a whole number of 1
+ * or more is refused, as the runner refuses it: a pool of 0 (or NaN) would open no connection, and every
+ * request would wait for one until its timeout.
+ */
 export function createConnectionPool(connections = 16): ConnectionPool {
+  if (!Number.isInteger(connections) || connections < 1) throw new ConfigError(`http.connections must be a whole number of 1 or more, got ${String(connections)}`, { where: 'http.connections' })
   return new ConnectionPool(connections)
 }
 

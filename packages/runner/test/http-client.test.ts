@@ -118,6 +118,15 @@ describe('a request that cannot be sent as written', () => {
   })
 })
 
+describe('the number of connections', () => {
+  it('is refused when not a whole number of 1 or more, naming the option: no request would ever get a connection', async () => {
+    for (const bad of [0, -1, 1.5, Number.NaN]) {
+      expect(() => client({ connections: bad })).toThrow(`http.connections must be a whole number of 1 or more, got ${bad}`)
+    }
+    expect((await client({ connections: 1 }).get('/')).status).toBe(200)
+  })
+})
+
 describe('the base URL', () => {
   it('is refused with a query or fragment, masked: every path would be added inside the query', () => {
     for (const bad of ['http://127.0.0.1:1/api?version=2', 'http://127.0.0.1:1/#top', 'http://127.0.0.1:1/?api_key=K-SECRET-9', 'http://127.0.0.1:1/api?', 'http://127.0.0.1:1/api#'])

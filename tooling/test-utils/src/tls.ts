@@ -3,8 +3,11 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 
-/** A self-signed certificate for 127.0.0.1 / localhost, valid a day, made with the machine's openssl. */
-export function selfSignedCert(): { key: string; cert: string } {
+/**
+ * A self-signed certificate for 127.0.0.1 / localhost (or the names given, as openssl's subjectAltName),
+ * valid a day, made with the machine's openssl.
+ */
+export function selfSignedCert(subjectAltName = 'IP:127.0.0.1,DNS:localhost'): { key: string; cert: string } {
   const dir = mkdtempSync(path.join(tmpdir(), 'venomqa-tls-'))
   try {
     execFileSync(
@@ -20,7 +23,7 @@ export function selfSignedCert(): { key: string; cert: string } {
         '-subj',
         '/CN=localhost',
         '-addext',
-        'subjectAltName=IP:127.0.0.1,DNS:localhost',
+        `subjectAltName=${subjectAltName}`,
         '-keyout',
         path.join(dir, 'key.pem'),
         '-out',

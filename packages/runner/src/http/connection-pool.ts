@@ -64,6 +64,8 @@ class Origin {
     readonly protocol: string,
     readonly host: string,
     readonly port: number,
+    /** The name sent for SNI and checked against the certificate (https), none for an IP address. */
+    readonly servername: string | undefined,
   ) {}
 }
 
@@ -106,10 +108,13 @@ export class ConnectionPool {
   /**
    * A connection to the URL's origin for `user`, for Node's http client (its `createConnection`): an idle
    * one, a new one while the origin is under its count, or, at its count, none yet: `hand` is called with
-   * the next one freed or opened.
+   * the next one freed or opened. `hostHeader`: the request's own Host header, if it sets one: over https
+   * its name is the one sent for SNI and checked against the certificate, as Node's agent does (an API
+   * reached at an IP address, or through a load balancer, with the name of its virtual host), and a
+   * connection made for one name is not used for another.
    */
-  connection(target: URL, user: ConnectionUser, hand: HandConnection): Socket | undefined {
-    const origin = this.#origin(target)
+  connection(target: URL, user: ConnectionUser, hand: HandConnection, hostHeader?: string): Socket | undefined {
+    const origin = this.#origin(target, hostHeader)
     const idle = this.#takeIdle(origin)
     if (idle) return idle
     if (origin.open < this.#connections) return this.#open(origin)
@@ -162,13 +167,20 @@ export class ConnectionPool {
     return this.#destroyed
   }
 
-  #origin(target: URL): Origin {
-    const key = `${target.protocol}//${target.host}`
+  #origin(target: URL, hostHeader: string | undefined): Origin {
+    const https = target.protocol === 'https:'
+    let key = `${target.protocol}//${target.host}`
+    // A Host header naming the URL's own host shares its connections.
+    const named = https && hostHeader !== undefined ? hostName(hostHeader) : undefined
+    if (named !== undefined && named !== bare(target.hostname)) key += ` ${named}`
     let origin = this.#origins.get(key)
     if (!origin) {
-      const host = target.hostname.startsWith('[') ? target.hostname.slice(1, -1) : target.hostname
-      const port = target.port ? Number(target.port) : target.protocol === 'https:' ? 443 : 80
-      this.#origins.set(key, (origin = new Origin(target.protocol, host, port)))
+      const host = bare(target.hostname)
+      const port = target.port ? Number(target.port) : https ? 443 : 80
+      const name = named ?? host
+      // An IP address is not a server name: none is sent (RFC 6066 3), and the certificate is checked against the address.
+      const servername = https && name !== '' && net().isIP(name) === 0 ? name : undefined
+      this.#origins.set(key, (origin = new Origin(target.protocol, host, port, servername)))
     }
     return origin
   }
@@ -198,8 +210,7 @@ export class ConnectionPool {
   #open(origin: Origin): Socket {
     let socket: PooledSocket
     if (origin.protocol === 'https:') {
-      const servername = net().isIP(origin.host) ? undefined : origin.host
-      const tlsSocket = tls().connect({ host: origin.host, port: origin.port, servername, session: origin.session })
+      const tlsSocket = tls().connect({ host: origin.host, port: origin.port, servername: origin.servername, session: origin.session })
       tlsSocket.setNoDelay(true)
       tlsSocket.on('session', (session: Buffer) => (origin.session = session))
       socket = tlsSocket
@@ -276,6 +287,21 @@ export class ConnectionPool {
 }
 
 function ignore(): void {}
+
+/** A URL's host name without the brackets of an IPv6 address. */
+function bare(hostname: string): string {
+  return hostname.startsWith('[') ? hostname.slice(1, -1) : hostname
+}
+
+/** The host name of a Host header, lower-cased as a URL's is: `API.test:8443` is `api.test`, `[::1]:8443` is `::1`. */
+function hostName(hostHeader: string): string {
+  const value = hostHeader.trim().toLowerCase()
+  if (value.startsWith('[')) {
+    const end = value.indexOf(']')
+    return end === -1 ? value : value.slice(1, end)
+  }
+  return value.split(':', 1)[0]!
+}
 
 /** A request sent through a pool that was closed. */
 export class PoolClosedError extends Error {

@@ -178,7 +178,7 @@ class Exchange implements ConnectionUser {
         path: `${target.pathname}${target.search}`,
         method: this.#method,
         headers: headersToSend(o.headers, o.body),
-        createConnection: (_options: unknown, hand: HandConnection) => this.pool.connection(target, this, hand),
+        createConnection: (_options: unknown, hand: HandConnection) => this.pool.connection(target, this, hand, https ? hostHeaderOf(o.headers) : undefined),
       } as Http.RequestOptions)
     } catch (err) {
       // Node refuses what cannot be sent (a header value with a line break, a method with a space) here,
@@ -309,6 +309,12 @@ function headersToSend(headers: Record<string, string> | undefined, body: string
   if (declaredLength === undefined) out['content-length'] = String(length)
   else if (declaredLength.trim() !== String(length)) throw new InvalidRequestError(`content-length header says ${declaredLength.trim()} bytes, the body has ${length}`)
   return out
+}
+
+/** The request's own Host header, if it sets one (over https it names the server, see ConnectionPool#connection). */
+function hostHeaderOf(headers: Record<string, string> | undefined): string | undefined {
+  for (const name in headers) if (name.length === 4 && name.toLowerCase() === 'host') return String(headers[name])
+  return undefined
 }
 
 /** Listen for a signal's abort, once; returns what stops listening. An emitter is used as it is (see StepStop). */

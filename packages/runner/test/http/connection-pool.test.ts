@@ -246,6 +246,37 @@ describe('https', () => {
     expect(answers.map((a) => a.resumed)).toEqual([false, false, false, true])
     expect(tlsConns.seen).toHaveLength(2)
   })
+  it("over https, a step's own Host header names the server: SNI and the certificate check, a connection for each name", async () => {
+    // An API reached at an address, with the name of its virtual host: the certificate names no address.
+    const { key, cert } = selfSignedCert('DNS:a.test,DNS:b.test')
+    const named = path.join(dir, 'named.pem')
+    writeFileSync(named, cert)
+    const server = https.createServer({ key, cert }, (req, res) => {
+      res.end(JSON.stringify({ servername: (req.socket as TLSSocket & { servername?: string | false }).servername || null, host: req.headers.host }))
+    })
+    const vhosts = await listenLocally(server as unknown as http.Server)
+    try {
+      const script = `
+        const { RunnerHttpClient, createConnectionPool } = await import(process.argv[1])
+        const pool = createConnectionPool(1)
+        const client = new RunnerHttpClient({ baseUrl: '${vhosts.url.replace('http:', 'https:')}' }, { pool })
+        const answers = []
+        for (const host of ['a.test', 'b.test', 'a.test:443']) {
+          try { answers.push((await client.get('/', { headers: { Host: host } })).json()) } catch (err) { answers.push(err.message) }
+        }
+        pool.destroy()
+        process.stdout.write(JSON.stringify(answers))`
+      const answers = JSON.parse(await runBuilt(script, { NODE_EXTRA_CA_CERTS: named }))
+      // Node's agent did so too: a connection made for a.test does not carry b.test's requests.
+      expect(answers).toEqual([
+        { servername: 'a.test', host: 'a.test' },
+        { servername: 'b.test', host: 'b.test' },
+        { servername: 'a.test', host: 'a.test:443' },
+      ])
+    } finally {
+      await vhosts.close()
+    }
+  })
 })
 
 describe('the process', () => {
