@@ -230,7 +230,8 @@ export class ConnectionPool {
 
   /** A request's answer was read: the connection goes to the next request waiting, else to the idle ones. */
   #onFree(origin: Origin, socket: PooledSocket): void {
-    if (socket.destroyed || this.#destroyed) return void socket.destroy()
+    // Not writable: the server half-closed it as the answer ended; it cannot carry another request.
+    if (socket.destroyed || !socket.writable || this.#destroyed) return void socket.destroy()
     const next = this.#nextWaiting(origin)
     if (next) return next.hand(null, socket)
     const ms = Math.min(this.#idleMs, socket[SERVER_IDLE_MS] ?? Number.POSITIVE_INFINITY)
