@@ -1,5 +1,6 @@
 import type { Message } from './protocol/frames'
 import { commandComplete, parseFields, readDataRow } from './protocol/messages'
+import type { Origin } from './sql'
 import { ServerError } from './upstream'
 
 /** What an upstream message answers: the frontend message it was sent for. */
@@ -26,6 +27,8 @@ export interface Op {
   readonly rows?: (string | null)[][]
   /** The app's statement this op runs, when known: what a server error of it is explained by (see OpQueue's explain). */
   readonly sql?: string
+  /** Where the text this op sent came from in the client's, when the proxy rewrote it: a server error's position is mapped back. */
+  readonly origin?: Origin
 }
 
 const TERMINAL: Record<Exclude<Expect, 'sync' | 'query'>, string> = {

@@ -153,7 +153,8 @@ BEGIN
   END IF;
   IF taken IS NOT NULL OR setval_called THEN
     -- The sequences that moved, and any newer one (maybe another session's temporary sequence: not read).
-    FOREACH s IN ARRAY moved || ARRAY(SELECT seqrelid FROM pg_sequence EXCEPT SELECT unnest(seqs)) LOOP
+    -- After a setval, every one: it may have put a sequence back where it was, unmoved but with a currval.
+    FOREACH s IN ARRAY CASE WHEN setval_called THEN seqs ELSE moved END || ARRAY(SELECT seqrelid FROM pg_sequence EXCEPT SELECT unnest(seqs)) LOOP
       BEGIN
         seen := seen || jsonb_build_object(s::text, currval(s::regclass));
       EXCEPTION WHEN OTHERS THEN
@@ -764,6 +765,11 @@ export class PgProxy extends EventEmitter implements Hub {
     // session started with: given at its start, it is what RESET goes back to as well.
     if (!settings.some(([k]) => k.toLowerCase() === 'application_name'))
       settings.push(['application_name', (await this.#greeting({})).parameters?.get('application_name') ?? ''])
+    // Nor the proxy's client_encoding (UTF8): the one the server greeted it with, the database's encoding.
+    // Left to the proxy's, the connection would be told of a change to UTF8 after its first statement.
+    const encoding = greeting.parameters.get('client_encoding')
+    if (encoding && encoding !== this.upstream.parameters.get('client_encoding') && !settings.some(([k]) => k.toLowerCase() === 'client_encoding'))
+      settings.push(['client_encoding', encoding])
     const session = new Session(id, socket, this, settings, greeting.parameters)
     const pid = 1_000_000 + id
     const secret = randomInt(1, 2 ** 31 - 1)

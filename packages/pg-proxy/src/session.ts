@@ -8,6 +8,7 @@ import {
   emptyQueryResponse,
   errorResponse,
   rewordedError,
+  serverErrorResponse,
   execute,
   flush,
   noticeResponse,
@@ -21,14 +22,18 @@ import { TxSettings } from './tx-settings'
 import { CAVEATS, type RefusalRecord, idleInTransactionError, refusalError, refusalRecord, stalledCopyError } from './refusals'
 import {
   type Statement,
+  clientPosition,
+  type Origin,
   type StatementKind,
   type TransactionScoped,
   caveatsOf,
   classify,
   escapeString,
   onlyInTransactionBlock,
+  originOf,
   ownCalls,
   quoteName,
+  rewrite,
   splitStatements,
   sqlCursorName,
   sqlPreparedName,
@@ -269,7 +274,7 @@ export class Session {
     this.#queue = new OpQueue(
       (data) => this.#toClient(data),
       () => this.#sendPendingCancel(),
-      (error, op) => this.#explained(error, op.sql),
+      (error, op) => this.#explained(error, op.sql) ?? asWritten(error, op.origin),
     )
   }
 
@@ -888,8 +893,7 @@ export class Session {
     if (verb.startsWith('PREPARE')) {
       if (!this.#statements.has(named.name)) this.#statements.set(named.name, UNKNOWN)
     } else if (verb.startsWith('DEALLOCATE')) this.#statements.delete(named.name)
-    const text = `${statement.text.slice(0, named.start)}${quoteName(this.#upstreamName(named.name))}${statement.text.slice(named.end)}`
-    return { text, code: statement.code }
+    return rewrite(statement, [{ at: named.start, removed: named.end - named.start, inserted: quoteName(this.#upstreamName(named.name)) }])
   }
 
   /**
@@ -914,8 +918,7 @@ export class Session {
     // A name a cursor without HOLD of this transaction still has is left as written: PostgreSQL refuses it.
     if (named.hold && (owned || !this.#plainCursors.has(named.name))) this.#heldCursors.add(named.name)
     else if (!owned) return named.verb === 'use' ? { statement } : { statement, plainCursor: { verb: named.verb, name: named.name } }
-    const text = `${statement.text.slice(0, named.start)}${quoteName(this.#upstreamName(named.name))}${statement.text.slice(named.end)}`
-    return { statement: { text, code: statement.code } }
+    return { statement: rewrite(statement, [{ at: named.start, removed: named.end - named.start, inserted: quoteName(this.#upstreamName(named.name)) }]) }
   }
 
   /**
@@ -936,7 +939,7 @@ export class Session {
     // Read as it runs, for a simple query; at each Execute, for the extended protocol (see Prepared).
     if (callsSetval(statement)) this.#setvalCalled = true
     if (calls.idleTimeout) this.#hub.caveat('idle-timeout-setting')
-    return calls.text === statement.text ? statement : { text: calls.text, code: statement.code }
+    return calls.statement
   }
 
   #usePlainCursor(use: PlainCursorUse | undefined): void {
@@ -962,7 +965,8 @@ export class Session {
     }
     // Sent as the app wrote it, unless a prepared statement or a cursor of SQL was renamed for its connection.
     // On lines of their own: a statement's text may end with a line comment, which would take in a ';' after it.
-    const sql = statements.some((s, i) => s !== written[i]) ? statements.map((s) => s.text).join('\n;\n') : text
+    const origin = statements.some((s, i) => s !== written[i]) ? originOf(text, statements, '\n;\n') : undefined
+    const sql = origin ? origin.sent : text
     if (!statements.length) {
       this.#toClient(emptyQueryResponse())
       return this.#ready()
@@ -976,8 +980,8 @@ export class Session {
     }
     const plain = kinds.every((k) => k.kind === 'other' || k.kind === 'session-setting' || k.kind === 'cursor')
     if (plain) for (const statement of statements) this.#noteScoped(transactionScoped(statement))
-    if (plain) await this.#plainQuery(sql, statements.filter((_, i) => kinds[i]!.kind === 'session-setting').map((s) => s.text), statements.some(isCopy))
-    else await this.#statementByStatement(statements, kinds)
+    if (plain) await this.#plainQuery(sql, statements.filter((_, i) => kinds[i]!.kind === 'session-setting').map((s) => s.text), statements.some(isCopy), origin)
+    else await this.#statementByStatement(statements, kinds, text)
     // Extended-protocol messages sent before it without a Sync ran in the query's transaction, which it
     // ended: no batch is open any more, and the connection does not hold the session for one.
     this.#unsynced = 0
@@ -985,14 +989,14 @@ export class Session {
   }
 
   /** No transaction control inside: the server runs the text as written, every result goes back. */
-  async #plainQuery(sql: string, settings: string[], copy = false): Promise<void> {
+  async #plainQuery(sql: string, settings: string[], copy = false, origin?: Origin): Promise<void> {
     const upstream = this.#hub.upstream
     if (this.#tx === 'none') {
       // Autocommit: all or nothing, as PostgreSQL runs a Query message outside a transaction block. The
       // RELEASE goes in the same round trip; after an error it fails too, and the rollback follows. Not
       // after a COPY: the server would take the RELEASE for a message inside the copy data.
       this.#queue.push({ expect: 'query', mode: 'swallow' })
-      const result = this.#track('query', 'forward', undefined, sql)
+      const result = this.#track('query', 'forward', undefined, sql, origin)
       const release = copy ? undefined : this.#track('query', 'swallow')
       const scoped = this.#takeScoped()
       upstream.write([query(INTERNAL.savepoint[1]), query(sql), ...(copy ? [] : [query(this.#releaseSql(scoped))])])
@@ -1006,7 +1010,7 @@ export class Session {
       if (!error && !undone && scoped.localSettings) await this.#resetSettings()
       return
     }
-    const error = await this.#forwardQuery(sql)
+    const error = await this.#forwardQuery(sql, 'forward', origin)
     if (this.#tx === 'implicit') {
       // Extended-protocol messages came before it with no Sync (asyncpg's Parse, Describe, Flush): PostgreSQL
       // ran them in one transaction with this query, and ends that transaction with the query.
@@ -1018,17 +1022,19 @@ export class Session {
   }
 
   /** Transaction control, refusals or SET TRANSACTION inside: one statement at a time, each mapped. */
-  async #statementByStatement(statements: Statement[], kinds: StatementKind[]): Promise<void> {
+  async #statementByStatement(statements: Statement[], kinds: StatementKind[], written: string): Promise<void> {
     for (let i = 0; i < statements.length; i++) {
       this.#noteScoped(transactionScoped(statements[i]!))
-      const ok = await this.#runStatement(statements[i]!, kinds[i]!, statements.length > 1)
+      const ok = await this.#runStatement(statements[i]!, kinds[i]!, statements.length > 1, written)
       if (!ok) break
     }
     if (this.#tx === 'implicit') await this.#endImplicit(this.#hub.upstream.status === 'E')
   }
 
   /** One statement of a simple query; false when it failed (the rest of the query is skipped). */
-  async #runStatement(statement: Statement, kind: StatementKind, inMulti: boolean): Promise<boolean> {
+  async #runStatement(statement: Statement, kind: StatementKind, inMulti: boolean, written: string): Promise<boolean> {
+    // Sent alone: a server error's position is counted from its start, the client's from its query's.
+    const origin = originOf(written, [statement], '')
     switch (kind.kind) {
       case 'begin':
         await this.#begin()
@@ -1057,7 +1063,7 @@ export class Session {
       case 'discard-all':
         // In a transaction block (the app's own, or a query string of several statements): sent as written,
         // the shared session refuses it as PostgreSQL does (25001, or 25P02 in a failed transaction).
-        if (inMulti || this.#tx !== 'none') return this.#runStatement(statement, { kind: 'other' }, inMulti)
+        if (inMulti || this.#tx !== 'none') return this.#runStatement(statement, { kind: 'other' }, inMulti, written)
         {
           await this.#openImplicit()
           const error = await this.#forwardQuery(this.#discardAllSql(), { retag: 'DISCARD ALL' })
@@ -1090,17 +1096,17 @@ export class Session {
           return false
         }
         {
-          const error = await this.#forwardQuery(statement.text)
+          const error = await this.#forwardQuery(statement.text, 'forward', origin)
           if (!error) this.#txSettings.savepoint(kind.verb, kind.name)
           return this.#afterInTransaction(error, [])
         }
       default: {
         if (this.#tx === 'none' && inMulti) await this.#openImplicit()
         if (this.#tx === 'none') {
-          await this.#plainQuery(statement.text, kind.kind === 'session-setting' ? [statement.text] : [])
+          await this.#plainQuery(statement.text, kind.kind === 'session-setting' ? [statement.text] : [], false, origin)
           return this.#hub.upstream.status !== 'E'
         }
-        const error = await this.#forwardQuery(statement.text)
+        const error = await this.#forwardQuery(statement.text, 'forward', origin)
         if (this.#tx === 'implicit') {
           if (error) await this.#endImplicit(true)
           else if (kind.kind === 'session-setting') this.#txSettings.add([statement.text])
@@ -1179,8 +1185,8 @@ export class Session {
     return !error
   }
 
-  async #forwardQuery(sql: string, mode: Disposition = 'forward'): Promise<ServerError | undefined> {
-    const done = this.#track('query', mode, undefined, sql)
+  async #forwardQuery(sql: string, mode: Disposition = 'forward', origin?: Origin): Promise<ServerError | undefined> {
+    const done = this.#track('query', mode, undefined, sql, origin)
     this.#hub.upstream.write(query(sql))
     return done
   }
@@ -1225,7 +1231,8 @@ export class Session {
           ...(first && isCopyIn(first) ? { copyIn: true } : {}),
           ...(first && callsSetval(first) ? { setval: true } : {}),
         })
-        this.#queue.push({ expect: 'parse', mode: 'forward' })
+        // Rewritten, its text is the statement's alone: a server error's position is mapped back to the client's.
+        this.#queue.push({ expect: 'parse', mode: 'forward', ...(first && first !== written ? { origin: originOf(sql, [first], '') } : {}) })
         const rewritten =
           kind.kind === 'deallocate-all' ||
           kind.kind === 'discard-temp' ||
@@ -1554,8 +1561,10 @@ export class Session {
     else if (kind.kind === 'savepoint') this.#plainCursors.savepoint(kind.verb, kind.name)
   }
 
-  #track(expect: 'query' | 'sync', mode: Disposition, rows?: (string | null)[][], sql?: string): Promise<ServerError | undefined> {
-    return new Promise((resolve) => this.#queue.push({ expect, mode, done: resolve, ...(rows ? { rows } : {}), ...(sql ? { sql } : {}) }))
+  #track(expect: 'query' | 'sync', mode: Disposition, rows?: (string | null)[][], sql?: string, origin?: Origin): Promise<ServerError | undefined> {
+    return new Promise((resolve) =>
+      this.#queue.push({ expect, mode, done: resolve, ...(rows ? { rows } : {}), ...(sql ? { sql } : {}), ...(origin ? { origin } : {}) }),
+    )
   }
 
   /** One of the proxy's own statements, as a simple query, answers dropped (its rows gathered into `rows`, when given). */
@@ -1866,3 +1875,22 @@ const SET_TO_DEFAULT = new RegExp(`^SET (?:SESSION )?${SETTING_NAME} ?(?:TO|=) ?
 
 /** Settings RESET ALL leaves as they are on PostgreSQL (flag NO_RESET_ALL, `pg_settings_get_flags`). */
 const NO_RESET_ALL = new Set(['role', 'session_authorization', 'seed', 'is_superuser', 'transaction_isolation', 'transaction_read_only', 'transaction_deferrable'])
+
+/**
+ * The server's error of a statement the proxy rewrote, as PostgreSQL reports it for the statement as the
+ * client wrote it: its position counted in the client's text (a caret under the right word), and no line of
+ * context for the proxy's own functions standing in for PostgreSQL's (see ownCalls), which the client never
+ * called (PostgreSQL's currval has none). Undefined when there is nothing to change.
+ */
+function asWritten(error: ServerError, origin: Origin | undefined): Buffer | undefined {
+  let fields = error.fields
+  if (origin && fields.P) fields = { ...fields, P: clientPosition(fields.P, origin.sent, origin.written, (i) => origin.at(i)) }
+  const lines = fields.W?.split('\n') ?? []
+  const own = lines.findIndex((line) => OWN_FUNCTION_CONTEXT.test(line))
+  // Innermost first: the lines before the function's own are of its statements.
+  if (own >= 0) fields = { ...fields, W: lines.slice(own + 1).join('\n') || undefined }
+  return fields === error.fields ? undefined : serverErrorResponse(fields)
+}
+
+/** A line of an error's context for one of the proxy's functions the app's calls are answered by (see ownCalls). */
+const OWN_FUNCTION_CONTEXT = /^PL\/pgSQL function pg_temp_\d+\.(?:currval\(integer,regclass\)|lastval\(integer\)|set_config\(text,text,boolean\)) line \d+ at /

@@ -9,6 +9,93 @@ export interface Statement {
   readonly text: string
   /** The same with comments removed and literals emptied: what the classifier reads. */
   readonly code: string
+  /** Where `text` starts in the query string the client sent (a Query message's text may hold several). */
+  readonly at?: number
+  /**
+   * Where each character of `text` was in the statement as the client wrote it, when the proxy rewrote it
+   * (see `rewrite`): a server error's position must point at what the client wrote. None: as written.
+   */
+  readonly origin?: (at: number) => number
+}
+
+/** One part of a statement the proxy rewrote: `removed` characters at `at` (of the text before) became `inserted`. */
+export interface Edit {
+  at: number
+  removed: number
+  inserted: string
+}
+
+/**
+ * The statement with `edits` made (in order of `at`, not overlapping), knowing where each character came
+ * from: a character of an inserted part maps to where the part it replaced began (a call renamed is where
+ * its name was), one after the last edit to where it was before, shifted.
+ */
+export function rewrite(statement: Statement, edits: Edit[]): Statement {
+  if (!edits.length) return statement
+  let text = ''
+  let from = 0
+  for (const e of edits) {
+    text += statement.text.slice(from, e.at) + e.inserted
+    from = e.at + e.removed
+  }
+  text += statement.text.slice(from)
+  const before = statement.origin ?? ((at: number) => at)
+  const origin = (at: number): number => {
+    let shift = 0
+    for (const e of edits) {
+      const start = e.at + shift
+      if (at < start) break
+      if (at < start + e.inserted.length) return before(e.at)
+      shift += e.inserted.length - e.removed
+    }
+    return before(at - shift)
+  }
+  return { text, code: statement.code, ...(statement.at === undefined ? {} : { at: statement.at }), origin }
+}
+
+/** Where the text the proxy sends for a client's query came from in it (see clientPosition). */
+export interface Origin {
+  readonly sent: string
+  readonly written: string
+  at(index: number): number
+}
+
+/**
+ * The origin of `statements` of the client's `written` query sent as one text, joined with `separator`: a
+ * character of the separator maps to where the statement before it ended.
+ */
+export function originOf(written: string, statements: readonly Statement[], separator: string): Origin {
+  const sent = statements.map((s) => s.text).join(separator)
+  return {
+    sent,
+    written,
+    at(index) {
+      let start = 0
+      for (const [n, s] of statements.entries()) {
+        const end = start + s.text.length
+        if (n === statements.length - 1 || index < end + separator.length)
+          return (s.at ?? 0) + (s.origin ?? ((at: number) => at))(Math.max(0, Math.min(index - start, s.text.length)))
+        start = end + separator.length
+      }
+      return index
+    },
+  }
+}
+
+/**
+ * A server error's position (1-based, in characters, as PostgreSQL counts them) in `sent`, the text the
+ * proxy sent for the client's `written`, as a position in `written`; `origin` maps an index of `sent` to
+ * one of `written` (JavaScript string indexes, which count a character outside the BMP twice).
+ */
+export function clientPosition(position: string, sent: string, written: string, origin: (at: number) => number): string {
+  const p = Number(position)
+  if (!Number.isInteger(p) || p < 1) return position
+  let index = 0
+  for (let n = 1; n < p && index < sent.length; n++) index += sent.codePointAt(index)! > 0xffff ? 2 : 1
+  const at = Math.min(origin(index), written.length)
+  let chars = 1
+  for (let i = 0; i < at; i += written.codePointAt(i)! > 0xffff ? 2 : 1) chars++
+  return String(chars)
 }
 
 /**
@@ -38,8 +125,9 @@ function split(sql: string, standardConformingStrings: boolean, literals: string
   let i = 0
   const n = sql.length
   const finish = (end: number) => {
-    const text = sql.slice(start, end).trim()
-    if (code.trim()) out.push({ text, code: code.trim() })
+    const raw = sql.slice(start, end)
+    const text = raw.trim()
+    if (code.trim()) out.push({ text, code: code.trim(), at: start + raw.length - raw.trimStart().length })
     code = ''
     start = end + 1
   }
@@ -165,12 +253,11 @@ const NAMES_AFTER = /^\s*AS\s*(?:\(|(?:NOT|MATERIALIZED)\b)/i
  * Only in statements that run their expressions (a view or a default would keep a temporary function).
  * `idleTimeout`: a literal name said so.
  */
-export function ownCalls(statement: Statement, connection: number, standardConformingStrings: boolean): { text: string; idleTimeout: boolean } {
+export function ownCalls(statement: Statement, connection: number, standardConformingStrings: boolean): { statement: Statement; idleTimeout: boolean } {
   const { text, code } = statement
-  if (!/set_config|currval|lastval/i.test(code) || !RUNS_EXPRESSIONS.test(code)) return { text, idleTimeout: false }
+  if (!/set_config|currval|lastval/i.test(code) || !RUNS_EXPRESSIONS.test(code)) return { statement, idleTimeout: false }
   const mask = codeMask(text, standardConformingStrings)
-  let out = ''
-  let at = 0
+  const edits: Edit[] = []
   let idleTimeout = false
   for (const call of mask.matchAll(OWN_CALL)) {
     // A quoted name is the function's only in lower case ("CURRVAL" is another name).
@@ -194,10 +281,9 @@ export function ownCalls(statement: Statement, connection: number, standardConfo
       if (idle || literal === undefined) replacement = 'pg_temp.set_config('
     }
     if (replacement === undefined) continue
-    out += text.slice(at, call.index) + replacement
-    at = open
+    edits.push({ at: call.index, removed: open - call.index, inserted: replacement })
   }
-  return { text: at ? out + text.slice(at) : text, idleTimeout }
+  return { statement: rewrite(statement, edits), idleTimeout }
 }
 
 function skipBlockComment(sql: string, from: number): number {

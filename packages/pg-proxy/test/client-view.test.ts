@@ -12,11 +12,12 @@ import { expect, it } from 'vitest'
 import type { PgProxy } from '../src/index'
 import { FrameReader } from '../src/protocol/frames'
 import { bindNoParams, execute, parse, parseFields, query, startupMessage, sync, terminate } from '../src/protocol/messages'
-import { PG, dbUrl, one, proxiedDatabase, rawConnection } from './helpers'
+import { PG, dbUrl, one, proxiedDatabase, rawConnection, dbPrefix } from './helpers'
 
 const describe = await describeWithService('PostgreSQL', PG.host, PG.port)
-const databases = pgTestDatabases(/^venomqa_px_\d+_[a-z0-9_]+$/)
-const DB = `venomqa_px_${process.pid}_client_view`
+const PREFIX = dbPrefix('venomqa_px_')
+const databases = pgTestDatabases(new RegExp(`^${PREFIX}\\d+_[a-z0-9_]+$`))
+const DB = `${PREFIX}${process.pid}_client_view`
 
 describe("a connection's own view of its session, as without the proxy", () => {
   let proxy: PgProxy

@@ -12,12 +12,13 @@ import postgres from 'postgres'
 import { expect, it, vi } from 'vitest'
 import type { PgProxy } from '../src/index'
 import { bindNoParams, execute, parse, query, sync } from '../src/protocol/messages'
-import { PG, dbUrl, one, proxiedDatabase, rawConnection } from './helpers'
+import { PG, dbUrl, one, proxiedDatabase, rawConnection, dbPrefix } from './helpers'
 import { startPgBouncer } from '@venomqa/test-utils/pgbouncer'
 
 const describe = await describeWithService('PostgreSQL', PG.host, PG.port)
-const databases = pgTestDatabases(/^venomqa_hp_\d+_[a-z0-9_]+$/)
-const DB = `venomqa_hp_${process.pid}_discard_all`
+const PREFIX = dbPrefix('venomqa_hp_')
+const databases = pgTestDatabases(new RegExp(`^${PREFIX}\\d+_[a-z0-9_]+$`))
+const DB = `${PREFIX}${process.pid}_discard_all`
 
 describe('DISCARD ALL resets the connection that sends it, and only that one', () => {
   let proxy: PgProxy

@@ -15,10 +15,20 @@ export const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), 
 /** The built `venomqa-pg-proxy` command. */
 export const CLI = path.join(path.dirname(fileURLToPath(import.meta.url)), '../dist/cli.js')
 
-/** A database name of this test process only: venomqa_proxy_<pid>_<suffix>. */
-export const dbName = (suffix: string) => `venomqa_proxy_${process.pid}_${suffix}`
+/**
+ * The prefix of a test file's database names, `old` unless VENOMQA_PG_PROXY_DB_PREFIX gives another (lower
+ * case letters, digits, `_`): test runs that share one server keep to databases of their own.
+ */
+export const dbPrefix = (old: string): string => {
+  const prefix = process.env.VENOMQA_PG_PROXY_DB_PREFIX
+  return prefix && /^[a-z][a-z0-9_]*_$/.test(prefix) ? prefix : old
+}
 
-const databases = pgTestDatabases(/^venomqa_proxy_\d+_[a-z0-9_]+$/)
+/** A database name of this test process only: venomqa_proxy_<pid>_<suffix>. */
+const PREFIX = dbPrefix('venomqa_proxy_')
+export const dbName = (suffix: string) => `${PREFIX}${process.pid}_${suffix}`
+
+const databases = pgTestDatabases(new RegExp(`^${PREFIX}\\d+_[a-z0-9_]+$`))
 export const createDatabase = databases.create
 export const dropDatabase = databases.drop
 

@@ -11,11 +11,12 @@ import postgres from 'postgres'
 import { expect, it, vi } from 'vitest'
 import type { PgProxy } from '../src/index'
 import { countRows } from '../src/observe'
-import { PG, dbUrl, one, proxiedDatabase, startProxy } from './helpers'
+import { PG, dbUrl, one, proxiedDatabase, startProxy, dbPrefix } from './helpers'
 
 const describe = await describeWithService('PostgreSQL', PG.host, PG.port)
-const databases = pgTestDatabases(/^vq_proxyaudit_\d+_[a-z0-9_]+$/)
-const DB = `vq_proxyaudit_${process.pid}_session_state`
+const PREFIX = dbPrefix('vq_proxyaudit_')
+const databases = pgTestDatabases(new RegExp(`^${PREFIX}\\d+_[a-z0-9_]+$`))
+const DB = `${PREFIX}${process.pid}_session_state`
 
 describe('session state scoped to a transaction or a connection', () => {
   let proxy: PgProxy
@@ -323,7 +324,7 @@ describe('session state scoped to a transaction or a connection', () => {
   })
 
   it("idle_in_transaction_session_timeout never ends the proxy's session, which is always in a transaction: not the database's default, a client's startup parameter, SET or SET LOCAL; accepted and ignored, said once", async () => {
-    const db = `vq_proxyaudit_${process.pid}_idle_timeout`
+    const db = `${PREFIX}${process.pid}_idle_timeout`
     await databases.create(db, `CREATE TABLE kept (n int); ALTER DATABASE ${db} SET idle_in_transaction_session_timeout = '200ms'`)
     const idling = await startProxy(db)
     const idle = () => new Promise((resolve) => setTimeout(resolve, 600))

@@ -103,7 +103,10 @@ it('finds the name of a prepared statement of SQL where the statement names it, 
 })
 
 it('answers for the connection the calls of currval, lastval and set_config of idle_in_transaction_session_timeout, in the code only, in statements that run their expressions', () => {
-  const own = (sql: string, standardConformingStrings = true) => ownCalls(splitStatements(sql, standardConformingStrings)[0]!, 7, standardConformingStrings)
+  const own = (sql: string, standardConformingStrings = true) => {
+    const calls = ownCalls(splitStatements(sql, standardConformingStrings)[0]!, 7, standardConformingStrings)
+    return { text: calls.statement.text, idleTimeout: calls.idleTimeout }
+  }
   expect(own("SELECT currval('s'), pg_catalog . lastval ( ), CurrVal($1::regclass)").text).toBe(
     "SELECT pg_temp.currval(7, 's'), pg_temp.lastval(7 ), pg_temp.currval(7, $1::regclass)",
   )
