@@ -8,6 +8,8 @@ export interface Parameter {
   required: boolean
   schema?: JsonSchema
   example?: unknown
+  /** What the document says of it: whether a `code` is a country's or OAuth's, say. */
+  description?: string
 }
 
 export interface Link {
@@ -113,6 +115,7 @@ function mergeParameters(shared: unknown[], own: unknown[]): Parameter[] {
       required: p.in === 'path' || !!p.required,
       schema: p.schema ?? media?.schema,
       example: p.example ?? media?.example,
+      description: typeof p.description === 'string' ? p.description : undefined,
     })
   }
   return [...byKey.values()]
