@@ -1,4 +1,4 @@
-import { type JsonSchema, type OpenApiDocument, type Operation, type Parameter, describeOperation } from '@venomqa/openapi'
+import { type JsonSchema, type OpenApiDocument, type Operation, type Parameter, describeOperation, linkPointerNames } from '@venomqa/openapi'
 import { ConfigError, isSecretHeader, isSecretKey, isSecretQueryName, looksLikeSecret, redactText } from '@venomqa/core'
 import { commentText, kebabCase, literal, quote, snakeCase, templateText, uniqueNamer } from '../codegen'
 import { type SecretEnv, secretRead, secretsHeader, secretsReader } from '../env-secrets'
@@ -135,8 +135,11 @@ class Model {
     const links = success.flatMap(([, r]) => r.links)
     const linked = links.flatMap((l) => {
       const target = this.ops.find((o) => o.operationId === l.operationId)
-      const entry = Object.entries(l.parameters).find(([, expr]) => expr.startsWith('$response.body#/'))
-      return target && entry ? [{ target, param: entry[0], idPath: entry[1].slice('$response.body#/'.length).split('/').filter(Boolean) }] : []
+      // The pointer as RFC 6901 writes it in a runtime expression: `~1` a `/` of a name, `%` only a character.
+      const entry = Object.entries(l.parameters)
+        .map(([name, expr]) => [name, linkPointerNames(expr)] as const)
+        .find(([, names]) => names?.length)
+      return target && entry ? [{ target, param: entry[0], idPath: entry[1]! }] : []
     })
     let param: string | undefined
     let idPath: string[] = []
