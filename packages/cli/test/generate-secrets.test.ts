@@ -243,3 +243,42 @@ describe('venomqa generate: examples that are credentials by their form, under i
     })
   })
 })
+
+// `?code=` is OAuth's authorization code, masked by its name in every URL. An API's own `code` is often
+// data (a country, a currency, a language): read from API_CODE, the journey asked for a secret no one had.
+describe('venomqa generate: a `code` query parameter the document shows to be data', () => {
+  const op = (operationId: string, parameters: unknown[], summary?: string) => ({ get: { tags: ['codes'], operationId, summary, parameters, responses: { 200: { description: 'ok' } } } })
+  const code = (extra: Record<string, unknown>, schema: Record<string, unknown> = { type: 'string' }) => ({ name: 'code', in: 'query', required: true, schema, ...extra })
+  const d = {
+    openapi: '3.1.0',
+    info: { title: 'codes', version: '1' },
+    paths: {
+      '/countries': op('find_country', [code({ example: 'FR' })]),
+      '/currencies': op('find_currency', [code({}, { type: 'string', enum: ['EUR', 'USD'] })]),
+      '/languages': op('find_language', [code({ description: 'An ISO 639-1 language code', example: 'de-CH' })]),
+      '/oauth/callback': op('oauth_callback', [code({ example: 'SplxlOBeZQQYbYS6WxSbIA' }), { name: 'state', in: 'query', required: true, schema: { type: 'string' }, example: 'xyz' }]),
+      '/sessions/complete': op('complete_sign_in', [code({ description: 'The authorization code the provider redirected with', example: 'ab' })]),
+      '/return': op('come_back', [code({ example: 'FR' }), { name: 'state', in: 'query', required: true, schema: { type: 'string' }, example: 'xyz' }]),
+      '/verify': op('verify_email', [code({ example: '123456' })]),
+      '/lookup': op('lookup', [code({ example: 'q7Zp2Lx9Wm4Rt8Vb' })]),
+    },
+  } as OpenApiDocument
+  const result = generateJourneys(d, operations(d), { source: 'api.json' })
+  const content = result.files.map((f) => f.content).join('\n')
+
+  it('writes a country, currency or language code as the document gives it', () => {
+    expect(content).toContain("http.get('/countries', { query: { code: 'FR' } })")
+    expect(content).toContain("http.get('/currencies', { query: { code: 'EUR' } })")
+    expect(content).toContain("http.get('/languages', { query: { code: 'de-CH' } })")
+  })
+
+  it('still reads an OAuth code, a verification code or a secret-shaped one from the environment', () => {
+    expect(content).not.toContain('SplxlOBeZQQYbYS6WxSbIA')
+    expect(content).not.toContain('123456')
+    expect(content).not.toContain('q7Zp2Lx9Wm4Rt8Vb')
+    for (const path of ['/oauth/callback', '/sessions/complete', '/return', '/verify', '/lookup'])
+      expect(content).toMatch(new RegExp(`http\\.get\\('${path}', \\{ query: \\{ code: fromEnvironment\\('API_CODE(?:_\\d+)?'\\)`))
+    // One variable for the parameter wherever it is secret: named after the first such operation, not a country lookup.
+    expect(result.secrets.filter((s) => s.name.startsWith('API_CODE'))).toEqual([{ name: 'API_CODE', standsFor: 'the code query parameter of GET /oauth/callback (oauth_callback) of api.json' }])
+  })
+})

@@ -601,9 +601,26 @@ function safeDecode(s: string): string {
   }
 }
 
-/** Leaves (strings, numbers) of a parsed body that sit under a secret key, at any depth. */
-/** A string that may be a URL with a password or a query: its secrets are looked for (passwordAndSecretsOfUrl). */
-const URL_WITH_SECRETS = /^[a-z][a-z0-9+.-]*:\/\/[^\s]*[@?]/i
+/**
+ * Each URL written in a string, alone or inside longer text (`primary=postgres://app:pw@db/app replica=...`,
+ * `--url=redis://:pw@host`): a scheme at a word's start, up to a space, a quote or an angle bracket. The
+ * lookbehind keeps it linear: a scheme is tried only where a word starts, not at every letter of one.
+ */
+const URL_IN_TEXT = /(?<![a-z0-9+.-])[a-z][a-z0-9+.-]*:\/\/[^\s"'<>`]+/gi
+/** Punctuation that ends a sentence or a list around a URL (`see https://h/x?token=abc.`), not part of it. */
+const TRAILING_PUNCTUATION = /[.,;:!?)\]}]+$/
+
+/** The secrets of every URL in a string that carries a password or a query (passwordAndSecretsOfUrl). */
+function secretsOfUrlsIn(text: string, options?: RedactOptions): string[] {
+  // Most strings hold no URL: one cheap look before the regular expression.
+  if (!text.includes('://')) return []
+  const out: string[] = []
+  for (const [m] of text.matchAll(URL_IN_TEXT)) {
+    const url = m.replace(TRAILING_PUNCTUATION, '')
+    if (url.includes('@') || url.includes('?')) out.push(...passwordAndSecretsOfUrl(url, options))
+  }
+  return out
+}
 
 /**
  * The password of a URL and the values of its secret query parameters: not its user name, which in a
@@ -626,6 +643,7 @@ function passwordAndSecretsOfUrl(url: string, options?: RedactOptions): string[]
   return out
 }
 
+/** Leaves (strings, numbers) of a parsed body that sit under a secret key, at any depth, and the secrets of its URLs. */
 export function secretsOfValue(value: unknown, options?: RedactOptions): string[] {
   const out: string[] = []
   const leaves = (v: unknown, depth: number): void => {
@@ -637,9 +655,10 @@ export function secretsOfValue(value: unknown, options?: RedactOptions): string[
     if (depth > 50 || !v || typeof v !== 'object') return
     if (secretPairName(v, options) !== undefined) leaves((v as { value: unknown }).value, depth + 1)
     for (const [k, x] of Object.entries(v as object)) {
-      // A URL that carries its credentials (`redis://:pw@host`, a webhook's `?token=`) under any key: a
-      // plugin's options name their servers so, and the password is a secret whatever the key.
-      if (typeof x === 'string' && URL_WITH_SECRETS.test(x)) out.push(...passwordAndSecretsOfUrl(x, options))
+      // A URL that carries its credentials (`redis://:pw@host`, a webhook's `?token=`) under any key, alone
+      // or inside longer text (a DSN list, a command line): a plugin's options name their servers so, and
+      // the password is a secret whatever the key.
+      if (typeof x === 'string') out.push(...secretsOfUrlsIn(x, options))
       if (!secretEntry(k, x, options)) walk(x, depth + 1)
       else if (describesASecret(x)) {
         // Its words say what the secret is like; only a value it documents as sent may be one.
@@ -700,8 +719,13 @@ function describesASecret(v: unknown): boolean {
  */
 const unanchored = (re: RegExp) => re.source.replace(/[\^$]/g, '')
 // `session` too: its value is a secret when shaped like a token (see isSessionToken), and the look said no.
-// And a form's field of a name secret in a query (`key=`, `sig=`, `code=`), secret by isSecretQueryName as a form's names are.
-const MAY_HOLD_SECRET = new RegExp(`${NAME_WORDS}|${unanchored(SECRET_KEY)}|${unanchored(SECRET_WORD)}|${HEADER_PAIR_MARK}|session|(?:^|&)(?:${QUERY_SECRET_NAMES})=`, 'i')
+// And a form's field of a name secret in a query (`key=`, `sig=`, `code=`), secret by isSecretQueryName as a form's names are,
+// or such a parameter of a URL in a field; and a URL's user information (`redis://:pw@host`, its slashes maybe
+// escaped as `\/`): secretsOfValue takes the secrets of a URL under any key.
+const MAY_HOLD_SECRET = new RegExp(
+  `${NAME_WORDS}|${unanchored(SECRET_KEY)}|${unanchored(SECRET_WORD)}|${HEADER_PAIR_MARK}|session|(?:^|[&?])(?:${QUERY_SECRET_NAMES})=|\\/\\\\?\\/[^\\s"/?#@\\\\]*@`,
+  'i',
+)
 
 /**
  * Whether secretsOfBodyText could find anything in `text`: a look for secret-looking names, no parsing.

@@ -68,6 +68,22 @@ describe('the pre-test of a body for secrets', () => {
     )
   })
 
+  // secretsOfValue takes the secrets of a URL under any key, even inside longer text: a body whose strings
+  // hold URLs with credentials or secret query parameters must not be passed over.
+  const URL_PIECES = ['redis://', 'https://h.test/', 'http:\\/\\/', '//', ':pw-1@', 'u:p@', '@', '?', '&', 'code=', 'key=', 'sig=x', 'page=2', 'c0de', ' ', '/', '#', 'x']
+  const urlText = fc.array(fc.constantFrom(...URL_PIECES), { maxLength: 10 }).map((parts) => parts.join(''))
+  const urlBody = fc.dictionary(fc.constantFrom('id', 'url', 'note', 'db'), fc.oneof(urlText, fc.array(urlText, { maxLength: 2 })), { maxKeys: 3 })
+
+  it('passes over only bodies whose URLs give no secret', () => {
+    fc.assert(
+      fc.property(urlBody, (value) => {
+        const text = JSON.stringify(value)
+        if (!mayHoldSecrets(text)) expect(secretsOfValue(value), text).toEqual([])
+      }),
+      { numRuns: 3000 },
+    )
+  })
+
   it('passes over an ordinary body, not one with a secret field, and none when extra keys are set', () => {
     expect(mayHoldSecrets('{"id":7,"name":"item 7"}')).toBe(false)
     expect(mayHoldSecrets('')).toBe(false)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { knownSecrets, redactText, secretsOfUrl, secretsOfValue } from '../src/index'
+import { knownSecrets, redactText, secretsOfBodyText, secretsOfUrl, secretsOfValue } from '../src/index'
 
 // An API key sent as Elasticsearch sends one (`Authorization: ApiKey <base64 of id:api_key>`), or as
 // Django REST framework's `Token <key>`, quoted back by a server or a proxy in an error.
@@ -62,5 +62,28 @@ describe('secretsOfUrl and a user name', () => {
   })
   it('takes a user name given with no password: a key sent as one', () => {
     expect(secretsOfUrl('https://sk_test_4eC39HqLyjWDarjtT1zdp7dc@api.test/v1')).toContain('sk_test_4eC39HqLyjWDarjtT1zdp7dc')
+  })
+})
+
+// A URL inside a longer string (a DSN list, a note, a command line) holds its credentials as one alone does:
+// only a string that was itself a URL was looked into, and the password, echoed alone later, was printed.
+describe('secretsOfValue and a URL inside a longer string', () => {
+  it('finds the password and the secret query values of every URL in it', () => {
+    expect(secretsOfValue({ dsn: 'primary=postgres://app:s3cret-one@db/app replica=postgres://app:r3plica-two@db2/app' })).toEqual(['s3cret-one', 's3cret-one', 'r3plica-two', 'r3plica-two'])
+    expect(secretsOfValue({ note: 'callback https://hooks.example/x?token=abc123def, then retry' })).toEqual(['abc123def', 'abc123def'])
+    expect(secretsOfValue({ args: ['--verbose --url=redis://:pw-x9@host:6379/0'] })).toEqual(['pw-x9', 'pw-x9'])
+    expect(secretsOfValue({ cmd: "connect 'mysql://root:hunter2-long@127.0.0.1/shop' now" })).toEqual(['hunter2-long', 'hunter2-long'])
+  })
+  it('keeps the rules of a URL alone: no user name, no password written in clear in that URL', () => {
+    expect(secretsOfValue({ dsn: 'primary=postgres://postgres@db/app replica=postgres://postgres:postgres@db2/app' })).toEqual([])
+    expect(secretsOfValue({ note: 'see http://127.0.0.1:8080/api?page=2 or mailto:a@b.test' })).toEqual([])
+  })
+  it('makes the password masked where it is later printed alone', () => {
+    knownSecrets.add(secretsOfValue({ plugins: [{ options: { dsn: 'primary=postgres://app:Zq7-inline-pw@db/app' } }] }))
+    expect(redactText('auth failed for password Zq7-inline-pw')).toBe('auth failed for password [REDACTED]')
+  })
+  it('is found in a response body too: the pre-test does not pass over a URL with credentials', () => {
+    expect(secretsOfBodyText('{"db":"redis://:pw1234-body@host"}')).toEqual(['pw1234-body', 'pw1234-body'])
+    expect(secretsOfBodyText('{"next":"see https://h.test/cb?code=c0de-123456 now"}')).toEqual(['c0de-123456', 'c0de-123456'])
   })
 })

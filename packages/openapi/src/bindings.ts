@@ -1,6 +1,6 @@
 import type { JsonSchema, OpenApiDocument } from './document'
 import { pointerTo, resolvePointer, resolveSchema } from './document'
-import { type Operation, matchPath, pathParameters, relativePath, successSchemas } from './operations'
+import { type Operation, linkPointerNames, matchPath, pathParameters, relativePath, successSchemas } from './operations'
 
 /**
  * Where path parameters get their values: from earlier responses. Each kind of id has a context key
@@ -59,8 +59,9 @@ export class Bindings {
           const target = byId.get(link.operationId)
           if (!target) continue
           for (const [param, expression] of Object.entries(link.parameters)) {
-            const pointer = /^\$response\.body#(.*)$/.exec(expression)?.[1]
-            if (pointer !== undefined) found.push({ key: keyOf(target, param), pointer, from: 'link' })
+            // Read as RFC 6901 writes it (linkPointerNames), then written as resolvePointer reads one.
+            const names = linkPointerNames(expression)
+            if (names !== undefined) found.push({ key: keyOf(target, param), pointer: pointerTo(...names), from: 'link' })
           }
         }
       const linked = new Set(found.map((p) => p.key))

@@ -1,5 +1,5 @@
 export { type LoadedDocument, type JsonSchema, type OpenApiDocument, loadDocument, resolvePointer } from './document'
-export { type HttpMethodName, type Link, type Operation, type Parameter, type ResponseSpec, describeOperation, headersMeetSecurity, operations } from './operations'
+export { type HttpMethodName, type Link, type Operation, type Parameter, type ResponseSpec, describeOperation, headersMeetSecurity, linkPointerNames, operations } from './operations'
 export type { OpenApiAuth, OpenApiOptions } from './model'
 export { type Selection, selectOperations } from './select'
 export { type BodyVariant, type NumberBound, type SampledBody, bodyVariants, lowerBound, upperBound } from './sample'

@@ -8,6 +8,8 @@ export interface Parameter {
   required: boolean
   schema?: JsonSchema
   example?: unknown
+  /** What the document says of it: whether a `code` is a country's or OAuth's, say. */
+  description?: string
 }
 
 export interface Link {
@@ -113,6 +115,7 @@ function mergeParameters(shared: unknown[], own: unknown[]): Parameter[] {
       required: p.in === 'path' || !!p.required,
       schema: p.schema ?? media?.schema,
       example: p.example ?? media?.example,
+      description: typeof p.description === 'string' ? p.description : undefined,
     })
   }
   return [...byKey.values()]
@@ -218,4 +221,22 @@ export function relativePath(pathname: string, base: string): string {
 
 export function pathParameters(op: Operation): string[] {
   return [...op.path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]!)
+}
+
+/**
+ * The names a link's `$response.body#...` expression points to, or undefined for another expression or a
+ * malformed pointer. OpenAPI's runtime expressions write the pointer in RFC 6901's own syntax, not as a
+ * URI fragment: `~1` and `~0` are its only escapes, and `%` is a character of a name (`#/c%20d` names
+ * `c%20d`), where a `$ref`'s fragment is percent-decoded first (resolvePointer).
+ */
+export function linkPointerNames(expression: string): string[] | undefined {
+  const prefix = '$response.body#'
+  if (!expression.startsWith(prefix)) return undefined
+  const pointer = expression.slice(prefix.length)
+  if (pointer === '') return []
+  if (!pointer.startsWith('/') || /~(?![01])/.test(pointer)) return undefined
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((token) => token.replace(/~1/g, '/').replace(/~0/g, '~'))
 }

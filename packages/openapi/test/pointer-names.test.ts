@@ -11,6 +11,7 @@ import type { ExploreAction, ExploreActionArgs, HttpClient } from '@venomqa/core
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openApiActions } from '../src'
 import { resolvePointer } from '../src/document'
+import { linkPointerNames } from '../src/operations'
 import { matchPath } from '../src/operations'
 
 let dir: string
@@ -120,5 +121,61 @@ describe('matchPath', () => {
     expect(matchPath('/items/{id}', '/Items/7')).toBeUndefined()
     expect(matchPath('/a.b/{id}', '/aXb/7')).toBeUndefined()
     expect(matchPath('/files/{id}', '/files/100%')).toEqual({ id: '100%' })
+  })
+})
+
+/**
+ * A link's `$response.body#/...` is a runtime expression, whose `json-pointer` is RFC 6901's own syntax
+ * (OpenAPI 3.1, Runtime Expressions: `unescaped = %x00-2E / %x30-7D / %x7F-10FFFF`, `%` among them), not a
+ * URI fragment: `~1` and `~0` are its only escapes, and `%20` is three characters of a name. Read as a $ref
+ * fragment, `c%20d` was taken for `c d`, and the parameter was bound from the wrong property or never.
+ */
+describe('a link whose runtime expression holds "~1" and "%"', () => {
+  const LINKED = {
+    openapi: '3.1.0',
+    info: { title: 't', version: '1' },
+    paths: {
+      '/boxes': {
+        post: {
+          operationId: 'createBox',
+          responses: {
+            201: {
+              description: 'made',
+              content: { 'application/json': { schema: { type: 'object' } } },
+              links: { GetBox: { operationId: 'getBox', parameters: { boxId: '$response.body#/a~1b/c%20d' } } },
+            },
+          },
+        },
+      },
+      '/boxes/{boxId}': { get: { operationId: 'getBox', parameters: [{ name: 'boxId', in: 'path', required: true, schema: stringProperty }], responses: { 200: { description: 'ok' } } } },
+    },
+  }
+  const LINKED_BODY = { 'a/b': { 'c%20d': 'right', 'c d': 'wrong-decoded' }, a: { b: { 'c%20d': 'wrong-split' } } }
+
+  it('binds the parameter from the property the pointer names as RFC 6901 reads it', async () => {
+    await writeFile(path.join(dir, 'links.json'), JSON.stringify(LINKED))
+    const actions = (await openApiActions('links.json').load({ root: dir, baseUrl: 'http://127.0.0.1:9', signal })) as ExploreAction<any>[]
+    const text = JSON.stringify(LINKED_BODY)
+    const http = {
+      baseUrl: 'http://127.0.0.1:9',
+      request: async () => ({ status: 201, headers: {}, bodyText: text, json: () => JSON.parse(text) }),
+      get: async () => ({ status: 200, headers: {}, bodyText: '[]', json: () => [] }),
+    } as unknown as HttpClient
+    const values = new Map<string, unknown>()
+    const ctx = { get: (k: string) => values.get(k), has: (k: string) => values.has(k), set: (k: string, v: unknown) => void values.set(k, v), require: (k: string) => values.get(k), keys: () => [...values.keys()] }
+    await actions.find((a) => a.name === 'createBox')!.run({ http, ctx, input: {}, signal } as unknown as ExploreActionArgs<any>)
+    expect([...values.values()]).toContain('right')
+    expect([...values.values()]).not.toContain('wrong-decoded')
+  })
+
+  it('linkPointerNames: the names of a body expression, unescaped once, never percent-decoded', () => {
+    expect(linkPointerNames('$response.body#/a~1b/c%20d')).toEqual(['a/b', 'c%20d'])
+    expect(linkPointerNames('$response.body#/m~0n/~01')).toEqual(['m~n', '~1'])
+    expect(linkPointerNames('$response.body#/id')).toEqual(['id'])
+    expect(linkPointerNames('$response.body#')).toEqual([])
+    // Not a body pointer, or not one RFC 6901 allows (`~` escapes only 0 and 1; a pointer starts with `/`).
+    expect(linkPointerNames('$response.header.Location')).toBeUndefined()
+    expect(linkPointerNames('$response.body#/a~2')).toBeUndefined()
+    expect(linkPointerNames('$response.body#id')).toBeUndefined()
   })
 })

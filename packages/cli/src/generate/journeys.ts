@@ -1,5 +1,5 @@
-import { type JsonSchema, type OpenApiDocument, type Operation, describeOperation } from '@venomqa/openapi'
-import { ConfigError, isSecretHeader, isSecretKey, isSecretQueryName, redactText } from '@venomqa/core'
+import { type JsonSchema, type OpenApiDocument, type Operation, type Parameter, describeOperation, linkPointerNames } from '@venomqa/openapi'
+import { ConfigError, isSecretHeader, isSecretKey, isSecretQueryName, looksLikeSecret, redactText } from '@venomqa/core'
 import { commentText, kebabCase, literal, quote, snakeCase, templateText, uniqueNamer } from '../codegen'
 import { type SecretEnv, secretRead, secretsHeader, secretsReader } from '../env-secrets'
 import type { JourneyFile } from '../journey-files'
@@ -135,8 +135,11 @@ class Model {
     const links = success.flatMap(([, r]) => r.links)
     const linked = links.flatMap((l) => {
       const target = this.ops.find((o) => o.operationId === l.operationId)
-      const entry = Object.entries(l.parameters).find(([, expr]) => expr.startsWith('$response.body#/'))
-      return target && entry ? [{ target, param: entry[0], idPath: entry[1].slice('$response.body#/'.length).split('/').filter(Boolean) }] : []
+      // The pointer as RFC 6901 writes it in a runtime expression: `~1` a `/` of a name, `%` only a character.
+      const entry = Object.entries(l.parameters)
+        .map(([name, expr]) => [name, linkPointerNames(expr)] as const)
+        .find(([, names]) => names?.length)
+      return target && entry ? [{ target, param: entry[0], idPath: entry[1]! }] : []
     })
     let param: string | undefined
     let idPath: string[] = []
@@ -535,7 +538,7 @@ class TagWriter {
     const parameters = op.parameters.filter((p) => p.in === 'query' && p.required && !credentials.some(([name]) => name === p.name))
     const query = Object.fromEntries([
       // Secret by the rule redaction masks a URL's query by (`?session=`, `?key=` too), not a body key's.
-      ...parameters.map((p) => [p.name, isSecretQueryName(p.name) ? `\u0001${this.parameterSecret(op, p.name, 'query')}` : parameterValue(p, `query.${p.name}`)]),
+      ...parameters.map((p) => [p.name, isSecretQueryName(p.name) && !isDataCode(p, op) ? `\u0001${this.parameterSecret(op, p.name, 'query')}` : parameterValue(p, `query.${p.name}`)]),
       ...credentials,
     ])
     if (Object.keys(query).length) options.push(`query: ${this.literal(query, '  ')}`)
@@ -818,3 +821,33 @@ function queryValue(value: unknown, schema: JsonSchema | undefined): string | nu
 
 /** Names a `const` cannot have (a journey file is a module: strict mode, where `eval` and `arguments` are refused too). */
 const RESERVED = new Set(['break', 'case', 'catch', 'class', 'const', 'continue', 'debugger', 'default', 'delete', 'do', 'else', 'enum', 'export', 'extends', 'false', 'finally', 'for', 'function', 'if', 'import', 'in', 'instanceof', 'new', 'null', 'return', 'super', 'switch', 'this', 'throw', 'true', 'try', 'typeof', 'var', 'void', 'while', 'with', 'yield', 'let', 'static', 'implements', 'interface', 'package', 'private', 'protected', 'public', 'await', 'eval', 'arguments'])
+
+/** What a `code` the document describes is when it is data: a country's, a currency's, a language's (ISO 3166, 4217, 639). */
+const DATA_CODE_WORDS = /\b(?:country|countries|currency|currencies|language|languages|locale|region|iso[ -]?\d{3,4}|iata|icao|airport|postal|zip)\b/i
+/** Words of an operation or a parameter that takes an authorization or a one-time code: its `code` stays a secret. */
+const SECRET_CODE_WORDS = /oauth|authori[sz]|callback|redirect|grant|verif|one[- ]?time|otp|pkce|log[- ]?in|sign[- ]?in|sso|token|secret|password|confirm|activat/i
+/** Query parameters an OAuth redirect brings beside its `code`. */
+const OAUTH_BESIDE = /^(?:state|redirect_uri|code_verifier|client_id|session_state|iss)$/i
+/** An example shaped as a standard code: `FR`, `USD`, `de`, `de-CH`, `pt_BR`. */
+const CODE_SHAPED = /^(?:[A-Z]{2,3}|[a-z]{2,3}(?:[-_][A-Za-z]{2,4})?)$/
+
+/**
+ * Whether a query parameter named `code` is data the document shows it to be, written into a journey as it
+ * gives it, rather than OAuth's authorization code, which redaction masks by that name and a journey reads
+ * from the environment. Read from API_CODE, a country lookup (`?code=FR`) asked for a secret no one had.
+ * Data: a description naming a country, currency or language code, an enum (values an API lists are no
+ * secret), or examples all shaped as a standard code. Never where the operation or the parameter speaks of
+ * a login, a redirect, a verification or a token, nor beside a redirect's `state`: there a code is a secret
+ * whatever its example, and digits (`123456`) are a one-time code's.
+ */
+function isDataCode(p: Parameter, op: Operation): boolean {
+  if (p.name.toLowerCase() !== 'code') return false
+  const schema = (p.schema && typeof p.schema === 'object' ? p.schema : {}) as Record<string, unknown>
+  const words = [p.description, schema.description, schema.title].filter((w) => typeof w === 'string').join(' ')
+  const context = `${op.path} ${op.operationId ?? ''} ${op.summary ?? ''} ${words}`
+  if (SECRET_CODE_WORDS.test(context) || op.parameters.some((q) => q.in === 'query' && OAUTH_BESIDE.test(q.name))) return false
+  if (DATA_CODE_WORDS.test(words)) return true
+  if (Array.isArray(schema.enum) && schema.enum.length > 0 && schema.enum.every((v) => typeof v === 'string' && !looksLikeSecret(v))) return true
+  const examples = [p.example, schema.example, ...(Array.isArray(schema.examples) ? schema.examples : [])].filter((v) => v !== undefined)
+  return examples.length > 0 && examples.every((v) => typeof v === 'string' && CODE_SHAPED.test(v))
+}
