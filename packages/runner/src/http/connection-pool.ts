@@ -10,10 +10,10 @@ import { type DeadlineClock, Deadlines, REAL_CLOCK } from './deadlines'
  *
  * Why not http.Agent: measured on 1,500 dependent requests to a local server (bench/runner-overhead), the
  * agent's bookkeeping for every request (its name for the origin, the server name, a socket timeout set and
- * cleared, its free-socket lists and async resets) cost about a fifth of a plain node:http loop's time per
- * request and more again while it was being optimised: a loop of the same requests on sockets from a pool
- * like this one took 87 µs a request against 103 µs through the agent, and 345 ms against 400-520 ms for
- * the first 1,500. What is kept here is what a run needs: idle connections reused newest first, a queue of
+ * cleared, its free-socket lists and async resets) cost about a sixth of a plain node:http loop's time per
+ * request, and more while it was being optimised: the same loop on sockets from a pool like this one took
+ * 87 µs per added request against 103 µs through the agent, and 345 ms against 400-520 ms for the first
+ * 1,500 (4 rounds, alternated). What is kept here is what a run needs: idle connections reused newest first, a queue of
  * requests waiting when an origin is at its count, idle connections closed after IDLE_CONNECTION_MS (sooner
  * when the server's `Keep-Alive: timeout=` says so), and TLS sessions resumed.
  */
