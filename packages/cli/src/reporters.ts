@@ -87,7 +87,8 @@ export function instantiateReporters(
   const refused: UserError[] = []
   const made = requests.flatMap((r) => {
     const factory = factories.get(r.name)
-    if (!factory) throw new PluginError(r.name, unknownReporterMessage(r.name, [...factories.keys()], lookup))
+    // Where the name was written (`reporters[1]`, a profile's entry, `--reporter htm`), as an unknown plugin says its entry.
+    if (!factory) throw new PluginError(r.name, unknownReporterMessage(r.name, [...factories.keys()], lookup), r.where ? { where: r.where } : undefined)
     const options = { ...extraOptions(r.name), ...r.options }
     let reporter: Reporter
     try {
