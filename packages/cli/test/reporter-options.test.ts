@@ -18,6 +18,7 @@ const CONFIG = `export default {
     ci: { reporters: ['console', ['junit', { verbos: true }]] },
     many: { reporters: [['console', { verbos: true }], ['html', { titel: 'Nightly' }], ['markdown', { x: 1 }]] },
     typo: { reporters: ['console', 'consol'] },
+    nofile: { reporters: ['console', 'junit:'] },
   },
 }
 `
@@ -109,6 +110,12 @@ describe('an unknown reporter name', () => {
     const flag = await p.venomqa(['run', '-r', 'consol'])
     expect(flag.code).toBe(2)
     expect(flag.stderr).toContain('Known reporters: console, json, junit, markdown\n  at --reporter consol\n')
+    // A file left out after the colon (an unset variable in `junit:$REPORT`) is told at its entry too.
+    const nofile = await p.venomqa(['run', '--profile', 'nofile'])
+    expect(nofile.code).toBe(2)
+    expect(nofile.stderr).toContain(
+      'venomqa: reporter "junit:" has nothing after ":"; give the file (junit:<file>), or "junit" alone for its default\n  at profiles.nofile.reporters[1]\n',
+    )
   })
 
   it('finds what is installed where Node does: a workspace package whose plugins are hoisted to the workspace root', async () => {
