@@ -39,24 +39,27 @@ export function reporterRequests(config: { reporters: readonly ReporterSpec[]; r
   if (!config.reporters.length) return [parseReporterSpec('console')]
   return config.reporters.map((spec, i) => {
     const where = config.reporterWhere?.[i]
-    return { ...parseReporterSpec(spec), ...(where ? { where } : {}) }
+    return { ...parseReporterSpec(spec, where), ...(where ? { where } : {}) }
   })
 }
 
-/** `junit`, `junit:reports/junit.xml`, `{ name, output, options }` or `[name, options]`. */
-export function parseReporterSpec(spec: ReporterSpec): ReporterRequest {
+/**
+ * `junit`, `junit:reports/junit.xml`, `{ name, output, options }` or `[name, options]`. `where` is where the
+ * user wrote it (`reporters[1]`), which a mistake in it names.
+ */
+export function parseReporterSpec(spec: ReporterSpec, where?: string): ReporterRequest {
   if (typeof spec === 'string') {
     const i = spec.indexOf(':')
     if (i < 0) return { name: spec.trim(), options: {} }
     const name = spec.slice(0, i).trim()
     const target = spec.slice(i + 1).trim()
     // `junit:` with the file left out (an unset variable in `junit:$REPORT`) wrote the default file without a word.
-    if (!target) throw new ConfigError(`reporter "${spec}" has nothing after ":"; give the file (${name}:<file>), or "${name}" alone for its default`, { where: spec })
+    if (!target) throw new ConfigError(`reporter "${spec}" has nothing after ":"; give the file (${name}:<file>), or "${name}" alone for its default`, { where: where ?? spec })
     return { name, target, options: {} }
   }
   if (Array.isArray(spec)) {
     const { output, ...options } = spec[1] ?? {}
-    return { ...parseReporterSpec(spec[0]), ...(typeof output === 'string' ? { target: output } : {}), options }
+    return { ...parseReporterSpec(spec[0], where), ...(typeof output === 'string' ? { target: output } : {}), options }
   }
   return { name: spec.name, target: spec.output, options: spec.options ?? {} }
 }
@@ -87,7 +90,8 @@ export function instantiateReporters(
   const refused: UserError[] = []
   const made = requests.flatMap((r) => {
     const factory = factories.get(r.name)
-    if (!factory) throw new PluginError(r.name, unknownReporterMessage(r.name, [...factories.keys()], lookup))
+    // Where the name was written (`reporters[1]`, a profile's entry, `--reporter htm`), as an unknown plugin says its entry.
+    if (!factory) throw new PluginError(r.name, unknownReporterMessage(r.name, [...factories.keys()], lookup), r.where ? { where: r.where } : undefined)
     const options = { ...extraOptions(r.name), ...r.options }
     let reporter: Reporter
     try {

@@ -17,6 +17,8 @@ const CONFIG = `export default {
   profiles: {
     ci: { reporters: ['console', ['junit', { verbos: true }]] },
     many: { reporters: [['console', { verbos: true }], ['html', { titel: 'Nightly' }], ['markdown', { x: 1 }]] },
+    typo: { reporters: ['console', 'consol'] },
+    nofile: { reporters: ['console', 'junit:'] },
   },
 }
 `
@@ -97,6 +99,23 @@ describe('an unknown reporter name', () => {
     const loaded = await p.venomqa(['run', '-r', 'csv:loaded.csv', '--plugin', 'venomqa-plugin-csv'])
     expect(loaded.code, loaded.stderr).toBe(0)
     expect(existsSync(path.join(p.dir, 'loaded.csv'))).toBe(true)
+  })
+
+  it('names the entry that has it, as an unknown plugin names its own: a config key, a profile, a flag', async () => {
+    const profile = await p.venomqa(['run', '--profile', 'typo'])
+    expect(profile.code).toBe(2)
+    expect(profile.stderr).toContain(
+      'venomqa: unknown reporter "consol": did you mean "console"? Known reporters: console, json, junit, markdown\n  at profiles.typo.reporters[1]\n',
+    )
+    const flag = await p.venomqa(['run', '-r', 'consol'])
+    expect(flag.code).toBe(2)
+    expect(flag.stderr).toContain('Known reporters: console, json, junit, markdown\n  at --reporter consol\n')
+    // A file left out after the colon (an unset variable in `junit:$REPORT`) is told at its entry too.
+    const nofile = await p.venomqa(['run', '--profile', 'nofile'])
+    expect(nofile.code).toBe(2)
+    expect(nofile.stderr).toContain(
+      'venomqa: reporter "junit:" has nothing after ":"; give the file (junit:<file>), or "junit" alone for its default\n  at profiles.nofile.reporters[1]\n',
+    )
   })
 
   it('finds what is installed where Node does: a workspace package whose plugins are hoisted to the workspace root', async () => {

@@ -151,7 +151,23 @@ export default journey('elsewhere', { baseUrl: 'http://127.0.0.1:1/#top', steps:
 
     const p = await project({ 'venomqa.config.mjs': 'export default { baseUrl: process.env.APP_URL }\n' })
     expectRefused(await p.venomqa(['run', 'pnig']), /venomqa: no journey named "pnig" \(and no such file\); known journeys: ping\n$/)
-    expectRefused(await p.venomqa(['run', 'ping', '--grep', 'x', '--tag', 'smoke']), /venomqa: no journey matches "ping", --grep x, --tag smoke; known: ping\n$/)
+    expectRefused(
+      await p.venomqa(['run', 'ping', '--grep', 'x', '--tag', 'smoke']),
+      /venomqa: no journey matches "ping", --grep x, --tag smoke; known: ping; no journey is tagged "smoke"; no journey has a tag\n$/,
+    )
+  })
+
+  it('a --tag no journey has names the tags there are, and the one meant', async () => {
+    const p = await project({
+      'venomqa.config.mjs': 'export default { baseUrl: process.env.APP_URL }\n',
+      'journeys/tagged.journey.ts': "import { journey, step } from '@venomqa/core'\nexport default journey('tagged', { tags: ['smoke', 'Billing'], steps: [step('s', () => {})] })\n",
+    })
+    expectRefused(
+      await p.venomqa(['run', '--tag', 'smok,nightly', '--tag', 'nightly']),
+      /venomqa: no journey matches --tag smok,nightly, --tag nightly; known: ping, tagged; no journey is tagged "smok" \(did you mean "smoke"\?\) or "nightly"; tags: billing, smoke\n$/,
+    )
+    // A tag that some journey has, left out by another filter: the filters are quoted, no tag is blamed.
+    expectRefused(await p.venomqa(['run', '--tag', 'smoke', '--grep', 'ping']), /venomqa: no journey matches --grep ping, --tag smoke; known: ping, tagged\n$/)
   })
 
   it('a name that matches none of a large suite names its first ten journeys and where to see them all', async () => {

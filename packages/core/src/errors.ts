@@ -54,8 +54,9 @@ export class ConfigError extends UserError {
 
 export class PluginError extends UserError {
   readonly plugin: string
-  constructor(plugin: string, message: string, options?: { cause?: unknown }) {
-    super('E_PLUGIN', message, { where: plugin, ...options })
+  /** `where` defaults to the plugin's name; give the entry the user wrote (`reporters[1]`) when it is known. */
+  constructor(plugin: string, message: string, options?: { cause?: unknown; where?: string }) {
+    super('E_PLUGIN', message, { ...options, where: options?.where ?? plugin })
     this.plugin = plugin
   }
 }

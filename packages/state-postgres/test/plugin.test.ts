@@ -1,4 +1,4 @@
-import { ConfigError, PLUGIN_API_VERSION, type HealthCheck, type PluginApi, type StateBackend, isPlugin, parseOptions } from '@venomqa/core'
+import { ConfigError, PLUGIN_API_VERSION, type HealthCheck, type PluginApi, type StateBackend, isPlugin, parseOptions, redactText } from '@venomqa/core'
 import { CLOSED_PORT, describeWithService } from '@venomqa/test-utils'
 import { expect, it, describe as plain } from 'vitest'
 import plugin, { PostgresSavepointBackend, PostgresSnapshotBackend, PostgresTemplateBackend, maskUrl, postgresState, postgresStateOptions, postgresWorkers } from '../src/index'
@@ -47,7 +47,7 @@ plain('options', () => {
   it('mistakes in options are one ConfigError naming each key, passwords masked', () => {
     const cases: [Record<string, unknown>, string][] = [
       // biome-ignore lint/suspicious/noTemplateCurlyInString: the config's own ${VAR} syntax, as the message shows it
-      [{}, "postgresState().url: is required, e.g. url: '${DATABASE_URL}'"],
+      [{}, "postgresState().url: is required, e.g. url: '${DATABASE_URL}' or 'postgres://127.0.0.1:5432/app'"],
       [{ url: 'mysql://root:s3cret@h/db' }, 'postgresState().url: expected a postgres:// or postgresql:// URL, got "mysql://[REDACTED]@h/db"'],
       [{ url: 'postgres://u@h/db', mechanism: 'dump' }, 'postgresState().mechanism: expected one of snapshot, savepoint, template, got "dump"'],
       [{ url: 'postgres://u@h/db', tables: 'users' }, 'postgresState().tables: expected a list of non-empty table names, got "users"'],
@@ -68,6 +68,18 @@ plain('options', () => {
       expect((err as Error).message).toContain(message)
       expect((err as Error).message).not.toContain('s3cret')
     }
+  })
+
+  it('the example URL of a missing url reaches the user whole: the CLI redacts every message it prints', () => {
+    let err: unknown
+    try {
+      postgresState({} as never)
+    } catch (e) {
+      err = e
+    }
+    const message = (err as Error).message
+    expect(message).toContain("e.g. url: '")
+    expect(redactText(message)).toBe(message)
   })
 
   it('a password with an unencoded "#", "/" or "?" is refused at its key, saying what to write and no piece of it', () => {

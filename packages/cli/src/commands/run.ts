@@ -17,7 +17,7 @@ import { type ResolvedConfig, projectRoot } from '../config/load'
 import type { VenomConfigBase } from '../config/types'
 import { EXIT, type Io, warn } from '../exit'
 import { exitNow } from '../exit-guard'
-import { type LoadedJourney, discoverJourneyFiles, filterJourneys, howToStart, knownJourneys, loadJourneys, splitRunArgs } from '../journeys/load'
+import { type LoadedJourney, discoverJourneyFiles, filterJourneys, howToStart, knownJourneys, loadJourneys, splitRunArgs, unknownTagsHint } from '../journeys/load'
 import { focusSelection, refuseOnlyInCi } from '../journeys/focus'
 import { LAST_RUN_FILE, type LastRun, lastRunPath, putLastRun, readLastRun, selectLastFailed, setAsideLastRun, writeLastRun } from '../last-run'
 import { harOutput } from '../har'
@@ -147,7 +147,13 @@ export function chooseJourneys(
   if (!all.length) throw new UserError('E_NO_JOURNEYS', 'the journey files export no journeys (export default journey(...) or an array of journeys)')
   const filtered = filterJourneys(all, { names, grep: flags.grep, tags: flags.tag })
   if (!filtered.length)
-    throw new UserError('E_NO_JOURNEYS', `no journey matches ${describeFilters(names, flags)}; known: ${knownJourneys(all.map((j) => j.journey.name))}`)
+    throw new UserError(
+      'E_NO_JOURNEYS',
+      `no journey matches ${describeFilters(names, flags)}; known: ${knownJourneys(all.map((j) => j.journey.name))}${unknownTagsHint(
+        all.map((j) => j.journey),
+        flags.tag,
+      )}`,
+    )
   const focus = focusSelection(filtered)
   if (focus.note) io.stderr.write(`venomqa: ${focus.note}\n`)
   const selected = focus.items

@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs'
 import path from 'node:path'
-import { ConfigError, type Journey, UserError, errorMessage, firstFew, isJourney, isUserError, validateJourney } from '@venomqa/core'
+import { ConfigError, type Journey, UserError, didYouMean, errorMessage, firstFew, isJourney, isUserError, validateJourney } from '@venomqa/core'
 import { importUserFile, loadFailure } from '../load-module'
 import { loading } from '../pending-loads'
 import { keepSharedWithJiti } from '../typescript/native'
@@ -145,6 +145,22 @@ export function filterJourneys<T extends { journey: Journey }>(all: readonly T[]
  * The journeys a selection could have named, for a name or filter that matched none: the first ten, and
  * where to see them all when there are more (a suite of hundreds would fill the terminal with them).
  */
+/**
+ * What `--tag` got wrong when no journey has a tag given: `no journey is tagged "smok" (did you mean
+ * "smoke"?); tags: regression, smoke`, where only the journeys' names were listed and the tags had to be
+ * looked for in the files. Empty when every tag given is some journey's (another filter left nothing).
+ */
+export function unknownTagsHint(journeys: readonly { tags: readonly string[] }[], given: readonly string[] | undefined): string {
+  const known = [...new Set(journeys.flatMap((j) => j.tags.map((t) => t.toLowerCase())))].sort()
+  const unknown = [...new Set((given ?? []).flatMap((t) => t.split(',')).map((t) => t.trim().toLowerCase()))].filter((t) => t && !known.includes(t))
+  if (!unknown.length) return ''
+  const each = unknown.map((t) => {
+    const near = didYouMean(t, known)
+    return `${JSON.stringify(t)}${near ? ` (did you mean ${JSON.stringify(near)}?)` : ''}`
+  })
+  return `; no journey is tagged ${each.join(' or ')}; ${known.length ? `tags: ${firstFew(known, 10)}` : 'no journey has a tag'}`
+}
+
 export function knownJourneys(names: readonly string[]): string {
   const shown = 10
   return names.length > shown ? `${firstFew(names, shown)} (venomqa list names them all)` : names.join(', ')

@@ -253,10 +253,21 @@ function runIssuesSuite(run: RunResult, id: number, host: string): Suite {
       classname: 'venomqa.run',
       durationMs: 0,
       status: 'error',
-      message: 'the run was interrupted before it finished: the journeys it never started are skipped',
+      message: `the run was interrupted before it finished: ${interruptedWhat(run)}`,
       type: 'interrupted',
     })
   return testsuite({ name: 'run', id, host, durationMs: 0, startedAt: run.startedAt, properties: [], cases, systemOut: run.issues.map(issueText).join('\n\n') })
+}
+
+/**
+ * What an interrupted run left unfinished, in the words of what it ran: `venomqa explore` runs no journey,
+ * and its explorations cut short or never started are failed, never skipped.
+ */
+function interruptedWhat(run: RunResult): string {
+  const journeys = 'the journeys it never started are skipped'
+  const explorations = 'an exploration cut short searched only part of its tree, and one it never started is not run'
+  if (!run.explorations?.length) return journeys
+  return run.journeys.length ? `${journeys}; ${explorations}` : explorations
 }
 
 /** What JUnit says of an exploration the run never started (`notStarted`), and of each of its invariants. */

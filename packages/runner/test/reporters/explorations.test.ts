@@ -128,6 +128,10 @@ describe('junit reporter on explorations', () => {
     expect(suite).toMatch(/<testcase name="exploration" [^>]*>\s*<error message="exploration not run: the run was interrupted before it started"/)
     expect(suite).toContain('<property name="notStarted" value="true"/>')
     expect(element(suite, 'system-out', 'exploration catalog')).not.toContain('transitions')
+    // The run's own case speaks of what `venomqa explore` ran: explorations, not journeys it never had.
+    expect(out).toMatch(
+      /<testcase name="run interrupted" classname="venomqa.run"[^>]*>\s*<error message="the run was interrupted before it finished: an exploration cut short searched only part of its tree, and one it never started is not run"/,
+    )
   })
 
   it('fails an exploration that could not run with an error case carrying its issue', () => {
