@@ -19,6 +19,8 @@ const WORKER_DB = `${DB}_w1`
 const PASSWORD = 'doctor-undo-secret-pw'
 // The server trusts local connections: the password is never checked, only carried, as a real one would be.
 const DATABASE_URL = `postgres://postgres:${PASSWORD}@127.0.0.1:5432/${DB}`
+/** What keeps the worker's database from being dropped: a subscription, which only a connection to that database drops. */
+const SUBSCRIPTION = 'venomqa_dw_undo_sub'
 const databases = pgTestDatabases(/^venomqa_dw_doctor_undo(_w1)?$/)
 const describe = await describeWithService('PostgreSQL', '127.0.0.1', 5432)
 
@@ -34,7 +36,8 @@ const setups = {
       startApp: (_index: number, databaseUrl: string, { signal }: { signal: AbortSignal }) =>
         startAppProcess({ command: [process.execPath, 'apps/hangs.mjs'], env: { DATABASE_URL: databaseUrl }, signal }),
     }),
-  // Its database given a table to track, then made a template, which DROP DATABASE refuses: undoing fails.
+  // Its database given a table to track, then a logical replication subscription, which DROP DATABASE
+  // refuses whatever FORCE: undoing fails. (A template database no longer does: the mark is taken off.)
   undroppable: () =>
     postgresWorkers({
       url,
@@ -43,7 +46,7 @@ const setups = {
         const c = new pg.Client({ connectionString: databaseUrl })
         await c.connect()
         await c.query('CREATE TABLE todos (id int)')
-        await c.query('ALTER DATABASE ${WORKER_DB} IS_TEMPLATE true')
+        await c.query("CREATE SUBSCRIPTION ${SUBSCRIPTION} CONNECTION 'host=127.0.0.1 port=1 dbname=none' PUBLICATION p WITH (connect = false, slot_name = NONE, enabled = false)")
         await c.end()
         return { baseUrl: process.env.MAIN_URL! }
       },
@@ -63,9 +66,9 @@ writeFileSync('hangs.pid', String(process.pid))
 setInterval(() => {}, 1000)
 `
 
-/** The worker database dropped, a template made droppable first. */
+/** The worker database dropped, its subscription dropped first. */
 const dropWorkerDb = async () => {
-  if (await databaseExists(WORKER_DB)) await withPgClient(PG_ADMIN_URL, (c) => c.query(`ALTER DATABASE ${WORKER_DB} IS_TEMPLATE false`))
+  if (await databaseExists(WORKER_DB)) await withPgClient(PG_ADMIN_URL.replace(/\/[^/]*$/, `/${WORKER_DB}`), (c) => c.query(`DROP SUBSCRIPTION IF EXISTS ${SUBSCRIPTION}`))
   await databases.drop(WORKER_DB)
 }
 
@@ -110,7 +113,7 @@ describe('venomqa doctor undoes the worker it made', () => {
     const said = workersLine(r.stdout)!
     expect(said).toMatch(
       new RegExp(
-        `^✗ workers    worker 1 made by the workerSetup in \\d+ ms: no app of its own \\(its requests go to the run's base URL\\), state postgres:${WORKER_DB} \\(snapshot\\) connected, checkpointed and rolled back; undoing it failed: worker 1: close failed: closing worker 1: postgresWorkers: could not drop the worker database "${WORKER_DB}" on postgres://\\[REDACTED\\]@127\\.0\\.0\\.1:5432/${DB} \\(tried 5 times\\): cannot drop a template database; it is left behind: drop it with DROP DATABASE IF EXISTS "${WORKER_DB}" WITH \\(FORCE\\)$`,
+        `^✗ workers    worker 1 made by the workerSetup in \\d+ ms: no app of its own \\(its requests go to the run's base URL\\), state postgres:${WORKER_DB} \\(snapshot\\) connected, checkpointed and rolled back; undoing it failed: worker 1: close failed: closing worker 1: postgresWorkers: could not drop the worker database "${WORKER_DB}" on postgres://\\[REDACTED\\]@127\\.0\\.0\\.1:5432/${DB} \\(tried 5 times\\): database "${WORKER_DB}" is being used by logical replication subscription; it is left behind: drop it with DROP DATABASE IF EXISTS "${WORKER_DB}" WITH \\(FORCE\\)$`,
       ),
     )
     expect(r.stdout + r.stderr).not.toContain(PASSWORD)
