@@ -53,11 +53,10 @@ beforeAll(async () => {
 })
 afterAll(() => rm(dir, { recursive: true, force: true }))
 
-/** Runs `createThing` against a client whose POST answers 201 with BODY; the context it leaves. */
-async function create(): Promise<Map<string, unknown>> {
-  const actions = (await openApiActions('api.json').load({ root: dir, baseUrl: 'http://127.0.0.1:9', signal })) as ExploreAction<any>[]
-  const createThing = actions.find((a) => a.name === 'createThing')!
-  const text = JSON.stringify(BODY)
+/** Runs the action `name` of the document `file` against a client whose POST answers 201 with `body`; the context it leaves. */
+async function runCreate(file = 'api.json', name = 'createThing', body: unknown = BODY): Promise<Map<string, unknown>> {
+  const actions = (await openApiActions(file).load({ root: dir, baseUrl: 'http://127.0.0.1:9', signal })) as ExploreAction<any>[]
+  const text = JSON.stringify(body)
   const http = {
     baseUrl: 'http://127.0.0.1:9',
     request: async () => ({ status: 201, headers: {}, bodyText: text, json: () => JSON.parse(text) }),
@@ -71,18 +70,18 @@ async function create(): Promise<Map<string, unknown>> {
     require: (k: string) => values.get(k),
     keys: () => [...values.keys()],
   }
-  await createThing.run({ http, ctx, input: {}, signal } as unknown as ExploreActionArgs<any>)
+  await actions.find((a) => a.name === name)!.run({ http, ctx, input: {}, signal } as unknown as ExploreActionArgs<any>)
   return values
 }
 
 describe('a path parameter whose name holds "/" or "~"', () => {
   it('is bound from the property of that very name, not from the place its unescaped name points to', async () => {
-    const ctx = await create()
+    const ctx = await runCreate()
     expect(Object.fromEntries(NAMES.map((n) => [n, ctx.get(n)]))).toEqual({ 'thing/id': 't-1', 'lot~1no': 'l-2', 'v~0': 'v-3', 'pct%41': 'p-4' })
   })
 
   it('sends the value bound in the path of each operation on the resource', async () => {
-    const values = await create()
+    const values = await runCreate()
     const actions = (await openApiActions('api.json').load({ root: dir, baseUrl: 'http://127.0.0.1:9', signal })) as ExploreAction<any>[]
     const sent: string[] = []
     const http = {
@@ -154,16 +153,7 @@ describe('a link whose runtime expression holds "~1" and "%"', () => {
 
   it('binds the parameter from the property the pointer names as RFC 6901 reads it', async () => {
     await writeFile(path.join(dir, 'links.json'), JSON.stringify(LINKED))
-    const actions = (await openApiActions('links.json').load({ root: dir, baseUrl: 'http://127.0.0.1:9', signal })) as ExploreAction<any>[]
-    const text = JSON.stringify(LINKED_BODY)
-    const http = {
-      baseUrl: 'http://127.0.0.1:9',
-      request: async () => ({ status: 201, headers: {}, bodyText: text, json: () => JSON.parse(text) }),
-      get: async () => ({ status: 200, headers: {}, bodyText: '[]', json: () => [] }),
-    } as unknown as HttpClient
-    const values = new Map<string, unknown>()
-    const ctx = { get: (k: string) => values.get(k), has: (k: string) => values.has(k), set: (k: string, v: unknown) => void values.set(k, v), require: (k: string) => values.get(k), keys: () => [...values.keys()] }
-    await actions.find((a) => a.name === 'createBox')!.run({ http, ctx, input: {}, signal } as unknown as ExploreActionArgs<any>)
+    const values = await runCreate('links.json', 'createBox', LINKED_BODY)
     expect([...values.values()]).toContain('right')
     expect([...values.values()]).not.toContain('wrong-decoded')
   })
