@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs'
-import { writeFile } from 'node:fs/promises'
+import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { explorationRun } from '@venomqa/fixtures'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -41,11 +41,29 @@ describe('commands that only render a saved run', () => {
     expect(r.code).toBe(0)
     const merged = await p.venomqa(['merge-reports', 'saved.json', '--save', 'out/merged.json', '-r', 'markdown:out/merged.md'], { env })
     expect(merged.stderr).not.toContain('not set')
-    const run = await p.venomqa(['list'], { env })
+    // list sets no plugin up and sends nothing: it needs none of them either.
+    const list = await p.venomqa(['list'], { env })
+    expect(list.stderr).not.toContain('not set')
+    const run = await p.venomqa(['run'], { env })
     expect(run.code).toBe(2)
     for (const name of ['API_URL', 'API_SECRET', 'API_HOST']) expect(run.stderr).toContain(`environment variable ${name} is not set`)
     // `openapi` is read by `explore --openapi` alone: left out for every other command.
     for (const name of ['API_TOKEN', 'API_PASSWORD']) expect(run.stderr).not.toContain(name)
+  })
+
+  it('list sets no plugin up and sends nothing: it lists the journeys with the variables of plugins, base URL and headers unset', async () => {
+    const own = await makeProject(null, {}, host)
+    try {
+      await writeFile(path.join(own.dir, 'venomqa.config.mjs'), "export default { baseUrl: '${API_URL}', headers: { 'X-Api': '${API_SECRET}' }, plugins: [['@venomqa/state-postgres', { url: '${DATABASE_URL}' }]] }\n")
+      await mkdir(path.join(own.dir, 'journeys'))
+      await writeFile(path.join(own.dir, 'journeys/a.journey.mjs'), "import { journey, step } from '@venomqa/core'\nexport default journey('a', { tags: ['smoke'], steps: [step('s', ({ http }) => http.get('/'))] })\n")
+      const r = await own.venomqa(['list'], { env: { DATABASE_URL: undefined, API_URL: undefined, API_SECRET: undefined } })
+      expect(r.stderr).toBe('')
+      expect(r.stdout).toBe('a  [smoke]  journeys/a.journey.mjs\n  step s\n\n1 journey in 1 file; tags: smoke (1)\n')
+      expect(r.code).toBe(0)
+    } finally {
+      await own.remove()
+    }
   })
 
   it("a reporter that only a config plugin makes needs them set up: then an unset variable is told, as for run", async () => {

@@ -14,7 +14,9 @@ export interface ListFlags extends ConfigFlags {
 
 /** `venomqa list`: every journey with its tags, file, and its steps, checkpoints, branches and paths. */
 export async function listCommand(args: string[], flags: ListFlags, io: Io): Promise<number> {
-  const config = await resolveConfig(io, flags)
+  // It sets no plugin up and sends no request: a variable only a plugin's entry, the base URL or a header
+  // reads may be unset (a developer listing journeys has no DATABASE_URL of the CI's).
+  const config = await resolveConfig(io, flags, {}, { deferPluginVariables: true })
   // Chosen as `venomqa run` chooses them, so that the list is what a run would run: `journey.only`
   // narrows it (and is refused in CI), and files, filters or names that leave nothing are exit 2, where
   // the list used to show every journey, or "0 journeys" with exit 0.
