@@ -6,18 +6,15 @@
  */
 import net from 'node:net'
 import { describeWithService } from '@venomqa/test-utils'
-import { pgTestDatabases } from '@venomqa/test-utils/postgres'
 import pg from 'pg'
 import { expect, it } from 'vitest'
 import type { PgProxy } from '../src/index'
 import { FrameReader } from '../src/protocol/frames'
 import { bindNoParams, execute, parse, parseFields, query, startupMessage, sync, terminate } from '../src/protocol/messages'
-import { PG, dbUrl, one, proxiedDatabase, rawConnection, dbPrefix } from './helpers'
+import { PG, dbUrl, one, proxiedDatabase, rawConnection, fileDatabase } from './helpers'
 
 const describe = await describeWithService('PostgreSQL', PG.host, PG.port)
-const PREFIX = dbPrefix('venomqa_px_')
-const databases = pgTestDatabases(new RegExp(`^${PREFIX}\\d+_[a-z0-9_]+$`))
-const DB = `${PREFIX}${process.pid}_client_view`
+const { databases, DB } = fileDatabase('venomqa_px_', 'client_view')
 
 describe("a connection's own view of its session, as without the proxy", () => {
   let proxy: PgProxy

@@ -6,19 +6,16 @@
  * PostgreSQL directly, by the simple and the extended protocol, and behind a real PgBouncer.
  */
 import { describeWithService } from '@venomqa/test-utils'
-import { pgTestDatabases } from '@venomqa/test-utils/postgres'
 import pg from 'pg'
 import postgres from 'postgres'
 import { expect, it, vi } from 'vitest'
 import type { PgProxy } from '../src/index'
 import { bindNoParams, execute, parse, query, sync } from '../src/protocol/messages'
-import { PG, dbUrl, one, proxiedDatabase, rawConnection, dbPrefix } from './helpers'
+import { PG, dbUrl, one, proxiedDatabase, rawConnection, fileDatabase } from './helpers'
 import { startPgBouncer } from '@venomqa/test-utils/pgbouncer'
 
 const describe = await describeWithService('PostgreSQL', PG.host, PG.port)
-const PREFIX = dbPrefix('venomqa_hp_')
-const databases = pgTestDatabases(new RegExp(`^${PREFIX}\\d+_[a-z0-9_]+$`))
-const DB = `${PREFIX}${process.pid}_discard_all`
+const { databases, DB } = fileDatabase('venomqa_pd_', 'discard_all')
 
 describe('DISCARD ALL resets the connection that sends it, and only that one', () => {
   let proxy: PgProxy

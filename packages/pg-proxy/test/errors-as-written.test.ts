@@ -4,19 +4,17 @@
  * as on a direct connection to PostgreSQL.
  */
 import { describeWithService } from '@venomqa/test-utils'
-import { pgTestDatabases } from '@venomqa/test-utils/postgres'
 import net from 'node:net'
 import pg from 'pg'
 import { expect, it } from 'vitest'
 import type { PgProxy } from '../src/index'
 import { FrameReader } from '../src/protocol/frames'
 import { parseFields, query, readDataRow, startupMessage, terminate } from '../src/protocol/messages'
-import { ADMIN_URL, PG, dbUrl, proxiedDatabase, startProxy } from './helpers'
+import { ADMIN_URL, PG, dbUrl, fileDatabase, proxiedDatabase, startProxy } from './helpers'
 
 const describe = await describeWithService('PostgreSQL', PG.host, PG.port)
-const databases = pgTestDatabases(/^venomqa_hq_\d+_[a-z0-9_]+$/)
-const DB = `venomqa_hq_${process.pid}_errors`
-const LATIN1_DB = `venomqa_hq_${process.pid}_latin1`
+const { databases, DB, prefix } = fileDatabase('venomqa_pe_', 'errors')
+const LATIN1_DB = `${prefix}${process.pid}_latin1`
 
 /** A failed query's error as a client shows it: code, message, where its caret points, its context; or its rows. */
 async function outcome(c: pg.Client, q: string | pg.QueryConfig): Promise<string> {

@@ -24,6 +24,15 @@ export const dbPrefix = (old: string): string => {
   return prefix && /^[a-z][a-z0-9_]*_$/.test(prefix) ? prefix : old
 }
 
+/**
+ * A test file's own database, `<prefix><pid>_<name>` (the prefix as dbPrefix gives it), and the guard that
+ * creates and drops names of that prefix only.
+ */
+export function fileDatabase(prefix: string, name: string): { databases: PgTestDatabases; DB: string; prefix: string } {
+  const own = dbPrefix(prefix)
+  return { databases: pgTestDatabases(new RegExp(`^${own}\\d+_[a-z0-9_]+$`)), DB: `${own}${process.pid}_${name}`, prefix: own }
+}
+
 /** A database name of this test process only: venomqa_proxy_<pid>_<suffix>. */
 const PREFIX = dbPrefix('venomqa_proxy_')
 export const dbName = (suffix: string) => `${PREFIX}${process.pid}_${suffix}`
@@ -38,10 +47,6 @@ export async function startProxy(db: string, options: Partial<PgProxyOptions> = 
   return proxy
 }
 
-/**
- * Every row of every table of the app's schemas (as JSON, sorted) and every sequence's position, as the
- * proxy's session sees them (the app's data lives in its uncommitted transaction: only it can see it).
- */
 /**
  * A database of the test file's, made with `setup` before its tests, behind a proxy given to `use`; the
  * clients `connect` opens (to the proxy unless told) and those given to `endAfter` are ended after the tests, then the proxy and the
@@ -78,6 +83,10 @@ export function proxiedDatabase(databases: PgTestDatabases, db: string, setup: s
 /** The first column of the first row `sql` gives. */
 export const one = async (c: pg.Client, sql: string | pg.QueryConfig) => Object.values((await c.query(sql)).rows[0] ?? {})[0]
 
+/**
+ * Every row of every table of the app's schemas (as JSON, sorted) and every sequence's position, as the
+ * proxy's session sees them (the app's data lives in its uncommitted transaction: only it can see it).
+ */
 export function dump(proxy: PgProxy): Promise<Record<string, unknown>> {
   return dumpWith((sql) => proxy.query(sql))
 }

@@ -4,16 +4,13 @@
  * after another connection had the session.
  */
 import { describeWithService } from '@venomqa/test-utils'
-import { pgTestDatabases } from '@venomqa/test-utils/postgres'
 import type pg from 'pg'
 import { expect, it } from 'vitest'
 import type { PgProxy } from '../src/index'
-import { PG, dbUrl, proxiedDatabase, dbPrefix } from './helpers'
+import { PG, dbUrl, proxiedDatabase, fileDatabase } from './helpers'
 
 const describe = await describeWithService('PostgreSQL', PG.host, PG.port)
-const PREFIX = dbPrefix('venomqa_pr_')
-const databases = pgTestDatabases(new RegExp(`^${PREFIX}\\d+_[a-z0-9_]+$`))
-const DB = `${PREFIX}${process.pid}_own_calls`
+const { databases, DB } = fileDatabase('venomqa_pr_', 'own_calls')
 
 describe('currval() and lastval() as the app writes them, as without the proxy', () => {
   let proxy: PgProxy

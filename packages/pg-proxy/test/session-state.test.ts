@@ -5,18 +5,15 @@
  * behaves as on PostgreSQL itself, checked against a direct connection where the answer is not obvious.
  */
 import { describeWithService } from '@venomqa/test-utils'
-import { pgTestDatabases } from '@venomqa/test-utils/postgres'
 import pg from 'pg'
 import postgres from 'postgres'
 import { expect, it, vi } from 'vitest'
 import type { PgProxy } from '../src/index'
 import { countRows } from '../src/observe'
-import { PG, dbUrl, one, proxiedDatabase, startProxy, dbPrefix } from './helpers'
+import { PG, dbUrl, one, proxiedDatabase, startProxy, fileDatabase } from './helpers'
 
 const describe = await describeWithService('PostgreSQL', PG.host, PG.port)
-const PREFIX = dbPrefix('vq_proxyaudit_')
-const databases = pgTestDatabases(new RegExp(`^${PREFIX}\\d+_[a-z0-9_]+$`))
-const DB = `${PREFIX}${process.pid}_session_state`
+const { databases, DB, prefix: PREFIX } = fileDatabase('vq_proxyaudit_', 'session_state')
 
 describe('session state scoped to a transaction or a connection', () => {
   let proxy: PgProxy
