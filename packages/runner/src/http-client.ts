@@ -9,6 +9,7 @@ import { exchangeOrigin } from './http/origin'
 import { ExchangeRecord, rememberSecrets } from './http/record'
 import { RunnerResponse } from './http/response'
 import { type ResolvedRetryPolicy, clientRetryPolicy, requestRetryPolicy, retryDelay } from './http/retry-policy'
+import { requireCount } from './require-count'
 import type { HttpClientOptions } from './types'
 
 const DEFAULT_TIMEOUT = 30_000
@@ -19,7 +20,7 @@ const DEFAULT_TIMEOUT = 30_000
  * request would wait for one until its timeout.
  */
 export function createConnectionPool(connections = 16): ConnectionPool {
-  if (!Number.isInteger(connections) || connections < 1) throw new ConfigError(`http.connections must be a whole number of 1 or more, got ${String(connections)}`, { where: 'http.connections' })
+  requireCount('http.connections', connections)
   return new ConnectionPool(connections)
 }
 

@@ -45,6 +45,7 @@ import { skipped } from './execution/skipped'
 import { StallError, StrayError, type FaultOrigin, faults, strayErrorIssue } from './faults'
 import { DEFAULT_PLUGIN_TIMEOUT_MS, HookBus } from './hooks'
 import { RunnerHttpClient, createConnectionPool, keptTokens, type TokenStore } from './http-client'
+import { requireCount } from './require-count'
 import { DetachedRequests, STOP_GRACE_MS, untilStepStops } from './http/detached'
 import { rememberSecrets } from './http/record'
 import { BackendConnects, connectFailure, disconnectFailure } from './backend-connects'
@@ -1097,11 +1098,6 @@ export function makePorts(map: Map<string, unknown>): Ports {
   }
   for (const [k, v] of map) if (!(k in ports)) ports[k] = v
   return ports as Ports
-}
-
-/** A run option that counts something (workers, repetitions): a whole number of 1 or more. */
-function requireCount(key: string, n: number): void {
-  if (!Number.isInteger(n) || n < 1) throw new ConfigError(`${key} must be a whole number of 1 or more, got ${String(n)}`, { where: key })
 }
 
 /**
