@@ -5,14 +5,14 @@
  * naming the option and the rediss:// URL. The server is a real redis-server started here with
  * `--port 0 --tls-port <free>` and a certificate openssl makes for it; no data is written.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { type ChildProcess, spawn } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { connect } from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { ConfigError, journey, step } from '@venomqa/core'
 import { createRunner } from '@venomqa/runner'
-import { describeWithCommand, freePort } from '@venomqa/test-utils'
+import { describeWithCommand, freePort, selfSignedCert } from '@venomqa/test-utils'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import redisPlugin, { RedisCache, RedisState } from '../src'
 
@@ -28,7 +28,9 @@ describeTlsRedis('redis:// to a Redis that takes only TLS', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'venomqa-tls-redis-'))
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'key.pem', '-out', 'cert.pem', '-days', '1', '-subj', '/CN=127.0.0.1'], { cwd: dir, stdio: 'ignore' })
+    const { key, cert } = selfSignedCert()
+    writeFileSync(path.join(dir, 'key.pem'), key)
+    writeFileSync(path.join(dir, 'cert.pem'), cert)
     const port = await freePort()
     hostPort = `127.0.0.1:${port}`
     server = spawn(
