@@ -256,7 +256,7 @@ export class MysqlCopier {
           `ADD CONSTRAINT ${ident(fk.name)} FOREIGN KEY (${columnList(fk.cols)}) REFERENCES ${fk.target} (${columnList(fk.refCols)}) ${fk.rules}`,
         ])
       const foreignKeys = [...byTable].map(([t, adds]) => `ALTER TABLE ${to}.${ident(t)} ${adds.join(', ')}`)
-      const sequences = await this.#sequences(conn, this.#main.database)
+      const [sequences = []] = await this.#sequences(conn, this.#main.database)
       const sequenceDdl: string[] = []
       for (const s of sequences) {
         // SHOW CREATE SEQUENCE says all of it (start, bounds, cache, cycle, engine) under the bare name.
@@ -292,13 +292,13 @@ export class MysqlCopier {
     if (statements.length) await batch(conn, statements)
   }
 
-  /** The sequences of a database (MariaDB), VenomQA's private objects left out. */
-  async #sequences(conn: Connection, database: string): Promise<string[]> {
+  /** The sequences of each database named (MariaDB), VenomQA's private objects left out: one query for all. */
+  async #sequences(conn: Connection, ...databases: string[]): Promise<string[][]> {
     const [rows] = await conn.query<RowDataPacket[]>(
-      `SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'SEQUENCE' AND ${binary('TABLE_NAME')} NOT LIKE ? ORDER BY TABLE_NAME`,
-      [database, PRIVATE_LIKE],
+      `SELECT TABLE_SCHEMA AS d, TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA IN (?) AND TABLE_TYPE = 'SEQUENCE' AND ${binary('TABLE_NAME')} NOT LIKE ? ORDER BY TABLE_NAME`,
+      [databases, PRIVATE_LIKE],
     )
-    return rows.map((r) => String(r.t))
+    return databases.map((db) => rows.filter((r) => String(r.d) === db).map((r) => String(r.t)))
   }
 
   /**
@@ -308,9 +308,9 @@ export class MysqlCopier {
    * cache still holds values a path took. A sequence the worker lacks is the app's schema's to create.
    */
   async #copySequences(conn: Connection): Promise<void> {
-    const sequences = await this.#sequences(conn, this.#main.database)
+    const [sequences = [], inWorker = []] = await this.#sequences(conn, this.#main.database, this.#worker)
     if (!sequences.length) return
-    const there = new Set(await this.#sequences(conn, this.#worker))
+    const there = new Set(inWorker)
     const missing = sequences.filter((s) => !there.has(s))
     if (missing.length)
       throw new StateError(
