@@ -1,6 +1,8 @@
 import path from 'node:path'
+import type { ExploreAction, ExploreActionArgs, HttpClient } from '@venomqa/core'
 import { REPO_ROOT, type RunningProcess, startShopApp } from '@venomqa/test-utils'
 import pg from 'pg'
+import { openApiActions } from '../src'
 
 export const SHOP_DOCUMENT = path.join(REPO_ROOT, 'examples/shop-app/openapi.json')
 const ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres'
@@ -33,4 +35,37 @@ export async function startShop(db: string, bugs: string): Promise<{ app: Runnin
   await admin(`CREATE DATABASE ${db}`)
   const app = await startShopApp({ DATABASE_URL: dbUrl(db), SHOP_BUGS: bugs })
   return { app, databaseUrl: dbUrl(db), baseUrl: app.url }
+}
+
+/** What the stand-in client answers to the action's own request (its POST): status, headers, body. */
+export interface StandInAnswer {
+  status: number
+  headers?: Record<string, string>
+  body?: unknown
+}
+
+/**
+ * Run the action `name` of the document `file` (in `root`) against a stand-in client that answers its
+ * request with `answer` and any GET with an empty list; the context values it leaves. For the binding
+ * tests: what an action reads from an answer, without a server.
+ */
+export async function runActionAgainst(root: string, file: string, name: string, baseUrl: string, answer: StandInAnswer): Promise<Map<string, unknown>> {
+  const signal = new AbortController().signal
+  const actions = (await openApiActions(file).load({ root, baseUrl, signal })) as ExploreAction<any>[]
+  const text = answer.body === undefined ? '' : JSON.stringify(answer.body)
+  const http = {
+    baseUrl,
+    request: async () => ({ status: answer.status, headers: answer.headers ?? {}, bodyText: text, json: () => (text ? JSON.parse(text) : undefined) }),
+    get: async () => ({ status: 200, headers: {}, bodyText: '[]', json: () => [] }),
+  } as unknown as HttpClient
+  const values = new Map<string, unknown>()
+  const ctx = {
+    get: (k: string) => values.get(k),
+    has: (k: string) => values.has(k),
+    set: (k: string, v: unknown) => void values.set(k, v),
+    require: (k: string) => values.get(k),
+    keys: () => [...values.keys()],
+  }
+  await actions.find((a) => a.name === name)!.run({ http, ctx, input: {}, signal } as unknown as ExploreActionArgs<any>)
+  return values
 }

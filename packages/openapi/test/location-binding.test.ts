@@ -8,12 +8,10 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import type { ExploreAction, ExploreActionArgs, HttpClient } from '@venomqa/core'
+import { runActionAgainst } from './helpers'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { openApiActions } from '../src'
 
 let dir: string
-const signal = new AbortController().signal
 
 const DOCUMENT = {
   openapi: '3.0.3',
@@ -35,25 +33,7 @@ beforeAll(async () => {
 afterAll(() => rm(dir, { recursive: true, force: true }))
 
 /** Runs `createThing` against a client whose POST answers 201 with `location`; the context it leaves. */
-async function create(baseUrl: string, location: string): Promise<Map<string, unknown>> {
-  const actions = (await openApiActions('api.json').load({ root: dir, baseUrl, signal })) as ExploreAction<any>[]
-  const createThing = actions.find((a) => a.name === 'createThing')!
-  const http = {
-    baseUrl,
-    request: async () => ({ status: 201, headers: { location }, bodyText: '', json: () => undefined }),
-    get: async () => ({ status: 200, headers: {}, bodyText: '[]', json: () => [] }),
-  } as unknown as HttpClient
-  const values = new Map<string, unknown>()
-  const ctx = {
-    get: (k: string) => values.get(k),
-    has: (k: string) => values.has(k),
-    set: (k: string, v: unknown) => void values.set(k, v),
-    require: (k: string) => values.get(k),
-    keys: () => [...values.keys()],
-  }
-  await createThing.run({ http, ctx, input: {}, signal } as unknown as ExploreActionArgs<any>)
-  return values
-}
+const create = (baseUrl: string, location: string) => runActionAgainst(dir, 'api.json', 'createThing', baseUrl, { status: 201, headers: { location } })
 
 describe('a path parameter bound from the Location header', () => {
   it.each([

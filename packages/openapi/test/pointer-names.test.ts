@@ -8,6 +8,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import type { ExploreAction, ExploreActionArgs, HttpClient } from '@venomqa/core'
+import { runActionAgainst } from './helpers'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openApiActions } from '../src'
 import { resolvePointer } from '../src/document'
@@ -53,26 +54,8 @@ beforeAll(async () => {
 })
 afterAll(() => rm(dir, { recursive: true, force: true }))
 
-/** Runs the action `name` of the document `file` against a client whose POST answers 201 with `body`; the context it leaves. */
-async function runCreate(file = 'api.json', name = 'createThing', body: unknown = BODY): Promise<Map<string, unknown>> {
-  const actions = (await openApiActions(file).load({ root: dir, baseUrl: 'http://127.0.0.1:9', signal })) as ExploreAction<any>[]
-  const text = JSON.stringify(body)
-  const http = {
-    baseUrl: 'http://127.0.0.1:9',
-    request: async () => ({ status: 201, headers: {}, bodyText: text, json: () => JSON.parse(text) }),
-    get: async () => ({ status: 200, headers: {}, bodyText: '[]', json: () => [] }),
-  } as unknown as HttpClient
-  const values = new Map<string, unknown>()
-  const ctx = {
-    get: (k: string) => values.get(k),
-    has: (k: string) => values.has(k),
-    set: (k: string, v: unknown) => void values.set(k, v),
-    require: (k: string) => values.get(k),
-    keys: () => [...values.keys()],
-  }
-  await actions.find((a) => a.name === name)!.run({ http, ctx, input: {}, signal } as unknown as ExploreActionArgs<any>)
-  return values
-}
+/** Runs `name` of `file` against a client whose POST answers 201 with `body`; the context it leaves. */
+const runCreate = (file = 'api.json', name = 'createThing', body: unknown = BODY) => runActionAgainst(dir, file, name, 'http://127.0.0.1:9', { status: 201, body })
 
 describe('a path parameter whose name holds "/" or "~"', () => {
   it('is bound from the property of that very name, not from the place its unescaped name points to', async () => {
