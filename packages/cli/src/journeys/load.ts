@@ -145,6 +145,11 @@ export function filterJourneys<T extends { journey: Journey }>(all: readonly T[]
  * The journeys a selection could have named, for a name or filter that matched none: the first ten, and
  * where to see them all when there are more (a suite of hundreds would fill the terminal with them).
  */
+export function knownJourneys(names: readonly string[]): string {
+  const shown = 10
+  return names.length > shown ? `${firstFew(names, shown)} (venomqa list names them all)` : names.join(', ')
+}
+
 /**
  * What `--tag` got wrong when no journey has a tag given: `no journey is tagged "smok" (did you mean
  * "smoke"?); tags: regression, smoke`, where only the journeys' names were listed and the tags had to be
@@ -159,11 +164,6 @@ export function unknownTagsHint(journeys: readonly { tags: readonly string[] }[]
     return `${JSON.stringify(t)}${near ? ` (did you mean ${JSON.stringify(near)}?)` : ''}`
   })
   return `; no journey is tagged ${each.join(' or ')}; ${known.length ? `tags: ${firstFew(known, 10)}` : 'no journey has a tag'}`
-}
-
-export function knownJourneys(names: readonly string[]): string {
-  const shown = 10
-  return names.length > shown ? `${firstFew(names, shown)} (venomqa list names them all)` : names.join(', ')
 }
 
 /**
