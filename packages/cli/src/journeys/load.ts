@@ -124,7 +124,7 @@ export function filterJourneys<T extends { journey: Journey }>(all: readonly T[]
   // An empty --tag (`--tag "$SUITE"` with SUITE unset) selected nothing and so ran every journey.
   if (filter.tags?.some((t) => t.split(',').every((part) => !part.trim())))
     throw new ConfigError('--tag: got no tag (an empty value); leave --tag out to run every journey', { where: '--tag' })
-  const tags = (filter.tags ?? []).flatMap((t) => t.split(',')).map((t) => t.trim().toLowerCase()).filter(Boolean)
+  const tags = givenTags(filter.tags)
   const names = filter.names ?? []
   const unknown = names.filter((n) => !all.some((x) => x.journey.name === n))
   if (unknown.length)
@@ -139,6 +139,11 @@ export function filterJourneys<T extends { journey: Journey }>(all: readonly T[]
       (!grep || grep.test(x.journey.name)) &&
       (!tags.length || x.journey.tags.some((t) => tags.includes(t))),
   )
+}
+
+/** The tags `--tag` gave (repeated, or a comma-separated list): trimmed, lower case, none empty. */
+function givenTags(given: readonly string[] | undefined): string[] {
+  return (given ?? []).flatMap((t) => t.split(',')).map((t) => t.trim().toLowerCase()).filter(Boolean)
 }
 
 /**
@@ -157,7 +162,7 @@ export function knownJourneys(names: readonly string[]): string {
  */
 export function unknownTagsHint(journeys: readonly { tags: readonly string[] }[], given: readonly string[] | undefined): string {
   const known = [...new Set(journeys.flatMap((j) => j.tags.map((t) => t.toLowerCase())))].sort()
-  const unknown = [...new Set((given ?? []).flatMap((t) => t.split(',')).map((t) => t.trim().toLowerCase()))].filter((t) => t && !known.includes(t))
+  const unknown = [...new Set(givenTags(given))].filter((t) => !known.includes(t))
   if (!unknown.length) return ''
   const each = unknown.map((t) => {
     const near = didYouMean(t, known)
