@@ -61,6 +61,8 @@ class Origin {
   session?: Buffer
 
   constructor(
+    /** Its key in the pool's map of origins. */
+    readonly key: string,
     readonly protocol: string,
     readonly host: string,
     readonly port: number,
@@ -111,15 +113,26 @@ export class ConnectionPool {
    * the next one freed or opened. `hostHeader`: the request's own Host header, if it sets one: over https
    * its name is the one sent for SNI and checked against the certificate, as Node's agent does (an API
    * reached at an IP address, or through a load balancer, with the name of its virtual host), and a
-   * connection made for one name is not used for another.
+   * connection made for one name is not used for another. `again`: the request is sent again after its
+   * kept-alive connection closed under it (see Exchange#failed); at the origin's count it waits before the
+   * requests that came after it, as it was sent before them.
    */
-  connection(target: URL, user: ConnectionUser, hand: HandConnection, hostHeader?: string): Socket | undefined {
+  connection(target: URL, user: ConnectionUser, hand: HandConnection, hostHeader?: string, again = false): Socket | undefined {
     const origin = this.#origin(target, hostHeader)
     const idle = this.#takeIdle(origin)
     if (idle) return idle
     if (origin.open < this.#connections) return this.#open(origin)
-    origin.waiting.push({ user, hand })
+    if (again) origin.waiting.unshift({ user, hand })
+    else origin.waiting.push({ user, hand })
     return undefined
+  }
+
+  /**
+   * The origins the pool keeps: those with a connection open or a request waiting. One is forgotten with
+   * its last connection (and the TLS session it kept): a long run to many hosts keeps none it is done with.
+   */
+  get origins(): number {
+    return this.#origins.size
   }
 
   /** The server's `Keep-Alive: timeout=` hint, read from an answer that came on `socket`. */
@@ -180,7 +193,7 @@ export class ConnectionPool {
       const name = named ?? host
       // An IP address is not a server name: none is sent (RFC 6066 3), and the certificate is checked against the address.
       const servername = https && name !== '' && net().isIP(name) === 0 ? name : undefined
-      this.#origins.set(key, (origin = new Origin(target.protocol, host, port, servername)))
+      this.#origins.set(key, (origin = new Origin(key, target.protocol, host, port, servername)))
     }
     return origin
   }
@@ -252,6 +265,7 @@ export class ConnectionPool {
     if (this.#destroyed || origin.open >= this.#connections) return
     const next = this.#nextWaiting(origin)
     if (next) next.hand(null, this.#open(origin))
+    else if (origin.open === 0 && this.#origins.get(origin.key) === origin) this.#origins.delete(origin.key)
   }
 
   /** The first request still waiting; those that settled meanwhile (aborted, past their deadline) are dropped. */

@@ -178,7 +178,7 @@ class Exchange implements ConnectionUser {
         path: `${target.pathname}${target.search}`,
         method: this.#method,
         headers: headersToSend(o.headers, o.body),
-        createConnection: (_options: unknown, hand: HandConnection) => this.pool.connection(target, this, hand, https ? hostHeaderOf(o.headers) : undefined),
+        createConnection: (_options: unknown, hand: HandConnection) => this.pool.connection(target, this, hand, https ? hostHeaderOf(o.headers) : undefined, underWay),
       } as Http.RequestOptions)
     } catch (err) {
       // Node refuses what cannot be sent (a header value with a line break, a method with a space) here,

@@ -191,6 +191,52 @@ describe('waiting for a connection', () => {
       await cutting.close()
     }
   })
+
+  it('a request sent again after its kept-alive connection closed under it goes before those that came after it', async () => {
+    const order: string[] = []
+    let cutOnce = true
+    const server = http.createServer((req, res) => {
+      order.push(req.url!)
+      // The first /again is met as a server closing a kept-alive connection as a request goes out.
+      if (req.url === '/again' && cutOnce) {
+        cutOnce = false
+        return req.socket.destroy()
+      }
+      res.end(req.url)
+    })
+    const cutting = await listenLocally(server)
+    const pool = new ConnectionPool(1)
+    try {
+      expect((await request(`${cutting.url}/first`, { method: 'GET', pool })).bodyText).toBe('/first')
+      const again = request(`${cutting.url}/again`, { method: 'GET', pool })
+      const later = request(`${cutting.url}/later`, { method: 'GET', pool })
+      expect((await again).bodyText).toBe('/again')
+      expect((await later).bodyText).toBe('/later')
+      expect(order).toEqual(['/first', '/again', '/again', '/later'])
+    } finally {
+      pool.destroy()
+      await cutting.close()
+    }
+  })
+})
+
+describe('origins', () => {
+  it('are forgotten once their last connection closed and no request waits: a run to many hosts keeps none of them', async () => {
+    const other = await listenLocally(echoServer())
+    const pool = new ConnectionPool(2, 50)
+    try {
+      await get(pool)
+      await request(`${other.url}/`, { method: 'GET', pool })
+      expect(pool.origins).toBe(2)
+      await waitUntil(() => pool.origins === 0, 'every origin forgotten once its idle connection closed')
+      // One used again is made anew, as it was the first time.
+      expect(JSON.parse((await get(pool)).bodyText)).toMatchObject({ connection: 'keep-alive' })
+      expect(pool.origins).toBe(1)
+    } finally {
+      pool.destroy()
+      await other.close()
+    }
+  })
 })
 
 describe('https', () => {
