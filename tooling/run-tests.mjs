@@ -32,28 +32,28 @@ const LANES = 2
  * not listed runs last, in the order the workspace lists it.
  */
 const LONGEST_FIRST = [
-  '@venomqa/cli', // 177
-  '@venomqa/explore', // 157
-  '@venomqa/pg-proxy', // 83
-  '@venomqa/state-postgres', // 81
-  '@venomqa/examples-journeys', // 65
-  '@venomqa/adapter-wiremock', // 59
-  '@venomqa/adapter-redis', // 59
-  '@venomqa/runner', // 46
-  '@venomqa/reporter-html', // 43
-  '@venomqa/state-mysql', // 41
-  '@venomqa/openapi', // 31
-  '@venomqa/core', // 23
-  '@venomqa/adapter-mailhog', // 23
-  '@venomqa/release-check', // 21
-  '@venomqa/example-todo-app', // 16
-  '@venomqa/example-shop-app', // 12
-  '@venomqa/reporter-slack', // 9
-  '@venomqa/repo-check', // 8
-  'venomqa-plugin-csv', // 7
-  '@venomqa/adapter-elasticsearch', // 6
+  '@venomqa/state-postgres', // 134
+  '@venomqa/cli', // 102
+  '@venomqa/explore', // 89
+  '@venomqa/pg-proxy', // 72
+  '@venomqa/state-mysql', // 63
+  '@venomqa/runner', // 49
+  '@venomqa/examples-journeys', // 43
+  '@venomqa/adapter-wiremock', // 42
+  '@venomqa/adapter-redis', // 32
+  '@venomqa/openapi', // 27
+  '@venomqa/adapter-mailhog', // 18
+  '@venomqa/reporter-html', // 18
+  '@venomqa/core', // 15
+  '@venomqa/release-check', // 14
+  '@venomqa/example-todo-app', // 9
+  '@venomqa/example-shop-app', // 7
+  '@venomqa/reporter-slack', // 6
   '@venomqa/test-utils', // 5
-  '@venomqa/example-app-kit', // 3
+  '@venomqa/adapter-elasticsearch', // 4
+  'venomqa-plugin-csv', // 4
+  '@venomqa/repo-check', // 3
+  '@venomqa/example-app-kit', // 2
 ]
 
 /** The workspace's packages that have a test script (pnpm-workspace.yaml: packages/*, examples/*, tooling/*). */
