@@ -1,4 +1,4 @@
-import type { Message } from './protocol/frames'
+import type { Message, TextEncoding } from './protocol/frames'
 import { commandComplete, parseFields, readDataRow } from './protocol/messages'
 import type { Origin } from './sql'
 import { ServerError } from './upstream'
@@ -58,6 +58,8 @@ export class OpQueue {
      * the server (see Session's #explained); undefined sends the server's error as it came.
      */
     private readonly explain: (error: ServerError, op: Op) => Buffer | undefined = () => undefined,
+    /** How the server's text reads now (see Upstream#text). */
+    private readonly encoding: () => TextEncoding = () => 'utf8',
   ) {}
 
   /**
@@ -118,7 +120,8 @@ export class OpQueue {
     }
     if (t === 'E') {
       head.reached?.()
-      const error = (head.error ??= new ServerError(parseFields(m.body)))
+      const encoding = this.encoding()
+      const error = (head.error ??= new ServerError(parseFields(m.body, encoding), encoding))
       if (head.mode !== 'swallow') {
         this.send((head.mode === 'forward' && this.explain(error, head)) || m.raw)
         error.forwarded = true

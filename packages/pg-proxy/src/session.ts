@@ -1,6 +1,6 @@
 import type net from 'node:net'
 import { type Disposition, type Op, OpQueue } from './ops'
-import { BodyReader, type Message, message } from './protocol/frames'
+import { BodyReader, type Message, type TextEncoding, cstring, message } from './protocol/frames'
 import {
   type ServerError as ErrorFields,
   bindNoParams,
@@ -249,6 +249,8 @@ export class Session {
   readonly #told: Map<string, string>
   /** The connection called setval since it last got the session: it set currval, which the switch must keep (see #takeSequences). */
   #setvalCalled = false
+  /** How the message being handled was read, by the connection's client_encoding: its text goes on so. */
+  #text: TextEncoding = 'utf8'
   /**
    * The currval and lastval values kept for the connection on the upstream session (see
    * SEQUENCES_KEEP_FUNCTION), as JSON, as kept there: empty when none are (the store is dropped at its end).
@@ -275,6 +277,7 @@ export class Session {
       (data) => this.#toClient(data),
       () => this.#sendPendingCancel(),
       (error, op) => this.#explained(error, op.sql) ?? asWritten(error, op.origin),
+      () => this.#hub.upstream.text.encoding,
     )
   }
 
@@ -289,7 +292,7 @@ export class Session {
     if (error.code !== '2D000' || this.#tx === 'explicit' || this.#tx === 'failed' || !sql || !CALL_OR_DO.test(sql)) return undefined
     const explained = refusalError('transaction-control-in-procedure', error.message)
     this.#hub.refused(refusalRecord('transaction-control-in-procedure', error.message, explained))
-    return rewordedError(error.fields, explained)
+    return rewordedError(error.fields, explained, error.encoding)
   }
 
   /** The settings the connection gave at startup, given again: the first of its settings. */
@@ -613,11 +616,39 @@ export class Session {
   }
 
   async #handle(m: Message): Promise<void> {
-    if (m.type === 'Q') return this.#simpleQuery(new BodyReader(m.body).cstring())
+    // The connection's text as its client_encoding writes it: the session has the connection's settings now.
+    const { encoding, unreadable } = this.#hub.upstream.text
+    this.#text = encoding
+    if (unreadable && (m.type === 'Q' || FRONTEND_EXTENDED.has(m.type)) && m.body.some((b) => b > 0x7f)) return this.#unreadable(m, unreadable)
+    if (m.type === 'Q') return this.#simpleQuery(new BodyReader(m.body, encoding).cstring())
     if (m.type === 'S') return this.#sync()
     if (m.type === 'F') return this.#functionCall(m)
     if (FRONTEND_EXTENDED.has(m.type)) return this.#extended(m)
     throw new ServerError({ C: '08P01', M: `unexpected message type "${m.type}"` })
+  }
+
+  /**
+   * A message with bytes over 0x7F in a multi-byte client_encoding other than UTF8: in those a character's
+   * second byte may be an ASCII one (a quote, a backslash), so the proxy cannot find the statements, names
+   * and calls it must read without the encoding's tables. Refused rather than misread; ASCII text (a SET
+   * client_encoding back to UTF8) still runs.
+   */
+  #unreadable(m: Message, name: string): void {
+    const error: ErrorFields = {
+      severity: 'ERROR',
+      code: '0A000',
+      message: `venomqa-pg-proxy cannot read text in client_encoding ${name} with characters other than ASCII`,
+      hint: 'Use client_encoding UTF8 (or a single-byte encoding such as LATIN1) with the proxy.',
+    }
+    if (m.type === 'Q') {
+      this.#toClient(errorResponse(error))
+      this.#ready()
+      return
+    }
+    this.#unsynced++
+    this.#synthetic(errorResponse(error))
+    this.#batchRefused = true
+    this.#queue.skipUntilSync(answered(error))
   }
 
   /** Take the upstream; false when the connection stopped waiting: `waitingWith`'s batch was cancelled (see `cancel`), or it closed. */
@@ -999,7 +1030,7 @@ export class Session {
       const result = this.#track('query', 'forward', undefined, sql, origin)
       const release = copy ? undefined : this.#track('query', 'swallow')
       const scoped = this.#takeScoped()
-      upstream.write([query(INTERNAL.savepoint[1]), query(sql), ...(copy ? [] : [query(this.#releaseSql(scoped))])])
+      upstream.write([query(INTERNAL.savepoint[1]), query(sql, this.#text), ...(copy ? [] : [query(this.#releaseSql(scoped))])])
       const error = await result
       const undone = !error && (await release)
       if (error || undone) await this.#internal(`${INTERNAL.rollback[1]}; ${INTERNAL.release[1]}`)
@@ -1187,7 +1218,7 @@ export class Session {
 
   async #forwardQuery(sql: string, mode: Disposition = 'forward', origin?: Origin): Promise<ServerError | undefined> {
     const done = this.#track('query', mode, undefined, sql, origin)
-    this.#hub.upstream.write(query(sql))
+    this.#hub.upstream.write(query(sql, this.#text))
     return done
   }
 
@@ -1213,7 +1244,7 @@ export class Session {
 
   /** Parse, Bind, Describe, Close, Execute, Flush: names made the connection's own, Execute mapped. */
   #forwardExtended(m: Message): void {
-    const r = new BodyReader(m.body)
+    const r = new BodyReader(m.body, this.#text)
     const upstream = this.#hub.upstream
     switch (m.type) {
       case 'P': {
@@ -1245,7 +1276,7 @@ export class Session {
               : first !== written
                 ? first!.text
                 : sql
-        upstream.write(message('P', this.#upstreamName(name), rewritten, r.rest()))
+        upstream.write(message('P', cstring(this.#upstreamName(name), this.#text), cstring(rewritten, this.#text), r.rest()))
         return
       }
       case 'B': {
@@ -1255,7 +1286,7 @@ export class Session {
         // A named portal ends with the transaction on PostgreSQL; behind the proxy it must be closed then.
         if (portal) this.#noteScoped({ localSettings: false, cursors: true })
         this.#queue.push({ expect: 'bind', mode: 'forward' })
-        upstream.write(message('B', this.#upstreamName(portal), this.#upstreamName(statement), r.rest()))
+        upstream.write(message('B', cstring(this.#upstreamName(portal), this.#text), cstring(this.#upstreamName(statement), this.#text), r.rest()))
         return
       }
       case 'D':
@@ -1265,7 +1296,7 @@ export class Session {
         const upstreamName = target === 'S' ? this.#upstreamName(name) : this.#upstreamPortal(name)
         if (m.type === 'C') (target === 'S' ? this.#statements : this.#portals).delete(name)
         this.#queue.push({ expect: m.type === 'D' ? 'describe' : 'close', mode: 'forward' })
-        upstream.write(message(m.type, Buffer.from(target, 'latin1'), upstreamName))
+        upstream.write(message(m.type, Buffer.from(target, 'latin1'), cstring(upstreamName, this.#text)))
         return
       }
       case 'E':
@@ -1343,7 +1374,7 @@ export class Session {
         // Its names are forgotten now, as DEALLOCATE ALL's are: a Parse later in the batch names a new statement.
         this.#discardedNames()
         this.#queue.push({ expect: 'execute', mode: { retag: 'DISCARD ALL' }, answered: () => this.#discardedSettings() })
-        upstream.write(execute(this.#upstreamPortal(portal), maxRows))
+        upstream.write(execute(this.#upstreamPortal(portal), maxRows, this.#text))
         const scoped = this.#takeScoped()
         this.#internalPipelined([...(scoped.cursors ? [INTERNAL.closeCursors] : []), INTERNAL.release, INTERNAL.savepoint])
         this.#executedInBatch = false
@@ -1386,7 +1417,7 @@ export class Session {
       case 'startup-reset':
         // Its Parse sent the DO block that stands for it (see #startupReset).
         this.#queue.push({ expect: 'execute', mode: { retag: kind.tag }, answered: () => this.#txSettings.add([kind.sql]) })
-        upstream.write(execute(this.#upstreamPortal(portal), maxRows))
+        upstream.write(execute(this.#upstreamPortal(portal), maxRows, this.#text))
         return
       case 'deallocate-all':
       case 'discard-temp':
@@ -1397,14 +1428,14 @@ export class Session {
         // Its store is dropped once it has run (a capture cannot come in between: the connection has the session).
         if (kind.kind === 'discard-sequences') this.#sequences = ''
         this.#queue.push({ expect: 'execute', mode: { retag: this.#rewritten(kind.kind)[1] } })
-        upstream.write(execute(this.#upstreamPortal(portal), maxRows))
+        upstream.write(execute(this.#upstreamPortal(portal), maxRows, this.#text))
         return
     }
     this.#usePlainCursor(plainCursor)
     const op: Op = { expect: 'execute', mode: 'forward', sql: text, ...(done ? { answered: done } : {}) }
     if (copyIn) op.left = this.#awaitCopyStart()
     this.#queue.push(op)
-    upstream.write(execute(this.#upstreamPortal(portal), maxRows))
+    upstream.write(execute(this.#upstreamPortal(portal), maxRows, this.#text))
   }
 
   /**
@@ -1889,7 +1920,7 @@ function asWritten(error: ServerError, origin: Origin | undefined): Buffer | und
   const own = lines.findIndex((line) => OWN_FUNCTION_CONTEXT.test(line))
   // Innermost first: the lines before the function's own are of its statements.
   if (own >= 0) fields = { ...fields, W: lines.slice(own + 1).join('\n') || undefined }
-  return fields === error.fields ? undefined : serverErrorResponse(fields)
+  return fields === error.fields ? undefined : serverErrorResponse(fields, error.encoding)
 }
 
 /** A line of an error's context for one of the proxy's functions the app's calls are answered by (see ownCalls). */

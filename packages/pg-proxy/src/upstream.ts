@@ -1,6 +1,6 @@
 import net from 'node:net'
 import { AUTH, ScramClient, md5Password } from './protocol/auth'
-import { BodyReader, FrameReader, type Message } from './protocol/frames'
+import { BodyReader, FrameReader, type Message, type TextEncoding, textEncodingOf } from './protocol/frames'
 import { writeCoalesced } from './write'
 import {
   type Fields,
@@ -71,7 +71,11 @@ export class ServerError extends Error {
   readonly fields: Fields
   /** The app has been sent this error (or the proxy's own answer for it). */
   forwarded = false
-  constructor(fields: Fields) {
+  /** @param encoding the one its text was read in: written again in it (see serverErrorResponse). */
+  constructor(
+    fields: Fields,
+    readonly encoding: TextEncoding = 'utf8',
+  ) {
     super(fields.M ?? 'server error')
     this.code = fields.C ?? ''
     this.fields = fields
@@ -99,6 +103,11 @@ export interface QueryResult {
  */
 export class Upstream {
   readonly parameters = new Map<string, string>()
+  /**
+   * How the session's text reads now, by its client_encoding: the server reads what it is sent, and writes
+   * what it sends, in it (see textEncodingOf). It changes with each connection's settings given the session.
+   */
+  text: ReturnType<typeof textEncodingOf> = { encoding: 'utf8' }
   pid = 0
   secret = 0
   status: TxStatus = 'I'
@@ -172,7 +181,7 @@ export class Upstream {
             } else if (m.type === 'E') throw new ServerError(parseFields(m.body))
             else if (m.type === 'S') {
               const r = new BodyReader(m.body)
-              this.parameters.set(r.cstring(), r.cstring())
+              this.#parameter(r.cstring(), r.cstring())
             } else if (m.type === 'K') {
               const r = new BodyReader(m.body)
               this.pid = r.int32()
@@ -198,6 +207,11 @@ export class Upstream {
     })
   }
 
+  #parameter(name: string, value: string): void {
+    this.parameters.set(name, value)
+    if (name === 'client_encoding') this.text = textEncodingOf(value)
+  }
+
   #attach(reader: FrameReader) {
     this.socket.on('data', (chunk: Buffer) => {
       for (const m of reader.push(chunk)) {
@@ -205,11 +219,11 @@ export class Upstream {
         else if (m.type === 'E' && isFatal(m.body)) {
           // The server is ending the session (shutdown, pg_terminate_backend): the proxy's loss, not a
           // statement's error. The close that follows carries it.
-          this.#fatal = new ServerError(parseFields(m.body))
+          this.#fatal = new ServerError(parseFields(m.body, this.text.encoding), this.text.encoding)
           continue
         } else if (m.type === 'S') {
           const r = new BodyReader(m.body)
-          this.parameters.set(r.cstring(), r.cstring())
+          this.#parameter(r.cstring(), r.cstring())
         }
         this.#listener(m)
       }
@@ -249,7 +263,7 @@ export class Upstream {
       this.listen((m) => {
         if (m.type === 'D') result.rows.push(readDataRow(m.body))
         else if (m.type === 'C') result.tags.push(readCommandTag(m.body))
-        else if (m.type === 'E') result.error ??= new ServerError(parseFields(m.body))
+        else if (m.type === 'E') result.error ??= new ServerError(parseFields(m.body, this.text.encoding), this.text.encoding)
         else if (m.type === 'Z') {
           this.#onClose.splice(this.#onClose.indexOf(onClose), 1)
           result.status = this.status

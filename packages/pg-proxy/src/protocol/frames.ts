@@ -69,10 +69,44 @@ export class ProtocolError extends Error {
   override name = 'ProtocolError'
 }
 
-/** Reads the fields of one message body in order. */
+/**
+ * How the proxy reads and writes a connection's text: UTF-8, or one character a byte ('latin1'), which
+ * keeps every byte as it came whatever the single-byte encoding (see textEncodingOf).
+ */
+export type TextEncoding = 'utf8' | 'latin1'
+
+/**
+ * PostgreSQL's client encodings whose characters are one byte each: read one character a byte, a client's
+ * bytes go back out as they came, and a position PostgreSQL counts in characters is one in the text read.
+ */
+const SINGLE_BYTE = /^(?:SQL_ASCII|LATIN(?:[1-9]|10)|WIN(?:125[0-8]|866|874)|ISO_8859_[5-8]|KOI8[RU])$/
+
+/**
+ * The client encodings of more than one byte a character other than UTF8, where the second byte of a
+ * character may be an ASCII one (a quote, a backslash): a text with any byte over 0x7F cannot be read
+ * without knowing the encoding (see textEncodingOf).
+ */
+const MULTI_BYTE_NOT_UTF8 = /^(?:SJIS|SHIFT_JIS_2004|BIG5|GBK|UHC|GB18030|JOHAB|EUC_(?:CN|JP|JIS_2004|KR|TW)|MULE_INTERNAL)$/
+
+/**
+ * How text in a client_encoding (as PostgreSQL reports it) is read: UTF8 as UTF-8; a single-byte one a byte
+ * a character; another is `unreadable` (its name): only text of ASCII bytes alone is read, as UTF-8.
+ */
+export function textEncodingOf(clientEncoding: string | undefined): { encoding: TextEncoding; unreadable?: string } {
+  const name = clientEncoding?.toUpperCase() ?? 'UTF8'
+  if (name === 'UTF8' || name === 'UNICODE') return { encoding: 'utf8' }
+  if (SINGLE_BYTE.test(name)) return { encoding: 'latin1' }
+  if (MULTI_BYTE_NOT_UTF8.test(name)) return { encoding: 'utf8', unreadable: name }
+  return { encoding: 'utf8' }
+}
+
+/** Reads the fields of one message body in order; strings in `encoding`. */
 export class BodyReader {
   at = 0
-  constructor(readonly body: Buffer) {}
+  constructor(
+    readonly body: Buffer,
+    readonly encoding: TextEncoding = 'utf8',
+  ) {}
 
   int16(): number {
     const v = this.body.readInt16BE(this.at)
@@ -93,7 +127,7 @@ export class BodyReader {
   cstring(): string {
     const end = this.body.indexOf(0, this.at)
     if (end < 0) throw new ProtocolError('unterminated string in message')
-    const s = this.body.toString('utf8', this.at, end)
+    const s = this.body.toString(this.encoding, this.at, end)
     this.at = end + 1
     return s
   }
@@ -128,6 +162,11 @@ function part(p: Buffer | string | number): Buffer {
   const b = Buffer.alloc(4)
   b.writeInt32BE(p)
   return b
+}
+
+/** A C string part in `encoding` (a string part of `message` is UTF-8). */
+export function cstring(text: string, encoding: TextEncoding): Buffer {
+  return Buffer.from(`${text}\0`, encoding)
 }
 
 export function int16(n: number): Buffer {

@@ -1,4 +1,4 @@
-import { BodyReader, type Message, int16, message } from './frames'
+import { BodyReader, type Message, type TextEncoding, cstring, int16, message } from './frames'
 
 /** Startup-phase request codes (the Int32 where a protocol version would be). */
 export const PROTOCOL_3 = 196608
@@ -9,8 +9,9 @@ export const CANCEL_REQUEST = 80877102
 /** The fields of an ErrorResponse or NoticeResponse, by their one-letter codes. */
 export type Fields = Partial<Record<'S' | 'V' | 'C' | 'M' | 'D' | 'H' | 'P' | 'W' | string, string>>
 
-export function parseFields(body: Buffer): Fields {
-  const r = new BodyReader(body)
+/** `encoding`: the one the server sent it in (see textEncodingOf). */
+export function parseFields(body: Buffer, encoding: TextEncoding = 'utf8'): Fields {
+  const r = new BodyReader(body, encoding)
   const out: Fields = {}
   while (r.at < body.length) {
     const code = r.byte()
@@ -20,9 +21,9 @@ export function parseFields(body: Buffer): Fields {
   return out
 }
 
-function fieldsBody(fields: Fields): Buffer {
+function fieldsBody(fields: Fields, encoding: TextEncoding = 'utf8'): Buffer {
   const parts: Buffer[] = []
-  for (const [code, value] of Object.entries(fields)) if (value !== undefined) parts.push(Buffer.from(`${code}${value}\0`, 'utf8'))
+  for (const [code, value] of Object.entries(fields)) if (value !== undefined) parts.push(Buffer.from(`${code}${value}\0`, encoding))
   parts.push(Buffer.from([0]))
   return Buffer.concat(parts)
 }
@@ -39,14 +40,14 @@ export function errorResponse(e: ServerError): Buffer {
   return message('E', fieldsBody({ S: e.severity, V: e.severity, C: e.code, M: e.message, D: e.detail, H: e.hint }))
 }
 
-/** The server's own error, every field of it. */
-export function serverErrorResponse(fields: Fields): Buffer {
-  return message('E', fieldsBody(fields))
+/** The server's own error, every field of it, in the encoding it was read in (see parseFields). */
+export function serverErrorResponse(fields: Fields, encoding: TextEncoding = 'utf8'): Buffer {
+  return message('E', fieldsBody(fields, encoding))
 }
 
 /** The server's own error with its message and hint replaced: where it happened (context, position) kept. */
-export function rewordedError(fields: Fields, reworded: { message: string; hint?: string }): Buffer {
-  return message('E', fieldsBody({ ...fields, M: reworded.message, H: reworded.hint }))
+export function rewordedError(fields: Fields, reworded: { message: string; hint?: string }, encoding: TextEncoding = 'utf8'): Buffer {
+  return message('E', fieldsBody({ ...fields, M: reworded.message, H: reworded.hint }, encoding))
 }
 
 export function noticeResponse(e: ServerError): Buffer {
@@ -69,7 +70,8 @@ export type TxStatus = 'I' | 'T' | 'E'
 
 // ---- frontend messages the proxy sends upstream ------------------------------------------------
 
-export const query = (sql: string) => message('Q', sql)
+/** A Query of text read in `encoding` (the client's, see textEncodingOf), its bytes as they came. */
+export const query = (sql: string, encoding: TextEncoding = 'utf8') => message('Q', encoding === 'utf8' ? sql : cstring(sql, encoding))
 export const sync = () => message('S')
 export const flush = () => message('H')
 export const terminate = () => message('X')
@@ -97,7 +99,7 @@ export function bindNoParams(portal: string, statement: string): Buffer {
   return message('B', portal, statement, int16(0), int16(0), int16(0))
 }
 
-export const execute = (portal: string, maxRows = 0) => message('E', portal, maxRows)
+export const execute = (portal: string, maxRows = 0, encoding: TextEncoding = 'utf8') => message('E', cstring(portal, encoding), maxRows)
 
 // ---- reading startup-phase packets ---------------------------------------------------------------
 

@@ -1,0 +1,173 @@
+/**
+ * Clients whose client_encoding is not UTF8: the bytes of their queries and parameters reach PostgreSQL as
+ * they sent them, and what PostgreSQL answers reaches them as it sent it, the same as on a direct connection.
+ * The node driver writes every query text as UTF-8, so these clients speak the protocol byte by byte.
+ */
+import { describeWithService } from '@venomqa/test-utils'
+import net from 'node:net'
+import pg from 'pg'
+import { expect, it } from 'vitest'
+import type { PgProxy } from '../src/index'
+import { FrameReader, int16, message } from '../src/protocol/frames'
+import { readRowDescriptionNames, startupMessage, terminate } from '../src/protocol/messages'
+import { PG, dbUrl, fileDatabase, proxiedDatabase } from './helpers'
+
+const describe = await describeWithService('PostgreSQL', PG.host, PG.port)
+const { databases, DB } = fileDatabase('venomqa_enc_', 'encodings')
+
+/** Text in a single-byte encoding, one byte a character (LATIN1 and WIN1252 agree but for 0x80 to 0x9F). */
+const bytes = (text: string) => Buffer.from(text, 'latin1')
+const cstr = (b: Buffer | string) => Buffer.concat([typeof b === 'string' ? bytes(b) : b, Buffer.from([0])])
+const Q = (sql: Buffer | string) => message('Q', cstr(sql))
+const P = (sql: Buffer | string) => message('P', cstr(''), cstr(sql), int16(0))
+/** Bind of the unnamed statement with text parameters (null for NULL) and text results. */
+const B = (...values: Buffer[]) =>
+  message('B', cstr(''), cstr(''), int16(0), int16(values.length), ...values.flatMap((v) => [Buffer.from([0, 0, 0, v.length].map((_, i) => (v.length >> (24 - 8 * i)) & 255)), v]), int16(0))
+const E = () => message('E', cstr(''), 0)
+const D = () => message('D', bytes('P'), cstr(''))
+const S = () => message('S')
+
+/**
+ * What a client sees of each answer: rows and fields as hex bytes, errors by code, message and position
+ * (read byte for byte), command tags, and the client_encoding it is told of.
+ */
+async function client(url: string, params: Record<string, string> = {}) {
+  const u = new URL(url)
+  const socket = net.connect({ host: u.hostname, port: Number(u.port) })
+  socket.on('error', () => {})
+  const reader = new FrameReader()
+  let seen: string[] = []
+  let ready: (() => void) | undefined
+  socket.on('data', (chunk) => {
+    for (const m of reader.push(chunk)) {
+      if (m.type === 'S') {
+        const [name, value] = m.body.toString('latin1').split('\0')
+        if (name === 'client_encoding') seen.push(`encoding ${value}`)
+      } else if (m.type === 'D' || m.type === 'C') seen.push(`${m.type} ${m.body.toString('hex')}`)
+      // Its names: a temporary table's oid differs from one connection to another.
+      else if (m.type === 'T') seen.push(`T ${readRowDescriptionNames(m.body).join()}`)
+      else if (m.type === 'E') {
+        const fields = Object.fromEntries(
+          m.body
+            .toString('latin1')
+            .split('\0')
+            .filter(Boolean)
+            .map((f) => [f[0], f.slice(1)]),
+        )
+        seen.push(`error ${fields.C} ${Buffer.from(fields.M ?? '', 'latin1').toString('hex')} at ${fields.P ?? '-'}`)
+      } else if (m.type === 'Z') {
+        seen.push(`ready ${m.body.toString('latin1')}`)
+        ready?.()
+      }
+    }
+  })
+  const answered = () => new Promise<void>((resolve) => (ready = resolve))
+  const started = answered()
+  socket.write(startupMessage({ user: 'postgres', database: decodeURIComponent(u.pathname.slice(1)), ...params }))
+  await started
+  return {
+    async send(...messages: Buffer[]): Promise<string[]> {
+      seen = []
+      const done = answered()
+      socket.write(Buffer.concat(messages))
+      await done
+      return seen
+    },
+    end: () => socket.end(terminate()),
+  }
+}
+
+type Client = Awaited<ReturnType<typeof client>>
+
+/** The same exchange on a direct connection and through the proxy: what each client saw. */
+async function both(proxy: PgProxy, params: Record<string, string>, exchange: (c: Client) => Promise<string[][]>): Promise<[string[][], string[][]]> {
+  const out: string[][][] = []
+  for (const url of [dbUrl(DB), proxy.url]) {
+    const c = await client(url, params)
+    try {
+      out.push(await exchange(c))
+    } finally {
+      c.end()
+    }
+  }
+  return [out[0]!, out[1]!]
+}
+
+describe('clients whose client_encoding is not UTF8', () => {
+  let proxy: PgProxy
+  proxiedDatabase(databases, DB, 'CREATE SEQUENCE s START 1000; CREATE TABLE t (who text, v text)', (p) => (proxy = p))
+
+  it('a LATIN1 client (startup) inserts and selects café through simple and extended queries, byte for byte', async () => {
+    const [direct, proxied] = await both(proxy, { client_encoding: 'LATIN1' }, async (c) => [
+      await c.send(Q("CREATE TEMP TABLE l1 (v text); INSERT INTO l1 VALUES ('café') RETURNING v, length(v), octet_length(v)")),
+      await c.send(Q("SELECT v, length(v), v = 'café' AS same FROM l1 WHERE v = 'café'")),
+      await c.send(P("INSERT INTO l1 VALUES ('crème'), ($1) RETURNING v, length(v), v = 'crème' OR v = 'déjà vu'"), B(bytes('déjà vu')), D(), E(), S()),
+      await c.send(P("SELECT string_agg(v, ' ' ORDER BY v), count(*) FROM l1 WHERE v <> 'éèà'"), B(), E(), S()),
+      await c.send(Q('DROP TABLE l1')),
+    ])
+    expect(direct[0]).toContain(`D ${Buffer.concat([Buffer.from([0, 3, 0, 0, 0, 4]), bytes('café')]).toString('hex')}00000001340000000135`)
+    expect(proxied).toEqual(direct)
+  })
+
+  it("a client that SETs client_encoding WIN1252 sends '€', then goes back to UTF8", async () => {
+    const euro = Buffer.from([0x80])
+    const [direct, proxied] = await both(proxy, {}, async (c) => [
+      await c.send(Q("SET client_encoding TO 'WIN1252'")),
+      await c.send(Q(Buffer.concat([bytes("SELECT '"), euro, bytes("' AS e, length('"), euro, bytes("é'), ascii('"), euro, bytes("')")]))),
+      await c.send(P(Buffer.concat([bytes("SELECT $1::text || '"), euro, bytes("', ascii($1)")])), B(Buffer.concat([euro, bytes('café')])), D(), E(), S()),
+      await c.send(Q("SET client_encoding TO 'UTF8'")),
+      await c.send(Q(Buffer.from("SELECT 'café €' AS u, length('café €')", 'utf8'))),
+      await c.send(P(Buffer.from("SELECT $1::text || ' €'", 'utf8')), B(Buffer.from('café', 'utf8')), E(), S()),
+    ])
+    expect(direct[1]!.join()).toContain('80')
+    expect(proxied).toEqual(direct)
+  })
+
+  it("puts an error's position after a non-ASCII character of a LATIN1 client's query, a rewritten currval before it", async () => {
+    const [direct, proxied] = await both(proxy, { client_encoding: 'LATIN1' }, async (c) => [
+      await c.send(Q("SELECT nextval('s') > 0")),
+      await c.send(Q("SELECT currval('s') > 0, 'é à', \"nosuché\"")),
+      await c.send(Q("SELECT 'ü'; SELECT currval('s'), lastval(), 'ñ' || nosuch")),
+      await c.send(P("SELECT currval('s'), 'é', \"colé\""), B(), E(), S()),
+    ])
+    expect(direct[1]!.some((l) => / at 33$/.test(l))).toBe(true)
+    expect(proxied).toEqual(direct)
+  })
+
+  it('a LATIN1 client through the node driver: a literal and a parameter', async () => {
+    const results: unknown[] = []
+    for (const url of [dbUrl(DB), proxy.url]) {
+      const c = new pg.Client({ connectionString: url, client_encoding: 'LATIN1' } as pg.ClientConfig)
+      c.on('error', () => {})
+      await c.connect()
+      try {
+        // The driver writes text as UTF-8 whatever the client_encoding: read as LATIN1, 'é' is two characters.
+        const r = await c.query({ text: "SELECT length('café') AS literal, length($1::text) AS param", values: ['crème'], rowMode: 'array' })
+        results.push(r.rows)
+      } finally {
+        await c.end()
+      }
+    }
+    expect(results[1]).toEqual(results[0])
+  })
+})
+
+describe('a client whose client_encoding is a multi-byte encoding other than UTF8', () => {
+  let proxy: PgProxy
+  proxiedDatabase(databases, `${DB}_sjis`, '', (p) => (proxy = p))
+
+  it('runs its ASCII queries, refuses one with other bytes naming the encoding, and takes UTF8 again', async () => {
+    const c = await client(proxy.url, { client_encoding: 'SJIS' })
+    try {
+      expect(await c.send(Q("SELECT 'abc'"))).toEqual(['T ?column?', 'D 000100000003616263', expect.stringMatching(/^C /), 'ready I'])
+      // 0x835C is one character in SJIS ("ソ"); its second byte is a backslash.
+      const refused = await c.send(Q(Buffer.concat([bytes("SELECT '"), Buffer.from([0x83, 0x5c]), bytes("'")])))
+      expect(refused).toEqual([expect.stringMatching(/^error 0A000 /), 'ready I'])
+      expect(Buffer.from(refused[0]!.split(' ')[2]!, 'hex').toString('latin1')).toMatch(/client_encoding SJIS/)
+      expect(await c.send(Q("SET client_encoding TO 'UTF8'"))).toEqual([expect.stringMatching(/^C /), 'encoding UTF8', 'ready I'])
+      expect((await c.send(Q(Buffer.from("SELECT 'ソ'", 'utf8'))))[1]).toBe(`D 0001000000${'03'}${Buffer.from('ソ').toString('hex')}`)
+    } finally {
+      c.end()
+    }
+  })
+})
