@@ -634,12 +634,7 @@ export class Session {
    * client_encoding back to UTF8) still runs.
    */
   #unreadable(m: Message, name: string): void {
-    const error: ErrorFields = {
-      severity: 'ERROR',
-      code: '0A000',
-      message: `venomqa-pg-proxy cannot read text in client_encoding ${name} with characters other than ASCII`,
-      hint: 'Use client_encoding UTF8 (or a single-byte encoding such as LATIN1) with the proxy.',
-    }
+    const error = unreadableError(name)
     if (m.type === 'Q') {
       this.#toClient(errorResponse(error))
       this.#ready()
@@ -782,6 +777,16 @@ export class Session {
   async #runAside(batch: Message[]): Promise<void> {
     this.listenUpstream()
     await this.#internal(['SAVEPOINT venomqa_aside', ...RESET_SETTINGS, ...this.#settings].join('; '))
+    // The session reads text in this connection's client_encoding now: its messages go on in it (see #handle).
+    const { encoding, unreadable } = this.#hub.upstream.text
+    this.#text = encoding
+    if (unreadable && batch.some((m) => m.body.some((b) => b > 0x7f))) {
+      await this.#internal('ROLLBACK TO SAVEPOINT venomqa_aside; RELEASE SAVEPOINT venomqa_aside')
+      // As PostgreSQL answers a batch whose first message fails: its error, then ready at the Sync.
+      this.#toClient(errorResponse(unreadableError(unreadable)))
+      this.#ready()
+      return
+    }
     for (const m of batch.slice(0, -1)) this.#forwardExtended(m)
     const done = this.#track('sync', 'swallow')
     this.#hub.upstream.write(message('S'))
@@ -1906,6 +1911,16 @@ const SET_TO_DEFAULT = new RegExp(`^SET (?:SESSION )?${SETTING_NAME} ?(?:TO|=) ?
 
 /** Settings RESET ALL leaves as they are on PostgreSQL (flag NO_RESET_ALL, `pg_settings_get_flags`). */
 const NO_RESET_ALL = new Set(['role', 'session_authorization', 'seed', 'is_superuser', 'transaction_isolation', 'transaction_read_only', 'transaction_deferrable'])
+
+/** The refusal of a message the proxy cannot read in its client_encoding (see Session#unreadable). */
+function unreadableError(encoding: string): ErrorFields {
+  return {
+    severity: 'ERROR',
+    code: '0A000',
+    message: `venomqa-pg-proxy cannot read text in client_encoding ${encoding} with characters other than ASCII`,
+    hint: 'Use client_encoding UTF8 (or a single-byte encoding such as LATIN1) with the proxy.',
+  }
+}
 
 /**
  * The server's error of a statement the proxy rewrote, as PostgreSQL reports it for the statement as the

@@ -134,6 +134,25 @@ describe('clients whose client_encoding is not UTF8', () => {
     expect(proxied).toEqual(direct)
   })
 
+  it('a LATIN1 client prepares beside a connection that holds the session in its transaction, byte for byte', async () => {
+    const holder = new pg.Client({ connectionString: proxy.url })
+    await holder.connect()
+    const latin1 = await client(proxy.url, { client_encoding: 'LATIN1' })
+    try {
+      await holder.query('BEGIN')
+      await holder.query('SELECT 1')
+      // Prepares only: run aside, while the holder keeps the session idle in its transaction.
+      const parse = message('P', cstr('s1'), cstr("SELECT 'café'::text AS v, length('café') AS n"), int16(0))
+      expect(await latin1.send(parse, message('D', bytes('S'), cstr('s1')), S())).toEqual(['T v,n', 'ready I'])
+      await holder.query('COMMIT')
+      const rows = await latin1.send(message('B', cstr(''), cstr('s1'), int16(0), int16(0), int16(0)), E(), S())
+      expect(rows[0]).toBe(`D 0002${'00000004'}${bytes('café').toString('hex')}${'00000001'}${Buffer.from('4').toString('hex')}`)
+    } finally {
+      latin1.end()
+      await holder.end()
+    }
+  })
+
   it('a LATIN1 client through the node driver: a literal and a parameter', async () => {
     const results: unknown[] = []
     for (const url of [dbUrl(DB), proxy.url]) {
@@ -168,6 +187,26 @@ describe('a client whose client_encoding is a multi-byte encoding other than UTF
       expect((await c.send(Q(Buffer.from("SELECT 'ソ'", 'utf8'))))[1]).toBe(`D 0001000000${'03'}${Buffer.from('ソ').toString('hex')}`)
     } finally {
       c.end()
+    }
+  })
+
+  it('refuses the same in a batch it prepares beside a connection that holds the session, and the holder goes on', async () => {
+    const holder = new pg.Client({ connectionString: proxy.url })
+    await holder.connect()
+    const c = await client(proxy.url, { client_encoding: 'SJIS' })
+    try {
+      await holder.query('BEGIN')
+      await holder.query('CREATE TABLE held (v text)')
+      const parse = message('P', cstr('s1'), Buffer.concat([bytes("SELECT '"), Buffer.from([0x83, 0x5c]), bytes("'"), Buffer.from([0])]), int16(0))
+      const refused = await c.send(parse, S())
+      expect(refused).toEqual([expect.stringMatching(/^error 0A000 /), 'ready I'])
+      await holder.query("INSERT INTO held VALUES ('still mine')")
+      await holder.query('COMMIT')
+      expect((await holder.query('SELECT v FROM held')).rows).toEqual([{ v: 'still mine' }])
+      expect(await c.send(Q("SELECT 'abc'"))).toEqual(['T ?column?', 'D 000100000003616263', expect.stringMatching(/^C /), 'ready I'])
+    } finally {
+      c.end()
+      await holder.end()
     }
   })
 })
