@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer'
 import type net from 'node:net'
 import { type Disposition, type Op, OpQueue } from './ops'
 import { BodyReader, type Message, type TextEncoding, cstring, message } from './protocol/frames'
@@ -618,9 +619,9 @@ export class Session {
   async #handle(m: Message): Promise<void> {
     // The connection's text as its client_encoding writes it: the session has the connection's settings now.
     const { encoding, unreadable } = this.#hub.upstream.text
-    this.#text = encoding
+    this.#text = textOf(m, encoding)
     if (unreadable && (m.type === 'Q' || FRONTEND_EXTENDED.has(m.type)) && m.body.some((b) => b > 0x7f)) return this.#unreadable(m, unreadable)
-    if (m.type === 'Q') return this.#simpleQuery(new BodyReader(m.body, encoding).cstring())
+    if (m.type === 'Q') return this.#simpleQuery(new BodyReader(m.body, this.#text).cstring())
     if (m.type === 'S') return this.#sync()
     if (m.type === 'F') return this.#functionCall(m)
     if (FRONTEND_EXTENDED.has(m.type)) return this.#extended(m)
@@ -779,7 +780,6 @@ export class Session {
     await this.#internal(['SAVEPOINT venomqa_aside', ...RESET_SETTINGS, ...this.#settings].join('; '))
     // The session reads text in this connection's client_encoding now: its messages go on in it (see #handle).
     const { encoding, unreadable } = this.#hub.upstream.text
-    this.#text = encoding
     if (unreadable && batch.some((m) => m.body.some((b) => b > 0x7f))) {
       await this.#internal('ROLLBACK TO SAVEPOINT venomqa_aside; RELEASE SAVEPOINT venomqa_aside')
       // As PostgreSQL answers a batch whose first message fails: its error, then ready at the Sync.
@@ -787,7 +787,10 @@ export class Session {
       this.#ready()
       return
     }
-    for (const m of batch.slice(0, -1)) this.#forwardExtended(m)
+    for (const m of batch.slice(0, -1)) {
+      this.#text = textOf(m, encoding)
+      this.#forwardExtended(m)
+    }
     const done = this.#track('sync', 'swallow')
     this.#hub.upstream.write(message('S'))
     await done
@@ -1911,6 +1914,16 @@ const SET_TO_DEFAULT = new RegExp(`^SET (?:SESSION )?${SETTING_NAME} ?(?:TO|=) ?
 
 /** Settings RESET ALL leaves as they are on PostgreSQL (flag NO_RESET_ALL, `pg_settings_get_flags`). */
 const NO_RESET_ALL = new Set(['role', 'session_authorization', 'seed', 'is_superuser', 'transaction_isolation', 'transaction_read_only', 'transaction_deferrable'])
+
+/**
+ * How a message's text is read: in the connection's client_encoding, but for text that is not UTF-8 from a
+ * UTF8 client, which goes on byte for byte (one character a byte) for PostgreSQL to refuse as it refuses it
+ * from a direct client (22021, invalid byte sequence): read as UTF-8, its bad bytes would become U+FFFD
+ * and be stored. A Bind's binary values are not UTF-8 either: its names are ASCII, the same either way.
+ */
+function textOf(m: Message, encoding: TextEncoding): TextEncoding {
+  return encoding === 'utf8' && !isUtf8(m.body) ? 'latin1' : encoding
+}
 
 /** The refusal of a message the proxy cannot read in its client_encoding (see Session#unreadable). */
 function unreadableError(encoding: string): ErrorFields {

@@ -61,7 +61,14 @@ async function client(url: string, params: Record<string, string> = {}) {
       }
     }
   })
-  const answered = () => new Promise<void>((resolve) => (ready = resolve))
+  // A connection that closes before it is ready (a database that is not there) fails the test, not its timeout.
+  let closed: ((error: Error) => void) | undefined
+  socket.on('close', () => closed?.(new Error(`the connection to ${url} closed before it was ready`)))
+  const answered = () =>
+    new Promise<void>((resolve, reject) => {
+      ready = resolve
+      closed = reject
+    })
   const started = answered()
   socket.write(startupMessage({ user: 'postgres', database: decodeURIComponent(u.pathname.slice(1)), ...params }))
   await started
@@ -80,9 +87,9 @@ async function client(url: string, params: Record<string, string> = {}) {
 type Client = Awaited<ReturnType<typeof client>>
 
 /** The same exchange on a direct connection and through the proxy: what each client saw. */
-async function both(proxy: PgProxy, params: Record<string, string>, exchange: (c: Client) => Promise<string[][]>): Promise<[string[][], string[][]]> {
+async function both(proxy: PgProxy, params: Record<string, string>, db: string, exchange: (c: Client) => Promise<string[][]>): Promise<[string[][], string[][]]> {
   const out: string[][][] = []
-  for (const url of [dbUrl(DB), proxy.url]) {
+  for (const url of [dbUrl(db), proxy.url]) {
     const c = await client(url, params)
     try {
       out.push(await exchange(c))
@@ -98,7 +105,7 @@ describe('clients whose client_encoding is not UTF8', () => {
   proxiedDatabase(databases, DB, 'CREATE SEQUENCE s START 1000; CREATE TABLE t (who text, v text)', (p) => (proxy = p))
 
   it('a LATIN1 client (startup) inserts and selects café through simple and extended queries, byte for byte', async () => {
-    const [direct, proxied] = await both(proxy, { client_encoding: 'LATIN1' }, async (c) => [
+    const [direct, proxied] = await both(proxy, { client_encoding: 'LATIN1' }, DB, async (c) => [
       await c.send(Q("CREATE TEMP TABLE l1 (v text); INSERT INTO l1 VALUES ('café') RETURNING v, length(v), octet_length(v)")),
       await c.send(Q("SELECT v, length(v), v = 'café' AS same FROM l1 WHERE v = 'café'")),
       await c.send(P("INSERT INTO l1 VALUES ('crème'), ($1) RETURNING v, length(v), v = 'crème' OR v = 'déjà vu'"), B(bytes('déjà vu')), D(), E(), S()),
@@ -111,7 +118,7 @@ describe('clients whose client_encoding is not UTF8', () => {
 
   it("a client that SETs client_encoding WIN1252 sends '€', then goes back to UTF8", async () => {
     const euro = Buffer.from([0x80])
-    const [direct, proxied] = await both(proxy, {}, async (c) => [
+    const [direct, proxied] = await both(proxy, {}, DB, async (c) => [
       await c.send(Q("SET client_encoding TO 'WIN1252'")),
       await c.send(Q(Buffer.concat([bytes("SELECT '"), euro, bytes("' AS e, length('"), euro, bytes("é'), ascii('"), euro, bytes("')")]))),
       await c.send(P(Buffer.concat([bytes("SELECT $1::text || '"), euro, bytes("', ascii($1)")])), B(Buffer.concat([euro, bytes('café')])), D(), E(), S()),
@@ -124,7 +131,7 @@ describe('clients whose client_encoding is not UTF8', () => {
   })
 
   it("puts an error's position after a non-ASCII character of a LATIN1 client's query, a rewritten currval before it", async () => {
-    const [direct, proxied] = await both(proxy, { client_encoding: 'LATIN1' }, async (c) => [
+    const [direct, proxied] = await both(proxy, { client_encoding: 'LATIN1' }, DB, async (c) => [
       await c.send(Q("SELECT nextval('s') > 0")),
       await c.send(Q("SELECT currval('s') > 0, 'é à', \"nosuché\"")),
       await c.send(Q("SELECT 'ü'; SELECT currval('s'), lastval(), 'ñ' || nosuch")),
@@ -168,6 +175,24 @@ describe('clients whose client_encoding is not UTF8', () => {
       }
     }
     expect(results[1]).toEqual(results[0])
+  })
+})
+
+describe('a UTF8 client that sends bytes that are not UTF-8', () => {
+  let proxy: PgProxy
+  proxiedDatabase(databases, `${DB}_bad`, 'CREATE TABLE t (v text)', (p) => (proxy = p))
+
+  it('is refused by PostgreSQL as a direct client is (22021), in a query and in a Parse, and nothing is stored', async () => {
+    // 0xC3 0x28: a two-byte sequence's lead byte followed by one that does not continue it.
+    const bad = Buffer.concat([bytes("INSERT INTO t VALUES ('caf"), Buffer.from([0xc3, 0x28]), bytes("')")])
+    const [direct, proxied] = await both(proxy, {}, `${DB}_bad`, async (c) => [
+      await c.send(Q(bad)),
+      await c.send(P(bad), B(), E(), S()),
+      await c.send(Q('SELECT count(*) FROM t')),
+    ])
+    expect(direct[0]![0]).toMatch(/^error 22021 /)
+    expect(direct[2]).toContain(`D 0001000000013${'0'}`)
+    expect(proxied).toEqual(direct)
   })
 })
 
