@@ -2,7 +2,7 @@ import type { Context } from './context'
 import type { HttpClient } from './http'
 import type { PortName, Ports } from './ports'
 import { DefinitionError } from './errors'
-import { validateJourney, validateJourneyOptions } from './validate'
+import { journeyOptionsProblems, lineProblems } from './validate'
 
 export interface Logger {
   debug(message: string, data?: unknown): void
@@ -184,7 +184,7 @@ export function path(name: string, steps: JourneyNode[], options: PathOptions = 
 }
 
 export interface JourneyFunction {
-  /** Define a journey. The definition is validated now: a mistake throws a DefinitionError naming it. */
+  /** Define a journey. The definition is validated now: mistakes throw one DefinitionError naming each. */
   (name: string, options: JourneyOptions): Journey
   /** A journey that is reported as skipped and never runs. */
   skip(name: string, options: JourneyOptions): Journey
@@ -198,12 +198,14 @@ export interface JourneyFunction {
 function defineJourney(name: string, options: JourneyOptions, mode?: Journey['mode']): Journey {
   // The options as written: the journey keeps only the keys it knows, so a misspelt one would vanish below,
   // and a wrong type (`tags: 'smoke'`) would fail there with a TypeError naming nothing.
-  validateJourneyOptions(name, options)
+  const given = journeyOptionsProblems(name, options)
+  if (given.fatal) throw DefinitionError.every(given.problems)
   const j: Journey = {
     kind: 'journey',
     name,
     description: options.description,
-    tags: (options.tags ?? []).map((t) => t.trim().toLowerCase()).filter(Boolean),
+    // Tags that are no list of strings were told above; the steps are still checked, to tell every mistake at once.
+    tags: (Array.isArray(options.tags) && options.tags.every((t) => typeof t === 'string') ? options.tags : []).map((t) => t.trim().toLowerCase()).filter(Boolean),
     timeout: options.timeout,
     baseUrl: options.baseUrl,
     requires: options.requires ?? [],
@@ -213,7 +215,9 @@ function defineJourney(name: string, options: JourneyOptions, mode?: Journey['mo
     ...(mode ? { mode } : {}),
     steps: options.steps,
   }
-  validateJourney(j)
+  // Its options were checked as given, above: only its steps are left to check.
+  const problems = [...given.problems, ...lineProblems(j, given.unknownKeys)]
+  if (problems.length) throw DefinitionError.every(problems)
   return j
 }
 

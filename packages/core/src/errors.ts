@@ -36,6 +36,11 @@ export class UserError extends VenomError {
 export class DefinitionError extends UserError {
   readonly journey: string
   readonly step?: string
+  /**
+   * Every mistake of the definition, each naming its step or key (see DefinitionError.every): told one at
+   * a time, a user fixed one per run. This error alone when it is the only one.
+   */
+  problems: readonly DefinitionError[] = [this]
   /** `of` says what is defined: a journey, or an exploration (its name is in `journey` all the same). */
   constructor(journey: string, message: string, step?: string, of: 'journey' | 'exploration' = 'journey') {
     super('E_DEFINITION', `${of} ${describeValue(journey)}${step ? `, step ${describeValue(step)}` : ''}: ${message}`, {
@@ -43,6 +48,20 @@ export class DefinitionError extends UserError {
     })
     this.journey = journey
     this.step = step
+  }
+
+  /**
+   * One error for the mistakes of one definition: the mistake itself when there is one, so its message
+   * reads as it always did; else a line saying how many, then each mistake's own message on a line of its
+   * own. `problems` must not be empty.
+   */
+  static every(problems: readonly DefinitionError[], of: 'journey' | 'exploration' = 'journey'): DefinitionError {
+    const first = problems[0]!
+    if (problems.length === 1) return first
+    const all = new DefinitionError(first.journey, '', undefined, of)
+    all.message = [`${of} ${describeValue(first.journey)} has ${problems.length} definition mistakes:`, ...problems.map((p) => `  ${p.message}`)].join('\n')
+    all.problems = problems
+    return all
   }
 }
 

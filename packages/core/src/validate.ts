@@ -70,18 +70,22 @@ function isOptionsObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
-/** The first option of `given` that `checks` does not know or whose value it refuses, as `key: expected ...`. */
-function optionsProblem(given: Record<string, unknown>, checks: Record<string, OptionCheck>, known?: readonly string[]): string | undefined {
+/** Every option of `given` that `checks` does not know or whose value it refuses, each as `key: expected ...`. */
+function optionsProblems(given: Record<string, unknown>, checks: Record<string, OptionCheck>, known?: readonly string[]): string[] {
   // Most steps give no option: a journey of thousands of steps is checked two or three times before it
   // runs (journey(), the loader, the runner), while its code is still cold.
-  if (isEmpty(given)) return undefined
-  const unknown = unknownKeyIn(given, known ?? Object.keys(checks), '', 'option')
-  if (unknown) return unknown
+  if (isEmpty(given)) return []
+  const keys = known ?? Object.keys(checks)
+  const out: string[] = []
+  for (const key of Object.keys(given)) {
+    const unknown = keys.includes(key) ? undefined : unknownKeyIn({ [key]: true }, keys, '', 'option')
+    if (unknown) out.push(unknown)
+  }
   for (const [key, check] of Object.entries(checks)) {
     const problem = given[key] === undefined ? undefined : check(given[key])
-    if (problem) return `${key}${problem}`
+    if (problem) out.push(`${key}${problem}`)
   }
-  return undefined
+  return out
 }
 
 /**
@@ -89,26 +93,35 @@ function optionsProblem(given: Record<string, unknown>, checks: Record<string, O
  * anything after them, which step() would ignore. For journeys, and for an exploration's setup.
  */
 export function stepArgumentsProblem(node: Pick<StepNode, 'options' | 'extraArguments' | 'mode'>): string | undefined {
+  return stepArgumentsProblems(node)[0]
+}
+
+/** Every reason a step's arguments past its action cannot run (see stepArgumentsProblem). */
+function stepArgumentsProblems(node: Pick<StepNode, 'options' | 'extraArguments' | 'mode'>): string[] {
   const { options, extraArguments: extra } = node
-  if (!isOptionsObject(options)) return `options: expected an object, as in step(name, action, { timeout: 5000 }), got ${describeValue(options)}`
-  if (extra?.length) return `step${node.mode === 'skip' ? '.skip' : ''}() takes a name, an action and an object of options, got ${extraArguments(extra)} after the options`
-  return optionsProblem(options, STEP_OPTIONS)
+  if (!isOptionsObject(options)) return [`options: expected an object, as in step(name, action, { timeout: 5000 }), got ${describeValue(options)}`]
+  return [
+    ...(extra?.length ? [`step${node.mode === 'skip' ? '.skip' : ''}() takes a name, an action and an object of options, got ${extraArguments(extra)} after the options`] : []),
+    ...optionsProblems(options, STEP_OPTIONS),
+  ]
 }
 
 /**
- * Why a path's arguments past its name cannot run, or undefined; a path made by hand may have no options.
+ * Every reason a path's arguments past its name cannot run; a path made by hand may have no options.
  * Steps given one by one (`path('p', step(...), step(...))`) were taken as the list of steps and the
  * options, and the rest ignored.
  */
-function pathArgumentsProblem(p: PathNode): string | undefined {
+function pathArgumentsProblems(p: PathNode): string[] {
   const extra = p.extraArguments ?? []
   if (isJourneyNode(p.steps)) {
     const count = 1 + [p.options, ...extra].filter(isJourneyNode).length
-    return `path() takes its steps in a list: path(name, [step(...), step(...)]); got ${count === 1 ? 'a step where the list goes' : `${count} steps as separate arguments`}`
+    return [`path() takes its steps in a list: path(name, [step(...), step(...)]); got ${count === 1 ? 'a step where the list goes' : `${count} steps as separate arguments`}`]
   }
-  if (p.options !== undefined && !isOptionsObject(p.options)) return `options: expected an object, as in path(name, steps, { description: '...' }), got ${describeValue(p.options)}`
-  if (extra.length) return `path() takes a name, a list of steps and an object of options, got ${extraArguments(extra)} after the options`
-  return p.options === undefined ? undefined : optionsProblem(p.options, PATH_OPTIONS)
+  if (p.options !== undefined && !isOptionsObject(p.options)) return [`options: expected an object, as in path(name, steps, { description: '...' }), got ${describeValue(p.options)}`]
+  return [
+    ...(extra.length ? [`path() takes a name, a list of steps and an object of options, got ${extraArguments(extra)} after the options`] : []),
+    ...(p.options === undefined ? [] : optionsProblems(p.options, PATH_OPTIONS)),
+  ]
 }
 
 const JOURNEY_NODE_KINDS: readonly unknown[] = ['step', 'checkpoint', 'branch']
@@ -119,69 +132,97 @@ function journeyNameProblem(name: unknown): string | undefined {
 }
 
 /**
- * Checks what journey() was given, before it builds the journey: the journey keeps only the options it
- * knows, so a misspelt one (`timout`, `stpes`) is refused here or never; and a wrong type (`tags: 'smoke'`)
- * would break the building with a TypeError that names nothing.
+ * The mistakes in what journey() was given, before it builds the journey: the journey keeps only the
+ * options it knows, so a misspelt one (`timout`, `stpes`) is found here or never; and a wrong type
+ * (`tags: 'smoke'`) would break the building with a TypeError that names nothing. `fatal` when the
+ * options are no object, and no journey can be built of them.
  */
-export function validateJourneyOptions(name: string, options: JourneyOptions): void {
+export function journeyOptionsProblems(name: string, options: JourneyOptions): { problems: DefinitionError[]; fatal: boolean; unknownKeys: boolean } {
   const badName = journeyNameProblem(name)
-  if (badName) throw new DefinitionError(String(name), badName)
-  if (!isOptionsObject(options))
-    throw new DefinitionError(name, `options: expected an object, as in journey(name, { steps: [...] }), got ${describeValue(options)}`)
-  const problem = optionsProblem(options, JOURNEY_OPTIONS, JOURNEY_OPTION_KEYS)
-  if (problem) throw new DefinitionError(name, problem)
+  const problems = badName ? [new DefinitionError(String(name), badName)] : []
+  if (!isOptionsObject(options)) {
+    problems.push(new DefinitionError(String(name), `options: expected an object, as in journey(name, { steps: [...] }), got ${describeValue(options)}`))
+    return { problems, fatal: true, unknownKeys: false }
+  }
+  for (const problem of optionsProblems(options, JOURNEY_OPTIONS, JOURNEY_OPTION_KEYS)) problems.push(new DefinitionError(String(name), problem))
+  return { problems, fatal: false, unknownKeys: Object.keys(options).some((k) => !JOURNEY_OPTION_KEYS.includes(k)) }
 }
 
 /**
  * Checks a journey before anything runs: names, actions, every option of the journey, its steps and
  * paths, and that every branch names a checkpoint that is declared earlier in its own line or in an
- * enclosing one. Throws one DefinitionError for the first mistake, naming the journey and the step.
+ * enclosing one. Throws one DefinitionError holding every mistake (DefinitionError.every), each naming
+ * the journey and the step: told one at a time, a user fixed one per run.
  */
 export function validateJourney(j: Journey): void {
+  const problems: DefinitionError[] = []
   const badName = journeyNameProblem(j.name)
-  if (badName) throw new DefinitionError(String(j.name), badName)
-  const unknown = unknownKeyIn(j, JOURNEY_KEYS)
-  if (unknown) throw new DefinitionError(j.name, unknown)
-  if (!Array.isArray(j.steps) || j.steps.length === 0) throw new DefinitionError(j.name, 'a journey needs at least one step')
-  const problem = optionsProblem(j as unknown as Record<string, unknown>, JOURNEY_OPTIONS, JOURNEY_KEYS)
-  if (problem) throw new DefinitionError(j.name, problem)
+  if (badName) problems.push(new DefinitionError(String(j.name), badName))
+  const name = String(j.name)
+  const unknown = unknownKeysIn(j, JOURNEY_KEYS)
+  for (const u of unknown) problems.push(new DefinitionError(name, u))
+  // Each unknown key is told once, above, not again as an unknown option.
+  const known = [...JOURNEY_KEYS, ...unknown.length ? Object.keys(j).filter((k) => !JOURNEY_KEYS.includes(k)) : []]
+  for (const problem of optionsProblems(j as unknown as Record<string, unknown>, JOURNEY_OPTIONS, known)) problems.push(new DefinitionError(name, problem))
   if (j.mode !== undefined && !JOURNEY_MODES.includes(j.mode))
-    throw new DefinitionError(j.name, `mode: expected 'skip' or 'only' (journey.skip(), journey.only()), got ${describeValue(j.mode)}`)
-  const allCheckpoints = new Set<string>()
-  walk(j, j.steps, [], allCheckpoints, 'main line')
+    problems.push(new DefinitionError(name, `mode: expected 'skip' or 'only' (journey.skip(), journey.only()), got ${describeValue(j.mode)}`))
+  problems.push(...lineProblems(j, unknown.length > 0))
+  if (problems.length) throw DefinitionError.every(problems)
 }
 
-function walk(j: Journey, nodes: readonly JourneyNode[], visible: string[], all: Set<string>, where: string): void {
+/** Every unknown key of `given`, each as unknownKeyIn says it. */
+function unknownKeysIn(given: object, known: readonly string[]): string[] {
+  return Object.keys(given).flatMap((key) => (known.includes(key) ? [] : [unknownKeyIn({ [key]: true }, known) ?? '']))
+}
+
+/**
+ * The mistakes of a journey's steps, checkpoints, branches and paths, in the order they are written.
+ * `unknownKeys`: an unknown key was told already; with no steps at all it is most likely `steps` misspelt
+ * (`stpes`), and "a journey needs at least one step" would be the same mistake told twice.
+ */
+export function lineProblems(j: Journey, unknownKeys = false): DefinitionError[] {
+  const problems: DefinitionError[] = []
+  if (j.steps === undefined && unknownKeys) return problems
+  if (!Array.isArray(j.steps) || j.steps.length === 0) problems.push(new DefinitionError(String(j.name), 'a journey needs at least one step'))
+  else walk(String(j.name), j.steps, [], new Set<string>(), 'main line', problems)
+  return problems
+}
+
+/**
+ * Walks one line, adding each mistake to `problems` and going on past it as far as the line still makes
+ * sense: a branch that names an unknown checkpoint still has its paths checked.
+ */
+function walk(journey: string, nodes: readonly JourneyNode[], visible: string[], all: Set<string>, where: string, problems: DefinitionError[]): void {
+  const problem = (message: string, step?: string) => problems.push(new DefinitionError(journey, message, step))
   const scope = [...visible]
   /** Checkpoints of this line a branch put it back before, by that branch's checkpoint. */
   const droppedBy = new Map<string, string>()
   const stepNames = new Set<string>()
   nodes.forEach((node, index) => {
-    if (!node || typeof node !== 'object' || !('kind' in node))
-      throw new DefinitionError(j.name, `item ${index + 1} of the ${where} is not a step, checkpoint or branch (use step(), checkpoint(), branch())`)
+    if (!node || typeof node !== 'object' || !('kind' in node)) {
+      problem(`item ${index + 1} of the ${where} is not a step, checkpoint or branch (use step(), checkpoint(), branch())`)
+      return
+    }
     switch (node.kind) {
       case 'step': {
-        if (typeof node.name !== 'string' || !node.name.trim())
-          throw new DefinitionError(j.name, `step ${index + 1} of the ${where} needs a name`)
-        if (typeof node.action !== 'function') throw new DefinitionError(j.name, 'the action is not a function', node.name)
-        if (stepNames.has(node.name))
-          throw new DefinitionError(j.name, `duplicate step name in the ${where}; step names must differ within a line`, node.name)
+        if (typeof node.name !== 'string' || !node.name.trim()) {
+          problem(`step ${index + 1} of the ${where} needs a name`)
+          break
+        }
+        if (typeof node.action !== 'function') problem('the action is not a function', node.name)
+        if (stepNames.has(node.name)) problem(`duplicate step name in the ${where}; step names must differ within a line`, node.name)
         stepNames.add(node.name)
-        const problem = stepArgumentsProblem(node)
-        if (problem) throw new DefinitionError(j.name, problem, node.name)
+        for (const p of stepArgumentsProblems(node)) problem(p, node.name)
         break
       }
       case 'checkpoint': {
-        if (typeof node.name !== 'string' || !node.name.trim())
-          throw new DefinitionError(j.name, `checkpoint ${index + 1} of the ${where} needs a name`)
-        if (all.has(node.name))
-          throw new DefinitionError(j.name, `duplicate checkpoint "${node.name}"; checkpoint names must be unique in a journey`, `checkpoint ${node.name}`)
+        if (typeof node.name !== 'string' || !node.name.trim()) {
+          problem(`checkpoint ${index + 1} of the ${where} needs a name`)
+          break
+        }
+        if (all.has(node.name)) problem(`duplicate checkpoint "${node.name}"; checkpoint names must be unique in a journey`, `checkpoint ${node.name}`)
         if (node.extraArguments?.length)
-          throw new DefinitionError(
-            j.name,
-            `checkpoint() takes only a name, got ${extraArguments(node.extraArguments)} after it: a checkpoint has no options`,
-            `checkpoint ${node.name}`,
-          )
+          problem(`checkpoint() takes only a name, got ${extraArguments(node.extraArguments)} after it: a checkpoint has no options`, `checkpoint ${node.name}`)
         all.add(node.name)
         scope.push(node.name)
         break
@@ -189,44 +230,55 @@ function walk(j: Journey, nodes: readonly JourneyNode[], visible: string[], all:
       case 'branch': {
         const label = `branch ${node.checkpoint}`
         const pathsProblem = branchPathsProblem(node)
-        if (pathsProblem) throw new DefinitionError(j.name, pathsProblem, label)
+        // Its paths are not a list: there is nothing more of it to check.
+        if (pathsProblem) {
+          problem(pathsProblem, label)
+          break
+        }
         const dropper = droppedBy.get(node.checkpoint)
         if (dropper !== undefined)
-          throw new DefinitionError(
-            j.name,
+          problem(
             `branch names checkpoint "${node.checkpoint}", which the branch from "${dropper}" before it dropped: after a branch the line is back at its checkpoint, and the checkpoints taken after that one are gone; branch from "${node.checkpoint}" before branching from "${dropper}"`,
             label,
           )
-        if (!scope.includes(node.checkpoint)) {
+        else if (!scope.includes(node.checkpoint)) {
           const later = all.has(node.checkpoint) || containsCheckpoint(nodes.slice(index + 1), node.checkpoint)
-          throw new DefinitionError(
-            j.name,
+          problem(
             later
               ? `branch names checkpoint "${node.checkpoint}", which comes after it or in another path; put checkpoint("${node.checkpoint}") before the branch`
               : `branch names unknown checkpoint "${node.checkpoint}"${scope.length ? ` (known here: ${scope.join(', ')})` : ' (no checkpoint is declared before it)'}`,
             label,
           )
         }
-        if (!Array.isArray(node.paths) || node.paths.length === 0)
-          throw new DefinitionError(j.name, 'a branch needs at least one path', label)
+        if (!Array.isArray(node.paths) || node.paths.length === 0) problem('a branch needs at least one path', label)
         const pathNames = new Set<string>()
-        for (const p of node.paths) {
-          if (p?.kind !== 'path') throw new DefinitionError(j.name, 'every item of a branch must be a path()', label)
-          if (typeof p.name !== 'string' || !p.name.trim()) throw new DefinitionError(j.name, 'a path needs a name', label)
-          if (pathNames.has(p.name)) throw new DefinitionError(j.name, `duplicate path "${p.name}" in the branch`, label)
+        for (const p of Array.isArray(node.paths) ? node.paths : []) {
+          if (p?.kind !== 'path') {
+            problem('every item of a branch must be a path()', label)
+            continue
+          }
+          if (typeof p.name !== 'string' || !p.name.trim()) {
+            problem('a path needs a name', label)
+            continue
+          }
+          if (pathNames.has(p.name)) problem(`duplicate path "${p.name}" in the branch`, label)
           pathNames.add(p.name)
-          const problem = pathArgumentsProblem(p)
-          if (problem) throw new DefinitionError(j.name, `path "${p.name}": ${problem}`, label)
-          if (!Array.isArray(p.steps) || p.steps.length === 0)
-            throw new DefinitionError(j.name, `path "${p.name}" is empty; a path needs at least one step`, label)
-          walk(j, p.steps, scope, all, `path "${p.name}"`)
+          const argumentProblems = pathArgumentsProblems(p)
+          for (const x of argumentProblems) problem(`path "${p.name}": ${x}`, label)
+          if (!Array.isArray(p.steps) || p.steps.length === 0) {
+            // Steps given one by one were told above: the path is not empty, its list is missing.
+            if (!isJourneyNode(p.steps)) problem(`path "${p.name}" is empty; a path needs at least one step`, label)
+            continue
+          }
+          walk(journey, p.steps, scope, all, `path "${p.name}"`, problems)
         }
         // After the branch the line goes on from its checkpoint: those taken after it were rolled back with it.
-        for (const gone of scope.splice(scope.indexOf(node.checkpoint) + 1)) droppedBy.set(gone, node.checkpoint)
+        const at = scope.indexOf(node.checkpoint)
+        if (at >= 0) for (const gone of scope.splice(at + 1)) droppedBy.set(gone, node.checkpoint)
         break
       }
       default:
-        throw new DefinitionError(j.name, `item ${index + 1} of the ${where} has unknown kind "${(node as { kind: string }).kind}"`)
+        problem(`item ${index + 1} of the ${where} has unknown kind "${(node as { kind: string }).kind}"`)
     }
   })
 }

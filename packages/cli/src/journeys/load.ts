@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs'
 import path from 'node:path'
-import { ConfigError, type Journey, UserError, didYouMean, errorMessage, firstFew, isJourney, isUserError, validateJourney } from '@venomqa/core'
+import { ConfigError, type Journey, UserError, didYouMean, errorMessage, firstFew, isJourney, isUserError, plural, validateJourney } from '@venomqa/core'
 import { importUserFile, loadFailure } from '../load-module'
 import { loading } from '../pending-loads'
 import { keepSharedWithJiti } from '../typescript/native'
@@ -72,9 +72,32 @@ export async function importDefinitionFile(abs: string, root: string, warn?: (m:
     return { file, mod: await loading(file, 'import', () => importUserFile(abs, root, warn)) }
   } catch (err) {
     const { place, message } = loadFailure(err, abs)
-    if (isUserError(err)) throw new UserError((err as UserError).code, `${file}${place}: ${message}`, { where: `${file}${place}`, cause: err })
+    if (isUserError(err)) throw new UserError((err as UserError).code, placedMessage(`${file}${place}`, err, message), { where: `${file}${place}`, cause: err })
     throw new UserError('E_JOURNEY_LOAD', `could not load ${file}${place}: ${message}`, { where: `${file}${place}`, cause: err })
   }
+}
+
+/**
+ * A user error's message after the place it comes from. A definition error holding several mistakes
+ * (DefinitionError.every) has its line saying how many, then each mistake on a line of its own, placed
+ * too: each line names the file, the journey and the step or key. By its shape, not its class: the file's
+ * `@venomqa/core` may be another copy of the CLI's.
+ */
+function placedMessage(place: string, err: unknown, message = errorMessage(err)): string {
+  const problems = (err as { problems?: unknown }).problems
+  if (!Array.isArray(problems) || problems.length < 2) return `${place}: ${message}`
+  return [`${place}: ${message.split('\n')[0]}`, ...problems.map((p) => `  ${place}: ${errorMessage(p)}`)].join('\n')
+}
+
+/**
+ * One error for the definition mistakes of every journey file that has any: the mistake alone, as it
+ * always read, when there is one; else a line saying in how many files, then each file's, indented.
+ */
+function definitionErrors(errors: readonly UserError[]): UserError {
+  if (errors.length === 1) return errors[0]!
+  const files = new Set(errors.map((e) => e.where?.replace(/:\d+(:\d+)?$/, '')))
+  const lines = errors.flatMap((e) => e.message.split('\n').map((line) => `  ${line}`))
+  return new UserError('E_DEFINITION', [`definition mistakes in ${plural(files.size, 'journey file')}:`, ...lines].join('\n'), { where: errors[0]!.where })
 }
 
 /**
@@ -84,16 +107,28 @@ export async function importDefinitionFile(abs: string, root: string, warn?: (m:
 export async function loadJourneys(files: readonly string[], root: string, warn: (m: string) => void = () => {}): Promise<LoadedJourney[]> {
   const out: LoadedJourney[] = []
   const byName = new Map<string, string>()
+  // Every file's definition mistakes, told together once all are loaded: told one file at a time, a user
+  // fixed one per run. Any other mistake (a file that does not load) still stops the loading at once.
+  const mistakes: UserError[] = []
   keepSharedWithJiti(files)
   for (const abs of files) {
-    const { file, mod } = await importDefinitionFile(abs, root, warn)
+    let loaded: Awaited<ReturnType<typeof importDefinitionFile>>
+    try {
+      loaded = await importDefinitionFile(abs, root, warn)
+    } catch (err) {
+      if ((err as UserError).code !== 'E_DEFINITION') throw err
+      mistakes.push(err as UserError)
+      continue
+    }
+    const { file, mod } = loaded
     const journeys = journeysOf(mod)
     if (!journeys.length) warn(`${file} exports no journeys (export default journey(...) or an array of journeys)`)
     for (const j of journeys) {
       try {
         validateJourney(j)
       } catch (err) {
-        throw new UserError('E_DEFINITION', `${file}: ${errorMessage(err)}`, { where: file, cause: err })
+        mistakes.push(new UserError('E_DEFINITION', placedMessage(file, err), { where: file, cause: err }))
+        continue
       }
       const other = byName.get(j.name)
       if (other)
@@ -102,6 +137,7 @@ export async function loadJourneys(files: readonly string[], root: string, warn:
       out.push({ journey: j, file })
     }
   }
+  if (mistakes.length) throw definitionErrors(mistakes)
   return out
 }
 

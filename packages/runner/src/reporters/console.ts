@@ -130,7 +130,8 @@ export function createConsoleReporter(opts: ConsoleReporterOptions & { target?: 
   /**
    * The branches started and not ended, by journey and the path each is on. Paths run in parallel start
    * with a rollback of the branch's own line (its lane is put back to the checkpoint for the workers to
-   * copy), told as 'before-path' with the branch's path: a line of that path, not a path's header.
+   * copy), told as 'before-path' with the branch's path: a line of that path, not a path's header, and
+   * said as what it is for (BEFORE_WORKERS), or it reads as a second rollback of the path after it.
    */
   const openBranches = new Map<string, number>()
   const branchKey = (journey: string, path: string) => `${journey}\u0000${path}`
@@ -224,9 +225,9 @@ export function createConsoleReporter(opts: ConsoleReporterOptions & { target?: 
     },
     rollback(event) {
       // A path's rollback goes with its header line, which follows it; the branch's own line's, with that line.
-      const ofPathHeader = event.reason === 'before-path' && !openBranches.has(branchKey(event.journey, event.path))
+      const ofBranchLine = event.reason === 'before-path' && openBranches.has(branchKey(event.journey, event.path))
       const e = shownNames(event)
-      print(ofPath(e.path, fmt.rollback(e.checkpoint, e.reason, e.path, e, ofPathHeader)))
+      print(ofPath(e.path, fmt.rollback(e.checkpoint, ofBranchLine ? BEFORE_WORKERS : e.reason, e.path, e, event.reason === 'before-path' && !ofBranchLine)))
     },
     pathEnd(e) {
       print(fmt.pathEnd(shownNames(e.path), e.result.status, e.result.durationMs))
@@ -263,6 +264,13 @@ export function createConsoleReporter(opts: ConsoleReporterOptions & { target?: 
     },
   })
 }
+
+/**
+ * What the console says the rollback of a branch's own line was for, when its paths run on workers. The
+ * event says 'before-path', as each path's own rollback does; printed so, it read as a second rollback of
+ * the path that runs on the main line, and no reader could count the rollbacks that ran.
+ */
+const BEFORE_WORKERS = 'before the workers copy it'
 
 /** An issue's mark: a failure's cross for critical and high, a warning's `!` for medium and low, `i` for what only informs. */
 const SEVERITY_MARK: Record<Issue['severity'], string> = { critical: '✗', high: '✗', medium: '!', low: '!', info: 'i' }
@@ -498,7 +506,7 @@ class LineFormatter {
         lines.push(this.branchStart(path, n.checkpoint, n.paths.map((x) => x.name)))
         // Paths on workers: the branch's own line was put back first, for the workers to copy (a line of it).
         const own = n.rollbackBeforeWorkers
-        if (own) lines.push(this.rollback(n.checkpoint, 'before-path', path, own, false))
+        if (own) lines.push(this.rollback(n.checkpoint, BEFORE_WORKERS, path, own, false))
         const rawPaths = r?.kind === 'branch' ? r.paths : undefined
         for (const [k, p] of n.paths.entries()) {
           const full = path === 'main' ? p.name : `${path} > ${p.name}`

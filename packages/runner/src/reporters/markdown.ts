@@ -1,4 +1,5 @@
 import {
+  type BranchResult,
   type ExplorationResult,
   type Issue,
   type JourneyResult,
@@ -131,7 +132,7 @@ function journeySection(j: JourneyResult, raw?: JourneyResult): string[] {
     } else if (n.kind === 'checkpoint')
       out.push(`| ${cell(n.path)} | ◆ checkpoint **${cell(n.result.name)}** | ${ICON[n.result.status]} | ${cell(n.result.backends.map((b) => `${b.backend}: ${b.mechanism}`).join(', '))} | ${formatDuration(n.result.durationMs)} |`)
     else if (n.kind === 'branch')
-      out.push(`| ${cell(n.path)} | ⑂ branch from **${cell(n.result.checkpoint)}** (${plural(n.result.paths.length, 'path')}) | ${ICON[n.result.status]} | | ${formatDuration(n.result.durationMs)} |`)
+      out.push(`| ${cell(n.path)} | ⑂ branch from **${cell(n.result.checkpoint)}** (${branchText(n.result)}) | ${ICON[n.result.status]} | | ${formatDuration(n.result.durationMs)} |`)
     else
       out.push(`| ${cell(n.path)} | path **${cell(n.path)}** ${n.result.rollback ? `(${rollbackText(n.result.rollback)})` : ''} | ${ICON[n.result.status]} ${n.result.status} | | ${formatDuration(n.result.durationMs)} |`)
   }
@@ -326,6 +327,19 @@ export function createMarkdownReporter(options: { redact?: RedactOptions } = {})
 }
 
 /** A path's rollback, and the part of it that waited for requests that outlived their steps, which no backend took. */
-function rollbackText({ durationMs, waitedMs }: RollbackTiming): string {
-  return [`rollback ${formatDuration(durationMs)}`, ...waitedText(waitedMs)].join(', ')
+function rollbackText({ durationMs, waitedMs }: RollbackTiming, label = 'rollback'): string {
+  return [`${label} ${formatDuration(durationMs)}`, ...waitedText(waitedMs)].join(', ')
+}
+
+/**
+ * A branch's paths and its own rollbacks, as the console and the HTML report show them: with paths on
+ * workers, the one of its line before the workers copied it, then the one after its last path. Without
+ * them the table listed only the paths' rollbacks, and a reader could not count those that ran.
+ */
+function branchText(b: BranchResult): string {
+  const own = [
+    ...(b.rollbackBeforeWorkers ? [rollbackText(b.rollbackBeforeWorkers, 'rollback before the workers')] : []),
+    ...(b.finalRollback ? [rollbackText(b.finalRollback, 'final rollback')] : []),
+  ]
+  return [plural(b.paths.length, 'path'), ...own].join('; ')
 }

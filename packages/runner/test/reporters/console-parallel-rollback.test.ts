@@ -3,6 +3,8 @@
  * checkpoint for the workers to copy, told as a 'before-path' rollback with the branch's path. The console
  * printed it as a path's header rollback, one level out: at column 0 for a branch of the main line, and
  * untagged. It is a line of the branch's path, as the branch line and its 'after-branch' rollback are.
+ * It said `(before-path)` too, as each path's own rollback does, so the path on the main line read as
+ * rolled back twice: it says what it is for, `(before the workers copy it)`.
  */
 import { type RunResult, branch, checkpoint, journey, path, step } from '@venomqa/core'
 import { PassThrough } from 'node:stream'
@@ -59,11 +61,11 @@ describe('the console with paths run in parallel', () => {
     ])
     const at = lines.indexOf('  ⑂ branch from base (2 paths: a, b)')
     expect(at, lines.join('\n')).toBeGreaterThan(0)
-    expect(lines[at + 1]).toBe('  ↺ rollback to base (before-path) N ms: store (memory) N ms')
+    expect(lines[at + 1]).toBe('  ↺ rollback to base (before the workers copy it) N ms: store (memory) N ms')
     expect(rollbacksAndBranches(lines)).toEqual(
       [
         '  ⑂ branch from base (2 paths: a, b)',
-        '  ↺ rollback to base (before-path) N ms: store (memory) N ms',
+        '  ↺ rollback to base (before the workers copy it) N ms: store (memory) N ms',
         '  [a] ↺ rollback to base (before-path) N ms: store (memory) N ms',
         '  [b] ↺ rollback to base (before-path) N ms: store (memory) N ms',
         '  ↺ rollback to base (after-branch) N ms: store (memory) N ms',
@@ -83,13 +85,13 @@ describe('the console with paths run in parallel', () => {
     ])
     const at = lines.indexOf('    [p] ⑂ branch from inner (2 paths: x, y)')
     expect(at, lines.join('\n')).toBeGreaterThan(0)
-    expect(lines[at + 1]).toBe('    [p] ↺ rollback to inner (before-path) N ms: store (memory) N ms')
+    expect(lines[at + 1]).toBe('    [p] ↺ rollback to inner (before the workers copy it) N ms: store (memory) N ms')
     expect(rollbacksAndBranches(lines)).toEqual(
       [
         '  ⑂ branch from base (1 path: p)',
         '  [p] ↺ rollback to base (before-path) N ms: store (memory) N ms',
         '    [p] ⑂ branch from inner (2 paths: x, y)',
-        '    [p] ↺ rollback to inner (before-path) N ms: store (memory) N ms',
+        '    [p] ↺ rollback to inner (before the workers copy it) N ms: store (memory) N ms',
         '    [x] ↺ rollback to inner (before-path) N ms: store (memory) N ms',
         '    [y] ↺ rollback to inner (before-path) N ms: store (memory) N ms',
         '    [p] ↺ rollback to inner (after-branch) N ms: store (memory) N ms',
@@ -107,7 +109,7 @@ describe('the console with paths run in parallel', () => {
     const saved = await savedLines(run)
     const at = saved.indexOf('  ⑂ branch from base (2 paths: a, b)')
     expect(at, saved.join('\n')).toBeGreaterThan(0)
-    expect(saved[at + 1]).toBe('  ↺ rollback to base (before-path) N ms: store (memory) N ms')
+    expect(saved[at + 1]).toBe('  ↺ rollback to base (before the workers copy it) N ms: store (memory) N ms')
     // Every rollback the live run printed, its path tags aside (a saved run's paths are not interleaved).
     const untagged = (lines: string[]) => rollbacksAndBranches(lines.map((l) => l.replace(/\[[ab]\] /, '')))
     expect(untagged(saved)).toEqual(untagged(live))

@@ -1,0 +1,79 @@
+/**
+ * A journey with several definition mistakes is refused with all of them at once, each naming the journey
+ * and the step or key, so the user fixes them in one go: the first alone was told, and the next showed
+ * only once it was fixed. One mistake reads as it always did.
+ */
+import { describe, expect, it } from 'vitest'
+import { DefinitionError, type Journey, branch, checkpoint, journey, path, step, validateJourney } from '../src/index'
+
+const noop = () => {}
+
+function refusal(define: () => unknown): DefinitionError {
+  try {
+    define()
+  } catch (err) {
+    expect(err).toBeInstanceOf(DefinitionError)
+    return err as DefinitionError
+  }
+  throw new Error('expected a DefinitionError')
+}
+
+describe('a journey with several definition mistakes', () => {
+  it('journey() tells every one, each naming the journey and the step or key, in the order they are written', () => {
+    const err = refusal(() =>
+      journey('checkout', {
+        timout: 5,
+        retries: 'two',
+        steps: [
+          step('pay', noop),
+          step('pay', noop),
+          checkpoint('cart'),
+          checkpoint('cart'),
+          branch('cart', []),
+          step('ship', noop, { retries: -1 }),
+        ],
+      } as never),
+    )
+    expect(err.problems.map((p) => p.message)).toEqual([
+      'journey "checkout": unknown option "timout" (did you mean "timeout"?)',
+      'journey "checkout": retries: expected a whole number from 0 to 100, got "two"',
+      'journey "checkout", step "pay": duplicate step name in the main line; step names must differ within a line',
+      'journey "checkout", step "checkpoint cart": duplicate checkpoint "cart"; checkpoint names must be unique in a journey',
+      'journey "checkout", step "branch cart": a branch needs at least one path',
+      'journey "checkout", step "ship": retries: expected a whole number from 0 to 100, got -1',
+    ])
+    expect(err.message).toBe(['journey "checkout" has 6 definition mistakes:', ...err.problems.map((p) => `  ${p.message}`)].join('\n'))
+    expect(err.code).toBe('E_DEFINITION')
+    expect(err.journey).toBe('checkout')
+    expect(err.where).toBe('checkout')
+  })
+
+  it('goes on into the paths of a branch that has a mistake of its own', () => {
+    const err = refusal(() =>
+      journey('nested', {
+        steps: [checkpoint('a'), branch('nowhere', [path('p', [step('x', noop), step('x', noop)]), path('p', [step('y', noop)])])],
+      }),
+    )
+    expect(err.problems.map((p) => p.message)).toEqual([
+      'journey "nested", step "branch nowhere": branch names unknown checkpoint "nowhere" (known here: a)',
+      'journey "nested", step "x": duplicate step name in the path "p"; step names must differ within a line',
+      'journey "nested", step "branch nowhere": duplicate path "p" in the branch',
+    ])
+  })
+
+  it('validateJourney (the loader and the runner) tells every one of a journey built otherwise', () => {
+    const j = { kind: 'journey', name: 'made', tags: [], requires: [], timeout: -1, steps: [{ kind: 'step', name: 'a', action: 1, options: {} }, { kind: 'nope' }] } as unknown as Journey
+    const err = refusal(() => validateJourney(j))
+    expect(err.problems.map((p) => p.message)).toEqual([
+      'journey "made": timeout: expected a positive whole number of milliseconds, at most 2147483647 (about 24.8 days), got -1',
+      'journey "made", step "a": the action is not a function',
+      'journey "made": item 2 of the main line has unknown kind "nope"',
+    ])
+  })
+
+  it('one mistake is told as it always was, with no list', () => {
+    const err = refusal(() => journey('checkout', { steps: [checkpoint('a'), checkpoint('a')] }))
+    expect(err.message).toBe('journey "checkout", step "checkpoint a": duplicate checkpoint "a"; checkpoint names must be unique in a journey')
+    expect(err.problems).toEqual([err])
+  })
+})
