@@ -123,6 +123,17 @@ interface Prepared {
   readonly setval?: boolean
 }
 
+/** What a DISCARD ALL or DEALLOCATE ALL made the proxy forget, and how far the server got with it (see Session#settleForgotten). */
+interface Forgotten {
+  readonly statements: Map<string, Prepared>
+  /** DISCARD ALL: the currval and lastval values kept for the connection before it. */
+  readonly sequences?: string
+  /** The server ran it, or began to. */
+  reached: boolean
+  /** It ran to its end. */
+  answered: boolean
+}
+
 /** A DECLARE or CLOSE of a cursor without HOLD under the name the app wrote (see Session#plainCursors). */
 interface PlainCursorUse {
   verb: 'declare' | 'close'
@@ -257,6 +268,11 @@ export class Session {
    * SEQUENCES_KEEP_FUNCTION), as JSON, as kept there: empty when none are (the store is dropped at its end).
    */
   #sequences = ''
+  /**
+   * What each DISCARD ALL or DEALLOCATE ALL of the batch made the proxy forget, and how far the server got
+   * with it: settled at the batch's Sync (see #settleForgotten).
+   */
+  #forgotten: Forgotten[] = []
 
   /**
    * @param told the ParameterStatus values the connection was greeted with: from then on it is told, as the
@@ -1105,12 +1121,11 @@ export class Session {
         if (inMulti || this.#tx !== 'none') return this.#runStatement(statement, { kind: 'other' }, inMulti, written)
         {
           await this.#openImplicit()
+          const forgotten = this.#discardedNames()
           const error = await this.#forwardQuery(this.#discardAllSql(), { retag: 'DISCARD ALL' })
-          if (!error) {
-            this.#discardedNames()
-            this.#discardedSettings()
-          }
+          if (!error) this.#discardedSettings()
           await this.#endImplicit(!!error)
+          if (error) await this.#recheckForgotten({ ...forgotten, reached: true })
           return !error
         }
       case 'deallocate-all':
@@ -1119,14 +1134,17 @@ export class Session {
       case 'close-all': {
         const [sql, tag] = this.#rewritten(kind.kind)
         if (this.#tx === 'none') await this.#openImplicit()
+        const forgotten = kind.kind === 'deallocate-all' ? this.#forgetStatements() : undefined
         const error = await this.#forwardQuery(sql, { retag: tag })
-        if (!error && kind.kind === 'deallocate-all') this.#forgetStatements()
         if (!error && kind.kind === 'discard-sequences') this.#sequences = ''
         if (this.#tx === 'implicit') {
           if (error) await this.#endImplicit(true)
+          if (error && forgotten) await this.#recheckForgotten({ ...forgotten, reached: true })
           return !error
         }
-        return this.#afterInTransaction(error, [])
+        const ok = this.#afterInTransaction(error, [])
+        if (error && forgotten) await this.#recheckForgotten({ ...forgotten, reached: true })
+        return ok
       }
       case 'savepoint':
         if (this.#tx === 'none' || this.#tx === 'implicit') {
@@ -1380,8 +1398,17 @@ export class Session {
         // PostgreSQL commits DISCARD ALL at once, even with more of the batch after it: what it did stays when
         // a later statement of the batch fails. So the proxy's savepoint is released after it, and set again.
         // Its names are forgotten now, as DEALLOCATE ALL's are: a Parse later in the batch names a new statement.
-        this.#discardedNames()
-        this.#queue.push({ expect: 'execute', mode: { retag: 'DISCARD ALL' }, answered: () => this.#discardedSettings() })
+        const forgotten = this.#discardedNames()
+        this.#forgotten.push(forgotten)
+        this.#queue.push({
+          expect: 'execute',
+          mode: { retag: 'DISCARD ALL' },
+          reached: () => (forgotten.reached = true),
+          answered: () => {
+            forgotten.answered = true
+            this.#discardedSettings()
+          },
+        })
         upstream.write(execute(this.#upstreamPortal(portal), maxRows, this.#text))
         const scoped = this.#takeScoped()
         this.#internalPipelined([...(scoped.cursors ? [INTERNAL.closeCursors] : []), INTERNAL.release, INTERNAL.savepoint])
@@ -1432,10 +1459,18 @@ export class Session {
       case 'discard-sequences':
       case 'close-all':
         // Its Parse sent the statement that stands for it (see #rewritten).
-        if (kind.kind === 'deallocate-all') this.#forgetStatements()
         // Its store is dropped once it has run (a capture cannot come in between: the connection has the session).
         if (kind.kind === 'discard-sequences') this.#sequences = ''
-        this.#queue.push({ expect: 'execute', mode: { retag: this.#rewritten(kind.kind)[1] } })
+        if (kind.kind === 'deallocate-all') {
+          const forgotten = this.#forgetStatements()
+          this.#forgotten.push(forgotten)
+          this.#queue.push({
+            expect: 'execute',
+            mode: { retag: 'DEALLOCATE ALL' },
+            reached: () => (forgotten.reached = true),
+            answered: () => (forgotten.answered = true),
+          })
+        } else this.#queue.push({ expect: 'execute', mode: { retag: this.#rewritten(kind.kind)[1] } })
         upstream.write(execute(this.#upstreamPortal(portal), maxRows, this.#text))
         return
     }
@@ -1509,7 +1544,40 @@ export class Session {
       this.#resetSettingsAtSync = false
       await this.#resetSettings()
     }
+    await this.#settleForgotten()
     this.#ready()
+  }
+
+  /**
+   * The batch's DISCARD ALL and DEALLOCATE ALL, as far as the server got with them. Their names were
+   * forgotten as they went up, so that a Parse after them in the batch names a new statement. One the server
+   * skipped (an error before it in the batch) did nothing: what it made the proxy forget is known again. One
+   * that failed may have dropped some statements and not others (a cancel, a statement_timeout, an error of
+   * one of its parts), and prepared statements stay dropped when the rest is undone: what still exists is
+   * read back. Newest first, so that the oldest's view wins.
+   */
+  async #settleForgotten(): Promise<void> {
+    for (const forgotten of this.#forgotten.splice(0).reverse()) if (!forgotten.answered) await this.#recheckForgotten(forgotten)
+  }
+
+  /** A DISCARD ALL or DEALLOCATE ALL did not run to its end: see #settleForgotten. */
+  async #recheckForgotten(forgotten: Forgotten): Promise<void> {
+    for (const [name, prepared] of forgotten.statements) this.#statements.set(name, prepared)
+    if (forgotten.sequences !== undefined) this.#sequences = forgotten.sequences
+    // Inside a failed transaction nothing can be read: the names stay known, and a Bind of one that is gone fails upstream as on PostgreSQL.
+    if (!forgotten.reached || this.#hub.upstream.status === 'E') return
+    let names: Set<string | null>
+    try {
+      const store = escapeString(this.#sequencesStore)
+      const rows = await this.#internalRows(
+        `SELECT name FROM pg_catalog.pg_prepared_statements WHERE pg_catalog.starts_with(name, ${escapeString(`vq${this.id}.`)}) OR name = ${store}`,
+      )
+      names = new Set(rows.map((r) => r[0] ?? null))
+    } catch {
+      return
+    }
+    for (const name of forgotten.statements.keys()) if (!names.has(this.#upstreamName(name))) this.#statements.delete(name)
+    if (forgotten.sequences !== undefined && !names.has(this.#sequencesStore)) this.#sequences = ''
   }
 
   /**
@@ -1816,10 +1884,11 @@ export class Session {
   }
 
   /** DISCARD ALL ran for this connection (see #discardAllSql): its prepared statements, cursors and currval are gone. */
-  #discardedNames(): void {
-    this.#forgetStatements()
+  #discardedNames(): Forgotten {
+    const forgotten = { ...this.#forgetStatements(), sequences: this.#sequences }
     this.#sequences = ''
     this.#plainCursors.closedAll()
+    return forgotten
   }
 
   /**
@@ -1835,9 +1904,15 @@ export class Session {
     this.#hub.appliedSettings = this.#settingsKey()
   }
 
-  /** Its named statements are gone upstream: a Bind of one fails there, as it would on PostgreSQL. */
-  #forgetStatements(): void {
-    for (const name of [...this.#statements.keys()]) if (name) this.#statements.delete(name)
+  /** Its named statements are gone upstream: a Bind of one fails there, as it would on PostgreSQL. What it forgot is returned. */
+  #forgetStatements(): Forgotten {
+    const statements = new Map<string, Prepared>()
+    for (const [name, prepared] of [...this.#statements]) {
+      if (!name) continue
+      statements.set(name, prepared)
+      this.#statements.delete(name)
+    }
+    return { statements, reached: false, answered: false }
   }
 
   #keepSettings(settings: string[]): void {
@@ -1944,12 +2019,23 @@ function unreadableError(encoding: string): ErrorFields {
 function asWritten(error: ServerError, origin: Origin | undefined): Buffer | undefined {
   let fields = error.fields
   if (origin && fields.P) fields = { ...fields, P: clientPosition(fields.P, origin.sent, origin.written, (i) => origin.at(i)) }
+  const wrongCall = origin && fields.C === '42883' && fields.M ? OWN_CURRVAL_MISSING.exec(fields.M) : null
+  if (origin && wrongCall) {
+    // currval with an argument PostgreSQL's currval(regclass) does not take: the proxy's function is named in
+    // the error with its connection number, where PostgreSQL names the call as written (qualified or not).
+    const at = fields.P ? Array.from(origin.written).slice(Number(fields.P) - 1).join('') : ''
+    const name = /^(?:pg_catalog|"pg_catalog")\s*\./i.test(at) ? 'pg_catalog.currval' : 'currval'
+    fields = { ...fields, M: `function ${name}(${wrongCall[1]}) does not exist` }
+  }
   const lines = fields.W?.split('\n') ?? []
   const own = lines.findIndex((line) => OWN_FUNCTION_CONTEXT.test(line))
   // Innermost first: the lines before the function's own are of its statements.
   if (own >= 0) fields = { ...fields, W: lines.slice(own + 1).join('\n') || undefined }
   return fields === error.fields ? undefined : serverErrorResponse(fields, error.encoding)
 }
+
+/** The error of a call of the proxy's currval (see ownCalls) whose argument is not one PostgreSQL's takes. */
+const OWN_CURRVAL_MISSING = /^function pg_temp\.currval\(integer, (.*)\) does not exist$/
 
 /** A line of an error's context for one of the proxy's functions the app's calls are answered by (see ownCalls). */
 const OWN_FUNCTION_CONTEXT = /^PL\/pgSQL function pg_temp_\d+\.(?:currval\(integer,regclass\)|lastval\(integer\)|set_config\(text,text,boolean\)) line \d+ at /

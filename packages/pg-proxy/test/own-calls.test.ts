@@ -72,4 +72,34 @@ describe('currval() and lastval() as the app writes them, as without the proxy',
     expect(direct!.filter((r) => r.includes('not yet defined'))).toEqual([])
     expect(proxied).toEqual(direct)
   })
+
+  it("a call PostgreSQL's currval or lastval does not take fails with PostgreSQL's error: its message, code, hint and position", async () => {
+    const calls: (string | pg.QueryConfig)[] = [
+      'SELECT currval(true)',
+      'SELECT 1, pg_catalog.currval(1.5)',
+      'SELECT "pg_catalog" . currval(now())',
+      'SELECT currval()',
+      "SELECT currval('s', 1)",
+      'SELECT lastval(1)',
+      { text: 'SELECT currval($1::bool)', values: [true] },
+      { name: 'bad', text: 'SELECT x FROM (SELECT 1 AS x) y WHERE currval(x > 0) > 0' },
+    ]
+    const results: unknown[][] = []
+    for (const url of [dbUrl(DB), proxy.url]) {
+      const c = await connect(url)
+      const seen: unknown[] = []
+      for (const q of calls) {
+        const e = await c.query(q).then(
+          () => undefined,
+          (err: pg.DatabaseError) => err,
+        )
+        seen.push(e && [e.code, e.message, e.hint, e.position, e.where])
+      }
+      results.push(seen)
+      await c.end()
+    }
+    const [direct, proxied] = results
+    expect(direct!.every((e) => Array.isArray(e))).toBe(true)
+    expect(proxied).toEqual(direct)
+  })
 })
