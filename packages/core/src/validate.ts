@@ -305,9 +305,17 @@ function branchPathsProblem(node: { paths: unknown; extraArguments?: readonly un
   return undefined
 }
 
-function containsCheckpoint(nodes: readonly JourneyNode[], name: string): boolean {
+/**
+ * Whether a checkpoint of this name is among `nodes` or in their paths. It looks ahead, at items not checked
+ * yet, which may be anything a file wrote (a null, paths that are no list): those are told when the walk
+ * gets to them, not met here with a TypeError.
+ */
+function containsCheckpoint(nodes: unknown, name: string): boolean {
+  if (!Array.isArray(nodes)) return false
   return nodes.some(
-    (n) => (n.kind === 'checkpoint' && n.name === name) || (n.kind === 'branch' && n.paths?.some((p) => containsCheckpoint(p.steps ?? [], name))),
+    (n: JourneyNode | null) =>
+      (n?.kind === 'checkpoint' && n.name === name) ||
+      (n?.kind === 'branch' && Array.isArray(n.paths) && n.paths.some((p: PathNode | null) => containsCheckpoint(p?.steps, name))),
   )
 }
 

@@ -71,6 +71,22 @@ describe('a journey with several definition mistakes', () => {
     ])
   })
 
+  it('walks past a branch naming an unknown checkpoint to malformed items after it, with no TypeError', () => {
+    // The branch looks ahead for its checkpoint, through items not checked yet: a null, paths that are
+    // no list, a path of null, steps given one by one or as a string.
+    const later: unknown[] = [null, branch('c', 'abc' as never), branch('c', [null as never]), branch('c', [path('q', step('s', noop) as never)]), branch('c', [path('r', 'abc' as never)])]
+    const err = refusal(() => journey('ahead', { steps: [step('s', 5 as never), checkpoint('c'), branch('x', [path('p', [step('s', noop)])]), ...(later as never[])] }))
+    expect(err.problems.map((p) => p.message)).toEqual([
+      'journey "ahead", step "s": the action is not a function',
+      'journey "ahead", step "branch x": branch names unknown checkpoint "x" (known here: c)',
+      'journey "ahead": item 4 of the main line is not a step, checkpoint or branch (use step(), checkpoint(), branch())',
+      'journey "ahead", step "branch c": a branch needs at least one path',
+      'journey "ahead", step "branch c": every item of a branch must be a path()',
+      'journey "ahead", step "branch c": path "q": path() takes its steps in a list: path(name, [step(...), step(...)]); got a step where the list goes',
+      'journey "ahead", step "branch c": path "r" is empty; a path needs at least one step',
+    ])
+  })
+
   it('one mistake is told as it always was, with no list', () => {
     const err = refusal(() => journey('checkout', { steps: [checkpoint('a'), checkpoint('a')] }))
     expect(err.message).toBe('journey "checkout", step "checkpoint a": duplicate checkpoint "a"; checkpoint names must be unique in a journey')

@@ -115,7 +115,7 @@ export class OpQueue {
     }
     if (!head) return false
     if (t === 'D' && head.rows) {
-      head.rows.push(readDataRow(m.body))
+      head.rows.push(readDataRow(m.body, this.encoding()))
       return true
     }
     if (t === 'E') {

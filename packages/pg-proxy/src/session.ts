@@ -793,7 +793,7 @@ export class Session {
    */
   async #runAside(batch: Message[]): Promise<void> {
     this.listenUpstream()
-    await this.#internal(['SAVEPOINT venomqa_aside', ...RESET_SETTINGS, ...this.#settings].join('; '))
+    await this.#internalSettings('SAVEPOINT venomqa_aside')
     // The session reads text in this connection's client_encoding now: its messages go on in it (see #handle).
     const { encoding, unreadable } = this.#hub.upstream.text
     if (unreadable && batch.some((m) => m.body.some((b) => b > 0x7f))) {
@@ -1930,10 +1930,23 @@ export class Session {
     await this.#hub.readSessionConfig((sql) => this.#internalRows(sql))
     const key = this.#settingsKey()
     if (this.#hub.appliedSettings === key) return
-    const sql = [...RESET_SETTINGS, ...this.#settings].join('; ')
-    const error = await this.#internal(`SAVEPOINT venomqa_settings; ${sql}; RELEASE SAVEPOINT venomqa_settings`)
+    const error = await this.#internalSettings('SAVEPOINT venomqa_settings', 'RELEASE SAVEPOINT venomqa_settings')
     if (error) await this.#internal('ROLLBACK TO SAVEPOINT venomqa_settings; RELEASE SAVEPOINT venomqa_settings')
     this.#hub.appliedSettings = error ? undefined : key
+  }
+
+  /**
+   * The connection's settings given the session, between `before` and `after`. The server reads a query in
+   * the session's client_encoding as it comes, the last connection's, and the proxy sends its own as UTF-8:
+   * settings of text other than ASCII (a LATIN1 client's `SET x TO 'café'`) go after a client_encoding of
+   * UTF8 set in a message of its own. Read as LATIN1 their text was changed, or refused, and with it every
+   * setting of the connection, its client_encoding too.
+   */
+  async #internalSettings(before: string, after?: string): Promise<ServerError | undefined> {
+    const settings = [...RESET_SETTINGS, ...this.#settings].join('; ')
+    const sql = after ? `${settings}; ${after}` : settings
+    if (!/[^\x00-\x7f]/.test(sql)) return this.#internal(`${before}; ${sql}`)
+    return (await this.#internal(`${before}; SET client_encoding TO 'UTF8'`)) ?? this.#internal(sql)
   }
 
   #toClient(data: Buffer): void {

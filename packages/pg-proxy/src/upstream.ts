@@ -261,7 +261,7 @@ export class Upstream {
       const onClose = () => reject(new Error('the upstream connection closed during a query'))
       this.#onClose.push(onClose)
       this.listen((m) => {
-        if (m.type === 'D') result.rows.push(readDataRow(m.body))
+        if (m.type === 'D') result.rows.push(readDataRow(m.body, this.text.encoding))
         else if (m.type === 'C') result.tags.push(readCommandTag(m.body))
         else if (m.type === 'E') result.error ??= new ServerError(parseFields(m.body, this.text.encoding), this.text.encoding)
         else if (m.type === 'Z') {

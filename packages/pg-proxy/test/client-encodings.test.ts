@@ -160,6 +160,26 @@ describe('clients whose client_encoding is not UTF8', () => {
     }
   })
 
+  it("a LATIN1 client's setting of a non-ASCII value and set_config's are given the session again as they were, after other connections had it", async () => {
+    const latin1 = await client(proxy.url, { client_encoding: 'LATIN1' })
+    const other = await client(proxy.url, { client_encoding: 'LATIN1' })
+    const utf8 = new pg.Client({ connectionString: proxy.url })
+    await utf8.connect()
+    try {
+      await latin1.send(Q("SET vq.who TO 'café'; SELECT set_config('vq.what', 'crème', false)"))
+      // The session goes to a UTF8 connection, then to another LATIN1 one, then back.
+      for (const next of [() => utf8.query('SELECT 1'), () => other.send(Q('SELECT 1'))]) {
+        await next()
+        const shown = await latin1.send(Q("SELECT current_setting('vq.who'), current_setting('vq.what')"))
+        expect(shown[1]).toBe(`D 0002${'00000004'}${bytes('café').toString('hex')}${'00000005'}${bytes('crème').toString('hex')}`)
+      }
+    } finally {
+      latin1.end()
+      other.end()
+      await utf8.end()
+    }
+  })
+
   it('a LATIN1 client through the node driver: a literal and a parameter', async () => {
     const results: unknown[] = []
     for (const url of [dbUrl(DB), proxy.url]) {

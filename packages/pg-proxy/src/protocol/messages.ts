@@ -128,14 +128,17 @@ export function readStartupPacket(m: Message): StartupPacket {
 
 // ---- reading rows of internal queries ------------------------------------------------------------
 
-/** Column values of a DataRow as text (the proxy's own queries ask for text results). */
-export function readDataRow(body: Buffer): (string | null)[] {
+/**
+ * Column values of a DataRow as text (the proxy's own queries ask for text results), in `encoding`: the
+ * session's client_encoding when the row was sent, a connection's (see textEncodingOf).
+ */
+export function readDataRow(body: Buffer, encoding: TextEncoding = 'utf8'): (string | null)[] {
   const r = new BodyReader(body)
   const n = r.int16()
   const out: (string | null)[] = []
   for (let i = 0; i < n; i++) {
     const len = r.int32()
-    out.push(len < 0 ? null : r.bytes(len).toString('utf8'))
+    out.push(len < 0 ? null : r.bytes(len).toString(encoding))
   }
   return out
 }

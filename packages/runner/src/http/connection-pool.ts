@@ -24,6 +24,8 @@ const tls = (): typeof Tls => process.getBuiltinModule('node:tls')
 
 /** How long an idle kept-alive connection is kept: under the 5 s Node's own servers keep one. */
 export const IDLE_CONNECTION_MS = 4000
+/** The TLS sessions a pool keeps to resume, one an origin: as many as Node's https agent keeps (maxCachedSessions). */
+const MAX_TLS_SESSIONS = 100
 
 /** What asks the pool for a connection: a request, which may settle (fail) while it waits for one. */
 export interface ConnectionUser {
@@ -57,9 +59,6 @@ class Origin {
   open = 0
   /** Requests waiting for a connection, in the order they came. */
   readonly waiting: Waiting[] = []
-  /** The TLS session of the last https connection, to resume on the next one rather than shake hands again. */
-  session?: Buffer
-
   constructor(
     /** Its key in the pool's map of origins. */
     readonly key: string,
@@ -76,6 +75,12 @@ export class ConnectionPool {
   readonly #idleMs: number
   readonly #clock: DeadlineClock
   readonly #origins = new Map<string, Origin>()
+  /**
+   * The TLS session of each https origin's last connection, by its key, to resume on its next one rather than
+   * shake hands again: kept apart from the origin, which is forgotten with its last connection (a server that
+   * closes each one, a step that waits past the idle limit), and at most MAX_TLS_SESSIONS, the oldest dropped.
+   */
+  readonly #sessions = new Map<string, Buffer>()
   /** Every open connection, for destroy(). */
   readonly #sockets = new Set<Socket>()
   /** The one timer that closes idle connections past their time, armed while any is idle. */
@@ -129,7 +134,8 @@ export class ConnectionPool {
 
   /**
    * The origins the pool keeps: those with a connection open or a request waiting. One is forgotten with
-   * its last connection (and the TLS session it kept): a long run to many hosts keeps none it is done with.
+   * its last connection: a long run to many hosts keeps none it is done with. Its TLS session is kept apart
+   * (see #sessions), to be resumed when the origin is used again.
    */
   get origins(): number {
     return this.#origins.size
@@ -223,9 +229,9 @@ export class ConnectionPool {
   #open(origin: Origin): Socket {
     let socket: PooledSocket
     if (origin.protocol === 'https:') {
-      const tlsSocket = tls().connect({ host: origin.host, port: origin.port, servername: origin.servername, session: origin.session })
+      const tlsSocket = tls().connect({ host: origin.host, port: origin.port, servername: origin.servername, session: this.#sessions.get(origin.key) })
       tlsSocket.setNoDelay(true)
-      tlsSocket.on('session', (session: Buffer) => (origin.session = session))
+      tlsSocket.on('session', (session: Buffer) => this.#keepSession(origin.key, session))
       socket = tlsSocket
     } else {
       socket = net().createConnection({ host: origin.host, port: origin.port, noDelay: true })
@@ -239,6 +245,13 @@ export class ConnectionPool {
     // Its request hears a connection's error through its own listener; the close that follows is handled.
     socket.on('error', ignore)
     return socket
+  }
+
+  #keepSession(key: string, session: Buffer): void {
+    // Newest last: the first one is the one used longest ago.
+    this.#sessions.delete(key)
+    this.#sessions.set(key, session)
+    if (this.#sessions.size > MAX_TLS_SESSIONS) this.#sessions.delete(this.#sessions.keys().next().value!)
   }
 
   /** A request's answer was read: the connection goes to the next request waiting, else to the idle ones. */

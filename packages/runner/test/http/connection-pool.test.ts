@@ -292,6 +292,23 @@ describe('https', () => {
     expect(answers.map((a) => a.resumed)).toEqual([false, false, false, true])
     expect(tlsConns.seen).toHaveLength(2)
   })
+  it('resumes the session of an origin forgotten with its last connection, when it is used again', async () => {
+    const port = new URL(tlsApp.url).port
+    // The first connection is closed after its answer, and the origin is forgotten before the next request:
+    // a server that closes each connection, or a step that waits past the idle limit.
+    const script = `
+      const { RunnerHttpClient, createConnectionPool } = await import(process.argv[1])
+      const pool = createConnectionPool(1)
+      const client = new RunnerHttpClient({ baseUrl: 'https://localhost:${port}' }, { pool })
+      const answers = [(await client.get('/', { headers: { Connection: 'close' } })).json()]
+      await new Promise((resolve) => setTimeout(resolve, 200))
+      answers.push((await client.get('/')).json())
+      pool.destroy()
+      process.stdout.write(JSON.stringify(answers))`
+    const answers = JSON.parse(await runBuilt(script, { NODE_EXTRA_CA_CERTS: certFile })) as { resumed: boolean }[]
+    expect(answers.map((a) => a.resumed)).toEqual([false, true])
+  })
+
   it("over https, a step's own Host header names the server: SNI and the certificate check, a connection for each name", async () => {
     // An API reached at an address, with the name of its virtual host: the certificate names no address.
     const { key, cert } = selfSignedCert('DNS:a.test,DNS:b.test')
