@@ -33,6 +33,13 @@ export class UserError extends VenomError {
  * fixture) filled the terminal with its whole name, in the message and again in `where`. `journey` and
  * `step` keep them whole, for code that tells the definitions apart.
  */
+/**
+ * The most definition mistakes of one journey that are told: enough to act on. Told past it, a journey
+ * generated with a mistake in each of thousands of items took seconds to check and made a message of
+ * megabytes (see validate.ts).
+ */
+export const MAX_MISTAKES_TOLD = 50
+
 export class DefinitionError extends UserError {
   readonly journey: string
   readonly step?: string
@@ -55,11 +62,13 @@ export class DefinitionError extends UserError {
    * reads as it always did; else a line saying how many, then each mistake's own message on a line of its
    * own. `problems` must not be empty.
    */
-  static every(problems: readonly DefinitionError[], of: 'journey' | 'exploration' = 'journey'): DefinitionError {
-    const first = problems[0]!
-    if (problems.length === 1) return first
+  static every(given: readonly DefinitionError[], of: 'journey' | 'exploration' = 'journey'): DefinitionError {
+    const first = given[0]!
+    if (given.length === 1) return first
+    const problems = given.slice(0, MAX_MISTAKES_TOLD)
+    const count = given.length >= MAX_MISTAKES_TOLD ? `${MAX_MISTAKES_TOLD} or more definition mistakes; the first ${MAX_MISTAKES_TOLD}` : `${given.length} definition mistakes`
     const all = new DefinitionError(first.journey, '', undefined, of)
-    all.message = [`${of} ${describeValue(first.journey)} has ${problems.length} definition mistakes:`, ...problems.map((p) => `  ${p.message}`)].join('\n')
+    all.message = [`${of} ${describeValue(first.journey)} has ${count}:`, ...problems.map((p) => `  ${p.message}`)].join('\n')
     all.problems = problems
     return all
   }

@@ -1,8 +1,9 @@
 import { TIMER_MS_EXPECTED, isTimerMs } from './deadline'
 import { keysOf, unknownKeyIn } from './did-you-mean'
 import type { Journey, JourneyNode, JourneyOptions, PathNode, PathOptions, StepNode, StepOptions } from './dsl'
-import { DefinitionError } from './errors'
+import { DefinitionError, MAX_MISTAKES_TOLD } from './errors'
 import { describeValue } from './options'
+import { firstFew } from './plural'
 import { redactText } from './redact'
 
 /**
@@ -199,6 +200,8 @@ function walk(journey: string, nodes: readonly JourneyNode[], visible: string[],
   const droppedBy = new Map<string, string>()
   const stepNames = new Set<string>()
   nodes.forEach((node, index) => {
+    // Enough to act on (see MAX_MISTAKES_TOLD): each unknown checkpoint looks along the rest of its line.
+    if (problems.length >= MAX_MISTAKES_TOLD) return
     if (!node || typeof node !== 'object' || !('kind' in node)) {
       problem(`item ${index + 1} of the ${where} is not a step, checkpoint or branch (use step(), checkpoint(), branch())`)
       return
@@ -246,7 +249,7 @@ function walk(journey: string, nodes: readonly JourneyNode[], visible: string[],
           problem(
             later
               ? `branch names checkpoint "${node.checkpoint}", which comes after it or in another path; put checkpoint("${node.checkpoint}") before the branch`
-              : `branch names unknown checkpoint "${node.checkpoint}"${scope.length ? ` (known here: ${scope.join(', ')})` : ' (no checkpoint is declared before it)'}`,
+              : `branch names unknown checkpoint "${node.checkpoint}"${scope.length ? ` (known here: ${firstFew(scope, 20)})` : ' (no checkpoint is declared before it)'}`,
             label,
           )
         }

@@ -87,6 +87,16 @@ describe('a journey with several definition mistakes', () => {
     ])
   })
 
+  it('tells at most the first 50 of a journey of thousands of mistakes, saying there are more, each line short', () => {
+    const checkpoints = Array.from({ length: 200 }, (_, i) => checkpoint(`c${i}`))
+    const branches = Array.from({ length: 10_000 }, (_, i) => branch(`missing${i}`, [path('p', [step('s', noop)])]))
+    const err = refusal(() => journey('huge', { steps: [...checkpoints, ...branches] }))
+    expect(err.problems).toHaveLength(50)
+    expect(err.message.split('\n')[0]).toBe('journey "huge" has 50 or more definition mistakes; the first 50:')
+    expect(err.problems[0]!.message).toMatch(/branch names unknown checkpoint "missing0" \(known here: c0, c1, .* and 180 more\)$/)
+    expect(err.message.length).toBeLessThan(20_000)
+  })
+
   it('one mistake is told as it always was, with no list', () => {
     const err = refusal(() => journey('checkout', { steps: [checkpoint('a'), checkpoint('a')] }))
     expect(err.message).toBe('journey "checkout", step "checkpoint a": duplicate checkpoint "a"; checkpoint names must be unique in a journey')
