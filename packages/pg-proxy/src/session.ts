@@ -1938,7 +1938,7 @@ export class Session {
   /**
    * The connection's settings given the session, between `before` and `after`. The server reads a query in
    * the session's client_encoding as it comes, the last connection's, and the proxy sends its own as UTF-8:
-   * settings of text other than ASCII (a LATIN1 client's `SET x TO 'café'`) go after a client_encoding of
+   * settings of text other than ASCII (a LATIN1 client's `SET x TO 'caf\xe9'`) go after a client_encoding of
    * UTF8 set in a message of its own. Read as LATIN1 their text was changed, or refused, and with it every
    * setting of the connection, its client_encoding too.
    */
