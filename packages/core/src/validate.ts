@@ -265,6 +265,8 @@ function walk(journey: string, nodes: readonly JourneyNode[], visible: string[],
             continue
           }
           if (pathNames.has(p.name)) problem(`duplicate path "${p.name}" in the branch`, label)
+          // Events, reports and live output name the main line `main`: a path of it so named reads as the line.
+          if (p.name === 'main' && where === 'main line') problem('path "main": the main line is called so in every report; name the path otherwise', label)
           pathNames.add(p.name)
           const argumentProblems = pathArgumentsProblems(p)
           for (const x of argumentProblems) problem(`path "${p.name}": ${x}`, label)

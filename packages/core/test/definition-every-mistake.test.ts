@@ -97,6 +97,13 @@ describe('a journey with several definition mistakes', () => {
     expect(err.message.length).toBeLessThan(20_000)
   })
 
+  it('refuses a path of a branch on the main line named "main", which every report calls the main line; a nested one is its own', () => {
+    const err = refusal(() => journey('j', { steps: [checkpoint('c'), branch('c', [path('main', [step('s', noop)]), path('other', [step('s', noop)])])] }))
+    expect(err.message).toBe('journey "j", step "branch c": path "main": the main line is called so in every report; name the path otherwise')
+    const nested = journey('k', { steps: [checkpoint('c'), branch('c', [path('outer', [checkpoint('d'), branch('d', [path('main', [step('s', noop)])])])])] })
+    expect(nested.name).toBe('k')
+  })
+
   it('one mistake is told as it always was, with no list', () => {
     const err = refusal(() => journey('checkout', { steps: [checkpoint('a'), checkpoint('a')] }))
     expect(err.message).toBe('journey "checkout", step "checkpoint a": duplicate checkpoint "a"; checkpoint names must be unique in a journey')
