@@ -23,6 +23,13 @@ export interface Op {
   /** Called when the op leaves the queue, whatever the reason: answered, failed, skipped, or its connection gone. */
   left?(): void
   error?: ServerError
+  /**
+   * A statement of the app's that the proxy sends in its own words and answers with the app's tag (DISCARD
+   * ALL, DEALLOCATE ALL, a RESET of a startup setting): a cancel may reach it, as any statement of the app's.
+   * Not set on the proxy's RELEASE or ROLLBACK TO that answer as the app's COMMIT or ROLLBACK: a cancel
+   * that stopped one of those would leave the app's transaction other than the app was told.
+   */
+  readonly appStatement?: boolean
   /** The proxy's own query whose rows it reads (in text format): they are gathered here, never sent. */
   readonly rows?: (string | null)[][]
   /** The app's statement this op runs, when known: what a server error of it is explained by (see OpQueue's explain). */
@@ -68,7 +75,7 @@ export class OpQueue {
    */
   get onAppMessages(): boolean {
     const head = this.#ops[0]
-    return head?.mode === 'forward' && head.expect !== undefined && head.expect !== 'sync'
+    return (head?.mode === 'forward' || !!head?.appStatement) && head.expect !== undefined && head.expect !== 'sync'
   }
 
   /** True while messages up to the next Sync are to be dropped, not sent. */

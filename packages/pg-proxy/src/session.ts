@@ -1243,7 +1243,8 @@ export class Session {
   }
 
   async #forwardQuery(sql: string, mode: Disposition = 'forward', origin?: Origin): Promise<ServerError | undefined> {
-    const done = this.#track('query', mode, undefined, sql, origin)
+    // Every query sent here is the app's, retagged or not: a cancel may reach it (see Op#appStatement).
+    const done = this.#track('query', mode, undefined, sql, origin, true)
     this.#hub.upstream.write(query(sql, this.#text))
     return done
   }
@@ -1403,6 +1404,7 @@ export class Session {
         this.#queue.push({
           expect: 'execute',
           mode: { retag: 'DISCARD ALL' },
+          appStatement: true,
           reached: () => (forgotten.reached = true),
           answered: () => {
             forgotten.answered = true
@@ -1451,7 +1453,7 @@ export class Session {
         break
       case 'startup-reset':
         // Its Parse sent the DO block that stands for it (see #startupReset).
-        this.#queue.push({ expect: 'execute', mode: { retag: kind.tag }, answered: () => this.#txSettings.add([kind.sql]) })
+        this.#queue.push({ expect: 'execute', mode: { retag: kind.tag }, appStatement: true, answered: () => this.#txSettings.add([kind.sql]) })
         upstream.write(execute(this.#upstreamPortal(portal), maxRows, this.#text))
         return
       case 'deallocate-all':
@@ -1467,10 +1469,11 @@ export class Session {
           this.#queue.push({
             expect: 'execute',
             mode: { retag: 'DEALLOCATE ALL' },
+            appStatement: true,
             reached: () => (forgotten.reached = true),
             answered: () => (forgotten.answered = true),
           })
-        } else this.#queue.push({ expect: 'execute', mode: { retag: this.#rewritten(kind.kind)[1] } })
+        } else this.#queue.push({ expect: 'execute', mode: { retag: this.#rewritten(kind.kind)[1] }, appStatement: true })
         upstream.write(execute(this.#upstreamPortal(portal), maxRows, this.#text))
         return
     }
@@ -1668,9 +1671,17 @@ export class Session {
     else if (kind.kind === 'savepoint') this.#plainCursors.savepoint(kind.verb, kind.name)
   }
 
-  #track(expect: 'query' | 'sync', mode: Disposition, rows?: (string | null)[][], sql?: string, origin?: Origin): Promise<ServerError | undefined> {
+  #track(expect: 'query' | 'sync', mode: Disposition, rows?: (string | null)[][], sql?: string, origin?: Origin, appStatement?: boolean): Promise<ServerError | undefined> {
     return new Promise((resolve) =>
-      this.#queue.push({ expect, mode, done: resolve, ...(rows ? { rows } : {}), ...(sql ? { sql } : {}), ...(origin ? { origin } : {}) }),
+      this.#queue.push({
+        expect,
+        mode,
+        done: resolve,
+        ...(rows ? { rows } : {}),
+        ...(sql ? { sql } : {}),
+        ...(origin ? { origin } : {}),
+        ...(appStatement ? { appStatement } : {}),
+      }),
     )
   }
 
@@ -1856,7 +1867,8 @@ export class Session {
   /**
    * DISCARD ALL for this connection, in one DO block: what PostgreSQL runs for it (CLOSE ALL; SET SESSION
    * AUTHORIZATION DEFAULT; RESET ALL; DEALLOCATE ALL; UNLISTEN *; SELECT pg_advisory_unlock_all(); DISCARD
-   * PLANS; DISCARD TEMP; DISCARD SEQUENCES), each part as far as it is this connection's on the shared session:
+   * PLANS; DISCARD TEMP; DISCARD SEQUENCES), each part as far as it is this connection's on the shared session,
+   * in PostgreSQL's order where it matters (what a failure part of the way leaves):
    * - CLOSE ALL, DEALLOCATE ALL and DISCARD SEQUENCES as those statements are run for it alone (its own
    *   cursors, prepared statements and currval/lastval values; other connections' stay);
    * - its settings back to those it gave at startup, as a connection of its own would have them (the role
@@ -1874,11 +1886,14 @@ export class Session {
       'DO $venomqa_discard_all$ DECLARE n text; BEGIN',
       this.#closeAllLoop(),
       this.#deallocateAllLoop(),
-      `BEGIN EXECUTE 'DEALLOCATE ${quoteName(this.#sequencesStore)}'; EXCEPTION WHEN invalid_sql_statement_name THEN NULL; END;`,
-      'DISCARD PLANS; DISCARD SEQUENCES;',
+      'DISCARD PLANS;',
       `${RESET_SETTINGS.join('; ')};`,
       `DISCARD TEMP; ${this.#hub.tempFunctionsSql};`,
       giveStartup([...this.#startup.values()]),
+      // Sequences last, as PostgreSQL resets them: one that fails before (a lock DISCARD TEMP waits for,
+      // past lock_timeout) leaves the connection's currval and lastval as they were.
+      `BEGIN EXECUTE 'DEALLOCATE ${quoteName(this.#sequencesStore)}'; EXCEPTION WHEN invalid_sql_statement_name THEN NULL; END;`,
+      'DISCARD SEQUENCES;',
       'END $venomqa_discard_all$',
     ].join('\n')
   }

@@ -238,6 +238,9 @@ const OWN_CALL = /(?<![\w$."])(?:(?:pg_catalog|"pg_catalog")\s*\.\s*)?(?:(set_co
  */
 const NAMES_BEFORE = /(?:\)|\bAS|\bINTO)\s*$/i
 
+/** An argument of a call in named notation (`seq => 's'`, `seq := 's'`, the name quoted or not). */
+const NAMED_ARGUMENT = /^\s*(?:"(?:[^"]|"")*"|[\p{L}_][\p{L}\p{N}_$]*)\s*(?:=>|:=)/u
+
 /** What comes after a WITH query's name and columns (`currval(n) AS (`, `AS MATERIALIZED`): not a call either. */
 const NAMES_AFTER = /^\s*AS\s*(?:\(|(?:NOT|MATERIALIZED)\b)/i
 
@@ -268,6 +271,9 @@ export function ownCalls(statement: Statement, connection: number, standardConfo
     const args = callArguments(mask, open)
     const count = args?.length === 1 && !args[0]!.text ? 0 : args?.length
     if (!args || NAMES_BEFORE.test(mask.slice(0, call.index))) continue
+    // PostgreSQL's currval, lastval and set_config have no argument names, so a call by name fails there.
+    // The proxy's functions do have names: rewritten, such a call would run where PostgreSQL refuses it.
+    if (args.some((arg) => NAMED_ARGUMENT.test(arg.text))) continue
     const last = args.at(-1)!
     if (NAMES_AFTER.test(mask.slice(mask.indexOf(')', last.at + last.text.length) + 1))) continue
     let replacement: string | undefined

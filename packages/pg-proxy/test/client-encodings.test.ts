@@ -180,6 +180,32 @@ describe('clients whose client_encoding is not UTF8', () => {
     }
   })
 
+  // Known fault, not fixed yet: the proxy reads a single-byte client's text one character a byte, and gives
+  // the session its settings as UTF-8 of those characters, so 0x80 (the euro sign in WIN1252) comes back as
+  // U+0080, which the server cannot convert to WIN1252 (22P05). Marked to fail until the settings are given
+  // in the encoding they were written in.
+  it.fails("a WIN1252 client's settings of a character of 0x80 to 0x9F are given the session again as they were", async () => {
+    // 0x80 is the euro sign in WIN1252 (U+20AC), a control character in LATIN1.
+    const euro = (sql: string) => Q(Buffer.from(sql.replaceAll('<80>', '\x80'), 'latin1'))
+    const seen: string[][] = []
+    for (const url of [dbUrl(DB), proxy.url]) {
+      const win = await client(url, { client_encoding: 'WIN1252' })
+      const utf8 = new pg.Client({ connectionString: proxy.url })
+      await utf8.connect()
+      try {
+        await win.send(euro("SET application_name = '<80>'; SET vq.who = '<80>'"))
+        // Another connection has the session in between (through the proxy).
+        await utf8.query('SELECT 1')
+        seen.push(await win.send(Q("SELECT current_setting('application_name'), current_setting('vq.who')")))
+      } finally {
+        win.end()
+        await utf8.end()
+      }
+    }
+    expect(seen[0]![1]).toMatch(/80$/)
+    expect(seen[1]).toEqual(seen[0])
+  })
+
   it('a LATIN1 client through the node driver: a literal and a parameter', async () => {
     const results: unknown[] = []
     for (const url of [dbUrl(DB), proxy.url]) {

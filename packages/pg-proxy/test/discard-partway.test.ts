@@ -6,17 +6,110 @@
  * PostgreSQL directly.
  */
 import { describeWithService } from '@venomqa/test-utils'
+import net from 'node:net'
+import pg from 'pg'
 import { expect, it } from 'vitest'
 import type { PgProxy } from '../src/index'
-import { bindNoParams, execute, parse, query, sync } from '../src/protocol/messages'
-import { PG, dbUrl, fileDatabase, proxiedDatabase, rawConnection } from './helpers'
+import { bindNoParams, cancelRequest, execute, parse, query, sync } from '../src/protocol/messages'
+import { PG, dbUrl, fileDatabase, proxiedDatabase, rawConnection, within } from './helpers'
 
 const describe = await describeWithService('PostgreSQL', PG.host, PG.port)
 const { databases, DB } = fileDatabase('venomqa_dp_', 'discard_partway')
 
 describe('a DISCARD ALL or DEALLOCATE ALL that does not run to its end', () => {
   let proxy: PgProxy
-  proxiedDatabase(databases, DB, 'CREATE SEQUENCE s', (p) => (proxy = p))
+  // A lock the DISCARD ALL waits for fails it after lock_timeout: set for the database, RESET ALL keeps it.
+  const setup = `CREATE SEQUENCE s; CREATE TABLE perm (x int); CREATE TABLE perm2 (x int); DO $$ BEGIN EXECUTE pg_catalog.format('ALTER DATABASE %I SET lock_timeout = %L', current_database(), '2s'); END $$`
+  proxiedDatabase(databases, DB, setup, (p) => (proxy = p))
+
+  /**
+   * A connection (simple queries) that has taken a value of s and made a temporary function that a trigger
+   * of the table perm runs, and another connection that reads perm in its transaction: DISCARD TEMP drops
+   * the trigger with the function, and waits for that lock. (A lock on a temporary table of the proxy's
+   * session cannot be taken from outside it: the table is not committed.) A table for each test: the
+   * proxy's session keeps its lock on the table of the trigger until the session ends.
+   */
+  const lockedTemp = async (url: string, table: string) => {
+    const c = await rawConnection(url)
+    await c.send([query('CREATE OR REPLACE FUNCTION pg_temp.f() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$')])
+    await c.send([query(`CREATE OR REPLACE TRIGGER tg BEFORE INSERT ON ${table} FOR EACH ROW EXECUTE FUNCTION pg_temp.f()`)])
+    const taken = (await c.send([query("SELECT nextval('s')")])).rows[0]![0]
+    const locker = new pg.Client({ connectionString: dbUrl(DB) })
+    await locker.connect()
+    await locker.query(`BEGIN; LOCK TABLE ${table} IN ACCESS SHARE MODE`)
+    return { c, locker, taken }
+  }
+
+  it('failed at its temporary tables: currval is kept, as PostgreSQL resets sequences last', async () => {
+    const results: unknown[][] = []
+    for (const url of [dbUrl(DB), proxy.url]) {
+      const seen: unknown[] = []
+      for (const discard of [[query('DISCARD ALL')], [parse('', 'DISCARD ALL'), bindNoParams('', ''), execute(''), sync()]]) {
+        const { c, locker, taken } = await lockedTemp(url, 'perm')
+        try {
+          const a = await c.send(discard)
+          seen.push([a.errors, a.status])
+          await locker.query('ROLLBACK')
+          const b = await c.send([query("SELECT currval('s'), lastval()")])
+          seen.push([b.errors, b.rows.map((r) => r.map((v) => v === taken)), b.status])
+        } finally {
+          c.end()
+          await locker.end()
+        }
+      }
+      results.push(seen)
+    }
+    const [direct, proxied] = results
+    const kept = [[], [[true, true]], 'I']
+    expect(direct).toEqual([[['55P03'], 'I'], kept, [['55P03'], 'I'], kept])
+    expect(proxied).toEqual(direct)
+  })
+
+  it('cancelled by the app as it waits: it stops, as on PostgreSQL', async () => {
+    const admin = new pg.Client({ connectionString: dbUrl(DB) })
+    await admin.connect()
+    const results: unknown[][] = []
+    try {
+      for (const [url, port] of [
+        [dbUrl(DB), PG.port],
+        [proxy.url, Number(new URL(proxy.url).port)],
+      ] as const) {
+        const seen: unknown[] = []
+        for (const discard of [[query('DISCARD ALL')], [parse('', 'DISCARD ALL'), bindNoParams('', ''), execute(''), sync()]]) {
+          const { c, locker } = await lockedTemp(url, 'perm2')
+          try {
+            // Cancelled as it waits for the lock, it fails with 57014; not cancelled, with 55P03 at lock_timeout.
+            const answered = c.send(discard)
+            const waiting = async () =>
+              (await admin.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'")).rows[0].n > 0
+            let blocked = false
+            for (let i = 0; i < 200 && !blocked; i++) {
+              blocked = await waiting()
+              if (!blocked) await new Promise((r) => setTimeout(r, 10))
+            }
+            expect(blocked).toBe(true)
+            await new Promise<void>((resolve, reject) => {
+              const s = net.connect(port, PG.host, () => s.write(cancelRequest(c.key.processID, c.key.secretKey)))
+              s.on('error', reject)
+              s.on('close', () => resolve())
+            })
+            const a = await within(answered, 'the cancelled DISCARD ALL')
+            seen.push([a.errors, a.status])
+          } finally {
+            await locker.query('ROLLBACK').catch(() => {})
+            c.end()
+            await locker.end()
+          }
+        }
+        results.push(seen)
+      }
+    } finally {
+      await admin.end()
+    }
+    const [direct, proxied] = results
+    expect(direct).toEqual([[['57014'], 'I'], [['57014'], 'I']])
+    expect(proxied).toEqual(direct)
+  })
 
   it('skipped after an error in its batch: the statements prepared before it are still what they were', async () => {
     const results: unknown[][] = []

@@ -83,6 +83,11 @@ describe('currval() and lastval() as the app writes them, as without the proxy',
       'SELECT lastval(1)',
       { text: 'SELECT currval($1::bool)', values: [true] },
       { name: 'bad', text: 'SELECT x FROM (SELECT 1 AS x) y WHERE currval(x > 0) > 0' },
+      // PostgreSQL's currval, lastval and set_config have no argument names: a call by name fails there.
+      "SELECT currval(seq => 's')",
+      "SELECT currval(\"seq\" := 's')",
+      "SELECT set_config(name => 'idle_in_transaction_session_timeout', value => '0', is_local => false)",
+      "SELECT set_config(current_schema(), 'x', is_local => false)",
     ]
     const results: unknown[][] = []
     for (const url of [dbUrl(DB), proxy.url]) {
