@@ -27,3 +27,4 @@ export { MAX_TIMEOUT_MS, TIMER_MS_EXPECTED, isTimerMs, raceDeadline } from './de
 export { answerExcerpt } from './answer-excerpt'
 export { didYouMean } from './did-you-mean'
 export { firstFew, plural } from './plural'
+export { windows1252Text } from './windows-1252'

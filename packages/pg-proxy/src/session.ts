@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer'
 import type net from 'node:net'
 import { type Disposition, type Op, OpQueue } from './ops'
-import { BodyReader, type Message, type TextEncoding, cstring, message } from './protocol/frames'
+import { BodyReader, type Message, type TextEncoding, cstring, message, unicodeOf } from './protocol/frames'
 import {
   type ServerError as ErrorFields,
   bindNoParams,
@@ -263,6 +263,8 @@ export class Session {
   #setvalCalled = false
   /** How the message being handled was read, by the connection's client_encoding: its text goes on so. */
   #text: TextEncoding = 'utf8'
+  /** The client_encoding that message was written in, by PostgreSQL's name (see unicodeOf). */
+  #textName = 'UTF8'
   /**
    * The currval and lastval values kept for the connection on the upstream session (see
    * SEQUENCES_KEEP_FUNCTION), as JSON, as kept there: empty when none are (the store is dropped at its end).
@@ -634,8 +636,9 @@ export class Session {
 
   async #handle(m: Message): Promise<void> {
     // The connection's text as its client_encoding writes it: the session has the connection's settings now.
-    const { encoding, unreadable } = this.#hub.upstream.text
+    const { encoding, name, unreadable } = this.#hub.upstream.text
     this.#text = textOf(m, encoding)
+    this.#textName = name
     if (unreadable && (m.type === 'Q' || FRONTEND_EXTENDED.has(m.type)) && m.body.some((b) => b > 0x7f)) return this.#unreadable(m, unreadable)
     if (m.type === 'Q') return this.#simpleQuery(new BodyReader(m.body, this.#text).cstring())
     if (m.type === 'S') return this.#sync()
@@ -795,7 +798,8 @@ export class Session {
     this.listenUpstream()
     await this.#internalSettings('SAVEPOINT venomqa_aside')
     // The session reads text in this connection's client_encoding now: its messages go on in it (see #handle).
-    const { encoding, unreadable } = this.#hub.upstream.text
+    const { encoding, name, unreadable } = this.#hub.upstream.text
+    this.#textName = name
     if (unreadable && batch.some((m) => m.body.some((b) => b > 0x7f))) {
       await this.#internal('ROLLBACK TO SAVEPOINT venomqa_aside; RELEASE SAVEPOINT venomqa_aside')
       // As PostgreSQL answers a batch whose first message fails: its error, then ready at the Sync.
@@ -1778,7 +1782,9 @@ export class Session {
     }
     if (!names.length) return
     // In a savepoint: a failed read must not abort the base transaction.
-    const read = `SELECT ${names.map((n) => `pg_catalog.current_setting(${escapeString(n)}, true)`).join(', ')}`
+    // As UTF-8 bytes in hex: the session's client_encoding is whoever holds it now, and the value is given
+    // again as UTF-8 (see #internalSettings), whatever encoding it was set in.
+    const read = `SELECT ${names.map((n) => `pg_catalog.encode(pg_catalog.convert_to(pg_catalog.current_setting(${escapeString(n)}, true), 'UTF8'), 'hex')`).join(', ')}`
     let values: (string | null)[] | undefined
     try {
       ;[values] = await rows(`SAVEPOINT venomqa_config; ${read}; RELEASE SAVEPOINT venomqa_config`)
@@ -1791,8 +1797,9 @@ export class Session {
       const old = this.#configReplays.get(name)
       if (old !== undefined) this.#settings.splice(this.#settings.indexOf(old), 1)
       this.#configReplays.delete(name)
-      const value = values?.[i]
-      if (value === null || value === undefined) return
+      const hex = values?.[i]
+      if (hex === null || hex === undefined) return
+      const value = Buffer.from(hex, 'hex').toString('utf8')
       const replay = `SELECT pg_catalog.set_config(${escapeString(name)}, ${escapeString(value)}, false)`
       this.#settings.push(replay)
       this.#configReplays.set(name, replay)
@@ -1932,7 +1939,8 @@ export class Session {
 
   #keepSettings(settings: string[]): void {
     if (!settings.length) return
-    this.#settings.push(...settings)
+    // As the characters they are: they are given the session again as UTF-8 (see #internalSettings).
+    this.#settings.push(...settings.map((s) => unicodeOf(s, this.#textName)))
     this.#hub.appliedSettings = this.#settingsKey()
   }
 

@@ -107,7 +107,7 @@ export class Upstream {
    * How the session's text reads now, by its client_encoding: the server reads what it is sent, and writes
    * what it sends, in it (see textEncodingOf). It changes with each connection's settings given the session.
    */
-  text: ReturnType<typeof textEncodingOf> = { encoding: 'utf8' }
+  text: ReturnType<typeof textEncodingOf> = { encoding: 'utf8', name: 'UTF8' }
   pid = 0
   secret = 0
   status: TxStatus = 'I'

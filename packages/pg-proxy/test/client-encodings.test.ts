@@ -180,11 +180,10 @@ describe('clients whose client_encoding is not UTF8', () => {
     }
   })
 
-  // Known fault, not fixed yet: the proxy reads a single-byte client's text one character a byte, and gives
-  // the session its settings as UTF-8 of those characters, so 0x80 (the euro sign in WIN1252) comes back as
-  // U+0080, which the server cannot convert to WIN1252 (22P05). Marked to fail until the settings are given
-  // in the encoding they were written in.
-  it.fails("a WIN1252 client's settings of a character of 0x80 to 0x9F are given the session again as they were", async () => {
+  // The proxy reads a single-byte client's text one character a byte, and gives the session its settings
+  // again as UTF-8: 0x80 must go as the euro sign it is in WIN1252, not as U+0080, which the server cannot
+  // convert back to WIN1252 (22P05).
+  it("a WIN1252 client's settings of a character of 0x80 to 0x9F are given the session again as they were", async () => {
     // 0x80 is the euro sign in WIN1252 (U+20AC), a control character in LATIN1.
     const euro = (sql: string) => Q(Buffer.from(sql.replaceAll('<80>', '\x80'), 'latin1'))
     const seen: string[][] = []
@@ -203,6 +202,27 @@ describe('clients whose client_encoding is not UTF8', () => {
       }
     }
     expect(seen[0]![1]).toMatch(/80$/)
+    expect(seen[1]).toEqual(seen[0])
+  })
+
+  it("a WIN1251 client's Cyrillic settings and set_config values are given the session again as they were", async () => {
+    // 'Привет' in WIN1251.
+    const privet = Buffer.from([0xcf, 0xf0, 0xe8, 0xe2, 0xe5, 0xf2])
+    const seen: string[][] = []
+    for (const url of [dbUrl(DB), proxy.url]) {
+      const cyr = await client(url, { client_encoding: 'WIN1251' })
+      const utf8 = new pg.Client({ connectionString: proxy.url })
+      await utf8.connect()
+      try {
+        await cyr.send(Q(Buffer.concat([bytes("SET vq.who = '"), privet, bytes("'; SELECT set_config('vq.too', '"), privet, bytes("', false)")])))
+        await utf8.query('SELECT 1')
+        seen.push(await cyr.send(Q("SELECT current_setting('vq.who'), current_setting('vq.too')")))
+      } finally {
+        cyr.end()
+        await utf8.end()
+      }
+    }
+    expect(seen[0]![1]).toContain(privet.toString('hex'))
     expect(seen[1]).toEqual(seen[0])
   })
 

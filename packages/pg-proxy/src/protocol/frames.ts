@@ -3,6 +3,7 @@
  * that counts itself but not the type byte; the startup packet (and SSLRequest, GSSENCRequest,
  * CancelRequest) has no type byte.
  */
+import { windows1252Text } from '@venomqa/core'
 
 export interface Message {
   /** The type byte as a character ('Q', 'P', ...); '' for an untyped startup-phase packet. */
@@ -92,12 +93,51 @@ const MULTI_BYTE_NOT_UTF8 = /^(?:SJIS|SHIFT_JIS_2004|BIG5|GBK|UHC|GB18030|JOHAB|
  * How text in a client_encoding (as PostgreSQL reports it) is read: UTF8 as UTF-8; a single-byte one a byte
  * a character; another is `unreadable` (its name): only text of ASCII bytes alone is read, as UTF-8.
  */
-export function textEncodingOf(clientEncoding: string | undefined): { encoding: TextEncoding; unreadable?: string } {
+export function textEncodingOf(clientEncoding: string | undefined): { encoding: TextEncoding; name: string; unreadable?: string } {
   const name = clientEncoding?.toUpperCase() ?? 'UTF8'
-  if (name === 'UTF8' || name === 'UNICODE') return { encoding: 'utf8' }
-  if (SINGLE_BYTE.test(name)) return { encoding: 'latin1' }
-  if (MULTI_BYTE_NOT_UTF8.test(name)) return { encoding: 'utf8', unreadable: name }
-  return { encoding: 'utf8' }
+  if (name === 'UTF8' || name === 'UNICODE') return { encoding: 'utf8', name }
+  if (SINGLE_BYTE.test(name)) return { encoding: 'latin1', name }
+  if (MULTI_BYTE_NOT_UTF8.test(name)) return { encoding: 'utf8', name, unreadable: name }
+  return { encoding: 'utf8', name }
+}
+
+/**
+ * The WHATWG labels of PostgreSQL's single-byte encodings whose bytes over 0x7F are not LATIN1's characters
+ * (LATIN1's are: text read one character a byte is already what it means). WIN1252 is decoded apart, see
+ * unicodeOf.
+ */
+const DECODER_LABELS: Readonly<Record<string, string>> = {
+  LATIN2: 'iso-8859-2',
+  LATIN3: 'iso-8859-3',
+  LATIN4: 'iso-8859-4',
+  LATIN5: 'iso-8859-9',
+  LATIN6: 'iso-8859-10',
+  LATIN7: 'iso-8859-13',
+  LATIN8: 'iso-8859-14',
+  LATIN9: 'iso-8859-15',
+  ISO_8859_5: 'iso-8859-5',
+  ISO_8859_6: 'iso-8859-6',
+  ISO_8859_7: 'iso-8859-7',
+  ISO_8859_8: 'iso-8859-8',
+  KOI8R: 'koi8-r',
+  KOI8U: 'koi8-u',
+  WIN866: 'ibm866',
+  WIN874: 'windows-874',
+  ...Object.fromEntries([1250, 1251, 1253, 1254, 1255, 1256, 1257, 1258].map((n) => [`WIN${n}`, `windows-${n}`])),
+}
+
+/**
+ * Text read one character a byte in the single-byte client_encoding `name`, as the characters that
+ * encoding means: a WIN1252 client's 0x80 is the euro sign, not U+0080. For text the proxy keeps and sends
+ * again later as UTF-8 (a connection's settings). Anything else (UTF8, LATIN1, SQL_ASCII, ASCII text, an
+ * encoding no decoder knows: LATIN10) is returned as it is.
+ */
+export function unicodeOf(text: string, name: string): string {
+  if (!/[^\x00-\x7f]/.test(text)) return text
+  // Node 20's TextDecoder reads windows-1252 as LATIN1 (see windows1252Text).
+  if (name === 'WIN1252') return windows1252Text(text)
+  const label = DECODER_LABELS[name]
+  return label === undefined ? text : new TextDecoder(label).decode(Buffer.from(text, 'latin1'))
 }
 
 /** Reads the fields of one message body in order; strings in `encoding`. */

@@ -1,7 +1,7 @@
 import type { EventEmitter } from 'node:events'
 import type * as Http from 'node:http'
 import type * as Https from 'node:https'
-import { IDEMPOTENT_METHODS } from '@venomqa/core'
+import { IDEMPOTENT_METHODS, windows1252Text } from '@venomqa/core'
 import { ConnectionPool, type ConnectionUser, type HandConnection } from './connection-pool'
 import type { Deadline } from './deadlines'
 import type * as Zlib from 'node:zlib'
@@ -477,14 +477,7 @@ function charsetDecoder(contentType: string | string[] | undefined): Decode | un
   return decode
 }
 
-/** windows-1252's characters at 0x80 to 0x9f, where it differs from ISO-8859-1 (the five holes kept as C1). */
-const WINDOWS_1252_HIGH = '\u20ac\u0081\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\u008d\u017d\u008f\u0090\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\u009d\u017e\u0178'
-
-/**
- * windows-1252, which the labels iso-8859-1, latin1 and us-ascii also mean (WHATWG Encoding). Node 20's
- * TextDecoder decodes it as ISO-8859-1, turning 0x80 (€) and its neighbours into control characters.
- */
+/** windows-1252, which the labels iso-8859-1, latin1 and us-ascii also mean (see windows1252Text). */
 function decodeWindows1252(bytes: Buffer): string {
-  const latin1 = bytes.toString('latin1')
-  return /[\x80-\x9f]/.test(latin1) ? latin1.replace(/[\x80-\x9f]/g, (c) => WINDOWS_1252_HIGH[c.charCodeAt(0) - 0x80]!) : latin1
+  return windows1252Text(bytes.toString('latin1'))
 }
