@@ -1574,13 +1574,16 @@ export class Session {
     // Inside a failed transaction nothing can be read: the names stay known, and a Bind of one that is gone fails upstream as on PostgreSQL.
     if (!forgotten.reached || this.#hub.upstream.status === 'E') return
     let names: Set<string | null>
+    // In a savepoint, as the proxy's other reads: a read that fails (the app's statement_timeout) must not
+    // leave the shared transaction failed, and every connection's work with it.
     try {
       const store = escapeString(this.#sequencesStore)
       const rows = await this.#internalRows(
-        `SELECT name FROM pg_catalog.pg_prepared_statements WHERE pg_catalog.starts_with(name, ${escapeString(`vq${this.id}.`)}) OR name = ${store}`,
+        `SAVEPOINT venomqa_recheck; SELECT name FROM pg_catalog.pg_prepared_statements WHERE pg_catalog.starts_with(name, ${escapeString(`vq${this.id}.`)}) OR name = ${store}; RELEASE SAVEPOINT venomqa_recheck`,
       )
       names = new Set(rows.map((r) => r[0] ?? null))
     } catch {
+      await this.#internal('ROLLBACK TO SAVEPOINT venomqa_recheck; RELEASE SAVEPOINT venomqa_recheck')
       return
     }
     for (const name of forgotten.statements.keys()) if (!names.has(this.#upstreamName(name))) this.#statements.delete(name)
