@@ -20,7 +20,10 @@ export interface Op {
   answered?(): void
   /** For the extended protocol's messages: called when the server answers the message, even with an error; not when it skipped it. */
   reached?(): void
-  /** Called when the op leaves the queue, whatever the reason: answered, failed, skipped, or its connection gone. */
+  /**
+   * Called when the op leaves the queue, whatever the reason: answered, failed, skipped, or its connection
+   * gone; after `reached` and `answered`, so that it can tell an answered op from one that was not.
+   */
   left?(): void
   error?: ServerError
   /**
@@ -150,9 +153,9 @@ export class OpQueue {
     const terminal = head.expect && head.expect !== 'sync' && head.expect !== 'query' && TERMINAL[head.expect].includes(t)
     if (terminal) {
       this.#ops.shift()
-      head.left?.()
       head.reached?.()
       head.answered?.()
+      head.left?.()
       this.#flushSynthetic()
       this.onAdvance()
     }

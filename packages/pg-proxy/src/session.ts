@@ -1285,16 +1285,34 @@ export class Session {
         const owned = written && this.#ownNames(written)
         const first = owned ? owned.statement : undefined
         const kind: StatementKind = first ? this.#inspect(first) : { kind: 'other' }
-        this.#statements.set(name, {
+        const previous = this.#statements.get(name)
+        const prepared: Prepared = {
           kind,
           text: first?.text ?? '',
           scoped: first ? transactionScoped(first) : UNKNOWN.scoped,
           ...(owned?.plainCursor ? { plainCursor: owned.plainCursor } : {}),
           ...(first && isCopyIn(first) ? { copyIn: true } : {}),
           ...(first && callsSetval(first) ? { setval: true } : {}),
+        }
+        // Known at once, for the Bind and Execute after it in the batch; undone when the server did not take it.
+        this.#statements.set(name, prepared)
+        let reached = false
+        let parsed = false
+        this.#queue.push({
+          expect: 'parse',
+          mode: 'forward',
+          // Rewritten, its text is the statement's alone: a server error's position is mapped back to the client's.
+          ...(first && first !== written ? { origin: originOf(sql, [first], '') } : {}),
+          reached: () => (reached = true),
+          answered: () => (parsed = true),
+          left: () => {
+            if (parsed || this.#statements.get(name) !== prepared) return
+            // Refused (a named statement that exists, 42P05) or skipped (an error before it in the batch): the
+            // name is what it was. PostgreSQL drops the unnamed statement as a Parse of it begins, even one it refuses.
+            if (previous && !(name === '' && reached)) this.#statements.set(name, previous)
+            else this.#statements.delete(name)
+          },
         })
-        // Rewritten, its text is the statement's alone: a server error's position is mapped back to the client's.
-        this.#queue.push({ expect: 'parse', mode: 'forward', ...(first && first !== written ? { origin: originOf(sql, [first], '') } : {}) })
         const rewritten =
           kind.kind === 'deallocate-all' ||
           kind.kind === 'discard-temp' ||

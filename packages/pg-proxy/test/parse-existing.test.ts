@@ -1,0 +1,60 @@
+/**
+ * A Parse of a statement name the connection has prepared already is refused by PostgreSQL (42P05), and the
+ * name goes on running what it was first prepared as. The proxy judges a statement by what it was prepared
+ * as (a BEGIN opens the app's transaction): compared with PostgreSQL directly.
+ */
+import { describeWithService } from '@venomqa/test-utils'
+import { expect, it } from 'vitest'
+import type { PgProxy } from '../src/index'
+import { bindNoParams, execute, parse, query, sync } from '../src/protocol/messages'
+import { PG, dbUrl, fileDatabase, proxiedDatabase, rawConnection } from './helpers'
+
+const describe = await describeWithService('PostgreSQL', PG.host, PG.port)
+const { databases, DB } = fileDatabase('venomqa_pe_', 'parse_existing')
+
+describe('a Parse of a statement name that exists', () => {
+  let proxy: PgProxy
+  proxiedDatabase(databases, DB, '', (p) => (proxy = p))
+
+  it('is refused, and the name still runs the statement it was first prepared as, also when the refusal was skipped', async () => {
+    const results: unknown[][] = []
+    for (const url of [dbUrl(DB), proxy.url]) {
+      const c = await rawConnection(url)
+      const seen: unknown[] = []
+      try {
+        for (const messages of [
+          [parse('s1', 'SELECT 1'), sync()],
+          // Refused: s1 exists.
+          [parse('s1', 'BEGIN'), sync()],
+          [bindNoParams('', 's1'), execute(''), sync()],
+          // Skipped: the Bind before it fails, and the server skips the rest of the batch.
+          [bindNoParams('', 'nope'), parse('s2', 'BEGIN'), sync()],
+          [parse('s2', 'SELECT 2'), bindNoParams('', 's2'), execute(''), sync()],
+          [query('SELECT 3')],
+          // The unnamed statement is dropped as a Parse of it begins, even one refused.
+          [parse('', 'SELECT 4'), sync()],
+          [parse('', 'SELEC 5'), sync()],
+          [bindNoParams('', ''), execute(''), sync()],
+        ]) {
+          const a = await c.send(messages)
+          seen.push([a.errors, a.rows, a.status])
+        }
+      } finally {
+        c.end()
+      }
+      results.push(seen)
+    }
+    expect(results[0]).toEqual([
+      [[], [], 'I'],
+      [['42P05'], [], 'I'],
+      [[], [['1']], 'I'],
+      [['26000'], [], 'I'],
+      [[], [['2']], 'I'],
+      [[], [['3']], 'I'],
+      [[], [], 'I'],
+      [['42601'], [], 'I'],
+      [['26000'], [], 'I'],
+    ])
+    expect(results[1]).toEqual(results[0])
+  })
+})
