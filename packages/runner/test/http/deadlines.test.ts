@@ -1,6 +1,6 @@
 import { MAX_TIMEOUT_MS } from '@venomqa/core'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { Deadlines } from '../../src/http/deadlines'
+import { type Deadline, Deadlines } from '../../src/http/deadlines'
 
 // Each test's own: a deadline one leaves pending (its timer unref'd) ends in no other.
 let deadlines: Deadlines
@@ -41,6 +41,35 @@ describe('Deadlines', () => {
     deadlines.clear(cleared)
     expect((await ended).map((e) => e.ms)).toEqual([40])
     expect(gone).not.toHaveBeenCalled()
+  })
+
+  it('ends the rest in order whichever one is cleared (first, middle, last), and a second clear, or one after it ended, changes nothing', async () => {
+    const gone = vi.fn()
+    const ended = expiries(10, 20, 30, 40, 50, 60)
+    const first = deadlines.add(5, gone)
+    const middle = deadlines.add(25, gone)
+    const last = deadlines.add(70, gone)
+    deadlines.clear(middle)
+    deadlines.clear(first)
+    deadlines.clear(last)
+    deadlines.clear(middle)
+    // Another pool's deadline is not this one's to clear.
+    new Deadlines().clear(deadlines.add(15, () => {}))
+    expect((await ended).map((e) => e.ms)).toEqual([10, 20, 30, 40, 50, 60])
+    expect(gone).not.toHaveBeenCalled()
+    const once = vi.fn()
+    let ending: Deadline | undefined
+    await new Promise<void>((resolve) => {
+      ending = deadlines.add(1, () => {
+        once()
+        resolve()
+      })
+    })
+    deadlines.clear(ending!)
+    const after = expiries(5, 10)
+    deadlines.clear(deadlines.add(1, () => {}))
+    expect((await after).map((e) => e.ms)).toEqual([5, 10])
+    expect(once).toHaveBeenCalledTimes(1)
   })
 
   it('arms its timer only when a deadline comes before the armed one: requests of a run do not touch it', () => {
