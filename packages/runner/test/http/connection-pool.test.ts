@@ -114,6 +114,29 @@ describe('idle connections', () => {
     }
   })
 
+  it('heed a Keep-Alive hint that changes between answers on one connection, and one that changes back', async () => {
+    const clock = handClock()
+    const pool = new ConnectionPool(1, 60_000, clock)
+    try {
+      const before = conns.seen.length
+      await get(pool, '/?keepalive=10')
+      await get(pool, '/?keepalive=3')
+      await get(pool, '/?keepalive=3')
+      // The last hint said 3 s, less a second: past that, the connection is not reused.
+      clock.advance(2001)
+      await get(pool, '/?keepalive=10')
+      expect(conns.seen.length - before).toBe(2)
+      await get(pool, '/?keepalive=3')
+      await get(pool, '/?keepalive=10')
+      // Back to 10 s: within its 9 the same connection is used again.
+      clock.advance(5000)
+      await get(pool)
+      expect(conns.seen.length - before).toBe(2)
+    } finally {
+      pool.destroy()
+    }
+  })
+
   it('one the step asked to close is closed after its answer, and the next request opens another', async () => {
     const pool = new ConnectionPool(1)
     try {
@@ -221,6 +244,33 @@ describe('waiting for a connection', () => {
 })
 
 describe('origins', () => {
+  it('are told apart by scheme, host and port, whatever a URL shares with the one before it', async () => {
+    const other = await listenLocally(http.createServer((_req, res) => res.end('other')))
+    const pool = new ConnectionPool(2)
+    try {
+      const appHost = new URL(app.url).host
+      const otherHost = new URL(other.url).host
+      const urls = [
+        `${app.url}/a`,
+        // A user name is no part of the origin.
+        `http://user:pw@${appHost}/b`,
+        // Starts with the last origin's scheme, host and port, and goes to another host.
+        `http://${appHost}@${otherHost}/c`,
+        `${app.url}/d`,
+        `${other.url}/e`,
+        `http://${appHost}:pw@${otherHost}/f`,
+        `${app.url}/g`,
+      ]
+      const answered: string[] = []
+      for (const url of urls) answered.push((await request(url, { method: 'GET', pool })).bodyText === 'other' ? 'other' : 'app')
+      expect(answered).toEqual(['app', 'app', 'other', 'app', 'other', 'other', 'app'])
+      expect(pool.origins).toBe(2)
+    } finally {
+      pool.destroy()
+      await other.close()
+    }
+  })
+
   it('are forgotten once their last connection closed and no request waits: a run to many hosts keeps none of them', async () => {
     const other = await listenLocally(echoServer())
     const pool = new ConnectionPool(2, 50)
