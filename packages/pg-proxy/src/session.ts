@@ -1311,11 +1311,15 @@ export class Session {
           reached: () => (reached = true),
           answered: () => (parsed = true),
           left: () => {
-            if (parsed || this.#statements.get(name) !== prepared) return
+            if (parsed) return
             // Refused (a named statement that exists, 42P05) or skipped (an error before it in the batch): the
             // name is what it was. PostgreSQL drops the unnamed statement as a Parse of it begins, even one it refuses.
-            if (previous && !(name === '' && reached)) this.#statements.set(name, previous)
-            else this.#statements.delete(name)
+            const was = previous && !(name === '' && reached) ? previous : undefined
+            // A DISCARD ALL or DEALLOCATE ALL later in the batch took it to give back at the Sync if it did not
+            // run (see #settleForgotten): it gives back what the name was.
+            const holder = this.#statements.get(name) === prepared ? this.#statements : this.#forgotten.find((f) => f.statements.get(name) === prepared)?.statements
+            if (was) holder?.set(name, was)
+            else holder?.delete(name)
           },
         })
         const rewritten =
