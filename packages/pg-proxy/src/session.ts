@@ -1478,12 +1478,13 @@ export class Session {
           if (kind.verb === 'ROLLBACK TO SAVEPOINT' && this.#tx === 'failed') this.#tx = 'explicit'
         }
         break
-      case 'session-setting':
+      case 'session-setting': {
         // A SET with parameters cannot be replayed as text; SET takes none, so the text is the setting.
         // As the characters its Parse meant: the transaction's COMMIT may come in another client_encoding.
         const setting = this.#unicode([text], textName)
         done = () => this.#txSettings.add(setting)
         break
+      }
       case 'startup-reset':
         // Its Parse sent the DO block that stands for it (see #startupReset).
         this.#queue.push({ expect: 'execute', mode: { retag: kind.tag }, appStatement: true, answered: () => this.#txSettings.add([kind.sql]) })
