@@ -121,6 +121,8 @@ interface Prepared {
   readonly copyIn?: boolean
   /** It calls setval, which sets currval: noted at each Execute (see #setvalCalled). */
   readonly setval?: boolean
+  /** The client_encoding its text was written in (see unicodeOf): a SET it makes is kept as that text means. */
+  readonly textName?: string
 }
 
 /** What a DISCARD ALL or DEALLOCATE ALL made the proxy forget, and how far the server got with it (see Session#settleForgotten). */
@@ -1048,8 +1050,9 @@ export class Session {
   }
 
   /** No transaction control inside: the server runs the text as written, every result goes back. */
-  async #plainQuery(sql: string, settings: string[], copy = false, origin?: Origin): Promise<void> {
+  async #plainQuery(sql: string, written: string[], copy = false, origin?: Origin): Promise<void> {
     const upstream = this.#hub.upstream
+    const settings = this.#unicode(written)
     if (this.#tx === 'none') {
       // Autocommit: all or nothing, as PostgreSQL runs a Query message outside a transaction block. The
       // RELEASE goes in the same round trip; after an error it fails too, and the rollback follows. Not
@@ -1168,12 +1171,13 @@ export class Session {
           return this.#hub.upstream.status !== 'E'
         }
         const error = await this.#forwardQuery(statement.text, 'forward', origin)
+        const settings = kind.kind === 'session-setting' ? this.#unicode([statement.text]) : []
         if (this.#tx === 'implicit') {
           if (error) await this.#endImplicit(true)
-          else if (kind.kind === 'session-setting') this.#txSettings.add([statement.text])
+          else this.#txSettings.add(settings)
           return !error
         }
-        return this.#afterInTransaction(error, kind.kind === 'session-setting' ? [statement.text] : [])
+        return this.#afterInTransaction(error, settings)
       }
     }
   }
@@ -1293,6 +1297,7 @@ export class Session {
           ...(owned?.plainCursor ? { plainCursor: owned.plainCursor } : {}),
           ...(first && isCopyIn(first) ? { copyIn: true } : {}),
           ...(first && callsSetval(first) ? { setval: true } : {}),
+          textName: this.#textName,
         }
         // Known at once, for the Bind and Execute after it in the batch; undone when the server did not take it.
         this.#statements.set(name, prepared)
@@ -1306,11 +1311,15 @@ export class Session {
           reached: () => (reached = true),
           answered: () => (parsed = true),
           left: () => {
-            if (parsed || this.#statements.get(name) !== prepared) return
+            if (parsed) return
             // Refused (a named statement that exists, 42P05) or skipped (an error before it in the batch): the
             // name is what it was. PostgreSQL drops the unnamed statement as a Parse of it begins, even one it refuses.
-            if (previous && !(name === '' && reached)) this.#statements.set(name, previous)
-            else this.#statements.delete(name)
+            const was = previous && !(name === '' && reached) ? previous : undefined
+            // A DISCARD ALL or DEALLOCATE ALL later in the batch took it to give back at the Sync if it did not
+            // run (see #settleForgotten): it gives back what the name was.
+            const holder = this.#statements.get(name) === prepared ? this.#statements : this.#forgotten.find((f) => f.statements.get(name) === prepared)?.statements
+            if (was) holder?.set(name, was)
+            else holder?.delete(name)
           },
         })
         const rewritten =
@@ -1359,7 +1368,7 @@ export class Session {
 
   /** Execute: the app's transaction control becomes the proxy's savepoint statements. */
   #execute(portal: string, maxRows: number): void {
-    const { kind, text, scoped, plainCursor, copyIn, setval } = this.#portals.get(portal) ?? UNKNOWN
+    const { kind, text, scoped, plainCursor, copyIn, setval, textName } = this.#portals.get(portal) ?? UNKNOWN
     const upstream = this.#hub.upstream
     this.#noteScoped(scoped)
     if (setval) this.#setvalCalled = true
@@ -1469,10 +1478,13 @@ export class Session {
           if (kind.verb === 'ROLLBACK TO SAVEPOINT' && this.#tx === 'failed') this.#tx = 'explicit'
         }
         break
-      case 'session-setting':
+      case 'session-setting': {
         // A SET with parameters cannot be replayed as text; SET takes none, so the text is the setting.
-        done = () => this.#txSettings.add([text])
+        // As the characters its Parse meant: the transaction's COMMIT may come in another client_encoding.
+        const setting = this.#unicode([text], textName)
+        done = () => this.#txSettings.add(setting)
         break
+      }
       case 'startup-reset':
         // Its Parse sent the DO block that stands for it (see #startupReset).
         this.#queue.push({ expect: 'execute', mode: { retag: kind.tag }, appStatement: true, answered: () => this.#txSettings.add([kind.sql]) })
@@ -1958,11 +1970,20 @@ export class Session {
     return { statements, reached: false, answered: false }
   }
 
+  /** `settings`, as #unicode made them when they were sent. */
   #keepSettings(settings: string[]): void {
     if (!settings.length) return
-    // As the characters they are: they are given the session again as UTF-8 (see #internalSettings).
-    this.#settings.push(...settings.map((s) => unicodeOf(s, this.#textName)))
+    this.#settings.push(...settings)
     this.#hub.appliedSettings = this.#settingsKey()
+  }
+
+  /**
+   * Settings the connection sent, read one character a byte in a single-byte client_encoding, as the
+   * characters they are: they are given the session again as UTF-8 (see #internalSettings). Read when they
+   * come, in the encoding they came in: a transaction's COMMIT, which keeps them, may come in another.
+   */
+  #unicode(settings: readonly string[], name = this.#textName): string[] {
+    return settings.map((s) => unicodeOf(s, name))
   }
 
   #settingsKey(): string {

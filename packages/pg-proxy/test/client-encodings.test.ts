@@ -226,6 +226,38 @@ describe('clients whose client_encoding is not UTF8', () => {
     expect(seen[1]).toEqual(seen[0])
   })
 
+  // Settings made in a transaction are kept at its COMMIT: each is text in the encoding it was sent in, not
+  // the one the COMMIT came in.
+  it('settings of a transaction that changed client_encoding before its COMMIT are given the session again as they were', async () => {
+    // Z with caron: 0xAE in LATIN2, two bytes in UTF-8.
+    const zcaron = Buffer.from([0xae])
+    const seen: string[][] = []
+    for (const url of [dbUrl(DB), proxy.url]) {
+      const fromUtf8 = await client(url)
+      const fromLatin2 = await client(url, { client_encoding: 'LATIN2' })
+      const utf8 = new pg.Client({ connectionString: proxy.url })
+      await utf8.connect()
+      try {
+        await fromUtf8.send(Q(Buffer.from("BEGIN; SET vq.who = '\u017d'", 'utf8')))
+        await fromUtf8.send(Q("SET client_encoding TO 'LATIN2'"))
+        await fromUtf8.send(Q('COMMIT'))
+        await fromLatin2.send(Q(Buffer.concat([bytes("BEGIN; SET vq.who = '"), zcaron, bytes("'")])))
+        await fromLatin2.send(Q("SET client_encoding TO 'UTF8'"))
+        await fromLatin2.send(Q('COMMIT'))
+        await utf8.query('SELECT 1')
+        seen.push(await fromUtf8.send(Q("SELECT current_setting('vq.who')")))
+        seen.push(await fromLatin2.send(Q("SELECT current_setting('vq.who')")))
+      } finally {
+        fromUtf8.end()
+        fromLatin2.end()
+        await utf8.end()
+      }
+    }
+    expect(seen[0]![1]).toMatch(/ae$/)
+    expect(seen[1]![1]).toMatch(/c5bd$/)
+    expect(seen.slice(2)).toEqual(seen.slice(0, 2))
+  })
+
   it('a LATIN1 client through the node driver: a literal and a parameter', async () => {
     const results: unknown[] = []
     for (const url of [dbUrl(DB), proxy.url]) {

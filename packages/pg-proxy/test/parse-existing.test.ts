@@ -57,4 +57,34 @@ describe('a Parse of a statement name that exists', () => {
     ])
     expect(results[1]).toEqual(results[0])
   })
+
+  it('is refused before a DEALLOCATE ALL of the same batch, which the server skips: the name runs what it was', async () => {
+    const results: unknown[][] = []
+    for (const url of [dbUrl(DB), proxy.url]) {
+      const c = await rawConnection(url)
+      const seen: unknown[] = []
+      try {
+        for (const messages of [
+          [parse('s1', 'SELECT 1'), sync()],
+          // Refused: s1 exists, and the DEALLOCATE ALL after it is skipped.
+          [parse('s1', 'BEGIN'), parse('', 'DEALLOCATE ALL'), bindNoParams('', ''), execute(''), sync()],
+          [bindNoParams('', 's1'), execute(''), sync()],
+          [query('SELECT 2')],
+        ]) {
+          const a = await c.send(messages)
+          seen.push([a.errors, a.rows, a.status])
+        }
+      } finally {
+        c.end()
+      }
+      results.push(seen)
+    }
+    expect(results[0]).toEqual([
+      [[], [], 'I'],
+      [['42P05'], [], 'I'],
+      [[], [['1']], 'I'],
+      [[], [['2']], 'I'],
+    ])
+    expect(results[1]).toEqual(results[0])
+  })
 })

@@ -62,19 +62,20 @@ export class Deadlines {
     this.#timer = undefined
     this.#due = Number.POSITIVE_INFINITY
     const now = this.clock.now()
-    const due: Deadline[] = []
+    const due: Entry[] = []
     let next = Number.POSITIVE_INFINITY
-    for (let d = this.#first; d; ) {
-      const after = d.next
-      if (d.at <= now) {
-        due.push(d)
-        this.#unlink(d)
-      } else if (d.at < next) next = d.at
-      d = after
+    for (let d = this.#first; d; d = d.next) {
+      if (d.at <= now) due.push(d)
+      else if (d.at < next) next = d.at
     }
     if (next !== Number.POSITIVE_INFINITY) this.#arm(next)
-    // In the order they were due, when a late timer finds several.
-    for (const d of due.sort((a, b) => a.at - b.at)) d.expire()
+    // In the order they were due, when a late timer finds several. Each is taken out as it ends, not all
+    // first: one an earlier expire cleared (its request settled by it) is no longer this list's, and does not end.
+    for (const d of due.sort((a, b) => a.at - b.at)) {
+      if (d.owner !== this) continue
+      this.#unlink(d)
+      d.expire()
+    }
   }
 }
 

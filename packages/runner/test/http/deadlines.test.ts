@@ -72,6 +72,30 @@ describe('Deadlines', () => {
     expect(once).toHaveBeenCalledTimes(1)
   })
 
+  it('a deadline cleared by the expiry of another due at the same moment never ends', async () => {
+    // A clock that stands still until the test moves it: the three are due at the same firing.
+    let now = 0
+    const still = new Deadlines({ now: () => now, setTimeout: (fire, ms) => setTimeout(fire, ms), clearTimeout: (t) => clearTimeout(t) })
+    const gone = vi.fn()
+    const ended: string[] = []
+    let second: Deadline | undefined
+    const done = new Promise<void>((resolve) => {
+      still.add(5, () => {
+        ended.push('first')
+        still.clear(second!)
+      })
+      second = still.add(5, gone)
+      still.add(5, () => {
+        ended.push('third')
+        resolve()
+      })
+    })
+    now = 10
+    await done
+    expect(ended).toEqual(['first', 'third'])
+    expect(gone).not.toHaveBeenCalled()
+  })
+
   it('arms its timer only when a deadline comes before the armed one: requests of a run do not touch it', () => {
     const clock = watchedClock()
     const watched = new Deadlines(clock)
