@@ -1352,8 +1352,8 @@ export class Session {
         const target = r.byte()
         const name = r.cstring()
         const upstreamName = target === 'S' ? this.#upstreamName(name) : this.#upstreamPortal(name)
-        if (m.type === 'C') (target === 'S' ? this.#statements : this.#portals).delete(name)
-        this.#queue.push({ expect: m.type === 'D' ? 'describe' : 'close', mode: 'forward' })
+        if (m.type === 'C') this.#queue.push({ expect: 'close', mode: 'forward', ...forgetOnClose(target === 'S' ? this.#statements : this.#portals, name) })
+        else this.#queue.push({ expect: 'describe', mode: 'forward' })
         upstream.write(message(m.type, Buffer.from(target, 'latin1'), cstring(upstreamName, this.#text)))
         return
       }
@@ -2076,6 +2076,23 @@ const NO_RESET_ALL = new Set(['role', 'session_authorization', 'seed', 'is_super
  */
 function textOf(m: Message, encoding: TextEncoding): TextEncoding {
   return encoding === 'utf8' && !isUtf8(m.body) ? 'latin1' : encoding
+}
+
+/**
+ * A Close's name forgotten at once, for the messages after it in the batch, and known again when the server
+ * skipped the Close (an error before it in its batch): the statement or portal is still there, and a
+ * statement the proxy runs in its own words (a BEGIN, a SET) must still be known as what it is.
+ */
+function forgetOnClose<T>(names: Map<string, T>, name: string): Pick<Op, 'answered' | 'left'> {
+  const previous = names.get(name)
+  names.delete(name)
+  let closed = false
+  return {
+    answered: () => (closed = true),
+    left: () => {
+      if (!closed && previous !== undefined && !names.has(name)) names.set(name, previous)
+    },
+  }
 }
 
 /** The refusal of a message the proxy cannot read in its client_encoding (see Session#unreadable). */

@@ -87,4 +87,37 @@ describe('a Parse of a statement name that exists', () => {
     ])
     expect(results[1]).toEqual(results[0])
   })
+
+  it('a Close the server skipped (an error before it in its batch) leaves the statement as it was', async () => {
+    // The message Close: 'S' for a statement, 'P' for a portal, then its name.
+    const close = (what: 'S' | 'P', name: string) => Buffer.concat([Buffer.from('C'), Buffer.from([0, 0, 0, 6 + name.length]), Buffer.from(what), Buffer.from(`${name}\0`)])
+    const results: unknown[][] = []
+    for (const url of [dbUrl(DB), proxy.url]) {
+      const c = await rawConnection(url)
+      const seen: unknown[] = []
+      try {
+        for (const messages of [
+          [parse('b1', 'BEGIN'), sync()],
+          // Skipped: the Bind before it fails.
+          [bindNoParams('', 'nope'), close('S', 'b1'), sync()],
+          // b1 is still a BEGIN: the transaction opens.
+          [bindNoParams('', 'b1'), execute(''), sync()],
+          [query('COMMIT')],
+        ]) {
+          const a = await c.send(messages)
+          seen.push([a.errors, a.rows, a.status])
+        }
+      } finally {
+        c.end()
+      }
+      results.push(seen)
+    }
+    expect(results[0]).toEqual([
+      [[], [], 'I'],
+      [['26000'], [], 'I'],
+      [[], [], 'T'],
+      [[], [], 'I'],
+    ])
+    expect(results[1]).toEqual(results[0])
+  })
 })
