@@ -294,6 +294,19 @@ describe('clients whose client_encoding is not UTF8', () => {
     expect(seen.slice(2)).toEqual(seen.slice(0, 2))
   })
 
+  it('refuses the rest of a simple query that changed client_encoding partway when the new one cannot write its characters', async () => {
+    const c = await client(proxy.url)
+    try {
+      // Z with caron has no byte in LATIN1: PostgreSQL read it in UTF8, the proxy cannot send it in LATIN1.
+      const seen = await c.send(Q(Buffer.from("BEGIN; SET client_encoding TO 'LATIN1'; SET vq.refused = '\u017d'; COMMIT", 'utf8')))
+      expect(seen.filter((s) => s.startsWith('error ')).map((s) => s.split(' ')[1])).toEqual(['0A000'])
+      expect(seen.at(-1)).toBe('ready E')
+      expect(await c.send(Q('ROLLBACK'))).toContain('ready I')
+    } finally {
+      c.end()
+    }
+  })
+
   it('a LATIN1 client through the node driver: a literal and a parameter', async () => {
     const results: unknown[] = []
     for (const url of [dbUrl(DB), proxy.url]) {
