@@ -165,8 +165,11 @@ export class OpQueue {
   /** The server dropped every message up to the Sync: their ops (and the proxy's own answers) go too. */
   #skipToSync(): void {
     const error = this.#ops[0]!.error
-    this.#ops.shift()!.left?.()
-    while (this.#ops.length && this.#ops[0]!.expect !== 'sync') this.#ops.shift()!.left?.()
+    const gone = [this.#ops.shift()!]
+    while (this.#ops.length && this.#ops[0]!.expect !== 'sync') gone.push(this.#ops.shift()!)
+    // Last first: each gives back what its name was before it, so a Close and a Parse of one name in the
+    // batch leave the name as it was before both.
+    for (const op of gone.reverse()) op.left?.()
     // The Sync's ReadyForQuery reports the error of the batch to whoever waits on it.
     if (this.#ops[0]) this.#ops[0].error ??= error
     else this.#skipping = error

@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer'
 import type net from 'node:net'
 import { type Disposition, type Op, OpQueue } from './ops'
-import { BodyReader, type Message, type TextEncoding, cstring, message, unicodeOf } from './protocol/frames'
+import { BodyReader, type Message, type TextEncoding, cstring, message, textEncodingOf, textIn, unicodeOf } from './protocol/frames'
 import {
   type ServerError as ErrorFields,
   bindNoParams,
@@ -121,8 +121,14 @@ interface Prepared {
   readonly copyIn?: boolean
   /** It calls setval, which sets currval: noted at each Execute (see #setvalCalled). */
   readonly setval?: boolean
-  /** The client_encoding its text was written in (see unicodeOf): a SET it makes is kept as that text means. */
-  readonly textName?: string
+  /**
+   * The client_encoding the server read its text in (see unicodeOf): a SET it makes is kept as that text
+   * means. The connection's when the Parse came, until the server has taken it: a SET client_encoding
+   * before it in its batch changes it.
+   */
+  textName?: string
+  /** How the proxy read its text when the Parse came. */
+  readonly readAs?: TextEncoding
 }
 
 /** What a DISCARD ALL or DEALLOCATE ALL made the proxy forget, and how far the server got with it (see Session#settleForgotten). */
@@ -265,6 +271,11 @@ export class Session {
   #setvalCalled = false
   /** How the message being handled was read, by the connection's client_encoding: its text goes on so. */
   #text: TextEncoding = 'utf8'
+  /**
+   * The client_encoding a SET of the connection's in the batch on the server gave the session: the server
+   * reads the messages after it in it at once, and reports it only at its ReadyForQuery.
+   */
+  #batchTextName?: string
   /** The client_encoding that message was written in, by PostgreSQL's name (see unicodeOf). */
   #textName = 'UTF8'
   /**
@@ -465,6 +476,7 @@ export class Session {
 
   /** An upstream message for this connection. */
   readonly #fromUpstream = (m: Message): void => {
+    if (m.type === 'Z') this.#batchTextName = undefined
     if (!this.#queue.receive(m)) this.#fatal(new Error(`unexpected "${m.type}" from the server`))
     else if (m.type === 'G') this.#startCopyIn()
   }
@@ -1086,6 +1098,25 @@ export class Session {
   /** Transaction control, refusals or SET TRANSACTION inside: one statement at a time, each mapped. */
   async #statementByStatement(statements: Statement[], kinds: StatementKind[], written: string): Promise<void> {
     for (let i = 0; i < statements.length; i++) {
+      const now = this.#hub.upstream.text
+      if (now.name !== this.#textName) {
+        // A statement before it changed client_encoding: PostgreSQL read the whole query in the one it came
+        // in, and reads what the proxy sends now in the new one. The statements left go as the same characters.
+        const from = { encoding: this.#text, name: this.#textName }
+        const moved = statements.slice(i).map((s) => {
+          const [text, code] = [textIn(s.text, from, now), textIn(s.code, from, now)]
+          return text === undefined || code === undefined ? undefined : { ...s, text, code }
+        })
+        if (moved.some((s) => s === undefined)) {
+          this.#toClient(errorResponse(encodingChangedError(now.name)))
+          await this.#failTransaction()
+          break
+        }
+        statements.splice(i, moved.length, ...(moved as Statement[]))
+        written = textIn(written, from, now) ?? written
+        this.#text = now.encoding
+        this.#textName = now.name
+      }
       this.#noteScoped(transactionScoped(statements[i]!))
       const ok = await this.#runStatement(statements[i]!, kinds[i]!, statements.length > 1, written)
       if (!ok) break
@@ -1298,6 +1329,7 @@ export class Session {
           ...(first && isCopyIn(first) ? { copyIn: true } : {}),
           ...(first && callsSetval(first) ? { setval: true } : {}),
           textName: this.#textName,
+          readAs: this.#text,
         }
         // Known at once, for the Bind and Execute after it in the batch; undone when the server did not take it.
         this.#statements.set(name, prepared)
@@ -1309,7 +1341,10 @@ export class Session {
           // Rewritten, its text is the statement's alone: a server error's position is mapped back to the client's.
           ...(first && first !== written ? { origin: originOf(sql, [first], '') } : {}),
           reached: () => (reached = true),
-          answered: () => (parsed = true),
+          answered: () => {
+            parsed = true
+            prepared.textName = this.#batchTextName ?? this.#hub.upstream.text.name
+          },
           left: () => {
             if (parsed) return
             // Refused (a named statement that exists, 42P05) or skipped (an error before it in the batch): the
@@ -1368,7 +1403,8 @@ export class Session {
 
   /** Execute: the app's transaction control becomes the proxy's savepoint statements. */
   #execute(portal: string, maxRows: number): void {
-    const { kind, text, scoped, plainCursor, copyIn, setval, textName } = this.#portals.get(portal) ?? UNKNOWN
+    const bound = this.#portals.get(portal) ?? UNKNOWN
+    const { kind, text, scoped, plainCursor, copyIn, setval } = bound
     const upstream = this.#hub.upstream
     this.#noteScoped(scoped)
     if (setval) this.#setvalCalled = true
@@ -1481,8 +1517,12 @@ export class Session {
       case 'session-setting': {
         // A SET with parameters cannot be replayed as text; SET takes none, so the text is the setting.
         // As the characters its Parse meant: the transaction's COMMIT may come in another client_encoding.
-        const setting = this.#unicode([text], textName)
-        done = () => this.#txSettings.add(setting)
+        // Read when it has run: by then the server has taken its Parse, in the encoding it read it in.
+        const encoding = clientEncodingSet(text)
+        done = () => {
+          if (encoding !== undefined) this.#batchTextName = encoding || undefined
+          this.#txSettings.add(this.#unicode([Buffer.from(text, bound.readAs ?? 'utf8').toString(textEncodingOf(bound.textName).encoding)], bound.textName))
+        }
         break
       }
       case 'startup-reset':
@@ -2092,6 +2132,36 @@ function forgetOnClose<T>(names: Map<string, T>, name: string): Pick<Op, 'answer
     left: () => {
       if (!closed && previous !== undefined && !names.has(name)) names.set(name, previous)
     },
+  }
+}
+
+/** PostgreSQL's names of the client encodings the proxy reads, by their letters and digits alone (see clientEncodingSet). */
+const ENCODING_NAMES = new Map(
+  ['UTF8', 'SQL_ASCII', 'WIN866', 'WIN874', 'KOI8R', 'KOI8U']
+    .concat(Array.from({ length: 10 }, (_, i) => `LATIN${i + 1}`))
+    .concat(Array.from({ length: 9 }, (_, i) => `WIN${1250 + i}`))
+    .concat(Array.from({ length: 4 }, (_, i) => `ISO_8859_${5 + i}`))
+    .map((n) => [n.replace(/_/g, ''), n] as const)
+    .concat([['UNICODE', 'UTF8']]),
+)
+
+/**
+ * The client_encoding a SET statement gives the session: undefined when it sets another setting, '' when
+ * it sets client_encoding to one not known here (a DEFAULT, an alias).
+ */
+function clientEncodingSet(sql: string): string | undefined {
+  const set = /^\s*SET\s+(?:SESSION\s+)?(?:client_encoding(?:\s+TO\s+|\s*=\s*)|NAMES\s+)(.*?)\s*;?\s*$/is.exec(sql)
+  if (!set) return /^\s*RESET\s+client_encoding\b/i.test(sql) ? '' : undefined
+  return ENCODING_NAMES.get(set[1]!.replace(/^'(.*)'$/s, '$1').toUpperCase().replace(/[^A-Z0-9]/g, '')) ?? ''
+}
+
+/** The refusal of the rest of a query whose characters the client_encoding a statement of it set cannot write. */
+function encodingChangedError(encoding: string): ErrorFields {
+  return {
+    severity: 'ERROR',
+    code: '0A000',
+    message: `venomqa-pg-proxy cannot send the rest of this query in client_encoding ${encoding}, which a statement of it set: it has characters that encoding does not`,
+    hint: 'Change client_encoding in a query of its own.',
   }
 }
 

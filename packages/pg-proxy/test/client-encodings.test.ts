@@ -258,6 +258,55 @@ describe('clients whose client_encoding is not UTF8', () => {
     expect(seen.slice(2)).toEqual(seen.slice(0, 2))
   })
 
+  it('a setting after a SET client_encoding in one pipelined batch is read in the new encoding, as PostgreSQL reads it', async () => {
+    // Z with caron: 0xAE in LATIN2.
+    const zcaron = Buffer.from([0xae])
+    const seen: string[][] = []
+    for (const url of [dbUrl(DB), proxy.url]) {
+      const c = await client(url)
+      const utf8 = new pg.Client({ connectionString: proxy.url })
+      await utf8.connect()
+      try {
+        seen.push(await c.send(P("SET client_encoding TO 'LATIN2'"), B(), E(), P(Buffer.concat([bytes("SET vq.pipelined = '"), zcaron, bytes("'")])), B(), E(), S()))
+        await utf8.query('SELECT 1')
+        seen.push(await c.send(Q("SELECT current_setting('vq.pipelined')")))
+      } finally {
+        c.end()
+        await utf8.end()
+      }
+    }
+    expect(seen[1]).toContain(`D ${Buffer.from([0, 1, 0, 0, 0, 1, 0xae]).toString('hex')}`)
+    expect(seen.slice(2)).toEqual(seen.slice(0, 2))
+  })
+
+  it('a simple query that changes client_encoding partway is read as a whole in the encoding it came in', async () => {
+    const seen: string[][] = []
+    for (const url of [dbUrl(DB), proxy.url]) {
+      const c = await client(url)
+      try {
+        seen.push(await c.send(Q(Buffer.from("BEGIN; SET client_encoding TO 'LATIN2'; SET vq.partway = '\u017d'; COMMIT", 'utf8'))))
+        seen.push(await c.send(Q("SELECT current_setting('vq.partway')")))
+      } finally {
+        c.end()
+      }
+    }
+    expect(seen[1]).toContain(`D ${Buffer.from([0, 1, 0, 0, 0, 1, 0xae]).toString('hex')}`)
+    expect(seen.slice(2)).toEqual(seen.slice(0, 2))
+  })
+
+  it('refuses the rest of a simple query that changed client_encoding partway when the new one cannot write its characters', async () => {
+    const c = await client(proxy.url)
+    try {
+      // Z with caron has no byte in LATIN1: PostgreSQL read it in UTF8, the proxy cannot send it in LATIN1.
+      const seen = await c.send(Q(Buffer.from("BEGIN; SET client_encoding TO 'LATIN1'; SET vq.refused = '\u017d'; COMMIT", 'utf8')))
+      expect(seen.filter((s) => s.startsWith('error ')).map((s) => s.split(' ')[1])).toEqual(['0A000'])
+      expect(seen.at(-1)).toBe('ready E')
+      expect(await c.send(Q('ROLLBACK'))).toContain('ready I')
+    } finally {
+      c.end()
+    }
+  })
+
   it('a LATIN1 client through the node driver: a literal and a parameter', async () => {
     const results: unknown[] = []
     for (const url of [dbUrl(DB), proxy.url]) {

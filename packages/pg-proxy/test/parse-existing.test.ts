@@ -120,4 +120,42 @@ describe('a Parse of a statement name that exists', () => {
     ])
     expect(results[1]).toEqual(results[0])
   })
+  it('a Close and a Parse of one name the server skipped or refused in one batch leave the statement as it was, in either order', async () => {
+    const close = (what: 'S' | 'P', name: string) => Buffer.concat([Buffer.from('C'), Buffer.from([0, 0, 0, 6 + name.length]), Buffer.from(what), Buffer.from(`${name}\0`)])
+    const results: unknown[][] = []
+    for (const url of [dbUrl(DB), proxy.url]) {
+      const c = await rawConnection(url)
+      const seen: unknown[] = []
+      try {
+        for (const messages of [
+          [parse('b1', 'BEGIN'), sync()],
+          // Both skipped: the Bind before them fails.
+          [bindNoParams('', 'nope'), close('S', 'b1'), parse('b1', 'SELECT 1'), sync()],
+          // b1 is still a BEGIN: the transaction opens.
+          [bindNoParams('', 'b1'), execute(''), sync()],
+          [query('COMMIT')],
+          // The Parse refused (b1 exists), the Close after it skipped.
+          [parse('b1', 'SELECT 2'), close('S', 'b1'), sync()],
+          [bindNoParams('', 'b1'), execute(''), sync()],
+          [query('COMMIT')],
+        ]) {
+          const a = await c.send(messages)
+          seen.push([a.errors, a.rows, a.status])
+        }
+      } finally {
+        c.end()
+      }
+      results.push(seen)
+    }
+    expect(results[0]).toEqual([
+      [[], [], 'I'],
+      [['26000'], [], 'I'],
+      [[], [], 'T'],
+      [[], [], 'I'],
+      [['42P05'], [], 'I'],
+      [[], [], 'T'],
+      [[], [], 'I'],
+    ])
+    expect(results[1]).toEqual(results[0])
+  })
 })

@@ -140,6 +140,44 @@ export function unicodeOf(text: string, name: string): string {
   return label === undefined ? text : new TextDecoder(label).decode(Buffer.from(text, 'latin1'))
 }
 
+/** The byte of each character over 0x7F of a single-byte client_encoding, by its name (see textIn). */
+const BYTES_OF = new Map<string, ReadonlyMap<string, number> | undefined>()
+
+function bytesOf(name: string): ReadonlyMap<string, number> | undefined {
+  if (BYTES_OF.has(name)) return BYTES_OF.get(name)
+  let table: Map<string, number> | undefined
+  if (name === 'LATIN1' || name === 'WIN1252' || DECODER_LABELS[name] !== undefined) {
+    table = new Map()
+    for (let b = 0x80; b <= 0xff; b++) {
+      const c = unicodeOf(String.fromCharCode(b), name)
+      if (c !== '\ufffd' && !table.has(c)) table.set(c, b)
+    }
+  }
+  BYTES_OF.set(name, table)
+  return table
+}
+
+/**
+ * Text read in the client_encoding `from`, as the same characters in the client_encoding `to`, to be written
+ * in to's TextEncoding: one character for one, so positions in it stay. Undefined when a character has no
+ * byte in `to`, or `to` is an encoding the proxy has no table of (a multi-byte one other than UTF8).
+ */
+export function textIn(text: string, from: { encoding: TextEncoding; name: string }, to: { encoding: TextEncoding; name: string; unreadable?: string }): string | undefined {
+  const chars = from.encoding === 'utf8' ? text : unicodeOf(text, from.name)
+  if (!/[^\x00-\x7f]/.test(chars)) return chars
+  if (to.unreadable) return undefined
+  if (to.encoding === 'utf8') return chars
+  const table = bytesOf(to.name)
+  if (!table) return undefined
+  let out = ''
+  for (const c of chars) {
+    const b = c.charCodeAt(0) < 0x80 ? c.charCodeAt(0) : table.get(c)
+    if (b === undefined) return undefined
+    out += String.fromCharCode(b)
+  }
+  return out
+}
+
 /** Reads the fields of one message body in order; strings in `encoding`. */
 export class BodyReader {
   at = 0
