@@ -5,21 +5,12 @@
  * `journey` and `step` keep the names whole.
  */
 import { describe, expect, it } from 'vitest'
-import { DefinitionError, branch, checkpoint, exploration, journey, path, step } from '../src/index'
+import { branch, checkpoint, exploration, journey, path, step } from '../src/index'
+import { refusal } from './definition-refusal'
 
 const LONG = `signup_${'x'.repeat(300)}_end`
 const CUT = `"signup_${'x'.repeat(50)}..."`
 const noop = step('noop', () => {})
-
-function refusal(define: () => unknown): DefinitionError {
-  try {
-    define()
-  } catch (err) {
-    expect(err).toBeInstanceOf(DefinitionError)
-    return err as DefinitionError
-  }
-  throw new Error('expected a DefinitionError')
-}
 
 describe('names in a DefinitionError', () => {
   it('a long journey name is cut in the message and in where, kept whole on the error', () => {

@@ -4,19 +4,10 @@
  * only once it was fixed. One mistake reads as it always did.
  */
 import { describe, expect, it } from 'vitest'
-import { DefinitionError, type Journey, branch, checkpoint, journey, path, step, validateJourney } from '../src/index'
+import { type Journey, branch, checkpoint, journey, path, step, validateJourney } from '../src/index'
+import { refusal } from './definition-refusal'
 
 const noop = () => {}
-
-function refusal(define: () => unknown): DefinitionError {
-  try {
-    define()
-  } catch (err) {
-    expect(err).toBeInstanceOf(DefinitionError)
-    return err as DefinitionError
-  }
-  throw new Error('expected a DefinitionError')
-}
 
 describe('a journey with several definition mistakes', () => {
   it('journey() tells every one, each naming the journey and the step or key, in the order they are written', () => {
