@@ -1,5 +1,5 @@
 import type { Message, TextEncoding } from './protocol/frames'
-import { commandComplete, parseFields, readDataRow } from './protocol/messages'
+import { commandComplete, readDataRow } from './protocol/messages'
 import type { Origin } from './sql'
 import { ServerError } from './upstream'
 
@@ -130,8 +130,7 @@ export class OpQueue {
     }
     if (t === 'E') {
       head.reached?.()
-      const encoding = this.encoding()
-      const error = (head.error ??= new ServerError(parseFields(m.body, encoding), encoding))
+      const error = (head.error ??= ServerError.read(m.body, this.encoding()))
       if (head.mode !== 'swallow') {
         this.send((head.mode === 'forward' && this.explain(error, head)) || m.raw)
         error.forwarded = true

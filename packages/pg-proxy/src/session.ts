@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer'
 import type net from 'node:net'
 import { type Disposition, type Op, OpQueue } from './ops'
-import { BodyReader, type Message, type TextEncoding, cstring, message, textEncodingOf, textIn, unicodeOf } from './protocol/frames'
+import { BodyReader, type Message, SINGLE_BYTE_ENCODINGS, type TextEncoding, cstring, message, textEncodingOf, textIn, unicodeOf } from './protocol/frames'
 import {
   type ServerError as ErrorFields,
   bindNoParams,
@@ -1466,18 +1466,7 @@ export class Session {
         // PostgreSQL commits DISCARD ALL at once, even with more of the batch after it: what it did stays when
         // a later statement of the batch fails. So the proxy's savepoint is released after it, and set again.
         // Its names are forgotten now, as DEALLOCATE ALL's are: a Parse later in the batch names a new statement.
-        const forgotten = this.#discardedNames()
-        this.#forgotten.push(forgotten)
-        this.#queue.push({
-          expect: 'execute',
-          mode: { retag: 'DISCARD ALL' },
-          appStatement: true,
-          reached: () => (forgotten.reached = true),
-          answered: () => {
-            forgotten.answered = true
-            this.#discardedSettings()
-          },
-        })
+        this.#queue.push(this.#forgettingExecute(this.#discardedNames(), 'DISCARD ALL', () => this.#discardedSettings()))
         upstream.write(execute(this.#upstreamPortal(portal), maxRows, this.#text))
         const scoped = this.#takeScoped()
         this.#internalPipelined([...(scoped.cursors ? [INTERNAL.closeCursors] : []), INTERNAL.release, INTERNAL.savepoint])
@@ -1537,17 +1526,8 @@ export class Session {
         // Its Parse sent the statement that stands for it (see #rewritten).
         // Its store is dropped once it has run (a capture cannot come in between: the connection has the session).
         if (kind.kind === 'discard-sequences') this.#sequences = ''
-        if (kind.kind === 'deallocate-all') {
-          const forgotten = this.#forgetStatements()
-          this.#forgotten.push(forgotten)
-          this.#queue.push({
-            expect: 'execute',
-            mode: { retag: 'DEALLOCATE ALL' },
-            appStatement: true,
-            reached: () => (forgotten.reached = true),
-            answered: () => (forgotten.answered = true),
-          })
-        } else this.#queue.push({ expect: 'execute', mode: { retag: this.#rewritten(kind.kind)[1] }, appStatement: true })
+        if (kind.kind === 'deallocate-all') this.#queue.push(this.#forgettingExecute(this.#forgetStatements(), 'DEALLOCATE ALL'))
+        else this.#queue.push({ expect: 'execute', mode: { retag: this.#rewritten(kind.kind)[1] }, appStatement: true })
         upstream.write(execute(this.#upstreamPortal(portal), maxRows, this.#text))
         return
     }
@@ -1623,6 +1603,25 @@ export class Session {
     }
     await this.#settleForgotten()
     this.#ready()
+  }
+
+  /**
+   * The Execute of a DISCARD ALL or DEALLOCATE ALL whose names were forgotten as it went up: how far the
+   * server got with it is noted, for the batch's Sync to settle (see #settleForgotten). `then` runs once it
+   * has run to its end.
+   */
+  #forgettingExecute(forgotten: Forgotten, tag: string, then?: () => void): Op {
+    this.#forgotten.push(forgotten)
+    return {
+      expect: 'execute',
+      mode: { retag: tag },
+      appStatement: true,
+      reached: () => (forgotten.reached = true),
+      answered: () => {
+        forgotten.answered = true
+        then?.()
+      },
+    }
   }
 
   /**
@@ -2137,12 +2136,7 @@ function forgetOnClose<T>(names: Map<string, T>, name: string): Pick<Op, 'answer
 
 /** PostgreSQL's names of the client encodings the proxy reads, by their letters and digits alone (see clientEncodingSet). */
 const ENCODING_NAMES = new Map(
-  ['UTF8', 'SQL_ASCII', 'WIN866', 'WIN874', 'KOI8R', 'KOI8U']
-    .concat(Array.from({ length: 10 }, (_, i) => `LATIN${i + 1}`))
-    .concat(Array.from({ length: 9 }, (_, i) => `WIN${1250 + i}`))
-    .concat(Array.from({ length: 4 }, (_, i) => `ISO_8859_${5 + i}`))
-    .map((n) => [n.replace(/_/g, ''), n] as const)
-    .concat([['UNICODE', 'UTF8']]),
+  ['UTF8', ...SINGLE_BYTE_ENCODINGS].map((n) => [n.replace(/_/g, ''), n] as const).concat([['UNICODE', 'UTF8']]),
 )
 
 /**

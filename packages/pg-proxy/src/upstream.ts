@@ -80,6 +80,11 @@ export class ServerError extends Error {
     this.code = fields.C ?? ''
     this.fields = fields
   }
+
+  /** An ErrorResponse's body, read in the encoding the server wrote it in. */
+  static read(body: Buffer, encoding: TextEncoding = 'utf8'): ServerError {
+    return new ServerError(parseFields(body, encoding), encoding)
+  }
 }
 
 function isFatal(body: Buffer): boolean {
@@ -178,7 +183,7 @@ export class Upstream {
               } else if (code === AUTH.saslContinue) socket.write(saslResponse(scram!.final(r.rest().toString('utf8'))))
               else if (code === AUTH.saslFinal) scram!.verify(r.rest().toString('utf8'))
               else throw new Error(`the server asks for an authentication method the proxy does not speak (code ${code})`)
-            } else if (m.type === 'E') throw new ServerError(parseFields(m.body))
+            } else if (m.type === 'E') throw ServerError.read(m.body)
             else if (m.type === 'S') {
               const r = new BodyReader(m.body)
               this.#parameter(r.cstring(), r.cstring())
@@ -219,7 +224,7 @@ export class Upstream {
         else if (m.type === 'E' && isFatal(m.body)) {
           // The server is ending the session (shutdown, pg_terminate_backend): the proxy's loss, not a
           // statement's error. The close that follows carries it.
-          this.#fatal = new ServerError(parseFields(m.body, this.text.encoding), this.text.encoding)
+          this.#fatal = ServerError.read(m.body, this.text.encoding)
           continue
         } else if (m.type === 'S') {
           const r = new BodyReader(m.body)
@@ -263,7 +268,7 @@ export class Upstream {
       this.listen((m) => {
         if (m.type === 'D') result.rows.push(readDataRow(m.body, this.text.encoding))
         else if (m.type === 'C') result.tags.push(readCommandTag(m.body))
-        else if (m.type === 'E') result.error ??= new ServerError(parseFields(m.body, this.text.encoding), this.text.encoding)
+        else if (m.type === 'E') result.error ??= ServerError.read(m.body, this.text.encoding)
         else if (m.type === 'Z') {
           this.#onClose.splice(this.#onClose.indexOf(onClose), 1)
           result.status = this.status

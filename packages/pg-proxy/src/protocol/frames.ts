@@ -80,7 +80,17 @@ export type TextEncoding = 'utf8' | 'latin1'
  * PostgreSQL's client encodings whose characters are one byte each: read one character a byte, a client's
  * bytes go back out as they came, and a position PostgreSQL counts in characters is one in the text read.
  */
-const SINGLE_BYTE = /^(?:SQL_ASCII|LATIN(?:[1-9]|10)|WIN(?:125[0-8]|866|874)|ISO_8859_[5-8]|KOI8[RU])$/
+export const SINGLE_BYTE_ENCODINGS: readonly string[] = [
+  'SQL_ASCII',
+  'WIN866',
+  'WIN874',
+  'KOI8R',
+  'KOI8U',
+  ...Array.from({ length: 10 }, (_, i) => `LATIN${i + 1}`),
+  ...Array.from({ length: 9 }, (_, i) => `WIN${1250 + i}`),
+  ...Array.from({ length: 4 }, (_, i) => `ISO_8859_${5 + i}`),
+]
+const SINGLE_BYTE = new Set(SINGLE_BYTE_ENCODINGS)
 
 /**
  * The client encodings of more than one byte a character other than UTF8, where the second byte of a
@@ -96,7 +106,7 @@ const MULTI_BYTE_NOT_UTF8 = /^(?:SJIS|SHIFT_JIS_2004|BIG5|GBK|UHC|GB18030|JOHAB|
 export function textEncodingOf(clientEncoding: string | undefined): { encoding: TextEncoding; name: string; unreadable?: string } {
   const name = clientEncoding?.toUpperCase() ?? 'UTF8'
   if (name === 'UTF8' || name === 'UNICODE') return { encoding: 'utf8', name }
-  if (SINGLE_BYTE.test(name)) return { encoding: 'latin1', name }
+  if (SINGLE_BYTE.has(name)) return { encoding: 'latin1', name }
   if (MULTI_BYTE_NOT_UTF8.test(name)) return { encoding: 'utf8', name, unreadable: name }
   return { encoding: 'utf8', name }
 }
