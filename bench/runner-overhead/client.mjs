@@ -3,16 +3,22 @@
 import { RunnerHttpClient } from '@venomqa/runner'
 const n = Number(process.env.N)
 const http = new RunnerHttpClient({ baseUrl: process.env.TARGET })
-const t0 = performance.now()
-for (let i = 0; i < n; i++) {
-  const c = await http.post('/items', { json: { name: `item ${i}` } })
-  if (c.status !== 201) throw new Error('create failed')
-  const { id } = c.json()
-  const r = await http.get(`/items/${id}`)
-  r.json()
-  if (r.status !== 200) throw new Error('read failed')
-  const d = await http.delete(`/items/${id}`)
-  if (d.status !== 204) throw new Error('delete failed')
+async function flow() {
+  for (let i = 0; i < n; i++) {
+    const c = await http.post('/items', { json: { name: `item ${i}` } })
+    if (c.status !== 201) throw new Error('create failed')
+    const { id } = c.json()
+    const r = await http.get(`/items/${id}`)
+    r.json()
+    if (r.status !== 200) throw new Error('read failed')
+    const d = await http.delete(`/items/${id}`)
+    if (d.status !== 204) throw new Error('delete failed')
+  }
 }
+// WARMUP: the same flow once before the timed one, so the timed one runs on code already optimised
+// (the bench's steady per-request cost; see index.ts).
+if (process.env.WARMUP) await flow()
+const t0 = performance.now()
+await flow()
 const ms = performance.now() - t0
 process.stdout.write(JSON.stringify({ innerMs: ms }))

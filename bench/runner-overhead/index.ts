@@ -13,7 +13,8 @@
  *
  * Whole process is node start to exit at N=500. The cost per added request comes from the difference
  * between N=500 and N=2000 (in-process time, so start-up cancels out; whole-process time for `venomqa run`,
- * which prints none, and for the library + console it is compared with). Peak memory is the process's max RSS
+ * which prints none, and for the library + console it is compared with); in no target, the cost per
+ * request once the code is warm (N=2000 after the same flow ran once in the process). Peak memory is the process's max RSS
  * at N=500. The table gives medians of ROUNDS (default 5) after one warm-up round. Each ratio is the median
  * of the ratios within a round: the variants of one round ran seconds apart, so a slow minute of the
  * machine hits both sides of a ratio alike, where a ratio of two medians may pair different minutes. The
@@ -51,13 +52,15 @@ interface Variant {
   perRequest: boolean
   /** Prints the run's own time (innerMs) last on stdout: `venomqa run` does not, its time is the whole process's. */
   inner: boolean
+  /** Also run at N=2000 after the same flow once (WARMUP), for the cost per request once the code is optimised. */
+  warm?: boolean
 }
 const script = (file: string) => [path.join(here, file)]
 const variants: Variant[] = [
-  { name: 'raw', label: 'raw undici loop', args: script('raw.mjs'), perRequest: true, inner: true },
-  { name: 'rawnode', label: 'raw node:http loop', args: script('raw-node-http.mjs'), perRequest: true, inner: true },
-  { name: 'client', label: 'VenomQA client only', args: script('client.mjs'), perRequest: true, inner: true },
-  { name: 'library', label: 'VenomQA library API', args: script('venom.mjs'), perRequest: true, inner: true },
+  { name: 'raw', label: 'raw undici loop', args: script('raw.mjs'), perRequest: true, inner: true, warm: true },
+  { name: 'rawnode', label: 'raw node:http loop', args: script('raw-node-http.mjs'), perRequest: true, inner: true, warm: true },
+  { name: 'client', label: 'VenomQA client only', args: script('client.mjs'), perRequest: true, inner: true, warm: true },
+  { name: 'library', label: 'VenomQA library API', args: script('venom.mjs'), perRequest: true, inner: true, warm: true },
   { name: 'cli', label: 'VenomQA `venomqa run`', args: [CLI, 'run', '--base-url', target], cwd: project, perRequest: true, inner: false },
   // Not in a target: the library with the console `venomqa run` prints with, to tell what the CLI costs
   // from what printing a line per step costs.
@@ -73,8 +76,8 @@ interface Sample {
   maxRssKb: number
 }
 
-function runOnce(v: Variant, n: number): Sample {
-  const env = benchEnv({ TARGET: target, N: String(n), NO_COLOR: '1', CI: 'true', ...v.env })
+function runOnce(v: Variant, n: number, warm = false): Sample {
+  const env = benchEnv({ TARGET: target, N: String(n), NO_COLOR: '1', CI: 'true', ...v.env, ...(warm ? { WARMUP: '1' } : {}) })
   const t0 = performance.now()
   const r = spawnSync(process.execPath, ['--import', path.join(here, 'usage.mjs'), ...v.args], { cwd: v.cwd ?? here, env, encoding: 'utf8', maxBuffer: 64 << 20 })
   const wallMs = performance.now() - t0
@@ -88,7 +91,7 @@ function runOnce(v: Variant, n: number): Sample {
 const samples = new Map<string, Sample[]>()
 try {
   // Interleave the variants so that machine noise hits them alike; round 0 warms caches and is dropped.
-  for (let round = 0; round <= ROUNDS; round++)
+  for (let round = 0; round <= ROUNDS; round++) {
     for (const v of variants)
       for (const n of v.perRequest ? [SMALL, LARGE] : [SMALL]) {
         const s = runOnce(v, n)
@@ -96,6 +99,13 @@ try {
         const key = `${v.name}:${n}`
         samples.set(key, [...(samples.get(key) ?? []), s])
       }
+    // The warmed runs after the round's others: they take longest, and must not sit between a ratio's two sides.
+    for (const v of variants)
+      if (v.warm) {
+        const s = runOnce(v, LARGE, true)
+        if (round > 0) samples.set(`${v.name}:warm`, [...(samples.get(`${v.name}:warm`) ?? []), s])
+      }
+  }
 } finally {
   server.kill()
   rmSync(project, { recursive: true, force: true })
@@ -114,6 +124,14 @@ const sample = (name: string, n: number, round: number) => samples.get(`${name}:
 const perRequestIn = (name: string, round: number) => (sample(name, LARGE, round).innerMs! - sample(name, SMALL, round).innerMs!) / (3 * (LARGE - SMALL))
 // `venomqa run` prints no time of its own: per added request from whole-process times (start-up cancels out).
 const perRequestWhole = (name: string, round: number) => (sample(name, LARGE, round).wallMs - sample(name, SMALL, round).wallMs) / (3 * (LARGE - SMALL))
+/**
+ * The time per request of a run at N=2000 after the same flow ran once in its process (WARMUP): what a
+ * request costs once the code is optimised. Per added request (N=500 to N=2000) still holds part of the
+ * warm-up, which takes thousands of requests even for the raw loops (their time per request falls from
+ * about 450 to 85 µs over the first 4,000 here), and a variant that runs more JavaScript per request
+ * is slower for longer.
+ */
+const warmPerRequest = (name: string, round: number) => samples.get(`${name}:warm`)![round]!.innerMs! / (3 * LARGE)
 /** A ratio per round, its median and quartiles. */
 const paired = (ratioIn: (round: number) => number) => spread(Array.from({ length: ROUNDS }, (_, r) => ratioIn(r)))
 const rows = Object.fromEntries(variants.map((v) => [v.name, row(v)])) as Record<string, ReturnType<typeof row>>
@@ -138,6 +156,7 @@ const ratio = (label: string, r: ReturnType<typeof paired>, target?: number) =>
 console.log('| ratio                                          | median | quartiles   | target   | result |')
 console.log('|------------------------------------------------|--------|-------------|----------|--------|')
 ratio('library / raw, per added request', paired((r) => perRequestIn('library', r) / perRequestIn('raw', r)), 1.1)
+ratio('(no target) the same, once the code is warm', paired((r) => warmPerRequest('library', r) / warmPerRequest('raw', r)))
 ratio('library / Pactum, whole process', paired((r) => sample('library', SMALL, r).wallMs / sample('pactum', SMALL, r).wallMs), 0.85)
 ratio('venomqa run / library, whole process', paired((r) => sample('cli', SMALL, r).wallMs / sample('library', SMALL, r).wallMs), 1.1)
 ratio('library / raw, peak memory (1,500 steps)', paired((r) => sample('library', SMALL, r).maxRssKb / sample('raw', SMALL, r).maxRssKb), 1.2)
@@ -170,6 +189,8 @@ const ms = (x: { median: number; low: number; high: number }) => `${x.median.toF
 console.log(`venomqa run over library + console, paid once: ${ms(once)}; library + console over library at ${3 * SMALL} requests: ${ms(consoleCost)}`)
 // Wall time on a busy machine hides work that CPU time shows: both are printed.
 const client = rows.client!
+const warmMs = (name: string) => median(Array.from({ length: ROUNDS }, (_, r) => warmPerRequest(name, r)))
+console.log(`once warm, per request (ms): ${variants.filter((v) => v.warm).map((v) => `${v.label} ${warmMs(v.name).toFixed(3)}`).join(', ')}`)
 console.log(`per added request, CPU: library / raw ${(library.perRequestCpu! / raw.perRequestCpu!).toFixed(2)}x, client only / raw ${(client.perRequestCpu! / raw.perRequestCpu!).toFixed(2)}x; wall: client only / raw ${(client.perRequest! / raw.perRequest!).toFixed(2)}x`)
 console.log(`whole process: library / raw ${(library.wall / raw.wall).toFixed(2)}x, raw / Pactum ${(raw.wall / pactum.wall).toFixed(2)}x, raw node:http / raw ${(rows.rawnode!.wall / raw.wall).toFixed(2)}x, library / raw node:http ${(library.wall / rows.rawnode!.wall).toFixed(2)}x; CPU library / Pactum ${(library.cpu / pactum.cpu).toFixed(2)}x, venomqa run / library ${(cli.cpu / library.cpu).toFixed(2)}x`)
 console.log(`peak memory: venomqa run / raw ${(cli.rssMiB / raw.rssMiB).toFixed(2)}x`)
