@@ -184,7 +184,10 @@ export function path(name: string, steps: JourneyNode[], options: PathOptions = 
 }
 
 export interface JourneyFunction {
-  /** Define a journey. The definition is validated now: mistakes throw one DefinitionError naming each. */
+  /**
+   * Define a journey. The definition is validated now: mistakes throw one DefinitionError naming each
+   * (while the CLI evaluates a journey file, they are collected instead: see withRefusedDefinitions).
+   */
   (name: string, options: JourneyOptions): Journey
   /** A journey that is reported as skipped and never runs. */
   skip(name: string, options: JourneyOptions): Journey
@@ -221,10 +224,67 @@ function defineJourney(name: string, options: JourneyOptions, mode?: Journey['mo
   return j
 }
 
-export const journey: JourneyFunction = Object.assign((name: string, options: JourneyOptions): Journey => defineJourney(name, options), {
-  skip: (name: string, options: JourneyOptions): Journey => defineJourney(name, options, 'skip'),
-  only: (name: string, options: JourneyOptions): Journey => defineJourney(name, options, 'only'),
+export const journey: JourneyFunction = Object.assign((name: string, options: JourneyOptions): Journey => defineOrRefuse(name, options), {
+  skip: (name: string, options: JourneyOptions): Journey => defineOrRefuse(name, options, 'skip'),
+  only: (name: string, options: JourneyOptions): Journey => defineOrRefuse(name, options, 'only'),
 })
+
+/**
+ * Where the refused definitions go while the CLI evaluates a journey file (withRefusedDefinitions), on the
+ * global object: the file's `@venomqa/core` may be another copy than the CLI's (the project's own, or the
+ * CommonJS build jiti loads), and every copy must see the one collection.
+ */
+const REFUSED = Symbol.for('venomqa.refusedDefinitions')
+
+type RefusalHolder = Record<symbol, unknown[] | undefined>
+
+/**
+ * What journey() gives for a refused definition while a journey file is evaluated (withRefusedDefinitions):
+ * no journey (isJourney refuses it, so nothing runs it), but with the name, steps and tags as given, so that
+ * the code after it (a journeysFor, a journey reusing its steps) goes on to the file's next definitions.
+ */
+export interface RefusedJourney {
+  readonly kind: 'refused-journey'
+  readonly name: string
+  readonly steps: readonly JourneyNode[]
+  readonly tags: readonly string[]
+  readonly error: DefinitionError
+}
+
+export function isRefusedJourney(value: unknown): value is RefusedJourney {
+  return typeof value === 'object' && value !== null && (value as RefusedJourney).kind === 'refused-journey'
+}
+
+/**
+ * Run `work` (the CLI importing a journey file) with every definition journey() refuses pushed to `into`
+ * instead of thrown: the file's next journeys are defined and checked too, and all its mistakes told in one
+ * run. Outside it, journey() throws at once. Whatever `work` does, the collection ends with it (the one
+ * before it, if any, is back): no later journey() of the process is taken for the file's.
+ */
+export async function withRefusedDefinitions<T>(into: unknown[], work: () => Promise<T>): Promise<T> {
+  const holder = globalThis as RefusalHolder
+  const before = holder[REFUSED]
+  holder[REFUSED] = into
+  try {
+    return await work()
+  } finally {
+    holder[REFUSED] = before
+  }
+}
+
+function defineOrRefuse(name: string, options: JourneyOptions, mode?: Journey['mode']): Journey {
+  try {
+    return defineJourney(name, options, mode)
+  } catch (err) {
+    const into = (globalThis as RefusalHolder)[REFUSED]
+    if (!into || !(err instanceof DefinitionError)) throw err
+    into.push(err)
+    const given = (typeof options === 'object' && options !== null ? options : {}) as Partial<JourneyOptions>
+    const refused: RefusedJourney = { kind: 'refused-journey', name, steps: Array.isArray(given.steps) ? given.steps : [], tags: [], error: err }
+    // Typed as the journey the file meant: the loader tells it, and no journey is run in its place.
+    return refused as unknown as Journey
+  }
+}
 
 /**
  * Data-driven journeys: one journey per case. `build` returns the journey for a case; names must differ.

@@ -1,6 +1,19 @@
 import { existsSync, statSync } from 'node:fs'
 import path from 'node:path'
-import { ConfigError, type Journey, UserError, didYouMean, errorMessage, firstFew, isJourney, isUserError, plural, validateJourney } from '@venomqa/core'
+import {
+  ConfigError,
+  type Journey,
+  MAX_MISTAKES_TOLD,
+  UserError,
+  didYouMean,
+  errorMessage,
+  firstFew,
+  isJourney,
+  isUserError,
+  plural,
+  validateJourney,
+  withRefusedDefinitions,
+} from '@venomqa/core'
 import { importUserFile, loadFailure } from '../load-module'
 import { loading } from '../pending-loads'
 import { keepSharedWithJiti } from '../typescript/native'
@@ -91,13 +104,46 @@ function placedMessage(place: string, err: unknown, message = errorMessage(err))
 
 /**
  * One error for the definition mistakes of every journey file that has any: the mistake alone, as it
- * always read, when there is one; else a line saying in how many files, then each file's, indented.
+ * always read, when there is one; else a line saying in how many journeys of how many files, then each
+ * journey's, indented.
  */
 function definitionErrors(errors: readonly UserError[]): UserError {
   if (errors.length === 1) return errors[0]!
-  const files = new Set(errors.map((e) => e.where?.replace(/:\d+(:\d+)?$/, '')))
+  const files = [...new Set(errors.map((e) => e.where?.replace(/:\d+(:\d+)?$/, '')))]
   const lines = errors.flatMap((e) => e.message.split('\n').map((line) => `  ${line}`))
-  return new UserError('E_DEFINITION', [`definition mistakes in ${plural(files.size, 'journey file')}:`, ...lines].join('\n'), { where: errors[0]!.where })
+  const where =
+    files.length === errors.length ? plural(files.length, 'journey file') : `${plural(errors.length, 'journey')} of ${files.length === 1 ? files[0] : plural(files.length, 'journey file')}`
+  return new UserError('E_DEFINITION', [`definition mistakes in ${where}:`, ...lines].join('\n'), { where: errors[0]!.where })
+}
+
+/** A definition journey() refused as a file was evaluated, with its place in the file it is told under. */
+interface Refusal {
+  err: unknown
+  place: string
+  message: string
+}
+
+/**
+ * The definitions each journey module refused when it was evaluated, by its module (or by what its import
+ * threw): one imported again in this process (`run --watch` with the file unchanged, a second command in
+ * one process) is not evaluated again, so no journey() of it says them a second time.
+ */
+const refusedBy = new WeakMap<object, readonly Refusal[]>()
+
+const asKey = (v: unknown): object | undefined => (typeof v === 'object' && v !== null) || typeof v === 'function' ? (v as object) : undefined
+
+/**
+ * A file's refused definitions as lines of mistakes, each placed as a throw of it was: up to
+ * MAX_MISTAKES_TOLD journeys (a journeysFor of thousands of broken cases made a message of megabytes),
+ * then how many more.
+ */
+function refusalMistakes(file: string, refused: readonly Refusal[]): UserError[] {
+  const told = refused
+    .slice(0, MAX_MISTAKES_TOLD)
+    .map(({ err, place, message }) => new UserError('E_DEFINITION', placedMessage(`${file}${place}`, err, message), { where: `${file}${place}`, cause: err }))
+  if (refused.length > MAX_MISTAKES_TOLD)
+    told.push(new UserError('E_DEFINITION', `${file}: ${plural(refused.length - MAX_MISTAKES_TOLD, 'more journey')} with definition mistakes, not told`, { where: file }))
+  return told
 }
 
 /**
@@ -110,17 +156,43 @@ export async function loadJourneys(files: readonly string[], root: string, warn:
   // Every file's definition mistakes, told together once all are loaded: told one file at a time, a user
   // fixed one per run. Any other mistake (a file that does not load) still stops the loading at once.
   const mistakes: UserError[] = []
+  // Refusals met while one file was evaluated that a file still to load made (the one imports the other):
+  // told under that file, where its journeys are written, when its turn comes.
+  const later = new Map<string, Refusal[]>()
   keepSharedWithJiti(files)
-  for (const abs of files) {
-    let loaded: Awaited<ReturnType<typeof importDefinitionFile>>
+  for (const [index, abs] of files.entries()) {
+    // Within a file too: journey() records what it refuses instead of throwing while the file is
+    // evaluated (see withRefusedDefinitions), so the file's next journeys are checked as well.
+    const made: unknown[] = []
+    let loaded: Awaited<ReturnType<typeof importDefinitionFile>> | undefined
+    let failed: { err: UserError } | undefined
     try {
-      loaded = await importDefinitionFile(abs, root, warn)
+      loaded = await withRefusedDefinitions(made, () => importDefinitionFile(abs, root, warn))
     } catch (err) {
-      if ((err as UserError).code !== 'E_DEFINITION') throw err
-      mistakes.push(err as UserError)
+      failed = { err: err as UserError }
+    }
+    const own = [...(later.get(abs) ?? []), ...placeRefusals(made, abs, files.slice(index + 1), later)]
+    later.delete(abs)
+    const key = asKey(loaded ? loaded.mod : failed?.err.cause)
+    if (!own.length) own.push(...((key && refusedBy.get(key)) ?? []))
+    else if (key) refusedBy.set(key, own)
+    const file = loaded?.file ?? (path.relative(root, abs) || abs)
+    if (failed) {
+      const { err } = failed
+      // A file that throws after journey() refused a definition (code that used what it gave) is told
+      // by its refusals, as it was by the first of them, which threw before that code ran. What it threw
+      // is told too when it is a definition mistake of its own (a journeysFor of two cases of one name).
+      if (!own.length && err.code !== 'E_DEFINITION') throw err
+      mistakes.push(...refusalMistakes(file, own))
+      if (err.code === 'E_DEFINITION' && !own.some((r) => r.err === err.cause)) mistakes.push(err)
       continue
     }
-    const { file, mod } = loaded
+    // A file with a refused journey adds none of its journeys, as when the refusal stopped it.
+    if (own.length) {
+      mistakes.push(...refusalMistakes(file, own))
+      continue
+    }
+    const { mod } = loaded!
     const journeys = journeysOf(mod)
     if (!journeys.length) warn(`${file} exports no journeys (export default journey(...) or an array of journeys)`)
     for (const j of journeys) {
@@ -139,6 +211,28 @@ export async function loadJourneys(files: readonly string[], root: string, warn:
   }
   if (mistakes.length) throw definitionErrors(mistakes)
   return out
+}
+
+/**
+ * Place each definition refused while `abs` was evaluated: in `abs` when its stack passes through it (the
+ * call, or the call of a helper that defines it); else in the first of `next` whose code it was made in
+ * (a journey file `abs` imports, still to load), kept in `later` for it; else in `abs`, with no place
+ * (a file outside the selection), as its throw was told.
+ */
+function placeRefusals(made: readonly unknown[], abs: string, next: readonly string[], later: Map<string, Refusal[]>): Refusal[] {
+  const own: Refusal[] = []
+  for (const err of made) {
+    const here = loadFailure(err, abs)
+    if (!here.place) {
+      const maker = next.find((f) => loadFailure(err, f).place)
+      if (maker) {
+        later.set(maker, [...(later.get(maker) ?? []), { err, ...loadFailure(err, maker) }])
+        continue
+      }
+    }
+    own.push({ err, ...here })
+  }
+  return own
 }
 
 export interface JourneyFilter {
