@@ -550,6 +550,10 @@ export class Runner {
         }
       }),
     )
+    // Requests whose steps stopped waiting for them (a timeout, an interrupt) are given their grace before
+    // the run ends: one cut off is named in a warning, which must come before the run's end and its reports
+    // (docs/cli.md, Ctrl-C). A rollback waits for them too; a run with nothing to roll back did not.
+    await this.#detached.settle()
     const interrupted = !!signal?.aborted
     const result: RunResult = {
       schemaVersion: RESULTS_SCHEMA_VERSION,
