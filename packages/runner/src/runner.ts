@@ -136,6 +136,10 @@ const DISCONNECT_SUGGESTION =
   "The backend did not disconnect cleanly: what it set up to follow the app's data (tables, triggers, a snapshot) may still be there, as the message says. Check its service; `venomqa doctor` checks the plugins' services."
 const SETUP_HUNG_SUGGESTION =
   "A plugin's setup never finished, so nothing ran: check the service it connects to while setting up, or raise pluginTimeout if its setup is slow on purpose."
+/** A request cut off after its step stopped (see DetachedRequests): what to do about what it may have done. */
+const CUT_OFF_SUGGESTION =
+  "The app had not answered when its step stopped (the step's timeout, or an interrupt) and the grace was over. Check the app's data for what that request did, and give the step a timeout the endpoint can answer in, or find why it is slow."
+
 /**
  * An option createRunner does not take is refused, naming it: a misspelt one (`stateBackend`) was ignored,
  * and a run whose state backend was lost that way took its checkpoints on nothing and left the database
@@ -187,9 +191,13 @@ export class Runner {
   #connections?: ConnectionPool
   #tokens: TokenStore = new Map()
   /** Requests their steps stopped waiting for, on every lane: each rollback waits for them first. */
-  readonly #detached = new DetachedRequests((what) =>
-    this.options.logger?.warn(`${redactText(what)} got no answer after its step stopped (it is given ${STOP_GRACE_MS} ms): if the app still acts on it, that is not rolled back`),
-  )
+  readonly #detached = new DetachedRequests((what) => {
+    const message = `${redactText(what)} got no answer after its step stopped (it is given ${STOP_GRACE_MS} ms): if the app still acts on it, that is not rolled back`
+    this.options.logger?.warn(message)
+    // In the results too, not on stderr alone: a report that reads clean must not hide that the app's data
+    // may hold what a request cut off here went on to do.
+    this.runIssues.push(makeIssue({ journey: '', path: '', step: 'run', severity: 'high', kind: 'state', error: message, source: 'runner', suggestion: CUT_OFF_SUGGESTION }))
+  })
   #ports?: Ports
   #backendFactories: (() => StateBackend | Promise<StateBackend>)[] = []
   #portFactories = new Map<string, () => unknown>()
