@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
-import { type Issue, TimeoutError, VenomError, errorMessage, makeIssue } from '@venomqa/core'
+import { type Issue, TimeoutError, VenomError, makeIssue } from '@venomqa/core'
+import { messageWithCauses } from './error-causes'
 
 /**
  * Faults of user and plugin code that no `await` can see, turned into results instead of a dead process.
@@ -25,7 +26,7 @@ export class StrayError extends VenomError {
   readonly origin: FaultOrigin
   readonly error: unknown
   constructor(label: string, error: unknown, origin: FaultOrigin) {
-    super('E_STRAY', `${label}: ${errorMessage(error)} (${describeOrigin(origin)})`, { cause: error })
+    super('E_STRAY', `${label}: ${messageWithCauses(error)} (${describeOrigin(origin)})`, { cause: error })
     this.origin = origin
     this.error = error
   }
@@ -54,7 +55,7 @@ export function strayErrorIssue(error: unknown, origin: FaultOrigin, where: stri
     kind: 'stray-error',
     source: 'runner',
     ...(suggestion ? { suggestion } : {}),
-    error: `${origin === 'uncaughtException' ? 'an error was thrown' : 'a promise rejected'} ${where}: ${errorMessage(error)}`,
+    error: `${origin === 'uncaughtException' ? 'an error was thrown' : 'a promise rejected'} ${where}: ${messageWithCauses(error)}`,
   })
 }
 

@@ -1,5 +1,6 @@
 import { HOOK_NAMES, type HookName, type Issue, type LifecycleHooks, PluginError, TimeoutError, didYouMean, errorMessage, makeIssue } from '@venomqa/core'
 import { StallError, StrayError, faults } from './faults'
+import { messageWithCauses } from './error-causes'
 
 /** Where an event happened, for the issues its hooks cause. */
 type Where = { journey?: string; path?: string; step?: string }
@@ -142,7 +143,7 @@ export class HookBus {
         ? `${errorMessage(err)}; the run went on without it (raise pluginTimeout if the hook is slow on purpose)`
         : err instanceof StrayError
           ? errorMessage(err)
-          : `${sub.source} threw in its "${name}" hook: ${errorMessage(err)}`,
+          : `${sub.source} threw in its "${name}" hook: ${messageWithCauses(err)}`,
       source: sub.source,
     })
     onIssue(issue)

@@ -36,6 +36,7 @@ import {
   summarize,
   validateJourney,
 } from '@venomqa/core'
+import { messageWithCauses } from './error-causes'
 import type { ConnectionPool } from './http/connection-pool'
 import { executeJourney } from './executor'
 import { failOnLateCritical } from './execution/journey'
@@ -427,7 +428,7 @@ export class Runner {
       }
       if (err instanceof VenomError && !(err instanceof StrayError)) throw placed(err, where, [name, pluginName])
       // What the plugin threw is foreign text (a driver's message can hold a password=...): masked as such.
-      throw new PluginError(name, `plugin "${name}" failed in setup: ${redactText(errorMessage(err))}`, { cause: err })
+      throw new PluginError(name, `plugin "${name}" failed in setup: ${redactText(messageWithCauses(err))}`, { cause: err })
     }
     this.bus.add(source, plugin.hooks)
     this.registry.plugins.push({ name, version: plugin.version })

@@ -1,4 +1,5 @@
 import { AbortedError, type ErrorCode, type ErrorKind, type HttpExchange, type StepNode, TimeoutError, TransportError, errorKindOf, errorMessage, redactText, suggestionForError } from '@venomqa/core'
+import { messageWithCauses, stackWithCauses } from '../error-causes'
 import { StallError, StrayError } from '../faults'
 import { AnswerCutError, RequestTimeoutError } from '../http/classify'
 import { isHttpResponseLike } from '../http-client'
@@ -50,7 +51,8 @@ export function judge(node: Pick<StepNode, 'options'>, settled: Settled, signal:
     if (expectFailure && !notTheApis) return { passed: true }
     // The error's own suggestion is the action's text, masked as its message is.
     const suggestion = suggestionForError(thrown)
-    const message = redactText(errorMessage(thrown)) + (notTheApis ? `; the step expects the API to answer with a failure, and ${notTheApis}` : '')
+    // With its causes: `fetch failed` alone does not say why (see messageWithCauses).
+    const message = redactText(messageWithCauses(thrown)) + (notTheApis ? `; the step expects the API to answer with a failure, and ${notTheApis}` : '')
     return {
       passed: false,
       kind: errorKindOf(thrown),
@@ -140,6 +142,9 @@ export function isFaultOfTheTest(outcome: Outcome): boolean {
   return !outcome.passed && (outcome.kind === 'stray-error' || outcome.kind === 'stall')
 }
 
+/** Under --debug, the error's stack and its causes' (see stackWithCauses), masked. */
 function stackOf(error: unknown, debug?: boolean): { stack?: string } {
-  return debug && error instanceof Error && error.stack ? { stack: redactText(error.stack) } : {}
+  if (!debug || !(error instanceof Error)) return {}
+  const stack = stackWithCauses(error)
+  return stack ? { stack: redactText(stack) } : {}
 }

@@ -322,12 +322,13 @@ function backendsText(backends: readonly BackendTiming[]): string {
 /**
  * The frames of a stack (`at fn (file:line:column)`), without the message it starts with: the console
  * prints the message just above them. The stack is a step's under `--debug` (the runner keeps none else).
+ * The first line of each cause and inner error the runner added (`Caused by: ...`) is kept, above its frames.
  */
 function stackFrames(stack: string): string[] {
   return stack
     .split('\n')
     .map((line) => line.trim())
-    .filter((line) => line.startsWith('at '))
+    .filter((line) => line.startsWith('at ') || line.startsWith('Caused by: ') || line.startsWith('Inner error: '))
 }
 
 /** Transport headers that say nothing about why a request failed; left out of terminal output. */
