@@ -214,7 +214,7 @@ export function errorMessage(err: unknown): string {
     if (typeof err !== 'object' && typeof err !== 'function') return `${typeof err} ${String(err)} was thrown`
     const message = readMessage(err)
     if (message) return message
-    if (err instanceof Error) return err.name || 'Error'
+    if (err instanceof Error) return unsaidMessage(err, new Set([err])) || err.name || 'Error'
     const json = JSON.stringify(err)
     if (json !== undefined && json !== '{}') return json
     const text = String(err)
@@ -223,6 +223,36 @@ export function errorMessage(err: unknown): string {
   } catch {
     return `${constructorName(err)} was thrown, and reading its message threw too`
   }
+}
+
+/** Inner errors told by errorMessage for an AggregateError with no message of its own; the rest are counted. */
+const INNER_ERRORS_TOLD = 5
+
+/**
+ * What an Error with no message of its own stands for: an AggregateError's inner errors (Node's net throws
+ * one with no message when every address of a host refuses: `localhost` is ::1 and 127.0.0.1), else its
+ * cause's message. Empty when neither says anything. `seen` keeps a cause cycle from looping.
+ */
+function unsaidMessage(err: Error, seen: Set<unknown>): string {
+  const inner = (err as { errors?: unknown }).errors
+  if (Array.isArray(inner) && inner.length) {
+    const told = inner.slice(0, INNER_ERRORS_TOLD).map((e) => innerMessage(e, seen))
+    if (inner.length > INNER_ERRORS_TOLD) told.push(`and ${inner.length - INNER_ERRORS_TOLD} more`)
+    return told.join('; ')
+  }
+  const cause = (err as { cause?: unknown }).cause
+  if (cause === undefined || seen.has(cause)) return ''
+  seen.add(cause)
+  if (!(cause instanceof Error)) return errorMessage(cause)
+  return readMessage(cause) ?? unsaidMessage(cause, seen)
+}
+
+/** One inner error of an AggregateError, as errorMessage tells it; one met already (a cycle) by its name. */
+function innerMessage(e: unknown, seen: Set<unknown>): string {
+  if (!(e instanceof Error)) return errorMessage(e)
+  if (seen.has(e)) return e.name || 'Error'
+  seen.add(e)
+  return readMessage(e) ?? (unsaidMessage(e, seen) || e.name || 'Error')
 }
 
 function readMessage(err: object): string | undefined {
