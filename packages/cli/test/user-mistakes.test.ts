@@ -592,7 +592,7 @@ export default journey('${name}', { steps: [checkpoint('c'), branch('c', [path('
     )
     // Marked as what informs, not as a failure; not told that a backend failed.
     expect(r.stdout).toMatch(/^ {2}i state \[info\] runner$/m)
-    expect(r.stdout).not.toContain('could not checkpoint or roll back')
+    expect(r.stdout).not.toContain('could not save or put back the state')
   })
 
   it('--plugin takes options: http-control with its url, and with none it controls the base URL', async () => {

@@ -56,7 +56,8 @@ const KIND_SUGGESTIONS: Record<ErrorKind, string> = {
   transport: 'The request failed before a response arrived: check that the API is reachable.',
   assertion: 'An expectation in the step failed: compare expected and actual values in the error.',
   'expected-failure-missing': 'The step was marked expectFailure but succeeded: the API accepted input it should reject, or the flag is wrong.',
-  state: 'A state backend could not checkpoint or roll back, so the branch stopped rather than run on unknown state. Check the backend\'s connection and permissions.',
+  // Said of journeys, branches and explorations alike: no word here may name only one of them.
+  state: 'A state backend could not save or put back the state, and nothing ran on from a state it could not vouch for. Check the backend\'s connection and permissions.',
   hook: 'A plugin hook threw; the run went on. Fix the plugin, or remove it from the config.',
   'port-missing': 'A step needs a port no plugin provides: add the adapter plugin to the config.',
   crash: 'The action threw an unexpected error: read the error and its stack (run with --debug).',

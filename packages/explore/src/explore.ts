@@ -5,6 +5,7 @@ import { emitJourney } from './emit'
 import type { ExploreOptions, WrittenJourney } from './contracts'
 import { Coverage } from './coverage'
 import { loadDefinition } from './definition'
+import { crashIssue } from './crash'
 import { appStoppedIssue } from './no-answer'
 import { LaneSearch } from './lane-search'
 import { type FoundOnLane, mergeFound } from './merge'
@@ -179,7 +180,7 @@ export async function explore(exploration: Exploration, options: ExploreOptions)
   } catch (err) {
     if (!signal.aborted) {
       broken = true
-      await addIssue(makeIssue({ journey: exploration.name, path: '', step: 'exploration', severity: 'critical', kind: 'crash', error: `exploration crashed: ${errorMessage(err)}`, source: 'explore' }))
+      await addIssue(crashIssue(exploration.name, err))
       if (runner.options.debug && err instanceof Error && err.stack) options.logger?.error(err.stack)
     }
   } finally {
@@ -398,3 +399,4 @@ function violationIssue(exploration: string, v: ViolationResult, rollsBack: bool
     suggestion: suggestionFor('assertion', last?.response?.status, { afterOtherPaths: !rollsBack, exploredSequence: true }),
   })
 }
+

@@ -1,8 +1,9 @@
-import { type Exploration, type ExploreAction, type HttpExchange, type Issue, type Logger, errorMessage, makeIssue } from '@venomqa/core'
+import { type Exploration, type ExploreAction, type HttpExchange, type Issue, type Logger, makeIssue } from '@venomqa/core'
 import type { Lane } from '@venomqa/runner'
 import { Budget, budgetShare } from './budgets'
 import type { InvariantRef, NoAnswer, SequenceRunner } from './contracts'
 import { Coverage } from './coverage'
+import { crashIssue } from './crash'
 import { Explorer } from './explorer'
 import type { LaneEnv } from './lane-env'
 import { AppStoppedAnswering, BaseUrlNotAnswering, appStoppedIssue, baseUrlNotAnsweringIssue } from './no-answer'
@@ -155,7 +156,7 @@ export class LaneSearch {
         this.#issues.push({ issue: this.#onWorker(divergedIssue(o.exploration.name, err.divergence, o.lane.world.backends.length > 0)) })
         return
       }
-      const issue = makeIssue({ journey: o.exploration.name, path: '', step: 'exploration', severity: 'critical', kind: 'crash', error: `exploration crashed: ${errorMessage(err)}`, source: 'explore' })
+      const issue = crashIssue(o.exploration.name, err)
       this.#issues.push({ issue: this.#onWorker(issue) })
       if (o.debug && err instanceof Error && err.stack) o.logger?.error(err.stack)
     }

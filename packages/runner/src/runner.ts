@@ -128,7 +128,7 @@ void everyOptionListed
 
 /**
  * Suggestions of the issues the run's own steps with the backends and plugins raise, where the kind's
- * (`state`: "the branch stopped rather than run on unknown state", `stall`: "give the step a timeout")
+ * (`state`: "nothing ran on from a state it could not vouch for", `stall`: "give the step a timeout")
  * speaks of a branch or a step that never was.
  */
 const CONNECT_SUGGESTION =
