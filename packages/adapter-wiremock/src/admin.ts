@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { type IWireMockFeatures, type IWireMockRequest, type IWireMockResponse, WireMock } from 'wiremock-captain'
-import { UserError, answerExcerpt, raceDeadline, redactCredentials, redactText } from '@venomqa/core'
+import { type PlainResponse, UserError, answerExcerpt, plainRequest, raceDeadline, redactCredentials, redactText } from '@venomqa/core'
 import { WireMockError, leadsNowhere, transportReason } from './errors'
 
 /** A stub mapping as WireMock's admin API returns it; kept opaque so that a rollback re-imports it unchanged. */
@@ -89,9 +89,9 @@ export class WireMockAdmin {
   /** One admin call; `ok` lists the statuses that are not errors (default: any 2xx). */
   async call<T = unknown>(method: string, route: string, body?: unknown, ok?: (status: number) => boolean): Promise<{ status: number; json: T }> {
     const url = `${this.baseUrl}/__admin/${route}`
-    let res: Response
+    let res: PlainResponse
     try {
-      res = await fetch(url, {
+      res = await plainRequest(url, {
         method,
         headers: body === undefined ? undefined : { 'content-type': 'application/json' },
         body: body === undefined ? undefined : JSON.stringify(body),
@@ -190,10 +190,10 @@ export class WireMockAdmin {
     const url = `/__venomqa/scenario-state/${id}`
     await this.call('POST', 'mappings', { id, priority: 1, scenarioName: name, newScenarioState: state, request: { method: 'POST', urlPath: url }, response: { status: 204 } })
     try {
-      let res: Response
+      let res: PlainResponse
       try {
-        res = await fetch(`${this.baseUrl}${url}`, { method: 'POST', signal: AbortSignal.timeout(this.#timeoutMs) })
-        await res.arrayBuffer()
+        res = await plainRequest(`${this.baseUrl}${url}`, { method: 'POST', signal: AbortSignal.timeout(this.#timeoutMs) })
+        await res.bytes()
       } catch (err) {
         throw new WireMockError(this.#unreachable(`POST ${url}`, err), { cause: err })
       }
@@ -250,8 +250,8 @@ export class WireMockAdmin {
   async healthProblem(timeoutMs = 2000): Promise<string | undefined> {
     for (const route of ['health', 'mappings?limit=1']) {
       try {
-        const res = await fetch(`${this.baseUrl}/__admin/${route}`, { signal: AbortSignal.timeout(timeoutMs) })
-        await res.arrayBuffer()
+        const res = await plainRequest(`${this.baseUrl}/__admin/${route}`, { signal: AbortSignal.timeout(timeoutMs) })
+        await res.bytes()
         if (res.ok) return undefined
         if (res.status !== 404) return `WireMock at ${this.baseUrl} answered GET /__admin/${route} with ${res.status}`
       } catch (err) {

@@ -10,7 +10,7 @@ export class WireMockError extends VenomError {
   }
 }
 
-/** The network error under fetch's generic "fetch failed", e.g. "connect ECONNREFUSED 127.0.0.1:8080". */
+/** The network error under a failed request's generic message ("fetch failed", "no answer"), e.g. "connect ECONNREFUSED 127.0.0.1:8080". */
 export function transportReason(err: unknown): string {
   const e = err as Error & { cause?: Error & { code?: string } }
   if (e?.name === 'TimeoutError') return 'no answer in time'
@@ -19,7 +19,7 @@ export function transportReason(err: unknown): string {
   return e?.message ?? String(err)
 }
 
-/** Whether fetch failed because the URL leads nowhere: no such host, or nothing listening there. */
+/** Whether a request failed because the URL leads nowhere: no such host, or nothing listening there. */
 export function leadsNowhere(err: unknown): boolean {
   const code = (err as { cause?: { code?: unknown } })?.cause?.code
   return code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN'

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto'
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { ConfigError } from '@venomqa/core'
+import { ConfigError, plainRequest } from '@venomqa/core'
 import { WireMockAdmin } from './admin'
 import { WireMockError } from './errors'
 import { freePort, isListening } from './free-port'
@@ -235,8 +235,8 @@ async function waitReady(admin: WireMockAdmin, marker: string, child: ChildProce
 
 async function hasMarker(admin: WireMockAdmin, marker: string): Promise<boolean> {
   try {
-    const res = await fetch(`${admin.baseUrl}/__admin/mappings/${marker}`, { signal: AbortSignal.timeout(1000) })
-    await res.arrayBuffer()
+    const res = await plainRequest(`${admin.baseUrl}/__admin/mappings/${marker}`, { signal: AbortSignal.timeout(1000) })
+    await res.bytes()
     return res.ok
   } catch {
     return false

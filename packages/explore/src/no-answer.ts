@@ -1,4 +1,4 @@
-import { type HttpClient, type HttpExchange, type Issue, makeIssue, redactText } from '@venomqa/core'
+import { type HttpClient, type HttpExchange, type Issue, makeIssue, plainRequest, redactText } from '@venomqa/core'
 import type { AttemptResult } from '@venomqa/runner'
 import type { NoAnswer } from './contracts'
 
@@ -22,12 +22,13 @@ export function unanswered(exchanges: readonly HttpExchange[]): HttpExchange | u
  * got no answer, to tell a request that failed (the app still answers others: `request_error`) from an
  * app that stopped answering altogether (it crashed or was stopped): nothing learnt after that is about
  * the invariant. A plain request to the origin's `/`, outside the lane's client: it is not part of any
- * sequence, journey or HAR.
+ * sequence, journey or HAR. Not the global fetch: it refuses the fetch standard's "bad ports" (6665-6669,
+ * 10080, ...), and an app there that answered every request was taken for one that stopped answering.
  */
 export async function appAnswers(url: string, timeoutMs = PING_TIMEOUT_MS): Promise<boolean> {
   try {
-    const res = await fetch(new URL('/', url), { redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) })
-    await res.body?.cancel()
+    const res = await plainRequest(new URL('/', url), { follow: 0, signal: AbortSignal.timeout(timeoutMs) })
+    await res.discard()
     return true
   } catch {
     return false

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { dereference } from '@readme/openapi-parser'
-import { ConfigError, errorMessage, parseJsonText, redactText, yamlErrorReason } from '@venomqa/core'
+import { ConfigError, type PlainResponse, errorMessage, parseJsonText, plainRequest, redactText, yamlErrorReason } from '@venomqa/core'
 import type * as JsoncParser from 'jsonc-parser'
 import YAML from 'yaml'
 import { checkRefs, escapePointer, inlineExternalRefs, placeOf, remotePlace, resolvePointer, shownPath } from './refs'
@@ -112,23 +112,33 @@ async function readSource(source: string, location: string): Promise<string> {
 
 /** The text at a URL, or an Error saying why not, credentials masked: a fetch that failed, or the status it got. */
 async function fetchText(location: string): Promise<string> {
-  let res: Response
+  let res: PlainResponse
+  const signal = AbortSignal.timeout(FETCH_TIMEOUT_MS)
   try {
     // Inside the try: a URL that does not parse is told like a fetch that failed, its credentials masked.
+    // Not the global fetch: it refuses the fetch standard's "bad ports" (6665-6669, 10080, ...), where an
+    // API under test may well serve its document. Redirects are followed, as fetch followed them.
     const { url, headers } = withBasicAuth(location)
-    res = await fetch(url, { headers, signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) })
+    res = await plainRequest(url, { headers, signal })
   } catch (err) {
     throw new Error(redactText(fetchFailure(err)))
   }
-  if (!res.ok) throw new Error(`it answered ${res.status}`)
-  return res.text()
+  if (!res.ok) {
+    await res.discard()
+    throw new Error(`it answered ${res.status}`)
+  }
+  try {
+    return await res.text()
+  } catch (err) {
+    throw new Error(redactText(fetchFailure(err)))
+  }
 }
 
 const FETCH_TIMEOUT_MS = 30_000
 
 /**
- * fetch refuses a URL with `user:password@` in it: they are sent as HTTP Basic auth instead, as a browser
- * or curl would, from the URL without them. Percent-encoded in the URL (`p%40ss`), they are sent decoded.
+ * A URL's `user:password@` is sent as HTTP Basic auth, as a browser or curl would, from the URL without
+ * them. Percent-encoded in the URL (`p%40ss`), they are sent decoded.
  */
 function withBasicAuth(location: string): { url: string; headers: Record<string, string> } {
   const url = new URL(location)
@@ -149,8 +159,8 @@ function percentDecoded(text: string): string {
 }
 
 /**
- * Why a fetch failed. fetch itself says only "fetch failed": the reason (connection refused, a host not
- * found) is in its cause, named as the runner names a request's.
+ * Why a fetch failed. The error itself says only that there was no answer: the reason (connection
+ * refused, a host not found) is in its cause, named as the runner names a request's.
  */
 function fetchFailure(err: unknown): string {
   if (err instanceof Error && err.name === 'TimeoutError') return `no answer in ${FETCH_TIMEOUT_MS / 1000} s`

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import http from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
+import { type PlainResponse, plainRequest } from '@venomqa/core'
 import type { PgProxy, ProxyStats } from './proxy'
 import { countRows } from './observe'
 import { maskUrl } from './options'
@@ -239,19 +240,21 @@ export class ControlClient {
   }
 
   async #call<T>(method: string, path: string, body?: unknown): Promise<T> {
-    let res: Response
+    let res: PlainResponse
     try {
-      res = await fetch(new URL(path, this.base), {
+      // Not the global fetch: it refuses the fetch standard's "bad ports" (6665-6669, 10080, ...), where a
+      // control API may well be started.
+      res = await plainRequest(new URL(path, this.base), {
         method,
         headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...(this.#token ? { [CONTROLLER_HEADER]: this.#token } : {}) },
         body: body ? JSON.stringify(body) : undefined,
       })
     } catch (err) {
-      // fetch says only "fetch failed"; why (connection refused, say) is in its cause.
+      // The error says only that there was no answer; why (connection refused, say) is in its cause.
       const cause = (err as { cause?: { message?: string } }).cause?.message
-      throw new Error(cause ? `${(err as Error).message}: ${cause}` : (err as Error).message, { cause: err })
+      throw new Error(cause ?? (err as Error).message, { cause: err })
     }
-    const json = (await res.json()) as T & { error?: string }
+    const json = JSON.parse(await res.text()) as T & { error?: string }
     if (!res.ok) throw new Error(json.error ?? `${res.status} from ${this.base}${path}`)
     return json
   }

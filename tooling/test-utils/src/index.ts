@@ -143,6 +143,40 @@ export function listenLocally(server: http.Server): Promise<LocalServer> {
   })
 }
 
+/**
+ * Ports on the fetch standard's "bad ports" list, which Node's global fetch (and undici's) refuses to
+ * connect to ("bad port") while a user's own service may well listen there. Tried in this order.
+ */
+export const BAD_PORTS = [6665, 6666, 6667, 6668, 6669, 10080, 6000, 6697, 5060, 5061, 2049, 4045, 6566, 3659, 4190] as const
+
+/**
+ * `server` listening on loopback on the first port of BAD_PORTS that is free here: what a test of a
+ * client that must reach any port serves from. Fails (never skips) when every one of them is taken.
+ */
+export async function listenOnBadPort(server: http.Server): Promise<LocalServer> {
+  for (const port of BAD_PORTS) {
+    const listening = await new Promise<boolean>((resolve, reject) => {
+      const onError = (err: NodeJS.ErrnoException) => (err.code === 'EADDRINUSE' || err.code === 'EACCES' ? resolve(false) : reject(err))
+      server.once('error', onError)
+      server.listen(port, '127.0.0.1', () => {
+        server.off('error', onError)
+        resolve(true)
+      })
+    })
+    if (listening)
+      return {
+        url: `http://127.0.0.1:${port}`,
+        port,
+        close: () =>
+          new Promise<void>((done) => {
+            server.closeAllConnections()
+            server.close(() => done())
+          }),
+      }
+  }
+  throw new Error(`every port of ${BAD_PORTS.join(', ')} is taken on this machine`)
+}
+
 /** Poll until `check` holds (output a child has not printed yet, a count an app has not reached); fail naming `what` after timeoutMs. */
 export async function waitUntil(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs

@@ -1,4 +1,15 @@
-import { AbortedError, type StateBackend, backendLabel, errorMessage, isUserError, madeByWorkerSetups, redactCredentials, redactText, workerLeftBehind } from '@venomqa/core'
+import {
+  AbortedError,
+  type StateBackend,
+  backendLabel,
+  errorMessage,
+  isUserError,
+  madeByWorkerSetups,
+  plainRequest,
+  redactCredentials,
+  redactText,
+  workerLeftBehind,
+} from '@venomqa/core'
 import type { Lane, Runner, WorkerGivenUp } from '@venomqa/runner'
 import { EXIT, type Io } from '../exit'
 import { exitNow } from '../exit-guard'
@@ -20,20 +31,14 @@ const TRIAL_CHECKPOINT = 'doctor'
 export const labelOf = (b: Pick<StateBackend, 'name' | 'mechanism'>) => backendLabel(b.name, b.mechanism)
 
 /**
- * The URL without its user and password: fetch refuses a URL that carries them, and any answer is what a
- * check wants to see (a 401 included), not a log-in.
+ * The HTTP status `url` answers with, any status (a redirect or a 401 included: any answer is what a check
+ * wants to see, not a log-in, so a URL's user and password are not sent); throws when nothing answers
+ * within `signal`. Not the global fetch: it refuses the fetch standard's "bad ports" (6665-6669, 10080, ...)
+ * without connecting, where `venomqa run` reaches the same app.
  */
-function withoutCredentials(url: string): string {
-  const parsed = new URL(url)
-  parsed.username = ''
-  parsed.password = ''
-  return parsed.href
-}
-
-/** The HTTP status `url` answers with, any status; throws when nothing answers within `signal`. */
 export async function httpStatus(url: string, signal: AbortSignal): Promise<number> {
-  const res = await fetch(withoutCredentials(url), { signal, redirect: 'manual' })
-  await res.arrayBuffer().catch(() => {})
+  const res = await plainRequest(url, { signal, follow: 0 })
+  await res.discard()
   return res.status
 }
 
