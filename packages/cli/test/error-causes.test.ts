@@ -1,5 +1,5 @@
 import { readFile, mkdir, writeFile } from 'node:fs/promises'
-import net from 'node:net'
+import { freePort } from '@venomqa/test-utils'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Project, assertBuilt, makeProject } from './helpers/project'
@@ -10,15 +10,6 @@ export default journey('unreachable', {
   steps: [step('call', async () => { await fetch(\`http://127.0.0.1:\${process.env.CLOSED_PORT}/\`) })],
 })
 `
-
-/** A port that was free a moment ago and that nobody listens on now. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as net.AddressInfo
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
-}
 
 describe("a step's error names its cause", () => {
   let project: Project
@@ -34,7 +25,7 @@ describe("a step's error names its cause", () => {
   })
 
   it('in the console and in the json report; --debug adds the stack of the cause', async () => {
-    const port = await closedPort()
+    const port = await freePort()
     const refused = `fetch failed (cause: connect ECONNREFUSED 127.0.0.1:${port})`
     const r = await project.venomqa(['run', '--reporter', 'console', '--reporter', 'json:out/results.json'], { env: { CLOSED_PORT: String(port), CI: 'true' } })
     expect(r.code).toBe(1)

@@ -1,4 +1,4 @@
-import net from 'node:net'
+import { freePort } from '@venomqa/test-utils'
 import { type Issue, PluginError, TransportError, definePlugin, journey, step } from '@venomqa/core'
 import { describe, expect, it } from 'vitest'
 import { judge } from '../src/execution/outcome'
@@ -13,22 +13,13 @@ const failed = (error: unknown, debug?: boolean) => {
   return outcome
 }
 
-/** A port that was free a moment ago and that nobody listens on now. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as net.AddressInfo
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
-}
-
 describe("a step's error and its causes", () => {
   it('appends the cause of an error to its message', () => {
     expect(failed(new Error('outer', { cause: new Error('root cause here') })).message).toBe('outer (cause: root cause here)')
   })
 
   it('says why fetch failed: the connection it could not make', async () => {
-    const port = await closedPort()
+    const port = await freePort()
     const thrown = await fetch(`http://127.0.0.1:${port}/`).catch((e: unknown) => e)
     expect(failed(thrown).message).toBe(`fetch failed (cause: connect ECONNREFUSED 127.0.0.1:${port})`)
   })
@@ -93,7 +84,7 @@ describe("a step's error and its causes", () => {
   })
 
   it("does not double the runner's own HTTP client errors, whose message already says what the cause said", async () => {
-    const port = await closedPort()
+    const port = await freePort()
     const err = await new RunnerHttpClient({ baseUrl: `http://127.0.0.1:${port}`, retry: false }).get('/x').catch((e: unknown) => e)
     expect(err).toBeInstanceOf(TransportError)
     expect(failed(err).message).toBe((err as Error).message)

@@ -125,21 +125,23 @@ export interface LocalServer {
   close(): Promise<void>
 }
 
+/** `server`, listening on loopback at `port`, as a LocalServer. */
+function listening(server: http.Server, port: number): LocalServer {
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    close: () =>
+      new Promise<void>((done) => {
+        server.closeAllConnections()
+        server.close(() => done())
+      }),
+  }
+}
+
 export function listenLocally(server: http.Server): Promise<LocalServer> {
   return new Promise((resolve, reject) => {
     server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo
-      resolve({
-        url: `http://127.0.0.1:${port}`,
-        port,
-        close: () =>
-          new Promise<void>((done) => {
-            server.closeAllConnections()
-            server.close(() => done())
-          }),
-      })
-    })
+    server.listen(0, '127.0.0.1', () => resolve(listening(server, (server.address() as net.AddressInfo).port)))
   })
 }
 
@@ -155,7 +157,7 @@ export const BAD_PORTS = [6665, 6666, 6667, 6668, 6669, 10080, 6000, 6697, 5060,
  */
 export async function listenOnBadPort(server: http.Server): Promise<LocalServer> {
   for (const port of BAD_PORTS) {
-    const listening = await new Promise<boolean>((resolve, reject) => {
+    const took = await new Promise<boolean>((resolve, reject) => {
       const onError = (err: NodeJS.ErrnoException) => (err.code === 'EADDRINUSE' || err.code === 'EACCES' ? resolve(false) : reject(err))
       server.once('error', onError)
       server.listen(port, '127.0.0.1', () => {
@@ -163,16 +165,7 @@ export async function listenOnBadPort(server: http.Server): Promise<LocalServer>
         resolve(true)
       })
     })
-    if (listening)
-      return {
-        url: `http://127.0.0.1:${port}`,
-        port,
-        close: () =>
-          new Promise<void>((done) => {
-            server.closeAllConnections()
-            server.close(() => done())
-          }),
-      }
+    if (took) return listening(server, port)
   }
   throw new Error(`every port of ${BAD_PORTS.join(', ')} is taken on this machine`)
 }
