@@ -26,8 +26,9 @@ const plugins = process.env.BENCH_PLUGIN ? [(await import(process.env.BENCH_PLUG
 // BENCH_CONSOLE: the console reporter `venomqa run` prints with, a line per step on stdout, before the result.
 const reporters = process.env.BENCH_CONSOLE ? [builtinReporters.console({ options: {} })] : []
 const runner = createRunner({ baseUrl: process.env.TARGET, plugins, reporters })
-// WARMUP: the journey once, unreported, before the timed one (the bench's steady per-request cost; see index.ts).
-if (process.env.WARMUP) {
+// WARMUP: the journey that many times, unreported, before the timed one (the bench's cost per request once
+// warm; see index.ts).
+for (let w = 0; w < Number(process.env.WARMUP ?? 0); w++) {
   const warm = createRunner({ baseUrl: process.env.TARGET })
   await warm.run(overhead())
   await warm.close()
