@@ -95,7 +95,8 @@ export class BackendConnects {
  */
 export function connectFailure(label: string, b: StateBackend, err: unknown): string {
   const why = errorMessage(err)
-  const own = [`state backend "${b.name}": `, `${label}: `, `state backend "${b.name}" `, `${label} `].find((prefix) => why.startsWith(prefix))
+  // The longest that fits: the label holds the backend's name, and its entry (`(plugins[1])`) after it.
+  const own = [`${label}: `, `${label} `, `state backend "${b.name}": `, `state backend "${b.name}" `].filter((prefix) => why.startsWith(prefix)).sort((a, b) => b.length - a.length)[0]
   return `${label} could not connect: ${own ? why.slice(own.length) : why}`
 }
 

@@ -1083,20 +1083,41 @@ function normalize(input: JourneyInput | readonly JourneyInput[]): SourcedJourne
 
 function checkPorts(journeys: Journey[], ports: Map<string, unknown>): void {
   const missing: string[] = []
+  const names = new Set<string>()
+  const need = (what: string, port: string) => {
+    missing.push(`${what} needs port "${port}"`)
+    names.add(port)
+  }
   const visit = (j: Journey, nodes: Journey['steps']) => {
     for (const n of nodes) {
-      if (n.kind === 'step') for (const p of n.options.requires ?? []) if (!ports.has(p)) missing.push(`journey "${j.name}", step "${n.name}" needs port "${p}"`)
+      if (n.kind === 'step') for (const p of n.options.requires ?? []) if (!ports.has(p)) need(`journey "${j.name}", step "${n.name}"`, p)
       if (n.kind === 'branch') for (const p of n.paths) visit(j, p.steps)
     }
   }
   for (const j of journeys) {
-    for (const p of j.requires) if (!ports.has(p)) missing.push(`journey "${j.name}" needs port "${p}"`)
+    for (const p of j.requires) if (!ports.has(p)) need(`journey "${j.name}"`, p)
     visit(j, j.steps)
   }
-  if (missing.length)
-    throw new ConfigError(
-      `${missing.join('; ')}. Registered ports: ${[...ports.keys()].join(', ') || 'none'}. Add the adapter plugin that provides it (e.g. @venomqa/adapter-redis for cache and queue, or 'memory' for in-memory ports).`,
-    )
+  if (missing.length) {
+    throw new ConfigError(`${missing.join('; ')}. Registered ports: ${[...ports.keys()].join(', ') || 'none'}. ${[...names].map(portProviders).join(' ')}`)
+  }
+}
+
+/** The plugins that give a port by its usual name: each adapter's default, and the in-memory ones. */
+const PORT_PROVIDERS: Record<string, string> = {
+  cache: "@venomqa/adapter-redis, or 'memory' (in-memory ports)",
+  queue: "@venomqa/adapter-redis (BullMQ), or 'memory' (in-memory ports)",
+  mail: "@venomqa/adapter-mailhog, or 'memory' (in-memory ports)",
+  search: '@venomqa/adapter-elasticsearch',
+  mock: '@venomqa/adapter-wiremock',
+  storage: "'memory' (in-memory ports)",
+  time: "'memory' (in-memory ports)",
+  concurrency: "'memory' (in-memory ports)",
+}
+
+function portProviders(port: string): string {
+  const from = Object.hasOwn(PORT_PROVIDERS, port) ? PORT_PROVIDERS[port] : undefined
+  return from ? `"${port}" comes from ${from}.` : `"${port}" comes from a plugin that adds it (api.addPort("${port}", ...)), or an adapter given that port name.`
 }
 
 export function makePorts(map: Map<string, unknown>): Ports {

@@ -105,3 +105,19 @@ describe("a plugin's state backend that fails names its config entry", () => {
     expect(errors(run.issues)).toEqual(['state backend "db" could not connect: connection refused'])
   })
 })
+
+describe('a connect failure names its backend and entry once', () => {
+  const backend = new MemoryState({}, 'kv')
+  const label = 'state backend "kv" (plugins[1])'
+  it.each([
+    // A connect past pluginTimeout says its label already, the entry with it: that was left as `(plugins[1]) connect timed out`.
+    [`${label} connect timed out after 3000 ms (pluginTimeout)`, 'connect timed out after 3000 ms (pluginTimeout)'],
+    [`${label}: no redis at 127.0.0.1:1`, 'no redis at 127.0.0.1:1'],
+    ['state backend "kv": no redis at 127.0.0.1:1', 'no redis at 127.0.0.1:1'],
+    ['state backend "kv" connect timed out after 3000 ms', 'connect timed out after 3000 ms'],
+    ['socket closed', 'socket closed'],
+  ])('%s', async (said, told) => {
+    const { connectFailure } = await import('../src/backend-connects')
+    expect(connectFailure(label, backend, new Error(said))).toBe(`${label} could not connect: ${told}`)
+  })
+})

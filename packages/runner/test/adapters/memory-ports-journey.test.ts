@@ -130,6 +130,8 @@ describe('memoryPorts in a run', () => {
       )
       expect(outcome.failed).toBe(true)
       expect(outcome.message).toMatch(/journey "needs-search", step "find" needs port "search"/)
+      // Said which plugin gives it, where a list of examples named the Redis adapter for every port.
+      expect(outcome.message).toMatch(/"search" comes from @venomqa\/adapter-elasticsearch\./)
       expect(ran).toBe(false)
     } finally {
       await runner.close()
