@@ -471,6 +471,11 @@ describe('the other commands', () => {
     expect(r.stdout).toContain('2 journeys in 2 files; tags: smoke (2)')
     const json = JSON.parse((await ts.venomqa(['list', '--json'])).stdout)
     expect(json.map((j: { name: string }) => j.name)).toEqual(['leaky_login', 'health', 'stats', 'slow', 'todos'])
+    // What the text says of a step, the JSON says too: a step that expects failure (or is skipped) was a bare name.
+    const todos = json.find((j: { name: string }) => j.name === 'todos')
+    const branch = todos.tree.find((n: { kind: string }) => n.kind === 'branch')
+    expect(branch.children[1]).toEqual({ kind: 'path', name: 'no_title', children: [{ kind: 'step', name: 'create_without_title', expectFailure: true }] })
+    expect(branch.children[0].children).toEqual([{ kind: 'step', name: 'create_todo' }])
   })
 
   it('plugins shows what resolved, its version and where from', async () => {

@@ -51,14 +51,15 @@ export async function listCommand(args: string[], flags: ListFlags, io: Io): Pro
   return EXIT.OK
 }
 
-type TreeNode = { kind: string; name: string; children?: TreeNode[] }
+type TreeNode = { kind: string; name: string; mode?: string; expectFailure?: true; children?: TreeNode[] }
 
+/** The journey's tree as JSON: what the text listing says of each node (a step's `(skip)`, `(expects failure)`) too. */
 function tree(nodes: readonly JourneyNode[]): TreeNode[] {
-  return nodes.map((n) =>
-    n.kind === 'branch'
-      ? { kind: 'branch', name: n.checkpoint, children: n.paths.map((p) => ({ kind: 'path', name: p.name, children: tree(p.steps) })) }
-      : { kind: n.kind, name: n.name },
-  )
+  return nodes.map((n) => {
+    if (n.kind === 'branch') return { kind: 'branch', name: n.checkpoint, children: n.paths.map((p) => ({ kind: 'path', name: p.name, children: tree(p.steps) })) }
+    if (n.kind !== 'step') return { kind: n.kind, name: n.name }
+    return { kind: 'step', name: n.name, ...(n.mode ? { mode: n.mode } : {}), ...(n.options.expectFailure ? { expectFailure: true as const } : {}) }
+  })
 }
 
 function treeLines(nodes: readonly JourneyNode[], pad: string): string[] {

@@ -18,7 +18,10 @@ export function renderJUnit(input: RunResult, redact?: RedactOptions): string {
   const host = safeHostname()
   const suites = run.journeys.map((j, i) => suiteFor(j, i, host))
   for (const x of run.explorations ?? []) suites.push(explorationSuite(x, suites.length, host))
-  if (run.issues.length || run.interrupted) suites.push(runIssuesSuite(run, suites.length, host))
+  // A failed run whose failure no case shows (its flaky journeys under --fail-on-flaky: each a passing case)
+  // gets a failed case of its own: a CI server would show the file green under a red job.
+  const untold = run.status === 'failed' && !run.interrupted && !run.issues.some(failsTheRun) && suites.every((s) => !s.failures && !s.errors)
+  if (run.issues.length || run.interrupted || untold) suites.push(runIssuesSuite(run, suites.length, host, untold))
   const totals = suites.reduce(
     (t, s) => ({ tests: t.tests + s.tests, failures: t.failures + s.failures, errors: t.errors + s.errors, skipped: t.skipped + s.skipped }),
     { tests: 0, failures: 0, errors: 0, skipped: 0 },
@@ -235,12 +238,15 @@ function issueText(i: Issue): string {
     .join('\n')
 }
 
-function runIssuesSuite(run: RunResult, id: number, host: string): Suite {
+/** An issue that is an error case of the run suite (see runIssuesSuite). */
+const failsTheRun = (i: Issue) => i.severity !== 'info' && i.severity !== 'low'
+
+function runIssuesSuite(run: RunResult, id: number, host: string, untold = false): Suite {
   const cases: Case[] = run.issues.map((i) => ({
     name: `${i.source}: ${i.step || i.kind}`,
     classname: 'venomqa.run',
     durationMs: 0,
-    status: i.severity === 'info' || i.severity === 'low' ? 'passed' : 'error',
+    status: failsTheRun(i) ? 'error' : 'passed',
     message: i.error,
     type: i.kind,
     detail: issueText(i),
@@ -256,7 +262,15 @@ function runIssuesSuite(run: RunResult, id: number, host: string): Suite {
       message: `the run was interrupted before it finished: ${interruptedWhat(run)}`,
       type: 'interrupted',
     })
+  if (untold) cases.push({ name: 'run failed', classname: 'venomqa.run', durationMs: 0, status: 'failed', ...untoldFailure(run) })
   return testsuite({ name: 'run', id, host, durationMs: 0, startedAt: run.startedAt, properties: [], cases, systemOut: run.issues.map(issueText).join('\n\n') })
+}
+
+/** Why a run failed when none of its cases does: its flaky journeys (--fail-on-flaky), else its verdict alone. */
+function untoldFailure(run: RunResult): { message: string; type: string } {
+  const flaky = run.journeys.filter((j) => j.status === 'flaky').map((j) => j.name)
+  if (!flaky.length) return { message: 'the run failed, though none of its testcases did', type: 'run' }
+  return { message: `${plural(flaky.length, 'journey')} ${flaky.length === 1 ? 'is' : 'are'} flaky (${flaky.join(', ')}), and the run fails on a flaky journey (--fail-on-flaky)`, type: 'flaky' }
 }
 
 /**

@@ -45,3 +45,28 @@ describe('junit reporter', () => {
     expect(renderJUnit(sampleRun({ interrupted: true }))).toContain('<testsuites name="venomqa (interrupted)"')
   })
 })
+
+describe('junit reporter, a run failed by its flaky journeys (--fail-on-flaky)', () => {
+  it('says the run failed, as its exit code does: a flaky journey alone is a passing testcase', async () => {
+    const { createRunner } = await import('../../src/index')
+    const { journey, step } = await import('@venomqa/core')
+    let attempts = 0
+    const flaky = journey('flaky_one', {
+      retries: 1,
+      steps: [
+        step('sometimes', () => {
+          if (++attempts === 1) throw new Error('first attempt fails')
+        }),
+      ],
+    })
+    const runner = createRunner({ failOnFlaky: true })
+    const run = await runner.run(flaky)
+    await runner.close()
+    expect(run.status).toBe('failed')
+    expect(run.journeys[0]!.status).toBe('flaky')
+    const xml = renderJUnit(run)
+    // The journey's case passes, holding its failed attempt; the run's own case fails, saying why.
+    expect(xml).toMatch(/<testsuites name="venomqa" tests="\d+" failures="1" errors="0"/)
+    expect(xml).toMatch(/<testcase name="run failed" classname="venomqa\.run"[^>]*>\s*<failure message="1 journey is flaky \(flaky_one\), and the run fails on a flaky journey \(--fail-on-flaky\)" type="flaky"/)
+  })
+})
