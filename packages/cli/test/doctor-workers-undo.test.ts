@@ -94,8 +94,15 @@ describe('venomqa doctor undoes the worker it made', () => {
   it('on Ctrl-C while the app starts: stops the app, drops its database, exits 130', async () => {
     const run = project.spawn(['doctor'], { env: { SETUP: 'hangs' } })
     const pidFile = path.join(project.dir, 'hangs.pid')
-    await waitUntil(() => existsSync(pidFile), 'worker 1 to start its app', 30_000)
-    const pid = Number(await readFile(pidFile, 'utf8'))
+    // Its pid, once written: the file exists a moment before its content does, and a pid read as '' was
+    // 0, for which processAlive asks about this test's own process group (always there): the test failed
+    // on a loaded machine with the app stopped.
+    let pid = 0
+    await waitUntil(
+      async () => (pid = existsSync(pidFile) ? Number(await readFile(pidFile, 'utf8')) : 0) > 0,
+      'worker 1 to start its app and write its pid',
+      30_000,
+    )
     expect(await databaseExists(WORKER_DB)).toBe(true)
     run.child.kill('SIGINT')
     const r = await run.done

@@ -247,6 +247,9 @@ export async function abortedAgainstSilentServer(
 
 /** Whether process `pid` is still there (signal 0 only asks). */
 export function processAlive(pid: number): boolean {
+  // 0 and below name a process group (kill(0, 0) asks about the caller's own, always there): a pid read
+  // as '' from a file not written yet made a stopped app look alive.
+  if (!Number.isInteger(pid) || pid <= 0) throw new Error(`processAlive: ${pid} is not a process id`)
   try {
     process.kill(pid, 0)
     return true
