@@ -3,7 +3,8 @@ import { SLOTS, slotKey } from './bindings'
 import { type Model, type OpenApiOptions, loadModel } from './model'
 import { bodyOptions } from './body'
 import { type Operation, basePathOf, describeOperation } from './operations'
-import { type BodyVariant, bodyVariants, parameterValue } from './sample'
+import { type JsonSchema, resolveSchema } from './document'
+import { type BodyVariant, bodyVariants, parameterValue, propertiesOf } from './sample'
 
 /**
  * The input of an OpenAPI action: which sampled body to send, and for a path parameter with more than
@@ -41,6 +42,7 @@ function operationAction(model: Model, op: Operation): ExploreAction<OpenApiInpu
   const consumer = model.bindings.consumers.find((c) => c.op === op)
   const keys = consumer?.keys ?? {}
   const bodies = op.requestBody ? bodyVariants(op.requestBody.schema, model.doc) : []
+  const bodyIds = bodyIdsOf(model, op)
   const list = listOperationOf(model, op)
   return action<OpenApiInput>(
     op.id,
@@ -54,7 +56,7 @@ function operationAction(model: Model, op: Operation): ExploreAction<OpenApiInpu
         if (size !== undefined) ctx.set(listedBeforeKey(op.path), plural(size, 'item'))
       }
       const variant = input?.body ?? 'sample'
-      const body = bodies.find((b) => b.variant === variant)?.body
+      const body = withIds(bodies.find((b) => b.variant === variant)?.body, bodyIds, ctx, input?.another ?? [])
       const res = await http.request(op.method as HttpMethod, path, await requestOptions(op, body, model))
       if (res.status >= 200 && res.status < 300) remember(model, op, ctx, safeJson(res.bodyText), res.headers.location, basePathOf(http.baseUrl))
       return res
@@ -62,7 +64,7 @@ function operationAction(model: Model, op: Operation): ExploreAction<OpenApiInpu
     {
       description: `${describeOperation(op)}${op.summary ? `: ${op.summary}` : ''}`,
       when: (view) => Object.values(keys).every((key) => view.ctx.has(slotKey(key, 1))),
-      inputs: (view) => inputsOf(bodies.map((b) => b.variant), keys, view),
+      inputs: (view) => inputsOf(bodies.map((b) => b.variant), [...Object.values(keys), ...[...bodyIds.values()].map((b) => b.key)], view),
     },
   )
 }
@@ -71,12 +73,58 @@ function operationAction(model: Model, op: Operation): ExploreAction<OpenApiInpu
  * Each body variant with the first resource of every kind; the typical body also with each other one
  * (the same resource again, or another one).
  */
-function inputsOf(variants: BodyVariant[], keys: Record<string, string>, view: StateView): OpenApiInput[] {
+function inputsOf(variants: BodyVariant[], keys: readonly string[], view: StateView): OpenApiInput[] {
   const bodies = variants.length ? variants : [undefined]
   const inputs: OpenApiInput[] = bodies.map((body) => (body ? { body } : {}))
-  for (const key of new Set(Object.values(keys)))
+  for (const key of new Set(keys))
     if (view.ctx.has(slotKey(key, 2))) inputs.push({ ...(bodies[0] ? { body: bodies[0] } : {}), another: [key] })
   return inputs
+}
+
+/** A top-level property of a request body that names a resource by the id a path parameter takes (`bookId`, `book_id`). */
+interface BodyId {
+  key: string
+  /** Sent as a number when the context holds the id as text (from a Location) and the schema wants one. */
+  numeric: boolean
+}
+
+/**
+ * The properties of the operation's JSON-like body whose names are a binding key's (`bookId`), written
+ * any way (`book_id`, `BookID`): each is sent the id the context holds, as a path parameter is. A sampled
+ * id is the schema's `1`, whatever the run made: on a database whose sequences had moved on, every such
+ * request was refused, and nothing behind it was explored.
+ */
+function bodyIdsOf(model: Model, op: Operation): Map<string, BodyId> {
+  const out = new Map<string, BodyId>()
+  const schema = op.requestBody?.schema
+  if (!schema) return out
+  const byBare = new Map<string, string>()
+  for (const consumer of model.bindings.consumers) for (const key of Object.values(consumer.keys)) if (!byBare.has(bare(key))) byBare.set(bare(key), key)
+  for (const [name, property] of Object.entries(propertiesOf(schema, model.doc))) {
+    const key = byBare.get(bare(name))
+    if (!key) continue
+    const type = (resolveSchema(property as JsonSchema, model.doc) as { type?: unknown } | undefined)?.type
+    const types = Array.isArray(type) ? type : [type]
+    out.set(name, { key, numeric: types.includes('integer') || types.includes('number') })
+  }
+  return out
+}
+
+function bare(name: string): string {
+  return name.toLowerCase().replace(/[^a-z0-9]/g, '')
+}
+
+/** The body with each id property the context holds a value for sent that value (the second of its kind under `another`). */
+function withIds(body: unknown, ids: ReadonlyMap<string, BodyId>, ctx: ReadonlyContext, another: readonly string[]): unknown {
+  if (!ids.size || !body || typeof body !== 'object' || Array.isArray(body)) return body
+  const out: Record<string, unknown> = { ...(body as Record<string, unknown>) }
+  for (const [name, { key, numeric }] of ids) {
+    const slot = slotKey(key, another.includes(key) ? 2 : 1)
+    if (!Object.hasOwn(out, name) || !ctx.has(slot)) continue
+    const value = ctx.get(slot)
+    out[name] = numeric && typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value
+  }
+  return out
 }
 
 function fillPath(template: string, keys: Record<string, string>, ctx: ReadonlyContext & { require<T>(key: string): T }, another: readonly string[]): string {
