@@ -79,3 +79,20 @@ describe('merge-reports: a file or directory that is not there', () => {
     noRawError(r.stderr)
   })
 })
+
+describe('generate: an OpenAPI document that is not a file', () => {
+  it('a directory is said to be one, and nothing is written', async () => {
+    const r = await p.venomqa(['generate', '--openapi', 'empty', '--out', 'gen'])
+    expect(r.stderr).toBe('venomqa: cannot read the OpenAPI document empty: it is a directory, not an OpenAPI document file\n')
+    expect(r.code).toBe(2)
+    noRawError(r.stderr)
+    expect(existsSync(path.join(p.dir, 'gen'))).toBe(false)
+  })
+
+  it('a path under a file is no such file', async () => {
+    const r = await p.venomqa(['generate', '--openapi', 'a-file.json/openapi.json', '--out', 'gen'])
+    expect(r.stderr).toBe('venomqa: cannot read the OpenAPI document a-file.json/openapi.json: no such file\n')
+    expect(r.code).toBe(2)
+    noRawError(r.stderr)
+  })
+})
