@@ -50,8 +50,11 @@ export function reporterRequests(config: { reporters: readonly ReporterSpec[]; r
 export function parseReporterSpec(spec: ReporterSpec, where?: string): ReporterRequest {
   if (typeof spec === 'string') {
     const i = spec.indexOf(':')
-    if (i < 0) return { name: spec.trim(), options: {} }
-    const name = spec.slice(0, i).trim()
+    const name = (i < 0 ? spec : spec.slice(0, i)).trim()
+    // Without this, `-r :out.xml` (or an empty VENOMQA_REPORTERS entry) was looked for as reporter "".
+    if (!name && i < 0) throw new ConfigError(`a reporter with no name: give one of ${BUILTIN_REPORTERS.join(', ')}, or a plugin's, as name or name:file`, { where: where ?? 'reporters' })
+    if (!name) throw new ConfigError(`reporter "${spec}" has no name before ":"; give name:file, such as junit${spec.slice(i)}`, { where: where ?? spec })
+    if (i < 0) return { name, options: {} }
     const target = spec.slice(i + 1).trim()
     // `junit:` with the file left out (an unset variable in `junit:$REPORT`) wrote the default file without a word.
     if (!target) throw new ConfigError(`reporter "${spec}" has nothing after ":"; give the file (${name}:<file>), or "${name}" alone for its default`, { where: where ?? spec })

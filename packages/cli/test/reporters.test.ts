@@ -17,6 +17,13 @@ describe('reporter specs', () => {
     expect(() => parseReporterSpec('junit: ')).toThrow('has nothing after ":"')
   })
 
+  it('a spec with no name (`-r :out.xml`, `-r ""`) is refused as such, not looked for as reporter ""', () => {
+    expect(() => parseReporterSpec(':out.xml')).toThrow('reporter ":out.xml" has no name before ":"; give name:file, such as junit:out.xml')
+    expect(() => parseReporterSpec(' :x')).toThrow('has no name before ":"')
+    expect(() => parseReporterSpec('')).toThrow('a reporter with no name: give one of console, json, junit, markdown, or a plugin\'s, as name or name:file')
+    expect(() => parseReporterSpec('  ', '--reporter')).toThrow(expect.objectContaining({ where: '--reporter' }))
+  })
+
   it('an unregistered name says which reporters exist', () => {
     const factories = new Map<string, ReporterFactory>([['console', () => ({ name: 'console' })]])
     expect(() => instantiateReporters([{ name: 'html', options: {} }], factories)).toThrow(

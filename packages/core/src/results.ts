@@ -1,6 +1,6 @@
 import type { ErrorKind } from './errors'
 import type { HttpExchange, RecordedRequest, RecordedResponse } from './http'
-import type { Issue, Severity } from './issues'
+import { type Issue, SEVERITIES, type Severity } from './issues'
 import { escapeControlChars } from './redact'
 
 /**
@@ -471,6 +471,7 @@ export function assertRunResult(value: unknown, source = 'results', onMismatch?:
   checkExplorations(v.explorations ?? [], source)
   if (v.issues === undefined) v.issues = []
   else if (!Array.isArray(v.issues)) throw new Error(`${source}: "issues" must be an array`)
+  checkIssues(v.issues, `${source}: issues`)
   const version = v.schemaVersion as number
   // An interrupted exploration that met no violation was once saved as passed: it is judged as now, so
   // that `report` and `merge-reports` never show an unfinished search green.
@@ -611,16 +612,40 @@ const NODE_KINDS: readonly string[] = ['step', 'checkpoint', 'branch']
  * (`journeys[0].nodes`): a merge read `nodes: "x"` as a journey with no step, and passed it.
  */
 function checkJourneys(journeys: unknown[], source: string): void {
-  journeys.forEach((j, i) => {
-    const at = `${source}: journeys[${i}]`
-    const journey = j as Partial<JourneyResult> | null
-    if (!journey || typeof journey !== 'object' || Array.isArray(journey)) throw new Error(`${at} must be an object`)
-    if (typeof journey.name !== 'string') throw new Error(`${at}.name must be a string`)
-    if (!JOURNEY_STATUSES.includes(journey.status as string)) throw new Error(`${at}.status must be one of ${JOURNEY_STATUSES.join(', ')}`)
-    checkNodes(journey.nodes, `${at}.nodes`)
-    if (journey.issues === undefined) journey.issues = []
-    else if (!Array.isArray(journey.issues)) throw new Error(`${at}.issues must be an array`)
-    if (!isCounts(journey.counts)) journey.counts = countNodes(journey.nodes as NodeResult[])
+  journeys.forEach((j, i) => checkJourney(j, `${source}: journeys[${i}]`))
+}
+
+/**
+ * One journey (or an earlier attempt of one): its name, status and nodes, and what reporters print of it
+ * (its tags, file and description, its issues, its earlier attempts), so that a file broken there is
+ * refused naming the place rather than met as a reporter's TypeError. Tags a file lacks are none.
+ */
+function checkJourney(j: unknown, at: string): void {
+  const journey = j as Partial<JourneyResult> | null
+  if (!journey || typeof journey !== 'object' || Array.isArray(journey)) throw new Error(`${at} must be an object`)
+  if (typeof journey.name !== 'string') throw new Error(`${at}.name must be a string`)
+  if (!JOURNEY_STATUSES.includes(journey.status as string)) throw new Error(`${at}.status must be one of ${JOURNEY_STATUSES.join(', ')}`)
+  if (journey.tags === undefined) journey.tags = []
+  else if (!Array.isArray(journey.tags) || journey.tags.some((t) => typeof t !== 'string')) throw new Error(`${at}.tags must be a list of strings`)
+  for (const key of ['file', 'description', 'baseUrl'] as const)
+    if (journey[key] !== undefined && typeof journey[key] !== 'string') throw new Error(`${at}.${key} must be a string`)
+  checkNodes(journey.nodes, `${at}.nodes`)
+  if (journey.issues === undefined) journey.issues = []
+  else if (!Array.isArray(journey.issues)) throw new Error(`${at}.issues must be an array`)
+  checkIssues(journey.issues, `${at}.issues`)
+  if (journey.earlierAttempts !== undefined) {
+    if (!Array.isArray(journey.earlierAttempts)) throw new Error(`${at}.earlierAttempts must be an array`)
+    journey.earlierAttempts.forEach((a, k) => checkJourney(a, `${at}.earlierAttempts[${k}]`))
+  }
+  if (!isCounts(journey.counts)) journey.counts = countNodes(journey.nodes as NodeResult[])
+}
+
+/** Each issue an object with a known severity: what every reporter and the summary read of it. */
+function checkIssues(issues: readonly unknown[], at: string): void {
+  issues.forEach((i, k) => {
+    const issue = i as Partial<Issue> | null
+    if (!issue || typeof issue !== 'object' || Array.isArray(issue)) throw new Error(`${at}[${k}] must be an object`)
+    if (!SEVERITIES.includes(issue.severity as Severity)) throw new Error(`${at}[${k}].severity must be one of ${SEVERITIES.join(', ')}`)
   })
 }
 
@@ -640,6 +665,7 @@ function checkExplorations(explorations: unknown[], source: string): void {
     if (!Array.isArray(exploration.violations)) throw new Error(`${at}.violations must be an array`)
     if (exploration.issues === undefined) exploration.issues = []
     else if (!Array.isArray(exploration.issues)) throw new Error(`${at}.issues must be an array`)
+    checkIssues(exploration.issues, `${at}.issues`)
   })
 }
 

@@ -95,12 +95,21 @@ export async function loadDocument(given: string, options: { root: string }): Pr
   return document
 }
 
+/** Why a document's file could not be read, in words (never Node's text with the absolute path); others by their code. */
+function unreadable(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code
+  if (code === 'ENOENT' || code === 'ENOTDIR') return 'no such file'
+  if (code === 'EISDIR') return 'it is a directory, not an OpenAPI document file'
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied'
+  return code ?? errorMessage(err)
+}
+
 async function readSource(source: string, location: string): Promise<string> {
   if (!isUrl(location)) {
     try {
       return await readFile(location, 'utf8')
     } catch (err) {
-      throw new ConfigError(`cannot read the OpenAPI document ${source}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : errorMessage(err)}`, { where: source })
+      throw new ConfigError(`cannot read the OpenAPI document ${source}: ${unreadable(err)}`, { where: source })
     }
   }
   try {

@@ -7,7 +7,7 @@ import { checkShards, mergeShards, type ShardFile } from '../shard/merge'
 import { holdsShard } from '../shard/files'
 import { checkOneRun } from '../shard/run-id'
 import { MergeInterrupt } from './merge-interrupt'
-import { NotAResultsFile, readResults } from './report'
+import { NotAResultsFile, readResults, unreadableShardInput } from './report'
 import { checkReportFiles, clearOutputs, clearOutputsDespiteMistake, configRead } from './outputs'
 import { RunOutputs } from './run-outputs'
 import { type ConfigFlags, openSession, redactOptions, renderingConfig, sessionReporters } from './session'
@@ -144,7 +144,7 @@ async function resultFiles(inputs: readonly string[], cwd: string, save: string 
     try {
       if ((await stat(abs)).isDirectory()) names = await readdir(abs)
     } catch (err) {
-      missing ??= new UserError('E_RESULTS', `cannot read results file ${input}: ${errorMessage(err)}`, { where: input })
+      missing ??= unreadableShardInput(err, input)
       files.push(input)
       continue
     }

@@ -22,7 +22,7 @@ export async function readResults(file: string, cwd: string, warn: (message: str
   try {
     text = await readFile(abs, 'utf8')
   } catch (err) {
-    throw new UserError('E_RESULTS', `cannot read results file ${file}: ${errorMessage(err)}`, { where: file })
+    throw unreadableResults(err, file)
   }
   const value = parseJsonText(
     text,
@@ -35,6 +35,37 @@ export async function readResults(file: string, cwd: string, warn: (message: str
     throw new Refusal('E_RESULTS', `${errorMessage(err)} (a results file is what venomqa run --save writes)`, { where: file })
   }
   return repairRunResult(value)
+}
+
+/** What a results file is, for a message that refuses a path given as one. */
+const RESULTS_FILE = 'the file venomqa run --save (or the json reporter) wrote'
+
+/**
+ * A results file that cannot be read, said in words and by the path given (never Node's
+ * "ENOENT: no such file or directory, open '/abs/path'"): missing, a directory, or not readable.
+ */
+function unreadableResults(err: unknown, file: string): UserError {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code
+  const reason =
+    code === 'ENOENT' || code === 'ENOTDIR'
+      ? `results file ${file} is not there: give ${RESULTS_FILE}`
+      : code === 'EISDIR'
+        ? `${file} is a directory, not a results file: give ${RESULTS_FILE} (to merge a directory of shards' files: venomqa merge-reports ${file})`
+        : `cannot read results file ${file}: ${code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (code ?? errorMessage(err))}`
+  return new UserError('E_RESULTS', reason, { where: file })
+}
+
+/**
+ * A file or directory given to merge-reports that cannot be looked at: missing (a shard's artifact that
+ * never arrived), or not readable; said by the path given, with what belongs there.
+ */
+export function unreadableShardInput(err: unknown, input: string): UserError {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code
+  const reason =
+    code === 'ENOENT' || code === 'ENOTDIR'
+      ? `${input} is not there: give the results files venomqa run --shard i/n --save wrote, or the directory holding them (was a shard's artifact not downloaded?)`
+      : `cannot read ${input}: ${code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (code ?? errorMessage(err))}`
+  return new UserError('E_RESULTS', reason, { where: input })
 }
 
 /**

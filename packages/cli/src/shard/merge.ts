@@ -26,6 +26,7 @@ export function checkShards(files: readonly ShardFile[]): Sharded[] {
   const unsharded = files.filter((f) => !f.run.shard)
   if (unsharded.length)
     throw new UserError('E_MERGE', `${names(unsharded)} ${unsharded.length === 1 ? 'is not a shard: it was' : 'are not shards: they were'} saved without --shard`, { where: unsharded[0]!.file })
+  for (const f of files) checkShardField(f)
   const sharded: Sharded[] = files.map((f) => ({ ...f, shard: f.run.shard! }))
 
   const splits = groupBy(sharded, (f) => `${f.shard.splitId}/${f.shard.total}`)
@@ -49,6 +50,34 @@ export function checkShards(files: readonly ShardFile[]): Sharded[] {
   checkEveryPart(ordered)
   checkSameRepeats(ordered)
   return ordered
+}
+
+/**
+ * A file's `shard` as `run --shard --save` writes it: every field the merge groups, orders and counts by.
+ * One that is broken (edited, or written by another tool) is refused naming the file and the field,
+ * rather than told as a split of its own ("split undefined in undefined") or as a missing shard.
+ */
+function checkShardField({ file, run }: ShardFile): void {
+  const fail = (message: string): never => {
+    throw new UserError('E_RESULTS', `${file}: ${message}`, { where: file })
+  }
+  const shard = run.shard as unknown as Record<string, unknown>
+  if (typeof shard !== 'object' || Array.isArray(shard)) fail('shard must be an object, as venomqa run --shard saves it')
+  const { index, total, splitId, order, runId } = shard
+  const whole = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n)
+  if (!whole(total) || total < 1) fail(`shard.total must be a whole number of at least 1, got ${shown(total)}`)
+  if (!whole(index) || index < 1 || index > (total as number)) fail(`shard.index must be a whole number from 1 to shard.total (${total}), got ${shown(index)}`)
+  if (typeof splitId !== 'string') fail('shard.splitId must be a string')
+  if (!Array.isArray(order) || order.some((id) => typeof id !== 'string')) fail('shard.order must be a list of strings')
+  const id = runId as { value?: unknown; from?: unknown } | null | undefined
+  if (id !== undefined && (!id || typeof id !== 'object' || typeof id.value !== 'string' || typeof id.from !== 'string'))
+    fail('shard.runId must be { value, from }, two strings')
+}
+
+/** A value from a file in a message: short, and on one line. */
+function shown(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value)
+  return text.length > 40 ? `${text.slice(0, 37)}...` : text
 }
 
 /**

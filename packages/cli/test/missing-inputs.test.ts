@@ -1,0 +1,98 @@
+import { existsSync } from 'node:fs'
+import { mkdir, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type Project, assertBuilt, cliHost, makeProject } from './helpers/project'
+
+/** This file's commands run in one process of the built CLI (see CliHost). */
+const host = cliHost()
+
+// A results file or a shards' directory that is not there (a CI artifact never downloaded, a typo) is the
+// user's mistake: exit 2, one line naming the path given and what was expected there, never Node's
+// "ENOENT: no such file or directory, open '/abs/path'".
+let p: Project
+
+beforeAll(async () => {
+  assertBuilt()
+  p = await makeProject(null, {}, host)
+  await mkdir(path.join(p.dir, 'empty'), { recursive: true })
+  await writeFile(path.join(p.dir, 'a-file.json'), '{}')
+})
+afterAll(async () => {
+  await p?.remove()
+})
+
+const noRawError = (stderr: string) => {
+  expect(stderr).not.toMatch(/ENOENT|ENOTDIR|EISDIR|no such file or directory, (open|stat)/)
+  expect(stderr).not.toContain(p.dir)
+}
+
+describe('report: a results file that is not there', () => {
+  it('a missing file is named, with what a results file is', async () => {
+    const r = await p.venomqa(['report', 'results.json'])
+    expect(r.stderr).toBe('venomqa: results file results.json is not there: give the file venomqa run --save (or the json reporter) wrote\n')
+    expect(r.code).toBe(2)
+    noRawError(r.stderr)
+  })
+
+  it('a path under a file, or in a directory that is not there, is missing too', async () => {
+    for (const file of ['a-file.json/results.json', 'out/never/results.json']) {
+      const r = await p.venomqa(['report', file])
+      expect(r.stderr).toBe(`venomqa: results file ${file} is not there: give the file venomqa run --save (or the json reporter) wrote\n`)
+      expect(r.code).toBe(2)
+      noRawError(r.stderr)
+    }
+  })
+
+  it('a directory is said to be one, pointing at merge-reports for a directory of shards', async () => {
+    const r = await p.venomqa(['report', 'empty'])
+    expect(r.stderr).toBe(
+      'venomqa: empty is a directory, not a results file: give the file venomqa run --save (or the json reporter) wrote (to merge a directory of shards\' files: venomqa merge-reports empty)\n',
+    )
+    expect(r.code).toBe(2)
+    noRawError(r.stderr)
+  })
+
+  it('a report asked for is not left behind by the failed render', async () => {
+    const r = await p.venomqa(['report', 'results.json', '-r', 'junit:out/junit.xml'])
+    expect(r.code).toBe(2)
+    expect(existsSync(path.join(p.dir, 'out/junit.xml'))).toBe(false)
+  })
+})
+
+describe('merge-reports: a file or directory that is not there', () => {
+  it('a shards directory that is not there is named, with what belongs in it', async () => {
+    const r = await p.venomqa(['merge-reports', 'shards/'])
+    expect(r.stderr).toBe(
+      "venomqa: shards/ is not there: give the results files venomqa run --shard i/n --save wrote, or the directory holding them (was a shard's artifact not downloaded?)\n",
+    )
+    expect(r.code).toBe(2)
+    noRawError(r.stderr)
+  })
+
+  it('one file of several that is not there is named alone', async () => {
+    const r = await p.venomqa(['merge-reports', 'a-file.json', 'shards/shard-2.json'])
+    expect(r.stderr).toBe(
+      "venomqa: shards/shard-2.json is not there: give the results files venomqa run --shard i/n --save wrote, or the directory holding them (was a shard's artifact not downloaded?)\n",
+    )
+    expect(r.code).toBe(2)
+    noRawError(r.stderr)
+  })
+})
+
+describe('generate: an OpenAPI document that is not a file', () => {
+  it('a directory is said to be one, and nothing is written', async () => {
+    const r = await p.venomqa(['generate', '--openapi', 'empty', '--out', 'gen'])
+    expect(r.stderr).toBe('venomqa: cannot read the OpenAPI document empty: it is a directory, not an OpenAPI document file\n')
+    expect(r.code).toBe(2)
+    noRawError(r.stderr)
+    expect(existsSync(path.join(p.dir, 'gen'))).toBe(false)
+  })
+
+  it('a path under a file is no such file', async () => {
+    const r = await p.venomqa(['generate', '--openapi', 'a-file.json/openapi.json', '--out', 'gen'])
+    expect(r.stderr).toBe('venomqa: cannot read the OpenAPI document a-file.json/openapi.json: no such file\n')
+    expect(r.code).toBe(2)
+    noRawError(r.stderr)
+  })
+})
