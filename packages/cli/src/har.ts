@@ -1,5 +1,5 @@
 import path from 'node:path'
-import { UserError, errorMessage } from '@venomqa/core'
+import { UserError, fileErrorReason } from '@venomqa/core'
 import type { HarRecorder } from '@venomqa/runner'
 import { shownPath } from './commands/save-results'
 import { type Io, warn } from './exit'
@@ -28,7 +28,7 @@ export async function writeHar(har: HarOutput, io: Io): Promise<string | undefin
   try {
     await atomicWriteFile(har.file, har.recorder.render({ name: 'venomqa', version: cliVersion() }))
   } catch (err) {
-    const problem = `--har: could not write ${har.given}: ${errorMessage(err)}`
+    const problem = `--har: could not write ${har.given}: ${fileErrorReason(err, 'write')}`
     warn(io, problem)
     return problem
   }

@@ -1,4 +1,4 @@
-import { type Exploration, type ExploreAction, type Logger, type SequenceStep, type TakenAction, type ViolationResult, errorMessage, plural } from '@venomqa/core'
+import { type Exploration, type ExploreAction, type Logger, type SequenceStep, type TakenAction, type ViolationResult, errorMessage, fileErrorReason, plural } from '@venomqa/core'
 import type { ConfirmFn, EmitFn, InvariantRef, MetViolation, NoAnswer, SequenceRun, SequenceRunner, ShrinkFn, WrittenJourney } from './contracts'
 import type { FoundViolation } from './explorer'
 import { sha1, stableJson } from './hash'
@@ -517,7 +517,10 @@ async function emit(result: ViolationResult, run: SequenceRun, baseUrl: string |
       ...(deps.writtenThisRun ? { writtenThisRun: deps.writtenThisRun } : {}),
     })
   } catch (err) {
-    deps.onEmitError(`could not write the regression journey for "${result.invariant}": ${errorMessage(err)}`)
+    // A file system's refusal in words, with the directory (Node's text names a syscall and a temp file).
+    const refused = typeof (err as NodeJS.ErrnoException).syscall === 'string'
+    const what = `the regression journey for "${result.invariant}"${refused ? ` into ${deps.emitDir}` : ''}`
+    deps.onEmitError(`could not write ${what}: ${refused ? fileErrorReason(err, 'write') : errorMessage(err)}`)
   }
 }
 

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { dereference } from '@readme/openapi-parser'
-import { ConfigError, type PlainResponse, errorMessage, parseJsonText, plainRequest, redactText, yamlErrorReason } from '@venomqa/core'
+import { ConfigError, type PlainResponse, errorMessage, fileErrorReason, parseJsonText, plainRequest, redactText, yamlErrorReason } from '@venomqa/core'
 import type * as JsoncParser from 'jsonc-parser'
 import YAML from 'yaml'
 import { checkRefs, escapePointer, inlineExternalRefs, placeOf, remotePlace, resolvePointer, shownPath } from './refs'
@@ -95,13 +95,10 @@ export async function loadDocument(given: string, options: { root: string }): Pr
   return document
 }
 
-/** Why a document's file could not be read, in words (never Node's text with the absolute path); others by their code. */
+/** Why a document's file could not be read, in words (never Node's text with the absolute path). */
 function unreadable(err: unknown): string {
-  const code = (err as NodeJS.ErrnoException | undefined)?.code
-  if (code === 'ENOENT' || code === 'ENOTDIR') return 'no such file'
-  if (code === 'EISDIR') return 'it is a directory, not an OpenAPI document file'
-  if (code === 'EACCES' || code === 'EPERM') return 'permission denied'
-  return code ?? errorMessage(err)
+  const reason = fileErrorReason(err)
+  return (err as NodeJS.ErrnoException | undefined)?.code === 'EISDIR' ? `${reason}, not an OpenAPI document file` : reason
 }
 
 async function readSource(source: string, location: string): Promise<string> {

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
-import { type RunResult, UserError, assertRunResult, errorMessage, repairRunResult } from '@venomqa/core'
+import { type RunResult, UserError, assertRunResult, errorMessage, fileErrorReason, repairRunResult } from '@venomqa/core'
 import { EXIT, type Io, warn } from '../exit'
 import { parseJsonText } from '../json-place'
 import { reporterRequests } from '../reporters'
@@ -51,7 +51,7 @@ function unreadableResults(err: unknown, file: string): UserError {
       ? `results file ${file} is not there: give ${RESULTS_FILE}`
       : code === 'EISDIR'
         ? `${file} is a directory, not a results file: give ${RESULTS_FILE} (to merge a directory of shards' files: venomqa merge-reports ${file})`
-        : `cannot read results file ${file}: ${code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (code ?? errorMessage(err))}`
+        : `cannot read results file ${file}: ${fileErrorReason(err)}`
   return new UserError('E_RESULTS', reason, { where: file })
 }
 
@@ -64,7 +64,7 @@ export function unreadableShardInput(err: unknown, input: string): UserError {
   const reason =
     code === 'ENOENT' || code === 'ENOTDIR'
       ? `${input} is not there: give the results files venomqa run --shard i/n --save wrote, or the directory holding them (was a shard's artifact not downloaded?)`
-      : `cannot read ${input}: ${code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (code ?? errorMessage(err))}`
+      : `cannot read ${input}: ${fileErrorReason(err)}`
   return new UserError('E_RESULTS', reason, { where: input })
 }
 

@@ -1,5 +1,5 @@
 import path from 'node:path'
-import { type RedactOptions, type RunResult, errorMessage, redactCredentials } from '@venomqa/core'
+import { type RedactOptions, type RunResult, fileErrorReason, redactCredentials } from '@venomqa/core'
 import { type Io, warn } from '../exit'
 
 /**
@@ -17,7 +17,7 @@ export async function saveResults(file: string, run: RunResult, redact: RedactOp
     if (what) io.stderr.write(`venomqa: ${what} saved to ${shown}\n`)
     return undefined
   } catch (err) {
-    const problem = `${where}: could not write the results to ${shown}: ${errorMessage(err)}`
+    const problem = `${where}: could not write the results to ${shown}: ${fileErrorReason(err, 'write')}`
     warn(io, problem)
     return problem
   }

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
-import { UserError } from '@venomqa/core'
+import { UserError, fileErrorReason } from '@venomqa/core'
 import { parseJsonText } from '../json-place'
 
 /**
@@ -88,10 +88,8 @@ async function readJson(file: string, cwd: string, what: string): Promise<unknow
 
 /** Why a file could not be read, in words: the usual cases said plainly, others by their code. */
 function unreadableReason(err: NodeJS.ErrnoException, what: string): string {
-  if (err.code === 'EISDIR') return `it is a directory, not a ${what} file`
-  if (err.code === 'ENOENT') return 'no such file'
-  if (err.code === 'EACCES') return 'permission denied'
-  return err.code ?? err.message
+  const reason = fileErrorReason(err)
+  return err.code === 'EISDIR' ? `${reason}, not a ${what} file` : reason
 }
 
 export async function readCollection(file: string, cwd: string): Promise<Collection> {

@@ -1,5 +1,5 @@
 import path from 'node:path'
-import { type RedactOptions, type Reporter, type ReportContext, type RunResult, TimeoutError, atomicWriteFile, errorMessage, raceDeadline, redactText } from '@venomqa/core'
+import { type RedactOptions, type Reporter, type ReportContext, type RunResult, TimeoutError, atomicWriteFile, errorMessage, fileErrorReason, raceDeadline, redactText } from '@venomqa/core'
 import { DEFAULT_PLUGIN_TIMEOUT_MS } from '../hooks'
 import { redactRun, redactsItself } from './redact-run'
 
@@ -76,7 +76,11 @@ export async function writeReports(
         if (!dest || dest === '-') await writeToStream(stdout, output)
         else {
           const file = path.resolve(ctx.cwd, dest)
-          await atomicWriteFile(file, output)
+          // Node's text names the absolute path of a directory and a syscall (`ENOENT: ..., mkdir '/abs'`):
+          // the file is named as given instead, and what is wrong in words.
+          await atomicWriteFile(file, output).catch((err: unknown) => {
+            throw new Error(`could not write ${dest}: ${fileErrorReason(err, 'write')}`)
+          })
           result.files.push({ reporter: reporter.name, file })
         }
       }

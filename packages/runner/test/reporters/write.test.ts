@@ -84,6 +84,24 @@ describe('writeReports', () => {
     expect(JSON.parse(out.text()).journeys).toHaveLength(2)
   })
 
+  it('a report file that cannot be made is named as given, with why in words, not Node\'s text', async () => {
+    await writeFile(path.join(dir, 'afile'), 'in the way')
+    // A file where a directory of the path goes; and, on Linux, a directory under /proc, which makes none.
+    const targets = ['afile/report.json', ...(process.platform === 'linux' ? [`/proc/venomqa-${process.pid}/report.json`] : [])]
+    const res = await writeReports(
+      sampleRun(),
+      targets.map((target) => ({ reporter: createJsonReporter(), target })),
+      { cwd: dir },
+    )
+    expect(res.files).toEqual([])
+    expect(res.failures.map((f) => f.error)).toEqual(
+      [
+        'could not write afile/report.json: a file stands where a directory of its path would be',
+        `could not write /proc/venomqa-${process.pid}/report.json: it cannot be made there (a directory of its path is missing and cannot be made, or takes no new files)`,
+      ].slice(0, targets.length),
+    )
+  })
+
   it('a reporter that throws does not stop the others, keeps the previous file whole, and is reported', async () => {
     await writeFile(path.join(dir, 'broken.txt'), 'previous report')
     const broken: Reporter = {
