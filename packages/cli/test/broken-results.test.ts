@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
 import { writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import type { RunResult } from '@venomqa/core'
+import type { RunResult, StepResult } from '@venomqa/core'
 import { bigRun } from '@venomqa/fixtures'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Project, assertBuilt, cliHost, makeProject } from './helpers/project'
@@ -31,6 +31,12 @@ async function broken(name: string, edit: (run: RunResult & Record<string, unkno
   return name
 }
 
+/** The first journey given one step (bigRun's journeys of 4 steps have none of their own), edited as `edit` says. */
+const withStep = (run: RunResult, edit: Partial<Record<keyof StepResult, unknown>>) => {
+  const step = bigRun(1, 11).journeys[0]!.nodes[0] as StepResult
+  run.journeys[0]!.nodes = [{ ...step, ...edit } as StepResult]
+}
+
 describe('report: a results file broken where a reporter reads it', () => {
   const cases: [string, (run: RunResult & Record<string, unknown>) => void, string][] = [
     ['null-issue.json', (r) => void (r.issues = [null as never]), 'issues[0] must be an object'],
@@ -39,6 +45,10 @@ describe('report: a results file broken where a reporter reads it', () => {
     ['tag.json', (r) => void (r.journeys[1]!.tags = [5 as never]), 'journeys[1].tags must be a list of strings'],
     ['file.json', (r) => void (r.journeys[0]!.file = 5 as never), 'journeys[0].file must be a string'],
     ['earlier.json', (r) => void (r.journeys[0]!.earlierAttempts = 'x' as never), 'journeys[0].earlierAttempts must be an array'],
+    ['step-request.json', (r) => withStep(r, { request: 'x' }), 'journeys[0].nodes[0].request must be an object'],
+    ['step-status.json', (r) => withStep(r, { response: { status: '200', headers: {} } }), 'journeys[0].nodes[0].response.status must be a number'],
+    ['step-exchange.json', (r) => withStep(r, { exchanges: [null] }), 'journeys[0].nodes[0].exchanges[0] must be an object'],
+    ['step-headers.json', (r) => withStep(r, { exchanges: [{ request: { method: 'GET', url: '/x', headers: 'h' }, durationMs: 1, attempt: 1, startedAt: '' }] }), 'journeys[0].nodes[0].exchanges[0].request.headers must be an object'],
     ['earlier-node.json', (r) => void (r.journeys[0]!.earlierAttempts = [{ ...r.journeys[0]!, nodes: [null as never] }]), 'journeys[0].earlierAttempts[0].nodes[0] must be a step, a checkpoint or a branch'],
   ]
   for (const [file, edit, place] of cases)

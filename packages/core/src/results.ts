@@ -679,6 +679,7 @@ function checkNodes(nodes: unknown, at: string): void {
     const node = n as { kind?: unknown; paths?: unknown } | null
     const place = `${at}[${k}]`
     if (!node || typeof node !== 'object' || !NODE_KINDS.includes(node.kind as string)) throw new Error(`${place} must be a step, a checkpoint or a branch`)
+    if (node.kind === 'step') checkStepExchanges(node as Record<string, unknown>, place)
     if (node.kind !== 'branch') return checkNodeFields(node, place, 'name')
     checkNodeFields(node, place, 'checkpoint')
     if (!Array.isArray(node.paths)) throw new Error(`${place}.paths must be an array`)
@@ -688,6 +689,33 @@ function checkNodes(nodes: unknown, at: string): void {
       checkNodeFields(p as Record<string, unknown>, pathAt, 'name')
       checkNodes((p as { nodes?: unknown }).nodes, `${pathAt}.nodes`)
     })
+  })
+}
+
+/**
+ * A step's request and response, and each of its exchanges, where reporters read them (the method, URL,
+ * status and headers a console, JUnit or HTML report prints): a file broken there (`"request": "x"`) was
+ * met as a reporter's TypeError.
+ */
+function checkStepExchanges(step: Record<string, unknown>, at: string): void {
+  const record = (value: unknown, place: string, fields: Record<string, 'string' | 'number'>): void => {
+    if (!value || typeof value !== 'object' || Array.isArray(value)) throw new Error(`${place} must be an object`)
+    const v = value as Record<string, unknown>
+    for (const [key, type] of Object.entries(fields)) if (typeof v[key] !== type) throw new Error(`${place}.${key} must be a ${type}`)
+    if (v.headers !== undefined && (!v.headers || typeof v.headers !== 'object' || Array.isArray(v.headers))) throw new Error(`${place}.headers must be an object`)
+  }
+  const request = (value: unknown, place: string) => record(value, place, { method: 'string', url: 'string' })
+  const response = (value: unknown, place: string) => record(value, place, { status: 'number' })
+  if (step.request !== undefined) request(step.request, `${at}.request`)
+  if (step.response !== undefined) response(step.response, `${at}.response`)
+  if (step.exchanges === undefined) return
+  if (!Array.isArray(step.exchanges)) throw new Error(`${at}.exchanges must be an array`)
+  step.exchanges.forEach((x: unknown, i: number) => {
+    const place = `${at}.exchanges[${i}]`
+    if (!x || typeof x !== 'object' || Array.isArray(x)) throw new Error(`${place} must be an object`)
+    const exchange = x as Record<string, unknown>
+    request(exchange.request, `${place}.request`)
+    if (exchange.response !== undefined) response(exchange.response, `${place}.response`)
   })
 }
 
