@@ -64,6 +64,10 @@ export function isUrl(source: string): boolean {
  * document or in a file it points into).
  */
 export async function loadDocument(given: string, options: { root: string }): Promise<OpenApiDocument> {
+  // `ftp://host/oa.json` read as a file path was "no such file"; `C:\x` (a drive letter) is a path.
+  const scheme = /^([a-z][a-z0-9+.-]+):\/\//i.exec(given)?.[1]
+  if (scheme && !isUrl(given))
+    throw new ConfigError(`${redactText(given)}: URLs of scheme ${scheme}: are not read; the OpenAPI document is a file or an http(s) URL`, { where: redactText(given) })
   const location = isUrl(given) ? given : path.resolve(options.root, given)
   // A URL may carry a key (`?api_key=...`): every message names it masked.
   const source = isUrl(given) ? redactText(given) : given

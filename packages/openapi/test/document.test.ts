@@ -271,6 +271,8 @@ describe('mistakes are ConfigErrors naming the file and the place', () => {
     ['quoting.yaml', /^quoting\.yaml:5:17: not valid YAML: Block scalar header includes extra characters$/],
     ['dangling.json', /^dangling\.json#\/paths\/~1things\/get\/responses\/200\/content\/application~1json\/schema\/\$ref: "#\/components\/schemas\/Nope" points to nothing/],
     ['missing.json', /^cannot read the OpenAPI document missing\.json: no such file/],
+    // Read as a file path, a URL of another scheme was "no such file"; its key masked as any URL's.
+    ['ftp://files.example/oa.json?api_key=s3cr3t', /^ftp:\/\/files\.example\/oa\.json\?api_key=\[REDACTED\]: URLs of scheme ftp: are not read; the OpenAPI document is a file or an http\(s\) URL$/],
     // A string of responses would read as statuses "0", "1"...; an empty or null document as an object.
     ['responses-string.json', /^responses-string\.json#\/paths\/~1health\/get\/responses: expected an object of responses by status, got string$/],
     ['empty.yaml', /^empty\.yaml: the document is empty$/],
