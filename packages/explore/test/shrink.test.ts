@@ -110,6 +110,13 @@ describe('shrinkSequence', () => {
     }
     // Simplest first: no body, only the required properties, the typical body, an enum bound, then min and max.
     expect(simplerInputs({ body: 'max' }, variants.map((body) => ({ body })))).toEqual(['empty', 'required', 'sample', 'enum-last', 'min'].map((body) => ({ body })))
+    // A oneOf's other alternatives are typical bodies too: after the typical one, in the document's order,
+    // before the bounds; and no body at all is the simplest.
+    const alternatives = ['max', 'oneOf-3:lost', 'enum-first', 'oneOf-2:damaged', 'sample', 'no-body', 'min']
+    expect(simplerInputs({ body: 'max' }, alternatives.map((body) => ({ body })))).toEqual(
+      ['no-body', 'sample', 'oneOf-2:damaged', 'oneOf-3:lost', 'enum-first', 'min'].map((body) => ({ body })),
+    )
+    expect(simplerInputs({ body: 'oneOf-2:damaged' }, alternatives.map((body) => ({ body })))).toEqual(['no-body', 'sample'].map((body) => ({ body })))
     // An input of that name with other keys is no OpenAPI input: measured as it is.
     expect(compareComplexity(complexityOf({ body: 'max', qty: 1 }), complexityOf({ body: 'sample', qty: 1 }))).toBeLessThan(0)
   })

@@ -1,4 +1,15 @@
-import { type ActionSource, type ExploreAction, type ExploreActionArgs, type HttpMethod, type ReadonlyContext, type RequestOptions, type StateView, action, plural } from '@venomqa/core'
+import {
+  type ActionSource,
+  type ExploreAction,
+  type ExploreActionArgs,
+  type HttpMethod,
+  type ReadonlyContext,
+  type RequestOptions,
+  type StateView,
+  action,
+  noteProvenance,
+  plural,
+} from '@venomqa/core'
 import { SLOTS, slotKey } from './bindings'
 import { type Model, type OpenApiOptions, loadModel } from './model'
 import { bodyOptions } from './body'
@@ -56,8 +67,18 @@ function operationAction(model: Model, op: Operation): ExploreAction<OpenApiInpu
         if (size !== undefined) ctx.set(listedBeforeKey(op.path), plural(size, 'item'))
       }
       const variant = input?.body ?? 'sample'
-      const body = withIds(bodies.find((b) => b.variant === variant)?.body, bodyIds, ctx, input?.another ?? [])
-      const res = await http.request(op.method as HttpMethod, path, await requestOptions(op, body, model))
+      const { body, fromContext } = withIds(bodies.find((b) => b.variant === variant)?.body, bodyIds, ctx, input?.another ?? [])
+      const options = await requestOptions(op, body, model)
+      // Said of every attempt the client records, a retry's too: which body values came from the context.
+      // The rest were sampled, and a regression journey sends them as they were (see noteProvenance). A
+      // stand-in client (a test's) may keep no history: then nothing is said.
+      const recorded = http.history?.length ?? 0
+      let res: Awaited<ReturnType<typeof http.request>>
+      try {
+        res = await http.request(op.method as HttpMethod, path, options)
+      } finally {
+        for (const exchange of http.history?.slice(recorded) ?? []) noteProvenance(exchange, { bodyFromContext: fromContext })
+      }
       if (res.status >= 200 && res.status < 300) remember(model, op, ctx, safeJson(res.bodyText), res.headers.location, basePathOf(http.baseUrl))
       return res
     },
@@ -114,17 +135,23 @@ function bare(name: string): string {
   return name.toLowerCase().replace(/[^a-z0-9]/g, '')
 }
 
-/** The body with each id property the context holds a value for sent that value (the second of its kind under `another`). */
-function withIds(body: unknown, ids: ReadonlyMap<string, BodyId>, ctx: ReadonlyContext, another: readonly string[]): unknown {
-  if (!ids.size || !body || typeof body !== 'object' || Array.isArray(body)) return body
+/**
+ * The body with each id property the context holds a value for sent that value (the second of its kind
+ * under `another`), and which properties those are, with the key each was read from: every other value
+ * of the body is sampled.
+ */
+function withIds(body: unknown, ids: ReadonlyMap<string, BodyId>, ctx: ReadonlyContext, another: readonly string[]): { body: unknown; fromContext: Record<string, string> } {
+  const fromContext: Record<string, string> = {}
+  if (!ids.size || !body || typeof body !== 'object' || Array.isArray(body)) return { body, fromContext }
   const out: Record<string, unknown> = { ...(body as Record<string, unknown>) }
   for (const [name, { key, numeric }] of ids) {
     const slot = slotKey(key, another.includes(key) ? 2 : 1)
     if (!Object.hasOwn(out, name) || !ctx.has(slot)) continue
     const value = ctx.get(slot)
     out[name] = numeric && typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value
+    fromContext[name] = slot
   }
-  return out
+  return { body: out, fromContext }
 }
 
 function fillPath(template: string, keys: Record<string, string>, ctx: ReadonlyContext & { require<T>(key: string): T }, another: readonly string[]): string {

@@ -4,8 +4,16 @@ import { sample } from 'openapi-sampler'
 import RandExp from 'randexp'
 import { type JsonSchema, type OpenApiDocument, resolveSchema } from './document'
 
-/** How a body was made from its schema: each is an input of its own. */
-export type BodyVariant = 'sample' | 'required' | 'min' | 'max' | 'empty' | 'enum-first' | 'enum-last'
+/**
+ * How a body was made from its schema: each is an input of its own. `no-body` sends none: the schema has
+ * no empty value (a number, a schema of no type) where `empty` would be one. An alternative of a `oneOf`
+ * or `anyOf` is named by its place and, when something tells it apart, by that (`oneOf-2:damaged`: see
+ * alternativeBodies).
+ */
+export type BodyVariant = 'sample' | 'required' | 'min' | 'max' | 'empty' | 'no-body' | 'enum-first' | 'enum-last' | AlternativeVariant
+
+/** `oneOf-2`, or with a label `oneOf-2:damaged`; `anyOf-<n>` alike. */
+export type AlternativeVariant = `${'oneOf' | 'anyOf'}-${number}${string}`
 
 export interface SampledBody {
   variant: BodyVariant
@@ -15,31 +23,128 @@ export interface SampledBody {
 /** The longest string or array a `max` variant sends when the schema allows more. */
 const MAX_STRING = 64
 const MAX_ITEMS = 3
+/** The most alternatives of a `oneOf` or `anyOf` a body is sent as, each an edge from every state it may run in. */
+export const MAX_ALTERNATIVES = 8
 
 /**
  * Bodies for a request schema: a typical one (examples, defaults), then the boundaries: only the
- * required properties, every bound at its minimum, at its maximum, empty, the first and the last enum
- * value. Identical bodies are given once. The same schema always gives the same bodies, in this order.
+ * required properties, every bound at its minimum, at its maximum, empty (`{}`, `[]`, `''`; no body at
+ * all, as `no-body`, for a schema with no empty value), the first and the last enum value; then each
+ * alternative of a `oneOf` or `anyOf` (at most MAX_ALTERNATIVES), of which the sampler knows only the
+ * first. Identical bodies are given once. The same schema always gives the same bodies, in this order.
  */
 export function bodyVariants(schema: JsonSchema | undefined, doc?: OpenApiDocument): SampledBody[] {
   if (!schema) return [{ variant: 'sample', body: undefined }]
-  const typical = typicalValue(schema, doc, false)
+  const alternatives = alternativeBodies(schema, doc)
+  // A discriminated first alternative: its value, where the sampler writes a string no API takes for one.
+  const first = alternatives[0]?.discriminate ?? ((body: unknown) => body)
+  const typical = first(typicalValue(schema, doc, false))
+  const empty = emptyOf(schema, doc)
   const candidates: SampledBody[] = [
     { variant: 'sample', body: typical },
-    { variant: 'required', body: typicalValue(schema, doc, true) },
+    { variant: 'required', body: first(typicalValue(schema, doc, true)) },
     { variant: 'min', body: bounded(schema, typical, 'min', doc) },
     { variant: 'max', body: bounded(schema, typical, 'max', doc) },
-    { variant: 'empty', body: emptyOf(resolveSchema(schema, doc)) },
+    empty === undefined ? { variant: 'no-body', body: undefined } : { variant: 'empty', body: empty },
     { variant: 'enum-first', body: bounded(schema, typical, 'enum-first', doc) },
     { variant: 'enum-last', body: bounded(schema, typical, 'enum-last', doc) },
+    ...alternatives.map(({ variant, body }) => ({ variant, body })),
   ]
   const seen = new Set<string>()
   return candidates.filter((c) => {
-    const key = JSON.stringify(c.body) ?? 'undefined'
+    const key = canonical(c.body)
     if (seen.has(key)) return false
     seen.add(key)
     return true
   })
+}
+
+/** A body as text with its keys in order, to tell bodies apart: `{a, b}` and `{b, a}` are one body. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => (isObject(v) ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, v[k]])) : v)) ?? 'undefined'
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return !!value && typeof value === 'object' && !Array.isArray(value)
+}
+
+interface Alternative {
+  variant: AlternativeVariant
+  body: unknown
+  /** A body with the alternative's discriminator value set (or the body itself, when it has none). */
+  discriminate: (body: unknown) => unknown
+}
+
+/**
+ * The typical body of each alternative of the schema's `oneOf` (else `anyOf`), with the properties beside
+ * it (an object's `properties` and `required`); its discriminator's value set, when the schema has one
+ * and the alternative does not fix it (an enum, a const). Named `oneOf-<n>`, and after a colon by what
+ * tells the alternative apart, so that a shrunk sequence reads as what it sent: its discriminator value,
+ * its title, its component's name, or the value of a property it fixes (`condition: ['damaged']`).
+ */
+function alternativeBodies(given: JsonSchema, doc: OpenApiDocument | undefined): Alternative[] {
+  const schema = resolveSchema(given, doc)
+  if (!isObject(schema)) return []
+  const keyword = (['oneOf', 'anyOf'] as const).find((k) => Array.isArray(schema[k]) && schema[k].length > 1)
+  if (!keyword) return []
+  const { [keyword]: list, discriminator, ...rest } = schema as Record<string, unknown> & { discriminator?: { propertyName?: unknown; mapping?: Record<string, unknown> } }
+  const names = componentNames(doc)
+  const beside = Object.keys(rest).some((k) => k !== 'nullable' && k !== 'description' && k !== 'title')
+  return (list as JsonSchema[]).slice(0, MAX_ALTERNATIVES).map((alternative, i) => {
+    const resolved = resolveSchema(alternative, doc)
+    const property = typeof discriminator?.propertyName === 'string' ? discriminator.propertyName : undefined
+    const tag = property === undefined ? undefined : discriminatorValue(alternative, resolved, discriminator?.mapping, names, doc)
+    const fixed = property !== undefined && fixes(propertiesOf(resolved, doc)[property], doc)
+    const discriminate = (body: unknown) => (tag !== undefined && property !== undefined && !fixed && isObject(body) ? { ...body, [property]: tag } : body)
+    const merged = beside ? { ...rest, allOf: [...(Array.isArray(rest.allOf) ? rest.allOf : []), alternative] } : alternative
+    const body = discriminate(typicalValue(merged, doc, false))
+    const label = tag ?? (typeof resolved?.title === 'string' ? resolved.title : undefined) ?? names.get(resolved) ?? fixedValue(resolved, doc)
+    const variant: AlternativeVariant = `${keyword}-${i + 1}${label === undefined ? '' : `:${labelText(label)}`}`
+    return { variant, body, discriminate }
+  })
+}
+
+/** The discriminator value of an alternative: the mapping's key that names it, else its component's name. */
+function discriminatorValue(
+  alternative: JsonSchema,
+  resolved: JsonSchema,
+  mapping: Record<string, unknown> | undefined,
+  names: Map<object, string>,
+  doc: OpenApiDocument | undefined,
+): string | undefined {
+  for (const [value, ref] of Object.entries(mapping ?? {})) {
+    if (typeof ref !== 'string') continue
+    if (alternative?.$ref === ref || names.get(resolved) === ref || (ref.startsWith('#/') && resolveSchema({ $ref: ref }, doc) === resolved)) return value
+  }
+  return names.get(resolved)
+}
+
+/** Does a property's schema fix its value (a const, an enum of one)? */
+function fixes(given: JsonSchema | undefined, doc: OpenApiDocument | undefined): boolean {
+  const schema = given && resolveSchema(given, doc)
+  return !!schema && (schema.const !== undefined || (Array.isArray(schema.enum) && schema.enum.length === 1))
+}
+
+/** The value of the first property the schema fixes, as text. */
+function fixedValue(schema: JsonSchema, doc: OpenApiDocument | undefined): string | undefined {
+  for (const property of Object.values(propertiesOf(schema, doc))) {
+    if (!fixes(property, doc)) continue
+    const resolved = resolveSchema(property, doc)
+    const value = resolved.const !== undefined ? resolved.const : resolved.enum[0]
+    if (['string', 'number', 'boolean'].includes(typeof value)) return String(value)
+  }
+  return undefined
+}
+
+/** A label as a variant name holds it: short, with no space or quote to read past. */
+function labelText(label: string): string {
+  return label.replace(/[^A-Za-z0-9_.-]+/g, '_').slice(0, 32)
+}
+
+/** Component schemas by identity (a dereferenced document keeps one object per component). */
+function componentNames(doc: OpenApiDocument | undefined): Map<object, string> {
+  const schemas = (doc as { components?: { schemas?: Record<string, unknown> } } | undefined)?.components?.schemas ?? {}
+  return new Map(Object.entries(schemas).flatMap(([name, schema]) => (isObject(schema) ? [[schema as object, name] as const] : [])))
 }
 
 /** A value for a parameter or a body: the schema's example, default, or a value of its type. */
@@ -376,10 +481,22 @@ function allowsNull(given: JsonSchema, doc: OpenApiDocument | undefined): boolea
   return Object.keys(schema).length === 0
 }
 
-function emptyOf(schema: JsonSchema): unknown {
+/**
+ * The empty value of a schema's type: `[]`, `''`, `{}` (an object, or `allOf` parts), that of its first
+ * alternative that has one; undefined when none has (a number, a boolean, a schema of no type).
+ */
+function emptyOf(given: JsonSchema, doc: OpenApiDocument | undefined, depth = 0): unknown {
+  const schema = resolveSchema(given, doc)
+  if (!isObject(schema) || depth > 8) return undefined
   const type = Array.isArray(schema.type) ? schema.type.find((t: string) => t !== 'null') : schema.type
   if (type === 'array') return []
   if (type === 'string') return ''
   if (type === 'object' || schema.properties || schema.allOf) return {}
+  if (type !== undefined) return undefined
+  for (const list of [schema.oneOf, schema.anyOf])
+    for (const alternative of Array.isArray(list) ? list : []) {
+      const empty = emptyOf(alternative, doc, depth + 1)
+      if (empty !== undefined) return empty
+    }
   return undefined
 }

@@ -8,7 +8,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import type { ExploreAction, ExploreActionArgs, HttpClient, StateView } from '@venomqa/core'
+import { type ExploreAction, type ExploreActionArgs, type HttpClient, type HttpExchange, type StateView, provenanceOf } from '@venomqa/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openApiActions } from '../src'
 
@@ -50,13 +50,15 @@ async function createLoan(): Promise<ExploreAction<any>> {
   return actions.find((a) => a.name === 'createLoan')!
 }
 
-/** The JSON body createLoan sends with this context and input. */
-async function bodySent(values: Record<string, unknown>, input: object = {}): Promise<unknown> {
+/** The JSON body createLoan sends with this context and input; `history` gets a record of each request, as the client's does. */
+async function bodySent(values: Record<string, unknown>, input: object = {}, history: HttpExchange[] = []): Promise<unknown> {
   const sent: unknown[] = []
   const http = {
     baseUrl: 'http://127.0.0.1:9',
-    request: async (_method: string, _path: string, options: { json?: unknown }) => {
+    history,
+    request: async (method: string, url: string, options: { json?: unknown }) => {
       sent.push(options.json)
+      history.push({ request: { method, url, headers: {}, body: options.json }, durationMs: 1, attempt: 1, startedAt: '' })
       return { status: 400, headers: {}, bodyText: '', json: () => undefined }
     },
   } as unknown as HttpClient
@@ -85,5 +87,14 @@ describe('an id in a request body', () => {
 
   it('is not required: the create still runs before any book exists (its refusal is explored too)', async () => {
     expect((await createLoan()).options.when!(view({}))).toBe(true)
+  })
+
+  it('is noted on the request as read from the context, with its key; a sampled one is not, so a regression journey sends it as it was', async () => {
+    const history: HttpExchange[] = []
+    expect(await bodySent({ memberId: 1 }, { body: 'required' }, history)).toEqual({ bookId: 1, member_id: 1 })
+    // bookId is the schema's 1, made up: equal to the memberId by chance, it is no memberId.
+    expect(provenanceOf(history[0]!)).toEqual({ bodyFromContext: { member_id: 'memberId' } })
+    await bodySent({ bookId: 11, bookId_2: 12, memberId: 4 }, { body: 'sample', another: ['bookId'] }, history)
+    expect(provenanceOf(history[1]!)).toEqual({ bodyFromContext: { bookId: 'bookId_2', member_id: 'memberId' } })
   })
 })

@@ -29,10 +29,15 @@ export async function dropDatabase(db: string): Promise<void> {
   await admin(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`)
 }
 
-/** The shop app in its own process, on a fresh database of its own; `bugs` as SHOP_BUGS. */
-export async function startShop(db: string, bugs: string): Promise<{ app: RunningProcess; databaseUrl: string; baseUrl: string }> {
+/** A fresh, empty database (one of the same name is dropped first). */
+export async function createDatabase(db: string): Promise<void> {
   await dropDatabase(db)
   await admin(`CREATE DATABASE ${db}`)
+}
+
+/** The shop app in its own process, on a fresh database of its own; `bugs` as SHOP_BUGS. */
+export async function startShop(db: string, bugs: string): Promise<{ app: RunningProcess; databaseUrl: string; baseUrl: string }> {
+  await createDatabase(db)
   const app = await startShopApp({ DATABASE_URL: dbUrl(db), SHOP_BUGS: bugs })
   return { app, databaseUrl: dbUrl(db), baseUrl: app.url }
 }

@@ -1,4 +1,14 @@
-import { type HttpExchange, REDACTED, deepEqual, isMadeUpSecret, isSecretKey, isSecretQueryName, knownSecrets } from '@venomqa/core'
+import {
+  type HttpExchange,
+  REDACTED,
+  type RequestProvenance,
+  deepEqual,
+  isMadeUpSecret,
+  isSecretKey,
+  isSecretQueryName,
+  knownSecrets,
+  provenanceOf,
+} from '@venomqa/core'
 import { receivedBodyText, receivedHeaders, sentRequest } from '@venomqa/runner'
 import type { SequenceRun, SequenceStepRun } from '../contracts'
 import { Code, isPlainObject, quote, textSource } from './code'
@@ -130,6 +140,11 @@ class Flow {
   #inputNow = new Set<string>()
   /** The keys the request being planned reads from the context (its `reads`). */
   #readsNow: string[] = []
+  /**
+   * What the action said of the request being planned: which values of its body it read from the context
+   * (see provenanceOf). When it said, nothing outside the path is guessed from values (see #flowing).
+   */
+  #provenance: RequestProvenance | undefined
 
   constructor(
     run: SequenceRun,
@@ -173,6 +188,7 @@ class Flow {
 
   #request(exchange: HttpExchange, clientHeader: ClientHeader): RequestPlan {
     this.#readsNow = []
+    this.#provenance = provenanceOf(exchange)
     const { origin, rest } = this.#target(exchange.request.url)
     const [pathPart, queryPart] = splitOnce(rest, '?')
     const plan: RequestPlan = {
@@ -196,6 +212,7 @@ class Flow {
     if (headers) plan.headers = headers
     // What is planned after it (the step's literal sets) is read by no request.
     this.#readsNow = []
+    this.#provenance = undefined
     return plan
   }
 
@@ -245,6 +262,8 @@ class Flow {
     return Object.fromEntries(
       params.map(([key, value]) => {
         // The rule for a query's names (`?session=`, `?sig=`, `?code=`), which a form's are too, as redaction reads them.
+        const said = place === FORM_FIELD ? this.#saidFromContext(key, value) : undefined
+        if (said) return [key, said]
         if (isSecretValue(value, key, isSecretQueryName)) return [key, this.#secretParam(key, `${place} "${key}"`, sentParams.get(key) ?? value)]
         const code = this.#flowing(value, { key, loose: true })
         return [key, code ? new Code(`String(${code.code})`) : value]
@@ -294,15 +313,43 @@ class Flow {
     const { body, headers } = exchange.request
     if (body === undefined) return undefined
     const type = headers['content-type'] ?? ''
-    if (typeof body !== 'string') return { kind: 'json', value: this.#jsonValue(body, undefined, sentJson(exchange)) }
+    if (typeof body !== 'string') return { kind: 'json', value: this.#jsonBody(body, sentJson(exchange)) }
     if (type.includes('application/x-www-form-urlencoded')) {
-      const form = this.#query(body, 'the form field', sentRequest(exchange)?.bodyText)
+      const form = this.#query(body, FORM_FIELD, sentRequest(exchange)?.bodyText)
       if (form) return { kind: 'form', value: form }
-      const fields = this.#repeatedFields(body, sentRequest(exchange)?.bodyText, 'the form field')
+      const fields = this.#repeatedFields(body, sentRequest(exchange)?.bodyText, FORM_FIELD)
       return { kind: 'text', value: fields.some((f) => f instanceof Code) ? new Code(textSource(fields)) : body }
     }
     if (isSecretValue(body)) return { kind: 'text', value: this.#secret('body', 'the request body', body) }
     return { kind: 'text', value: body }
+  }
+
+  /**
+   * A JSON body as #jsonValue writes it; a top-level property the action said it read from the context is
+   * that key's value (the rest it made up: see #flowing).
+   */
+  #jsonBody(body: unknown, sent: unknown): unknown {
+    if (!this.#provenance || !isPlainObject(body)) return this.#jsonValue(body, undefined, sent)
+    const sentAt = (k: string) => (isPlainObject(sent) && Object.hasOwn(sent, k) ? sent[k] : undefined)
+    return Object.fromEntries(Object.entries(body).map(([k, v]) => [k, this.#saidFromContext(k, v) ?? this.#jsonValue(v, k, sentAt(k))]))
+  }
+
+  /**
+   * The context read the action said a body property (or form field) `name` holding `value` was: the key's
+   * value, converted back when the action converted it (an id from a Location is text in the context and a
+   * number in a body that wants one; a form sends text). Undefined when the action said no such thing, or
+   * the context does not hold that value (a secret the record masked: written as any other).
+   */
+  #saidFromContext(name: string, value: unknown): Code | undefined {
+    const from = this.#provenance?.bodyFromContext
+    if (!from || !Object.hasOwn(from, name)) return undefined
+    const key = from[name]!
+    if (!Object.hasOwn(this.#ctxNow, key)) return undefined
+    const held = this.#ctxNow[key]
+    if (deepEqual(held, value)) return this.#require(key)
+    if (typeof value === 'number' && typeof held === 'string' && held !== '' && Number(held) === value) return new Code(`Number(${this.#require(key).code})`)
+    if (typeof value === 'string' && typeof held === 'number' && String(held) === value) return new Code(`String(${this.#require(key).code})`)
+    return undefined
   }
 
   /**
@@ -409,6 +456,14 @@ class Flow {
    * the value is sent as wins (`/products/1` is the `productId`, not an `orderId` that is also 1).
    */
   #flowing(value: string | number, where: { key?: string; inPath?: boolean; loose?: boolean }): Code | undefined {
+    // The action said which values of its body it read from the context (#saidFromContext has them): every
+    // other value outside the path it made up, and is sent as it was, whatever context value it equals.
+    // Only the action knows. A rule on names alone (a `memberId` takes only a key naming members, once
+    // members are a kind the run knows) would keep the flows a hand-written action makes across names
+    // (`ownerId` sent the `userId`) and still pass a made-up value off as an id whenever its kind is one the
+    // run never met: a sampled `categoryId: 1`, with no category anywhere in the run, would still be sent as
+    // the `bookId` that is 1. Where the action said nothing (hand-written), the guess below stays.
+    if (this.#provenance && !where.inPath) return undefined
     const asText = String(value)
     // Ids go in paths; anywhere else, a value the input sent at that place is the input's.
     if (!where.inPath && this.#inputNow.has(inputKey(where.key ?? '', value))) return undefined
@@ -494,6 +549,9 @@ class Flow {
     return key
   }
 }
+
+/** Where #query reads a form body (not a URL's query). */
+const FORM_FIELD = 'the form field'
 
 /** `id`, `todoId`, `todo_id`, `ID`, `todoIds`; not `paid` or `valid`. */
 const ID_NAME = /(?:^id|Id|_id|ID|-id)s?$/

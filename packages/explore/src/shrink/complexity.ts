@@ -25,14 +25,29 @@ export function complexityOf(value: unknown): Complexity {
 }
 
 /**
- * The body variants of @venomqa/openapi (its `BodyVariant`), simplest first: no body, only the required
- * properties, the typical body (examples, defaults), an enum at its first or last value, every bound at
- * its minimum, at its maximum. Measured by their names, `max` (3 characters) was the simplest of all,
- * and every shrunk sequence sent the largest numbers and longest strings the schema allows although the
- * typical body broke the invariant as well. The shrinker cannot measure the body an input would send
- * without sending it, so the order is given here.
+ * The body variants of @venomqa/openapi (its `BodyVariant`), simplest first: no body, an empty one, only
+ * the required properties, the typical body (examples, defaults), the other alternatives of a `oneOf` or
+ * `anyOf` (each a typical body too, `oneOf-2:damaged`, in the document's order, after the first, which the
+ * typical body is), an enum at its first or last value, every bound at its minimum, at its maximum.
+ * Measured by their names, `max` (3 characters) was the simplest of all, and every shrunk sequence sent
+ * the largest numbers and longest strings the schema allows although the typical body broke the invariant
+ * as well. The shrinker cannot measure the body an input would send without sending it, so the order is
+ * given here.
  */
-const BODY_VARIANTS = ['empty', 'required', 'sample', 'enum-first', 'enum-last', 'min', 'max']
+const BODY_VARIANTS = ['no-body', 'empty', 'required', 'sample', 'enum-first', 'enum-last', 'min', 'max']
+/** Places kept after `sample` for the alternatives (openapi's MAX_ALTERNATIVES). */
+const ALTERNATIVES = 8
+
+/** The place of a body variant in the order above, from 1; undefined for a name that is none. */
+function variantRank(name: unknown): number | undefined {
+  if (typeof name !== 'string') return undefined
+  const sample = BODY_VARIANTS.indexOf('sample') + 1
+  const alternative = /^(?:oneOf|anyOf)-(\d+)(?::|$)/.exec(name)
+  if (alternative) return sample + Math.min(Number(alternative[1]), ALTERNATIVES)
+  const at = BODY_VARIANTS.indexOf(name) + 1
+  if (at === 0) return undefined
+  return at <= sample ? at : at + ALTERNATIVES
+}
 
 /**
  * An OpenAPI action's input (`{ body?, another? }`, `body` one of BODY_VARIANTS) with its body named by
@@ -41,9 +56,9 @@ const BODY_VARIANTS = ['empty', 'required', 'sample', 'enum-first', 'enum-last',
 function asMeasured(value: unknown): unknown {
   if (!value || typeof value !== 'object' || Object.getPrototypeOf(value) !== Object.prototype) return value
   const input = value as Record<string, unknown>
-  const rank = BODY_VARIANTS.indexOf(input.body as string)
-  if (rank < 0 || !Object.keys(input).every((k) => k === 'body' || k === 'another')) return value
-  return { ...input, body: rank + 1 }
+  const rank = variantRank(input.body)
+  if (rank === undefined || !Object.keys(input).every((k) => k === 'body' || k === 'another')) return value
+  return { ...input, body: rank }
 }
 
 function measure(value: unknown, into: Omit<Complexity, 'json'>, depth: number): void {

@@ -1,0 +1,124 @@
+/**
+ * A request body of `oneOf` or `anyOf` alternatives is sent as each of them, not only as the first: for a
+ * return that is `{ condition: 'good' }` or `{ condition: 'damaged', note }`, the damaged one was never
+ * tried. And the `empty` variant of such a body is `{}`, a JSON value, where it was no body at all.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import type { ExploreAction, ExploreActionArgs, HttpClient, StateView } from '@venomqa/core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { bodyVariants, openApiActions } from '../src'
+
+const RETURN = {
+  oneOf: [
+    { type: 'object', required: ['condition'], properties: { condition: { type: 'string', enum: ['good'] } }, additionalProperties: false },
+    {
+      type: 'object',
+      required: ['condition', 'note'],
+      properties: { condition: { type: 'string', enum: ['damaged'] }, note: { type: 'string', minLength: 1 } },
+      additionalProperties: false,
+    },
+  ],
+}
+
+const PETS = {
+  openapi: '3.0.3',
+  info: { title: 'pets', version: '1' },
+  paths: {},
+  components: {
+    schemas: {
+      Cat: { type: 'object', required: ['petType', 'lives'], properties: { petType: { type: 'string' }, lives: { type: 'integer', minimum: 1, maximum: 9 } } },
+      Dog: { type: 'object', required: ['petType', 'bark'], properties: { petType: { type: 'string' }, bark: { type: 'boolean' } } },
+    },
+  },
+}
+
+describe('a body of oneOf alternatives', () => {
+  it('has a variant for each alternative, named after what tells it apart, and an empty one that is {}', () => {
+    const bodies = bodyVariants(RETURN as never)
+    expect(bodies).toEqual([
+      { variant: 'sample', body: { condition: 'good' } },
+      { variant: 'empty', body: {} },
+      { variant: 'oneOf-2:damaged', body: { condition: 'damaged', note: 'note-1' } },
+    ])
+    // The same schema, the same variants: an input names one by its name.
+    expect(bodyVariants(RETURN as never)).toEqual(bodies)
+  })
+
+  it('of anyOf too, each with the properties beside the alternatives', () => {
+    const schema = { type: 'object', required: ['at'], properties: { at: { type: 'string', example: '2024-01-01' } }, anyOf: RETURN.oneOf }
+    const alternatives = bodyVariants(schema as never).filter((b) => b.variant.startsWith('anyOf-'))
+    expect(alternatives).toEqual([{ variant: 'anyOf-2:damaged', body: { at: '2024-01-01', condition: 'damaged', note: 'note-1' } }])
+  })
+
+  it("names an alternative by its discriminator's value, and sends that value", () => {
+    const doc = structuredClone(PETS) as any
+    const { Cat, Dog } = doc.components.schemas
+    const schema = { oneOf: [Cat, Dog], discriminator: { propertyName: 'petType', mapping: { cat: '#/components/schemas/Cat', dog: '#/components/schemas/Dog' } } }
+    const bodies = bodyVariants(schema as never, doc)
+    expect(bodies.find((b) => b.variant === 'oneOf-2:dog')?.body).toEqual({ petType: 'dog', bark: true })
+    expect(bodies.find((b) => b.variant === 'oneOf-1:cat')?.body ?? bodies[0]!.body).toMatchObject({ petType: 'cat' })
+    // Without a mapping, the discriminator's value is the schema's name.
+    const unmapped = bodyVariants({ oneOf: [Cat, Dog], discriminator: { propertyName: 'petType' } } as never, doc)
+    expect(unmapped.find((b) => b.variant === 'oneOf-2:Dog')?.body).toEqual({ petType: 'Dog', bark: true })
+  })
+
+  it('gives a bounded number of them', () => {
+    const schema = { oneOf: Array.from({ length: 20 }, (_, i) => ({ type: 'object', required: ['k'], properties: { k: { type: 'integer', enum: [i] } } })) }
+    const names = bodyVariants(schema as never).map((b) => b.variant)
+    expect(names.filter((n) => n.startsWith('oneOf-'))).toEqual(['oneOf-2:1', 'oneOf-3:2', 'oneOf-4:3', 'oneOf-5:4', 'oneOf-6:5', 'oneOf-7:6', 'oneOf-8:7'])
+  })
+})
+
+describe('a body with no empty value', () => {
+  it('is sent as no body under a name that says so, never as an "empty" one', () => {
+    const bodies = bodyVariants({ type: 'integer', minimum: 2, maximum: 9 } as never)
+    expect(bodies.find((b) => b.variant === 'empty')).toBeUndefined()
+    expect(bodies.find((b) => b.body === undefined)).toEqual({ variant: 'no-body', body: undefined })
+  })
+})
+
+describe('the action of an operation whose body has alternatives', () => {
+  let dir: string
+  const signal = new AbortController().signal
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'venomqa-openapi-alternatives-'))
+    const document = {
+      openapi: '3.0.3',
+      info: { title: 'library', version: '1' },
+      paths: {
+        '/returns': {
+          post: {
+            operationId: 'returnLoan',
+            requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/NewReturn' } } } },
+            responses: { 201: { description: 'returned' } },
+          },
+        },
+      },
+      components: { schemas: { NewReturn: RETURN } },
+    }
+    await writeFile(path.join(dir, 'api.json'), JSON.stringify(document))
+  })
+  afterAll(() => rm(dir, { recursive: true, force: true }))
+
+  it('offers each alternative as an input of its own, and sends it', async () => {
+    const actions = (await openApiActions('api.json').load({ root: dir, baseUrl: 'http://127.0.0.1:9', signal })) as ExploreAction<any>[]
+    const returnLoan = actions.find((a) => a.name === 'returnLoan')!
+    const view = { ctx: { has: () => false }, depth: 0, count: () => 0, path: [] } as unknown as StateView
+    const inputs = returnLoan.options.inputs!(view, undefined as never)
+    expect(inputs).toEqual([{ body: 'sample' }, { body: 'empty' }, { body: 'oneOf-2:damaged' }])
+    const sent: unknown[] = []
+    const http = {
+      baseUrl: 'http://127.0.0.1:9',
+      history: [],
+      request: async (_m: string, _p: string, options: { json?: unknown }) => {
+        sent.push(options.json)
+        return { status: 201, headers: {}, bodyText: '', json: () => undefined }
+      },
+    } as unknown as HttpClient
+    const ctx = { get: () => undefined, has: () => false, set() {}, require: () => undefined, keys: () => [] }
+    for (const input of inputs) await returnLoan.run({ http, ctx, input, signal } as unknown as ExploreActionArgs<any>)
+    expect(sent).toEqual([{ condition: 'good' }, {}, { condition: 'damaged', note: 'note-1' }])
+  })
+})

@@ -1,0 +1,131 @@
+/**
+ * `venomqa explore --openapi` on a lending library (test/fixtures/library: its own process, PostgreSQL,
+ * the snapshot backend), whose planted bug is a loan returned twice (a 500, from a CHECK). Two things the
+ * shop app's document does not have:
+ * - `POST /loans` names a book and a member by id in its body, and no member is ever made by the
+ *   exploration: the member of the seed (id 1) is sampled, and the book the exploration made is id 1 too
+ *   on a fresh database. The regression journey must send the member as the literal it was, never as the
+ *   book's id that happened to be equal: once the books' sequence moved on, `memberId: ctx.require('bookId')`
+ *   lent to a member that does not exist, and the journey failed on the fixed app (404 where it wanted 201).
+ * - A return is `oneOf` a good one and a damaged one (with a note): each is sent.
+ * Needs the built packages (core, runner, explore, openapi, cli, state-postgres).
+ */
+import { existsSync } from 'node:fs'
+import { copyFile, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { RunResult } from '@venomqa/core'
+import { REPO_ROOT, type RunningProcess, describeWithService, runBuiltCli, startNodeProcess } from '@venomqa/test-utils'
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import { createDatabase, dbUrl, dropDatabase } from './helpers'
+
+const FIXTURE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures/library')
+const PACKAGES = ['core', 'runner', 'cli', 'explore', 'openapi', 'state-postgres']
+const DB = { buggy: `venomqa_openapi_${process.pid}_library_buggy`, fixed: `venomqa_openapi_${process.pid}_library_fixed` }
+const describe = await describeWithService('PostgreSQL', '127.0.0.1', 5432)
+
+interface Library {
+  app: RunningProcess
+  databaseUrl: string
+  baseUrl: string
+}
+
+/** The library on a fresh database, with one member (id 1), as a seed would have it. */
+async function startLibrary(db: string, fixed: boolean): Promise<Library> {
+  await createDatabase(db)
+  const app = await startNodeProcess(path.join(FIXTURE, 'server.mjs'), { env: { DATABASE_URL: dbUrl(db), FIXED: fixed ? '1' : '0' } })
+  const library = { app, databaseUrl: dbUrl(db), baseUrl: app.url }
+  expect((await call(library, 'POST', '/members', { name: 'Seed' })).json).toMatchObject({ id: 1 })
+  return library
+}
+
+async function call(library: Library, method: string, route: string, body?: unknown): Promise<{ status: number; json: any }> {
+  const res = await fetch(`${library.baseUrl}${route}`, { method, ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }) })
+  const text = await res.text()
+  return { status: res.status, json: text ? JSON.parse(text) : undefined }
+}
+
+async function makeProject(): Promise<string> {
+  for (const built of PACKAGES) if (!existsSync(path.join(REPO_ROOT, 'packages', built, 'dist/index.js'))) throw new Error(`packages/${built}/dist is missing: build the packages first`)
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'venomqa-openapi-library-'))
+  await mkdir(path.join(dir, 'node_modules/@venomqa'), { recursive: true })
+  for (const pkg of PACKAGES) await symlink(path.join(REPO_ROOT, 'packages', pkg), path.join(dir, 'node_modules/@venomqa', pkg), 'dir')
+  await copyFile(path.join(FIXTURE, 'openapi.json'), path.join(dir, 'openapi.json'))
+  await writeFile(path.join(dir, 'package.json'), JSON.stringify({ name: 'library-proof', private: true, type: 'module' }))
+  await writeFile(
+    path.join(dir, 'venomqa.config.ts'),
+    [
+      'export default {',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the CLI fills ${VAR} in from the environment
+      "  baseUrl: '${APP_URL}',",
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the CLI fills ${VAR} in from the environment
+      "  plugins: [['@venomqa/state-postgres', { url: '${DATABASE_URL}', mechanism: 'snapshot' }]],",
+      // No createMember: the loan's member is the seed's, whose id the exploration never got from a response.
+      "  openapi: { include: ['createBook', 'createLoan', 'returnLoan'] },",
+      '  timeout: 10_000,',
+      '}',
+      '',
+    ].join('\n'),
+  )
+  return dir
+}
+
+function cli(project: string, library: Library, args: string[]): Promise<{ code: number | null; output: string }> {
+  return runBuiltCli(args, { cwd: project, env: { APP_URL: library.baseUrl, DATABASE_URL: library.databaseUrl } })
+}
+
+const results = async (project: string, file: string) => JSON.parse(await readFile(path.join(project, file), 'utf8')) as RunResult
+
+describe('venomqa explore --openapi on the lending library', () => {
+  let buggy: Library
+  let fixed: Library
+  let project: string
+  let journey: string
+
+  beforeAll(async () => {
+    project = await makeProject()
+    ;[buggy, fixed] = await Promise.all([startLibrary(DB.buggy, false), startLibrary(DB.fixed, true)])
+  })
+  afterAll(async () => {
+    await Promise.all([buggy?.app.stop(), fixed?.app.stop()])
+    await Promise.all([dropDatabase(DB.buggy), dropDatabase(DB.fixed)])
+    if (project) await rm(project, { recursive: true, force: true })
+  })
+
+  it('finds the double return, and its journey sends the member it sampled as that literal, not as the book that had the same id', async () => {
+    const run = await cli(project, buggy, ['explore', '--openapi', 'openapi.json', '--seed', '1', '--depth', '4', '--save', 'out/explore.json', '--har', 'out/explore.har'])
+    expect(run.code, run.output).toBe(1)
+    const [exploration] = (await results(project, 'out/explore.json')).explorations!
+    const crash = exploration!.violations.find((v) => v.invariant === 'no_5xx')
+    expect(crash?.sequence.map((s) => s.action), run.output).toEqual(['createBook', 'createLoan', 'returnLoan', 'returnLoan'])
+    expect(crash!.reproduced).toEqual({ attempts: 3, failures: 3 })
+    journey = crash!.emittedFile!
+    const text = await readFile(path.join(project, journey), 'utf8')
+    expect(text).toContain("json: { bookId: ctx.require('bookId'), memberId: 1 }")
+  }, 60_000)
+
+  it('sends each alternative of a oneOf body: the damaged return (with its note) is accepted too', async () => {
+    const har = JSON.parse(await readFile(path.join(project, 'out/explore.har'), 'utf8'))
+    const returns = har.log.entries.filter((e: any) => e.request.method === 'POST' && /\/loans\/\d+\/returns$/.test(e.request.url))
+    const accepted = (condition: string) => returns.filter((e: any) => e.response.status === 201 && JSON.parse(e.request.postData?.text ?? '{}').condition === condition)
+    expect(accepted('good').length).toBeGreaterThan(0)
+    expect(accepted('damaged').length).toBeGreaterThan(0)
+    // No return is sent without a body: the document says one is required.
+    expect(returns.filter((e: any) => e.request.postData === undefined)).toEqual([])
+  })
+
+  it('the journey fails on the buggy app, and passes on the fixed one whose books sequence has moved on', async () => {
+    expect(journey, 'the exploration above ran').toBeDefined()
+    const onBuggy = await cli(project, buggy, ['run', journey, '--reporter', 'console'])
+    expect(onBuggy.code, onBuggy.output).toBe(1)
+    expect(onBuggy.output).toContain('no_5xx')
+    // Two books made and deleted: the next one is 3, and no member 3 exists.
+    for (let i = 0; i < 2; i++) {
+      const made = await call(fixed, 'POST', '/books', { title: 'gone', copies: 1 })
+      expect((await call(fixed, 'DELETE', `/books/${made.json.id}`)).status).toBe(204)
+    }
+    const onFixed = await cli(project, fixed, ['run', journey, '--reporter', 'console'])
+    expect(onFixed.code, onFixed.output).toBe(0)
+  }, 30_000)
+})
