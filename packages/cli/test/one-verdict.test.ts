@@ -30,13 +30,13 @@ describe('a report that cannot be written', () => {
   it('fails the run in every output: one Result line, FAILED, and the results, JUnit and Markdown files say why', async () => {
     const r = await p.venomqa(['run', '-r', 'console', '-r', 'junit:out/junit.xml', '-r', 'markdown:blocked/report.md', '-r', 'markdown:out/report.md', '--save', 'out/results.json'])
     expect(r.code, r.stdout + r.stderr).toBe(1)
-    expect(r.stderr).toMatch(/^venomqa: warning: reporter markdown failed: .*ENOTDIR/m)
+    expect(r.stderr).toMatch(/^venomqa: warning: reporter markdown failed: could not write blocked\/report\.md: a file stands where a directory of its path would be$/m)
     expect(r.stdout.match(/^Result: .*$/gm)).toEqual(['Result: FAILED'])
     expect(r.stdout).toMatch(/^ {2}✗ write the markdown report \[critical\] output$/m)
     // Written before the Markdown report failed, then again to say so.
     const results = JSON.parse(read('out/results.json'))
     expect(results.status).toBe('failed')
-    expect(results.issues).toEqual([expect.objectContaining({ severity: 'critical', source: 'output', step: 'write the markdown report', error: expect.stringMatching(/^reporter markdown failed: .*ENOTDIR/) })])
+    expect(results.issues).toEqual([expect.objectContaining({ severity: 'critical', source: 'output', step: 'write the markdown report', error: expect.stringMatching(/^reporter markdown failed: could not write blocked\/report\.md: a file stands where a directory of its path would be$/) })])
     expect(read('out/junit.xml')).toContain('reporter markdown failed')
     expect(read('out/junit.xml')).not.toMatch(/<testsuites[^>]* failures="0" errors="0"/)
     expect(read('out/report.md')).toContain('reporter markdown failed')
