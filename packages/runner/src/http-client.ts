@@ -115,6 +115,7 @@ export class RunnerHttpClient implements HttpClient {
   }
 
   setHeader(name: string, value: string | undefined): void {
+    this.#refuseAfterStep()
     const headers: Record<string, string> = { ...this.#shared.headers }
     if (value === undefined) delete headers[name.toLowerCase()]
     else headers[name.toLowerCase()] = value
@@ -122,7 +123,18 @@ export class RunnerHttpClient implements HttpClient {
   }
 
   clearCache(): void {
+    this.#refuseAfterStep()
     this.#shared.cache.clear()
+  }
+
+  /**
+   * A view bound to a step whose signal aborted (its deadline, the journey's, an interrupt) belongs to an
+   * action the runner no longer waits for: the headers, kept tokens and cache it would change are the next
+   * step's or path's by now (the rollback before it already ran). Refused with the step's own reason, as
+   * its requests are.
+   */
+  #refuseAfterStep(): void {
+    if (this.#signal?.aborted) throw this.#signal.reason
   }
 
   /** The headers every request sends (auth included): part of what a checkpoint saves. */
@@ -149,6 +161,7 @@ export class RunnerHttpClient implements HttpClient {
   async useAuth(key: string, obtain: () => Promise<string>, options: { scheme?: string; verify?: (http: HttpClient) => Promise<boolean> } = {}): Promise<string> {
     // Kept per base URL: a token is the API's that issued it. With workers that each start their own app,
     // one kept for the run was sent by every worker, and every app but the first answered 401.
+    this.#refuseAfterStep()
     const stored = tokenKey(this.#shared.options.baseUrl, key)
     const known = this.#shared.tokens.get(stored)
     if (known !== undefined) {
@@ -159,6 +172,8 @@ export class RunnerHttpClient implements HttpClient {
     }
     const token = await obtain()
     if (typeof token !== 'string' || !token) throw new VenomError('E_AUTH', `useAuth("${key}"): obtain() must return a non-empty token string`)
+    // obtain() may have run past the step's deadline: the token is then the state a rollback left behind.
+    this.#refuseAfterStep()
     this.#shared.tokens.set(stored, token)
     this.setAuthToken(token, options.scheme)
     return token

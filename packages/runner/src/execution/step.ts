@@ -4,6 +4,7 @@ import type { JourneyEvents } from './events'
 import { isoNow } from './iso-now'
 import type { Lane } from './lanes'
 import { type Outcome, isFaultOfTheTest } from './outcome'
+import { contextForStep, portsForStep } from './outlived'
 import { uncheckedServerErrors } from '../http/server-errors'
 import { type AttemptResult, attemptStep } from './step-attempt'
 import { StepRecord, type StepRun } from './step-record'
@@ -166,10 +167,12 @@ function lateFault(path: string, step: string, error: unknown): IssueFields {
 export class StepArgs implements ActionArgs {
   #log?: Logger
   #observe?: () => Promise<Record<string, unknown>>
+  #ctx?: ActionArgs['ctx']
+  #ports?: Ports
   constructor(
     readonly http: ActionArgs['http'],
-    readonly ctx: ActionArgs['ctx'],
-    readonly ports: Ports,
+    private readonly sharedCtx: ActionArgs['ctx'],
+    private readonly sharedPorts: Ports,
     readonly signal: AbortSignal,
     private readonly logs: NonNullable<StepResult['logs']>,
     private readonly outer: Logger | undefined,
@@ -180,6 +183,14 @@ export class StepArgs implements ActionArgs {
     private readonly redactKeys?: string[],
     private readonly backends: readonly StateBackend[] = [],
   ) {}
+  /** The context, whose writes are refused once the step's signal aborted (see ./outlived). Made when first read. */
+  get ctx(): ActionArgs['ctx'] {
+    return (this.#ctx ??= contextForStep(this.sharedCtx, this.signal))
+  }
+  /** The ports, each refusing calls once the step's signal aborted (see ./outlived). Made when first read. */
+  get ports(): Ports {
+    return (this.#ports ??= portsForStep(this.sharedPorts, this.signal))
+  }
   get log(): Logger {
     return (this.#log ??= stepLogger(this.logs, this.outer && stepSink(this.outer, { journey: this.journey, path: this.path, step: this.step }), this.redactKeys))
   }

@@ -1,0 +1,99 @@
+import { assertEqual, branch, checkpoint, journey, path, step } from '@venomqa/core'
+import { describe, expect, it } from 'vitest'
+import { createRunner, memoryPorts } from '../src/index'
+
+// An action that ignores its signal goes on after its step's deadline. The runner moves on at once, and the
+// rollback before the next path has already run by the time the action wakes up: whatever it changes then
+// would land in the next path's context, headers or ports. Its HTTP requests are refused already; the
+// context, the client's headers and the ports must refuse it too.
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+describe('an action that outlives its step', () => {
+  it('cannot change the next path\'s context, headers or ports after its deadline', async () => {
+    let lateErrors: string[] = []
+    let sawInNextPath: unknown
+    const late = journey('late_writes', {
+      steps: [
+        checkpoint('start'),
+        branch('start', [
+          path('slow', [
+            step(
+              'ignores_signal',
+              async ({ ctx, http, ports }) => {
+                await sleep(300)
+                const tries: Array<[string, () => unknown]> = [
+                  ['ctx.set', () => ctx.set('late', 1)],
+                  ['ctx.delete', () => ctx.delete('kept')],
+                  ['http.setHeader', () => http.setHeader('x-late', '1')],
+                  ['http.setAuthToken', () => http.setAuthToken('late-token')],
+                  ['cache.set', () => ports.require('cache').set('late', 1)],
+                ]
+                for (const [what, attempt] of tries) {
+                  try {
+                    await attempt()
+                  } catch (err) {
+                    lateErrors.push(`${what}: ${(err as Error).message}`)
+                  }
+                }
+              },
+              { timeout: 50 },
+            ),
+          ]),
+          path('next', [
+            step('waits', async ({ ctx, http, ports }) => {
+              await sleep(500)
+              sawInNextPath = {
+                late: ctx.get('late'),
+                kept: ctx.get('kept'),
+                headers: Object.keys((http as unknown as { snapshotHeaders(): Record<string, string> }).snapshotHeaders()),
+                cache: await ports.require('cache').get('late'),
+              }
+            }),
+          ]),
+        ]),
+      ],
+    })
+    const runner = createRunner({ baseUrl: 'http://127.0.0.1:1', plugins: [memoryPorts()] })
+    lateErrors = []
+    // A value the main line set before the checkpoint, which the late action tries to delete.
+    const withKept = journey('late_writes', { steps: [step('keep', ({ ctx }) => void ctx.set('kept', 'yes')), ...late.steps] })
+    const result = await runner.run(withKept)
+    await runner.close()
+    expect(sawInNextPath).toEqual({ late: undefined, kept: 'yes', headers: [], cache: undefined })
+    expect(lateErrors).toHaveLength(5)
+    for (const line of lateErrors) expect(line).toMatch(/step "ignores_signal" timed out after 50 ms/)
+    const branchResult = result.journeys[0]!.nodes.find((n) => n.kind === 'branch')
+    const paths = branchResult?.kind === 'branch' ? branchResult.paths.map((p) => [p.name, p.status]) : []
+    expect(paths).toEqual([
+      ['slow', 'failed'],
+      ['next', 'passed'],
+    ])
+  })
+
+  it('still changes them while it runs, and after it returned in time', async () => {
+    const runner = createRunner({ baseUrl: 'http://127.0.0.1:1', plugins: [memoryPorts()] })
+    const result = await runner.run(
+      journey('in_time', {
+        steps: [
+          step(
+            'writes',
+            async ({ ctx, http, ports }) => {
+              await sleep(10)
+              ctx.set('id', 7)
+              http.setAuthToken('t')
+              await ports.require('cache').set('k', 1)
+            },
+            { timeout: 2000 },
+          ),
+          step('reads', async ({ ctx, ports }) => {
+            assertEqual(ctx.get('id'), 7, 'id')
+            assertEqual(await ports.require('cache').get('k'), 1, 'cache')
+          }),
+        ],
+      }),
+    )
+    await runner.close()
+    expect(result.status).toBe('passed')
+  })
+})
