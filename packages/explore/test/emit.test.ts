@@ -501,6 +501,19 @@ describe('emitJourney', () => {
     expect(text).not.toContain('VENOMQA_SECRET_CODE:')
   })
 
+  it("says what the exploration's setup is as it is: none is never said to sign up and log in", async () => {
+    const root = await mkdtemp(path.join(os.tmpdir(), 'venomqa-emit-'))
+    dirs.push(root)
+    const bare = exploration('todos', { actions: todos.actions, invariants: todos.invariants })
+    const file = await emitJourney({ exploration: bare, explorationFile: 'explore/todos.explore.ts', root, dir: 'journeys/regressions', invariant: 'open todos', id: 'c0ffee12deadbeef', run, baseUrl: BASE })
+    const text = await readFile(path.join(root, file), 'utf8')
+    expect(text).not.toContain('signs up and logs in again')
+    expect(text).toContain("// The exploration's setup, empty when this journey was written: steps it gains later run here too.")
+    expect(text).toContain('...exploration.setup,')
+    // With a setup, the comment says what running it again means, whatever its steps do.
+    expect((await emitInto(root)).text).toContain("// The exploration's own setup, run again here: a log-in in it logs in again, so no credential is written here.")
+  })
+
   it('is formatted in the house style (biome leaves it as it is)', async () => {
     const root = await mkdtemp(path.join(os.tmpdir(), 'venomqa-emit-'))
     dirs.push(root)

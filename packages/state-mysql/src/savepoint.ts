@@ -142,7 +142,7 @@ export class MysqlSavepointBackend implements StateBackend {
     if (escaped.length)
       throw new StateError(
         this.name,
-        `rollback to "${name}" left rows written since: ${escaped.map((e) => `${e.table} has rows with ${e.column} above ${e.id ?? 'none'} (its highest at the checkpoint)`).join('; ')}. They were committed through another connection than this backend's (an app with its own pool), which the savepoint mechanism cannot undo; use mechanism 'snapshot' (the default) for such an app`,
+        `rollback to "${name}" left rows written since: ${escaped.map((e) => (e.id === null ? `${e.table} has rows (it had none at the checkpoint)` : `${e.table} has rows with ${e.column} above ${e.id} (its highest at the checkpoint)`)).join('; ')}. They were committed through another connection than this backend's (an app with its own pool), which the savepoint mechanism cannot undo; use mechanism 'snapshot' (the default) for such an app`,
       )
   }
 

@@ -84,6 +84,21 @@ describe('MysqlSavepointBackend (app in the same process, on the backend connect
     }
   })
 
+  it('a table that was empty at the checkpoint is named as such, not as one with rows "above none"', async () => {
+    const other = await admin(DB)
+    try {
+      await backend.checkpoint('ready')
+      await other.query(`INSERT INTO users (email, name) VALUES ('app@x.io', 'App')`)
+      const error = await backend.rollback('ready').catch((e) => e)
+      expect(error).toBeInstanceOf(StateError)
+      expect(error.message).toContain(`rollback to "ready" left rows written since: users has rows (it had none at the checkpoint). They were committed`)
+      expect(error.message).not.toContain('above none')
+    } finally {
+      await other.query(`DELETE FROM users`)
+      await other.end()
+    }
+  })
+
   it('says the savepoints are gone when something committed the transaction', async () => {
     await backend.checkpoint('cp')
     await backend.connection.query('COMMIT')

@@ -81,7 +81,9 @@ export function renderJourney(input: RenderInput): string {
     `    checkpoint(${quote(CHECKPOINT)}),`,
     `    branch(${quote(CHECKPOINT)}, [`,
     `      path('sequence', [`,
-    `${STEP_INDENT}// The exploration's own setup: it signs up and logs in again, so no credential is written here.`,
+    exploration.setupSteps.length
+      ? `${STEP_INDENT}// The exploration's own setup, run again here: a log-in in it logs in again, so no credential is written here.`
+      : `${STEP_INDENT}// The exploration's setup, empty when this journey was written: steps it gains later run here too.`,
     `${STEP_INDENT}...exploration.setup,`,
     ...steps,
     '      ]),',
