@@ -382,6 +382,14 @@ export function isInvariant(value: unknown): value is Invariant {
 
 /** The Action an exploration's action runs as, for the runner's step machinery. */
 export function actionAsStep(a: ExploreAction<any>, input: unknown): Action {
-  // The step's argument keeps its getters (a lazy `log`): the input is added on an object that inherits it.
-  return (args) => a.run(Object.assign(Object.create(args) as ExploreActionArgs, { input }))
+  // The step's argument with the input added. Its getters (a lazy `log`, `ctx`) read the instance's private
+  // fields, so they must run on the instance itself: on an object inheriting from it (Object.create) they
+  // threw "Cannot read private member". A Proxy's get with the target as receiver keeps them on it.
+  return (args) =>
+    a.run(
+      new Proxy(args as ExploreActionArgs, {
+        get: (target, key) => (key === 'input' ? input : Reflect.get(target, key)),
+        has: (target, key) => key === 'input' || Reflect.has(target, key),
+      }),
+    )
 }

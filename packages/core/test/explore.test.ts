@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { DefinitionError, action, assertRunResult, exploration, invariant, sequenceHeading, step, summarize, validateExploration, validateLoadedExploration } from '../src/index'
+import { type ActionArgs, Context, DefinitionError, action, actionAsStep, assertRunResult, exploration, invariant, sequenceHeading, step, summarize, validateExploration, validateLoadedExploration } from '../src/index'
 
 const create = action('create', ({ http }) => http.post('/api/things', { json: {} }))
 const remove = action('remove', ({ http, ctx }) => http.delete(`/api/things/${ctx.require('id')}`), { when: (v) => v.ctx.has('id') })
@@ -130,5 +130,38 @@ describe('sequenceHeading', () => {
   it('reads a limit in a shape no version wrote as a limit it cannot name, never as a minimal sequence', () => {
     expect(sequenceHeading({ ...shrunk, shrinkLimit: { reason: 'tries', limit: 3 } as never })).toBe('Shrunk until its limit, may not be minimal')
     expect(sequenceHeading({ ...shrunk, shrinkLimit: 'yes' as never })).toBe('Shrunk until its limit, may not be minimal')
+  })
+})
+
+describe('actionAsStep', () => {
+  it("gives the action the step's argument with its input, its getters run on the argument itself", async () => {
+    // As the runner's StepArgs: views made on first read, kept in private fields, which a getter run on an
+    // object inheriting from the argument (Object.create) cannot read ("Cannot read private member").
+    class Args {
+      #ctx: Context | undefined
+      #reads = 0
+      readonly signal = new AbortController().signal
+      get ctx(): Context {
+        this.#reads++
+        return (this.#ctx ??= new Context())
+      }
+      get reads(): number {
+        return this.#reads
+      }
+    }
+    const args = new Args()
+    const seen: unknown[] = []
+    const act = action<number>(
+      'add',
+      (given) => {
+        given.ctx.set('n', given.input)
+        seen.push(given.input, 'input' in given, given.signal.aborted)
+      },
+      { inputs: () => [7] },
+    )
+    await actionAsStep(act, 7)(args as unknown as ActionArgs)
+    expect(args.ctx.get('n')).toBe(7)
+    expect(seen).toEqual([7, true, false])
+    expect(args.reads).toBe(2)
   })
 })
