@@ -127,11 +127,37 @@ describe('config validation', () => {
         parallelPaths: 2,
         workers: 2,
         redactKeys: ['x-tenant'],
-        profiles: { ci: { retries: 0 } },
+        http: { timeout: 5000, retry: { retries: 1, baseDelayMs: 0, maxDelayMs: 500, statuses: [429, 503] }, cacheGets: true, connections: 4 },
+        profiles: { ci: { retries: 0, http: { retry: false } } },
       },
       'c.json',
     )
     expect(config.workers).toBe(2)
+  })
+
+  it('http: each key checked as createRunner checks it, named at its path, in a profile too', () => {
+    const err = errorOf(() =>
+      validateConfig(
+        {
+          http: { timeout: 2.5, retry: { retries: -1, baseDelayMs: 'fast', statuses: [503, 999] }, cacheGets: 'yes', connections: 0, redactKeys: ['x'] },
+          profiles: { ci: { http: { timeout: 2_147_483_648, retry: true } } },
+        },
+        'venomqa.yaml',
+      ),
+    )
+    expect(err.message.split('\n').slice(1).sort()).toEqual(
+      [
+        '  - http.timeout: expected a positive whole number of milliseconds, at most 2147483647 (about 24.8 days), got 2.5',
+        '  - http.retry.retries: expected a whole number from 0 to 100, got -1',
+        '  - http.retry.baseDelayMs: expected 0 or a positive whole number of milliseconds, at most 2147483647 (about 24.8 days), got "fast"',
+        '  - http.retry.statuses[1]: expected an HTTP status, a whole number from 100 to 599, got 999',
+        '  - http.cacheGets: expected true or false, got "yes"',
+        '  - http.connections: expected a whole number of at least 1, got 0',
+        '  - http.redactKeys: unknown key; known keys: timeout, retry, cacheGets, connections',
+        '  - profiles.ci.http.timeout: expected a positive whole number of milliseconds, at most 2147483647 (about 24.8 days), got 2147483648',
+        '  - profiles.ci.http.retry: expected false (no retries) or a policy { retries?, baseDelayMs?, maxDelayMs?, statuses? }, got true',
+      ].sort(),
+    )
   })
 
   it('returns the config as written: a workerSetup or a plugin made from a class keeps its methods', () => {
@@ -387,6 +413,22 @@ describe('loadConfig', () => {
       journeys: ['journeys/**/*.journey.{ts,js,mts,mjs}'],
     })
     expect(config.file).toMatch(/venomqa\.config\.ts$/)
+  })
+
+  it('http merges key by key: the profile over the file, VENOMQA_HTTP_TIMEOUT over both, the flag over all', async () => {
+    const dir = await project({
+      'venomqa.json': JSON.stringify({ http: { timeout: 1000, retry: false, connections: 2 }, profiles: { ci: { http: { timeout: 2000, cacheGets: true } } } }),
+    })
+    expect((await loadConfig({ cwd: dir })).http).toEqual({ timeout: 1000, retry: false, connections: 2 })
+    expect((await loadConfig({ cwd: dir, profile: 'ci' })).http).toEqual({ timeout: 2000, retry: false, connections: 2, cacheGets: true })
+    expect((await loadConfig({ cwd: dir, profile: 'ci', env: { VENOMQA_HTTP_TIMEOUT: '3000' } })).http).toEqual({ timeout: 3000, retry: false, connections: 2, cacheGets: true })
+    const flagged = await loadConfig({ cwd: dir, profile: 'ci', env: { VENOMQA_HTTP_TIMEOUT: '3000' }, flags: { http: { timeout: 4000 } } })
+    expect(flagged.http).toEqual({ timeout: 4000, retry: false, connections: 2, cacheGets: true })
+    // With no file at all, the variable alone makes the key.
+    expect((await loadConfig({ cwd: await project({}), env: { VENOMQA_HTTP_TIMEOUT: '3000' } })).http).toEqual({ timeout: 3000 })
+    expect((await asyncErrorOf(loadConfig({ cwd: dir, env: { VENOMQA_HTTP_TIMEOUT: '1.5' } }))).message).toBe(
+      'VENOMQA_HTTP_TIMEOUT: expected a positive whole number of milliseconds, at most 2147483647 (about 24.8 days), got "1.5"',
+    )
   })
 
   it('reads YAML with VENOMQA_PROFILE, and JSON; the first config file found wins', async () => {

@@ -34,6 +34,7 @@ export interface ExploreFlags extends ConfigFlags, ExploreValueFlags {
   shrink?: boolean
   prefixReplay?: boolean
   pluginTimeout?: string
+  httpTimeout?: string
   /** `--openapi <file|url>`: explore the operations of an OpenAPI document, with no exploration file. */
   openapi?: string
   /** `i/n`: explore only this shard of each exploration's root subtrees. */
@@ -60,7 +61,7 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
   try {
     refuseOptionsAsValues(flags as Record<string, unknown>, ['emit', 'openapi', 'save', 'har'])
     namedFiles = true
-    values = parseFlagValues({ baseUrl: flags.baseUrl, reporter: flags.reporter, save: flags.save, pluginTimeout: flags.pluginTimeout })
+    values = parseFlagValues({ baseUrl: flags.baseUrl, reporter: flags.reporter, save: flags.save, pluginTimeout: flags.pluginTimeout, httpTimeout: flags.httpTimeout })
     overrides = parseExploreFlags(flags)
     workers = parseWorkersFlag(flags.workers)
     shardSpec = flags.shard === undefined ? undefined : parseShard(flags.shard)

@@ -16,6 +16,7 @@ export interface ValueFlags {
   parallelPaths?: string
   workers?: string
   pluginTimeout?: string
+  httpTimeout?: string
   requireState?: boolean
 }
 
@@ -35,6 +36,8 @@ export function parseFlagValues(flags: ValueFlags): Partial<VenomConfigBase> {
   if (flags.parallelPaths !== undefined) out.parallelPaths = parseOverride(flags.parallelPaths, 'parallelPaths', 'int', '--parallel-paths') as number
   if (flags.workers !== undefined) out.workers = parseOverride(flags.workers, 'workers', 'int', '--workers') as number
   if (flags.pluginTimeout !== undefined) out.pluginTimeout = parseOverride(flags.pluginTimeout, 'pluginTimeout', 'int', '--plugin-timeout') as number
+  // Only `http.timeout`: merged over the config's `http`, whose other keys stay.
+  if (flags.httpTimeout !== undefined) out.http = { timeout: parseOverride(flags.httpTimeout, 'http.timeout', 'int', '--http-timeout') as number }
   if (flags.requireState) out.requireState = true
   if (flags.reporter?.length) out.reporters = flags.reporter
   return out

@@ -41,6 +41,7 @@ export interface RunFlags extends ConfigFlags {
   failFast?: boolean
   timeout?: string
   journeyTimeout?: string
+  httpTimeout?: string
   retries?: string
   save?: string
   parallelPaths?: string

@@ -98,7 +98,7 @@ export async function openSession(
     root: config.root,
     profile: config.profile,
     toolVersion: cliVersion(),
-    http: config.redactKeys || extra.onExchange ? { redactKeys: config.redactKeys, onExchange: extra.onExchange } : undefined,
+    http: runnerHttp(config, extra.onExchange),
     parallelPaths: config.parallelPaths,
     workers: config.workers,
     workerSetup: config.workerSetup,
@@ -111,6 +111,14 @@ export async function openSession(
     throw err
   }
   return { config, plugins, runner }
+}
+
+/** createRunner's `http`: the config's `http` as written, with `redactKeys` and the listener to exchanges (--har). */
+function runnerHttp(config: ResolvedConfig, onExchange: ((exchange: HttpExchange, origin?: ExchangeOrigin) => void) | undefined): RunnerOptions['http'] {
+  const http: NonNullable<RunnerOptions['http']> = { ...config.http }
+  if (config.redactKeys) http.redactKeys = config.redactKeys
+  if (onExchange) http.onExchange = onExchange
+  return Object.keys(http).length ? http : undefined
 }
 
 /**

@@ -1,12 +1,15 @@
 import { ConfigError } from '@venomqa/core'
-import { EXPECTED, keySchema } from './schema'
+import { EXPECTED, type OverrideKey, overrideSchema } from './schema'
 import { describeValue, ownMessage } from './issues'
 import type { VenomConfigBase } from './types'
 
 type Kind = 'string' | 'int' | 'bool' | 'list'
 
-/** VENOMQA_* variables and the key each one overrides. VENOMQA_PLUGINS adds to the config's plugins. */
-export const ENV_OVERRIDES: Record<string, { key: keyof VenomConfigBase; kind: Kind }> = {
+/**
+ * VENOMQA_* variables and the key each one overrides (`http.timeout`: that key of `http`, the others kept).
+ * VENOMQA_PLUGINS adds to the config's plugins.
+ */
+export const ENV_OVERRIDES: Record<string, { key: OverrideKey; kind: Kind }> = {
   VENOMQA_BASE_URL: { key: 'baseUrl', kind: 'string' },
   VENOMQA_JOURNEYS: { key: 'journeys', kind: 'list' },
   VENOMQA_TIMEOUT: { key: 'timeout', kind: 'int' },
@@ -22,12 +25,13 @@ export const ENV_OVERRIDES: Record<string, { key: keyof VenomConfigBase; kind: K
   VENOMQA_PARALLEL_PATHS: { key: 'parallelPaths', kind: 'int' },
   VENOMQA_WORKERS: { key: 'workers', kind: 'int' },
   VENOMQA_PLUGIN_TIMEOUT: { key: 'pluginTimeout', kind: 'int' },
+  VENOMQA_HTTP_TIMEOUT: { key: 'http.timeout', kind: 'int' },
   VENOMQA_REQUIRE_STATE: { key: 'requireState', kind: 'bool' },
   VENOMQA_REDACT_KEYS: { key: 'redactKeys', kind: 'list' },
 }
 
 /** A value from the environment or a command-line flag, converted and checked like the config key. */
-export function parseOverride(raw: string, key: keyof VenomConfigBase, kind: Kind, label: string): unknown {
+export function parseOverride(raw: string, key: OverrideKey, kind: Kind, label: string): unknown {
   let value: unknown = raw
   if (kind === 'int') value = /^-?\d+$/.test(raw.trim()) ? Number(raw.trim()) : raw
   else if (kind === 'bool') {
@@ -37,7 +41,7 @@ export function parseOverride(raw: string, key: keyof VenomConfigBase, kind: Kin
     value = splitList(raw)
       .map((s) => s.trim())
       .filter(Boolean)
-  const checked = keySchema(key).safeParse(value)
+  const checked = overrideSchema(key).safeParse(value)
   if (!checked.success || (kind === 'bool' && typeof value !== 'boolean')) {
     // A check with its own message (a base URL with a query) says it; else the key's description.
     const own = checked.error?.issues.map(ownMessage).find(Boolean)
@@ -87,9 +91,16 @@ export function envOverrides(env: NodeJS.ProcessEnv): { overrides: Partial<Venom
       continue
     }
     if (key === 'plugins') plugins = value as string[]
-    else overrides[key] = value
+    else setOverride(overrides, key, value)
   }
   return { overrides: overrides as Partial<VenomConfigBase>, plugins, problems }
+}
+
+/** `value` set at `key` of `overrides`: a key of `http` inside its object, which merges over the config's. */
+export function setOverride(overrides: Record<string, unknown>, key: OverrideKey, value: unknown): void {
+  const [head, sub] = key.split('.') as [string, string | undefined]
+  if (sub === undefined) overrides[head] = value
+  else overrides[head] = { ...(overrides[head] as Record<string, unknown> | undefined), [sub]: value }
 }
 
 /**

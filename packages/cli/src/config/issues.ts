@@ -27,6 +27,8 @@ function expectedFor(path: readonly Segment[]): string | undefined {
   if (p.length === 2 && (head === 'headers' || head === 'profiles')) return EXPECTED[`${head}.*`]
   // A nested key with an entry of its own (`openapi.auth`): zod's own words for a union are "Invalid input".
   if (p.every((seg) => typeof seg === 'string')) return EXPECTED[p.join('.')]
+  // An item of a nested list (`http.retry.statuses[1]`).
+  if (typeof p.at(-1) === 'number' && p.slice(0, -1).every((seg) => typeof seg === 'string')) return EXPECTED[`${p.slice(0, -1).join('.')}[]`]
   return undefined
 }
 

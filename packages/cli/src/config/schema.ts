@@ -1,4 +1,4 @@
-import { BASE_URL_QUERY_HINT, MAX_TIMEOUT_MS, httpUrlProblem } from '@venomqa/core'
+import { BASE_URL_QUERY_HINT, MAX_TIMEOUT_MS, TIMER_MS_EXPECTED, httpUrlProblem } from '@venomqa/core'
 import * as z from 'zod/mini'
 import en from 'zod/v4/locales/en.js'
 
@@ -42,6 +42,8 @@ const reporterSpec = () =>
 
 /** A timeout: whole milliseconds, no longer than a Node timer keeps (see MAX_TIMEOUT_MS). */
 const ms = () => z.int().check(z.positive(), z.lte(MAX_TIMEOUT_MS))
+/** A delay that may be none: 0, or a timeout as above (as a step's retryDelay is checked). */
+const delayMs = () => z.int().check(z.gte(0), z.lte(MAX_TIMEOUT_MS))
 const globs = () => z.union([nonEmpty(), z.array(nonEmpty()).check(z.minLength(1))])
 
 const operationPatterns = () => z.array(nonEmpty()).check(z.minLength(1))
@@ -64,6 +66,47 @@ const openapiSchema = () =>
       'Authentication: a bearer token, or a login operation (after a sign-up operation, if named).',
     ),
   })
+
+/**
+ * The runner's HTTP client options (createRunner's `http`), passed to it as written, under the runner's own
+ * names. `redactKeys` is the top-level key (reports mask by it too), `onExchange` a function: neither is here.
+ */
+const httpKeySchemas = {
+  timeout: () =>
+    described(
+      ms(),
+      'Timeout of every request that gives none of its own, in ms: each attempt, from sending to the last byte of the body. Default 30000.',
+    ),
+  retry: () =>
+    described(
+      z.union([
+        z.literal(false),
+        z.strictObject({
+          retries: described(z.int().check(z.gte(0), z.lte(100)), 'Attempts after the first. Default 2.'),
+          baseDelayMs: described(delayMs(), 'First backoff in ms; doubles each attempt, with full jitter. Default 100.'),
+          maxDelayMs: described(delayMs(), "Backoff ceiling in ms (a server's Retry-After is honoured up to it). Default 2000."),
+          statuses: described(z.array(z.int().check(z.gte(100), z.lte(599))), 'Statuses that are retried. Default [502, 503, 504].'),
+        }),
+      ]),
+      'Retry policy of idempotent requests (GET, HEAD, OPTIONS, PUT, DELETE), or false for none; a request\'s own retry wins.',
+    ),
+  cacheGets: () => described(z.boolean(), "Cache GET responses per journey, by URL and request headers, until the action's clearCache()."),
+  connections: () => described(z.int().check(z.gte(1)), 'Keep-alive connections per origin. Default 16.'),
+}
+
+export type HttpKey = keyof typeof httpKeySchemas
+
+const madeHttpKeySchemas: { [K in HttpKey]?: ReturnType<(typeof httpKeySchemas)[K]> } = {}
+
+/** The schema of one key of `http`. */
+export function httpKeySchema<K extends HttpKey>(key: K): ReturnType<(typeof httpKeySchemas)[K]> {
+  return (madeHttpKeySchemas[key] ??= httpKeySchemas[key]() as never) as ReturnType<(typeof httpKeySchemas)[K]>
+}
+
+const httpSchema = () =>
+  z.strictObject(
+    Object.fromEntries(Object.keys(httpKeySchemas).map((k) => [k, httpKeySchema(k as HttpKey)])) as { [K in HttpKey]: ReturnType<(typeof httpKeySchemas)[K]> },
+  )
 
 /** A URL that is one, but with a query or fragment: told with its own message (see BASE_URL_QUERY_HINT). */
 const isQueryProblem = (s: string) => /[?#]/.test(s) && !httpUrlProblem(s.replace(/[?#].*/s, ''))
@@ -120,6 +163,7 @@ const keySchemas = {
       ms(),
       "How long a plugin's setup, a hook, a backend's connect or disconnect, or an onClose may take, in ms, before it is abandoned with a critical issue. Default 60000.",
     ),
+  http: () => described(httpSchema(), 'The HTTP client of every journey: request timeout, retry policy, GET cache, connections per origin.'),
   requireState: () =>
     described(z.boolean(), 'Refuse to run journeys with checkpoints when no state backend is registered (otherwise a warning and an info issue).'),
   workerSetup: () =>
@@ -155,6 +199,17 @@ export function configSchema(): ReturnType<typeof makeConfigSchema> {
   return (madeConfigSchema ??= makeConfigSchema())
 }
 
+/** A key that a `VENOMQA_*` variable or a flag sets: a config key, or one key of `http`. */
+export type OverrideKey = ConfigKey | `http.${HttpKey}`
+
+/** The schema of a key a variable or a flag sets (see OverrideKey). */
+export function overrideSchema(key: OverrideKey): z.ZodMiniType {
+  return key.startsWith('http.') ? httpKeySchema(key.slice('http.'.length) as HttpKey) : keySchema(key as ConfigKey)
+}
+
+/** How every duration in ms is told: the runner's and core's words (TIMER_MS_EXPECTED) for the same rule. */
+const TIMER_MS = TIMER_MS_EXPECTED.replace(/^expected /, '')
+
 /** What each key expects, in words, for error messages ("expected <this>, got ..."). */
 export const EXPECTED: Record<string, string> = {
   $schema: 'a string',
@@ -171,8 +226,8 @@ export const EXPECTED: Record<string, string> = {
   'reporters[]': 'a reporter name ("junit" or "junit:out.xml"), { name, output, options }, or [name, options]',
   headers: 'an object of header names to string values',
   'headers.*': 'a string',
-  timeout: 'a positive whole number of milliseconds, at most 2147483647 (about 24.8 days)',
-  journeyTimeout: 'a positive whole number of milliseconds, at most 2147483647 (about 24.8 days)',
+  timeout: TIMER_MS,
+  journeyTimeout: TIMER_MS,
   retries: 'a whole number from 0 to 100',
   journeyRetries: 'a whole number from 0 to 100',
   failOnFlaky: 'true or false',
@@ -182,7 +237,17 @@ export const EXPECTED: Record<string, string> = {
   parallelPaths: 'a whole number of at least 1',
   workers: 'a whole number of at least 1',
   redactKeys: 'a list of header names or body keys',
-  pluginTimeout: 'a positive whole number of milliseconds, at most 2147483647 (about 24.8 days)',
+  pluginTimeout: TIMER_MS,
+  http: 'an object with timeout, retry, cacheGets and connections',
+  'http.timeout': TIMER_MS,
+  'http.retry': 'false (no retries) or a policy { retries?, baseDelayMs?, maxDelayMs?, statuses? }',
+  'http.retry.retries': 'a whole number from 0 to 100',
+  'http.retry.baseDelayMs': `0 or ${TIMER_MS}`,
+  'http.retry.maxDelayMs': `0 or ${TIMER_MS}`,
+  'http.retry.statuses': 'a list of HTTP statuses',
+  'http.retry.statuses[]': 'an HTTP status, a whole number from 100 to 599',
+  'http.cacheGets': 'true or false',
+  'http.connections': 'a whole number of at least 1',
   requireState: 'true or false',
   workerSetup: 'an object with a create(index) function (only in a venomqa.config.ts or .js)',
   'redactKeys[]': 'a header name or body key',

@@ -1,5 +1,5 @@
 import type { Plugin } from '@venomqa/core'
-import type { WorkerSetup } from '@venomqa/runner'
+import type { RunnerOptions, WorkerSetup } from '@venomqa/runner'
 
 /**
  * A plugin in config: a name or path resolved from the project root (`'redis'`, `'./plugins/audit.ts'`),
@@ -51,6 +51,12 @@ export interface VenomConfigBase {
    * before it is abandoned with a critical issue naming it. Default 60000.
    */
   pluginTimeout?: number
+  /**
+   * The HTTP client of every journey, as createRunner's `http` takes it: `timeout` (ms, each request that
+   * gives none of its own; default 30000), `retry` (the policy of idempotent requests, or false), `cacheGets`,
+   * `connections` (per origin; default 16).
+   */
+  http?: HttpConfig
   /** Refuse to run journeys with checkpoints when no state backend is registered. */
   requireState?: boolean
   /** More header names or body keys to redact in reports. */
@@ -70,3 +76,6 @@ export interface OpenApiConfig {
   exclude?: string[]
   auth?: { bearer: string } | { login: string; signUp?: string; credentials?: Record<string, unknown>; token?: string }
 }
+
+/** The `http` key: the runner's own HTTP client options, but those a config cannot hold (a function) or has elsewhere (`redactKeys`). */
+export type HttpConfig = Pick<NonNullable<RunnerOptions['http']>, 'timeout' | 'retry' | 'cacheGets' | 'connections'>
