@@ -8,7 +8,7 @@ import { prepareRequest } from './http/prepare'
 import { exchangeOrigin } from './http/origin'
 import { ExchangeRecord, rememberSecrets } from './http/record'
 import { RunnerResponse } from './http/response'
-import { type ResolvedRetryPolicy, clientRetryPolicy, requestRetryPolicy, retryDelay } from './http/retry-policy'
+import { type ResolvedRetryPolicy, clientRetryPolicy, requestRetryPolicy, retryDelay, retryPolicyProblem } from './http/retry-policy'
 import { requireCount } from './require-count'
 import type { HttpClientOptions } from './types'
 
@@ -70,6 +70,8 @@ export class RunnerHttpClient implements HttpClient {
     // A timeout no timer keeps (NaN, Infinity, a fraction, 0 or less, past 24.8 days) meant no limit, or cut
     // every request at once: refused, as every other duration of the runner is.
     if (options.timeout !== undefined && !isTimerMs(options.timeout)) throw new ConfigError(`http.timeout: ${TIMER_MS_EXPECTED}, got ${String(options.timeout)}`, { where: 'http.timeout' })
+    const retryProblem = retryPolicyProblem(options.retry)
+    if (retryProblem) throw new ConfigError(`http.retry: ${retryProblem}`, { where: 'http.retry' })
     this.#shared = {
       options: { ...options, baseUrl: options.baseUrl.replace(/\/+$/, '') },
       pool: deps.pool ?? createConnectionPool(options.connections),
@@ -209,6 +211,10 @@ export class RunnerHttpClient implements HttpClient {
     const { redactKeys } = shared.options
     // The step's own mistake, which a retry would only repeat.
     if (options.timeout !== undefined && !isTimerMs(options.timeout)) throw new VenomError('E_HTTP_REQUEST', `${method} ${path}: timeout: ${TIMER_MS_EXPECTED}, got ${String(options.timeout)}`)
+    if (options.retry !== undefined) {
+      const retryProblem = retryPolicyProblem(options.retry)
+      if (retryProblem) throw new VenomError('E_HTTP_REQUEST', `${method} ${path}: retry: ${retryProblem}`)
+    }
     const timeoutMs = options.timeout ?? shared.options.timeout ?? DEFAULT_TIMEOUT
     if (this.#signal?.aborted) throw classifyFailure(undefined, { method, url: path, timeoutMs, stepSignal: this.#signal }).error
     const prepared = prepareRequest(method, shared.options.baseUrl, shared.headers, path, options)

@@ -49,6 +49,7 @@ import { RunnerHttpClient, createConnectionPool, keptTokens, type TokenStore } f
 import { requireCount } from './require-count'
 import { DetachedRequests, STOP_GRACE_MS, untilStepStops } from './http/detached'
 import { rememberSecrets } from './http/record'
+import { retryPolicyProblem } from './http/retry-policy'
 import { BackendConnects, connectFailure, disconnectFailure } from './backend-connects'
 import { type CheckedPlugin, checkPluginEntries } from './plugin-entries'
 import type { RegisteredCommand, Registry, RunnerOptions, SourcedJourney } from './types'
@@ -161,6 +162,8 @@ function checkRunnerOptions(options: RunnerOptions): void {
   }
   const httpTimeout = options.http?.timeout
   if (httpTimeout !== undefined && !isTimerMs(httpTimeout)) throw new ConfigError(`createRunner: http.timeout: ${TIMER_MS_EXPECTED}, got ${String(httpTimeout)}`, { where: 'http.timeout' })
+  const retryProblem = retryPolicyProblem(options.http?.retry)
+  if (retryProblem) throw new ConfigError(`createRunner: http.retry: ${retryProblem}`, { where: 'http.retry' })
 }
 
 export class Runner {

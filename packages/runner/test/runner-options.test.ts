@@ -26,6 +26,32 @@ describe('createRunner options', () => {
     expect(() => createRunner({ stepTimeout: 2_147_483_647 })).not.toThrow()
   })
 
+  it('refuses a retry policy whose count is no whole number, which retried until the deadline (NaN), runner-wide and a request\'s own', async () => {
+    const cases: [unknown, string][] = [
+      [{ retries: Number.NaN }, 'retries: expected a whole number from 0 to 100, got NaN'],
+      [{ retries: 1.5 }, 'retries: expected a whole number from 0 to 100, got 1.5'],
+      [{ baseDelayMs: -1 }, 'baseDelayMs: expected milliseconds, 0 or more, got -1'],
+      [{ maxDelayMs: Number.POSITIVE_INFINITY }, 'maxDelayMs: expected milliseconds, 0 or more, got Infinity'],
+      [{ statuses: [503, 'x'] }, 'statuses: expected a list of HTTP statuses (100 to 599), got [503, "x"]'],
+      [{ retry: 2 }, 'unknown key "retry" (a policy has retries, baseDelayMs, maxDelayMs, statuses)'],
+      ['always', 'expected true, false or { retries, baseDelayMs, maxDelayMs, statuses }, got "always"'],
+    ]
+    for (const [retry, said] of cases) {
+      expect(() => createRunner({ http: { retry: retry as never } })).toThrow(`createRunner: http.retry: ${said}`)
+      expect(() => new RunnerHttpClient({ baseUrl: 'http://127.0.0.1:9', retry: retry as never })).toThrow(`http.retry: ${said}`)
+    }
+    for (const retry of [true, false, { retries: 0 }, { retries: 3, baseDelayMs: 0, maxDelayMs: 10, statuses: [503] }])
+      expect(() => createRunner({ http: { retry: retry as never } })).not.toThrow()
+    // A request's own: the step's mistake, told as such, never sent (port 9 answers nothing).
+    const runner = createRunner({ baseUrl: 'http://127.0.0.1:9' })
+    try {
+      const run = await runner.run(journey('j', { steps: [step('get', ({ http }) => http.get('/x', { retry: { retries: Number.NaN } }))] }))
+      expect(run.journeys[0]!.issues[0]).toMatchObject({ step: 'get', error: 'GET /x: retry: retries: expected a whole number from 0 to 100, got NaN' })
+    } finally {
+      await runner.close()
+    }
+  })
+
   it('refuses an http timeout no timer keeps, which meant no limit (NaN, Infinity) or cut every request (-1)', async () => {
     for (const ms of [Number.NaN, Number.POSITIVE_INFINITY, -1, 0, 1000.5, 3_000_000_000]) {
       const made = () => createRunner({ http: { timeout: ms } })

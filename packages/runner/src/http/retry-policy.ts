@@ -4,6 +4,33 @@ export type ResolvedRetryPolicy = Required<RetryPolicy>
 
 export const DEFAULT_RETRY: ResolvedRetryPolicy = { retries: 2, baseDelayMs: 100, maxDelayMs: 2000, statuses: [...RETRYABLE_STATUSES] }
 
+const POLICY_KEYS: readonly string[] = ['retries', 'baseDelayMs', 'maxDelayMs', 'statuses']
+
+/**
+ * What is wrong with a retry policy as given (`true`, `false` or a policy object), or undefined. A count
+ * that is no whole number (`retries: NaN`) never ended the retries: `attempt > NaN` is false, and a
+ * request that kept failing was sent until its step's deadline (92 times in a second).
+ */
+export function retryPolicyProblem(given: unknown): string | undefined {
+  if (given === undefined || typeof given === 'boolean') return undefined
+  if (given === null || typeof given !== 'object' || Array.isArray(given)) return `expected true, false or { retries, baseDelayMs, maxDelayMs, statuses }, got ${describe(given)}`
+  const policy = given as Record<string, unknown>
+  const unknown = Object.keys(policy).find((k) => !POLICY_KEYS.includes(k))
+  if (unknown !== undefined) return `unknown key "${unknown}" (a policy has ${POLICY_KEYS.join(', ')})`
+  const { retries, baseDelayMs, maxDelayMs, statuses } = policy
+  if (retries !== undefined && !(Number.isInteger(retries) && (retries as number) >= 0 && (retries as number) <= 100)) return `retries: expected a whole number from 0 to 100, got ${describe(retries)}`
+  for (const [key, value] of [['baseDelayMs', baseDelayMs], ['maxDelayMs', maxDelayMs]] as const)
+    if (value !== undefined && !(typeof value === 'number' && Number.isFinite(value) && value >= 0)) return `${key}: expected milliseconds, 0 or more, got ${describe(value)}`
+  if (statuses !== undefined && !(Array.isArray(statuses) && statuses.every((s) => Number.isInteger(s) && s >= 100 && s <= 599)))
+    return `statuses: expected a list of HTTP statuses (100 to 599), got ${describe(statuses)}`
+  return undefined
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined) return String(value)
+  return Array.isArray(value) ? `[${value.map(describe).join(', ')}]` : typeof value === 'string' ? JSON.stringify(value) : typeof value
+}
+
 /** The client-wide policy with the defaults filled in, or `false` when the client turned retries off. */
 export function clientRetryPolicy(client: RetryPolicy | false | undefined): ResolvedRetryPolicy | false {
   return client === false ? false : { ...DEFAULT_RETRY, ...client }
