@@ -32,11 +32,11 @@ const LANES = 2
  * not listed runs last, in the order the workspace lists it.
  */
 const LONGEST_FIRST = [
-  '@venomqa/cli', // 181
-  '@venomqa/state-postgres', // 150, its files two at a time
-  '@venomqa/pg-proxy', // 110, its files two at a time
-  '@venomqa/explore', // 100, its files two at a time
-  '@venomqa/state-mysql', // 81
+  '@venomqa/state-postgres', // 134
+  '@venomqa/cli', // 102
+  '@venomqa/explore', // 89
+  '@venomqa/pg-proxy', // 72
+  '@venomqa/state-mysql', // 63
   '@venomqa/runner', // 49
   '@venomqa/examples-journeys', // 43
   '@venomqa/adapter-wiremock', // 42
