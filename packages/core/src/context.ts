@@ -3,6 +3,19 @@ import { isSecretKey, knownSecrets, secretsOfValue } from './redact'
 
 export type ContextSnapshot = Readonly<Record<string, unknown>>
 
+/** Symbol.for: a plugin may load another copy of core, and its views must answer to this one's too. */
+const SELF = Symbol.for('venomqa.context.self')
+
+/**
+ * The context behind `ctx`, the same object for every step of a journey (and of a path, a worker's lane,
+ * a replay): what to key a WeakMap of per-journey state by. Each step gets a view of it that refuses writes
+ * once the step is over (its deadline passed, the run was interrupted), so `ctx` itself is another object
+ * in every step.
+ */
+export function contextIdentity(ctx: Context): Context {
+  return (ctx as unknown as { [SELF]?: Context })[SELF] ?? ctx
+}
+
 /**
  * The values steps share (ids, tokens). Reads and writes go through deep copies at snapshot and restore,
  * so a path can never change what another path, or the main line after a branch, sees.
@@ -12,6 +25,11 @@ export class Context {
 
   constructor(initial?: Record<string, unknown>) {
     if (initial) for (const [k, v] of Object.entries(initial)) this.set(k, v)
+  }
+
+  /** Itself, read through a view of it as the context itself (see contextIdentity). */
+  get [SELF](): Context {
+    return this
   }
 
   get<T = unknown>(key: string): T | undefined

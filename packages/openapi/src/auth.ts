@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { ConfigError, type HttpClient, type HttpResponse, type StepNode, redactBody, step } from '@venomqa/core'
+import { ConfigError, type HttpClient, type HttpResponse, type StepNode, contextIdentity, redactBody, step } from '@venomqa/core'
 import { safeJson } from './actions'
 import { bodyOptions } from './body'
 import { resolvePointer } from './document'
@@ -30,7 +30,8 @@ export function openApiSetup(source: string, options: OpenApiOptions = {}): Step
   // lane and per replay. One variable for all of them let a worker's sign-up replace another's credentials
   // between that one's sign-up and log-in (explore --workers: worker 0 logged in as worker 1's user, whom its
   // own app never saw, and answered 401). Not in the context itself: it is copied into checkpoints and read
-  // by reporters, and the credentials may be the user's own.
+  // by reporters, and the credentials may be the user's own. Keyed by the context itself: each step's `ctx` is
+  // a view of it of its own (see contextIdentity).
   const signedUp = new WeakMap<object, Record<string, unknown>>()
   const steps: StepNode[] = []
   if (auth.signUp) {
@@ -39,7 +40,7 @@ export function openApiSetup(source: string, options: OpenApiOptions = {}): Step
         const m = await model()
         const op = m.authOps.signUp!
         const credentials = auth.credentials ?? freshCredentials(m, op.requestBody?.schema)
-        signedUp.set(ctx, credentials)
+        signedUp.set(contextIdentity(ctx), credentials)
         const res = await http.request(op.method as never, op.path, await bodyOptions(op, credentials, m.doc))
         if (res.status >= 300) throw new Error(`sign-up ${describeOperation(op)} answered ${res.status}: ${answerStart(res)}`)
         return res
@@ -50,7 +51,7 @@ export function openApiSetup(source: string, options: OpenApiOptions = {}): Step
     step('log_in', async ({ http, ctx }) => {
       const m = await model()
       const op = m.authOps.login!
-      const body = loginBody(m, op.requestBody?.schema, signedUp.get(ctx) ?? auth.credentials ?? {})
+      const body = loginBody(m, op.requestBody?.schema, signedUp.get(contextIdentity(ctx)) ?? auth.credentials ?? {})
       const res = await http.request(op.method as never, op.path, await bodyOptions(op, body, m.doc))
       if (res.status >= 300) throw new Error(`log-in ${describeOperation(op)} answered ${res.status}: ${answerStart(res)}`)
       http.setAuthToken(tokenOf(auth, safeJson(res.bodyText), describeOperation(op)))

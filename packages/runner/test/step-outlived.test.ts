@@ -97,3 +97,22 @@ describe('an action that outlives its step', () => {
     expect(result.status).toBe('passed')
   })
 })
+
+describe("a step's ctx", () => {
+  it('is a view of its own in each step, whose contextIdentity is the journey\'s one context', async () => {
+    const { contextIdentity, Context } = await import('@venomqa/core')
+    const seen: { view: unknown; identity: unknown; isContext: boolean }[] = []
+    const keep = ({ ctx }: { ctx: InstanceType<typeof Context> }) => void seen.push({ view: ctx, identity: contextIdentity(ctx), isContext: ctx instanceof Context })
+    const runner = createRunner({ baseUrl: 'http://127.0.0.1:9' })
+    try {
+      const run = await runner.run(journey('identity', { steps: [step('one', keep), step('two', keep)] }))
+      expect(run.status).toBe('passed')
+    } finally {
+      await runner.close()
+    }
+    expect(seen.map((s) => s.isContext)).toEqual([true, true])
+    expect(seen[0]!.view).not.toBe(seen[1]!.view)
+    expect(seen[0]!.identity).toBe(seen[1]!.identity)
+    expect(contextIdentity(seen[0]!.identity as InstanceType<typeof Context>)).toBe(seen[0]!.identity)
+  })
+})
