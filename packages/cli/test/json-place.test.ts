@@ -19,7 +19,7 @@ describe('describeJsonError', () => {
   })
 
   it('places an error whose message has a position at that position', () => {
-    expect(describe_('[1,\n 2\n 3]')).toEqual({ place: ':3:2', reason: expect.stringMatching(/^Expected ',' or '\]' after array element in JSON at position 8/) })
+    expect(describe_('[1,\n 2\n 3]')).toEqual({ place: ':3:2', reason: "Expected ',' or ']' after array element" })
     // Windows line ends: the column counts from the line's start, as an editor shows it.
     expect(describe_('{\r\n  "a": 1,\r\n}').place).toBe(':3:1')
   })

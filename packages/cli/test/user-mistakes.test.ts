@@ -190,7 +190,7 @@ export default journey('elsewhere', { baseUrl: 'http://127.0.0.1:1/#top', steps:
 
   it('venomqa init in a project whose package.json is not JSON names the place and writes nothing', async () => {
     const p = await project({ 'package.json': '{\n  "name": "x",\n}\n' })
-    expectRefused(await p.venomqa(['init']), /^venomqa: package\.json:3:1 is not valid JSON \(Expected double-quoted property name in JSON at position 17\); fix it first\n$/)
+    expectRefused(await p.venomqa(['init']), /^venomqa: package\.json:3:1 is not valid JSON \(Expected double-quoted property name\); fix it first\n$/)
     expect(existsSync(path.join(p.dir, 'venomqa.config.ts'))).toBe(false)
   })
 

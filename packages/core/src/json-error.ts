@@ -14,8 +14,14 @@ export type JsonErrorLocator = (text: string) => number | undefined
  */
 export function describeJsonError(text: string, err: unknown, locate?: JsonErrorLocator): { place: string; reason: string } {
   const message = errorMessage(err)
-  return { place: jsonErrorPlace(text, message, locate), reason: message.replace(QUOTED_TEXT, '').replace(/\s+/g, ' ') }
+  const place = jsonErrorPlace(text, message, locate)
+  const reason = message.replace(QUOTED_TEXT, '').replace(/\s+/g, ' ')
+  // Placed, V8's offset says again what the line and column say ("...:2:16 ... at position 69").
+  return { place, reason: place ? reason.replace(POSITION, '') : reason }
 }
+
+/** V8's offset at the end of its message, with the line and column newer Node adds. */
+const POSITION = / in JSON at position \d+(?: \(line \d+ column \d+\))?$/
 
 /**
  * `text` parsed as JSON, or the error `fail` makes from where the first syntax error is (`:line:column`

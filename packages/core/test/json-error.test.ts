@@ -14,7 +14,7 @@ function refusal(text: string): unknown {
 describe('describeJsonError', () => {
   it("places an error at the position V8's message ends with", () => {
     const text = '[1,\n 2\n 3]'
-    expect(describeJsonError(text, refusal(text))).toEqual({ place: ':3:2', reason: expect.stringMatching(/^Expected ',' or '\]' after array element in JSON at position 8/) })
+    expect(describeJsonError(text, refusal(text))).toEqual({ place: ':3:2', reason: "Expected ',' or ']' after array element" })
   })
 
   it('asks the locator for the place when the message has none, and says none without one', () => {
