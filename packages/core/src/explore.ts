@@ -390,6 +390,10 @@ export function actionAsStep(a: ExploreAction<any>, input: unknown): Action {
       new Proxy(args as ExploreActionArgs, {
         get: (target, key) => (key === 'input' ? input : Reflect.get(target, key)),
         has: (target, key) => key === 'input' || Reflect.has(target, key),
+        // An own key, as the step argument's are: `{ ...args }` in an action keeps it.
+        ownKeys: (target) => [...Reflect.ownKeys(target).filter((k) => k !== 'input'), 'input'],
+        getOwnPropertyDescriptor: (target, key) =>
+          key === 'input' ? { value: input, enumerable: true, writable: false, configurable: true } : Reflect.getOwnPropertyDescriptor(target, key),
       }),
     )
 }

@@ -31,6 +31,7 @@ export function fileErrorReason(err: unknown, doing: 'read' | 'write' = 'read'):
     case 'ENAMETOOLONG':
       return 'the file name is too long'
     default:
-      return code ?? errorMessage(err)
+      // Node's own words for the rest (`EBUSY: resource busy or locked`), without the syscall and path it ends with.
+      return errorMessage(err).replace(/, \w+ '[\s\S]*$/, '') || (code ?? 'unknown error')
   }
 }

@@ -155,13 +155,13 @@ describe('actionAsStep', () => {
       'add',
       (given) => {
         given.ctx.set('n', given.input)
-        seen.push(given.input, 'input' in given, given.signal.aborted)
+        seen.push(given.input, 'input' in given, given.signal.aborted, { ...given }.input)
       },
       { inputs: () => [7] },
     )
     await actionAsStep(act, 7)(args as unknown as ActionArgs)
     expect(args.ctx.get('n')).toBe(7)
-    expect(seen).toEqual([7, true, false])
+    expect(seen).toEqual([7, true, false, 7])
     expect(args.reads).toBe(2)
   })
 })

@@ -36,7 +36,7 @@ describe('fileErrorReason', () => {
     expect(fileErrorReason(err('EPERM'), 'write')).toBe('permission denied')
     expect(fileErrorReason(err('EROFS'), 'write')).toBe('the file system is read-only')
     expect(fileErrorReason(err('ENOSPC'), 'write')).toBe('no space left on the device')
-    expect(fileErrorReason(err('EMFILE'))).toBe('EMFILE')
+    expect(fileErrorReason(err('EMFILE'))).toBe('EMFILE: whatever')
     expect(fileErrorReason(new Error('plain'))).toBe('plain')
   })
 })

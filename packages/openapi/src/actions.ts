@@ -123,13 +123,18 @@ function bodyIdsOf(model: Model, op: Operation): Map<string, BodyId> {
   for (const consumer of model.bindings.consumers) for (const key of Object.values(consumer.keys)) if (!byBare.has(bare(key))) byBare.set(bare(key), key)
   for (const [name, property] of Object.entries(propertiesOf(schema, model.doc))) {
     const key = byBare.get(bare(name))
-    if (!key) continue
+    // Only a reference by id: a path's `{username}` or `{slug}` is also a key, and a create sent the first
+    // user's name again as the new user's (refused as taken, no second user was ever made).
+    if (!key || !ID_KEY.test(key)) continue
     const type = (resolveSchema(property as JsonSchema, model.doc) as { type?: unknown } | undefined)?.type
     const types = Array.isArray(type) ? type : [type]
     out.set(name, { key, numeric: types.includes('integer') || types.includes('number') })
   }
   return out
 }
+
+/** A key that names a resource by its id: `bookId`, `bookID`, `book_id`, `orderUuid`, `id`; not `username`, nor `paid`. */
+const ID_KEY = /(?:Id|ID|Uuid|UUID|[_-](?:id|uuid)|^(?:id|uuid))$/
 
 function bare(name: string): string {
   return name.toLowerCase().replace(/[^a-z0-9]/g, '')

@@ -82,14 +82,20 @@ interface Alternative {
  * tells the alternative apart, so that a shrunk sequence reads as what it sent: its discriminator value,
  * its title, its component's name, or the value of a property it fixes (`condition: ['damaged']`).
  */
+/** Keys beside a oneOf that say nothing of a body's shape. */
+const ANNOTATIONS: ReadonlySet<string> = new Set(['nullable', 'description', 'title', 'deprecated', 'externalDocs', 'xml', 'readOnly', 'writeOnly'])
+
 function alternativeBodies(given: JsonSchema, doc: OpenApiDocument | undefined): Alternative[] {
   const schema = resolveSchema(given, doc)
   if (!isObject(schema)) return []
   const keyword = (['oneOf', 'anyOf'] as const).find((k) => Array.isArray(schema[k]) && schema[k].length > 1)
   if (!keyword) return []
-  const { [keyword]: list, discriminator, ...rest } = schema as Record<string, unknown> & { discriminator?: { propertyName?: unknown; mapping?: Record<string, unknown> } }
+  const { [keyword]: list, discriminator, ...given_ } = schema as Record<string, unknown> & { discriminator?: { propertyName?: unknown; mapping?: Record<string, unknown> } }
+  // The parent's example or default is one body, of one alternative: merged into each alternative, every
+  // one sampled that body, and all but one were dropped as the same (a Dog example also sent as a Cat).
+  const { example: _example, examples: _examples, default: _default, ...rest } = given_
   const names = componentNames(doc)
-  const beside = Object.keys(rest).some((k) => k !== 'nullable' && k !== 'description' && k !== 'title')
+  const beside = Object.keys(rest).some((k) => !ANNOTATIONS.has(k))
   return (list as JsonSchema[]).slice(0, MAX_ALTERNATIVES).map((alternative, i) => {
     const resolved = resolveSchema(alternative, doc)
     const property = typeof discriminator?.propertyName === 'string' ? discriminator.propertyName : undefined

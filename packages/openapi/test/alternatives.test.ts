@@ -46,6 +46,12 @@ describe('a body of oneOf alternatives', () => {
     expect(bodyVariants(RETURN as never)).toEqual(bodies)
   })
 
+  it("keeps every alternative when the oneOf has an example of its own (one alternative's body)", () => {
+    const bodies = bodyVariants({ ...RETURN, example: { condition: 'good' } } as never)
+    expect(bodies.map((b) => b.variant)).toEqual(['sample', 'empty', 'oneOf-2:damaged'])
+    expect(bodies.find((b) => b.variant === 'oneOf-2:damaged')?.body).toEqual({ condition: 'damaged', note: 'note-1' })
+  })
+
   it('of anyOf too, each with the properties beside the alternatives', () => {
     const schema = { type: 'object', required: ['at'], properties: { at: { type: 'string', example: '2024-01-01' } }, anyOf: RETURN.oneOf }
     const alternatives = bodyVariants(schema as never).filter((b) => b.variant.startsWith('anyOf-'))

@@ -25,6 +25,14 @@ const DOCUMENT = {
     '/books': { post: { operationId: 'createBook', responses: { 201: ok('made') } } },
     '/books/{bookId}': { get: { operationId: 'getBook', parameters: [id('bookId')], responses: { 200: ok('ok') } } },
     '/members/{memberId}': { get: { operationId: 'getMember', parameters: [id('memberId')], responses: { 200: ok('ok') } } },
+    '/users': {
+      post: {
+        operationId: 'createUser',
+        requestBody: json({ type: 'object', required: ['username'], properties: { username: { type: 'string', example: 'ada' } } }),
+        responses: { 201: ok('made') },
+      },
+    },
+    '/users/{username}': { get: { operationId: 'getUser', parameters: [{ name: 'username', in: 'path', required: true, schema: { type: 'string' } }], responses: { 200: ok('ok') } } },
     '/loans': {
       post: {
         operationId: 'createLoan',
@@ -45,13 +53,13 @@ beforeAll(async () => {
 })
 afterAll(() => rm(dir, { recursive: true, force: true }))
 
-async function createLoan(): Promise<ExploreAction<any>> {
+async function createLoan(name = 'createLoan'): Promise<ExploreAction<any>> {
   const actions = (await openApiActions('api.json').load({ root: dir, baseUrl: 'http://127.0.0.1:9', signal })) as ExploreAction<any>[]
-  return actions.find((a) => a.name === 'createLoan')!
+  return actions.find((a) => a.name === name)!
 }
 
-/** The JSON body createLoan sends with this context and input; `history` gets a record of each request, as the client's does. */
-async function bodySent(values: Record<string, unknown>, input: object = {}, history: HttpExchange[] = []): Promise<unknown> {
+/** The JSON body createLoan (or `operation`) sends with this context and input; `history` gets a record of each request, as the client's does. */
+async function bodySent(values: Record<string, unknown>, input: object = {}, history: HttpExchange[] = [], operation = 'createLoan'): Promise<unknown> {
   const sent: unknown[] = []
   const http = {
     baseUrl: 'http://127.0.0.1:9',
@@ -64,7 +72,7 @@ async function bodySent(values: Record<string, unknown>, input: object = {}, his
   } as unknown as HttpClient
   const map = new Map(Object.entries(values))
   const ctx = { get: (k: string) => map.get(k), has: (k: string) => map.has(k), set() {}, require: (k: string) => map.get(k), keys: () => [...map.keys()] }
-  await (await createLoan()).run({ http, ctx, input, signal } as unknown as ExploreActionArgs<any>)
+  await (await createLoan(operation)).run({ http, ctx, input, signal } as unknown as ExploreActionArgs<any>)
   return sent[0]
 }
 
@@ -83,6 +91,10 @@ describe('an id in a request body', () => {
     expect(await bodySent({ bookId: 11, bookId_2: 12, memberId: 4 }, { body: 'sample', another: ['bookId'] })).toEqual({ bookId: 12, member_id: 4, days: 1 })
     const inputs = (await createLoan()).options.inputs!(view({ bookId: 11, bookId_2: 12, memberId: 4 }), undefined as never)
     expect(inputs).toContainEqual({ body: 'sample', another: ['bookId'] })
+  })
+
+  it('is only an id: a name a path takes (`/users/{username}`) is not sent again by the create of another user', async () => {
+    expect(await bodySent({ username: 'ada-1' }, { body: 'sample' }, [], 'createUser')).toEqual({ username: 'ada' })
   })
 
   it('is not required: the create still runs before any book exists (its refusal is explored too)', async () => {

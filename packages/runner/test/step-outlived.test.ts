@@ -116,3 +116,51 @@ describe("a step's ctx", () => {
     expect(contextIdentity(seen[0]!.identity as InstanceType<typeof Context>)).toBe(seen[0]!.identity)
   })
 })
+
+describe("a step's views of its ports and context, while the step runs", () => {
+  it('keep what the objects behind them are: spread, frozen ports, callable members, setters of private fields, chained writes', async () => {
+    class Socket {
+      #value = 0
+      set value(v: number) {
+        this.#value = v
+      }
+      get value(): number {
+        return this.#value
+      }
+    }
+    const client = Object.assign((q: string) => `ran ${q}`, { raw: (q: string) => `raw ${q}` })
+    class Model {
+      constructor(readonly id: number) {}
+    }
+    const ports = {
+      frozen: Object.freeze({ ping: () => 'pong' }),
+      db: { client, Model },
+      socket: new Socket(),
+    }
+    const seen: Record<string, unknown> = {}
+    const runner = createRunner({ baseUrl: 'http://127.0.0.1:9', ports: ports as never })
+    try {
+      const run = await runner.run(
+        journey('views', {
+          steps: [
+            step('use', (args) => {
+              const handed = { ...args, extra: 1 }
+              seen.spread = [typeof handed.ctx?.set, typeof handed.ports?.require, 'sharedCtx' in handed]
+              const p = args.ports as unknown as typeof ports
+              seen.frozen = p.frozen.ping()
+              seen.callable = [p.db.client('q'), p.db.client.raw('q'), new p.db.Model(3).id]
+              p.socket.value = 5
+              seen.setter = p.socket.value
+              args.ctx.set('a', 1).set('b', 2)
+              seen.chained = [args.ctx.get('a'), args.ctx.get('b')]
+            }),
+          ],
+        }),
+      )
+      expect(run.status, JSON.stringify(run.journeys[0]?.issues)).toBe('passed')
+    } finally {
+      await runner.close()
+    }
+    expect(seen).toEqual({ spread: ['function', 'function', false], frozen: 'pong', callable: ['ran q', 'raw q', 3], setter: 5, chained: [1, 2] })
+  })
+})

@@ -12,14 +12,16 @@ const CONTEXT_WRITES: ReadonlySet<PropertyKey> = new Set(['set', 'delete', 'rest
 
 /** The context as the step sees it: reads always work; writes throw once `signal` aborted. */
 export function contextForStep(ctx: ActionArgs['ctx'], signal: AbortSignal): ActionArgs['ctx'] {
-  return new Proxy(ctx, {
+  const view: ActionArgs['ctx'] = new Proxy(ctx, {
     get(target, prop) {
       const value = Reflect.get(target, prop, target)
       if (typeof value !== 'function') return value
       if (!CONTEXT_WRITES.has(prop)) return value.bind(target)
       return (...args: unknown[]) => {
         if (signal.aborted) throw signal.reason
-        return value.apply(target, args)
+        const result = value.apply(target, args)
+        // `ctx.set(a, 1).set(b, 2)`: the chain goes on through the view, its guard with it.
+        return result === target ? view : result
       }
     },
     set(target, prop, value) {
@@ -27,6 +29,7 @@ export function contextForStep(ctx: ActionArgs['ctx'], signal: AbortSignal): Act
       return Reflect.set(target, prop, value, target)
     },
   })
+  return view
 }
 
 /** The ports as the step sees them: each port's methods throw once `signal` aborted. */
@@ -46,25 +49,53 @@ export function portsForStep(ports: Ports, signal: AbortSignal): Ports {
       const value = Reflect.get(target, prop, target)
       if (prop === 'require') return (name: string) => view((value as (n: string) => unknown).call(target, name))
       if (prop === 'has' || prop === 'names' || typeof prop === 'symbol') return typeof value === 'function' ? value.bind(target) : value
+      if (isFixed(target, prop)) return value
       return view(value)
     },
   })
 }
 
+/**
+ * A property a Proxy must give as it is (JavaScript throws otherwise): an own data property that can be
+ * neither written nor reconfigured, as every property of a frozen port is. Such a port goes unguarded.
+ */
+function isFixed(target: object, prop: PropertyKey): boolean {
+  const own = Object.getOwnPropertyDescriptor(target, prop)
+  return !!own && own.configurable === false && own.writable === false
+}
+
 function guardPort(port: object, signal: AbortSignal): object {
+  // One guarded function per function of the port: a Proxy of it, so that what it carries stays (a
+  // callable client with methods of its own, `knex.raw`), `new` still works, and `this` is the port itself
+  // (its private fields are the port's, not the view's).
+  type Fn = (...args: never) => unknown
+  const guarded = new Map<PropertyKey, { of: Fn; guard: Fn }>()
   return new Proxy(port, {
     get(target, prop) {
       const value = Reflect.get(target, prop, target)
-      if (typeof value !== 'function' || prop === 'constructor') return value
+      if (typeof value !== 'function' || prop === 'constructor' || isFixed(target, prop)) return value
+      const known = guarded.get(prop)
+      if (known && known.of === value) return known.guard
       // An async method refuses as it would fail: with a rejected promise, so `.catch()` on it still works.
+      // A method that returns a promise without being async throws: which it is cannot be known unsaid.
       const async = value.constructor?.name === 'AsyncFunction'
-      return (...args: unknown[]) => {
-        if (signal.aborted) {
-          if (async) return Promise.reject(signal.reason)
-          throw signal.reason
-        }
-        return value.apply(target, args)
-      }
+      const guard = new Proxy(value as Fn, {
+        apply(fn, _this, args) {
+          if (signal.aborted) return async ? Promise.reject(signal.reason) : throwReason(signal)
+          return Reflect.apply(fn, target, args)
+        },
+      })
+      guarded.set(prop, { of: value, guard })
+      return guard
+    },
+    set(target, prop, value) {
+      if (signal.aborted) throw signal.reason
+      // The port itself as `this` of a setter: its private fields are the port's.
+      return Reflect.set(target, prop, value, target)
     },
   })
+}
+
+function throwReason(signal: AbortSignal): never {
+  throw signal.reason
 }

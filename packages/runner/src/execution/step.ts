@@ -167,12 +167,14 @@ function lateFault(path: string, step: string, error: unknown): IssueFields {
 export class StepArgs implements ActionArgs {
   #log?: Logger
   #observe?: () => Promise<Record<string, unknown>>
-  #ctx?: ActionArgs['ctx']
-  #ports?: Ports
+  /** The context, whose writes are refused once the step's signal aborted (see ./outlived). */
+  readonly ctx: ActionArgs['ctx']
+  /** The ports, each refusing calls once the step's signal aborted (see ./outlived). */
+  readonly ports: Ports
   constructor(
     readonly http: ActionArgs['http'],
-    private readonly sharedCtx: ActionArgs['ctx'],
-    private readonly sharedPorts: Ports,
+    ctx: ActionArgs['ctx'],
+    ports: Ports,
     readonly signal: AbortSignal,
     private readonly logs: NonNullable<StepResult['logs']>,
     private readonly outer: Logger | undefined,
@@ -182,14 +184,11 @@ export class StepArgs implements ActionArgs {
     readonly attempt: number,
     private readonly redactKeys?: string[],
     private readonly backends: readonly StateBackend[] = [],
-  ) {}
-  /** The context, whose writes are refused once the step's signal aborted (see ./outlived). Made when first read. */
-  get ctx(): ActionArgs['ctx'] {
-    return (this.#ctx ??= contextForStep(this.sharedCtx, this.signal))
-  }
-  /** The ports, each refusing calls once the step's signal aborted (see ./outlived). Made when first read. */
-  get ports(): Ports {
-    return (this.#ports ??= portsForStep(this.sharedPorts, this.signal))
+  ) {
+    // Own properties, made now rather than on first read: a step that hands on `{ ...args, extra }` keeps
+    // them (a getter on the prototype is not spread), and never the unguarded objects behind them.
+    this.ctx = contextForStep(ctx, signal)
+    this.ports = portsForStep(ports, signal)
   }
   get log(): Logger {
     return (this.#log ??= stepLogger(this.logs, this.outer && stepSink(this.outer, { journey: this.journey, path: this.path, step: this.step }), this.redactKeys))
