@@ -30,8 +30,9 @@ describe('createRunner options', () => {
     const cases: [unknown, string][] = [
       [{ retries: Number.NaN }, 'retries: expected a whole number from 0 to 100, got NaN'],
       [{ retries: 1.5 }, 'retries: expected a whole number from 0 to 100, got 1.5'],
-      [{ baseDelayMs: -1 }, 'baseDelayMs: expected milliseconds, 0 or more, got -1'],
-      [{ maxDelayMs: Number.POSITIVE_INFINITY }, 'maxDelayMs: expected milliseconds, 0 or more, got Infinity'],
+      [{ baseDelayMs: -1 }, 'baseDelayMs: expected a whole number of milliseconds from 0 to 2147483647, got -1'],
+      [{ baseDelayMs: 12.5 }, 'baseDelayMs: expected a whole number of milliseconds from 0 to 2147483647, got 12.5'],
+      [{ maxDelayMs: Number.POSITIVE_INFINITY }, 'maxDelayMs: expected a whole number of milliseconds from 0 to 2147483647, got Infinity'],
       [{ statuses: [503, 'x'] }, 'statuses: expected a list of HTTP statuses (100 to 599), got [503, "x"]'],
       [{ retry: 2 }, 'unknown key "retry" (a policy has retries, baseDelayMs, maxDelayMs, statuses)'],
       ['always', 'expected true, false or { retries, baseDelayMs, maxDelayMs, statuses }, got "always"'],

@@ -1,4 +1,4 @@
-import { type HttpMethod, IDEMPOTENT_METHODS, RETRYABLE_STATUSES, type RequestOptions, type RetryPolicy } from '@venomqa/core'
+import { type HttpMethod, IDEMPOTENT_METHODS, MAX_TIMEOUT_MS, RETRYABLE_STATUSES, type RequestOptions, type RetryPolicy } from '@venomqa/core'
 
 export type ResolvedRetryPolicy = Required<RetryPolicy>
 
@@ -20,7 +20,9 @@ export function retryPolicyProblem(given: unknown): string | undefined {
   const { retries, baseDelayMs, maxDelayMs, statuses } = policy
   if (retries !== undefined && !(Number.isInteger(retries) && (retries as number) >= 0 && (retries as number) <= 100)) return `retries: expected a whole number from 0 to 100, got ${describe(retries)}`
   for (const [key, value] of [['baseDelayMs', baseDelayMs], ['maxDelayMs', maxDelayMs]] as const)
-    if (value !== undefined && !(typeof value === 'number' && Number.isFinite(value) && value >= 0)) return `${key}: expected milliseconds, 0 or more, got ${describe(value)}`
+    // The config's rule for the same keys (the CLI's schema), and a step's retryDelay's: 0, or a timer's ms.
+    if (value !== undefined && !(Number.isInteger(value) && (value as number) >= 0 && (value as number) <= MAX_TIMEOUT_MS))
+      return `${key}: expected a whole number of milliseconds from 0 to ${MAX_TIMEOUT_MS}, got ${describe(value)}`
   if (statuses !== undefined && !(Array.isArray(statuses) && statuses.every((s) => Number.isInteger(s) && s >= 100 && s <= 599)))
     return `statuses: expected a list of HTTP statuses (100 to 599), got ${describe(statuses)}`
   return undefined
