@@ -117,6 +117,15 @@ describe('shrinkSequence', () => {
       ['no-body', 'sample', 'oneOf-2:damaged', 'oneOf-3:lost', 'enum-first', 'min'].map((body) => ({ body })),
     )
     expect(simplerInputs({ body: 'oneOf-2:damaged' }, alternatives.map((body) => ({ body })))).toEqual(['no-body', 'sample'].map((body) => ({ body })))
+    // One inside the body (its path first) is the typical body but there: after the top-level alternatives,
+    // by its place in its list, before the bounds. Measured by its name it was simpler than no body at all.
+    const nested = ['max', 'method.oneOf-3:cash', 'enum-first', 'oneOf-2:damaged', 'lines[].anyOf-2:gift.card', 'sample', 'no-body']
+    expect(simplerInputs({ body: 'max' }, nested.map((body) => ({ body })))).toEqual(
+      ['no-body', 'sample', 'oneOf-2:damaged', 'lines[].anyOf-2:gift.card', 'method.oneOf-3:cash', 'enum-first'].map((body) => ({ body })),
+    )
+    expect(simplerInputs({ body: 'method.oneOf-3:cash' }, nested.map((body) => ({ body })))).toEqual(
+      ['no-body', 'sample', 'oneOf-2:damaged', 'lines[].anyOf-2:gift.card'].map((body) => ({ body })),
+    )
     // An input of that name with other keys is no OpenAPI input: measured as it is.
     expect(compareComplexity(complexityOf({ body: 'max', qty: 1 }), complexityOf({ body: 'sample', qty: 1 }))).toBeLessThan(0)
   })

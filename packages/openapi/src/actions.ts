@@ -52,7 +52,8 @@ export function listOperationOf(model: Model, op: Operation): Operation | undefi
 function operationAction(model: Model, op: Operation): ExploreAction<OpenApiInput> {
   const consumer = model.bindings.consumers.find((c) => c.op === op)
   const keys = consumer?.keys ?? {}
-  const bodies = op.requestBody ? bodyVariants(op.requestBody.schema, model.doc) : []
+  // A body the document does not require is also sent as none (`no-body`): an API may fail without one.
+  const bodies = op.requestBody ? bodyVariants(op.requestBody.schema, model.doc, { optional: !op.requestBody.required }) : []
   const bodyIds = bodyIdsOf(model, op)
   const list = listOperationOf(model, op)
   return action<OpenApiInput>(

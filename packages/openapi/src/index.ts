@@ -2,7 +2,19 @@ export { type LoadedDocument, type JsonSchema, type OpenApiDocument, loadDocumen
 export { type HttpMethodName, type Link, type Operation, type Parameter, type ResponseSpec, describeOperation, headersMeetSecurity, linkPointerNames, operations } from './operations'
 export type { OpenApiAuth, OpenApiOptions } from './model'
 export { type Selection, selectOperations } from './select'
-export { type AlternativeVariant, type BodyVariant, type NumberBound, type SampledBody, bodyVariants, lowerBound, upperBound } from './sample'
+export {
+  type AlternativeVariant,
+  type BodyVariant,
+  type BodyVariantOptions,
+  MAX_ALTERNATIVES,
+  MAX_NESTED_ALTERNATIVES,
+  type NestedAlternativeVariant,
+  type NumberBound,
+  type SampledBody,
+  bodyVariants,
+  lowerBound,
+  upperBound,
+} from './sample'
 export { type OpenApiInput, openApiActions } from './actions'
 export { OPENAPI_INVARIANTS, openApiInvariants } from './invariants'
 export { openApiSetup } from './auth'

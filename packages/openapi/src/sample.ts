@@ -6,18 +6,40 @@ import { type JsonSchema, type OpenApiDocument, resolveSchema } from './document
 
 /**
  * How a body was made from its schema: each is an input of its own. `no-body` sends none: the schema has
- * no empty value (a number, a schema of no type) where `empty` would be one. An alternative of a `oneOf`
- * or `anyOf` is named by its place and, when something tells it apart, by that (`oneOf-2:damaged`: see
- * alternativeBodies).
+ * no empty value (a number, a schema of no type) where `empty` would be one, or the document does not
+ * require a body. An alternative of a `oneOf` or `anyOf` is named by its place and, when something tells
+ * it apart, by that (`oneOf-2:damaged`: see alternativesOf); one inside the body after the path to it
+ * (`method.oneOf-2:voucher`: see nestedPlaces).
  */
-export type BodyVariant = 'sample' | 'required' | 'min' | 'max' | 'empty' | 'no-body' | 'enum-first' | 'enum-last' | AlternativeVariant
+export type BodyVariant =
+  | 'sample'
+  | 'required'
+  | 'min'
+  | 'max'
+  | 'empty'
+  | 'no-body'
+  | 'enum-first'
+  | 'enum-last'
+  | AlternativeVariant
+  | NestedAlternativeVariant
 
 /** `oneOf-2`, or with a label `oneOf-2:damaged`; `anyOf-<n>` alike. */
 export type AlternativeVariant = `${'oneOf' | 'anyOf'}-${number}${string}`
 
+/**
+ * An alternative of a `oneOf` or `anyOf` inside the body, after the path to it: property names joined by
+ * dots, `[]` for the items of an array (`method.oneOf-2:voucher`, `order.lines[].anyOf-3:gift`).
+ */
+export type NestedAlternativeVariant = `${string}.${AlternativeVariant}`
+
 export interface SampledBody {
   variant: BodyVariant
   body: unknown
+}
+
+export interface BodyVariantOptions {
+  /** The document does not require the body (`requestBody.required` false or absent): `no-body` is a variant too, the last. */
+  optional?: boolean
 }
 
 /** The longest string or array a `max` variant sends when the schema allows more. */
@@ -25,38 +47,55 @@ const MAX_STRING = 64
 const MAX_ITEMS = 3
 /** The most alternatives of a `oneOf` or `anyOf` a body is sent as, each an edge from every state it may run in. */
 export const MAX_ALTERNATIVES = 8
+/** The most alternatives of the `oneOf`s and `anyOf`s inside a body a body is sent as, all of them together. */
+export const MAX_NESTED_ALTERNATIVES = 8
 
 /**
  * Bodies for a request schema: a typical one (examples, defaults), then the boundaries: only the
  * required properties, every bound at its minimum, at its maximum, empty (`{}`, `[]`, `''`; no body at
  * all, as `no-body`, for a schema with no empty value), the first and the last enum value; then each
  * alternative of a `oneOf` or `anyOf` (at most MAX_ALTERNATIVES), of which the sampler knows only the
- * first. Identical bodies are given once. The same schema always gives the same bodies, in this order.
+ * first; then the alternatives of those inside the body (at most MAX_NESTED_ALTERNATIVES in all, see
+ * nestedPlaces); last, for a body the document does not require, no body. Identical bodies are given once.
+ * The same schema always gives the same bodies, in this order: a body with no `oneOf` inside it gets the
+ * variants it got before there were nested ones, and a required one those it got before `no-body`.
  */
-export function bodyVariants(schema: JsonSchema | undefined, doc?: OpenApiDocument): SampledBody[] {
+export function bodyVariants(schema: JsonSchema | undefined, doc?: OpenApiDocument, options: BodyVariantOptions = {}): SampledBody[] {
   if (!schema) return [{ variant: 'sample', body: undefined }]
-  const alternatives = alternativeBodies(schema, doc)
+  const alternatives = alternativesOf(schema, doc, { skipNull: false }) ?? []
   // A discriminated first alternative: its value, where the sampler writes a string no API takes for one.
   const first = alternatives[0]?.discriminate ?? ((body: unknown) => body)
-  const typical = first(typicalValue(schema, doc, false))
+  const places = nestedPlaces(schema, doc)
+  const typical = withFirstAlternatives(first(typicalValue(schema, doc, false)), places, false)
   const empty = emptyOf(schema, doc)
   const candidates: SampledBody[] = [
     { variant: 'sample', body: typical },
-    { variant: 'required', body: first(typicalValue(schema, doc, true)) },
+    { variant: 'required', body: withFirstAlternatives(first(typicalValue(schema, doc, true)), places, true) },
     { variant: 'min', body: bounded(schema, typical, 'min', doc) },
     { variant: 'max', body: bounded(schema, typical, 'max', doc) },
     empty === undefined ? { variant: 'no-body', body: undefined } : { variant: 'empty', body: empty },
     { variant: 'enum-first', body: bounded(schema, typical, 'enum-first', doc) },
     { variant: 'enum-last', body: bounded(schema, typical, 'enum-last', doc) },
-    ...alternatives.map(({ variant, body }) => ({ variant, body })),
+    ...alternatives.map((a) => ({ variant: a.name, body: withFirstAlternatives(a.sample(false), places, false) })),
   ]
+  const kept: SampledBody[] = []
   const seen = new Set<string>()
-  return candidates.filter((c) => {
+  const keep = (c: SampledBody): boolean => {
     const key = canonical(c.body)
     if (seen.has(key)) return false
     seen.add(key)
+    kept.push(c)
     return true
-  })
+  }
+  for (const c of candidates) keep(c)
+  let nested = 0
+  for (const c of nestedAlternativeBodies(typical, places)) {
+    if (nested >= MAX_NESTED_ALTERNATIVES) break
+    if (keep(c)) nested++
+  }
+  // Last, so that the variants before it keep their places: an exploration's order of edges is theirs.
+  if (options.optional) keep({ variant: 'no-body', body: undefined })
+  return kept
 }
 
 /** A body as text with its keys in order, to tell bodies apart: `{a, b}` and `{b, a}` are one body. */
@@ -69,45 +108,209 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 interface Alternative {
-  variant: AlternativeVariant
-  body: unknown
+  /** `oneOf-2:damaged`: its place in the document's list, from 1, and what tells it apart. */
+  name: AlternativeVariant
+  /** Its typical value (only its required properties with `requiredOnly`), its discriminator's value set; made once, when asked. */
+  sample: (requiredOnly: boolean) => unknown
   /** A body with the alternative's discriminator value set (or the body itself, when it has none). */
   discriminate: (body: unknown) => unknown
+  /** Its discriminator's property and value, when the schema has a discriminator. */
+  property?: string
+  tag?: string
 }
 
-/**
- * The typical body of each alternative of the schema's `oneOf` (else `anyOf`), with the properties beside
- * it (an object's `properties` and `required`); its discriminator's value set, when the schema has one
- * and the alternative does not fix it (an enum, a const). Named `oneOf-<n>`, and after a colon by what
- * tells the alternative apart, so that a shrunk sequence reads as what it sent: its discriminator value,
- * its title, its component's name, or the value of a property it fixes (`condition: ['damaged']`).
- */
 /** Keys beside a oneOf that say nothing of a body's shape. */
 const ANNOTATIONS: ReadonlySet<string> = new Set(['nullable', 'description', 'title', 'deprecated', 'externalDocs', 'xml', 'readOnly', 'writeOnly'])
 
-function alternativeBodies(given: JsonSchema, doc: OpenApiDocument | undefined): Alternative[] {
-  const schema = resolveSchema(given, doc)
-  if (!isObject(schema)) return []
-  const keyword = (['oneOf', 'anyOf'] as const).find((k) => Array.isArray(schema[k]) && schema[k].length > 1)
-  if (!keyword) return []
-  const { [keyword]: list, discriminator, ...given_ } = schema as Record<string, unknown> & { discriminator?: { propertyName?: unknown; mapping?: Record<string, unknown> } }
+type Discriminator = { propertyName?: unknown; mapping?: Record<string, unknown> }
+
+/**
+ * The schema's choice: itself when it has a `oneOf` (else an `anyOf`) of more than one alternative; else,
+ * when one of its `allOf` parts has one, the schema with that choice brought up beside the other parts
+ * (`allOf: [Base, { oneOf: [Card, Voucher] }]` is `{ allOf: [Base], oneOf: [Card, Voucher] }`), whose
+ * alternatives are each sampled with them.
+ */
+function choiceOf(schema: Record<string, any>, doc: OpenApiDocument | undefined): { schema: Record<string, any>; keyword: 'oneOf' | 'anyOf' } | undefined {
+  const keywordOf = (s: Record<string, any>) => (['oneOf', 'anyOf'] as const).find((k) => Array.isArray(s[k]) && s[k].length > 1)
+  const direct = keywordOf(schema)
+  if (direct) return { schema, keyword: direct }
+  if (!Array.isArray(schema.allOf)) return undefined
+  const parts = schema.allOf as JsonSchema[]
+  const at = parts.findIndex((part) => isObject(resolveSchema(part, doc)) && keywordOf(resolveSchema(part, doc)) !== undefined)
+  if (at < 0) return undefined
+  const part = resolveSchema(parts[at], doc) as Record<string, any>
+  const keyword = keywordOf(part)!
+  const { [keyword]: list, discriminator, ...partRest } = part
+  const { allOf: _allOf, ...schemaRest } = schema
+  const others = [...parts.slice(0, at), ...(Object.keys(partRest).some((k) => !ANNOTATIONS.has(k)) ? [partRest] : []), ...parts.slice(at + 1)]
+  return { schema: { ...schemaRest, ...(others.length ? { allOf: others } : {}), [keyword]: list, discriminator: discriminator ?? schema.discriminator }, keyword }
+}
+
+/**
+ * The alternatives of the schema's `oneOf` (else `anyOf`, see choiceOf), at most MAX_ALTERNATIVES: each one's
+ * typical body with the properties beside it (an object's `properties` and `required`); its discriminator's
+ * value set, when the schema has one and the alternative does not fix it (an enum, a const). Named
+ * `oneOf-<n>`, and after a colon by what tells the alternative apart, so that a shrunk sequence reads as
+ * what it sent: its discriminator value, its title, its component's name, or the value of a property it
+ * fixes (`condition: ['damaged']`). With `skipNull` (inside a body), an alternative that is only null is
+ * none (`anyOf: [{ type: string }, { type: 'null' }]` is how 3.1 writes a nullable string, not a choice),
+ * and a choice needs two others; `key` names a string value as its property (`id-1` for an id that is a
+ * string or a number).
+ */
+function alternativesOf(given: JsonSchema, doc: OpenApiDocument | undefined, options: { skipNull: boolean; key?: string }): Alternative[] | undefined {
+  const resolved_ = resolveSchema(given, doc)
+  if (!isObject(resolved_)) return undefined
+  const choice = choiceOf(resolved_, doc)
+  if (!choice) return undefined
+  const { keyword } = choice
+  const { [keyword]: list, discriminator, ...given_ } = choice.schema as Record<string, unknown> & { discriminator?: Discriminator }
+  const entries = (list as JsonSchema[]).map((alternative, i) => ({ alternative, i })).filter(({ alternative }) => !options.skipNull || !isNullSchema(alternative, doc))
+  if (entries.length < 2) return undefined
   // The parent's example or default is one body, of one alternative: merged into each alternative, every
   // one sampled that body, and all but one were dropped as the same (a Dog example also sent as a Cat).
   const { example: _example, examples: _examples, default: _default, ...rest } = given_
   const names = componentNames(doc)
   const beside = Object.keys(rest).some((k) => !ANNOTATIONS.has(k))
-  return (list as JsonSchema[]).slice(0, MAX_ALTERNATIVES).map((alternative, i) => {
+  return entries.slice(0, MAX_ALTERNATIVES).map(({ alternative, i }) => {
     const resolved = resolveSchema(alternative, doc)
     const property = typeof discriminator?.propertyName === 'string' ? discriminator.propertyName : undefined
     const tag = property === undefined ? undefined : discriminatorValue(alternative, resolved, discriminator?.mapping, names, doc)
     const fixed = property !== undefined && fixes(propertiesOf(resolved, doc)[property], doc)
     const discriminate = (body: unknown) => (tag !== undefined && property !== undefined && !fixed && isObject(body) ? { ...body, [property]: tag } : body)
     const merged = beside ? { ...rest, allOf: [...(Array.isArray(rest.allOf) ? rest.allOf : []), alternative] } : alternative
-    const body = discriminate(typicalValue(merged, doc, false))
+    const samples = new Map<boolean, unknown>()
+    const sample = (requiredOnly: boolean) => {
+      if (!samples.has(requiredOnly)) {
+        const value = discriminate(typicalValue(merged, doc, requiredOnly))
+        samples.set(requiredOnly, options.key !== undefined && isObject(resolved) ? named(resolved, options.key, value) : value)
+      }
+      return samples.get(requiredOnly)
+    }
     const label = tag ?? (typeof resolved?.title === 'string' ? resolved.title : undefined) ?? names.get(resolved) ?? fixedValue(resolved, doc)
-    const variant: AlternativeVariant = `${keyword}-${i + 1}${label === undefined ? '' : `:${labelText(label)}`}`
-    return { variant, body, discriminate }
+    const name: AlternativeVariant = `${keyword}-${i + 1}${label === undefined ? '' : `:${labelText(label)}`}`
+    return { name, sample, discriminate, ...(tag !== undefined && property !== undefined ? { property, tag } : {}) }
   })
+}
+
+/** A schema only null satisfies: `type: 'null'`, `enum: [null]`, `const: null`. */
+function isNullSchema(given: JsonSchema, doc: OpenApiDocument | undefined): boolean {
+  const schema = resolveSchema(given, doc)
+  if (!isObject(schema)) return false
+  if (schema.type === 'null' || (Array.isArray(schema.type) && schema.type.length > 0 && schema.type.every((t) => t === 'null'))) return true
+  return schema.const === null || (Array.isArray(schema.enum) && schema.enum.length > 0 && schema.enum.every((v) => v === null))
+}
+
+/** Every item of an array, in a path into a body. */
+const EACH_ITEM: unique symbol = Symbol('each item')
+type Segment = string | typeof EACH_ITEM
+
+/** A `oneOf` or `anyOf` inside a body: where it is, and its alternatives. */
+interface NestedPlace {
+  path: Segment[]
+  /** The path as a variant name starts: `method`, `order.lines[]`. */
+  name: string
+  alternatives: Alternative[]
+  /**
+   * The document gives the value there: an example or default of the choice or of a schema around it. The
+   * typical body keeps it, its discriminator's value set if it has none of the alternatives'.
+   */
+  given: boolean
+}
+
+/** How deep into a body, and how many schemas of it, nestedPlaces looks: a document's bodies are sampled when it loads. */
+const MAX_NESTED_DEPTH = 8
+const MAX_NESTED_VISITS = 500
+
+/**
+ * The `oneOf`s and `anyOf`s inside a body, in the document's order: in its properties (its `allOf` parts'
+ * too, through `$ref`s), theirs, and the items of its arrays, down to MAX_NESTED_DEPTH; one that is an
+ * `allOf` part of a property counts (see choiceOf). What an alternative holds is not looked into, but the
+ * one alternative of a nullable (`anyOf: [Address, { type: 'null' }]`) is. The sampler knows only the first
+ * alternative of each, and sends it as it reads it (`'string'` for a discriminator's value, a pattern not
+ * met): the typical body sends it as the top-level alternatives are sent.
+ */
+function nestedPlaces(root: JsonSchema, doc: OpenApiDocument | undefined): NestedPlace[] {
+  const places: NestedPlace[] = []
+  let visits = 0
+  const visit = (given: JsonSchema, path: Segment[], exampled: boolean, around: ReadonlySet<object>) => {
+    const schema = resolveSchema(given, doc)
+    // A schema inside itself (a tree's children) is looked into once on a path.
+    if (!isObject(schema) || around.has(schema) || path.length > MAX_NESTED_DEPTH || ++visits > MAX_NESTED_VISITS) return
+    const inside = new Set(around).add(schema)
+    const given_ = exampled || schema.example !== undefined || schema.examples !== undefined || schema.default !== undefined
+    const key = [...path].reverse().find((s): s is string => typeof s === 'string')
+    if (path.length) {
+      const alternatives = alternativesOf(schema, doc, { skipNull: true, key })
+      if (alternatives) {
+        places.push({ path, name: placeName(path), alternatives, given: given_ })
+        return
+      }
+    }
+    for (const keyword of ['oneOf', 'anyOf'] as const) {
+      const list: unknown = schema[keyword]
+      const others = Array.isArray(list) ? list.filter((a) => !isNullSchema(a, doc)) : []
+      if (others.length === 1 && Array.isArray(list) && list.length > 1) visit(others[0], path, given_, inside)
+    }
+    for (const [name, property] of Object.entries(propertiesOf(schema, doc))) visit(property, [...path, name], given_, inside)
+    if (isObject(schema.items)) visit(schema.items, [...path, EACH_ITEM], given_, inside)
+  }
+  visit(root, [], false, new Set())
+  return places
+}
+
+/** `order.lines[]`: property names as variant names hold them (see labelText), `[]` for each item. */
+function placeName(path: readonly Segment[]): string {
+  return path.reduce<string>((name, s) => (s === EACH_ITEM ? `${name}[]` : `${name}${name ? '.' : ''}${s.replace(/[^A-Za-z0-9_-]+/g, '_').slice(0, 32) || '_'}`), '')
+}
+
+/**
+ * The body with each place's value sent as its first alternative is (see alternativesOf; only its required
+ * properties in the required-only body), where the body has a value there; where the document gives it,
+ * that value, with its discriminator's value set when it has none of the alternatives'.
+ */
+function withFirstAlternatives(body: unknown, places: readonly NestedPlace[], requiredOnly: boolean): unknown {
+  let out = body
+  for (const { path, alternatives, given } of places) {
+    const [first] = alternatives
+    if (!first) continue
+    const tagged = (value: unknown) => isObject(value) && alternatives.some((a) => a.property !== undefined && value[a.property] === a.tag)
+    out = at(out, path, false, (value) => {
+      if (value === undefined) return value
+      if (given) return tagged(value) ? value : first.discriminate(value)
+      return first.sample(requiredOnly) ?? value
+    })
+  }
+  return out
+}
+
+/**
+ * Each place's alternatives in the typical body, taken in turns (the first alternative of every place, then
+ * the second of every place, ...), so that the bound reaches the second alternative of every place before
+ * the third of any; named by the place and the alternative. Made one at a time, as the bound asks.
+ */
+function* nestedAlternativeBodies(typical: unknown, places: readonly NestedPlace[]): Generator<SampledBody> {
+  for (let i = 0; i < MAX_ALTERNATIVES; i++)
+    for (const place of places) {
+      const alternative = place.alternatives[i]
+      if (alternative) yield { variant: `${place.name}.${alternative.name}`, body: at(typical, place.path, true, () => alternative.sample(false)) }
+    }
+}
+
+/**
+ * A copy of `value` with what is at `path` replaced by `change(it)`: in every item of an array. With `make`,
+ * the objects and the array on the way are made where the value has none (an array of one item), so that
+ * the alternative is sent; without it, nothing is added.
+ */
+function at(value: unknown, path: readonly Segment[], make: boolean, change: (value: unknown) => unknown): unknown {
+  if (!path.length) return change(value)
+  const [segment, ...rest] = path
+  if (segment === EACH_ITEM) {
+    if (Array.isArray(value) && value.length) return value.map((item) => at(item, rest, make, change))
+    return make ? [at(undefined, rest, make, change)] : value
+  }
+  if (!isObject(value)) return make ? { [segment!]: at(undefined, rest, make, change) } : value
+  if (!make && !Object.hasOwn(value, segment!)) return value
+  return { ...value, [segment!]: at(value[segment!], rest, make, change) }
 }
 
 /** The discriminator value of an alternative: the mapping's key that names it, else its component's name. */

@@ -28,14 +28,16 @@ export function complexityOf(value: unknown): Complexity {
  * The body variants of @venomqa/openapi (its `BodyVariant`), simplest first: no body, an empty one, only
  * the required properties, the typical body (examples, defaults), the other alternatives of a `oneOf` or
  * `anyOf` (each a typical body too, `oneOf-2:damaged`, in the document's order, after the first, which the
- * typical body is), an enum at its first or last value, every bound at its minimum, at its maximum.
+ * typical body is), then those of one inside the body (the typical body but there, `method.oneOf-2:voucher`,
+ * by their place in their list), an enum at its first or last value, every bound at its minimum, at its
+ * maximum.
  * Measured by their names, `max` (3 characters) was the simplest of all, and every shrunk sequence sent
  * the largest numbers and longest strings the schema allows although the typical body broke the invariant
  * as well. The shrinker cannot measure the body an input would send without sending it, so the order is
  * given here.
  */
 const BODY_VARIANTS = ['no-body', 'empty', 'required', 'sample', 'enum-first', 'enum-last', 'min', 'max']
-/** Places kept after `sample` for the alternatives (openapi's MAX_ALTERNATIVES). */
+/** Places kept after `sample` for the alternatives (openapi's MAX_ALTERNATIVES), and as many after them for the nested ones. */
 const ALTERNATIVES = 8
 
 /** The place of a body variant in the order above, from 1; undefined for a name that is none. */
@@ -44,9 +46,12 @@ function variantRank(name: unknown): number | undefined {
   const sample = BODY_VARIANTS.indexOf('sample') + 1
   const alternative = /^(?:oneOf|anyOf)-(\d+)(?::|$)/.exec(name)
   if (alternative) return sample + Math.min(Number(alternative[1]), ALTERNATIVES)
+  // A path before it (property names, `[]`), which holds no colon: the label after the alternative may hold a dot.
+  const nested = /^[^:]+?\.(?:oneOf|anyOf)-(\d+)(?::|$)/.exec(name)
+  if (nested) return sample + ALTERNATIVES + Math.min(Number(nested[1]), ALTERNATIVES)
   const at = BODY_VARIANTS.indexOf(name) + 1
   if (at === 0) return undefined
-  return at <= sample ? at : at + ALTERNATIVES
+  return at <= sample ? at : at + 2 * ALTERNATIVES
 }
 
 /**

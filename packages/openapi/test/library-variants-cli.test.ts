@@ -1,0 +1,138 @@
+/**
+ * `venomqa explore --openapi` on the lending library (test/fixtures/library: its own process, PostgreSQL,
+ * the snapshot backend), with two bugs each only a body variant reaches:
+ * - fees paid by voucher fail (a 500): the voucher is the second alternative of the body's `method`, a
+ *   `oneOf` inside the body, which was only ever sent as its first (and that as the sampler read it, a
+ *   `kind: 'string'` the API refuses). Found through `method.oneOf-2:voucher`.
+ * - a hold placed with no body fails (a 500): the document does not require one, and every hold was sent
+ *   one. Found through `no-body`.
+ * Each is shrunk to its two calls, reproduced 3/3, and its regression journey fails on the buggy app and
+ * passes on the fixed one; the fixed app breaks nothing.
+ * Needs the built packages (core, runner, explore, openapi, cli, state-postgres).
+ */
+import { existsSync } from 'node:fs'
+import { copyFile, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { RunResult } from '@venomqa/core'
+import { REPO_ROOT, type RunningProcess, describeWithService, runBuiltCli, startNodeProcess } from '@venomqa/test-utils'
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import { createDatabase, dbUrl, dropDatabase } from './helpers'
+
+const FIXTURE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures/library')
+const PACKAGES = ['core', 'runner', 'cli', 'explore', 'openapi', 'state-postgres']
+const DB = { buggy: `venomqa_openapi_${process.pid}_variants_buggy`, fixed: `venomqa_openapi_${process.pid}_variants_fixed` }
+const describe = await describeWithService('PostgreSQL', '127.0.0.1', 5432)
+
+interface Library {
+  app: RunningProcess
+  databaseUrl: string
+  baseUrl: string
+}
+
+async function startLibrary(db: string, fixed: boolean): Promise<Library> {
+  await createDatabase(db)
+  const app = await startNodeProcess(path.join(FIXTURE, 'server.mjs'), { env: { DATABASE_URL: dbUrl(db), FIXED: fixed ? '1' : '0' } })
+  return { app, databaseUrl: dbUrl(db), baseUrl: app.url }
+}
+
+async function makeProject(): Promise<string> {
+  for (const built of PACKAGES) if (!existsSync(path.join(REPO_ROOT, 'packages', built, 'dist/index.js'))) throw new Error(`packages/${built}/dist is missing: build the packages first`)
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'venomqa-openapi-variants-'))
+  await mkdir(path.join(dir, 'node_modules/@venomqa'), { recursive: true })
+  for (const pkg of PACKAGES) await symlink(path.join(REPO_ROOT, 'packages', pkg), path.join(dir, 'node_modules/@venomqa', pkg), 'dir')
+  await copyFile(path.join(FIXTURE, 'openapi.json'), path.join(dir, 'openapi.json'))
+  await writeFile(path.join(dir, 'package.json'), JSON.stringify({ name: 'library-variants-proof', private: true, type: 'module' }))
+  await writeFile(
+    path.join(dir, 'venomqa.config.ts'),
+    [
+      'export default {',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the CLI fills ${VAR} in from the environment
+      "  baseUrl: '${APP_URL}',",
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the CLI fills ${VAR} in from the environment
+      "  plugins: [['@venomqa/state-postgres', { url: '${DATABASE_URL}', mechanism: 'snapshot' }]],",
+      "  openapi: { include: ['createMember', 'payFees', 'createBook', 'placeHold'] },",
+      '  timeout: 10_000,',
+      '}',
+      '',
+    ].join('\n'),
+  )
+  return dir
+}
+
+function cli(project: string, library: Library, args: string[]): Promise<{ code: number | null; output: string }> {
+  return runBuiltCli(args, { cwd: project, env: { APP_URL: library.baseUrl, DATABASE_URL: library.databaseUrl } })
+}
+
+const results = async (project: string, file: string) => JSON.parse(await readFile(path.join(project, file), 'utf8')) as RunResult
+
+describe('venomqa explore --openapi: bugs only a nested alternative or no body reaches', () => {
+  let buggy: Library
+  let fixed: Library
+  let project: string
+  const journeys: Record<'voucher' | 'hold', string | undefined> = { voucher: undefined, hold: undefined }
+
+  beforeAll(async () => {
+    project = await makeProject()
+    ;[buggy, fixed] = await Promise.all([startLibrary(DB.buggy, false), startLibrary(DB.fixed, true)])
+  })
+  afterAll(async () => {
+    await Promise.all([buggy?.app.stop(), fixed?.app.stop()])
+    await Promise.all([dropDatabase(DB.buggy), dropDatabase(DB.fixed)])
+    if (project) await rm(project, { recursive: true, force: true })
+  })
+
+  it('finds the voucher payment through method.oneOf-2:voucher and the bodiless hold through no-body, each shrunk to two calls', async () => {
+    const run = await cli(project, buggy, ['explore', '--openapi', 'openapi.json', '--seed', '1', '--depth', '2', '--save', 'out/explore.json'])
+    expect(run.code, run.output).toBe(1)
+    const [exploration] = (await results(project, 'out/explore.json')).explorations!
+    const crashes = exploration!.violations.filter((v) => v.invariant === 'no_5xx')
+    const steps = (v: (typeof crashes)[number]) => v.sequence.map((s) => ({ action: s.action, input: s.input }))
+    const voucher = crashes.find((v) => v.sequence.at(-1)?.action === 'payFees')
+    const hold = crashes.find((v) => v.sequence.at(-1)?.action === 'placeHold')
+    expect(voucher && steps(voucher), run.output).toEqual([
+      // Shrunk to the simplest member that makes one: only its required name.
+      { action: 'createMember', input: { body: 'required' } },
+      { action: 'payFees', input: { body: 'method.oneOf-2:voucher' } },
+    ])
+    expect(hold && steps(hold), run.output).toEqual([
+      { action: 'createBook', input: { body: 'required' } },
+      { action: 'placeHold', input: { body: 'no-body' } },
+    ])
+    expect(crashes).toHaveLength(2)
+    for (const found of [voucher!, hold!]) expect(found.reproduced).toEqual({ attempts: 3, failures: 3 })
+    journeys.voucher = voucher!.emittedFile
+    journeys.hold = hold!.emittedFile
+    const voucherJourney = await readFile(path.join(project, journeys.voucher!), 'utf8')
+    expect(voucherJourney).toMatch(/json: \{ amount: 1, method: \{ kind: 'voucher', code: 'V-0000' \} \}/)
+    // The hold is sent with no body and no content type: its request has no options at all.
+    const holdJourney = await readFile(path.join(project, journeys.hold!), 'utf8')
+    const holdRequest = holdJourney.split('\n').find((line) => line.includes('/holds'))
+    expect(holdRequest, holdJourney).toMatch(/http\.post\(`\/books\/\$\{[^}]+\}\/holds`\)/)
+  }, 120_000)
+
+  it('each journey fails on the buggy app and passes on the fixed one', async () => {
+    for (const [bug, journey] of Object.entries(journeys)) {
+      expect(journey, `the exploration above emitted the ${bug} journey`).toBeDefined()
+      const onBuggy = await cli(project, buggy, ['run', journey!, '--reporter', 'console'])
+      expect(onBuggy.code, onBuggy.output).toBe(1)
+      expect(onBuggy.output).toContain('no_5xx')
+      const onFixed = await cli(project, fixed, ['run', journey!, '--reporter', 'console'])
+      expect(onFixed.code, onFixed.output).toBe(0)
+    }
+  }, 60_000)
+
+  it('the fixed app takes the voucher and the bodiless hold, and breaks nothing', async () => {
+    const run = await cli(project, fixed, ['explore', '--openapi', 'openapi.json', '--seed', '1', '--depth', '2', '--no-emit', '--har', 'out/fixed.har'])
+    expect(run.code, run.output).toBe(0)
+    const entries = JSON.parse(await readFile(path.join(project, 'out/fixed.har'), 'utf8')).log.entries as any[]
+    const accepted = (route: RegExp, sent: (text: string | undefined) => boolean) =>
+      entries.filter((e) => e.request.method === 'POST' && route.test(e.request.url) && e.response.status === 201 && sent(e.request.postData?.text))
+    expect(accepted(/\/members\/\d+\/payments$/, (text) => JSON.parse(text ?? '{}').method?.kind === 'voucher').length).toBeGreaterThan(0)
+    expect(accepted(/\/members\/\d+\/payments$/, (text) => JSON.parse(text ?? '{}').method?.kind === 'card').length).toBeGreaterThan(0)
+    const bodiless = accepted(/\/books\/\d+\/holds$/, (text) => text === undefined)
+    expect(bodiless.length).toBeGreaterThan(0)
+    expect(bodiless.every((e) => !e.request.headers.some((h: { name: string }) => h.name.toLowerCase() === 'content-type'))).toBe(true)
+  }, 120_000)
+})
