@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto'
 import { type IWireMockFeatures, type IWireMockRequest, type IWireMockResponse, WireMock } from 'wiremock-captain'
-import { type PlainResponse, UserError, answerExcerpt, plainRequest, raceDeadline, redactCredentials, redactText } from '@venomqa/core'
+// Captain's own builders of a stub's JSON: its register() would also send it, with the global fetch (see
+// register below). Its version is pinned, and with it these files.
+import { createWireMockRequest } from 'wiremock-captain/dist/RequestModel.js'
+import { createWireMockResponse } from 'wiremock-captain/dist/ResponseModel.js'
+import { getWebhookBody, getWebhookDelayBody } from 'wiremock-captain/dist/utils.js'
+import { type PlainResponse, UserError, answerExcerpt, plainRequest, redactCredentials, redactText } from '@venomqa/core'
 import { WireMockError, leadsNowhere, transportReason } from './errors'
 
 /** A stub mapping as WireMock's admin API returns it; kept opaque so that a rollback re-imports it unchanged. */
@@ -49,14 +54,20 @@ export interface WireMockAdminOptions {
 }
 
 /**
- * The admin REST API of one WireMock server. Stub creation goes through wiremock-captain, which builds the
- * mapping JSON (matchers, body types, delays, scenarios); the calls captain lacks (import, scenario state,
- * counting, finding) go straight to the admin API, which is the real contract. Every failure becomes a
- * WireMockError that names the server and the call.
+ * The admin REST API of one WireMock server. A stub's mapping JSON (matchers, body types, delays,
+ * scenarios) is built by wiremock-captain's builders; every call, a stub's creation too, goes straight to
+ * the admin API, which is the real contract, on node:http (plainRequest): captain sends with the global
+ * fetch, which refuses the fetch standard's "bad ports" (6665-6669, 10080, ...) where a WireMock may well
+ * listen. Every failure becomes a WireMockError that names the server and the call.
  */
 export class WireMockAdmin {
   /** The server's base URL, without a trailing slash. */
   readonly baseUrl: string
+  /**
+   * Captain's own client of this server, for what this class does not wrap. It sends with the global
+   * fetch, which refuses the fetch standard's "bad ports" (6665-6669, 10080, ...): on such a port only
+   * this class's methods reach the server.
+   */
   readonly captain: WireMock
   readonly #timeoutMs: number
   readonly #urlWhere?: string
@@ -88,6 +99,13 @@ export class WireMockAdmin {
 
   /** One admin call; `ok` lists the statuses that are not errors (default: any 2xx). */
   async call<T = unknown>(method: string, route: string, body?: unknown, ok?: (status: number) => boolean): Promise<{ status: number; json: T }> {
+    const { status, json, text } = await this.#send(method, route, body)
+    if (!(ok ? ok(status) : isSuccess(status))) throw this.#refused(method, route, status, json, text)
+    return { status, json: json as T }
+  }
+
+  /** One admin call and its answer, whatever its status; no answer within `timeoutMs` is a WireMockError. */
+  async #send(method: string, route: string, body: unknown): Promise<{ status: number; json: unknown; text: string }> {
     const url = `${this.baseUrl}/__admin/${route}`
     let res: PlainResponse
     try {
@@ -101,37 +119,30 @@ export class WireMockAdmin {
       throw new WireMockError(this.#unreachable(`${method} /__admin/${route}`, err), { cause: err })
     }
     const text = await res.text()
-    const json = parseJson(text)
-    if (!(ok ? ok(res.status) : res.status >= 200 && res.status < 300)) {
-      const refused = `WireMock at ${this.baseUrl} answered ${method} /__admin/${route} with ${res.status}, expected 2xx${describeErrors(json, text)}`
-      // A 404 without WireMock's error document (a missing scenario has one) means no admin API at that path.
-      throw new WireMockError(res.status === 404 && !isErrorDocument(json) ? this.#atUrl(refused) : refused, { status: res.status })
-    }
-    return { status: res.status, json: json as T }
+    return { status: res.status, json: parseJson(text), text }
+  }
+
+  #refused(method: string, route: string, status: number, json: unknown, text: string): WireMockError {
+    const refused = `WireMock at ${this.baseUrl} answered ${method} /__admin/${route} with ${status}, expected 2xx${describeErrors(json, text)}`
+    // A 404 without WireMock's error document (a missing scenario has one) means no admin API at that path.
+    return new WireMockError(status === 404 && !isErrorDocument(json) ? this.#atUrl(refused) : refused, { status })
   }
 
   /**
-   * Create a stub through captain; its id. Captain's fetch takes no signal, so the deadline every other
-   * admin call has (`timeoutMs`) is a race here: a server that accepts and never answers held a stub()
-   * (and a journey without a step timeout) for ever. Given up on, the stub may still land later: the
-   * run has failed by then, and the state backend's next rollback takes it away with the rest.
+   * Create a stub; its id. Its JSON is what captain's register() sends; it is sent here as every other
+   * admin call is, within `timeoutMs`: captain's fetch refused the "bad ports", and took no signal, so a
+   * server that accepted and never answered held a stub() for ever.
    */
   async register(request: IWireMockRequest, response: IWireMockResponse, features: IWireMockFeatures): Promise<string> {
-    let created: unknown
-    try {
-      const ms = this.#timeoutMs
-      created = await raceDeadline(this.captain.register(request, response, features), ms, () => new DOMException(`no answer within ${ms} ms`, 'TimeoutError'))
-    } catch (err) {
-      // Captain reads every answer as JSON: a SyntaxError is an answer from something that is no admin API.
-      if (err instanceof SyntaxError)
-        throw new WireMockError(this.#atUrl(`WireMock at ${this.baseUrl} answered POST /__admin/mappings with something that is not JSON, expected WireMock's admin API`), { cause: err })
-      throw new WireMockError(this.#unreachable('POST /__admin/mappings', err), { cause: err })
-    }
-    const id = (created as { id?: unknown } | undefined)?.id
-    // Captain returns whatever JSON came back, also WireMock's 422 error document: no id means no stub.
-    if (typeof id !== 'string')
-      throw new WireMockError(`WireMock at ${this.baseUrl} refused the stub for ${request.method} ${request.endpoint}${describeErrors(created, '')}`)
-    return id
+    const { status, json, text } = await this.#send('POST', 'mappings', stubMapping(request, response, features))
+    const id = (json as { id?: unknown } | undefined)?.id
+    if (isSuccess(status) && typeof id === 'string') return id
+    // WireMock's error document (a 422 for a stub it cannot take), or JSON without an id: no stub.
+    if (isErrorDocument(json) || (isSuccess(status) && json !== undefined))
+      throw new WireMockError(`WireMock at ${this.baseUrl} refused the stub for ${request.method} ${request.endpoint}${describeErrors(json, text)}`, { status })
+    if (isSuccess(status))
+      throw new WireMockError(this.#atUrl(`WireMock at ${this.baseUrl} answered POST /__admin/mappings with something that is not JSON, expected WireMock's admin API`))
+    throw this.#refused('POST', 'mappings', status, json, text)
   }
 
   /** Delete one stub; false when there was none with that id. */
@@ -266,6 +277,37 @@ export class WireMockAdmin {
     if (disabled)
       throw new WireMockError(`WireMock at ${this.baseUrl} runs with its request journal disabled (--no-request-journal): requests cannot be listed or counted`)
   }
+}
+
+/**
+ * The stub mapping captain's register() (4.1.3) posts for these arguments, its features over none: its
+ * builders make the request and the response, and the rest is put around them as it puts it.
+ */
+function stubMapping(request: IWireMockRequest, response: IWireMockResponse, features: IWireMockFeatures): Record<string, unknown> {
+  let mapping: Record<string, unknown> = { request: createWireMockRequest(request, features), response: createWireMockResponse(response, features) }
+  if (features.stubPriority) mapping.priority = features.stubPriority
+  if (features.scenario) mapping = { ...mapping, ...features.scenario }
+  const webhook = features.webhook
+  if (webhook)
+    mapping.postServeActions = [
+      {
+        name: 'webhook',
+        parameters: {
+          method: webhook.method,
+          url: webhook.url,
+          ...(webhook.headers && { headers: webhook.headers }),
+          ...(webhook.body && { body: getWebhookBody(webhook.body) }),
+          ...(webhook.delay && { delay: getWebhookDelayBody(webhook.delay) }),
+        },
+      },
+    ]
+  if (features.fault) mapping.response = { fault: features.fault }
+  if (request.metadata) mapping.metadata = request.metadata
+  return mapping
+}
+
+function isSuccess(status: number): boolean {
+  return status >= 200 && status < 300
 }
 
 export function normalizeBaseUrl(url: string): string {

@@ -18,7 +18,8 @@ describeJava('a WireMock url that answers with something else', () => {
     const server = await htmlServer(404, FOREIGN_404_PAGE)
     const mock = new WireMockPort({ url: server.url })
     try {
-      for (const call of [() => mock.requests(), () => mock.reset(), () => mock.countRequests('GET', '/x')]) {
+      // A stub too: sent as every other call, no longer through captain, which read any answer as JSON.
+      for (const call of [() => mock.requests(), () => mock.reset(), () => mock.countRequests('GET', '/x'), () => mock.stub({ method: 'GET', path: '/x', status: 200 })]) {
         const message = await call().then(
           () => 'no error',
           (e: Error) => e.message,
@@ -26,13 +27,19 @@ describeJava('a WireMock url that answers with something else', () => {
         expect(message).toMatch(/ answered (GET|POST) \/__admin\/\S+ with 404, expected 2xx; its answer starts "<!DOCTYPE html>\\x1b\]0;owned\\x07"\.\.\.$/)
         expectNoPage(message)
       }
-      // Captain reads the answer to a stub as JSON: said as an answer that is not, not as a server out of reach.
-      const stubbed = await mock.stub({ method: 'GET', path: '/x', status: 200 }).then(
+    } finally {
+      await server.close()
+    }
+  })
+
+  it('a server that answers a stub with 2xx and something that is not JSON: said so, not taken for a refused stub', async () => {
+    const server = await htmlServer(200, FOREIGN_404_PAGE)
+    try {
+      const stubbed = await new WireMockPort({ url: server.url }).stub({ method: 'GET', path: '/x', status: 200 }).then(
         () => 'no error',
         (e: Error) => e.message,
       )
-      expect(stubbed).toMatch(/ answered POST \/__admin\/mappings with something that is not JSON, expected WireMock's admin API$/)
-      expectNoPage(stubbed)
+      expect(stubbed).toBe(`WireMock at ${server.url} answered POST /__admin/mappings with something that is not JSON, expected WireMock's admin API`)
     } finally {
       await server.close()
     }

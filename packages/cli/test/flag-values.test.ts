@@ -1,5 +1,7 @@
+import { Command } from 'commander'
 import { describe, expect, it } from 'vitest'
 import { refuseOptionsAsValues } from '../src/commands/flags'
+import { rereadWithoutOptionValues } from '../src/commands/option-as-value'
 import { splitRunArgs } from '../src/journeys/load'
 import { parseExploreFlags } from '../src/explorations/flags'
 
@@ -21,5 +23,26 @@ describe('flag values', () => {
     expect(() => splitRunArgs(['nothere.explore.ts'], '/tmp', 'explore')).toThrow('nothere.explore.ts does not exist (resolved to /tmp/nothere.explore.ts)')
     // A name stays a name, a slash in it too.
     expect(splitRunArgs(['checkout', 'users/create'], '/tmp')).toEqual({ patterns: [], names: ['checkout', 'users/create'] })
+  })
+
+  it('a line whose flag took another option for its value is read again as meant: the flag with no value, the rest as written, each option once', () => {
+    const collect = (value: string, previous: string[] = []) => [...previous, value]
+    const program = new Command('venomqa').option('--debug').exitOverride()
+    const explore = program
+      .command('explore')
+      .argument('[files...]')
+      .option('--depth <n>')
+      .option('--emit <dir>')
+      .option('--no-emit')
+      .option('--no-shrink')
+      .option('--strategy <name>', 'how', 'dfs')
+      .option('-r, --reporter <spec>', 'reporter', collect)
+      .option('--save <file>')
+      .action(() => {})
+    const line = ['explore', '--depth', '-r', 'json:out/e.json', '-r', 'junit:out/j.xml', '--no-shrink', '--save', '--emit', 'regressions', 'a.explore.ts', '--', '--save']
+    program.parse(line, { from: 'user' })
+    expect(explore.opts()).toMatchObject({ depth: '-r', reporter: ['junit:out/j.xml'], save: '--emit', shrink: false })
+    expect(rereadWithoutOptionValues(explore, line.slice(1))).toEqual(['depth', 'save'])
+    expect(explore.opts()).toEqual({ depth: undefined, emit: 'regressions', shrink: false, strategy: 'dfs', reporter: ['json:out/e.json', 'junit:out/j.xml'], save: undefined })
   })
 })

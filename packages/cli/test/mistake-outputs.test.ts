@@ -127,6 +127,41 @@ describe('a run stopped by a mistake removes the outputs the config names', () =
     await gone(['--help'], { 'reports/results.json': false, 'reports/junit.xml': false, [record]: false }, 0)
   })
 
+  it('an option taken for the value of the flag before it (`--workers --save out/s.json`): refused as a flag with no value, and the results file it names is no earlier run\'s', async () => {
+    const record = '.venomqa/last-run.json'
+    await greenRunThen(CONFIG, OUTPUTS)
+    const saved = await p.venomqa(['run', '--save', 'out/s.json'])
+    expect(saved.code, saved.stderr).toBe(0)
+    expect(exists('out/s.json')).toBe(true)
+    // The parser took `--save` for the number of workers, and `out/s.json` for a journey to run.
+    const stopped = await p.venomqa(['run', '--workers', '--save', 'out/s.json'])
+    expect(stopped.code, stopped.stderr).toBe(2)
+    expect(stopped.stderr).toBe(
+      'venomqa: --workers needs a value, and got "--save", which is an option: give --workers its value, or leave it out\n' +
+        'venomqa: nothing ran, so out/s.json (--save) was not written; the one an earlier run left there is removed\n',
+    )
+    // This run would have written out/s.json, not the config's results file, which stays; the config's JUnit goes.
+    expect([exists('out/s.json'), exists('reports/results.json'), exists('reports/junit.xml'), exists(record)]).toEqual([false, true, false, false])
+    // An output flag with no value names nothing, nor does the config in its place; what the rest of the line names goes.
+    await greenRunThen(CONFIG, OUTPUTS)
+    await write('out/run.har', 'an earlier run\n')
+    const noSave = await p.venomqa(['run', '--save', '--har', 'out/run.har'])
+    expect(noSave.code, noSave.stderr).toBe(2)
+    expect(noSave.stderr).toBe(
+      'venomqa: --save needs a value, and got "--har", which is an option: give --save its value, or leave it out\n' +
+        'venomqa: nothing ran, so out/run.har (--har) was not written; the one an earlier run left there is removed\n',
+    )
+    expect([exists('out/run.har'), exists('reports/results.json'), exists('reports/junit.xml')]).toEqual([false, true, false])
+    // explore, with a results file that was not there: said not written, nothing said removed.
+    await write('venomqa.yaml', '{}\n')
+    const explore = await p.venomqa(['explore', '--depth', '-r', 'json:out/e.json', '--save', 'out/e-results.json'])
+    expect(explore.code, explore.stderr).toBe(2)
+    expect(explore.stderr).toBe(
+      'venomqa: --depth needs a value, and got "-r", which is an option: give --depth its value, or leave it out\n' +
+        'venomqa: nothing ran, so out/e-results.json (--save) and out/e.json (reporter "json") were not written\n',
+    )
+  })
+
   it("a usage mistake before the command's name: what follows the name is read with the command's options, and an option of the command put before it is said so", async () => {
     const record = '.venomqa/last-run.json'
     await greenRunThen(CONFIG, OUTPUTS)

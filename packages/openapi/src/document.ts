@@ -76,21 +76,26 @@ export async function loadDocument(given: string, options: { root: string }): Pr
   checkVersion(source, raw)
   checkPaths(source, raw)
   const remoteRefs = await checkRefs({ source, location, isUrl: isUrl(given), raw, root: options.root, parse: parseText })
-  await inlineExternalRefs(
-    isUrl(given)
-      ? { source, location, raw, readText: fetchText, parse: parseText, shown: redactText }
-      : { source, location: pathToFileURL(location).href, raw, readText: (url) => readFile(fileURLToPath(url), 'utf8'), parse: parseText, shown: (url) => shownPath(options.root, fileURLToPath(url)) },
-  )
+  // A file of this machine is read; a URL, also one a file's `$ref` points to, is fetched as the document is.
+  const isFile = (url: string) => new URL(url).protocol === 'file:'
+  await inlineExternalRefs({
+    source,
+    location: isUrl(given) ? location : pathToFileURL(location).href,
+    raw,
+    readText: (url) => (isFile(url) ? readFile(fileURLToPath(url), 'utf8') : fetchText(url)),
+    parse: parseText,
+    shown: (url) => (isFile(url) ? shownPath(options.root, fileURLToPath(url)) : redactText(url)),
+  })
   // After inlining: a loop through the files of a document is one through the document now.
   checkAllOfLoops(source, raw)
   checkRefChains(source, raw)
   let document: OpenApiDocument
   try {
-    // What was read is dereferenced as it is: its other files are in it now (see inlineExternalRefs), and
-    // a `$ref` to a URL left in a file's document is the parser's to fetch.
+    // What was read is dereferenced as it is: its other files and URLs are in it now (see
+    // inlineExternalRefs); only a `$ref` of another scheme (`urn:`) is left to the parser.
     document = (await dereference(raw as never, { dereference: { circular: 'ignore' } })) as unknown as OpenApiDocument
   } catch (err) {
-    // What is left to the parser is a `$ref` to a URL: named by its place when the failure names its URL.
+    // What is left to the parser is a `$ref` of another scheme: named by its place when the failure names it.
     const remote = remotePlace(err, remoteRefs)
     if (remote) throw new ConfigError(`${remote.where}: "${redactText(remote.ref)}" cannot be resolved: ${redactText(errorMessage(err))}`, { where: remote.where, cause: err })
     throw new ConfigError(`${source}: ${redactText(errorMessage(err))}`, { where: source, cause: err })

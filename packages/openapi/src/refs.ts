@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
-import { ConfigError } from '@venomqa/core'
+import { ConfigError, redactText } from '@venomqa/core'
 
 /** A document or a file one of its `$ref`s points into: its name in messages, where it is, what it holds. */
 interface RefFile {
@@ -10,7 +10,7 @@ interface RefFile {
   value: unknown
 }
 
-/** A `$ref` to a URL, which only the parser resolves: where it sits, for a failure to name. */
+/** A `$ref` to a URL (fetched when the document's files are put into it) or of another scheme (left to the parser): where it sits, for a failure to name. */
 export interface RemoteRef {
   where: string
   ref: string
@@ -35,8 +35,9 @@ export interface RefCheckInput {
  * Every `$ref` of the document, and of the files they point into, must be well formed and point at
  * something. The parser would report a bad one without saying where the `$ref` sits, or crash on it, or
  * ignore it (a `$ref` that is not a string), and where it sits is what the user has to fix: each mistake
- * is a ConfigError naming the file and the JSON pointer of the `$ref`. A `$ref` to a URL is left to the
- * parser, which fetches it; its place is returned for a failure there to name.
+ * is a ConfigError naming the file and the JSON pointer of the `$ref`. A `$ref` to a URL is fetched later
+ * (inlineExternalRefs), one of another scheme left to the parser; its place is returned for a failure
+ * there to name.
  */
 export async function checkRefs(input: RefCheckInput): Promise<RemoteRef[]> {
   const remote: RemoteRef[] = []
@@ -50,7 +51,7 @@ export async function checkRefs(input: RefCheckInput): Promise<RemoteRef[]> {
         if (resolvePointer(file.value, ref.pointer) === undefined) throw fail(`"${site.ref}" points to nothing in ${file === root ? 'the document' : file.name}`)
         continue
       }
-      // A URL (or any document fetched from one: its relative `$ref`s are URLs too) is the parser's to fetch.
+      // A URL (or any document fetched from one: its relative `$ref`s are URLs too) is fetched later.
       if (/^[a-z][a-z0-9+.-]*:/i.test(ref.uri) || !file.location) {
         remote.push({ where, ref: site.ref, target: ref.uri })
         continue
@@ -92,7 +93,7 @@ export interface InlineInput {
   /** Its URL: http(s), as fetched (credentials in it are sent again to the same server), or file:. */
   location: string
   raw: Record<string, unknown>
-  /** The text at a URL; throws an Error saying why not (connection refused, answered 404, no such file). */
+  /** The text at a file: or http(s) URL; throws an Error saying why not (connection refused, answered 404, no such file). */
   readText(url: string): Promise<string>
   parse(name: string, text: string): unknown
   /** A URL as messages name it: credentials masked, a file by its path. */
@@ -105,15 +106,15 @@ export interface InlineInput {
  * each `$ref` rewritten to point there: the parser then meets only `$ref`s inside the document, and so
  * does the schema validator after it. Left to the parser, a relative `$ref` of a fetched document was
  * looked for in the working directory, a URL on loopback or a private address (where an API under test
- * serves its schemas) was refused, and a schema of another file that refers to itself was left as a
- * `$ref` to that file, which the validator cannot resolve.
- * A fetched document points to URLs only; a file points to files, and its `$ref`s to URLs are left to
- * the parser (checkRefs keeps their places). Each mistake names the file and the `$ref`: a file that
- * cannot be read, a pointer to nothing in it.
+ * serves its schemas) was refused, and so was one on a port of the fetch standard's "bad ports" (its
+ * fetch), each said only as "Unable to resolve $ref pointer"; a schema of another file that refers to
+ * itself was left as a `$ref` to that file, which the validator cannot resolve.
+ * A file points to files and URLs; what was fetched from a URL points to URLs only (a server never
+ * names a file of this machine to read). A `$ref` of another scheme in a file is left to the parser
+ * (checkRefs keeps its place). Each mistake names the file and the `$ref`: a file that cannot be read or
+ * fetched, a pointer to nothing in it.
  */
 export async function inlineExternalRefs(input: InlineInput): Promise<void> {
-  const fromFile = new URL(input.location).protocol === 'file:'
-  const allowed = fromFile ? ['file:'] : ['http:', 'https:']
   const inlined: unknown[] = []
   const names: string[] = []
   const indexOf = new Map<string, number>()
@@ -134,10 +135,14 @@ export async function inlineExternalRefs(input: InlineInput): Promise<void> {
       } catch {
         throw fail(`"${site.ref}" is not a URL, nor a path relative to ${file.name}`)
       }
-      if (!allowed.includes(target.protocol)) {
+      const fromFile = new URL(file.url).protocol === 'file:'
+      if (target.protocol === 'file:' ? !fromFile : target.protocol !== 'http:' && target.protocol !== 'https:') {
         if (fromFile) continue
-        throw fail(`"${site.ref}" points to ${input.shown(target.href)}: a document fetched from a URL can point to other URLs only`)
+        // Named as written, a URL: no file of this machine is meant.
+        throw fail(`"${redactText(site.ref)}" points to ${redactText(target.href)}: a document fetched from a URL can point to other URLs only`)
       }
+      // A URL may carry a key (`?api_key=...`), as the document's own does: masked in every message.
+      const written = target.protocol === 'file:' ? site.ref : redactText(site.ref)
       target.hash = ''
       // Back into the document itself: a pointer into it, not a second copy of it.
       if (target.href === new URL(input.location).href.replace(/#.*$/, '')) {
@@ -152,7 +157,7 @@ export async function inlineExternalRefs(input: InlineInput): Promise<void> {
         try {
           text = await input.readText(target.href)
         } catch (err) {
-          throw fail(`"${site.ref}" points to ${name}, which cannot be ${fromFile ? 'read' : 'fetched'}: ${err instanceof Error ? err.message : String(err)}`)
+          throw fail(`"${written}" points to ${name}, which cannot be ${target.protocol === 'file:' ? 'read' : 'fetched'}: ${err instanceof Error ? err.message : String(err)}`)
         }
         index = inlined.length
         indexOf.set(target.href, index)
@@ -161,7 +166,7 @@ export async function inlineExternalRefs(input: InlineInput): Promise<void> {
         names.push(name)
         queue.push({ name, url: target.href, value, prefix: `/${INLINED_KEY}/${index}` })
       }
-      if (resolvePointer(inlined[index], ref.pointer) === undefined) throw fail(`"${site.ref}" points to nothing in ${input.shown(target.href)}`)
+      if (resolvePointer(inlined[index], ref.pointer) === undefined) throw fail(`"${written}" points to nothing in ${input.shown(target.href)}`)
       holder.$ref = `#/${INLINED_KEY}/${index}${ref.pointer}`
     }
   if (!inlined.length) return

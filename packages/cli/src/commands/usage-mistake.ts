@@ -1,4 +1,4 @@
-import { readdir, stat } from 'node:fs/promises'
+import { lstat, readdir, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { type Command, CommanderError } from 'commander'
 import { errorMessage } from '@venomqa/core'
@@ -7,7 +7,9 @@ import { type Io, warn } from '../exit'
 import { LAST_RUN_FILE, setAsideLastRun } from '../last-run'
 import { holdsShard } from '../shard/files'
 import { refuseOptionsAsValues } from './flags'
-import { type OutputFlags, type UnknownOutputFlag, clearOutputsDespiteMistake } from './outputs'
+import { OPTION_AS_VALUE, rereadWithoutOptionValues } from './option-as-value'
+import { type OutputFlags, type UnknownOutputFlag, clearOutputsDespiteMistake, namedOutputs } from './outputs'
+import { shownPath } from './save-results'
 
 /** The commands whose outputs an earlier run left, and the flags of each whose value is a file or directory name. */
 const WRITING_COMMANDS: Readonly<Record<string, readonly string[]>> = {
@@ -26,14 +28,21 @@ const OUTPUT_FLAGS: readonly UnknownOutputFlag[] = ['save', 'har', 'reporter', '
  * reading a JUnit file would take a green one for this run's). What the parser read of the line is
  * known: every option before a missing value, and every known option around an unknown one. An option
  * whose value is missing leaves unknown what it names (the results file, the reporters, the config, the
- * profile): nothing is removed for it, not even what the config names in its place.
+ * profile): nothing is removed for it, not even what the config names in its place. A flag that took
+ * another option for its value (`--workers --save out/s.json`, see option-as-value.ts) is one with no
+ * value: the line is read again without it, and what it then names goes (out/s.json), said not written.
  */
 export async function clearOutputsAfterUsageMistake(command: Command, err: CommanderError, io: Io, line: readonly string[]): Promise<void> {
   const fileFlags = WRITING_COMMANDS[command.name()]
   if (!fileFlags) return
+  const optionAsValue = err.code === OPTION_AS_VALUE
+  const missing = optionAsValue
+    ? rereadWithoutOptionValues(command, line.slice(commandWordAt(command.parent!, line) + 1))
+    : err.code === 'commander.optionMissingArgument'
+      ? [command.options.find((o) => err.message.includes(`'${o.flags}'`))?.attributeName()]
+      : []
   const flags = command.opts() as OutputFlags
-  const missing = err.code === 'commander.optionMissingArgument' ? command.options.find((o) => err.message.includes(`'${o.flags}'`))?.attributeName() : undefined
-  const unknown = OUTPUT_FLAGS.filter((name) => name === missing)
+  const unknown = OUTPUT_FLAGS.filter((name) => missing.includes(name))
   // `--save --har`: the parser took the next option for the value, which is no file name to remove.
   let unreadableFlags = false
   try {
@@ -41,21 +50,65 @@ export async function clearOutputsAfterUsageMistake(command: Command, err: Comma
   } catch {
     unreadableFlags = true
   }
+  const notWritten = optionAsValue ? await flagOutputs(command, flags, unreadableFlags ? [...unknown, 'save', 'har'] : unknown, io.cwd) : []
   if (command.name() === 'merge-reports') {
     // A merge's results file is --save's only (never the config's save, the runs'), and a file to merge is
     // never removed, whoever names it, as when the merge stops on a mistake of its own (merge-reports.ts).
-    const operands = err.code !== 'commander.optionMissingArgument' && command.args.length ? command.args : line
+    // With a flag's value taken from the line, the parser's operands are not the files either.
+    const operands = err.code !== 'commander.optionMissingArgument' && !optionAsValue && command.args.length ? command.args : line
     const keep = await namedFiles(operands, io.cwd)
     // An output over a shard's own file (--save, a reporter's) with no file to merge beside it that says so: the shard stays too.
     await clearOutputsDespiteMistake(io, flags, { unreadableFlags, unknownFlags: unknown, configSave: false, keep, spare: holdsShard })
+    await sayNotWritten(io, notWritten)
     return
   }
   await clearOutputsDespiteMistake(io, flags, { unreadableFlags, unknownFlags: unknown })
+  await sayNotWritten(io, notWritten)
   // Only `run` keeps a record, next to the config: with `--config` missing its value, where is not known.
-  if (command.name() !== 'run' || missing === 'config') return
+  if (command.name() !== 'run' || missing.includes('config')) return
   await setAsideLastRun(projectRoot(io.cwd, flags.config)).catch((e) =>
     warn(io, `could not take away the record of the last run, ${LAST_RUN_FILE}, before this one: ${errorMessage(e)}`),
   )
+}
+
+/** An output the command line names, as a message names it, and whether an earlier run's file is there. */
+interface FlagOutput {
+  file: string
+  who: string
+  existed: boolean
+}
+
+/**
+ * The outputs the flags of a line read again name (--save, --har, -r's files), the flags with no value
+ * left out: what the user reads on the line and may take for written.
+ */
+async function flagOutputs(command: Command, flags: OutputFlags, unknown: readonly UnknownOutputFlag[], cwd: string): Promise<FlagOutput[]> {
+  const fileFlags = WRITING_COMMANDS[command.name()] ?? []
+  const named = namedOutputs(
+    {
+      save: unknown.includes('save') ? undefined : flags.save,
+      reporters: unknown.includes('reporter') ? [] : (flags.reporter ?? []),
+      har: unknown.includes('har') || !fileFlags.includes('har') ? undefined : flags.har,
+    },
+    cwd,
+  )
+  return Promise.all(named.map(async (o) => ({ file: o.file, who: o.who, existed: !!(await lstat(o.file).catch(() => undefined))?.isFile() })))
+}
+
+/**
+ * `nothing ran, so out/s.json (--save) was not written; the one an earlier run left there is removed`: a
+ * line that read as if --save were taken must not leave its file looking like this run's.
+ */
+async function sayNotWritten(io: Io, outputs: readonly FlagOutput[]): Promise<void> {
+  if (!outputs.length) return
+  const list = (items: readonly string[]) => (items.length < 2 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`)
+  const removed: FlagOutput[] = []
+  for (const o of outputs) if (o.existed && !(await lstat(o.file).catch(() => undefined))) removed.push(o)
+  const one = outputs.length === 1
+  let line = `nothing ran, so ${list(outputs.map((o) => `${shownPath(io.cwd, o.file)} (${o.who})`))} ${one ? 'was' : 'were'} not written`
+  if (removed.length === outputs.length) line += one ? '; the one an earlier run left there is removed' : '; those an earlier run left there are removed'
+  else if (removed.length) line += `; what an earlier run left at ${list(removed.map((o) => shownPath(io.cwd, o.file)))} is removed`
+  io.stderr.write(`venomqa: ${line}\n`)
 }
 
 /**
