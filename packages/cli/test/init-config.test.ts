@@ -1,8 +1,9 @@
-import { readFile, symlink, writeFile } from 'node:fs/promises'
+import { readFile, rm, symlink, writeFile } from 'node:fs/promises'
+import http from 'node:http'
 import path from 'node:path'
-import { CLOSED_PORT, REPO_ROOT } from '@venomqa/test-utils'
+import { CLOSED_PORT, REPO_ROOT, listenLocally } from '@venomqa/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Project, assertBuilt, makeProject } from './helpers/project'
+import { type Project, assertBuilt, makeProject, projectWithJourneys } from './helpers/project'
 
 // The config `venomqa init` writes is the user's first example: what it shows commented out must work once
 // uncommented. Its plugins line used to give Redis no key prefix, which the Redis state backend refuses.
@@ -34,5 +35,36 @@ describe('the config venomqa init writes', () => {
     expect(doctor.stdout).toMatch(/^✓ plugin +@venomqa\/state-postgres /m)
     expect(doctor.stdout).toMatch(/^✓ setup +2 plugins set up$/m)
     expect(doctor.code, doctor.stdout + doctor.stderr).toBe(1)
+  })
+
+  it('has a ci profile that runs a failed journey again from scratch and says it is flaky, never a POST again in place', async () => {
+    // The first POST answers 503, every later one 201: an API that failed once.
+    const posts: string[] = []
+    const server = http.createServer((req, res) => {
+      if (req.method !== 'POST') return res.writeHead(200).end('ok')
+      posts.push(req.url!)
+      res.writeHead(posts.length === 1 ? 503 : 201, { 'content-type': 'application/json' }).end('{"id":1}')
+    })
+    const api = await listenLocally(server)
+    try {
+      const q = await projectWithJourneys({
+        'order.journey.ts': `import { assertStatus, journey, step } from '@venomqa/core'
+export default journey('order', { steps: [step('create', async ({ http }) => { const res = await http.post('/orders', { json: {} }); assertStatus(res, 201); return res })] })
+`,
+      })
+      try {
+        const init = await q.venomqa(['init'])
+        expect(init.code, init.stderr).toBe(0)
+        await rm(path.join(q.dir, 'journeys/example.journey.ts'))
+        const r = await q.venomqa(['run', '--profile', 'ci', '--base-url', api.url, '-r', 'console'])
+        expect(r.code, r.stdout + r.stderr).toBe(0)
+        expect(r.stdout).toContain('Journeys  0 passed, 1 flaky of 1')
+        expect(posts).toEqual(['/orders', '/orders'])
+      } finally {
+        await q.remove()
+      }
+    } finally {
+      await api.close()
+    }
   })
 })

@@ -91,7 +91,7 @@ describe('a shard with its --last-failed reruns', () => {
     const ends = text.split('\n').filter((l) => /^[^▶\s] b \(attempt \d\)/.test(l))
     expect(ends.map((l) => l.replace(/ \d+ ms/, ''))).toEqual([
       '✗ b (attempt 1) failed (run again by a --last-failed rerun)',
-      '✗ b (attempt 2) failed (retrying from scratch: a fresh context, the state rolled back)',
+      '✗ b (attempt 2) failed (retrying from scratch: a fresh context, any state backend rolled back)',
       '⚠ b (attempt 3) flaky (passed on attempt 3 after 2 failed attempts)',
     ])
   })

@@ -50,7 +50,7 @@ describe('journey retries and the flaky status', () => {
     // Live: the first attempt fails at the payment service, the retry starts over and passes.
     expect(r.stdout).toContain('▶ checkout (attempt 1 of 2)')
     expect(r.stdout).toMatch(/✗ payment_service GET http:\/\/127\.0\.0\.1:\d+\/api\/flaky\?key=\S+&failures=1 → 503/)
-    expect(r.stdout).toContain('(retrying from scratch: a fresh context, the state rolled back)')
+    expect(r.stdout).toContain('(retrying from scratch: a fresh context, any state backend rolled back)')
     expect(r.stdout).toContain('▶ checkout (attempt 2 of 2)')
     // Signing up again passed (201, not 409) and one todo is there, not two: the app was rolled back.
     expect(r.stdout).toMatch(/attempt 2 of 2[\s\S]*✓ signup POST \S+\/api\/users → 201[\s\S]*✓ one_todo/)

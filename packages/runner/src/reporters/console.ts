@@ -455,7 +455,7 @@ class LineFormatter {
       then === 'rerun'
         ? this.p.yellow('(run again by a --last-failed rerun)')
         : then
-          ? this.p.yellow('(retrying from scratch: a fresh context, the state rolled back)')
+          ? this.p.yellow('(retrying from scratch: a fresh context, any state backend rolled back)')
           : '',
     ].filter(Boolean)
     return `${this.status(j.status)} ${this.p.bold(`${j.name}${resultLabel(j)}`)} ${this.status(j.status, j.status)} ${this.p.dim(formatDuration(j.durationMs))}${notes.length ? ` ${notes.join(' ')}` : ''}`

@@ -47,7 +47,7 @@ describe('console', () => {
   it('live: each attempt with its number, the retry announced, the flaky verdict, the skipped journey, and the summary count', () => {
     expect(live).toContain('▶ checkout (attempt 1 of 2)')
     expect(live).toContain('✗ checkout failed')
-    expect(live).toContain('(retrying from scratch: a fresh context, the state rolled back)')
+    expect(live).toContain('(retrying from scratch: a fresh context, any state backend rolled back)')
     expect(live).toContain('▶ checkout (attempt 2 of 2)')
     expect(live).toContain('⚠ checkout (attempt 2) flaky')
     expect(live).toContain('(passed on attempt 2 after 1 failed attempt)')
