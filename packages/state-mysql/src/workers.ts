@@ -45,18 +45,27 @@ const PART = 'mysqlWorkers'
  * the main one's (ALTER TABLE commits on its own, so the counters follow the rows' commit), and each
  * sequence (MariaDB) is restarted at the main one's next value. The main database is only read.
  */
-export function mysqlWorkers(options: MysqlWorkersOptions) {
-  if (!options?.url) throw new ConfigError(`${PART}: \`url\` (the main database) is required`, { where: 'url' })
+export function mysqlWorkers(given: MysqlWorkersOptions) {
+  const options = given ?? ({} as Partial<MysqlWorkersOptions>)
   if (options.startApp !== undefined && typeof options.startApp !== 'function')
     throw new ConfigError(`${PART}: \`startApp(index, databaseUrl)\` must be a function`, { where: 'startApp' })
   if (options.schema !== undefined && options.schema !== 'copy' && options.schema !== 'app')
     throw new ConfigError(`${PART}: \`schema\` must be 'copy' or 'app', got ${JSON.stringify(options.schema)}`, { where: 'schema' })
   if ((options.state as { mechanism?: unknown } | undefined)?.mechanism === 'savepoint')
     throw new ConfigError(`${PART}: a worker's app has its own connections, so its backend must use the snapshot mechanism, not savepoint`, { where: 'state.mechanism' })
-  const main = mainTarget(options.url)
-  const nameOf = (i: number) => options.databaseName?.(i, main.database) ?? `${main.database}_w${i}`
+  // No main database (`url: process.env.DATABASE_URL!` with the variable unset) is refused when the workers
+  // are made, not when the config loads: a CI job that only renders reports (`venomqa report`,
+  // `merge-reports`), or `venomqa list` on a machine without the variable, loads the config and makes none.
+  // A URL given is read now: a mistake in it is the config's wherever it loads.
+  const parsed = options.url ? mainTarget(options.url) : undefined
+  const mainUrl = (): string => {
+    if (!options.url) throw new ConfigError(`${PART}: \`url\` (the main database) is required`, { where: 'url' })
+    return options.url
+  }
+  const main = (): Target => (mainUrl(), parsed!)
+  const nameOf = (i: number) => options.databaseName?.(i, main().database) ?? `${main().database}_w${i}`
   const urlOf = (db: string) => {
-    const u = new URL(options.url)
+    const u = new URL(mainUrl())
     u.pathname = `/${encodeURIComponent(db)}`
     return u.toString()
   }
@@ -68,7 +77,7 @@ export function mysqlWorkers(options: MysqlWorkersOptions) {
     async prepare(index: number, _main, signal?: AbortSignal) {
       signal?.throwIfAborted()
       const db = nameOf(index)
-      const copier = new MysqlCopier(main, db)
+      const copier = new MysqlCopier(main(), db)
       copiers.set(index, copier)
       // Named by a run quit at once from now until it is dropped: nothing else would drop it then.
       const dropped = workerDatabaseMade({ name: db, drop: copier.dropStatement })
@@ -118,6 +127,10 @@ export function mysqlWorkers(options: MysqlWorkersOptions) {
       const copier = copiers.get(index)
       if (!copier) throw new Error(`worker ${index} was not created`)
       await copier.copyRows()
+    },
+    // Asked when the workers are made, before any part prepares: no `url` is refused then (see mainUrl).
+    check() {
+      mainUrl()
     },
     covers: (b: StateBackend) => b instanceof MysqlSnapshotBackend || b instanceof MysqlSavepointBackend,
   }

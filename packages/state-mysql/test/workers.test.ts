@@ -120,6 +120,13 @@ d('mysqlWorkers', () => {
       /composeWorkers: mysqlWorkers was given its own startApp; inside composeWorkers one startApp, the last argument/,
     )
   })
+
+  it('takes no url (an environment variable unset where no worker is made) until the workers are made, and then refuses it', async () => {
+    const setup = mysqlWorkers({ url: process.env.VENOMQA_UNSET_IN_THIS_TEST as string, startApp: async () => ({ baseUrl: 'http://127.0.0.1:1' }) })
+    const main = { baseUrl: 'http://127.0.0.1:1', ports: new Map(), stateBackends: [] }
+    await expect(setup.create(1, main)).rejects.toThrow(/^mysqlWorkers: `url` \(the main database\) is required$/)
+    expect(await workerDatabases()).toEqual([])
+  })
 })
 
 d('mysqlWorkers when a worker cannot be made and its database cannot be dropped', () => {

@@ -46,18 +46,24 @@ const DROP_RETRY_PAUSE_MS = 200
  * are copied into it, in one transaction, so it starts exactly where the main line stands. The main
  * database is only read: its app keeps its connections.
  */
-export function postgresWorkers(options: PostgresWorkersOptions) {
-  if (!options?.url) throw new ConfigError('postgresWorkers: `url` (the main database) is required', { where: 'url' })
+export function postgresWorkers(given: PostgresWorkersOptions) {
+  const options = given ?? ({} as Partial<PostgresWorkersOptions>)
   if (options.startApp !== undefined && typeof options.startApp !== 'function')
     throw new ConfigError('postgresWorkers: `startApp(index, databaseUrl)` must be a function', { where: 'startApp' })
   // Checked as the backend's own `url` is: read wrong, it would name a piece of the password as the host.
-  const unencoded = unencodedUserinfoProblem(options.url)
+  const unencoded = options.url ? unencodedUserinfoProblem(options.url) : undefined
   if (unencoded) throw new ConfigError(`postgresWorkers: \`url\` ${unencoded}`, { where: 'url' })
-  const main = new URL(options.url)
-  const mainDb = decodeURIComponent(main.pathname.slice(1))
-  const nameOf = (i: number) => options.databaseName?.(i, mainDb) ?? `${mainDb}_w${i}`
+  // No main database (`url: process.env.DATABASE_URL!` with the variable unset) is refused when the workers
+  // are made, not when the config loads: a CI job that only renders reports (`venomqa report`,
+  // `merge-reports`), or `venomqa list` on a machine without the variable, loads the config and makes none.
+  const mainUrl = (): string => {
+    if (!options.url) throw new ConfigError('postgresWorkers: `url` (the main database) is required', { where: 'url' })
+    return options.url
+  }
+  const mainDb = () => decodeURIComponent(new URL(mainUrl()).pathname.slice(1))
+  const nameOf = (i: number) => options.databaseName?.(i, mainDb()) ?? `${mainDb()}_w${i}`
   const urlOf = (db: string) => {
-    const u = new URL(options.url)
+    const u = new URL(mainUrl())
     u.pathname = `/${encodeURIComponent(db)}`
     return u.toString()
   }
@@ -89,7 +95,7 @@ export function postgresWorkers(options: PostgresWorkersOptions) {
       }
     }
     throw new Error(
-      `could not drop the worker database "${db}" on ${maskUrl(options.url)} (tried ${DROP_ATTEMPTS} times): ${errorMessage(last)}; it is left behind: drop it with ${drop}`,
+      `could not drop the worker database "${db}" on ${maskUrl(mainUrl())} (tried ${DROP_ATTEMPTS} times): ${errorMessage(last)}; it is left behind: drop it with ${drop}`,
     )
   }
 
@@ -110,16 +116,16 @@ export function postgresWorkers(options: PostgresWorkersOptions) {
       } catch (err) {
         await c.end()
         dropped()
-        throw new StateError(`postgres:${db}`, `could not create the worker database on ${maskUrl(options.url)}: ${errorMessage(err)}`)
+        throw new StateError(`postgres:${db}`, `could not create the worker database on ${maskUrl(mainUrl())}: ${errorMessage(err)}`)
       }
       try {
         // The main database's settings, which a new database does not have: the worker's app runs with the
         // search_path, time zone or statement_timeout the main app has. Its privileges are not copied: the
         // worker's database is its creator's, the user its app connects as.
-        const properties = await readDatabaseProperties(c, mainDb)
+        const properties = await readDatabaseProperties(c, mainDb())
         await applyDatabaseProperties(c, db, properties, true, {
           target: `the worker database "${db}"`,
-          source: `as database "${mainDb}" has it`,
+          source: `as database "${mainDb()}" has it`,
           who: 'postgresWorkers',
         })
       } catch (err) {
@@ -129,7 +135,7 @@ export function postgresWorkers(options: PostgresWorkersOptions) {
           (e: unknown) => `; ${errorMessage(e)}`,
         )
         dropped()
-        throw new StateError(`postgres:${db}`, `could not make the worker database on ${maskUrl(options.url)}: ${errorMessage(err)}${left}`)
+        throw new StateError(`postgres:${db}`, `could not make the worker database on ${maskUrl(mainUrl())}: ${errorMessage(err)}${left}`)
       }
       await c.end()
       const databaseUrl = urlOf(db)
@@ -147,11 +153,12 @@ export function postgresWorkers(options: PostgresWorkersOptions) {
     },
     async sync(index: number) {
       let copier = copiers.get(index)
-      if (!copier) copiers.set(index, (copier = new TableCopier(options.url, urlOf(nameOf(index)))))
+      if (!copier) copiers.set(index, (copier = new TableCopier(mainUrl(), urlOf(nameOf(index)))))
       await copier.copy()
     },
     // Refused when the workers are made, before any path runs on one (see proxyRefused).
     check(main) {
+      mainUrl()
       const proxy = main.stateBackends.find((b) => b.mechanism === 'proxy')
       if (proxy) throw proxyRefused(proxy)
     },
