@@ -62,7 +62,10 @@ export function mysqlWorkers(given: MysqlWorkersOptions) {
     if (!options.url) throw new ConfigError(`${PART}: \`url\` (the main database) is required`, { where: 'url' })
     return options.url
   }
-  const main = (): Target => (mainUrl(), parsed!)
+  const main = (): Target => {
+    mainUrl()
+    return parsed!
+  }
   const nameOf = (i: number) => options.databaseName?.(i, main().database) ?? `${main().database}_w${i}`
   const urlOf = (db: string) => {
     const u = new URL(mainUrl())
