@@ -180,7 +180,11 @@ export async function explore(exploration: Exploration, options: ExploreOptions)
   } catch (err) {
     if (!signal.aborted) {
       broken = true
-      await addIssue(crashIssue(exploration.name, err))
+      if (err instanceof WorkersNotMade)
+        await addIssue(
+          makeIssue({ journey: exploration.name, path: '', step: 'workers', severity: 'critical', kind: 'state', error: err.message, suggestion: WORKERS_NOT_MADE_SUGGESTION, source: 'workers' }),
+        )
+      else await addIssue(crashIssue(exploration.name, err))
       if (runner.options.debug && err instanceof Error && err.stack) options.logger?.error(err.stack)
     }
   } finally {
@@ -297,19 +301,36 @@ function resolveWorkers(e: Exploration, given: number | undefined): number {
  * system as its `create` made it. Each is added once synced, so a failure leaves those before it to be
  * rolled back.
  */
+/**
+ * The workerSetup could not give the workers their own system (its create refused the config, as
+ * postgresWorkers refuses the proxy mechanism; an app that did not start; a sync that failed). Reported as
+ * `venomqa run --workers` reports a worker that could not be made: a critical state issue pointing at the
+ * worker setup, not a crash of the tool.
+ */
+class WorkersNotMade extends Error {
+  constructor(message: string, cause: unknown) {
+    super(message, { cause })
+    this.name = 'WorkersNotMade'
+  }
+}
+
+/** As `venomqa run` says it of a worker that could not be made (see the runner's workerFailed). */
+const WORKERS_NOT_MADE_SUGGESTION =
+  'The worker setup failed to give the workers their own app and state, so nothing was explored: read the error (a setup that refuses the config names the fix), and see docs/parallel.md.'
+
 async function startWorkers(runner: Runner, lanes: Lane[], workers: number, exploration: string): Promise<void> {
   const main = lanes[0]!
   let made: Awaited<ReturnType<Runner['explorationWorkerLanes']>>
   try {
     made = await runner.explorationWorkerLanes(workers - 1, exploration)
   } catch (err) {
-    throw new Error(`its ${workers - 1} extra worker${workers === 2 ? '' : 's'} could not be started: ${errorMessage(err)}`, { cause: err })
+    throw new WorkersNotMade(`its ${workers - 1} extra worker${workers === 2 ? '' : 's'} could not be started: ${errorMessage(err)}`, err)
   }
   for (const l of made) {
     try {
       await l.sync(BEFORE_SETUP, main)
     } catch (err) {
-      throw new Error(`worker ${l.index} could not be made equal to worker 0 before the setup: ${errorMessage(err)}`, { cause: err })
+      throw new WorkersNotMade(`worker ${l.index} could not be made equal to worker 0 before the setup: ${errorMessage(err)}`, err)
     }
     lanes.push(l)
   }

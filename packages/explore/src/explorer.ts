@@ -12,6 +12,7 @@ import { type EdgeAnswer, PrefixReplayDiverged, answerOf, sameAnswer } from './p
 import { type Group, Split } from './split'
 import type { Timings } from './timings'
 import { type ActionFault, Answers, actionFault, classifyEdge } from './transition'
+import { refusalsOf } from './state-refused'
 import { stateView } from './view'
 
 /** A violation as the search first met it, before shrinking. */
@@ -125,6 +126,8 @@ export class Explorer {
   /** Fingerprint -> the shallowest depth it was reached at, in this pass. */
   #seen = new Map<string, number>()
   #violations = 0
+  /** The path whose last action the app ran last: what a state backend's refusal met after it is put down to. */
+  #acted: TakenAction[] = []
   /** What `view.count` checks a name against (see stateView). */
   readonly #actionNames: ReadonlySet<string>
 
@@ -166,7 +169,7 @@ export class Explorer {
     // Fingerprints name the login the setup made as such, so the same state has one fingerprint on
     // every worker, whose setups logged in with tokens of their own.
     this.env.rootAuthorization = this.env.lane.http.snapshotHeaders().authorization
-    const observation = await observeAll(this.env)
+    const observation = await refusalsOf(() => [], () => observeAll(this.env))
     const fingerprint = fingerprintHere(this.env, observation)
     const group = this.#split.root()
     this.#frames = [{ observation, fingerprint, group }]
@@ -223,11 +226,12 @@ export class Explorer {
     const taken: TakenAction = { action: edge.action, input: edge.input }
     const path = [...this.path, taken]
     const pathName = path.map((t) => t.action).join(' > ')
+    this.#acted = path
     const attempt = await runAction(env, edge.def, edge.input, pathName)
     if (env.signal.aborted) return this.#interrupted()
     await this.#stopIfAppStopped(attempt.exchanges, `action "${edge.action}"${path.length > 1 ? ` after ${pathName.slice(0, pathName.lastIndexOf(' > '))}` : ''}`, 'last', failureOf(edge.action, attempt))
     const effect: ActionEffect = { ...taken, def: edge.def, attempt }
-    const observation = await observeAll(env)
+    const observation = await refusalsOf(() => path, () => observeAll(env))
     const fingerprint = fingerprintHere(env, observation)
     if (records) this.#newState(fingerprint)
     this.stats.maxDepthReached = Math.max(this.stats.maxDepthReached, k + 1)
@@ -283,7 +287,7 @@ export class Explorer {
   async descend(): Promise<void> {
     const next = this.#pending
     if (!next) throw new Error('descend() without an edge that may be expanded')
-    if (!this.env.prefixReplay) await this.env.lane.world.checkpoint(checkpointName(this.depth + 1))
+    if (!this.env.prefixReplay) await refusalsOf(() => this.#acted, () => this.env.lane.world.checkpoint(checkpointName(this.depth + 1)))
     this.#frames.push(next)
     this.#pending = undefined
     this.#atFrame = true
@@ -313,7 +317,7 @@ export class Explorer {
 
   async #rollback(k: number): Promise<void> {
     const t0 = performance.now()
-    const { backends, waitedMs } = await this.env.lane.world.rollback(checkpointName(k))
+    const { backends, waitedMs } = await refusalsOf(() => this.#acted, () => this.env.lane.world.rollback(checkpointName(k)))
     if (waitedMs !== undefined) this.env.rollbackTimings.add(UNANSWERED_WAIT, waitedMs)
     const total = performance.now() - t0
     let spent = waitedMs ?? 0

@@ -8,6 +8,7 @@ import { Explorer } from './explorer'
 import type { LaneEnv } from './lane-env'
 import { AppStoppedAnswering, BaseUrlNotAnswering, appStoppedIssue, baseUrlNotAnsweringIssue } from './no-answer'
 import { PrefixReplayDiverged, divergedIssue } from './prefix-replay'
+import { StateRefusedAfter, stateRefusedIssue } from './state-refused'
 import { rngFor } from './rng'
 import { bfs } from './search/bfs'
 import { dfs } from './search/dfs'
@@ -150,6 +151,10 @@ export class LaneSearch {
       }
       if (err instanceof BaseUrlNotAnswering) {
         this.#issues.push({ issue: this.#onWorker(baseUrlNotAnsweringIssue(o.exploration.name, err)) })
+        return
+      }
+      if (err instanceof StateRefusedAfter) {
+        this.#issues.push({ issue: this.#onWorker(stateRefusedIssue(o.exploration.name, err)) })
         return
       }
       if (err instanceof PrefixReplayDiverged) {

@@ -478,17 +478,25 @@ async function settleOne(f: FoundViolation, runner: SequenceRunner, deps: Settle
   const sequence = shrunk?.sequence ?? f.sequence
   const confirmed = await deps.confirmFn({ sequence, invariant: f.invariant, runner, times: CONFIRMATIONS, ...judgedBy })
   if (confirmed.noAnswer) return { result: unsettled(deps.exploration.name, f, NOT_CONFIRMED), appStopped: confirmed.noAnswer }
+  const reproduced = confirmed.failures > 0
+  // No replay reproduced it: a shrunk sequence never confirmed is no finding (its last replays may not even
+  // end with the action the violation was met after), and a replay's requests say nothing of this one.
+  // What the search met is the one thing known of it: reported as met, with its requests as they were
+  // made, flaky, and with no regression journey (only a confirmed violation gets one).
+  if (!reproduced) {
+    const asMet = unsettled(deps.exploration.name, f)
+    const notShrunk = deps.shrink ? (shrunk?.notShrunk ?? NOT_REPRODUCED) : 'shrinking was turned off (--no-shrink)'
+    const result: ViolationResult = { ...asMet, reproduced: { attempts: confirmed.attempts, failures: 0 }, flaky: true, notShrunk }
+    return { result, minimal: f.sequence }
+  }
   const id = violationId(deps.exploration.name, name, sequence)
   const notShrunk = deps.shrink ? shrunk?.notShrunk : 'shrinking was turned off (--no-shrink)'
-  // No replay reproduced it: the one shown may have broken the invariant as another violation does, and
-  // says nothing of this one.
-  const reproduced = confirmed.failures > 0
   const result: ViolationResult = {
     invariant: name,
     severity: severityOf(f.invariant),
-    message: reproduced ? (confirmed.run.violation ?? f.message) : f.message,
+    message: confirmed.run.violation ?? f.message,
     sequence: stepsOf(confirmed.run, sequence),
-    probes: reproduced ? confirmed.run.probes : f.probes,
+    probes: confirmed.run.probes,
     foundLength: f.sequence.length,
     reproduced: { attempts: confirmed.attempts, failures: confirmed.failures },
     flaky: confirmed.failures < confirmed.attempts,
@@ -496,8 +504,11 @@ async function settleOne(f: FoundViolation, runner: SequenceRunner, deps: Settle
     ...(shrunk?.shrinkLimit ? { shrinkLimit: shrunk.shrinkLimit } : {}),
     id,
   }
-  return { result, run: reproduced ? confirmed.run : undefined, minimal: sequence }
+  return { result, run: confirmed.run, minimal: sequence }
 }
+
+/** Why a violation no confirming replay reproduced is reported with the sequence the search met. */
+export const NOT_REPRODUCED = 'no replay from the root reproduced it, so it is reported as the search met it'
 
 async function emit(result: ViolationResult, run: SequenceRun, baseUrl: string | undefined, deps: SettleDeps): Promise<void> {
   if (deps.emitDir === false) return

@@ -3,7 +3,7 @@
  * violation and its regression journey. The shrinker, the confirmation and the emitter are the unit's
  * inputs here, each a plain function of what it is given.
  */
-import { type Logger, type TakenAction, type ViolationResult, action, exploration } from '@venomqa/core'
+import { type HttpExchange, type Logger, type TakenAction, type ViolationResult, action, exploration } from '@venomqa/core'
 import { describe, expect, it } from 'vitest'
 import type { EmitFn, SequenceRun, SequenceRunner, ShrinkFn } from '../src/contracts'
 import type { FoundViolation } from '../src/explorer'
@@ -13,12 +13,14 @@ import {
   FoundViolations,
   MAX_SETTLED_PER_KEY,
   MAX_SHAPES_PER_KEY,
+  NOT_REPRODUCED,
   SETTLE_CRASHED,
   type SettleDeps,
   containsInOrder,
   messageShape,
   settleViolations,
   unsettledViolations,
+  violationId,
 } from '../src/violations'
 
 const t = (action: string): TakenAction => ({ action, input: undefined })
@@ -70,6 +72,44 @@ describe('settleViolations', () => {
     const [v] = await settleViolations([{ found, runner: alwaysBroken, lane: 0 }], deps(done, emitted))
     expect(v!.shrinkLimit).toBeUndefined()
     expect(emitted.map((e) => e.shrinkLimit)).toEqual([undefined])
+  })
+  it('a violation no confirming replay reproduced is reported as the search met it, with its requests as met: not as shrunk, and with no journey', async () => {
+    // Met after x > order > x > refund; the first replay from the root breaks it again, so it is shrunk to
+    // order > x; every replay after that holds (the app stopped failing), ending with another action.
+    let replays = 0
+    const exchange = (what: string, status: number): HttpExchange => ({
+      request: { method: 'POST', url: `http://app.test/${what}`, headers: {} },
+      response: { status, headers: {}, body: '', durationMs: 1 },
+      attempt: 1,
+    } as unknown as HttpExchange)
+    const runner: SequenceRunner = {
+      run: async (sequence): Promise<SequenceRun> => {
+        replays++
+        const broken = replays === 1
+        return {
+          steps: sequence.map((s) => ({ ...s, exchanges: [exchange(`replayed-${s.action}`, 500)], ctxBefore: {}, ctxAfter: {}, enabled: true })),
+          probes: [],
+          ...(broken ? { violation: 'broken' } : {}),
+        }
+      },
+    }
+    const shrunk: ShrinkFn = async (input) => {
+      await input.runner.run(input.sequence, input.invariant)
+      return { sequence: [t('order'), t('x')], attempts: 5, shrinkLimit: { reason: 'attempts', limit: 5 } }
+    }
+    const asMet: FoundViolation = { ...found, exchanges: found.sequence.map((s) => [exchange(`met-${s.action}`, 201)]), probes: [exchange('probe', 200)] }
+    const emitted: Parameters<EmitFn>[0][] = []
+    const [v] = await settleViolations([{ found: asMet, runner, lane: 0 }], deps(shrunk, emitted))
+    expect(v!.reproduced).toEqual({ attempts: 3, failures: 0 })
+    expect(v!.flaky).toBe(true)
+    expect(v!.sequence.map((s) => [s.action, s.exchanges.map((e) => e.request.url)])).toEqual(found.sequence.map((s) => [s.action, [`http://app.test/met-${s.action}`]]))
+    expect(v!.probes.map((e) => e.request.url)).toEqual(['http://app.test/probe'])
+    expect(v!.foundLength).toBe(v!.sequence.length)
+    expect(v!.message).toBe('broken')
+    expect(v!.notShrunk).toBe(NOT_REPRODUCED)
+    expect(v!.shrinkLimit).toBeUndefined()
+    expect(v!.id).toBe(violationId('shop', 'no_5xx', found.sequence))
+    expect(emitted).toEqual([])
   })
 })
 

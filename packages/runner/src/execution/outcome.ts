@@ -1,4 +1,4 @@
-import { AbortedError, type ErrorCode, type ErrorKind, type HttpExchange, type StepNode, TimeoutError, TransportError, errorKindOf, errorMessage, redactText, suggestionForError } from '@venomqa/core'
+import { AbortedError, type ErrorCode, type ErrorKind, type HttpExchange, StateError, type StepNode, TimeoutError, TransportError, errorKindOf, errorMessage, redactText, suggestionForError } from '@venomqa/core'
 import { messageWithCauses, stackWithCauses } from '../error-causes'
 import { StallError, StrayError } from '../faults'
 import { AnswerCutError, RequestTimeoutError } from '../http/classify'
@@ -17,6 +17,12 @@ export type Outcome =
       suggestion?: string
       /** The step's own code failed before it asked the API anything (see testsOwnMistake): another attempt would too. */
       ownMistake?: true
+      /**
+       * A state backend the step called (its `observe()`) found the state wrong (a proxy refused what the
+       * app did): critical wherever it is met, as at a checkpoint or rollback (see StateError), since the
+       * refusal is told once and the next checkpoint or rollback would then pass.
+       */
+      stateIsWrong?: true
     }
 
 /** What the action did: returned a value, or threw. */
@@ -60,6 +66,7 @@ export function judge(node: Pick<StepNode, 'options'>, settled: Settled, signal:
       ...stackOf(thrown, debug),
       ...(suggestion ? { suggestion: redactText(suggestion) } : {}),
       ...(ownMistake ? { ownMistake: true } : {}),
+      ...(thrown instanceof StateError && thrown.stateIsWrong ? { stateIsWrong: true } : {}),
     }
   }
   const value = settled.value
@@ -99,6 +106,7 @@ function notTheApisFailure(thrown: unknown, ownMistake: boolean): string | undef
   if (thrown instanceof AnswerCutError) return `its answer (HTTP ${thrown.status}) was cut short`
   if (thrown instanceof TransportError || thrown instanceof RequestTimeoutError) return 'it never answered'
   if (ownMistake) return "the step's own code failed before it asked the API anything"
+  if (thrown instanceof StateError && thrown.stateIsWrong) return 'a state backend found the state wrong, which is no answer of the API'
   return undefined
 }
 
@@ -137,9 +145,12 @@ function testsOwnMistake(thrown: unknown): boolean {
 /** VenomQA's errors that say the test itself could not send what it meant to (see testsOwnMistake). */
 const TESTS_OWN_ERRORS: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['E_BASE_URL', 'E_HTTP_REQUEST', 'E_CONTEXT_MISSING', 'E_PORT_MISSING'])
 
-/** A fault of the test itself (not of the API): critical, and never retried, since the state is suspect. */
+/**
+ * A fault of the test itself (not of the API), or a state a backend found wrong: critical, and never
+ * retried, since the state is suspect.
+ */
 export function isFaultOfTheTest(outcome: Outcome): boolean {
-  return !outcome.passed && (outcome.kind === 'stray-error' || outcome.kind === 'stall')
+  return !outcome.passed && (outcome.kind === 'stray-error' || outcome.kind === 'stall' || !!outcome.stateIsWrong)
 }
 
 /** Under --debug, the error's stack and its causes' (see stackWithCauses), masked. */
