@@ -43,6 +43,26 @@ function blameUrl<E extends Error>(err: E, where: string | undefined): E {
   return err
 }
 
+/**
+ * The issue's advice for a mail API that could not be reached, about the mail server and the option of its
+ * URL (`plugins[1].url`): the kind's own (see suggestionFor) is about the base URL ("start the API, or fix
+ * baseUrl / --base-url"), which is not what failed. Read by suggestionForError.
+ */
+function withSuggestion(err: TransportError, where: string | undefined): TransportError {
+  const api = where ? `${where} (the mail server's API)` : "the mail server's API URL"
+  const option = where ?? 'its url'
+  const suggestion =
+    err.kind === 'connection-refused'
+      ? `Nothing is listening at ${api}: start the mail server (or \`venomqa mail-catcher\`), or fix ${option}.`
+      : err.kind === 'dns'
+        ? `The host of ${api} does not resolve: fix ${option}.`
+        : err.kind === 'timeout'
+          ? `The mail server's API did not answer in time: check that it is up and not overloaded, or raise the plugin's requestTimeoutMs.`
+          : undefined
+  if (suggestion) Object.defineProperty(err, 'suggestion', { value: suggestion, enumerable: false })
+  return err
+}
+
 /** Transport failures that say the URL leads nowhere (no such host, nothing listening), not that the server is slow. */
 export function leadsNowhere(kind: ErrorKind): boolean {
   return kind === 'connection-refused' || kind === 'dns'
@@ -131,7 +151,7 @@ export class HttpApi {
       bytes = Buffer.from(await res.body.arrayBuffer())
     } catch (err) {
       const kind = transportKind(err)
-      const failure = new TransportError(kind, method, shown, this.#secrets.mask(describeTransportError(err)), { cause: err })
+      const failure = withSuggestion(new TransportError(kind, method, shown, this.#secrets.mask(describeTransportError(err)), { cause: err }), this.#urlWhere)
       throw leadsNowhere(kind) ? blameUrl(failure, this.#urlWhere) : failure
     }
     const text = bytes.toString('utf8')

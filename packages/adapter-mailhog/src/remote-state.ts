@@ -18,6 +18,8 @@ export class RemoteMailboxState implements StateBackend {
   readonly name: string
   readonly mechanism = 'delete-newer'
   readonly parallelSafe = false
+  /** Its checkpoints (the ids present) are in this process's memory: it sets nothing up on the server. */
+  readonly leftWhenQuit = false
   readonly #mailbox: IdMailbox
   /** The ids present at each checkpoint. */
   readonly #stack: CheckpointStack<Set<string>>

@@ -4,7 +4,7 @@
  * schema names the other mistakes, in the health check, the port's calls, the state backend's connect and
  * a send.
  */
-import { type MailPort, type StateBackend, StateError } from '@venomqa/core'
+import { type MailPort, type StateBackend, StateError, journey, step } from '@venomqa/core'
 import { createRunner } from '@venomqa/runner'
 import { CLOSED_PORT } from '@venomqa/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -58,6 +58,26 @@ describe('a wrong mail server address, found on first use', () => {
         }
       })
     }
+
+    it(`${mode}: a step whose mail API is not there is told to start the mail server or fix plugins[1].url, not the base URL`, async () => {
+      // The issue's suggestion was the base URL's ("start the API, or fix baseUrl / --base-url"), under an
+      // error that rightly named plugins[1].url.
+      for (const [url, suggestion] of [
+        [`http://127.0.0.1:${CLOSED_PORT}`, 'Nothing is listening at plugins[1].url (the mail server\'s API): start the mail server (or `venomqa mail-catcher`), or fix plugins[1].url.'],
+        ['http://no-such-host.invalid:8025', 'The host of plugins[1].url (the mail server\'s API) does not resolve: fix plugins[1].url.'],
+      ] as const) {
+        // No rollback: its connect would stop the journey first, as a state backend's failure.
+        const runner = createRunner({ plugins: [[mailPlugin, { mode, url: catcher.apiUrl, portName: 'good' }], [mailPlugin, { mode, url }]] })
+        try {
+          const run = await runner.run(journey('reads_mail', { steps: [step('list', async ({ ports }) => void (await ports.mail!.list()))] }))
+          const [issue] = run.journeys[0]!.issues
+          expect(issue?.error).toMatch(/^plugins\[1\]\.url: GET /)
+          expect(issue?.suggestion).toBe(suggestion)
+        } finally {
+          await runner.close()
+        }
+      }
+    })
 
     it(`${mode}: a send that finds no SMTP server names plugins[1].smtp; the API's good address is not blamed`, async () => {
       const { runner, mail, check } = await secondEntryAt(mode, catcher.apiUrl, `smtp://127.0.0.1:${CLOSED_PORT}`)

@@ -1,6 +1,6 @@
 import { ConfigError, VenomError, hasMalformedEscape, unencodedUserinfoProblem } from '@venomqa/core'
 import { Redis } from 'ioredis'
-import { settledTlsMismatch, tlsMismatchOf, watchPlainAgainstTls, watchTlsHandshake } from './tls'
+import { settledTlsMismatch, watchPlainAgainstTls, watchTlsHandshake } from './tls'
 
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379'
 
@@ -73,6 +73,7 @@ export function openClient(options: ConnectionOptions): OwnedClient {
     throw new ConfigError(`Redis: ${DB_PATH_EXPECTED}, got DB ${JSON.stringify(db)}`, { where: 'url' })
   }
   const urlWhere = options.urlWhere ?? 'url'
+  urlPlaces.set(redis, urlWhere)
   if (redis.options.tls) watchTlsHandshake(redis, { urlWhere, server: describeClient(redis), plainUrl: describeClient(redis, 'redis') })
   else watchPlainAgainstTls(redis, { urlWhere, server: describeClient(redis), tlsUrl: describeClient(redis, 'rediss') })
   return { redis, owned: true, where: describeClient(redis), ...(options.urlWhere ? { urlWhere: options.urlWhere } : {}) }
@@ -154,6 +155,58 @@ const DB_OUT_OF_RANGE = /DB index is out of range|invalid DB index/i
 const lastError = new WeakMap<Redis, Error>()
 /** The SELECT a client's connection failed on, when its DB does not exist (see openClient). */
 const noSuchDb = new WeakMap<Redis, Error>()
+/** Where the URL of a client of our own was written (`plugins[1].url`, or `url` in code), for messages about it. */
+const urlPlaces = new WeakMap<Redis, string>()
+
+/**
+ * What a Redis error says about the URL's user and password, when it is about them: the password refused
+ * (WRONGPASS), none given where one is required (NOAUTH), or the ACL user not allowed a command (NOPERM).
+ * Said with the option that gave them and the user's name, never the password. Undefined for any other
+ * error: those are about the server or the address.
+ */
+export function credentialsProblem(redis: Redis, errors: readonly unknown[]): string | undefined {
+  const messages = errors.map((e) => (e instanceof Error ? e.message : typeof e === 'string' ? e : '')).filter(Boolean)
+  const refused = messages.find((m) => /^WRONGPASS\b/.test(m))
+  const notAllowed = messages.find((m) => /^NOPERM\b/.test(m))
+  const required = messages.find((m) => /^NOAUTH\b/.test(m))
+  const where = urlPlaces.get(redis)
+  // A client the caller gave has its credentials in code, not in an option of ours.
+  const at = where === undefined ? 'Redis: the client given' : where === 'url' ? 'Redis: `url`' : where
+  const option = where === undefined ? 'the client' : where === 'url' ? '`url`' : where
+  const server = describeClient(redis)
+  const user = redis.options.username || undefined
+  const password = typeof redis.options.password === 'string' && redis.options.password !== ''
+  if (refused || (required && password)) {
+    const reply = refused ?? required!
+    return user
+      ? `${at}: Redis at ${server} refused the user "${user}" with the password given (${reply}): put a user it has, with that user's password, in the URL (both percent-encoded)`
+      : `${at}: Redis at ${server} refused the password given (${reply}): put the right one in the URL (percent-encoded)`
+  }
+  if (notAllowed) return `${notAllowedText(notAllowed, user ?? 'default', option)}`
+  if (required)
+    return `${at}: Redis at ${server} requires a password (${required}), and the URL gives none: put it in the URL (percent-encoded), with the user's name before it for a user of its ACL`
+  return undefined
+}
+
+/**
+ * `the Redis user "app" of plugins[1].url may not run SET (NOPERM ...): allow it ...`: what an ACL refused,
+ * the command read from Redis' reply (`'config|get'` is CONFIG GET), or the keys it would touch.
+ */
+function notAllowedText(reply: string, user: string, option: string): string {
+  const who = `the Redis user "${user}" of ${option}`
+  const command = /run the '([^']+)' command/.exec(reply)?.[1]
+  if (command) {
+    const name = command.split('|').join(' ').toUpperCase()
+    return `${who} may not run ${name} (${reply}): allow it in the user's ACL (ACL SETUSER ${user} +${command.toLowerCase()}), or give ${option} a user that may`
+  }
+  return `${who} may not use the keys or channels this needs (${reply}): allow their pattern in the user's ACL (ACL SETUSER ${user} ~pattern), or give ${option} a user that may`
+}
+
+/** `credentialsProblem` as the ConfigError a connect or a first call throws, at the option that gave them. */
+export function credentialsError(redis: Redis, errors: readonly unknown[]): ConfigError | undefined {
+  const problem = credentialsProblem(redis, errors)
+  return problem === undefined ? undefined : new ConfigError(problem, { where: urlPlaces.get(redis) ?? 'redis' })
+}
 
 /**
  * The client is in the DB it was opened for, or a ConfigError names the DB: a DB index the server does
@@ -244,9 +297,16 @@ export async function closeClient(client: OwnedClient): Promise<void> {
 
 /**
  * `true` when the server answers PING, else why not, for `venomqa doctor`: the connection's own error
- * (`connect ECONNREFUSED 127.0.0.1:6390`) rather than ioredis' "max retries" when there is one.
+ * (`connect ECONNREFUSED 127.0.0.1:6390`) rather than ioredis' "max retries" when there is one, and a
+ * password refused or missing, or a user not allowed PING, said as that (see credentialsProblem).
  */
 export async function pingProblem(redis: Redis, timeoutMs = 2000): Promise<true | string> {
+  const failure = await pingFailure(redis, timeoutMs)
+  return failure === true ? true : failure.message
+}
+
+/** Why PING failed: the ConfigError of a scheme or credentials mistake, else an Error saying what happened. */
+export async function pingFailure(redis: Redis, timeoutMs: number): Promise<true | Error> {
   const where = describeClient(redis)
   // Only an error met during this PING says why it failed: an older one may be from a connection since mended.
   const earlier = lastError.get(redis)
@@ -258,15 +318,19 @@ export async function pingProblem(redis: Redis, timeoutMs = 2000): Promise<true 
         timer = setTimeout(() => reject(new Error(`no answer in ${timeoutMs} ms`)), timeoutMs)
       }),
     ])
-    return answer === 'PONG' ? true : `Redis at ${where} answered PING with ${JSON.stringify(answer)}`
+    return answer === 'PONG' ? true : new Error(`Redis at ${where} answered PING with ${JSON.stringify(answer)}`)
   } catch (err) {
     // A URL whose scheme the server does not speak (rediss:// without TLS, redis:// to a TLS port): the
     // option to change, not a server that seems down.
     const mismatch = await settledTlsMismatch(redis)
-    if (mismatch) return mismatch.message
+    if (mismatch) return mismatch
     const met = lastError.get(redis)
+    // A password refused or missing, or a user not allowed PING: the URL's user and password are what is
+    // wrong, not the server. The refusal of the password comes first (AUTH), then each command's NOAUTH.
+    const credentials = credentialsError(redis, [err, ...(met ? [met] : [])])
+    if (credentials) return credentials
     const cause = met && met !== earlier ? met : (err as Error)
-    return `Redis at ${where} did not answer PING: ${cause.message}`
+    return new Error(`Redis at ${where} did not answer PING: ${cause.message}`)
   } finally {
     clearTimeout(timer)
   }
@@ -279,8 +343,8 @@ export async function pingProblem(redis: Redis, timeoutMs = 2000): Promise<true 
  */
 export async function whenAnswering(redis: Redis, timeoutMs = 5000): Promise<void> {
   if (redis.status === 'ready') return
-  const problem = await pingProblem(redis, timeoutMs)
-  if (problem !== true) throw tlsMismatchOf(redis) ?? new Error(problem)
+  const failure = await pingFailure(redis, timeoutMs)
+  if (failure !== true) throw failure
 }
 
 /** PING with a deadline: true when Redis answers. Never throws. */
@@ -333,12 +397,17 @@ export function chunks<T>(items: T[], size: number): T[][] {
  * limit") into one that says which port, what operation and which server. Mistakes already explained
  * (VenomError) pass through.
  */
-export async function explained<T>(what: string, client: Pick<OwnedClient, 'where' | 'urlWhere'>, run: () => Promise<T>): Promise<T> {
+export async function explained<T>(what: string, client: Pick<OwnedClient, 'where' | 'urlWhere'> & { redis?: Redis }, run: () => Promise<T>): Promise<T> {
   try {
     return await run()
   } catch (err) {
     if (err instanceof VenomError) throw err
     const reason = (err as Error)?.message ?? String(err)
+    // The ACL refused the command: the user of the URL is what to change, named with the entry.
+    if (/^NOPERM\b/.test(reason) && client.redis) {
+      const refused = credentialsProblem(client.redis, [err])
+      if (refused) throw new VenomError('E_REDIS', `${what} failed on ${client.where}: ${refused}`, { cause: err })
+    }
     const unreachable = /max retries|Connection is closed|did not answer|ECONNREFUSED|ETIMEDOUT|ENOTFOUND|EAI_AGAIN/.test(reason)
     // No server at the address (refused, no such host, no answer to the connect): the config's key for it
     // leads, as the mail and WireMock plugins say it. Not for a client that was closed (the port used after

@@ -1,6 +1,22 @@
 import { CheckpointStack, ConfigError, type ConnectOptions, type StateBackend, StateError } from '@venomqa/core'
 import type { Redis } from 'ioredis'
-import { type ConnectionOptions, type OwnedClient, chunks, closeClient, missingDbError, openClient, ping, prefixPattern, refuseKeyPrefix, requireDb, scanScope, whenAnswering } from './connection'
+import {
+  type ConnectionOptions,
+  type OwnedClient,
+  chunks,
+  closeClient,
+  credentialsError,
+  credentialsProblem,
+  missingDbError,
+  openClient,
+  ping,
+  pingFailure,
+  prefixPattern,
+  refuseKeyPrefix,
+  requireDb,
+  scanScope,
+  whenAnswering,
+} from './connection'
 import { tlsMismatchOf } from './tls'
 import { type DumpedKey, dumpBatch, restoreBatch, restoreBatches, restoreOpOf } from './scripts'
 
@@ -91,7 +107,9 @@ export class RedisState implements StateBackend {
       return await run()
     } catch (err) {
       if (err instanceof StateError || err instanceof ConfigError) throw err
-      throw new StateError(this.name, `${what} failed (${this.#client.where}): ${(err as Error).message}`, { cause: err })
+      // A command the ACL refused: the user of the URL is what to change (see credentialsProblem).
+      const refused = credentialsProblem(this.redis, [err])
+      throw new StateError(this.name, `${what} failed (${this.#client.where}): ${refused ?? (err as Error).message}`, { cause: err })
     }
   }
 
@@ -124,15 +142,19 @@ export class RedisState implements StateBackend {
   }
 
   async #connect(): Promise<void> {
-    const reached = await ping(this.redis, 5000)
+    const failure = await pingFailure(this.redis, 5000)
     // A DB the server does not have closes the connection (see openClient): that is what to say, not "cannot reach".
     const missing = missingDbError(this.#client, 'db')
     if (missing) throw missing
     const mismatch = tlsMismatchOf(this.redis)
     if (mismatch) throw mismatch
-    if (!reached) throw new StateError(this.name, `cannot reach Redis at ${this.#client.where}`)
+    // A password refused or missing is the URL's mistake, a ConfigError at its option, not a server out of
+    // reach (see credentialsProblem).
+    if (failure !== true) throw failure instanceof ConfigError ? failure : new StateError(this.name, `cannot reach Redis at ${this.#client.where}`)
     // A client the caller gave has no listener of ours: its failed SELECT is found by asking again.
-    await requireDb(this.#client, 'db')
+    await requireDb(this.#client, 'db').catch((err: unknown) => {
+      throw credentialsError(this.redis, [err]) ?? err
+    })
   }
 
   async checkpoint(name: string): Promise<void> {

@@ -59,11 +59,12 @@ export async function snapshotDb(redis: Redis): Promise<Record<string, { type: s
 
 /**
  * A redis-server of the test's own on a free port, for a test that fills what every client of a server
- * shares (its ACL LOG), which would disturb the tests of others on the shared one. Ready once it says so.
+ * shares (its ACL LOG), which would disturb the tests of others on the shared one, or that needs a server
+ * set up otherwise (`args`: `--requirepass`). Ready once it says so.
  */
-export async function startOwnRedis(): Promise<{ hostPort: string; stop(): Promise<void> }> {
+export async function startOwnRedis(args: readonly string[] = []): Promise<{ hostPort: string; stop(): Promise<void> }> {
   const port = await freePort()
-  const server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'ignore'] })
+  const server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...args], { stdio: ['ignore', 'pipe', 'ignore'] })
   const exited = new Promise<void>((resolve) => server.once('exit', () => resolve()))
   const stop = async () => {
     if (server.exitCode === null && server.signalCode === null) server.kill('SIGTERM')

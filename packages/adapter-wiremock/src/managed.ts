@@ -162,7 +162,10 @@ async function launch(options: StartWireMockOptions & { host: string; jar: strin
     ...(options.args ?? []),
   ]
   const startedAt = performance.now()
-  const child = spawn(java, args, { stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true })
+  // A process group of its own (POSIX): a Ctrl-C typed at the terminal goes to the terminal's foreground
+  // group, and Java in it died at once, so the interrupted run's rollback found no WireMock (ECONNRESET).
+  // Only this process stops it: stop(), the exit handler below, or the watchdog when this process is gone.
+  const child = spawn(java, args, { stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true, detached: GROUPS })
   let out = ''
   const collect = (chunk: Buffer) => {
     out += chunk.toString()
@@ -251,10 +254,26 @@ function tail(out: string): string {
 /** SIGTERM, then SIGKILL after `graceMs`; resolves once the process has exited. */
 async function kill(child: ChildProcess, exited: Promise<void>, graceMs: number): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return
-  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs)
-  child.kill('SIGTERM')
+  const timer = setTimeout(() => signal(child, 'SIGKILL'), graceMs)
+  signal(child, 'SIGTERM')
   await exited
   clearTimeout(timer)
+}
+
+/** Process groups are POSIX: on Windows Java is started and stopped as a process alone. */
+const GROUPS = process.platform !== 'win32'
+
+/** Send `sig` to Java's process group (it leads one, see launch), else to Java alone. */
+function signal(child: ChildProcess, sig: NodeJS.Signals): void {
+  if (child.pid !== undefined && GROUPS) {
+    try {
+      process.kill(-child.pid, sig)
+      return
+    } catch {
+      // No such group any more: Java alone, if it is still there.
+    }
+  }
+  child.kill(sig)
 }
 
 // ---- never leave Java behind ------------------------------------------------------------------------
@@ -264,7 +283,7 @@ const running = new Map<ChildProcess, () => void>()
 /** Kill what is still running when this process exits: an exit handler must be synchronous, so SIGKILL. */
 function onExit(): void {
   for (const [child, cleanup] of running) {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+    if (child.exitCode === null && child.signalCode === null) signal(child, 'SIGKILL')
     try {
       cleanup()
     } catch {

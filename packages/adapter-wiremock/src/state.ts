@@ -45,6 +45,8 @@ export class WireMockState implements StateBackend {
   readonly name: string
   readonly mechanism = 'mappings'
   readonly parallelSafe = false
+  /** Its checkpoints are in this process's memory: it sets nothing up in WireMock that a quit would leave. */
+  readonly leftWhenQuit = false
   readonly admin: WireMockAdmin
   readonly #stack: CheckpointStack<Snapshot>
 

@@ -10,15 +10,17 @@ const [java, grace, root] = [Number(process.argv[1]), Number(process.argv[2]), p
 const parent = process.ppid
 const alive = (pid) => { try { process.kill(pid, 0); return true } catch (e) { return e.code === 'EPERM' } }
 const clean = () => { try { require('node:fs').rmSync(root, { recursive: true, force: true }) } catch {} }
+// Java leads a process group of its own where there are groups: the group, else Java alone.
+const stop = (sig) => { try { process.kill(process.platform === 'win32' ? java : -java, sig) } catch { try { process.kill(java, sig) } catch {} } }
 const timer = setInterval(() => {
   if (!alive(java)) { clearInterval(timer); return }
   if (process.ppid === parent) return
   clearInterval(timer)
-  try { process.kill(java, 'SIGTERM') } catch {}
+  stop('SIGTERM')
   const deadline = Date.now() + grace
   const wait = setInterval(() => {
     if (!alive(java)) { clearInterval(wait); clean(); return }
-    if (Date.now() > deadline) { try { process.kill(java, 'SIGKILL') } catch {}; clearInterval(wait); setTimeout(clean, 200) }
+    if (Date.now() > deadline) { stop('SIGKILL'); clearInterval(wait); setTimeout(clean, 200) }
   }, 100)
 }, 300)
 `
@@ -26,7 +28,9 @@ const timer = setInterval(() => {
 /** Start the watchdog for a Java process; null where it cannot run. Never holds the caller's event loop. */
 export function startWatchdog(javaPid: number, root: string, graceMs: number): ChildProcess | null {
   try {
-    const dog = spawn(process.execPath, ['-e', SCRIPT, String(javaPid), String(graceMs), root], { stdio: 'ignore', windowsHide: true })
+    // Detached, as Java is: in the terminal's foreground group a Ctrl-C (or the terminal closing) ended
+    // the watchdog with the run, and a run then killed outright left Java behind.
+    const dog = spawn(process.execPath, ['-e', SCRIPT, String(javaPid), String(graceMs), root], { stdio: 'ignore', windowsHide: true, detached: process.platform !== 'win32' })
     dog.on('error', () => {})
     dog.unref()
     return dog

@@ -144,6 +144,75 @@ describeJava('managed WireMock', () => {
       await leavesNothing("process.kill(process.pid, 'SIGKILL')", 6000)
     })
 
+    /**
+     * A Node started as a terminal starts a command (a process group of its own, `detached`), that starts
+     * WireMock and prints READY, then runs `onInterrupt` on SIGINT; its output as JSON lines, and the pids.
+     */
+    async function underTerminal(onInterrupt: string) {
+      built()
+      const script = `
+        import { startWireMock } from ${JSON.stringify(path.join(dist, 'index.js'))}
+        const server = await startWireMock({ stopGraceMs: 2000 })
+        const answers = async () => { try { return (await fetch(server.baseUrl + '/__admin/health', { signal: AbortSignal.timeout(2000) })).ok } catch { return false } }
+        process.once('SIGINT', async () => {
+          // What the run does on the first Ctrl-C: go on using WireMock (its rollback), a moment later.
+          await new Promise((r) => setTimeout(r, 1000))
+          console.log(JSON.stringify({ running: server.running, answers: await answers(), dog: server.watchdogPid !== undefined && (() => { try { process.kill(server.watchdogPid, 0); return true } catch { return false } })() }))
+          ${onInterrupt}
+        })
+        console.log(JSON.stringify({ pid: server.pid, port: server.port, dog: server.watchdogPid }))
+        setInterval(() => {}, 1000)
+      `
+      const child = spawn(process.execPath, ['--input-type=module', '-e', script], { cwd: PKG, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+      let out = ''
+      let err = ''
+      child.stdout.on('data', (d) => (out += d))
+      child.stderr.on('data', (d) => (err += d))
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+      const lines = () => out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>)
+      const deadline = Date.now() + 60_000
+      while (!lines().length && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 50))
+      const started = lines()[0] as { pid: number; port: number; dog: number } | undefined
+      if (!started) throw new Error(`the script did not start WireMock: ${err}`)
+      return { child, started, exited, lines, stderr: () => err }
+    }
+
+    it("the terminal's Ctrl-C (SIGINT to the whole foreground group) does not reach Java: the run's rollback still finds WireMock, and it is stopped at the end", async () => {
+      // Java in the terminal's group died at once, and the interrupted run's rollback failed with
+      // ECONNRESET (a false critical issue). The Node process alone decides when Java stops.
+      const run = await underTerminal('await server.stop(); process.exit(0)')
+      const { pid, port, dog } = run.started
+      try {
+        process.kill(-run.child.pid!, 'SIGINT')
+        await run.exited
+        expect(run.lines()[1], run.stderr()).toEqual({ running: true, answers: true, dog: true })
+        expect(processExists(pid)).toBe(false)
+        const deadline = Date.now() + 5000
+        while (processExists(dog) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
+        expect(processExists(dog)).toBe(false)
+        expect(await isListening(port)).toBe(false)
+      } finally {
+        for (const p of [pid, dog, run.child.pid!]) if (processExists(p)) process.kill(p, 'SIGKILL')
+      }
+    })
+
+    it("after the terminal's Ctrl-C, Node killed outright still leaves no Java behind: the watchdog outlived the Ctrl-C too", async () => {
+      const run = await underTerminal("process.kill(process.pid, 'SIGKILL')")
+      const { pid, port, dog } = run.started
+      try {
+        process.kill(-run.child.pid!, 'SIGINT')
+        await run.exited
+        expect(run.lines()[1], run.stderr()).toMatchObject({ running: true, dog: true })
+        const deadline = Date.now() + 8000
+        while ((processExists(pid) || processExists(dog)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
+        expect(processExists(pid)).toBe(false)
+        expect(processExists(dog)).toBe(false)
+        expect(await isListening(port)).toBe(false)
+      } finally {
+        for (const p of [pid, dog]) if (processExists(p)) process.kill(p, 'SIGKILL')
+      }
+    })
+
     it('finds the jar from the CommonJS build too', async () => {
       built()
       const out = await node(['-e', `console.log(require(${JSON.stringify(path.join(dist, 'index.cjs'))}).findWireMockJar())`])

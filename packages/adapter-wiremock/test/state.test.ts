@@ -27,7 +27,7 @@ describeJava('the WireMock state backend', () => {
 
   describe('WireMockState', () => {
     it('describes itself', () => {
-      expect([state.name, state.mechanism, state.parallelSafe]).toEqual(['wiremock', 'mappings', false])
+      expect([state.name, state.mechanism, state.parallelSafe, state.leftWhenQuit]).toEqual(['wiremock', 'mappings', false, false])
     })
 
     it('rollback removes stubs added after the checkpoint and brings back changed and removed ones, with their ids', async () => {

@@ -74,6 +74,53 @@ describe('LeftBehind', () => {
     ])
   })
 
+  it('a journey quit while it was being put back names only the backends that had not put their part back', () => {
+    // The interrupted journey's rollback goes backend after backend; a quit in the middle named them all,
+    // those whose part was back already among them (a user then looked for writes that were gone).
+    const left = new LeftBehind(dir, false)
+    const hooks = left.reporter.hooks as Hooks
+    const names = ['postgres:app', 'redis', 'mail-catcher', 'wiremock']
+    left.backends = names.map((name) => ({ name, leftWhenQuit: false }))
+    left.stage = 'running'
+    hooks.journeyStart!(journey('ctrl_c'))
+    hooks.checkpoint!({ ...checkpoint('cp'), journey: 'ctrl_c', backends: names.map((backend) => ({ backend, mechanism: 'x', durationMs: 1 })) })
+    const progress = { journey: 'ctrl_c', checkpoint: 'cp', reason: 'interrupt' as const }
+    left.onPutBack({ ...progress, done: [] })
+    expect(left.lines()[0]).toBe(
+      `journey "ctrl_c" was not put back to its checkpoint "cp" (postgres:app, redis, mail-catcher, wiremock): what it wrote since is still in the app's data, and the next run starts from it`,
+    )
+    left.onPutBack({ ...progress, done: ['postgres:app', 'redis', 'mail-catcher'] })
+    expect(left.lines()).toEqual([
+      `journey "ctrl_c" was put back to its checkpoint "cp" in postgres:app, redis, mail-catcher only, not in wiremock: what it wrote there since is still in the app's data, and the next run starts from it`,
+      'closing did not finish: a server a plugin started may still run',
+    ])
+    // Every part back, the rollback's hook not come yet: nothing of it stays.
+    left.onPutBack({ ...progress, done: names })
+    expect(left.lines()).toEqual(['closing did not finish: a server a plugin started may still run'])
+  })
+
+  it('a journey whose put-back failed is still said not put back after it ended, with the backends that had not put their part back', () => {
+    const left = new LeftBehind(dir, false)
+    const hooks = left.reporter.hooks as Hooks
+    left.backends = [{ name: 'postgres', leftWhenQuit: false }, { name: 'wiremock', leftWhenQuit: false }]
+    left.stage = 'running'
+    hooks.journeyStart!(journey('checkout'))
+    hooks.checkpoint!({ ...checkpoint('cart'), backends: ['postgres', 'wiremock'].map((backend) => ({ backend, mechanism: 'x', durationMs: 1 })) })
+    left.onPutBack({ journey: 'checkout', checkpoint: 'cart', reason: 'interrupt', done: ['postgres'] })
+    left.onPutBack({ journey: 'checkout', checkpoint: 'cart', reason: 'interrupt', done: ['postgres'], failed: true })
+    hooks.journeyEnd!(journey('checkout'))
+    const line = `journey "checkout" was put back to its checkpoint "cart" in postgres only, not in wiremock: what it wrote there since is still in the app's data, and the next run starts from it`
+    expect(left.lines()[0]).toBe(line)
+    left.stage = 'closing'
+    expect(left.lines()[0]).toBe(line)
+    // A journey that ended put back is gone from the list, as before.
+    hooks.journeyStart!(journey('other'))
+    hooks.checkpoint!({ ...checkpoint('x'), journey: 'other' })
+    hooks.rollback!({ journey: 'other', path: 'main', checkpoint: 'x', durationMs: 1, backends: [], reason: 'interrupt' })
+    hooks.journeyEnd!(journey('other'))
+    expect(left.lines().filter((l) => l.startsWith('journey'))).toEqual([line])
+  })
+
   it('what closing would have removed is each backend\'s own words; one that leaves nothing is not named', () => {
     const left = new LeftBehind(dir, false)
     left.backends = [

@@ -39,6 +39,62 @@ describe('venomqa mail-catcher', () => {
     expect(await canConnect('127.0.0.1', http)).toBe(false)
   })
 
+  /**
+   * A project whose config lists the mail plugin beside plugins that read variables of their own
+   * (`${DATABASE_URL}`), as a project that runs against a database does; its node_modules is
+   * examples/journeys', which has all three installed.
+   */
+  function projectWith(plugins: string): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'venomqa-mail-cmd-'))
+    fs.symlinkSync(path.join(REPO_ROOT, 'examples/journeys/node_modules'), path.join(dir, 'node_modules'), 'dir')
+    fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'mail-cmd', private: true, type: 'module' }))
+    fs.writeFileSync(path.join(dir, 'venomqa.config.mjs'), `export default { baseUrl: '\${API_URL}', plugins: ${plugins} }\n`)
+    return dir
+  }
+  /** The environment of a shell that has none of the project's variables set. */
+  const withoutVariables = () => {
+    const env: NodeJS.ProcessEnv = { ...process.env, NODE_PATH: '' }
+    for (const name of ['DATABASE_URL', 'REDIS_URL', 'API_URL', 'SMTP_PORT']) delete env[name]
+    return env
+  }
+
+  it("starts when a variable only another plugin's entry reads is unset, with the ports of its own entry", async () => {
+    // It stopped at once: `plugins[0][1].url: environment variable DATABASE_URL is not set`, exit 2, as if the
+    // catcher needed the database. `venomqa list` tolerates the same unset variables.
+    const smtp = await freePort()
+    const http = await freePort()
+    const dir = projectWith(
+      `[['@venomqa/state-postgres', { url: '\${DATABASE_URL}' }], ['@venomqa/adapter-redis', { url: '\${REDIS_URL}', prefix: 'app:' }], ['@venomqa/adapter-mailhog', { smtpPort: ${smtp}, httpPort: ${http} }]]`,
+    )
+    const child = spawn(process.execPath, [bin, 'mail-catcher'], { cwd: dir, env: withoutVariables(), stdio: ['ignore', 'pipe', 'pipe'] })
+    let out = ''
+    child.stdout.on('data', (d) => (out += d))
+    child.stderr.on('data', (d) => (out += d))
+    try {
+      await waitForHttp(`http://127.0.0.1:${http}/api/v2/messages`, 15_000, child)
+      expect(await canConnect('127.0.0.1', smtp)).toBe(true)
+    } catch (err) {
+      throw new Error(`${(err as Error).message}; it said: ${out}`)
+    } finally {
+      child.kill('SIGTERM')
+      const code = await new Promise<number | null>((r) => (child.exitCode !== null ? r(child.exitCode) : child.once('exit', (c) => r(c))))
+      fs.rmSync(dir, { recursive: true, force: true })
+      expect(code, out).toBe(0)
+    }
+    expect(out).not.toContain('DATABASE_URL')
+  })
+
+  it("an unset variable in the mail plugin's own entry is still told, and only that one", () => {
+    const dir = projectWith(`[['@venomqa/state-postgres', { url: '\${DATABASE_URL}' }], ['@venomqa/adapter-mailhog', { smtpPort: '\${SMTP_PORT}' }]]`)
+    try {
+      const res = spawnSync(process.execPath, [bin, 'mail-catcher'], { cwd: dir, encoding: 'utf8', env: withoutVariables(), timeout: 20_000 })
+      expect(res.status, res.stderr).toBe(2)
+      expect(res.stderr).toBe('venomqa: venomqa.config.mjs: plugins[1][1].smtpPort: environment variable SMTP_PORT is not set (set it, or give a default: ${SMTP_PORT:-value})\n')
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
   it('names the package to install when the adapter is missing', () => {
     const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'venomqa-nomail-'))
     try {

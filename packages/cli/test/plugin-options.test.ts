@@ -208,6 +208,34 @@ export default {
     expect(refused.stderr).toContain('plugins[0].times: expected a number, got "many"')
   })
 
+  it("a command resolves its own plugin's entry only: a variable another entry reads may be unset; one its own entry reads may not", async () => {
+    // `venomqa hello` stopped on `plugins[0][1].url: environment variable DATABASE_URL is not set` (exit 2),
+    // the variable of an entry the command never uses; `venomqa list` tolerated it.
+    const p = await project({
+      ...HELLO,
+      'node_modules/venomqa-plugin-db/package.json': JSON.stringify({ name: 'venomqa-plugin-db', version: '1.0.0', type: 'module', main: 'index.mjs' }),
+      // A URL it requires: the unset variable leaves its options refused by its schema.
+      'node_modules/venomqa-plugin-db/index.mjs': `const options = { '~standard': { version: 1, vendor: 'test', validate: (v) =>
+  /^postgres:/.test(v?.url ?? '') ? { value: v } : { issues: [{ message: 'expected a postgres:// URL', path: ['url'] }] } } }
+export default { name: 'venomqa-plugin-db', version: '1.0.0', apiVersion: 1, options, setup() {} }
+`,
+      'venomqa.json': JSON.stringify({ baseUrl: '${API_URL}', plugins: [['db', { url: '${DATABASE_URL}' }], ['hello', { greeting: '${GREETING}' }]] }),
+    })
+    const r = await p.venomqa(['hello'], { env: { GREETING: 'hi' } })
+    expect(r.stderr).toBe('')
+    expect(r.stdout).toBe('hello world (hi) \n')
+    expect(r.code).toBe(3)
+    // Its own entry's variable is still told (and only that one): the command would run without it.
+    const own = await p.venomqa(['hello'])
+    expect(own.code).toBe(2)
+    expect(own.stderr).toBe('venomqa: venomqa.json: plugins[1][1].greeting: environment variable GREETING is not set (set it, or give a default: ${GREETING:-value})\n')
+    // Another problem of another entry is still one: only what an unset variable left empty is set aside.
+    await writeFile(path.join(p.dir, 'venomqa.json'), JSON.stringify({ plugins: [['db', { url: 'mysql://x' }], ['hello', { greeting: 'hi' }]] }))
+    const wrong = await p.venomqa(['hello'])
+    expect(wrong.code).toBe(2)
+    expect(wrong.stderr).toContain('plugins[0].url: expected a postgres:// URL')
+  })
+
   it("a plugin's command named like one of venomqa's own is refused, never silently shadowed; doctor names it", async () => {
     const shadowing = {
       'node_modules/venomqa-plugin-shadow/package.json': JSON.stringify({ name: 'venomqa-plugin-shadow', version: '1.0.0', type: 'module', main: 'index.mjs', venomqa: { commands: ['greet'] } }),

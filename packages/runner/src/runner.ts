@@ -52,7 +52,7 @@ import { rememberSecrets } from './http/record'
 import { retryPolicyProblem } from './http/retry-policy'
 import { BackendConnects, connectFailure, disconnectFailure } from './backend-connects'
 import { type CheckedPlugin, checkPluginEntries } from './plugin-entries'
-import type { RegisteredCommand, Registry, RunnerOptions, SourcedJourney } from './types'
+import type { PutBackProgress, RegisteredCommand, Registry, RunnerOptions, SourcedJourney } from './types'
 import { type AppWatch, WORKER_OUT_OF_USE_SUGGESTION } from './worker-app'
 import { WorkerPool } from './workers'
 import { StateCalls, type World, laneWorld } from './world'
@@ -330,6 +330,29 @@ export class Runner {
    */
   addReporter(reporter: Reporter): void {
     this.bus.add(`reporter:${reporter.name}`, reporter.hooks)
+  }
+
+  readonly #putBackWatchers = new Set<(progress: PutBackProgress) => void>()
+
+  /**
+   * Be told as each stopped or restored journey is put back, backend by backend (see PutBackProgress):
+   * what a run quit in the middle of that rollback says is left names only the backends not put back
+   * yet. Not a hook: called at once, never awaited, and what a watcher throws is dropped. Returns how to
+   * stop watching.
+   */
+  onPutBack(watcher: (progress: PutBackProgress) => void): () => void {
+    this.#putBackWatchers.add(watcher)
+    return () => this.#putBackWatchers.delete(watcher)
+  }
+
+  readonly #tellPutBack = (progress: PutBackProgress): void => {
+    for (const watch of this.#putBackWatchers) {
+      try {
+        watch(progress)
+      } catch {
+        // A watcher only follows the rollback: it must never fail it.
+      }
+    }
   }
 
   /**
@@ -852,6 +875,7 @@ export class Runner {
         ...(repeatEachIndex !== undefined || retry ? { run: { ...(repeatEachIndex !== undefined ? { repeatEachIndex } : {}), ...retry } } : {}),
         ...(settle ? { settle } : {}),
         ...(restorer ? { restorer } : {}),
+        putBack: this.#tellPutBack,
       })
     } catch (err) {
       return this.#crashed(item, err)

@@ -140,3 +140,22 @@ export interface SourcedJourney {
   /** The file it came from, for reports. */
   file?: string
 }
+
+/**
+ * A journey being put back, told as it goes (see Runner.onPutBack): a stopped journey to its oldest open
+ * checkpoint (Ctrl-C: `interrupt`, its timeout, its workers failed: `stopped`), or a restored one to where
+ * it stood before it (`restore`). Told as the rollback starts (`done` empty), after each state backend
+ * that put its part back (the backends go one after another), and once more if one failed (`failed`: the
+ * backends after it were not tried). A finished rollback is the `rollback` hook's.
+ */
+export interface PutBackProgress {
+  journey: string
+  checkpoint: string
+  reason: 'interrupt' | 'timeout' | 'stopped' | 'restore'
+  /** The state backends that have put their part back so far, by name, in the order they went. */
+  done: readonly string[]
+  /** A backend's rollback failed: `done` is all that was put back. */
+  failed?: true
+  /** The worker running the journey, when journeys run in parallel (0, the main line, is left out). */
+  worker?: number
+}

@@ -221,9 +221,11 @@ export class World {
 
   /**
    * Put the system back to checkpoint `name`: each backend's time, and `waitedMs` when the rollback first
-   * had to wait for the app's unanswered requests (see `settle`): time no backend spent.
+   * had to wait for the app's unanswered requests (see `settle`): time no backend spent. `onBackend` is
+   * told of each backend as soon as it has put its part back (the backends go one after another), so that
+   * a run quit in the middle knows which parts are back.
    */
-  async rollback(name: string): Promise<Omit<RollbackTiming, 'durationMs'>> {
+  async rollback(name: string, onBackend?: (backend: StateBackend) => void): Promise<Omit<RollbackTiming, 'durationMs'>> {
     this.#refuseAbandoned(`rollback to "${name}"`)
     const settling = this.#settle?.()
     let waited: { waitedMs: number } | undefined
@@ -234,7 +236,7 @@ export class World {
     }
     let backends: BackendTiming[] = []
     await this.#stack.rollback(name, async (saved) => {
-      backends = await this.#fanOut(`rollback to "${name}"`, (b) => b.rollback(name))
+      backends = await this.#fanOut(`rollback to "${name}"`, (b) => b.rollback(name), onBackend)
       this.#ctx.restore(saved.ctx)
       this.#extras.forEach((e, i) => e.restore(saved.extras[i]))
     })
@@ -268,9 +270,9 @@ export class World {
 
   /**
    * Call every backend in turn, timing each; the first failure stops the rest, as a StateError. Each call
-   * is bounded by the run's timeout (see StateCalls).
+   * is bounded by the run's timeout (see StateCalls). `done` is told of each backend whose call succeeded.
    */
-  async #fanOut(doing: string, call: (b: StateBackend) => Promise<void>): Promise<BackendTiming[]> {
+  async #fanOut(doing: string, call: (b: StateBackend) => Promise<void>, done?: (b: StateBackend) => void): Promise<BackendTiming[]> {
     const timings: BackendTiming[] = []
     for (const b of this.backends) {
       const t0 = performance.now()
@@ -280,6 +282,7 @@ export class World {
         throw this.#calls.placed(b, err instanceof StateError ? err : new StateError(b.name, `${doing} failed: ${errorMessage(err)}`, { cause: err }))
       }
       timings.push({ backend: b.name, mechanism: b.mechanism, durationMs: performance.now() - t0 })
+      done?.(b)
     }
     return timings
   }

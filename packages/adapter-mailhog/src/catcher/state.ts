@@ -10,6 +10,8 @@ export class MailCatcherState implements StateBackend {
   readonly name: string
   readonly mechanism = 'memory'
   readonly parallelSafe = false
+  /** Its checkpoints, as the mailbox itself, are in this process's memory: a quit leaves nothing. */
+  readonly leftWhenQuit = false
   readonly #store: MessageStore
   readonly #stack: CheckpointStack<MailboxSnapshot>
 

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs'
 import { type MadeByWorkerSetup, type Reporter, type StateBackend, escapeControlChars, madeByWorkerSetups, redactText } from '@venomqa/core'
+import type { PutBackProgress } from '@venomqa/runner'
 import { shownPath } from './save-results'
 
 /** Where a run had got to: what quitting leaves behind depends on it. */
@@ -12,6 +13,13 @@ interface JourneyInFlight {
   checkpoint?: { name: string; backends: string[] }
   /** It was put back (a rollback for the interruption, its timeout, its workers' failure, or its `restore`). */
   putBack: boolean
+  /**
+   * The backends that have put their part back so far, while it is being put back (they go one after
+   * another): a quit in the middle leaves only the others' part in the app's data.
+   */
+  partsBack: Set<string>
+  /** Its put-back failed: it ended with what the other backends hold still in the app's data. */
+  putBackFailed: boolean
 }
 
 /** What closing tidies, which quitting before it finished leaves in place, before the run's state backends are known. */
@@ -61,7 +69,7 @@ export class LeftBehind {
       journeyStart: (e) => {
         const j = this.#journeys.get(e.journey.name)
         if (j) j.running++
-        else this.#journeys.set(e.journey.name, { running: 1, putBack: false })
+        else this.#journeys.set(e.journey.name, { running: 1, putBack: false, partsBack: new Set(), putBackFailed: false })
       },
       checkpoint: (e) => {
         const j = this.#journeys.get(e.journey)
@@ -74,9 +82,21 @@ export class LeftBehind {
       },
       journeyEnd: (e) => {
         const j = this.#journeys.get(e.journey.name)
-        if (j && --j.running <= 0) this.#journeys.delete(e.journey.name)
+        // One whose put-back failed is still not put back once it ended: said as long as the run is quit.
+        if (j && --j.running <= 0 && !(j.putBackFailed && !j.putBack && j.checkpoint)) this.#journeys.delete(e.journey.name)
       },
     },
+  }
+
+  /**
+   * Follows a journey being put back, backend by backend (the runner's onPutBack): a quit in the middle
+   * says only the backends that had not put their part back.
+   */
+  readonly onPutBack = (progress: PutBackProgress): void => {
+    const j = this.#journeys.get(progress.journey)
+    if (!j) return
+    for (const backend of progress.done) j.partsBack.add(backend)
+    if (progress.failed) j.putBackFailed = true
   }
 
   /** One line per thing left, most urgent first: the app's data, then the files, then what closing tidies. */
@@ -84,9 +104,13 @@ export class LeftBehind {
     const lines: string[] = []
     // Names come from journey definitions, which may be built from data: escaped and masked, as the console's.
     const shown = (text: string) => escapeControlChars(redactText(text))
-    if (this.#stage === 'running')
-      for (const [name, j] of this.#journeys)
-        if (j.checkpoint && !j.putBack) lines.push(this.#notPutBack(shown(name), shown(j.checkpoint.name), j.checkpoint.backends))
+    // While running, the journeys under way; after it, those whose put-back failed are still in the list.
+    if (this.#stage !== 'setting up')
+      for (const [name, j] of this.#journeys) {
+        if (!j.checkpoint || j.putBack) continue
+        const line = this.#notPutBack(shown(name), shown(j.checkpoint.name), j.checkpoint.backends, j.partsBack)
+        if (line) lines.push(line)
+      }
     if (this.#stage === 'setting up') lines.push('no results or report file was written')
     const missing = this.#stage === 'running' || this.#stage === 'reporting' ? this.#outputs.filter((file) => !existsSync(file)) : []
     if (missing.length) lines.push(`not written: ${missing.map((file) => shownPath(this.cwd, file)).join(', ')}`)
@@ -119,18 +143,30 @@ export class LeftBehind {
   }
 
   /**
-   * A journey quit under its checkpoint: what its backends leave in the app's data. A backend that undoes
-   * it itself once this process ends (a proxy that rolls back its transaction) leaves nothing.
+   * A journey quit under its checkpoint: what its backends leave in the app's data. A backend that put
+   * its part back already (the interrupted journey's rollback got that far) leaves nothing, nor does one
+   * that undoes it itself once this process ends (a proxy that rolls back its transaction). Undefined
+   * when every backend put its part back (the rollback's hook had not come yet).
    */
-  #notPutBack(journey: string, checkpoint: string, backends: readonly string[]): string {
+  #notPutBack(journey: string, checkpoint: string, backends: readonly string[], partsBack: ReadonlySet<string>): string | undefined {
     const notPutBack = `journey "${journey}" was not put back to its checkpoint "${checkpoint}"`
     const undoesItself = (name: string) => this.#backends?.some((b) => b.name === name && b.undoesOpenCheckpointsWhenLetGo === true) === true
-    const undoing = backends.filter(undoesItself)
-    const left = backends.filter((b) => !undoesItself(b))
+    const back = backends.filter((b) => partsBack.has(b))
+    const pending = backends.filter((b) => !partsBack.has(b))
+    if (!pending.length) return undefined
+    const undoing = pending.filter(undoesItself)
+    const left = pending.filter((b) => !undoesItself(b))
+    const part = left.length || back.length ? (undoing.length === 1 ? 'its part' : 'their part') : 'it'
+    const undone = `${undoing.join(', ')} ${undoing.length === 1 ? 'undoes' : 'undo'} ${part} itself once this process ends`
+    if (back.length) {
+      // Named both ways: a line that named every backend was taken to mean that none had put its part back.
+      const partly = `journey "${journey}" was put back to its checkpoint "${checkpoint}" in ${back.join(', ')} only`
+      if (!left.length) return `${partly}, and ${undone}, so the next run does not start from it`
+      const stays = `${partly}, not in ${left.join(', ')}: what it wrote there since is still in the app's data, and the next run starts from it`
+      return undoing.length ? `${stays}; ${undone}` : stays
+    }
     const stays = `what it wrote since is still in the app's data, and the next run starts from it`
     if (!undoing.length) return `${notPutBack} (${left.join(', ')}): ${stays}`
-    const part = left.length ? (undoing.length === 1 ? 'its part' : 'their part') : 'it'
-    const undone = `${undoing.join(', ')} ${undoing.length === 1 ? 'undoes' : 'undo'} ${part} itself once this process ends`
     if (!left.length) return `${notPutBack} by the run, but ${undone}, so the next run does not start from it`
     return `${notPutBack} (${left.join(', ')}): ${stays}; ${undone}`
   }

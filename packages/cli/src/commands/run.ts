@@ -232,6 +232,7 @@ export async function executeRun(
     // Reporters that follow the run live go through the runner's hook bus, like plugins' hooks.
     for (const { reporter } of targets) session.runner.addReporter(reporter)
     session.runner.addReporter(left.reporter)
+    session.runner.onPutBack(left.onPutBack)
     left.backends = session.runner.registry.stateBackends
 
     left.stage = 'running'

@@ -73,6 +73,8 @@ export interface ResolvedConfig extends Omit<VenomConfigBase, 'journeys' | 'plug
   saveWhere?: string
   /** With deferPluginVariables: the unset variables found in plugins' entries, not yet told. */
   unsetInPlugins?: string[]
+  /** The same by the entry they are in, as `pluginWhere` names it (`plugins[0]`, `profiles.ci.plugins[1]`). */
+  unsetInPluginEntries?: Record<string, string[]>
   /** By `pluginWhere`: the options that were one variable whole and read as a number or a boolean (see TypedVariable). */
   pluginTypedVariables?: Record<string, TypedVariable[]>
 }
@@ -268,6 +270,7 @@ async function resolveLoadedConfig(options: LoadConfigOptions, read: ReadSoFar):
 
   let config: VenomConfig = {}
   let deferred: string[] = []
+  const deferredByEntry: Record<string, string[]> = {}
   const typed: TypedVariable[] = []
   // Read before the file is checked, so that a wrong variable is told with the file's problems, all at once.
   const fromEnv = envOverrides(env)
@@ -292,6 +295,8 @@ async function resolveLoadedConfig(options: LoadConfigOptions, read: ReadSoFar):
     // A malformed `${` is the file's mistake, told by every command.
     const inPlugins = (u: UnsetVariable) => !u.malformed && (u.path[0] === 'plugins' || (u.path[0] === 'profiles' && u.path[2] === 'plugins'))
     deferred = options.deferPluginVariables ? unset.filter(inPlugins).map((u) => u.message) : []
+    if (options.deferPluginVariables)
+      for (const u of unset.filter(inPlugins)) (deferredByEntry[pluginEntryOf(u.path)] ??= []).push(u.message)
     const toTell = options.deferPluginVariables ? unset.filter((u) => !inPlugins(u) && (u.malformed || !dropIfOnlyForRequests(interpolated, u.path))) : unset
     try {
       config = validateConfig(interpolated, source, toTell, hidden, typed, excused)
@@ -342,7 +347,7 @@ async function resolveLoadedConfig(options: LoadConfigOptions, read: ReadSoFar):
           }),
         }
       : {}),
-    ...(deferred.length ? { unsetInPlugins: deferred } : {}),
+    ...(deferred.length ? { unsetInPlugins: deferred, unsetInPluginEntries: deferredByEntry } : {}),
     pluginTypedVariables: pluginTypedVariables(typed, profile, profile !== undefined && profiles?.[profile]?.plugins !== undefined),
     reporterWhere: reporterPlaces((merged.reporters ?? []) as ReporterSpec[], {
       flags: (options.flags as { reporters?: unknown } | undefined)?.reporters !== undefined,
@@ -350,6 +355,11 @@ async function resolveLoadedConfig(options: LoadConfigOptions, read: ReadSoFar):
       profile: profile && (profiles?.[profile] as { reporters?: unknown } | undefined)?.reporters !== undefined ? profile : undefined,
     }),
   }
+}
+
+/** The entry a key path in `plugins` is in, as `pluginWhere` names it: `plugins[0]`, `profiles.ci.plugins[1]`. */
+function pluginEntryOf(keys: readonly PropertyKey[]): string {
+  return keys[0] === 'plugins' ? `plugins[${String(keys[1])}]` : `profiles.${String(keys[1])}.plugins[${String(keys[3])}]`
 }
 
 /**

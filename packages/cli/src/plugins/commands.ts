@@ -1,5 +1,5 @@
 import path from 'node:path'
-import { UserError } from '@venomqa/core'
+import { ConfigError, UserError } from '@venomqa/core'
 import type { RegisteredCommand } from '@venomqa/runner'
 import { stderrLogger, typedPluginOptions } from '../commands/session'
 import { type ResolvedConfig, loadConfig } from '../config/load'
@@ -42,11 +42,79 @@ export async function findPluginCommand(
   builtIn: readonly string[] = [],
   where: { configPath?: string; profile?: string } = {},
 ): Promise<RegisteredCommand | undefined> {
-  const config = await loadConfig({ cwd: io.cwd, env: io.env, ...where })
+  // A command resolves what its own plugin needs, as `venomqa list` does: a variable only another
+  // plugin's entry reads (`${DATABASE_URL}` for the database) may be unset (see withoutUnsetEntries).
+  const config = await loadConfig({ cwd: io.cwd, env: io.env, ...where, deferPluginVariables: true })
   const configured = config.plugins.map((spec): PluginSpec => spec)
   const declared = packagesDeclaring(name, config.root).filter((pkg) => !configured.some((s) => (Array.isArray(s) ? s[0] : s) === pkg))
   if (!configured.length && !declared.length) return missing(name)
-  return (await pluginCommands([...configured, ...declared], config, io, builtIn)).get(name) ?? missing(name)
+  const unset = config.unsetInPluginEntries ?? {}
+  if (!Object.keys(unset).length) return (await pluginCommands([...configured, ...declared], config, io, builtIn)).get(name) ?? missing(name)
+  const { specs, whereOf, setAside } = await withoutUnsetEntries(name, [...configured, ...declared], config, io, builtIn)
+  const found = (await pluginCommands(specs, { ...config, pluginWhere: whereOf }, io, builtIn)).get(name)
+  if (found) return found
+  // Not found among the others: an entry set aside may be the one that adds it, and what it lacks is told.
+  if (setAside.length) throw unsetError(setAside.flatMap((entry) => unset[entry] ?? []), config, io.cwd)
+  return missing(name)
+}
+
+/**
+ * The plugins to look for command `name` in when some entries read unset variables: every other entry,
+ * and each of those whose options still pass their schema and that do not add `name` (an entry that adds
+ * it with an unset variable is refused, naming the variable: the command would run without it). An entry
+ * the unset variables leave with options its schema refuses (`url: ''`) cannot tell its commands: it is
+ * set aside, and named only if no other entry adds `name`, and then only among the entries whose package
+ * declares `name` when one does.
+ */
+async function withoutUnsetEntries(
+  name: string,
+  specs: readonly PluginSpec[],
+  config: ResolvedConfig,
+  io: Io,
+  builtIn: readonly string[],
+): Promise<{ specs: PluginSpec[]; whereOf: string[]; setAside: string[] }> {
+  const unset = config.unsetInPluginEntries ?? {}
+  const kept: PluginSpec[] = []
+  const whereOf: string[] = []
+  const setAside: { where: string; declares: boolean }[] = []
+  for (const [i, spec] of specs.entries()) {
+    const where = config.pluginWhere[i]
+    if (where === undefined || !unset[where]) {
+      kept.push(spec)
+      if (where !== undefined) whereOf.push(where)
+      continue
+    }
+    const [loaded] = await typedPluginOptions(await loadPlugins([spec], { root: config.root }, [where]), config.pluginTypedVariables)
+    const declares = loaded?.source === 'package' && loaded.from !== undefined && declaresCommand(loaded.from, name)
+    let commands: Map<string, RegisteredCommand>
+    try {
+      const { createRunner } = await import('@venomqa/runner')
+      const runner = createRunner({ plugins: runnerPluginEntries(loaded ? [loaded] : []), root: config.root, logger: stderrLogger(io, false) })
+      commands = await runner.commands({ reserved: builtIn })
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err
+      setAside.push({ where, declares })
+      continue
+    }
+    if (commands.has(name)) throw unsetError(unset[where]!, config, io.cwd)
+  }
+  const declaring = setAside.filter((e) => e.declares)
+  return { specs: kept, whereOf, setAside: (declaring.length ? declaring : setAside).map((e) => e.where) }
+}
+
+/** Whether the package in `dir` declares command `name` in its package.json (see packagesDeclaring). */
+function declaresCommand(dir: string, name: string): boolean {
+  const commands = (readPackageJson(path.join(dir, 'package.json')) as { venomqa?: { commands?: unknown } }).venomqa?.commands
+  return Array.isArray(commands) && commands.includes(name)
+}
+
+/** The unset variables of entries a command needs, told as `venomqa run` tells them (see validateConfig). */
+function unsetError(messages: readonly string[], config: Pick<ResolvedConfig, 'file'>, cwd: string): ConfigError {
+  const source = config.file ? path.relative(cwd, config.file) || path.basename(config.file) : 'plugins'
+  return new ConfigError(
+    messages.length === 1 ? `${source}: ${messages[0]}` : `${source} has ${messages.length} problems:\n${messages.map((m) => `  - ${m}`).join('\n')}`,
+    { where: source },
+  )
 }
 
 /**

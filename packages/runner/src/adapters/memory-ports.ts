@@ -127,6 +127,8 @@ export function memoryPortsState(parts: MemoryPortsParts): StateBackend {
     name: 'memory-ports',
     mechanism: 'snapshot',
     parallelSafe: false,
+    // The ports and their checkpoints are in this process's memory: a quit leaves nothing.
+    leftWhenQuit: false,
     async connect() {},
     async checkpoint(name) {
       await stack.take(name, () => ({ cache: cache?.snapshot(), mail: mail?.snapshot(), clock: clock?.snapshot() }))

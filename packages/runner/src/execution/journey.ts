@@ -14,6 +14,7 @@ import {
   type PathNode,
   type PathResult,
   type Ports,
+  type StateBackend,
   StateError,
   type StepNode,
   type StepResult,
@@ -30,6 +31,7 @@ import { type AppWatch, appGoneSuggestion } from '../worker-app'
 import type { ReleaseProblem, World } from '../world'
 import { JourneyEvents } from './events'
 import { type Lane, type WorkerLane, runOnLanes } from './lanes'
+import type { PutBackProgress } from '../types'
 import type { Restorer, SettleAttempt } from './retries'
 import { skipped, skippedPath } from './skipped'
 import { type IssueFields, runStep } from './step'
@@ -72,6 +74,8 @@ export interface JourneyEnv {
    * to that same state.
    */
   restorer?: Restorer
+  /** Told as the journey is put back when it stopped or is restored (see PutBackProgress). */
+  putBack?: (progress: PutBackProgress) => void
 }
 
 
@@ -252,7 +256,11 @@ class JourneyExecution {
     try {
       // Timed once the rollback is over: an object literal reads its fields in order, and `durationMs`
       // first was read before the await, always about 0 ms.
-      const rolledBack = await restorer.restore()
+      const told = this.#putBack(restorer.checkpoint, 'restore')
+      const rolledBack = await restorer.restore(told?.onBackend).catch((err: unknown) => {
+        told?.failed()
+        throw err
+      })
       const restored = { durationMs: performance.now() - t0, ...rolledBack }
       own.restored = restored
       settled.restored = restored
@@ -276,6 +284,26 @@ class JourneyExecution {
   }
 
   /**
+   * The journey is being put back to `checkpoint`: the run's watchers are told now, then after each backend
+   * (`onBackend`, for the rollback to call), and if it failed (`failed`). Undefined when nobody watches.
+   */
+  #putBack(checkpoint: string, reason: PutBackProgress['reason']): { onBackend: (backend: StateBackend) => void; failed: () => void } | undefined {
+    const tell = this.env.putBack
+    if (!tell) return undefined
+    const done: string[] = []
+    const worker = this.env.worker ? { worker: this.env.worker } : {}
+    const progress = (failed?: true) => tell({ journey: this.name, checkpoint, reason, done: [...done], ...(failed ? { failed } : {}), ...worker })
+    progress()
+    return {
+      onBackend: (backend) => {
+        done.push(backend.name)
+        progress()
+      },
+      failed: () => progress(true),
+    }
+  }
+
+  /**
    * When the journey was stopped (interrupted, out of time, or its workers failed), put the system back to
    * the oldest open checkpoint: a path cut short never had its branch's rollback, and its writes must not
    * outlive the journey. Not when the system's own checkpoint or rollback failed: its state is unknown,
@@ -290,10 +318,12 @@ class JourneyExecution {
     if (stop && stop !== 'state' && !this.#mainStateUnknown && open.length && !this.env.restorer) {
       const t0 = performance.now()
       const reason = stop === 'workers' ? 'stopped' : stop
+      const told = this.#putBack(open[0]!, reason)
       try {
-        const timing = await guardState(`rollback to checkpoint "${open[0]}"`, () => world.rollback(open[0]!))
+        const timing = await guardState(`rollback to checkpoint "${open[0]}"`, () => world.rollback(open[0]!, told?.onBackend))
         await this.events.emit('rollback', { journey: this.name, path: 'main', checkpoint: open[0]!, durationMs: performance.now() - t0, reason, ...timing }, { path: 'main' })
       } catch (err) {
+        told?.failed()
         const suggestion = suggestionForError(err)
         this.addIssue({ path: 'main', step: `rollback ${open[0]}`, severity: 'critical', kind: 'state', error: errorMessage(err), source: 'state', ...(suggestion ? { suggestion } : {}) })
       }

@@ -19,8 +19,11 @@ export type SettleAttempt = (raw: JourneyResult) => { result: JourneyResult; wil
  */
 export interface Restorer {
   checkpoint: string
-  /** The backends' times, and the wait for requests that outlived their steps when there was one (see World.rollback). */
-  restore(): Promise<Omit<RollbackTiming, 'durationMs'>>
+  /**
+   * The backends' times, and the wait for requests that outlived their steps when there was one (see
+   * World.rollback); `onBackend` is told of each backend once it has put its part back.
+   */
+  restore(onBackend?: (backend: StateBackend) => void): Promise<Omit<RollbackTiming, 'durationMs'>>
 }
 
 export interface RetryInput {
@@ -85,10 +88,10 @@ export async function runWithRetries(input: RetryInput): Promise<JourneyResult> 
   const restorer: Restorer | undefined = input.restore
     ? {
         checkpoint: BEFORE_JOURNEY_CHECKPOINT,
-        restore: async () => {
+        restore: async (onBackend) => {
           restoreTried = true
           try {
-            return await faults.guard('putting the state back after a journey', () => start.rollback(BEFORE_JOURNEY_CHECKPOINT), { passStrays: true })
+            return await faults.guard('putting the state back after a journey', () => start.rollback(BEFORE_JOURNEY_CHECKPOINT, onBackend), { passStrays: true })
           } catch (err) {
             putBackFailed(err)
             throw err

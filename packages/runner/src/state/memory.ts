@@ -8,6 +8,8 @@ export class MemoryState<T extends object = Record<string, unknown>> implements 
   readonly name: string
   readonly mechanism = 'memory'
   readonly parallelSafe = false
+  /** Everything is in this process's memory: a quit leaves nothing. */
+  readonly leftWhenQuit = false
   data: T
   readonly #stack: CheckpointStack<T>
 

@@ -9,6 +9,7 @@ import { MemoryCache } from '../../src/adapters/memory-cache'
 import { type MemoryPortsOptions, memoryPorts } from '../../src/adapters/memory-ports'
 import { TaskPool } from '../../src/adapters/task-pool'
 import { createRunner } from '../../src/runner'
+import { MemoryState } from '../../src/state/memory'
 
 /** The slice of the plugin API memoryPorts uses, recording what it registers. */
 function fakeApi(options: Record<string, unknown> = {}, root = process.cwd()) {
@@ -57,6 +58,14 @@ describe('memoryPorts plugin', () => {
     expect(storage.root.startsWith(os.tmpdir())).toBe(true)
     await close()
     await expect(access(storage.root)).rejects.toThrow() // the temp dir went with the run
+  })
+
+  it('its state backend, like MemoryState, leaves nothing when a run is quit: a quit does not name it among what closing would have tidied', async () => {
+    const { api, backends, close } = fakeApi()
+    await memoryPorts().setup!(api)
+    expect(backends.map((b) => [b.name, b.leftWhenQuit])).toEqual([['memory-ports', false]])
+    expect(new MemoryState().leftWhenQuit).toBe(false)
+    await close()
   })
 
   it('options from config ([plugin, options]) win; only the listed ports are registered; a given storageDir is kept', async () => {
