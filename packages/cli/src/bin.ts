@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { dropOutputOnClosedPipe } from './closed-pipe'
+import { watchNpmParent } from './npm-parent'
 
 /**
  * `process.exit` as it is now, before any command replaces it while it works (see exit-guard.ts): the
@@ -24,6 +25,8 @@ async function start(argv: string[]): Promise<void> {
   command?.catch(() => {})
   if (command) import('@venomqa/runner').catch(() => {})
   for (const stream of [process.stdout, process.stderr]) dropOutputOnClosedPipe(stream)
+  // Started by npx or `npm run`, whose SIGTERM stops at the shell they run this in (see npm-parent.ts).
+  watchNpmParent(process.env, process.stderr)
   const debug = argv.includes('--debug')
   const finished = await guardProcess(debug)
   // Under --debug stacks are shown: a frame in a TypeScript file gives its place in the file as written.

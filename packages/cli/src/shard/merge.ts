@@ -12,6 +12,7 @@ import {
   summarize,
 } from '@venomqa/core'
 import { type ShardFile, type Sharded, groupBy, label, names } from './files'
+import { issuesOfRuns } from './issues'
 import { withReruns } from './reruns'
 import { dealShard, journeyId } from './split'
 
@@ -160,8 +161,8 @@ export interface MergeOptions {
 
 /**
  * The shards as one run: journeys and explorations in the unsharded order, each exploration's parts
- * joined into one, issues once each, and the totals counted again. The shards ran side by side, so the
- * run took as long as its slowest shard.
+ * joined into one, what every shard met told once (see issuesOfRuns), and the totals counted again. The
+ * shards ran side by side, so the run took as long as its slowest shard.
  */
 export function mergeShards(shards: readonly Sharded[], options: MergeOptions = {}): RunResult {
   const order = shards[0]!.shard.order
@@ -175,7 +176,7 @@ export function mergeShards(shards: readonly Sharded[], options: MergeOptions = 
     (j) => j.repeatEachIndex ?? 0,
   )
   const explorations = [...groupBy(runs.flatMap((r) => r.explorations ?? []), (x) => x.name).values()].map(mergeExploration)
-  const issues = distinctIssues(runs.flatMap((r) => r.issues))
+  const issues = issuesOfRuns(runs.map((r) => r.issues))
   return {
     schemaVersion: RESULTS_SCHEMA_VERSION,
     tool: runs[0]!.tool,
@@ -234,7 +235,7 @@ export function mergeExploration(parts: readonly ExplorationResult[]): Explorati
     // Never enabled anywhere means in none of the shards' parts of the search (a part never started has none).
     neverEnabled: first.neverEnabled.filter((a) => parts.every((x) => x.notStarted || x.neverEnabled.includes(a))),
     violations: [...groupBy(parts.flatMap((x) => x.violations), (v) => v.id).values()].map((g) => g[0]!),
-    issues: distinctIssues(parts.flatMap((x) => x.issues)),
+    issues: issuesOfRuns(parts.map((x) => x.issues)),
   }
 }
 
@@ -281,15 +282,6 @@ function mergeCoverage(all: readonly ActionCoverage[][]): ActionCoverage[] {
     enabled: list.reduce((t, c) => t + c.enabled, 0),
     refused: list.reduce((t, c) => t + c.refused, 0),
   }))
-}
-
-/**
- * Each shard reports what every shard meets (a plugin's warning, a violation found twice) once. An issue
- * is told by what it says and where, not by when or by the exchange recorded with it: two shards that
- * meet one violation record it with responses that differ in a `date` header, or an id.
- */
-function distinctIssues(issues: readonly Issue[]): Issue[] {
-  return [...groupBy(issues, ({ timestamp: _, request: _request, response: _response, ...rest }) => JSON.stringify(rest)).values()].map((g) => g[0]!)
 }
 
 /**

@@ -1,5 +1,6 @@
 import { type JourneyResult, type RunResult, UserError, plural, settleAttempts } from '@venomqa/core'
 import { type Sharded, label, names } from './files'
+import { issuesOfRuns } from './issues'
 import { neverFinished } from '../last-run'
 import { journeyId } from './split'
 
@@ -103,7 +104,8 @@ function overlay(run: RunResult, rerun: RunResult): RunResult {
     durationMs: run.durationMs + rerun.durationMs,
     interrupted: rerun.interrupted || (!!run.interrupted && !rerunFinishes(run, rerunIds)),
     journeys,
-    issues: [...run.issues, ...rerun.issues],
+    // What both met (a plugin's warning) once; what one of them met twice, twice.
+    issues: issuesOfRuns([run.issues, rerun.issues]),
   }
 }
 
