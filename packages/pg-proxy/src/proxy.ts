@@ -21,6 +21,7 @@ import {
 } from './protocol/messages'
 import { CAVEATS, type RefusalRecord, refusalRecord, replicationRefused } from './refusals'
 import { type Hub, INTERNAL, Session, type UpstreamObject } from './session'
+import { maskUrl } from './options'
 import { escapeString } from './sql'
 import { DEFAULT_UPSTREAM_TIMEOUT_MS, ServerError, Upstream, type UpstreamTarget, parseUpstreamUrl } from './upstream'
 
@@ -302,6 +303,18 @@ export class PgProxy extends EventEmitter implements Hub {
   /** The server's answers to clients' startup parameters, by the parameters (see #greeting). */
   readonly #greetings = new Map<string, Promise<{ parameters: Map<string, string> } | { refusal: Fields } | undefined>>()
   #atStart: SequenceValue[] = []
+  /** The pids of the proxy's own sessions on the database (its session, its probes): not the app's (see #aroundTheProxy). */
+  readonly #ownPids = new Set<number>()
+  /** The server's clock at the last look for sessions around the proxy: those active since are looked for next. */
+  #lookedAt = ''
+  /**
+   * Why no rollback can be trusted any more: sessions that reached the database around the proxy. From then
+   * on the sequences are never put back (a rollback's setval, the stop's), as that would hand out the ids of
+   * rows they committed again.
+   */
+  #untrusted?: string
+  /** Temporary tables a rollback dropped (made after its checkpoint), by name: the checkpoint, and whether the app met one missing since. */
+  readonly #droppedTemp = new Map<string, { checkpoint: string; met: boolean }>()
   /** The sequences' positions at the last checkpoint or rollback (or the start), as the arguments of SEQUENCES_KEEP_FUNCTION. */
   #positions = ''
   #nextId = 1
@@ -366,6 +379,7 @@ export class PgProxy extends EventEmitter implements Hub {
   async start(): Promise<void> {
     const upstream = await Upstream.connect(this.target, { timeoutMs: this.#options.connectTimeoutMs })
     this.#upstream = upstream
+    this.#ownPids.add(upstream.pid)
     upstream.onClose((err) => this.#upstreamLost(err))
     await this.#answered(upstream, 'the start of its transaction', async () => {
       await this.#prepareInternalStatements(upstream)
@@ -373,6 +387,7 @@ export class PgProxy extends EventEmitter implements Hub {
       await upstream.run(`BEGIN; ${FUNCTIONS}`)
       this.#atStart = toSequences((await upstream.run(READ_SEQUENCES)).rows)
       this.#positions = sequenceArrays(this.#atStart)
+      this.#lookedAt = (await upstream.run(CLOCK)).rows[0]![0]!
     })
     // What a client that gives no settings is greeted with: asked now, every such client has it at once.
     await this.#greeting({})
@@ -400,6 +415,8 @@ export class PgProxy extends EventEmitter implements Hub {
   /** A savepoint under everything the app did so far, and the sequences' positions. */
   async checkpoint(name: string): Promise<void> {
     await this.#exclusive(`checkpoint "${name}"`, async (upstream) => {
+      await this.#aroundTheProxy(upstream, `checkpoint "${name}"`)
+      if (this.#untrusted) throw new ProxyError(`checkpoint "${name}" cannot be trusted: ${this.#untrusted}`)
       // The settings the checkpoint saves (appliedSettings) must say what the session holds.
       await this.readSessionConfig(async (sql) => (await upstream.run(sql)).rows)
       const existing = this.#checkpoints.findIndex((c) => c.name === name)
@@ -437,16 +454,64 @@ export class PgProxy extends EventEmitter implements Hub {
       // The sequences that moved are put back; currval and lastval outlive a rollback, as on PostgreSQL:
       // kept for their connection first (setval sets currval).
       const positions = sequenceArrays(cp.sequences)
-      const sequences = this.#keepSequences(this.#sequencesOf, { positions, restore: true })
+      // Sessions around the proxy: the rollback is still done (what went through the proxy does not
+      // outlive it), but the sequences stay where they are, above the rows those sessions committed.
+      const around = await this.#aroundTheProxy(upstream, `the rollback to "${name}"`, { throws: false })
+      const restore = !this.#untrusted
+      const sequences = this.#keepSequences(this.#sequencesOf, { positions, restore })
       this.#sequencesOf = null
-      const { rows } = await upstream.run(`ROLLBACK TO SAVEPOINT ${cp.savepoint}; ${sequences.sql}`)
-      sequences.answered(rows[0]?.[0] ?? null)
-      this.#positions = positions
+      // The temporary tables before and after: those the rollback drops were made after the checkpoint
+      // (a pool's connect hook, say), and the app may count on them (see Session#droppedTempTable).
+      const { rows } = await upstream.run(`${TEMP_TABLES}; ROLLBACK TO SAVEPOINT ${cp.savepoint}; ${sequences.sql}; ${TEMP_TABLES}`)
+      sequences.answered(rows[1]?.[0] ?? null)
+      const after = new Set<string>(JSON.parse(rows[2]?.[0] ?? '[]'))
+      for (const table of JSON.parse(rows[0]?.[0] ?? '[]') as string[]) if (!after.has(table)) this.#droppedTemp.set(table, { checkpoint: name, met: false })
+      if (restore) this.#positions = positions
       this.#checkpoints.splice(i + 1)
       // SETs made since the checkpoint were undone with it: the session holds the settings it held then, so
       // a connection with those needs no RESET ALL round trip before its next statement (most rollbacks).
       this.appliedSettings = cp.settings
+      // Also a rollback after sessions were once found: their rows stay, and the sequences were not put back.
+      if (around ?? this.#untrusted) throw new ProxyError(around ?? `the rollback to "${name}" cannot be trusted: ${this.#untrusted}`)
     })
+  }
+
+  /**
+   * Sessions on the proxy's database that are not the proxy's own and ran a statement since the last look
+   * (or are inside a transaction that wrote): an app, or part of one, connected to the database directly.
+   * What they commit is committed for real, outside the proxy's transaction, so no rollback undoes it, and
+   * putting the sequences back would hand out the ids of their rows again (duplicate keys). Found, the
+   * proxy never puts the sequences back from then on, and the operation fails naming them (never their
+   * passwords: the server does not show them). A session idle since the last look (a developer's psql left
+   * open), one that never ran a statement (opened and left), the server's own processes (autovacuum) and other databases' sessions (a snapshot's) are not
+   * taken. pg_stat_activity is live, unlike the cumulative counters (flushed late); its snapshot is kept for
+   * a transaction, and the proxy's is the run's, so it is cleared first. Sessions of roles whose activity
+   * the proxy's user may not see (not its own role, without pg_read_all_stats) cannot be told apart.
+   */
+  async #aroundTheProxy(upstream: Upstream, doing: string, { throws = true } = {}): Promise<string | undefined> {
+    const { rows } = await upstream.run(aroundSql(this.#lookedAt, [...this.#ownPids]))
+    const [now, found] = rows.at(-1) ?? []
+    // A probe of the proxy's own whose pid came in while the look ran.
+    const sessions = (JSON.parse(found ?? '[]') as [number, string | null, string | null, number | null, string | null][]).filter(([pid]) => !this.#ownPids.has(pid))
+    if (!sessions.length) {
+      if (now) this.#lookedAt = now
+      return undefined
+    }
+    const list = sessions
+      .map(([pid, app, addr, port, state]) => `pid ${pid} (application_name ${JSON.stringify(app ?? '')}, from ${addr ? `${addr}${port && port > 0 ? `:${port}` : ''}` : 'a local socket'}, ${state})`)
+      .join(', ')
+    const why = `${doing}: ${sessions.length === 1 ? 'a session' : `${sessions.length} sessions`} connected to the database "${this.target.database}" directly, not through the proxy, ran statements since the last checkpoint or rollback: ${list}. What such a session commits is committed for real, outside the proxy's transaction, so no rollback can undo it, and putting the sequences back would hand out the ids of its rows again (duplicate keys): the proxy does not put the sequences back from now on. The app must connect through the proxy at ${this.host.includes(':') ? `[${this.host}]` : this.host}:${this.port} (its DATABASE_URL: ${maskUrl(this.url)}); nothing else may write to this database during the run.`
+    this.#untrusted ??= why
+    if (throws) throw new ProxyError(why)
+    return why
+  }
+
+  droppedTempTable(name: string): { checkpoint: string; first: boolean } | undefined {
+    const dropped = this.#droppedTemp.get(name)
+    if (!dropped) return undefined
+    const first = !dropped.met
+    dropped.met = true
+    return { checkpoint: dropped.checkpoint, first }
   }
 
   /** Forget the checkpoint and every later one; what was done since stays. */
@@ -578,6 +643,7 @@ export class PgProxy extends EventEmitter implements Hub {
   async #databaseAnswers(): Promise<boolean> {
     try {
       const probe = await Upstream.connect(this.target, { applicationName: 'venomqa pg-proxy probe', timeoutMs: this.#options.connectTimeoutMs })
+      this.#ownPids.add(probe.pid)
       await probe.close()
       return true
     } catch (err) {
@@ -604,8 +670,10 @@ export class PgProxy extends EventEmitter implements Hub {
       // Ending the session rolls the base transaction back, whatever a statement of the app was doing.
       const upstream = this.#upstream
       if (upstream && !upstream.closed) await upstream.close()
-      // A lost session rolled it back too, but not the sequences: they are put back in either case.
-      await this.#restoreSequences()
+      // A lost session rolled it back too, but not the sequences: they are put back in either case, unless
+      // sessions around the proxy committed rows above where they stood (see #aroundTheProxy).
+      if (this.#untrusted) this.emit('warning', `the sequences are left where they are, not put back where they stood at start: ${this.#untrusted}`)
+      else await this.#restoreSequences()
     } finally {
       await closed
     }
@@ -838,6 +906,7 @@ export class PgProxy extends EventEmitter implements Hub {
   async #askServer(given: Record<string, string>): Promise<{ parameters: Map<string, string> } | { refusal: Fields } | undefined> {
     try {
       const probe = await Upstream.connect(this.target, { parameters: given, timeoutMs: this.#options.connectTimeoutMs })
+      this.#ownPids.add(probe.pid)
       await probe.close()
       return { parameters: probe.parameters }
     } catch (err) {
@@ -950,6 +1019,19 @@ function sequenceArrays(values: SequenceValue[]): string {
 }
 
 /** The sequences put back from a session of its own (at stop), which has none of the proxy's functions. */
+/** The server's clock (now() stands still in the run's transaction). */
+const CLOCK = 'SELECT pg_catalog.clock_timestamp()::text'
+
+/** The names of the session's temporary relations, as a JSON array (null without any). */
+const TEMP_TABLES = `SELECT pg_catalog.json_agg(relname ORDER BY relname)::text FROM pg_catalog.pg_class WHERE relnamespace = pg_catalog.pg_my_temp_schema() AND relkind IN ('r', 'p', 'v', 'm', 'S', 'f')`
+
+/** See PgProxy#aroundTheProxy: the clock now, and the client sessions of the database active since `since` that are not `own`. */
+function aroundSql(since: string, own: number[]): string {
+  return `SELECT pg_catalog.pg_stat_clear_snapshot(); ${CLOCK}, (SELECT pg_catalog.json_agg(pg_catalog.json_build_array(pid, application_name, pg_catalog.host(client_addr), client_port, state) ORDER BY pid)::text
+    FROM pg_catalog.pg_stat_activity WHERE datname = pg_catalog.current_database() AND backend_type = 'client backend' AND pid <> pg_catalog.pg_backend_pid()
+    AND pid <> ALL (${escapeString(`{${own.join(',')}}`)}::int[]) AND state IS NOT NULL AND NOT (state = 'idle' AND query = '') AND (state_change >= ${escapeString(since)}::timestamptz OR backend_xid IS NOT NULL))`
+}
+
 function setvalSql(values: SequenceValue[]): string {
   if (!values.length) return 'SELECT 1'
   return `SELECT ${values.map((s) => `pg_catalog.setval(${Number(s.oid)}::oid::regclass, ${BigInt(s.lastValue)}, ${s.isCalled})`).join(', ')}`
