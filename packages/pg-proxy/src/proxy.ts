@@ -21,6 +21,7 @@ import {
 } from './protocol/messages'
 import { CAVEATS, type RefusalRecord, refusalRecord, replicationRefused } from './refusals'
 import { type Hub, INTERNAL, Session, type UpstreamObject } from './session'
+import { maskUrl } from './options'
 import { escapeString } from './sql'
 import { DEFAULT_UPSTREAM_TIMEOUT_MS, ServerError, Upstream, type UpstreamTarget, parseUpstreamUrl } from './upstream'
 
@@ -252,8 +253,58 @@ BEGIN
 END
 $venomqa$`
 
+/**
+ * Rows committed around the proxy, read at a rollback after ROLLBACK TO and before the sequences are put
+ * back: for each sequence that moved since the checkpoint (`seqs`, `last_values`, `called`: its position
+ * there), the columns it feeds (OWNED BY, identity, or a DEFAULT that calls nextval of it) that hold a
+ * value it handed out since and would hand out again once put back. The proxy's own writes since the checkpoint were
+ * just undone, so what is there was committed by other sessions (under READ COMMITTED each query here
+ * sees their commits; see PgProxy#committedAround for the other levels). Through each column's index
+ * (the primary key's, mostly) a look costs one index probe. A column that cannot be read (a lock timeout,
+ * a type the value does not compare with) is skipped, in a subtransaction: nothing here fails the base
+ * transaction. As the proxy's user (see SEQUENCES_FUNCTION). Returns [seq, table, column, the first value the
+ * sequence would hand out again, the farthest value found] for each.
+ */
+const COMMITTED_AROUND_FUNCTION = `
+CREATE FUNCTION pg_temp.venomqa_committed_around(seqs oid[], last_values int8[], called bool[]) RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $venomqa$
+DECLARE r record; found text; result jsonb := '[]';
+BEGIN
+  FOR r IN
+    WITH moved AS (
+      SELECT x.s, x.v, x.c, q.seqincrement AS inc, pg_sequence_last_value(x.s) AS now FROM unnest(seqs, last_values, called) AS x(s, v, c) JOIN pg_sequence q ON q.seqrelid = x.s
+      WHERE pg_sequence_last_value(x.s) IS NOT NULL AND pg_sequence_last_value(x.s) IS DISTINCT FROM CASE WHEN x.c THEN x.v END
+    ), fed AS (
+      SELECT d.objid AS s, d.refobjid AS rel, d.refobjsubid AS att FROM pg_depend d
+      WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i') AND d.refobjsubid > 0
+      UNION
+      SELECT d.refobjid, a.adrelid, a.adnum FROM pg_depend d JOIN pg_attrdef a ON a.oid = d.objid
+      WHERE d.classid = 'pg_attrdef'::regclass AND d.refclassid = 'pg_class'::regclass
+    )
+    SELECT m.s, m.v, m.c, m.inc, m.now, f.rel, att.attname FROM moved m JOIN fed f ON f.s = m.s
+      JOIN pg_attribute att ON att.attrelid = f.rel AND att.attnum = f.att AND NOT att.attisdropped
+      JOIN pg_class t ON t.oid = f.rel AND t.relkind IN ('r', 'p')
+    ORDER BY m.s, f.rel, f.att
+  LOOP
+    BEGIN
+      -- Past the position (at it too when not called yet) up to where the sequence is now: what it handed
+      -- out since the checkpoint, and will again once put back. A row beyond (an explicit id of a seed) was
+      -- not handed out by it since, and collides or not whether or not it is put back.
+      EXECUTE format('SELECT %s(%I)::text FROM %s WHERE %I %s $1 AND %I %s $2', CASE WHEN r.inc > 0 THEN 'max' ELSE 'min' END, r.attname, r.rel::regclass, r.attname,
+        CASE WHEN r.inc > 0 AND r.c THEN '>' WHEN r.inc > 0 THEN '>=' WHEN r.c THEN '<' ELSE '<=' END, r.attname, CASE WHEN r.inc > 0 THEN '<=' ELSE '>=' END) INTO found USING r.v, r.now;
+    EXCEPTION WHEN OTHERS THEN
+      found := NULL;
+    END;
+    IF found IS NOT NULL THEN
+      result := result || jsonb_build_array(jsonb_build_array(r.s::text, r.rel::regclass::text, r.attname::text, CASE WHEN r.c THEN (r.v::numeric + r.inc)::text ELSE r.v::text END, found));
+    END IF;
+  END LOOP;
+  RETURN result;
+END
+$venomqa$`
+
 /** The proxy's temporary functions, made at its start and again after the app's DISCARD TEMP. */
-const FUNCTIONS = [SEQUENCES_FUNCTION, ROW_COUNTS_FUNCTION, SEQUENCES_KEEP_FUNCTION, SEQUENCE_FUNCTIONS, SET_CONFIG_FUNCTION].join(';\n')
+const FUNCTIONS = [SEQUENCES_FUNCTION, ROW_COUNTS_FUNCTION, SEQUENCES_KEEP_FUNCTION, SEQUENCE_FUNCTIONS, SET_CONFIG_FUNCTION, COMMITTED_AROUND_FUNCTION].join(';\n')
 
 export const READ_ROW_COUNTS = 'SELECT name, n::text FROM pg_temp.venomqa_row_counts()'
 
@@ -302,6 +353,18 @@ export class PgProxy extends EventEmitter implements Hub {
   /** The server's answers to clients' startup parameters, by the parameters (see #greeting). */
   readonly #greetings = new Map<string, Promise<{ parameters: Map<string, string> } | { refusal: Fields } | undefined>>()
   #atStart: SequenceValue[] = []
+  /** The pids of the proxy's own sessions on the database (its session, its probes): not the app's (see #committedAroundWhy). */
+  readonly #ownPids = new Set<number>()
+  /** Whether the base transaction reads others' commits at each statement (READ COMMITTED): see #committedAround. */
+  #readCommitted = true
+  /**
+   * Why no rollback can be trusted any more: rows were committed around the proxy (see #committedAround).
+   * From then on the sequences are never put back (a rollback's setval, the stop's), as that would hand
+   * out the ids of rows committed around it again.
+   */
+  #untrusted?: string
+  /** Temporary tables a rollback dropped (made after its checkpoint), by name: the checkpoint, and whether the app met one missing since. */
+  readonly #droppedTemp = new Map<string, { checkpoint: string; met: boolean }>()
   /** The sequences' positions at the last checkpoint or rollback (or the start), as the arguments of SEQUENCES_KEEP_FUNCTION. */
   #positions = ''
   #nextId = 1
@@ -366,6 +429,7 @@ export class PgProxy extends EventEmitter implements Hub {
   async start(): Promise<void> {
     const upstream = await Upstream.connect(this.target, { timeoutMs: this.#options.connectTimeoutMs })
     this.#upstream = upstream
+    this.#ownPids.add(upstream.pid)
     upstream.onClose((err) => this.#upstreamLost(err))
     await this.#answered(upstream, 'the start of its transaction', async () => {
       await this.#prepareInternalStatements(upstream)
@@ -373,6 +437,7 @@ export class PgProxy extends EventEmitter implements Hub {
       await upstream.run(`BEGIN; ${FUNCTIONS}`)
       this.#atStart = toSequences((await upstream.run(READ_SEQUENCES)).rows)
       this.#positions = sequenceArrays(this.#atStart)
+      this.#readCommitted = (await upstream.run(ISOLATION)).rows[0]?.[0] === 'read committed'
     })
     // What a client that gives no settings is greeted with: asked now, every such client has it at once.
     await this.#greeting({})
@@ -400,6 +465,7 @@ export class PgProxy extends EventEmitter implements Hub {
   /** A savepoint under everything the app did so far, and the sequences' positions. */
   async checkpoint(name: string): Promise<void> {
     await this.#exclusive(`checkpoint "${name}"`, async (upstream) => {
+      if (this.#untrusted) throw new ProxyError(`checkpoint "${name}" cannot be trusted: ${this.#untrusted}`)
       // The settings the checkpoint saves (appliedSettings) must say what the session holds.
       await this.readSessionConfig(async (sql) => (await upstream.run(sql)).rows)
       const existing = this.#checkpoints.findIndex((c) => c.name === name)
@@ -437,16 +503,86 @@ export class PgProxy extends EventEmitter implements Hub {
       // The sequences that moved are put back; currval and lastval outlive a rollback, as on PostgreSQL:
       // kept for their connection first (setval sets currval).
       const positions = sequenceArrays(cp.sequences)
-      const sequences = this.#keepSequences(this.#sequencesOf, { positions, restore: true })
+      // The temporary tables before and after: those the rollback drops were made after the checkpoint
+      // (a pool's connect hook, say), and the app may count on them (see Session#droppedTempTable).
+      // Between the rollback and the sequences' setval: the rows committed around the proxy (see
+      // #committedAround), read while the proxy's own writes since the checkpoint are undone.
+      const around = this.#readCommitted && !this.#untrusted ? `; SELECT pg_temp.venomqa_committed_around(${positions})::text` : ''
+      const { rows } = await upstream.run(`${TEMP_TABLES}; ROLLBACK TO SAVEPOINT ${cp.savepoint}; ${TEMP_TABLES}${around}`)
+      const after = new Set<string>(JSON.parse(rows[1]?.[0] ?? '[]'))
+      for (const table of JSON.parse(rows[0]?.[0] ?? '[]') as string[]) if (!after.has(table)) this.#droppedTemp.set(table, { checkpoint: name, met: false })
+      const committed = this.#untrusted ? [] : around ? committedRows(rows[2]?.[0]) : await this.#committedAround(positions)
+      // A sequence under rows committed around the proxy is not put back: its next value would collide
+      // with them. The others are (what went through the proxy does not outlive the rollback).
+      const spared = new Set(committed.map((c) => c.seq))
+      const restore = !this.#untrusted
+      const sequences = this.#keepSequences(this.#sequencesOf, { positions: spared.size ? sequenceArrays(cp.sequences.filter((q) => !spared.has(q.oid))) : positions, restore })
       this.#sequencesOf = null
-      const { rows } = await upstream.run(`ROLLBACK TO SAVEPOINT ${cp.savepoint}; ${sequences.sql}`)
-      sequences.answered(rows[0]?.[0] ?? null)
-      this.#positions = positions
+      const kept = await upstream.run(sequences.sql)
+      sequences.answered(kept.rows[0]?.[0] ?? null)
+      if (restore) this.#positions = positions
       this.#checkpoints.splice(i + 1)
       // SETs made since the checkpoint were undone with it: the session holds the settings it held then, so
       // a connection with those needs no RESET ALL round trip before its next statement (most rollbacks).
       this.appliedSettings = cp.settings
+      if (committed.length) this.#untrusted = await this.#committedAroundWhy(upstream, name, committed)
+      // Also a rollback after rows were once found: they stay, and the sequences were not put back.
+      else if (this.#untrusted) throw new ProxyError(`the rollback to "${name}" cannot be trusted: ${this.#untrusted}`)
+      if (committed.length) throw new ProxyError(this.#untrusted!)
     })
+  }
+
+  /**
+   * Rows committed around the proxy since the checkpoint, read from a connection of its own: the base
+   * transaction's snapshot (REPEATABLE READ or SERIALIZABLE, the server's default level) does not see
+   * others' commits. The connection sees only committed rows, none of the proxy's; a table it cannot lock
+   * within a second (the proxy's DDL before the checkpoint holds it) is not looked at.
+   */
+  async #committedAround(positions: string): Promise<CommittedRows[]> {
+    let probe: Upstream
+    try {
+      probe = await Upstream.connect(this.target, { applicationName: 'venomqa pg-proxy probe', timeoutMs: this.#options.connectTimeoutMs })
+    } catch (err) {
+      this.emit('warning', `rows committed around the proxy were not looked for (no connection for it: ${(err as Error).message}); the sequences are put back`)
+      return []
+    }
+    this.#ownPids.add(probe.pid)
+    try {
+      const { rows } = await probe.run(`SET lock_timeout = '1s'; ${COMMITTED_AROUND_FUNCTION}; SELECT pg_temp.venomqa_committed_around(${positions})::text`)
+      return committedRows(rows.at(-1)?.[0])
+    } finally {
+      await probe.close()
+    }
+  }
+
+  /**
+   * Why the rollback to `checkpoint` failed: rows committed around the proxy (an app, or part of one,
+   * connected to the database directly), which no rollback undoes. The sessions on the database that are
+   * not the proxy's are listed to help find it (not a rule: a psql that only reads is among them too).
+   */
+  async #committedAroundWhy(upstream: Upstream, checkpoint: string, committed: CommittedRows[]): Promise<string> {
+    const tables = committed.map((c) => `table ${c.table} (column ${JSON.stringify(c.column)}: values from ${c.target} to ${c.found}, which the sequence would hand out again)`).join(', ')
+    let sessions = ''
+    try {
+      const { rows } = await upstream.run(otherSessionsSql([...this.#ownPids]))
+      const list = (JSON.parse(rows.at(-1)?.[0] ?? '[]') as [number, string | null, string | null, number | null, string | null][])
+        .filter(([pid]) => !this.#ownPids.has(pid))
+        .map(([pid, app, addr, port, state]) => `pid ${pid} (application_name ${JSON.stringify(app ?? '')}, from ${addr ? `${addr}${port && port > 0 ? `:${port}` : ''}` : 'a local socket'}, ${state ?? 'state not shown'})`)
+      sessions = list.length
+        ? ` Sessions on the database that are not the proxy's (one of them may be the app): ${list.join(', ')}.`
+        : ' No other session on the database is connected now (or the proxy\'s user may not see them: pg_read_all_stats).'
+    } catch {
+      // Only a help: the rollback fails for the rows either way.
+    }
+    return `the rollback to "${checkpoint}": rows were committed to the database "${this.target.database}" around the proxy since checkpoint "${checkpoint}", in ${tables}. A session connected to the database directly, not through the proxy, committed them for real, so no rollback undoes them, and the sequences that feed those columns are not put back (their next values would collide with these rows); no later checkpoint or rollback can be trusted. The app must connect through the proxy at ${this.host.includes(':') ? `[${this.host}]` : this.host}:${this.port} (its DATABASE_URL: ${maskUrl(this.url)}).${sessions}`
+  }
+
+  droppedTempTable(name: string): { checkpoint: string; first: boolean } | undefined {
+    const dropped = this.#droppedTemp.get(name)
+    if (!dropped) return undefined
+    const first = !dropped.met
+    dropped.met = true
+    return { checkpoint: dropped.checkpoint, first }
   }
 
   /** Forget the checkpoint and every later one; what was done since stays. */
@@ -578,6 +714,7 @@ export class PgProxy extends EventEmitter implements Hub {
   async #databaseAnswers(): Promise<boolean> {
     try {
       const probe = await Upstream.connect(this.target, { applicationName: 'venomqa pg-proxy probe', timeoutMs: this.#options.connectTimeoutMs })
+      this.#ownPids.add(probe.pid)
       await probe.close()
       return true
     } catch (err) {
@@ -604,8 +741,10 @@ export class PgProxy extends EventEmitter implements Hub {
       // Ending the session rolls the base transaction back, whatever a statement of the app was doing.
       const upstream = this.#upstream
       if (upstream && !upstream.closed) await upstream.close()
-      // A lost session rolled it back too, but not the sequences: they are put back in either case.
-      await this.#restoreSequences()
+      // A lost session rolled it back too, but not the sequences: they are put back in either case, unless
+      // rows were committed around the proxy above where they stood (see #committedAround).
+      if (this.#untrusted) this.emit('warning', `the sequences are left where they are, not put back where they stood at start: ${this.#untrusted}`)
+      else await this.#restoreSequences()
     } finally {
       await closed
     }
@@ -838,6 +977,7 @@ export class PgProxy extends EventEmitter implements Hub {
   async #askServer(given: Record<string, string>): Promise<{ parameters: Map<string, string> } | { refusal: Fields } | undefined> {
     try {
       const probe = await Upstream.connect(this.target, { parameters: given, timeoutMs: this.#options.connectTimeoutMs })
+      this.#ownPids.add(probe.pid)
       await probe.close()
       return { parameters: probe.parameters }
     } catch (err) {
@@ -950,6 +1090,32 @@ function sequenceArrays(values: SequenceValue[]): string {
 }
 
 /** The sequences put back from a session of its own (at stop), which has none of the proxy's functions. */
+/** The base transaction's isolation level, as the server names it. */
+const ISOLATION = `SELECT pg_catalog.current_setting('transaction_isolation')`
+
+/** A column fed by sequence `seq` that holds values committed around the proxy (see COMMITTED_AROUND_FUNCTION). */
+interface CommittedRows {
+  seq: string
+  table: string
+  column: string
+  target: string
+  found: string
+}
+
+function committedRows(json: string | null | undefined): CommittedRows[] {
+  return (JSON.parse(json ?? '[]') as string[][]).map(([seq, table, column, target, found]) => ({ seq: seq!, table: table!, column: column!, target: target!, found: found! }))
+}
+
+/** The names of the session's temporary relations, as a JSON array (null without any). */
+const TEMP_TABLES = `SELECT pg_catalog.json_agg(relname ORDER BY relname)::text FROM pg_catalog.pg_class WHERE relnamespace = pg_catalog.pg_my_temp_schema() AND relkind IN ('r', 'p', 'v', 'm', 'S', 'f')`
+
+/** The client sessions on the proxy's database that are not `own` (see PgProxy#committedAroundWhy), as JSON. */
+function otherSessionsSql(own: number[]): string {
+  return `SELECT pg_catalog.pg_stat_clear_snapshot(); SELECT (SELECT pg_catalog.json_agg(pg_catalog.json_build_array(pid, application_name, pg_catalog.host(client_addr), client_port, state) ORDER BY pid)::text
+    FROM pg_catalog.pg_stat_activity WHERE datname = pg_catalog.current_database() AND backend_type = 'client backend' AND pid <> pg_catalog.pg_backend_pid()
+    AND pid <> ALL (${escapeString(`{${own.join(',')}}`)}::int[]))`
+}
+
 function setvalSql(values: SequenceValue[]): string {
   if (!values.length) return 'SELECT 1'
   return `SELECT ${values.map((s) => `pg_catalog.setval(${Number(s.oid)}::oid::regclass, ${BigInt(s.lastValue)}, ${s.isCalled})`).join(', ')}`

@@ -3,7 +3,7 @@ import { type Caveat, RESERVED_SAVEPOINT_PREFIX, type Refusal } from './sql'
 
 /** What the proxy refused, for the backend to turn into a critical issue. */
 export interface RefusalRecord {
-  readonly reason: Refusal | 'replication' | 'idle-in-transaction'
+  readonly reason: Refusal | 'replication' | 'idle-in-transaction' | 'temp-table-dropped'
   readonly what: string
   readonly code: string
   readonly message: string
@@ -85,6 +85,16 @@ export function idleInTransactionError(idleMs: number): ServerError {
     detail: 'The app holds a transaction open on one connection while it waits for work on another one (or forgot to end a transaction).',
     hint: `${FIX[0]!.toUpperCase()}${FIX.slice(1)}, or raise idleInTransactionTimeoutMs if the app is only slow.`,
   }
+}
+
+/**
+ * A temporary table the app used that a rollback to a checkpoint dropped: it was made after the
+ * checkpoint (a pool's connect hook, say), and behind the proxy a temporary table is made inside the run's
+ * one transaction, so the rollback undoes its CREATE like any other change. The server's error stays; this
+ * hint says why, and the run gets a critical issue instead of a bug that comes and goes.
+ */
+export function tempTableDroppedHint(table: string, checkpoint: string): string {
+  return `The temporary table "${table}" was made after checkpoint "${checkpoint}", and the rollback to checkpoint "${checkpoint}" dropped it: behind the proxy a temporary table is made inside the run's one transaction. Make it before the run's first checkpoint (at the app's start), or where it is used (CREATE TEMP TABLE IF NOT EXISTS in the same transaction), or ${FIX}.`
 }
 
 /** A COPY FROM STDIN whose data stopped coming: the same deadline as a connection idle in its transaction. */

@@ -20,7 +20,7 @@ import {
 import type { UpstreamLock } from './lock'
 import { PlainCursors } from './plain-cursors'
 import { TxSettings } from './tx-settings'
-import { CAVEATS, type RefusalRecord, idleInTransactionError, refusalError, refusalRecord, stalledCopyError } from './refusals'
+import { CAVEATS, type RefusalRecord, idleInTransactionError, refusalError, refusalRecord, stalledCopyError, tempTableDroppedHint } from './refusals'
 import {
   type Statement,
   clientPosition,
@@ -86,6 +86,11 @@ export interface Hub {
   notifyChange(): void
   caveat(kind: keyof typeof CAVEATS): void
   refused(record: RefusalRecord): void
+  /**
+   * The checkpoint whose rollback dropped the temporary table `name` (made after it), and whether the app
+   * meets it missing for the first time since; undefined for a table no rollback dropped (see PgProxy#rollback).
+   */
+  droppedTempTable(name: string): { checkpoint: string; first: boolean } | undefined
   ended(session: Session): void
   /**
    * Statements and cursors WITH HOLD whose connection closed while another had the upstream: the next
@@ -321,10 +326,27 @@ export class Session {
    * commit), is PostgreSQL's own and goes as it came. The server's fields (context, position) are kept.
    */
   #explained(error: ServerError, sql: string | undefined): Buffer | undefined {
+    if (error.code === '42P01') return this.#droppedTempTable(error)
     if (error.code !== '2D000' || this.#tx === 'explicit' || this.#tx === 'failed' || !sql || !CALL_OR_DO.test(sql)) return undefined
     const explained = refusalError('transaction-control-in-procedure', error.message)
     this.#hub.refused(refusalRecord('transaction-control-in-procedure', error.message, explained))
     return rewordedError(error.fields, explained, error.encoding)
+  }
+
+  /**
+   * `relation "t" does not exist` for a temporary table a rollback to a checkpoint dropped (made after it,
+   * by a pool's connect hook say): the server's error as it came, with a hint that says why, and a
+   * refusal, so that the run fails at its next checkpoint or rollback rather than report bugs that come and
+   * go. A table the app never made gets the server's error untouched.
+   */
+  #droppedTempTable(error: ServerError): Buffer | undefined {
+    const table = /^relation "(?:pg_temp(?:_\d+)?\.)?([^"]+)" does not exist$/.exec(error.message)?.[1]
+    const dropped = table === undefined ? undefined : this.#hub.droppedTempTable(table)
+    if (!table || !dropped) return undefined
+    const hint = tempTableDroppedHint(table, dropped.checkpoint)
+    // One critical issue per table and rollback, however often the app meets it; the hint every time.
+    if (dropped.first) this.#hub.refused({ reason: 'temp-table-dropped', what: `the temporary table "${table}"`, code: error.code, message: error.message, hint })
+    return rewordedError(error.fields, { message: error.message, hint }, error.encoding)
   }
 
   /** The settings the connection gave at startup, given again: the first of its settings. */
