@@ -31,6 +31,11 @@ export interface RunStartEvent {
   startedAt: string
   /** How many workers may run at once (`workers`, or `parallelPaths`), when more than one. */
   workers?: number
+  /**
+   * What those workers run at once, with `workers`: whole journeys (`workers`), whose lines a live reporter
+   * must tell apart, or the paths of one journey's branch (`parallelPaths`).
+   */
+  parallel?: 'journeys' | 'paths'
 }
 export interface JourneyStartEvent {
   journey: JourneyInfo
@@ -76,11 +81,15 @@ export interface BranchStartEvent {
   path: string
   checkpoint: string
   paths: string[]
+  /** The worker it happened on, when journeys or paths run in parallel (0, the main line, is left out). */
+  worker?: number
 }
 export interface BranchEndEvent {
   journey: string
   path: string
   result: BranchResult
+  /** The worker it happened on, when journeys or paths run in parallel (0, the main line, is left out). */
+  worker?: number
 }
 export interface PathStartEvent {
   journey: string
@@ -94,6 +103,8 @@ export interface PathEndEvent {
   checkpoint: string
   path: string
   result: PathResult
+  /** The worker it happened on, when journeys or paths run in parallel (0, the main line, is left out). */
+  worker?: number
 }
 export interface CheckpointEvent {
   journey: string
@@ -101,6 +112,8 @@ export interface CheckpointEvent {
   name: string
   durationMs: number
   backends: BackendTiming[]
+  /** The worker it happened on, when journeys or paths run in parallel (0, the main line, is left out). */
+  worker?: number
 }
 export interface RollbackEvent {
   journey: string
@@ -117,6 +130,8 @@ export interface RollbackEvent {
    * ended, to where the system stood before it (then no 'interrupt', 'timeout' or 'stopped' rollback).
    */
   reason: 'before-path' | 'after-branch' | 'interrupt' | 'timeout' | 'stopped' | 'restore'
+  /** The worker it happened on, when journeys or paths run in parallel (0, the main line, is left out). */
+  worker?: number
 }
 export interface IssueEvent {
   issue: Issue

@@ -1,10 +1,10 @@
-import { ConfigError, type HttpClient, type HttpExchange, type HttpMethod, type HttpResponse, type RequestOptions, TIMER_MS_EXPECTED, TimeoutError, VenomError, httpUrlProblem, isTimerMs } from '@venomqa/core'
+import { ConfigError, type HttpClient, errorMessage, type HttpExchange, type HttpMethod, type HttpResponse, type RequestOptions, TIMER_MS_EXPECTED, TimeoutError, VenomError, httpUrlProblem, isTimerMs } from '@venomqa/core'
 import { type AttemptOptions, type ReceivedResponse, sendOnce } from './http/attempt'
 import { classifyFailure } from './http/classify'
 import { ConnectionPool } from './http/connection-pool'
 import { DetachedRequests } from './http/detached'
 import { moment } from './http/server-errors'
-import { prepareRequest } from './http/prepare'
+import { type SentRequest, prepareRequest } from './http/prepare'
 import { exchangeOrigin } from './http/origin'
 import { ExchangeRecord, rememberSecrets } from './http/record'
 import { RunnerResponse } from './http/response'
@@ -233,16 +233,37 @@ export class RunnerHttpClient implements HttpClient {
     // When the request was first sent: a server error is the step's only if the step sent it (see server-errors.ts).
     const sentAt = moment()
     // timeoutMs (the request's own, else the client's) is a deadline for each attempt as a whole (see attempt.ts).
-    const attemptOptions: AttemptOptions = { pool: shared.pool, timeoutMs, stepSignal: this.#signal, userSignal: options.signal, detached: shared.detached }
-    for (let attempt = 1; ; attempt++) {
-      const startedAtMs = Date.now()
+    const attemptOptions: AttemptOptions = { pool: shared.pool, timeoutMs, stepSignal: this.#signal, userSignal: options.signal, detached: shared.detached, onLeft: undefined }
+    // The step sending it, taken now: the step's signal aborts where no step is current (see onLeft).
+    const origin = this.reportsExchanges ? exchangeOrigin() : undefined
+    let attempt = 0
+    let startedAtMs = 0
+    /** The attempt its step stopped waiting for, recorded then (see leftByStep), and what an exchange hook threw at it. */
+    let left: { hookError?: unknown } | undefined
+    if (this.#signal) {
+      const signal = this.#signal
+      attemptOptions.onLeft = (durationMs) => {
+        left = {}
+        // Called from the signal's abort: a hook that throws must not stop the request's own rejection.
+        try {
+          this.#record(leftByStep(sent, redactKeys, signal, { durationMs, attempt, startedAtMs }), origin)
+        } catch (err) {
+          left.hookError = err
+        }
+      }
+    }
+    for (;;) {
+      attempt++
+      startedAtMs = Date.now()
       const result = await sendOnce(prepared, attemptOptions)
       if (!result.ok) {
         const { error, retryable } = result.failure
+        // Recorded as the step stopped waiting; the step's signal ends the request too, so no retry follows.
+        if (left) throw left.hookError ?? error
         // The deadline it ran into, kept apart from the message: a replay of the request (a regression
         // journey) must give up at the same one, or it would wait for the slow answer and pass.
         const timeoutMs = error instanceof TimeoutError ? { timeoutMs: error.timeoutMs } : {}
-        this.#record(new ExchangeRecord(sent, undefined, redactKeys, { error: error.message, ...timeoutMs, durationMs: result.durationMs, attempt, startedAtMs }))
+        this.#record(new ExchangeRecord(sent, undefined, redactKeys, { error: error.message, ...timeoutMs, durationMs: result.durationMs, attempt, startedAtMs }), origin)
         const delay = retryDelay(policy, attempt, { retryableFailure: retryable })
         if (delay === undefined) throw error
         await sleep(delay, this.#signal)
@@ -251,7 +272,7 @@ export class RunnerHttpClient implements HttpClient {
       const received = result.response
       rememberSecrets(undefined, received.headers, received.bodyBytes ? undefined : received.bodyText, redactKeys)
       const exchange = new ExchangeRecord(sent, received, redactKeys, { durationMs: result.durationMs, attempt, startedAtMs })
-      this.#record(exchange)
+      this.#record(exchange, origin)
       const delay = retryDelay(policy, attempt, received)
       if (delay !== undefined) {
         await sleep(delay, this.#signal)
@@ -262,13 +283,26 @@ export class RunnerHttpClient implements HttpClient {
     }
   }
 
-  #record(exchange: HttpExchange): void {
+  /** `origin`: the step that sent the request, taken as it was sent; by default the one current now. */
+  #record(exchange: HttpExchange, origin = this.reportsExchanges ? exchangeOrigin() : undefined): void {
     this.#shared.history.push(exchange)
     if (!this.reportsExchanges) return
-    const origin = exchangeOrigin()
     this.#onExchange?.(exchange, origin)
     this.#shared.options.onExchange?.(exchange, origin)
   }
+}
+
+/**
+ * A request its step stopped waiting for (the step's deadline, the journey's, an interrupt), as the step's
+ * result and the HAR keep it: sent, no answer, and why none came. Recorded when the step stops, before its
+ * code goes on, so that it is the step's like any failed request, and every report shows it with its curl
+ * command; an answer that comes later is no one's (see untilStepStops). No `timeoutMs`: the deadline was
+ * the step's, not the request's, and a replay of the request (a regression journey) must not take it as one.
+ */
+function leftByStep(sent: SentRequest, redactKeys: string[] | undefined, signal: AbortSignal, fields: { durationMs: number; attempt: number; startedAtMs: number }): ExchangeRecord {
+  const reason = signal.reason
+  const why = reason instanceof TimeoutError ? reason.message : `its step stopped: ${errorMessage(reason)}`
+  return new ExchangeRecord(sent, undefined, redactKeys, { error: `${sent.method} ${sent.url}: no answer before ${why}`, ...fields })
 }
 
 /** Where `useAuth` keeps the token of `key` for the API at `baseUrl`: a token is the API's that issued it. */

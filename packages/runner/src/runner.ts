@@ -527,7 +527,7 @@ export class Runner {
     const atOnce = this.#atOnce(units.length)
     await this.bus.emit(
       'runStart',
-      { journeys: units.map((u) => this.#info(u)), startedAt, ...(atOnce > 1 ? { workers: atOnce } : {}) },
+      { journeys: units.map((u) => this.#info(u)), startedAt, ...(atOnce > 1 ? { workers: atOnce, parallel: (this.options.workers ?? 1) > 1 ? ('journeys' as const) : ('paths' as const) } : {}) },
       this.#onRunIssue,
     )
 

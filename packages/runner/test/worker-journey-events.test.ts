@@ -146,8 +146,9 @@ describe('a journey whose worker could not be made', () => {
   it('is shown by the console as it ends, and counted once in its summary', async () => {
     const { live, summary } = await runWithBrokenWorker(journey('j2', { steps: [step('s', noop)] }))
 
-    expect(live).toContain('▶ j2\n')
-    expect(live).toMatch(/^✗ j2 failed \d+ ms$/m)
+    // Two journeys run at once: each line of one starts with its name.
+    expect(live).toContain('[j2] ▶ j2\n')
+    expect(live).toMatch(/^\[j2\] ✗ j2 failed \d+ ms$/m)
     expect(live.match(/▶ j2/g)).toHaveLength(1)
     expect(summary).toMatch(/^Journeys {2}1 passed, 1 failed of 2$/m)
     expect(summary).toContain(notMade)

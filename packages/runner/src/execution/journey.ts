@@ -264,7 +264,7 @@ class JourneyExecution {
       const restored = { durationMs: performance.now() - t0, ...rolledBack }
       own.restored = restored
       settled.restored = restored
-      await this.events.emit('rollback', { journey: this.name, path: 'main', checkpoint: restorer.checkpoint, reason: 'restore', ...restored }, { path: 'main' })
+      await this.events.emit('rollback', this.events.onWorker(this.main, { journey: this.name, path: 'main', checkpoint: restorer.checkpoint, reason: 'restore' as const, ...restored }), { path: 'main' })
     } catch (err) {
       const suggestion = suggestionForError(err)
       this.addIssue({
@@ -321,7 +321,7 @@ class JourneyExecution {
       const told = this.#putBack(open[0]!, reason)
       try {
         const timing = await guardState(`rollback to checkpoint "${open[0]}"`, () => world.rollback(open[0]!, told?.onBackend))
-        await this.events.emit('rollback', { journey: this.name, path: 'main', checkpoint: open[0]!, durationMs: performance.now() - t0, reason, ...timing }, { path: 'main' })
+        await this.events.emit('rollback', this.events.onWorker(this.main, { journey: this.name, path: 'main', checkpoint: open[0]!, durationMs: performance.now() - t0, reason, ...timing }), { path: 'main' })
       } catch (err) {
         told?.failed()
         const suggestion = suggestionForError(err)
@@ -384,7 +384,7 @@ class JourneyExecution {
     try {
       const backends = await guardState(`checkpoint "${name}"`, () => lane.world.checkpoint(name))
       const durationMs = performance.now() - t0
-      await this.events.emit('checkpoint', { journey: this.name, path: pathName, name, durationMs, backends }, { path: pathName })
+      await this.events.emit('checkpoint', this.events.onWorker(lane, { journey: this.name, path: pathName, name, durationMs, backends }), { path: pathName })
       return { kind: 'checkpoint', name, status: 'passed', durationMs, backends }
     } catch (err) {
       const message = errorMessage(err)
@@ -403,7 +403,7 @@ class JourneyExecution {
     try {
       const timing = await guardState(`rollback to checkpoint "${checkpoint}"`, () => lane.world.rollback(checkpoint))
       const rollback = { durationMs: performance.now() - t0, ...timing }
-      await this.events.emit('rollback', { journey: this.name, path: pathName, checkpoint, reason, ...rollback }, { path: pathName })
+      await this.events.emit('rollback', this.events.onWorker(lane, { journey: this.name, path: pathName, checkpoint, reason, ...rollback }), { path: pathName })
       return rollback
     } catch (err) {
       const message = `${lane.index ? `worker ${lane.index}: ` : ''}rollback to checkpoint "${checkpoint}" failed, so the branch stops here rather than run on unknown state: ${errorMessage(err)}`
@@ -427,7 +427,7 @@ class JourneyExecution {
   async runBranch(node: BranchNode, pathName: string, lane: Lane): Promise<BranchResult> {
     const t0 = performance.now()
     const where = { path: pathName }
-    await this.events.emit('branchStart', { journey: this.name, path: pathName, checkpoint: node.checkpoint, paths: node.paths.map((p) => p.name) }, where)
+    await this.events.emit('branchStart', this.events.onWorker(lane, { journey: this.name, path: pathName, checkpoint: node.checkpoint, paths: node.paths.map((p) => p.name) }), where)
     const parallel = Math.min(this.env.settings.parallelPaths ?? 1, node.paths.length)
     // Parallel paths only from the main lane, and only while no branch has the workers (see #workersBusy):
     // a branch inside a path keeps its paths on that path's lane.
@@ -452,7 +452,7 @@ class JourneyExecution {
       ...(rollbackBeforeWorkers ? { rollbackBeforeWorkers } : {}),
       ...(error ? { error } : {}),
     }
-    await this.events.emit('branchEnd', { journey: this.name, path: pathName, result }, where)
+    await this.events.emit('branchEnd', this.events.onWorker(lane, { journey: this.name, path: pathName, result }), where)
     return result
   }
 
@@ -520,7 +520,7 @@ class JourneyExecution {
       nodes,
       ...(lane.index ? { worker: lane.index } : {}),
     }
-    await this.events.emit('pathEnd', { journey: this.name, checkpoint: node.checkpoint, path: childName, result }, where)
+    await this.events.emit('pathEnd', this.events.onWorker(lane, { journey: this.name, checkpoint: node.checkpoint, path: childName, result }), where)
     return result
   }
 }

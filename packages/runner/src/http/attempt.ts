@@ -30,6 +30,12 @@ export interface AttemptOptions {
   userSignal?: AbortSignal
   /** Where a request goes when its step stops waiting for it (see untilStepStops). */
   detached: DetachedRequests
+  /**
+   * Told at once, with the time it waited, when the step stops waiting for the request (its deadline, the
+   * journey's, an interrupt): before the step's own code goes on, so that the request, with no answer, is
+   * recorded as the step's (see RunnerHttpClient.request).
+   */
+  onLeft?: (durationMs: number) => void
 }
 
 export type AttemptResult =
@@ -43,7 +49,12 @@ export async function sendOnce(prepared: PreparedRequest, o: AttemptOptions): Pr
   const link = linkSignals(o)
   const receiving = receive(prepared, o, link)
   try {
-    const response = await (o.stepSignal ? untilStepStops(receiving, o.stepSignal, (left) => o.detached.add(left, `${method} ${url}`)) : receiving)
+    const response = await (o.stepSignal
+      ? untilStepStops(receiving, o.stepSignal, (left) => {
+          o.detached.add(left, `${method} ${url}`)
+          o.onLeft?.(performance.now() - started)
+        })
+      : receiving)
     return { ok: true, response, durationMs: performance.now() - started }
   } catch (err) {
     const failure = classifyFailure(err, { method, url, timeoutMs: o.timeoutMs, stepSignal: o.stepSignal, userSignal: o.userSignal, requestSignal: link.own })

@@ -128,6 +128,20 @@ export function createConsoleReporter(opts: ConsoleReporterOptions & { target?: 
   /** A live line of `path`, tagged with the path's name when lines interleave: indentation alone no longer tells whose it is. */
   const ofPath = (path: string, line: string) => (interleaved && path !== 'main' ? line.replace(/^( *)/, `$1${p.dim(`[${shownNames(leaf(path))}]`)} `) : line)
   /**
+   * Whole journeys run at once (`workers`), not only the paths of one: the lines of several journeys
+   * interleave, a failed step's error and curl block among them, and every line of a journey (its start
+   * and end too) starts with the journey's name in brackets. Taken off, what is left is the line as a run
+   * of one worker prints it: `grep '^\[checkout\] '` gives one journey's lines, in order.
+   */
+  let journeysAtOnce = false
+  /**
+   * The tag of the journey each worker runs now (the main system is 0), made at its start: two runs of one
+   * journey at once (`--repeat-each`) have one name, and only the worker an event names tells them apart.
+   */
+  const runningOn = new Map<number, string>()
+  /** The tag of the journey on `worker` (`[checkout] `), or '' when journeys do not run at once. */
+  const tagOf = (worker: number | undefined, journey: string) => (journeysAtOnce ? `${p.dim(`[${runningOn.get(worker ?? 0) ?? shownNames(journey)}]`)} ` : '')
+  /**
    * The branches started and not ended, by journey and the path each is on. Paths run in parallel start
    * with a rollback of the branch's own line (its lane is put back to the checkpoint for the workers to
    * copy), told as 'before-path' with the branch's path: a line of that path, not a path's header, and
@@ -167,6 +181,8 @@ export function createConsoleReporter(opts: ConsoleReporterOptions & { target?: 
     runStart(e) {
       live = !toFile
       interleaved = (e.workers ?? 1) > 1
+      journeysAtOnce = interleaved && e.parallel === 'journeys'
+      runningOn.clear()
       if (live && !tty) out.start()
       journeysTotal = e.journeys.length
       print(p.bold(`VenomQA: running ${plural(e.journeys.length, 'journey')}`))
@@ -174,8 +190,9 @@ export function createConsoleReporter(opts: ConsoleReporterOptions & { target?: 
     journeyStart(e) {
       const { name, tags: tagList, file } = shownNames({ name: e.journey.name, tags: e.journey.tags, file: e.journey.file })
       current = name
+      if (journeysAtOnce) runningOn.set(e.worker ?? 0, `${name}${repeatLabel(e.journey)}`)
       const tags = tagList.length ? ` ${p.dim(`[${tagList.join(', ')}]`)}` : ''
-      print(`\n${p.bold(`▶ ${name}${runLabel(e.journey)}`)}${tags}${file ? ` ${p.dim(file)}` : ''}`)
+      print(`\n${tagOf(e.worker, e.journey.name)}${p.bold(`▶ ${name}${runLabel(e.journey)}`)}${tags}${file ? ` ${p.dim(file)}` : ''}`)
     },
     // Only the progress line shows a step as it starts. Without one, no stepStart hook at all: the runner
     // then makes no stepStart event, which is most of what a passed step's line costs otherwise.
@@ -188,31 +205,34 @@ export function createConsoleReporter(opts: ConsoleReporterOptions & { target?: 
         }
       : {}),
     stepRetry(e) {
-      print(ofPath(e.path, `${indent(e.path)}${p.yellow('↻')} ${shownNames(e.step)} ${p.dim(`retry ${e.attempt}: ${escapeControlChars(redactFreeText(e.error))}`)}`))
+      print(tagOf(e.worker, e.journey) + ofPath(e.path, `${indent(e.path)}${p.yellow('↻')} ${shownNames(e.step)} ${p.dim(`retry ${e.attempt}: ${escapeControlChars(redactFreeText(e.error))}`)}`))
     },
     stepEnd(e) {
       // A passed step shows only its name and request line: escaped and masked as text (see passedStep).
       if (!opts.verbose && e.result.status === 'passed') {
         // A step's result is finished when stepEnd fires: the line reads the same made now or at the flush.
         const { result, path } = e
-        printLate(() => `${ofPath(path, fmt.passedStep(result, path))}\n`)
+        // Its tag now: by the time a batch is written, the worker may run another journey.
+        const tag = tagOf(e.worker, e.journey)
+        printLate(() => `${tag}${ofPath(path, fmt.passedStep(result, path))}\n`)
         return
       }
       // Any other sees the result as a report would: redacted whole (a secret from its exchange is masked in
       // its error too) and escaped, so what the API said cannot drive the terminal.
       const line = redactResults(e.result, opts.redact)
-      for (const text of fmt.step(printable(stepWithNameOnOneLine(line)), e.path, line)) print(ofPath(e.path, text))
+      const tag = tagOf(e.worker, e.journey)
+      for (const text of fmt.step(printable(stepWithNameOnOneLine(line)), e.path, line)) print(tag + ofPath(e.path, text))
     },
     // Names come from journey definitions, which may be built from data: escaped like everything else.
     checkpoint(event) {
       const e = shownNames(event)
-      print(ofPath(e.path, fmt.checkpoint(e.name, e.path, e.durationMs, e.backends)))
+      print(tagOf(event.worker, event.journey) + ofPath(e.path, fmt.checkpoint(e.name, e.path, e.durationMs, e.backends)))
     },
     branchStart(event) {
       const key = branchKey(event.journey, event.path)
       openBranches.set(key, (openBranches.get(key) ?? 0) + 1)
       const e = shownNames(event)
-      print(ofPath(e.path, fmt.branchStart(e.path, e.checkpoint, e.paths)))
+      print(tagOf(event.worker, event.journey) + ofPath(e.path, fmt.branchStart(e.path, e.checkpoint, e.paths)))
     },
     branchEnd(event) {
       const key = branchKey(event.journey, event.path)
@@ -221,21 +241,23 @@ export function createConsoleReporter(opts: ConsoleReporterOptions & { target?: 
       else openBranches.delete(key)
     },
     pathStart(event) {
-      print(fmt.pathStart(shownNames(event.path)))
+      print(tagOf(event.worker, event.journey) + fmt.pathStart(shownNames(event.path)))
     },
     rollback(event) {
       // A path's rollback goes with its header line, which follows it; the branch's own line's, with that line.
       const ofBranchLine = event.reason === 'before-path' && openBranches.has(branchKey(event.journey, event.path))
       const e = shownNames(event)
-      print(ofPath(e.path, fmt.rollback(e.checkpoint, ofBranchLine ? BEFORE_WORKERS : e.reason, e.path, e, event.reason === 'before-path' && !ofBranchLine)))
+      print(tagOf(event.worker, event.journey) + ofPath(e.path, fmt.rollback(e.checkpoint, ofBranchLine ? BEFORE_WORKERS : e.reason, e.path, e, event.reason === 'before-path' && !ofBranchLine)))
     },
     pathEnd(e) {
-      print(fmt.pathEnd(shownNames(e.path), e.result.status, e.result.durationMs))
+      print(tagOf(e.worker, e.journey) + fmt.pathEnd(shownNames(e.path), e.result.status, e.result.durationMs))
     },
     journeyEnd(e) {
       if (!e.willRetry) journeysDone++
       current = ''
-      print(fmt.journeyEnd({ ...e.result, name: shownNames(e.result.name) }, e.willRetry))
+      const worker = e.result.worker ?? 0
+      print(tagOf(worker, e.result.name) + fmt.journeyEnd({ ...e.result, name: shownNames(e.result.name) }, e.willRetry))
+      runningOn.delete(worker)
     },
     runEnd() {
       current = ''
