@@ -10,32 +10,21 @@
  * - A return is `oneOf` a good one and a damaged one (with a note): each is sent.
  * Needs the built packages (core, runner, explore, openapi, cli, state-postgres).
  */
-import { existsSync } from 'node:fs'
-import { copyFile, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises'
-import os from 'node:os'
+import { readFile, rm } from 'node:fs/promises'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
-import type { RunResult } from '@venomqa/core'
-import { REPO_ROOT, type RunningProcess, describeWithService, runBuiltCli, startNodeProcess } from '@venomqa/test-utils'
+import { describeWithService } from '@venomqa/test-utils'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { createDatabase, dbUrl, dropDatabase } from './helpers'
+import { dropDatabase } from './helpers'
+import { type Library, libraryCli, makeLibraryProject, savedResults, startLibrary } from './library'
 
-const FIXTURE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures/library')
-const PACKAGES = ['core', 'runner', 'cli', 'explore', 'openapi', 'state-postgres']
 const DB = { buggy: `venomqa_openapi_${process.pid}_library_buggy`, fixed: `venomqa_openapi_${process.pid}_library_fixed` }
 const describe = await describeWithService('PostgreSQL', '127.0.0.1', 5432)
-
-interface Library {
-  app: RunningProcess
-  databaseUrl: string
-  baseUrl: string
-}
+// No createMember: the loan's member is the seed's, whose id the exploration never got from a response.
+const INCLUDE = ['createBook', 'createLoan', 'returnLoan']
 
 /** The library on a fresh database, with one member (id 1), as a seed would have it. */
-async function startLibrary(db: string, fixed: boolean): Promise<Library> {
-  await createDatabase(db)
-  const app = await startNodeProcess(path.join(FIXTURE, 'server.mjs'), { env: { DATABASE_URL: dbUrl(db), FIXED: fixed ? '1' : '0' } })
-  const library = { app, databaseUrl: dbUrl(db), baseUrl: app.url }
+async function startSeededLibrary(db: string, fixed: boolean): Promise<Library> {
+  const library = await startLibrary(db, fixed)
   expect((await call(library, 'POST', '/members', { name: 'Seed' })).json).toMatchObject({ id: 1 })
   return library
 }
@@ -46,37 +35,6 @@ async function call(library: Library, method: string, route: string, body?: unkn
   return { status: res.status, json: text ? JSON.parse(text) : undefined }
 }
 
-async function makeProject(): Promise<string> {
-  for (const built of PACKAGES) if (!existsSync(path.join(REPO_ROOT, 'packages', built, 'dist/index.js'))) throw new Error(`packages/${built}/dist is missing: build the packages first`)
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'venomqa-openapi-library-'))
-  await mkdir(path.join(dir, 'node_modules/@venomqa'), { recursive: true })
-  for (const pkg of PACKAGES) await symlink(path.join(REPO_ROOT, 'packages', pkg), path.join(dir, 'node_modules/@venomqa', pkg), 'dir')
-  await copyFile(path.join(FIXTURE, 'openapi.json'), path.join(dir, 'openapi.json'))
-  await writeFile(path.join(dir, 'package.json'), JSON.stringify({ name: 'library-proof', private: true, type: 'module' }))
-  await writeFile(
-    path.join(dir, 'venomqa.config.ts'),
-    [
-      'export default {',
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: the CLI fills ${VAR} in from the environment
-      "  baseUrl: '${APP_URL}',",
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: the CLI fills ${VAR} in from the environment
-      "  plugins: [['@venomqa/state-postgres', { url: '${DATABASE_URL}', mechanism: 'snapshot' }]],",
-      // No createMember: the loan's member is the seed's, whose id the exploration never got from a response.
-      "  openapi: { include: ['createBook', 'createLoan', 'returnLoan'] },",
-      '  timeout: 10_000,',
-      '}',
-      '',
-    ].join('\n'),
-  )
-  return dir
-}
-
-function cli(project: string, library: Library, args: string[]): Promise<{ code: number | null; output: string }> {
-  return runBuiltCli(args, { cwd: project, env: { APP_URL: library.baseUrl, DATABASE_URL: library.databaseUrl } })
-}
-
-const results = async (project: string, file: string) => JSON.parse(await readFile(path.join(project, file), 'utf8')) as RunResult
-
 describe('venomqa explore --openapi on the lending library', () => {
   let buggy: Library
   let fixed: Library
@@ -84,8 +42,8 @@ describe('venomqa explore --openapi on the lending library', () => {
   let journey: string
 
   beforeAll(async () => {
-    project = await makeProject()
-    ;[buggy, fixed] = await Promise.all([startLibrary(DB.buggy, false), startLibrary(DB.fixed, true)])
+    project = await makeLibraryProject('library', INCLUDE)
+    ;[buggy, fixed] = await Promise.all([startSeededLibrary(DB.buggy, false), startSeededLibrary(DB.fixed, true)])
   })
   afterAll(async () => {
     await Promise.all([buggy?.app.stop(), fixed?.app.stop()])
@@ -94,9 +52,9 @@ describe('venomqa explore --openapi on the lending library', () => {
   })
 
   it('finds the double return, and its journey sends the member it sampled as that literal, not as the book that had the same id', async () => {
-    const run = await cli(project, buggy, ['explore', '--openapi', 'openapi.json', '--seed', '1', '--depth', '4', '--save', 'out/explore.json', '--har', 'out/explore.har'])
+    const run = await libraryCli(project, buggy, ['explore', '--openapi', 'openapi.json', '--seed', '1', '--depth', '4', '--save', 'out/explore.json', '--har', 'out/explore.har'])
     expect(run.code, run.output).toBe(1)
-    const [exploration] = (await results(project, 'out/explore.json')).explorations!
+    const [exploration] = (await savedResults(project, 'out/explore.json')).explorations!
     const crash = exploration!.violations.find((v) => v.invariant === 'no_5xx')
     expect(crash?.sequence.map((s) => s.action), run.output).toEqual(['createBook', 'createLoan', 'returnLoan', 'returnLoan'])
     expect(crash!.reproduced).toEqual({ attempts: 3, failures: 3 })
@@ -117,7 +75,7 @@ describe('venomqa explore --openapi on the lending library', () => {
 
   it('the journey fails on the buggy app, and passes on the fixed one whose books sequence has moved on', async () => {
     expect(journey, 'the exploration above ran').toBeDefined()
-    const onBuggy = await cli(project, buggy, ['run', journey, '--reporter', 'console'])
+    const onBuggy = await libraryCli(project, buggy, ['run', journey, '--reporter', 'console'])
     expect(onBuggy.code, onBuggy.output).toBe(1)
     expect(onBuggy.output).toContain('no_5xx')
     // Two books made and deleted: the next one is 3, and no member 3 exists.
@@ -125,7 +83,7 @@ describe('venomqa explore --openapi on the lending library', () => {
       const made = await call(fixed, 'POST', '/books', { title: 'gone', copies: 1 })
       expect((await call(fixed, 'DELETE', `/books/${made.json.id}`)).status).toBe(204)
     }
-    const onFixed = await cli(project, fixed, ['run', journey, '--reporter', 'console'])
+    const onFixed = await libraryCli(project, fixed, ['run', journey, '--reporter', 'console'])
     expect(onFixed.code, onFixed.output).toBe(0)
   }, 30_000)
 })

@@ -10,62 +10,16 @@
  * passes on the fixed one; the fixed app breaks nothing.
  * Needs the built packages (core, runner, explore, openapi, cli, state-postgres).
  */
-import { existsSync } from 'node:fs'
-import { copyFile, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises'
-import os from 'node:os'
+import { readFile, rm } from 'node:fs/promises'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
-import type { RunResult } from '@venomqa/core'
-import { REPO_ROOT, type RunningProcess, describeWithService, runBuiltCli, startNodeProcess } from '@venomqa/test-utils'
+import { describeWithService } from '@venomqa/test-utils'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { createDatabase, dbUrl, dropDatabase } from './helpers'
+import { dropDatabase } from './helpers'
+import { type Library, libraryCli, makeLibraryProject, savedResults, startLibrary } from './library'
 
-const FIXTURE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures/library')
-const PACKAGES = ['core', 'runner', 'cli', 'explore', 'openapi', 'state-postgres']
 const DB = { buggy: `venomqa_openapi_${process.pid}_variants_buggy`, fixed: `venomqa_openapi_${process.pid}_variants_fixed` }
 const describe = await describeWithService('PostgreSQL', '127.0.0.1', 5432)
-
-interface Library {
-  app: RunningProcess
-  databaseUrl: string
-  baseUrl: string
-}
-
-async function startLibrary(db: string, fixed: boolean): Promise<Library> {
-  await createDatabase(db)
-  const app = await startNodeProcess(path.join(FIXTURE, 'server.mjs'), { env: { DATABASE_URL: dbUrl(db), FIXED: fixed ? '1' : '0' } })
-  return { app, databaseUrl: dbUrl(db), baseUrl: app.url }
-}
-
-async function makeProject(): Promise<string> {
-  for (const built of PACKAGES) if (!existsSync(path.join(REPO_ROOT, 'packages', built, 'dist/index.js'))) throw new Error(`packages/${built}/dist is missing: build the packages first`)
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'venomqa-openapi-variants-'))
-  await mkdir(path.join(dir, 'node_modules/@venomqa'), { recursive: true })
-  for (const pkg of PACKAGES) await symlink(path.join(REPO_ROOT, 'packages', pkg), path.join(dir, 'node_modules/@venomqa', pkg), 'dir')
-  await copyFile(path.join(FIXTURE, 'openapi.json'), path.join(dir, 'openapi.json'))
-  await writeFile(path.join(dir, 'package.json'), JSON.stringify({ name: 'library-variants-proof', private: true, type: 'module' }))
-  await writeFile(
-    path.join(dir, 'venomqa.config.ts'),
-    [
-      'export default {',
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: the CLI fills ${VAR} in from the environment
-      "  baseUrl: '${APP_URL}',",
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: the CLI fills ${VAR} in from the environment
-      "  plugins: [['@venomqa/state-postgres', { url: '${DATABASE_URL}', mechanism: 'snapshot' }]],",
-      "  openapi: { include: ['createMember', 'payFees', 'createBook', 'placeHold'] },",
-      '  timeout: 10_000,',
-      '}',
-      '',
-    ].join('\n'),
-  )
-  return dir
-}
-
-function cli(project: string, library: Library, args: string[]): Promise<{ code: number | null; output: string }> {
-  return runBuiltCli(args, { cwd: project, env: { APP_URL: library.baseUrl, DATABASE_URL: library.databaseUrl } })
-}
-
-const results = async (project: string, file: string) => JSON.parse(await readFile(path.join(project, file), 'utf8')) as RunResult
+const INCLUDE = ['createMember', 'payFees', 'createBook', 'placeHold']
 
 describe('venomqa explore --openapi: bugs only a nested alternative or no body reaches', () => {
   let buggy: Library
@@ -74,7 +28,7 @@ describe('venomqa explore --openapi: bugs only a nested alternative or no body r
   const journeys: Record<'voucher' | 'hold', string | undefined> = { voucher: undefined, hold: undefined }
 
   beforeAll(async () => {
-    project = await makeProject()
+    project = await makeLibraryProject('library-variants', INCLUDE)
     ;[buggy, fixed] = await Promise.all([startLibrary(DB.buggy, false), startLibrary(DB.fixed, true)])
   })
   afterAll(async () => {
@@ -84,9 +38,9 @@ describe('venomqa explore --openapi: bugs only a nested alternative or no body r
   })
 
   it('finds the voucher payment through method.oneOf-2:voucher and the bodiless hold through no-body, each shrunk to two calls', async () => {
-    const run = await cli(project, buggy, ['explore', '--openapi', 'openapi.json', '--seed', '1', '--depth', '2', '--save', 'out/explore.json'])
+    const run = await libraryCli(project, buggy, ['explore', '--openapi', 'openapi.json', '--seed', '1', '--depth', '2', '--save', 'out/explore.json'])
     expect(run.code, run.output).toBe(1)
-    const [exploration] = (await results(project, 'out/explore.json')).explorations!
+    const [exploration] = (await savedResults(project, 'out/explore.json')).explorations!
     const crashes = exploration!.violations.filter((v) => v.invariant === 'no_5xx')
     const steps = (v: (typeof crashes)[number]) => v.sequence.map((s) => ({ action: s.action, input: s.input }))
     const voucher = crashes.find((v) => v.sequence.at(-1)?.action === 'payFees')
@@ -115,16 +69,16 @@ describe('venomqa explore --openapi: bugs only a nested alternative or no body r
   it('each journey fails on the buggy app and passes on the fixed one', async () => {
     for (const [bug, journey] of Object.entries(journeys)) {
       expect(journey, `the exploration above emitted the ${bug} journey`).toBeDefined()
-      const onBuggy = await cli(project, buggy, ['run', journey!, '--reporter', 'console'])
+      const onBuggy = await libraryCli(project, buggy, ['run', journey!, '--reporter', 'console'])
       expect(onBuggy.code, onBuggy.output).toBe(1)
       expect(onBuggy.output).toContain('no_5xx')
-      const onFixed = await cli(project, fixed, ['run', journey!, '--reporter', 'console'])
+      const onFixed = await libraryCli(project, fixed, ['run', journey!, '--reporter', 'console'])
       expect(onFixed.code, onFixed.output).toBe(0)
     }
   }, 60_000)
 
   it('the fixed app takes the voucher and the bodiless hold, and breaks nothing', async () => {
-    const run = await cli(project, fixed, ['explore', '--openapi', 'openapi.json', '--seed', '1', '--depth', '2', '--no-emit', '--har', 'out/fixed.har'])
+    const run = await libraryCli(project, fixed, ['explore', '--openapi', 'openapi.json', '--seed', '1', '--depth', '2', '--no-emit', '--har', 'out/fixed.har'])
     expect(run.code, run.output).toBe(0)
     const entries = JSON.parse(await readFile(path.join(project, 'out/fixed.har'), 'utf8')).log.entries as any[]
     const accepted = (route: RegExp, sent: (text: string | undefined) => boolean) =>

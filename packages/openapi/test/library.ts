@@ -1,0 +1,61 @@
+/**
+ * The lending library (test/fixtures/library: its own process over PostgreSQL) and a project whose
+ * `venomqa` explores it from its OpenAPI document with the snapshot backend, for the end-to-end tests of
+ * `venomqa explore --openapi`. Needs the built packages (core, runner, explore, openapi, cli, state-postgres).
+ */
+import { existsSync } from 'node:fs'
+import { copyFile, mkdir, mkdtemp, readFile, symlink, writeFile } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { RunResult } from '@venomqa/core'
+import { REPO_ROOT, type RunningProcess, runBuiltCli, startNodeProcess } from '@venomqa/test-utils'
+import { createDatabase, dbUrl } from './helpers'
+
+const FIXTURE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures/library')
+const PACKAGES = ['core', 'runner', 'cli', 'explore', 'openapi', 'state-postgres']
+
+export interface Library {
+  app: RunningProcess
+  databaseUrl: string
+  baseUrl: string
+}
+
+/** The library on a fresh database `db`, with its planted bugs unless `fixed`. */
+export async function startLibrary(db: string, fixed: boolean): Promise<Library> {
+  await createDatabase(db)
+  const app = await startNodeProcess(path.join(FIXTURE, 'server.mjs'), { env: { DATABASE_URL: dbUrl(db), FIXED: fixed ? '1' : '0' } })
+  return { app, databaseUrl: dbUrl(db), baseUrl: app.url }
+}
+
+/** A project in the system's temporary directory: the built packages linked, the document, a config exploring the operations `include` names. */
+export async function makeLibraryProject(name: string, include: readonly string[]): Promise<string> {
+  for (const built of PACKAGES) if (!existsSync(path.join(REPO_ROOT, 'packages', built, 'dist/index.js'))) throw new Error(`packages/${built}/dist is missing: build the packages first`)
+  const dir = await mkdtemp(path.join(os.tmpdir(), `venomqa-openapi-${name}-`))
+  await mkdir(path.join(dir, 'node_modules/@venomqa'), { recursive: true })
+  for (const pkg of PACKAGES) await symlink(path.join(REPO_ROOT, 'packages', pkg), path.join(dir, 'node_modules/@venomqa', pkg), 'dir')
+  await copyFile(path.join(FIXTURE, 'openapi.json'), path.join(dir, 'openapi.json'))
+  await writeFile(path.join(dir, 'package.json'), JSON.stringify({ name: `${name}-proof`, private: true, type: 'module' }))
+  await writeFile(
+    path.join(dir, 'venomqa.config.ts'),
+    [
+      'export default {',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the CLI fills ${VAR} in from the environment
+      "  baseUrl: '${APP_URL}',",
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the CLI fills ${VAR} in from the environment
+      "  plugins: [['@venomqa/state-postgres', { url: '${DATABASE_URL}', mechanism: 'snapshot' }]],",
+      `  openapi: { include: ${JSON.stringify(include).replaceAll('"', "'").replaceAll(',', ', ')} },`,
+      '  timeout: 10_000,',
+      '}',
+      '',
+    ].join('\n'),
+  )
+  return dir
+}
+
+/** The built `venomqa` in `project`, against `library`. */
+export function libraryCli(project: string, library: Library, args: string[]): Promise<{ code: number | null; output: string }> {
+  return runBuiltCli(args, { cwd: project, env: { APP_URL: library.baseUrl, DATABASE_URL: library.databaseUrl } })
+}
+
+export const savedResults = async (project: string, file: string) => JSON.parse(await readFile(path.join(project, file), 'utf8')) as RunResult
