@@ -263,7 +263,7 @@ $venomqa$`
  * (the primary key's, mostly) a look costs one index probe. A column that cannot be read (a lock timeout,
  * a type the value does not compare with) is skipped, in a subtransaction: nothing here fails the base
  * transaction. As the proxy's user (see SEQUENCES_FUNCTION). Returns [seq, table, column, the first value the
- * sequence would hand out again, the farthest value found] for each.
+ * sequence would hand out again, the farthest value found, where the sequence stands now] for each.
  */
 const COMMITTED_AROUND_FUNCTION = `
 CREATE FUNCTION pg_temp.venomqa_committed_around(seqs oid[], last_values int8[], called bool[]) RETURNS jsonb
@@ -274,14 +274,16 @@ BEGIN
     WITH moved AS (
       SELECT x.s, x.v, x.c, q.seqincrement AS inc, pg_sequence_last_value(x.s) AS now FROM unnest(seqs, last_values, called) AS x(s, v, c) JOIN pg_sequence q ON q.seqrelid = x.s
       WHERE pg_sequence_last_value(x.s) IS NOT NULL AND pg_sequence_last_value(x.s) IS DISTINCT FROM CASE WHEN x.c THEN x.v END
-    ), fed AS (
-      SELECT d.objid AS s, d.refobjid AS rel, d.refobjsubid AS att FROM pg_depend d
-      WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i') AND d.refobjsubid > 0
-      UNION
-      SELECT d.refobjid, a.adrelid, a.adnum FROM pg_depend d JOIN pg_attrdef a ON a.oid = d.objid
-      WHERE d.classid = 'pg_attrdef'::regclass AND d.refclassid = 'pg_class'::regclass
     )
-    SELECT m.s, m.v, m.c, m.inc, m.now, f.rel, att.attname FROM moved m JOIN fed f ON f.s = m.s
+    -- Per moved sequence, through pg_depend's indexes: the whole table of dependencies costs more than
+    -- the rollback itself.
+    SELECT m.s, m.v, m.c, m.inc, m.now, f.rel, att.attname FROM moved m CROSS JOIN LATERAL (
+      SELECT d.refobjid AS rel, d.refobjsubid AS att FROM pg_depend d
+      WHERE d.classid = 'pg_class'::regclass AND d.objid = m.s AND d.objsubid = 0 AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i') AND d.refobjsubid > 0
+      UNION
+      SELECT a.adrelid, a.adnum FROM pg_depend d JOIN pg_attrdef a ON a.oid = d.objid
+      WHERE d.refclassid = 'pg_class'::regclass AND d.refobjid = m.s AND d.classid = 'pg_attrdef'::regclass
+    ) f
       JOIN pg_attribute att ON att.attrelid = f.rel AND att.attnum = f.att AND NOT att.attisdropped
       JOIN pg_class t ON t.oid = f.rel AND t.relkind IN ('r', 'p')
     ORDER BY m.s, f.rel, f.att
@@ -296,7 +298,7 @@ BEGIN
       found := NULL;
     END;
     IF found IS NOT NULL THEN
-      result := result || jsonb_build_array(jsonb_build_array(r.s::text, r.rel::regclass::text, r.attname::text, CASE WHEN r.c THEN (r.v::numeric + r.inc)::text ELSE r.v::text END, found));
+      result := result || jsonb_build_array(jsonb_build_array(r.s::text, r.rel::regclass::text, r.attname::text, CASE WHEN r.c THEN (r.v::numeric + r.inc)::text ELSE r.v::text END, found, r.now::text));
     END IF;
   END LOOP;
   RETURN result;
@@ -506,20 +508,33 @@ export class PgProxy extends EventEmitter implements Hub {
       // The temporary tables before and after: those the rollback drops were made after the checkpoint
       // (a pool's connect hook, say), and the app may count on them (see Session#droppedTempTable).
       // Between the rollback and the sequences' setval: the rows committed around the proxy (see
-      // #committedAround), read while the proxy's own writes since the checkpoint are undone.
-      const around = this.#readCommitted && !this.#untrusted ? `; SELECT pg_temp.venomqa_committed_around(${positions})::text` : ''
+      // COMMITTED_AROUND_FUNCTION), read while the proxy's own writes since the checkpoint are undone. At
+      // READ COMMITTED all of it is one round trip, as a rollback was before: a sequence found under such
+      // rows (rare, and the end of a trusted run) is set forward again past them right after, so that its
+      // next value collides with none. At other levels the rows are read first, from a connection of its own.
+      const restore = !this.#untrusted
+      const inOneTrip = this.#readCommitted && restore
+      const keep = inOneTrip ? this.#keepSequences(this.#sequencesOf, { positions, restore }) : undefined
+      const around = keep ? `; SELECT pg_temp.venomqa_committed_around(${positions})::text; ${keep.sql}` : ''
       const { rows } = await upstream.run(`${TEMP_TABLES}; ROLLBACK TO SAVEPOINT ${cp.savepoint}; ${TEMP_TABLES}${around}`)
       const after = new Set<string>(JSON.parse(rows[1]?.[0] ?? '[]'))
       for (const table of JSON.parse(rows[0]?.[0] ?? '[]') as string[]) if (!after.has(table)) this.#droppedTemp.set(table, { checkpoint: name, met: false })
-      const committed = this.#untrusted ? [] : around ? committedRows(rows[2]?.[0]) : await this.#committedAround(positions)
-      // A sequence under rows committed around the proxy is not put back: its next value would collide
-      // with them. The others are (what went through the proxy does not outlive the rollback).
-      const spared = new Set(committed.map((c) => c.seq))
-      const restore = !this.#untrusted
-      const sequences = this.#keepSequences(this.#sequencesOf, { positions: spared.size ? sequenceArrays(cp.sequences.filter((q) => !spared.has(q.oid))) : positions, restore })
-      this.#sequencesOf = null
-      const kept = await upstream.run(sequences.sql)
-      sequences.answered(kept.rows[0]?.[0] ?? null)
+      let committed: CommittedRows[]
+      if (keep) {
+        this.#sequencesOf = null
+        keep.answered(rows[3]?.[0] ?? null)
+        committed = committedRows(rows[2]?.[0])
+        if (committed.length) await upstream.run(setForwardSql(committed))
+      } else {
+        committed = restore ? await this.#committedAround(positions) : []
+        // A sequence under rows committed around the proxy is not put back: its next value would collide
+        // with them. The others are (what went through the proxy does not outlive the rollback).
+        const spared = new Set(committed.map((c) => c.seq))
+        const sequences = this.#keepSequences(this.#sequencesOf, { positions: spared.size ? sequenceArrays(cp.sequences.filter((q) => !spared.has(q.oid))) : positions, restore })
+        this.#sequencesOf = null
+        const kept = await upstream.run(sequences.sql)
+        sequences.answered(kept.rows[0]?.[0] ?? null)
+      }
       if (restore) this.#positions = positions
       this.#checkpoints.splice(i + 1)
       // SETs made since the checkpoint were undone with it: the session holds the settings it held then, so
@@ -1089,7 +1104,6 @@ function sequenceArrays(values: SequenceValue[]): string {
   return `ARRAY[${oids}]::oid[], ARRAY[${lastValues}]::int8[], ARRAY[${called}]::bool[]`
 }
 
-/** The sequences put back from a session of its own (at stop), which has none of the proxy's functions. */
 /** The base transaction's isolation level, as the server names it. */
 const ISOLATION = `SELECT pg_catalog.current_setting('transaction_isolation')`
 
@@ -1100,10 +1114,18 @@ interface CommittedRows {
   column: string
   target: string
   found: string
+  /** Where the sequence stood before the rollback put it back. */
+  now: string
 }
 
 function committedRows(json: string | null | undefined): CommittedRows[] {
-  return (JSON.parse(json ?? '[]') as string[][]).map(([seq, table, column, target, found]) => ({ seq: seq!, table: table!, column: column!, target: target!, found: found! }))
+  return (JSON.parse(json ?? '[]') as string[][]).map(([seq, table, column, target, found, now]) => ({ seq: seq!, table: table!, column: column!, target: target!, found: found!, now: now! }))
+}
+
+/** Each sequence found under rows committed around the proxy set back where it stood before the rollback: past them. */
+function setForwardSql(committed: readonly CommittedRows[]): string {
+  const at = new Map(committed.map((c) => [c.seq, c.now]))
+  return `SELECT ${[...at].map(([seq, now]) => `pg_catalog.setval(${Number(seq)}::oid::regclass, ${BigInt(now)}, true)`).join(', ')}`
 }
 
 /** The names of the session's temporary relations, as a JSON array (null without any). */
@@ -1116,6 +1138,7 @@ function otherSessionsSql(own: number[]): string {
     AND pid <> ALL (${escapeString(`{${own.join(',')}}`)}::int[]))`
 }
 
+/** The sequences put back from a session of its own (at stop), which has none of the proxy's functions. */
 function setvalSql(values: SequenceValue[]): string {
   if (!values.length) return 'SELECT 1'
   return `SELECT ${values.map((s) => `pg_catalog.setval(${Number(s.oid)}::oid::regclass, ${BigInt(s.lastValue)}, ${s.isCalled})`).join(', ')}`
