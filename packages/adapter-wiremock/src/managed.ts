@@ -3,11 +3,10 @@ import { randomUUID } from 'node:crypto'
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { ConfigError, plainRequest } from '@venomqa/core'
+import { ConfigError, plainRequest, startWatchdog } from '@venomqa/core'
 import { WireMockAdmin } from './admin'
 import { WireMockError } from './errors'
 import { freePort, isListening } from './free-port'
-import { startWatchdog } from './watchdog'
 
 export interface StartWireMockOptions {
   /** The port to listen on; 0 or unset picks a free one. */
@@ -176,7 +175,7 @@ async function launch(options: StartWireMockOptions & { host: string; jar: strin
   const spawnError = new Promise<never>((_, reject) => child.once('error', (err: NodeJS.ErrnoException) => reject(err.code === 'ENOENT' || err.code === 'EACCES' ? javaMissing(java, err) : err)))
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
   const graceMs = options.stopGraceMs ?? 5000
-  const dog = child.pid !== undefined && options.watchdog !== false ? startWatchdog(child.pid, root, graceMs) : null
+  const dog = child.pid !== undefined && options.watchdog !== false ? startWatchdog(child.pid, { graceMs, remove: [root] }) : null
   const cleanup = () => {
     if (dog && dog.exitCode === null && dog.signalCode === null) dog.kill('SIGKILL')
     rmSync(root, { recursive: true, force: true })

@@ -5,6 +5,7 @@
  */
 import { AbortedError, ConfigError, errorMessage } from './errors'
 import { redactText } from './redact'
+import { startWatchdog } from './watchdog'
 import type { WorkerApp, WorkerAppExit } from './workers'
 
 export interface AppProcessOptions {
@@ -22,15 +23,25 @@ export interface AppProcessOptions {
   signal?: AbortSignal
   /** How long it may take to be ready. Default 60 000 ms. */
   readyTimeoutMs?: number
-  /** How long `close()` waits after SIGTERM before SIGKILL. Default 5 000 ms. */
+  /** How long `close()`, and the watchdog, wait after SIGTERM before SIGKILL. Default 5 000 ms. */
   killAfterMs?: number
   /** How many of its last lines are kept, of stderr and of stdout each, for the message when it ends. Default 10. */
   stderrLines?: number
+  /**
+   * A tiny watchdog process (`node -e`, detached) stops the app, with its process group, if this process
+   * dies without stopping it: killed by a signal (SIGKILL, an OOM kill, a killed test worker), where no
+   * exit handler runs. It sends SIGTERM, then SIGKILL after `killAfterMs`, and ends by itself once the app
+   * has ended; `close()` ends it at once. Default true; false leaves an app whose starter was killed
+   * outright running, holding its port and its database connections.
+   */
+  watchdog?: boolean
 }
 
-/** A started app: `WorkerApp` (baseUrl, close, exited), and its process id. */
+/** A started app: `WorkerApp` (baseUrl, close, exited), its process id, and its watchdog's. */
 export interface AppProcess extends WorkerApp {
   readonly pid: number
+  /** The watchdog's process id, if one runs (see `AppProcessOptions.watchdog`). */
+  readonly watchdogPid?: number
   close(): Promise<void>
   exited: Promise<WorkerAppExit>
 }
@@ -88,6 +99,8 @@ export async function startAppProcess(options: AppProcessOptions): Promise<AppPr
     running.add(pid)
     watchExit()
   }
+  // For when this process is killed outright: no handler of its own runs then, the exit hook below included.
+  const dog = pid !== undefined && options.watchdog !== false ? startWatchdog(pid, { graceMs: killAfterMs }) : null
   const lines: string[] = []
   let partial = ''
   let seen = ''
@@ -155,6 +168,21 @@ export async function startAppProcess(options: AppProcessOptions): Promise<AppPr
     }
     await exited
     if (pid !== undefined) running.delete(pid)
+    await endWatchdog()
+  }
+  /** The app is stopped: its watchdog has nothing left to guard, and goes now rather than at its next look. */
+  const endWatchdog = async () => {
+    if (!dog || dog.exitCode !== null || dog.signalCode !== null) return
+    const ended = new Promise<void>((resolve) => {
+      // Bounded, and holding the event loop while it waits: an await nothing holds ends the program early.
+      const timer = setTimeout(resolve, 1_000)
+      dog.once('exit', () => {
+        clearTimeout(timer)
+        resolve()
+      })
+    })
+    dog.kill('SIGKILL')
+    await ended
   }
 
   let baseUrl: string
@@ -196,7 +224,7 @@ export async function startAppProcess(options: AppProcessOptions): Promise<AppPr
     await stop()
     throw err
   }
-  return { pid: pid!, baseUrl, close: stop, exited }
+  return { pid: pid!, ...(dog?.pid !== undefined ? { watchdogPid: dog.pid } : {}), baseUrl, close: stop, exited }
 }
 
 /** What each start waiting for its app's ready line is waiting for, by its signal. */
