@@ -14,6 +14,7 @@ import { resolveSettings } from './settings'
 import { confirmSequence, shrinkSequence } from './shrink'
 import { Timings } from './timings'
 import { Answers } from './transition'
+import { StateRefusedAfter, stateRefusedIssue } from './state-refused'
 import { settleViolations, unsettledViolations } from './violations'
 
 export const DEFAULT_EMIT_DIR = 'journeys/regressions'
@@ -87,6 +88,15 @@ export async function explore(exploration: Exploration, options: ExploreOptions)
     const depth = Math.max(0, ...searches.map((s) => s.explorer?.depth ?? 0))
     const violations = searches.reduce((t, s) => t + s.found.size, 0)
     options.onProgress?.({ transitions, states: states.size, transitionsPerSecond: seconds > 0 ? transitions / seconds : 0, violations, depth })
+  }
+  /** A state backend's refusal met in the replays of a lane's violations, told as the search tells one, once. */
+  const refusalsTold = new Set<string>()
+  const tellRefused = async (err: StateRefusedAfter, worker: number) => {
+    const issue = stateRefusedIssue(exploration.name, err)
+    const told = workers > 1 ? { ...issue, error: `worker ${worker}: ${issue.error}` } : issue
+    if (refusalsTold.has(told.error)) return
+    refusalsTold.add(told.error)
+    await addIssue(told)
   }
   let found: FoundOnLane[] = []
   let violations: ViolationResult[] = []
@@ -174,9 +184,17 @@ export async function explore(exploration: Exploration, options: ExploreOptions)
           const issue = appStoppedIssue(exploration.name, noAnswer, 'replays')
           void addIssue(workers > 1 ? { ...issue, error: `worker ${lane}: ${issue.error}` } : issue)
         },
+        onStateRefused: (err, lane) => void tellRefused(err, lane),
       },
     )
     settled = true
+    // What the last replay of each lane made the app do, a state backend may refuse only now.
+    if (!signal.aborted)
+      for (const [worker, s] of searches.entries())
+        await s.endReplays().catch((err) => {
+          if (!(err instanceof StateRefusedAfter) || signal.aborted) throw err
+          return tellRefused(err, worker)
+        })
   } catch (err) {
     if (!signal.aborted) {
       broken = true

@@ -75,6 +75,7 @@ export class LaneSearch {
   /** The app stopped answering during the search, which stopped there (see AppStoppedAnswering). */
   appStopped?: NoAnswer
   #crashed = false
+  #replays?: LaneSequenceRunner
   readonly #issues: LaneIssue[] = []
   readonly #faults = new Set<string>()
 
@@ -99,10 +100,19 @@ export class LaneSearch {
     return this.#issues
   }
 
-  /** Replays sequences from this lane's root; none when the lane crashed (its state is not known). */
+  /**
+   * Replays sequences from this lane's root; none when the lane crashed (its state is not known). One for
+   * every violation of the lane: it knows what the app last ran, in the replay of another violation too.
+   */
   sequenceRunner(): SequenceRunner | undefined {
     if (this.#crashed) return undefined
-    return new LaneSequenceRunner({ ...this.env, actions: new Map(this.options.actions.map((a) => [a.name, a])), root: ROOT })
+    this.#replays ??= new LaneSequenceRunner({ ...this.env, actions: new Map(this.options.actions.map((a) => [a.name, a])), root: ROOT })
+    return this.#replays
+  }
+
+  /** After the replays of its violations: back to its root, a refusal met there thrown as StateRefusedAfter. */
+  async endReplays(): Promise<void> {
+    await this.#replays?.finish()
   }
 
   async run(): Promise<void> {

@@ -6,6 +6,7 @@ import type { Observation } from './fingerprint'
 import { type ActionEffect, appliesAfter, checkInvariant } from './invariants'
 import { type LaneEnv, observeAll } from './lane-env'
 import { failureOf, noAnswerAt, unanswered } from './no-answer'
+import { refusalsOf } from './state-refused'
 import { stateView } from './view'
 
 export interface SequenceEnv extends LaneEnv {
@@ -20,19 +21,34 @@ export interface SequenceEnv extends LaneEnv {
  * not allow it where the sequence got to is not run (and marked, so the shrinker drops it); the
  * invariant is then judged only if the last action ran. A request that got no answer is told in the run
  * (`noAnswer`, with whether the app still answers at all); after an action that met one, the run stops:
- * the state it reached is not known.
+ * the state it reached is not known. A state backend's refusal of what the app did (at an observe, or at
+ * the rollback that starts the next run) is thrown as the search throws it (StateRefusedAfter), put down
+ * to the actions the app last ran, in this run or the one before it.
  */
 export class LaneSequenceRunner implements SequenceRunner {
   readonly #env: SequenceEnv
+  /** The actions of the run whose last action the app ran last: what a refusal met after it is put down to. */
+  #acted: TakenAction[] = []
 
   constructor(env: SequenceEnv) {
     this.#env = env
   }
 
+  /**
+   * Once the replays are over: back to the root, so that a refusal of what the last run made the app do
+   * (in its invariant's check, or after an action no observe followed) is met here, put down to its
+   * actions, rather than by the rollback to where the system was before the exploration.
+   */
+  async finish(): Promise<void> {
+    if (!this.#acted.length) return
+    await refusalsOf(() => this.#acted, () => this.#env.lane.world.rollback(this.#env.root))
+    this.#acted = []
+  }
+
   async run(sequence: readonly TakenAction[], invariant: InvariantRef): Promise<SequenceRun> {
     const env = this.#env
     const { world } = env.lane
-    await world.rollback(env.root)
+    await refusalsOf(() => this.#acted, () => world.rollback(env.root))
     // Rolled back, the client sends the root's headers again (a checkpoint saves them).
     const rootHeaders = redactHeaders(env.lane.http.snapshotHeaders())
     const done = (fields: Omit<SequenceRun, 'rootHeaders'>): SequenceRun => ({ ...fields, rootHeaders })
@@ -51,9 +67,10 @@ export class LaneSequenceRunner implements SequenceRunner {
         steps.push({ ...taken, exchanges: [], ctxBefore, ctxAfter: ctxBefore, enabled: false })
         continue
       }
-      if (i === sequence.length - 1) before = await observeAll(env)
+      if (i === sequence.length - 1) before = await refusalsOf(() => this.#acted, () => observeAll(env))
       const attempt = await runAction(env, def, taken.input, 'sequence')
       path.push({ action: taken.action, input: taken.input })
+      this.#acted = [...path]
       steps.push({ ...taken, exchanges: attempt.exchanges, ctxBefore, ctxAfter: { ...world.ctx.snapshot() }, enabled: true })
       last = { ...taken, def, attempt }
       const missed = unanswered(attempt.exchanges)
@@ -69,7 +86,7 @@ export class LaneSequenceRunner implements SequenceRunner {
     if (!last || !appliesAfter(invariant, last.action)) return done({ steps, probes: [], ...(noAnswer ? { noAnswer } : {}) })
     // After a request with no answer only the checks that judge the action itself say anything (request_error).
     if (noAnswer && typeof invariant !== 'string' && !invariant.response) return done({ steps, probes: [], noAnswer })
-    const now = await observeAll(env)
+    const now = await refusalsOf(() => this.#acted, () => observeAll(env))
     const verdict = await checkInvariant(env, invariant, { effect: last, path, pathName: 'sequence', now, before })
     const probeMissed = noAnswer ? undefined : unanswered(verdict.probes)
     if (probeMissed) {

@@ -35,21 +35,36 @@ function isRefusal(err: unknown): err is StateError {
   return err instanceof Error && e!.failure === 'refused' && typeof e!.backend === 'string'
 }
 
+/** `after action "reserve" (create_product > reserve)`, or `after the setup`: where a refusal was met. */
+function refusedWhere(path: readonly TakenAction[]): string {
+  const actions = path.map((t) => t.action)
+  const action = actions.at(-1)
+  return action === undefined ? 'after the setup' : `after action "${action}"${actions.length > 1 ? ` (${actions.join(' > ')})` : ''}`
+}
+
 /** The critical issue: the action (or the setup) after which the backend refused, and the backend's fix. */
 export function stateRefusedIssue(exploration: string, err: StateRefusedAfter): Issue {
   const actions = err.path.map((t) => t.action)
   const action = actions.at(-1)
-  const where = action === undefined ? 'after the setup' : `after action "${action}"${actions.length > 1 ? ` (${actions.join(' > ')})` : ''}`
   return makeIssue({
     journey: exploration,
     path: actions.join(' > '),
     step: action ?? 'setup',
     severity: 'critical',
     kind: 'state',
-    error: `${where}: ${err.error.message}`,
+    error: `${refusedWhere(err.path)}: ${err.error.message}`,
     // The backend's own advice (a proxy's refusal carries the fix the app's error names); the kind's
     // generic one (check the connection) sends the user the wrong way.
     ...(suggestionForError(err.error) ? { suggestion: suggestionForError(err.error)! } : {}),
     source: `state:${err.error.backend}`,
   })
+}
+
+/**
+ * Why a violation whose replays from the root met a refusal is reported as the search met it: the replay
+ * that met it gave no verdict, and the state it left is not what the app meant. The critical issue
+ * (stateRefusedIssue) says the rest, with the backend's fix.
+ */
+export function settleRefusedNote(err: StateRefusedAfter): string {
+  return `not shrunk or confirmed: replaying it from the root, state backend "${err.error.backend}" refused what the app did ${refusedWhere(err.path)}`
 }

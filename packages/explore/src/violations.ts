@@ -5,6 +5,7 @@ import { sha1, stableJson } from './hash'
 import { invariantName, severityOf } from './invariants'
 import { NOT_CONFIRMED } from './no-answer'
 import { rngFor } from './rng'
+import { StateRefusedAfter, settleRefusedNote } from './state-refused'
 
 /** How many times a minimal sequence is replayed from the root to confirm it. */
 export const CONFIRMATIONS = 3
@@ -245,6 +246,8 @@ export interface SettleDeps {
   onEmitError(message: string): void
   /** The app of a lane stopped answering while its violations were replayed: told once per lane. */
   onAppStopped(noAnswer: NoAnswer, lane: number): void
+  /** A state backend of a lane refused what the app did while a violation was replayed there (see StateRefusedAfter). */
+  onStateRefused(err: StateRefusedAfter, lane: number): void
 }
 
 /** Why a violation the shrinker or the confirmation crashed on is reported as it was met. */
@@ -259,7 +262,9 @@ export const SETTLE_CRASHED = 'not shrunk or confirmed: shrinking or confirming 
  * stopped answering has not settled by then (with NOT_CONFIRMED in its message): its replays tell
  * nothing any more, and the sequence as met is the one thing known of it. A candidate whose shrinking or
  * confirmation crashed is reported as found, unconfirmed, the error in its message (SETTLE_CRASHED); the
- * others are settled all the same.
+ * others are settled all the same. So is one whose replays met a state backend's refusal of what the app
+ * did, which is no crash: told as the search tells it (onStateRefused), with the backend's fix, and in its
+ * message (settleRefusedNote).
  *
  * Candidates of one (invariant, last action) and message shape (FoundViolations kept them apart) are
  * settled shortest first, and one is skipped when it holds the actions of a minimal sequence settled
@@ -352,9 +357,14 @@ async function settleCandidate(c: Candidate, group: Group, stopped: NoAnswer | u
     s = await settleOne(c.found, c.runner, deps)
   } catch (err) {
     if (deps.signal.aborted) return asMet()
-    if (deps.debug && err instanceof Error && err.stack) deps.logger?.error(err.stack)
-    // Reported whatever the group has: it is not known to be any of them, and a crash is no reason to hide it.
+    // Reported whatever the group has: it is not known to be any of them, and neither a refusal nor a crash
+    // is a reason to hide it.
     group.asMet = true
+    if (err instanceof StateRefusedAfter) {
+      deps.onStateRefused(err, c.lane)
+      return { result: unsettled(name, c.found, settleRefusedNote(err)) }
+    }
+    if (deps.debug && err instanceof Error && err.stack) deps.logger?.error(err.stack)
     return { result: unsettled(name, c.found, `${SETTLE_CRASHED}: ${errorMessage(err)}`) }
   }
   if (s.minimal) group.minimal.push(actionsOf(s.minimal))

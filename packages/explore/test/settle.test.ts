@@ -52,6 +52,7 @@ function deps(shrinkFn: ShrinkFn, emitted: Parameters<EmitFn>[0][]): SettleDeps 
     },
     onEmitError: (message) => expect.fail(message),
     onAppStopped: () => expect.fail('the app answers'),
+    onStateRefused: (err) => expect.fail(err.message),
   }
 }
 

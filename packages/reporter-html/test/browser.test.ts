@@ -461,6 +461,27 @@ describeBrowser('HTML report in headless Chromium', () => {
     }
   })
 
+  it('shows an exploration whose only violation no replay reproduced (0/3) as failed, saying only the search broke it', async () => {
+    const [shop] = explorationRun().explorations!
+    const flaky = shop!.violations.find((v) => v.flaky)!
+    const never = { ...flaky, reproduced: { attempts: 3, failures: 0 }, notShrunk: 'no replay from the root reproduced it, so it is reported as the search met it' }
+    const explorations = [{ ...shop!, violations: [never] }]
+    const result = explorationRun({ explorations, summary: summarize([], [], explorations) })
+    const { page, problems } = await openReport(browser, 'explorations-never-reproduced', result)
+    try {
+      const panel = page.locator('details.exploration', { has: page.locator(':scope > summary > .name', { hasText: /^shop$/ }) })
+      expect(await panel.getAttribute('class')).toContain('failed')
+      const violation = panel.locator('details.violation', { hasText: 'no_5xx' })
+      await violation.locator(':scope > summary').click()
+      expect(await violation.locator('.facts').first().textContent()).toBe(
+        'Reproduced 0 of 3 attempts from the root: flaky, only the search broke it, no replay did. Not shrunk: no replay from the root reproduced it, so it is reported as the search met it.',
+      )
+      expect(problems).toEqual([])
+    } finally {
+      await page.close()
+    }
+  })
+
   it('says so on the page when the data block cannot be read', async () => {
     mkdirSync(OUT, { recursive: true })
     const file = path.join(OUT, 'broken.html')

@@ -54,7 +54,7 @@ function violationView(report: Report, v: PageViolation): HTMLDetailsElement {
   )
   onFirstOpen(details, () => {
     const facts: Child[] = [
-      attempts ? `Reproduced ${failures} of ${attempts} attempts from the root${v.fk ? ': flaky, it broke on some attempts only' : ''}.` : 'Not confirmed from the root.',
+      attempts ? `Reproduced ${failures} of ${attempts} attempts from the root${v.fk ? `: flaky, ${failures ? 'it broke on some attempts only' : 'only the search broke it, no replay did'}` : ''}.` : 'Not confirmed from the root.',
       v.fl > v.seq.length ? ` Shrunk from ${v.fl} actions to ${v.seq.length}.` : '',
       v.ns ? ` Not shrunk: ${v.ns}.` : '',
     ]

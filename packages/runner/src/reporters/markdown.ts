@@ -213,7 +213,7 @@ function violationSection(v: ViolationResult): string[] {
   const r = v.reproduced
   const out = [`##### ${v.flaky ? '⚠️' : '❌'} \`${code(v.invariant)}\` (${v.severity})${v.flaky ? ' · **flaky**' : ''}`, '', inline(v.message), '']
   const facts = [
-    r.attempts ? `Reproduced ${r.failures} of ${r.attempts} attempts from the root${v.flaky ? ' (flaky: it broke on some attempts only)' : ''}` : 'Not confirmed from the root',
+    r.attempts ? `Reproduced ${r.failures} of ${r.attempts} attempts from the root${v.flaky ? ` (flaky: ${r.failures ? 'it broke on some attempts only' : 'only the search broke it, no replay did'})` : ''}` : 'Not confirmed from the root',
     v.foundLength > v.sequence.length ? `shrunk from ${v.foundLength} actions to ${v.sequence.length}` : '',
     v.notShrunk ? `not shrunk: ${inline(v.notShrunk)}` : '',
     v.emittedFile ? `regression journey \`${code(v.emittedFile)}\`` : '',

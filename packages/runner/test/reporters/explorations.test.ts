@@ -42,10 +42,10 @@ describe('junit reporter on explorations', () => {
   it('has a testsuite per exploration and a testcase per invariant, built-ins included', () => {
     expect(xml.match(/<testsuite /g)).toHaveLength(2)
     expect(xml).toContain('<testsuite name="explore shop" id="0" package="venomqa"')
-    expect(xml).toMatch(/<testsuite name="explore shop" [^>]* tests="3" failures="1" errors="0" skipped="0"/)
+    expect(xml).toMatch(/<testsuite name="explore shop" [^>]* tests="3" failures="2" errors="0" skipped="0"/)
     expect(xml).toMatch(/<testsuite name="explore catalog" [^>]* tests="2" failures="0" errors="0" skipped="0"/)
     expect([...xml.matchAll(/<testcase name="([^"]+)" classname="explore\.shop"/g)].map((m) => m[1])).toEqual(['invariant no_5xx', 'invariant request_error', 'invariant stock_never_negative'])
-    expect(xml).toMatch(/<testsuites name="venomqa" tests="5" failures="1" errors="0"/)
+    expect(xml).toMatch(/<testsuites name="venomqa" tests="5" failures="2" errors="0"/)
   })
 
   it('fails a broken invariant with its minimal sequence as request lines, the reproduction count and the regression journey', () => {
@@ -66,12 +66,40 @@ describe('junit reporter on explorations', () => {
     expect(failure).toContain('authorization: [REDACTED]')
   })
 
-  it('marks a flaky violation as Playwright marks a flaky test: a passing case holding a <flakyFailure>', () => {
+  it('fails the invariant a flaky violation broke, saying it is flaky: it fails the exploration and the exit code', () => {
     const flaky = element(xml, 'testcase', '<testcase name="invariant no_5xx" classname="explore.shop"')
-    expect(flaky).not.toContain('<failure')
-    expect(flaky).toMatch(/<flakyFailure message="POST \/api\/orders\/1\/refund answered 500" type="invariant">\n\s+<stackTrace><!\[CDATA\[invariant "no_5xx" \[high\] FLAKY/)
+    expect(flaky).toMatch(/<failure message="flaky, reproduced 2\/5: POST \/api\/orders\/1\/refund answered 500" type="invariant"><!\[CDATA\[invariant "no_5xx" \[high\] FLAKY/)
+    expect(flaky).not.toContain('flakyFailure')
     expect(flaky).toContain('Reproduced 2 of 5 attempts from the root (flaky).')
     expect(flaky).toContain('  1. login: POST http://127.0.0.1:4010/api/auth/login -> 200')
+  })
+
+  it('fails an exploration whose only violation is flaky, 2 of 5 or 0 of 3, in its own suite: never greener than the exit code', () => {
+    const [shop, catalog] = explorationRun().explorations!
+    const flaky = shop!.violations.find((v) => v.flaky)!
+    const confirmed = shop!.violations.find((v) => !v.flaky)!
+    const never = { ...flaky, reproduced: { attempts: 3, failures: 0 }, notShrunk: 'no replay from the root reproduced it, so it is reported as the search met it' }
+    for (const v of [flaky, never]) {
+      const seen = `${v.reproduced.failures}/${v.reproduced.attempts}`
+      // Alone in the run: `venomqa explore` exits 1, and the exploration's own suite must say why.
+      const alone = renderJUnit(explorationRun({ explorations: [{ ...shop!, violations: [v] }] }))
+      const suite = element(alone, 'testsuite', 'name="explore shop"')
+      expect(suite, seen).toMatch(/<testsuite name="explore shop" [^>]* failures="1" errors="0"/)
+      expect(element(suite, 'testcase', '<testcase name="invariant no_5xx"'), seen).toContain(`<failure message="flaky, reproduced ${seen}: POST /api/orders/1/refund answered 500" type="invariant">`)
+      expect(alone, seen).not.toContain('flakyFailure')
+      expect(alone, seen).not.toContain('none of its testcases did')
+      const never0 = v === never
+      expect(alone, seen).toContain(never0 ? 'Reproduced 0 of 3 attempts from the root (flaky: only the search broke it, no replay did).' : 'Reproduced 2 of 5 attempts from the root (flaky).')
+      // Markdown fails it as well, and says what a flaky count of 0 means.
+      const md = renderMarkdown(explorationRun({ explorations: [{ ...shop!, violations: [v] }] }))
+      expect(md, seen).toContain('| shop | ❌ failed | 1 (1 flaky) |')
+      expect(md, seen).toContain(
+        never0 ? 'Reproduced 0 of 3 attempts from the root (flaky: only the search broke it, no replay did)' : 'Reproduced 2 of 5 attempts from the root (flaky: it broke on some attempts only)',
+      )
+      // Beside an exploration with a confirmed violation, which alone would fail the file.
+      const beside = renderJUnit(explorationRun({ explorations: [{ ...catalog!, violations: [confirmed], status: 'failed' }, { ...shop!, violations: [v] }] }))
+      expect(element(beside, 'testsuite', 'name="explore shop"'), seen).toMatch(/<testsuite name="explore shop" [^>]* failures="1" errors="0"/)
+    }
   })
 
   it('says in system-out that a truncated exploration skipped the rest of its search', () => {
