@@ -211,7 +211,15 @@ export const runResultSchema = z.looseObject({
     explorations: z.looseObject({ total: n, passed: n, failed: n, violations: n, flaky: n }).optional(),
   }),
   shard: z
-    .looseObject({ index: z.number().int().min(1), total: z.number().int().min(1), splitId: z.string(), order: z.array(z.string()), runId: z.looseObject({ value: z.string(), from: z.string() }).optional() })
+    .looseObject({
+      index: z.number().int().min(1),
+      total: z.number().int().min(1),
+      splitId: z.string(),
+      order: z.array(z.string()),
+      runId: z.looseObject({ value: z.string(), from: z.string() }).optional(),
+      commit: z.looseObject({ value: z.string(), from: z.string() }).optional(),
+      filesHash: z.string().optional(),
+    })
     .meta({ id: 'ShardInfo' })
     .optional(),
   rerunOf: z.looseObject({ finishedAt: z.string() }).optional(),

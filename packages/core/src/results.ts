@@ -186,6 +186,17 @@ export interface ShardInfo {
    * `venomqa merge-reports` refuses shards of different runs. `from` is the variable it was read from.
    */
   runId?: { value: string; from: string }
+  /**
+   * The commit of the code the shard ran, when one could be found: `VENOMQA_COMMIT`, the CI's commit
+   * (`GITHUB_SHA`, `CI_COMMIT_SHA`, ...) or `git rev-parse HEAD` in the project (`from: "git"`).
+   * `venomqa merge-reports` refuses shards of different commits.
+   */
+  commit?: { value: string; from: string }
+  /**
+   * A hash of the journey (or exploration) files the split was made from, by path and contents:
+   * `venomqa merge-reports` refuses shards whose files differ.
+   */
+  filesHash?: string
 }
 
 /** Percentiles of one kind of timing, ms. */
