@@ -77,6 +77,7 @@ const stepResult = z
     error: errorInfo.optional(),
     request: recordedRequest.optional(),
     response: recordedResponse.optional(),
+    requestError: z.string().optional(),
     exchanges: z.array(exchange).optional(),
     logs: z.array(z.looseObject({ level: z.enum(['debug', 'info', 'warn', 'error']), message: z.string() })).optional(),
   })
