@@ -4,7 +4,7 @@
  * checkpoint. Every path checks it starts with exactly the checkpoint's mail, empties the mailbox, has the
  * app send its own, and sees only that.
  */
-import { type MailPort, assertEqual, assertStatus, branch, checkpoint, journey, path, step } from '@venomqa/core'
+import { ConfigError, type MailPort, assertEqual, assertStatus, branch, checkpoint, journey, path, step } from '@venomqa/core'
 import { createRunner } from '@venomqa/runner'
 import { type RunningProcess, startNodeProcess, expectBranchOnWorkers } from '@venomqa/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -120,9 +120,11 @@ describe('mailCatcherWorkers', () => {
       parallelPaths: 2,
       workerSetup: mailCatcherWorkers({ startApp: async () => ({ baseUrl: app.url }) }),
     })
-    const j = (await runner.run(journey('x', { steps: [checkpoint('c'), branch('c', [path('a', [step('s', () => {})]), path('b', [step('t', () => {})])])] }))).journeys[0]!
+    // A mistake of the config: refused before the journey starts, as every config mistake is (exit 2).
+    const refused = await runner.run(journey('x', { steps: [checkpoint('c'), branch('c', [path('a', [step('s', () => {})]), path('b', [step('t', () => {})])])] })).catch((e: unknown) => e)
     await runner.close()
-    expect(j.issues.map((i) => i.error).join('\n')).toMatch(/mailCatcherWorkers: the run's "mail" port is not the embedded mail catcher \(a MailHog or Mailpit server cannot be copied\)/)
+    expect(refused).toBeInstanceOf(ConfigError)
+    expect((refused as Error).message).toMatch(/mailCatcherWorkers: the run's "mail" port is not the embedded mail catcher \(a MailHog or Mailpit server cannot be copied\)/)
   })
 
   it('says so too when the remote server is also the run\'s state backend, rather than ask for the part that is already there', async () => {
@@ -135,9 +137,10 @@ describe('mailCatcherWorkers', () => {
       parallelPaths: 2,
       workerSetup: mailCatcherWorkers({ startApp: async () => ({ baseUrl: app.url }) }),
     })
-    const j = (await runner.run(journey('x', { steps: [checkpoint('c'), branch('c', [path('a', [step('s', () => {})]), path('b', [step('t', () => {})])])] }))).journeys[0]!
+    const refused = await runner.run(journey('x', { steps: [checkpoint('c'), branch('c', [path('a', [step('s', () => {})]), path('b', [step('t', () => {})])])] })).catch((e: unknown) => e)
     await runner.close()
-    const errors = j.issues.map((i) => i.error).join('\n')
+    expect(refused).toBeInstanceOf(ConfigError)
+    const errors = (refused as Error).message
     expect(errors).toMatch(/a MailHog or Mailpit server cannot be copied/)
     expect(errors).not.toMatch(/would be shared by every worker/)
   })

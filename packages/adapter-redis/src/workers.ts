@@ -118,6 +118,16 @@ export function redisWorkers(options: RedisWorkersOptions) {
     return { db, keyPrefix: '' }
   }
 
+  /** The main DB in use as a worker's place by another setup, which would overwrite and delete its keys: refused. */
+  const refuseMainInUse = () => {
+    const worker = [...heldPlaces].find((other) => !other.main && placesOverlap(other, mainHeld))
+    if (worker)
+      throw new ConfigError(
+        `${PART}: the main DB ${mainDb}${describeScope(mainHeld)} is in use as worker ${worker.worker}'s place by another redisWorkers setup, which overwrites and deletes keys there; give that setup's workers places no setup uses (its db(index) or keyPrefix(index))`,
+        { where: 'url' },
+      )
+  }
+
   const part: WorkerPart<RedisWorkerResources> = {
     part: PART,
     needsApp: true,
@@ -127,13 +137,12 @@ export function redisWorkers(options: RedisWorkersOptions) {
      */
     check() {
       if (heldPlaces.has(mainHeld)) return
-      const worker = [...heldPlaces].find((other) => !other.main && placesOverlap(other, mainHeld))
-      if (worker)
-        throw new ConfigError(
-          `${PART}: the main DB ${mainDb}${describeScope(mainHeld)} is in use as worker ${worker.worker}'s place by another redisWorkers setup, which overwrites and deletes keys there; give that setup's workers places no setup uses (its db(index) or keyPrefix(index))`,
-          { where: 'url' },
-        )
+      refuseMainInUse()
       heldPlaces.add(mainHeld)
+    },
+    // Before the run's first journey: the same refusal, holding nothing (no worker may be made after it).
+    checkConfig() {
+      if (!heldPlaces.has(mainHeld)) refuseMainInUse()
     },
     async prepare(index, main, signal) {
       // Given up before it began: nothing held, nothing written.

@@ -141,6 +141,17 @@ describeRedis('scope guards (DB 13)', () => {
     await ownersWorker.close?.()
   })
 
+  it("validate, asked before a run's first journey, refuses a main DB in use the same way, and holds nothing", async () => {
+    // Asked by a run that then makes no worker (parallel paths, no branch): its main DB is not held after.
+    mainOn13().validate!(main)
+    const squatter = await workerOn13().create(1, main)
+    try {
+      expect(() => mainOn13().validate!(main)).toThrow(/^redisWorkers: the main DB 13, keys under "app:" is in use as worker 1's place by another redisWorkers setup/)
+    } finally {
+      await squatter.close?.()
+    }
+  })
+
   it('lets workers share a DB under key prefixes that do not overlap', async () => {
     const setup = redisWorkers({ url: URL_13, prefix: 'app:', keyPrefix: (i) => `w${i}:`, startApp: noApp })
     const workers = [await setup.create(1, main), await setup.create(2, main)]

@@ -77,6 +77,7 @@ const stepResult = z
     error: errorInfo.optional(),
     request: recordedRequest.optional(),
     response: recordedResponse.optional(),
+    requestError: z.string().optional(),
     exchanges: z.array(exchange).optional(),
     logs: z.array(z.looseObject({ level: z.enum(['debug', 'info', 'warn', 'error']), message: z.string() })).optional(),
   })
@@ -211,7 +212,15 @@ export const runResultSchema = z.looseObject({
     explorations: z.looseObject({ total: n, passed: n, failed: n, violations: n, flaky: n }).optional(),
   }),
   shard: z
-    .looseObject({ index: z.number().int().min(1), total: z.number().int().min(1), splitId: z.string(), order: z.array(z.string()), runId: z.looseObject({ value: z.string(), from: z.string() }).optional() })
+    .looseObject({
+      index: z.number().int().min(1),
+      total: z.number().int().min(1),
+      splitId: z.string(),
+      order: z.array(z.string()),
+      runId: z.looseObject({ value: z.string(), from: z.string() }).optional(),
+      commit: z.looseObject({ value: z.string(), from: z.string() }).optional(),
+      filesHash: z.string().optional(),
+    })
     .meta({ id: 'ShardInfo' })
     .optional(),
   rerunOf: z.looseObject({ finishedAt: z.string() }).optional(),

@@ -48,6 +48,7 @@ describe('report: a results file broken where a reporter reads it', () => {
     ['step-request.json', (r) => withStep(r, { request: 'x' }), 'journeys[0].nodes[0].request must be an object'],
     ['step-status.json', (r) => withStep(r, { response: { status: '200', headers: {} } }), 'journeys[0].nodes[0].response.status must be a number'],
     ['step-exchange.json', (r) => withStep(r, { exchanges: [null] }), 'journeys[0].nodes[0].exchanges[0] must be an object'],
+    ['step-request-error.json', (r) => withStep(r, { requestError: { code: 'ECONNREFUSED' } }), 'journeys[0].nodes[0].requestError must be a string'],
     ['step-headers.json', (r) => withStep(r, { exchanges: [{ request: { method: 'GET', url: '/x', headers: 'h' }, durationMs: 1, attempt: 1, startedAt: '' }] }), 'journeys[0].nodes[0].exchanges[0].request.headers must be an object'],
     ['earlier-node.json', (r) => void (r.journeys[0]!.earlierAttempts = [{ ...r.journeys[0]!, nodes: [null as never] }]), 'journeys[0].earlierAttempts[0].nodes[0] must be a step, a checkpoint or a branch'],
   ]

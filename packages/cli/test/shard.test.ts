@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import type { RunResult } from '@venomqa/core'
@@ -5,8 +6,9 @@ import { type RunningProcess, startTodoApp } from '@venomqa/test-utils'
 import { Ajv } from 'ajv'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { RESULTS_SCHEMA_FILE } from '../scripts/schemas'
+import { commitFromEnv, filesHashOf } from '../src/shard/code'
 import { withRunId } from '../src/shard/run-id'
-import { type CliResult, type Project, assertBuilt, makeProject, cliHost } from './helpers/project'
+import { type CliResult, type Project, assertBuilt, cleanEnv, makeProject, cliHost } from './helpers/project'
 
 /** This file's commands run in one process of the built CLI (see CliHost), but those that need one of their own. */
 const host = cliHost()
@@ -283,6 +285,97 @@ describe('venomqa run --shard and merge-reports', () => {
     const unnamed = await project.venomqa(['merge-reports', 'out/shards/shard-1.json', 'out/run-a/shard-2.json', 'out/run-a/shard-3.json'])
     expect(unnamed.code).toBe(2)
     expect(unnamed.stderr).toContain('out/shards/shard-1.json (no run id), out/run-a/shard-2.json (run 111, from GITHUB_RUN_ID)')
+  })
+
+  it('shards of two commits of the code under test are exit 2 naming the files and both commits, though their journeys are the same', async () => {
+    // No run id: a stale shard of the last commit's pipeline, with the same journeys, merged green.
+    const [a, b] = ['a1'.repeat(20), 'b2'.repeat(20)]
+    const at = async (sha: string, i: number) => {
+      await fetch(`${app.url}/__venomqa/reset`, { method: 'POST' })
+      return project.venomqa(['run', ...SUITE, '--shard', `${i}/3`, '--save', `out/commits/shard-${i}.json`], { env: { GITHUB_SHA: sha } })
+    }
+    await at(a, 1)
+    for (const i of [2, 3]) await at(b, i)
+    expect(readRun('out/commits/shard-1.json').shard?.commit).toEqual({ value: a, from: 'GITHUB_SHA' })
+    const r = await project.venomqa(['merge-reports', 'out/commits', '-r', 'json:out/commits-merged.json'])
+    expect(r.code, r.stderr).toBe(2)
+    expect(r.stderr).toBe(
+      `venomqa: the shards ran different code: out/commits/shard-1.json (commit ${a}, from GITHUB_SHA); out/commits/shard-2.json, out/commits/shard-3.json (commit ${b}, from GITHUB_SHA). Merge the shards of one commit: a shard of another commit left among them would stand in for this one's\n`,
+    )
+    expect(existsSync(path.join(project.dir, 'out/commits-merged.json'))).toBe(false)
+    // A file saved before shards recorded their code says nothing of it, and still merges.
+    const older = readRun('out/commits/shard-1.json')
+    delete older.shard!.commit
+    delete older.shard!.filesHash
+    mkdirSync(path.join(project.dir, 'out/older'), { recursive: true })
+    writeFileSync(path.join(project.dir, 'out/older/shard-1.json'), JSON.stringify(older))
+    const mixed = await project.venomqa(['merge-reports', 'out/older/shard-1.json', 'out/commits/shard-2.json', 'out/commits/shard-3.json'])
+    expect(mixed.code, mixed.stderr).toBe(1)
+    expect(mixed.stderr).toContain('venomqa: merged 3 shards')
+  })
+
+  it("without a CI variable, a shard records its git checkout's commit; shards of two commits are refused", async () => {
+    const git = (...args: string[]) =>
+      execFileSync('git', args, {
+        cwd: project.dir,
+        env: { ...cleanEnv(), GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' },
+        encoding: 'utf8',
+      }).trim()
+    git('init', '-q')
+    try {
+      git('commit', '-q', '--allow-empty', '-m', 'one')
+      const first = git('rev-parse', 'HEAD')
+      await run(['run', ...SUITE, '--shard', '1/3', '--save', 'out/git/shard-1.json'])
+      git('commit', '-q', '--allow-empty', '-m', 'two')
+      const second = git('rev-parse', 'HEAD')
+      for (const i of [2, 3]) await run(['run', ...SUITE, '--shard', `${i}/3`, '--save', `out/git/shard-${i}.json`])
+      expect(readRun('out/git/shard-1.json').shard?.commit).toEqual({ value: first, from: 'git' })
+      const r = await project.venomqa(['merge-reports', 'out/git'])
+      expect(r.code, r.stderr).toBe(2)
+      expect(r.stderr).toContain(`the shards ran different code: out/git/shard-1.json (commit ${first}, from git); out/git/shard-2.json, out/git/shard-3.json (commit ${second}, from git)`)
+    } finally {
+      rmSync(path.join(project.dir, '.git'), { recursive: true, force: true })
+    }
+    // Nothing to tell the commit by: none is recorded, and nothing fails for it.
+    await run(['run', ...SUITE, '--shard', '2/3', '--save', 'out/no-git/shard-2.json'])
+    expect(readRun('out/no-git/shard-2.json').shard?.commit).toBeUndefined()
+  })
+
+  it('shards whose journey files differ (no commit to tell them by) are exit 2 naming the files and both hashes', async () => {
+    const file = path.join(project.dir, 'journeys/health.journey.ts')
+    const before = readFileSync(file, 'utf8')
+    await run(['run', ...SUITE, '--shard', '1/3', '--save', 'out/edited/shard-1.json'])
+    try {
+      writeFileSync(file, `${before}\n// edited between the shards\n`)
+      for (const i of [2, 3]) await run(['run', ...SUITE, '--shard', `${i}/3`, '--save', `out/edited/shard-${i}.json`])
+    } finally {
+      writeFileSync(file, before)
+    }
+    const hashes = [1, 2].map((i) => readRun(`out/edited/shard-${i}.json`).shard?.filesHash)
+    expect(hashes[0]).toMatch(/^[0-9a-f]{16}$/)
+    expect(hashes[1]).not.toBe(hashes[0])
+    const r = await project.venomqa(['merge-reports', 'out/edited'])
+    expect(r.code, r.stderr).toBe(2)
+    expect(r.stderr).toContain(
+      `venomqa: the shards ran different journey files: out/edited/shard-1.json (files ${hashes[0]}); out/edited/shard-2.json, out/edited/shard-3.json (files ${hashes[1]})`,
+    )
+    // Line endings are no edit: a checkout with CRLF hashes as one with LF.
+    const lf = await filesHashOf(['journeys/health.journey.ts'], project.dir)
+    writeFileSync(file, before.replaceAll('\n', '\r\n'))
+    try {
+      expect(await filesHashOf(['journeys/health.journey.ts'], project.dir)).toBe(lf)
+    } finally {
+      writeFileSync(file, before)
+    }
+  })
+
+  it('the commit is read from VENOMQA_COMMIT, then the CI variables that hold one; a value that is no commit is passed over', () => {
+    const sha = 'c3'.repeat(20)
+    expect(commitFromEnv({ VENOMQA_COMMIT: ' api-1.4.2 ', GITHUB_SHA: sha })).toEqual({ value: 'api-1.4.2', from: 'VENOMQA_COMMIT' })
+    expect(commitFromEnv({ GITHUB_SHA: ' ', CI_COMMIT_SHA: sha.toUpperCase() })).toEqual({ value: sha, from: 'CI_COMMIT_SHA' })
+    // Buildkite's can be a symbolic name, HEAD, that names no commit.
+    expect(commitFromEnv({ BUILDKITE_COMMIT: 'HEAD', CIRCLE_SHA1: sha })).toEqual({ value: sha, from: 'CIRCLE_SHA1' })
+    expect(commitFromEnv({ BUILDKITE_COMMIT: 'HEAD' })).toBeUndefined()
   })
 
   it('VENOMQA_RUN_ID names the run before any CI variable; blank ones name none', () => {

@@ -59,7 +59,7 @@ describe('a step cut by its timeout, its request unanswered', () => {
   })
 
   it('Markdown and JUnit carry the command', () => {
-    expect(read('out/m.md')).toContain(`**Reproduce slow_step** with curl:\n\n\`\`\`sh\n# GET ${url()} → failed: no response\n`)
+    expect(read('out/m.md')).toContain(`**Reproduce slow_step** with curl:\n\n\`\`\`sh\n# GET ${url()} → failed: GET ${url()}: no answer before step "slow_step" timed out after 300 ms\n`)
     expect(read('out/m.md')).toContain(`${command()}\n\`\`\``)
     expect(read('out/j.xml')).toContain(command())
   })

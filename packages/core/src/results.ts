@@ -39,6 +39,12 @@ export interface StepResult {
   /** The last request the step made and its response (secrets redacted). */
   request?: RecordedRequest
   response?: RecordedResponse
+  /**
+   * Why `request` got no response, when it got none: its own error (a connection refused, a timeout,
+   * redacted), which the step's `error` may not say (a step that caught it and failed on something else,
+   * a step cut by its own timeout). As `error` of an exchange in `exchanges`.
+   */
+  requestError?: string
   /** Every request the step made, every attempt, when there was more than one. */
   exchanges?: HttpExchange[]
   /** What the action wrote through `log`. */
@@ -186,6 +192,17 @@ export interface ShardInfo {
    * `venomqa merge-reports` refuses shards of different runs. `from` is the variable it was read from.
    */
   runId?: { value: string; from: string }
+  /**
+   * The commit of the code the shard ran, when one could be found: `VENOMQA_COMMIT`, the CI's commit
+   * (`GITHUB_SHA`, `CI_COMMIT_SHA`, ...) or `git rev-parse HEAD` in the project (`from: "git"`).
+   * `venomqa merge-reports` refuses shards of different commits.
+   */
+  commit?: { value: string; from: string }
+  /**
+   * A hash of the journey (or exploration) files the split was made from, by path and contents:
+   * `venomqa merge-reports` refuses shards whose files differ.
+   */
+  filesHash?: string
 }
 
 /** Percentiles of one kind of timing, ms. */
@@ -708,6 +725,7 @@ function checkStepExchanges(step: Record<string, unknown>, at: string): void {
   const response = (value: unknown, place: string) => record(value, place, { status: 'number' })
   if (step.request !== undefined) request(step.request, `${at}.request`)
   if (step.response !== undefined) response(step.response, `${at}.response`)
+  if (step.requestError !== undefined && typeof step.requestError !== 'string') throw new Error(`${at}.requestError must be a string`)
   if (step.exchanges === undefined) return
   if (!Array.isArray(step.exchanges)) throw new Error(`${at}.exchanges must be an array`)
   step.exchanges.forEach((x: unknown, i: number) => {

@@ -78,6 +78,15 @@ export interface WorkerSetup {
    * Not needed for parallel journeys (`workers`), which each start from their worker's own state.
    */
   sync?(index: number, info: WorkerSyncInfo): Promise<void>
+  /**
+   * Throw (a ConfigError naming the key) when the setup cannot make a worker for a mistake in the config:
+   * an option missing (`postgresWorkers` without its `url`), a state backend of the run it cannot copy, a
+   * part that needs an app and was given none. Asked once, before the run's first journey, by a run that
+   * may make workers (`workers` or `parallelPaths` above 1): the mistake is then refused as every config
+   * mistake is (exit 2), with nothing run, rather than failing the journeys given to a worker. It must not
+   * touch the system: a database it cannot reach is no config mistake, and is the create's to report.
+   */
+  validate?(main: MainSystem): void
 }
 
 /** An app instance a worker setup started: its base URL, and how to stop it. */
@@ -125,9 +134,16 @@ export interface WorkerPart<R extends object = object> {
   covers?(backend: StateBackend): boolean
   /**
    * Throw when the run's system is one this part cannot copy (a remote mail server), saying why: asked
-   * before the check for shared backends, whose message would only tell the user to add this part.
+   * before the check for shared backends, whose message would only tell the user to add this part. Asked
+   * also by the run before its first journey (see WorkerSetup.validate), unless the part has `checkConfig`.
    */
   check?(main: MainSystem): void
+  /**
+   * What `check` refuses, for a part whose `check` also takes something (redisWorkers holds the main DB
+   * from then on): asked before the run's first journey instead of `check`, it must hold nothing and touch
+   * nothing, since no worker may be made after it.
+   */
+  checkConfig?(main: MainSystem): void
   /** Set when the part was given its own `startApp`: it is then a whole setup, not a part to compose. */
   readonly ownStartApp?: boolean
 }
@@ -203,14 +219,21 @@ export function asWorkerSetup<R extends object>(
     parts: [part],
     // Alone, its failures name it as they do in a composition.
     ...(setup?.sync ? { sync: setup.sync } : {}),
+    // As a setup only: inside composeWorkers a part is asked its own `check`, and needs no app of its own.
+    validate(main: MainSystem) {
+      if (!setup) throw noApp()
+      setup.validate!(main)
+    },
     async create(index: number, main: MainSystem, signal?: AbortSignal) {
-      if (!setup)
-        throw new ConfigError(
-          `${part.part}: each worker needs its own app: give ${usage}, or put ${part.part}(...) in composeWorkers(..., { startApp(index, resources) }) with the other parts of the system`,
-          { where: 'startApp' },
-        )
+      if (!setup) throw noApp()
       return setup.create(index, main, signal)
     },
+  }
+  function noApp(): ConfigError {
+    return new ConfigError(
+      `${part.part}: each worker needs its own app: give ${usage}, or put ${part.part}(...) in composeWorkers(..., { startApp(index, resources) }) with the other parts of the system`,
+      { where: 'startApp' },
+    )
   }
 }
 
@@ -238,11 +261,15 @@ function composed(label: string, parts: readonly WorkerPart[], startApp: Compose
       `${label}: ${needApp.join(', ')} ${needApp.length > 1 ? 'need' : 'needs'} an app per worker, started against the worker's own resources: add { startApp(index, resources) } as the last argument`,
       { where: 'workerSetup' },
     )
+  const check = (main: MainSystem, asked: (part: WorkerPart) => void) => {
+    for (const part of parts) asked(part)
+    refuseShared(label, parts, main)
+  }
   return {
     parts,
+    validate: (main) => check(main, (part) => (part.checkConfig ? part.checkConfig(main) : part.check?.(main))),
     async create(index, main, signal) {
-      for (const part of parts) part.check?.(main)
-      refuseShared(label, parts, main)
+      check(main, (part) => part.check?.(main))
       // A create nobody can abort still gets a signal, for parts and startApps that pass it on.
       const stop = signal ?? new AbortController().signal
       const prepared: { part: WorkerPart; made: PreparedWorkerPart }[] = []

@@ -3,7 +3,7 @@
  * receives, and the mistakes it refuses. The real services are in each package's workers test.
  */
 import { describe, expect, it } from 'vitest'
-import { AbortedError, type MainSystem, type StateBackend, type WorkerAppExit, type WorkerPart, asWorkerSetup, composeWorkers, leftBehindBy, madeByWorkerSetups, workerDatabaseMade, workerLeftBehind, workerSetupMade } from '../src/index'
+import { AbortedError, ConfigError, type MainSystem, type StateBackend, type WorkerAppExit, type WorkerPart, asWorkerSetup, composeWorkers, leftBehindBy, madeByWorkerSetups, workerDatabaseMade, workerLeftBehind, workerSetupMade } from '../src/index'
 
 const main: MainSystem = { baseUrl: 'http://main', ports: new Map(), stateBackends: [] }
 
@@ -92,6 +92,35 @@ describe('composeWorkers', () => {
     const withApp = asWorkerSetup(part('db', []), async () => ({ baseUrl: 'http://w' }), 'startApp(index, databaseUrl)')
     expect((await withApp.create(1, main)).baseUrl).toBe('http://w')
     expect(() => composeWorkers(withApp, { startApp: async () => ({ baseUrl: 'x' }) })).toThrow(/composeWorkers: db was given its own startApp/)
+  })
+
+  it('validate finds, before any worker is made and touching nothing, what create would refuse for the config: a part\'s own check, a shared backend, a missing app', () => {
+    const log: string[] = []
+    const checked: WorkerPart<any> = { ...part('db', log), check: () => void log.push('check db') }
+    const setup = composeWorkers(checked, { startApp: async () => ({ baseUrl: 'x' }) })
+    setup.validate!(main)
+    expect(log).toEqual(['check db'])
+    expect(() => setup.validate!({ ...main, stateBackends: [backend('redis:app')] })).toThrow(/^composeWorkers: the run's state backend "redis:app" \(test\) would be shared by every worker/)
+    const refusing: WorkerPart<any> = {
+      ...part('db', log),
+      check: () => {
+        throw new ConfigError('db: `url` (the main database) is required', { where: 'url' })
+      },
+    }
+    expect(() => composeWorkers(refusing, { startApp: async () => ({ baseUrl: 'x' }) }).validate!(main)).toThrow('db: `url` (the main database) is required')
+    expect(() => asWorkerSetup(refusing, async () => ({ baseUrl: 'x' }), 'startApp(index, databaseUrl)').validate!(main)).toThrow('db: `url` (the main database) is required')
+    // A part that needs an app, given none: the create would say so at the first worker; validate says it first.
+    const alone = asWorkerSetup(part('db', []), undefined, 'startApp(index, databaseUrl)')
+    expect(() => alone.validate!(main)).toThrow(/^db: each worker needs its own app: give startApp\(index, databaseUrl\)/)
+    // The same part inside composeWorkers is no mistake: the composition's startApp starts the app.
+    expect(() => composeWorkers(alone, { startApp: async () => ({ baseUrl: 'x' }) }).validate!(main)).not.toThrow()
+    expect(log.filter((l) => l.startsWith('prepare'))).toEqual([])
+    // A part whose check takes something (redisWorkers holds its main DB) is asked checkConfig instead.
+    const holding: WorkerPart<any> = { ...part('redis', log), check: () => void log.push('check and hold'), checkConfig: () => void log.push('checkConfig') }
+    log.length = 0
+    const both = composeWorkers(holding, { startApp: async () => ({ baseUrl: 'x' }) })
+    both.validate!(main)
+    expect(log).toEqual(['checkConfig'])
   })
 
   it("gives the create's signal to every part and to startApp, and passes the app's exited on", async () => {

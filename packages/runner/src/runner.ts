@@ -29,6 +29,7 @@ import {
   errorMessage,
   focusJourneys,
   isJourney,
+  isUserError,
   type JourneyInfo,
   makeIssue,
   redactText,
@@ -794,13 +795,32 @@ export class Runner {
     if (problem) throw new ConfigError(problem.message, { where: problem.where })
   }
 
+  /**
+   * A mistake in the worker setup's config (a part without its url, a run's backend it cannot copy) thrown
+   * now, before anything runs, as every config mistake is (see WorkerSetup.validate): found only when a
+   * worker was made, it failed the journeys given to that worker while the others ran. What it throws
+   * that is no user error (a hand-written setup's plain Error) is one, naming the workerSetup.
+   */
+  #validateWorkerSetup(): void {
+    const setup = this.options.workerSetup
+    if (typeof setup?.validate !== 'function') return
+    try {
+      setup.validate({ baseUrl: this.options.baseUrl ?? '', ports: this.registry.ports, stateBackends: this.registry.stateBackends })
+    } catch (err) {
+      if (isUserError(err)) throw err
+      // Foreign text, as a plugin's setup error is: a driver's message can hold a password.
+      throw new ConfigError(`workerSetup: ${redactText(errorMessage(err))}`, { where: 'workerSetup', cause: err })
+    }
+  }
+
   /** Parallel runs are isolated or refused: never paths that silently see each other's writes. */
   #checkParallel(): void {
     const paths = this.options.parallelPaths ?? 1
     const workers = this.options.workers ?? 1
     requireCount('parallelPaths', paths)
     requireCount('workers', workers)
-    if (Math.max(paths, workers) === 1 || this.options.workerSetup) return
+    if (Math.max(paths, workers) === 1) return
+    if (this.options.workerSetup) return this.#validateWorkerSetup()
     const unsafe = this.registry.stateBackends.filter((b) => !b.parallelSafe)
     if (!unsafe.length) return
     const asked = paths > 1 ? `parallelPaths: ${paths}` : `workers: ${workers}`
@@ -1014,6 +1034,8 @@ export class Runner {
   async explorationEnv(options: { baseUrl?: string; workers?: number } = {}): Promise<{ lane: Lane; done(): void }> {
     await this.init()
     if (this.#fatal) throw new StateError('runner', this.#fatal)
+    // As a run on workers does: a mistake in the worker setup's config is refused before anything is explored.
+    if ((options.workers ?? 1) > 1) this.#validateWorkerSetup()
     const disarm = this.#arm(options.workers)
     try {
       const problem = await this.#connect()

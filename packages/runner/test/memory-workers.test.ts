@@ -3,7 +3,7 @@
  * mailbox, clock and state, copied from the main line's at the checkpoint. Every path checks it starts from
  * the checkpoint, changes everything, yields (so paths interleave) and checks it sees only its own changes.
  */
-import { type CachePort, type MailPort, type TimePort, assertEqual, branch, checkpoint, journey, path, step } from '@venomqa/core'
+import { type CachePort, ConfigError, type MailPort, type TimePort, assertEqual, branch, checkpoint, journey, path, step } from '@venomqa/core'
 import { describe, expect, it } from 'vitest'
 import { type MemoryState, composeWorkers, createRunner, memoryPorts, memoryState, memoryWorkers } from '../src/index'
 import { expectBranchOnWorkers } from '@venomqa/test-utils'
@@ -98,10 +98,11 @@ describe('memoryWorkers', () => {
     // A part for something else: the MemoryState and the memory ports would be shared by every worker.
     const other = { part: 'otherWorkers', needsApp: false, prepare: async () => ({}) }
     const runner = createRunner({ baseUrl: 'http://127.0.0.1:1', plugins: [memoryPorts()], stateBackends: [store], ports: { store }, parallelPaths: 4, workerSetup: composeWorkers(other) })
-    const j = (await runner.run(parallelJourney(0))).journeys[0]!
+    // A mistake of the config: refused before the journey starts, as every config mistake is.
+    const refusal = await runner.run(parallelJourney(0)).catch((e: unknown) => e)
     await runner.close()
-    expect(j.status).toBe('failed')
-    expect(j.issues.map((i) => i.error).join('\n')).toMatch(
+    expect(refusal).toBeInstanceOf(ConfigError)
+    expect((refusal as Error).message).toMatch(
       /composeWorkers: the run's state backends "memory-ports" \(snapshot\), "store" \(memory\) would be shared by every worker[\s\S]*memoryWorkers/,
     )
   })

@@ -81,6 +81,8 @@ describe('a step cut by its timeout while a request waited', () => {
     expect(slow!.request).toEqual({ method: 'GET', url, headers: { authorization: '[REDACTED]' } })
     expect(slow).not.toHaveProperty('response')
     expect(slow).not.toHaveProperty('exchanges')
+    // The request's own error is kept with it: the step's says only that the step timed out.
+    expect(slow!.requestError).toBe(`GET ${url}: no answer before step "slow_step" timed out after 200 ms`)
     // Not the next step's: it shows its own request only.
     expect(next).toMatchObject({ status: 'passed', request: { url: `${base}/fast` }, response: { status: 200 } })
 
@@ -99,7 +101,7 @@ describe('a step cut by its timeout while a request waited', () => {
     expect(console).toContain(`  ✗ slow_step GET ${url} `)
     expect(console).toContain(`    > GET ${url}\n    > authorization: [REDACTED]\n    reproduce with curl:\n    ${comments[0]}\n    ${command}\n`)
     // In Markdown and JUnit, and in the console's text of the saved results (`venomqa report`).
-    expect(renderMarkdown(saved)).toContain(`# GET ${url} → failed: no response\n${script}\n`)
+    expect(renderMarkdown(saved)).toContain(`# GET ${url} → failed: GET ${url}: no answer before step "slow_step" timed out after 200 ms\n${script}\n`)
     expect(renderJUnit(saved)).toContain(script)
     const report = await createConsoleReporter({ stream: capture().stream, color: false, target: 'out.txt' }).render!(saved, {} as never)
     expect(report).toContain(`    reproduce with curl:\n    ${comments[0]}\n    ${command}\n`)

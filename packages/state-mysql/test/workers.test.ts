@@ -124,6 +124,8 @@ d('mysqlWorkers', () => {
   it('takes no url (an environment variable unset where no worker is made) until the workers are made, and then refuses it', async () => {
     const setup = mysqlWorkers({ url: process.env.VENOMQA_UNSET_IN_THIS_TEST as string, startApp: async () => ({ baseUrl: 'http://127.0.0.1:1' }) })
     const main = { baseUrl: 'http://127.0.0.1:1', ports: new Map(), stateBackends: [] }
+    // Asked by the run before its first journey, touching no database: exit 2, nothing run.
+    expect(() => setup.validate!(main)).toThrow(/^mysqlWorkers: `url` \(the main database\) is required$/)
     await expect(setup.create(1, main)).rejects.toThrow(/^mysqlWorkers: `url` \(the main database\) is required$/)
     expect(await workerDatabases()).toEqual([])
   })

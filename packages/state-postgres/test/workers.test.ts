@@ -144,6 +144,10 @@ describe('postgresWorkers with the proxy mechanism', () => {
     const main = `venomqa_pg_proxy_refused_${process.pid}`
     const setup = postgresWorkers({ url: `postgres://postgres@127.0.0.1:5432/${main}`, startApp: async () => ({ baseUrl: 'http://127.0.0.1:9', close: async () => {} }) })
     try {
+      // Asked by the run before its first journey, touching no database: exit 2, nothing run.
+      expect(() => setup.validate!({ baseUrl: 'http://127.0.0.1:9', ports: new Map(), stateBackends: [proxy] })).toThrow(/^postgresWorkers: the run's state backend "pg-proxy" uses the proxy mechanism/)
+      const unset = postgresWorkers({ url: process.env.VENOMQA_UNSET_IN_THIS_TEST as string, startApp: async () => ({ baseUrl: 'http://127.0.0.1:9' }) })
+      expect(() => unset.validate!({ baseUrl: 'http://127.0.0.1:9', ports: new Map(), stateBackends: [] })).toThrow(/^postgresWorkers: `url` \(the main database\) is required$/)
       await expect(setup.create(1, { baseUrl: 'http://127.0.0.1:9', ports: new Map(), stateBackends: [proxy] })).rejects.toThrow(
         /^postgresWorkers: the run's state backend "pg-proxy" uses the proxy mechanism: what the app wrote since the run began sits in the proxy's open transaction, which a worker's copy of the database cannot read/,
       )

@@ -6,7 +6,7 @@ import { DEFAULT_EXPLORATIONS } from '../config/schema'
 import { EXIT, type Io, warn } from '../exit'
 import { type ExploreValueFlags, parseExploreFlags, parseWorkersFlag } from '../explorations/flags'
 import { discoverExplorationFiles, loadExplorations, selectExplorations, splitExploreArgs } from '../explorations/load'
-import { type LoadedOpenApiExploration, loadOpenApiExploration, moduleVariables } from '../explorations/openapi'
+import { type LoadedOpenApiExploration, isUrl, loadOpenApiExploration, moduleVariables } from '../explorations/openapi'
 import { isLiveTerminal, progressPrinter } from '../explorations/progress'
 import { harOutput } from '../har'
 import { packageInstalled } from '../plugins/first-party'
@@ -21,6 +21,7 @@ import { maskedPath } from './save-results'
 import { type ConfigFlags, openSession, redactOptions, sessionReporters, warnWithoutBaseUrl } from './session'
 import { parseFlagValues, refuseOptionsAsValues } from './flags'
 import { explorationShard } from '../shard/explorations'
+import { withCode } from '../shard/code'
 import { withRunId } from '../shard/run-id'
 import { parseShard } from '../shard/split'
 
@@ -89,7 +90,15 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
   const selected = fromDocument ? [fromDocument] : selectExplorations(await loadExplorations(files, config.root, (m) => warn(io, m)), names)
   if (!selected.length) throw new UserError('E_NO_JOURNEYS', `the files matching ${globs.join(', ')} export no exploration`)
   warnWithoutBaseUrl(io, config.baseUrl, selected.map(({ exploration }) => exploration))
-  const shard = shardSpec && withRunId(explorationShard(selected.map((x) => x.exploration), overrides, shardSpec), io.env)
+  const shard =
+    shardSpec &&
+    (await withCode(
+      withRunId(explorationShard(selected.map((x) => x.exploration), overrides, shardSpec), io.env),
+      // The document an exploration of --openapi is made of, when it is a file; its module is written later, if at all.
+      fromDocument ? (isUrl(fromDocument.document) ? [] : [fromDocument.document]) : selected.map((x) => x.file),
+      config.root,
+      io.env,
+    ))
 
   const requests = reporterRequests(config)
   const har = await harOutput(flags.har, io.cwd)

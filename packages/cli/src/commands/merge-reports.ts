@@ -5,6 +5,7 @@ import { EXIT, type Io, warn } from '../exit'
 import { reporterRequests } from '../reporters'
 import { checkShards, mergeShards, type ShardFile } from '../shard/merge'
 import { holdsShard } from '../shard/files'
+import { checkSameCode } from '../shard/code'
 import { checkOneRun } from '../shard/run-id'
 import { MergeInterrupt } from './merge-interrupt'
 import { NotAResultsFile, readResults, unreadableShardInput } from './report'
@@ -89,6 +90,7 @@ async function merge({ files, listed, missing }: ResultFiles, flags: MergeReport
     }
     const checked = checkShards(shards)
     const unknownRun = checkOneRun(shards)
+    checkSameCode(shards)
     if (unknownRun) warn(io, unknownRun)
     const merged = mergeShards(checked, { failOnFlaky: config.failOnFlaky })
     const reruns = shards.filter((s) => s.run.rerunOf).length

@@ -26,6 +26,7 @@ import { RunOutputs, addIssues } from './run-outputs'
 import { type ConfigFlags, openSession, redactOptions, sessionReporters, warnWithoutBaseUrl } from './session'
 import { parseFlagValues, refuseOptionsAsValues } from './flags'
 import { journeyShard } from '../shard/journeys'
+import { withCode } from '../shard/code'
 import { withRunId } from '../shard/run-id'
 import { type ShardSpec, parseShard } from '../shard/split'
 import { LeftBehind, madeByWorkersLines } from './left-behind'
@@ -107,7 +108,9 @@ async function loadAndRun(args: string[], flags: RunFlags, io: Io, signalsTaken:
 
   const { files, names } = await findJourneyFiles(args, config, io)
   const all = await loadJourneys(files, config.root, (m) => warn(io, m))
-  const { journeys: sharded, shard } = chooseJourneys(all, names, flags, io, shardSpec)
+  const chosen = chooseJourneys(all, names, flags, io, shardSpec)
+  const sharded = chosen.journeys
+  const shard = chosen.shard && (await withCode(chosen.shard, chosen.selectedFiles, config.root, io.env))
   // After the shard split, as Playwright does: each shard of a split reruns its own failures.
   const rerun = flags.lastFailed ? lastFailedOnly(sharded, lastRun, shard, io) : { items: sharded, rerunOf: undefined }
   if (!rerun) {
@@ -135,14 +138,17 @@ export async function findJourneyFiles(args: readonly string[], config: Resolved
   return { files, names }
 }
 
-/** The loaded journeys a run takes: `journey.only` checked in CI, the filters, the focus, then this shard's part. */
+/**
+ * The loaded journeys a run takes: `journey.only` checked in CI, the filters, the focus, then this shard's
+ * part; and the files of every journey selected before the split (a shard records their hash, see withCode).
+ */
 export function chooseJourneys(
   all: readonly LoadedJourney[],
   names: string[],
   flags: RunFlags,
   io: Io,
   shardSpec: ShardSpec | undefined,
-): { journeys: LoadedJourney[]; shard?: ShardInfo } {
+): { journeys: LoadedJourney[]; shard?: ShardInfo; selectedFiles: string[] } {
   refuseOnlyInCi(all, io.env, flags.allowOnly)
   // The files were found but define nothing (each was named in a warning as it loaded): no filter is to blame.
   if (!all.length) throw new UserError('E_NO_JOURNEYS', 'the journey files export no journeys (export default journey(...) or an array of journeys)')
@@ -163,7 +169,7 @@ export function chooseJourneys(
   const journeys = dealt.journeys
   const shard = dealt.shard && withRunId(dealt.shard, io.env)
   if (shard) io.stderr.write(`venomqa: shard ${shard.index}/${shard.total}: ${journeys.length} of ${plural(selected.length, 'journey')}\n`)
-  return { journeys, shard }
+  return { journeys, shard, selectedFiles: selected.map((j) => j.file) }
 }
 
 /**

@@ -9,6 +9,7 @@ import { exitNow } from '../exit-guard'
 import { isLiveTerminal } from '../explorations/progress'
 import { type LoadedJourney, loadJourneys } from '../journeys/load'
 import { forgetUserModules, isNativeEsModule, loadedUserFiles, userModuleTools } from '../load-module'
+import { withCode } from '../shard/code'
 import { parseShard } from '../shard/split'
 import { watchFiles } from '../watch/files'
 import { loadTypeScriptThroughJiti } from '../typescript/native'
@@ -222,7 +223,8 @@ export async function watchCommand(args: string[], flags: RunFlags, io: Io, inpu
     idle.signals(false)
     try {
       await setAsideRecord(cfg.root, io)
-      const code = await executeRun(cfg, toRun, flags, io, { shard: chosen.shard, repeatEach })
+      const shard = chosen.shard && (await withCode(chosen.shard, chosen.selectedFiles, cfg.root, io.env))
+      const code = await executeRun(cfg, toRun, flags, io, { shard, repeatEach })
       return code === EXIT.INTERRUPTED ? code : undefined
     } catch (err) {
       report(err)

@@ -210,7 +210,7 @@ async function writeIfChanged(file: string, text: string): Promise<void> {
   await writeFile(file, text)
 }
 
-function isUrl(source: string): boolean {
+export function isUrl(source: string): boolean {
   return /^https?:\/\//i.test(source)
 }
 

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { REPO_ROOT, waitUntil } from '@venomqa/test-utils'
 import { afterAll } from 'vitest'
+import { COMMIT_VARIABLES } from '../../src/shard/code'
 import { RUN_ID_VARIABLES } from '../../src/shard/run-id'
 
 export const CLI_BIN = path.join(REPO_ROOT, 'packages/cli/dist/bin.js')
@@ -44,10 +45,13 @@ export interface Project {
   remove(): Promise<void>
 }
 
+/** Variables that point git at another repository than the project's (a git hook sets them): a shard would record its commit. */
+const GIT_PLACES = ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE']
+
 /** The environment of the user's shell, without anything VenomQA reads that the test did not set. */
 export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {}
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('VENOMQA_') && !k.startsWith('VITEST') && k !== 'NODE_OPTIONS' && !RUN_ID_VARIABLES.includes(k as never)) env[k] = v
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('VENOMQA_') && !k.startsWith('VITEST') && k !== 'NODE_OPTIONS' && !RUN_ID_VARIABLES.includes(k as never) && !COMMIT_VARIABLES.includes(k as never) && !GIT_PLACES.includes(k)) env[k] = v
   for (const [k, v] of Object.entries(extra)) if (v === undefined) delete env[k]
   else env[k] = v
   return env

@@ -36,6 +36,7 @@ export class StepRecord implements StepResult {
   declare readonly logs?: NonNullable<StepResult['logs']>
   declare readonly request?: RecordedRequest
   declare readonly response?: RecordedResponse
+  declare readonly requestError?: string
   readonly #shown: HttpExchange | undefined
 
   constructor(name: string, expectFailure: boolean, outcome: Outcome, run: StepRun) {
@@ -55,6 +56,8 @@ export class StepRecord implements StepResult {
     if (shown) {
       Object.defineProperty(this, 'request', requestAccessor)
       if ('response' in shown) Object.defineProperty(this, 'response', responseAccessor)
+      // Why it got no answer, with it: a step with one request keeps no `exchanges` to say it.
+      if (shown.error !== undefined) this.requestError = shown.error
     }
   }
 

@@ -16,7 +16,7 @@ export interface StepRequest {
 export function stepRequests(r: StepResult): StepRequest[] {
   const all = (r.exchanges ?? []).filter((x) => x?.request)
   if (all.length) return all
-  return r.request ? [{ request: r.request, response: r.response }] : []
+  return r.request ? [{ request: r.request, response: r.response, ...(r.requestError !== undefined ? { error: r.requestError } : {}) }] : []
 }
 
 /** `POST http://host/api/x → 400`, `→ failed: <why>`, and the attempt of a retried one; one line, escaped. */
