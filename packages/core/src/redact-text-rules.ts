@@ -160,10 +160,12 @@ const KEY_SCHEME = /\b(ApiKey|Token)(?=([ \t]+))\2(?=[A-Za-z\-._~+/]*[0-9])[A-Za
 /**
  * Where a `name=value` pair's value ends in text: at `&`, white space, a quote or `#`, and at what no URL
  * holds unescaped: the `]` or `>` that closes a URL written `[url]` or `<url>`, and the backslashes that
- * escape the quote ending the JSON string the pair sits in. The mask then swallows no text around the
- * pair, and escaped JSON stays JSON. A value masked already is kept as it is (its `]` is the mask's).
+ * escape the quote ending the JSON string the pair sits in; and at a colon that ends the text or stands
+ * before white space, a message's (`GET http://h/x?api_key=...: connection refused`), where a colon inside
+ * a value is still the value's. The mask then swallows no text around the pair, and escaped JSON stays
+ * JSON. A value masked already is kept as it is (its `]` is the mask's).
  */
-const PAIR_VALUE = `(?:\\[REDACTED\\](?=[&\\s"'#\\]<>\\\\]|$)|(?:[^&\\s"'#\\]<>\\\\]|\\\\+(?![\\\\"]))*)`
+const PAIR_VALUE = `(?:\\[REDACTED\\](?=[&\\s"'#\\]<>\\\\]|:(?:\\s|$)|$)|(?:[^&\\s"'#\\]<>\\\\:]|:(?!\\s|$)|\\\\+(?![\\\\"]))*)`
 /**
  * `password=...` in a query, a form body or a sentence; `password="..."` (code, an attribute) is NAME_COLON's.
  * A value VenomQA made up (MADE_UP_SECRET_PREFIX) is shown, as under a body key.

@@ -87,3 +87,22 @@ describe('secretsOfValue and a URL inside a longer string', () => {
     expect(secretsOfBodyText('{"next":"see https://h.test/cb?code=c0de-123456 now"}')).toEqual(['c0de-123456', 'c0de-123456'])
   })
 })
+
+// A transport error names the request's URL, then what went wrong after a colon: `GET
+// http://h/x?api_key=...: connection refused`. The colon is the message's, not the value's.
+describe("a secret query value followed by the message's colon", () => {
+  it('is masked, the colon kept', () => {
+    expect(redactText('GET http://h/x?api_key=SECRET-value-1: connection refused')).toBe('GET http://h/x?api_key=[REDACTED]: connection refused')
+    expect(redactText('POST http://h/x?key=abc123def456ghi: timed out')).toBe('POST http://h/x?key=[REDACTED]: timed out')
+    expect(redactText('failed at http://h/x?password=hunter2:')).toBe('failed at http://h/x?password=[REDACTED]:')
+  })
+  it('masked once more, stays as it was: no bracket doubled', () => {
+    const once = redactText('GET http://h/x?api_key=SECRET-value-1: connection refused')
+    expect(redactText(once)).toBe(once)
+    expect(redactText('GET http://h/x?api_key=[REDACTED]: connection refused')).toBe('GET http://h/x?api_key=[REDACTED]: connection refused')
+  })
+  it('a colon inside the value is still part of it', () => {
+    expect(redactText('GET http://h/x?api_key=abc:def-secret-1 refused')).toBe('GET http://h/x?api_key=[REDACTED] refused')
+    expect(redactText('GET http://h/x?token=a:b:c&page=2')).toBe('GET http://h/x?token=[REDACTED]&page=2')
+  })
+})
