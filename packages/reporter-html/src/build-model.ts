@@ -241,6 +241,7 @@ class ModelBuilder {
     const failed = s.status === 'failed'
     if (s.request) out.rq = this.request(s.request, this.options.maxBodyChars, failed)
     if (s.response) out.rs = this.response(s.response, this.options.maxBodyChars)
+    else if (s.request && typeof s.requestError === 'string' && s.requestError) out.re = redactText(s.requestError)
     const earlier = this.earlierExchanges(s, failed)
     if (earlier.length) out.ex = earlier
     if (list(s.logs).length) out.lg = list(s.logs).map((l) => [text(l.level), redactText(text(l.message))])

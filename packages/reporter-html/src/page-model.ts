@@ -65,6 +65,8 @@ export interface PageStep {
   e?: PageError
   rq?: PageRequest
   rs?: PageResponse
+  /** Why the request shown got no response (connection refused, timed out), masked. */
+  re?: string
   ex?: PageExchange[]
   lg?: [string, string][]
 }

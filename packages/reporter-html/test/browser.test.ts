@@ -482,6 +482,29 @@ describeBrowser('HTML report in headless Chromium', () => {
     }
   })
 
+  it("shows why a failed step's request got no response, where it said only that none arrived", async () => {
+    const refused = 'GET http://127.0.0.1:1/things?api_key=[REDACTED]: connection refused (ECONNREFUSED)'
+    const s = step('fetch', {
+      status: 'failed',
+      error: { kind: 'transport', message: refused },
+      request: { method: 'GET', url: 'http://127.0.0.1:1/things?api_key=[REDACTED]', headers: {} },
+      response: undefined,
+      requestError: refused,
+    })
+    const { page, problems } = await openReport(browser, 'request-error', run([journey('refused', [s])]))
+    try {
+      const row = stepRow(page, 'fetch')
+      await row.locator('details.io > summary').click()
+      const body = row.locator('details.io .io-body')
+      await body.waitFor({ state: 'visible' })
+      expect(await body.locator('.part', { has: page.locator('.title', { hasText: /^Response$/ }) }).locator('.err').textContent()).toBe(refused)
+      expect(await body.textContent()).not.toContain('No response arrived.')
+      expect(problems).toEqual([])
+    } finally {
+      await page.close()
+    }
+  })
+
   it('says so on the page when the data block cannot be read', async () => {
     mkdirSync(OUT, { recursive: true })
     const file = path.join(OUT, 'broken.html')

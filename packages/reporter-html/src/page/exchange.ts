@@ -65,7 +65,7 @@ export function stepDetails(report: Report, step: PageStep): HTMLDivElement {
   const box = el('div', 'io-body')
   if (step.rq) box.appendChild(requestPart(report, 'Request', step.rq))
   if (step.rs) box.appendChild(responsePart(report, 'Response', step.rs))
-  else if (step.rq) box.appendChild(el('div', 'empty', 'No response arrived.'))
+  else if (step.rq) box.appendChild(step.re ? part('Response', el('div', 'err', step.re)) : el('div', 'empty', 'No response arrived.'))
   for (const x of step.ex ?? []) {
     const head = `Earlier request \u00b7 attempt ${x.a} \u00b7 ${formatMs(x.ms)}${x.c ? ' \u00b7 from cache' : ''}`
     box.appendChild(
