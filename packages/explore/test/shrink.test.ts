@@ -126,6 +126,15 @@ describe('shrinkSequence', () => {
     expect(simplerInputs({ body: 'method.oneOf-3:cash' }, nested.map((body) => ({ body })))).toEqual(
       ['no-body', 'sample', 'oneOf-2:damaged', 'lines[].anyOf-2:gift.card'].map((body) => ({ body })),
     )
+    // One inside a top-level alternative (that alternative's name first, then its path) is among those inside
+    // the body, by its own place in its list: measured as a top-level alternative, it came before `oneOf-3`.
+    const within = ['max', 'oneOf-3:lost.items[].oneOf-4:torn.cover', 'oneOf-2:paid.payment.oneOf-2:voucher', 'oneOf-3:lost', 'sample', 'method.oneOf-3:cash', 'oneOf-2:paid']
+    expect(simplerInputs({ body: 'max' }, within.map((body) => ({ body })))).toEqual(
+      ['sample', 'oneOf-2:paid', 'oneOf-3:lost', 'oneOf-2:paid.payment.oneOf-2:voucher', 'method.oneOf-3:cash', 'oneOf-3:lost.items[].oneOf-4:torn.cover'].map((body) => ({ body })),
+    )
+    expect(simplerInputs({ body: 'oneOf-2:paid.payment.oneOf-2:voucher' }, within.map((body) => ({ body })))).toEqual(
+      ['sample', 'oneOf-2:paid', 'oneOf-3:lost'].map((body) => ({ body })),
+    )
     // An input of that name with other keys is no OpenAPI input: measured as it is.
     expect(compareComplexity(complexityOf({ body: 'max', qty: 1 }), complexityOf({ body: 'sample', qty: 1 }))).toBeLessThan(0)
   })

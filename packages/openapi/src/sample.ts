@@ -9,7 +9,8 @@ import { type JsonSchema, type OpenApiDocument, resolveSchema } from './document
  * no empty value (a number, a schema of no type) where `empty` would be one, or the document does not
  * require a body. An alternative of a `oneOf` or `anyOf` is named by its place and, when something tells
  * it apart, by that (`oneOf-2:damaged`: see alternativesOf); one inside the body after the path to it
- * (`method.oneOf-2:voucher`: see nestedPlaces).
+ * (`method.oneOf-2:voucher`: see nestedPlaces), and one inside a top-level alternative after that
+ * alternative's name too (`oneOf-2:paid.payment.oneOf-2:voucher`).
  */
 export type BodyVariant =
   | 'sample'
@@ -28,7 +29,9 @@ export type AlternativeVariant = `${'oneOf' | 'anyOf'}-${number}${string}`
 
 /**
  * An alternative of a `oneOf` or `anyOf` inside the body, after the path to it: property names joined by
- * dots, `[]` for the items of an array (`method.oneOf-2:voucher`, `order.lines[].anyOf-3:gift`).
+ * dots, `[]` for the items of an array (`method.oneOf-2:voucher`, `order.lines[].anyOf-3:gift`); inside a
+ * top-level alternative (a property of that alternative's own), after that alternative's name
+ * (`oneOf-2:paid.payment.oneOf-2:voucher`).
  */
 export type NestedAlternativeVariant = `${string}.${AlternativeVariant}`
 
@@ -47,7 +50,10 @@ const MAX_STRING = 64
 const MAX_ITEMS = 3
 /** The most alternatives of a `oneOf` or `anyOf` a body is sent as, each an edge from every state it may run in. */
 export const MAX_ALTERNATIVES = 8
-/** The most alternatives of the `oneOf`s and `anyOf`s inside a body a body is sent as, all of them together. */
+/**
+ * The most alternatives of the `oneOf`s and `anyOf`s inside a body a body is sent as, all of them together:
+ * those beside its top-level alternatives and those inside each of them.
+ */
 export const MAX_NESTED_ALTERNATIVES = 8
 
 /**
@@ -55,10 +61,12 @@ export const MAX_NESTED_ALTERNATIVES = 8
  * required properties, every bound at its minimum, at its maximum, empty (`{}`, `[]`, `''`; no body at
  * all, as `no-body`, for a schema with no empty value), the first and the last enum value; then each
  * alternative of a `oneOf` or `anyOf` (at most MAX_ALTERNATIVES), of which the sampler knows only the
- * first; then the alternatives of those inside the body (at most MAX_NESTED_ALTERNATIVES in all, see
- * nestedPlaces); last, for a body the document does not require, no body. Identical bodies are given once.
- * The same schema always gives the same bodies, in this order: a body with no `oneOf` inside it gets the
- * variants it got before there were nested ones, and a required one those it got before `no-body`.
+ * first; then the alternatives of those inside the body, beside the top-level alternatives or inside one
+ * of them (at most MAX_NESTED_ALTERNATIVES in all, see nestedPlaces and placesWithin); last, for a body the
+ * document does not require, no body. Identical bodies are given once. The same schema always gives the
+ * same bodies, in this order: a body with no `oneOf` inside it gets the variants it got before there were
+ * nested ones, one with none inside its top-level alternatives those it got before they were looked into,
+ * and a required one those it got before `no-body`.
  */
 export function bodyVariants(schema: JsonSchema | undefined, doc?: OpenApiDocument, options: BodyVariantOptions = {}): SampledBody[] {
   if (!schema) return [{ variant: 'sample', body: undefined }]
@@ -66,17 +74,32 @@ export function bodyVariants(schema: JsonSchema | undefined, doc?: OpenApiDocume
   // A discriminated first alternative: its value, where the sampler writes a string no API takes for one.
   const first = alternatives[0]?.discriminate ?? ((body: unknown) => body)
   const places = nestedPlaces(schema, doc)
-  const typical = withFirstAlternatives(first(typicalValue(schema, doc, false)), places, false)
+  const resolved = resolveSchema(schema, doc)
+  const given = isObject(resolved) && isGiven(resolved)
+  // The places inside each top-level alternative, of its own: where the document gives the body, the
+  // typical body keeps what it gives there, as it keeps it in the places beside them.
+  const within = alternatives.map((a) => placesWithin(a, places, doc))
+  const typicalPlaces = [...places, ...(within[0] ?? []).map((p) => (given ? { ...p, given } : p))]
+  // A `oneOf` that is an `allOf` part of the whole body: its first alternative with the other parts, as the
+  // variant of that alternative sends it (its patterns met). The sampler merged the parts with the
+  // alternative as it read it (a pattern unmet), and that alternative was sent a second time beside it.
+  const allOfPart = !given && isObject(resolved) && alternatives.length > 0 && choiceOf(resolved, doc)?.schema !== resolved
+  const typicalOf = (requiredOnly: boolean) =>
+    allOfPart
+      ? withFirstAlternatives(alternatives[0]!.sample(requiredOnly), typicalPlaces, requiredOnly)
+      : withFirstAlternatives(first(typicalValue(schema, doc, requiredOnly)), typicalPlaces, requiredOnly)
+  const typical = typicalOf(false)
   const empty = emptyOf(schema, doc)
+  const alternativeBodies = alternatives.map((a, k) => ({ variant: a.name, body: withFirstAlternatives(a.sample(false), [...places, ...within[k]!], false) }))
   const candidates: SampledBody[] = [
     { variant: 'sample', body: typical },
-    { variant: 'required', body: withFirstAlternatives(first(typicalValue(schema, doc, true)), places, true) },
+    { variant: 'required', body: typicalOf(true) },
     { variant: 'min', body: bounded(schema, typical, 'min', doc) },
     { variant: 'max', body: bounded(schema, typical, 'max', doc) },
     empty === undefined ? { variant: 'no-body', body: undefined } : { variant: 'empty', body: empty },
     { variant: 'enum-first', body: bounded(schema, typical, 'enum-first', doc) },
     { variant: 'enum-last', body: bounded(schema, typical, 'enum-last', doc) },
-    ...alternatives.map((a) => ({ variant: a.name, body: withFirstAlternatives(a.sample(false), places, false) })),
+    ...alternativeBodies,
   ]
   const kept: SampledBody[] = []
   const seen = new Set<string>()
@@ -88,8 +111,14 @@ export function bodyVariants(schema: JsonSchema | undefined, doc?: OpenApiDocume
     return true
   }
   for (const c of candidates) keep(c)
+  // Those beside the top-level alternatives in the typical body, as they were; those inside an alternative
+  // in that alternative's body, after its name.
+  const groups: NestedGroup[] = [
+    { prefix: '', body: typical, places },
+    ...alternativeBodies.map((a, k) => ({ prefix: `${a.variant}.`, body: a.body, places: within[k]! })),
+  ]
   let nested = 0
-  for (const c of nestedAlternativeBodies(typical, places)) {
+  for (const c of nestedAlternativeBodies(groups)) {
     if (nested >= MAX_NESTED_ALTERNATIVES) break
     if (keep(c)) nested++
   }
@@ -110,6 +139,8 @@ function isObject(value: unknown): value is Record<string, unknown> {
 interface Alternative {
   /** `oneOf-2:damaged`: its place in the document's list, from 1, and what tells it apart. */
   name: AlternativeVariant
+  /** The alternative with what is beside it (an object's `properties` and `required`, the other `allOf` parts): what it is sampled from. */
+  schema: JsonSchema
   /** Its typical value (only its required properties with `requiredOnly`), its discriminator's value set; made once, when asked. */
   sample: (requiredOnly: boolean) => unknown
   /** A body with the alternative's discriminator value set (or the body itself, when it has none). */
@@ -188,7 +219,7 @@ function alternativesOf(given: JsonSchema, doc: OpenApiDocument | undefined, opt
     }
     const label = tag ?? (typeof resolved?.title === 'string' ? resolved.title : undefined) ?? names.get(resolved) ?? fixedValue(resolved, doc)
     const name: AlternativeVariant = `${keyword}-${i + 1}${label === undefined ? '' : `:${labelText(label)}`}`
-    return { name, sample, discriminate, ...(tag !== undefined && property !== undefined ? { property, tag } : {}) }
+    return { name, schema: merged, sample, discriminate, ...(tag !== undefined && property !== undefined ? { property, tag } : {}) }
   })
 }
 
@@ -237,7 +268,7 @@ function nestedPlaces(root: JsonSchema, doc: OpenApiDocument | undefined): Neste
     // A schema inside itself (a tree's children) is looked into once on a path.
     if (!isObject(schema) || around.has(schema) || path.length > MAX_NESTED_DEPTH || ++visits > MAX_NESTED_VISITS) return
     const inside = new Set(around).add(schema)
-    const given_ = exampled || schema.example !== undefined || schema.examples !== undefined || schema.default !== undefined
+    const given_ = exampled || isGiven(schema)
     const key = [...path].reverse().find((s): s is string => typeof s === 'string')
     if (path.length) {
       const alternatives = alternativesOf(schema, doc, { skipNull: true, key })
@@ -256,6 +287,22 @@ function nestedPlaces(root: JsonSchema, doc: OpenApiDocument | undefined): Neste
   }
   visit(root, [], false, new Set())
   return places
+}
+
+/** Does the document give the schema's value: an example, examples, a default? */
+function isGiven(schema: Record<string, unknown>): boolean {
+  return schema.example !== undefined || schema.examples !== undefined || schema.default !== undefined
+}
+
+/**
+ * The `oneOf`s and `anyOf`s inside a top-level alternative, of its own (see nestedPlaces): in its
+ * properties, at any depth, where the sampler gave the alternative's variant its first alternative as it
+ * read it, and nothing sent the others. Those beside the alternatives (`places`, in every alternative) are
+ * not among them: their variants are the typical body's.
+ */
+function placesWithin(alternative: Alternative, places: readonly NestedPlace[], doc: OpenApiDocument | undefined): NestedPlace[] {
+  const beside = new Set(places.map((p) => p.name))
+  return nestedPlaces(alternative.schema, doc).filter((p) => !beside.has(p.name))
 }
 
 /** `order.lines[]`: property names as variant names hold them (see labelText), `[]` for each item. */
@@ -283,17 +330,26 @@ function withFirstAlternatives(body: unknown, places: readonly NestedPlace[], re
   return out
 }
 
+/** Places inside a body, each varied in `body`, its variants' names after `prefix` (a top-level alternative's, with its dot). */
+interface NestedGroup {
+  prefix: string
+  body: unknown
+  places: readonly NestedPlace[]
+}
+
 /**
- * Each place's alternatives in the typical body, taken in turns (the first alternative of every place, then
- * the second of every place, ...), so that the bound reaches the second alternative of every place before
- * the third of any; named by the place and the alternative. Made one at a time, as the bound asks.
+ * Each place's alternatives in its group's body, taken in turns (the first alternative of every place of
+ * every group, then the second of every place, ...), so that the bound reaches the second alternative of
+ * every place before the third of any; named by the group, the place and the alternative. Made one at a
+ * time, as the bound asks.
  */
-function* nestedAlternativeBodies(typical: unknown, places: readonly NestedPlace[]): Generator<SampledBody> {
+function* nestedAlternativeBodies(groups: readonly NestedGroup[]): Generator<SampledBody> {
   for (let i = 0; i < MAX_ALTERNATIVES; i++)
-    for (const place of places) {
-      const alternative = place.alternatives[i]
-      if (alternative) yield { variant: `${place.name}.${alternative.name}`, body: at(typical, place.path, true, () => alternative.sample(false)) }
-    }
+    for (const { prefix, body, places } of groups)
+      for (const place of places) {
+        const alternative = place.alternatives[i]
+        if (alternative) yield { variant: `${prefix}${place.name}.${alternative.name}`, body: at(body, place.path, true, () => alternative.sample(false)) }
+      }
 }
 
 /**

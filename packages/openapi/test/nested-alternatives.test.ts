@@ -69,11 +69,29 @@ describe('a oneOf in a property of the body', () => {
   it('as an allOf part of the whole body: each alternative a top-level variant, as a oneOf of the body is', () => {
     const schema = { allOf: [{ type: 'object', required: ['amount'], properties: { amount: { type: 'integer', minimum: 1 } } }, ref('Method')] }
     const bodies = bodyVariants(schema as never, doc as never)
-    expect(bodies.filter((b) => b.variant.startsWith('oneOf-'))).toEqual([
-      { variant: 'oneOf-1:card', body: { amount: 1, kind: 'card', number: '0000000000000000' } },
+    // The typical body is the first alternative with the other parts, as that alternative's variant would
+    // send it (its pattern met): the sampler's own (`number: 'string'`) was sent beside it as `oneOf-1:card`.
+    expect(bodies).toEqual([
+      { variant: 'sample', body: { amount: 1, kind: 'card', number: '0000000000000000' } },
+      { variant: 'empty', body: {} },
       { variant: 'oneOf-2:voucher', body: { amount: 1, kind: 'voucher', code: 'V-0000' } },
     ])
-    expect(bodies[0]).toMatchObject({ variant: 'sample', body: { kind: 'card' } })
+  })
+
+  it('as an allOf part of the whole body: the typical and the required-only bodies are those of the first alternative with the other parts', () => {
+    const base = { type: 'object', required: ['amount'], properties: { amount: { type: 'integer', minimum: 1 }, note: { type: 'string' } } }
+    const first = { type: 'object', required: ['code'], properties: { code: { type: 'string', pattern: '^X[0-9]$' }, tag: { type: 'string', enum: ['a', 'b'] } } }
+    const second = { type: 'object', required: ['gift'], properties: { gift: { type: 'boolean' } } }
+    const bodies = bodyVariants({ allOf: [base, { oneOf: [first, second] }] } as never)
+    expect(bodies).toEqual([
+      { variant: 'sample', body: { amount: 1, note: 'note-1', code: 'X0', tag: 'a' } },
+      { variant: 'required', body: { amount: 1, code: 'X0' } },
+      { variant: 'empty', body: {} },
+      { variant: 'oneOf-2', body: { amount: 1, note: 'note-1', gift: true } },
+    ])
+    // An example of the whole body is the document's typical body: kept.
+    const example = { amount: 7, gift: false }
+    expect(bodyVariants({ allOf: [base, { oneOf: [first, second] }], example } as never)[0]).toEqual({ variant: 'sample', body: example })
   })
 
   it('deeper, and in the items of an array, anyOf too, without a discriminator: named by component or title', () => {
@@ -125,5 +143,83 @@ describe('a oneOf in a property of the body', () => {
   it('leaves the variants of a body with none as they were', () => {
     const schema = { type: 'object', required: ['name'], properties: { name: { type: 'string', maxLength: 5 }, tier: { type: 'string', enum: ['a', 'b'] } } }
     expect(bodyVariants(schema as never).map((b) => b.variant)).toEqual(['sample', 'required', 'min', 'max', 'empty', 'enum-last'])
+  })
+})
+
+describe('a oneOf inside an alternative of a oneOf body', () => {
+  const amount = { type: 'integer', minimum: 1, maximum: 500 }
+  const cash = { type: 'object', title: 'cash', required: ['amount'], properties: { amount, till: { type: 'integer', minimum: 1, maximum: 3 } } }
+  const online = { type: 'object', title: 'online', required: ['amount', 'method'], properties: { amount, method: ref('Method') } }
+  const card = { kind: 'card', number: '0000000000000000' }
+  const voucher = { kind: 'voucher', code: 'V-0000' }
+
+  it("is sent as each of its alternatives within that alternative, named after it, and that alternative sends its first as the schema says", () => {
+    const bodies = bodyVariants({ oneOf: [cash, online] } as never, doc as never)
+    expect(bodies).toEqual([
+      { variant: 'sample', body: { amount: 1, till: 1 } },
+      { variant: 'required', body: { amount: 1 } },
+      { variant: 'empty', body: {} },
+      // Was `method: { kind: 'string', number: 'string' }`, which the API refuses; and no voucher at all.
+      { variant: 'oneOf-2:online', body: { amount: 1, method: card } },
+      { variant: 'oneOf-2:online.method.oneOf-2:voucher', body: { amount: 1, method: voucher } },
+    ])
+    expect(bodyVariants({ oneOf: [cash, online] } as never, doc as never)).toEqual(bodies)
+  })
+
+  it('in the first alternative: the typical body sends its first alternative as the schema says, the others after the top-level ones', () => {
+    const bodies = bodyVariants({ oneOf: [online, cash] } as never, doc as never)
+    expect(bodies).toEqual([
+      { variant: 'sample', body: { amount: 1, method: card } },
+      { variant: 'empty', body: {} },
+      { variant: 'oneOf-2:cash', body: { amount: 1, till: 1 } },
+      { variant: 'oneOf-1:online.method.oneOf-2:voucher', body: { amount: 1, method: voucher } },
+    ])
+  })
+
+  it('through $refs, allOf parts and the items of an array, in an anyOf body and in an allOf part of the body', () => {
+    const basket = { title: 'basket', allOf: [{ type: 'object', properties: { lines: { type: 'array', items: { anyOf: [ref('Card'), ref('Voucher')] } } } }] }
+    const anyOf = bodyVariants({ anyOf: [cash, basket] } as never, doc as never)
+    expect(anyOf.filter((b) => b.variant.startsWith('anyOf-2'))).toEqual([
+      { variant: 'anyOf-2:basket', body: { lines: [{ kind: 'kind-1', number: '0000000000000000' }] } },
+      { variant: 'anyOf-2:basket.lines[].anyOf-2:Voucher', body: { lines: [{ kind: 'kind-1', code: 'V-0000' }] } },
+    ])
+    const allOf = bodyVariants({ allOf: [{ type: 'object', required: ['at'], properties: { at: { type: 'string', example: 'now' } } }, { oneOf: [cash, online] }] } as never, doc as never)
+    expect(allOf.filter((b) => b.variant.startsWith('oneOf-2'))).toEqual([
+      { variant: 'oneOf-2:online', body: { at: 'now', amount: 1, method: card } },
+      { variant: 'oneOf-2:online.method.oneOf-2:voucher', body: { at: 'now', amount: 1, method: voucher } },
+    ])
+  })
+
+  it('shares the bound of 8 with those beside the alternatives, in turns, those beside first and named as they were', () => {
+    const choice = (place: string) => ({ oneOf: Array.from({ length: 6 }, (_, i) => ({ type: 'object', required: ['k'], properties: { k: { type: 'string', enum: [`${place}${i + 1}`] } } })) })
+    const one = { type: 'object', title: 'one', properties: { b: choice('b') } }
+    const two = { type: 'object', title: 'two', properties: { c: choice('c') } }
+    const schema = { type: 'object', properties: { a: choice('a') }, oneOf: [one, two] }
+    const bodies = bodyVariants(schema as never)
+    const nested = bodies.filter((b) => b.variant.includes('.'))
+    expect(nested.map((b) => b.variant)).toEqual([
+      'a.oneOf-2:a2',
+      'oneOf-1:one.b.oneOf-2:b2',
+      'oneOf-2:two.c.oneOf-2:c2',
+      'a.oneOf-3:a3',
+      'oneOf-1:one.b.oneOf-3:b3',
+      'oneOf-2:two.c.oneOf-3:c3',
+      'a.oneOf-4:a4',
+      'oneOf-1:one.b.oneOf-4:b4',
+    ])
+    expect(byName(bodies)['oneOf-2:two.c.oneOf-3:c3']).toEqual({ a: { k: 'a1' }, c: { k: 'c3' } })
+    expect(byName(bodies)['oneOf-2:two']).toEqual({ a: { k: 'a1' }, c: { k: 'c1' } })
+  })
+
+  it('leaves the variants of a body with none inside its alternatives as they were', () => {
+    const first = { type: 'object', required: ['x'], properties: { x: { type: 'string', pattern: '^X[0-9]$' }, tag: { type: 'string', enum: ['a', 'b'] } } }
+    const second = { type: 'object', title: 'bee', required: ['z'], properties: { z: { type: 'boolean' } } }
+    const beside = { type: 'object', required: ['amount', 'method'], properties: { amount: { type: 'integer', minimum: 1, maximum: 5 }, method: ref('Method') }, oneOf: [first, second] }
+    const exampled = { type: 'object', example: { amount: 2, method: { kind: 'voucher', code: 'V-1111' }, z: false }, properties: { amount: { type: 'integer' }, method: ref('Method') }, anyOf: [first, second] }
+    const exampledAllOf = { allOf: [{ type: 'object', properties: { method: ref('Method') } }, { oneOf: [first, second] }], example: { method: { kind: 'card', number: '1234123412341234' }, x: 'X9' } }
+    // What they were given before a oneOf inside an alternative was looked into.
+    expect(bodyVariants(beside as never, doc as never)).toEqual([{"variant":"sample","body":{"amount":1,"method":{"kind":"card","number":"0000000000000000"},"x":"string","tag":"a"}},{"variant":"required","body":{"amount":1,"method":{"kind":"card","number":"0000000000000000"},"x":"string"}},{"variant":"max","body":{"amount":5,"method":{"kind":"card","number":"0000000000000000"},"x":"string","tag":"a"}},{"variant":"empty","body":{}},{"variant":"oneOf-1","body":{"amount":1,"method":{"kind":"card","number":"0000000000000000"},"x":"X0","tag":"a"}},{"variant":"oneOf-2:bee","body":{"amount":1,"method":{"kind":"card","number":"0000000000000000"},"z":true}},{"variant":"method.oneOf-2:voucher","body":{"amount":1,"method":{"kind":"voucher","code":"V-0000"},"x":"string","tag":"a"}}])
+    expect(bodyVariants(exampled as never, doc as never)).toEqual([{"variant":"sample","body":{"amount":2,"method":{"kind":"voucher","code":"V-1111"},"z":false}},{"variant":"empty","body":{}},{"variant":"anyOf-1","body":{"amount":1,"method":{"kind":"card","number":"string"},"x":"X0","tag":"a"}},{"variant":"anyOf-2:bee","body":{"amount":1,"method":{"kind":"card","number":"string"},"z":true}},{"variant":"method.oneOf-1:card","body":{"amount":2,"method":{"kind":"card","number":"0000000000000000"},"z":false}},{"variant":"method.oneOf-2:voucher","body":{"amount":2,"method":{"kind":"voucher","code":"V-0000"},"z":false}}])
+    expect(bodyVariants(exampledAllOf as never, doc as never)).toEqual([{"variant":"sample","body":{"method":{"kind":"card","number":"1234123412341234"},"x":"X9"}},{"variant":"empty","body":{}},{"variant":"oneOf-1","body":{"method":{"kind":"card","number":"string"},"x":"X0","tag":"a"}},{"variant":"oneOf-2:bee","body":{"method":{"kind":"card","number":"string"},"z":true}},{"variant":"method.oneOf-1:card","body":{"method":{"kind":"card","number":"0000000000000000"},"x":"X9"}},{"variant":"method.oneOf-2:voucher","body":{"method":{"kind":"voucher","code":"V-0000"},"x":"X9"}}])
   })
 })

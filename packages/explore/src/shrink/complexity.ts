@@ -29,8 +29,9 @@ export function complexityOf(value: unknown): Complexity {
  * the required properties, the typical body (examples, defaults), the other alternatives of a `oneOf` or
  * `anyOf` (each a typical body too, `oneOf-2:damaged`, in the document's order, after the first, which the
  * typical body is), then those of one inside the body (the typical body but there, `method.oneOf-2:voucher`,
- * by their place in their list), an enum at its first or last value, every bound at its minimum, at its
- * maximum.
+ * or inside a top-level alternative, that alternative's body but there,
+ * `oneOf-2:paid.payment.oneOf-2:voucher`, by their place in their list), an enum at its first or last value,
+ * every bound at its minimum, at its maximum.
  * Measured by their names, `max` (3 characters) was the simplest of all, and every shrunk sequence sent
  * the largest numbers and longest strings the schema allows although the typical body broke the invariant
  * as well. The shrinker cannot measure the body an input would send without sending it, so the order is
@@ -44,11 +45,13 @@ const ALTERNATIVES = 8
 function variantRank(name: unknown): number | undefined {
   if (typeof name !== 'string') return undefined
   const sample = BODY_VARIANTS.indexOf('sample') + 1
+  // A path before it (property names, `[]`), which holds no colon: the label after the alternative may hold a
+  // dot. Inside a top-level alternative, that alternative's name first (`oneOf-2:paid.payment.oneOf-2:voucher`):
+  // ranked by its own place in its list, not as the top-level alternative its name starts as.
+  const nested = /^(?:(?:oneOf|anyOf)-\d+(?::[^:]*)?\.)?[^:]+?\.(?:oneOf|anyOf)-(\d+)(?::|$)/.exec(name)
+  if (nested) return sample + ALTERNATIVES + Math.min(Number(nested[1]), ALTERNATIVES)
   const alternative = /^(?:oneOf|anyOf)-(\d+)(?::|$)/.exec(name)
   if (alternative) return sample + Math.min(Number(alternative[1]), ALTERNATIVES)
-  // A path before it (property names, `[]`), which holds no colon: the label after the alternative may hold a dot.
-  const nested = /^[^:]+?\.(?:oneOf|anyOf)-(\d+)(?::|$)/.exec(name)
-  if (nested) return sample + ALTERNATIVES + Math.min(Number(nested[1]), ALTERNATIVES)
   const at = BODY_VARIANTS.indexOf(name) + 1
   if (at === 0) return undefined
   return at <= sample ? at : at + 2 * ALTERNATIVES
