@@ -813,6 +813,16 @@ export class Runner {
     }
   }
 
+  /**
+   * The workerSetup's config checked as a run checks it before its first journey (see #validateWorkerSetup):
+   * throws the ConfigError naming the key, making no worker and touching nothing. For `venomqa doctor`,
+   * which asks it before it makes worker 1. Nothing to check without a workerSetup or its `validate`.
+   */
+  async validateWorkerSetup(): Promise<void> {
+    await this.init()
+    this.#validateWorkerSetup()
+  }
+
   /** Parallel runs are isolated or refused: never paths that silently see each other's writes. */
   #checkParallel(): void {
     const paths = this.options.parallelPaths ?? 1
