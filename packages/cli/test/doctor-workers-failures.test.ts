@@ -29,7 +29,7 @@ const setups = {
       startApp: (_index: number, databaseUrl: string, { signal }: { signal: AbortSignal }) =>
         startAppProcess({ command: [process.execPath, 'apps/exits.mjs'], env: { DATABASE_URL: databaseUrl }, signal }),
     }),
-  // No startApp, and not inside composeWorkers: a mistake in the config, told when a worker is made.
+  // No startApp, and not inside composeWorkers: a mistake in the config, told before any worker is made.
   'no-start-app': () => postgresWorkers({ url }),
   // An app that never says it is ready (still polling it): the create is given up at pluginTimeout.
   hangs: () =>
@@ -98,10 +98,12 @@ describe('venomqa doctor with a workerSetup that cannot make a worker', () => {
     expect(await databaseExists(WORKER_DB)).toBe(false)
   }, 45_000)
 
-  it('counts a workerSetup with no startApp as a mistake in the config (exit 2)', async () => {
+  it('counts a workerSetup with no startApp as a mistake in the config (exit 2), found by its validate with no worker made', async () => {
     const r = await doctor('no-start-app')
     expect(r.code, r.stdout + r.stderr).toBe(2)
-    expect(workersLine(r.stdout)).toMatch(/^✗ workers {4}worker 1 could not be made: workerSetup\.create\(1\) failed: postgresWorkers: each worker needs its own app: give startApp\(index, databaseUrl\)/)
+    expect(workersLine(r.stdout)).toMatch(
+      /^✗ workers {4}worker 1 not made: the workerSetup refuses the config, as a run does before its first journey: postgresWorkers: each worker needs its own app: give startApp\(index, databaseUrl\)/,
+    )
     expect(r.stdout).toContain('doctor: 1 of 7 checks failed, a mistake in the config, a plugin or a journey')
     expect(await databaseExists(WORKER_DB)).toBe(false)
   }, 45_000)

@@ -152,6 +152,22 @@ describe('a run stopped by a mistake removes the outputs the config names', () =
         'venomqa: nothing ran, so out/run.har (--har) was not written; the one an earlier run left there is removed\n',
     )
     expect([exists('out/run.har'), exists('reports/results.json'), exists('reports/junit.xml')]).toEqual([false, true, false])
+    // A flag naming a file that took a word shaped like an option, not one of run's: the same refusal, the
+    // line read again the same way, what the rest of it names said not written and an earlier run's removed.
+    await greenRunThen(CONFIG, OUTPUTS)
+    await write('out/s.json', 'an earlier run\n')
+    const shaped = await p.venomqa(['run', '--har', '--nope', '--save', 'out/s.json'])
+    expect(shaped.code, shaped.stderr).toBe(2)
+    expect(shaped.stderr).toBe(
+      'venomqa: --har needs a value, and got "--nope", which is an option: give --har its value, or leave it out\n' +
+        'venomqa: nothing ran, so out/s.json (--save) was not written; the one an earlier run left there is removed\n',
+    )
+    expect([exists('out/s.json'), exists('reports/results.json'), exists('reports/junit.xml'), exists(record)]).toEqual([false, true, false, false])
+    // merge-reports' --save by the same rule: no results file named "--nope" is written.
+    const merge = await p.venomqa(['merge-reports', '--save', '--nope', 'reports'])
+    expect(merge.code, merge.stderr).toBe(2)
+    expect(merge.stderr).toBe('venomqa: --save needs a value, and got "--nope", which is an option: give --save its value, or leave it out\n')
+    expect(exists('--nope')).toBe(false)
     // explore, with a results file that was not there: said not written, nothing said removed.
     await write('venomqa.yaml', '{}\n')
     const explore = await p.venomqa(['explore', '--depth', '-r', 'json:out/e.json', '--save', 'out/e-results.json'])

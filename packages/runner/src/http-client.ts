@@ -5,7 +5,7 @@ import { ConnectionPool } from './http/connection-pool'
 import { DetachedRequests } from './http/detached'
 import { moment } from './http/server-errors'
 import { type SentRequest, prepareRequest } from './http/prepare'
-import { exchangeOrigin } from './http/origin'
+import { type ExchangeOrigin, exchangeOrigin } from './http/origin'
 import { ExchangeRecord, rememberSecrets } from './http/record'
 import { RunnerResponse } from './http/response'
 import { type ResolvedRetryPolicy, clientRetryPolicy, requestRetryPolicy, retryDelay, retryPolicyProblem } from './http/retry-policy'
@@ -58,6 +58,8 @@ export class RunnerHttpClient implements HttpClient {
   readonly #shared: ClientShared
   readonly #signal?: AbortSignal
   readonly #onExchange?: ExchangeHook
+  /** The step this view serves now (see servesStep): named when one of its requests is cut off. */
+  #step?: ExchangeOrigin
 
   constructor(options: HttpClientOptions, deps: { pool?: ConnectionPool; tokens?: TokenStore; detached?: DetachedRequests } = {}, internal?: { shared: ClientShared; signal?: AbortSignal; onExchange?: ExchangeHook }) {
     if (internal) {
@@ -89,6 +91,16 @@ export class RunnerHttpClient implements HttpClient {
   /** A view of this client whose requests are cancelled by `signal` and reported to `onExchange`. */
   bind(signal: AbortSignal, onExchange?: ExchangeHook): RunnerHttpClient {
     return new RunnerHttpClient(this.#shared.options, {}, { shared: this.#shared, signal, onExchange })
+  }
+
+  /**
+   * The step whose action uses this view from now on: a request of it cut off after the step stopped (see
+   * DetachedRequests) is told naming it. A view serves one step at a time (a step's own, or one its lane's
+   * steps share, each in turn); where exchanges are recorded, the step is followed through its awaits instead
+   * (exchangeOrigin), which also places a request code of an earlier step sends late.
+   */
+  servesStep(step: ExchangeOrigin | undefined): void {
+    this.#step = step
   }
 
   /** True when something listens to this client's exchanges: only then is the step of each request worth knowing. */
@@ -233,9 +245,17 @@ export class RunnerHttpClient implements HttpClient {
     // When the request was first sent: a server error is the step's only if the step sent it (see server-errors.ts).
     const sentAt = moment()
     // timeoutMs (the request's own, else the client's) is a deadline for each attempt as a whole (see attempt.ts).
-    const attemptOptions: AttemptOptions = { pool: shared.pool, timeoutMs, stepSignal: this.#signal, userSignal: options.signal, detached: shared.detached, onLeft: undefined }
     // The step sending it, taken now: the step's signal aborts where no step is current (see onLeft).
     const origin = this.reportsExchanges ? exchangeOrigin() : undefined
+    const attemptOptions: AttemptOptions = {
+      pool: shared.pool,
+      timeoutMs,
+      stepSignal: this.#signal,
+      userSignal: options.signal,
+      detached: shared.detached,
+      sentBy: origin ?? this.#step,
+      onLeft: undefined,
+    }
     let attempt = 0
     let startedAtMs = 0
     /** The attempt its step stopped waiting for, recorded then (see leftByStep), and what an exchange hook threw at it. */

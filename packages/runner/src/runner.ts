@@ -143,6 +143,11 @@ const SETUP_HUNG_SUGGESTION =
 const CUT_OFF_SUGGESTION =
   "The app had not answered when its step stopped (the step's timeout, or an interrupt) and the grace was over. Check the app's data for what that request did, and give the step a timeout the endpoint can answer in, or find why it is slow."
 
+/** An issue's place as the console's list of issues says it: `journey › path › step`, the main path left out. */
+function issuePlace(i: { journey: string; path: string; step: string }): string {
+  return [i.journey, i.path !== 'main' ? i.path : '', i.step].filter(Boolean).join(' › ')
+}
+
 /**
  * An option createRunner does not take is refused, naming it: a misspelt one (`stateBackend`) was ignored,
  * and a run whose state backend was lost that way took its checkpoints on nothing and left the database
@@ -196,12 +201,15 @@ export class Runner {
   #connections?: ConnectionPool
   #tokens: TokenStore = new Map()
   /** Requests their steps stopped waiting for, on every lane: each rollback waits for them first. */
-  readonly #detached = new DetachedRequests((what) => {
+  readonly #detached = new DetachedRequests((what, sentBy) => {
     const message = `${redactText(what)} got no answer after its step stopped (it is given ${STOP_GRACE_MS} ms): if the app still acts on it, that is not rolled back`
-    this.options.logger?.warn(message)
+    // The step that sent it, when known, named as every issue's place is (journey › path › step): the
+    // request's own words do not say which of the run's steps it was.
+    const place = sentBy ? { journey: sentBy.journey, path: sentBy.path, step: sentBy.step } : { journey: '', path: '', step: 'run' }
+    this.options.logger?.warn(sentBy ? `${issuePlace(place)}: ${message}` : message)
     // In the results too, not on stderr alone: a report that reads clean must not hide that the app's data
     // may hold what a request cut off here went on to do.
-    this.runIssues.push(makeIssue({ journey: '', path: '', step: 'run', severity: 'high', kind: 'state', error: message, source: 'runner', suggestion: CUT_OFF_SUGGESTION }))
+    this.runIssues.push(makeIssue({ ...place, severity: 'high', kind: 'state', error: message, source: 'runner', suggestion: CUT_OFF_SUGGESTION }))
   })
   #ports?: Ports
   #backendFactories: (() => StateBackend | Promise<StateBackend>)[] = []
@@ -811,6 +819,16 @@ export class Runner {
       // Foreign text, as a plugin's setup error is: a driver's message can hold a password.
       throw new ConfigError(`workerSetup: ${redactText(errorMessage(err))}`, { where: 'workerSetup', cause: err })
     }
+  }
+
+  /**
+   * The workerSetup's config checked as a run checks it before its first journey (see #validateWorkerSetup):
+   * throws the ConfigError naming the key, making no worker and touching nothing. For `venomqa doctor`,
+   * which asks it before it makes worker 1. Nothing to check without a workerSetup or its `validate`.
+   */
+  async validateWorkerSetup(): Promise<void> {
+    await this.init()
+    this.#validateWorkerSetup()
   }
 
   /** Parallel runs are isolated or refused: never paths that silently see each other's writes. */

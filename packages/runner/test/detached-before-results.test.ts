@@ -31,9 +31,10 @@ it('a request cut off after its step stopped is told before the run ends, with n
     order.push('run returned')
     expect(run.journeys[0]!.status).toBe('failed')
     const told = `GET ${app.url}/api/slow?ms=5000 got no answer after its step stopped (it is given 1000 ms): if the app still acts on it, that is not rolled back`
-    expect(order).toEqual([`warn: ${told}`, 'runEnd', 'run returned'])
+    // Naming the step that sent it, as the console's list of issues places an issue.
+    expect(order).toEqual([`warn: slow › slow: ${told}`, 'runEnd', 'run returned'])
     // In the results as well, where a report reads it: not on stderr alone.
-    expect(run.issues).toEqual([expect.objectContaining({ severity: 'high', kind: 'state', source: 'runner', error: told })])
+    expect(run.issues).toEqual([expect.objectContaining({ journey: 'slow', path: 'main', step: 'slow', severity: 'high', kind: 'state', source: 'runner', error: told })])
   } finally {
     await runner.close()
   }

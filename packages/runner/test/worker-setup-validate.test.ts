@@ -82,6 +82,21 @@ describe('a worker setup that refuses the config', () => {
     }
   })
 
+  it('validateWorkerSetup() asks it as the run does, for a check outside of a run, making no worker', async () => {
+    const calls: string[] = []
+    const runner = createRunner({ baseUrl: 'http://127.0.0.1:9', workers: 2, workerSetup: composeWorkers(refusing(calls), { startApp: async () => ({ baseUrl: 'http://127.0.0.1:9' }) }) })
+    const plain = createRunner({ workers: 2, workerSetup: { validate: () => { throw new Error('APP_COMMAND is not set') }, create: async () => ({}) } })
+    const none = createRunner({ workers: 2, workerSetup: { create: async () => ({}) } })
+    try {
+      await expect(runner.validateWorkerSetup()).rejects.toThrow(new ConfigError('db: `url` (the main database) is required', { where: 'url' }))
+      expect(calls).toEqual(['check'])
+      await expect(plain.validateWorkerSetup()).rejects.toThrow('workerSetup: APP_COMMAND is not set')
+      await expect(none.validateWorkerSetup()).resolves.toBeUndefined()
+    } finally {
+      for (const r of [runner, plain, none]) await r.close()
+    }
+  })
+
   it('is not asked when the run makes no worker', async () => {
     ran.length = 0
     const calls: string[] = []

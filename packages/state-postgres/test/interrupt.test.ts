@@ -76,9 +76,9 @@ describe('an interrupt while the app is still writing', () => {
       expect(run.result.interrupted).toBe(true)
       // The run is over, and the write still held: the run gave up on it.
       expect(await pendingWrites()).toBe(1)
-      // The warning names the request, without the secret in its URL.
+      // The warning names the step and its request, without the secret in its URL.
       expect(run.warnings).toEqual([
-        `POST ${app.url}/users/slowly?ms=held&token=[REDACTED] got no answer after its step stopped (it is given 1000 ms): if the app still acts on it, that is not rolled back`,
+        `slow_write › write: POST ${app.url}/users/slowly?ms=held&token=[REDACTED] got no answer after its step stopped (it is given 1000 ms): if the app still acts on it, that is not rolled back`,
       ])
       // What the warning says: once the app gets to it, its write is there.
       await release()

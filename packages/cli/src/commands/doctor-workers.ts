@@ -57,6 +57,16 @@ export function unreachableReason(err: unknown): string {
   return redactCredentials(cause?.code ?? cause?.message ?? errorMessage(err))
 }
 
+/**
+ * A user's mistake with the words `venomqa run` gives it (see reportError): its message, and where it is
+ * when the message does not say it already, masked as run masks them.
+ */
+function userErrorText(err: unknown): string {
+  const message = redactCredentials(errorMessage(err))
+  const where = (err as { where?: string }).where
+  return where && !message.includes(redactCredentials(where)) ? `${message} (at ${redactCredentials(where)})` : message
+}
+
 /** A check of the made worker that failed: said after "worker 1 made by the workerSetup in N ms, but". */
 class WorkerCheckFailed extends Error {}
 
@@ -93,6 +103,21 @@ export async function checkWorkers(
 ): Promise<WorkersChecked | undefined> {
   const { workers = 1, parallelPaths = 1, workerSetup } = runner.options
   if (!workerSetup || Math.max(workers, parallelPaths) <= 1) return undefined
+  // Asked first, as a run asks it before its first journey: a mistake in the setup's config (a part without
+  // its url) is told with the run's words, as the mistake it is, and no worker is made to find it. It makes
+  // nothing, so it is asked with --no-workers too, and when the plugin setup did not finish, as a run does.
+  try {
+    await runner.validateWorkerSetup()
+  } catch (err) {
+    // The runner makes every error of a validate a ConfigError: anything else is its own, told as a failure.
+    if (!isUserError(err)) {
+      line('fail', 'workers', `worker 1 not made: ${redactText(errorMessage(err))}`)
+      return { made: false, why: 'not made: see workers' }
+    }
+    mistake()
+    line('fail', 'workers', `worker 1 not made: the workerSetup refuses the config, as a run does before its first journey: ${userErrorText(err)}`)
+    return { made: false, why: 'not made: the workerSetup refuses the config, see workers' }
+  }
   if (options.skip) {
     line('note', 'workers', 'worker 1 not made (--no-workers): the workerSetup is first tried when a run needs a worker')
     return { made: false, why: 'not made: --no-workers' }

@@ -19,7 +19,7 @@ import { onInterrupt } from './run'
 import { RunOutputs } from './run-outputs'
 import { maskedPath } from './save-results'
 import { type ConfigFlags, openSession, redactOptions, sessionReporters, warnWithoutBaseUrl } from './session'
-import { parseFlagValues, refuseOptionsAsValues } from './flags'
+import { parseFlagValues } from './flags'
 import { explorationShard } from '../shard/explorations'
 import { withCode } from '../shard/code'
 import { withRunId } from '../shard/run-id'
@@ -53,21 +53,19 @@ export interface ExploreFlags extends ConfigFlags, ExploreValueFlags {
  */
 export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io): Promise<number> {
   // A mistake in a flag's value stops the command before its config is read: what an earlier exploration
-  // wrote where this one would write still goes, as far as the flags and the config name it.
-  let namedFiles = false
+  // wrote where this one would write still goes, as far as the flags and the config name it. A flag that
+  // took an option for its value was refused before the command started (option-as-value.ts).
   let values: Partial<VenomConfigBase>
   let overrides: ReturnType<typeof parseExploreFlags>
   let workers: ReturnType<typeof parseWorkersFlag>
   let shardSpec: ReturnType<typeof parseShard> | undefined
   try {
-    refuseOptionsAsValues(flags as Record<string, unknown>, ['emit', 'openapi', 'save', 'har'])
-    namedFiles = true
     values = parseFlagValues({ baseUrl: flags.baseUrl, reporter: flags.reporter, save: flags.save, pluginTimeout: flags.pluginTimeout, httpTimeout: flags.httpTimeout })
     overrides = parseExploreFlags(flags)
     workers = parseWorkersFlag(flags.workers)
     shardSpec = flags.shard === undefined ? undefined : parseShard(flags.shard)
   } catch (err) {
-    await clearOutputsDespiteMistake(io, flags, { unreadableFlags: !namedFiles })
+    await clearOutputsDespiteMistake(io, flags)
     throw err
   }
   // As `run` does: what an earlier exploration wrote where this one will write goes before anything can stop it.

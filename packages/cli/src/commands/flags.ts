@@ -1,4 +1,3 @@
-import { ConfigError } from '@venomqa/core'
 import { parseOverride } from '../config/env'
 import type { VenomConfigBase } from '../config/types'
 
@@ -41,18 +40,4 @@ export function parseFlagValues(flags: ValueFlags): Partial<VenomConfigBase> {
   if (flags.requireState) out.requireState = true
   if (flags.reporter?.length) out.reporters = flags.reporter
   return out
-}
-
-/**
- * A file or directory flag whose value is another option (`--emit --no-emit`): the option parser takes
- * the next word as the value, and a directory named `--no-emit` was made. Refused, naming both.
- */
-export function refuseOptionsAsValues(flags: Readonly<Record<string, unknown>>, names: readonly string[]): void {
-  for (const name of names) {
-    const value = flags[name]
-    if (typeof value === 'string' && /^--?[A-Za-z]/.test(value)) {
-      const flag = `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`
-      throw new ConfigError(`${flag} needs a value, and got "${value}", which is an option: give ${flag} its value, or leave it out`, { where: flag })
-    }
-  }
 }

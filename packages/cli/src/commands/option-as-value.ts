@@ -7,33 +7,63 @@ import { EXIT } from '../exit'
 export const OPTION_AS_VALUE = 'venomqa.optionAsValue'
 
 /**
- * A flag whose value is another option of the command: `venomqa run --workers --save out/s.json`. The
- * option parser takes the word after a flag that needs a value as its value, whatever it is: `--save`
- * became the number of workers and `out/s.json` a journey to run. Refused (exit 2) as the flag with no
- * value that it is, naming both, before the command starts: told as a bad number of workers, the line
- * looked as if --save had been read, and the results file an earlier run left there was kept.
- * What the rest of the line names is read again as the user meant it (rereadWithoutOptionValues).
+ * The commands that write files, and the flags of each whose value names a file or directory: no file is
+ * named like an option, so any word shaped like one there is an option taken for the value (below). They
+ * are also the outputs a usage mistake of the command clears (usage-mistake.ts).
  */
-export function refuseOptionTakenAsValue(command: Command): void {
+export const FILE_FLAGS: Readonly<Record<string, readonly string[]>> = {
+  run: ['save', 'har'],
+  explore: ['emit', 'openapi', 'save', 'har'],
+  'merge-reports': ['save'],
+}
+
+/**
+ * A flag whose value is another option: `venomqa run --workers --save out/s.json`, `venomqa explore --emit
+ * --no-emit`. The option parser takes the word after a flag that needs a value as its value, whatever it is:
+ * `--save` became the number of workers and `out/s.json` a journey to run; a directory named `--no-emit`
+ * was made. One rule: the value is an option of the command or of the program (`--save`, `-r`,
+ * `--save=out.json`), for any flag; for a flag that names a file or directory (FILE_FLAGS), any word shaped
+ * like an option (`--har --nope`), since no file is named so. Another flag's value may start with a dash
+ * (`--seed -3`, `--grep -v2`): only an option is refused there. `-` (stdout, where a flag takes it) is none.
+ */
+export function optionTakenAsValue(command: Command, name: string, value: string, words: ReadonlySet<string> = optionWords(command)): boolean {
+  if (isOptionWord(value, words)) return true
+  return (FILE_FLAGS[command.name()] ?? []).includes(name) && /^--?[A-Za-z]/.test(value)
+}
+
+/** What a flag that took an option for its value is refused with, wherever it is found. */
+function optionTakenAsValueMessage(flag: string, value: string): string {
+  return `${flag} needs a value, and got "${value}", which is an option: give ${flag} its value, or leave it out`
+}
+
+/** The first flag of the command whose value, as the parser read it, is an option it took (see optionTakenAsValue). */
+function firstOptionTakenAsValue(command: Command): { flag: string; value: string } | undefined {
   const words = optionWords(command)
   for (const o of command.options) {
     if (!o.required && !o.optional) continue
     const value: unknown = command.getOptionValue(o.attributeName())
-    for (const v of Array.isArray(value) ? value : [value]) {
-      if (typeof v !== 'string' || !isOptionWord(v, words)) continue
-      const flag = o.long ?? o.short
-      command.error(`error: ${flag} needs a value, and got "${v}", which is an option: give ${flag} its value, or leave it out`, {
-        code: OPTION_AS_VALUE,
-        exitCode: EXIT.USAGE,
-      })
-    }
+    for (const v of Array.isArray(value) ? value : [value]) if (typeof v === 'string' && optionTakenAsValue(command, o.attributeName(), v, words)) return { flag: (o.long ?? o.short)!, value: v }
   }
+  return undefined
 }
 
 /**
- * Read the words after the command's name again, each flag that took another option for its value read
- * as given with no value: `--workers --save out/s.json` as `--save out/s.json`. The command's options
- * are what these words say afterwards; returns the names (attributeName) of the flags that had no value.
+ * Refuse a flag that took an option for its value (see optionTakenAsValue): exit 2, as the flag with no
+ * value that it is, naming both, before run, explore or merge-reports starts (a preAction hook). Told as
+ * a bad number of workers, the line looked as if --save had been read, and the results file an earlier
+ * run left there was kept. What the rest of the line names is read again as the user meant it
+ * (rereadWithoutOptionValues), and said not written.
+ */
+export function refuseOptionTakenAsValue(command: Command): void {
+  const taken = firstOptionTakenAsValue(command)
+  if (taken) command.error(`error: ${optionTakenAsValueMessage(taken.flag, taken.value)}`, { code: OPTION_AS_VALUE, exitCode: EXIT.USAGE })
+}
+
+/**
+ * Read the words after the command's name again, each flag that took an option for its value (by the
+ * rule above) read as given with no value: `--workers --save out/s.json` as `--save out/s.json`. The
+ * command's options are what these words say afterwards; returns the names (attributeName) of the flags
+ * that had no value.
  */
 export function rereadWithoutOptionValues(command: Command, words: readonly string[]): string[] {
   const known = optionWords(command)
@@ -48,7 +78,7 @@ export function rereadWithoutOptionValues(command: Command, words: readonly stri
     // Only a flag whose value is required takes the next word whatever it is; an optional one takes no option.
     const flag = command.options.find((o) => o.required && (o.long === word || o.short === word))
     const next = words[i + 1]
-    if (flag && next !== undefined && isOptionWord(next, known)) {
+    if (flag && next !== undefined && optionTakenAsValue(command, flag.attributeName(), next, known)) {
       missing.push(flag.attributeName())
       continue
     }

@@ -24,7 +24,7 @@ import { harOutput } from '../har'
 import { reporterRequests } from '../reporters'
 import { RunOutputs, addIssues } from './run-outputs'
 import { type ConfigFlags, openSession, redactOptions, sessionReporters, warnWithoutBaseUrl } from './session'
-import { parseFlagValues, refuseOptionsAsValues } from './flags'
+import { parseFlagValues } from './flags'
 import { journeyShard } from '../shard/journeys'
 import { withCode } from '../shard/code'
 import { withRunId } from '../shard/run-id'
@@ -80,26 +80,24 @@ async function loadAndRun(args: string[], flags: RunFlags, io: Io, signalsTaken:
   // The record of the last run is read, then taken away until this run ends: a run stopped before then
   // (a mistake in a flag or the config, a plugin that hangs, a kill) leaves none, never an earlier run's
   // (see setAsideLastRun), and none of the outputs it names.
-  const stoppedEarly = async (err: unknown, outputs?: { unreadableFlags: boolean }): Promise<never> => {
-    if (outputs) await clearOutputsDespiteMistake(io, flags, outputs)
+  // `clearOutputs`: before the config is read, which clears what it can itself (see configClearingOutputs).
+  const stoppedEarly = async (err: unknown, clearOutputs = false): Promise<never> => {
+    if (clearOutputs) await clearOutputsDespiteMistake(io, flags)
     await setAsideRecord(projectRoot(io.cwd, flags.config), io)
     throw err
   }
   let values: Partial<VenomConfigBase>
   let shardSpec: ShardSpec | undefined
   let repeatEach: number | undefined
-  // Values that look like options are no file names to clear; once they are checked, the flags' files are.
-  // Either way, the config's outputs are cleared as far as it names them.
-  let namedFiles = false
+  // A flag that took an option for its value was refused before the command started (option-as-value.ts):
+  // the flags' files are file names to clear, and the config's outputs go as far as it names them.
   try {
-    refuseOptionsAsValues(flags as Record<string, unknown>, ['save', 'har'])
-    namedFiles = true
     values = parseFlagValues(flags)
     // A bad --shard is refused before the config and the journeys are loaded.
     shardSpec = flags.shard === undefined ? undefined : parseShard(flags.shard)
     repeatEach = flags.repeatEach === undefined ? undefined : parseRepeatEach(flags.repeatEach)
   } catch (err) {
-    return stoppedEarly(err, { unreadableFlags: !namedFiles })
+    return stoppedEarly(err, true)
   }
   // A mistake in the config clears what it can of the outputs itself (see configClearingOutputs).
   const config = await configClearingOutputs(io, flags, values).catch((err) => stoppedEarly(err))

@@ -6,17 +6,12 @@ import { projectRoot } from '../config/load'
 import { type Io, warn } from '../exit'
 import { LAST_RUN_FILE, setAsideLastRun } from '../last-run'
 import { holdsShard } from '../shard/files'
-import { refuseOptionsAsValues } from './flags'
-import { OPTION_AS_VALUE, rereadWithoutOptionValues } from './option-as-value'
+import { FILE_FLAGS, OPTION_AS_VALUE, optionTakenAsValue, rereadWithoutOptionValues } from './option-as-value'
 import { type OutputFlags, type UnknownOutputFlag, clearOutputsDespiteMistake, namedOutputs } from './outputs'
 import { shownPath } from './save-results'
 
 /** The commands whose outputs an earlier run left, and the flags of each whose value is a file or directory name. */
-const WRITING_COMMANDS: Readonly<Record<string, readonly string[]>> = {
-  run: ['save', 'har'],
-  explore: ['emit', 'openapi', 'save', 'har'],
-  'merge-reports': ['save'],
-}
+const WRITING_COMMANDS = FILE_FLAGS
 
 /** The flags that say where the outputs and the config are: a value left unknown leaves them unknown. */
 const OUTPUT_FLAGS: readonly UnknownOutputFlag[] = ['save', 'har', 'reporter', 'config', 'profile']
@@ -43,13 +38,12 @@ export async function clearOutputsAfterUsageMistake(command: Command, err: Comma
       : []
   const flags = command.opts() as OutputFlags
   const unknown = OUTPUT_FLAGS.filter((name) => missing.includes(name))
-  // `--save --har`: the parser took the next option for the value, which is no file name to remove.
-  let unreadableFlags = false
-  try {
-    refuseOptionsAsValues(flags as Record<string, unknown>, fileFlags)
-  } catch {
-    unreadableFlags = true
-  }
+  // `--bogus-flag --save --har`: the parser took the next option for the value, which is no file name to
+  // remove (by the rule the preAction hook refuses it with, which a mistake found first kept from running).
+  const unreadableFlags = fileFlags.some((name) => {
+    const value: unknown = command.getOptionValue(name)
+    return typeof value === 'string' && optionTakenAsValue(command, name, value)
+  })
   const notWritten = optionAsValue ? await flagOutputs(command, flags, unreadableFlags ? [...unknown, 'save', 'har'] : unknown, io.cwd) : []
   if (command.name() === 'merge-reports') {
     // A merge's results file is --save's only (never the config's save, the runs'), and a file to merge is

@@ -51,6 +51,9 @@ export async function attemptStep(input: AttemptInput): Promise<AttemptResult> {
   const deadline = input.timeoutMs ? linkedDeadline(input.signal, input.timeoutMs, input.deadlineName ?? `step "${node.name}"`) : undefined
   const signal = deadline?.signal ?? input.signal
   const http = signal === input.signal ? sharedClient(lane, signal) : lane.http.bind(signal)
+  const place = input.origin ? { ...input.origin, step: node.name } : undefined
+  // A request of the step cut off after it stopped is told naming it (see RunnerHttpClient.servesStep).
+  http.servesStep(place)
   const historyBefore = lane.http.history.length
   const startedAt = moment()
   let settled: Settled
@@ -58,7 +61,7 @@ export async function attemptStep(input: AttemptInput): Promise<AttemptResult> {
     const args = input.args(http, signal)
     const act = () => node.action(args as Parameters<Action>[0])
     // Only when something records the exchanges: following the step through its awaits is not free.
-    const origin = input.origin && lane.http.reportsExchanges ? { ...input.origin, step: node.name } : undefined
+    const origin = place && lane.http.reportsExchanges ? place : undefined
     // The runner moves on at the deadline, not when the action returns.
     const value = await untilStepStops(faults.guard(input.label, origin ? () => withExchangeOrigin(origin, act) : act, { onLate: input.onLate }), signal, letGo)
     settled = { threw: false, value }

@@ -3,6 +3,7 @@ import type { ConnectionPool } from './connection-pool'
 import { type TextResponse, request } from './transport'
 import { type ClassifiedFailure, classifyFailure } from './classify'
 import { type DetachedRequests, stepStop, untilStepStops } from './detached'
+import type { ExchangeOrigin } from './origin'
 import type { PreparedRequest } from './prepare'
 
 /** A response as received: the body read once, as text. */
@@ -30,6 +31,8 @@ export interface AttemptOptions {
   userSignal?: AbortSignal
   /** Where a request goes when its step stops waiting for it (see untilStepStops). */
   detached: DetachedRequests
+  /** The step that sent the request, when known: named if the request is cut off (see DetachedRequests). */
+  sentBy?: ExchangeOrigin
   /**
    * Told at once, with the time it waited, when the step stops waiting for the request (its deadline, the
    * journey's, an interrupt): before the step's own code goes on, so that the request, with no answer, is
@@ -51,7 +54,7 @@ export async function sendOnce(prepared: PreparedRequest, o: AttemptOptions): Pr
   try {
     const response = await (o.stepSignal
       ? untilStepStops(receiving, o.stepSignal, (left) => {
-          o.detached.add(left, `${method} ${url}`)
+          o.detached.add(left, `${method} ${url}`, o.sentBy)
           o.onLeft?.(performance.now() - started)
         })
       : receiving)

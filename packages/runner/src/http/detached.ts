@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events'
+import type { ExchangeOrigin } from './origin'
 
 /**
  * How long a request keeps its connection after its step stopped waiting for it (an interrupt, a
@@ -95,20 +96,22 @@ export function untilStepStops<T>(work: Promise<T>, signal: AbortSignal, leftBeh
 /**
  * Requests whose step stopped waiting while the app may still be handling them. A rollback waits for
  * them first (`settle`); one the app did not answer within the grace is cut off and told to `onAbandoned`,
- * since whatever the app does with it afterwards is not rolled back.
+ * since whatever the app does with it afterwards is not rolled back, with the step that sent it when that
+ * is known.
  */
 export class DetachedRequests {
   readonly #pending = new Set<Promise<unknown>>()
-  readonly #onAbandoned?: (what: string) => void
+  readonly #onAbandoned?: (what: string, sentBy?: ExchangeOrigin) => void
 
-  constructor(onAbandoned?: (what: string) => void) {
+  constructor(onAbandoned?: (what: string, sentBy?: ExchangeOrigin) => void) {
     this.#onAbandoned = onAbandoned
   }
 
-  add(work: Promise<unknown>, what: string): void {
+  /** `what`: the request (`GET <url>`); `sentBy`: its journey, path and step, when known. */
+  add(work: Promise<unknown>, what: string, sentBy?: ExchangeOrigin): void {
     const tracked = work.then(
       () => {},
-      () => this.#onAbandoned?.(what),
+      () => this.#onAbandoned?.(what, sentBy),
     )
     this.#pending.add(tracked)
     void tracked.finally(() => this.#pending.delete(tracked))
