@@ -57,9 +57,10 @@ export const MAX_ALTERNATIVES = 8
 export const MAX_NESTED_ALTERNATIVES = 8
 
 /**
- * Bodies for a request schema: a typical one (examples, defaults), then the boundaries: only the
- * required properties, every bound at its minimum, at its maximum, empty (`{}`, `[]`, `''`; no body at
- * all, as `no-body`, for a schema with no empty value), the first and the last enum value; then each
+ * Bodies for a request schema: a typical one (examples, defaults; of a body with alternatives, its first
+ * alternative's), then the boundaries: only the required properties, every bound at its minimum, at its
+ * maximum (within the alternative the typical body is, see boundedBody), empty (`{}`, `[]`, `''`; no body
+ * at all, as `no-body`, for a schema with no empty value), the first and the last enum value; then each
  * alternative of a `oneOf` or `anyOf` (at most MAX_ALTERNATIVES), of which the sampler knows only the
  * first; then the alternatives of those inside the body, beside the top-level alternatives or inside one
  * of them (at most MAX_NESTED_ALTERNATIVES in all, see nestedPlaces and placesWithin); last, for a body the
@@ -71,34 +72,40 @@ export const MAX_NESTED_ALTERNATIVES = 8
 export function bodyVariants(schema: JsonSchema | undefined, doc?: OpenApiDocument, options: BodyVariantOptions = {}): SampledBody[] {
   if (!schema) return [{ variant: 'sample', body: undefined }]
   const alternatives = alternativesOf(schema, doc, { skipNull: false }) ?? []
-  // A discriminated first alternative: its value, where the sampler writes a string no API takes for one.
-  const first = alternatives[0]?.discriminate ?? ((body: unknown) => body)
-  const places = nestedPlaces(schema, doc)
   const resolved = resolveSchema(schema, doc)
   const given = isObject(resolved) && isGiven(resolved)
+  // The document's example of the whole body is one alternative's: its discriminator's value set when it
+  // has none of the alternatives' (the first's), as a place's is (see withFirstAlternatives).
+  const first = (body: unknown) => (alternatives[0] && !tagged(alternatives, body) ? alternatives[0].discriminate(body) : body)
+  // The places beside the top-level alternatives, given where something inside the body gives them: the
+  // example of the whole body gives them in the typical body only, which it is; each alternative's body is
+  // that alternative's own, sampled without it.
+  const places = nestedPlaces(schema, doc, false)
   // The places inside each top-level alternative, of its own: where the document gives the body, the
   // typical body keeps what it gives there, as it keeps it in the places beside them.
   const within = alternatives.map((a) => placesWithin(a, places, doc))
-  const typicalPlaces = [...places, ...(within[0] ?? []).map((p) => (given ? { ...p, given } : p))]
-  // A `oneOf` that is an `allOf` part of the whole body: its first alternative with the other parts, as the
-  // variant of that alternative sends it (its patterns met). The sampler merged the parts with the
-  // alternative as it read it (a pattern unmet), and that alternative was sent a second time beside it.
-  const allOfPart = !given && isObject(resolved) && alternatives.length > 0 && choiceOf(resolved, doc)?.schema !== resolved
+  const typicalPlaces = [...places, ...(within[0] ?? [])].map((p) => (given ? { ...p, given } : p))
+  // A body with alternatives (a `oneOf` of the body, or one that is an `allOf` part of it): its first
+  // alternative, with what is beside it, as the variant of that alternative sends it (its patterns met),
+  // which it then is. The sampler read the alternative itself (a pattern unmet, no property named), and that
+  // alternative was sent a second time beside it. The document's example of the whole body is kept.
+  const fromFirst = !given && isObject(resolved) && alternatives.length > 0
   const typicalOf = (requiredOnly: boolean) =>
-    allOfPart
+    fromFirst
       ? withFirstAlternatives(alternatives[0]!.sample(requiredOnly), typicalPlaces, requiredOnly)
       : withFirstAlternatives(first(typicalValue(schema, doc, requiredOnly)), typicalPlaces, requiredOnly)
   const typical = typicalOf(false)
   const empty = emptyOf(schema, doc)
   const alternativeBodies = alternatives.map((a, k) => ({ variant: a.name, body: withFirstAlternatives(a.sample(false), [...places, ...within[k]!], false) }))
+  const bound = (b: Bound) => boundedBody(schema, typical, b, doc, alternatives, given)
   const candidates: SampledBody[] = [
     { variant: 'sample', body: typical },
     { variant: 'required', body: typicalOf(true) },
-    { variant: 'min', body: bounded(schema, typical, 'min', doc) },
-    { variant: 'max', body: bounded(schema, typical, 'max', doc) },
+    { variant: 'min', body: bound('min') },
+    { variant: 'max', body: bound('max') },
     empty === undefined ? { variant: 'no-body', body: undefined } : { variant: 'empty', body: empty },
-    { variant: 'enum-first', body: bounded(schema, typical, 'enum-first', doc) },
-    { variant: 'enum-last', body: bounded(schema, typical, 'enum-last', doc) },
+    { variant: 'enum-first', body: bound('enum-first') },
+    { variant: 'enum-last', body: bound('enum-last') },
     ...alternativeBodies,
   ]
   const kept: SampledBody[] = []
@@ -258,17 +265,18 @@ const MAX_NESTED_VISITS = 500
  * `allOf` part of a property counts (see choiceOf). What an alternative holds is not looked into, but the
  * one alternative of a nullable (`anyOf: [Address, { type: 'null' }]`) is. The sampler knows only the first
  * alternative of each, and sends it as it reads it (`'string'` for a discriminator's value, a pattern not
- * met): the typical body sends it as the top-level alternatives are sent.
+ * met): the typical body sends it as the top-level alternatives are sent. Without `rootGives`, an example
+ * or default of the root itself does not make its places given (see NestedPlace): it gives one body.
  */
-function nestedPlaces(root: JsonSchema, doc: OpenApiDocument | undefined): NestedPlace[] {
+function nestedPlaces(root: JsonSchema, doc: OpenApiDocument | undefined, rootGives = true): NestedPlace[] {
   const places: NestedPlace[] = []
   let visits = 0
-  const visit = (given: JsonSchema, path: Segment[], exampled: boolean, around: ReadonlySet<object>) => {
+  const visit = (given: JsonSchema, path: Segment[], exampled: boolean, around: ReadonlySet<object>, top = false) => {
     const schema = resolveSchema(given, doc)
     // A schema inside itself (a tree's children) is looked into once on a path.
     if (!isObject(schema) || around.has(schema) || path.length > MAX_NESTED_DEPTH || ++visits > MAX_NESTED_VISITS) return
     const inside = new Set(around).add(schema)
-    const given_ = exampled || isGiven(schema)
+    const given_ = exampled || ((!top || rootGives) && isGiven(schema))
     const key = [...path].reverse().find((s): s is string => typeof s === 'string')
     if (path.length) {
       const alternatives = alternativesOf(schema, doc, { skipNull: true, key })
@@ -285,7 +293,7 @@ function nestedPlaces(root: JsonSchema, doc: OpenApiDocument | undefined): Neste
     for (const [name, property] of Object.entries(propertiesOf(schema, doc))) visit(property, [...path, name], given_, inside)
     if (isObject(schema.items)) visit(schema.items, [...path, EACH_ITEM], given_, inside)
   }
-  visit(root, [], false, new Set())
+  visit(root, [], false, new Set(), true)
   return places
 }
 
@@ -320,14 +328,18 @@ function withFirstAlternatives(body: unknown, places: readonly NestedPlace[], re
   for (const { path, alternatives, given } of places) {
     const [first] = alternatives
     if (!first) continue
-    const tagged = (value: unknown) => isObject(value) && alternatives.some((a) => a.property !== undefined && value[a.property] === a.tag)
     out = at(out, path, false, (value) => {
       if (value === undefined) return value
-      if (given) return tagged(value) ? value : first.discriminate(value)
+      if (given) return tagged(alternatives, value) ? value : first.discriminate(value)
       return first.sample(requiredOnly) ?? value
     })
   }
   return out
+}
+
+/** Does the value hold the discriminator's value of one of the alternatives? */
+function tagged(alternatives: readonly Alternative[], value: unknown): boolean {
+  return isObject(value) && alternatives.some((a) => a.property !== undefined && value[a.property] === a.tag)
 }
 
 /** Places inside a body, each varied in `body`, its variants' names after `prefix` (a top-level alternative's, with its dot). */
@@ -624,6 +636,44 @@ function safeTest(pattern: string, text: string): boolean {
 }
 
 type Bound = 'min' | 'max' | 'enum-first' | 'enum-last'
+
+/**
+ * The typical body with every leaf its schema bounds moved to the bound (see bounded). A body with
+ * alternatives is bounded within the alternative it is: the first, or the one the document's example of the
+ * whole body is of (see isOf; in the root's own properties only when it is of none). That alternative's
+ * discriminator's value is kept: an enum of every kind would make it a body of no alternative, no boundary
+ * of any. An `allOf` of no type is bounded over its parts merged. The other alternatives' bounds are not
+ * sent: four variants each, beyond the boundary variants a body has.
+ */
+function boundedBody(schema: JsonSchema, typical: unknown, bound: Bound, doc: OpenApiDocument | undefined, alternatives: readonly Alternative[], given: boolean): unknown {
+  if (!alternatives.length) return boundedParts(schema, typical, bound, doc)
+  const alternative = given ? alternatives.find((a) => isOf(a, typical, doc)) : alternatives[0]
+  if (!alternative) return bounded(schema, typical, bound, doc)
+  return alternative.discriminate(boundedParts(alternative.schema, typical, bound, doc))
+}
+
+/** bounded, with an object of `allOf` parts and no type of its own (the root of a body) an object. */
+function boundedParts(given: JsonSchema, value: unknown, bound: Bound, doc: OpenApiDocument | undefined): unknown {
+  const schema = resolveSchema(given, doc)
+  if (!isObject(schema) || schema.type !== undefined || !Array.isArray(schema.allOf) || !isObject(value)) return bounded(given, value, bound, doc)
+  const properties = propertiesOf(schema, doc)
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, properties[k] ? bounded(properties[k], v, bound, doc, k) : v]))
+}
+
+/**
+ * Could the body be the alternative's: its discriminator's value, the values the alternative fixes, every
+ * property it requires.
+ */
+function isOf(alternative: Alternative, body: unknown, doc: OpenApiDocument | undefined): boolean {
+  if (!isObject(body)) return false
+  if (alternative.property !== undefined && body[alternative.property] !== alternative.tag) return false
+  for (const [key, property] of Object.entries(propertiesOf(alternative.schema, doc))) {
+    if (!fixes(property, doc) || !Object.hasOwn(body, key)) continue
+    const resolved = resolveSchema(property, doc)
+    if (body[key] !== (resolved.const !== undefined ? resolved.const : resolved.enum[0])) return false
+  }
+  return requiredOf(alternative.schema, doc).every((key) => Object.hasOwn(body, key))
+}
 
 /** The typical value with every leaf the schema bounds moved to the bound. */
 function bounded(given: JsonSchema, value: unknown, bound: Bound, doc: OpenApiDocument | undefined, key?: string): unknown {
