@@ -28,8 +28,9 @@ export interface StartWireMockOptions {
   /** ms between SIGTERM and SIGKILL when stopping. Default 5000. */
   stopGraceMs?: number
   /**
-   * A tiny watchdog process stops Java if this process dies without stopping it (killed by a signal, where
-   * no exit handler runs). Default true.
+   * A tiny watchdog process (one for this process, see core's `startWatchdog`) stops Java and removes its
+   * folder if this process dies without stopping it (killed by a signal, where no exit handler runs).
+   * Default true.
    */
   watchdog?: boolean
 }
@@ -39,7 +40,7 @@ export interface ManagedWireMock {
   readonly port: number
   /** The Java process's id. */
   readonly pid: number
-  /** The watchdog's process id, if one runs. */
+  /** The watchdog's process id, if one runs: this process's one watchdog, which guards every process it starts. */
   readonly watchdogPid?: number
   readonly jar: string
   /** ms from spawning Java to the first healthy answer. */
@@ -177,8 +178,9 @@ async function launch(options: StartWireMockOptions & { host: string; jar: strin
   const graceMs = options.stopGraceMs ?? 5000
   const dog = child.pid !== undefined && options.watchdog !== false ? startWatchdog(child.pid, { graceMs, remove: [root] }) : null
   const cleanup = () => {
-    if (dog && dog.exitCode === null && dog.signalCode === null) dog.kill('SIGKILL')
     rmSync(root, { recursive: true, force: true })
+    // Java is stopped and its folder gone: the watchdog (this process's, shared) forgets them.
+    void dog?.release()
   }
   track(child, cleanup)
 

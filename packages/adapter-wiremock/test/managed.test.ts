@@ -41,7 +41,9 @@ describeJava('managed WireMock', () => {
       }
       expect(server.running).toBe(false)
       expect(processExists(server.pid)).toBe(false)
-      expect(processExists(server.watchdogPid!)).toBe(false)
+      // This process's one watchdog, shared with whatever else it starts: it forgot Java, and stays while
+      // this process runs (it ends once this process is gone, see the built package's tests below).
+      expect(processExists(server.watchdogPid!)).toBe(true)
       expect(await isListening(server.port)).toBe(false)
       await server.stop()
     })
@@ -142,6 +144,47 @@ describeJava('managed WireMock', () => {
     it('the watchdog stops Java when Node is killed and no exit handler runs', async () => {
       // SIGKILL: no handler of ours runs; the watchdog sees its parent gone and stops Java itself.
       await leavesNothing("process.kill(process.pid, 'SIGKILL')", 6000)
+    })
+
+    it('WireMock and an app started by one Node share its one watchdog, which stops both and removes WireMock\'s folder when that Node is killed', async () => {
+      built()
+      const app = `require('node:http').createServer((q, r) => r.end('ok')).listen(0, '127.0.0.1', function () { console.log('app listening on http://127.0.0.1:' + this.address().port) })`
+      const script = `
+        import { execFileSync } from 'node:child_process'
+        import { startAppProcess } from '@venomqa/core'
+        import { startWireMock } from ${JSON.stringify(path.join(dist, 'index.js'))}
+        const server = await startWireMock({ stopGraceMs: 2000 })
+        const app = await startAppProcess({ command: [process.execPath, '-e', ${JSON.stringify(app)}], killAfterMs: 1000 })
+        // Java's own folder, as it was started with it.
+        const root = execFileSync('ps', ['-o', 'args=', '-p', String(server.pid)], { encoding: 'utf8' }).match(/--root-dir (\\S+)/)?.[1]
+        console.log(JSON.stringify({ pid: server.pid, port: server.port, app: app.pid, dog: server.watchdogPid, appDog: app.watchdogPid, root }))
+        process.kill(process.pid, 'SIGKILL')
+      `
+      let pids: number[] = []
+      try {
+        const child = spawn(process.execPath, ['--input-type=module', '-e', script], { cwd: PKG, stdio: ['ignore', 'pipe', 'pipe'] })
+        let out = ''
+        let err = ''
+        child.stdout.on('data', (d) => (out += d))
+        child.stderr.on('data', (d) => (err += d))
+        await new Promise<void>((resolve) => child.once('exit', () => resolve()))
+        const line = out.split('\n').find((l) => l.startsWith('{'))
+        if (!line) throw new Error(`the script did not start WireMock and the app: ${err}`)
+        const { pid, port, app: appPid, dog, appDog, root } = JSON.parse(line) as { pid: number; port: number; app: number; dog: number; appDog: number; root?: string }
+        pids = [pid, appPid, dog]
+        expect(dog).toBeGreaterThan(0)
+        expect(appDog).toBe(dog)
+        expect(root).toMatch(/venomqa-wiremock-/)
+        const deadline = Date.now() + 8000
+        while (pids.some(processExists) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
+        expect(pids.map(processExists)).toEqual([false, false, false])
+        expect(await isListening(port)).toBe(false)
+        // Nothing of this process ran to remove it: the watchdog did.
+        while (existsSync(root!) && Date.now() < deadline + 2000) await new Promise((r) => setTimeout(r, 50))
+        expect(existsSync(root!)).toBe(false)
+      } finally {
+        for (const p of pids) if (processExists(p)) process.kill(p, 'SIGKILL')
+      }
     })
 
     /**

@@ -28,10 +28,11 @@ export interface AppProcessOptions {
   /** How many of its last lines are kept, of stderr and of stdout each, for the message when it ends. Default 10. */
   stderrLines?: number
   /**
-   * A tiny watchdog process (`node -e`, detached) stops the app, with its process group, if this process
-   * dies without stopping it: killed by a signal (SIGKILL, an OOM kill, a killed test worker), where no
-   * exit handler runs. It sends SIGTERM, then SIGKILL after `killAfterMs`, and ends by itself once the app
-   * has ended; `close()` ends it at once. Default true; false leaves an app whose starter was killed
+   * A tiny watchdog process (`node -e`, detached, one for this process however many apps it starts) stops
+   * the app, with its process group, if this process dies without stopping it: killed by a signal (SIGKILL,
+   * an OOM kill, a killed test worker), where no exit handler runs. It sends SIGTERM, then SIGKILL after
+   * `killAfterMs`, and ends once this process is gone; `close()`, and the app ending by itself, make it
+   * forget the app (see `startWatchdog`). Default true; false leaves an app whose starter was killed
    * outright running, holding its port and its database connections.
    */
   watchdog?: boolean
@@ -40,7 +41,7 @@ export interface AppProcessOptions {
 /** A started app: `WorkerApp` (baseUrl, close, exited), its process id, and its watchdog's. */
 export interface AppProcess extends WorkerApp {
   readonly pid: number
-  /** The watchdog's process id, if one runs (see `AppProcessOptions.watchdog`). */
+  /** The watchdog's process id, if one runs (see `AppProcessOptions.watchdog`): the same for every app this process starts. */
   readonly watchdogPid?: number
   close(): Promise<void>
   exited: Promise<WorkerAppExit>
@@ -149,8 +150,13 @@ export async function startAppProcess(options: AppProcessOptions): Promise<AppPr
     child.once('exit', (code, sig) => setTimeout(() => end(code, sig), 200).unref())
     child.once('error', () => end(child.exitCode, child.signalCode))
   })
-  // Ended with nothing of its group left: its pid may be reused, so it is no longer one to stop at exit.
-  void exited.then(() => pid !== undefined && !groupAlive(pid) && running.delete(pid))
+  // Ended with nothing of its group left: its pid may be reused, so it is no longer one to stop at exit,
+  // nor one for the watchdog to stop.
+  void exited.then(() => {
+    if (pid === undefined || (GROUPS && groupAlive(pid))) return
+    running.delete(pid)
+    void dog?.release()
+  })
   const isRunning = () => child.exitCode === null && child.signalCode === null && pid !== undefined
   /** Whether the app, or a process it started, is still there. */
   const anyLeft = () => isRunning() || (pid !== undefined && GROUPS && groupAlive(pid))
@@ -168,21 +174,8 @@ export async function startAppProcess(options: AppProcessOptions): Promise<AppPr
     }
     await exited
     if (pid !== undefined) running.delete(pid)
-    await endWatchdog()
-  }
-  /** The app is stopped: its watchdog has nothing left to guard, and goes now rather than at its next look. */
-  const endWatchdog = async () => {
-    if (!dog || dog.exitCode !== null || dog.signalCode !== null) return
-    const ended = new Promise<void>((resolve) => {
-      // Bounded, and holding the event loop while it waits: an await nothing holds ends the program early.
-      const timer = setTimeout(resolve, 1_000)
-      dog.once('exit', () => {
-        clearTimeout(timer)
-        resolve()
-      })
-    })
-    dog.kill('SIGKILL')
-    await ended
+    // The app is stopped: the watchdog forgets it (and stays for the other apps this process starts).
+    await dog?.release()
   }
 
   let baseUrl: string
