@@ -32,28 +32,28 @@ const LANES = 2
  * not listed runs last, in the order the workspace lists it.
  */
 const LONGEST_FIRST = [
-  '@venomqa/state-postgres', // 134
-  '@venomqa/cli', // 102
-  '@venomqa/explore', // 89
-  '@venomqa/pg-proxy', // 72
-  '@venomqa/state-mysql', // 63
-  '@venomqa/runner', // 49
-  '@venomqa/examples-journeys', // 43
-  '@venomqa/adapter-wiremock', // 42
-  '@venomqa/adapter-redis', // 32
-  '@venomqa/openapi', // 27
-  '@venomqa/adapter-mailhog', // 18
-  '@venomqa/reporter-html', // 18
-  '@venomqa/core', // 15
-  '@venomqa/release-check', // 14
+  '@venomqa/state-postgres', // 152
+  '@venomqa/cli', // 121
+  '@venomqa/pg-proxy', // 97
+  '@venomqa/explore', // 78
+  '@venomqa/openapi', // 71
+  '@venomqa/adapter-wiremock', // 68
+  '@venomqa/state-mysql', // 61
+  '@venomqa/runner', // 60
+  '@venomqa/examples-journeys', // 48
+  '@venomqa/core', // 42
+  '@venomqa/adapter-redis', // 36
+  '@venomqa/reporter-html', // 31
+  '@venomqa/adapter-mailhog', // 20
+  '@venomqa/release-check', // 15
+  '@venomqa/example-shop-app', // 9
   '@venomqa/example-todo-app', // 9
-  '@venomqa/example-shop-app', // 7
-  '@venomqa/reporter-slack', // 6
-  '@venomqa/test-utils', // 5
-  '@venomqa/adapter-elasticsearch', // 4
-  'venomqa-plugin-csv', // 4
-  '@venomqa/repo-check', // 3
-  '@venomqa/example-app-kit', // 2
+  '@venomqa/reporter-slack', // 7
+  '@venomqa/adapter-elasticsearch', // 6
+  'venomqa-plugin-csv', // 6
+  '@venomqa/repo-check', // 4
+  '@venomqa/test-utils', // 4
+  '@venomqa/example-app-kit', // 3
 ]
 
 /** The workspace's packages that have a test script (pnpm-workspace.yaml: packages/*, examples/*, tooling/*). */
