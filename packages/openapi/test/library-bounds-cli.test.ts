@@ -8,37 +8,24 @@
  * the fixed app takes every review and breaks nothing.
  * Needs the built packages (core, runner, explore, openapi, cli, state-postgres).
  */
-import { readFile, rm } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { describeWithService } from '@venomqa/test-utils'
-import { afterAll, beforeAll, expect, it } from 'vitest'
-import { dropDatabase } from './helpers'
-import { type Library, libraryCli, makeLibraryProject, savedResults, startLibrary } from './library'
+import { expect, it } from 'vitest'
+import { libraryCli, libraryPair, savedResults } from './library'
 
-const DB = { buggy: `venomqa_openapi_${process.pid}_bounds_buggy`, fixed: `venomqa_openapi_${process.pid}_bounds_fixed` }
 const describe = await describeWithService('PostgreSQL', '127.0.0.1', 5432)
 const INCLUDE = ['createBook', 'reviewBook']
 
 describe('venomqa explore --openapi: a bug only the max of an allOf body reaches', () => {
-  let buggy: Library
-  let fixed: Library
-  let project: string
+  const lib = libraryPair('bounds', INCLUDE)
   let journey: string | undefined
 
-  beforeAll(async () => {
-    project = await makeLibraryProject('library-bounds', INCLUDE)
-    ;[buggy, fixed] = await Promise.all([startLibrary(DB.buggy, false), startLibrary(DB.fixed, true)])
-  })
-  afterAll(async () => {
-    await Promise.all([buggy?.app.stop(), fixed?.app.stop()])
-    await Promise.all([dropDatabase(DB.buggy), dropDatabase(DB.fixed)])
-    if (project) await rm(project, { recursive: true, force: true })
-  })
 
   it('finds the 5-star review through max, shrunk to two calls', async () => {
-    const run = await libraryCli(project, buggy, ['explore', '--openapi', 'openapi.json', '--seed', '1', '--depth', '2', '--save', 'out/explore.json'])
+    const run = await libraryCli(lib.project, lib.buggy, ['explore', '--openapi', 'openapi.json', '--seed', '1', '--depth', '2', '--save', 'out/explore.json'])
     expect(run.code, run.output).toBe(1)
-    const [exploration] = (await savedResults(project, 'out/explore.json')).explorations!
+    const [exploration] = (await savedResults(lib.project, 'out/explore.json')).explorations!
     const crashes = exploration!.violations.filter((v) => v.invariant === 'no_5xx')
     expect(
       crashes.map((v) => v.sequence.map((s) => ({ action: s.action, input: s.input }))),
@@ -51,23 +38,23 @@ describe('venomqa explore --openapi: a bug only the max of an allOf body reaches
     ])
     expect(crashes[0]!.reproduced).toEqual({ attempts: 3, failures: 3 })
     journey = crashes[0]!.emittedFile
-    const text = await readFile(path.join(project, journey!), 'utf8')
+    const text = await readFile(path.join(lib.project, journey!), 'utf8')
     expect(text).toMatch(/json: \{ stars: 5, text: 'x{64}' \}/)
   }, 120_000)
 
   it('the journey fails on the buggy app and passes on the fixed one', async () => {
     expect(journey, 'the exploration above emitted the journey').toBeDefined()
-    const onBuggy = await libraryCli(project, buggy, ['run', journey!, '--reporter', 'console'])
+    const onBuggy = await libraryCli(lib.project, lib.buggy, ['run', journey!, '--reporter', 'console'])
     expect(onBuggy.code, onBuggy.output).toBe(1)
     expect(onBuggy.output).toContain('no_5xx')
-    const onFixed = await libraryCli(project, fixed, ['run', journey!, '--reporter', 'console'])
+    const onFixed = await libraryCli(lib.project, lib.fixed, ['run', journey!, '--reporter', 'console'])
     expect(onFixed.code, onFixed.output).toBe(0)
   }, 60_000)
 
   it('the fixed app takes a review of 1 star and one of 5, and breaks nothing', async () => {
-    const run = await libraryCli(project, fixed, ['explore', '--openapi', 'openapi.json', '--seed', '1', '--depth', '2', '--no-emit', '--har', 'out/fixed.har'])
+    const run = await libraryCli(lib.project, lib.fixed, ['explore', '--openapi', 'openapi.json', '--seed', '1', '--depth', '2', '--no-emit', '--har', 'out/fixed.har'])
     expect(run.code, run.output).toBe(0)
-    const entries = JSON.parse(await readFile(path.join(project, 'out/fixed.har'), 'utf8')).log.entries as any[]
+    const entries = JSON.parse(await readFile(path.join(lib.project, 'out/fixed.har'), 'utf8')).log.entries as any[]
     const accepted = entries
       .filter((e) => e.request.method === 'POST' && /\/books\/\d+\/reviews$/.test(e.request.url) && e.response.status === 201)
       .map((e) => JSON.parse(e.response.content.text))

@@ -10,14 +10,12 @@
  * - A return is `oneOf` a good one and a damaged one (with a note): each is sent.
  * Needs the built packages (core, runner, explore, openapi, cli, state-postgres).
  */
-import { readFile, rm } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { describeWithService } from '@venomqa/test-utils'
-import { afterAll, beforeAll, expect, it } from 'vitest'
-import { dropDatabase } from './helpers'
-import { type Library, libraryCli, makeLibraryProject, savedResults, startLibrary } from './library'
+import { expect, it } from 'vitest'
+import { type Library, libraryCli, libraryPair, savedResults, startLibrary } from './library'
 
-const DB = { buggy: `venomqa_openapi_${process.pid}_library_buggy`, fixed: `venomqa_openapi_${process.pid}_library_fixed` }
 const describe = await describeWithService('PostgreSQL', '127.0.0.1', 5432)
 // No createMember: the loan's member is the seed's, whose id the exploration never got from a response.
 const INCLUDE = ['createBook', 'createLoan', 'returnLoan']
@@ -36,35 +34,24 @@ async function call(library: Library, method: string, route: string, body?: unkn
 }
 
 describe('venomqa explore --openapi on the lending library', () => {
-  let buggy: Library
-  let fixed: Library
-  let project: string
+  const lib = libraryPair('library', INCLUDE, startSeededLibrary)
   let journey: string
 
-  beforeAll(async () => {
-    project = await makeLibraryProject('library', INCLUDE)
-    ;[buggy, fixed] = await Promise.all([startSeededLibrary(DB.buggy, false), startSeededLibrary(DB.fixed, true)])
-  })
-  afterAll(async () => {
-    await Promise.all([buggy?.app.stop(), fixed?.app.stop()])
-    await Promise.all([dropDatabase(DB.buggy), dropDatabase(DB.fixed)])
-    if (project) await rm(project, { recursive: true, force: true })
-  })
 
   it('finds the double return, and its journey sends the member it sampled as that literal, not as the book that had the same id', async () => {
-    const run = await libraryCli(project, buggy, ['explore', '--openapi', 'openapi.json', '--seed', '1', '--depth', '4', '--save', 'out/explore.json', '--har', 'out/explore.har'])
+    const run = await libraryCli(lib.project, lib.buggy, ['explore', '--openapi', 'openapi.json', '--seed', '1', '--depth', '4', '--save', 'out/explore.json', '--har', 'out/explore.har'])
     expect(run.code, run.output).toBe(1)
-    const [exploration] = (await savedResults(project, 'out/explore.json')).explorations!
+    const [exploration] = (await savedResults(lib.project, 'out/explore.json')).explorations!
     const crash = exploration!.violations.find((v) => v.invariant === 'no_5xx')
     expect(crash?.sequence.map((s) => s.action), run.output).toEqual(['createBook', 'createLoan', 'returnLoan', 'returnLoan'])
     expect(crash!.reproduced).toEqual({ attempts: 3, failures: 3 })
     journey = crash!.emittedFile!
-    const text = await readFile(path.join(project, journey), 'utf8')
+    const text = await readFile(path.join(lib.project, journey), 'utf8')
     expect(text).toContain("json: { bookId: ctx.require('bookId'), memberId: 1 }")
   }, 60_000)
 
   it('sends each alternative of a oneOf body: the damaged return (with its note) is accepted too', async () => {
-    const har = JSON.parse(await readFile(path.join(project, 'out/explore.har'), 'utf8'))
+    const har = JSON.parse(await readFile(path.join(lib.project, 'out/explore.har'), 'utf8'))
     const returns = har.log.entries.filter((e: any) => e.request.method === 'POST' && /\/loans\/\d+\/returns$/.test(e.request.url))
     const accepted = (condition: string) => returns.filter((e: any) => e.response.status === 201 && JSON.parse(e.request.postData?.text ?? '{}').condition === condition)
     expect(accepted('good').length).toBeGreaterThan(0)
@@ -75,15 +62,15 @@ describe('venomqa explore --openapi on the lending library', () => {
 
   it('the journey fails on the buggy app, and passes on the fixed one whose books sequence has moved on', async () => {
     expect(journey, 'the exploration above ran').toBeDefined()
-    const onBuggy = await libraryCli(project, buggy, ['run', journey, '--reporter', 'console'])
+    const onBuggy = await libraryCli(lib.project, lib.buggy, ['run', journey, '--reporter', 'console'])
     expect(onBuggy.code, onBuggy.output).toBe(1)
     expect(onBuggy.output).toContain('no_5xx')
     // Two books made and deleted: the next one is 3, and no member 3 exists.
     for (let i = 0; i < 2; i++) {
-      const made = await call(fixed, 'POST', '/books', { title: 'gone', copies: 1 })
-      expect((await call(fixed, 'DELETE', `/books/${made.json.id}`)).status).toBe(204)
+      const made = await call(lib.fixed, 'POST', '/books', { title: 'gone', copies: 1 })
+      expect((await call(lib.fixed, 'DELETE', `/books/${made.json.id}`)).status).toBe(204)
     }
-    const onFixed = await libraryCli(project, fixed, ['run', journey, '--reporter', 'console'])
+    const onFixed = await libraryCli(lib.project, lib.fixed, ['run', journey, '--reporter', 'console'])
     expect(onFixed.code, onFixed.output).toBe(0)
   }, 30_000)
 })

@@ -10,37 +10,24 @@
  * and the fixed app takes every renewal and breaks nothing.
  * Needs the built packages (core, runner, explore, openapi, cli, state-postgres).
  */
-import { readFile, rm } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { describeWithService } from '@venomqa/test-utils'
-import { afterAll, beforeAll, expect, it } from 'vitest'
-import { dropDatabase } from './helpers'
-import { type Library, libraryCli, makeLibraryProject, savedResults, startLibrary } from './library'
+import { expect, it } from 'vitest'
+import { libraryCli, libraryPair, savedResults } from './library'
 
-const DB = { buggy: `venomqa_openapi_${process.pid}_nested_buggy`, fixed: `venomqa_openapi_${process.pid}_nested_fixed` }
 const describe = await describeWithService('PostgreSQL', '127.0.0.1', 5432)
 const INCLUDE = ['createMember', 'renewMembership']
 
 describe('venomqa explore --openapi: a bug only an alternative inside a later top-level alternative reaches', () => {
-  let buggy: Library
-  let fixed: Library
-  let project: string
+  const lib = libraryPair('nested', INCLUDE)
   let journey: string | undefined
 
-  beforeAll(async () => {
-    project = await makeLibraryProject('library-nested-variants', INCLUDE)
-    ;[buggy, fixed] = await Promise.all([startLibrary(DB.buggy, false), startLibrary(DB.fixed, true)])
-  })
-  afterAll(async () => {
-    await Promise.all([buggy?.app.stop(), fixed?.app.stop()])
-    await Promise.all([dropDatabase(DB.buggy), dropDatabase(DB.fixed)])
-    if (project) await rm(project, { recursive: true, force: true })
-  })
 
   it('finds the renewal paid by voucher through oneOf-2:paid.payment.oneOf-2:voucher, shrunk to two calls', async () => {
-    const run = await libraryCli(project, buggy, ['explore', '--openapi', 'openapi.json', '--seed', '1', '--depth', '2', '--save', 'out/explore.json'])
+    const run = await libraryCli(lib.project, lib.buggy, ['explore', '--openapi', 'openapi.json', '--seed', '1', '--depth', '2', '--save', 'out/explore.json'])
     expect(run.code, run.output).toBe(1)
-    const [exploration] = (await savedResults(project, 'out/explore.json')).explorations!
+    const [exploration] = (await savedResults(lib.project, 'out/explore.json')).explorations!
     const crashes = exploration!.violations.filter((v) => v.invariant === 'no_5xx')
     expect(
       crashes.map((v) => v.sequence.map((s) => ({ action: s.action, input: s.input }))),
@@ -53,23 +40,23 @@ describe('venomqa explore --openapi: a bug only an alternative inside a later to
     ])
     expect(crashes[0]!.reproduced).toEqual({ attempts: 3, failures: 3 })
     journey = crashes[0]!.emittedFile
-    const text = await readFile(path.join(project, journey!), 'utf8')
+    const text = await readFile(path.join(lib.project, journey!), 'utf8')
     expect(text).toMatch(/json: \{ plan: 'paid', payment: \{ kind: 'voucher', code: 'V-0000' \} \}/)
   }, 120_000)
 
   it('the journey fails on the buggy app and passes on the fixed one', async () => {
     expect(journey, 'the exploration above emitted the journey').toBeDefined()
-    const onBuggy = await libraryCli(project, buggy, ['run', journey!, '--reporter', 'console'])
+    const onBuggy = await libraryCli(lib.project, lib.buggy, ['run', journey!, '--reporter', 'console'])
     expect(onBuggy.code, onBuggy.output).toBe(1)
     expect(onBuggy.output).toContain('no_5xx')
-    const onFixed = await libraryCli(project, fixed, ['run', journey!, '--reporter', 'console'])
+    const onFixed = await libraryCli(lib.project, lib.fixed, ['run', journey!, '--reporter', 'console'])
     expect(onFixed.code, onFixed.output).toBe(0)
   }, 60_000)
 
   it('the fixed app takes a free renewal and a paid one by card and by voucher, and breaks nothing', async () => {
-    const run = await libraryCli(project, fixed, ['explore', '--openapi', 'openapi.json', '--seed', '1', '--depth', '2', '--no-emit', '--har', 'out/fixed.har'])
+    const run = await libraryCli(lib.project, lib.fixed, ['explore', '--openapi', 'openapi.json', '--seed', '1', '--depth', '2', '--no-emit', '--har', 'out/fixed.har'])
     expect(run.code, run.output).toBe(0)
-    const entries = JSON.parse(await readFile(path.join(project, 'out/fixed.har'), 'utf8')).log.entries as any[]
+    const entries = JSON.parse(await readFile(path.join(lib.project, 'out/fixed.har'), 'utf8')).log.entries as any[]
     const accepted = entries
       .filter((e) => e.request.method === 'POST' && /\/members\/\d+\/renewals$/.test(e.request.url) && e.response.status === 201)
       .map((e) => JSON.parse(e.request.postData.text))

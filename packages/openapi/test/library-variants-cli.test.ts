@@ -10,37 +10,24 @@
  * passes on the fixed one; the fixed app breaks nothing.
  * Needs the built packages (core, runner, explore, openapi, cli, state-postgres).
  */
-import { readFile, rm } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { describeWithService } from '@venomqa/test-utils'
-import { afterAll, beforeAll, expect, it } from 'vitest'
-import { dropDatabase } from './helpers'
-import { type Library, libraryCli, makeLibraryProject, savedResults, startLibrary } from './library'
+import { expect, it } from 'vitest'
+import { libraryCli, libraryPair, savedResults } from './library'
 
-const DB = { buggy: `venomqa_openapi_${process.pid}_variants_buggy`, fixed: `venomqa_openapi_${process.pid}_variants_fixed` }
 const describe = await describeWithService('PostgreSQL', '127.0.0.1', 5432)
 const INCLUDE = ['createMember', 'payFees', 'createBook', 'placeHold']
 
 describe('venomqa explore --openapi: bugs only a nested alternative or no body reaches', () => {
-  let buggy: Library
-  let fixed: Library
-  let project: string
+  const lib = libraryPair('variants', INCLUDE)
   const journeys: Record<'voucher' | 'hold', string | undefined> = { voucher: undefined, hold: undefined }
 
-  beforeAll(async () => {
-    project = await makeLibraryProject('library-variants', INCLUDE)
-    ;[buggy, fixed] = await Promise.all([startLibrary(DB.buggy, false), startLibrary(DB.fixed, true)])
-  })
-  afterAll(async () => {
-    await Promise.all([buggy?.app.stop(), fixed?.app.stop()])
-    await Promise.all([dropDatabase(DB.buggy), dropDatabase(DB.fixed)])
-    if (project) await rm(project, { recursive: true, force: true })
-  })
 
   it('finds the voucher payment through method.oneOf-2:voucher and the bodiless hold through no-body, each shrunk to two calls', async () => {
-    const run = await libraryCli(project, buggy, ['explore', '--openapi', 'openapi.json', '--seed', '1', '--depth', '2', '--save', 'out/explore.json'])
+    const run = await libraryCli(lib.project, lib.buggy, ['explore', '--openapi', 'openapi.json', '--seed', '1', '--depth', '2', '--save', 'out/explore.json'])
     expect(run.code, run.output).toBe(1)
-    const [exploration] = (await savedResults(project, 'out/explore.json')).explorations!
+    const [exploration] = (await savedResults(lib.project, 'out/explore.json')).explorations!
     const crashes = exploration!.violations.filter((v) => v.invariant === 'no_5xx')
     const steps = (v: (typeof crashes)[number]) => v.sequence.map((s) => ({ action: s.action, input: s.input }))
     const voucher = crashes.find((v) => v.sequence.at(-1)?.action === 'payFees')
@@ -58,10 +45,10 @@ describe('venomqa explore --openapi: bugs only a nested alternative or no body r
     for (const found of [voucher!, hold!]) expect(found.reproduced).toEqual({ attempts: 3, failures: 3 })
     journeys.voucher = voucher!.emittedFile
     journeys.hold = hold!.emittedFile
-    const voucherJourney = await readFile(path.join(project, journeys.voucher!), 'utf8')
+    const voucherJourney = await readFile(path.join(lib.project, journeys.voucher!), 'utf8')
     expect(voucherJourney).toMatch(/json: \{ amount: 1, method: \{ kind: 'voucher', code: 'V-0000' \} \}/)
     // The hold is sent with no body and no content type: its request has no options at all.
-    const holdJourney = await readFile(path.join(project, journeys.hold!), 'utf8')
+    const holdJourney = await readFile(path.join(lib.project, journeys.hold!), 'utf8')
     const holdRequest = holdJourney.split('\n').find((line) => line.includes('/holds'))
     expect(holdRequest, holdJourney).toMatch(/http\.post\(`\/books\/\$\{[^}]+\}\/holds`\)/)
   }, 120_000)
@@ -69,18 +56,18 @@ describe('venomqa explore --openapi: bugs only a nested alternative or no body r
   it('each journey fails on the buggy app and passes on the fixed one', async () => {
     for (const [bug, journey] of Object.entries(journeys)) {
       expect(journey, `the exploration above emitted the ${bug} journey`).toBeDefined()
-      const onBuggy = await libraryCli(project, buggy, ['run', journey!, '--reporter', 'console'])
+      const onBuggy = await libraryCli(lib.project, lib.buggy, ['run', journey!, '--reporter', 'console'])
       expect(onBuggy.code, onBuggy.output).toBe(1)
       expect(onBuggy.output).toContain('no_5xx')
-      const onFixed = await libraryCli(project, fixed, ['run', journey!, '--reporter', 'console'])
+      const onFixed = await libraryCli(lib.project, lib.fixed, ['run', journey!, '--reporter', 'console'])
       expect(onFixed.code, onFixed.output).toBe(0)
     }
   }, 60_000)
 
   it('the fixed app takes the voucher and the bodiless hold, and breaks nothing', async () => {
-    const run = await libraryCli(project, fixed, ['explore', '--openapi', 'openapi.json', '--seed', '1', '--depth', '2', '--no-emit', '--har', 'out/fixed.har'])
+    const run = await libraryCli(lib.project, lib.fixed, ['explore', '--openapi', 'openapi.json', '--seed', '1', '--depth', '2', '--no-emit', '--har', 'out/fixed.har'])
     expect(run.code, run.output).toBe(0)
-    const entries = JSON.parse(await readFile(path.join(project, 'out/fixed.har'), 'utf8')).log.entries as any[]
+    const entries = JSON.parse(await readFile(path.join(lib.project, 'out/fixed.har'), 'utf8')).log.entries as any[]
     const accepted = (route: RegExp, sent: (text: string | undefined) => boolean) =>
       entries.filter((e) => e.request.method === 'POST' && route.test(e.request.url) && e.response.status === 201 && sent(e.request.postData?.text))
     expect(accepted(/\/members\/\d+\/payments$/, (text) => JSON.parse(text ?? '{}').method?.kind === 'voucher').length).toBeGreaterThan(0)

@@ -4,13 +4,14 @@
  * `venomqa explore --openapi`. Needs the built packages (core, runner, explore, openapi, cli, state-postgres).
  */
 import { existsSync } from 'node:fs'
-import { copyFile, mkdir, mkdtemp, readFile, symlink, writeFile } from 'node:fs/promises'
+import { copyFile, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { RunResult } from '@venomqa/core'
 import { REPO_ROOT, type RunningProcess, runBuiltCli, startNodeProcess } from '@venomqa/test-utils'
-import { createDatabase, dbUrl } from './helpers'
+import { afterAll, beforeAll } from 'vitest'
+import { createDatabase, dbUrl, dropDatabase } from './helpers'
 
 const FIXTURE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures/library')
 const PACKAGES = ['core', 'runner', 'cli', 'explore', 'openapi', 'state-postgres']
@@ -59,3 +60,42 @@ export function libraryCli(project: string, library: Library, args: string[]): P
 }
 
 export const savedResults = async (project: string, file: string) => JSON.parse(await readFile(path.join(project, file), 'utf8')) as RunResult
+
+/**
+ * For the describe block it is called in: a project exploring the operations `include` names, and the
+ * library twice, with its planted bugs and fixed, each on a database of its own (`venomqa_openapi_<pid>_<name>_buggy`,
+ * `..._fixed`), made before the block's tests and stopped and dropped after them. `start` starts one (a seed of
+ * its own, say); startLibrary by default. Read its fields in the tests, once made.
+ */
+export function libraryPair(
+  name: string,
+  include: readonly string[],
+  start: (db: string, fixed: boolean) => Promise<Library> = startLibrary,
+): { readonly buggy: Library; readonly fixed: Library; readonly project: string } {
+  const db = { buggy: `venomqa_openapi_${process.pid}_${name}_buggy`, fixed: `venomqa_openapi_${process.pid}_${name}_fixed` }
+  const made: { buggy?: Library; fixed?: Library; project?: string } = {}
+  beforeAll(async () => {
+    made.project = await makeLibraryProject(name === 'library' ? 'library' : `library-${name}`, include)
+    ;[made.buggy, made.fixed] = await Promise.all([start(db.buggy, false), start(db.fixed, true)])
+  })
+  afterAll(async () => {
+    await Promise.all([made.buggy?.app.stop(), made.fixed?.app.stop()])
+    await Promise.all([dropDatabase(db.buggy), dropDatabase(db.fixed)])
+    if (made.project) await rm(made.project, { recursive: true, force: true })
+  })
+  const need = <T>(value: T | undefined, what: string): T => {
+    if (value === undefined) throw new Error(`the ${what} was not made: see the block's beforeAll`)
+    return value
+  }
+  return {
+    get buggy() {
+      return need(made.buggy, 'buggy library')
+    },
+    get fixed() {
+      return need(made.fixed, 'fixed library')
+    },
+    get project() {
+      return need(made.project, 'project')
+    },
+  }
+}
