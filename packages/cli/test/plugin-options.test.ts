@@ -167,6 +167,13 @@ describe('commands from plugins', () => {
     const missing = await p.venomqa(['hello', '-c', 'nope.config.json'])
     expect(missing.code).toBe(2)
     expect(missing.stderr).toContain('nope.config.json')
+    // A word shaped like an option is no config file, as for every command that reads the config.
+    for (const flag of ['-c', '--config']) {
+      const taken = await p.venomqa(['hello', flag, '--nope'])
+      expect(taken.stderr, flag).toBe('venomqa: --config needs a value, and got "--nope", which is an option: give --config its value, or leave it out\n')
+      expect(taken.stdout).toBe('')
+      expect(taken.code).toBe(2)
+    }
   })
 
   it("refuses a command that declares -c, --config or --profile itself: they choose the config, for every plugin command", async () => {
