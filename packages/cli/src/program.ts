@@ -26,15 +26,17 @@ export async function main(argv: readonly string[], io: Io = defaultIo()): Promi
       outputError: (s, write) => write(redactCredentials(s.replace(/^error: /, 'venomqa: '))),
     })
 
+  // Before a command that reads the config starts: a flag that took another option for its value (see
+  // option-as-value.ts), --config's too (`-c --nope`).
+  const refuseOptionAsValue = async (command: Command) => (await import('./commands/option-as-value')).refuseOptionTakenAsValue(command)
+
   const withConfig = (cmd: Command) =>
     cmd
       .option('-c, --config <file>', 'config file (default: venomqa.config.{ts,mts,js,mjs} or venomqa.{yaml,yml,json})')
       .option('--profile <name>', 'config profile to apply (or VENOMQA_PROFILE)')
       .option('-p, --plugin <spec>', 'load a plugin: name, package or path (repeatable)', collect)
       .option('--debug', 'show stacks and debug logs')
-
-  // Before run, explore and merge-reports start: a flag that took another option for its value (see option-as-value.ts).
-  const refuseOptionAsValue = async (command: Command) => (await import('./commands/option-as-value')).refuseOptionTakenAsValue(command)
+      .hook('preAction', refuseOptionAsValue)
 
   const action =
     <A extends unknown[]>(fn: (...args: A) => Promise<number>) =>
@@ -81,7 +83,6 @@ export async function main(argv: readonly string[], io: Io = defaultIo()): Promi
     .option('--shard <i/n>', 'run only shard i of n (journeys by file and name); merge the saved shards with merge-reports')
     .option('--har <file>', 'write every HTTP exchange of the run to this file as HAR 1.2 (redacted)')
     .option('-w, --watch', 'stay on: rerun the journeys whose files (or what they import) change, all of them when the config changes')
-    .hook('preAction', refuseOptionAsValue)
     .action(
       action(async (journeys: string[], opts) =>
         opts.watch ? (await import('./commands/watch')).watchCommand(journeys, opts, io) : (await import('./commands/run')).runCommand(journeys, opts, io),
@@ -113,7 +114,6 @@ export async function main(argv: readonly string[], io: Io = defaultIo()): Promi
     .option('--shard <i/n>', "explore only shard i of n of each exploration's root subtrees (needs a fixed --seed)")
     .option('--workers <n>', "explore each exploration on n workers at once, each on its own system (config workerSetup)")
     .option('--har <file>', 'write every HTTP exchange of the explorations to this file as HAR 1.2 (redacted)')
-    .hook('preAction', refuseOptionAsValue)
     .action(action(async (files: string[], opts) => (await import('./commands/explore')).exploreCommand(files, opts, io)))
 
   withConfig(program.command('list').description('list journeys with their tags, checkpoints, branches and paths').argument('[journeys...]'))
@@ -139,7 +139,6 @@ export async function main(argv: readonly string[], io: Io = defaultIo()): Promi
     .option('-r, --reporter <name[:file]>', 'reporter, optionally with a file (repeatable; default console)', collect)
     .option('--save <file>', 'save the merged results (JSON) to this file')
     .option('--fail-on-flaky', 'exit 1 when a journey is flaky (failed, then passed on a retry), whatever the shards were run with')
-    .hook('preAction', refuseOptionAsValue)
     .action(action(async (files: string[], opts) => (await import('./commands/merge-reports')).mergeReportsCommand(files, opts, io)))
 
   withConfig(program.command('plugins').description('show the configured plugins: what resolved, from where, which version'))

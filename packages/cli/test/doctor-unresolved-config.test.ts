@@ -50,7 +50,11 @@ const lineOf = (stdout: string, what: string) => stdout.split('\n').find((l) => 
 
 describe('venomqa doctor with a config it cannot resolve', () => {
   it('tells an unset variable in a plugin option, and still checks the journeys and the base URL the config gives', async () => {
-    const p = await project({ 'venomqa.yaml': "baseUrl: ${APP_URL}\nplugins:\n  - ['./plugins/db.mjs', { url: '${DATABASE_URL}' }]\n" })
+    const p = await project({
+      'venomqa.yaml': "baseUrl: ${APP_URL}\nplugins:\n  - ['./plugins/db.mjs', { url: '${DATABASE_URL}' }]\n",
+      // The entry's only mistake is the variable: one that is not there is told with it (see below).
+      'plugins/db.mjs': "export default { name: 'db', version: '1.0.0', apiVersion: 1, setup() {} }\n",
+    })
     const r = await p.venomqa(['doctor'], { env: { DATABASE_URL: undefined } })
     expect(lineOf(r.stdout, 'config')).toMatch(/^✗ config +venomqa\.yaml: plugins\[0\]\[1\]\.url: environment variable DATABASE_URL is not set/)
     expect(lineOf(r.stdout, 'journeys')).toBe('✓ journeys   1 journey in 1 file')
@@ -59,6 +63,11 @@ describe('venomqa doctor with a config it cannot resolve', () => {
     expect(hits).toEqual(['GET /'])
     expect(r.stdout).toContain('\ndoctor: 1 of 3 checks failed, a mistake in the config, a plugin or a journey\n')
     expect(r.code, r.stdout + r.stderr).toBe(2)
+    // The entry's plugin not there: told with the variable, not first once it is set.
+    await writeFile(path.join(p.dir, 'venomqa.yaml'), "baseUrl: ${APP_URL}\nplugins:\n  - ['./plugins/nothere.mjs', { url: '${DATABASE_URL}' }]\n")
+    const missing = await p.venomqa(['doctor'], { env: { DATABASE_URL: undefined } })
+    expect(lineOf(missing.stdout, 'config')).toBe('✗ config     venomqa.yaml has 2 problems:')
+    expect(missing.stdout).toContain('- plugin file ./plugins/nothere.mjs does not exist')
   })
 
   it('checks the base URL --base-url or VENOMQA_BASE_URL gives when the config\'s own does not resolve', async () => {

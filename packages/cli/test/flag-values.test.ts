@@ -27,6 +27,7 @@ describe('flag values', () => {
         .option('-r, --reporter <spec>')
         .option('--save <file>')
         .option('--har <file>')
+        .option('-c, --config <file>')
         .hook('preAction', refuseOptionTakenAsValue)
         .action(() => {})
       try {
@@ -47,6 +48,11 @@ describe('flag values', () => {
     // A flag naming a file or directory, whatever word shaped like an option it took: no file is named so.
     for (const flag of ['--save', '--har', '--emit', '--openapi']) expect(refused(flag, '--nope')).toBe(said(flag, '--nope'))
     expect(refused('--save', '-x')).toBe(said('--save', '-x'))
+    // The config's file by the same rule, -c or --config, as every command that reads the config takes it.
+    expect(refused('--config', '--nope')).toBe(said('--config', '--nope'))
+    expect(refused('-c', '--nope')).toBe(said('--config', '--nope'))
+    expect(refused('-c', '-x')).toBe(said('--config', '-x'))
+    expect(refused('-c', 'ci.config.ts', '--save', '-')).toBeUndefined()
     // Another flag's value may start with a dash (a pattern, a negative seed): only an option is refused.
     expect(refused('--strategy', '--nope')).toBeUndefined()
     expect(refused('--seed', '-3')).toBeUndefined()
@@ -61,6 +67,12 @@ describe('flag values', () => {
     program.parse(line, { from: 'user' })
     expect(rereadWithoutOptionValues(run, line.slice(1))).toEqual(['har'])
     expect(run.opts()).toEqual({ save: 'out/s.json', har: undefined, workers: undefined, grep: '-v2' })
+    // The config's file too: read as given with no value.
+    run.option('-c, --config <file>')
+    const config = ['run', '-c', '--nope', '--save', 'out/s.json']
+    program.parse(config, { from: 'user' })
+    expect(rereadWithoutOptionValues(run, config.slice(1))).toEqual(['config'])
+    expect(run.opts()).toEqual({ save: 'out/s.json', har: undefined, workers: undefined, grep: undefined, config: undefined })
   })
 
   it('a journey or exploration file given that does not exist is named, not taken for a journey name', () => {

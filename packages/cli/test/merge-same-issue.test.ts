@@ -134,3 +134,31 @@ describe('merge-reports and report of a shard with two such issues', () => {
     expect(md).toContain('### Low (1)')
   })
 })
+
+describe('merge-reports of shards whose issues name the journey, path and step', () => {
+  const placed = (journey: string, path: string, step: string, timestamp: string): Issue => ({ ...cutOff(timestamp), journey, path, step })
+  /** Shard 1 cut off two attempts of a's step charge on path pay; shard 2 one of b's step create, on its main path. */
+  const one = shardFile('1.json', 1, [journey('a', 'failed')], [placed('a', 'pay', 'charge', '2026-12-01T10:00:00.500Z'), placed('a', 'pay', 'charge', '2026-12-01T10:00:01.000Z')])
+  const two = shardFile('2.json', 2, [journey('b', 'passed')], [placed('b', 'main', 'create', '2026-12-01T10:00:00.700Z')])
+  let p: Project
+  beforeAll(async () => {
+    assertBuilt()
+    p = await makeProject(null)
+    await mkdir(path.join(p.dir, 'placed'), { recursive: true })
+    for (const s of [one, two]) await writeFile(path.join(p.dir, 'placed', s.file.replace('.json', '-shard.json')), JSON.stringify(s.run))
+  })
+  afterAll(async () => {
+    await p?.remove()
+  })
+
+  it("counts them as before, each JUnit case named by the issue's place", async () => {
+    const merged = await p.venomqa(['merge-reports', 'placed', '-r', 'console', '-r', 'junit:out/junit.xml'])
+    expect(merged.code, merged.stderr).toBe(1)
+    expect(merged.stdout).toMatch(/Issues {4}3 high\n/)
+    const junit = await readFile(path.join(p.dir, 'out/junit.xml'), 'utf8')
+    expect(junit).toMatch(/<testsuite name="run"[^>]* tests="3" failures="0" errors="3"/)
+    expect(junit.match(/<testcase name="runner: a › pay › charge" classname="venomqa\.run"/g)).toHaveLength(2)
+    expect(junit.match(/<testcase name="runner: b › create" classname="venomqa\.run"/g)).toHaveLength(1)
+    expect(junit).not.toContain('name="runner: run"')
+  })
+})

@@ -178,6 +178,29 @@ describe('a run stopped by a mistake removes the outputs the config names', () =
     )
   })
 
+  it('the config flag that took a word shaped like an option (`-c --nope`): refused as a flag with no value by every command that reads the config, the config named nothing', async () => {
+    const record = '.venomqa/last-run.json'
+    const said = (value: string) => `venomqa: --config needs a value, and got "${value}", which is an option: give --config its value, or leave it out\n`
+    // run: what the rest of the line names goes, said not written; the config's outputs and the record stay, where they are is not known.
+    for (const flag of ['-c', '--config']) {
+      await greenRunThen(CONFIG, OUTPUTS)
+      await write('out/s.json', 'an earlier run\n')
+      const stopped = await p.venomqa(['run', flag, '--nope', '--save', 'out/s.json'])
+      expect(stopped.code, stopped.stderr).toBe(2)
+      expect(stopped.stderr).toBe(`${said('--nope')}venomqa: nothing ran, so out/s.json (--save) was not written; the one an earlier run left there is removed\n`)
+      expect([exists('out/s.json'), exists('reports/results.json'), exists('reports/junit.xml'), exists(record)]).toEqual([false, true, true, true])
+    }
+    // Every other command that takes --config: the same refusal, before it reads any config.
+    for (const line of [['explore'], ['list'], ['doctor'], ['plugins'], ['report', 'reports/results.json'], ['merge-reports', 'reports']]) {
+      for (const flag of ['-c', '--config']) {
+        const r = await p.venomqa([...line, flag, '--nope'])
+        expect(r.code, `${line[0]} ${flag}: ${r.stdout}${r.stderr}`).toBe(2)
+        expect(r.stderr, `${line[0]} ${flag}`).toBe(said('--nope'))
+      }
+    }
+    expect(exists('--nope')).toBe(false)
+  })
+
   it("a usage mistake before the command's name: what follows the name is read with the command's options, and an option of the command put before it is said so", async () => {
     const record = '.venomqa/last-run.json'
     await greenRunThen(CONFIG, OUTPUTS)

@@ -167,6 +167,13 @@ describe('commands from plugins', () => {
     const missing = await p.venomqa(['hello', '-c', 'nope.config.json'])
     expect(missing.code).toBe(2)
     expect(missing.stderr).toContain('nope.config.json')
+    // A word shaped like an option is no config file, as for every command that reads the config.
+    for (const flag of ['-c', '--config']) {
+      const taken = await p.venomqa(['hello', flag, '--nope'])
+      expect(taken.stderr, flag).toBe('venomqa: --config needs a value, and got "--nope", which is an option: give --config its value, or leave it out\n')
+      expect(taken.stdout).toBe('')
+      expect(taken.code).toBe(2)
+    }
   })
 
   it("refuses a command that declares -c, --config or --profile itself: they choose the config, for every plugin command", async () => {
@@ -234,6 +241,55 @@ export default { name: 'venomqa-plugin-db', version: '1.0.0', apiVersion: 1, opt
     const wrong = await p.venomqa(['hello'])
     expect(wrong.code).toBe(2)
     expect(wrong.stderr).toContain('plugins[0].url: expected a postgres:// URL')
+  })
+
+  it("an entry set aside for an unset variable still tells its other mistakes: a warning when the command is another plugin's, in the error when it is the entry's own", async () => {
+    // The second mistake (`pool`) was told only once DATABASE_URL was set, by a command that had run without a word before.
+    const p = await project({
+      ...HELLO,
+      'node_modules/venomqa-plugin-db/package.json': JSON.stringify({ name: 'venomqa-plugin-db', version: '1.0.0', type: 'module', main: 'index.mjs', venomqa: { commands: ['db-shell'] } }),
+      // A URL it requires, and no other key.
+      'node_modules/venomqa-plugin-db/index.mjs': `const options = { '~standard': { version: 1, vendor: 'test', validate: (v) => {
+  const issues = Object.keys(v ?? {}).filter((k) => k !== 'url').map((k) => ({ message: 'not an option of db', path: [k] }))
+  if (!/^postgres:/.test(v?.url ?? '')) issues.push({ message: 'expected a postgres:// URL', path: ['url'] })
+  return issues.length ? { issues } : { value: v }
+} } }
+export default { name: 'venomqa-plugin-db', version: '1.0.0', apiVersion: 1, options, setup() {},
+  commands(api) { api.addCommand('db-shell', { description: 'a shell', run() { return 0 } }) } }
+`,
+      // By its package's name: the one that declares db-shell.
+      'venomqa.json': JSON.stringify({ plugins: [['venomqa-plugin-db', { url: '${DATABASE_URL}', pool: 5 }], ['hello', { greeting: 'hi' }]] }),
+      'journeys/noop.journey.mjs': JOURNEY,
+    })
+    const unset = 'plugins[0][1].url: environment variable DATABASE_URL is not set (set it, or give a default: ${DATABASE_URL:-value})'
+    // Another plugin's command runs, and the entry's other mistake is told at once.
+    const other = await p.venomqa(['hello'], { env: { DATABASE_URL: undefined } })
+    expect(other.stdout).toBe('hello world (hi) \n')
+    expect(other.stderr).toBe('venomqa: warning: plugins[0] is set aside, since a variable it reads is unset (DATABASE_URL), and has another mistake, which a command that needs it will refuse: plugins[0].pool: not an option of db\n')
+    expect(other.code).toBe(3)
+    // Its own command: refused with the variable and the other mistake, all at once.
+    const own = await p.venomqa(['db-shell'], { env: { DATABASE_URL: undefined } })
+    expect(own.code).toBe(2)
+    expect(own.stderr).toBe(`venomqa: venomqa.json has 2 problems:\n  - ${unset}\n  - plugins[0].pool: not an option of db\n`)
+    // A command that sets every plugin up: the same, in its config error (it told the variable alone).
+    for (const command of ['run', 'plugins']) {
+      const all = await p.venomqa([command], { env: { DATABASE_URL: undefined } })
+      expect(all.code, command).toBe(2)
+      expect(all.stderr, command).toBe(`venomqa: venomqa.json has 2 problems:\n  - ${unset}\n  - plugins[0].pool: not an option of db\n`)
+    }
+    const doctor = await p.venomqa(['doctor'], { env: { DATABASE_URL: undefined } })
+    expect(doctor.stdout).toContain(`✗ config     venomqa.json has 2 problems:`)
+    expect(doctor.stdout).toContain('plugins[0].pool: not an option of db')
+    // With the variable set, the same mistake, as told before.
+    const set = await p.venomqa(['db-shell'], { env: { DATABASE_URL: 'postgres://db' } })
+    expect(set.code).toBe(2)
+    expect(set.stderr).toContain('plugins[0].pool: not an option of db')
+    // An entry whose only mistake is the unset variable: set aside without a word, as before.
+    await writeFile(path.join(p.dir, 'venomqa.json'), JSON.stringify({ plugins: [['venomqa-plugin-db', { url: '${DATABASE_URL}' }], ['hello', { greeting: 'hi' }]] }))
+    const clean = await p.venomqa(['hello'], { env: { DATABASE_URL: undefined } })
+    expect([clean.stderr, clean.code]).toEqual(['', 3])
+    expect((await p.venomqa(['db-shell'], { env: { DATABASE_URL: undefined } })).stderr).toBe(`venomqa: venomqa.json: ${unset}\n`)
+    expect((await p.venomqa(['run'], { env: { DATABASE_URL: undefined } })).stderr).toBe(`venomqa: venomqa.json: ${unset}\n`)
   })
 
   it("a plugin's command named like one of venomqa's own is refused, never silently shadowed; doctor names it", async () => {

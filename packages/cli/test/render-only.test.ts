@@ -73,4 +73,15 @@ describe('commands that only render a saved run', () => {
     expect(r.stderr).toContain('not set')
     expect(existsSync(path.join(p.dir, 'out/r.csv'))).toBe(false)
   })
+
+  it("then the other mistakes of an entry an unset variable is in are told with it, not first once it is set", async () => {
+    await writeFile(path.join(p.dir, 'typo.config.mjs'), "export default { plugins: [['@venomqa/state-postgres', { url: '${DATABASE_URL}', bogus: 1 }], ['csv', { rows: 'step' }]] }\n")
+    const r = await p.venomqa(['report', 'saved.json', '-c', 'typo.config.mjs', '-r', 'csv:out/r.csv'], { env: { DATABASE_URL: undefined } })
+    expect(r.code).toBe(2)
+    expect(r.stderr).toMatch(/^venomqa: 2 problems:\n {2}- plugins\[0\]\[1\]\.url: environment variable DATABASE_URL is not set .*\n {2}- plugins\[0\]\.bogus: unknown option/)
+    expect(r.stderr).not.toContain('plugins[0].url')
+    // Set aside unasked (built-in reporters only): no word of it, as before.
+    const builtIn = await p.venomqa(['report', 'saved.json', '-c', 'typo.config.mjs', '-r', 'json:out/r.json'], { env: { DATABASE_URL: undefined } })
+    expect([builtIn.code, builtIn.stderr]).toEqual([0, 'venomqa: json report written to out/r.json\n'])
+  })
 })

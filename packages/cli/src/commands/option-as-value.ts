@@ -1,7 +1,7 @@
 import type { Command, Option } from 'commander'
 import { EXIT } from '../exit'
 
-// Kept free of the commands' modules: it runs before every action of run, explore and merge-reports.
+// Kept free of the commands' modules: it runs before every action of a command that reads the config.
 
 /** The CommanderError code of the mistake below, for the handling of usage mistakes (usage-mistake.ts). */
 export const OPTION_AS_VALUE = 'venomqa.optionAsValue'
@@ -18,21 +18,36 @@ export const FILE_FLAGS: Readonly<Record<string, readonly string[]>> = {
 }
 
 /**
+ * The flag every command that reads the config has (run, explore, list, report, merge-reports, plugins,
+ * doctor, a plugin's command), whose value names a file: `-c --nope` read a config file named "--nope".
+ * A file flag by the rule below, in every command that takes it, though it names no output (FILE_FLAGS).
+ */
+export const CONFIG_FLAG = 'config'
+
+/** A word that names no file: shaped like an option (`--nope`, `-x`). `-` and `-3` are not. */
+export const shapedLikeAnOption = (value: string): boolean => /^--?[A-Za-z]/.test(value)
+
+/**
  * A flag whose value is another option: `venomqa run --workers --save out/s.json`, `venomqa explore --emit
  * --no-emit`. The option parser takes the word after a flag that needs a value as its value, whatever it is:
  * `--save` became the number of workers and `out/s.json` a journey to run; a directory named `--no-emit`
  * was made. One rule: the value is an option of the command or of the program (`--save`, `-r`,
- * `--save=out.json`), for any flag; for a flag that names a file or directory (FILE_FLAGS), any word shaped
- * like an option (`--har --nope`), since no file is named so. Another flag's value may start with a dash
+ * `--save=out.json`), for any flag; for a flag that names a file or directory (FILE_FLAGS, and CONFIG_FLAG),
+ * any word shaped like an option (`--har --nope`, `-c --nope`), since no file is named so. Another flag's value may start with a dash
  * (`--seed -3`, `--grep -v2`): only an option is refused there. `-` (stdout, where a flag takes it) is none.
  */
 export function optionTakenAsValue(command: Command, name: string, value: string, words: ReadonlySet<string> = optionWords(command)): boolean {
   if (isOptionWord(value, words)) return true
-  return (FILE_FLAGS[command.name()] ?? []).includes(name) && /^--?[A-Za-z]/.test(value)
+  return namesAFile(command, name) && shapedLikeAnOption(value)
+}
+
+function namesAFile(command: Command, name: string): boolean {
+  if (name === CONFIG_FLAG) return command.options.some((o) => o.attributeName() === CONFIG_FLAG)
+  return (FILE_FLAGS[command.name()] ?? []).includes(name)
 }
 
 /** What a flag that took an option for its value is refused with, wherever it is found. */
-function optionTakenAsValueMessage(flag: string, value: string): string {
+export function optionTakenAsValueMessage(flag: string, value: string): string {
   return `${flag} needs a value, and got "${value}", which is an option: give ${flag} its value, or leave it out`
 }
 
@@ -49,7 +64,7 @@ function firstOptionTakenAsValue(command: Command): { flag: string; value: strin
 
 /**
  * Refuse a flag that took an option for its value (see optionTakenAsValue): exit 2, as the flag with no
- * value that it is, naming both, before run, explore or merge-reports starts (a preAction hook). Told as
+ * value that it is, naming both, before a command that reads the config starts (a preAction hook). Told as
  * a bad number of workers, the line looked as if --save had been read, and the results file an earlier
  * run left there was kept. What the rest of the line names is read again as the user meant it
  * (rereadWithoutOptionValues), and said not written.

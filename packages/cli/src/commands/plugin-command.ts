@@ -1,5 +1,5 @@
 import { Command } from 'commander'
-import type { Io } from '../exit'
+import { EXIT, type Io } from '../exit'
 import { findPluginCommand } from '../plugins/commands'
 
 /**
@@ -11,6 +11,12 @@ export async function addPluginCommand(program: Command, name: string, io: Io, s
   // the config is told (`-c ci.config.ts`, `--profile ci`): read here, before commander parses, since the
   // command is found through the config.
   const where = configFlags(argv.slice(argv.indexOf(name) + 1))
+  // `-c --nope`: no config file is named so, as every command that reads the config is told (option-as-value.ts);
+  // refused here, since the config is read before the command's own parse could.
+  if (where.configPath !== undefined) {
+    const { OPTION_AS_VALUE, optionTakenAsValueMessage, shapedLikeAnOption } = await import('./option-as-value')
+    if (shapedLikeAnOption(where.configPath)) program.error(`error: ${optionTakenAsValueMessage('--config', where.configPath)}`, { code: OPTION_AS_VALUE, exitCode: EXIT.USAGE })
+  }
   const found = await findPluginCommand(name, io, builtInCommands(program), where)
   if (!found) return
   const { plugin, command } = found

@@ -35,11 +35,16 @@ export async function renderingConfig(io: Io, flags: ConfigFlags, values: Partia
   const fromConfig = config.plugins.length - (flags.plugin?.length ?? 0)
   const needed = reporterRequests(config).some((r) => !BUILTIN_REPORTERS.includes(r.name) && !findPackage(`@venomqa/reporter-${r.name}`, config.root))
   if (needed) {
-    if (config.unsetInPlugins?.length)
-      throw new ConfigError(
-        config.unsetInPlugins.length === 1 ? config.unsetInPlugins[0]! : `${config.unsetInPlugins.length} problems:\n${config.unsetInPlugins.map((m) => `  - ${m}`).join('\n')}`,
-        { where: config.file ? path.relative(io.cwd, config.file) : 'plugins' },
-      )
+    if (config.unsetInPlugins?.length) {
+      // With the other mistakes of the entries the variables are in: all at once, not first once they are set.
+      const { otherMistakes } = await import('../plugins/set-aside')
+      const lines = [...config.unsetInPlugins]
+      for (const [i, where] of config.pluginWhere.entries())
+        if (config.unsetInPluginEntries?.[where]) lines.push(...(await otherMistakes(config.plugins[i]!, where, config.unsetInPluginKeys?.[where] ?? [], config.root, config.pluginTypedVariables)))
+      throw new ConfigError(lines.length === 1 ? lines[0]! : `${lines.length} problems:\n${lines.map((m) => `  - ${m}`).join('\n')}`, {
+        where: config.file ? path.relative(io.cwd, config.file) : 'plugins',
+      })
+    }
     return config
   }
   // --plugin given on this command line is kept: asked for here, it is wanted here.

@@ -75,6 +75,8 @@ export interface ResolvedConfig extends Omit<VenomConfigBase, 'journeys' | 'plug
   unsetInPlugins?: string[]
   /** The same by the entry they are in, as `pluginWhere` names it (`plugins[0]`, `profiles.ci.plugins[1]`). */
   unsetInPluginEntries?: Record<string, string[]>
+  /** By entry too: the option keys they left empty, as an option error names them (`plugins[0].url`). */
+  unsetInPluginKeys?: Record<string, string[]>
   /** By `pluginWhere`: the options that were one variable whole and read as a number or a boolean (see TypedVariable). */
   pluginTypedVariables?: Record<string, TypedVariable[]>
 }
@@ -163,6 +165,8 @@ export function validateConfig(
   hidden: readonly HiddenValue[] = [],
   typed: readonly TypedVariable[] = [],
   excused: readonly UnsetVariable[] = [],
+  /** Problems found elsewhere to tell with these: the other mistakes of plugin entries an unset variable is in. */
+  more: readonly string[] = [],
 ): VenomConfig {
   if (!isPlainObject(written))
     throw new ConfigError(`${source}: expected an object of config keys at the top level, got ${written === null ? 'null' : Array.isArray(written) ? 'a list' : typeof written}`, {
@@ -185,7 +189,7 @@ export function validateConfig(
   // A key left empty by an unset variable is not blamed for being empty: told as unset, or excused.
   const unsetKeys = new Set([...unset, ...excused].map((u) => keyPath(u.path)))
   const schemaIssues = parsed.success ? [] : parsed.error.issues.filter((i) => !unsetKeys.has(keyPath(i.path)))
-  const lines = [...unset.map((u) => u.message), ...formatIssues(schemaIssues, raw, hidden)]
+  const lines = [...unset.map((u) => u.message), ...more, ...formatIssues(schemaIssues, raw, hidden)]
   if (!lines.length) return raw as VenomConfig
   throw new ConfigError(
     lines.length === 1 ? `${source}: ${lines[0]}` : `${source} has ${lines.length} problems:\n${lines.map((l) => `  - ${l}`).join('\n')}`,
@@ -271,6 +275,7 @@ async function resolveLoadedConfig(options: LoadConfigOptions, read: ReadSoFar):
   let config: VenomConfig = {}
   let deferred: string[] = []
   const deferredByEntry: Record<string, string[]> = {}
+  let emptied: Record<string, string[]> = {}
   const typed: TypedVariable[] = []
   // Read before the file is checked, so that a wrong variable is told with the file's problems, all at once.
   const fromEnv = envOverrides(env)
@@ -298,8 +303,16 @@ async function resolveLoadedConfig(options: LoadConfigOptions, read: ReadSoFar):
     if (options.deferPluginVariables)
       for (const u of unset.filter(inPlugins)) (deferredByEntry[pluginEntryOf(u.path)] ??= []).push(u.message)
     const toTell = options.deferPluginVariables ? unset.filter((u) => !inPlugins(u) && (u.malformed || !dropIfOnlyForRequests(interpolated, u.path))) : unset
+    const inPluginEntries = unset.filter(inPlugins)
+    let entryMistakes: string[] = []
+    if (inPluginEntries.length) {
+      const { emptiedOptionKeys, otherMistakes } = await import('../plugins/set-aside')
+      emptied = emptiedOptionKeys(inPluginEntries)
+      // Told by the variable alone, an entry's other mistakes were met only once it was set: all at once.
+      if (!options.deferPluginVariables) entryMistakes = await mistakesOfEntries(interpolated, emptied, root, pluginTypedVariables(typed, profile, listsPlugins(interpolated, profile)), otherMistakes)
+    }
     try {
-      config = validateConfig(interpolated, source, toTell, hidden, typed, excused)
+      config = validateConfig(interpolated, source, toTell, hidden, typed, excused, entryMistakes)
     } catch (err) {
       throw err instanceof ConfigError ? envProblemsError(fromEnv.problems, err) : err
     }
@@ -347,7 +360,7 @@ async function resolveLoadedConfig(options: LoadConfigOptions, read: ReadSoFar):
           }),
         }
       : {}),
-    ...(deferred.length ? { unsetInPlugins: deferred, unsetInPluginEntries: deferredByEntry } : {}),
+    ...(deferred.length ? { unsetInPlugins: deferred, unsetInPluginEntries: deferredByEntry, unsetInPluginKeys: emptied } : {}),
     pluginTypedVariables: pluginTypedVariables(typed, profile, profile !== undefined && profiles?.[profile]?.plugins !== undefined),
     reporterWhere: reporterPlaces((merged.reporters ?? []) as ReporterSpec[], {
       flags: (options.flags as { reporters?: unknown } | undefined)?.reporters !== undefined,
@@ -355,6 +368,38 @@ async function resolveLoadedConfig(options: LoadConfigOptions, read: ReadSoFar):
       profile: profile && (profiles?.[profile] as { reporters?: unknown } | undefined)?.reporters !== undefined ? profile : undefined,
     }),
   }
+}
+
+/** Whether the config's selected profile gives a plugin list of its own (which replaces the file's). */
+function listsPlugins(written: unknown, profile: string | undefined): boolean {
+  const profiles = isPlainObject(written) ? written.profiles : undefined
+  const selected = profile && isPlainObject(profiles) && Object.hasOwn(profiles, profile) ? profiles[profile] : undefined
+  return isPlainObject(selected) && selected.plugins !== undefined
+}
+
+/**
+ * The other mistakes of the plugin entries an unset variable is in (see plugins/set-aside.ts), each entry
+ * as written at its place (`plugins[0]`, `profiles.ci.plugins[1]`); one that is not an entry the schema
+ * takes is left to the schema's own message.
+ */
+async function mistakesOfEntries(
+  written: unknown,
+  emptied: Record<string, string[]>,
+  root: string,
+  typed: Record<string, TypedVariable[]>,
+  otherMistakes: typeof import('../plugins/set-aside').otherMistakes,
+): Promise<string[]> {
+  const out: string[] = []
+  for (const [where, keys] of Object.entries(emptied)) {
+    const m = /^(?:profiles\.(.+)\.)?plugins\[(\d+)\]$/.exec(where)
+    if (!m || !isPlainObject(written)) continue
+    const scope = m[1] === undefined ? written : isPlainObject(written.profiles) ? written.profiles[m[1]] : undefined
+    const list = isPlainObject(scope) ? scope.plugins : undefined
+    const spec = Array.isArray(list) ? list[Number(m[2])] : undefined
+    const isSpec = typeof spec === 'string' || (Array.isArray(spec) && spec.length === 2 && typeof spec[0] === 'string')
+    if (isSpec) out.push(...(await otherMistakes(spec as PluginSpec, where, keys, root, typed)))
+  }
+  return out
 }
 
 /** The entry a key path in `plugins` is in, as `pluginWhere` names it: `plugins[0]`, `profiles.ci.plugins[1]`. */

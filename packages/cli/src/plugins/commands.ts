@@ -4,8 +4,9 @@ import type { RegisteredCommand } from '@venomqa/runner'
 import { stderrLogger, typedPluginOptions } from '../commands/session'
 import { type ResolvedConfig, loadConfig } from '../config/load'
 import type { PluginSpec } from '../config/types'
-import type { Io } from '../exit'
+import { type Io, warn } from '../exit'
 import { loadPlugins, runnerPluginEntries } from './load'
+import { otherMistakes } from './set-aside'
 import { nodeModulesDirs, pluginPackagesIn, readPackageJson } from './resolve'
 
 /**
@@ -50,12 +51,24 @@ export async function findPluginCommand(
   if (!configured.length && !declared.length) return missing(name)
   const unset = config.unsetInPluginEntries ?? {}
   if (!Object.keys(unset).length) return (await pluginCommands([...configured, ...declared], config, io, builtIn)).get(name) ?? missing(name)
-  const { specs, whereOf, setAside } = await withoutUnsetEntries(name, [...configured, ...declared], config, io, builtIn)
+  const { specs, whereOf, setAside, mistakes } = await withoutUnsetEntries(name, [...configured, ...declared], config, io, builtIn)
   const found = (await pluginCommands(specs, { ...config, pluginWhere: whereOf }, io, builtIn)).get(name)
-  if (found) return found
-  // Not found among the others: an entry set aside may be the one that adds it, and what it lacks is told.
-  if (setAside.length) throw unsetError(setAside.flatMap((entry) => unset[entry] ?? []), config, io.cwd)
+  if (found) {
+    // Another entry's command, which runs without the ones set aside: their other mistakes are told now,
+    // not first when the variable is set.
+    for (const [where, lines] of Object.entries(mistakes))
+      if (lines.length) warn(io, `${where} is set aside, since a variable it reads is unset (${unsetNames(unset[where] ?? [])}), and has ${lines.length === 1 ? 'another mistake' : `${lines.length} other mistakes`}, which a command that needs it will refuse: ${lines.join('; ')}`)
+    return found
+  }
+  // Not found among the others: an entry set aside may be the one that adds it, and what it lacks is told,
+  // with its other mistakes, all at once.
+  if (setAside.length) throw unsetError(setAside.flatMap((entry) => [...(unset[entry] ?? []), ...(mistakes[entry] ?? [])]), config, io.cwd)
   return missing(name)
+}
+
+/** The variables unset-variable messages name (`environment variable DATABASE_URL is not set`), once each. */
+function unsetNames(messages: readonly string[]): string {
+  return [...new Set(messages.map((m) => /environment variable (\S+) is not set/.exec(m)?.[1] ?? m))].join(', ')
 }
 
 /**
@@ -72,11 +85,13 @@ async function withoutUnsetEntries(
   config: ResolvedConfig,
   io: Io,
   builtIn: readonly string[],
-): Promise<{ specs: PluginSpec[]; whereOf: string[]; setAside: string[] }> {
+): Promise<{ specs: PluginSpec[]; whereOf: string[]; setAside: string[]; mistakes: Record<string, string[]> }> {
   const unset = config.unsetInPluginEntries ?? {}
   const kept: PluginSpec[] = []
   const whereOf: string[] = []
   const setAside: { where: string; declares: boolean }[] = []
+  /** By entry set aside: its mistakes besides what its unset variables left empty (see set-aside.ts). */
+  const mistakes: Record<string, string[]> = {}
   for (const [i, spec] of specs.entries()) {
     const where = config.pluginWhere[i]
     if (where === undefined || !unset[where]) {
@@ -94,12 +109,13 @@ async function withoutUnsetEntries(
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err
       setAside.push({ where, declares })
+      mistakes[where] = await otherMistakes(spec, where, config.unsetInPluginKeys?.[where] ?? [], config.root, config.pluginTypedVariables)
       continue
     }
     if (commands.has(name)) throw unsetError(unset[where]!, config, io.cwd)
   }
   const declaring = setAside.filter((e) => e.declares)
-  return { specs: kept, whereOf, setAside: (declaring.length ? declaring : setAside).map((e) => e.where) }
+  return { specs: kept, whereOf, setAside: (declaring.length ? declaring : setAside).map((e) => e.where), mistakes }
 }
 
 /** Whether the package in `dir` declares command `name` in its package.json (see packagesDeclaring). */

@@ -243,7 +243,7 @@ const failsTheRun = (i: Issue) => i.severity !== 'info' && i.severity !== 'low'
 
 function runIssuesSuite(run: RunResult, id: number, host: string, untold = false): Suite {
   const cases: Case[] = run.issues.map((i) => ({
-    name: `${i.source}: ${i.step || i.kind}`,
+    name: `${i.source}: ${runIssuePlace(i)}`,
     classname: 'venomqa.run',
     durationMs: 0,
     status: failsTheRun(i) ? 'error' : 'passed',
@@ -264,6 +264,16 @@ function runIssuesSuite(run: RunResult, id: number, host: string, untold = false
     })
   if (untold) cases.push({ name: 'run failed', classname: 'venomqa.run', durationMs: 0, status: 'failed', ...untoldFailure(run) })
   return testsuite({ name: 'run', id, host, durationMs: 0, startedAt: run.startedAt, properties: [], cases, systemOut: run.issues.map(issueText).join('\n\n') })
+}
+
+/**
+ * Where a run issue happened, for its case's name: the journey, path and step it names, joined as the
+ * console's list of issues and the Markdown report place it (the main path left out); an issue that names
+ * no journey (a plugin's warning, a request of no step) says its step, or its kind.
+ */
+function runIssuePlace(i: Issue): string {
+  if (!i.journey) return i.step || i.kind
+  return [i.journey, i.path !== 'main' ? i.path : '', i.step].filter(Boolean).join(' › ')
 }
 
 /** Why a run failed when none of its cases does: its flaky journeys (--fail-on-flaky), else its verdict alone. */

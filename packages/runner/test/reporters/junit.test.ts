@@ -70,3 +70,34 @@ describe('junit reporter, a run failed by its flaky journeys (--fail-on-flaky)',
     expect(xml).toMatch(/<testcase name="run failed" classname="venomqa\.run"[^>]*>\s*<failure message="1 journey is flaky \(flaky_one\), and the run fails on a flaky journey \(--fail-on-flaky\)" type="flaky"/)
   })
 })
+
+describe('junit reporter, an issue of the run', () => {
+  const issue = (place: { journey: string; path: string; step: string }, source = 'runner') => ({
+    ...place,
+    severity: 'high' as const,
+    kind: 'state' as const,
+    error: 'GET http://127.0.0.1:3000/slow got no answer after its step stopped (it is given 1000 ms): if the app still acts on it, that is not rolled back',
+    suggestion: 's',
+    source,
+    timestamp: '2026-12-01T10:00:00.000Z',
+  })
+
+  it('names the journey, path and step it names, as the console places it (the main path left out)', () => {
+    const run = sampleRun()
+    run.issues.push(issue({ journey: 'orders', path: 'pay', step: 'charge' }), issue({ journey: 'signup', path: 'main', step: 'create' }), issue({ journey: 'orders', path: 'pay > card', step: 'charge' }))
+    const xml = renderJUnit(run)
+    expect(xml).toContain('<testcase name="runner: orders › pay › charge" classname="venomqa.run"')
+    expect(xml).toContain('<testcase name="runner: signup › create" classname="venomqa.run"')
+    expect(xml).toContain('<testcase name="runner: orders › pay &gt; card › charge" classname="venomqa.run"')
+    expect(xml).toMatch(/<testsuite name="run"[^>]* tests="3" failures="0" errors="3"/)
+  })
+
+  it('keeps an issue that names no place as it was: its source and its step, or its kind', () => {
+    const run = sampleRun()
+    run.issues.push(issue({ journey: '', path: '', step: 'run' }), issue({ journey: '', path: '', step: 'setup' }, 'plugin:audit'), issue({ journey: '', path: '', step: '' }, 'state'))
+    const xml = renderJUnit(run)
+    expect(xml).toContain('<testcase name="runner: run" classname="venomqa.run"')
+    expect(xml).toContain('<testcase name="plugin:audit: setup" classname="venomqa.run"')
+    expect(xml).toContain('<testcase name="state: state" classname="venomqa.run"')
+  })
+})
