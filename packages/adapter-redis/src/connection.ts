@@ -1,5 +1,6 @@
 import { ConfigError, VenomError, hasMalformedEscape, unencodedUserinfoProblem } from '@venomqa/core'
 import { Redis } from 'ioredis'
+import { hasAnswered, markAnswered } from './answered'
 import { settledTlsMismatch, watchPlainAgainstTls, watchTlsHandshake } from './tls'
 
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379'
@@ -56,9 +57,14 @@ export function openClient(options: ConnectionOptions): OwnedClient {
     maxRetriesPerRequest: 1,
     connectTimeout: 5000,
     // No ready check: ioredis' is an INFO on each connect, and an ACL user that may not run INFO made it
-    // print its own warning to the console, outside VenomQA's output. Nothing here needs it: a first call
-    // of ours has a deadline (whenAnswering), and a server still loading its data says LOADING to it.
+    // print its own warning to the console, outside VenomQA's output. Nothing here needs it: the first call
+    // on a connection PINGs with a deadline first (whenAnswering), and a server still loading its data
+    // says LOADING to it.
     enableReadyCheck: false,
+    // Without a ready check ioredis calls the connection ready once its CLIENT SETINFO commands settle,
+    // which a connection closed meanwhile (a server that takes only TLS resets it) does too: "ready" with no
+    // connection, and every command then waited for ever. Without them it is ready at once, then closed.
+    disableClientInfo: true,
     ...(options.db !== undefined ? { db: options.db } : {}),
   })
   // Without a listener ioredis prints every connection error; the failing command reports it instead.
@@ -292,7 +298,8 @@ export async function closeClient(client: OwnedClient): Promise<void> {
   if (!client.owned) return
   const { redis } = client
   if (redis.status === 'end') return
-  if (redis.status !== 'ready') {
+  // "ready" without a PING answered may be a server that never answers (see hasAnswered): QUIT would wait for ever.
+  if (redis.status !== 'ready' || !hasAnswered(redis)) {
     redis.disconnect()
     return
   }
@@ -330,7 +337,11 @@ export async function pingFailure(redis: Redis, timeoutMs: number): Promise<true
         timer = setTimeout(() => reject(new Error(`no answer in ${timeoutMs} ms`)), timeoutMs)
       }),
     ])
-    return answer === 'PONG' ? true : new Error(`Redis at ${where} answered PING with ${JSON.stringify(answer)}`)
+    if (answer === 'PONG') {
+      markAnswered(redis)
+      return true
+    }
+    return new Error(`Redis at ${where} answered PING with ${JSON.stringify(answer)}`)
   } catch (err) {
     // A URL whose scheme the server does not speak (rediss:// without TLS, redis:// to a TLS port): the
     // option to change, not a server that seems down.
@@ -354,7 +365,9 @@ export async function pingFailure(redis: Redis, timeoutMs: number): Promise<true
  * accepts the connection and never answers (its AUTH, its SELECT) made every call wait for ever.
  */
 export async function whenAnswering(redis: Redis, timeoutMs = 5000): Promise<void> {
-  if (redis.status === 'ready') return
+  // Without a ready check (see openClient) "ready" comes before the server's answer to AUTH: a refused
+  // password then failed the first command with Redis' bare WRONGPASS, not said as the URL's mistake.
+  if (redis.status === 'ready' && hasAnswered(redis)) return
   const failure = await pingFailure(redis, timeoutMs)
   if (failure !== true) throw failure
 }
