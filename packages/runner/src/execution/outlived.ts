@@ -107,27 +107,12 @@ function isThenable(value: unknown): boolean {
 
 /**
  * A call refused after the deadline, as the method would fail: a method that returns a promise (an async
- * one, or one seen returning a promise) rejects, so that `.catch()` and `await` on it see the reason; a
- * plain synchronous method (seen returning a value) throws, since its callers use its value, which a
- * promise in its place would only pretend to be. A method never called before cannot be told unsaid: it
- * gives a promise that rejects when awaited (`then`, `catch`, `finally`) and throws the reason at any other
- * use, as a refused value; its rejection counts as handled, since a synchronous method's result is often
- * left unused (`time.advance(5)`), and a refusal of an action the runner let go is no fault of the next step.
+ * one, or one seen returning a promise through a view before) rejects, so that `.catch()` and `await` on it
+ * see the reason; any other throws, as a plain synchronous method (seen returning a value) must, its
+ * callers using its value. A method never called before cannot be told from a synchronous one without
+ * calling it, and throws too.
  */
 function refuse(fn: object, reason: unknown): unknown {
-  const kind = fn.constructor?.name === 'AsyncFunction' ? 'promise' : KINDS.get(fn)
-  if (kind === 'promise') return Promise.reject(reason)
-  if (kind === 'value') throw reason
-  const rejected = Promise.reject(reason)
-  rejected.catch(() => {})
-  return new Proxy(rejected, {
-    get(target, prop) {
-      if (prop === 'then' || prop === 'catch' || prop === 'finally') return (Reflect.get(target, prop, target) as (...a: unknown[]) => unknown).bind(target)
-      if (prop === Symbol.toStringTag) return 'Promise'
-      throw reason
-    },
-    has: () => {
-      throw reason
-    },
-  })
+  if (fn.constructor?.name === 'AsyncFunction' || KINDS.get(fn) === 'promise') return Promise.reject(reason)
+  throw reason
 }
