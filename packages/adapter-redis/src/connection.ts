@@ -1,5 +1,6 @@
 import { ConfigError, VenomError, hasMalformedEscape, unencodedUserinfoProblem } from '@venomqa/core'
 import { Redis } from 'ioredis'
+import { hasAnswered, markAnswered } from './answered'
 import { settledTlsMismatch, watchPlainAgainstTls, watchTlsHandshake } from './tls'
 
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379'
@@ -55,6 +56,15 @@ export function openClient(options: ConnectionOptions): OwnedClient {
     // Fail a command after one reconnect attempt instead of queueing it for minutes while Redis is down.
     maxRetriesPerRequest: 1,
     connectTimeout: 5000,
+    // No ready check: ioredis' is an INFO on each connect, and an ACL user that may not run INFO made it
+    // print its own warning to the console, outside VenomQA's output. Nothing here needs it: the first call
+    // on a connection PINGs with a deadline first (whenAnswering), and a server still loading its data
+    // says LOADING to it.
+    enableReadyCheck: false,
+    // Without a ready check ioredis calls the connection ready once its CLIENT SETINFO commands settle,
+    // which a connection closed meanwhile (a server that takes only TLS resets it) does too: "ready" with no
+    // connection, and every command then waited for ever. Without them it is ready at once, then closed.
+    disableClientInfo: true,
     ...(options.db !== undefined ? { db: options.db } : {}),
   })
   // Without a listener ioredis prints every connection error; the failing command reports it instead.
@@ -250,25 +260,33 @@ export function describeClient(redis: Redis, scheme: 'redis' | 'rediss' = redis.
 }
 
 /**
- * Whether two clients work on one DB of one server. The server is told by its `run_id`, not by how a URL
- * names it: `localhost` and `127.0.0.1` are one server, and a worker that took a port on one for a port on
- * another would leave it shared between workers. A server that does not answer INFO is compared by name.
+ * Whether two clients work on one DB of one server. Two that name one host and port do; else the server is
+ * told by its `run_id`, not by how a URL names it: `localhost` and `127.0.0.1` are one server, and a worker
+ * that took a port on one for a port on another would leave it shared between workers. A server that does
+ * not answer INFO is compared by name; a user its ACL does not allow INFO is told (credentialsError), since
+ * a guess by name could leave a port shared.
  */
 export async function sameDb(a: Redis, b: Redis): Promise<boolean> {
   if ((a.options.db ?? 0) !== (b.options.db ?? 0)) return false
+  if (describeClient(a) === describeClient(b)) return true
   const [idA, idB] = await Promise.all([serverIdOf(a), serverIdOf(b)])
-  return idA !== undefined && idB !== undefined ? idA === idB : describeClient(a) === describeClient(b)
+  for (const [redis, id] of [
+    [a, idA],
+    [b, idB],
+  ] as const)
+    if (id instanceof Error) throw credentialsError(redis, [id]) ?? id
+  return idA !== undefined && idB !== undefined && idA === idB
 }
 
-const serverIds = new WeakMap<Redis, Promise<string | undefined>>()
+const serverIds = new WeakMap<Redis, Promise<string | undefined | Error>>()
 
-/** The server's run_id (one per server process), asked once per client. */
-function serverIdOf(redis: Redis): Promise<string | undefined> {
+/** The server's run_id (one per server process), asked once per client; the error when the ACL refused INFO. */
+function serverIdOf(redis: Redis): Promise<string | undefined | Error> {
   let id = serverIds.get(redis)
   if (!id) {
     id = redis.info('server').then(
       (info) => /^run_id:(\w+)/m.exec(info)?.[1],
-      () => undefined,
+      (err: unknown) => (err instanceof Error && /^NOPERM\b/.test(err.message) ? err : undefined),
     )
     serverIds.set(redis, id)
   }
@@ -280,7 +298,8 @@ export async function closeClient(client: OwnedClient): Promise<void> {
   if (!client.owned) return
   const { redis } = client
   if (redis.status === 'end') return
-  if (redis.status !== 'ready') {
+  // "ready" without a PING answered may be a server that never answers (see hasAnswered): QUIT would wait for ever.
+  if (redis.status !== 'ready' || !hasAnswered(redis)) {
     redis.disconnect()
     return
   }
@@ -318,7 +337,11 @@ export async function pingFailure(redis: Redis, timeoutMs: number): Promise<true
         timer = setTimeout(() => reject(new Error(`no answer in ${timeoutMs} ms`)), timeoutMs)
       }),
     ])
-    return answer === 'PONG' ? true : new Error(`Redis at ${where} answered PING with ${JSON.stringify(answer)}`)
+    if (answer === 'PONG') {
+      markAnswered(redis)
+      return true
+    }
+    return new Error(`Redis at ${where} answered PING with ${JSON.stringify(answer)}`)
   } catch (err) {
     // A URL whose scheme the server does not speak (rediss:// without TLS, redis:// to a TLS port): the
     // option to change, not a server that seems down.
@@ -337,12 +360,14 @@ export async function pingFailure(redis: Redis, timeoutMs: number): Promise<true
 }
 
 /**
- * Return once the client's connection is ready, or throw after `timeoutMs`. Until the server answers its
- * ready check, ioredis queues commands with no deadline (connectTimeout covers the TCP connect only): a
- * server that accepts the connection and never answers made every call wait for ever.
+ * Return once the client's connection is ready, or throw after `timeoutMs`. Until its connection is ready,
+ * ioredis queues commands with no deadline (connectTimeout covers the TCP connect only): a server that
+ * accepts the connection and never answers (its AUTH, its SELECT) made every call wait for ever.
  */
 export async function whenAnswering(redis: Redis, timeoutMs = 5000): Promise<void> {
-  if (redis.status === 'ready') return
+  // Without a ready check (see openClient) "ready" comes before the server's answer to AUTH: a refused
+  // password then failed the first command with Redis' bare WRONGPASS, not said as the URL's mistake.
+  if (redis.status === 'ready' && hasAnswered(redis)) return
   const failure = await pingFailure(redis, timeoutMs)
   if (failure !== true) throw failure
 }

@@ -73,7 +73,7 @@ export async function createGuardUser(redis: Redis, user: string, { keyPrefix, d
  */
 export async function guardBlindness(redis: Redis, appUrl: string, user: string, { keyPrefix }: GuardedPlace, otherDb: number): Promise<string | undefined> {
   const probe = keyPrefix ? `venomqa-guard-probe:${randomBytes(8).toString('hex')}` : 'select'
-  const app = new Redis(appUrl, { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null })
+  const app = new Redis(appUrl, { lazyConnect: true, enableReadyCheck: false, disableClientInfo: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null })
   const watch = new RefusalWatch(user)
   try {
     await app.connect()

@@ -105,7 +105,7 @@ export class BullQueue implements QueuePort {
   #do<T>(what: string, run: () => Promise<T>): Promise<T> {
     return explained(`queue ${what}`, this.#client, async () => {
       // BullMQ waits for a connection that is not ready without a deadline: check it first, with one.
-      if (this.redis.status !== 'ready') await whenAnswering(this.redis, 3000)
+      await whenAnswering(this.redis, 3000)
       return run()
     })
   }

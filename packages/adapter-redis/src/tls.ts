@@ -2,6 +2,7 @@ import { connect, isIP } from 'node:net'
 import { connect as connectTls } from 'node:tls'
 import { ConfigError } from '@venomqa/core'
 import type { Redis } from 'ioredis'
+import { hasAnswered } from './answered'
 
 /**
  * How long a rediss:// connection may go without a finished TLS handshake before we look at what the
@@ -121,7 +122,7 @@ const RESET_BY_TLS = new Set(['ECONNRESET', 'EPIPE'])
  * Watch a plain client for the reverse mistake: a redis:// URL for a server that takes only TLS (Redis'
  * `tls-port`). Such a server resets the connection at the first plain byte, and ioredis reconnects for
  * ever: every call failed as "did not answer PING ... is Redis running there?". On the first reset before
- * the client was ever ready, one TLS handshake is tried (no certificate check, and nothing is sent over
+ * the server ever answered, one TLS handshake is tried (no certificate check, and nothing is sent over
  * it): a server that completes it takes TLS, and the client is closed with a ConfigError naming the option
  * and the rediss:// URL. Anything else leaves the client to its own retries.
  */
@@ -129,11 +130,12 @@ export function watchPlainAgainstTls(redis: Redis, names: PlainWatchNames): void
   const { host, port } = redis.options
   if (!host || !port || redis.options.path) return
   let probed = false
+  // Not ioredis' "ready", which without a ready check (see openClient) comes before the server's first answer.
   redis.on('error', (err: NodeJS.ErrnoException) => {
-    if (probed || redis.status === 'ready' || !RESET_BY_TLS.has(err.code ?? '')) return
+    if (probed || hasAnswered(redis) || !RESET_BY_TLS.has(err.code ?? '')) return
     probed = true
     const probe = completesTlsHandshake(host, port).then((tls) => {
-      if (!tls || redis.status === 'ready') return
+      if (!tls || hasAnswered(redis)) return
       mismatches.set(redis, plainMismatchError(names))
       // No more attempts: the next reset ends the client, and its waiting commands fail then. Not
       // disconnect(): between two attempts (status "reconnecting") ioredis has no socket to close, never
@@ -143,7 +145,6 @@ export function watchPlainAgainstTls(redis: Redis, names: PlainWatchNames): void
     })
     probes.set(redis, probe)
   })
-  redis.once('ready', () => void (probed = true))
 }
 
 function plainMismatchError({ urlWhere, server, tlsUrl }: PlainWatchNames): ConfigError {

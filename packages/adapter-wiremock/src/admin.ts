@@ -1,11 +1,9 @@
 import { randomUUID } from 'node:crypto'
-import { type IWireMockFeatures, type IWireMockRequest, type IWireMockResponse, WireMock } from 'wiremock-captain'
+import type { IWireMockFeatures, IWireMockRequest, IWireMockResponse, WireMock } from 'wiremock-captain'
 // Captain's own builders of a stub's JSON: its register() would also send it, with the global fetch (see
 // register below). Its version is pinned, and with it these files.
-import { createWireMockRequest } from 'wiremock-captain/dist/RequestModel.js'
-import { createWireMockResponse } from 'wiremock-captain/dist/ResponseModel.js'
-import { getWebhookBody, getWebhookDelayBody } from 'wiremock-captain/dist/utils.js'
 import { type PlainResponse, UserError, answerExcerpt, plainRequest, redactCredentials, redactText } from '@venomqa/core'
+import { PlainCaptain, stubMapping } from './captain'
 import { WireMockError, leadsNowhere, transportReason } from './errors'
 
 /** A stub mapping as WireMock's admin API returns it; kept opaque so that a rollback re-imports it unchanged. */
@@ -56,33 +54,33 @@ export interface WireMockAdminOptions {
 /**
  * The admin REST API of one WireMock server. A stub's mapping JSON (matchers, body types, delays,
  * scenarios) is built by wiremock-captain's builders; every call, a stub's creation too, goes straight to
- * the admin API, which is the real contract, on node:http (plainRequest): captain sends with the global
- * fetch, which refuses the fetch standard's "bad ports" (6665-6669, 10080, ...) where a WireMock may well
- * listen. Every failure becomes a WireMockError that names the server and the call.
+ * the admin API, which is the real contract, on node:http (plainRequest): the global fetch refuses the
+ * fetch standard's "bad ports" (6665-6669, 10080, ...) where a WireMock may well listen. Every failure
+ * becomes a WireMockError that names the server and the call.
  */
 export class WireMockAdmin {
   /** The server's base URL, without a trailing slash. */
   readonly baseUrl: string
   /**
-   * Captain's own client of this server, for what this class does not wrap. It sends with the global
-   * fetch, which refuses the fetch standard's "bad ports" (6665-6669, 10080, ...): on such a port only
-   * this class's methods reach the server.
+   * Captain's client of this server, for what this class does not wrap: its methods, answering as
+   * captain's do, each sent on node:http within `timeoutMs` (see PlainCaptain), so on any port, the
+   * fetch standard's "bad ports" (6665-6669, 10080, ...) included.
    */
   readonly captain: WireMock
   readonly #timeoutMs: number
   readonly #urlWhere?: string
 
   constructor(url: string, options: WireMockAdminOptions = {}) {
-    // fetch (ours and captain's) refuses a URL with credentials: every call failed, and each message
+    // A URL with credentials (which fetch refused): every call failed, and each message
     // printed the password. Refused here, once, with the URL masked.
     if (redactCredentials(url) !== url)
       throw new UserError('E_MOCK', `wiremock: the URL ${JSON.stringify(redactText(url))} has user:password@, which no admin call can send: give WireMock's URL without them`, {
         where: 'url',
       })
     this.baseUrl = normalizeBaseUrl(url)
-    // Captain resolves admin routes relative to its base URL, so a base with a path needs its trailing slash.
-    this.captain = new WireMock(`${this.baseUrl}/`)
     this.#timeoutMs = options.timeoutMs ?? 10_000
+    // Captain resolves admin routes relative to its base URL, so a base with a path needs its trailing slash.
+    this.captain = new PlainCaptain(`${this.baseUrl}/`, this.#timeoutMs)
     this.#urlWhere = options.urlWhere
   }
 
@@ -277,33 +275,6 @@ export class WireMockAdmin {
     if (disabled)
       throw new WireMockError(`WireMock at ${this.baseUrl} runs with its request journal disabled (--no-request-journal): requests cannot be listed or counted`)
   }
-}
-
-/**
- * The stub mapping captain's register() (4.1.3) posts for these arguments, its features over none: its
- * builders make the request and the response, and the rest is put around them as it puts it.
- */
-function stubMapping(request: IWireMockRequest, response: IWireMockResponse, features: IWireMockFeatures): Record<string, unknown> {
-  let mapping: Record<string, unknown> = { request: createWireMockRequest(request, features), response: createWireMockResponse(response, features) }
-  if (features.stubPriority) mapping.priority = features.stubPriority
-  if (features.scenario) mapping = { ...mapping, ...features.scenario }
-  const webhook = features.webhook
-  if (webhook)
-    mapping.postServeActions = [
-      {
-        name: 'webhook',
-        parameters: {
-          method: webhook.method,
-          url: webhook.url,
-          ...(webhook.headers && { headers: webhook.headers }),
-          ...(webhook.body && { body: getWebhookBody(webhook.body) }),
-          ...(webhook.delay && { delay: getWebhookDelayBody(webhook.delay) }),
-        },
-      },
-    ]
-  if (features.fault) mapping.response = { fault: features.fault }
-  if (request.metadata) mapping.metadata = request.metadata
-  return mapping
 }
 
 function isSuccess(status: number): boolean {

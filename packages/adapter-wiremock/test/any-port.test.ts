@@ -87,3 +87,53 @@ describeWithJava()('a managed WireMock on a port fetch refuses', () => {
     expect((await plainRequest(`${server!.baseUrl}/things/1`)).status).toBe(404)
   })
 })
+
+/**
+ * `admin.captain`, kept for what WireMockAdmin does not wrap, sent with the global fetch: on such a port
+ * each of its calls failed with "bad port" while the rest of the adapter reached the same server.
+ */
+it("captain's client on a port fetch refuses: its calls reach the server, and answer as captain's do", async () => {
+  const seen: string[] = []
+  const server = await listenOnBadPort(
+    http.createServer((req, res) => {
+      let body = ''
+      req.on('data', (chunk) => (body += chunk))
+      req.on('end', () => {
+        seen.push(`${req.method} ${req.url}${body ? ` ${body}` : ''}`)
+        const json = (status: number, value: unknown) => void res.writeHead(status, { 'content-type': 'application/json', 'x-from': 'fake' }).end(JSON.stringify(value))
+        if (req.url === '/__admin/mappings' && req.method === 'GET') return json(200, { mappings: [{ id: 'm1' }] })
+        if (req.url === '/__admin/mappings' && req.method === 'POST') return json(201, { id: 'm2', ...(JSON.parse(body) as object) })
+        if (req.url === '/__admin/mappings' && req.method === 'DELETE') return void res.writeHead(200).end()
+        if (req.url === '/__admin/requests' && req.method === 'GET') return json(200, { requests: [{ request: { url: '/x', method: 'GET' } }] })
+        if (req.url === '/__admin/requests' && req.method === 'DELETE') return void res.writeHead(200).end()
+        if (req.url === '/__admin/scenarios/reset') return void res.writeHead(200).end()
+        if (req.url === '/__admin/mappings/find-by-metadata') return json(200, { mappings: [{ id: 'm3' }] })
+        if (req.url === '/__admin/mappings/m9') return json(404, { errors: [{ title: 'No such mapping' }] })
+        res.writeHead(404).end()
+      })
+    }),
+  )
+  try {
+    const { captain } = new WireMockAdmin(server.url)
+    expect(await captain.getAllMappings()).toEqual([{ id: 'm1' }])
+    expect(await captain.getAllRequests()).toEqual([{ request: { url: '/x', method: 'GET' } }])
+    const made = (await captain.register({ method: 'GET', endpoint: '/y' }, { status: 204 })) as { id: string; request: unknown; response: unknown }
+    expect(made).toMatchObject({ id: 'm2', request: { method: 'GET', url: '/y' }, response: { status: 204 } })
+    expect(await captain.findMappingByMetadata({ team: 'a' }, 'matchesJsonPath' as never)).toEqual([{ id: 'm3' }])
+    // Those that answer captain's fetch Response give one still: status, headers, body.
+    const cleared = await captain.clearAll()
+    expect(cleared.map((r) => [r.ok, r.status])).toEqual([
+      [true, 200],
+      [true, 200],
+    ])
+    const reset = await captain.resetAllScenarios()
+    expect([reset.status, reset.ok]).toEqual([200, true])
+    const missing = await captain.getMapping('m9')
+    expect(missing).toEqual({ errors: [{ title: 'No such mapping' }] })
+    const gone = await captain.deleteMapping('m9')
+    expect([gone.status, gone.ok, gone.headers.get('x-from'), await gone.json()]).toEqual([404, false, 'fake', { errors: [{ title: 'No such mapping' }] }])
+    expect(seen).toContain('POST /__admin/mappings/find-by-metadata {"matchesJsonPath":{"team":"a"}}')
+  } finally {
+    await server.close()
+  }
+})

@@ -76,13 +76,12 @@ function guardPort(port: object, signal: AbortSignal): object {
       if (typeof value !== 'function' || prop === 'constructor' || isFixed(target, prop)) return value
       const known = guarded.get(prop)
       if (known && known.of === value) return known.guard
-      // An async method refuses as it would fail: with a rejected promise, so `.catch()` on it still works.
-      // A method that returns a promise without being async throws: which it is cannot be known unsaid.
-      const async = value.constructor?.name === 'AsyncFunction'
       const guard = new Proxy(value as Fn, {
         apply(fn, _this, args) {
-          if (signal.aborted) return async ? Promise.reject(signal.reason) : throwReason(signal)
-          return Reflect.apply(fn, target, args)
+          if (signal.aborted) return refuse(fn, signal.reason)
+          const result: unknown = Reflect.apply(fn, target, args)
+          if (!KINDS.has(fn)) KINDS.set(fn, isThenable(result) ? 'promise' : 'value')
+          return result
         },
       })
       guarded.set(prop, { of: value, guard })
@@ -96,6 +95,24 @@ function guardPort(port: object, signal: AbortSignal): object {
   })
 }
 
-function throwReason(signal: AbortSignal): never {
-  throw signal.reason
+/**
+ * What a function gave when called through a view before: a promise or a value. Keyed by the function, so a
+ * method of a class is known for every port of that class, in every step.
+ */
+const KINDS = new WeakMap<object, 'promise' | 'value'>()
+
+function isThenable(value: unknown): boolean {
+  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function'
+}
+
+/**
+ * A call refused after the deadline, as the method would fail: a method that returns a promise (an async
+ * one, or one seen returning a promise through a view before) rejects, so that `.catch()` and `await` on it
+ * see the reason; any other throws, as a plain synchronous method (seen returning a value) must, its
+ * callers using its value. A method never called before cannot be told from a synchronous one without
+ * calling it, and throws too.
+ */
+function refuse(fn: object, reason: unknown): unknown {
+  if (fn.constructor?.name === 'AsyncFunction' || KINDS.get(fn) === 'promise') return Promise.reject(reason)
+  throw reason
 }
