@@ -12,7 +12,7 @@ import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { describeWithService } from '@venomqa/test-utils'
 import { expect, it } from 'vitest'
-import { libraryCli, libraryPair, savedResults } from './library'
+import { exploreBuggy, exploreFixed, expectRegressionJourney, libraryPair } from './library'
 
 const describe = await describeWithService('PostgreSQL', '127.0.0.1', 5432)
 const INCLUDE = ['createBook', 'reviewBook']
@@ -21,12 +21,9 @@ describe('venomqa explore --openapi: a bug only the max of an allOf body reaches
   const lib = libraryPair('bounds', INCLUDE)
   let journey: string | undefined
 
-
   it('finds the 5-star review through max, shrunk to two calls', async () => {
-    const run = await libraryCli(lib.project, lib.buggy, ['explore', '--openapi', 'openapi.json', '--seed', '1', '--depth', '2', '--save', 'out/explore.json'])
-    expect(run.code, run.output).toBe(1)
-    const [exploration] = (await savedResults(lib.project, 'out/explore.json')).explorations!
-    const crashes = exploration!.violations.filter((v) => v.invariant === 'no_5xx')
+    const run = await exploreBuggy(lib)
+    const { crashes } = run
     expect(
       crashes.map((v) => v.sequence.map((s) => ({ action: s.action, input: s.input }))),
       run.output,
@@ -43,18 +40,11 @@ describe('venomqa explore --openapi: a bug only the max of an allOf body reaches
   }, 120_000)
 
   it('the journey fails on the buggy app and passes on the fixed one', async () => {
-    expect(journey, 'the exploration above emitted the journey').toBeDefined()
-    const onBuggy = await libraryCli(lib.project, lib.buggy, ['run', journey!, '--reporter', 'console'])
-    expect(onBuggy.code, onBuggy.output).toBe(1)
-    expect(onBuggy.output).toContain('no_5xx')
-    const onFixed = await libraryCli(lib.project, lib.fixed, ['run', journey!, '--reporter', 'console'])
-    expect(onFixed.code, onFixed.output).toBe(0)
+    await expectRegressionJourney(lib, journey)
   }, 60_000)
 
   it('the fixed app takes a review of 1 star and one of 5, and breaks nothing', async () => {
-    const run = await libraryCli(lib.project, lib.fixed, ['explore', '--openapi', 'openapi.json', '--seed', '1', '--depth', '2', '--no-emit', '--har', 'out/fixed.har'])
-    expect(run.code, run.output).toBe(0)
-    const entries = JSON.parse(await readFile(path.join(lib.project, 'out/fixed.har'), 'utf8')).log.entries as any[]
+    const entries = await exploreFixed(lib)
     const accepted = entries
       .filter((e) => e.request.method === 'POST' && /\/books\/\d+\/reviews$/.test(e.request.url) && e.response.status === 201)
       .map((e) => JSON.parse(e.response.content.text))

@@ -14,7 +14,7 @@ import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { describeWithService } from '@venomqa/test-utils'
 import { expect, it } from 'vitest'
-import { libraryCli, libraryPair, savedResults } from './library'
+import { exploreBuggy, exploreFixed, expectRegressionJourney, libraryPair } from './library'
 
 const describe = await describeWithService('PostgreSQL', '127.0.0.1', 5432)
 const INCLUDE = ['createMember', 'renewMembership']
@@ -23,12 +23,9 @@ describe('venomqa explore --openapi: a bug only an alternative inside a later to
   const lib = libraryPair('nested', INCLUDE)
   let journey: string | undefined
 
-
   it('finds the renewal paid by voucher through oneOf-2:paid.payment.oneOf-2:voucher, shrunk to two calls', async () => {
-    const run = await libraryCli(lib.project, lib.buggy, ['explore', '--openapi', 'openapi.json', '--seed', '1', '--depth', '2', '--save', 'out/explore.json'])
-    expect(run.code, run.output).toBe(1)
-    const [exploration] = (await savedResults(lib.project, 'out/explore.json')).explorations!
-    const crashes = exploration!.violations.filter((v) => v.invariant === 'no_5xx')
+    const run = await exploreBuggy(lib)
+    const { crashes } = run
     expect(
       crashes.map((v) => v.sequence.map((s) => ({ action: s.action, input: s.input }))),
       run.output,
@@ -45,18 +42,11 @@ describe('venomqa explore --openapi: a bug only an alternative inside a later to
   }, 120_000)
 
   it('the journey fails on the buggy app and passes on the fixed one', async () => {
-    expect(journey, 'the exploration above emitted the journey').toBeDefined()
-    const onBuggy = await libraryCli(lib.project, lib.buggy, ['run', journey!, '--reporter', 'console'])
-    expect(onBuggy.code, onBuggy.output).toBe(1)
-    expect(onBuggy.output).toContain('no_5xx')
-    const onFixed = await libraryCli(lib.project, lib.fixed, ['run', journey!, '--reporter', 'console'])
-    expect(onFixed.code, onFixed.output).toBe(0)
+    await expectRegressionJourney(lib, journey)
   }, 60_000)
 
   it('the fixed app takes a free renewal and a paid one by card and by voucher, and breaks nothing', async () => {
-    const run = await libraryCli(lib.project, lib.fixed, ['explore', '--openapi', 'openapi.json', '--seed', '1', '--depth', '2', '--no-emit', '--har', 'out/fixed.har'])
-    expect(run.code, run.output).toBe(0)
-    const entries = JSON.parse(await readFile(path.join(lib.project, 'out/fixed.har'), 'utf8')).log.entries as any[]
+    const entries = await exploreFixed(lib)
     const accepted = entries
       .filter((e) => e.request.method === 'POST' && /\/members\/\d+\/renewals$/.test(e.request.url) && e.response.status === 201)
       .map((e) => JSON.parse(e.request.postData.text))

@@ -14,7 +14,7 @@ import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { describeWithService } from '@venomqa/test-utils'
 import { expect, it } from 'vitest'
-import { libraryCli, libraryPair, savedResults } from './library'
+import { exploreBuggy, exploreFixed, expectRegressionJourney, libraryPair } from './library'
 
 const describe = await describeWithService('PostgreSQL', '127.0.0.1', 5432)
 const INCLUDE = ['createMember', 'payFees', 'createBook', 'placeHold']
@@ -23,12 +23,9 @@ describe('venomqa explore --openapi: bugs only a nested alternative or no body r
   const lib = libraryPair('variants', INCLUDE)
   const journeys: Record<'voucher' | 'hold', string | undefined> = { voucher: undefined, hold: undefined }
 
-
   it('finds the voucher payment through method.oneOf-2:voucher and the bodiless hold through no-body, each shrunk to two calls', async () => {
-    const run = await libraryCli(lib.project, lib.buggy, ['explore', '--openapi', 'openapi.json', '--seed', '1', '--depth', '2', '--save', 'out/explore.json'])
-    expect(run.code, run.output).toBe(1)
-    const [exploration] = (await savedResults(lib.project, 'out/explore.json')).explorations!
-    const crashes = exploration!.violations.filter((v) => v.invariant === 'no_5xx')
+    const run = await exploreBuggy(lib)
+    const { crashes } = run
     const steps = (v: (typeof crashes)[number]) => v.sequence.map((s) => ({ action: s.action, input: s.input }))
     const voucher = crashes.find((v) => v.sequence.at(-1)?.action === 'payFees')
     const hold = crashes.find((v) => v.sequence.at(-1)?.action === 'placeHold')
@@ -54,20 +51,11 @@ describe('venomqa explore --openapi: bugs only a nested alternative or no body r
   }, 120_000)
 
   it('each journey fails on the buggy app and passes on the fixed one', async () => {
-    for (const [bug, journey] of Object.entries(journeys)) {
-      expect(journey, `the exploration above emitted the ${bug} journey`).toBeDefined()
-      const onBuggy = await libraryCli(lib.project, lib.buggy, ['run', journey!, '--reporter', 'console'])
-      expect(onBuggy.code, onBuggy.output).toBe(1)
-      expect(onBuggy.output).toContain('no_5xx')
-      const onFixed = await libraryCli(lib.project, lib.fixed, ['run', journey!, '--reporter', 'console'])
-      expect(onFixed.code, onFixed.output).toBe(0)
-    }
+    for (const journey of Object.values(journeys)) await expectRegressionJourney(lib, journey)
   }, 60_000)
 
   it('the fixed app takes the voucher and the bodiless hold, and breaks nothing', async () => {
-    const run = await libraryCli(lib.project, lib.fixed, ['explore', '--openapi', 'openapi.json', '--seed', '1', '--depth', '2', '--no-emit', '--har', 'out/fixed.har'])
-    expect(run.code, run.output).toBe(0)
-    const entries = JSON.parse(await readFile(path.join(lib.project, 'out/fixed.har'), 'utf8')).log.entries as any[]
+    const entries = await exploreFixed(lib)
     const accepted = (route: RegExp, sent: (text: string | undefined) => boolean) =>
       entries.filter((e) => e.request.method === 'POST' && route.test(e.request.url) && e.response.status === 201 && sent(e.request.postData?.text))
     expect(accepted(/\/members\/\d+\/payments$/, (text) => JSON.parse(text ?? '{}').method?.kind === 'voucher').length).toBeGreaterThan(0)

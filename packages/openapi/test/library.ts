@@ -8,9 +8,9 @@ import { copyFile, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { RunResult } from '@venomqa/core'
+import type { RunResult, ViolationResult } from '@venomqa/core'
 import { REPO_ROOT, type RunningProcess, runBuiltCli, startNodeProcess } from '@venomqa/test-utils'
-import { afterAll, beforeAll } from 'vitest'
+import { afterAll, beforeAll, expect } from 'vitest'
 import { createDatabase, dbUrl, dropDatabase } from './helpers'
 
 const FIXTURE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures/library')
@@ -98,4 +98,34 @@ export function libraryPair(
       return need(made.project, 'project')
     },
   }
+}
+
+type Pair = ReturnType<typeof libraryPair>
+
+/**
+ * `venomqa explore --openapi` of the buggy library at depth 2, seed 1, which must fail: the violations of
+ * no_5xx it saved, and what it printed (for the assertions' messages).
+ */
+export async function exploreBuggy(lib: Pair): Promise<{ crashes: ViolationResult[]; output: string }> {
+  const run = await libraryCli(lib.project, lib.buggy, ['explore', '--openapi', 'openapi.json', '--seed', '1', '--depth', '2', '--save', 'out/explore.json'])
+  expect(run.code, run.output).toBe(1)
+  const [exploration] = (await savedResults(lib.project, 'out/explore.json')).explorations!
+  return { crashes: exploration!.violations.filter((v) => v.invariant === 'no_5xx'), output: run.output }
+}
+
+/** The regression journey `journey` fails on the buggy library, naming no_5xx, and passes on the fixed one. */
+export async function expectRegressionJourney(lib: Pair, journey: string | undefined): Promise<void> {
+  expect(journey, 'the exploration emitted the journey').toBeDefined()
+  const onBuggy = await libraryCli(lib.project, lib.buggy, ['run', journey!, '--reporter', 'console'])
+  expect(onBuggy.code, onBuggy.output).toBe(1)
+  expect(onBuggy.output).toContain('no_5xx')
+  const onFixed = await libraryCli(lib.project, lib.fixed, ['run', journey!, '--reporter', 'console'])
+  expect(onFixed.code, onFixed.output).toBe(0)
+}
+
+/** The same exploration of the fixed library, which must pass: the HAR entries of every request it sent. */
+export async function exploreFixed(lib: Pair): Promise<any[]> {
+  const run = await libraryCli(lib.project, lib.fixed, ['explore', '--openapi', 'openapi.json', '--seed', '1', '--depth', '2', '--no-emit', '--har', 'out/fixed.har'])
+  expect(run.code, run.output).toBe(0)
+  return JSON.parse(await readFile(path.join(lib.project, 'out/fixed.har'), 'utf8')).log.entries
 }
