@@ -10,29 +10,10 @@
  *   the sampler read them, as if that example, which is one alternative's, gave them.
  */
 import { describe, expect, it } from 'vitest'
+import { byName, feesDoc, ref } from './fees-doc'
 import { bodyVariants } from '../src'
 
-const doc = {
-  openapi: '3.0.3',
-  info: { title: 'fees', version: '1' },
-  paths: {},
-  components: {
-    schemas: {
-      Card: {
-        type: 'object',
-        required: ['kind', 'number'],
-        properties: { kind: { type: 'string' }, number: { type: 'string', pattern: '^[0-9]{16}$' } },
-      },
-      Voucher: { type: 'object', required: ['kind', 'code'], properties: { kind: { type: 'string' }, code: { type: 'string', pattern: '^V-[0-9]{4}$' } } },
-      Method: {
-        oneOf: [{ $ref: '#/components/schemas/Card' }, { $ref: '#/components/schemas/Voucher' }],
-        discriminator: { propertyName: 'kind', mapping: { card: '#/components/schemas/Card', voucher: '#/components/schemas/Voucher' } },
-      },
-    },
-  },
-}
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` })
-const byName = (bodies: { variant: string; body: unknown }[]) => Object.fromEntries(bodies.map((b) => [b.variant, b.body]))
+const doc = feesDoc()
 const card = { kind: 'card', number: '0000000000000000' }
 const voucher = { kind: 'voucher', code: 'V-0000' }
 

@@ -6,34 +6,16 @@
  * the alternative (`method.oneOf-2:voucher`), a bounded number of them in all.
  */
 import { describe, expect, it } from 'vitest'
+import { byName, feesDoc, ref } from './fees-doc'
 import { MAX_NESTED_ALTERNATIVES, bodyVariants } from '../src'
 
-const doc = {
-  openapi: '3.0.3',
-  info: { title: 'fees', version: '1' },
-  paths: {},
-  components: {
-    schemas: {
-      Card: {
-        type: 'object',
-        required: ['kind', 'number'],
-        properties: { kind: { type: 'string' }, number: { type: 'string', pattern: '^[0-9]{16}$' } },
-      },
-      Voucher: { type: 'object', required: ['kind', 'code'], properties: { kind: { type: 'string' }, code: { type: 'string', pattern: '^V-[0-9]{4}$' } } },
-      Method: {
-        oneOf: [{ $ref: '#/components/schemas/Card' }, { $ref: '#/components/schemas/Voucher' }],
-        discriminator: { propertyName: 'kind', mapping: { card: '#/components/schemas/Card', voucher: '#/components/schemas/Voucher' } },
-      },
-      Payment: {
-        type: 'object',
-        required: ['amount', 'method'],
-        properties: { amount: { type: 'integer', minimum: 1, maximum: 500 }, method: { $ref: '#/components/schemas/Method' } },
-      },
-    },
+const doc = feesDoc({
+  Payment: {
+    type: 'object',
+    required: ['amount', 'method'],
+    properties: { amount: { type: 'integer', minimum: 1, maximum: 500 }, method: { $ref: '#/components/schemas/Method' } },
   },
-}
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` })
-const byName = (bodies: { variant: string; body: unknown }[]) => Object.fromEntries(bodies.map((b) => [b.variant, b.body]))
+})
 
 describe('a oneOf in a property of the body', () => {
   it('is sent as each alternative, named by the property and the alternative, after the variants it had', () => {
