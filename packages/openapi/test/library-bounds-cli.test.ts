@@ -12,7 +12,7 @@ import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { describeWithService } from '@venomqa/test-utils'
 import { expect, it } from 'vitest'
-import { exploreBuggy, exploreFixed, expectRegressionJourney, libraryPair } from './library'
+import { exploreBuggy, exploreFixed, expectRegressionJourney, libraryPair, stepsOf } from './library'
 
 const describe = await describeWithService('PostgreSQL', '127.0.0.1', 5432)
 const INCLUDE = ['createBook', 'reviewBook']
@@ -22,11 +22,10 @@ describe('venomqa explore --openapi: a bug only the max of an allOf body reaches
   let journey: string | undefined
 
   it('finds the 5-star review through max, shrunk to two calls', async () => {
-    const run = await exploreBuggy(lib)
-    const { crashes } = run
+    const { crashes, output } = await exploreBuggy(lib)
     expect(
-      crashes.map((v) => v.sequence.map((s) => ({ action: s.action, input: s.input }))),
-      run.output,
+      crashes.map(stepsOf),
+      output,
     ).toEqual([
       [
         { action: 'createBook', input: { body: 'required' } },

@@ -14,7 +14,7 @@ import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { describeWithService } from '@venomqa/test-utils'
 import { expect, it } from 'vitest'
-import { exploreBuggy, exploreFixed, expectRegressionJourney, libraryPair } from './library'
+import { exploreBuggy, exploreFixed, expectRegressionJourney, libraryPair, stepsOf } from './library'
 
 const describe = await describeWithService('PostgreSQL', '127.0.0.1', 5432)
 const INCLUDE = ['createMember', 'renewMembership']
@@ -24,11 +24,10 @@ describe('venomqa explore --openapi: a bug only an alternative inside a later to
   let journey: string | undefined
 
   it('finds the renewal paid by voucher through oneOf-2:paid.payment.oneOf-2:voucher, shrunk to two calls', async () => {
-    const run = await exploreBuggy(lib)
-    const { crashes } = run
+    const { crashes, output } = await exploreBuggy(lib)
     expect(
-      crashes.map((v) => v.sequence.map((s) => ({ action: s.action, input: s.input }))),
-      run.output,
+      crashes.map(stepsOf),
+      output,
     ).toEqual([
       [
         { action: 'createMember', input: { body: 'required' } },

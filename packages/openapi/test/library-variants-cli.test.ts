@@ -14,7 +14,7 @@ import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { describeWithService } from '@venomqa/test-utils'
 import { expect, it } from 'vitest'
-import { exploreBuggy, exploreFixed, expectRegressionJourney, libraryPair } from './library'
+import { exploreBuggy, exploreFixed, expectRegressionJourney, libraryPair, stepsOf } from './library'
 
 const describe = await describeWithService('PostgreSQL', '127.0.0.1', 5432)
 const INCLUDE = ['createMember', 'payFees', 'createBook', 'placeHold']
@@ -24,17 +24,15 @@ describe('venomqa explore --openapi: bugs only a nested alternative or no body r
   const journeys: Record<'voucher' | 'hold', string | undefined> = { voucher: undefined, hold: undefined }
 
   it('finds the voucher payment through method.oneOf-2:voucher and the bodiless hold through no-body, each shrunk to two calls', async () => {
-    const run = await exploreBuggy(lib)
-    const { crashes } = run
-    const steps = (v: (typeof crashes)[number]) => v.sequence.map((s) => ({ action: s.action, input: s.input }))
+    const { crashes, output } = await exploreBuggy(lib)
     const voucher = crashes.find((v) => v.sequence.at(-1)?.action === 'payFees')
     const hold = crashes.find((v) => v.sequence.at(-1)?.action === 'placeHold')
-    expect(voucher && steps(voucher), run.output).toEqual([
+    expect(voucher && stepsOf(voucher), output).toEqual([
       // Shrunk to the simplest member that makes one: only its required name.
       { action: 'createMember', input: { body: 'required' } },
       { action: 'payFees', input: { body: 'method.oneOf-2:voucher' } },
     ])
-    expect(hold && steps(hold), run.output).toEqual([
+    expect(hold && stepsOf(hold), output).toEqual([
       { action: 'createBook', input: { body: 'required' } },
       { action: 'placeHold', input: { body: 'no-body' } },
     ])

@@ -113,6 +113,9 @@ export async function exploreBuggy(lib: Pair): Promise<{ crashes: ViolationResul
   return { crashes: exploration!.violations.filter((v) => v.invariant === 'no_5xx'), output: run.output }
 }
 
+/** A violation's minimal sequence as its actions and inputs. */
+export const stepsOf = (v: ViolationResult) => v.sequence.map((s) => ({ action: s.action, input: s.input }))
+
 /** The regression journey `journey` fails on the buggy library, naming no_5xx, and passes on the fixed one. */
 export async function expectRegressionJourney(lib: Pair, journey: string | undefined): Promise<void> {
   expect(journey, 'the exploration emitted the journey').toBeDefined()
