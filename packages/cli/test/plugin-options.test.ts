@@ -292,6 +292,53 @@ export default { name: 'venomqa-plugin-db', version: '1.0.0', apiVersion: 1, opt
     expect((await p.venomqa(['run'], { env: { DATABASE_URL: undefined } })).stderr).toBe(`venomqa: venomqa.json: ${unset}\n`)
   })
 
+  /** A package that declares `db-shell`, whose default export is a factory that needs a postgres:// URL. */
+  const DB_FACTORY = {
+    'node_modules/venomqa-plugin-db/package.json': JSON.stringify({ name: 'venomqa-plugin-db', version: '1.0.0', type: 'module', main: 'index.mjs', keywords: ['venomqa-plugin'], venomqa: { commands: ['db-shell'] } }),
+    'node_modules/venomqa-plugin-db/index.mjs': `const options = { '~standard': { version: 1, vendor: 'test', validate: (v) =>
+  /^postgres:/.test(v?.url ?? '') ? { value: v } : { issues: [{ message: 'expected a postgres:// URL', path: ['url'] }] } } }
+export default (given) => {
+  if (given?.url === undefined) throw new Error('venomqa-plugin-db was made without its options')
+  return { name: 'venomqa-plugin-db', version: '1.0.0', apiVersion: 1, options, setup() {},
+    commands(api) { api.addCommand('db-shell', { description: 'a shell', run({ stdout }) { stdout.write('shell on ' + api.options.url + '\\n'); return 0 } }) } }
+}
+`,
+    'node_modules/venomqa-plugin-cache/package.json': JSON.stringify({ name: 'venomqa-plugin-cache', version: '1.0.0', type: 'module', main: 'index.mjs' }),
+    'node_modules/venomqa-plugin-cache/index.mjs': `const options = { '~standard': { version: 1, vendor: 'test', validate: (v) =>
+  /^redis:/.test(v?.url ?? '') ? { value: v } : { issues: [{ message: 'expected a redis:// URL', path: ['url'] }] } } }
+export default { name: 'venomqa-plugin-cache', version: '1.0.0', apiVersion: 1, options, setup() {} }
+`,
+  }
+
+  it("runs the command of a plugin configured by its short name from that entry, with its options, never a second copy made without them", async () => {
+    // The package declaring `db-shell` was not matched to the entry `db`, and was loaded again beside it,
+    // without options: its factory threw, and the command never ran.
+    const p = await project({ ...DB_FACTORY, 'venomqa.json': JSON.stringify({ plugins: [['cache', { url: 'redis://localhost' }], ['db', { url: 'postgres://db/app' }]] }) })
+    const r = await p.venomqa(['db-shell'])
+    expect(r.stderr).toBe('')
+    expect(r.stdout).toBe('shell on postgres://db/app\n')
+    expect(r.code).toBe(0)
+  })
+
+  it('names the config file and the real place of the entry whose variable is unset, entries set aside before it or not', async () => {
+    // Before, the entry `db` was set aside, and the copy of its package loaded without options answered,
+    // named by its place among the entries kept: `venomqa: plugins[0].url: expected a postgres:// URL`.
+    const unset = 'plugins[1][1].url: environment variable DATABASE_URL is not set (set it, or give a default: ${DATABASE_URL:-value})'
+    for (const cache of ['redis://localhost', '${REDIS_URL}']) {
+      const p = await project({ ...DB_FACTORY, 'venomqa.json': JSON.stringify({ plugins: [['cache', { url: cache }], ['db', { url: '${DATABASE_URL}' }]] }) })
+      const r = await p.venomqa(['db-shell'], { env: { DATABASE_URL: undefined, REDIS_URL: undefined } })
+      expect(r.stderr, cache).toBe(`venomqa: venomqa.json: ${unset}\n`)
+      expect(r.code).toBe(2)
+    }
+    // An installed package that declares the command, kept beside an entry set aside, is named as itself,
+    // not by a place in the config's list that is another entry's.
+    const p = await project({ ...DB_FACTORY, 'venomqa.json': JSON.stringify({ plugins: [['cache', { url: '${REDIS_URL}' }]] }) })
+    const r = await p.venomqa(['db-shell'], { env: { REDIS_URL: undefined } })
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain('venomqa-plugin-db was made without its options')
+    expect(r.stderr).not.toContain('plugins[0]')
+  })
+
   it("a plugin's command named like one of venomqa's own is refused, never silently shadowed; doctor names it", async () => {
     const shadowing = {
       'node_modules/venomqa-plugin-shadow/package.json': JSON.stringify({ name: 'venomqa-plugin-shadow', version: '1.0.0', type: 'module', main: 'index.mjs', venomqa: { commands: ['greet'] } }),

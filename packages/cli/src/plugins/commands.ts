@@ -1,3 +1,4 @@
+import { realpathSync } from 'node:fs'
 import path from 'node:path'
 import { ConfigError, UserError } from '@venomqa/core'
 import type { RegisteredCommand } from '@venomqa/runner'
@@ -5,9 +6,9 @@ import { stderrLogger, typedPluginOptions } from '../commands/session'
 import { type ResolvedConfig, loadConfig } from '../config/load'
 import type { PluginSpec } from '../config/types'
 import { type Io, warn } from '../exit'
-import { loadPlugins, runnerPluginEntries } from './load'
+import { BUILTIN_PLUGINS, loadPlugins, packageForSpec, runnerPluginEntries } from './load'
 import { otherMistakes } from './set-aside'
-import { nodeModulesDirs, pluginPackagesIn, readPackageJson } from './resolve'
+import { findPackage, isPathSpec, nodeModulesDirs, pluginPackagesIn, readPackageJson } from './resolve'
 
 /**
  * Commands of VenomQA's own packages, so that a command whose package is missing says what to install
@@ -47,11 +48,16 @@ export async function findPluginCommand(
   // plugin's entry reads (`${DATABASE_URL}` for the database) may be unset (see withoutUnsetEntries).
   const config = await loadConfig({ cwd: io.cwd, env: io.env, ...where, deferPluginVariables: true })
   const configured = config.plugins.map((spec): PluginSpec => spec)
-  const declared = packagesDeclaring(name, config.root).filter((pkg) => !configured.some((s) => (Array.isArray(s) ? s[0] : s) === pkg))
+  // A package an entry already loads, by whatever name it was given (`db` for `venomqa-plugin-db`), is that
+  // entry's, with its options: loaded again beside it, it would be made without them.
+  const declared = packagesDeclaring(name, config.root).filter((pkg) => !configured.some((spec) => isEntryOf(spec, pkg, config.root)))
   if (!configured.length && !declared.length) return missing(name)
+  // An installed package no entry names is named as itself in its errors: a place in the config's list
+  // (`plugins[2]`) would be another entry's, or none.
+  const all = { ...config, pluginWhere: [...config.pluginWhere, ...declared] }
   const unset = config.unsetInPluginEntries ?? {}
-  if (!Object.keys(unset).length) return (await pluginCommands([...configured, ...declared], config, io, builtIn)).get(name) ?? missing(name)
-  const { specs, whereOf, setAside, mistakes } = await withoutUnsetEntries(name, [...configured, ...declared], config, io, builtIn)
+  if (!Object.keys(unset).length) return (await pluginCommands([...configured, ...declared], all, io, builtIn)).get(name) ?? missing(name)
+  const { specs, whereOf, setAside, mistakes } = await withoutUnsetEntries(name, [...configured, ...declared], all, io, builtIn)
   const found = (await pluginCommands(specs, { ...config, pluginWhere: whereOf }, io, builtIn)).get(name)
   if (found) {
     // Another entry's command, which runs without the ones set aside: their other mistakes are told now,
@@ -93,10 +99,11 @@ async function withoutUnsetEntries(
   /** By entry set aside: its mistakes besides what its unset variables left empty (see set-aside.ts). */
   const mistakes: Record<string, string[]> = {}
   for (const [i, spec] of specs.entries()) {
-    const where = config.pluginWhere[i]
-    if (where === undefined || !unset[where]) {
+    // Each spec kept keeps its own place: the entries set aside before it must not shift it onto theirs.
+    const where = config.pluginWhere[i] ?? `plugins[${i}]`
+    if (!unset[where]) {
       kept.push(spec)
-      if (where !== undefined) whereOf.push(where)
+      whereOf.push(where)
       continue
     }
     const [loaded] = await typedPluginOptions(await loadPlugins([spec], { root: config.root }, [where]), config.pluginTypedVariables)
@@ -116,6 +123,24 @@ async function withoutUnsetEntries(
   }
   const declaring = setAside.filter((e) => e.declares)
   return { specs: kept, whereOf, setAside: (declaring.length ? declaring : setAside).map((e) => e.where), mistakes }
+}
+
+/**
+ * Whether config entry `spec` loads package `pkg`, by its name, a short name (`db`), a path to its
+ * directory, or as the plugin itself (an inline plugin of that name, imported from it).
+ */
+function isEntryOf(spec: PluginSpec, pkg: string, root: string): boolean {
+  const head = Array.isArray(spec) ? spec[0] : spec
+  if (typeof head !== 'string') return (head as { name?: unknown }).name === pkg
+  if (head === pkg) return true
+  const dir = findPackage(pkg, root)?.dir
+  if (!dir || (BUILTIN_PLUGINS as readonly string[]).includes(head)) return false
+  if (!isPathSpec(head)) return packageForSpec(head, root)?.found.dir === dir
+  try {
+    return realpathSync(path.resolve(root, head)) === dir
+  } catch {
+    return false
+  }
 }
 
 /** Whether the package in `dir` declares command `name` in its package.json (see packagesDeclaring). */

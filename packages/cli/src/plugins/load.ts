@@ -140,27 +140,40 @@ async function loadFromPath(spec: string, options: Record<string, unknown> | und
   return { plugin, options, spec, source: 'path', from: abs }
 }
 
-async function loadFromPackage(spec: string, options: Record<string, unknown> | undefined, ctx: PluginLoadContext): Promise<LoadedPlugin> {
+/**
+ * The installed package a package spec loads (`db` is `venomqa-plugin-db`), imported or not: the first
+ * candidate installed, `other` when it is only the exact name's library that does not say it is made for
+ * VenomQA, tried last. Undefined when none is installed.
+ */
+export function packageForSpec(spec: string, root: string): { found: FoundPackage; other: boolean } | undefined {
   const candidates = pluginCandidates(spec)
   // The exact name may be another library (`redis` is node-redis, `wiremock` WireMock's jar): one that
   // does not say it is made for VenomQA gives way to the VenomQA packages the name stands for.
   let other: FoundPackage | undefined
   for (const name of candidates) {
-    const found = findPackage(name, ctx.root)
+    const found = findPackage(name, root)
     if (!found) continue
     if (name === spec && candidates.length > 1 && !speaksVenomQA(found.pkg)) {
       other = found
       continue
     }
-    return fromPackage(found, spec, options, ctx)
+    return { found, other: false }
   }
-  if (other) {
+  return other ? { found: other, other: true } : undefined
+}
+
+async function loadFromPackage(spec: string, options: Record<string, unknown> | undefined, ctx: PluginLoadContext): Promise<LoadedPlugin> {
+  const candidates = pluginCandidates(spec)
+  const resolved = packageForSpec(spec, ctx.root)
+  if (resolved && !resolved.other) return fromPackage(resolved.found, spec, options, ctx)
+  if (resolved) {
+    const other = resolved.found
     const rest = candidates.filter((c) => c !== spec)
     return fromPackage(other, spec, options, ctx).catch((err: unknown) => {
       if (!(err instanceof PluginError)) throw err
       throw new PluginError(
         spec,
-        `${err.message}. "${spec}" is the installed package ${other!.name}, which does not say it is a VenomQA plugin, and none of these is installed: ${rest.join(', ')}. ${installAdvice(spec)}`,
+        `${err.message}. "${spec}" is the installed package ${other.name}, which does not say it is a VenomQA plugin, and none of these is installed: ${rest.join(', ')}. ${installAdvice(spec)}`,
         { cause: err },
       )
     })
