@@ -18,12 +18,14 @@ export class RedisCache implements CachePort {
   readonly prefix: string
   readonly #client: OwnedClient
   readonly #wholeDb: boolean
+  readonly #onNotice: ((message: string) => void) | undefined
   #hits = 0
   #misses = 0
 
   constructor(options: RedisCacheOptions = {}) {
     this.prefix = options.prefix ?? ''
     this.#wholeDb = options.wholeDb ?? false
+    this.#onNotice = options.onNotice
     this.#client = openClient(options)
     // clear() and stats() find keys with SCAN, which gives full names that ioredis would prefix again:
     // with a keyPrefix clear() deleted nothing. The cache's own `prefix` does what keyPrefix is for.
@@ -35,7 +37,7 @@ export class RedisCache implements CachePort {
    * parallel paths (redisWorkers).
    */
   twin(connection: ConnectionOptions, keyPrefix = ''): RedisCache {
-    return new RedisCache({ ...connection, prefix: keyPrefix + this.prefix, wholeDb: this.#wholeDb })
+    return new RedisCache({ ...connection, prefix: keyPrefix + this.prefix, wholeDb: this.#wholeDb, onNotice: this.#onNotice })
   }
 
   /** The underlying client, for what the port does not cover. */

@@ -15,6 +15,12 @@ export interface ConnectionOptions {
   redis?: Redis
   /** Where the user wrote `url`, for messages about it: the plugin gives `plugins[2].url`. Default `url`. */
   urlWhere?: string
+  /**
+   * Told what fails nothing but should be said, in the adapter's words (a password the server asks none
+   * for, a server BullMQ advises against): the plugin gives its `api.log.warn`. Without it nothing is said.
+   * Either way ioredis and BullMQ print none of their own console lines about it.
+   */
+  onNotice?: (message: string) => void
 }
 
 /** A client and whether closing it is our job. */
@@ -84,9 +90,62 @@ export function openClient(options: ConnectionOptions): OwnedClient {
   }
   const urlWhere = options.urlWhere ?? 'url'
   urlPlaces.set(redis, urlWhere)
+  takeAuthWarnings(redis, options.onNotice)
   if (redis.options.tls) watchTlsHandshake(redis, { urlWhere, server: describeClient(redis), plainUrl: describeClient(redis, 'redis') })
   else watchPlainAgainstTls(redis, { urlWhere, server: describeClient(redis), tlsUrl: describeClient(redis, 'rediss') })
   return { redis, owned: true, where: describeClient(redis), ...(options.urlWhere ? { urlWhere: options.urlWhere } : {}) }
+}
+
+/**
+ * The AUTH replies ioredis answers with a console.warn of its own and then goes on as if AUTH had passed:
+ * a password given to a server that asks none (Redis 6 and later, then older), and a user name given to
+ * Redis 5 or older, which has no users (its AUTH takes the password alone).
+ */
+const NEEDLESS_AUTH = /without any password configured for the default user|no password is set/
+const NO_USERS = /wrong number of arguments for 'auth' command/
+
+/**
+ * ioredis sends AUTH on each connection, and answers the replies of NEEDLESS_AUTH and NO_USERS with a
+ * console.warn of its own ("[WARN] ... does not require a password, but a password was supplied"), written
+ * into the user's terminal over VenomQA's report, once per connection and reconnection. The console is
+ * left alone: this client's `auth` alone is wrapped, and only the call ioredis makes as it connects (status
+ * "connect", with a callback), whose callback is told such a reply as AUTH passed, which is what ioredis
+ * does after its warning. So is its `duplicate`, so that the connections made from it (BullMQ's QueueEvents
+ * duplicates the queue's) are alike. What it means is said once through `onNotice`, in the adapter's words.
+ */
+function takeAuthWarnings(redis: Redis, onNotice: ((message: string) => void) | undefined, told = { once: false }): void {
+  const auth = redis.auth.bind(redis) as (...args: unknown[]) => Promise<unknown>
+  const wrapped = (...args: unknown[]): Promise<unknown> => {
+    const callback = args.at(-1)
+    if (redis.status !== 'connect' || typeof callback !== 'function') return auth(...args)
+    return auth(...args.slice(0, -1), (err: Error | null | undefined, result: unknown) => {
+      const reply = err?.message ?? ''
+      if (!err || !(NEEDLESS_AUTH.test(reply) || NO_USERS.test(reply))) return callback(err, result)
+      if (!told.once) onNotice?.(needlessAuthText(redis, NO_USERS.test(reply)))
+      told.once = true
+      return callback(null, 'OK')
+    })
+  }
+  const duplicate = redis.duplicate.bind(redis)
+  const duplicated = (...args: Parameters<Redis['duplicate']>): Redis => {
+    const copy = duplicate(...args)
+    const where = urlPlaces.get(redis)
+    if (where !== undefined) urlPlaces.set(copy, where)
+    takeAuthWarnings(copy, onNotice, told)
+    return copy
+  }
+  Object.defineProperty(redis, 'auth', { value: wrapped, configurable: true, writable: true })
+  Object.defineProperty(redis, 'duplicate', { value: duplicated, configurable: true, writable: true })
+}
+
+/** What a needless AUTH means (see takeAuthWarnings), naming the option and the server, never the password. */
+function needlessAuthText(redis: Redis, noUsers: boolean): string {
+  const where = urlPlaces.get(redis)
+  const option = where === undefined ? 'the client' : where
+  const server = describeServer(redis)
+  if (noUsers)
+    return `${option} gives the user "${redis.options.username}", but Redis at ${server} is version 5 or older, which has no users: the user and password are not used; give the password alone (redis://:password@host)`
+  return `${option} gives a password, but Redis at ${server} asks none of ${redis.options.username ? `the user "${redis.options.username}"` : 'its default user'}: it is not used; take it out of the URL, or give the server one (requirepass) if it should ask for it`
 }
 
 export const DB_PATH_EXPECTED = 'the path of `url` must be a DB index, as in redis://host:6379/2'
@@ -257,6 +316,16 @@ function withDb(url: string, db: number | undefined): string {
 export function describeClient(redis: Redis, scheme: 'redis' | 'rediss' = redis.options.tls ? 'rediss' : 'redis'): string {
   const o = redis.options
   return `${scheme}://${o.host ?? '127.0.0.1'}:${o.port ?? 6379}/${o.db ?? 0}`
+}
+
+/** `redis://host:port` (or rediss://) without a DB: for what holds for the whole server. */
+export function describeServer(redis: Redis): string {
+  return describeClient(redis).replace(/\/\d+$/, '')
+}
+
+/** Where the URL of a client of our own was written (`plugins[1].url`, or `url` in code); undefined for a client the caller gave. */
+export function urlPlaceOf(redis: Redis): string | undefined {
+  return urlPlaces.get(redis)
 }
 
 /**

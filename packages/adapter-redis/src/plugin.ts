@@ -136,30 +136,49 @@ const redisPlugin = definePlugin({
     const closers: (() => Promise<void>)[] = []
     // Why the server does not answer, for `venomqa doctor`, not only that it does not.
     let health: (() => Promise<true | string>) | undefined
+    // What the connections find that fails nothing (a password the server asks none for, a server BullMQ
+    // advises against), said once for the entry as the plugin's warning, where ioredis and BullMQ printed
+    // it to the console on every connection. Each port's connections find it alike.
+    const told = new Set<string>()
+    const onNotice = (message: string) => {
+      if (told.has(message)) return
+      told.add(message)
+      api.log.warn(message)
+    }
+    let queuePort: BullQueue | undefined
 
     if (resolved.cache) {
       const { port, ...options } = resolved.cache
-      const cache = new RedisCache({ ...options, urlWhere })
+      const cache = new RedisCache({ ...options, urlWhere, onNotice })
       api.addPort(port, cache)
       closers.push(() => cache.close())
       health ??= () => pingProblem(cache.redis)
     }
     if (resolved.queue) {
       const { port, ...options } = resolved.queue
-      const queue = new BullQueue({ ...options, urlWhere })
+      const queue = new BullQueue({ ...options, urlWhere, onNotice })
+      queuePort = queue
       api.addPort(port, queue)
       closers.push(() => queue.close())
       health ??= () => pingProblem(queue.redis)
     }
     if (resolved.state) {
-      const state = new RedisState({ ...resolved.state, urlWhere })
+      const state = new RedisState({ ...resolved.state, urlWhere, onNotice })
       api.addStateBackend(state)
       // The runner disconnects backends itself; closing again here is harmless and covers a run that never connected.
       closers.push(() => state.disconnect())
       health ??= () => pingProblem(state.redis)
       api.log.debug(`redis state: ${state.scope}`)
     }
-    if (health) api.addHealthCheck('redis', health)
+    const ping = health
+    if (ping)
+      api.addHealthCheck('redis', async () => {
+        const answer = await ping()
+        // `venomqa doctor` is where to hear the queue's advice on the server (its eviction policy) before
+        // a run; what the queue refuses (a user without INFO) its first call tells, as a run meets it.
+        if (answer === true) await queuePort?.checkServer().catch(() => {})
+        return answer
+      })
     api.onClose(async () => {
       await Promise.allSettled(closers.map((close) => close()))
     })

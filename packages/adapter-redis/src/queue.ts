@@ -2,7 +2,7 @@ import { type EnqueueOptions, type Job, type JobResult, type JobStatus, type Que
 import { createRequire } from 'node:module'
 import type { Job as BullJob, Queue, QueueEvents } from 'bullmq'
 import type { Redis } from 'ioredis'
-import { type ConnectionOptions, type OwnedClient, closeClient, explained, openClient, ping, whenAnswering } from './connection'
+import { type ConnectionOptions, type OwnedClient, closeClient, describeServer, explained, openClient, ping, urlPlaceOf, whenAnswering } from './connection'
 
 export interface BullQueueOptions extends ConnectionOptions {
   /** The queue used when a call names none. Default 'default'. */
@@ -24,6 +24,18 @@ let bullmqModule: typeof import('bullmq') | undefined
 function bullmq(): typeof import('bullmq') {
   bullmqModule ??= createRequire(import.meta.url)('bullmq') as typeof import('bullmq')
   return bullmqModule
+}
+
+/** The Redis versions BullMQ refuses below, and advises against below (its RedisConnection's minimumVersion and recommendedMinimumVersion). */
+const BULLMQ_MINIMUM_REDIS = '5.0.0'
+const BULLMQ_RECOMMENDED_REDIS = '6.2.0'
+
+/** Whether a version (`7.0.15`, `6.2`) is below `floor`, comparing major, minor and patch as numbers. */
+function versionBelow(version: string, floor: string): boolean {
+  const parts = (v: string) => v.split('.').map((n) => Number.parseInt(n, 10) || 0)
+  const [a, b] = [parts(version), parts(floor)]
+  for (let i = 0; i < 3; i++) if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) < (b[i] ?? 0)
+  return false
 }
 
 const STATUS: Record<string, JobStatus> = {
@@ -78,6 +90,9 @@ export class BullQueue implements QueuePort {
   readonly #queues = new Map<string, Queue>()
   readonly #events = new Map<string, { events: QueueEvents; ready: Promise<QueueEvents> }>()
   #blockingTemplate: Redis | undefined
+  readonly #onNotice: ((message: string) => void) | undefined
+  /** The server's check (see checkServer), once it passed or is under way. */
+  #serverChecked: Promise<void> | undefined
   #closed = false
 
   constructor(options: BullQueueOptions = {}) {
@@ -85,6 +100,7 @@ export class BullQueue implements QueuePort {
     this.prefix = options.prefix ?? 'bull'
     refuseRenamed(options, { defaultTimeout: 'defaultTimeoutMs' }, 'BullQueue()')
     this.#defaultTimeout = options.defaultTimeoutMs ?? 30_000
+    this.#onNotice = options.onNotice
     this.#client = openClient(options)
     if (this.#client.redis.options.keyPrefix)
       throw new UserError('E_QUEUE_CONFIG', 'queue: BullMQ cannot use an ioredis client with keyPrefix; use the queue "prefix" option instead')
@@ -99,15 +115,50 @@ export class BullQueue implements QueuePort {
    * parallel paths (redisWorkers).
    */
   twin(connection: ConnectionOptions, keyPrefix = ''): BullQueue {
-    return new BullQueue({ ...connection, name: this.defaultQueue, prefix: keyPrefix + this.prefix, defaultTimeoutMs: this.#defaultTimeout })
+    return new BullQueue({ ...connection, name: this.defaultQueue, prefix: keyPrefix + this.prefix, defaultTimeoutMs: this.#defaultTimeout, onNotice: this.#onNotice })
   }
 
   #do<T>(what: string, run: () => Promise<T>): Promise<T> {
     return explained(`queue ${what}`, this.#client, async () => {
       // BullMQ waits for a connection that is not ready without a deadline: check it first, with one.
       await whenAnswering(this.redis, 3000)
+      await this.checkServer()
       return run()
     })
+  }
+
+  /**
+   * What BullMQ checks of the server on each of its connections, checked once here instead: BullMQ skips
+   * its own (skipVersionCheck), which prints its advice with console.warn, over VenomQA's report. A server
+   * older than BullMQ supports is refused; one older than it recommends, or that evicts keys when full
+   * (a maxmemory-policy other than noeviction drops jobs), is told through `onNotice`. Needs INFO, as
+   * BullMQ's check does: a user that may not run it is told so by the call (see explained).
+   */
+  checkServer(): Promise<void> {
+    this.#serverChecked ??= this.#checkServer().catch((err: unknown) => {
+      this.#serverChecked = undefined
+      throw err
+    })
+    return this.#serverChecked
+  }
+
+  async #checkServer(): Promise<void> {
+    const info = await this.redis.info()
+    const field = (name: string) => new RegExp(`^${name}:(.*?)\\r?$`, 'm').exec(info)?.[1]
+    const where = urlPlaceOf(this.redis)
+    const server = `Redis at ${describeServer(this.redis)}`
+    const at = where === undefined ? server : `${where}: ${server}`
+    // Valkey and Dragonfly give their own versions, which BullMQ does not hold against Redis's.
+    const version = field('valkey_version') === undefined && field('dragonfly_version') === undefined ? field('redis_version') : undefined
+    if (version !== undefined && versionBelow(version, BULLMQ_MINIMUM_REDIS))
+      throw new UserError('E_QUEUE_CONFIG', `queue: ${at} is version ${version}, and BullMQ needs Redis ${BULLMQ_MINIMUM_REDIS} or later`)
+    if (version !== undefined && versionBelow(version, BULLMQ_RECOMMENDED_REDIS))
+      this.#onNotice?.(`${at} is version ${version}: BullMQ, which the queue port runs on, recommends Redis ${BULLMQ_RECOMMENDED_REDIS} or later`)
+    const policy = field('maxmemory_policy')
+    if (policy !== undefined && policy !== 'noeviction')
+      this.#onNotice?.(
+        `${at} has maxmemory-policy ${policy}: once it is full it evicts keys, BullMQ's jobs among them, so queued jobs can be lost; set it to noeviction for the queue port (CONFIG SET maxmemory-policy noeviction, or in redis.conf)`,
+      )
   }
 
   #name(queue: string | undefined): string {
@@ -124,7 +175,8 @@ export class BullQueue implements QueuePort {
     let q = this.#queues.get(n)
     if (!q) {
       const { Queue } = bullmq()
-      q = new Queue(n, { connection: this.redis, prefix: this.prefix })
+      // skipVersionCheck: checkServer does BullMQ's check, without its console lines.
+      q = new Queue(n, { connection: this.redis, prefix: this.prefix, skipVersionCheck: true })
       q.on('error', () => {})
       this.#queues.set(n, q)
     }
@@ -137,7 +189,7 @@ export class BullQueue implements QueuePort {
     if (!entry) {
       this.#blockingTemplate ??= this.redis.duplicate({ maxRetriesPerRequest: null, lazyConnect: true })
       const { QueueEvents } = bullmq()
-      const events = new QueueEvents(name, { connection: this.#blockingTemplate, prefix: this.prefix })
+      const events = new QueueEvents(name, { connection: this.#blockingTemplate, prefix: this.prefix, skipVersionCheck: true })
       events.on('error', () => {})
       const ready = events.waitUntilReady().then(
         () => events,
