@@ -75,7 +75,7 @@ describe('names with control characters', () => {
     expect(mdLines.some((l) => l.startsWith(`| main | ${SHOWN.fails} | ❌ failed |`))).toBe(true)
     expect(mdLines.some((l) => l.startsWith(`| main | ◆ checkpoint **${SHOWN.checkpoint}** |`))).toBe(true)
     expect(mdLines.some((l) => l.startsWith(`| ${SHOWN.path} | ${SHOWN.inPath} | ✅ passed |`))).toBe(true)
-    expect(mdLines).toContain(`#### ${SHOWN.journey} › main › ${SHOWN.fails}`)
+    expect(mdLines).toContain(`#### ${SHOWN.journey} › ${SHOWN.fails}`)
     // Saved as they are: the results file is data, not a line of text.
     const saved = JSON.parse(await readFile(path.join(p.dir, 'out/results.json'), 'utf8')) as { journeys: { name: string }[] }
     expect(saved.journeys[0]!.name).toBe('jour\nney\u001b[31mRED\ttab')

@@ -98,11 +98,19 @@ export function bodyVariants(schema: JsonSchema | undefined, doc?: OpenApiDocume
   const empty = emptyOf(schema, doc)
   const alternativeBodies = alternatives.map((a, k) => ({ variant: a.name, body: withFirstAlternatives(a.sample(false), [...places, ...within[k]!], false) }))
   const bound = (b: Bound) => boundedBody(schema, typical, b, doc, alternatives, given)
+  // A bound that is the body's empty value (a string with no minLength, a list with no minItems, a `oneOf`
+  // of plain values whose first is one) is sent once, as `empty`, in its place: sent as `min` first, it
+  // took the empty body's place, which was dropped as the same body, and the shrinker tried it among the
+  // largest bodies rather than the smallest.
+  const boundary = (variant: 'min' | 'max'): SampledBody[] => {
+    const body = bound(variant)
+    return empty !== undefined && canonical(body) === canonical(empty) ? [] : [{ variant, body }]
+  }
   const candidates: SampledBody[] = [
     { variant: 'sample', body: typical },
     { variant: 'required', body: typicalOf(true) },
-    { variant: 'min', body: bound('min') },
-    { variant: 'max', body: bound('max') },
+    ...boundary('min'),
+    ...boundary('max'),
     empty === undefined ? { variant: 'no-body', body: undefined } : { variant: 'empty', body: empty },
     { variant: 'enum-first', body: bound('enum-first') },
     { variant: 'enum-last', body: bound('enum-last') },
@@ -642,22 +650,66 @@ type Bound = 'min' | 'max' | 'enum-first' | 'enum-last'
  * alternatives is bounded within the alternative it is: the first, or the one the document's example of the
  * whole body is of (see isOf; in the root's own properties only when it is of none). That alternative's
  * discriminator's value is kept: an enum of every kind would make it a body of no alternative, no boundary
- * of any. An `allOf` of no type is bounded over its parts merged. The other alternatives' bounds are not
- * sent: four variants each, beyond the boundary variants a body has.
+ * of any. An `allOf` of no type is bounded over its parts merged (see withPartsMerged). The other
+ * alternatives' bounds are not sent: four variants each, beyond the boundary variants a body has.
  */
 function boundedBody(schema: JsonSchema, typical: unknown, bound: Bound, doc: OpenApiDocument | undefined, alternatives: readonly Alternative[], given: boolean): unknown {
-  if (!alternatives.length) return boundedParts(schema, typical, bound, doc)
+  if (!alternatives.length) return bounded(schema, typical, bound, doc)
   const alternative = given ? alternatives.find((a) => isOf(a, typical, doc)) : alternatives[0]
   if (!alternative) return bounded(schema, typical, bound, doc)
-  return alternative.discriminate(boundedParts(alternative.schema, typical, bound, doc))
+  return alternative.discriminate(bounded(alternative.schema, typical, bound, doc))
 }
 
-/** bounded, with an object of `allOf` parts and no type of its own (the root of a body) an object. */
-function boundedParts(given: JsonSchema, value: unknown, bound: Bound, doc: OpenApiDocument | undefined): unknown {
+/** The lengths that bound a value from below and from above, of which withPartsMerged keeps the stricter. */
+const LENGTH_BOUNDS = [
+  [['minLength', 'minItems'], Math.max],
+  [['maxLength', 'maxItems'], Math.min],
+] as const
+
+/**
+ * A schema with its `allOf` parts (through `$ref`s, and theirs) merged into it, for its bounds: a value
+ * must meet every part, so of the bounds the parts give on one side the stricter is kept, the largest
+ * `minimum`, `minLength` and `minItems`, the smallest `maximum`, `maxLength` and `maxItems` (an exclusive
+ * one over an inclusive one at the same number). A property, or the items, that several parts give are the
+ * `allOf` of theirs, merged in turn when bounded. Other keywords are those of the last part that gives them,
+ * the schema's own last, as propertiesOf takes properties. So a property that wraps a `$ref` to describe it
+ * (`{ allOf: [Address], description }`) has the bounds of what it wraps, and two parts bounding one property
+ * (the last one's bound was sent) the stricter of theirs. Bounds that contradict each other (a `minLength`
+ * above the `maxLength`) are kept as they are: no value meets them, and bounded then leaves the value.
+ */
+function withPartsMerged(given: JsonSchema, doc: OpenApiDocument | undefined, around: ReadonlySet<object> = new Set()): JsonSchema {
   const schema = resolveSchema(given, doc)
-  if (!isObject(schema) || schema.type !== undefined || !Array.isArray(schema.allOf) || !isObject(value)) return bounded(given, value, bound, doc)
-  const properties = propertiesOf(schema, doc)
-  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, properties[k] ? bounded(properties[k], v, bound, doc, k) : v]))
+  // A part that holds the schema itself (through a `$ref`) adds nothing to it.
+  if (!isObject(schema) || !Array.isArray(schema.allOf) || around.has(schema)) return schema
+  const inside = new Set(around).add(schema)
+  const { allOf, ...own } = schema
+  const parts: JsonSchema[] = [...(allOf as JsonSchema[]).map((part) => withPartsMerged(part, doc, inside)), own].filter(isObject)
+  const out: JsonSchema = Object.assign({}, ...parts)
+  delete out.allOf
+  const properties: Record<string, JsonSchema[]> = {}
+  for (const part of parts)
+    for (const [name, property] of Object.entries((part.properties ?? {}) as Record<string, JsonSchema>)) (properties[name] ??= []).push(property)
+  if (Object.keys(properties).length) out.properties = Object.fromEntries(Object.entries(properties).map(([name, list]) => [name, list.length > 1 ? { allOf: list } : list[0]]))
+  const items = parts.map((part) => part.items).filter(isObject)
+  if (items.length > 1) out.items = { allOf: items }
+  for (const [keys, stricter] of LENGTH_BOUNDS)
+    for (const key of keys) {
+      const lengths = parts.map((part) => part[key]).filter((n): n is number => typeof n === 'number')
+      if (lengths.length) out[key] = stricter(...lengths)
+    }
+  // Written in 3.0's spelling, which lowerBound, upperBound and numberAllows read as they read 3.1's; the
+  // parts' own are dropped, as one part's `exclusiveMinimum: true` would make another's `minimum` exclusive.
+  const low = stricterBound(parts.map(lowerBound), (a, b) => b.at - a.at)
+  const high = stricterBound(parts.map(upperBound), (a, b) => a.at - b.at)
+  for (const key of ['minimum', 'exclusiveMinimum', 'maximum', 'exclusiveMaximum']) delete out[key]
+  if (low) Object.assign(out, { minimum: low.at }, low.open ? { exclusiveMinimum: true } : {})
+  if (high) Object.assign(out, { maximum: high.at }, high.open ? { exclusiveMaximum: true } : {})
+  return out
+}
+
+/** The first bound in `order`, an exclusive one before an inclusive one at the same number. */
+function stricterBound(bounds: (NumberBound | undefined)[], order: (a: NumberBound, b: NumberBound) => number): NumberBound | undefined {
+  return bounds.filter((b): b is NumberBound => b !== undefined).sort((a, b) => order(a, b) || Number(b.open) - Number(a.open))[0]
 }
 
 /**
@@ -675,9 +727,13 @@ function isOf(alternative: Alternative, body: unknown, doc: OpenApiDocument | un
   return requiredOf(alternative.schema, doc).every((key) => Object.hasOwn(body, key))
 }
 
-/** The typical value with every leaf the schema bounds moved to the bound. */
+/**
+ * The typical value with every leaf the schema bounds moved to the bound, its `allOf` parts merged (see
+ * withPartsMerged). A leaf whose lower bound is above its upper one (parts that contradict each other) is
+ * left as it is: no value meets both, and a value at either one breaks the other.
+ */
 function bounded(given: JsonSchema, value: unknown, bound: Bound, doc: OpenApiDocument | undefined, key?: string): unknown {
-  const schema = resolveSchema(given, doc)
+  const schema = withPartsMerged(given, doc)
   if (!schema || typeof schema !== 'object') return value
   // A constant (a discriminator's value, often) has no bound but itself.
   if (schema.const !== undefined) return value
@@ -695,13 +751,16 @@ function bounded(given: JsonSchema, value: unknown, bound: Bound, doc: OpenApiDo
   if (type === 'array' && Array.isArray(value)) {
     const item = value[0]
     const itemSchema = schema.items ?? {}
+    const contradicts = typeof schema.minItems === 'number' && typeof schema.maxItems === 'number' && schema.minItems > schema.maxItems
+    if (contradicts) return distinct(schema, value.map((v) => bounded(itemSchema, v, bound, doc)))
     if (bound === 'min') return distinct(schema, Array.from({ length: schema.minItems ?? 0 }, () => bounded(itemSchema, item, bound, doc)))
     if (bound === 'max' && item !== undefined)
       return distinct(schema, Array.from({ length: Math.min(schema.maxItems ?? MAX_ITEMS, MAX_ITEMS) }, () => bounded(itemSchema, item, bound, doc)))
     return distinct(schema, value.map((v) => bounded(itemSchema, v, bound, doc)))
   }
   if (type === 'integer' || type === 'number') return numberBound(schema, value, bound, type === 'integer')
-  if (type === 'string' && typeof value === 'string' && !schema.pattern && !schema.format) {
+  const contradicts = typeof schema.minLength === 'number' && typeof schema.maxLength === 'number' && schema.minLength > schema.maxLength
+  if (type === 'string' && typeof value === 'string' && !schema.pattern && !schema.format && !contradicts) {
     if (bound === 'min') return filler(schema.minLength ?? 0, key)
     if (bound === 'max') return filler(Math.min(schema.maxLength ?? MAX_STRING, MAX_STRING), key)
   }

@@ -47,6 +47,7 @@ import { skipped } from './execution/skipped'
 import { StallError, StrayError, type FaultOrigin, faults, strayErrorIssue } from './faults'
 import { DEFAULT_PLUGIN_TIMEOUT_MS, HookBus } from './hooks'
 import { RunnerHttpClient, createConnectionPool, keptTokens, type TokenStore } from './http-client'
+import { issuePlace } from './reporters/format'
 import { requireCount } from './require-count'
 import { DetachedRequests, STOP_GRACE_MS, untilStepStops } from './http/detached'
 import { rememberSecrets } from './http/record'
@@ -142,11 +143,6 @@ const SETUP_HUNG_SUGGESTION =
 /** A request cut off after its step stopped (see DetachedRequests): what to do about what it may have done. */
 const CUT_OFF_SUGGESTION =
   "The app had not answered when its step stopped (the step's timeout, or an interrupt) and the grace was over. Check the app's data for what that request did, and give the step a timeout the endpoint can answer in, or find why it is slow."
-
-/** An issue's place as the console's list of issues says it: `journey › path › step`, the main path left out. */
-function issuePlace(i: { journey: string; path: string; step: string }): string {
-  return [i.journey, i.path !== 'main' ? i.path : '', i.step].filter(Boolean).join(' › ')
-}
 
 /**
  * An option createRunner does not take is refused, naming it: a misspelt one (`stateBackend`) was ignored,

@@ -42,6 +42,7 @@ import {
   flatten,
   formatDuration,
   formatFineDuration,
+  issuePlace,
   journeyIssues,
   journeyWithNamesOnOneLine,
   printable,
@@ -583,7 +584,7 @@ class LineFormatter {
       lines.push('', p.bold('Issues'))
       for (const i of all) {
         const colour = severityColour(i.severity, p)
-        const where = [i.journey, i.path !== 'main' ? i.path : '', i.step].filter(Boolean).join(' › ')
+        const where = issuePlace(i)
         lines.push(`  ${colour(SEVERITY_MARK[i.severity])} ${p.bold(where || i.source)} [${colour(i.severity)}] ${p.dim(i.source)}`)
         lines.push(`      ${underEachOther(redactFreeText(i.error), '      ')}`)
         // A failed step's exchange was printed with the step already; other issues show theirs here.

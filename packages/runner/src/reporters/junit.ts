@@ -1,6 +1,6 @@
 import type * as Os from 'node:os'
 import { type ExplorationResult, type Issue, type JourneyResult, type RedactOptions, type Reporter, type ReporterFactory, type RunResult, type StepResult, type ViolationResult, plural, repeatLabel, sequenceHeading } from '@venomqa/core'
-import { budgetText, exchangeLine, exchangeText, flatten, formatFineDuration } from './format'
+import { budgetText, exchangeLine, exchangeText, flatten, formatFineDuration, issuePlace } from './format'
 import { redactRun } from './redact-run'
 import { reproduceScript } from './reproduce'
 
@@ -112,7 +112,7 @@ function suiteFor(j: JourneyResult, id: number, host: string): Suite {
   const systemOut = [
     `journey ${j.name}${repeatLabel(j)}: ${j.status}${j.interrupted ? ' (interrupted)' : ''}${earlier.length ? ` on attempt ${j.attempt}` : ''}`,
     ...earlier.map((a) => `attempt ${a.attempt}: ${a.status}${a.issues.length ? `: ${a.issues[0]!.error}` : ''}`),
-    ...j.issues.map((i) => `[${i.severity}] ${i.path} > ${i.step}: ${i.error}\n  suggestion: ${i.suggestion}`),
+    ...j.issues.map((i) => `[${i.severity}] ${issuePlace(i) || i.source}: ${i.error}\n  suggestion: ${i.suggestion}`),
     ...[...flatten(j.nodes)].flatMap((n) => (n.kind === 'step' ? (n.result.logs ?? []).map((l) => `[${l.level}] ${n.path} > ${n.name}: ${l.message}`) : [])),
   ].join('\n')
   return testsuite({ name: `${j.name}${repeatLabel(j)}`, id, host, durationMs: j.durationMs, startedAt: j.startedAt, file: j.file, properties, cases, systemOut })
@@ -230,7 +230,7 @@ function pathFailureDetail(j: JourneyResult, path: string, message?: string): st
 
 function issueText(i: Issue): string {
   return [
-    `[${i.severity}] ${i.path} > ${i.step}: ${i.error}`,
+    `[${i.severity}] ${issuePlace(i) || i.source}: ${i.error}`,
     i.request || i.response ? exchangeText(i.request, i.response) : '',
     `Suggestion: ${i.suggestion}`,
   ]
@@ -272,8 +272,7 @@ function runIssuesSuite(run: RunResult, id: number, host: string, untold = false
  * no journey (a plugin's warning, a request of no step) says its step, or its kind.
  */
 function runIssuePlace(i: Issue): string {
-  if (!i.journey) return i.step || i.kind
-  return [i.journey, i.path !== 'main' ? i.path : '', i.step].filter(Boolean).join(' › ')
+  return issuePlace(i) || i.kind
 }
 
 /** Why a run failed when none of its cases does: its flaky journeys (--fail-on-flaky), else its verdict alone. */

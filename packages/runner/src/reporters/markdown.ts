@@ -26,6 +26,7 @@ import {
   flatten,
   formatDuration,
   formatFineDuration,
+  issuePlace,
   journeyIssues,
   printable,
   runWithNamesOnOneLine,
@@ -211,7 +212,8 @@ function explorationSection(x: ExplorationResult): string[] {
 
 function violationSection(v: ViolationResult): string[] {
   const r = v.reproduced
-  const out = [`##### ${v.flaky ? '⚠️' : '❌'} \`${code(v.invariant)}\` (${v.severity})${v.flaky ? ' · **flaky**' : ''}`, '', inline(v.message), '']
+  // A cross for a flaky one too: it fails its exploration and the run, as the console and JUnit say.
+  const out = [`##### ❌ \`${code(v.invariant)}\` (${v.severity})${v.flaky ? ' · **flaky**' : ''}`, '', inline(v.message), '']
   const facts = [
     r.attempts ? `Reproduced ${r.failures} of ${r.attempts} attempts from the root${v.flaky ? ` (flaky: ${r.failures ? 'it broke on some attempts only' : 'only the search broke it, no replay did'})` : ''}` : 'Not confirmed from the root',
     v.foundLength > v.sequence.length ? `shrunk from ${v.foundLength} actions to ${v.sequence.length}` : '',
@@ -237,7 +239,7 @@ function violationSection(v: ViolationResult): string[] {
 }
 
 function issueSection(i: Issue): string[] {
-  const out = [`#### ${heading([i.journey, i.path, i.step].filter(Boolean).join(' › '))}`, '']
+  const out = [`#### ${heading(issuePlace(i) || i.source)}`, '']
   out.push(`- **Error** (${i.kind}, from ${inline(i.source)}): ${inline(i.error)}`)
   out.push(`- **Suggestion:** ${inline(i.suggestion)}`)
   if (i.request || i.response) {

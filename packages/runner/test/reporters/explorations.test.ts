@@ -220,8 +220,13 @@ describe('markdown reporter on explorations', () => {
         '3. **create_order** `POST http://127.0.0.1:4010/api/products/7/orders → 201`',
       ].join('\n'),
     )
-    expect(md).toContain('##### ⚠️ `no_5xx` (high) · **flaky**')
     expect(md).toContain('Reproduced 2 of 5 attempts from the root (flaky: it broke on some attempts only)')
+  })
+
+  it('heads a flaky violation with the cross of its failed exploration, as the console and JUnit fail it, not a warning sign', () => {
+    expect(md).toContain('| shop | ❌ failed | 2 (1 flaky) |')
+    expect(md).toContain('##### ❌ `no_5xx` (high) · **flaky**')
+    expect(md).not.toContain('##### ⚠️')
   })
 
   it('lists an exploration the interrupted run never started, saying it did not run rather than that nothing broke', () => {

@@ -2,6 +2,12 @@ import { describe, expect, it } from 'vitest'
 import { renderJUnit } from '../../src/reporters'
 import { leakedSecrets, sampleRun } from './sample-run'
 
+/** The text of the element `tag` that opens at `marker`, up to its closing tag. */
+function element(xml: string, tag: string, marker: string): string {
+  const at = xml.indexOf(marker)
+  return xml.slice(at, xml.indexOf(`</${tag}>`, at) + tag.length + 3)
+}
+
 // The JUnit output is parsed with a real XML parser and checked against the schema's shape in
 // packages/cli/test/junit-xml.test.ts (the parser is a dev dependency there); these check content.
 describe('junit reporter', () => {
@@ -39,6 +45,15 @@ describe('junit reporter', () => {
     const out = renderJUnit(run)
     expect(out).toContain('<testcase name="journey" classname="health"')
     expect(out).toContain('<error message="runner crashed" type="crash">')
+    // Its detail names the journey, as the console places an issue: the main path left out.
+    expect(out).toContain('<![CDATA[[critical] health: runner crashed')
+  })
+
+  it('names the journey in an issue\'s detail line, as the console places it', () => {
+    const failure = element(xml, 'testcase', '<testcase name="path bad_card"')
+    expect(failure).toContain('[high] checkout <&> › bad_card › pay: POST /api/pay answered 402')
+    const out = xml.slice(xml.indexOf('<system-out>'), xml.indexOf('</system-out>'))
+    expect(out).toContain('[high] checkout <&> › bad_card › pay: POST /api/pay answered 402')
   })
 
   it('says interrupted in the suite name of an interrupted run', () => {

@@ -1,3 +1,4 @@
+import { makeIssue } from '@venomqa/core'
 import { describe, expect, it } from 'vitest'
 import { renderMarkdown } from '../../src/reporters'
 import { leakedSecrets, sampleRun } from './sample-run'
@@ -58,6 +59,17 @@ describe('markdown reporter', () => {
     expect(section.indexOf('| main | ping |')).toBeLessThan(section.indexOf('↺'))
     // A journey not restored has no such row.
     expect(md).not.toContain('↺')
+  })
+
+  it('places an issue as the console does: journey, path and step, the main path of a journey without branches left out', () => {
+    const run = sampleRun()
+    const health = run.journeys[1]!
+    health.status = 'failed'
+    health.issues.push(makeIssue({ journey: 'health', path: 'main', step: 'ping', severity: 'high', kind: 'http-status', error: 'GET /health answered 503', source: 'step' }))
+    run.issues.push(makeIssue({ journey: '', path: '', step: '', severity: 'medium', kind: 'state', error: 'a backend disconnected late', source: 'state' }))
+    const out = renderMarkdown(run)
+    const headings = out.split('\n').filter((line) => line.startsWith('#### '))
+    expect(headings).toEqual(['#### checkout &lt;&amp;&gt; › bad_card › pay', '#### health › ping', '#### state'])
   })
 
   it('marks an interrupted run', () => {

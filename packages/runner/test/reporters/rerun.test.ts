@@ -121,7 +121,7 @@ describe('markdown', () => {
       .split('\n')
       .filter((line) => line.startsWith('#### '))
     // Distinct headings also get distinct GitHub anchors, rather than `-1` suffixes nobody can predict.
-    expect(headings).toEqual(['#### pay (repeat \\#1) › main › charge', '#### pay (repeat \\#2) › main › charge'])
+    expect(headings).toEqual(['#### pay (repeat \\#1) › charge', '#### pay (repeat \\#2) › charge'])
   })
 })
 
