@@ -109,4 +109,18 @@ describe('venomqa --help and --version load nothing heavy', () => {
     expect(typescript.status).toBe(0)
     expect(typescript.modules.filter((m) => holds(m, 'yaml'))).toEqual([])
   })
+
+  it('a run loads child_process only as a shard, which asks git for its commit (the check can fail)', async () => {
+    const t = await tempDir()
+    cleanups.push(t.remove)
+    const journey = "export default { kind: 'journey', name: 'j', tags: [], requires: [], steps: [{ kind: 'step', name: 's', action: () => 1, options: {} }] }\n"
+    mkdirSync(path.join(t.dir, 'journeys'))
+    writeFileSync(path.join(t.dir, 'journeys/j.journey.mjs'), journey)
+    const whole = await modulesLoadedBy(['run', '--base-url', 'http://127.0.0.1:9'], t.dir)
+    expect(whole.status).toBe(0)
+    expect(whole.modules).not.toContain('builtin:child_process')
+    const shard = await modulesLoadedBy(['run', '--base-url', 'http://127.0.0.1:9', '--shard', '1/1'], t.dir)
+    expect(shard.status).toBe(0)
+    expect(shard.modules).toContain('builtin:child_process')
+  })
 })

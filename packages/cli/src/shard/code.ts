@@ -1,10 +1,16 @@
-import { execFile } from 'node:child_process'
+import type * as ChildProcess from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { type ShardInfo, UserError } from '@venomqa/core'
 import { type ShardFile, groupBy, names } from './files'
 import { compareIds } from './split'
+
+/**
+ * Loaded when a shard asks git for its commit, not when a run imports this module: every run does (see
+ * commands/run.ts), few are shards, and loading child_process cost each of them 3 ms.
+ */
+const childProcess = (): typeof ChildProcess => process.getBuiltinModule('node:child_process')
 
 /**
  * Where a shard finds the commit of the code it ran, the first one set winning: `VENOMQA_COMMIT` (any
@@ -53,7 +59,7 @@ export async function commitOf(env: Readonly<Record<string, string | undefined>>
 function gitHead(cwd: string, env: Readonly<Record<string, string | undefined>>): Promise<string | undefined> {
   return new Promise((resolve) => {
     try {
-      execFile('git', ['rev-parse', '--verify', '--quiet', 'HEAD'], { cwd, env: env as NodeJS.ProcessEnv, timeout: GIT_TIMEOUT_MS, windowsHide: true }, (err, stdout) => {
+      childProcess().execFile('git', ['rev-parse', '--verify', '--quiet', 'HEAD'], { cwd, env: env as NodeJS.ProcessEnv, timeout: GIT_TIMEOUT_MS, windowsHide: true }, (err, stdout) => {
         const sha = String(stdout ?? '').trim()
         resolve(!err && SHA.test(sha) ? sha.toLowerCase() : undefined)
       })
