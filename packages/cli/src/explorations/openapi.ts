@@ -227,9 +227,10 @@ function toPosix(p: string): string {
  * openapi.yaml` said "no such file" of a file the user could see beside them.
  */
 function fromProjectRoot(err: unknown, source: string, root: string): unknown {
-  if (!(err instanceof ConfigError) || isUrl(source) || path.isAbsolute(source)) return err
+  // By its code, not instanceof: @venomqa/openapi may be the project's install, with a @venomqa/core of its own.
+  if (!(err instanceof Error) || (err as { code?: unknown }).code !== 'E_CONFIG' || isUrl(source) || path.isAbsolute(source)) return err
   if (path.resolve(root) === path.resolve(process.cwd())) return err
   if (!/^cannot read the OpenAPI document .*: no such file$/.test(err.message)) return err
   const read = toPosix(path.relative(process.cwd(), path.resolve(root, source)))
-  return new ConfigError(`${err.message} (--openapi is read from the project root, the config file's directory: ${read})`, { where: err.where, cause: err })
+  return new ConfigError(`${err.message} (--openapi is read from the project root, the config file's directory: ${read})`, { where: (err as { where?: string }).where, cause: err })
 }
