@@ -96,3 +96,24 @@ describe('generate: an OpenAPI document that is not a file', () => {
     noRawError(r.stderr)
   })
 })
+
+describe('explore --openapi: a document that is not where the project root says', () => {
+  it('with a config in another directory, the message names the path read and that it is from the project root', async () => {
+    // The user's document is beside them; the config (and so the project root) is in app/.
+    await mkdir(path.join(p.dir, 'app'), { recursive: true })
+    await writeFile(path.join(p.dir, 'app', 'venomqa.config.json'), JSON.stringify({ baseUrl: 'http://127.0.0.1:9' }))
+    await writeFile(path.join(p.dir, 'beside.json'), '{}')
+    const r = await p.venomqa(['explore', '-c', 'app/venomqa.config.json', '--openapi', 'beside.json', '--no-emit'])
+    expect(r.stderr).toBe(
+      'venomqa: cannot read the OpenAPI document beside.json: no such file (--openapi is read from the project root, the config file\'s directory: app/beside.json)\n',
+    )
+    expect(r.code).toBe(2)
+    noRawError(r.stderr)
+  })
+
+  it('from the project root itself, the message stays as it was', async () => {
+    const r = await p.venomqa(['explore', '--openapi', 'nowhere.json', '--base-url', 'http://127.0.0.1:9', '--no-emit'])
+    expect(r.stderr).toBe('venomqa: cannot read the OpenAPI document nowhere.json: no such file\n')
+    expect(r.code).toBe(2)
+  })
+})

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { makeDirectories, redactText } from '@venomqa/core'
+import { ConfigError, makeDirectories, redactText } from '@venomqa/core'
 import type { ResolvedConfig } from '../config/load'
 import type { OpenApiConfig } from '../config/types'
 import type { LoadedExploration } from './load'
@@ -74,7 +74,9 @@ export async function loadOpenApiExploration(
   const openapi = await import('@venomqa/openapi')
   const document = isUrl(source) ? source : toPosix(path.relative(config.root, path.resolve(config.root, source)))
   const options = config.openapi ?? {}
-  const doc = await openapi.loadDocument(document, { root: config.root })
+  const doc = await openapi.loadDocument(document, { root: config.root }).catch((err: unknown) => {
+    throw fromProjectRoot(err, source, config.root)
+  })
   // Without credentials each secured operation answers 401: refused, and nothing behind it is explored.
   // Headers the config sends with every request (an API key's, an Authorization) are credentials too.
   const headerNames = Object.keys(config.headers ?? {})
@@ -216,4 +218,19 @@ export function isUrl(source: string): boolean {
 
 function toPosix(p: string): string {
   return p.split(path.sep).join('/')
+}
+
+/**
+ * A document file that is not there, with a config in another directory than the one the command runs in:
+ * `--openapi` is read from the project root (the config's directory), not from where the command runs, so
+ * the message says which path was read. Without it, `venomqa explore -c app/venomqa.config.ts --openapi
+ * openapi.yaml` said "no such file" of a file the user could see beside them.
+ */
+function fromProjectRoot(err: unknown, source: string, root: string): unknown {
+  // By its code, not instanceof: @venomqa/openapi may be the project's install, with a @venomqa/core of its own.
+  if (!(err instanceof Error) || (err as { code?: unknown }).code !== 'E_CONFIG' || isUrl(source) || path.isAbsolute(source)) return err
+  if (path.resolve(root) === path.resolve(process.cwd())) return err
+  if (!/^cannot read the OpenAPI document .*: no such file$/.test(err.message)) return err
+  const read = toPosix(path.relative(process.cwd(), path.resolve(root, source)))
+  return new ConfigError(`${err.message} (--openapi is read from the project root, the config file's directory: ${read})`, { where: (err as { where?: string }).where, cause: err })
 }
