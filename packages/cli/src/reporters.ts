@@ -1,4 +1,4 @@
-import { ConfigError, PluginError, type Reporter, type ReporterFactory, UserError, didYouMean, errorMessage, redactText } from '@venomqa/core'
+import { ConfigError, PluginError, type Reporter, type ReporterFactory, type UserError, didYouMean, errorMessage, isUserError, redactText } from '@venomqa/core'
 import type { ReporterSpec } from './config/types'
 import { type InstalledPlugin, installedPlugins } from './plugins/resolve'
 
@@ -102,7 +102,9 @@ export function instantiateReporters(
       reporter = factory({ target: r.target, options, ...(r.where ? { where: r.where } : {}) })
     } catch (err) {
       // A UserError of the reporter's (its options refused) says what is wrong already; anything else is its bug.
-      if (err instanceof UserError) {
+      // Told by isUserError, not instanceof: a reporter package installed with a @venomqa/core of its own throws
+      // that copy's UserError.
+      if (isUserError(err)) {
         refused.push(err)
         return []
       }

@@ -80,6 +80,21 @@ describe('reporter specs', () => {
     expect(instantiateReporters([parseReporterSpec(['console', { verbose: true, progress: false }]), parseReporterSpec(['csv', { rows: 'step' }])], new Map([...factories, ['csv', () => ({ name: 'csv' })]]))).toHaveLength(2)
   })
 
+  it("a reporter's refusal of its options is told as one, even from a plugin installed with a @venomqa/core of its own", () => {
+    // What another copy of core throws: a UserError by name and shape, not of this copy's class.
+    class UserError extends Error {
+      override name = 'UserError'
+      readonly code = 'E_CONFIG'
+      constructor(message: string, readonly where: string) {
+        super(message)
+      }
+    }
+    const factories = new Map<string, ReporterFactory>([['html', () => { throw new UserError('reporters[0].title: expected a string', 'reporters[0].title') }]])
+    expect(() => instantiateReporters([{ name: 'html', options: { title: 1 }, where: 'reporters[0]' }], factories)).toThrow(
+      expect.objectContaining({ message: 'reporters[0].title: expected a string', where: 'reporters[0].title' }),
+    )
+  })
+
   it('a factory that throws, or makes no reporter, is refused naming the reporter (its text masked)', () => {
     const factories = new Map<string, ReporterFactory>([
       ['exploding', () => { throw new Error('factory exploded, token=abc123secret') }],

@@ -1,4 +1,4 @@
-import { UserError, checkOptions, optionPath } from '@venomqa/core'
+import { checkOptions, isUserError, optionPath } from '@venomqa/core'
 import type { UnsetVariable } from '../config/interpolate'
 import type { PluginSpec } from '../config/types'
 import type { TypedVariable } from '../config/typed-variables'
@@ -48,7 +48,7 @@ export async function otherMistakes(
     problems = checked.ok ? [] : checked.problems
   } catch (err) {
     // A plugin that is not installed, or not a plugin: a mistake of the entry, told as when it loads.
-    if (err instanceof UserError) return [err.message]
+    if (isUserError(err)) return [err.message]
     throw err
   }
   const emptiedBy = (line: string) => emptied.some((key) => line === key || [':', '.', '['].some((next) => line.startsWith(`${key}${next}`)))
