@@ -1,5 +1,7 @@
-import { mkdir, writeFile } from 'node:fs/promises'
+import { existsSync } from 'node:fs'
+import { mkdir, symlink, writeFile } from 'node:fs/promises'
 import path from 'node:path'
+import { REPO_ROOT } from '@venomqa/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Project, assertBuilt, makeProject, cliHost } from './helpers/project'
 
@@ -38,8 +40,8 @@ describe('plugin options', () => {
     const r = await p.venomqa(['run', '--plugin', 'csv?rows=cell&delimiter=;;'])
     expect(r.code, r.stderr).toBe(2)
     expect(r.stderr).toContain('venomqa: 4 problems with plugin options:')
-    expect(r.stderr).toContain('  - plugins[1].ports[1]: expected one of cache, mail, queue, storage, time, concurrency, got "redis"')
-    expect(r.stderr).toContain('  - plugins[1].maxWorkers: expected a whole number of 1 or more, got 0')
+    expect(r.stderr).toContain('  - venomqa.json: plugins[1].ports[1]: expected one of cache, mail, queue, storage, time, concurrency, got "redis"')
+    expect(r.stderr).toContain('  - venomqa.json: plugins[1].maxWorkers: expected a whole number of 1 or more, got 0')
     expect(r.stderr).toContain(`  - --plugin csv?rows: expected 'journey' or 'step', got "cell"`)
     expect(r.stderr).toContain('  - --plugin csv?delimiter: expected one character, got ";;"')
     expect(r.stderr).not.toMatch(/\n\s+at /)
@@ -55,14 +57,14 @@ describe('plugin options', () => {
     expect((await p.venomqa(['run', '--profile', 'ci'], { env: { MAX_WORKERS: 'x' } })).code).toBe(0)
     const refused = await p.venomqa(['run'], { env: { MAX_WORKERS: '0' } })
     expect(refused.code).toBe(2)
-    expect(refused.stderr).toContain('venomqa: plugins[0].maxWorkers: expected a whole number of 1 or more, got 0')
+    expect(refused.stderr).toContain('venomqa: venomqa.yaml: plugins[0].maxWorkers: expected a whole number of 1 or more, got 0')
   })
 
   it('doctor names the entry a problem is in when an earlier plugin did not load, and tells a wrong option once', async () => {
     const p = await project({ 'venomqa.json': JSON.stringify({ plugins: ['./nope.mjs', ['memory', { maxWorkers: 0 }]] }), 'journeys/noop.journey.mjs': JOURNEY })
     const r = await p.venomqa(['doctor'])
     expect(r.code).toBe(2)
-    expect(r.stdout).toContain('✗ plugin     plugins[1].maxWorkers: expected a whole number of 1 or more, got 0\n')
+    expect(r.stdout).toContain('✗ plugin     venomqa.json: plugins[1].maxWorkers: expected a whole number of 1 or more, got 0\n')
     expect(r.stdout).not.toContain('plugins[0].maxWorkers')
     // Under the plugin it is in, not again under setup or the plugins' commands: two checks failed, the two plugins.
     expect(r.stdout.match(/maxWorkers/g)).toHaveLength(1)
@@ -99,11 +101,67 @@ describe('plugin options', () => {
     expect(r.code, r.stdout).toBe(0)
   })
 
+  it('names the config file an option problem is in, in every command that loads plugins; a --plugin flag or VENOMQA_PLUGINS by itself', async () => {
+    // Before, `plugins[1].url: expected ...` alone: every other mistake in the config names its file.
+    const p = await project({
+      ...HELLO,
+      'venomqa.json': JSON.stringify({
+        baseUrl: 'http://127.0.0.1:1',
+        plugins: ['memory', ['@venomqa/adapter-redis', { url: 'http://x' }], ['postgres', { url: 'postgres://127.0.0.1:1/hc_none', pool: 5 }]],
+        profiles: { ci: { plugins: [['@venomqa/adapter-redis', { url: 'http://ci' }]] } },
+      }),
+      'conf/other.yaml': 'plugins:\n  - [memory, { maxWorkers: 0 }]\n',
+      'good.json': JSON.stringify({ baseUrl: 'http://127.0.0.1:1' }),
+      'journeys/noop.journey.mjs': JOURNEY,
+      'x.explore.mjs': `import { action, exploration } from '@venomqa/core'\nexport default exploration('x', { actions: [action('a', () => {})], depth: 1 })\n`,
+      'out/results.json': '{"an earlier run": true}',
+    })
+    for (const name of ['adapter-redis', 'state-postgres']) await symlink(path.join(REPO_ROOT, 'packages', name), path.join(p.dir, 'node_modules/@venomqa', name), 'dir')
+    const url = '  - venomqa.json: plugins[1].url: expected a redis:// or rediss:// URL, got "http://x"\n'
+    const pool = '  - venomqa.json: plugins[2].pool: unknown option; known options: url, connectionString, schemas, tables, exclude, mechanism, name, adminDatabase, connectTimeoutMs, lockTimeoutMs\n'
+    const both = `venomqa: 2 problems with plugin options:\n${url}${pool}`
+
+    const run = await p.venomqa(['run', '--save', 'out/results.json'])
+    expect(run.stderr).toBe(both)
+    expect(run.code).toBe(2)
+    // Nothing ran, and nothing is left that an earlier run wrote.
+    expect(existsSync(path.join(p.dir, 'out/results.json'))).toBe(false)
+    expect(existsSync(path.join(p.dir, '.venomqa/last-run.json'))).toBe(false)
+    for (const args of [['plugins'], ['explore', '--no-emit'], ['hello']]) {
+      const r = await p.venomqa(args)
+      expect(r.stderr, args[0]).toBe(both)
+      expect(r.code, args[0]).toBe(2)
+    }
+    // report and merge-reports set up the config's plugins for a reporter of theirs (csv).
+    expect((await p.venomqa(['run', '-c', 'good.json', '--save', 'saved.json'])).code).toBe(0)
+    for (const args of [['report', 'saved.json', '--reporter', 'csv:r.csv', '--plugin', 'csv'], ['merge-reports', 'saved.json', '--save', 'm.json', '--reporter', 'csv:m.csv', '--plugin', 'csv']]) {
+      const r = await p.venomqa(args)
+      expect(r.stderr, args[0]).toBe(both)
+      expect(r.code, args[0]).toBe(2)
+    }
+    const doctor = await p.venomqa(['doctor'])
+    expect(doctor.stdout).toContain(`✗ plugin     ${url.slice(4)}`)
+    expect(doctor.stdout).toContain(`✗ plugin     ${pool.slice(4)}`)
+    expect(doctor.code).toBe(2)
+
+    // A profile's list, and a config given with -c, by its path from where the command runs.
+    const ci = await p.venomqa(['run', '--profile', 'ci'])
+    expect(ci.stderr).toBe('venomqa: venomqa.json: profiles.ci.plugins[0].url: expected a redis:// or rediss:// URL, got "http://ci"\n')
+    const other = await p.venomqa(['plugins', '-c', 'conf/other.yaml'])
+    expect(other.stderr).toBe(`venomqa: ${path.join('conf', 'other.yaml')}: plugins[0].maxWorkers: expected a whole number of 1 or more, got 0\n`)
+    expect(other.code).toBe(2)
+
+    // What no file holds is named as it was given: the flag, the variable.
+    const flags = await p.venomqa(['run', '-c', 'good.json', '--plugin', 'csv?delimiter=;;'], { env: { VENOMQA_PLUGINS: 'memory?maxWorkers=0' } })
+    expect(flags.stderr).toBe('venomqa: 2 problems with plugin options:\n  - VENOMQA_PLUGINS[0].maxWorkers: expected a whole number of 1 or more, got 0\n  - --plugin csv?delimiter: expected one character, got ";;"\n')
+    expect(flags.code).toBe(2)
+  })
+
   it('refuses an old duration name, naming the new one', async () => {
     const p = await project({ 'venomqa.json': JSON.stringify({ plugins: [['http-control', { url: 'http://127.0.0.1:1', timeout: 5 }]] }), 'journeys/noop.journey.mjs': JOURNEY })
     const r = await p.venomqa(['run'])
     expect(r.code).toBe(2)
-    expect(r.stderr).toContain('venomqa: plugins[0].timeout: renamed to timeoutMs (milliseconds)')
+    expect(r.stderr).toContain('venomqa: venomqa.json: plugins[0].timeout: renamed to timeoutMs (milliseconds)')
   })
 })
 

@@ -137,3 +137,18 @@ export function makeIssue(fields: Omit<Issue, 'suggestion' | 'timestamp'> & { su
     timestamp: fields.timestamp ?? new Date().toISOString(),
   }
 }
+
+/**
+ * An issue's place as every report says it (the console, JUnit, Markdown, HTML, Slack): its journey, path
+ * and step, joined by the console's separator (U+203A, a single right-pointing angle quote), the main path
+ * left out (a journey without branches has no other), a nested path whole, as results name it
+ * (`card > retry`). Empty for an issue that names no place: the caller says its source or its kind.
+ */
+export function issuePlace(i: Pick<Issue, 'journey' | 'path' | 'step'>): string {
+  return issuePlaceParts(i).join(' \u203a ')
+}
+
+/** The parts issuePlace joins, empty ones left out: for a report that sets each apart (Slack bolds each). */
+export function issuePlaceParts(i: Pick<Issue, 'journey' | 'path' | 'step'>): string[] {
+  return [i.journey, i.path !== 'main' ? i.path : '', i.step].filter(Boolean)
+}

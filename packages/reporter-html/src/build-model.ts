@@ -22,9 +22,11 @@ import {
   countNodes,
   curlText,
   escapeControlChars,
+  issuePlace,
   redactHeaders,
   redactRun,
   redactText,
+  repeatLabel,
   shrinkLimitText,
   summarize,
 } from '@venomqa/core'
@@ -112,7 +114,7 @@ class ModelBuilder {
     const journeys = list(run.journeys).map((j, i) => this.journey(j, i, run.startedAt))
     const issues: PageIssue[] = []
     ;list(run.journeys).forEach((j, i) => {
-      for (const issue of list(j.issues)) issues.push(this.issue(issue, i))
+      for (const issue of list(j.issues)) issues.push(this.issue(issue, i, repeatLabel(j)))
     })
     const explorations = list(run.explorations)
       .filter((x) => !!x && typeof x === 'object')
@@ -356,11 +358,16 @@ class ModelBuilder {
     return out
   }
 
-  private issue(i: Issue, journeyIndex: number | undefined): PageIssue {
+  /** An issue of the page; `label` names a journey's repetition in its place, as the console names a journey's issues. */
+  private issue(i: Issue, journeyIndex: number | undefined, label = ''): PageIssue {
+    const j = text(i.journey)
+    const p = text(i.path) || 'main'
+    const st = text(i.step)
     const out: PageIssue = {
-      j: text(i.journey),
-      p: text(i.path) || 'main',
-      st: text(i.step),
+      j,
+      p,
+      st,
+      w: issuePlace({ journey: j && `${j}${label}`, path: p, step: st }) || text(i.source),
       sv: severity(i.severity),
       k: text(i.kind) as PageIssue['k'],
       e: redactText(text(i.error)),

@@ -161,6 +161,8 @@ export interface PageIssue {
   ji?: number
   p: string
   st: string
+  /** where it is, as every report says it (issuePlace, the journey's repetition named), or its source when it names no place */
+  w: string
   sv: Severity
   k: ErrorKind
   e: string

@@ -1,4 +1,22 @@
-import { type ExplorationResult, type Issue, type RunResult, type Severity, SEVERITIES, curlText, plural, redactRun, redactText, severityRank, suggestionFor, summarize, walkSteps } from '@venomqa/core'
+import {
+  type ExplorationResult,
+  type Issue,
+  type JourneyResult,
+  type RunResult,
+  type Severity,
+  SEVERITIES,
+  curlText,
+  issuePlace,
+  issuePlaceParts,
+  plural,
+  redactRun,
+  redactText,
+  repeatLabel,
+  severityRank,
+  suggestionFor,
+  summarize,
+  walkSteps,
+} from '@venomqa/core'
 import { type Block, LIMITS, type SlackPayload, escapeMrkdwn, fitMrkdwn, mrkdwn, plain } from './block-kit'
 import { type SlackReporterOptions, isHttpUrl, resolveSlackOptions } from './options'
 
@@ -7,6 +25,8 @@ export interface Failure {
   journey: string
   path: string
   step: string
+  /** Who raised it (`step`, `state`, `plugin:<name>`): what names a failure of no journey, path or step. */
+  source: string
   severity: Severity
   error: string
   suggestion: string
@@ -32,7 +52,9 @@ const isFailed = (run: RunResult) => run.status !== 'passed' || !!run.interrupte
 export function failuresOf(run: RunResult): Failure[] {
   // An info issue ("no state backend: nothing is rolled back") tells, it does not fail: listed among the
   // failing steps, it pushed a real one out of the top and read as a failure.
-  const issues: Issue[] = [...(run.journeys ?? []).flatMap((j) => j.issues ?? []), ...(run.issues ?? [])].filter((i) => i.severity !== 'info')
+  // A journey's issues named after its run, as the console names them: two repetitions (--repeat-each)
+  // that fail alike are two failures, each with its repetition, not one.
+  const issues: Issue[] = [...(run.journeys ?? []).flatMap(journeyIssues), ...(run.issues ?? [])].filter((i) => i.severity !== 'info')
   const ranked = issues
     .map((issue, order) => ({ issue, order }))
     .sort((a, b) => rank(a.issue.severity) - rank(b.issue.severity) || a.order - b.order)
@@ -46,6 +68,7 @@ export function failuresOf(run: RunResult): Failure[] {
       journey: String(issue.journey ?? ''),
       path: String(issue.path ?? 'main'),
       step: String(issue.step ?? ''),
+      source: String(issue.source ?? ''),
       severity: SEVERITIES.includes(issue.severity) ? issue.severity : 'medium',
       error: redactText(String(issue.error ?? '')),
       suggestion: redactText(String(issue.suggestion ?? '')),
@@ -53,15 +76,17 @@ export function failuresOf(run: RunResult): Failure[] {
       ...(issue.request ? { curl: curlText(issue.request) } : {}),
     })
   }
-  for (const j of run.journeys ?? [])
+  for (const j of run.journeys ?? []) {
+    const journey = `${j.name}${repeatLabel(j)}`
     for (const { step, path } of walkSteps(j.nodes ?? [])) {
-      if (step.status !== 'failed' || seen.has(`${j.name}\u0000${path}\u0000${step.name}`)) continue
-      seen.add(`${j.name}\u0000${path}\u0000${step.name}`)
+      if (step.status !== 'failed' || seen.has(`${journey}\u0000${path}\u0000${step.name}`)) continue
+      seen.add(`${journey}\u0000${path}\u0000${step.name}`)
       const kind = step.error?.kind ?? 'crash'
       out.push({
-        journey: j.name,
+        journey,
         path,
         step: step.name,
+        source: 'step',
         severity: 'high',
         error: redactText(step.error?.message ?? 'failed'),
         suggestion: suggestionFor(kind, step.response?.status),
@@ -69,7 +94,14 @@ export function failuresOf(run: RunResult): Failure[] {
         ...(step.request ? { curl: curlText(step.request) } : {}),
       })
     }
+  }
   return out
+}
+
+/** A journey's issues, each naming the journey as its heading does: with its repetition (` (repeat #2)`). */
+function journeyIssues(j: JourneyResult): Issue[] {
+  const label = repeatLabel(j)
+  return (j.issues ?? []).map((i) => (label && i.journey ? { ...i, journey: `${i.journey}${label}` } : i))
 }
 
 function rank(s: Severity): number {
@@ -127,8 +159,9 @@ function counts(c: { passed: number; failed: number; skipped?: number; flaky?: n
 }
 
 function failureSection(f: Failure): Block {
-  const where = [f.journey, f.path !== 'main' ? f.path.split(' > ').join(' \u203a ') : '', f.step].filter(Boolean)
-  const location = where.map((w) => `*${fitMrkdwn(w, 150)}*`).join(' \u203a ')
+  // Placed as the console places an issue (see issuePlace), each part in bold; one of no place by its source.
+  const parts = issuePlaceParts(f)
+  const location = (parts.length ? parts : [f.source]).map((w) => `*${fitMrkdwn(w, 150)}*`).join(' \u203a ')
   const status = f.status !== undefined ? ` \`${f.status}\`` : ''
   const lines = [`${SEVERITY_EMOJI[f.severity]} ${location}${status}`]
   if (f.error) lines.push(`>${fitMrkdwn(f.error.replace(/\s+/g, ' '), 1200)}`)
@@ -203,7 +236,7 @@ export function buildSlackPayload(input: RunResult, options: SlackReporterOption
   blocks.push({ type: 'context', elements: [mrkdwn(context.join(' \u00b7 '))] })
 
   const text = fitMrkdwn(
-    `${head.text}: ${s.explorations ? `${plural(s.explorations.violations, 'violation')}, ` : ''}${s.journeys.total || !s.explorations ? `${plural(s.steps.failed, 'failed step')}, ` : ''}${plural(s.issues.total, 'issue')}, ${fmtMs(run.durationMs)}${failures[0] ? `. First: ${failures[0].journey} \u203a ${failures[0].step}` : ''}`,
+    `${head.text}: ${s.explorations ? `${plural(s.explorations.violations, 'violation')}, ` : ''}${s.journeys.total || !s.explorations ? `${plural(s.steps.failed, 'failed step')}, ` : ''}${plural(s.issues.total, 'issue')}, ${fmtMs(run.durationMs)}${failures[0] ? `. First: ${issuePlace(failures[0]) || failures[0].source}` : ''}`,
     LIMITS.fallbackText,
   )
   return { text, blocks: blocks.slice(0, LIMITS.blocks) }

@@ -39,6 +39,29 @@ describe('buildSlackPayload', () => {
     expect(payload.text).toBe('VenomQA: 2 of 3 journeys failed: 2 failed steps, 2 issues, 1.2 s. First: quota \u203a create_sixth')
   })
 
+  it("places each failure as the console does: the main path left out, a nested path whole, a repetition named, an issue of no place by its source", () => {
+    const issue = (journey: string, path: string, step: string, source = 'step') =>
+      makeIssue({ journey, path, step, severity: 'high', kind: 'http-status', error: 'answered 409', source })
+    const paid = journey('checkout', [step('pay')], false)
+    paid.issues = [issue('checkout', 'card > retry', 'pay')]
+    const repeats = [0, 1].map((repeatEachIndex): JourneyResult => ({ ...journey('refund', [step('ask', 'failed', 409)]), repeatEachIndex }))
+    const payload = buildSlackPayload(
+      run([paid, ...repeats], { issues: [issue('', '', '', 'state'), issue('', 'main', 'setup memory', 'plugin:memory')] }),
+      { maxFailures: 10 },
+    )
+    const places = payload.blocks.map(textOf).filter((t) => t.startsWith(':large_orange_circle:')).map((t) => t.split('\n')[0])
+    expect(places).toEqual([
+      ':large_orange_circle: *checkout* \u203a *card &gt; retry* \u203a *pay*',
+      ':large_orange_circle: *refund (repeat #1)* \u203a *ask* `409`',
+      ':large_orange_circle: *refund (repeat #2)* \u203a *ask* `409`',
+      ':large_orange_circle: *state*',
+      ':large_orange_circle: *setup memory*',
+    ])
+    expect(payload.text).toMatch(/\. First: checkout \u203a card &gt; retry \u203a pay$/)
+    // The first failure of no place is named by its source there too.
+    expect(buildSlackPayload(run([journey('todos', [step('list')])], { status: 'failed', issues: [issue('', '', '', 'state')] })).text).toMatch(/\. First: state$/)
+  })
+
   it('counts one failed step and one issue in the singular', () => {
     const payload = buildSlackPayload(run([journey('checkout', [step('login'), step('pay', 'failed', 409)])], { durationMs: 800 }))
     expect(payload.text).toBe('VenomQA: 1 of 1 journey failed: 1 failed step, 1 issue, 800 ms. First: checkout \u203a pay')

@@ -16,11 +16,11 @@ export interface CheckedPlugin {
   where: string
 }
 
-/** `{ plugin, options, where }` from any entry form; `where` defaults to the entry's place in the list. */
-export function normalizeEntry(entry: PluginEntry, index: number): { plugin: Plugin<any>; options: unknown; where: string } {
+/** `{ plugin, options, where, file }` from any entry form; `where` defaults to the entry's place in the list. */
+export function normalizeEntry(entry: PluginEntry, index: number): { plugin: Plugin<any>; options: unknown; where: string; file?: string } {
   if (Array.isArray(entry)) return { plugin: entry[0], options: entry[1], where: `plugins[${index}]` }
   if (entry && typeof entry === 'object' && 'plugin' in entry && !('apiVersion' in entry))
-    return { plugin: entry.plugin, options: entry.options, where: entry.where ?? `plugins[${index}]` }
+    return { plugin: entry.plugin, options: entry.options, where: entry.where ?? `plugins[${index}]`, ...(entry.file ? { file: entry.file } : {}) }
   return { plugin: entry as Plugin<any>, options: undefined, where: `plugins[${index}]` }
 }
 
@@ -41,14 +41,15 @@ function checkShape(plugin: Plugin<any> | undefined): string {
 /**
  * Check every entry before any plugin is set up, so a wrong option never leaves half the plugins
  * started. Options of all plugins are checked against their schemas and every problem is reported in one
- * ConfigError (`plugins[1].lockWaitTimeoutMs: ...`); a plugin without a schema gets its options as given.
+ * ConfigError (`plugins[1].lockWaitTimeoutMs: ...`, after the entry's `file` when it has one); a plugin
+ * without a schema gets its options as given.
  */
 export async function checkPluginEntries(entries: readonly PluginEntry[]): Promise<CheckedPlugin[]> {
   const checked: Omit<CheckedPlugin, 'owner'>[] = []
   const problems: string[] = []
   const refused: string[] = []
   for (const [index, entry] of entries.entries()) {
-    const { plugin, options, where } = normalizeEntry(entry, index)
+    const { plugin, options, where, file } = normalizeEntry(entry, index)
     const name = checkShape(plugin)
     const given = options ?? {}
     // Values under secret keys (`password`, `apiKey`, `token`) are masked wherever they turn up from now
@@ -62,7 +63,8 @@ export async function checkPluginEntries(entries: readonly PluginEntry[]): Promi
     const result = await checkOptions(plugin.options, given, where)
     if (result.ok) checked.push({ plugin, name, options: result.value, where })
     else {
-      problems.push(...result.problems)
+      // Named as every other mistake in a config file is: `venomqa.json: plugins[1].url: ...`.
+      problems.push(...result.problems.map((problem) => (file ? `${file}: ${problem}` : problem)))
       refused.push(where)
     }
   }

@@ -29,6 +29,7 @@ import {
   errorMessage,
   focusJourneys,
   isJourney,
+  issuePlace,
   isUserError,
   type JourneyInfo,
   makeIssue,
@@ -47,7 +48,6 @@ import { skipped } from './execution/skipped'
 import { StallError, StrayError, type FaultOrigin, faults, strayErrorIssue } from './faults'
 import { DEFAULT_PLUGIN_TIMEOUT_MS, HookBus } from './hooks'
 import { RunnerHttpClient, createConnectionPool, keptTokens, type TokenStore } from './http-client'
-import { issuePlace } from './reporters/format'
 import { requireCount } from './require-count'
 import { DetachedRequests, STOP_GRACE_MS, untilStepStops } from './http/detached'
 import { rememberSecrets } from './http/record'

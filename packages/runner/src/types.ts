@@ -17,10 +17,11 @@ import type { ExchangeOrigin } from './http/origin'
 
 /**
  * A plugin with the options it was given: the plugin alone, `[plugin, options]`, or, to have option
- * errors name where the user wrote them, `{ plugin, options, where }` (`where` such as `plugins[2]` or
- * `--plugin redis`; default `plugins[<index in this list>]`).
+ * errors name where the user wrote them, `{ plugin, options, where, file }` (`where` such as `plugins[2]`
+ * or `--plugin redis`; default `plugins[<index in this list>]`; `file`, the config file the entry is
+ * written in, named before it: `venomqa.json: plugins[2].url: ...`).
  */
-export type PluginEntry = Plugin<any> | [Plugin<any>, unknown] | { plugin: Plugin<any>; options?: unknown; where?: string }
+export type PluginEntry = Plugin<any> | [Plugin<any>, unknown] | { plugin: Plugin<any>; options?: unknown; where?: string; file?: string }
 
 export interface HttpClientOptions {
   baseUrl: string

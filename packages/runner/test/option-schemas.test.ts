@@ -7,7 +7,8 @@ import path from 'node:path'
 import { fromPackage, modulesLoadedBy } from '@venomqa/test-utils'
 import { describe, expect, it } from 'vitest'
 import { memoryPorts, memoryPortsOptions } from '../src/adapters/memory-ports'
-import { httpControlOptions, httpControlState } from '../src/state/http-control'
+import { checkPluginEntries } from '../src/plugin-entries'
+import { httpControlOptions, httpControlPlugin, httpControlState } from '../src/state/http-control'
 
 describe("the runner's option schemas", () => {
   it('are Standard Schemas with the messages of the plugin contract', () => {
@@ -23,6 +24,21 @@ describe("the runner's option schemas", () => {
     // A library default, cut to what is expected, with the value the user gave.
     expect(() => httpControlState({ url: 'http://127.0.0.1:1', prefix: 3 } as never)).toThrow('httpControlState().prefix: expected string, got 3')
   })
+})
+
+it("names the config file an entry is written in before its place, and an entry with none by its place alone", async () => {
+  const err = await checkPluginEntries([
+    { plugin: httpControlPlugin, options: { url: 'ftp://x' }, where: 'plugins[0]', file: 'venomqa.json' },
+    { plugin: httpControlPlugin, options: { url: 'ftp://y' }, where: '--plugin http-control?' },
+  ]).catch((e: unknown) => e)
+  expect((err as Error).message).toBe(
+    [
+      '2 problems with plugin options:',
+      '  - venomqa.json: plugins[0].url: expected an http:// or https:// URL, got "ftp://x"',
+      '  - --plugin http-control?url: expected an http:// or https:// URL, got "ftp://y"',
+    ].join('\n'),
+  )
+  expect(err).toMatchObject({ code: 'E_CONFIG', where: 'plugins[0]' })
 })
 
 it('the built runner loads no module of the zod package, also when it checks those options, with English messages', () => {

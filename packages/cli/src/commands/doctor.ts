@@ -1,6 +1,6 @@
 import path from 'node:path'
 import { errorMessage, escapeControlChars, isUserError, plural, redactText } from '@venomqa/core'
-import type { ResolvedConfig } from '../config/load'
+import { type ResolvedConfig, shownConfigFile } from '../config/load'
 import type { PluginSpec } from '../config/types'
 import { EXIT, type Io } from '../exit'
 import { refuseOnlyInCi } from '../journeys/focus'
@@ -92,7 +92,7 @@ export async function doctorCommand(flags: DoctorFlags, io: Io, builtInCommands:
       // Its options checked here, as `venomqa run` checks them before any setup: a wrong one is this
       // plugin's failure, told once, and the plugin is left out of setup and commands, which would say it again.
       const [typed] = await typedPluginOptions([p], config.pluginTypedVariables)
-      await checkPluginEntries(runnerPluginEntries([typed!]))
+      await checkPluginEntries(runnerPluginEntries([typed!], config.file && shownConfigFile(config.file, io.cwd)))
       for (const entry of instance.entries.map((e) => loadedPlugins[e]!)) {
         good.push(config.plugins[entry.entry]!)
         goodWhere.push(entry.plugin.where!)

@@ -1,4 +1,5 @@
 import path from 'node:path'
+import { shownConfigFile } from '../config/load'
 import { EXIT, type Io } from '../exit'
 import { loadPlugins, runnerPluginEntries, runningCoreVersion } from '../plugins/load'
 import { type ConfigFlags, resolveConfig, typedPluginOptions } from './session'
@@ -18,7 +19,7 @@ export async function pluginsCommand(flags: PluginsFlags, io: Io): Promise<numbe
   // Options are checked as `venomqa run` checks them before any setup: what a run refuses (exit 2) is
   // refused here too, every wrong key named.
   const { checkPluginEntries } = await import('@venomqa/runner')
-  await checkPluginEntries(runnerPluginEntries(loaded))
+  await checkPluginEntries(runnerPluginEntries(loaded, config.file && shownConfigFile(config.file, io.cwd)))
   const rows = loaded.map((p) => ({
     spec: p.spec,
     name: p.plugin.name,

@@ -1,8 +1,7 @@
-import path from 'node:path'
 import type { HttpExchange, ReporterFactory } from '@venomqa/core'
-import { ConfigError, escapeControlChars, nameOnOneLine, redactText } from '@venomqa/core'
+import { escapeControlChars, nameOnOneLine, redactText } from '@venomqa/core'
 import type { ExchangeOrigin, Runner, RunnerOptions, StepAwareLogger } from '@venomqa/runner'
-import { type LoadConfigOptions, type ResolvedConfig, loadConfig } from '../config/load'
+import { type LoadConfigOptions, type ResolvedConfig, fileProblemsError, loadConfig, shownConfigFile } from '../config/load'
 import type { PluginSpec, VenomConfigBase } from '../config/types'
 import { type Io, warn } from '../exit'
 import { keepsTyped, withRefusedTyped } from '../config/typed-variables'
@@ -41,9 +40,8 @@ export async function renderingConfig(io: Io, flags: ConfigFlags, values: Partia
       const lines = [...config.unsetInPlugins]
       for (const [i, where] of config.pluginWhere.entries())
         if (config.unsetInPluginEntries?.[where]) lines.push(...(await otherMistakes(config.plugins[i]!, where, config.unsetInPluginKeys?.[where] ?? [], config.root, config.pluginTypedVariables)))
-      throw new ConfigError(lines.length === 1 ? lines[0]! : `${lines.length} problems:\n${lines.map((m) => `  - ${m}`).join('\n')}`, {
-        where: config.file ? path.relative(io.cwd, config.file) : 'plugins',
-      })
+      // As `venomqa run` tells them: the file first (`venomqa.json has 2 problems:`).
+      throw fileProblemsError(config.file ? shownConfigFile(config.file, io.cwd) : 'plugins', lines)
     }
     return config
   }
@@ -96,7 +94,7 @@ export async function openSession(
     restoreAfterJourney: config.restoreAfterJourney,
     ...(extra.repeatEach !== undefined ? { repeatEach: extra.repeatEach } : {}),
     failFast: config.failFast,
-    plugins: runnerPluginEntries(plugins),
+    plugins: runnerPluginEntries(plugins, config.file && shownConfigFile(config.file, io.cwd)),
     signal: extra.signal,
     debug: extra.debug,
     logger: stderrLogger(io, !!extra.debug),

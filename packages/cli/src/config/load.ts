@@ -100,6 +100,16 @@ function pluginTypedVariables(typed: readonly TypedVariable[], profile: string |
   return out
 }
 
+/** The config file as messages name it: its path from the working directory (`venomqa.json`, `conf/venomqa.yaml`). */
+export function shownConfigFile(file: string, cwd: string): string {
+  return path.relative(cwd, file) || path.basename(file)
+}
+
+/** The problems of a config file as one ConfigError: `venomqa.json: <problem>`, or `venomqa.json has 2 problems:` and a line each. */
+export function fileProblemsError(source: string, lines: readonly string[]): ConfigError {
+  return new ConfigError(lines.length === 1 ? `${source}: ${lines[0]}` : `${source} has ${lines.length} problems:\n${lines.map((l) => `  - ${l}`).join('\n')}`, { where: source })
+}
+
 /** The project root: the directory of the config file (`--config`, else the one found in `cwd`), else `cwd`. */
 export function projectRoot(cwd: string, configPath?: string): string {
   const file = configPath ? path.resolve(cwd, configPath) : findConfigFile(cwd)
@@ -191,10 +201,7 @@ export function validateConfig(
   const schemaIssues = parsed.success ? [] : parsed.error.issues.filter((i) => !unsetKeys.has(keyPath(i.path)))
   const lines = [...unset.map((u) => u.message), ...more, ...formatIssues(schemaIssues, raw, hidden)]
   if (!lines.length) return raw as VenomConfig
-  throw new ConfigError(
-    lines.length === 1 ? `${source}: ${lines[0]}` : `${source} has ${lines.length} problems:\n${lines.map((l) => `  - ${l}`).join('\n')}`,
-    { where: source },
-  )
+  throw fileProblemsError(source, lines)
 }
 
 /** What the config named as outputs when loading it failed, by the error it failed with (see outputsNamedBy). */
@@ -270,7 +277,7 @@ async function resolveLoadedConfig(options: LoadConfigOptions, read: ReadSoFar):
     if (!existsSync(file)) throw new ConfigError(`config file ${options.configPath} does not exist (resolved to ${file})`, { where: '--config' })
   } else file = findConfigFile(options.cwd)
   const root = file ? path.dirname(file) : options.cwd
-  const source = file ? path.relative(options.cwd, file) || path.basename(file) : '(no config file)'
+  const source = file ? shownConfigFile(file, options.cwd) : '(no config file)'
 
   let config: VenomConfig = {}
   let deferred: string[] = []

@@ -3,7 +3,7 @@ import path from 'node:path'
 import { ConfigError, UserError } from '@venomqa/core'
 import type { RegisteredCommand } from '@venomqa/runner'
 import { stderrLogger, typedPluginOptions } from '../commands/session'
-import { type ResolvedConfig, loadConfig } from '../config/load'
+import { type ResolvedConfig, fileProblemsError, loadConfig, shownConfigFile } from '../config/load'
 import type { PluginSpec } from '../config/types'
 import { type Io, warn } from '../exit'
 import { BUILTIN_PLUGINS, loadPlugins, packageForSpec, runnerPluginEntries } from './load'
@@ -151,11 +151,7 @@ function declaresCommand(dir: string, name: string): boolean {
 
 /** The unset variables of entries a command needs, told as `venomqa run` tells them (see validateConfig). */
 function unsetError(messages: readonly string[], config: Pick<ResolvedConfig, 'file'>, cwd: string): ConfigError {
-  const source = config.file ? path.relative(cwd, config.file) || path.basename(config.file) : 'plugins'
-  return new ConfigError(
-    messages.length === 1 ? `${source}: ${messages[0]}` : `${source} has ${messages.length} problems:\n${messages.map((m) => `  - ${m}`).join('\n')}`,
-    { where: source },
-  )
+  return fileProblemsError(config.file ? shownConfigFile(config.file, cwd) : 'plugins', messages)
 }
 
 /**
@@ -164,14 +160,14 @@ function unsetError(messages: readonly string[], config: Pick<ResolvedConfig, 'f
  */
 export async function pluginCommands(
   specs: PluginSpec[],
-  config: Pick<ResolvedConfig, 'root' | 'pluginWhere' | 'pluginTypedVariables'>,
+  config: Pick<ResolvedConfig, 'root' | 'file' | 'pluginWhere' | 'pluginTypedVariables'>,
   io: Io,
   builtIn: readonly string[],
 ): Promise<Map<string, RegisteredCommand>> {
   // Options as `venomqa run` gives them: a variable its schema refused as a string, as its number or boolean.
   const loaded = await typedPluginOptions(await loadPlugins(specs, { root: config.root }, config.pluginWhere), config.pluginTypedVariables)
   const { createRunner } = await import('@venomqa/runner')
-  const runner = createRunner({ plugins: runnerPluginEntries(loaded), root: config.root, logger: stderrLogger(io, false) })
+  const runner = createRunner({ plugins: runnerPluginEntries(loaded, config.file && shownConfigFile(config.file, io.cwd)), root: config.root, logger: stderrLogger(io, false) })
   return runner.commands({ reserved: builtIn })
 }
 

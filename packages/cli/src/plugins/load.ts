@@ -274,7 +274,17 @@ function checkApiVersion(plugin: Plugin<any>, spec: string, label = `${plugin.na
     )
 }
 
-/** The runner's `plugins` option; the runner checks each plugin's options and names `where` in errors. */
-export function runnerPluginEntries(loaded: readonly LoadedPlugin[]): PluginEntry[] {
-  return loaded.map((p) => ({ plugin: p.plugin, options: p.options, where: p.where }))
+/**
+ * The runner's `plugins` option; the runner checks each plugin's options and names `where` in errors,
+ * after `configFile` (the config file as messages name it, see shownConfigFile) for an entry written in
+ * it: `venomqa.json: plugins[1].url: ...`, as every other mistake in the file. A `--plugin` flag, a
+ * `--reporter`'s package or VENOMQA_PLUGINS is named by itself.
+ */
+export function runnerPluginEntries(loaded: readonly LoadedPlugin[], configFile?: string): PluginEntry[] {
+  return loaded.map((p) => ({ plugin: p.plugin, options: p.options, where: p.where, ...(configFile && p.where && inConfigFile(p.where) ? { file: configFile } : {}) }))
+}
+
+/** Whether an entry's place is a key of the config file (`plugins[1]`, `profiles.ci.plugins[0]`). */
+function inConfigFile(where: string): boolean {
+  return /^(?:profiles\..+\.)?plugins\[\d+\]$/.test(where)
 }

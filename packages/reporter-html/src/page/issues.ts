@@ -4,7 +4,7 @@ import type { PageIssue } from '../page-model'
 import type { Report } from './data'
 import { button, el, onFirstOpen } from './dom'
 import { requestPart, responsePart } from './exchange'
-import { journeyLabel, plural } from './format'
+import { plural } from './format'
 
 export const SEVERITIES: Severity[] = ['critical', 'high', 'medium', 'low', 'info']
 
@@ -21,22 +21,13 @@ export interface IssuesHost {
   rendered(record: IssueRecord): void
 }
 
-/**
- * The journey an issue is in, named as its panel and the journey filter name it: the issue holds the bare
- * name, and with `--repeat-each` the repetitions of a journey share it.
- */
-function journeyOf(host: IssuesHost, x: PageIssue): string {
-  const journey = x.ji !== undefined ? host.report.data.journeys[x.ji] : undefined
-  return journey && x.j ? journeyLabel({ ...journey, n: x.j }) : x.j
-}
-
 function issueElement(host: IssuesHost, x: PageIssue): HTMLDivElement {
-  const where = [journeyOf(host, x) || '(run)', x.p && x.p !== 'main' ? x.p.split(' > ').join(' \u203a ') : null, x.st || null].filter(Boolean).join(' \u203a ')
   const box = el('div', 'issue', [
     el('div', null, [
       el('span', `sev ${x.sv}`, x.sv),
       ' ',
-      el('span', 'where', where),
+      // Placed as every report places it (see PageIssue.w): the journey with its repetition, path and step.
+      el('span', 'where', x.w),
       ' ',
       el('span', 'muted', x.k + (x.src ? ` \u00b7 ${x.src}` : '')),
     ]),

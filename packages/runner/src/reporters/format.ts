@@ -257,15 +257,6 @@ export function depthOf(path: string): number {
 }
 
 /**
- * An issue's place as every report says it: its journey, path and step, joined by the console's separator
- * (U+203A, a single right-pointing angle quote), the main path left out (a journey without branches has
- * no other). Empty for an issue that names no place: the caller says its source or its kind.
- */
-export function issuePlace(i: Pick<Issue, 'journey' | 'path' | 'step'>): string {
-  return [i.journey, i.path !== 'main' ? i.path : '', i.step].filter(Boolean).join(' › ')
-}
-
-/**
  * A journey's issues named after its run, as its heading is: an issue holds the bare journey name, and
  * with `--repeat-each` two repetitions that fail alike would give issue lines (and Markdown anchors) alike.
  */

@@ -1,6 +1,6 @@
 import type * as Os from 'node:os'
-import { type ExplorationResult, type Issue, type JourneyResult, type RedactOptions, type Reporter, type ReporterFactory, type RunResult, type StepResult, type ViolationResult, plural, repeatLabel, sequenceHeading } from '@venomqa/core'
-import { budgetText, exchangeLine, exchangeText, flatten, formatFineDuration, issuePlace } from './format'
+import { type ExplorationResult, type Issue, type JourneyResult, type RedactOptions, type Reporter, type ReporterFactory, type RunResult, type StepResult, type ViolationResult, issuePlace, plural, repeatLabel, sequenceHeading } from '@venomqa/core'
+import { budgetText, exchangeLine, exchangeText, flatten, formatFineDuration } from './format'
 import { redactRun } from './redact-run'
 import { reproduceScript } from './reproduce'
 
