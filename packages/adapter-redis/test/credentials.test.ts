@@ -5,11 +5,10 @@
  * (is Redis running there?)", the same with no password and with a wrong one. A redis-server of the
  * suite's own with a password (the shared one has none, and its users are not ours to change).
  */
-import type { CachePort, HealthCheck, StateBackend } from '@venomqa/core'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import redisPlugin, { RedisCache } from '../src'
-import { startOwnRedis } from './helpers'
+import { RedisCache } from '../src'
+import { pluginEntry, startOwnRedis } from './helpers'
 
 const PASSWORD = 'hpf-S3cret-pw'
 const USER_PASSWORD = 'limited-S3cret'
@@ -24,27 +23,8 @@ beforeAll(async () => {
 })
 afterAll(() => server?.stop())
 
-/** What one plugin entry at `where` registers, through a PluginApi that records instead of running anything. */
-async function entry(url: string, where = 'plugins[1]') {
-  let cache: CachePort | undefined
-  let state: StateBackend | undefined
-  let health: HealthCheck | undefined
-  const closers: (() => void | Promise<void>)[] = []
-  const api = {
-    options: { url, prefix: 'creds:' },
-    where,
-    root: process.cwd(),
-    log: { info() {}, warn() {}, debug() {} },
-    addReporter() {},
-    addPort: (name: string, port: unknown) => name === 'cache' && (cache = port as CachePort),
-    addStateBackend: (b: StateBackend) => (state = b),
-    addHook() {},
-    addHealthCheck: (_name: string, check: HealthCheck) => (health = check),
-    onClose: (fn: () => void | Promise<void>) => closers.push(fn),
-  } as unknown as Parameters<NonNullable<typeof redisPlugin.setup>>[0]
-  await redisPlugin.setup!(api)
-  return { cache: cache!, state: state!, health: health!, close: () => Promise.all(closers.map((c) => c())) }
-}
+/** The entry at `where`, on `url` (see pluginEntry). */
+const entry = (url: string, where = 'plugins[1]') => pluginEntry({ url, prefix: 'creds:' }, where)
 
 const failure = (p: Promise<unknown>) => p.then(() => 'no error', (err: Error) => err.message)
 

@@ -1,7 +1,9 @@
 import { spawn } from 'node:child_process'
 import { SERVICES, freePort } from '@venomqa/test-utils'
 import { Redis } from 'ioredis'
-import { afterAll, beforeAll } from 'vitest'
+import type { CachePort, HealthCheck, QueuePort, StateBackend } from '@venomqa/core'
+import { afterAll, afterEach, beforeAll, beforeEach, vi } from 'vitest'
+import redisPlugin from '../src'
 
 /** The Redis DBs these tests may use. DB 0 and the others belong to someone else. */
 export const DB_A = 1
@@ -110,4 +112,46 @@ export function ownRedisForSuite(): { readonly hostPort: string; readonly raw: R
       return raw!
     },
   }
+}
+
+/**
+ * What the console would have shown during each test: every console.warn, console.error, console.log and
+ * console.info, caught instead of printed. Call at a file's top level; read `printed()` in a test.
+ */
+export function captureConsole(): () => string[] {
+  let printed: string[] = []
+  beforeEach(() => {
+    printed = []
+    for (const method of ['warn', 'error', 'log', 'info'] as const)
+      vi.spyOn(console, method).mockImplementation((...args: unknown[]) => void printed.push(args.map(String).join(' ')))
+  })
+  afterEach(() => vi.restoreAllMocks())
+  return () => printed
+}
+
+/**
+ * What one plugin entry at `where` registers, through a PluginApi that records instead of running
+ * anything: its ports, state backend and health check, the warnings it told (api.log.warn), and its closers.
+ */
+export async function pluginEntry(options: Record<string, unknown>, where = 'plugins[2]') {
+  let cache: CachePort | undefined
+  let queue: QueuePort | undefined
+  let state: StateBackend | undefined
+  let health: HealthCheck | undefined
+  const warned: string[] = []
+  const closers: (() => void | Promise<void>)[] = []
+  const api = {
+    options,
+    where,
+    root: process.cwd(),
+    log: { info() {}, warn: (m: string) => void warned.push(m), debug() {} },
+    addReporter() {},
+    addPort: (name: string, port: unknown) => (name === 'cache' ? (cache = port as CachePort) : (queue = port as QueuePort)),
+    addStateBackend: (b: StateBackend) => (state = b),
+    addHook() {},
+    addHealthCheck: (_name: string, check: HealthCheck) => (health = check),
+    onClose: (fn: () => void | Promise<void>) => closers.push(fn),
+  } as unknown as Parameters<NonNullable<typeof redisPlugin.setup>>[0]
+  await redisPlugin.setup!(api)
+  return { cache: cache!, queue: queue!, state: state!, health: health!, warned, close: () => Promise.all(closers.map((c) => c())) }
 }

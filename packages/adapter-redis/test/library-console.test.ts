@@ -7,50 +7,19 @@
  * in its own words, through the plugin's warning (api.log.warn), and the health check `venomqa doctor` asks
  * gives the queue's advice on the server.
  */
-import type { CachePort, HealthCheck, QueuePort, StateBackend } from '@venomqa/core'
 import { SERVICES } from '@venomqa/test-utils'
 import { Redis } from 'ioredis'
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
-import redisPlugin from '../src'
-import { startOwnRedis } from './helpers'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { captureConsole, pluginEntry, startOwnRedis } from './helpers'
 
 const PASSWORD = 'ha-Console-S3cret'
 /** A DB of the shared server these tests use, under a prefix and a queue of their own (see afterAll). */
 const DB = 3
 const hostPort = `${SERVICES.redis.host}:${SERVICES.redis.port}`
 
-/** What the console would have shown: every console.warn, console.error, console.log and console.info of the test. */
-let printed: string[]
-beforeEach(() => {
-  printed = []
-  for (const method of ['warn', 'error', 'log', 'info'] as const)
-    vi.spyOn(console, method).mockImplementation((...args: unknown[]) => void printed.push(args.map(String).join(' ')))
-})
-afterEach(() => vi.restoreAllMocks())
-
-/** What one plugin entry at `plugins[2]` registers, through a PluginApi that records its warnings instead of printing them. */
-async function entry(options: Record<string, unknown>) {
-  let cache: CachePort | undefined
-  let queue: QueuePort | undefined
-  let state: StateBackend | undefined
-  let health: HealthCheck | undefined
-  const warned: string[] = []
-  const closers: (() => void | Promise<void>)[] = []
-  const api = {
-    options,
-    where: 'plugins[2]',
-    root: process.cwd(),
-    log: { info() {}, warn: (m: string) => void warned.push(m), debug() {} },
-    addReporter() {},
-    addPort: (name: string, port: unknown) => (name === 'cache' ? (cache = port as CachePort) : (queue = port as QueuePort)),
-    addStateBackend: (b: StateBackend) => (state = b),
-    addHook() {},
-    addHealthCheck: (_name: string, check: HealthCheck) => (health = check),
-    onClose: (fn: () => void | Promise<void>) => closers.push(fn),
-  } as unknown as Parameters<NonNullable<typeof redisPlugin.setup>>[0]
-  await redisPlugin.setup!(api)
-  return { cache: cache!, queue: queue!, state: state!, health: health!, warned, close: () => Promise.all(closers.map((c) => c())) }
-}
+const printed = captureConsole()
+/** Entries at `plugins[2]` (see pluginEntry). */
+const entry = (options: Record<string, unknown>) => pluginEntry(options)
 
 describe('a password in the URL of a Redis that asks none', () => {
   beforeAll(async () => {
@@ -83,7 +52,7 @@ describe('a password in the URL of a Redis that asks none', () => {
     } finally {
       await e.close()
     }
-    expect(printed).toEqual([])
+    expect(printed()).toEqual([])
     expect(e.warned).toEqual([
       `plugins[2].url gives a password, but Redis at redis://${hostPort} asks none of its default user: it is not used; take it out of the URL, or give the server one (requirepass) if it should ask for it`,
     ])
@@ -109,7 +78,7 @@ describe('a Redis that evicts keys when full', () => {
     } finally {
       await e.close()
     }
-    expect(printed).toEqual([])
+    expect(printed()).toEqual([])
     expect(e.warned).toEqual([advice])
   })
 })

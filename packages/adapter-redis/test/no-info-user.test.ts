@@ -5,12 +5,11 @@
  * ready check; what does need INFO (BullMQ's check of the server's version, for the queue port) says in
  * VenomQA's words which user of which entry's url may not run it, never the password.
  */
-import type { CachePort, HealthCheck, QueuePort } from '@venomqa/core'
 import { SERVICES } from '@venomqa/test-utils'
 import { Redis } from 'ioredis'
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
-import redisPlugin from '../src'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { sameDb } from '../src/connection'
+import { captureConsole, pluginEntry } from './helpers'
 
 const USER = 'hadp_noinfo'
 const PASSWORD = 'hadp-NoInfo-S3cret'
@@ -30,36 +29,9 @@ afterAll(async () => {
   await admin.quit()
 })
 
-/** What the console would have shown: every console.warn, console.error and console.log of the test. */
-let printed: string[]
-beforeEach(() => {
-  printed = []
-  for (const method of ['warn', 'error', 'log', 'info'] as const)
-    vi.spyOn(console, method).mockImplementation((...args: unknown[]) => void printed.push(args.map(String).join(' ')))
-})
-afterEach(() => vi.restoreAllMocks())
-
-/** What one plugin entry at `plugins[2]` registers, through a PluginApi that records instead of running anything. */
-async function entry() {
-  let cache: CachePort | undefined
-  let queue: QueuePort | undefined
-  let health: HealthCheck | undefined
-  const closers: (() => void | Promise<void>)[] = []
-  const api = {
-    options: { url, prefix: 'hadp-noinfo:', queue: { name: 'hadp-noinfo' } },
-    where: 'plugins[2]',
-    root: process.cwd(),
-    log: { info() {}, warn() {}, debug() {} },
-    addReporter() {},
-    addPort: (name: string, port: unknown) => (name === 'cache' ? (cache = port as CachePort) : (queue = port as QueuePort)),
-    addStateBackend() {},
-    addHook() {},
-    addHealthCheck: (_name: string, check: HealthCheck) => (health = check),
-    onClose: (fn: () => void | Promise<void>) => closers.push(fn),
-  } as unknown as Parameters<NonNullable<typeof redisPlugin.setup>>[0]
-  await redisPlugin.setup!(api)
-  return { cache: cache!, queue: queue!, health: health!, close: () => Promise.all(closers.map((c) => c())) }
-}
+const printed = captureConsole()
+/** The entry at `plugins[2]`, as the limited user (see pluginEntry). */
+const entry = () => pluginEntry({ url, prefix: 'hadp-noinfo:', queue: { name: 'hadp-noinfo' } })
 
 describe('a Redis user that may not run INFO', () => {
   it('passes the health check and uses the cache with nothing printed by a library', async () => {
@@ -71,7 +43,7 @@ describe('a Redis user that may not run INFO', () => {
     } finally {
       await e.close()
     }
-    expect(printed).toEqual([])
+    expect(printed()).toEqual([])
   })
 
   it('the queue, which needs INFO, says so naming plugins[2].url and the user, never the password', async () => {
@@ -88,7 +60,7 @@ describe('a Redis user that may not run INFO', () => {
     expect(message).toContain(`the Redis user "${USER}" of plugins[2].url may not run INFO`)
     expect(message).toContain(`ACL SETUSER ${USER} +info`)
     expect(message).not.toContain(PASSWORD)
-    expect(printed).toEqual([])
+    expect(printed()).toEqual([])
   })
 
   it('comparing two clients by server needs no INFO when they name one server, and says a refused INFO when it does', async () => {
@@ -108,6 +80,6 @@ describe('a Redis user that may not run INFO', () => {
       b.disconnect()
       other.disconnect()
     }
-    expect(printed).toEqual([])
+    expect(printed()).toEqual([])
   })
 })

@@ -1,7 +1,11 @@
-import { existsSync } from 'node:fs'
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import type { RunResult } from '@venomqa/core'
 import { isCI } from '@venomqa/test-utils'
-import { type Browser, chromium } from 'playwright-core'
-import { describe } from 'vitest'
+import { type Browser, type Page, chromium } from 'playwright-core'
+import { describe, expect } from 'vitest'
+import { renderHtml } from '../src/index'
 
 export const CHROMIUM = '/usr/bin/chromium'
 
@@ -50,6 +54,30 @@ export async function colourCount(browser: Browser, png: Buffer): Promise<{ colo
       for (let i = 0; i < px.length; i += 4 * 7) seen.add(((px[i]! >> 4) << 8) | ((px[i + 1]! >> 4) << 4) | (px[i + 2]! >> 4))
       return { colours: seen.size, width: canvas.width, height: canvas.height }
     }, `data:image/png;base64,${png.toString('base64')}`)
+  } finally {
+    await page.close()
+  }
+}
+
+/** Where the browser tests write the reports they open. */
+export const TEST_OUTPUT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'test-output')
+
+/**
+ * The HTML report of `result`, written to test-output/`name` and opened in a page of `browser`, for
+ * `check`; the page must throw nothing meanwhile. The page is closed after, passed or not.
+ */
+export async function reportInPage(browser: Browser, result: RunResult, name: string, check: (page: Page) => Promise<void>): Promise<void> {
+  mkdirSync(TEST_OUTPUT, { recursive: true })
+  const file = path.join(TEST_OUTPUT, name)
+  writeFileSync(file, renderHtml(result))
+  const page = await browser.newPage()
+  const problems: string[] = []
+  page.on('pageerror', (e) => problems.push(e.message))
+  try {
+    await page.goto(pathToFileURL(file).href)
+    await page.waitForSelector('html[data-ready]')
+    await check(page)
+    expect(problems).toEqual([])
   } finally {
     await page.close()
   }

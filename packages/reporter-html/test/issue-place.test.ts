@@ -4,17 +4,13 @@
  * named; an issue of the run with no journey by its step alone, and one that names no place by its source.
  * The page's data, and the page itself in headless Chromium.
  */
-import { mkdirSync, writeFileSync } from 'node:fs'
-import path from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
 import { type RunResult, makeIssue } from '@venomqa/core'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { buildPageModel, renderHtml, resolveHtmlOptions } from '../src/index'
-import { describeWithChromium, launchChromium } from './chromium'
+import { buildPageModel, resolveHtmlOptions } from '../src/index'
+import { describeWithChromium, launchChromium, reportInPage } from './chromium'
 import { checkoutRun } from './fixtures'
 
-const OUT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'test-output')
 
 function placedRun(): RunResult {
   const result = checkoutRun()
@@ -54,19 +50,8 @@ describeWithChromium()('issue places in the page', () => {
   })
 
   it('are the console\'s: (run) no more, a nested path whole, an issue of no place named by its source', async () => {
-    mkdirSync(OUT, { recursive: true })
-    const file = path.join(OUT, 'issue-places.html')
-    writeFileSync(file, renderHtml(placedRun()))
-    const page = await browser.newPage()
-    const problems: string[] = []
-    page.on('pageerror', (e) => problems.push(e.message))
-    try {
-      await page.goto(pathToFileURL(file).href)
-      await page.waitForSelector('html[data-ready]')
+    await reportInPage(browser, placedRun(), 'issue-places.html', async (page) => {
       expect(await page.locator('#issues .issue .where').allTextContents()).toEqual(PLACES)
-      expect(problems).toEqual([])
-    } finally {
-      await page.close()
-    }
+    })
   })
 })

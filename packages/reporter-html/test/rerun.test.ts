@@ -1,16 +1,12 @@
-import { mkdirSync, writeFileSync } from 'node:fs'
-import path from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
 import { type RunResult, journey, step } from '@venomqa/core'
 import { createRunner } from '@venomqa/runner'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { buildPageModel, renderHtml, resolveHtmlOptions } from '../src/index'
-import { describeWithChromium, launchChromium } from './chromium'
+import { buildPageModel, resolveHtmlOptions } from '../src/index'
+import { describeWithChromium, launchChromium, reportInPage } from './chromium'
 
 // A flaky journey (failed, then passed on a retry), a skipped one and a repeated one, in the HTML report:
 // the page's data, and the page itself in headless Chromium.
-const OUT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'test-output')
 let run: RunResult
 /** One journey that fails on each of its two repetitions, alike: two issues but for which run they are. */
 let failing: RunResult
@@ -71,23 +67,7 @@ describeBrowser('reruns in the HTML report in headless Chromium', () => {
     await browser?.close()
   })
 
-  /** The report of `result` opened in a page, for `check`; the page must throw nothing meanwhile. */
-  async function inPage(result: RunResult, name: string, check: (page: Page) => Promise<void>): Promise<void> {
-    mkdirSync(OUT, { recursive: true })
-    const file = path.join(OUT, name)
-    writeFileSync(file, renderHtml(result))
-    const page = await browser.newPage()
-    const problems: string[] = []
-    page.on('pageerror', (e) => problems.push(e.message))
-    try {
-      await page.goto(pathToFileURL(file).href)
-      await page.waitForSelector('html[data-ready]')
-      await check(page)
-      expect(problems).toEqual([])
-    } finally {
-      await page.close()
-    }
-  }
+  const inPage = (result: RunResult, name: string, check: (page: Page) => Promise<void>) => reportInPage(browser, result, name, check)
 
   it('marks the flaky journey, lists its failed attempt as text, and shows skipped journeys and repetitions', async () => {
     await inPage(run, 'reruns.html', async (page) => {
