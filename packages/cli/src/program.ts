@@ -132,11 +132,11 @@ export async function main(argv: readonly string[], io: Io = defaultIo()): Promi
     .action(action(async (opts) => (await import('./commands/init')).initCommand(opts, io)))
 
   withConfig(program.command('report').description('render a saved results file again').argument('<results>', 'a file written by venomqa run --save'))
-    .option('-r, --reporter <name[:file]>', 'reporter, optionally with a file (repeatable; default console)', collect)
+    .option('-r, --reporter <name[:file]>', "reporter, optionally with a file (repeatable; default: the config's reporters, else console)", collect)
     .action(action(async (file: string, opts) => (await import('./commands/report')).reportCommand(file, opts, io)))
 
   withConfig(program.command('merge-reports').description('merge the results of every shard of a split (--shard i/n --save) into one run and report it').argument('<results...>', 'results files, or directories of them'))
-    .option('-r, --reporter <name[:file]>', 'reporter, optionally with a file (repeatable; default console)', collect)
+    .option('-r, --reporter <name[:file]>', "reporter, optionally with a file (repeatable; default: the config's reporters, else console)", collect)
     .option('--save <file>', 'save the merged results (JSON) to this file')
     .option('--fail-on-flaky', 'exit 1 when a journey is flaky (failed, then passed on a retry), whatever the shards were run with')
     .action(action(async (files: string[], opts) => (await import('./commands/merge-reports')).mergeReportsCommand(files, opts, io)))
@@ -159,11 +159,17 @@ export async function main(argv: readonly string[], io: Io = defaultIo()): Promi
   program
     .command('generate')
     .description('write journeys from an OpenAPI document: one file per tag, with a create, read, update, delete flow where there is one')
-    .requiredOption('--openapi <file|url>', 'the OpenAPI 3.0 or 3.1 document (JSON or YAML)')
+    // Required, but checked after commander's check of unknown options, which comes after its check of
+    // required ones: a misspelt `--openap x` is then named as the unknown option it is.
+    .option('--openapi <file|url>', 'the OpenAPI 3.0 or 3.1 document (JSON or YAML; required)')
     .option('-o, --out <dir>', 'where to write the journeys', 'journeys')
     .option('-t, --tag <tag>', 'only this tag (repeatable)', collect)
     .option('-f, --force', 'overwrite existing files')
     .option('--debug', 'show stacks')
+    .hook('preAction', (command) => {
+      if (command.opts().openapi === undefined)
+        command.error("error: required option '--openapi <file|url>' not specified", { code: 'commander.missingMandatoryOptionValue', exitCode: EXIT.USAGE })
+    })
     .action(action(async (opts) => (await import('./commands/generate')).generateCommand(opts, io)))
 
   program
@@ -200,7 +206,10 @@ export async function main(argv: readonly string[], io: Io = defaultIo()): Promi
       await addPluginCommand(program, name, io, (c) => (code = c), argv)
       // `venomqa no-such --help` printed the program's help and exited 0, as if the command were there:
       // without the help flag commander says the command is unknown, with its suggestion (exit 2).
-      if (!known()) args = args.filter((a) => a !== '--help' && a !== '-h')
+      if (!known()) {
+        args = args.filter((a) => a !== '--help' && a !== '-h')
+        joinedSubcommand(program, name)
+      }
     }
     await program.parseAsync(args, { from: 'user' })
     return code
@@ -219,6 +228,20 @@ export async function main(argv: readonly string[], io: Io = defaultIo()): Promi
     debug ||= argv.includes('--debug')
     return reportError(err, io, debug)
   }
+}
+
+/**
+ * `venomqa import-postman` (or `import:postman`): a command group and its command typed as one word, which
+ * commander's suggestion, by edit distance, does not find. Refused as the unknown command it is, naming the
+ * command meant.
+ */
+function joinedSubcommand(program: Command, name: string): void {
+  const [, head, rest] = /^([^-:]+)[-:](.+)$/.exec(name) ?? []
+  if (!head || !rest) return
+  const group = program.commands.find((c) => c.name() === head && c.commands.length)
+  const sub = group?.commands.find((c) => c.name() === rest || c.aliases().includes(rest))
+  if (!group || !sub) return
+  program.error(`error: unknown command '${name}'\n(Did you mean ${group.name()} ${sub.name()}?)`, { code: 'commander.unknownCommand', exitCode: EXIT.USAGE })
 }
 
 function defaultIo(): Io {
