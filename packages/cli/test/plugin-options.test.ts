@@ -397,6 +397,17 @@ export default { name: 'venomqa-plugin-cache', version: '1.0.0', apiVersion: 1, 
     expect(r.stderr).not.toContain('plugins[0]')
   })
 
+  it('a misspelt command is the unknown command it is, with an entry set aside for an unset variable: which is said beside it', async () => {
+    // Before: `venomqa lst` said `venomqa.json: plugins[0][1].url: environment variable DATABASE_URL is not set`,
+    // blaming the variable for a command no package declares, and never suggested `list`.
+    const p = await project({ ...DB_FACTORY, 'venomqa.json': JSON.stringify({ plugins: [['db', { url: '${DATABASE_URL}' }]] }) })
+    const r = await p.venomqa(['lst'], { env: { DATABASE_URL: undefined } })
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain("unknown command 'lst'")
+    expect(r.stderr).toContain('(Did you mean list?)')
+    expect(r.stderr).toContain('venomqa: warning: venomqa.json: plugins[0] is not loaded, since a variable it reads is unset (DATABASE_URL): a command it adds is known once it is set')
+  })
+
   it("a plugin's command named like one of venomqa's own is refused, never silently shadowed; doctor names it", async () => {
     const shadowing = {
       'node_modules/venomqa-plugin-shadow/package.json': JSON.stringify({ name: 'venomqa-plugin-shadow', version: '1.0.0', type: 'module', main: 'index.mjs', venomqa: { commands: ['greet'] } }),

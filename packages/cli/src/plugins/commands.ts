@@ -57,7 +57,7 @@ export async function findPluginCommand(
   const all = { ...config, pluginWhere: [...config.pluginWhere, ...declared] }
   const unset = config.unsetInPluginEntries ?? {}
   if (!Object.keys(unset).length) return (await pluginCommands([...configured, ...declared], all, io, builtIn)).get(name) ?? missing(name)
-  const { specs, whereOf, setAside, mistakes } = await withoutUnsetEntries(name, [...configured, ...declared], all, io, builtIn)
+  const { specs, whereOf, setAside, declared: setAsideDeclares, mistakes } = await withoutUnsetEntries(name, [...configured, ...declared], all, io, builtIn)
   const found = (await pluginCommands(specs, { ...config, pluginWhere: whereOf }, io, builtIn)).get(name)
   if (found) {
     // Another entry's command, which runs without the ones set aside: their other mistakes are told now,
@@ -66,9 +66,17 @@ export async function findPluginCommand(
       if (lines.length) warn(io, `${where} is set aside, since a variable it reads is unset (${unsetNames(unset[where] ?? [])}), and has ${lines.length === 1 ? 'another mistake' : `${lines.length} other mistakes`}, which a command that needs it will refuse: ${lines.join('; ')}`)
     return found
   }
-  // Not found among the others: an entry set aside may be the one that adds it, and what it lacks is told,
-  // with its other mistakes, all at once.
-  if (setAside.length) throw unsetError(setAside.flatMap((entry) => [...(unset[entry] ?? []), ...(mistakes[entry] ?? [])]), config, io.cwd)
+  // Not found among the others, and an entry set aside declares it: that entry adds it, and what it lacks
+  // is told, with its other mistakes, all at once.
+  if (setAsideDeclares) throw unsetError(setAside.flatMap((entry) => [...(unset[entry] ?? []), ...(mistakes[entry] ?? [])]), config, io.cwd)
+  // No package declares it: most likely a command mistyped (`lst`), which commander then names with its
+  // suggestion. An entry set aside may still add it undeclared (an inline plugin's command), so that is said beside.
+  if (setAside.length) {
+    const file = config.file ? `${shownConfigFile(config.file, io.cwd)}: ` : ''
+    const places = setAside.map((entry) => `${file}${entry}`).join(', ')
+    const vars = unsetNames(setAside.flatMap((entry) => unset[entry] ?? []))
+    warn(io, `${places} ${setAside.length === 1 ? 'is' : 'are'} not loaded, since a variable ${setAside.length === 1 ? 'it reads' : 'they read'} is unset (${vars}): a command ${setAside.length === 1 ? 'it adds' : 'they add'} is known once it is set`)
+  }
   return missing(name)
 }
 
@@ -91,7 +99,7 @@ async function withoutUnsetEntries(
   config: ResolvedConfig,
   io: Io,
   builtIn: readonly string[],
-): Promise<{ specs: PluginSpec[]; whereOf: string[]; setAside: string[]; mistakes: Record<string, string[]> }> {
+): Promise<{ specs: PluginSpec[]; whereOf: string[]; setAside: string[]; declared: boolean; mistakes: Record<string, string[]> }> {
   const unset = config.unsetInPluginEntries ?? {}
   const kept: PluginSpec[] = []
   const whereOf: string[] = []
@@ -122,7 +130,7 @@ async function withoutUnsetEntries(
     if (commands.has(name)) throw unsetError(unset[where]!, config, io.cwd)
   }
   const declaring = setAside.filter((e) => e.declares)
-  return { specs: kept, whereOf, setAside: (declaring.length ? declaring : setAside).map((e) => e.where), mistakes }
+  return { specs: kept, whereOf, setAside: (declaring.length ? declaring : setAside).map((e) => e.where), declared: declaring.length > 0, mistakes }
 }
 
 /**
