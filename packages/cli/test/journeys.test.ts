@@ -147,6 +147,8 @@ describe('filters', () => {
 
   it('an unknown name or a broken pattern is a user error', () => {
     expect(() => filterJourneys(all, { names: ['nope'] })).toThrow('no journey named "nope" (and no such file); known journeys: checkout, login, admin_panel')
+    // A typo of a known name is named with it, as a --tag typo is.
+    expect(() => filterJourneys(all, { names: ['chekout'] })).toThrow('no journey named "chekout" (did you mean "checkout"?) (and no such file); known journeys: checkout, login, admin_panel')
     expect(() => filterJourneys(all, { grep: '(' })).toThrow('--grep "(" is not a valid regular expression')
     // `--tag "$SUITE"` with SUITE unset selected no tag, and so ran every journey.
     for (const empty of ['', '  ', ','])

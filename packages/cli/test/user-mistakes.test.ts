@@ -150,7 +150,7 @@ export default journey('elsewhere', { baseUrl: 'http://127.0.0.1:1/#top', steps:
     expect(r.stderr).not.toContain('filter')
 
     const p = await project({ 'venomqa.config.mjs': 'export default { baseUrl: process.env.APP_URL }\n' })
-    expectRefused(await p.venomqa(['run', 'pnig']), /venomqa: no journey named "pnig" \(and no such file\); known journeys: ping\n$/)
+    expectRefused(await p.venomqa(['run', 'pnig']), /venomqa: no journey named "pnig" \(did you mean "ping"\?\) \(and no such file\); known journeys: ping\n$/)
     expectRefused(
       await p.venomqa(['run', 'ping', '--grep', 'x', '--tag', 'smoke']),
       /venomqa: no journey matches "ping", --grep x, --tag smoke; known: ping; no journey is tagged "smoke"; no journey has a tag\n$/,

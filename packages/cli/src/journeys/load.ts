@@ -260,7 +260,7 @@ export function filterJourneys<T extends { journey: Journey }>(all: readonly T[]
   if (unknown.length)
     throw new UserError(
       'E_UNKNOWN_JOURNEY',
-      `no journey named ${unknown.map((n) => `"${n}"`).join(', ')} (and no such file); known journeys: ${knownJourneys(all.map((x) => x.journey.name)) || 'none'}`,
+      `no journey named ${unknown.map((n) => namedWithNear(n, all.map((x) => x.journey.name))).join(', ')} (and no such file); known journeys: ${knownJourneys(all.map((x) => x.journey.name)) || 'none'}`,
       { where: unknown[0] },
     )
   return all.filter(
@@ -269,6 +269,12 @@ export function filterJourneys<T extends { journey: Journey }>(all: readonly T[]
       (!grep || grep.test(x.journey.name)) &&
       (!tags.length || x.journey.tags.some((t) => tags.includes(t))),
   )
+}
+
+/** `"itemz" (did you mean "items"?)`: a name given, with the known one it is most likely a typo of, as `--tag` says it. */
+function namedWithNear(name: string, known: readonly string[]): string {
+  const near = didYouMean(name, known)
+  return `"${name}"${near ? ` (did you mean "${near}"?)` : ''}`
 }
 
 /** The tags `--tag` gave (repeated, or a comma-separated list): trimmed, lower case, none empty. */
