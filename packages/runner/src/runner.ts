@@ -15,7 +15,6 @@ import {
   type Ports,
   TimeoutError,
   RESULTS_SCHEMA_VERSION,
-  UserError,
   optionPath,
   StateError,
   suggestionForError,
@@ -457,7 +456,9 @@ export class Runner {
         this.runIssues.push(makeIssue({ journey: '', path: '', step: `setup ${name}`, severity: 'critical', kind: 'stall', error: message, source, suggestion: SETUP_HUNG_SUGGESTION }))
         return
       }
-      if (err instanceof VenomError && !(err instanceof StrayError)) throw placed(err, where, [name, pluginName])
+      // A user's mistake by name, not only by class: a plugin installed with a @venomqa/core of its own throws
+      // that copy's ConfigError, which is no VenomError of this one.
+      if ((err instanceof VenomError || isUserError(err)) && !(err instanceof StrayError)) throw placed(err as VenomError, where, [name, pluginName])
       // What the plugin threw is foreign text (a driver's message can hold a password=...): masked as such.
       throw new PluginError(name, `plugin "${name}" failed in setup: ${redactText(messageWithCauses(err))}`, { cause: err })
     }
@@ -1251,7 +1252,7 @@ export type { LifecycleHooks }
  * place the plugin gave as one of its option keys (`state.prefix`) goes under the entry.
  */
 function placed(err: VenomError, where: string, names: readonly string[]): VenomError {
-  if (!(err instanceof UserError)) return err
+  if (!isUserError(err)) return err
   const at = err.where
   if (at?.startsWith('plugins[') || at?.startsWith('--plugin')) return err
   const key = at && !names.includes(at) && /^[A-Za-z_$][\w$-]*(\.[A-Za-z_$][\w$-]*)*$/.test(at) ? at.split('.') : []

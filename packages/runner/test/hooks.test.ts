@@ -166,6 +166,33 @@ describe('a mistake a plugin\'s setup finds', () => {
     expect(await at([[picky, { scope: 'a' }], [picky, {}]])).toMatchObject({ where: 'plugins[1].state.prefix', message: 'picky: the state backend needs a scope' })
     expect(await at([[picky, { scope: 'a' }], [picky, { plain: true }]])).toMatchObject({ where: 'plugins[1]' })
   })
+
+  it('is placed alike when the plugin was installed with a @venomqa/core of its own, whose ConfigError is another class', async () => {
+    // What another copy of core throws: a ConfigError by name and shape, not of this copy's classes.
+    class ConfigError extends Error {
+      override name = 'ConfigError'
+      readonly code = 'E_CONFIG'
+      constructor(message: string, readonly where?: string) {
+        super(message)
+      }
+    }
+    const foreign = definePlugin({
+      name: 'foreign',
+      version: '1.0.0',
+      apiVersion: PLUGIN_API_VERSION,
+      setup() {
+        throw new ConfigError('foreign: the state backend needs a scope', 'state.prefix')
+      },
+    })
+    const runner = createRunner({ plugins: [[foreign, {}]] as never })
+    try {
+      const err = await runner.init().then(() => undefined, (e: unknown) => e as Error & { where?: string })
+      // Before: `plugin "foreign" failed in setup: foreign: the state backend needs a scope`, at no place.
+      expect(err).toMatchObject({ message: 'foreign: the state backend needs a scope', where: 'plugins[0].state.prefix' })
+    } finally {
+      await runner.close()
+    }
+  })
 })
 
 describe('a mistake a plugin finds after setup', () => {
