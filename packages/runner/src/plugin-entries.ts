@@ -14,6 +14,8 @@ export interface CheckedPlugin {
   owner: string
   /** Where the entry was written: `plugins[2]`, `--plugin redis`. */
   where: string
+  /** The config file the entry is in, as messages name it (`venomqa.json`); none for a flag's or code's. */
+  file?: string
 }
 
 /** `{ plugin, options, where, file }` from any entry form; `where` defaults to the entry's place in the list. */
@@ -57,11 +59,11 @@ export async function checkPluginEntries(entries: readonly PluginEntry[]): Promi
     // runner's reporters write. A plugin's own reporter writes what it chooses (redactText masks them).
     knownSecrets.add(secretsOfValue(given))
     if (!plugin.options) {
-      checked.push({ plugin, name, options: given, where })
+      checked.push({ plugin, name, options: given, where, ...(file ? { file } : {}) })
       continue
     }
     const result = await checkOptions(plugin.options, given, where)
-    if (result.ok) checked.push({ plugin, name, options: result.value, where })
+    if (result.ok) checked.push({ plugin, name, options: result.value, where, ...(file ? { file } : {}) })
     else {
       // Named as every other mistake in a config file is: `venomqa.json: plugins[1].url: ...`.
       problems.push(...result.problems.map((problem) => (file ? `${file}: ${problem}` : problem)))

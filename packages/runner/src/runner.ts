@@ -392,7 +392,7 @@ export class Runner {
     }
   }
 
-  async #setupPlugin({ plugin, name: pluginName, owner: name, options, where }: CheckedPlugin): Promise<void> {
+  async #setupPlugin({ plugin, name: pluginName, owner: name, options, where, file }: CheckedPlugin): Promise<void> {
     const source = `plugin:${name}`
     this.#entries.set(name, { plugin: pluginName, where })
     const api: PluginApi<any> = {
@@ -458,7 +458,7 @@ export class Runner {
       }
       // A user's mistake by name, not only by class: a plugin installed with a @venomqa/core of its own throws
       // that copy's ConfigError, which is no VenomError of this one.
-      if ((err instanceof VenomError || isUserError(err)) && !(err instanceof StrayError)) throw placed(err as VenomError, where, [name, pluginName])
+      if ((err instanceof VenomError || isUserError(err)) && !(err instanceof StrayError)) throw placed(err as VenomError, where, [name, pluginName], file)
       // What the plugin threw is foreign text (a driver's message can hold a password=...): masked as such.
       throw new PluginError(name, `plugin "${name}" failed in setup: ${redactText(messageWithCauses(err))}`, { cause: err })
     }
@@ -1251,12 +1251,15 @@ export type { LifecycleHooks }
  * of one plugin (two Redis databases), `@venomqa/adapter-redis: ...` alone does not say which is wrong. A
  * place the plugin gave as one of its option keys (`state.prefix`) goes under the entry.
  */
-function placed(err: VenomError, where: string, names: readonly string[]): VenomError {
+function placed(err: VenomError, where: string, names: readonly string[], file?: string): VenomError {
   if (!isUserError(err)) return err
   const at = err.where
-  if (at?.startsWith('plugins[') || at?.startsWith('--plugin')) return err
-  const key = at && !names.includes(at) && /^[A-Za-z_$][\w$-]*(\.[A-Za-z_$][\w$-]*)*$/.test(at) ? at.split('.') : []
-  Object.defineProperty(err, 'where', { value: optionPath(where, key), configurable: true, enumerable: true })
+  // A place the plugin made itself from api.where (`plugins[1].url`) is the entry's already.
+  const own = at?.startsWith('plugins[') || at?.startsWith('--plugin')
+  const key = !own && at && !names.includes(at) && /^[A-Za-z_$][\w$-]*(\.[A-Za-z_$][\w$-]*)*$/.test(at) ? at.split('.') : []
+  const place = own ? at! : optionPath(where, key)
+  // In the file it was written in, as the option errors of checkPluginEntries say: `venomqa.json: plugins[1].url`.
+  Object.defineProperty(err, 'where', { value: file && !place.startsWith(`${file}: `) ? `${file}: ${place}` : place, configurable: true, enumerable: true })
   return err
 }
 

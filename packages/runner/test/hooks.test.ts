@@ -165,6 +165,9 @@ describe('a mistake a plugin\'s setup finds', () => {
     // Two entries of one plugin: the second is the wrong one, and the error says so.
     expect(await at([[picky, { scope: 'a' }], [picky, {}]])).toMatchObject({ where: 'plugins[1].state.prefix', message: 'picky: the state backend needs a scope' })
     expect(await at([[picky, { scope: 'a' }], [picky, { plain: true }]])).toMatchObject({ where: 'plugins[1]' })
+    // An entry of a config file is placed in it, as its option errors are; one of a flag is not in a file.
+    expect(await at([{ plugin: picky, options: {}, where: 'plugins[1]', file: 'venomqa.json' }])).toMatchObject({ where: 'venomqa.json: plugins[1].state.prefix' })
+    expect(await at([{ plugin: picky, options: {}, where: '--plugin picky?' }])).toMatchObject({ where: '--plugin picky?state.prefix' })
   })
 
   it('is placed alike when the plugin was installed with a @venomqa/core of its own, whose ConfigError is another class', async () => {
