@@ -455,6 +455,17 @@ export function repeatLabel(j: Pick<JourneyResult, 'repeatEachIndex'>): string {
   return typeof j.repeatEachIndex === 'number' ? ` (repeat #${j.repeatEachIndex + 1})` : ''
 }
 
+/**
+ * A journey's issues named after its run, as its heading is: an issue holds the bare journey name, and
+ * with `--repeat-each` two repetitions that fail alike would give issue lines (and anchors, and Slack
+ * failures) alike. Every report takes them from here.
+ */
+export function journeyIssues(j: Pick<JourneyResult, 'issues' | 'repeatEachIndex'>): Issue[] {
+  const label = repeatLabel(j)
+  const issues = j.issues ?? []
+  return label ? issues.map((i) => (i.journey ? { ...i, journey: `${i.journey}${label}` } : i)) : issues
+}
+
 /** Walk every step result, with the path it ran in ('main' or 'a > b'). */
 export function* walkSteps(nodes: readonly NodeResult[], pathName = 'main'): Generator<{ step: StepResult; path: string }> {
   for (const n of nodes) {

@@ -1,13 +1,13 @@
 import {
   type ExplorationResult,
   type Issue,
-  type JourneyResult,
   type RunResult,
   type Severity,
   SEVERITIES,
   curlText,
   issuePlace,
   issuePlaceParts,
+  journeyIssues,
   plural,
   redactRun,
   redactText,
@@ -96,12 +96,6 @@ export function failuresOf(run: RunResult): Failure[] {
     }
   }
   return out
-}
-
-/** A journey's issues, each naming the journey as its heading does: with its repetition (` (repeat #2)`). */
-function journeyIssues(j: JourneyResult): Issue[] {
-  const label = repeatLabel(j)
-  return (j.issues ?? []).map((i) => (label && i.journey ? { ...i, journey: `${i.journey}${label}` } : i))
 }
 
 function rank(s: Severity): number {

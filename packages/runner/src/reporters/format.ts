@@ -12,7 +12,6 @@ import {
   escapeControlChars,
   nameOnOneLine,
   redactText,
-  repeatLabel,
 } from '@venomqa/core'
 
 /**
@@ -254,15 +253,6 @@ export function* flatten(nodes: readonly NodeResult[], pathName = 'main'): Gener
 
 export function depthOf(path: string): number {
   return path === 'main' || !path ? 0 : path.split(' > ').length
-}
-
-/**
- * A journey's issues named after its run, as its heading is: an issue holds the bare journey name, and
- * with `--repeat-each` two repetitions that fail alike would give issue lines (and Markdown anchors) alike.
- */
-export function journeyIssues(j: JourneyResult): Issue[] {
-  const label = repeatLabel(j)
-  return label ? j.issues.map((i) => ({ ...i, journey: `${i.journey}${label}` })) : j.issues
 }
 
 /**
