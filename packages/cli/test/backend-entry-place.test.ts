@@ -1,6 +1,6 @@
 /**
  * `venomqa run` with a state backend that cannot connect (PostgreSQL, MariaDB, Redis, each real) names the
- * config entry that configured it, beside the backend: with two PostgreSQL databases, `postgres` alone did
+ * config file and entry that configured it, beside the backend: with two PostgreSQL databases, `postgres` alone did
  * not say which entry to fix. The built binary runs in a project of its own.
  */
 import { symlinkSync } from 'node:fs'
@@ -52,8 +52,8 @@ describe('a state backend that cannot connect, named with its config entry', () 
       `['@venomqa/state-postgres', { url: '${pgDatabaseUrl(GOOD)}', name: 'pg-a' }]`,
       `['@venomqa/state-postgres', { url: '${pgDatabaseUrl(MISSING)}', name: 'pg-b' }]`,
     ])
-    expect(said).toContain(`state backend "pg-b" (plugins[1]) could not connect: cannot connect to database "${MISSING}"`)
-    expect(said).toContain(`not run: state backend "pg-b" (plugins[1]) could not connect:`)
+    expect(said).toContain(`state backend "pg-b" (venomqa.yaml: plugins[1]) could not connect: cannot connect to database "${MISSING}"`)
+    expect(said).toContain(`not run: state backend "pg-b" (venomqa.yaml: plugins[1]) could not connect:`)
   })
 
   it('MariaDB: plugins[1]', async () => {
@@ -61,7 +61,7 @@ describe('a state backend that cannot connect, named with its config entry', () 
       `['@venomqa/state-postgres', { url: '${pgDatabaseUrl(GOOD)}', name: 'pg-a' }]`,
       `['@venomqa/state-mysql', { url: 'mysql://root@${SERVICES.mysql.host}:${SERVICES.mysql.port}/${MISSING}', name: 'my-b' }]`,
     ])
-    expect(said).toMatch(/state backend "my-b" \(plugins\[1\]\) could not connect: /)
+    expect(said).toMatch(/state backend "my-b" \(venomqa\.yaml: plugins\[1\]\) could not connect: /)
   })
 
   it("Redis's state backend: plugins[1]", async () => {
@@ -69,6 +69,6 @@ describe('a state backend that cannot connect, named with its config entry', () 
       `['@venomqa/adapter-redis', { url: '${REDIS}', cache: false, queue: false, state: { prefix: 'fixb:', name: 'redis-a' } }]`,
       `['@venomqa/adapter-redis', { url: 'redis://127.0.0.1:${CLOSED_PORT}/3', cache: false, queue: false, state: { wholeDb: true, name: 'redis-b' } }]`,
     ])
-    expect(said).toContain(`state backend "redis-b" (plugins[1]) could not connect: cannot reach Redis at redis://127.0.0.1:${CLOSED_PORT}/3`)
+    expect(said).toContain(`state backend "redis-b" (venomqa.yaml: plugins[1]) could not connect: cannot reach Redis at redis://127.0.0.1:${CLOSED_PORT}/3`)
   })
 })

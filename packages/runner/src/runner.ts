@@ -415,7 +415,10 @@ export class Runner {
       addStateBackend: (b) => {
         if (typeof b !== 'function') checkBackendShape(name, b)
         // The entry's own place: two `--plugin x` flags share `where`, and their owner names tell them apart.
-        const entry = shownPlace(placeInOwner(name, pluginName) ?? where)
+        // In the file it was written in (`venomqa.json: plugins[1]`), as its option errors are: a connect
+        // that fails is most often a URL or a password of that entry.
+        const place = shownPlace(placeInOwner(name, pluginName) ?? where)
+        const entry = file && !place.startsWith(`${file}: `) ? `${file}: ${place}` : place
         if (typeof b === 'function')
           this.#backendFactories.push(async () => {
             const made = await b()
@@ -471,7 +474,7 @@ export class Runner {
     return this.#ports
   }
 
-  /** Claim `b`'s name for `plugin`, and note the entry that configured it (`plugins[2]`) for its failures. */
+  /** Claim `b`'s name for `plugin`, and note the entry that configured it (`venomqa.json: plugins[2]`) for its failures. */
   #claimBackend(b: StateBackend, plugin: string, where: string): StateBackend {
     this.#claim('state backend', b.name, plugin)
     this.#calls.place(b, where)
