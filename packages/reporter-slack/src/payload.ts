@@ -54,7 +54,10 @@ export function failuresOf(run: RunResult): Failure[] {
   // failing steps, it pushed a real one out of the top and read as a failure.
   // A journey's issues named after its run, as the console names them: two repetitions (--repeat-each)
   // that fail alike are two failures, each with its repetition, not one.
-  const issues: Issue[] = [...(run.journeys ?? []).flatMap(journeyIssues), ...(run.issues ?? [])].filter((i) => i.severity !== 'info')
+  // An exploration's own issues (its setup failed, it crashed) in the console's order: after the journeys'.
+  const issues: Issue[] = [...(run.journeys ?? []).flatMap(journeyIssues), ...(run.explorations ?? []).flatMap(explorationIssues), ...(run.issues ?? [])].filter(
+    (i) => i.severity !== 'info',
+  )
   const ranked = issues
     .map((issue, order) => ({ issue, order }))
     .sort((a, b) => rank(a.issue.severity) - rank(b.issue.severity) || a.order - b.order)
@@ -96,6 +99,40 @@ export function failuresOf(run: RunResult): Failure[] {
     }
   }
   return out
+}
+
+/**
+ * An exploration's issues but those of its violations: a violation is told on its exploration's line, by
+ * its invariant, as the console and the HTML report show it with its exploration rather than in the list.
+ */
+function explorationIssues(x: ExplorationResult): Issue[] {
+  return (x.issues ?? []).filter((i) => !String(i.source ?? '').startsWith('invariant:'))
+}
+
+/** Issues named on an exploration's line; the others are counted, the whole list is among the failures and in the report. */
+const ISSUES_ON_LINE = 3
+
+/**
+ * Why an exploration failed other than by a violation (its setup failed, it crashed): its issues but info
+ * ones, worst first, each placed within the exploration (its name opens the line) with its error cut short.
+ */
+function explorationIssuesText(x: ExplorationResult): string {
+  const issues = explorationIssues(x)
+    .filter((i) => i.severity !== 'info')
+    .map((issue, order) => ({ issue, order }))
+    .sort((a, b) => rank(a.issue.severity) - rank(b.issue.severity) || a.order - b.order)
+    .map(({ issue }) => issue)
+  if (!issues.length) return ''
+  const named = issues.slice(0, ISSUES_ON_LINE).map((i) => {
+    const parts = issuePlaceParts(i)
+    const within = parts[0] === x.name ? parts.slice(1) : parts
+    const place = (within.length ? within : [String(i.source ?? 'exploration')]).map((w) => `*${fitMrkdwn(w, 100)}*`).join(' \u203a ')
+    // Masked again as a failure's error is: a results file may come from anywhere.
+    const error = redactText(String(i.error ?? '')).replace(/\s+/g, ' ').trim()
+    return error ? `${place}: ${fitMrkdwn(error, 160)}` : place
+  })
+  const more = issues.length - named.length
+  return `${plural(issues.length, 'issue')}: ${named.join('; ')}${more ? ` and ${plural(more, 'more issue', 'more issues')}` : ''}`
 }
 
 function rank(s: Severity): number {
@@ -142,6 +179,9 @@ function explorationLine(x: ExplorationResult): string {
   ]
   if (x.truncated) parts.push(`truncated (${x.truncated.reason} budget)`)
   if (x.interrupted) parts.push('interrupted')
+  // Last, being the longest: a failed exploration with no violation said nothing of why it failed.
+  const issues = explorationIssuesText(x)
+  if (issues) parts.push(issues)
   return parts.join(' \u00b7 ')
 }
 

@@ -208,7 +208,24 @@ function explorationFor(cases: { p: Placement; quote: string }[]): ExplorationRe
         id: 'no_5xx-1',
       },
     ],
-    issues: [makeIssue({ journey: 'leaky_exploration', path: 'act_0', step: 'no_5xx', severity: 'high', kind: 'assertion', error: message, source: 'invariant:no_5xx', request: last.request, response: last.response })],
+    issues: [
+      makeIssue({ journey: 'leaky_exploration', path: 'act_0', step: 'no_5xx', severity: 'high', kind: 'assertion', error: message, source: 'invariant:no_5xx', request: last.request, response: last.response }),
+      // Issues of the exploration's own, not a violation's (as a failed setup step raises): every report lists
+      // them with the run's issues, their error and exchange as a failed step's are.
+      ...cases.map(({ p, quote: kind }, n) =>
+        makeIssue({
+          journey: 'leaky_exploration',
+          path: 'setup',
+          step: `setup_${n}`,
+          severity: 'critical',
+          kind: 'http-status',
+          error: `setup step "setup_${n}" failed, so nothing was explored: ${messageFor(kind, p, exchanges[n]!)}`,
+          source: 'step',
+          request: exchanges[n]!.request,
+          response: exchanges[n]!.response,
+        }),
+      ),
+    ],
   }
 }
 
@@ -241,6 +258,9 @@ describe('no reporter shows a secret', () => {
         // Planted where the reporters will find them: the exploration's secrets are in its own exchanges.
         const exploration = JSON.stringify(run.explorations)
         expect(explored.every((c) => exploration.includes(String(c.p.secret)))).toBe(true)
+        // And in its own issue, which Slack lists among the failures and on the exploration's line.
+        const own = JSON.stringify(run.explorations?.[0]?.issues.filter((i) => i.source === 'step'))
+        expect(explored.every((c) => own.includes(String(c.p.secret)))).toBe(true)
 
         const live = new Capture()
         const consoleReporter = createConsoleReporter({ stream: live, color: false, progress: false, verbose: true })

@@ -123,6 +123,59 @@ describe('buildSlackPayload', () => {
     ])
   })
 
+  it("names an exploration's own issues (its setup failed), with their place, on its line, among the failures and in the text", () => {
+    const [shop, catalog] = explorationRun().explorations!
+    const login = { method: 'POST', url: 'http://127.0.0.1:4010/api/auth/login', headers: { authorization: 'Bearer sk_live_setupLEAK123456' }, body: { email: 'a@shop.test', password: 'setup-pw-LEAK-4411' } }
+    // As runSetup raises it: placed at the setup path and the step, with the exchange that failed.
+    const setupFailed = makeIssue({
+      journey: 'catalog',
+      path: 'setup',
+      step: 'log_in',
+      severity: 'critical',
+      kind: 'http-status',
+      error: 'setup step "log_in" failed, so nothing was explored: POST /api/auth/login answered 500 for password setup-pw-LEAK-4411',
+      source: 'step',
+      request: login,
+      response: { status: 500, headers: {}, body: { error: 'db down' } },
+    })
+    // An info issue tells, it does not fail: left out as a journey's is.
+    const noState = makeIssue({ journey: 'catalog', path: '', step: 'state', severity: 'info', kind: 'state', error: 'no state backend: nothing is rolled back', source: 'explore' })
+    const stopped = { ...catalog!, status: 'failed' as const, truncated: undefined, stats: { ...catalog!.stats, transitions: 0, states: 0, requests: 1 }, issues: [noState, setupFailed] }
+    const explorations = [shop!, stopped]
+    const payload = buildSlackPayload(explorationRun({ explorations, summary: summarize([], [], explorations) }))
+    expect(checkBlockKit(payload)).toEqual([])
+    const all = JSON.stringify(payload)
+    expect(all).not.toContain('setup-pw-LEAK-4411')
+    expect(all).not.toContain('sk_live_setupLEAK123456')
+    expect(all).not.toContain('nothing is rolled back')
+    // The line says why it failed: the issue's place within the exploration and its error.
+    expect(textOf(payload.blocks[2]).split('\n')[1]).toMatch(
+      /^:x: \*catalog\* \u00b7 no violation \u00b7 0 transitions, 0 states \u00b7 1 issue: \*setup\* \u203a \*log_in\*: setup step "log_in" failed, so nothing was explored: POST \/api\/auth\/login answered 500 for password \[REDACTED\]$/,
+    )
+    // Among the failures, placed as the console places it, with its suggestion; a violation's issue is not one
+    // (it is on the exploration's line, with its invariant).
+    const failures = payload.blocks.map(textOf).filter((t) => /^:(red|large_orange)_circle:/.test(t))
+    expect(failures).toHaveLength(1)
+    expect(failures[0]).toMatch(/^:red_circle: \*catalog\* \u203a \*setup\* \u203a \*log_in\* `500`\n>setup step "log_in" failed, so nothing was explored: /)
+    expect(failures[0]).toContain('_Server error: ')
+    expect(payload.text).toBe('VenomQA: 2 of 2 explorations failed: 2 violations, 4 issues, 1 min 5 s. First: catalog \u203a setup \u203a log_in')
+  })
+
+  it("cuts a long list of an exploration's issues with how many more, and stays within Block Kit's limits", () => {
+    const [shop, catalog] = explorationRun().explorations!
+    const hostile = '<!channel> & *bold* '
+    const issues = Array.from({ length: 40 }, (_, n) =>
+      makeIssue({ journey: 'catalog', path: '', step: `worker ${n} ${hostile}${'w'.repeat(400)}`, severity: 'critical', kind: 'state', error: `${hostile}${'e'.repeat(5000)}`, source: 'state' }),
+    )
+    const explorations = Array.from({ length: 12 }, (_, k) => ({ ...catalog!, name: `catalog_${k}`, status: 'failed' as const, issues: issues.map((i) => ({ ...i, journey: `catalog_${k}` })) }))
+    const payload = buildSlackPayload(explorationRun({ explorations: [shop!, ...explorations], summary: summarize([], [], [shop!, ...explorations]) }), { maxFailures: 20 })
+    expect(checkBlockKit(payload)).toEqual([])
+    const lines = textOf(payload.blocks[2]).split('\n')
+    expect(lines[1]).toMatch(/ and 37 more issues$/)
+    expect(lines.at(-1)).toMatch(/^\u2026 and \d+ more explorations in the report\.$/)
+    expect(payload.text.length).toBeLessThanOrEqual(4000)
+  })
+
   it('adds the explorations to the counts of a run that has journeys too', () => {
     const r = failingRun()
     r.explorations = explorationRun().explorations
