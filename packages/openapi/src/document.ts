@@ -38,6 +38,26 @@ export function resolveSchema(schema: JsonSchema, doc: OpenApiDocument | undefin
   return at
 }
 
+/** A schema's own keywords, or an `allOf` part's, with its place below the schema (`''` its own, `/allOf/0/allOf/1`). */
+export interface SchemaPart {
+  at: string
+  /** The part as written, `$ref` followed; its own `allOf` is in the list as parts of its own. */
+  schema: JsonSchema
+}
+
+/**
+ * Everything a value of the schema must meet, one schema a part: the `allOf` parts (through `$ref`s and
+ * nested `allOf`s), then the schema's own keywords, each with its place. A part that holds the schema
+ * itself (through a `$ref`) adds nothing to it.
+ */
+export function allOfParts(given: JsonSchema, doc: OpenApiDocument | undefined, at = '', around: ReadonlySet<object> = new Set()): SchemaPart[] {
+  const schema = resolveSchema(given, doc)
+  if (!schema || typeof schema !== 'object' || Array.isArray(schema) || around.has(schema)) return []
+  const inside = new Set(around).add(schema)
+  const parts = Array.isArray(schema.allOf) ? schema.allOf.flatMap((part: JsonSchema, i: number) => allOfParts(part, doc, `${at}/allOf/${i}`, inside)) : []
+  return [...parts, { at, schema }]
+}
+
 export interface LoadedDocument {
   document: OpenApiDocument
   /** The file or URL as the user named it, for messages. */
@@ -47,6 +67,48 @@ export interface LoadedDocument {
 }
 
 const loaded = new WeakMap<object, LoadedDocument>()
+
+/**
+ * Where each object of a document is written, by its JSON pointer, recorded before dereferencing: that
+ * puts the object a `$ref` points to where the `$ref` was (the same object, shared), and a mistake found
+ * by walking from a request body would be named at the body, a place the user cannot find it at.
+ */
+const written = new WeakMap<object, string>()
+
+function recordWritten(raw: object): void {
+  const walk = (node: unknown, pointer: string): void => {
+    // A YAML alias is one object: where it is first written is where it is.
+    if (!node || typeof node !== 'object' || written.has(node)) return
+    written.set(node, pointer)
+    const entries: [string, unknown][] = Array.isArray(node) ? node.map((v, i) => [String(i), v]) : Object.entries(node)
+    for (const [key, child] of entries) walk(child, `${pointer}/${escapePointer(key)}`)
+  }
+  walk(raw, '')
+}
+
+/**
+ * A place below a schema of the document as a message names it, `file#pointer`, where it is written: `at`
+ * (`/properties/qty`, escaped tokens) is walked from `start`, whose own place is `startPointer`, and each
+ * step into an object written elsewhere (a `$ref`'s target, in the components or a file put into the
+ * document) goes on from there: `#/components/schemas/Line/properties/qty`, not the body's pointer.
+ */
+export function writtenPlace(doc: OpenApiDocument, start: JsonSchema, startPointer: string, at: string): string {
+  let node: unknown = resolveSchema(start, doc)
+  let pointer = (node && typeof node === 'object' ? written.get(node) : undefined) ?? startPointer
+  for (const token of at.split('/').slice(1)) {
+    const key = token.replace(/~1/g, '/').replace(/~0/g, '~')
+    const next: unknown = node && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined
+    node = next && typeof next === 'object' && !Array.isArray(next) ? resolveSchema(next as JsonSchema, doc) : next
+    const home = node && typeof node === 'object' ? written.get(node) : undefined
+    pointer = home ?? `${pointer}/${token}`
+  }
+  return placeOf(sourceOf(doc), doc, pointer)
+}
+
+/** Where an object of a loaded document is written (see writtenPlace), or undefined. */
+export function writtenAt(value: object): string | undefined {
+  return written.get(value)
+}
 
 /** Where a document came from, for messages: the name the user gave. */
 export function sourceOf(doc: OpenApiDocument): string {
@@ -89,6 +151,7 @@ export async function loadDocument(given: string, options: { root: string }): Pr
   // After inlining: a loop through the files of a document is one through the document now.
   checkAllOfLoops(source, raw)
   checkRefChains(source, raw)
+  recordWritten(raw)
   let document: OpenApiDocument
   try {
     // What was read is dereferenced as it is: its other files and URLs are in it now (see

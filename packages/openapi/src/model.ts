@@ -1,6 +1,6 @@
 import { ConfigError, errorMessage } from '@venomqa/core'
 import { Bindings } from './bindings'
-import { type JsonSchema, type OpenApiDocument, escapePointer, loadDocument, sourceOf } from './document'
+import { type JsonSchema, type OpenApiDocument, escapePointer, loadDocument, sourceOf, writtenPlace } from './document'
 import { type Operation, type Parameter, operations } from './operations'
 import { SchemaChecker } from './schema'
 import { type Selection, methodAndPath, selectOperations } from './select'
@@ -126,13 +126,16 @@ function checkSchemas(all: readonly Operation[], doc: OpenApiDocument, schemas: 
       try {
         schemas.validator(place.schema)
       } catch (err) {
-        throw new ConfigError(`${source}#${place.pointer}: not a valid JSON Schema: ${errorMessage(err)}`, { where: `${source}#${place.pointer}` })
+        // Named where the mistake is written: in a component a `$ref` points to, not at the body that refers to it.
+        const at = schemas.mistakeAt(place.schema)
+        const where = at === undefined ? `${source}#${place.pointer}` : writtenPlace(doc, place.schema, place.pointer, at)
+        throw new ConfigError(`${where}: not a valid JSON Schema: ${errorMessage(err)}`, { where })
       }
     }
   for (const place of places) {
     const found = findUnsatisfiable(place.schema, doc)
     if (!found) continue
-    const where = `${source}#${place.pointer}${found.at}`
+    const where = writtenPlace(doc, place.schema, place.pointer, found.at)
     throw new ConfigError(`${where}: no value can satisfy this schema: ${found.why}`, { where })
   }
 }

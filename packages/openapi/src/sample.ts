@@ -2,7 +2,7 @@ import { MADE_UP_SECRET_PREFIX, isSecretHeader, isSecretKey, isSecretQueryName }
 import DRange from 'drange'
 import { sample } from 'openapi-sampler'
 import RandExp from 'randexp'
-import { type JsonSchema, type OpenApiDocument, resolveSchema } from './document'
+import { type JsonSchema, type OpenApiDocument, allOfParts, resolveSchema } from './document'
 
 /**
  * How a body was made from its schema: each is an input of its own. `no-body` sends none: the schema has
@@ -677,13 +677,11 @@ const LENGTH_BOUNDS = [
  * (the last one's bound was sent) the stricter of theirs. Bounds that contradict each other (a `minLength`
  * above the `maxLength`) are kept as they are: no value meets them, and bounded then leaves the value.
  */
-function withPartsMerged(given: JsonSchema, doc: OpenApiDocument | undefined, around: ReadonlySet<object> = new Set()): JsonSchema {
+function withPartsMerged(given: JsonSchema, doc: OpenApiDocument | undefined): JsonSchema {
   const schema = resolveSchema(given, doc)
-  // A part that holds the schema itself (through a `$ref`) adds nothing to it.
-  if (!isObject(schema) || !Array.isArray(schema.allOf) || around.has(schema)) return schema
-  const inside = new Set(around).add(schema)
-  const { allOf, ...own } = schema
-  const parts: JsonSchema[] = [...(allOf as JsonSchema[]).map((part) => withPartsMerged(part, doc, inside)), own].filter(isObject)
+  if (!isObject(schema) || !Array.isArray(schema.allOf)) return schema
+  // Nested parts flattened (the same bounds, kept the stricter, as merging each level in turn would keep).
+  const parts: JsonSchema[] = allOfParts(schema, doc).map((part) => part.schema)
   const out: JsonSchema = Object.assign({}, ...parts)
   delete out.allOf
   const properties: Record<string, JsonSchema[]> = {}

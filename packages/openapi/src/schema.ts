@@ -1,6 +1,6 @@
 import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js'
 import addFormats from 'ajv-formats'
-import type { JsonSchema, OpenApiDocument } from './document'
+import { type JsonSchema, type OpenApiDocument, escapePointer, resolveSchema } from './document'
 import { INLINED_KEY } from './refs'
 
 /**
@@ -45,6 +45,21 @@ export class SchemaChecker {
     return fn
   }
 
+  /**
+   * Where below `schema` (a JSON pointer, `''` for itself) the mistake is that makes `validator` throw: the
+   * schema holding the keyword the meta-schema refuses (`/properties/qty` for its `type: int`), else the
+   * one whose `pattern` (or a `patternProperties` name) is no regular expression, of which ajv names no
+   * place; undefined when neither is found.
+   */
+  mistakeAt(schema: JsonSchema): string | undefined {
+    const converted = this.#convert(schema)
+    if (!this.#ajv.validateSchema(converted)) {
+      const path = this.#ajv.errors?.[0]?.instancePath
+      if (path !== undefined) return schemaHolding(path)
+    }
+    return badPatternAt(schema, this.doc)
+  }
+
   /** The first error, as `<JSON pointer>: <what was expected>`; undefined when the value matches. */
   check(schema: JsonSchema, value: unknown): string | undefined {
     const fn = this.validator(schema)
@@ -62,6 +77,59 @@ export class SchemaChecker {
       (['components', INLINED_KEY] as const).flatMap((key) => (this.doc?.[key] ? [[key, this.#convert(this.doc[key] as JsonSchema)]] : [])),
     )
     return this.#beside
+  }
+}
+
+/** Keywords whose value is a schema by name (`properties/qty`), or a list of them (`allOf/0`). */
+const SCHEMAS_BY_KEY = new Set(['properties', 'patternProperties', '$defs', 'definitions', 'dependentSchemas', 'allOf', 'anyOf', 'oneOf', 'prefixItems'])
+/** Keywords whose value is one schema. */
+const SCHEMA_VALUED = new Set(['items', 'additionalItems', 'additionalProperties', 'unevaluatedProperties', 'unevaluatedItems', 'not', 'if', 'then', 'else', 'contains', 'propertyNames', 'contentSchema'])
+
+/**
+ * The schema that holds a place the meta-schema refuses: `/properties/qty/type` is in `/properties/qty`;
+ * a sub-schema that is none (`"items": "x"`) is its own place.
+ */
+function schemaHolding(path: string): string {
+  const tokens = path.split('/').slice(1)
+  let end = 0
+  while (end < tokens.length) {
+    const key = tokens[end]!
+    if (SCHEMAS_BY_KEY.has(key) && end + 1 < tokens.length) end += 2
+    else if (SCHEMA_VALUED.has(key)) end += 1
+    else break
+  }
+  return tokens.slice(0, end).map((t) => `/${t}`).join('')
+}
+
+/** The first schema (walked as schemaHolding reads places, `$ref`s followed) whose `pattern` or a `patternProperties` name is no regular expression. */
+function badPatternAt(schema: unknown, doc: OpenApiDocument | undefined, at = '', seen = new Set<object>()): string | undefined {
+  if (!schema || typeof schema !== 'object' || Array.isArray(schema)) return undefined
+  const s = resolveSchema(schema as JsonSchema, doc)
+  if (seen.has(s)) return undefined
+  seen.add(s)
+  const patterns = [s.pattern, ...(s.patternProperties && typeof s.patternProperties === 'object' ? Object.keys(s.patternProperties) : [])]
+  if (patterns.some((p) => typeof p === 'string' && !isRegExp(p))) return at
+  for (const [key, value] of Object.entries(s)) {
+    if (!value || typeof value !== 'object') continue
+    const below: [string, unknown][] = SCHEMA_VALUED.has(key)
+      ? [[`/${key}`, value]]
+      : SCHEMAS_BY_KEY.has(key)
+        ? Object.entries(value).map(([name, sub]) => [`/${key}/${escapePointer(name)}`, sub])
+        : []
+    for (const [where, sub] of below) {
+      const found = badPatternAt(sub, doc, `${at}${where}`, seen)
+      if (found !== undefined) return found
+    }
+  }
+  return undefined
+}
+
+function isRegExp(pattern: string): boolean {
+  try {
+    new RegExp(pattern, 'u')
+    return true
+  } catch {
+    return false
   }
 }
 

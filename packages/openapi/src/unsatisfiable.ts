@@ -1,4 +1,5 @@
-import { type JsonSchema, type OpenApiDocument, escapePointer, resolveSchema } from './document'
+import { type JsonSchema, type OpenApiDocument, type SchemaPart, allOfParts, escapePointer, resolveSchema, sourceOf, writtenAt } from './document'
+import { placeOf } from './refs'
 
 /** Where in a schema no value can be valid, and why, in the document's words. */
 export interface Unsatisfiable {
@@ -10,7 +11,8 @@ export interface Unsatisfiable {
 /**
  * The first place in a schema that no value can satisfy: bounds that contradict each other (`minimum: 10`
  * with `maximum: 5`, `minLength` above `maxLength`), or a required property that `additionalProperties:
- * false` forbids. ajv compiles such a schema without complaint, as JSON Schema allows it (an empty `enum`
+ * false` forbids; also between a schema and its `allOf` parts, which a value must all meet (see
+ * partsContradiction). ajv compiles such a schema without complaint, as JSON Schema allows it (an empty `enum`
  * it refuses already, by its meta-schema). But the sampler then sends a value the document itself
  * forbids, the API refuses it, and the exploration passes having tested nothing of that operation: the
  * document's mistake, to be told before anything runs.
@@ -23,7 +25,7 @@ export function findUnsatisfiable(schema: JsonSchema | undefined, doc: OpenApiDo
   const s = resolveSchema(schema, doc)
   if (seen.has(s)) return undefined
   seen.add(s)
-  const why = ownContradiction(s)
+  const why = ownContradiction(s) ?? (Array.isArray(s.allOf) ? partsContradiction(allOfParts(s, doc), s, doc) : undefined)
   if (why) return { at, why }
   const below: [string, unknown][] = []
   if (s.properties && typeof s.properties === 'object')
@@ -61,8 +63,19 @@ function ownContradiction(s: JsonSchema): string | undefined {
  */
 function admitsOtherThan(s: JsonSchema, kinds: string[]): boolean {
   if (s.nullable === true) return true
-  const types: unknown[] = typeof s.type === 'string' ? [s.type] : Array.isArray(s.type) ? s.type : []
-  return types.some((t) => typeof t === 'string' && !kinds.includes(t))
+  return [...(typesOf(s) ?? [])].some((t) => !kinds.includes(t))
+}
+
+/** The types a schema's `type` admits (null too by 3.0's `nullable`), or undefined when it says none. */
+function typesOf(s: JsonSchema): Set<string> | undefined {
+  const types = typeof s.type === 'string' ? [s.type] : Array.isArray(s.type) ? s.type.filter((t: unknown): t is string => typeof t === 'string') : undefined
+  if (!types) return undefined
+  return new Set(s.nullable === true ? [...types, 'null'] : types)
+}
+
+/** Only whole numbers: an integer is a number, and `number` beside `integer` admits integers only. */
+function isInteger(types: Set<string> | undefined): boolean {
+  return !!types && types.size > 0 && [...types].every((t) => t === 'integer')
 }
 
 function pairContradiction(s: JsonSchema, low: string, high: string): string | undefined {
@@ -75,21 +88,31 @@ function pairContradiction(s: JsonSchema, low: string, high: string): string | u
 interface Bound {
   value: number
   open: boolean
-  /** As the document wrote it, for the message. */
+  /** As the document wrote it, for the message: `` `minimum` 3 ``, with 3.0's `` `exclusiveMinimum` `` (true) as its note. */
   said: string
+  note?: string
+}
+
+/** A bound as a message names it, its note and where it comes from (an `allOf` part) in brackets after it. */
+function told(b: Bound, from?: string): string {
+  const notes = [b.note, from].filter((n) => n !== undefined)
+  return notes.length ? `${b.said} (${notes.join(', ')})` : b.said
 }
 
 /** The stricter of 3.0's `minimum` (with a boolean `exclusiveMinimum`) and 3.1's numeric `exclusiveMinimum`; likewise above. */
 function bound(s: JsonSchema, side: 'min' | 'max'): Bound | undefined {
   const [inclusive, exclusive] = side === 'min' ? (['minimum', 'exclusiveMinimum'] as const) : (['maximum', 'exclusiveMaximum'] as const)
   const found: Bound[] = []
-  if (typeof s[inclusive] === 'number') found.push({ value: s[inclusive], open: s[exclusive] === true, said: `\`${inclusive}\` ${s[inclusive]}${s[exclusive] === true ? ` (\`${exclusive}\`)` : ''}` })
+  if (typeof s[inclusive] === 'number')
+    found.push({ value: s[inclusive], open: s[exclusive] === true, said: `\`${inclusive}\` ${s[inclusive]}`, ...(s[exclusive] === true ? { note: `\`${exclusive}\`` } : {}) })
   if (typeof s[exclusive] === 'number') found.push({ value: s[exclusive], open: true, said: `\`${exclusive}\` ${s[exclusive]}` })
-  const stricter = (a: Bound, b: Bound) => {
-    if (a.value !== b.value) return (side === 'min' ? a.value > b.value : a.value < b.value) ? a : b
-    return a.open ? a : b
-  }
-  return found.length ? found.reduce(stricter) : undefined
+  return found.length ? found.reduce((a, b) => stricterBound(side, a, b)) : undefined
+}
+
+/** The stricter of two bounds on one side: the higher minimum, the lower maximum, an exclusive one at the same number; the first when alike. */
+function stricterBound<B extends Bound>(side: 'min' | 'max', a: B, b: B): B {
+  if (a.value !== b.value) return (side === 'min' ? a.value > b.value : a.value < b.value) ? a : b
+  return b.open && !a.open ? b : a
 }
 
 /**
@@ -100,13 +123,18 @@ function numberContradiction(s: JsonSchema): string | undefined {
   const min = bound(s, 'min')
   const max = bound(s, 'max')
   if (!min || !max) return undefined
-  if (min.value > max.value || (min.value === max.value && (min.open || max.open))) return `${min.said} leaves no number below ${max.said}`
-  const integer = s.type === 'integer' || (Array.isArray(s.type) && s.type.length === 1 && s.type[0] === 'integer')
-  const step = typeof s.multipleOf === 'number' && Number.isInteger(s.multipleOf) && s.multipleOf > 0 ? s.multipleOf : integer ? 1 : undefined
+  return boundsContradiction(min, max, isInteger(typesOf(s)) ? 1 : undefined, s.multipleOf)
+}
+
+/** As numberContradiction, of bounds each named by told (with where it comes from: `from`). */
+function boundsContradiction(min: Bound & { from?: string }, max: Bound & { from?: string }, whole: 1 | undefined, multipleOf: unknown): string | undefined {
+  if (min.value > max.value || (min.value === max.value && (min.open || max.open))) return `${told(min, min.from)} leaves no number below ${told(max, max.from)}`
+  const step = typeof multipleOf === 'number' && Number.isInteger(multipleOf) && multipleOf > 0 ? multipleOf : whole
   if (step === undefined) return undefined
   let first = Math.ceil(min.value / step) * step
   if (min.open && first === min.value) first += step
-  if (first > max.value || (first === max.value && max.open)) return `no ${step === 1 ? 'whole number' : `multiple of ${step}`} lies between ${min.said} and ${max.said}`
+  if (first > max.value || (first === max.value && max.open))
+    return `no ${step === 1 ? 'whole number' : `multiple of ${step}`} lies between ${told(min, min.from)} and ${told(max, max.from)}`
   return undefined
 }
 
@@ -121,5 +149,105 @@ function requiredContradiction(s: JsonSchema): string | undefined {
   }
   if (typeof s.maxProperties === 'number' && required.length > s.maxProperties)
     return `\`required\` names ${required.length} properties, above \`maxProperties\` ${s.maxProperties}`
+  return undefined
+}
+
+/**
+ * Why the parts of a schema (its own keywords and its `allOf` parts, see allOfParts) admit no value
+ * together, each alone admitting some: the stricter bounds of all on each side, from different parts, that
+ * leave nothing between them; a property one part requires that another's `additionalProperties: false`
+ * forbids; a property several parts give whose schemas do (named by the path to each). A part that admits
+ * no value alone is left to the walk, which names it at its own place.
+ *
+ * Types as ownContradiction takes them, over the parts: a value must be of a type every part admits, so
+ * bounds on numbers contradict when no part admits anything else, or one that does is met by a part that
+ * admits no such thing (`[integer, null]` beside `integer`: null fails the second). A combination no part
+ * gives a type is taken as meant for its keywords, as a schema without `type` is, unless one is `nullable`.
+ */
+function partsContradiction(parts: SchemaPart[], holder: JsonSchema, doc: OpenApiDocument, seen = new Set<object>()): string | undefined {
+  if (parts.length < 2 || parts.some((p) => ownContradiction(p.schema))) return undefined
+  const home = writtenAt(holder)
+  const from = (part: SchemaPart) => {
+    const label = part.at ? part.at.slice(1) : 'its own'
+    // A part written elsewhere (a `$ref`'s target) is named where it is written too, for the user to find.
+    const written = writtenAt(part.schema)
+    if (home === undefined || written === undefined || written === `${home}${part.at}`) return label
+    const source = sourceOf(doc)
+    const place = placeOf(source, doc, written)
+    return `${label}, ${place.startsWith(`${source}#`) ? place.slice(source.length) : place}`
+  }
+  let types: Set<string> | undefined
+  for (const part of parts) {
+    const own = typesOf(part.schema)
+    types = !types ? own : !own ? types : new Set([...types].flatMap((t) => (own.has(t) ? [t] : t === 'integer' && own.has('number') ? [t] : t === 'number' && own.has('integer') ? ['integer'] : [])))
+  }
+  const constrains = (...kinds: string[]) => (types ? [...types].every((t) => kinds.includes(t)) : !parts.some((p) => p.schema.nullable === true))
+  const numbers = () => {
+    const bounds = (side: 'min' | 'max') =>
+      parts.flatMap((p) => {
+        const b = bound(p.schema, side)
+        return b ? [{ ...b, from: from(p), part: p }] : []
+      })
+    const lows = bounds('min')
+    const highs = bounds('max')
+    if (!lows.length || !highs.length) return undefined
+    const min = lows.reduce((a, b) => stricterBound('min', a, b))
+    const max = highs.reduce((a, b) => stricterBound('max', a, b))
+    const multiples = parts.map((p) => p.schema.multipleOf).filter((m) => typeof m === 'number' && Number.isInteger(m) && m > 0)
+    if (min.part === max.part && !isInteger(types) && !multiples.length) return undefined
+    return boundsContradiction(min, max, isInteger(types) ? 1 : undefined, multiples.length === 1 ? multiples[0] : undefined)
+  }
+  const pair = (low: string, high: string) => {
+    const given = (key: string) => parts.filter((p) => typeof p.schema[key] === 'number')
+    const lows = given(low)
+    const highs = given(high)
+    if (!lows.length || !highs.length) return undefined
+    const min = lows.reduce((a, b) => (b.schema[low] > a.schema[low] ? b : a))
+    const max = highs.reduce((a, b) => (b.schema[high] < a.schema[high] ? b : a))
+    if (min === max || min.schema[low] <= max.schema[high]) return undefined
+    return `\`${low}\` ${min.schema[low]} (${from(min)}) is above \`${high}\` ${max.schema[high]} (${from(max)})`
+  }
+  return (
+    (constrains('number', 'integer') ? numbers() : undefined) ??
+    (constrains('string') ? pair('minLength', 'maxLength') : undefined) ??
+    (constrains('array') ? pair('minItems', 'maxItems') : undefined) ??
+    (constrains('object') ? (pair('minProperties', 'maxProperties') ?? forbiddenByPart(parts, from)) : undefined) ??
+    propertiesContradiction(parts, holder, doc, seen)
+  )
+}
+
+/** A property one part requires that another part's `additionalProperties: false` forbids: certain only when that part has no `patternProperties` it might match. */
+function forbiddenByPart(parts: SchemaPart[], from: (part: SchemaPart) => string): string | undefined {
+  for (const closed of parts) {
+    if (closed.schema.additionalProperties !== false || closed.schema.patternProperties) continue
+    const declared = closed.schema.properties && typeof closed.schema.properties === 'object' ? closed.schema.properties : {}
+    for (const part of parts) {
+      if (part === closed || !Array.isArray(part.schema.required)) continue
+      const missing = part.schema.required.find((name: unknown) => typeof name === 'string' && !Object.hasOwn(declared, name))
+      if (missing !== undefined)
+        return `\`required\` names "${missing}" (${from(part)}), which \`additionalProperties: false\` (${from(closed)}) forbids: it is not in that part's \`properties\``
+    }
+  }
+  return undefined
+}
+
+/** A property that several parts give, whose schemas (each with its own `allOf` parts) contradict each other: named by the path to each. */
+function propertiesContradiction(parts: SchemaPart[], holder: JsonSchema, doc: OpenApiDocument, seen: Set<object>): string | undefined {
+  const given = new Map<string, SchemaPart[]>()
+  for (const part of parts) {
+    const properties = part.schema.properties
+    if (!properties || typeof properties !== 'object') continue
+    for (const [name, property] of Object.entries(properties)) {
+      if (!property || typeof property !== 'object') continue
+      given.set(name, [...(given.get(name) ?? []), ...allOfParts(property as JsonSchema, doc, `${part.at}/properties/${escapePointer(name)}`)])
+    }
+  }
+  for (const list of given.values()) {
+    // A recursive schema gives the same properties again below: each combination is looked at once.
+    if (list.every((p) => seen.has(p.schema))) continue
+    for (const p of list) seen.add(p.schema)
+    const why = partsContradiction(list, holder, doc, seen)
+    if (why) return why
+  }
   return undefined
 }

@@ -138,3 +138,74 @@ describe('a schema no value can satisfy', () => {
     })
   })
 })
+
+/**
+ * allOf parts are checked together, as a value must meet every one: a part's `minimum` above another's
+ * `maximum` passed when each part was looked at alone, and the sampler sent values the document forbids.
+ * The contradiction is named at the schema that holds the allOf, each side with the part it comes from.
+ */
+describe('allOf parts that contradict each other', () => {
+  it('one part bounds from below, another from above, or the schema itself', async () => {
+    const parts = await refusal({ body: { allOf: [{ type: 'integer', minimum: 10 }, { maximum: 5 }] } })
+    expect(parts.message).toBe(`doc.json${BODY}: no value can satisfy this schema: \`minimum\` 10 (allOf/0) leaves no number below \`maximum\` 5 (allOf/1)`)
+    expect(parts.where).toBe(`doc.json${BODY}`)
+    const own = await refusal({ body: { type: 'object', properties: { qty: { type: 'integer', maximum: 5, allOf: [{ minimum: 10 }] } } } })
+    expect(own.message).toBe(`doc.json${BODY}/properties/qty: no value can satisfy this schema: \`minimum\` 10 (allOf/0) leaves no number below \`maximum\` 5 (its own)`)
+  })
+
+  it('through $refs and nested allOfs, each side named with the component it is written in', async () => {
+    const err = await refusal({
+      body: { type: 'object', properties: { qty: { allOf: [{ $ref: '#/components/schemas/Big' }, { maximum: 5 }] } } },
+      components: { schemas: { Big: { description: 'big', allOf: [{ $ref: '#/components/schemas/Positive' }] }, Positive: { type: 'integer', minimum: 10 } } },
+    })
+    expect(err.message).toBe(
+      `doc.json${BODY}/properties/qty: no value can satisfy this schema: \`minimum\` 10 (allOf/0/allOf/0, #/components/schemas/Positive) leaves no number below \`maximum\` 5 (allOf/1)`,
+    )
+    expect(err.where).toBe(`doc.json${BODY}/properties/qty`)
+  })
+
+  it('exclusive bounds in 3.1 numbers and 3.0 booleans, and no whole number between the parts', async () => {
+    expect((await refusal({ body: { allOf: [{ type: 'number', exclusiveMinimum: 3 }, { maximum: 3 }] } })).message).toContain(
+      '`exclusiveMinimum` 3 (allOf/0) leaves no number below `maximum` 3 (allOf/1)',
+    )
+    expect((await refusal({ openapi: '3.0.3', body: { allOf: [{ type: 'number', minimum: 3 }, { maximum: 3, exclusiveMaximum: true }] } })).message).toContain(
+      '`minimum` 3 (allOf/0) leaves no number below `maximum` 3 (`exclusiveMaximum`, allOf/1)',
+    )
+    expect((await refusal({ body: { allOf: [{ type: 'integer', minimum: 1.2 }, { maximum: 1.8 }] } })).message).toContain(
+      'no whole number lies between `minimum` 1.2 (allOf/0) and `maximum` 1.8 (allOf/1)',
+    )
+  })
+
+  it('lengths, item and property counts, a required property another part forbids, a property bounded by two parts', async () => {
+    expect((await refusal({ body: { allOf: [{ type: 'string', minLength: 8 }, { maxLength: 4 }] } })).message).toContain('`minLength` 8 (allOf/0) is above `maxLength` 4 (allOf/1)')
+    expect((await refusal({ body: { type: 'array', maxItems: 1, allOf: [{ minItems: 3 }] } })).message).toContain('`minItems` 3 (allOf/0) is above `maxItems` 1 (its own)')
+    expect((await refusal({ body: { allOf: [{ type: 'object', minProperties: 2 }, { maxProperties: 1 }] } })).message).toContain(
+      '`minProperties` 2 (allOf/0) is above `maxProperties` 1 (allOf/1)',
+    )
+    const forbidden = await refusal({ body: { allOf: [{ type: 'object', properties: { a: {} }, additionalProperties: false }, { properties: { b: {} }, required: ['b'] }] } })
+    expect(forbidden.message).toBe(
+      `doc.json${BODY}: no value can satisfy this schema: \`required\` names "b" (allOf/1), which \`additionalProperties: false\` (allOf/0) forbids: it is not in that part's \`properties\``,
+    )
+    const property = await refusal({ body: { allOf: [{ type: 'object', properties: { qty: { type: 'integer', minimum: 10 } } }, { properties: { qty: { maximum: 5 } } }] } })
+    expect(property.message).toBe(
+      `doc.json${BODY}: no value can satisfy this schema: \`minimum\` 10 (allOf/0/properties/qty) leaves no number below \`maximum\` 5 (allOf/1/properties/qty)`,
+    )
+  })
+
+  it('a part that admits no other type makes the combination admit none: bounds that contradict then do', async () => {
+    const err = await refusal({ body: { allOf: [{ type: ['integer', 'null'], minimum: 10 }, { type: 'integer', maximum: 5 }] } })
+    expect(err.message).toContain('`minimum` 10 (allOf/0) leaves no number below `maximum` 5 (allOf/1)')
+  })
+
+  it('parts that some value meets load: compatible bounds, null or a string every part admits, a required property that is declared or may match a pattern', async () => {
+    await loads({ body: { allOf: [{ type: 'integer', minimum: 1 }, { maximum: 5 }, { $ref: '#/components/schemas/Small' }] }, components: { schemas: { Small: { minimum: 2, maximum: 3 } } } })
+    await loads({ body: { type: 'string', maxLength: 10, allOf: [{ minLength: 10 }] } })
+    await loads({ body: { allOf: [{ type: ['integer', 'null'], minimum: 10 }, { maximum: 5 }] } })
+    await loads({ openapi: '3.0.3', body: { allOf: [{ type: 'integer', nullable: true, minimum: 10 }, { type: 'integer', nullable: true, maximum: 5 }] } })
+    await loads({ body: { allOf: [{ type: ['string', 'integer'], minimum: 10 }, { maximum: 5 }] } })
+    await loads({ body: { allOf: [{ type: ['string', 'null'], minLength: 8 }, { type: ['string', 'null'], maxLength: 4 }] } })
+    await loads({ body: { allOf: [{ type: 'object', properties: { a: {}, b: {} }, additionalProperties: false }, { required: ['b'] }] } })
+    await loads({ body: { allOf: [{ type: 'object', patternProperties: { '^x-': {} }, additionalProperties: false }, { required: ['x-b'] }] } })
+    await loads({ body: { allOf: [{ type: 'object', properties: { qty: { type: 'integer', minimum: 1 } } }, { properties: { qty: { maximum: 5 } } }] } })
+  })
+})
