@@ -466,6 +466,19 @@ export function journeyIssues(j: Pick<JourneyResult, 'issues' | 'repeatEachIndex
   return label ? issues.map((i) => (i.journey ? { ...i, journey: `${i.journey}${label}` } : i)) : issues
 }
 
+/** What starts the `source` of a violation's issue (`invariant:<name>`), as `@venomqa/explore` writes it. */
+export const VIOLATION_SOURCE_PREFIX = 'invariant:'
+
+/**
+ * An exploration's own issues (its setup failed, it crashed, a state backend refused), without those of its
+ * violations: a violation is told with its exploration, by its invariant, and every report lists these
+ * beside the journeys' issues. Every report takes them from here. Lenient about a results file read back
+ * (an issue with no `source`, an exploration with no `issues`).
+ */
+export function explorationIssues(x: Pick<ExplorationResult, 'issues'>): Issue[] {
+  return (x.issues ?? []).filter((i) => !String(i.source ?? '').startsWith(VIOLATION_SOURCE_PREFIX))
+}
+
 /** Walk every step result, with the path it ran in ('main' or 'a > b'). */
 export function* walkSteps(nodes: readonly NodeResult[], pathName = 'main'): Generator<{ step: StepResult; path: string }> {
   for (const n of nodes) {

@@ -1,4 +1,4 @@
-import { ConfigError, type Exploration, type ExplorationResult, type ExplorationWorkerStats, type Issue, StateError, type ViolationResult, errorMessage, makeIssue, plural, suggestionFor } from '@venomqa/core'
+import { ConfigError, type Exploration, type ExplorationResult, type ExplorationWorkerStats, type Issue, StateError, type ViolationResult, errorMessage, makeIssue, plural, suggestionFor, VIOLATION_SOURCE_PREFIX } from '@venomqa/core'
 import type { Lane, Runner, World } from '@venomqa/runner'
 import type { Truncation } from './budgets'
 import { emitJourney } from './emit'
@@ -432,7 +432,7 @@ function violationIssue(exploration: string, v: ViolationResult, rollsBack: bool
     severity: v.severity,
     kind: 'assertion',
     error: `invariant "${v.invariant}" broken after ${v.sequence.length} action${v.sequence.length === 1 ? '' : 's'}${reproduced}: ${v.message}`,
-    source: `invariant:${v.invariant}`,
+    source: `${VIOLATION_SOURCE_PREFIX}${v.invariant}`,
     request: last?.request,
     response: last?.response,
     suggestion: suggestionFor('assertion', last?.response?.status, { afterOtherPaths: !rollsBack, exploredSequence: true }),

@@ -29,6 +29,7 @@ import {
   repeatLabel,
   shrinkLimitText,
   summarize,
+  VIOLATION_SOURCE_PREFIX,
 } from '@venomqa/core'
 import { pageBody } from './bodies'
 import type { ResolvedHtmlOptions } from './options'
@@ -121,7 +122,7 @@ class ModelBuilder {
       .map((x) => this.exploration(x))
     // A violation is shown with its exploration; the exploration's other issues (a setup that failed) join the list.
     for (const x of list(run.explorations))
-      for (const issue of list(x?.issues)) if (!text(issue.source).startsWith('invariant:')) issues.push(this.issue(issue, undefined))
+      for (const issue of list(x?.issues)) if (!text(issue.source).startsWith(VIOLATION_SOURCE_PREFIX)) issues.push(this.issue(issue, undefined))
     for (const issue of list(run.issues)) issues.push(this.issue(issue, this.journeyIndexOf(run, issue.journey)))
     const summary = validSummary(run.summary)
       ? run.summary

@@ -16,6 +16,7 @@ import {
   suggestionFor,
   summarize,
   walkSteps,
+  explorationIssues,
 } from '@venomqa/core'
 import { type Block, LIMITS, type SlackPayload, escapeMrkdwn, fitMrkdwn, mrkdwn, plain } from './block-kit'
 import { type SlackReporterOptions, isHttpUrl, resolveSlackOptions } from './options'
@@ -99,14 +100,6 @@ export function failuresOf(run: RunResult): Failure[] {
     }
   }
   return out
-}
-
-/**
- * An exploration's issues but those of its violations: a violation is told on its exploration's line, by
- * its invariant, as the console and the HTML report show it with its exploration rather than in the list.
- */
-function explorationIssues(x: ExplorationResult): Issue[] {
-  return (x.issues ?? []).filter((i) => !String(i.source ?? '').startsWith('invariant:'))
 }
 
 /** Issues named on an exploration's line; the others are counted, the whole list is among the failures and in the report. */

@@ -32,6 +32,7 @@ import {
   repeatLabel,
   severityRank,
   shrinkLimitText,
+  explorationIssues,
 } from '@venomqa/core'
 import { createRequire } from 'node:module'
 import type Picocolors from 'picocolors'
@@ -579,7 +580,7 @@ class LineFormatter {
       }
     }
 
-    const all: Issue[] = [...run.journeys.flatMap(journeyIssues), ...(run.explorations ?? []).flatMap((x) => x.issues.filter((i) => !i.source.startsWith('invariant:'))), ...run.issues].sort((a, b) => severityRank(a.severity) - severityRank(b.severity))
+    const all: Issue[] = [...run.journeys.flatMap(journeyIssues), ...(run.explorations ?? []).flatMap(explorationIssues), ...run.issues].sort((a, b) => severityRank(a.severity) - severityRank(b.severity))
     if (all.length) {
       lines.push('', p.bold('Issues'))
       for (const i of all) {

@@ -1,5 +1,5 @@
 import type * as Os from 'node:os'
-import { type ExplorationResult, type Issue, type JourneyResult, type RedactOptions, type Reporter, type ReporterFactory, type RunResult, type StepResult, type ViolationResult, issuePlace, plural, repeatLabel, sequenceHeading } from '@venomqa/core'
+import { type ExplorationResult, type Issue, type JourneyResult, type RedactOptions, type Reporter, type ReporterFactory, type RunResult, type StepResult, type ViolationResult, issuePlace, plural, repeatLabel, sequenceHeading, explorationIssues } from '@venomqa/core'
 import { budgetText, exchangeLine, exchangeText, flatten, formatFineDuration } from './format'
 import { redactRun } from './redact-run'
 import { reproduceScript } from './reproduce'
@@ -333,7 +333,7 @@ function explorationSuite(x: ExplorationResult, id: number, host: string): Suite
     if (x.interrupted) return { name, classname, durationMs: 0, status: 'skipped', message: 'the exploration was interrupted before its search finished: this invariant held on the part it searched' }
     return { name, classname, durationMs: 0, status: 'passed' }
   })
-  const others = x.issues.filter((i) => !i.source.startsWith('invariant:'))
+  const others = explorationIssues(x)
   // An exploration that could not run (a failed setup, a crash) broke no invariant but must fail in CI.
   if (x.status === 'failed' && !x.violations.length)
     cases.push({

@@ -19,6 +19,7 @@ import {
   plural,
   repeatLabel,
   sequenceHeading,
+  explorationIssues,
 } from '@venomqa/core'
 import {
   budgetText,
@@ -96,8 +97,8 @@ export function renderMarkdown(input: RunResult, redact?: RedactOptions): string
   }
 
   // A violation is shown with its exploration; the exploration's other issues (a setup that failed) are listed here.
-  const explorationIssues = explorations.flatMap((x) => x.issues.filter((i) => !i.source.startsWith('invariant:')))
-  const issues = [...run.journeys.flatMap(journeyIssues), ...explorationIssues, ...run.issues]
+  const ownIssues = explorations.flatMap(explorationIssues)
+  const issues = [...run.journeys.flatMap(journeyIssues), ...ownIssues, ...run.issues]
   if (issues.length) {
     out.push('## Issues', '')
     for (const sev of SEVERITIES) {
