@@ -10,8 +10,8 @@ export interface Unsatisfiable {
 
 /**
  * The first place in a schema that no value can satisfy: bounds that contradict each other (`minimum: 10`
- * with `maximum: 5`, `minLength` above `maxLength`), or a required property that `additionalProperties:
- * false` forbids; also between a schema and its `allOf` parts, which a value must all meet (see
+ * with `maximum: 5`, `minLength` above `maxLength`), a required property that `additionalProperties:
+ * false` forbids, or an `enum` none of whose values the `type` admits; also between a schema and its `allOf` parts, which a value must all meet (see
  * partsContradiction). ajv compiles such a schema without complaint, as JSON Schema allows it (an empty `enum`
  * it refuses already, by its meta-schema). But the sampler then sends a value the document itself
  * forbids, the API refuses it, and the exploration passes having tested nothing of that operation: the
@@ -53,7 +53,8 @@ function ownContradiction(s: JsonSchema): string | undefined {
     (constrains('number', 'integer') ? numberContradiction(s) : undefined) ??
     (constrains('string') ? pairContradiction(s, 'minLength', 'maxLength') : undefined) ??
     (constrains('array') ? pairContradiction(s, 'minItems', 'maxItems') : undefined) ??
-    (constrains('object') ? (pairContradiction(s, 'minProperties', 'maxProperties') ?? requiredContradiction(s)) : undefined)
+    (constrains('object') ? (pairContradiction(s, 'minProperties', 'maxProperties') ?? requiredContradiction(s)) : undefined) ??
+    valuesContradiction([{ at: '', schema: s }], () => undefined)
   )
 }
 
@@ -93,8 +94,8 @@ interface Bound {
   note?: string
 }
 
-/** A bound as a message names it, its note and where it comes from (an `allOf` part) in brackets after it. */
-function told(b: Bound, from?: string): string {
+/** A bound (or a `type`, an `enum`) as a message names it, its note and where it comes from (an `allOf` part) in brackets after it. */
+function told(b: { said: string; note?: string }, from?: string): string {
   const notes = [b.note, from].filter((n) => n !== undefined)
   return notes.length ? `${b.said} (${notes.join(', ')})` : b.said
 }
@@ -156,8 +157,10 @@ function requiredContradiction(s: JsonSchema): string | undefined {
  * Why the parts of a schema (its own keywords and its `allOf` parts, see allOfParts) admit no value
  * together, each alone admitting some: the stricter bounds of all on each side, from different parts, that
  * leave nothing between them; a property one part requires that another's `additionalProperties: false`
- * forbids; a property several parts give whose schemas do (named by the path to each). A part that admits
- * no value alone is left to the walk, which names it at its own place.
+ * forbids, or more required names than a part's `maxProperties`; `type`s with none in common; `enum`s and
+ * `const`s with no value in common, or none of a type every part admits; a property or `items` several
+ * parts give whose schemas do (named by the path to each). A part that admits no value alone is left to
+ * the walk, which names it at its own place.
  *
  * Types as ownContradiction takes them, over the parts: a value must be of a type every part admits, so
  * bounds on numbers contradict when no part admits anything else, or one that does is met by a part that
@@ -177,10 +180,18 @@ function partsContradiction(parts: SchemaPart[], holder: JsonSchema, doc: OpenAp
     return `${label}, ${place.startsWith(`${source}#`) ? place.slice(source.length) : place}`
   }
   let types: Set<string> | undefined
+  const typed: SchemaPart[] = []
+  let noneInCommon: string | undefined
   for (const part of parts) {
     const own = typesOf(part.schema)
     types = !types ? own : !own ? types : new Set([...types].flatMap((t) => (own.has(t) ? [t] : t === 'integer' && own.has('number') ? [t] : t === 'number' && own.has('integer') ? ['integer'] : [])))
+    if (own) typed.push(part)
+    // Named up to the part that leaves no type: those alone contradict. A `type` no value has (an empty
+    // list, a name JSON Schema does not know) is the schema check's to name, not this one's.
+    if (types && !types.size && noneInCommon === undefined && typed.every((p) => knownTypes(p.schema)?.size))
+      noneInCommon = `${joined(typed.map((p) => told(typeSaid(p.schema), from(p))))} admit no type in common`
   }
+  if (noneInCommon) return noneInCommon
   const constrains = (...kinds: string[]) => (types ? [...types].every((t) => kinds.includes(t)) : !parts.some((p) => p.schema.nullable === true))
   const numbers = () => {
     const bounds = (side: 'min' | 'max') =>
@@ -211,7 +222,8 @@ function partsContradiction(parts: SchemaPart[], holder: JsonSchema, doc: OpenAp
     (constrains('number', 'integer') ? numbers() : undefined) ??
     (constrains('string') ? pair('minLength', 'maxLength') : undefined) ??
     (constrains('array') ? pair('minItems', 'maxItems') : undefined) ??
-    (constrains('object') ? (pair('minProperties', 'maxProperties') ?? forbiddenByPart(parts, from)) : undefined) ??
+    (constrains('object') ? (pair('minProperties', 'maxProperties') ?? forbiddenByPart(parts, from) ?? requiredAboveMaxProperties(parts, from)) : undefined) ??
+    valuesContradiction(parts, from) ??
     propertiesContradiction(parts, holder, doc, seen)
   )
 }
@@ -231,16 +243,108 @@ function forbiddenByPart(parts: SchemaPart[], from: (part: SchemaPart) => string
   return undefined
 }
 
-/** A property that several parts give, whose schemas (each with its own `allOf` parts) contradict each other: named by the path to each. */
+/** More properties required across the parts (each name once) than the smallest `maxProperties` of a part admits. */
+function requiredAboveMaxProperties(parts: SchemaPart[], from: (part: SchemaPart) => string): string | undefined {
+  const capped = parts.filter((p) => typeof p.schema.maxProperties === 'number')
+  if (!capped.length) return undefined
+  const cap = capped.reduce((a, b) => (b.schema.maxProperties < a.schema.maxProperties ? b : a))
+  const naming = parts.filter((p) => Array.isArray(p.schema.required) && p.schema.required.some((n: unknown) => typeof n === 'string'))
+  const names = new Set(naming.flatMap((p) => p.schema.required.filter((n: unknown) => typeof n === 'string')))
+  // One part's own names above its own cap is that part's contradiction, named at its place by the walk.
+  if (names.size <= cap.schema.maxProperties || naming.every((p) => p === cap)) return undefined
+  return `\`required\` names ${names.size} properties (${naming.map(from).join(', ')}), above \`maxProperties\` ${cap.schema.maxProperties} (${from(cap)})`
+}
+
+/** The type names JSON Schema knows. */
+const TYPES: ReadonlySet<string> = new Set(['null', 'boolean', 'object', 'array', 'number', 'integer', 'string'])
+
+/** typesOf, when every name in it is one JSON Schema knows; else undefined, as an unknown name is the schema check's mistake. */
+function knownTypes(s: JsonSchema): Set<string> | undefined {
+  const types = typesOf(s)
+  return types && [...types].every((t) => TYPES.has(t)) ? types : undefined
+}
+
+/** A schema's `type` as written: `` `type` string ``, `` `type` [integer, null] ``, 3.0's `nullable` as its note. */
+function typeSaid(s: JsonSchema): { said: string; note?: string } {
+  const said = typeof s.type === 'string' ? `\`type\` ${s.type}` : `\`type\` [${(s.type as unknown[]).filter((t) => typeof t === 'string').join(', ')}]`
+  return s.nullable === true ? { said, note: '`nullable`' } : { said }
+}
+
+/** "a", "a and b", "a, b and c". */
+function joined(items: string[]): string {
+  return items.length < 2 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`
+}
+
+/** Whether a JSON value is of one of `types`: a whole number is an integer, and every integer a number. */
+function ofType(types: Set<string>, v: unknown): boolean {
+  if (v === null) return types.has('null')
+  if (Array.isArray(v)) return types.has('array')
+  if (typeof v === 'number') return types.has('number') || (types.has('integer') && Number.isInteger(v))
+  return types.has(typeof v)
+}
+
+/** JSON equality, as `enum` and `const` compare: objects by their members, whatever their order. */
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true
+  if (!a || !b || typeof a !== 'object' || typeof b !== 'object' || Array.isArray(a) !== Array.isArray(b)) return false
+  const x = a as Record<string, unknown>
+  const y = b as Record<string, unknown>
+  const keys = Object.keys(x)
+  return keys.length === Object.keys(y).length && keys.every((k) => Object.hasOwn(y, k) && sameValue(x[k], y[k]))
+}
+
+/** A value as a message shows it, a long `enum` cut short. */
+function shown(values: unknown[]): string {
+  const head = values.slice(0, 5).map((v) => JSON.stringify(v))
+  return `[${values.length > 5 ? [...head, '...'].join(', ') : head.join(', ')}]`
+}
+
+/**
+ * Values that `enum` and `const` allow, across the parts (or one schema alone, its `from` saying nothing):
+ * lists with no value in common, or no common value of a type every part's `type` admits. 3.0's
+ * `nullable` is taken to add null to a part's values too, as its `type`, so as never to refuse a null the
+ * document may mean.
+ */
+function valuesContradiction(parts: SchemaPart[], from: (part: SchemaPart) => string | undefined): string | undefined {
+  const lists = parts.flatMap((part) => {
+    const s = part.schema
+    const extra = s.nullable === true ? [null] : []
+    const found: { said: string; values: unknown[]; part: SchemaPart }[] = []
+    if (Array.isArray(s.enum)) found.push({ said: `\`enum\` ${shown(s.enum)}`, values: [...s.enum, ...extra], part })
+    if (Object.hasOwn(s, 'const')) found.push({ said: `\`const\` ${JSON.stringify(s.const)}`, values: [s.const, ...extra], part })
+    return found
+  })
+  if (!lists.length) return undefined
+  let values = lists[0]!.values
+  for (let i = 1; i < lists.length; i++) {
+    const next = lists[i]!.values
+    values = values.filter((v) => next.some((w) => sameValue(v, w)))
+    if (!values.length) return `${joined(lists.slice(0, i + 1).map((l) => told(l, from(l.part))))} have no value in common`
+  }
+  const typed = parts.flatMap((part) => {
+    const types = knownTypes(part.schema)
+    return types ? [{ part, types }] : []
+  })
+  if (values.some((v) => typed.every((t) => ofType(t.types, v)))) return undefined
+  const refusing = typed.filter((t) => values.some((v) => !ofType(t.types, v)))
+  return `no value of ${joined(lists.map((l) => told(l, from(l.part))))} is of ${joined(refusing.map((t) => told(typeSaid(t.part.schema), from(t.part))))}`
+}
+
+/**
+ * A property that several parts give, or `items` that several parts give, whose schemas (each with its own
+ * `allOf` parts) contradict each other: named by the path to each.
+ */
 function propertiesContradiction(parts: SchemaPart[], holder: JsonSchema, doc: OpenApiDocument, seen: Set<object>): string | undefined {
   const given = new Map<string, SchemaPart[]>()
+  // Keyed by what the schemas are of, a property's name or the items, each part's path to it as told.
+  const add = (key: string, part: SchemaPart, sub: unknown) => {
+    if (!sub || typeof sub !== 'object' || Array.isArray(sub)) return
+    given.set(key, [...(given.get(key) ?? []), ...allOfParts(sub as JsonSchema, doc, `${part.at}${key}`)])
+  }
   for (const part of parts) {
     const properties = part.schema.properties
-    if (!properties || typeof properties !== 'object') continue
-    for (const [name, property] of Object.entries(properties)) {
-      if (!property || typeof property !== 'object') continue
-      given.set(name, [...(given.get(name) ?? []), ...allOfParts(property as JsonSchema, doc, `${part.at}/properties/${escapePointer(name)}`)])
-    }
+    if (properties && typeof properties === 'object') for (const [name, property] of Object.entries(properties)) add(`/properties/${escapePointer(name)}`, part, property)
+    add('/items', part, part.schema.items)
   }
   for (const list of given.values()) {
     // A recursive schema gives the same properties again below: each combination is looked at once.

@@ -209,3 +209,89 @@ describe('allOf parts that contradict each other', () => {
     await loads({ body: { allOf: [{ type: 'object', properties: { qty: { type: 'integer', minimum: 1 } } }, { properties: { qty: { maximum: 5 } } }] } })
   })
 })
+
+/**
+ * Types, values, required names and items across allOf parts: each part alone admits some value, but no
+ * value is of a type every part admits, or among every part's values, or has every required property
+ * within another part's `maxProperties`. They loaded, and the sampler sent values the document forbids.
+ */
+describe('allOf parts whose types, values, required names or items contradict each other', () => {
+  it('types with nothing in common: names, 3.1 type lists, 3.0 nullable beside a part that is not, a $ref and its own', async () => {
+    const names = await refusal({ body: { allOf: [{ type: 'string' }, { type: 'integer' }] } })
+    expect(names.message).toBe(`doc.json${BODY}: no value can satisfy this schema: \`type\` string (allOf/0) and \`type\` integer (allOf/1) admit no type in common`)
+    expect(names.where).toBe(`doc.json${BODY}`)
+    expect((await refusal({ body: { allOf: [{ type: ['string', 'null'] }, { type: ['integer', 'boolean'] }] } })).message).toContain(
+      '`type` [string, null] (allOf/0) and `type` [integer, boolean] (allOf/1) admit no type in common',
+    )
+    expect((await refusal({ openapi: '3.0.3', body: { allOf: [{ type: 'string', nullable: true }, { type: 'integer' }] } })).message).toContain(
+      '`type` string (`nullable`, allOf/0) and `type` integer (allOf/1) admit no type in common',
+    )
+    const viaRef = await refusal({ body: { type: 'object', properties: { qty: { type: 'string', allOf: [{ $ref: '#/components/schemas/Count' }] } } }, components: { schemas: { Count: { type: 'integer' } } } })
+    expect(viaRef.message).toBe(
+      `doc.json${BODY}/properties/qty: no value can satisfy this schema: \`type\` integer (allOf/0, #/components/schemas/Count) and \`type\` string (its own) admit no type in common`,
+    )
+  })
+
+  it('types that every two parts share but not all of them: the parts named up to the one that leaves none', async () => {
+    const err = await refusal({ body: { allOf: [{ type: ['string', 'integer'] }, { type: ['integer', 'boolean'] }, { type: ['string', 'boolean'] }, { type: 'string' }] } })
+    expect(err.message).toContain('`type` [string, integer] (allOf/0), `type` [integer, boolean] (allOf/1) and `type` [string, boolean] (allOf/2) admit no type in common')
+  })
+
+  it('an enum or const no value of which another part admits by its type, and enums with no value in common', async () => {
+    const enumType = await refusal({ body: { allOf: [{ enum: ['a', 'b'] }, { type: 'integer' }] } })
+    expect(enumType.message).toBe(`doc.json${BODY}: no value can satisfy this schema: no value of \`enum\` ["a", "b"] (allOf/0) is of \`type\` integer (allOf/1)`)
+    expect((await refusal({ body: { allOf: [{ enum: [1.5] }, { type: 'integer' }] } })).message).toContain('no value of `enum` [1.5] (allOf/0) is of `type` integer (allOf/1)')
+    expect((await refusal({ body: { allOf: [{ const: 'x' }, { type: 'number' }] } })).message).toContain('no value of `const` "x" (allOf/0) is of `type` number (allOf/1)')
+    expect((await refusal({ body: { allOf: [{ enum: ['a', true] }, { type: ['string', 'integer'] }, { type: ['boolean', 'integer'] }] } })).message).toContain(
+      'no value of `enum` ["a", true] (allOf/0) is of `type` [string, integer] (allOf/1) and `type` [boolean, integer] (allOf/2)',
+    )
+    expect((await refusal({ body: { allOf: [{ enum: [1, 2] }, { enum: [3] }] } })).message).toContain('`enum` [1, 2] (allOf/0) and `enum` [3] (allOf/1) have no value in common')
+    expect((await refusal({ body: { allOf: [{ const: { a: 1 } }, { enum: [{ a: 2 }, 'a'] }] } })).message).toContain(
+      '`const` {"a":1} (allOf/0) and `enum` [{"a":2}, "a"] (allOf/1) have no value in common',
+    )
+    expect((await refusal({ body: { allOf: [{ enum: [1, 'a'] }, { enum: ['a', 2] }, { type: 'integer' }] } })).message).toContain(
+      'no value of `enum` [1, "a"] (allOf/0) and `enum` ["a", 2] (allOf/1) is of `type` integer (allOf/2)',
+    )
+  })
+
+  it('in one schema: an enum none of whose values its own type admits, an enum and a const with no value in common', async () => {
+    const own = await refusal({ body: { type: 'object', properties: { code: { type: 'integer', enum: ['a'] } } } })
+    expect(own.message).toBe(`doc.json${BODY}/properties/code: no value can satisfy this schema: no value of \`enum\` ["a"] is of \`type\` integer`)
+    expect((await refusal({ body: { enum: [1], const: 2 } })).message).toContain('`enum` [1] and `const` 2 have no value in common')
+  })
+
+  it('required names counted across parts against a smaller maxProperties', async () => {
+    const err = await refusal({ body: { allOf: [{ type: 'object', required: ['a', 'b'] }, { required: ['c', 'a'], maxProperties: 2 }] } })
+    expect(err.message).toBe(`doc.json${BODY}: no value can satisfy this schema: \`required\` names 3 properties (allOf/0, allOf/1), above \`maxProperties\` 2 (allOf/1)`)
+  })
+
+  it('items several parts give, checked together as properties are', async () => {
+    const bounds = await refusal({ body: { allOf: [{ type: 'array', items: { type: 'integer', minimum: 10 } }, { items: { maximum: 5 } }] } })
+    expect(bounds.message).toBe(`doc.json${BODY}: no value can satisfy this schema: \`minimum\` 10 (allOf/0/items) leaves no number below \`maximum\` 5 (allOf/1/items)`)
+    expect((await refusal({ body: { type: 'array', items: { type: 'string' }, allOf: [{ items: { $ref: '#/components/schemas/Count' } }] }, components: { schemas: { Count: { type: 'integer' } } } })).message).toContain(
+      '`type` integer (allOf/0/items, #/components/schemas/Count) and `type` string (items) admit no type in common',
+    )
+    expect((await refusal({ body: { type: 'object', properties: { tags: { allOf: [{ type: 'array', items: { maxLength: 2 } }, { items: { type: 'string', minLength: 3 } }] } } } })).message).toContain(
+      '`minLength` 3 (allOf/1/items) is above `maxLength` 2 (allOf/0/items)',
+    )
+  })
+
+  it('parts that some value meets load: a type or a value every part admits, null every part admits, integer within number, a part with no type', async () => {
+    await loads({ openapi: '3.0.3', body: { allOf: [{ type: 'string', nullable: true }, { type: 'integer', nullable: true }] } })
+    await loads({ openapi: '3.0.3', body: { allOf: [{ nullable: true }, { type: 'integer' }] } })
+    await loads({ body: { allOf: [{ type: ['string', 'null'] }, { type: ['integer', 'null'] }] } })
+    await loads({ body: { allOf: [{ type: 'number', minimum: 1 }, { type: 'integer', maximum: 5 }] } })
+    await loads({ body: { allOf: [{ type: 'string' }, { minLength: 1 }, { description: 'any' }] } })
+    await loads({ body: { allOf: [{ enum: ['a', 1] }, { type: 'integer' }] } })
+    await loads({ body: { allOf: [{ enum: [2] }, { type: 'number' }, { type: 'integer' }] } })
+    await loads({ body: { allOf: [{ enum: [1, 2] }, { enum: [2, 3] }, { const: 2 }] } })
+    await loads({ body: { allOf: [{ enum: [{ a: [1, { b: null }] }] }, { const: { a: [1, { b: null }] } }, { type: 'object' }] } })
+    await loads({ body: { allOf: [{ enum: ['a', null] }, { type: ['integer', 'null'] }] } })
+    await loads({ openapi: '3.0.3', body: { allOf: [{ type: 'string', nullable: true, enum: ['a'] }, { type: 'integer', nullable: true }] } })
+    await loads({ openapi: '3.0.3', body: { type: 'object', properties: { code: { type: 'integer', nullable: true, enum: ['a'] } } } })
+    await loads({ body: { allOf: [{ type: 'object', required: ['a', 'b'] }, { required: ['b'], maxProperties: 2 }] } })
+    await loads({ body: { allOf: [{ type: ['object', 'null'], required: ['a', 'b'] }, { maxProperties: 1 }] } })
+    await loads({ body: { allOf: [{ type: 'array', items: { type: 'number', minimum: 1 } }, { items: { type: 'integer', maximum: 5 } }] } })
+    await loads({ body: { allOf: [{ type: 'array', items: { type: ['string', 'null'] } }, { items: { type: ['integer', 'null'] } }] } })
+  })
+})
