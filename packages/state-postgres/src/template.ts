@@ -37,8 +37,17 @@ export class PostgresTemplateBackend extends PostgresBackend<Copy> {
     return `keeps its checkpoint copies (databases ${this.target.database}_vqcp_<n>, or vq_<hash>_cp_<n> for a long name)`
   }
   #counter = 0
-  /** The database a rollback replaced could not be dropped (see restore): the next rollback, or the disconnect, drops it. */
+  /** The database a rollback replaced could not be dropped (see #dropLater): the next rollback, or the disconnect, drops it. */
   #oldLeft = false
+  /**
+   * The drop of the database the last rollback replaced, under way in the background (see #dropLater).
+   * Never rejects: a failure sets #oldLeft and is told through onNotice.
+   */
+  #dropping?: Promise<void>
+  /** The session the background drops run on: opened at the first, closed at the disconnect. */
+  #dropper?: pg.Client
+  /** Between connect and disconnect: a drop that ends after the disconnect closes its session itself. */
+  #open = false
   /** Databases removed by the last connect: copies left by a run that died. */
   cleanedLeftovers: string[] = []
 
@@ -72,6 +81,7 @@ export class PostgresTemplateBackend extends PostgresBackend<Copy> {
     await this.#recoverAndClean(admin)
     const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [db])
     if (!exists.rows.length) throw new StateError(this.name, `cannot use ${where(this.target)}: the database does not exist`)
+    this.#open = true
   }
 
   protected async capture(admin: pg.Client, name: string): Promise<Copy> {
@@ -102,10 +112,13 @@ export class PostgresTemplateBackend extends PostgresBackend<Copy> {
    * it dropped too, so that the run hears of it (its rollback hook) and the quit does not say the journey
    * was left unrestored. Between its rename and its CREATE the app has no database at all; the process
    * ending there left it so (the working database renamed away, none made in its place), where the next
-   * statement, a moment later, puts a whole copy back.
+   * statement, a moment later, puts a whole copy back. Then the drop of the database the last rollback
+   * replaced, which goes on in the background, is let finish too (else the next connect drops it): once
+   * letGo returns, no work of the backend is under way.
    */
   async letGo(): Promise<void> {
     await this.#rollingBack
+    await this.#dropping
   }
 
   /** The rollback under way, settled either way (see letGo). */
@@ -131,7 +144,9 @@ export class PostgresTemplateBackend extends PostgresBackend<Copy> {
     const doing = `rollback to "${name}"`
     const untouched = 'nothing was restored: the working database is as the path left it'
     return this.step(`${doing} (database "${db}" from "${copy}")`, async () => {
-      // Left by a rollback of this run whose last DROP failed (see below): it would take the rename's name.
+      // The last rollback's drop of the database it replaced, under way: its name is the one the rename takes.
+      await this.#dropping
+      // Left by a rollback of this run whose drop failed (see #dropLater): dropped first, for the same reason.
       if (this.#oldLeft) {
         await this.#alone(admin, old, doing, untouched, () => dropDatabase(admin, old))
         this.#oldLeft = false
@@ -164,20 +179,78 @@ export class PostgresTemplateBackend extends PostgresBackend<Copy> {
         }
         throw err
       }
-      // The database is the checkpoint's now: the one it replaced, if it cannot be dropped yet, is left for
-      // the next rollback or the disconnect to drop, and the rollback fails once the checkpoints after this
-      // one are dropped, as a restore that went through.
-      try {
-        await this.#alone(admin, old, doing, `the database was restored, but the one it replaced is left as "${old}", for the next rollback or the disconnect to drop`, () =>
-          dropDatabase(admin, old),
-        )
-      } catch (err) {
-        this.#oldLeft = true
-        if (err instanceof StateError) return err
-        throw err
-      }
+      // The database is the checkpoint's now: the rollback is done, and the one it replaced is dropped after it.
+      this.#dropLater(old, doing)
       return undefined
     })
+  }
+
+  /**
+   * Drop `old`, the database a rollback replaced, in the background. PostgreSQL (15) makes every DROP
+   * DATABASE wait for an immediate checkpoint of the whole server, which writes every dirty buffer of the
+   * cluster, the pages of the database the rollback just made included: on a server other work kept busy it
+   * was 1.5 s of a 2 s rollback. Left to run while the path goes on, it is off the rollback's way. At most
+   * one is pending, under the one name `old` (the next connect's recovery drops one a dead run left, and no
+   * more disk than one database's is kept): the next rollback, letGo and the disconnect wait for it.
+   *
+   * It runs on a session of its own, not on the admin client: that one runs its queries in turn, so a drop
+   * queued on it would still hold up the backend's next call, which is often at once (the copies of the
+   * checkpoints a rollback to an older one drops right after it, or the checkpoint a path takes next). Its
+   * cost is one more session on the admin database, from the first rollback to the disconnect.
+   *
+   * A drop that fails (the database held by a transaction's lock past lockTimeoutMs, a prepared transaction,
+   * a subscription, or the session lost) leaves `old` for the next rollback or the disconnect to drop
+   * (#oldLeft), and is told once through onNotice, saying what held it and what to do: the rollback it
+   * belongs to has returned, restored.
+   */
+  #dropLater(old: string, doing: string): void {
+    const outcome = `the database was restored, but the one it replaced is left as "${old}", for the next rollback or the disconnect to drop`
+    const dropping: Promise<void> = (async () => {
+      try {
+        const dropper = await this.#dropperSession()
+        await this.#alone(dropper, old, doing, outcome, () => dropDatabase(dropper, old))
+      } catch (err) {
+        this.#oldLeft = true
+        // The session may be what failed: the next drop opens another.
+        await this.#closeDropper()
+        const prefix = `state backend "${this.name}": `
+        const said = err instanceof StateError ? (err.message.startsWith(prefix) ? err.message.slice(prefix.length) : err.message) : describePgError(err)
+        this.onNotice(said.includes(outcome) ? said : `${doing} on ${where(this.target)}: dropping database "${old}", which it replaced, failed: ${said}; so ${outcome}.`)
+      } finally {
+        // Ended after a disconnect that did not wait for it (one called while the rollback was under way).
+        if (!this.#open) await this.#closeDropper()
+      }
+    })().catch(() => {})
+    this.#dropping = dropping
+    void dropping.then(() => {
+      if (this.#dropping === dropping) this.#dropping = undefined
+    })
+  }
+
+  /** The session of the background drops, opened as the admin client is, with its lock_timeout. */
+  async #dropperSession(): Promise<pg.Client> {
+    if (this.#dropper) return this.#dropper
+    const { url } = this.connectsTo()
+    // openClient listens to the session's 'error': a server that ends it while idle does not end the process.
+    const dropper = await openClient(this.name, url, this.options.connectTimeoutMs, `drop database "${this.#oldName()}", which a rollback replaced`)
+    try {
+      await dropper.query(`SET lock_timeout = ${Math.round(this.options.lockTimeoutMs)}`)
+    } catch (err) {
+      await dropper.end().catch(() => {})
+      throw err
+    }
+    // Lost while idle (the server restarted, an admin ended it): the next drop opens another.
+    dropper.on('end', () => {
+      if (this.#dropper === dropper) this.#dropper = undefined
+    })
+    this.#dropper = dropper
+    return dropper
+  }
+
+  async #closeDropper(): Promise<void> {
+    const dropper = this.#dropper
+    this.#dropper = undefined
+    await dropper?.end().catch(() => {})
   }
 
   /** A copy that no open checkpoint refers to is dropped: released, replaced, or rolled back past. */
@@ -189,16 +262,27 @@ export class PostgresTemplateBackend extends PostgresBackend<Copy> {
     return this.released(admin, gone)
   }
 
-  /** Drop every checkpoint copy, newest first, and what a failed rollback may have left. */
+  /**
+   * Wait for the drop a rollback left in the background, then drop every checkpoint copy, newest first, and
+   * the database a rollback replaced if its drop failed. The session of the background drops is closed
+   * whatever happens.
+   */
   protected async leave(admin: pg.Client, open: OpenCheckpoint<Copy>[]): Promise<void> {
-    for (const { data: copy } of open.reverse()) await this.#drop(admin, copy.name)
-    if (!this.#oldLeft) return
-    const old = this.#oldName()
-    await this.step(`drop database "${old}"`, () =>
-      this.#alone(admin, old, 'disconnect', `database "${old}", which a rollback replaced, is left: the next connect to "${this.target.database}" drops it`, () =>
-        dropDatabase(admin, old),
-      ),
-    )
+    this.#open = false
+    try {
+      await this.#dropping
+      for (const { data: copy } of open.reverse()) await this.#drop(admin, copy.name)
+      if (!this.#oldLeft) return
+      const old = this.#oldName()
+      await this.step(`drop database "${old}"`, () =>
+        this.#alone(admin, old, 'disconnect', `database "${old}", which a rollback replaced, is left: the next connect to "${this.target.database}" drops it`, () =>
+          dropDatabase(admin, old),
+        ),
+      )
+      this.#oldLeft = false
+    } finally {
+      await this.#closeDropper()
+    }
   }
 
   async reset(): Promise<void> {

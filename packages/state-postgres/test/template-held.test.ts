@@ -110,33 +110,61 @@ describe('template mechanism: what keeps a database from being copied, renamed o
     expect(await databasesLike(`${DB}_vq`)).toEqual([])
   })
 
-  it('the database a rollback replaced, held when it is to be dropped: the rollback fails saying it restored, and the next rollback or the disconnect drops it', async () => {
+  it('the database a rollback replaced, held when it is to be dropped: the rollback passes, a notice says what holds it, and the next rollback or the disconnect drops it', async () => {
     const b = postgresState({ url, mechanism: 'template', lockTimeoutMs: 300 })
+    const notices: string[] = []
+    b.onNotice = (m) => notices.push(m)
     const holder = new pg.Client({ connectionString: ADMIN_URL, application_name: 'the holder' })
     await holder.connect()
-    try {
-      await withClient(url, (c) => c.query('DELETE FROM t'))
-      await b.connect()
-      await b.checkpoint('ready')
-      await withClient(url, (c) => c.query('INSERT INTO t VALUES (1)'))
-      // Right after the rename, another transaction takes a lock on the renamed database, and keeps it.
-      const renamed = (sql: string) => sql.startsWith('ALTER DATABASE') && sql.endsWith(`RENAME TO "${DB}_vqold"`)
+    const pid = (await holder.query('SELECT pg_backend_pid() AS pid')).rows[0].pid
+    // Right after the rename, another transaction takes a lock on the renamed database, and keeps it.
+    const renamed = (sql: string) => sql.startsWith('ALTER DATABASE') && sql.endsWith(`RENAME TO "${DB}_vqold"`)
+    const holdingTheOld = async () => {
       let outcome: unknown
       const fired = await commitRightAfter(holder, renamed, `BEGIN; COMMENT ON DATABASE ${DB}_vqold IS 'held by the test'`, async () => {
         outcome = await settledWithin(b.rollback('ready'), 20_000)
       })
       expect(fired).toBe(true)
-      expect(outcome).toBeInstanceOf(Error)
-      const failed = (outcome as Error).message
-      expect(failed).toMatch(new RegExp(`rollback to "ready" on database "${DB}" .*: a transaction held a lock on database "${DB}_vqold" .*pid \\d+ \\(application "the holder"`))
-      expect(failed).toContain(`so the database was restored, but the one it replaced is left as "${DB}_vqold", for the next rollback or the disconnect to drop`)
+      return outcome
+    }
+    try {
+      await withClient(url, (c) => c.query('DELETE FROM t'))
+      await b.connect()
+      await b.checkpoint('ready')
+      await withClient(url, (c) => c.query('INSERT INTO t VALUES (1)'))
+      // The database is the checkpoint's: the rollback passes, the drop of the one it replaced is left to the background.
+      expect(await holdingTheOld()).toBe('done')
       expect(await ids()).toEqual([])
+      // letGo waits for it: it failed after lockTimeoutMs, told once, what held it and what to do.
+      await b.letGo()
+      expect(notices).toHaveLength(1)
+      expect(notices[0]).toMatch(new RegExp(`^rollback to "ready" on database "${DB}" .*: a transaction held a lock on database "${DB}_vqold" for longer than 300 ms .*pid ${pid} \\(application "the holder"`))
+      expect(notices[0]).toContain(`so the database was restored, but the one it replaced is left as "${DB}_vqold", for the next rollback or the disconnect to drop`)
+      expect(notices[0]).toContain(`SELECT pg_terminate_backend(${pid})`)
       expect(await databasesLike(`${DB}_vq`)).toEqual([`${DB}_vqcp_1`, `${DB}_vqold`])
-      await holder.query('ROLLBACK')
+      // Still held: the next rollback, which must drop it before its rename takes the name, restores nothing.
       await withClient(url, (c) => c.query('INSERT INTO t VALUES (2)'))
+      const refused = await settledWithin(b.rollback('ready'), 20_000)
+      expect(refused).toBeInstanceOf(Error)
+      expect((refused as Error).message).toMatch(new RegExp(`rollback to "ready" on database "${DB}" .*: a transaction held a lock on database "${DB}_vqold" .*pid ${pid} .*so nothing was restored: the working database is as the path left it`))
+      expect(await ids()).toEqual([2])
+      // Once the holder ends, the next rollback drops it, then restores.
+      await holder.query('ROLLBACK')
       await b.rollback('ready')
       expect(await ids()).toEqual([])
+      await b.letGo()
       expect(await databasesLike(`${DB}_vq`)).toEqual([`${DB}_vqcp_1`])
+      // Held again, and ended before the disconnect: the disconnect drops it.
+      await withClient(url, (c) => c.query('INSERT INTO t VALUES (3)'))
+      expect(await holdingTheOld()).toBe('done')
+      expect(await ids()).toEqual([])
+      await b.letGo()
+      expect(notices).toHaveLength(2)
+      expect(await databasesLike(`${DB}_vq`)).toEqual([`${DB}_vqcp_1`, `${DB}_vqold`])
+      await holder.query('ROLLBACK')
+      await b.disconnect()
+      expect(await databasesLike(`${DB}_vq`)).toEqual([])
+      expect(notices).toHaveLength(2)
     } finally {
       await holder.end().catch(() => {})
       await b.disconnect()
