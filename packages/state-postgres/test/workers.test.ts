@@ -363,7 +363,11 @@ describe('postgresWorkers with a create abandoned at pluginTimeout', () => {
 describe('postgresWorkers with a create still starting its app when the run closes', () => {
   const MAIN = 'venomqa_pg_wk_slow_app'
   const WORKER_DB = `${MAIN}_w1`
-  const TIMEOUT = 1_500
+  // The create must be in startApp when the run gives it up, which is what this test is about: before it,
+  // making the worker's database (a CREATE DATABASE, whose DROP on undo waits for a checkpoint of the whole
+  // server) cannot be stopped midway. At 1.5 s, a server busy with other tests once took longer than that
+  // to make it and, after the give-up, to drop it, past close()'s wait: the create was reported still running.
+  const TIMEOUT = 5_000
   beforeAll(async () => {
     await dropDatabase(WORKER_DB)
     await createDatabase(MAIN, 'CREATE TABLE items (id int PRIMARY KEY)')
@@ -408,7 +412,7 @@ describe('postgresWorkers with a create still starting its app when the run clos
     } finally {
       for (const a of apps) if (a.exitCode === null && a.signalCode === null) a.kill()
     }
-  }, 30_000)
+  }, 45_000)
 })
 
 describe("a worker's state backend that cannot connect", () => {
