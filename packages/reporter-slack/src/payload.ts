@@ -18,7 +18,7 @@ import {
   walkSteps,
   explorationIssues,
 } from '@venomqa/core'
-import { type Block, LIMITS, type SlackPayload, escapeMrkdwn, fitMrkdwn, mrkdwn, plain } from './block-kit'
+import { type Block, LIMITS, type SlackPayload, escapeMrkdwn, fitMrkdwn, fitPlain, mrkdwn, plain } from './block-kit'
 import { type SlackReporterOptions, isHttpUrl, resolveSlackOptions } from './options'
 
 /** One line of "what failed", from an issue or from a failed step that raised none. */
@@ -127,6 +127,19 @@ function explorationIssuesText(x: ExplorationResult): string {
   const more = issues.length - named.length
   return `${plural(issues.length, 'issue')}: ${named.join('; ')}${more ? ` and ${plural(more, 'more issue', 'more issues')}` : ''}`
 }
+
+/**
+ * The first failure as the fallback text names it, its place and why: that text is what a phone's
+ * notification and a screen reader show, where the place alone said which step failed but not how. Raw
+ * text (the whole fallback text is escaped once), on one line, its error cut short; already redacted.
+ */
+function firstFailure(f: Failure): string {
+  const why = f.error.replace(/\s+/g, ' ').trim()
+  return `${issuePlace(f) || f.source}${why ? `: ${fitPlain(why, FIRST_ERROR_MAX)}` : ''}`
+}
+
+/** How much of the first failure's error the fallback text keeps. */
+const FIRST_ERROR_MAX = 200
 
 function rank(s: Severity): number {
   const r = severityRank(s)
@@ -263,7 +276,7 @@ export function buildSlackPayload(input: RunResult, options: SlackReporterOption
   blocks.push({ type: 'context', elements: [mrkdwn(context.join(' \u00b7 '))] })
 
   const text = fitMrkdwn(
-    `${head.text}: ${s.explorations ? `${plural(s.explorations.violations, 'violation')}, ` : ''}${s.journeys.total || !s.explorations ? `${plural(s.steps.failed, 'failed step')}, ` : ''}${plural(s.issues.total, 'issue')}, ${fmtMs(run.durationMs)}${failures[0] ? `. First: ${issuePlace(failures[0]) || failures[0].source}` : ''}`,
+    `${head.text}: ${s.explorations ? `${plural(s.explorations.violations, 'violation')}, ` : ''}${s.journeys.total || !s.explorations ? `${plural(s.steps.failed, 'failed step')}, ` : ''}${plural(s.issues.total, 'issue')}, ${fmtMs(run.durationMs)}${failures[0] ? `. First: ${firstFailure(failures[0])}` : ''}`,
     LIMITS.fallbackText,
   )
   return { text, blocks: blocks.slice(0, LIMITS.blocks) }

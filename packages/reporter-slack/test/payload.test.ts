@@ -36,7 +36,8 @@ describe('buildSlackPayload', () => {
     expect(textOf(second)).toMatch(/^:large_orange_circle: \*checkout\* › \*pay\* `409`\n>POST \/api\/pay answered 409\n_Conflict: /)
     expect(actions).toMatchObject({ type: 'actions', elements: [{ type: 'button', url: 'https://ci.example.com/runs/42/report.html', style: 'danger' }] })
     expect(textOf(context)).toBe('Duration *1.2 s* \u00b7 started 2025-03-01T10:00:00.000Z \u00b7 venomqa 0.1.0 \u00b7 state: postgres (snapshot)')
-    expect(payload.text).toBe('VenomQA: 2 of 3 journeys failed: 2 failed steps, 2 issues, 1.2 s. First: quota \u203a create_sixth')
+    // Its place and why: the fallback text is what a notification shows.
+    expect(payload.text).toBe('VenomQA: 2 of 3 journeys failed: 2 failed steps, 2 issues, 1.2 s. First: quota \u203a create_sixth: POST /api/create_sixth answered 500')
   })
 
   it("places each failure as the console does: the main path left out, a nested path whole, a repetition named, an issue of no place by its source", () => {
@@ -57,14 +58,23 @@ describe('buildSlackPayload', () => {
       ':large_orange_circle: *state*',
       ':large_orange_circle: *setup memory*',
     ])
-    expect(payload.text).toMatch(/\. First: checkout \u203a card &gt; retry \u203a pay$/)
+    expect(payload.text).toMatch(/\. First: checkout \u203a card &gt; retry \u203a pay: answered 409$/)
     // The first failure of no place is named by its source there too.
-    expect(buildSlackPayload(run([journey('todos', [step('list')])], { status: 'failed', issues: [issue('', '', '', 'state')] })).text).toMatch(/\. First: state$/)
+    expect(buildSlackPayload(run([journey('todos', [step('list')])], { status: 'failed', issues: [issue('', '', '', 'state')] })).text).toMatch(/\. First: state: answered 409$/)
+  })
+
+  it("gives the first failure's error in the text on one line, cut short, its markup escaped once", () => {
+    const long = `expected <!channel> & 201\n  got 500: ${'x'.repeat(400)}`
+    const { text } = buildSlackPayload(run([journey('checkout', [step('pay', 'failed', 500, long)])]))
+    const first = text.slice(text.indexOf('. First: ') + '. First: '.length)
+    expect(first).toMatch(/^checkout \u203a pay: expected &lt;!channel&gt; &amp; 201 got 500: x+\u2026$/)
+    // 200 characters of the error, before its markup is escaped.
+    expect(first.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&').length).toBe('checkout \u203a pay: '.length + 200)
   })
 
   it('counts one failed step and one issue in the singular', () => {
     const payload = buildSlackPayload(run([journey('checkout', [step('login'), step('pay', 'failed', 409)])], { durationMs: 800 }))
-    expect(payload.text).toBe('VenomQA: 1 of 1 journey failed: 1 failed step, 1 issue, 800 ms. First: checkout \u203a pay')
+    expect(payload.text).toBe('VenomQA: 1 of 1 journey failed: 1 failed step, 1 issue, 800 ms. First: checkout \u203a pay: POST /api/pay answered 409')
   })
 
   it('counts and names flaky journeys: a run they pass, and one --fail-on-flaky fails for them', () => {
@@ -158,7 +168,9 @@ describe('buildSlackPayload', () => {
     expect(failures).toHaveLength(1)
     expect(failures[0]).toMatch(/^:red_circle: \*catalog\* \u203a \*setup\* \u203a \*log_in\* `500`\n>setup step "log_in" failed, so nothing was explored: /)
     expect(failures[0]).toContain('_Server error: ')
-    expect(payload.text).toBe('VenomQA: 2 of 2 explorations failed: 2 violations, 4 issues, 1 min 5 s. First: catalog \u203a setup \u203a log_in')
+    expect(payload.text).toBe(
+      'VenomQA: 2 of 2 explorations failed: 2 violations, 4 issues, 1 min 5 s. First: catalog \u203a setup \u203a log_in: setup step "log_in" failed, so nothing was explored: POST /api/auth/login answered 500 for password [REDACTED]',
+    )
   })
 
   it("cuts a long list of an exploration's issues with how many more, and stays within Block Kit's limits", () => {

@@ -100,7 +100,7 @@ it('post.mjs posts the run as one Block Kit message to the webhook in SLACK_WEBH
   expect(post!.contentType).toMatch(/^application\/json/)
   const payload = JSON.parse(post!.body)
   expect(checkBlockKit(payload)).toEqual([])
-  expect(payload.text).toMatch(/^VenomQA: 1 of 2 journeys failed: .+\. First: refund › ask_refund$/)
+  expect(payload.text).toMatch(/^VenomQA: 1 of 2 journeys failed: .+\. First: refund › ask_refund: .+$/)
   expect(payload.blocks[0]).toMatchObject({ type: 'header', text: { text: ':x: VenomQA: 1 of 2 journeys failed' } })
   // The failing step, and the button to the report URL the example gives.
   expect(post!.body).toContain('*refund* \u203a *ask_refund* `404`')

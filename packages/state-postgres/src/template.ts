@@ -34,7 +34,9 @@ interface Copy {
 export class PostgresTemplateBackend extends PostgresBackend<Copy> {
   readonly mechanism = 'template'
   get leftWhenQuit(): string {
-    return `keeps its checkpoint copies (databases ${this.target.database}_vqcp_<n>, or vq_<hash>_cp_<n> for a long name)`
+    // The database the last rollback replaced is dropped in the background (see #dropLater): a quit lets that
+    // finish (letGo), unless the process ends first.
+    return `keeps its checkpoint copies (databases ${this.target.database}_vqcp_<n>, or vq_<hash>_cp_<n> for a long name), and ${this.#oldName()}, the database its last rollback replaced, if its drop had not finished`
   }
   #counter = 0
   /** The database a rollback replaced could not be dropped (see #dropLater): the next rollback, or the disconnect, drops it. */

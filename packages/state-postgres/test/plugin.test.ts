@@ -40,7 +40,9 @@ plain('options', () => {
     expect(postgresState({ url, name: 'orders-db' }).name).toBe('orders-db')
     // What a quit run says each leaves until the next run connects.
     expect(postgresState({ url }).leftWhenQuit).toBe("keeps its tracking in the database (schema _venomqa, with triggers on the app's tables)")
-    expect(postgresState({ url, mechanism: 'template' }).leftWhenQuit).toBe('keeps its checkpoint copies (databases db_vqcp_<n>, or vq_<hash>_cp_<n> for a long name)')
+    expect(postgresState({ url, mechanism: 'template' }).leftWhenQuit).toBe(
+      'keeps its checkpoint copies (databases db_vqcp_<n>, or vq_<hash>_cp_<n> for a long name), and db_vqold, the database its last rollback replaced, if its drop had not finished',
+    )
     expect(postgresState({ url, mechanism: 'savepoint' }).leftWhenQuit).toBe(false)
   })
 
