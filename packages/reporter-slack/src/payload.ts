@@ -56,15 +56,10 @@ export function failuresOf(run: RunResult): Failure[] {
   // A journey's issues named after its run, as the console names them: two repetitions (--repeat-each)
   // that fail alike are two failures, each with its repetition, not one.
   // An exploration's own issues (its setup failed, it crashed) in the console's order: after the journeys'.
-  const issues: Issue[] = [...(run.journeys ?? []).flatMap(journeyIssues), ...(run.explorations ?? []).flatMap(explorationIssues), ...(run.issues ?? [])].filter(
-    (i) => i.severity !== 'info',
-  )
-  const ranked = issues
-    .map((issue, order) => ({ issue, order }))
-    .sort((a, b) => rank(a.issue.severity) - rank(b.issue.severity) || a.order - b.order)
+  const issues = failingWorstFirst([...(run.journeys ?? []).flatMap(journeyIssues), ...(run.explorations ?? []).flatMap(explorationIssues), ...(run.issues ?? [])])
   const seen = new Set<string>()
   const out: Failure[] = []
-  for (const { issue } of ranked) {
+  for (const issue of issues) {
     const key = `${issue.journey}\u0000${issue.path}\u0000${issue.step}`
     if (seen.has(key)) continue
     seen.add(key)
@@ -110,18 +105,14 @@ const ISSUES_ON_LINE = 3
  * ones, worst first, each placed within the exploration (its name opens the line) with its error cut short.
  */
 function explorationIssuesText(x: ExplorationResult): string {
-  const issues = explorationIssues(x)
-    .filter((i) => i.severity !== 'info')
-    .map((issue, order) => ({ issue, order }))
-    .sort((a, b) => rank(a.issue.severity) - rank(b.issue.severity) || a.order - b.order)
-    .map(({ issue }) => issue)
+  const issues = failingWorstFirst(explorationIssues(x))
   if (!issues.length) return ''
   const named = issues.slice(0, ISSUES_ON_LINE).map((i) => {
     const parts = issuePlaceParts(i)
     const within = parts[0] === x.name ? parts.slice(1) : parts
     const place = (within.length ? within : [String(i.source ?? 'exploration')]).map((w) => `*${fitMrkdwn(w, 100)}*`).join(' \u203a ')
     // Masked again as a failure's error is: a results file may come from anywhere.
-    const error = redactText(String(i.error ?? '')).replace(/\s+/g, ' ').trim()
+    const error = oneLine(redactText(String(i.error ?? '')))
     return error ? `${place}: ${fitMrkdwn(error, 160)}` : place
   })
   const more = issues.length - named.length
@@ -134,12 +125,23 @@ function explorationIssuesText(x: ExplorationResult): string {
  * text (the whole fallback text is escaped once), on one line, its error cut short; already redacted.
  */
 function firstFailure(f: Failure): string {
-  const why = f.error.replace(/\s+/g, ' ').trim()
+  const why = oneLine(f.error)
   return `${issuePlace(f) || f.source}${why ? `: ${fitPlain(why, FIRST_ERROR_MAX)}` : ''}`
 }
 
 /** How much of the first failure's error the fallback text keeps. */
 const FIRST_ERROR_MAX = 200
+
+/**
+ * Issues that fail, worst first: info ones left out (they tell, they do not fail), run order kept within a
+ * severity (the sort is stable).
+ */
+function failingWorstFirst(issues: Issue[]): Issue[] {
+  return issues.filter((i) => i.severity !== 'info').sort((a, b) => rank(a.severity) - rank(b.severity))
+}
+
+/** An error on one line, for a line that names several, or a notification. */
+const oneLine = (text: string): string => text.replace(/\s+/g, ' ').trim()
 
 function rank(s: Severity): number {
   const r = severityRank(s)
