@@ -3,6 +3,7 @@ import DRange from 'drange'
 import { sample } from 'openapi-sampler'
 import RandExp from 'randexp'
 import { type JsonSchema, type OpenApiDocument, allOfParts, resolveSchema } from './document'
+import { SchemaChecker } from './schema'
 
 /**
  * How a body was made from its schema: each is an input of its own. `no-body` sends none: the schema has
@@ -10,7 +11,9 @@ import { type JsonSchema, type OpenApiDocument, allOfParts, resolveSchema } from
  * require a body. An alternative of a `oneOf` or `anyOf` is named by its place and, when something tells
  * it apart, by that (`oneOf-2:damaged`: see alternativesOf); one inside the body after the path to it
  * (`method.oneOf-2:voucher`: see nestedPlaces), and one inside a top-level alternative after that
- * alternative's name too (`oneOf-2:paid.payment.oneOf-2:voucher`).
+ * alternative's name too (`oneOf-2:paid.payment.oneOf-2:voucher`). A bound of a top-level alternative
+ * other than the one the body's own bounds are within is named after it, a slash and the bound
+ * (`oneOf-2:voucher/max`: see AlternativeBoundVariant); no label or path holds a slash.
  */
 export type BodyVariant =
   | 'sample'
@@ -23,6 +26,7 @@ export type BodyVariant =
   | 'enum-last'
   | AlternativeVariant
   | NestedAlternativeVariant
+  | AlternativeBoundVariant
 
 /** `oneOf-2`, or with a label `oneOf-2:damaged`; `anyOf-<n>` alike. */
 export type AlternativeVariant = `${'oneOf' | 'anyOf'}-${number}${string}`
@@ -34,6 +38,16 @@ export type AlternativeVariant = `${'oneOf' | 'anyOf'}-${number}${string}`
  * (`oneOf-2:paid.payment.oneOf-2:voucher`).
  */
 export type NestedAlternativeVariant = `${string}.${AlternativeVariant}`
+
+/** The bounds an alternative of a body is sent at, each as the body's own of that name is made within it. */
+export type AlternativeBound = 'min' | 'max' | 'enum-first' | 'enum-last' | 'required'
+
+/**
+ * A top-level alternative at one of its bounds: its name, a slash, the bound (`oneOf-2:voucher/max`,
+ * `anyOf-3/required`). The body's own `min`, `max`, `enum-first`, `enum-last` and `required` are those of
+ * one alternative only (its first, or the one an example of the whole body is of): the others' are these.
+ */
+export type AlternativeBoundVariant = `${AlternativeVariant}/${AlternativeBound}`
 
 export interface SampledBody {
   variant: BodyVariant
@@ -55,6 +69,18 @@ export const MAX_ALTERNATIVES = 8
  * those beside its top-level alternatives and those inside each of them.
  */
 export const MAX_NESTED_ALTERNATIVES = 8
+/**
+ * The most bounds of the top-level alternatives a body is sent at, all of them together (see
+ * AlternativeBoundVariant): up to 5 per alternative, 7 alternatives beside the one the body's own bounds
+ * are within, would be 35 edges more from every state; 16 is the `min` and the `max` of each of 8.
+ */
+export const MAX_ALTERNATIVE_BOUNDS = 16
+/**
+ * In the order they are taken in turns, across the alternatives (see alternativeBoundBodies): the bounds
+ * first, so that MAX_ALTERNATIVE_BOUNDS reaches the `min` and the `max` of every alternative before the
+ * enums of any, and the required-only body, a typical one, last.
+ */
+const ALTERNATIVE_BOUNDS: readonly AlternativeBound[] = ['min', 'max', 'enum-first', 'enum-last', 'required']
 
 /**
  * Bodies for a request schema: a typical one (examples, defaults; of a body with alternatives, its first
@@ -63,11 +89,13 @@ export const MAX_NESTED_ALTERNATIVES = 8
  * at all, as `no-body`, for a schema with no empty value), the first and the last enum value; then each
  * alternative of a `oneOf` or `anyOf` (at most MAX_ALTERNATIVES), of which the sampler knows only the
  * first; then the alternatives of those inside the body, beside the top-level alternatives or inside one
- * of them (at most MAX_NESTED_ALTERNATIVES in all, see nestedPlaces and placesWithin); last, for a body the
- * document does not require, no body. Identical bodies are given once. The same schema always gives the
- * same bodies, in this order: a body with no `oneOf` inside it gets the variants it got before there were
- * nested ones, one with none inside its top-level alternatives those it got before they were looked into,
- * and a required one those it got before `no-body`.
+ * of them (at most MAX_NESTED_ALTERNATIVES in all, see nestedPlaces and placesWithin); for a body the
+ * document does not require, no body; last, the bounds of the top-level alternatives the body's own bounds
+ * are not within (at most MAX_ALTERNATIVE_BOUNDS, see alternativeBoundBodies), each one the schema accepts.
+ * Identical bodies are given once. The same schema always gives the same bodies, in this order: a body
+ * with no `oneOf` inside it gets the variants it got before there were nested ones, one with none inside
+ * its top-level alternatives those it got before they were looked into, a required one those it got
+ * before `no-body`, and every body those it got before its alternatives' bounds, in their places.
  */
 export function bodyVariants(schema: JsonSchema | undefined, doc?: OpenApiDocument, options: BodyVariantOptions = {}): SampledBody[] {
   if (!schema) return [{ variant: 'sample', body: undefined }]
@@ -139,7 +167,71 @@ export function bodyVariants(schema: JsonSchema | undefined, doc?: OpenApiDocume
   }
   // Last, so that the variants before it keep their places: an exploration's order of edges is theirs.
   if (options.optional) keep({ variant: 'no-body', body: undefined })
+  // After it, for the same reason: the bounds of each alternative the body's own are not within.
+  const within_ = boundsAlternative(alternatives, typical, given, doc)
+  const entries = alternatives.flatMap((alternative, k) =>
+    alternative === within_ ? [] : [{ alternative, body: alternativeBodies[k]!.body, places: [...places, ...within[k]!] }],
+  )
+  const accepts = entries.length ? acceptance(schema, doc) : undefined
+  let bounds = 0
+  for (const c of alternativeBoundBodies(entries, doc)) {
+    if (bounds >= MAX_ALTERNATIVE_BOUNDS) break
+    // A body the schema refuses tests nothing but the API's validation, which `empty` does already: one
+    // that two alternatives of a `oneOf` both take (their bounds overlap), one a bound cannot be met in
+    // (more items than the `max` sends). Such a bound of an alternative is not sent.
+    if (seen.has(canonical(c.body)) || !accepts!(c.body)) continue
+    keep(c)
+    bounds++
+  }
   return kept
+}
+
+/** The alternative the body's own bounds are within (see boundedBody): the first, or the one the document's example of the whole body is of; none for a body with none, or an example of none. */
+function boundsAlternative(alternatives: readonly Alternative[], typical: unknown, given: boolean, doc: OpenApiDocument | undefined): Alternative | undefined {
+  return given ? alternatives.find((a) => isOf(a, typical, doc)) : alternatives[0]
+}
+
+/**
+ * Each alternative's bounds in its body (its typical one, with the places inside it sent as there, see
+ * withFirstAlternatives), made as the body's own are within its alternative (see boundedBody): its
+ * discriminator's value kept. Taken in turns, in the order of ALTERNATIVE_BOUNDS (the `min` of every
+ * alternative, then the `max` of every one, ...); made one at a time, as the bound asks.
+ */
+function* alternativeBoundBodies(
+  entries: readonly { alternative: Alternative; body: unknown; places: readonly NestedPlace[] }[],
+  doc: OpenApiDocument | undefined,
+): Generator<SampledBody & { variant: AlternativeBoundVariant }> {
+  for (const bound of ALTERNATIVE_BOUNDS)
+    for (const { alternative, body, places } of entries) {
+      const made = bound === 'required' ? withFirstAlternatives(alternative.sample(true), places, true) : alternative.discriminate(bounded(alternative.schema, body, bound, doc))
+      yield { variant: `${alternative.name}/${bound}`, body: made }
+    }
+}
+
+/** A request checker per document: its components are converted once (see SchemaChecker). */
+const checkers = new WeakMap<object, SchemaChecker>()
+
+/**
+ * Does the body's schema accept a body: what the API checks it against, for a `oneOf` that one alternative
+ * only takes it. Compiled once per document and schema; an alternative's own schema (with what is beside
+ * it, a new object for every body) is not checked as well, which compiled it for every operation again,
+ * tens of milliseconds each. A schema ajv cannot compile (a pattern that is no regular expression) accepts
+ * none: what is sent must be known to be valid.
+ */
+function acceptance(schema: JsonSchema, doc: OpenApiDocument | undefined): (body: unknown) => boolean {
+  let checker = doc ? checkers.get(doc) : undefined
+  if (!checker) {
+    checker = new SchemaChecker(typeof doc?.openapi === 'string' ? doc.openapi : '3.0.3', doc, { request: true })
+    if (doc) checkers.set(doc, checker)
+  }
+  const check = checker
+  return (body) => {
+    try {
+      return check.check(schema, body) === undefined
+    } catch {
+      return false
+    }
+  }
 }
 
 /** A body as text with its keys in order, to tell bodies apart: `{a, b}` and `{b, a}` are one body. */
@@ -651,11 +743,11 @@ type Bound = 'min' | 'max' | 'enum-first' | 'enum-last'
  * whole body is of (see isOf; in the root's own properties only when it is of none). That alternative's
  * discriminator's value is kept: an enum of every kind would make it a body of no alternative, no boundary
  * of any. An `allOf` of no type is bounded over its parts merged (see withPartsMerged). The other
- * alternatives' bounds are not sent: four variants each, beyond the boundary variants a body has.
+ * alternatives' bounds are variants of their own, after every other (see AlternativeBoundVariant).
  */
 function boundedBody(schema: JsonSchema, typical: unknown, bound: Bound, doc: OpenApiDocument | undefined, alternatives: readonly Alternative[], given: boolean): unknown {
   if (!alternatives.length) return bounded(schema, typical, bound, doc)
-  const alternative = given ? alternatives.find((a) => isOf(a, typical, doc)) : alternatives[0]
+  const alternative = boundsAlternative(alternatives, typical, given, doc)
   if (!alternative) return bounded(schema, typical, bound, doc)
   return alternative.discriminate(bounded(alternative.schema, typical, bound, doc))
 }
@@ -758,11 +850,24 @@ function bounded(given: JsonSchema, value: unknown, bound: Bound, doc: OpenApiDo
   }
   if (type === 'integer' || type === 'number') return numberBound(schema, value, bound, type === 'integer')
   const contradicts = typeof schema.minLength === 'number' && typeof schema.maxLength === 'number' && schema.minLength > schema.maxLength
-  if (type === 'string' && typeof value === 'string' && !schema.pattern && !schema.format && !contradicts) {
-    if (bound === 'min') return filler(schema.minLength ?? 0, key)
-    if (bound === 'max') return filler(Math.min(schema.maxLength ?? MAX_STRING, MAX_STRING), key)
+  if (type === 'string' && typeof value === 'string' && !schema.format && !contradicts) {
+    if (typeof schema.pattern !== 'string') {
+      if (bound === 'min') return filler(schema.minLength ?? 0, key)
+      if (bound === 'max') return filler(Math.min(schema.maxLength ?? MAX_STRING, MAX_STRING), key)
+    } else {
+      // A pattern bounds by the lengths the schema gives only: a voucher code of 6 to 12 characters is
+      // sent at 6 and at 12; without them the pattern's own lengths are its bounds, and the value is left.
+      const length = bound === 'min' ? schema.minLength : bound === 'max' && typeof schema.maxLength === 'number' ? Math.min(schema.maxLength, MAX_STRING) : undefined
+      if (typeof length === 'number') return patternAt(schema.pattern, length, key) ?? value
+    }
   }
   return value
+}
+
+/** A string of exactly `length` the pattern accepts: the filler when it does (an unanchored `\S`), else one made from the pattern; undefined when none is found. */
+function patternAt(pattern: string, length: number, key: string | undefined): string | undefined {
+  const plain = filler(length, key)
+  return safeTest(pattern, plain) ? plain : fromPattern(pattern, length, length)
 }
 
 /**
