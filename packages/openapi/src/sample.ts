@@ -43,11 +43,13 @@ export type NestedAlternativeVariant = `${string}.${AlternativeVariant}`
 export type AlternativeBound = 'min' | 'max' | 'enum-first' | 'enum-last' | 'required'
 
 /**
- * A top-level alternative at one of its bounds: its name, a slash, the bound (`oneOf-2:voucher/max`,
- * `anyOf-3/required`). The body's own `min`, `max`, `enum-first`, `enum-last` and `required` are those of
- * one alternative only (its first, or the one an example of the whole body is of): the others' are these.
+ * An alternative at one of its bounds: its name, a slash, the bound (`oneOf-2:voucher/max`, `anyOf-3/required`,
+ * `method.oneOf-2:voucher/min`). The body's own `min`, `max`, `enum-first`, `enum-last` and `required` are
+ * those of one top-level alternative only (its first, or the one an example of the whole body is of), and
+ * leave a `oneOf` inside the body as it is: the other top-level alternatives' are these, and those of every
+ * alternative inside the body.
  */
-export type AlternativeBoundVariant = `${AlternativeVariant}/${AlternativeBound}`
+export type AlternativeBoundVariant = `${AlternativeVariant | NestedAlternativeVariant}/${AlternativeBound}`
 
 export interface SampledBody {
   variant: BodyVariant
@@ -71,16 +73,24 @@ export const MAX_ALTERNATIVES = 8
 export const MAX_NESTED_ALTERNATIVES = 8
 /**
  * The most bounds of the top-level alternatives a body is sent at, all of them together (see
- * AlternativeBoundVariant): up to 5 per alternative, 7 alternatives beside the one the body's own bounds
- * are within, would be 35 edges more from every state; 16 is the `min` and the `max` of each of 8.
+ * AlternativeBoundVariant): up to 5 per alternative, 7 top-level ones beside the one the body's own bounds
+ * are within and those inside the body, would be tens of edges more from every state; 16 is the `min` and
+ * the `max` of each of 8.
  */
 export const MAX_ALTERNATIVE_BOUNDS = 16
 /**
- * In the order they are taken in turns, across the alternatives (see alternativeBoundBodies): the bounds
- * first, so that MAX_ALTERNATIVE_BOUNDS reaches the `min` and the `max` of every alternative before the
- * enums of any, and the required-only body, a typical one, last.
+ * The turns the alternatives' bounds are taken in, across the alternatives (see alternativeBoundBodies):
+ * both ends of every alternative first, so that MAX_ALTERNATIVE_BOUNDS reaches the `min` and the `max` of
+ * 8 alternatives before the enums of any (where a turn of `min` alone ended with no `max` sent: a body with
+ * many alternatives inside it has more than 16), and the required-only body, a typical one, last.
  */
-const ALTERNATIVE_BOUNDS: readonly AlternativeBound[] = ['min', 'max', 'enum-first', 'enum-last', 'required']
+const ALTERNATIVE_BOUND_TURNS: readonly (readonly AlternativeBound[])[] = [['min', 'max'], ['enum-first', 'enum-last'], ['required']]
+/**
+ * The most bodies made for the alternatives' bounds of one body, sent or not: most are a typical body
+ * again (a card whose only bound is its discriminator's value), and a body with hundreds of places would
+ * make thousands of them when it loads.
+ */
+const MAX_BOUND_TRIES = 16 * MAX_ALTERNATIVE_BOUNDS
 
 /**
  * Bodies for a request schema: a typical one (examples, defaults; of a body with alternatives, its first
@@ -161,21 +171,36 @@ export function bodyVariants(schema: JsonSchema | undefined, doc?: OpenApiDocume
     ...alternativeBodies.map((a, k) => ({ prefix: `${a.variant}.`, body: a.body, places: within[k]! })),
   ]
   let nested = 0
+  const nestedKept = new Set<string>()
   for (const c of nestedAlternativeBodies(groups)) {
     if (nested >= MAX_NESTED_ALTERNATIVES) break
-    if (keep(c)) nested++
+    if (keep(c)) {
+      nested++
+      nestedKept.add(c.variant)
+    }
   }
   // Last, so that the variants before it keep their places: an exploration's order of edges is theirs.
   if (options.optional) keep({ variant: 'no-body', body: undefined })
-  // After it, for the same reason: the bounds of each alternative the body's own are not within.
+  // After it, for the same reason: the bounds of each top-level alternative the body's own are not
+  // within, in its body; then those of each alternative inside the body, which the body's own leave as
+  // they are (bounded does not look into a choice), the rest of the body as its variant sends it.
   const within_ = boundsAlternative(alternatives, typical, given, doc)
-  const entries = alternatives.flatMap((alternative, k) =>
-    alternative === within_ ? [] : [{ alternative, body: alternativeBodies[k]!.body, places: [...places, ...within[k]!] }],
-  )
+  const entries: BoundEntry[] = [
+    ...alternatives.flatMap((alternative, k): BoundEntry[] => {
+      if (alternative === within_) return []
+      const body = alternativeBodies[k]!.body
+      const inside = [...places, ...within[k]!]
+      return [{ name: alternative.name, make: (b) => (b === 'required' ? withFirstAlternatives(alternative.sample(true), inside, true) : alternative.discriminate(bounded(alternative.schema, body, b, doc))) }]
+    }),
+    // Of the alternatives inside it sent: a bound that leaves the value as it is would send one that
+    // MAX_NESTED_ALTERNATIVES left out, under the bound's name.
+    ...nestedBoundEntries(groups, doc).filter((e) => e.first || nestedKept.has(e.name)),
+  ]
   const accepts = entries.length ? acceptance(schema, doc) : undefined
   let bounds = 0
-  for (const c of alternativeBoundBodies(entries, doc)) {
-    if (bounds >= MAX_ALTERNATIVE_BOUNDS) break
+  let tries = 0
+  for (const c of alternativeBoundBodies(entries)) {
+    if (bounds >= MAX_ALTERNATIVE_BOUNDS || ++tries > MAX_BOUND_TRIES) break
     // A body the schema refuses tests nothing but the API's validation, which `empty` does already: one
     // that two alternatives of a `oneOf` both take (their bounds overlap), one a bound cannot be met in
     // (more items than the `max` sends). Such a bound of an alternative is not sent.
@@ -191,21 +216,41 @@ function boundsAlternative(alternatives: readonly Alternative[], typical: unknow
   return given ? alternatives.find((a) => isOf(a, typical, doc)) : alternatives[0]
 }
 
+/** An alternative whose bounds are sent: its variant's name (before the slash), and the body that sends it at a bound. */
+interface BoundEntry {
+  name: AlternativeVariant | NestedAlternativeVariant
+  make: (bound: AlternativeBound) => unknown
+  /** The first alternative of a place inside the body, which its group's body sends. */
+  first?: boolean
+}
+
 /**
- * Each alternative's bounds in its body (its typical one, with the places inside it sent as there, see
- * withFirstAlternatives), made as the body's own are within its alternative (see boundedBody): its
- * discriminator's value kept. Taken in turns, in the order of ALTERNATIVE_BOUNDS (the `min` of every
- * alternative, then the `max` of every one, ...); made one at a time, as the bound asks.
+ * The alternatives' bounds (see BoundEntry), taken in the turns of ALTERNATIVE_BOUND_TURNS: the `min` and
+ * the `max` of every alternative (the top-level ones first), then the enums of every one, then the
+ * required-only bodies; each made as the body's own are within its alternative (see boundedBody), its
+ * discriminator's value kept; one at a time, as the bound asks.
  */
-function* alternativeBoundBodies(
-  entries: readonly { alternative: Alternative; body: unknown; places: readonly NestedPlace[] }[],
-  doc: OpenApiDocument | undefined,
-): Generator<SampledBody & { variant: AlternativeBoundVariant }> {
-  for (const bound of ALTERNATIVE_BOUNDS)
-    for (const { alternative, body, places } of entries) {
-      const made = bound === 'required' ? withFirstAlternatives(alternative.sample(true), places, true) : alternative.discriminate(bounded(alternative.schema, body, bound, doc))
-      yield { variant: `${alternative.name}/${bound}`, body: made }
-    }
+function* alternativeBoundBodies(entries: readonly BoundEntry[]): Generator<SampledBody & { variant: AlternativeBoundVariant }> {
+  for (const turn of ALTERNATIVE_BOUND_TURNS)
+    for (const { name, make } of entries) for (const bound of turn) yield { variant: `${name}/${bound}`, body: make(bound) }
+}
+
+/**
+ * Every alternative of each place inside the body (see nestedPlaces), its first too, in the order of
+ * nestedAlternativeBodies: its bounds are its value there moved to them, in its group's body (the typical
+ * one, or a top-level alternative's), named as its variant is (`method.oneOf-2:voucher`).
+ */
+function nestedBoundEntries(groups: readonly NestedGroup[], doc: OpenApiDocument | undefined): BoundEntry[] {
+  const out: BoundEntry[] = []
+  for (let i = 0; i < MAX_ALTERNATIVES; i++)
+    for (const { prefix, body, places } of groups)
+      for (const place of places) {
+        const alternative = place.alternatives[i]
+        if (!alternative) continue
+        const value = (b: AlternativeBound) => (b === 'required' ? alternative.sample(true) : alternative.discriminate(bounded(alternative.schema, alternative.sample(false), b, doc)))
+        out.push({ name: `${prefix}${place.name}.${alternative.name}`, make: (b) => at(body, place.path, true, () => value(b)), first: i === 0 })
+      }
+  return out
 }
 
 /** A request checker per document: its components are converted once (see SchemaChecker). */

@@ -39,9 +39,10 @@ const isBound = (name: string) => name.includes('/')
 function expectValid(schema: unknown, list: unknown[], doc?: { components?: unknown }) {
   const bodies = bodyVariants(schema as never, doc as never).filter((b) => isBound(b.variant))
   for (const { variant, body } of bodies) {
-    const at = Number(/^(?:oneOf|anyOf)-(\d+)/.exec(variant)![1]) - 1
     expect(errorsOf(schema, body, doc), `${variant} ${JSON.stringify(body)} against the body's schema`).toEqual([])
-    expect(errorsOf(list[at], body, doc), `${variant} ${JSON.stringify(body)} against its alternative`).toEqual([])
+    // A top-level alternative's, against that alternative too (one inside the body is checked where it is, by the body's schema).
+    const top = /^(?:oneOf|anyOf)-(\d+)[^.]*\/[a-z-]+$/.exec(variant)
+    if (top) expect(errorsOf(list[Number(top[1]) - 1], body, doc), `${variant} ${JSON.stringify(body)} against its alternative`).toEqual([])
   }
   return bodies
 }
@@ -63,7 +64,7 @@ describe("a oneOf body: each other alternative's bounds", () => {
       'max',
       'empty',
       'oneOf-2:voucher',
-      // New: the min of every alternative, then the max of every one, then its enums, then its required-only body.
+      // New: the min and the max of every alternative, then the enums of every one, then the required-only bodies.
       'oneOf-2:voucher/min',
       'oneOf-2:voucher/max',
       'oneOf-2:voucher/enum-last',
@@ -182,7 +183,7 @@ describe("a oneOf body: each other alternative's bounds", () => {
     for (const { variant, body } of bodies) expect(errorsOf(check, body), `${variant} ${JSON.stringify(body)}`).toEqual([])
   })
 
-  it('are at most MAX_ALTERNATIVE_BOUNDS, taken in turns: the min of every alternative before the max of any', () => {
+  it('are at most MAX_ALTERNATIVE_BOUNDS, taken in turns: the min and the max of every alternative before the enums of any', () => {
     const alternative = (i: number) => ({
       type: 'object',
       required: ['k', 'n'],
@@ -193,7 +194,7 @@ describe("a oneOf body: each other alternative's bounds", () => {
     expect(MAX_ALTERNATIVE_BOUNDS).toBe(16)
     const bounds = bodies.filter((b) => isBound(b.variant)).map((b) => b.variant)
     const others = [2, 3, 4, 5, 6, 7, 8]
-    expect(bounds).toEqual([...others.map((i) => `oneOf-${i}:${i - 1}/min`), ...others.map((i) => `oneOf-${i}:${i - 1}/max`), 'oneOf-2:1/enum-last', 'oneOf-3:2/enum-last'])
+    expect(bounds).toEqual([...others.flatMap((i) => [`oneOf-${i}:${i - 1}/min`, `oneOf-${i}:${i - 1}/max`]), 'oneOf-2:1/enum-last', 'oneOf-3:2/enum-last'])
     // The variants it had, before them, as they were.
     expect(bodies.slice(0, bodies.length - bounds.length).some((b) => isBound(b.variant))).toBe(false)
     expectValid({ oneOf: list }, list)
@@ -201,6 +202,85 @@ describe("a oneOf body: each other alternative's bounds", () => {
 
   it('leave the variants of a body with no alternatives as they were', () => {
     expect(bodyVariants(voucher as never).map((b) => b.variant)).toEqual(['sample', 'required', 'min', 'max', 'empty', 'enum-last'])
+  })
+})
+
+describe("a oneOf inside the body: each of its alternatives' bounds", () => {
+  const coupon = {
+    type: 'object',
+    required: ['kind', 'code'],
+    properties: { kind: { type: 'string' }, code: { type: 'string', minLength: 6, maxLength: 12, pattern: '^[A-Z0-9]+$' }, note: { type: 'string', maxLength: 10 } },
+  }
+  const doc = feesDoc({
+    Coupon: coupon,
+    Means: {
+      oneOf: [ref('Card'), ref('Coupon')],
+      discriminator: { propertyName: 'kind', mapping: { card: '#/components/schemas/Card', coupon: '#/components/schemas/Coupon' } },
+    },
+    Payment: { type: 'object', required: ['amount', 'method'], properties: { amount: { type: 'integer', minimum: 1, maximum: 500 }, method: ref('Means') } },
+  })
+  const cardValue = { kind: 'card', number: '0000000000000000' }
+
+  it('are variants named after the place, the alternative and the bound, the rest of the body typical', () => {
+    const bodies = bodyVariants(ref('Payment') as never, doc as never)
+    expect(bodies.map((b) => b.variant)).toEqual([
+      'sample',
+      'max',
+      'empty',
+      'method.oneOf-2:coupon',
+      // The card's bounds are its typical body (its kind the discriminator's, its number a pattern of no lengths): not sent again.
+      'method.oneOf-2:coupon/min',
+      'method.oneOf-2:coupon/max',
+      'method.oneOf-2:coupon/required',
+    ])
+    const bodyOf = byName(bodies)
+    expect(bodyOf.max).toEqual({ amount: 500, method: cardValue })
+    expect(bodyOf['method.oneOf-2:coupon/min']).toEqual({ amount: 1, method: { kind: 'coupon', code: expect.stringMatching(/^[A-Z0-9]{6}$/), note: '' } })
+    expect(bodyOf['method.oneOf-2:coupon/max']).toEqual({ amount: 1, method: { kind: 'coupon', code: expect.stringMatching(/^[A-Z0-9]{12}$/), note: 'x'.repeat(10) } })
+    expect(bodyOf['method.oneOf-2:coupon/required']).toEqual({ amount: 1, method: { kind: 'coupon', code: (bodyOf['method.oneOf-2:coupon'] as { method: { code: string } }).method.code } })
+    expectValid(ref('Payment'), [], doc)
+  })
+
+  it("of the first alternative too, which the body's own bounds leave as it is; in an array's items and inside a top-level alternative", () => {
+    const order = {
+      type: 'object',
+      required: ['lines'],
+      properties: { lines: { type: 'array', maxItems: 2, items: { oneOf: [ref('Coupon'), ref('Card')], discriminator: { propertyName: 'kind' } } } },
+    }
+    const lines = bodyVariants(order as never, doc as never).filter((b) => isBound(b.variant))
+    // Its required-only body is the body's own `required`, which sends a place's first alternative so: not sent again.
+    expect(lines.map((b) => b.variant)).toEqual(['lines[].oneOf-1:Coupon/min', 'lines[].oneOf-1:Coupon/max'])
+    expect(byName(lines)['lines[].oneOf-1:Coupon/max']).toEqual({ lines: [{ kind: 'Coupon', code: expect.stringMatching(/^[A-Z0-9]{12}$/), note: 'x'.repeat(10) }] })
+    expectValid(order, [], doc)
+
+    const free = { type: 'object', title: 'free', required: ['plan'], properties: { plan: { type: 'string', enum: ['free'] } }, additionalProperties: false }
+    const paid = { type: 'object', title: 'paid', required: ['plan', 'payment'], properties: { plan: { type: 'string', enum: ['paid'] }, payment: ref('Means') }, additionalProperties: false }
+    const renewal = bodyVariants({ oneOf: [free, paid] } as never, doc as never).filter((b) => isBound(b.variant))
+    expect(renewal.map((b) => b.variant)).toEqual(['oneOf-2:paid.payment.oneOf-2:coupon/min', 'oneOf-2:paid.payment.oneOf-2:coupon/max', 'oneOf-2:paid.payment.oneOf-2:coupon/required'])
+    expect(byName(renewal)['oneOf-2:paid.payment.oneOf-2:coupon/max']).toEqual({ plan: 'paid', payment: { kind: 'coupon', code: expect.stringMatching(/^[A-Z0-9]{12}$/), note: 'x'.repeat(10) } })
+    expectValid({ oneOf: [free, paid] }, [free, paid], doc)
+  })
+})
+
+describe('the bounds of the alternatives of a body, at the top and inside it', () => {
+  it('share MAX_ALTERNATIVE_BOUNDS, taken in turns: the min and the max of every alternative, the top-level ones first', () => {
+    const leaf = (tag: string) => ({
+      type: 'object',
+      required: ['k', 'n'],
+      properties: { k: { type: 'string', enum: [tag] }, n: { type: 'integer', minimum: 1, maximum: 9 }, s: { type: 'string', maxLength: 3 } },
+    })
+    const choice = (place: string) => ({ oneOf: [1, 2, 3].map((i) => leaf(`${place}${i}`)) })
+    const top = [1, 2, 3].map((i) => ({ ...leaf(`t${i}`), properties: { ...leaf(`t${i}`).properties, a: choice('a'), b: choice('b') } }))
+    const bodies = bodyVariants({ oneOf: top } as never)
+    const bounds = bodies.filter((b) => isBound(b.variant)).map((b) => b.variant)
+    expect(bounds).toHaveLength(MAX_ALTERNATIVE_BOUNDS)
+    // 20 alternatives, 2 at the top: both ends of the first 8 of them, the second alternative of every place before the third of any.
+    expect(bounds).toEqual(
+      ['oneOf-2:t2', 'oneOf-3:t3', 'oneOf-1:t1.a.oneOf-1:a1', 'oneOf-1:t1.b.oneOf-1:b1', 'oneOf-2:t2.a.oneOf-1:a1', 'oneOf-2:t2.b.oneOf-1:b1', 'oneOf-3:t3.a.oneOf-1:a1', 'oneOf-3:t3.b.oneOf-1:b1'].flatMap(
+        (name) => [`${name}/min`, `${name}/max`],
+      ),
+    )
+    expectValid({ oneOf: top }, top)
   })
 })
 

@@ -93,8 +93,18 @@ describe('a oneOf in a property of the body', () => {
       },
     }
     const bodies = bodyVariants(schema as never, doc as never)
-    const nested = bodies.filter((b) => b.variant.includes('.'))
+    // Their bounds after them (see alternative-bounds.test.ts): the first alternatives' too.
+    const nested = bodies.filter((b) => b.variant.includes('.') && !b.variant.includes('/'))
     expect(nested.map((b) => b.variant)).toEqual(['order.delivery.anyOf-2:pickup', 'lines[].oneOf-2:Voucher'])
+    expect(bodies.filter((b) => b.variant.includes('/')).map((b) => b.variant)).toEqual([
+      'order.delivery.anyOf-1:post/min',
+      'order.delivery.anyOf-1:post/max',
+      'lines[].oneOf-1:Card/min',
+      'lines[].oneOf-1:Card/max',
+      'lines[].oneOf-2:Voucher/min',
+      'lines[].oneOf-2:Voucher/max',
+      'order.delivery.anyOf-1:post/required',
+    ])
     expect(byName(nested)['order.delivery.anyOf-2:pickup']).toEqual({ order: { delivery: { shop: 3 } }, lines: [{ kind: 'kind-1', number: '0000000000000000' }] })
     expect(byName(nested)['lines[].oneOf-2:Voucher']).toEqual({ order: { delivery: { street: 'street-1' } }, lines: [{ kind: 'kind-1', code: 'V-0000' }] })
   })
@@ -178,8 +188,13 @@ describe('a oneOf inside an alternative of a oneOf body', () => {
     expect(anyOf.filter((b) => b.variant.startsWith('anyOf-2'))).toEqual([
       { variant: 'anyOf-2:basket', body: { lines: [{ kind: 'kind-1', number: '0000000000000000' }] } },
       { variant: 'anyOf-2:basket.lines[].anyOf-2:Voucher', body: { lines: [{ kind: 'kind-1', code: 'V-0000' }] } },
+      // Its bounds, then those of the anyOf inside it (see alternative-bounds.test.ts).
       { variant: 'anyOf-2:basket/min', body: { lines: [] } },
       { variant: 'anyOf-2:basket/max', body: { lines: [1, 2, 3].map(() => ({ kind: 'kind-1', number: '0000000000000000' })) } },
+      { variant: 'anyOf-2:basket.lines[].anyOf-1:Card/min', body: { lines: [{ kind: '', number: '0000000000000000' }] } },
+      { variant: 'anyOf-2:basket.lines[].anyOf-1:Card/max', body: { lines: [{ kind: 'x'.repeat(64), number: '0000000000000000' }] } },
+      { variant: 'anyOf-2:basket.lines[].anyOf-2:Voucher/min', body: { lines: [{ kind: '', code: 'V-0000' }] } },
+      { variant: 'anyOf-2:basket.lines[].anyOf-2:Voucher/max', body: { lines: [{ kind: 'x'.repeat(64), code: 'V-0000' }] } },
     ])
     const allOf = bodyVariants({ allOf: [{ type: 'object', required: ['at'], properties: { at: { type: 'string', example: 'now' } } }, { oneOf: [cash, online] }] } as never, doc as never)
     expect(allOf.filter((b) => b.variant.startsWith('oneOf-2'))).toEqual([
