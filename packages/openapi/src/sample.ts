@@ -11,9 +11,10 @@ import { SchemaChecker } from './schema'
  * require a body. An alternative of a `oneOf` or `anyOf` is named by its place and, when something tells
  * it apart, by that (`oneOf-2:damaged`: see alternativesOf); one inside the body after the path to it
  * (`method.oneOf-2:voucher`: see nestedPlaces), and one inside a top-level alternative after that
- * alternative's name too (`oneOf-2:paid.payment.oneOf-2:voucher`). A bound of a top-level alternative
- * other than the one the body's own bounds are within is named after it, a slash and the bound
- * (`oneOf-2:voucher/max`: see AlternativeBoundVariant); no label or path holds a slash.
+ * alternative's name too (`oneOf-2:paid.payment.oneOf-2:voucher`). An alternative at a bound (a top-level
+ * one other than the one the body's own bounds are within, or one inside the body) is named after it, a
+ * slash and the bound (`oneOf-2:voucher/max`, `method.oneOf-2:voucher/min`: see AlternativeBoundVariant);
+ * no label or path holds a slash.
  */
 export type BodyVariant =
   | 'sample'
@@ -101,7 +102,8 @@ const MAX_BOUND_TRIES = 16 * MAX_ALTERNATIVE_BOUNDS
  * first; then the alternatives of those inside the body, beside the top-level alternatives or inside one
  * of them (at most MAX_NESTED_ALTERNATIVES in all, see nestedPlaces and placesWithin); for a body the
  * document does not require, no body; last, the bounds of the top-level alternatives the body's own bounds
- * are not within (at most MAX_ALTERNATIVE_BOUNDS, see alternativeBoundBodies), each one the schema accepts.
+ * are not within, then of the alternatives inside the body (at most MAX_ALTERNATIVE_BOUNDS in all, see
+ * alternativeBoundBodies), each one the schema accepts.
  * Identical bodies are given once. The same schema always gives the same bodies, in this order: a body
  * with no `oneOf` inside it gets the variants it got before there were nested ones, one with none inside
  * its top-level alternatives those it got before they were looked into, a required one those it got
@@ -184,10 +186,10 @@ export function bodyVariants(schema: JsonSchema | undefined, doc?: OpenApiDocume
   // After it, for the same reason: the bounds of each top-level alternative the body's own are not
   // within, in its body; then those of each alternative inside the body, which the body's own leave as
   // they are (bounded does not look into a choice), the rest of the body as its variant sends it.
-  const within_ = boundsAlternative(alternatives, typical, given, doc)
+  const ownBounds = boundsAlternative(alternatives, typical, given, doc)
   const entries: BoundEntry[] = [
     ...alternatives.flatMap((alternative, k): BoundEntry[] => {
-      if (alternative === within_) return []
+      if (alternative === ownBounds) return []
       const body = alternativeBodies[k]!.body
       const inside = [...places, ...within[k]!]
       return [{ name: alternative.name, make: (b) => (b === 'required' ? withFirstAlternatives(alternative.sample(true), inside, true) : alternative.discriminate(bounded(alternative.schema, body, b, doc))) }]
