@@ -135,6 +135,17 @@ describe('shrinkSequence', () => {
     expect(simplerInputs({ body: 'oneOf-2:paid.payment.oneOf-2:voucher' }, within.map((body) => ({ body })))).toEqual(
       ['sample', 'oneOf-2:paid', 'oneOf-3:lost'].map((body) => ({ body })),
     )
+    // An alternative at a bound (its name, a slash, the bound) is that alternative's body made larger: after
+    // every variant of the body's own, by the bound (`required` first, `max` last), then by the alternative's
+    // place. Measured as the alternative its name starts as, `oneOf-2:damaged/max` came before `enum-first`,
+    // and before `oneOf-2:damaged/min` (their names sorted).
+    const bounds = ['oneOf-2:damaged/max', 'max', 'oneOf-3:lost/min', 'method.oneOf-2:voucher/max', 'oneOf-2:damaged', 'oneOf-2:damaged/min', 'enum-first', 'sample', 'oneOf-3:lost/required']
+    expect(simplerInputs({ body: 'method.oneOf-2:voucher/max' }, bounds.map((body) => ({ body })))).toEqual(
+      ['sample', 'oneOf-2:damaged', 'enum-first', 'max', 'oneOf-3:lost/required', 'oneOf-2:damaged/min', 'oneOf-3:lost/min', 'oneOf-2:damaged/max'].map((body) => ({ body })),
+    )
+    expect(simplerInputs({ body: 'oneOf-2:damaged/min' }, bounds.map((body) => ({ body })))).toEqual(
+      ['sample', 'oneOf-2:damaged', 'enum-first', 'max', 'oneOf-3:lost/required'].map((body) => ({ body })),
+    )
     // An input of that name with other keys is no OpenAPI input: measured as it is.
     expect(compareComplexity(complexityOf({ body: 'max', qty: 1 }), complexityOf({ body: 'sample', qty: 1 }))).toBeLessThan(0)
   })

@@ -3,9 +3,12 @@ export { type HttpMethodName, type Link, type Operation, type Parameter, type Re
 export type { OpenApiAuth, OpenApiOptions } from './model'
 export { type Selection, selectOperations } from './select'
 export {
+  type AlternativeBound,
+  type AlternativeBoundVariant,
   type AlternativeVariant,
   type BodyVariant,
   type BodyVariantOptions,
+  MAX_ALTERNATIVE_BOUNDS,
   MAX_ALTERNATIVES,
   MAX_NESTED_ALTERNATIVES,
   type NestedAlternativeVariant,

@@ -3,6 +3,7 @@ import DRange from 'drange'
 import { sample } from 'openapi-sampler'
 import RandExp from 'randexp'
 import { type JsonSchema, type OpenApiDocument, allOfParts, resolveSchema } from './document'
+import { SchemaChecker } from './schema'
 
 /**
  * How a body was made from its schema: each is an input of its own. `no-body` sends none: the schema has
@@ -10,7 +11,10 @@ import { type JsonSchema, type OpenApiDocument, allOfParts, resolveSchema } from
  * require a body. An alternative of a `oneOf` or `anyOf` is named by its place and, when something tells
  * it apart, by that (`oneOf-2:damaged`: see alternativesOf); one inside the body after the path to it
  * (`method.oneOf-2:voucher`: see nestedPlaces), and one inside a top-level alternative after that
- * alternative's name too (`oneOf-2:paid.payment.oneOf-2:voucher`).
+ * alternative's name too (`oneOf-2:paid.payment.oneOf-2:voucher`). An alternative at a bound (a top-level
+ * one other than the one the body's own bounds are within, or one inside the body) is named after it, a
+ * slash and the bound (`oneOf-2:voucher/max`, `method.oneOf-2:voucher/min`: see AlternativeBoundVariant);
+ * no label or path holds a slash.
  */
 export type BodyVariant =
   | 'sample'
@@ -23,6 +27,7 @@ export type BodyVariant =
   | 'enum-last'
   | AlternativeVariant
   | NestedAlternativeVariant
+  | AlternativeBoundVariant
 
 /** `oneOf-2`, or with a label `oneOf-2:damaged`; `anyOf-<n>` alike. */
 export type AlternativeVariant = `${'oneOf' | 'anyOf'}-${number}${string}`
@@ -34,6 +39,18 @@ export type AlternativeVariant = `${'oneOf' | 'anyOf'}-${number}${string}`
  * (`oneOf-2:paid.payment.oneOf-2:voucher`).
  */
 export type NestedAlternativeVariant = `${string}.${AlternativeVariant}`
+
+/** The bounds an alternative of a body is sent at, each as the body's own of that name is made within it. */
+export type AlternativeBound = 'min' | 'max' | 'enum-first' | 'enum-last' | 'required'
+
+/**
+ * An alternative at one of its bounds: its name, a slash, the bound (`oneOf-2:voucher/max`, `anyOf-3/required`,
+ * `method.oneOf-2:voucher/min`). The body's own `min`, `max`, `enum-first`, `enum-last` and `required` are
+ * those of one top-level alternative only (its first, or the one an example of the whole body is of), and
+ * leave a `oneOf` inside the body as it is: the other top-level alternatives' are these, and those of every
+ * alternative inside the body.
+ */
+export type AlternativeBoundVariant = `${AlternativeVariant | NestedAlternativeVariant}/${AlternativeBound}`
 
 export interface SampledBody {
   variant: BodyVariant
@@ -55,6 +72,26 @@ export const MAX_ALTERNATIVES = 8
  * those beside its top-level alternatives and those inside each of them.
  */
 export const MAX_NESTED_ALTERNATIVES = 8
+/**
+ * The most bounds of the top-level alternatives a body is sent at, all of them together (see
+ * AlternativeBoundVariant): up to 5 per alternative, 7 top-level ones beside the one the body's own bounds
+ * are within and those inside the body, would be tens of edges more from every state; 16 is the `min` and
+ * the `max` of each of 8.
+ */
+export const MAX_ALTERNATIVE_BOUNDS = 16
+/**
+ * The turns the alternatives' bounds are taken in, across the alternatives (see alternativeBoundBodies):
+ * both ends of every alternative first, so that MAX_ALTERNATIVE_BOUNDS reaches the `min` and the `max` of
+ * 8 alternatives before the enums of any (where a turn of `min` alone ended with no `max` sent: a body with
+ * many alternatives inside it has more than 16), and the required-only body, a typical one, last.
+ */
+const ALTERNATIVE_BOUND_TURNS: readonly (readonly AlternativeBound[])[] = [['min', 'max'], ['enum-first', 'enum-last'], ['required']]
+/**
+ * The most bodies made for the alternatives' bounds of one body, sent or not: most are a typical body
+ * again (a card whose only bound is its discriminator's value), and a body with hundreds of places would
+ * make thousands of them when it loads.
+ */
+const MAX_BOUND_TRIES = 16 * MAX_ALTERNATIVE_BOUNDS
 
 /**
  * Bodies for a request schema: a typical one (examples, defaults; of a body with alternatives, its first
@@ -63,11 +100,14 @@ export const MAX_NESTED_ALTERNATIVES = 8
  * at all, as `no-body`, for a schema with no empty value), the first and the last enum value; then each
  * alternative of a `oneOf` or `anyOf` (at most MAX_ALTERNATIVES), of which the sampler knows only the
  * first; then the alternatives of those inside the body, beside the top-level alternatives or inside one
- * of them (at most MAX_NESTED_ALTERNATIVES in all, see nestedPlaces and placesWithin); last, for a body the
- * document does not require, no body. Identical bodies are given once. The same schema always gives the
- * same bodies, in this order: a body with no `oneOf` inside it gets the variants it got before there were
- * nested ones, one with none inside its top-level alternatives those it got before they were looked into,
- * and a required one those it got before `no-body`.
+ * of them (at most MAX_NESTED_ALTERNATIVES in all, see nestedPlaces and placesWithin); for a body the
+ * document does not require, no body; last, the bounds of the top-level alternatives the body's own bounds
+ * are not within, then of the alternatives inside the body (at most MAX_ALTERNATIVE_BOUNDS in all, see
+ * alternativeBoundBodies), each one the schema accepts.
+ * Identical bodies are given once. The same schema always gives the same bodies, in this order: a body
+ * with no `oneOf` inside it gets the variants it got before there were nested ones, one with none inside
+ * its top-level alternatives those it got before they were looked into, a required one those it got
+ * before `no-body`, and every body those it got before its alternatives' bounds, in their places.
  */
 export function bodyVariants(schema: JsonSchema | undefined, doc?: OpenApiDocument, options: BodyVariantOptions = {}): SampledBody[] {
   if (!schema) return [{ variant: 'sample', body: undefined }]
@@ -133,13 +173,112 @@ export function bodyVariants(schema: JsonSchema | undefined, doc?: OpenApiDocume
     ...alternativeBodies.map((a, k) => ({ prefix: `${a.variant}.`, body: a.body, places: within[k]! })),
   ]
   let nested = 0
+  const nestedKept = new Set<string>()
   for (const c of nestedAlternativeBodies(groups)) {
     if (nested >= MAX_NESTED_ALTERNATIVES) break
-    if (keep(c)) nested++
+    if (keep(c)) {
+      nested++
+      nestedKept.add(c.variant)
+    }
   }
   // Last, so that the variants before it keep their places: an exploration's order of edges is theirs.
   if (options.optional) keep({ variant: 'no-body', body: undefined })
+  // After it, for the same reason: the bounds of each top-level alternative the body's own are not
+  // within, in its body; then those of each alternative inside the body, which the body's own leave as
+  // they are (bounded does not look into a choice), the rest of the body as its variant sends it.
+  const ownBounds = boundsAlternative(alternatives, typical, given, doc)
+  const entries: BoundEntry[] = [
+    ...alternatives.flatMap((alternative, k): BoundEntry[] => {
+      if (alternative === ownBounds) return []
+      const body = alternativeBodies[k]!.body
+      const inside = [...places, ...within[k]!]
+      return [{ name: alternative.name, make: (b) => (b === 'required' ? withFirstAlternatives(alternative.sample(true), inside, true) : alternative.discriminate(bounded(alternative.schema, body, b, doc))) }]
+    }),
+    // Of the alternatives inside it sent: a bound that leaves the value as it is would send one that
+    // MAX_NESTED_ALTERNATIVES left out, under the bound's name.
+    ...nestedBoundEntries(groups, doc).filter((e) => e.first || nestedKept.has(e.name)),
+  ]
+  const accepts = entries.length ? acceptance(schema, doc) : undefined
+  let bounds = 0
+  let tries = 0
+  for (const c of alternativeBoundBodies(entries)) {
+    if (bounds >= MAX_ALTERNATIVE_BOUNDS || ++tries > MAX_BOUND_TRIES) break
+    // A body the schema refuses tests nothing but the API's validation, which `empty` does already: one
+    // that two alternatives of a `oneOf` both take (their bounds overlap), one a bound cannot be met in
+    // (more items than the `max` sends). Such a bound of an alternative is not sent.
+    if (seen.has(canonical(c.body)) || !accepts!(c.body)) continue
+    keep(c)
+    bounds++
+  }
   return kept
+}
+
+/** The alternative the body's own bounds are within (see boundedBody): the first, or the one the document's example of the whole body is of; none for a body with none, or an example of none. */
+function boundsAlternative(alternatives: readonly Alternative[], typical: unknown, given: boolean, doc: OpenApiDocument | undefined): Alternative | undefined {
+  return given ? alternatives.find((a) => isOf(a, typical, doc)) : alternatives[0]
+}
+
+/** An alternative whose bounds are sent: its variant's name (before the slash), and the body that sends it at a bound. */
+interface BoundEntry {
+  name: AlternativeVariant | NestedAlternativeVariant
+  make: (bound: AlternativeBound) => unknown
+  /** The first alternative of a place inside the body, which its group's body sends. */
+  first?: boolean
+}
+
+/**
+ * The alternatives' bounds (see BoundEntry), taken in the turns of ALTERNATIVE_BOUND_TURNS: the `min` and
+ * the `max` of every alternative (the top-level ones first), then the enums of every one, then the
+ * required-only bodies; each made as the body's own are within its alternative (see boundedBody), its
+ * discriminator's value kept; one at a time, as the bound asks.
+ */
+function* alternativeBoundBodies(entries: readonly BoundEntry[]): Generator<SampledBody & { variant: AlternativeBoundVariant }> {
+  for (const turn of ALTERNATIVE_BOUND_TURNS)
+    for (const { name, make } of entries) for (const bound of turn) yield { variant: `${name}/${bound}`, body: make(bound) }
+}
+
+/**
+ * Every alternative of each place inside the body (see nestedPlaces), its first too, in the order of
+ * nestedAlternativeBodies: its bounds are its value there moved to them, in its group's body (the typical
+ * one, or a top-level alternative's), named as its variant is (`method.oneOf-2:voucher`).
+ */
+function nestedBoundEntries(groups: readonly NestedGroup[], doc: OpenApiDocument | undefined): BoundEntry[] {
+  const out: BoundEntry[] = []
+  for (let i = 0; i < MAX_ALTERNATIVES; i++)
+    for (const { prefix, body, places } of groups)
+      for (const place of places) {
+        const alternative = place.alternatives[i]
+        if (!alternative) continue
+        const value = (b: AlternativeBound) => (b === 'required' ? alternative.sample(true) : alternative.discriminate(bounded(alternative.schema, alternative.sample(false), b, doc)))
+        out.push({ name: `${prefix}${place.name}.${alternative.name}`, make: (b) => at(body, place.path, true, () => value(b)), first: i === 0 })
+      }
+  return out
+}
+
+/** A request checker per document: its components are converted once (see SchemaChecker). */
+const checkers = new WeakMap<object, SchemaChecker>()
+
+/**
+ * Does the body's schema accept a body: what the API checks it against, for a `oneOf` that one alternative
+ * only takes it. Compiled once per document and schema; an alternative's own schema (with what is beside
+ * it, a new object for every body) is not checked as well, which compiled it for every operation again,
+ * tens of milliseconds each. A schema ajv cannot compile (a pattern that is no regular expression) accepts
+ * none: what is sent must be known to be valid.
+ */
+function acceptance(schema: JsonSchema, doc: OpenApiDocument | undefined): (body: unknown) => boolean {
+  let checker = doc ? checkers.get(doc) : undefined
+  if (!checker) {
+    checker = new SchemaChecker(typeof doc?.openapi === 'string' ? doc.openapi : '3.0.3', doc, { request: true })
+    if (doc) checkers.set(doc, checker)
+  }
+  const check = checker
+  return (body) => {
+    try {
+      return check.check(schema, body) === undefined
+    } catch {
+      return false
+    }
+  }
 }
 
 /** A body as text with its keys in order, to tell bodies apart: `{a, b}` and `{b, a}` are one body. */
@@ -651,11 +790,11 @@ type Bound = 'min' | 'max' | 'enum-first' | 'enum-last'
  * whole body is of (see isOf; in the root's own properties only when it is of none). That alternative's
  * discriminator's value is kept: an enum of every kind would make it a body of no alternative, no boundary
  * of any. An `allOf` of no type is bounded over its parts merged (see withPartsMerged). The other
- * alternatives' bounds are not sent: four variants each, beyond the boundary variants a body has.
+ * alternatives' bounds are variants of their own, after every other (see AlternativeBoundVariant).
  */
 function boundedBody(schema: JsonSchema, typical: unknown, bound: Bound, doc: OpenApiDocument | undefined, alternatives: readonly Alternative[], given: boolean): unknown {
   if (!alternatives.length) return bounded(schema, typical, bound, doc)
-  const alternative = given ? alternatives.find((a) => isOf(a, typical, doc)) : alternatives[0]
+  const alternative = boundsAlternative(alternatives, typical, given, doc)
   if (!alternative) return bounded(schema, typical, bound, doc)
   return alternative.discriminate(bounded(alternative.schema, typical, bound, doc))
 }
@@ -758,11 +897,24 @@ function bounded(given: JsonSchema, value: unknown, bound: Bound, doc: OpenApiDo
   }
   if (type === 'integer' || type === 'number') return numberBound(schema, value, bound, type === 'integer')
   const contradicts = typeof schema.minLength === 'number' && typeof schema.maxLength === 'number' && schema.minLength > schema.maxLength
-  if (type === 'string' && typeof value === 'string' && !schema.pattern && !schema.format && !contradicts) {
-    if (bound === 'min') return filler(schema.minLength ?? 0, key)
-    if (bound === 'max') return filler(Math.min(schema.maxLength ?? MAX_STRING, MAX_STRING), key)
+  if (type === 'string' && typeof value === 'string' && !schema.format && !contradicts) {
+    if (typeof schema.pattern !== 'string') {
+      if (bound === 'min') return filler(schema.minLength ?? 0, key)
+      if (bound === 'max') return filler(Math.min(schema.maxLength ?? MAX_STRING, MAX_STRING), key)
+    } else {
+      // A pattern bounds by the lengths the schema gives only: a voucher code of 6 to 12 characters is
+      // sent at 6 and at 12; without them the pattern's own lengths are its bounds, and the value is left.
+      const length = bound === 'min' ? schema.minLength : bound === 'max' && typeof schema.maxLength === 'number' ? Math.min(schema.maxLength, MAX_STRING) : undefined
+      if (typeof length === 'number') return patternAt(schema.pattern, length, key) ?? value
+    }
   }
   return value
+}
+
+/** A string of exactly `length` the pattern accepts: the filler when it does (an unanchored `\S`), else one made from the pattern; undefined when none is found. */
+function patternAt(pattern: string, length: number, key: string | undefined): string | undefined {
+  const plain = filler(length, key)
+  return safeTest(pattern, plain) ? plain : fromPattern(pattern, length, length)
 }
 
 /**

@@ -7,7 +7,9 @@ import { INLINED_KEY } from './refs'
  * JSON Schema validation of responses: OpenAPI 3.1 schemas are JSON Schema 2020-12 as they are; 3.0
  * schemas are rewritten first (`nullable`, boolean `exclusiveMinimum`/`exclusiveMaximum`). Either way a
  * required property that is `writeOnly` is required in requests only (OpenAPI's rule), so a response
- * that leaves out a password is no violation.
+ * that leaves out a password is no violation. With `request`, of request bodies: there a required
+ * `readOnly` property is the one not required (a body is sampled without an `id` the server gives), and
+ * a format ajv does not know is not checked, quietly (a response checker warns once of it).
  */
 export class SchemaChecker {
   readonly #ajv: Ajv2020
@@ -21,12 +23,16 @@ export class SchemaChecker {
   #beside: JsonSchema | undefined
 
   /** `doc` resolves the `$ref`s a recursive schema keeps; without it they accept anything. */
+  readonly #request: boolean
+
   constructor(
     readonly version: string,
     readonly doc?: OpenApiDocument,
+    options: { request?: boolean } = {},
   ) {
+    this.#request = options.request === true
     // Not strict: documents carry `example`, `xml`, `discriminator` and other keywords JSON Schema does not know.
-    this.#ajv = new Ajv2020({ strict: false, allErrors: false, validateFormats: true })
+    this.#ajv = new Ajv2020({ strict: false, allErrors: false, validateFormats: true, ...(this.#request ? { logger: false } : {}) })
     addFormats(this.#ajv)
     // OpenAPI's own formats: not checked, but known.
     for (const format of ['int32', 'int64', 'float', 'double', 'byte', 'binary', 'password']) this.#ajv.addFormat(format, true)
@@ -69,7 +75,7 @@ export class SchemaChecker {
 
   #convert(schema: JsonSchema): JsonSchema {
     const keep = this.doc?.components || this.doc?.[INLINED_KEY] ? resolvesBeside : undefined
-    return toResponseSchema(schema, this.version.startsWith('3.0'), keep, this.#seen)
+    return toResponseSchema(schema, this.version.startsWith('3.0'), keep, this.#seen, this.#request ? 'readOnly' : 'writeOnly')
   }
 
   #convertedBeside(): JsonSchema {
@@ -150,21 +156,27 @@ export function fromOpenApi30(schema: JsonSchema, seen = new Map<object, JsonSch
 
 /**
  * A copy of a schema as ajv checks a response against it: for 3.0, `nullable` and boolean exclusive bounds
- * rewritten; `writeOnly` properties no longer required. Shared sub-schemas stay shared and cycles stay
- * cycles (`seen`). A `$ref` left by a circular reference is kept when `keep` says the compiled schema
- * resolves it, else it accepts anything.
+ * rewritten; `writeOnly` properties no longer required (`readOnly` ones, for a request: `unsent`). Shared
+ * sub-schemas stay shared and cycles stay cycles (`seen`). A `$ref` left by a circular reference is kept
+ * when `keep` says the compiled schema resolves it, else it accepts anything.
  */
-function toResponseSchema(schema: JsonSchema, openApi30: boolean, keep: ((ref: string) => boolean) | undefined, seen: Map<object, JsonSchema>): JsonSchema {
+function toResponseSchema(
+  schema: JsonSchema,
+  openApi30: boolean,
+  keep: ((ref: string) => boolean) | undefined,
+  seen: Map<object, JsonSchema>,
+  unsent: 'writeOnly' | 'readOnly' = 'writeOnly',
+): JsonSchema {
   if (!schema || typeof schema !== 'object') return schema
   const done = seen.get(schema)
   if (done) return done
   const out: JsonSchema = Array.isArray(schema) ? [] : {}
   seen.set(schema, out)
-  for (const [key, value] of Object.entries(schema)) out[key] = value && typeof value === 'object' ? toResponseSchema(value, openApi30, keep, seen) : value
+  for (const [key, value] of Object.entries(schema)) out[key] = value && typeof value === 'object' ? toResponseSchema(value, openApi30, keep, seen, unsent) : value
   if (Array.isArray(schema)) return out
   if (typeof out.$ref === 'string' && out.$ref.startsWith('#/') && !keep?.(out.$ref)) delete out.$ref
   if (Array.isArray(out.required) && out.properties && typeof out.properties === 'object')
-    out.required = out.required.filter((name: string) => out.properties[name]?.writeOnly !== true)
+    out.required = out.required.filter((name: string) => out.properties[name]?.[unsent] !== true)
   if (!openApi30) return out
   if (out.nullable === true) {
     if (typeof out.type === 'string') out.type = [out.type, 'null']

@@ -41,6 +41,9 @@ describe('a body of oneOf alternatives', () => {
       { variant: 'sample', body: { condition: 'good' } },
       { variant: 'empty', body: {} },
       { variant: 'oneOf-2:damaged', body: { condition: 'damaged', note: 'note-1' } },
+      // The bounds of the alternatives but the first, after the others (see alternative-bounds.test.ts).
+      { variant: 'oneOf-2:damaged/min', body: { condition: 'damaged', note: 'x' } },
+      { variant: 'oneOf-2:damaged/max', body: { condition: 'damaged', note: 'x'.repeat(64) } },
     ])
     // The same schema, the same variants: an input names one by its name.
     expect(bodyVariants(RETURN as never)).toEqual(bodies)
@@ -48,7 +51,7 @@ describe('a body of oneOf alternatives', () => {
 
   it("keeps every alternative when the oneOf has an example of its own (one alternative's body)", () => {
     const bodies = bodyVariants({ ...RETURN, example: { condition: 'good' } } as never)
-    expect(bodies.map((b) => b.variant)).toEqual(['sample', 'empty', 'oneOf-2:damaged'])
+    expect(bodies.map((b) => b.variant)).toEqual(['sample', 'empty', 'oneOf-2:damaged', 'oneOf-2:damaged/min', 'oneOf-2:damaged/max'])
     expect(bodies.find((b) => b.variant === 'oneOf-2:damaged')?.body).toEqual({ condition: 'damaged', note: 'note-1' })
   })
 
@@ -113,7 +116,7 @@ describe('the action of an operation whose body has alternatives', () => {
     const returnLoan = actions.find((a) => a.name === 'returnLoan')!
     const view = { ctx: { has: () => false }, depth: 0, count: () => 0, path: [] } as unknown as StateView
     const inputs = returnLoan.options.inputs!(view, undefined as never)
-    expect(inputs).toEqual([{ body: 'sample' }, { body: 'empty' }, { body: 'oneOf-2:damaged' }])
+    expect(inputs).toEqual([{ body: 'sample' }, { body: 'empty' }, { body: 'oneOf-2:damaged' }, { body: 'oneOf-2:damaged/min' }, { body: 'oneOf-2:damaged/max' }])
     const sent: unknown[] = []
     const http = {
       baseUrl: 'http://127.0.0.1:9',
@@ -125,6 +128,6 @@ describe('the action of an operation whose body has alternatives', () => {
     } as unknown as HttpClient
     const ctx = { get: () => undefined, has: () => false, set() {}, require: () => undefined, keys: () => [] }
     for (const input of inputs) await returnLoan.run({ http, ctx, input, signal } as unknown as ExploreActionArgs<any>)
-    expect(sent).toEqual([{ condition: 'good' }, {}, { condition: 'damaged', note: 'note-1' }])
+    expect(sent).toEqual([{ condition: 'good' }, {}, { condition: 'damaged', note: 'note-1' }, { condition: 'damaged', note: 'x' }, { condition: 'damaged', note: 'x'.repeat(64) }])
   })
 })

@@ -6,7 +6,9 @@
  * - a property that wraps a `$ref` in an `allOf` to describe it (`address: { allOf: [Address],
  *   description }`) had no bounds at all: they were looked for beside the `allOf`, where there are none;
  * - a body of plain values with no lower bound (a string, a list, a `oneOf` of a string and a number) had
- *   a `min` that was its empty value, and the `empty` variant was dropped as the same body.
+ *   a `min` that was its empty value, and the `empty` variant was dropped as the same body;
+ * - a string with a `pattern` was left as sampled at every bound: a code of 4 to 8 characters was never
+ *   sent at 8.
  */
 import { describe, expect, it } from 'vitest'
 import { byName, ref } from './fees-doc'
@@ -117,5 +119,24 @@ describe('a body of plain values with no lower bound', () => {
       { variant: 'empty', body: '' },
     ])
     expect(byName(bodyVariants({ type: 'object', properties: { a: { type: 'string' } } } as never)).min).toEqual({ a: '' })
+  })
+})
+
+describe('a string with a pattern and lengths', () => {
+  it('is sent at the lengths the schema gives, matching its pattern; a pattern with no lengths given is left as sampled', () => {
+    const schema = {
+      type: 'object',
+      required: ['name', 'code', 'sku'],
+      properties: {
+        name: { type: 'string', minLength: 1, maxLength: 100, pattern: '\\S' },
+        code: { type: 'string', minLength: 4, maxLength: 8, pattern: '^[A-Z]{2}[0-9]+$' },
+        sku: { type: 'string', pattern: '^[a-z]+$' },
+      },
+    }
+    const bodyOf = byName(bodyVariants(schema as never))
+    const { sku } = bodyOf.sample as { sku: string }
+    // Was the sampled value in both: a code of 8 characters was never sent.
+    expect(bodyOf.min).toEqual({ name: 'x', code: expect.stringMatching(/^[A-Z]{2}[0-9]{2}$/), sku })
+    expect(bodyOf.max).toEqual({ name: 'x'.repeat(64), code: expect.stringMatching(/^[A-Z]{2}[0-9]{6}$/), sku })
   })
 })

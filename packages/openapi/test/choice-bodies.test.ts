@@ -33,7 +33,7 @@ describe('a oneOf or anyOf body: its typical body', () => {
     const second = { type: 'object', title: 'gift', required: ['gift'], properties: { gift: { type: 'boolean' } } }
     const schema = { type: 'object', required: ['at'], properties: { at: { type: 'string', example: 'now' } }, anyOf: [first, second] }
     const bodies = bodyVariants(schema as never)
-    expect(bodies.map((b) => b.variant)).toEqual(['sample', 'required', 'min', 'max', 'empty', 'anyOf-2:gift'])
+    expect(bodies.map((b) => b.variant)).toEqual(['sample', 'required', 'min', 'max', 'empty', 'anyOf-2:gift', 'anyOf-2:gift/min', 'anyOf-2:gift/max'])
     expect(byName(bodies).sample).toEqual({ at: 'now', code: 'X0', note: 'note-1' })
     expect(byName(bodies).required).toEqual({ at: 'now', code: 'X0' })
   })
@@ -63,7 +63,7 @@ describe('a body whose root is a choice or an allOf, of no type: its bounds', ()
     const online = { type: 'object', title: 'online', required: ['amount', 'method'], properties: { amount, method: ref('Method') } }
     const cash = { type: 'object', title: 'cash', required: ['amount'], properties: { amount, till: { type: 'integer', minimum: 1, maximum: 3 } } }
     const bodies = bodyVariants({ oneOf: [online, cash] } as never, doc as never)
-    expect(bodies.map((b) => b.variant)).toEqual(['sample', 'max', 'empty', 'oneOf-2:cash', 'oneOf-1:online.method.oneOf-2:voucher'])
+    expect(bodies.map((b) => b.variant)).toEqual(['sample', 'max', 'empty', 'oneOf-2:cash', 'oneOf-1:online.method.oneOf-2:voucher', 'oneOf-2:cash/max', 'oneOf-2:cash/required'])
     expect(byName(bodies).max).toEqual({ amount: 500, method: card })
   })
 
@@ -80,7 +80,7 @@ describe('a body whose root is a choice or an allOf, of no type: its bounds', ()
     const pet = { oneOf: [ref('Cat'), ref('Dog')], discriminator: { propertyName: 'petType', mapping: { cat: '#/components/schemas/Cat', dog: '#/components/schemas/Dog' } } }
     const owner = { type: 'object', required: ['owner'], properties: { owner: { type: 'string', maxLength: 8 } } }
     const bodies = bodyVariants({ allOf: [owner, pet] } as never, pets as never)
-    expect(bodies.map((b) => b.variant)).toEqual(['sample', 'min', 'max', 'empty', 'oneOf-2:dog'])
+    expect(bodies.map((b) => b.variant)).toEqual(['sample', 'min', 'max', 'empty', 'oneOf-2:dog', 'oneOf-2:dog/min', 'oneOf-2:dog/max'])
     const bodyOf = byName(bodies)
     expect(bodyOf.sample).toEqual({ owner: 'owner-1', petType: 'cat', lives: 1 })
     expect(bodyOf.min).toEqual({ owner: '', petType: 'cat', lives: 1 })

@@ -74,6 +74,10 @@ describe('a oneOf in a property of the body', () => {
       { variant: 'empty', body: {} },
       { variant: 'enum-last', body: { amount: 1, note: 'note-1', code: 'X0', tag: 'b' } },
       { variant: 'oneOf-2', body: { amount: 1, note: 'note-1', gift: true } },
+      // The second alternative's bounds, with the other parts (see alternative-bounds.test.ts).
+      { variant: 'oneOf-2/min', body: { amount: 1, note: '', gift: true } },
+      { variant: 'oneOf-2/max', body: { amount: 1, note: 'x'.repeat(64), gift: true } },
+      { variant: 'oneOf-2/required', body: { amount: 1, gift: true } },
     ])
     // An example of the whole body is the document's typical body: kept.
     const example = { amount: 7, gift: false }
@@ -89,8 +93,18 @@ describe('a oneOf in a property of the body', () => {
       },
     }
     const bodies = bodyVariants(schema as never, doc as never)
-    const nested = bodies.filter((b) => b.variant.includes('.'))
+    // Their bounds after them (see alternative-bounds.test.ts): the first alternatives' too.
+    const nested = bodies.filter((b) => b.variant.includes('.') && !b.variant.includes('/'))
     expect(nested.map((b) => b.variant)).toEqual(['order.delivery.anyOf-2:pickup', 'lines[].oneOf-2:Voucher'])
+    expect(bodies.filter((b) => b.variant.includes('/')).map((b) => b.variant)).toEqual([
+      'order.delivery.anyOf-1:post/min',
+      'order.delivery.anyOf-1:post/max',
+      'lines[].oneOf-1:Card/min',
+      'lines[].oneOf-1:Card/max',
+      'lines[].oneOf-2:Voucher/min',
+      'lines[].oneOf-2:Voucher/max',
+      'order.delivery.anyOf-1:post/required',
+    ])
     expect(byName(nested)['order.delivery.anyOf-2:pickup']).toEqual({ order: { delivery: { shop: 3 } }, lines: [{ kind: 'kind-1', number: '0000000000000000' }] })
     expect(byName(nested)['lines[].oneOf-2:Voucher']).toEqual({ order: { delivery: { street: 'street-1' } }, lines: [{ kind: 'kind-1', code: 'V-0000' }] })
   })
@@ -162,6 +176,9 @@ describe('a oneOf inside an alternative of a oneOf body', () => {
       { variant: 'empty', body: {} },
       { variant: 'oneOf-2:cash', body: { amount: 1, till: 1 } },
       { variant: 'oneOf-1:online.method.oneOf-2:voucher', body: { amount: 1, method: voucher } },
+      // The cash's bounds, after them (see alternative-bounds.test.ts).
+      { variant: 'oneOf-2:cash/max', body: { amount: 500, till: 3 } },
+      { variant: 'oneOf-2:cash/required', body: { amount: 1 } },
     ])
   })
 
@@ -171,6 +188,13 @@ describe('a oneOf inside an alternative of a oneOf body', () => {
     expect(anyOf.filter((b) => b.variant.startsWith('anyOf-2'))).toEqual([
       { variant: 'anyOf-2:basket', body: { lines: [{ kind: 'kind-1', number: '0000000000000000' }] } },
       { variant: 'anyOf-2:basket.lines[].anyOf-2:Voucher', body: { lines: [{ kind: 'kind-1', code: 'V-0000' }] } },
+      // Its bounds, then those of the anyOf inside it (see alternative-bounds.test.ts).
+      { variant: 'anyOf-2:basket/min', body: { lines: [] } },
+      { variant: 'anyOf-2:basket/max', body: { lines: [1, 2, 3].map(() => ({ kind: 'kind-1', number: '0000000000000000' })) } },
+      { variant: 'anyOf-2:basket.lines[].anyOf-1:Card/min', body: { lines: [{ kind: '', number: '0000000000000000' }] } },
+      { variant: 'anyOf-2:basket.lines[].anyOf-1:Card/max', body: { lines: [{ kind: 'x'.repeat(64), number: '0000000000000000' }] } },
+      { variant: 'anyOf-2:basket.lines[].anyOf-2:Voucher/min', body: { lines: [{ kind: '', code: 'V-0000' }] } },
+      { variant: 'anyOf-2:basket.lines[].anyOf-2:Voucher/max', body: { lines: [{ kind: 'x'.repeat(64), code: 'V-0000' }] } },
     ])
     const allOf = bodyVariants({ allOf: [{ type: 'object', required: ['at'], properties: { at: { type: 'string', example: 'now' } } }, { oneOf: [cash, online] }] } as never, doc as never)
     expect(allOf.filter((b) => b.variant.startsWith('oneOf-2'))).toEqual([
@@ -212,8 +236,9 @@ describe('a oneOf inside an alternative of a oneOf body', () => {
     // `oneOf-1` is no more sent beside them, and it has that alternative's bounds (`enum-last`, `tag: 'b'`);
     // the alternatives of `exampled` and `exampledAllOf` send `method` as the schema says, not as the
     // sampler read it (`number: 'string'`), the example of the whole body being one alternative's only.
-    expect(bodyVariants(beside as never, doc as never)).toEqual([{"variant":"sample","body":{"amount":1,"method":{"kind":"card","number":"0000000000000000"},"x":"X0","tag":"a"}},{"variant":"required","body":{"amount":1,"method":{"kind":"card","number":"0000000000000000"},"x":"X0"}},{"variant":"max","body":{"amount":5,"method":{"kind":"card","number":"0000000000000000"},"x":"X0","tag":"a"}},{"variant":"empty","body":{}},{"variant":"enum-last","body":{"amount":1,"method":{"kind":"card","number":"0000000000000000"},"x":"X0","tag":"b"}},{"variant":"oneOf-2:bee","body":{"amount":1,"method":{"kind":"card","number":"0000000000000000"},"z":true}},{"variant":"method.oneOf-2:voucher","body":{"amount":1,"method":{"kind":"voucher","code":"V-0000"},"x":"X0","tag":"a"}}])
-    expect(bodyVariants(exampled as never, doc as never)).toEqual([{"variant":"sample","body":{"amount":2,"method":{"kind":"voucher","code":"V-1111"},"z":false}},{"variant":"empty","body":{}},{"variant":"anyOf-1","body":{"amount":1,"method":{"kind":"card","number":"0000000000000000"},"x":"X0","tag":"a"}},{"variant":"anyOf-2:bee","body":{"amount":1,"method":{"kind":"card","number":"0000000000000000"},"z":true}},{"variant":"method.oneOf-1:card","body":{"amount":2,"method":{"kind":"card","number":"0000000000000000"},"z":false}},{"variant":"method.oneOf-2:voucher","body":{"amount":2,"method":{"kind":"voucher","code":"V-0000"},"z":false}}])
-    expect(bodyVariants(exampledAllOf as never, doc as never)).toEqual([{"variant":"sample","body":{"method":{"kind":"card","number":"1234123412341234"},"x":"X9"}},{"variant":"empty","body":{}},{"variant":"oneOf-1","body":{"method":{"kind":"card","number":"0000000000000000"},"x":"X0","tag":"a"}},{"variant":"oneOf-2:bee","body":{"method":{"kind":"card","number":"0000000000000000"},"z":true}},{"variant":"method.oneOf-1:card","body":{"method":{"kind":"card","number":"0000000000000000"},"x":"X9"}},{"variant":"method.oneOf-2:voucher","body":{"method":{"kind":"voucher","code":"V-0000"},"x":"X9"}}])
+    // Last, the bounds of the alternatives the body's own are not within (see alternative-bounds.test.ts).
+    expect(bodyVariants(beside as never, doc as never)).toEqual([{"variant":"sample","body":{"amount":1,"method":{"kind":"card","number":"0000000000000000"},"x":"X0","tag":"a"}},{"variant":"required","body":{"amount":1,"method":{"kind":"card","number":"0000000000000000"},"x":"X0"}},{"variant":"max","body":{"amount":5,"method":{"kind":"card","number":"0000000000000000"},"x":"X0","tag":"a"}},{"variant":"empty","body":{}},{"variant":"enum-last","body":{"amount":1,"method":{"kind":"card","number":"0000000000000000"},"x":"X0","tag":"b"}},{"variant":"oneOf-2:bee","body":{"amount":1,"method":{"kind":"card","number":"0000000000000000"},"z":true}},{"variant":"method.oneOf-2:voucher","body":{"amount":1,"method":{"kind":"voucher","code":"V-0000"},"x":"X0","tag":"a"}},{"variant":"oneOf-2:bee/max","body":{"amount":5,"method":{"kind":"card","number":"0000000000000000"},"z":true}}])
+    expect(bodyVariants(exampled as never, doc as never)).toEqual([{"variant":"sample","body":{"amount":2,"method":{"kind":"voucher","code":"V-1111"},"z":false}},{"variant":"empty","body":{}},{"variant":"anyOf-1","body":{"amount":1,"method":{"kind":"card","number":"0000000000000000"},"x":"X0","tag":"a"}},{"variant":"anyOf-2:bee","body":{"amount":1,"method":{"kind":"card","number":"0000000000000000"},"z":true}},{"variant":"method.oneOf-1:card","body":{"amount":2,"method":{"kind":"card","number":"0000000000000000"},"z":false}},{"variant":"method.oneOf-2:voucher","body":{"amount":2,"method":{"kind":"voucher","code":"V-0000"},"z":false}},{"variant":"anyOf-1/enum-last","body":{"amount":1,"method":{"kind":"card","number":"0000000000000000"},"x":"X0","tag":"b"}},{"variant":"anyOf-1/required","body":{"x":"X0"}}])
+    expect(bodyVariants(exampledAllOf as never, doc as never)).toEqual([{"variant":"sample","body":{"method":{"kind":"card","number":"1234123412341234"},"x":"X9"}},{"variant":"empty","body":{}},{"variant":"oneOf-1","body":{"method":{"kind":"card","number":"0000000000000000"},"x":"X0","tag":"a"}},{"variant":"oneOf-2:bee","body":{"method":{"kind":"card","number":"0000000000000000"},"z":true}},{"variant":"method.oneOf-1:card","body":{"method":{"kind":"card","number":"0000000000000000"},"x":"X9"}},{"variant":"method.oneOf-2:voucher","body":{"method":{"kind":"voucher","code":"V-0000"},"x":"X9"}},{"variant":"oneOf-2:bee/required","body":{"z":true}}])
   })
 })

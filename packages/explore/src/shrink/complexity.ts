@@ -31,7 +31,9 @@ export function complexityOf(value: unknown): Complexity {
  * typical body is), then those of one inside the body (the typical body but there, `method.oneOf-2:voucher`,
  * or inside a top-level alternative, that alternative's body but there,
  * `oneOf-2:paid.payment.oneOf-2:voucher`, by their place in their list), an enum at its first or last value,
- * every bound at its minimum, at its maximum.
+ * every bound at its minimum, at its maximum; last, an alternative at one of its bounds (its name, a slash,
+ * the bound: `oneOf-2:voucher/max`), that alternative's body made larger, by the bound (see ALTERNATIVE_BOUNDS)
+ * then by the alternative's place as above.
  * Measured by their names, `max` (3 characters) was the simplest of all, and every shrunk sequence sent
  * the largest numbers and longest strings the schema allows although the typical body broke the invariant
  * as well. The shrinker cannot measure the body an input would send without sending it, so the order is
@@ -40,11 +42,22 @@ export function complexityOf(value: unknown): Complexity {
 const BODY_VARIANTS = ['no-body', 'empty', 'required', 'sample', 'enum-first', 'enum-last', 'min', 'max']
 /** Places kept after `sample` for the alternatives (openapi's MAX_ALTERNATIVES), and as many after them for the nested ones. */
 const ALTERNATIVES = 8
+/** The bounds an alternative is sent at (openapi's AlternativeBound), simplest first as BODY_VARIANTS has them. */
+const ALTERNATIVE_BOUNDS = ['required', 'enum-first', 'enum-last', 'min', 'max']
 
 /** The place of a body variant in the order above, from 1; undefined for a name that is none. */
 function variantRank(name: unknown): number | undefined {
   if (typeof name !== 'string') return undefined
   const sample = BODY_VARIANTS.indexOf('sample') + 1
+  // Read before the alternative's own name, which it starts with: measured as that alternative, its `max`
+  // came before the body's `enum-first`. No label or path holds a slash.
+  const bound = /^(.+)\/([a-z-]+)$/.exec(name)
+  if (bound) {
+    const kind = ALTERNATIVE_BOUNDS.indexOf(bound[2]!)
+    const of = variantRank(bound[1])
+    if (kind < 0 || of === undefined || of <= sample || of > sample + 2 * ALTERNATIVES) return undefined
+    return BODY_VARIANTS.length + 2 * ALTERNATIVES + kind * 2 * ALTERNATIVES + (of - sample)
+  }
   // A path before it (property names, `[]`), which holds no colon: the label after the alternative may hold a
   // dot. Inside a top-level alternative, that alternative's name first (`oneOf-2:paid.payment.oneOf-2:voucher`):
   // ranked by its own place in its list, not as the top-level alternative its name starts as.
