@@ -34,7 +34,7 @@ import { type Lane, type WorkerLane, runOnLanes } from './lanes'
 import type { PutBackProgress } from '../types'
 import type { Restorer, SettleAttempt } from './retries'
 import { skipped, skippedPath } from './skipped'
-import { type IssueFields, runStep } from './step'
+import { type IssueFields, type StepEnv, runStep } from './step'
 
 export interface ExecutorSettings {
   parallelPaths?: number
@@ -340,12 +340,14 @@ class JourneyExecution {
     const out: NodeResult[] = []
     const failFast = this.env.settings.failFast || this.env.journey.failFast === true
     let failedFast = false
+    // What every step of this line runs in: made once for the line, not again for each of its steps.
+    let stepEnv: StepEnv | undefined
     for (const node of nodes) {
       if (this.stopped || failedFast) {
         out.push(skipped(node))
         continue
       }
-      const result = await this.runNode(node, pathName, lane)
+      const result = node.kind === 'step' && node.mode !== 'skip' ? await runStep(node, (stepEnv ??= this.stepEnv(pathName, lane))) : await this.runNode(node, pathName, lane)
       out.push(result)
       if (result.status === 'failed' && node.kind !== 'checkpoint' && failFast) failedFast = true
     }
@@ -354,21 +356,25 @@ class JourneyExecution {
 
   runNode(node: JourneyNode, pathName: string, lane: Lane): Promise<NodeResult> {
     if (node.kind === 'step' && node.mode === 'skip') return this.skipStep(node, pathName, lane)
-    if (node.kind === 'step')
-      return runStep(node, {
-        journey: this.name,
-        path: pathName,
-        lane,
-        signal: this.signal,
-        settings: this.env.settings,
-        events: this.events,
-        logger: this.env.logger,
-        stopped: () => !!this.stopped,
-        afterOtherPaths: () => this.#pathsRun > 0,
-        addIssue: (fields) => this.addIssue(fields),
-      })
+    if (node.kind === 'step') return runStep(node, this.stepEnv(pathName, lane))
     if (node.kind === 'checkpoint') return this.runCheckpoint(node.name, pathName, lane)
     return this.runBranch(node, pathName, lane)
+  }
+
+  /** What a step of `pathName` needs from this journey (see StepEnv). */
+  stepEnv(pathName: string, lane: Lane): StepEnv {
+    return {
+      journey: this.name,
+      path: pathName,
+      lane,
+      signal: this.signal,
+      settings: this.env.settings,
+      events: this.events,
+      logger: this.env.logger,
+      stopped: () => !!this.stopped,
+      afterOtherPaths: () => this.#pathsRun > 0,
+      addIssue: (fields) => this.addIssue(fields),
+    }
   }
 
   /** A step defined with `step.skip`: reported as skipped (with a `stepEnd`, so live reporters show it), never run. */

@@ -1,8 +1,7 @@
-import type { EventEmitter } from 'node:events'
 import type { ConnectionPool } from './connection-pool'
 import { type TextResponse, request } from './transport'
 import { type ClassifiedFailure, classifyFailure } from './classify'
-import { type DetachedRequests, stepStop, untilStepStops } from './detached'
+import { type CutSignal, type DetachedRequests, stepStop, untilStepStops } from './detached'
 import type { ExchangeOrigin } from './origin'
 import type { PreparedRequest } from './prepare'
 
@@ -103,7 +102,7 @@ function received(res: TextResponse): ReceivedResponse {
 
 interface LinkedSignal {
   /** What the transport listens to. */
-  signal?: AbortSignal | EventEmitter
+  signal?: AbortSignal | CutSignal
   /** The controller's signal when this request made one (its caller's signal). */
   own?: AbortSignal
   dispose(): void
@@ -123,15 +122,14 @@ function linkSignals(o: AttemptOptions): LinkedSignal {
   const controller = new AbortController()
   const onStepCut = () => controller.abort(o.stepSignal?.reason)
   const onUserAbort = () => controller.abort(o.userSignal?.reason)
-  if (step?.aborted) onStepCut()
-  else step?.once('abort', onStepCut)
+  const stopListening = step?.aborted ? (onStepCut(), NOTHING_TO_DISPOSE) : step?.whenCut(onStepCut)
   if (o.userSignal?.aborted) onUserAbort()
   else o.userSignal?.addEventListener('abort', onUserAbort, { once: true })
   return {
     signal: controller.signal,
     own: controller.signal,
     dispose() {
-      step?.off('abort', onStepCut)
+      stopListening?.()
       o.userSignal?.removeEventListener('abort', onUserAbort)
     },
   }

@@ -1,4 +1,3 @@
-import { EventEmitter } from 'node:events'
 import type { ExchangeOrigin } from './origin'
 
 /**
@@ -10,23 +9,34 @@ import type { ExchangeOrigin } from './origin'
 export const STOP_GRACE_MS = 1000
 
 /**
+ * Something a request can be cut by besides an AbortSignal: `aborted` and `reason` as a signal has them, and
+ * `whenCut`, which calls `listener` once when it aborts and returns what stops listening (see StepStop).
+ */
+export interface CutSignal {
+  readonly aborted: boolean
+  readonly reason: unknown
+  whenCut(listener: () => void): () => void
+}
+
+/**
  * A step's signal as a request sees it, one per signal: `stop` when the signal aborts (the step stops
- * waiting), and `abort`, `STOP_GRACE_MS` later, for the transport (the connection is cut). The transport
- * accepts an EventEmitter with `aborted` and `reason` as a signal; adding and removing a listener on an
- * AbortSignal (an EventTarget) per request costs a few times what the rest of the client does.
+ * waiting), and `cut`, `STOP_GRACE_MS` later, for the transport (the connection is cut). Adding and
+ * removing a listener on an AbortSignal (an EventTarget) per request costs a few times what the rest of the
+ * client does, and on an EventEmitter (what this was) still a sixth of what the runner adds to a step (its
+ * once, on and off, counted in instructions: bench/runner-overhead); each listener is a Set's entry here.
  *
  * A class, its `aborted` and `reason` getters on the prototype: every journey has its own signal, so its
  * own StepStop, and getters defined on each instance (Object.defineProperties with new closures) gave
  * each one a map of its own, which the step and request code that reads them met anew at every journey
  * (`--trace-deopt` showed them deoptimised there).
  */
-export class StepStop extends EventEmitter {
+export class StepStop implements CutSignal {
   #cut = false
   readonly #signal: AbortSignal
+  readonly #onStop = new Set<() => void>()
+  readonly #onCut = new Set<() => void>()
 
   constructor(signal: AbortSignal) {
-    super()
-    this.setMaxListeners(0)
     this.#signal = signal
     if (signal.aborted) this.#onAbort()
     else signal.addEventListener('abort', () => this.#onAbort(), { once: true })
@@ -41,13 +51,34 @@ export class StepStop extends EventEmitter {
     return this.#signal.reason
   }
 
+  /** Call `listener` once, when the step stops waiting (never if it already has: read the signal first); `forgetStop` removes it. */
+  whenStops(listener: () => void): void {
+    this.#onStop.add(listener)
+  }
+
+  forgetStop(listener: () => void): void {
+    this.#onStop.delete(listener)
+  }
+
+  whenCut(listener: () => void): () => void {
+    this.#onCut.add(listener)
+    return () => this.#onCut.delete(listener)
+  }
+
   #onAbort(): void {
-    this.emit('stop')
+    callOnce(this.#onStop)
     setTimeout(() => {
       this.#cut = true
-      this.emit('abort')
+      callOnce(this.#onCut)
     }, STOP_GRACE_MS).unref()
   }
+}
+
+/** Every listener in the set, once each, those added meanwhile not: as an emitter's `once` listeners are called. */
+function callOnce(listeners: Set<() => void>): void {
+  const now = [...listeners]
+  listeners.clear()
+  for (const listener of now) listener()
 }
 
 const stops = new WeakMap<AbortSignal, StepStop>()
@@ -64,8 +95,7 @@ export function stepStop(signal: AbortSignal): StepStop {
 /**
  * Wait for `work`, or reject with the step signal's reason as soon as the signal aborts: the step moves
  * on at once, and `leftBehind` is handed the work it no longer waits for (a request, to be waited for
- * before a rollback; an action, to be let go). Listens on the signal's stop emitter with on + off, not
- * once (which wraps the listener in a new function every time): this runs for every step and request.
+ * before a rollback; an action, to be let go). This runs for every step and request: see StepStop.
  */
 export function untilStepStops<T>(work: Promise<T>, signal: AbortSignal, leftBehind: (work: Promise<T>) => void): Promise<T> {
   if (signal.aborted) {
@@ -75,18 +105,17 @@ export function untilStepStops<T>(work: Promise<T>, signal: AbortSignal, leftBeh
   const stop = stepStop(signal)
   return new Promise<T>((resolve, reject) => {
     const onStop = () => {
-      stop.off('stop', onStop)
       leftBehind(work)
       reject(signal.reason)
     }
-    stop.on('stop', onStop)
+    stop.whenStops(onStop)
     work.then(
       (v) => {
-        stop.off('stop', onStop)
+        stop.forgetStop(onStop)
         resolve(v)
       },
       (e) => {
-        stop.off('stop', onStop)
+        stop.forgetStop(onStop)
         reject(e)
       },
     )

@@ -1,4 +1,4 @@
-import type { EventEmitter } from 'node:events'
+import type { CutSignal } from './detached'
 import type * as Http from 'node:http'
 import type * as Https from 'node:https'
 import { IDEMPOTENT_METHODS, windows1252Text } from '@venomqa/core'
@@ -53,9 +53,9 @@ export interface RequestOptions {
   body?: string | Uint8Array
   /**
    * Aborts the request, before or after its headers came: it rejects with the signal's reason. An
-   * AbortSignal, or an emitter of `abort` with `aborted` and `reason` (see StepStop).
+   * AbortSignal, or a step's CutSignal (see StepStop).
    */
-  signal?: AbortSignal | EventEmitter
+  signal?: AbortSignal | CutSignal
   /**
    * A deadline for the whole request, ms from the call: connecting, waiting for the answer, reading its
    * body. Past it the connection is cut and the request rejects with a DeadlineExceeded (in a
@@ -317,14 +317,11 @@ function hostHeaderOf(headers: Record<string, string> | undefined): string | und
   return undefined
 }
 
-/** Listen for a signal's abort, once; returns what stops listening. An emitter is used as it is (see StepStop). */
-function onAbort(signal: AbortSignal | EventEmitter, listener: () => void): () => void {
-  if ('addEventListener' in signal) {
-    signal.addEventListener('abort', listener, { once: true })
-    return () => signal.removeEventListener('abort', listener)
-  }
-  signal.once('abort', listener)
-  return () => signal.off('abort', listener)
+/** Listen for a signal's abort, once; returns what stops listening. */
+function onAbort(signal: AbortSignal | CutSignal, listener: () => void): () => void {
+  if ('whenCut' in signal) return signal.whenCut(listener)
+  signal.addEventListener('abort', listener, { once: true })
+  return () => signal.removeEventListener('abort', listener)
 }
 
 /**
@@ -372,7 +369,7 @@ export class DeadlineExceeded extends Error {
 
 export const DEADLINE_EXCEEDED = 'VENOM_DEADLINE_EXCEEDED'
 
-function abortReason(signal: AbortSignal | EventEmitter): Error {
+function abortReason(signal: AbortSignal | CutSignal): Error {
   return ((signal as AbortSignal).reason as Error | undefined) ?? new RequestAbortedError()
 }
 

@@ -1,12 +1,13 @@
 /** The runner's HTTP transport (src/http/transport.ts): Node's http, a keep-alive pool, each response read to its end. */
 import { spawn } from 'node:child_process'
-import { EventEmitter, getEventListeners, once } from 'node:events'
+import { getEventListeners, once } from 'node:events'
 import http from 'node:http'
 import type { Socket } from 'node:net'
 import path from 'node:path'
 import { CLOSED_PORT, type LocalServer, fromPackage, listenLocally, modulesLoadedBy } from '@venomqa/test-utils'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { classifyFailure } from '../../src/http/classify'
+import type { CutSignal } from '../../src/http/detached'
 import { ConnectionPool, PoolClosedError } from '../../src/http/connection-pool'
 import { DEADLINE_EXCEEDED, DeadlineExceeded, FailedAfterHeaders, InvalidRequestError, RequestAbortedError, parseHeaders, request } from '../../src/http/transport'
 
@@ -206,11 +207,25 @@ describe('aborts and timeouts', () => {
     }
   })
 
-  it('an emitter that emits "abort" with no reason rejects with a RequestAbortedError, and is no longer listened to', async () => {
-    const emitter = new EventEmitter()
-    setTimeout(() => emitter.emit('abort'), 100)
-    expect(await failure(get('/no-headers', { signal: emitter }))).toBeInstanceOf(RequestAbortedError)
-    expect(emitter.listenerCount('abort')).toBe(0)
+  it('a step\'s cut signal (see StepStop) with no reason rejects with a RequestAbortedError, and is no longer listened to', async () => {
+    const listeners = new Set<() => void>()
+    let aborted = false
+    const cut: CutSignal = {
+      get aborted() {
+        return aborted
+      },
+      reason: undefined,
+      whenCut(listener) {
+        listeners.add(listener)
+        return () => listeners.delete(listener)
+      },
+    }
+    setTimeout(() => {
+      aborted = true
+      for (const listener of [...listeners]) listener()
+    }, 100)
+    expect(await failure(get('/no-headers', { signal: cut }))).toBeInstanceOf(RequestAbortedError)
+    expect(listeners.size).toBe(0)
   })
 
   it('a silent connection is cut at the deadline; after the headers, the error says the API answered', async () => {
