@@ -122,7 +122,9 @@ function linkSignals(o: AttemptOptions): LinkedSignal {
   const controller = new AbortController()
   const onStepCut = () => controller.abort(o.stepSignal?.reason)
   const onUserAbort = () => controller.abort(o.userSignal?.reason)
-  const stopListening = step?.aborted ? (onStepCut(), NOTHING_TO_DISPOSE) : step?.whenCut(onStepCut)
+  let stopListening: (() => void) | undefined
+  if (step?.aborted) onStepCut()
+  else stopListening = step?.whenCut(onStepCut)
   if (o.userSignal?.aborted) onUserAbort()
   else o.userSignal?.addEventListener('abort', onUserAbort, { once: true })
   return {
