@@ -95,7 +95,8 @@ const MAX_BOUND_TRIES = 16 * MAX_ALTERNATIVE_BOUNDS
 
 /**
  * Bodies for a request schema: a typical one (examples, defaults; of a body with alternatives, its first
- * alternative's), then the boundaries: only the required properties, every bound at its minimum, at its
+ * alternative's, see exclusiveBody), then the boundaries: only the required properties (and more where
+ * `minProperties` asks, see withMinProperties), every bound at its minimum, at its
  * maximum (within the alternative the typical body is, see boundedBody), empty (`{}`, `[]`, `''`; no body
  * at all, as `no-body`, for a schema with no empty value), the first and the last enum value; then each
  * alternative of a `oneOf` or `anyOf` (at most MAX_ALTERNATIVES), of which the sampler knows only the
@@ -104,6 +105,9 @@ const MAX_BOUND_TRIES = 16 * MAX_ALTERNATIVE_BOUNDS
  * document does not require, no body; last, the bounds of the top-level alternatives the body's own bounds
  * are not within, then of the alternatives inside the body (at most MAX_ALTERNATIVE_BOUNDS in all, see
  * alternativeBoundBodies), each one the schema accepts.
+ * Every one but `sample`, `empty` and `no-body` is one the request checker accepts (see validity): a
+ * variant the schema refuses is left out, its name and the others' order kept. `empty` and `no-body` are
+ * at the edge or past it on purpose; `sample` is every other input's body, sent whatever the schema says.
  * Identical bodies are given once. The same schema always gives the same bodies, in this order: a body
  * with no `oneOf` inside it gets the variants it got before there were nested ones, one with none inside
  * its top-level alternatives those it got before they were looked into, a required one those it got
@@ -124,20 +128,35 @@ export function bodyVariants(schema: JsonSchema | undefined, doc?: OpenApiDocume
   // The places inside each top-level alternative, of its own: where the document gives the body, the
   // typical body keeps what it gives there, as it keeps it in the places beside them.
   const within = alternatives.map((a) => placesWithin(a, places, doc))
-  const typicalPlaces = [...places, ...(within[0] ?? [])].map((p) => (given ? { ...p, given } : p))
+  // What the request checker says of a body (see validity): compiled once per document and schema, when
+  // first asked; undefined for a schema it cannot compile, whose bodies are sent as they were.
+  let checked: ((body: unknown) => boolean) | undefined | null = null
+  const valid = (body: unknown): boolean | undefined => {
+    if (checked === null) checked = validity(schema, doc)
+    return checked?.(body)
+  }
   // A body with alternatives (a `oneOf` of the body, or one that is an `allOf` part of it): its first
   // alternative, with what is beside it, as the variant of that alternative sends it (its patterns met),
   // which it then is. The sampler read the alternative itself (a pattern unmet, no property named), and that
   // alternative was sent a second time beside it. The document's example of the whole body is kept.
   const fromFirst = !given && isObject(resolved) && alternatives.length > 0
+  const oneOf = alternatives[0]?.name.startsWith('oneOf-') === true
+  const wrap = (k: number, requiredOnly: boolean) => (body: unknown) => withFirstAlternatives(body, [...places, ...within[k]!], requiredOnly)
+  // Of a `oneOf` whose alternatives overlap, a body two of them take is refused: each alternative's body is
+  // the first of its own (see exclusiveBody) the `oneOf` takes. The typical one is the first alternative's,
+  // else, when every body of it is another's too (it requires less, and is open), the next one's that has one.
+  const alternativeBody = (k: number, requiredOnly: boolean): unknown => {
+    const made = wrap(k, requiredOnly)
+    return (oneOf ? exclusiveBody(alternatives[k]!, requiredOnly, (b) => valid(b) === true, made) : undefined) ?? made(alternatives[k]!.sample(requiredOnly))
+  }
+  const typicalIndex = fromFirst && oneOf ? Math.max(0, alternatives.findIndex((a, k) => exclusiveBody(a, false, (b) => valid(b) === true, wrap(k, false)) !== undefined)) : 0
+  const typicalPlaces = [...places, ...(within[typicalIndex] ?? [])].map((p) => (given ? { ...p, given } : p))
   const typicalOf = (requiredOnly: boolean) =>
-    fromFirst
-      ? withFirstAlternatives(alternatives[0]!.sample(requiredOnly), typicalPlaces, requiredOnly)
-      : withFirstAlternatives(first(typicalValue(schema, doc, requiredOnly)), typicalPlaces, requiredOnly)
+    fromFirst ? alternativeBody(typicalIndex, requiredOnly) : withFirstAlternatives(first(typicalValue(schema, doc, requiredOnly)), typicalPlaces, requiredOnly)
   const typical = typicalOf(false)
   const empty = emptyOf(schema, doc)
-  const alternativeBodies = alternatives.map((a, k) => ({ variant: a.name, body: withFirstAlternatives(a.sample(false), [...places, ...within[k]!], false) }))
-  const bound = (b: Bound) => boundedBody(schema, typical, b, doc, alternatives, given)
+  const alternativeBodies = alternatives.map((a, k) => ({ variant: a.name, body: alternativeBody(k, false) }))
+  const bound = (b: Bound) => boundedBody(schema, typical, b, doc, alternatives, given, typicalIndex)
   // A bound that is the body's empty value (a string with no minLength, a list with no minItems, a `oneOf`
   // of plain values whose first is one) is sent once, as `empty`, in its place: sent as `min` first, it
   // took the empty body's place, which was dropped as the same body, and the shrinker tried it among the
@@ -148,7 +167,7 @@ export function bodyVariants(schema: JsonSchema | undefined, doc?: OpenApiDocume
   }
   const candidates: SampledBody[] = [
     { variant: 'sample', body: typical },
-    { variant: 'required', body: typicalOf(true) },
+    { variant: 'required', body: withMinProperties(schema, typicalOf(true), typical, doc) },
     ...boundary('min'),
     ...boundary('max'),
     empty === undefined ? { variant: 'no-body', body: undefined } : { variant: 'empty', body: empty },
@@ -161,6 +180,12 @@ export function bodyVariants(schema: JsonSchema | undefined, doc?: OpenApiDocume
   const keep = (c: SampledBody): boolean => {
     const key = canonical(c.body)
     if (seen.has(key)) return false
+    // A body the schema refuses tests nothing but the API's validation, which `empty` does already, and reads
+    // as the API misbehaving where it answers so: a variant made so (the items of a `uniqueItems` list fewer
+    // than it needs, a `oneOf` whose alternatives take the same bodies) is not sent. `empty` and `no-body`
+    // are at the edge or past it on purpose; `sample` is the body every other input sends, and is sent
+    // whatever the schema says of it (a document no body meets).
+    if (c.variant !== 'sample' && c.variant !== 'empty' && c.variant !== 'no-body' && valid(c.body) === false) return false
     seen.add(key)
     kept.push(c)
     return true
@@ -186,7 +211,7 @@ export function bodyVariants(schema: JsonSchema | undefined, doc?: OpenApiDocume
   // After it, for the same reason: the bounds of each top-level alternative the body's own are not
   // within, in its body; then those of each alternative inside the body, which the body's own leave as
   // they are (bounded does not look into a choice), the rest of the body as its variant sends it.
-  const ownBounds = boundsAlternative(alternatives, typical, given, doc)
+  const ownBounds = boundsAlternative(alternatives, typical, given, doc, typicalIndex)
   const entries: BoundEntry[] = [
     ...alternatives.flatMap((alternative, k): BoundEntry[] => {
       if (alternative === ownBounds) return []
@@ -198,24 +223,28 @@ export function bodyVariants(schema: JsonSchema | undefined, doc?: OpenApiDocume
     // MAX_NESTED_ALTERNATIVES left out, under the bound's name.
     ...nestedBoundEntries(groups, doc).filter((e) => e.first || nestedKept.has(e.name)),
   ]
-  const accepts = entries.length ? acceptance(schema, doc) : undefined
   let bounds = 0
   let tries = 0
   for (const c of alternativeBoundBodies(entries)) {
     if (bounds >= MAX_ALTERNATIVE_BOUNDS || ++tries > MAX_BOUND_TRIES) break
     // A body the schema refuses tests nothing but the API's validation, which `empty` does already: one
     // that two alternatives of a `oneOf` both take (their bounds overlap), one a bound cannot be met in
-    // (more items than the `max` sends). Such a bound of an alternative is not sent.
-    if (seen.has(canonical(c.body)) || !accepts!(c.body)) continue
+    // (more items than the `max` sends). Such a bound of an alternative is not sent, nor any of a schema
+    // the checker cannot compile: what is sent at an alternative's bound must be known to be valid.
+    if (seen.has(canonical(c.body)) || valid(c.body) !== true) continue
     keep(c)
     bounds++
   }
   return kept
 }
 
-/** The alternative the body's own bounds are within (see boundedBody): the first, or the one the document's example of the whole body is of; none for a body with none, or an example of none. */
-function boundsAlternative(alternatives: readonly Alternative[], typical: unknown, given: boolean, doc: OpenApiDocument | undefined): Alternative | undefined {
-  return given ? alternatives.find((a) => isOf(a, typical, doc)) : alternatives[0]
+/**
+ * The alternative the body's own bounds are within (see boundedBody): the one the typical body is of (the
+ * first, but where every body of it is another's too, see bodyVariants), or the one the document's example
+ * of the whole body is of; none for a body with none, or an example of none.
+ */
+function boundsAlternative(alternatives: readonly Alternative[], typical: unknown, given: boolean, doc: OpenApiDocument | undefined, index = 0): Alternative | undefined {
+  return given ? alternatives.find((a) => isOf(a, typical, doc)) : alternatives[index]
 }
 
 /** An alternative whose bounds are sent: its variant's name (before the slash), and the body that sends it at a bound. */
@@ -258,27 +287,72 @@ function nestedBoundEntries(groups: readonly NestedGroup[], doc: OpenApiDocument
 /** A request checker per document: its components are converted once (see SchemaChecker). */
 const checkers = new WeakMap<object, SchemaChecker>()
 
-/**
- * Does the body's schema accept a body: what the API checks it against, for a `oneOf` that one alternative
- * only takes it. Compiled once per document and schema; an alternative's own schema (with what is beside
- * it, a new object for every body) is not checked as well, which compiled it for every operation again,
- * tens of milliseconds each. A schema ajv cannot compile (a pattern that is no regular expression) accepts
- * none: what is sent must be known to be valid.
- */
-function acceptance(schema: JsonSchema, doc: OpenApiDocument | undefined): (body: unknown) => boolean {
+function checkerOf(doc: OpenApiDocument | undefined): SchemaChecker {
   let checker = doc ? checkers.get(doc) : undefined
   if (!checker) {
     checker = new SchemaChecker(typeof doc?.openapi === 'string' ? doc.openapi : '3.0.3', doc, { request: true })
     if (doc) checkers.set(doc, checker)
   }
-  const check = checker
+  return checker
+}
+
+/**
+ * Does a schema accept a body, as the API checks it: for a `oneOf`, one alternative only takes it; undefined
+ * for a schema ajv cannot compile (a pattern that is no regular expression), of which nothing is known.
+ * Compiled once per document and schema (the schema of a body, or of a place inside one): an alternative's
+ * own schema (with what is beside it, a new object for every body) is not compiled, which compiled it for
+ * every operation again, tens of milliseconds each; nor is anything per variant.
+ */
+function validity(schema: JsonSchema, doc: OpenApiDocument | undefined): ((body: unknown) => boolean) | undefined {
+  let validate: ReturnType<SchemaChecker['validator']>
+  try {
+    validate = checkerOf(doc).validator(schema)
+  } catch {
+    return undefined
+  }
   return (body) => {
     try {
-      return check.check(schema, body) === undefined
+      return validate(body) === true
     } catch {
       return false
     }
   }
+}
+
+/**
+ * The first body of an alternative (`made` of it: with what is beside it) that `accepts` takes: of a
+ * `oneOf` whose alternatives overlap, one no other alternative takes too. Tried in turn: its typical body,
+ * its required properties only, those with one other property of the typical body each (in its order);
+ * with `requiredOnly`, the fewest properties first. Undefined when none is taken: every body of the
+ * alternative is another's too (one that requires less and is open to more), and the `oneOf` refuses it.
+ */
+function exclusiveBody(alternative: Alternative, requiredOnly: boolean, accepts: (body: unknown) => boolean, made: (body: unknown) => unknown = (b) => b): unknown {
+  const full = alternative.sample(false)
+  const least = alternative.sample(true)
+  const between = isObject(full) && isObject(least) ? Object.keys(full).filter((k) => !Object.hasOwn(least, k)).map((k) => ({ ...least, [k]: full[k] })) : []
+  for (const body of requiredOnly ? [least, ...between, full] : [full, least, ...between]) {
+    const candidate = made(body)
+    if (accepts(candidate)) return candidate
+  }
+  return undefined
+}
+
+/**
+ * A required-only body with the typical body's other properties added, in its order, where the schema asks
+ * for more properties than it requires (`minProperties`): a change of a product requires none but one. So in
+ * each object inside it.
+ */
+function withMinProperties(given: JsonSchema, value: unknown, typical: unknown, doc: OpenApiDocument | undefined, depth = 0): unknown {
+  const schema = withPartsMerged(given, doc)
+  if (!isObject(schema) || !isObject(value) || !isObject(typical) || depth > MAX_NESTED_DEPTH) return value
+  const properties = propertiesOf(schema, doc)
+  const out = Object.fromEntries(Object.entries(value).map(([k, v]) => [k, properties[k] ? withMinProperties(properties[k], v, typical[k], doc, depth + 1) : v]))
+  const least = typeof schema.minProperties === 'number' ? schema.minProperties : 0
+  for (const k of Object.keys(typical)) {
+    if (Object.keys(out).length >= least) break
+    if (!Object.hasOwn(out, k)) out[k] = typical[k]
+  }
+  return out
 }
 
 /** A body as text with its keys in order, to tell bodies apart: `{a, b}` and `{b, a}` are one body. */
@@ -400,6 +474,11 @@ interface NestedPlace {
    * typical body keeps it, its discriminator's value set if it has none of the alternatives'.
    */
   given: boolean
+  /**
+   * Of a `oneOf`: does the schema there take a value (see validity), which two alternatives that overlap
+   * both take, and it refuses. Compiled when first asked, once per document and place.
+   */
+  accepts?: (value: unknown) => boolean
 }
 
 /** How deep into a body, and how many schemas of it, nestedPlaces looks: a document's bodies are sampled when it loads. */
@@ -428,7 +507,10 @@ function nestedPlaces(root: JsonSchema, doc: OpenApiDocument | undefined, rootGi
     if (path.length) {
       const alternatives = alternativesOf(schema, doc, { skipNull: true, key })
       if (alternatives) {
-        places.push({ path, name: placeName(path), alternatives, given: given_ })
+        const oneOf = alternatives[0]!.name.startsWith('oneOf-')
+        let checked: ((value: unknown) => boolean) | undefined | null = null
+        const accepts = (value: unknown) => (checked === null ? (checked = validity(schema, doc)) : checked)?.(value) === true
+        places.push({ path, name: placeName(path), alternatives, given: given_, ...(oneOf ? { accepts } : {}) })
         return
       }
     }
@@ -468,20 +550,33 @@ function placeName(path: readonly Segment[]): string {
 /**
  * The body with each place's value sent as its first alternative is (see alternativesOf; only its required
  * properties in the required-only body), where the body has a value there; where the document gives it,
- * that value, with its discriminator's value set when it has none of the alternatives'.
+ * that value, with its discriminator's value set when it has none of the alternatives'. Of a `oneOf`, the
+ * first body of the first alternative that has one that no other alternative takes too (see exclusiveBody).
  */
 function withFirstAlternatives(body: unknown, places: readonly NestedPlace[], requiredOnly: boolean): unknown {
   let out = body
-  for (const { path, alternatives, given } of places) {
+  for (const place of places) {
+    const { path, alternatives, given } = place
     const [first] = alternatives
     if (!first) continue
     out = at(out, path, false, (value) => {
       if (value === undefined) return value
       if (given) return tagged(alternatives, value) ? value : first.discriminate(value)
-      return first.sample(requiredOnly) ?? value
+      return firstBodyAt(place, requiredOnly) ?? value
     })
   }
   return out
+}
+
+/** What a place is sent in the typical body (see withFirstAlternatives): undefined when the sampler gave nothing. */
+function firstBodyAt(place: NestedPlace, requiredOnly: boolean): unknown {
+  const { alternatives, accepts } = place
+  if (accepts)
+    for (const alternative of alternatives) {
+      const body = exclusiveBody(alternative, requiredOnly, accepts)
+      if (body !== undefined) return body
+    }
+  return alternatives[0]!.sample(requiredOnly)
 }
 
 /** Does the value hold the discriminator's value of one of the alternatives? */
@@ -507,7 +602,10 @@ function* nestedAlternativeBodies(groups: readonly NestedGroup[]): Generator<Sam
     for (const { prefix, body, places } of groups)
       for (const place of places) {
         const alternative = place.alternatives[i]
-        if (alternative) yield { variant: `${prefix}${place.name}.${alternative.name}`, body: at(body, place.path, true, () => alternative.sample(false)) }
+        if (!alternative) continue
+        // Of a `oneOf`, a body of the alternative no other takes too, where it has one (see exclusiveBody).
+        const value = () => (place.accepts ? exclusiveBody(alternative, false, place.accepts) : undefined) ?? alternative.sample(false)
+        yield { variant: `${prefix}${place.name}.${alternative.name}`, body: at(body, place.path, true, value) }
       }
 }
 
@@ -622,7 +720,7 @@ function offTheBounds(given: JsonSchema, value: unknown, doc: OpenApiDocument | 
   if (Array.isArray(value) && schema.items) {
     // A tree's `children` are sampled as [null], which its item schema refuses: a leaf has none.
     const items = allowsNull(schema.items, doc) ? value : value.filter((v) => v != null)
-    return distinct(schema, items.map((v) => offTheBounds(schema.items, v, doc)))
+    return distinct(schema, items.map((v) => offTheBounds(schema.items, v, doc)), doc)
   }
   if (typeof value === 'string' && typeof schema.pattern === 'string' && !safeTest(schema.pattern, value)) return matching(schema, value)
   if (typeof value === 'number') return insideBounds(schema, value)
@@ -715,28 +813,62 @@ function isMultiple(n: number, of: number): boolean {
 
 /**
  * Items made different from each other where the schema wants `uniqueItems`: the sampler and the bounds
- * give one item repeated. Strings get a suffix, numbers a step; items that cannot be told apart are left.
+ * give one item repeated. Strings get a suffix, numbers a step, an enum's value (a boolean) the next one,
+ * an object one of its properties so changed. An item still repeated (the item's schema allows fewer values
+ * than there are items: three of two booleans, of an enum of two) is left out, as long as `minItems` items
+ * are left; else the items are as they were, which the schema refuses, and bodyVariants does not send.
  */
-function distinct(schema: JsonSchema, items: unknown[]): unknown[] {
+function distinct(schema: JsonSchema, items: unknown[], doc?: OpenApiDocument): unknown[] {
   if (schema.uniqueItems !== true || items.length < 2) return items
-  const itemSchema = schema.items && typeof schema.items === 'object' ? schema.items : {}
+  const itemSchema = isObject(schema.items) ? resolveSchema(schema.items, doc) : {}
   const seen = new Set<string>()
-  return items.map((item, i) => {
+  const out: unknown[] = []
+  // An enum's values (a boolean's) are taken in turn from the item's, the first not yet in the list: red,
+  // green, blue; a string or a number is changed by its place in the list (`sku-2`).
+  const inTurn = Array.isArray(itemSchema.enum) || items.every((item) => typeof item === 'boolean')
+  items.forEach((item, i) => {
     let candidate = item
-    for (let k = 1; seen.has(JSON.stringify(candidate)) && k <= items.length; k++) candidate = variantOf(itemSchema, item, i + k)
-    seen.add(JSON.stringify(candidate))
-    return candidate
+    // As many tries as there are items, after the item's place (`sku-2` for the second); then the places
+    // before it, which a number in a narrow range needs (1 and 2 in a list whose first is 2).
+    const offsets = inTurn ? Array.from(items, (_, k) => k + 1) : [...Array.from(items, (_, k) => i + k + 1), ...Array.from({ length: i }, (_, k) => k + 1)]
+    for (const k of offsets) {
+      if (!seen.has(canonical(candidate))) break
+      candidate = variantOf(itemSchema, item, k, doc)
+    }
+    if (seen.has(canonical(candidate))) return
+    seen.add(canonical(candidate))
+    out.push(candidate)
   })
+  return out.length >= (typeof schema.minItems === 'number' ? schema.minItems : 0) ? out : items
 }
 
-function variantOf(schema: JsonSchema, item: unknown, k: number): unknown {
-  if (typeof item === 'string' && !schema.enum && !schema.format) {
+/** The `k`th value after `item` that the item's schema allows (see distinct); `item` itself when there is none. */
+function variantOf(given: JsonSchema, item: unknown, k: number, doc: OpenApiDocument | undefined, depth = 0): unknown {
+  const schema: JsonSchema = isObject(given) ? resolveSchema(given, doc) : {}
+  if (!schema || typeof schema !== 'object' || Array.isArray(schema)) return item
+  if (Array.isArray(schema.enum) && schema.enum.length > 1) {
+    // The enum's values in turn after the item's: a list of colours, each once, is as many of them as it needs.
+    const at = schema.enum.findIndex((v: unknown) => canonical(v) === canonical(item))
+    return at < 0 ? item : schema.enum[(at + k) % schema.enum.length]
+  }
+  if (schema.enum || schema.const !== undefined) return item
+  if (typeof item === 'boolean') return k % 2 === 1 ? !item : item
+  if (typeof item === 'string' && !schema.format) {
     const text = `${item.slice(0, Math.max(0, (schema.maxLength ?? MAX_STRING) - String(k).length - 1))}-${k}`
     return !schema.pattern || safeTest(schema.pattern, text) ? text : item
   }
-  if (typeof item === 'number' && !schema.enum) {
+  if (typeof item === 'number') {
     const step = typeof schema.multipleOf === 'number' && schema.multipleOf > 0 ? schema.multipleOf : schema.type === 'integer' ? 1 : 0.5
     for (const candidate of [item + step * k, item - step * k]) if (numberAllows(schema, candidate)) return candidate
+  }
+  // An object told apart by the first of its properties that can be: a line's `sku`, else its `qty`.
+  if (isObject(item) && depth < MAX_NESTED_DEPTH) {
+    const properties = propertiesOf(schema, doc)
+    for (const [key, value] of Object.entries(item)) {
+      if (!properties[key]) continue
+      const changed = variantOf(properties[key], value, k, doc, depth + 1)
+      if (canonical(changed) !== canonical(value)) return { ...item, [key]: changed }
+    }
   }
   return item
 }
@@ -792,9 +924,9 @@ type Bound = 'min' | 'max' | 'enum-first' | 'enum-last'
  * of any. An `allOf` of no type is bounded over its parts merged (see withPartsMerged). The other
  * alternatives' bounds are variants of their own, after every other (see AlternativeBoundVariant).
  */
-function boundedBody(schema: JsonSchema, typical: unknown, bound: Bound, doc: OpenApiDocument | undefined, alternatives: readonly Alternative[], given: boolean): unknown {
+function boundedBody(schema: JsonSchema, typical: unknown, bound: Bound, doc: OpenApiDocument | undefined, alternatives: readonly Alternative[], given: boolean, index = 0): unknown {
   if (!alternatives.length) return bounded(schema, typical, bound, doc)
-  const alternative = boundsAlternative(alternatives, typical, given, doc)
+  const alternative = boundsAlternative(alternatives, typical, given, doc, index)
   if (!alternative) return bounded(schema, typical, bound, doc)
   return alternative.discriminate(bounded(alternative.schema, typical, bound, doc))
 }
@@ -889,11 +1021,12 @@ function bounded(given: JsonSchema, value: unknown, bound: Bound, doc: OpenApiDo
     const item = value[0]
     const itemSchema = schema.items ?? {}
     const contradicts = typeof schema.minItems === 'number' && typeof schema.maxItems === 'number' && schema.minItems > schema.maxItems
-    if (contradicts) return distinct(schema, value.map((v) => bounded(itemSchema, v, bound, doc)))
-    if (bound === 'min') return distinct(schema, Array.from({ length: schema.minItems ?? 0 }, () => bounded(itemSchema, item, bound, doc)))
-    if (bound === 'max' && item !== undefined)
-      return distinct(schema, Array.from({ length: Math.min(schema.maxItems ?? MAX_ITEMS, MAX_ITEMS) }, () => bounded(itemSchema, item, bound, doc)))
-    return distinct(schema, value.map((v) => bounded(itemSchema, v, bound, doc)))
+    if (contradicts) return distinct(schema, value.map((v) => bounded(itemSchema, v, bound, doc)), doc)
+    if (bound === 'min') return distinct(schema, Array.from({ length: schema.minItems ?? 0 }, () => bounded(itemSchema, item, bound, doc)), doc)
+    // At most MAX_ITEMS, but never fewer than `minItems`: a list of at least 5 was sent as 3.
+    const most = Math.max(Math.min(schema.maxItems ?? MAX_ITEMS, MAX_ITEMS), typeof schema.minItems === 'number' ? schema.minItems : 0)
+    if (bound === 'max' && item !== undefined) return distinct(schema, Array.from({ length: most }, () => bounded(itemSchema, item, bound, doc)), doc)
+    return distinct(schema, value.map((v) => bounded(itemSchema, v, bound, doc)), doc)
   }
   if (type === 'integer' || type === 'number') return numberBound(schema, value, bound, type === 'integer')
   const contradicts = typeof schema.minLength === 'number' && typeof schema.maxLength === 'number' && schema.minLength > schema.maxLength

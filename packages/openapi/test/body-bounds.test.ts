@@ -51,13 +51,14 @@ describe('a property two allOf parts bound', () => {
     }
   })
 
-  it('is left as sampled where the parts contradict each other (no value meets both), the other leaves still bounded', () => {
+  it('is not sent where the parts contradict each other (no value meets both): no body meets the schema', () => {
     const low = { type: 'object', required: ['name', 'qty', 'note'], properties: { name: { type: 'string', minLength: 20 }, qty: { type: 'integer', minimum: 10 }, note: { type: 'string', minLength: 1, maxLength: 9 } } }
     const high = { type: 'object', properties: { name: { type: 'string', maxLength: 5 }, qty: { type: 'integer', maximum: 5 } } }
     const bodyOf = byName(bodyVariants({ allOf: [low, high] } as never))
-    const { name, qty } = bodyOf.sample as { name: string; qty: number }
-    expect(bodyOf.min).toEqual({ name, qty, note: 'x' })
-    expect(bodyOf.max).toEqual({ name, qty, note: 'x'.repeat(9) })
+    // They were `{ name, qty, note: 'x' }` and `{ name, qty, note: 'xxxxxxxxx' }`, the sampled name and qty:
+    // no body meets this schema, so neither is sent now, a body the schema refuses (see
+    // valid-variants.test.ts); the typical body is, as every input's body is.
+    expect(Object.keys(bodyOf)).toEqual(['sample', 'empty'])
   })
 })
 

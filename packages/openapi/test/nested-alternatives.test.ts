@@ -148,7 +148,9 @@ describe('a oneOf in a property of the body', () => {
 
 describe('a oneOf inside an alternative of a oneOf body', () => {
   const amount = { type: 'integer', minimum: 1, maximum: 500 }
-  const cash = { type: 'object', title: 'cash', required: ['amount'], properties: { amount, till: { type: 'integer', minimum: 1, maximum: 3 } } }
+  // Closed: open, it took every online body too (`method` one more property), and the oneOf refused them;
+  // such a body is no more sent (see valid-variants.test.ts).
+  const cash = { type: 'object', title: 'cash', required: ['amount'], properties: { amount, till: { type: 'integer', minimum: 1, maximum: 3 } }, additionalProperties: false }
   const online = { type: 'object', title: 'online', required: ['amount', 'method'], properties: { amount, method: ref('Method') } }
   const card = { kind: 'card', number: '0000000000000000' }
   const voucher = { kind: 'voucher', code: 'V-0000' }
@@ -164,6 +166,8 @@ describe('a oneOf inside an alternative of a oneOf body', () => {
       // Was `method: { kind: 'string', number: 'string' }`, which the API refuses; and no voucher at all.
       { variant: 'oneOf-2:online', body: { amount: 1, method: card } },
       { variant: 'oneOf-2:online.method.oneOf-2:voucher', body: { amount: 1, method: voucher } },
+      // Its bounds (see alternative-bounds.test.ts): with an open cash this one was both, and not sent.
+      { variant: 'oneOf-2:online/max', body: { amount: 500, method: card } },
     ])
     expect(bodyVariants({ oneOf: [cash, online] } as never, doc as never)).toEqual(bodies)
   })
@@ -196,17 +200,23 @@ describe('a oneOf inside an alternative of a oneOf body', () => {
       { variant: 'anyOf-2:basket.lines[].anyOf-2:Voucher/min', body: { lines: [{ kind: '', code: 'V-0000' }] } },
       { variant: 'anyOf-2:basket.lines[].anyOf-2:Voucher/max', body: { lines: [{ kind: 'x'.repeat(64), code: 'V-0000' }] } },
     ])
-    const allOf = bodyVariants({ allOf: [{ type: 'object', required: ['at'], properties: { at: { type: 'string', example: 'now' } } }, { oneOf: [cash, online] }] } as never, doc as never)
+    // The cash closed with `at` among its properties: a closed alternative refuses what is beside it.
+    const cashAt = { ...cash, properties: { ...cash.properties, at: { type: 'string' } } }
+    const allOf = bodyVariants({ allOf: [{ type: 'object', required: ['at'], properties: { at: { type: 'string', example: 'now' } } }, { oneOf: [cashAt, online] }] } as never, doc as never)
     expect(allOf.filter((b) => b.variant.startsWith('oneOf-2'))).toEqual([
       { variant: 'oneOf-2:online', body: { at: 'now', amount: 1, method: card } },
       { variant: 'oneOf-2:online.method.oneOf-2:voucher', body: { at: 'now', amount: 1, method: voucher } },
+      // Its bounds, which an open cash took too, and were not sent.
+      { variant: 'oneOf-2:online/min', body: { at: '', amount: 1, method: card } },
+      { variant: 'oneOf-2:online/max', body: { at: 'x'.repeat(64), amount: 500, method: card } },
     ])
   })
 
   it('shares the bound of 8 with those beside the alternatives, in turns, those beside first and named as they were', () => {
     const choice = (place: string) => ({ oneOf: Array.from({ length: 6 }, (_, i) => ({ type: 'object', required: ['k'], properties: { k: { type: 'string', enum: [`${place}${i + 1}`] } } })) })
-    const one = { type: 'object', title: 'one', properties: { b: choice('b') } }
-    const two = { type: 'object', title: 'two', properties: { c: choice('c') } }
+    // Each requires its own: with nothing required, every body was both, and the oneOf refused it.
+    const one = { type: 'object', title: 'one', required: ['b'], properties: { b: choice('b') } }
+    const two = { type: 'object', title: 'two', required: ['c'], properties: { c: choice('c') } }
     const schema = { type: 'object', properties: { a: choice('a') }, oneOf: [one, two] }
     const bodies = bodyVariants(schema as never)
     const nested = bodies.filter((b) => b.variant.includes('.'))
