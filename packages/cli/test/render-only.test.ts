@@ -69,8 +69,19 @@ describe('commands that only render a saved run', () => {
   it("a reporter that only a config plugin makes needs them set up: then an unset variable is told, as for run", async () => {
     const r = await p.venomqa(['report', 'saved.json', '-r', 'csv:out/r.csv'], { env: { DATABASE_URL: undefined } })
     expect(r.code).toBe(2)
-    expect(r.stderr).toBe('venomqa: venomqa.config.mjs: plugins[0][1].url: environment variable DATABASE_URL is not set (set it, or give a default: ${DATABASE_URL:-value})\n')
+    expect(r.stderr).toBe(
+      'venomqa: venomqa.config.mjs: plugins[0][1].url: environment variable DATABASE_URL is not set (set it, or give a default: ${DATABASE_URL:-value})\n' +
+        '  (the config\'s plugins are set up because reporter "csv" is neither built in nor an installed @venomqa/reporter-csv, so it may be one of theirs)\n',
+    )
     expect(existsSync(path.join(p.dir, 'out/r.csv'))).toBe(false)
+  })
+
+  it('a reporter whose package is not installed (as `-r html` in a project without @venomqa/reporter-html) is named with the unset variable', async () => {
+    // Without the reporter's name the user only saw a database URL that rendering a saved run should not need.
+    const r = await p.venomqa(['report', 'saved.json', '-r', 'pdf:out/r.pdf'], { env: { DATABASE_URL: undefined } })
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain('environment variable DATABASE_URL is not set')
+    expect(r.stderr).toContain('because reporter "pdf" is neither built in nor an installed @venomqa/reporter-pdf, so it may be one of theirs')
   })
 
   it("then the other mistakes of an entry an unset variable is in are told with it, not first once it is set", async () => {
@@ -78,7 +89,7 @@ describe('commands that only render a saved run', () => {
     const r = await p.venomqa(['report', 'saved.json', '-c', 'typo.config.mjs', '-r', 'csv:out/r.csv'], { env: { DATABASE_URL: undefined } })
     expect(r.code).toBe(2)
     // Named as run names them: the file first, not after the lines as `at typo.config.mjs`.
-    expect(r.stderr).toMatch(/^venomqa: typo\.config\.mjs has 2 problems:\n {2}- plugins\[0\]\[1\]\.url: environment variable DATABASE_URL is not set .*\n {2}- plugins\[0\]\.bogus: unknown option[^\n]*\n$/)
+    expect(r.stderr).toMatch(/^venomqa: typo\.config\.mjs has 2 problems:\n {2}- plugins\[0\]\[1\]\.url: environment variable DATABASE_URL is not set .*\n {2}- plugins\[0\]\.bogus: unknown option[^\n]*\n {2}\(the config's plugins are set up because reporter "csv" [^\n]*\)\n$/)
     expect(r.stderr).not.toContain('plugins[0].url')
     // Set aside unasked (built-in reporters only): no word of it, as before.
     const builtIn = await p.venomqa(['report', 'saved.json', '-c', 'typo.config.mjs', '-r', 'json:out/r.json'], { env: { DATABASE_URL: undefined } })

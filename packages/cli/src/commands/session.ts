@@ -1,5 +1,5 @@
 import type { HttpExchange, ReporterFactory } from '@venomqa/core'
-import { escapeControlChars, nameOnOneLine, redactText } from '@venomqa/core'
+import { ConfigError, escapeControlChars, nameOnOneLine, redactText } from '@venomqa/core'
 import type { ExchangeOrigin, Runner, RunnerOptions, StepAwareLogger } from '@venomqa/runner'
 import { type LoadConfigOptions, type ResolvedConfig, fileProblemsError, loadConfig, shownConfigFile } from '../config/load'
 import type { PluginSpec, VenomConfigBase } from '../config/types'
@@ -32,7 +32,7 @@ export async function resolveConfig(io: Io, flags: ConfigFlags, values: Partial<
 export async function renderingConfig(io: Io, flags: ConfigFlags, values: Partial<VenomConfigBase>): Promise<ResolvedConfig> {
   const config = await resolveConfig(io, flags, values, { deferPluginVariables: true })
   const fromConfig = config.plugins.length - (flags.plugin?.length ?? 0)
-  const needed = reporterRequests(config).some((r) => !BUILTIN_REPORTERS.includes(r.name) && !findPackage(`@venomqa/reporter-${r.name}`, config.root))
+  const needed = reporterRequests(config).find((r) => !BUILTIN_REPORTERS.includes(r.name) && !findPackage(`@venomqa/reporter-${r.name}`, config.root))
   if (needed) {
     if (config.unsetInPlugins?.length) {
       // With the other mistakes of the entries the variables are in: all at once, not first once they are set.
@@ -40,8 +40,12 @@ export async function renderingConfig(io: Io, flags: ConfigFlags, values: Partia
       const lines = [...config.unsetInPlugins]
       for (const [i, where] of config.pluginWhere.entries())
         if (config.unsetInPluginEntries?.[where]) lines.push(...(await otherMistakes(config.plugins[i]!, where, config.unsetInPluginKeys?.[where] ?? [], config.root, config.pluginTypedVariables)))
-      // As `venomqa run` tells them: the file first (`venomqa.json has 2 problems:`).
-      throw fileProblemsError(config.file ? shownConfigFile(config.file, io.cwd) : 'plugins', lines)
+      // As `venomqa run` tells them: the file first (`venomqa.json has 2 problems:`). Then why a command that
+      // only renders reads them: without it, `report -r html` with @venomqa/reporter-html not installed
+      // told of a database URL alone, and not of the reporter the user asked for.
+      const err = fileProblemsError(config.file ? shownConfigFile(config.file, io.cwd) : 'plugins', lines)
+      const why = `the config's plugins are set up because reporter ${JSON.stringify(needed.name)} is neither built in nor an installed @venomqa/reporter-${needed.name}, so it may be one of theirs`
+      throw new ConfigError(`${err.message}\n  (${why})`, { where: err.where })
     }
     return config
   }
