@@ -216,14 +216,7 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
     if (missing.length)
       warn(io, `the regression journeys import ${missing.join(' and ')}, which this project does not have: \`venomqa run\` cannot load them until it does (npm install -D ${missing.join(' ')})`)
     await outputs.finish(result)
-    // A Ctrl-C while the last word was told (a report delivering, the console's summary): said after the
-    // summary, and the files written again marked interrupted, so that they agree with the exit code 130.
-    if (controller.signal.aborted && !result.interrupted) {
-      const said = result.status
-      result.interrupted = true
-      io.stderr.write(`venomqa: interrupted after the summary above, which said ${said}: the results and reports are written again marked interrupted\n`)
-      await outputs.rewrite(result)
-    }
+    await outputs.interruptedAfterSummary(result, controller.signal)
 
     // A Ctrl-C after the result was made (while a plugin closed, or reports were written) still stops the
     // command short of what it was asked: never exit 0, as `venomqa run` does.

@@ -80,6 +80,20 @@ export class RunOutputs {
   }
 
   /**
+   * A Ctrl-C (or SIGTERM) that came while the last word was told (the console's summary, a report that
+   * delivers): the exit code is 130, as for any interrupt, and the summary cannot take back what it said,
+   * so a line after it says so and the files are written again marked interrupted, rather than saying
+   * "not interrupted" under exit code 130. Nothing when `signal` did not abort, or the run already knew.
+   */
+  async interruptedAfterSummary(result: RunResult, signal: AbortSignal): Promise<void> {
+    if (!signal.aborted || result.interrupted) return
+    const said = result.status
+    result.interrupted = true
+    this.io.stderr.write(`venomqa: interrupted after the summary above, which said ${said}: the results and reports are written again marked interrupted\n`)
+    await this.rewrite(result)
+  }
+
+  /**
    * The run redacted, made once the results file needs it, and then handed to the reports as well (a
    * reporter redacting it again finds nothing left to do).
    */

@@ -274,15 +274,7 @@ export async function executeRun(
       await outputs.rewrite(result)
     }
     await outputs.finish(result)
-    // Ctrl-C or SIGTERM once the last word began (a report delivering, the console's summary): the exit code
-    // is 130 as for any interrupt, and the summary cannot take it back, so a line after it says so and the
-    // files are written again marked interrupted, rather than saying "not interrupted" under exit code 130.
-    if (controller.signal.aborted && !result.interrupted) {
-      const said = result.status
-      result.interrupted = true
-      io.stderr.write(`venomqa: interrupted after the summary above, which said ${said}: the results and reports are written again marked interrupted\n`)
-      await outputs.rewrite(result)
-    }
+    await outputs.interruptedAfterSummary(result, controller.signal)
     // Thrown after the summary was printed (a timer of a report's render): the files are written again to
     // say so, and this line and the exit code do.
     const late = afterRun.issues.splice(0)
