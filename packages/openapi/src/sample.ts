@@ -3,6 +3,7 @@ import DRange from 'drange'
 import { sample } from 'openapi-sampler'
 import RandExp from 'randexp'
 import { type JsonSchema, type OpenApiDocument, allOfParts, resolveSchema } from './document'
+import { componentNames, discriminatorOf, tagValues } from './discriminator'
 import { SchemaChecker } from './schema'
 
 /**
@@ -381,8 +382,6 @@ interface Alternative {
 /** Keys beside a oneOf that say nothing of a body's shape. */
 const ANNOTATIONS: ReadonlySet<string> = new Set(['nullable', 'description', 'title', 'deprecated', 'externalDocs', 'xml', 'readOnly', 'writeOnly'])
 
-type Discriminator = { propertyName?: unknown; mapping?: Record<string, unknown> }
-
 /**
  * The schema's choice: itself when it has a `oneOf` (else an `anyOf`) of more than one alternative; else,
  * when one of its `allOf` parts has one, the schema with that choice brought up beside the other parts
@@ -422,7 +421,9 @@ function alternativesOf(given: JsonSchema, doc: OpenApiDocument | undefined, opt
   const choice = choiceOf(resolved_, doc)
   if (!choice) return undefined
   const { keyword } = choice
-  const { [keyword]: list, discriminator, ...given_ } = choice.schema as Record<string, unknown> & { discriminator?: Discriminator }
+  const { [keyword]: list, discriminator: _own, ...given_ } = choice.schema as Record<string, unknown>
+  // Its own, or the one a base schema every alternative is `allOf` of declares (see discriminatorOf).
+  const discriminator = discriminatorOf(choice.schema, keyword, doc)
   const entries = (list as JsonSchema[]).map((alternative, i) => ({ alternative, i })).filter(({ alternative }) => !options.skipNull || !isNullSchema(alternative, doc))
   if (entries.length < 2) return undefined
   // The parent's example or default is one body, of one alternative: merged into each alternative, every
@@ -432,8 +433,8 @@ function alternativesOf(given: JsonSchema, doc: OpenApiDocument | undefined, opt
   const beside = Object.keys(rest).some((k) => !ANNOTATIONS.has(k))
   return entries.slice(0, MAX_ALTERNATIVES).map(({ alternative, i }) => {
     const resolved = resolveSchema(alternative, doc)
-    const property = typeof discriminator?.propertyName === 'string' ? discriminator.propertyName : undefined
-    const tag = property === undefined ? undefined : discriminatorValue(alternative, resolved, discriminator?.mapping, names, doc)
+    const property = discriminator?.propertyName
+    const tag = discriminator === undefined ? undefined : tagValues(alternative, discriminator, names, doc)[0]
     const fixed = property !== undefined && fixes(propertiesOf(resolved, doc)[property], doc)
     const discriminate = (body: unknown) => (tag !== undefined && property !== undefined && !fixed && isObject(body) ? { ...body, [property]: tag } : body)
     const merged = beside ? { ...rest, allOf: [...(Array.isArray(rest.allOf) ? rest.allOf : []), alternative] } : alternative
@@ -626,21 +627,6 @@ function at(value: unknown, path: readonly Segment[], make: boolean, change: (va
   return { ...value, [segment!]: at(value[segment!], rest, make, change) }
 }
 
-/** The discriminator value of an alternative: the mapping's key that names it, else its component's name. */
-function discriminatorValue(
-  alternative: JsonSchema,
-  resolved: JsonSchema,
-  mapping: Record<string, unknown> | undefined,
-  names: Map<object, string>,
-  doc: OpenApiDocument | undefined,
-): string | undefined {
-  for (const [value, ref] of Object.entries(mapping ?? {})) {
-    if (typeof ref !== 'string') continue
-    if (alternative?.$ref === ref || names.get(resolved) === ref || (ref.startsWith('#/') && resolveSchema({ $ref: ref }, doc) === resolved)) return value
-  }
-  return names.get(resolved)
-}
-
 /** Does a property's schema fix its value (a const, an enum of one)? */
 function fixes(given: JsonSchema | undefined, doc: OpenApiDocument | undefined): boolean {
   const schema = given && resolveSchema(given, doc)
@@ -664,10 +650,6 @@ function labelText(label: string): string {
 }
 
 /** Component schemas by identity (a dereferenced document keeps one object per component). */
-function componentNames(doc: OpenApiDocument | undefined): Map<object, string> {
-  const schemas = (doc as { components?: { schemas?: Record<string, unknown> } } | undefined)?.components?.schemas ?? {}
-  return new Map(Object.entries(schemas).flatMap(([name, schema]) => (isObject(schema) ? [[schema as object, name] as const] : [])))
-}
 
 /** A value for a parameter or a body: the schema's example, default, or a value of its type. */
 export function typicalValue(schema: JsonSchema, doc?: OpenApiDocument, requiredOnly = false): unknown {

@@ -1,6 +1,7 @@
 import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js'
 import addFormats from 'ajv-formats'
 import { type JsonSchema, type OpenApiDocument, escapePointer, resolveSchema } from './document'
+import { componentNames, discriminatorOf, ownTagValues, tagValues } from './discriminator'
 import { INLINED_KEY } from './refs'
 
 /**
@@ -15,6 +16,8 @@ export class SchemaChecker {
   readonly #ajv: Ajv2020
   readonly #compiled = new Map<JsonSchema, ValidateFunction>()
   readonly #seen = new Map<object, JsonSchema>()
+  /** The document's component names, for a discriminator's implicit mapping: read once, when first needed. */
+  #names: Map<object, string> | undefined
   /**
    * The document's components and the files it points into (see inlineExternalRefs), converted: a recursive
    * schema keeps its `$ref`s (`#/components/schemas/Node`) once dereferenced, and each compiled schema
@@ -75,7 +78,8 @@ export class SchemaChecker {
 
   #convert(schema: JsonSchema): JsonSchema {
     const keep = this.doc?.components || this.doc?.[INLINED_KEY] ? resolvesBeside : undefined
-    return toResponseSchema(schema, this.version.startsWith('3.0'), keep, this.#seen, this.#request ? 'readOnly' : 'writeOnly')
+    this.#names ??= componentNames(this.doc)
+    return toResponseSchema(schema, { openApi30: this.version.startsWith('3.0'), keep, seen: this.#seen, unsent: this.#request ? 'readOnly' : 'writeOnly', doc: this.doc, names: this.#names })
   }
 
   #convertedBeside(): JsonSchema {
@@ -151,7 +155,7 @@ export function describeError(error: ErrorObject | undefined): string {
 
 /** A copy of a 3.0 schema in JSON Schema 2020-12. Shared sub-schemas stay shared. */
 export function fromOpenApi30(schema: JsonSchema, seen = new Map<object, JsonSchema>()): JsonSchema {
-  return toResponseSchema(schema, true, undefined, seen)
+  return toResponseSchema(schema, { openApi30: true, seen, unsent: 'writeOnly' })
 }
 
 /**
@@ -160,24 +164,33 @@ export function fromOpenApi30(schema: JsonSchema, seen = new Map<object, JsonSch
  * sub-schemas stay shared and cycles stay cycles (`seen`). A `$ref` left by a circular reference is kept
  * when `keep` says the compiled schema resolves it, else it accepts anything.
  */
-function toResponseSchema(
-  schema: JsonSchema,
-  openApi30: boolean,
-  keep: ((ref: string) => boolean) | undefined,
-  seen: Map<object, JsonSchema>,
-  unsent: 'writeOnly' | 'readOnly' = 'writeOnly',
-): JsonSchema {
+/** How toResponseSchema converts: the same for every schema of one checker. */
+interface Conversion {
+  openApi30: boolean
+  /** Whether a `$ref` left by a circular reference resolves where the schema is compiled; else it accepts anything. */
+  keep?: (ref: string) => boolean
+  /** Each schema already converted, by the one converted: shared sub-schemas stay shared, cycles cycles. */
+  seen: Map<object, JsonSchema>
+  /** The required properties that are not: `writeOnly` ones in a response, `readOnly` ones in a request. */
+  unsent: 'writeOnly' | 'readOnly'
+  /** The document the schemas are of, whose component names a discriminator's implicit mapping uses. */
+  doc?: OpenApiDocument
+  names?: Map<object, string>
+}
+
+function toResponseSchema(schema: JsonSchema, c: Conversion): JsonSchema {
   if (!schema || typeof schema !== 'object') return schema
-  const done = seen.get(schema)
+  const done = c.seen.get(schema)
   if (done) return done
   const out: JsonSchema = Array.isArray(schema) ? [] : {}
-  seen.set(schema, out)
-  for (const [key, value] of Object.entries(schema)) out[key] = value && typeof value === 'object' ? toResponseSchema(value, openApi30, keep, seen, unsent) : value
+  c.seen.set(schema, out)
+  for (const [key, value] of Object.entries(schema)) out[key] = value && typeof value === 'object' ? toResponseSchema(value, c) : value
   if (Array.isArray(schema)) return out
-  if (typeof out.$ref === 'string' && out.$ref.startsWith('#/') && !keep?.(out.$ref)) delete out.$ref
+  if (typeof out.$ref === 'string' && out.$ref.startsWith('#/') && !c.keep?.(out.$ref)) delete out.$ref
   if (Array.isArray(out.required) && out.properties && typeof out.properties === 'object')
-    out.required = out.required.filter((name: string) => out.properties[name]?.[unsent] !== true)
-  if (!openApi30) return out
+    out.required = out.required.filter((name: string) => out.properties[name]?.[c.unsent] !== true)
+  for (const keyword of ['oneOf', 'anyOf'] as const) if (Array.isArray(schema[keyword])) out[keyword] = told(schema, keyword, out[keyword], c)
+  if (!c.openApi30) return out
   if (out.nullable === true) {
     if (typeof out.type === 'string') out.type = [out.type, 'null']
     else if (out.enum) out.enum = [...out.enum, null]
@@ -191,6 +204,26 @@ function toResponseSchema(
     } else if (typeof out[flag] === 'boolean') delete out[flag]
   }
   return out
+}
+
+/**
+ * The alternatives of a `oneOf` or `anyOf` with a discriminator (see discriminator.ts), converted, each
+ * taking only the values of the discriminator's property that name it, as OpenAPI picks the alternative by
+ * them: without, alternatives that leave the property a plain string all took a value of one of them, and
+ * a `oneOf` refused it. Of those values, only those the alternative allows itself, where it limits them (an
+ * `enum` every alternative shares in a base schema); one no value names (inline, in no mapping, or one
+ * whose own `enum` holds none of them: the document contradicts itself) is left as it is.
+ */
+function told(schema: JsonSchema, keyword: 'oneOf' | 'anyOf', converted: JsonSchema[], c: Conversion): JsonSchema[] {
+  const discriminator = c.names && discriminatorOf(schema, keyword, c.doc)
+  if (!discriminator) return converted
+  const { propertyName } = discriminator
+  return converted.map((alternative, i) => {
+    const given = schema[keyword][i]
+    const own = ownTagValues(given, propertyName, c.doc)
+    const values = tagValues(given, discriminator, c.names!, c.doc).filter((v) => !own || own.includes(v))
+    return values.length ? { allOf: [alternative, { properties: { [propertyName]: { enum: values } } }] } : alternative
+  })
 }
 
 /** Does a converted schema hold a `$ref` into the components or an inlined file (anywhere, cycles included)? */
