@@ -37,6 +37,7 @@ let generation = 0
 export async function importUserFile(file: string, root: string, warn: (message: string) => void = (m) => warnOnStderr(process, m)): Promise<Record<string, unknown>> {
   if (NATIVE.has(path.extname(file))) {
     const url = pathToFileURL(file).href
+    const warnings = path.extname(file) === '.js' ? withoutModuleKindWarning() : undefined
     try {
       return (await import(generation ? `${url}?venomqa-reload=${generation}` : url)) as Record<string, unknown>
     } catch (err) {
@@ -44,7 +45,10 @@ export async function importUserFile(file: string, root: string, warn: (message:
         const place = await syntaxErrorPlace(file)
         if (place) syntaxPlaces.set(err, place)
       }
+      if (err instanceof SyntaxError && path.extname(file) === '.js' && ES_SYNTAX_IN_COMMONJS.test(err.message)) err.message = `${err.message} ${moduleKindHint(file)}`
       throw err
+    } finally {
+      warnings?.restore()
     }
   }
   if (isTypeScript(file)) {
@@ -74,6 +78,43 @@ export async function importUserFile(file: string, root: string, warn: (message:
 }
 
 /** The places syntaxErrorPlace found, by error: loadFailure reads them. */
+/** What Node says of a `.js` file written as an ES module where it is read as CommonJS. */
+const ES_SYNTAX_IN_COMMONJS = /^(Cannot use import statement outside a module|Unexpected token 'export'|Cannot use 'import\.meta' outside a module)/
+
+/**
+ * How to make a `.js` file an ES module, told beside Node's refusal: npm init writes `"type": "commonjs"`
+ * (npm 11), and a journey written as the docs write one then fails with `Cannot use import statement
+ * outside a module` alone.
+ */
+function moduleKindHint(file: string): string {
+  const why = packageTypeOf(path.dirname(file)) === 'commonjs' ? 'as package.json says' : 'here'
+  return `(this .js file is CommonJS, ${why}: name it .mjs, or set "type": "module" in package.json)`
+}
+
+/**
+ * Node's own warning for such a file (`To load an ES module, set "type": "module" ...`), held back while
+ * one `.js` file is imported: printed above the CLI's one-line message, it said the same again in another
+ * voice, with advice to run node with --trace-warnings. Node emits it on the process's `warning` event
+ * itself (not through process.emitWarning), so its listeners (the one that prints) are set aside for the
+ * import, and every other warning that came meanwhile is emitted to them again after it.
+ */
+function withoutModuleKindWarning(): { restore(): void } {
+  const listeners = process.listeners('warning')
+  const held: Error[] = []
+  const hold = (warning: Error) => {
+    if (!warning.message.startsWith('To load an ES module')) held.push(warning)
+  }
+  for (const listener of listeners) process.off('warning', listener)
+  process.on('warning', hold)
+  return {
+    restore() {
+      process.off('warning', hold)
+      for (const listener of listeners) process.on('warning', listener)
+      for (const warning of held) process.emit('warning', warning)
+    },
+  }
+}
+
 const syntaxPlaces = new WeakMap<Error, string>()
 
 /**

@@ -264,6 +264,19 @@ export default journey('elsewhere', { baseUrl: 'http://127.0.0.1:1/#top', steps:
     expectRefused(await p.venomqa(['run', 'journeys/unended.journey.mjs']), /^venomqa: could not load journeys\/unended\.journey\.mjs:2: Unexpected end of input\n$/)
   })
 
+  it('a .js journey written with `import` where package.json makes it CommonJS is told how to make it an ES module, in one message', async () => {
+    // npm init writes "type": "commonjs" (npm 11): Node refuses the file as it is written, and printed its
+    // own warning about it above ours.
+    const p = await project({
+      'package.json': JSON.stringify({ name: 'p', version: '1.0.0', type: 'commonjs' }),
+      'journeys/esm.journey.js': "import { journey, step } from '@venomqa/core'\nexport default journey('a', { steps: [step('one', () => {})] })\n",
+    })
+    expectRefused(
+      await p.venomqa(['run', 'journeys/esm.journey.js'], { process: true }),
+      /^venomqa: could not load journeys\/esm\.journey\.js:1:1: Cannot use import statement outside a module \(this \.js file is CommonJS, as package\.json says: name it \.mjs, or set "type": "module" in package\.json\)\n$/,
+    )
+  })
+
   it('an error that carries a password is printed masked, with --debug too, and so is a mistyped option', async () => {
     const p = await project({ 'venomqa.config.mjs': "throw new Error('cannot reach postgres://app:s3cr3t@db/app')\nexport default {}\n" })
     for (const args of [['run'], ['run', '--debug']]) {
