@@ -7,15 +7,12 @@
  * every variant the body had, at most MAX_ALTERNATIVE_BOUNDS of them; each body is one the document's
  * schema accepts (checked here with ajv, against the whole body's schema and the alternative's own).
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
-import os from 'node:os'
-import path from 'node:path'
-import type { ExploreAction, ExploreActionArgs, HttpClient, StateView } from '@venomqa/core'
 import Ajv2020 from 'ajv/dist/2020.js'
 import addFormats from 'ajv-formats'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { byName, feesDoc, ref } from './fees-doc'
-import { MAX_ALTERNATIVE_BOUNDS, bodyVariants, openApiActions } from '../src'
+import { describe, expect, it } from 'vitest'
+import { RETURN, byName, feesDoc, ref } from './fees-doc'
+import { bodiesOfAction } from './helpers'
+import { MAX_ALTERNATIVE_BOUNDS, bodyVariants } from '../src'
 import { fromOpenApi30 } from '../src/schema'
 
 const ajv = new Ajv2020({ strict: false, allErrors: true })
@@ -83,17 +80,6 @@ describe("a oneOf body: each other alternative's bounds", () => {
   })
 
   it('keep every name and body the body had, in its order, no-body of a body not required among them', () => {
-    const RETURN = {
-      oneOf: [
-        { type: 'object', required: ['condition'], properties: { condition: { type: 'string', enum: ['good'] } }, additionalProperties: false },
-        {
-          type: 'object',
-          required: ['condition', 'note'],
-          properties: { condition: { type: 'string', enum: ['damaged'] }, note: { type: 'string', minLength: 1 } },
-          additionalProperties: false,
-        },
-      ],
-    }
     expect(bodyVariants(RETURN as never, undefined, { optional: true })).toEqual([
       { variant: 'sample', body: { condition: 'good' } },
       { variant: 'empty', body: {} },
@@ -289,47 +275,11 @@ describe('the bounds of the alternatives of a body, at the top and inside it', (
 })
 
 describe('the action of an operation whose body is a oneOf', () => {
-  let dir: string
-  const signal = new AbortController().signal
-  beforeAll(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'venomqa-openapi-alternative-bounds-'))
-    const document = {
-      openapi: '3.0.3',
-      info: { title: 'fees', version: '1' },
-      paths: {
-        '/fees': {
-          post: {
-            operationId: 'payFee',
-            requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/Payment' } } } },
-            responses: { 201: { description: 'paid' } },
-          },
-        },
-      },
-      components: { schemas: { Payment: { oneOf: [card, voucher] } } },
-    }
-    await writeFile(path.join(dir, 'api.json'), JSON.stringify(document))
-  })
-  afterAll(() => rm(dir, { recursive: true, force: true }))
-
   it("offers each alternative's bounds as inputs after the others, and sends them", async () => {
-    const actions = (await openApiActions('api.json').load({ root: dir, baseUrl: 'http://127.0.0.1:9', signal })) as ExploreAction<any>[]
-    const payFee = actions.find((a) => a.name === 'payFee')!
-    const view = { ctx: { has: () => false }, depth: 0, count: () => 0, path: [] } as unknown as StateView
-    const inputs = payFee.options.inputs!(view, undefined as never)
+    const { inputs, sent } = await bodiesOfAction({ oneOf: [card, voucher] })
     expect(inputs).toEqual(
       ['sample', 'max', 'empty', 'oneOf-2:voucher', 'oneOf-2:voucher/min', 'oneOf-2:voucher/max', 'oneOf-2:voucher/enum-last', 'oneOf-2:voucher/required'].map((body) => ({ body })),
     )
-    const sent: unknown[] = []
-    const http = {
-      baseUrl: 'http://127.0.0.1:9',
-      history: [],
-      request: async (_m: string, _p: string, options: { json?: unknown }) => {
-        sent.push(options.json)
-        return { status: 201, headers: {}, bodyText: '', json: () => undefined }
-      },
-    } as unknown as HttpClient
-    const ctx = { get: () => undefined, has: () => false, set() {}, require: () => undefined, keys: () => [] }
-    for (const input of inputs) await payFee.run({ http, ctx, input, signal } as unknown as ExploreActionArgs<any>)
     expect(sent[5]).toEqual({ code: expect.stringMatching(/^[A-Z0-9]{12}$/), note: 'x'.repeat(20), tier: 'a' })
     expect(sent).toEqual(bodyVariants({ oneOf: [card, voucher] } as never).map((b) => b.body))
   })

@@ -3,24 +3,10 @@
  * return that is `{ condition: 'good' }` or `{ condition: 'damaged', note }`, the damaged one was never
  * tried. And the `empty` variant of such a body is `{}`, a JSON value, where it was no body at all.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
-import os from 'node:os'
-import path from 'node:path'
-import type { ExploreAction, ExploreActionArgs, HttpClient, StateView } from '@venomqa/core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { bodyVariants, openApiActions } from '../src'
-
-const RETURN = {
-  oneOf: [
-    { type: 'object', required: ['condition'], properties: { condition: { type: 'string', enum: ['good'] } }, additionalProperties: false },
-    {
-      type: 'object',
-      required: ['condition', 'note'],
-      properties: { condition: { type: 'string', enum: ['damaged'] }, note: { type: 'string', minLength: 1 } },
-      additionalProperties: false,
-    },
-  ],
-}
+import { describe, expect, it } from 'vitest'
+import { bodyVariants } from '../src'
+import { RETURN } from './fees-doc'
+import { bodiesOfAction } from './helpers'
 
 const PETS = {
   openapi: '3.0.3',
@@ -98,45 +84,9 @@ describe('a body with no empty value', () => {
 })
 
 describe('the action of an operation whose body has alternatives', () => {
-  let dir: string
-  const signal = new AbortController().signal
-  beforeAll(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'venomqa-openapi-alternatives-'))
-    const document = {
-      openapi: '3.0.3',
-      info: { title: 'library', version: '1' },
-      paths: {
-        '/returns': {
-          post: {
-            operationId: 'returnLoan',
-            requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/NewReturn' } } } },
-            responses: { 201: { description: 'returned' } },
-          },
-        },
-      },
-      components: { schemas: { NewReturn: RETURN } },
-    }
-    await writeFile(path.join(dir, 'api.json'), JSON.stringify(document))
-  })
-  afterAll(() => rm(dir, { recursive: true, force: true }))
-
   it('offers each alternative as an input of its own, and sends it', async () => {
-    const actions = (await openApiActions('api.json').load({ root: dir, baseUrl: 'http://127.0.0.1:9', signal })) as ExploreAction<any>[]
-    const returnLoan = actions.find((a) => a.name === 'returnLoan')!
-    const view = { ctx: { has: () => false }, depth: 0, count: () => 0, path: [] } as unknown as StateView
-    const inputs = returnLoan.options.inputs!(view, undefined as never)
+    const { inputs, sent } = await bodiesOfAction(RETURN)
     expect(inputs).toEqual([{ body: 'sample' }, { body: 'empty' }, { body: 'oneOf-2:damaged' }, { body: 'oneOf-2:damaged/min' }, { body: 'oneOf-2:damaged/max' }])
-    const sent: unknown[] = []
-    const http = {
-      baseUrl: 'http://127.0.0.1:9',
-      history: [],
-      request: async (_m: string, _p: string, options: { json?: unknown }) => {
-        sent.push(options.json)
-        return { status: 201, headers: {}, bodyText: '', json: () => undefined }
-      },
-    } as unknown as HttpClient
-    const ctx = { get: () => undefined, has: () => false, set() {}, require: () => undefined, keys: () => [] }
-    for (const input of inputs) await returnLoan.run({ http, ctx, input, signal } as unknown as ExploreActionArgs<any>)
     expect(sent).toEqual([{ condition: 'good' }, {}, { condition: 'damaged', note: 'note-1' }, { condition: 'damaged', note: 'x' }, { condition: 'damaged', note: 'x'.repeat(64) }])
   })
 })

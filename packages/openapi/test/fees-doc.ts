@@ -29,3 +29,16 @@ export const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` })
 
 /** Each variant's body by its name. */
 export const byName = (bodies: { variant: string; body: unknown }[]) => Object.fromEntries(bodies.map((b) => [b.variant, b.body]))
+
+/** A loan's return, good or damaged (then with a note): closed alternatives, told apart by an enum of one. */
+export const RETURN = {
+  oneOf: [
+    { type: 'object', required: ['condition'], properties: { condition: { type: 'string', enum: ['good'] } }, additionalProperties: false },
+    {
+      type: 'object',
+      required: ['condition', 'note'],
+      properties: { condition: { type: 'string', enum: ['damaged'] }, note: { type: 'string', minLength: 1 } },
+      additionalProperties: false,
+    },
+  ],
+}

@@ -1,5 +1,7 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import os from 'node:os'
 import path from 'node:path'
-import type { ExploreAction, ExploreActionArgs, HttpClient } from '@venomqa/core'
+import type { ExploreAction, ExploreActionArgs, HttpClient, StateView } from '@venomqa/core'
 import { REPO_ROOT, type RunningProcess, startShopApp } from '@venomqa/test-utils'
 import pg from 'pg'
 import { openApiActions } from '../src'
@@ -73,4 +75,42 @@ export async function runActionAgainst(root: string, file: string, name: string,
   }
   await actions.find((a) => a.name === name)!.run({ http, ctx, input: {}, signal } as unknown as ExploreActionArgs<any>)
   return values
+}
+
+/**
+ * What the action of an operation whose JSON body is `schema` offers as inputs, and the body it sends for
+ * each, in order: the document (that one POST, its body the component `Body`) is written to a directory of
+ * its own and loaded as `venomqa explore --openapi` loads it; the action runs against a stand-in for the
+ * HTTP client that records each body and answers 201.
+ */
+export async function bodiesOfAction(schema: unknown): Promise<{ inputs: readonly unknown[]; sent: unknown[] }> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'venomqa-openapi-action-bodies-'))
+  const signal = new AbortController().signal
+  try {
+    const document = {
+      openapi: '3.0.3',
+      info: { title: 'bodies', version: '1' },
+      paths: { '/things': { post: { operationId: 'postThing', requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/Body' } } } }, responses: { 201: { description: 'made' } } } } },
+      components: { schemas: { Body: schema } },
+    }
+    await writeFile(path.join(dir, 'api.json'), JSON.stringify(document))
+    const actions = (await openApiActions('api.json').load({ root: dir, baseUrl: 'http://127.0.0.1:9', signal })) as ExploreAction<any>[]
+    const action = actions.find((a) => a.name === 'postThing')!
+    const view = { ctx: { has: () => false }, depth: 0, count: () => 0, path: [] } as unknown as StateView
+    const inputs = action.options.inputs!(view, undefined as never)
+    const sent: unknown[] = []
+    const http = {
+      baseUrl: 'http://127.0.0.1:9',
+      history: [],
+      request: async (_m: string, _p: string, options: { json?: unknown }) => {
+        sent.push(options.json)
+        return { status: 201, headers: {}, bodyText: '', json: () => undefined }
+      },
+    } as unknown as HttpClient
+    const ctx = { get: () => undefined, has: () => false, set() {}, require: () => undefined, keys: () => [] }
+    for (const input of inputs) await action.run({ http, ctx, input, signal } as unknown as ExploreActionArgs<any>)
+    return { inputs, sent }
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
 }
