@@ -4,7 +4,7 @@ import { sample } from 'openapi-sampler'
 import RandExp from 'randexp'
 import { type JsonSchema, type OpenApiDocument, allOfParts, resolveSchema } from './document'
 import { componentNames, discriminatorOf, tagValues } from './discriminator'
-import { SchemaChecker } from './schema'
+import { SchemaChecker, ecmaRegExp } from './schema'
 
 /**
  * How a body was made from its schema: each is an input of its own. `no-body` sends none: the schema has
@@ -733,7 +733,7 @@ const SEEDED_TRIES = 8
 export function fromPattern(pattern: string, minLength = 0, maxLength = MAX_STRING): string | undefined {
   let regex: RegExp
   try {
-    regex = new RegExp(pattern, 'u')
+    regex = ecmaRegExp(pattern, 'u')
   } catch {
     return undefined
   }
@@ -890,7 +890,7 @@ const SAMPLED_PASSWORD = 'pa$$word'
 
 function safeTest(pattern: string, text: string): boolean {
   try {
-    return new RegExp(pattern, 'u').test(text)
+    return ecmaRegExp(pattern, 'u').test(text)
   } catch {
     return false
   }
