@@ -862,6 +862,7 @@ function variantOf(given: JsonSchema, item: unknown, k: number, doc: OpenApiDocu
  */
 function named(schema: JsonSchema, key: string, value: unknown, secret = isSecretKey(key)): unknown {
   if (schema.enum || schema.const !== undefined || schema.example !== undefined || schema.default !== undefined) return value
+  if (value === 'string' && typeof schema.format === 'string' && Object.hasOwn(FORMAT_SAMPLES, schema.format)) return FORMAT_SAMPLES[schema.format]
   // A secret-named field's value says it was made up: a regression journey then sends it as it is,
   // where a value it must take for a secret is read from a variable the user could not know the value of.
   const sampled = secret ? samplerString(value) || (value === SAMPLED_PASSWORD && schema.format === 'password') : value === 'string' && !schema.format
@@ -870,6 +871,12 @@ function named(schema: JsonSchema, key: string, value: unknown, secret = isSecre
   if (schema.pattern && !safeTest(schema.pattern, text)) return value
   return text
 }
+
+/**
+ * Values of formats the sampler writes 'string' for, which the checker refuses as one: the API would have
+ * refused the body for it, and tested nothing else of it.
+ */
+const FORMAT_SAMPLES: Readonly<Record<string, string>> = { url: 'http://example.com', duration: 'P1D' }
 
 /**
  * A string of `length` at a bound: x's, or under a secret-named key a made-up value (see named) when it

@@ -56,6 +56,8 @@ const SHAPES = {
   Plain: { type: 'object', required: ['code'], properties: { code: { type: 'string' } } },
   Discount: { type: 'object', required: ['code', 'percent'], properties: { code: { type: 'string' }, percent: { type: 'integer' } } },
   Offer: { oneOf: [ref('Discount'), ref('Plain')] },
+  // Formats the sampler writes 'string' for: a URL and an ISO 8601 duration, each refused as one.
+  Links: { type: 'object', required: ['homepage', 'every'], properties: { homepage: { type: 'string', format: 'url' }, every: { type: 'string', format: 'duration' } } },
   // The same inside a body.
   Basket: { type: 'object', required: ['offer', 'redeem'], properties: { offer: ref('Offer'), redeem: ref('Redeem'), tags: ref('Palette') } },
 }
