@@ -1,5 +1,6 @@
 import { ConfigError, PluginError, type Reporter, type ReporterFactory, type UserError, didYouMean, errorMessage, isUserError, redactText } from '@venomqa/core'
 import type { ReporterSpec } from './config/types'
+import { shownConfigFile } from './config/load'
 import { type InstalledPlugin, installedPlugins } from './plugins/resolve'
 
 export interface ReporterRequest {
@@ -34,14 +35,23 @@ function checkBuiltinOptions(r: ReporterRequest): void {
   if (problems.length) throw new ConfigError(`reporter "${r.name}": ${problems.join('; ')}`, { where: r.where ?? 'reporters' })
 }
 
-/** The config's reporters as requests, each with where it was written; `console` when it names none. */
-export function reporterRequests(config: { reporters: readonly ReporterSpec[]; reporterWhere?: readonly string[] }): ReporterRequest[] {
+/**
+ * The config's reporters as requests, each with where it was written; `console` when it names none. A key
+ * of the config file (`reporters[1]`, a profile's) is named in it, the file as seen from `cwd`
+ * (`venomqa.json: reporters[1]`), as the config's other mistakes are.
+ */
+export function reporterRequests(config: { reporters: readonly ReporterSpec[]; reporterWhere?: readonly string[]; file?: string }, cwd: string): ReporterRequest[] {
   if (!config.reporters.length) return [parseReporterSpec('console')]
+  const file = config.file && shownConfigFile(config.file, cwd)
   return config.reporters.map((spec, i) => {
-    const where = config.reporterWhere?.[i]
+    const written = config.reporterWhere?.[i]
+    const where = written && file && CONFIG_REPORTER.test(written) ? `${file}: ${written}` : written
     return { ...parseReporterSpec(spec, where), ...(where ? { where } : {}) }
   })
 }
+
+/** A reporter's place that is a key of the config file (`reporters[1]`, `profiles.ci.reporters[0]`), not a flag or a variable. */
+const CONFIG_REPORTER = /^(?:profiles\..+\.)?reporters\[\d+\]$/
 
 /**
  * `junit`, `junit:reports/junit.xml`, `{ name, output, options }` or `[name, options]`. `where` is where the

@@ -19,6 +19,7 @@ const CONFIG = `export default {
     many: { reporters: [['console', { verbos: true }], ['html', { titel: 'Nightly' }], ['markdown', { x: 1 }]] },
     typo: { reporters: ['console', 'consol'] },
     nofile: { reporters: ['console', 'junit:'] },
+    noplugin: { plugins: ['venomqa-nope'] },
   },
 }
 `
@@ -42,8 +43,8 @@ describe('reporter and plugin option errors', () => {
   it("a plugin reporter's options: every problem, at the reporter's entry, with the key it meant; nothing written", async () => {
     const r = await p.venomqa(['run'])
     expect(r.code, r.stderr).toBe(2)
-    expect(r.stderr).toContain('  - reporters[1].maxBodyChars: expected a positive whole number, got -1')
-    expect(r.stderr).toContain('  - reporters[1].titel: unknown option (did you mean "title"?)')
+    expect(r.stderr).toContain('  - venomqa.config.ts: reporters[1].maxBodyChars: expected a positive whole number, got -1')
+    expect(r.stderr).toContain('  - venomqa.config.ts: reporters[1].titel: unknown option (did you mean "title"?)')
     expect(r.stderr).not.toMatch(/\n\s+at .*\(/)
     expect(existsSync(path.join(p.dir, 'venomqa-report.html'))).toBe(false)
   })
@@ -51,7 +52,7 @@ describe('reporter and plugin option errors', () => {
   it("a built-in reporter's, from a profile, at the profile's entry", async () => {
     const profile = await p.venomqa(['run', '--profile', 'ci'])
     expect(profile.code).toBe(2)
-    expect(profile.stderr).toContain('reporter "junit": "verbos" is not an option of the junit reporter (it takes none)\n  at profiles.ci.reporters[1]')
+    expect(profile.stderr).toContain('reporter "junit": "verbos" is not an option of the junit reporter (it takes none)\n  at venomqa.config.ts: profiles.ci.reporters[1]')
   })
 
   it("every reporter's refused options at once, each at its entry", async () => {
@@ -61,9 +62,9 @@ describe('reporter and plugin option errors', () => {
     expect(r.stderr.slice(r.stderr.indexOf('venomqa: 3 problems'))).toBe(
       [
         'venomqa: 3 problems with reporter options:',
-        '  - profiles.many.reporters[0]: reporter "console": "verbos" is not an option of the console reporter (it takes color, progress, verbose); did you mean "verbose"?',
-        '  - profiles.many.reporters[1].titel: unknown option (did you mean "title"?)',
-        '  - profiles.many.reporters[2]: reporter "markdown": "x" is not an option of the markdown reporter (it takes none)',
+        '  - venomqa.config.ts: profiles.many.reporters[0]: reporter "console": "verbos" is not an option of the console reporter (it takes color, progress, verbose); did you mean "verbose"?',
+        '  - venomqa.config.ts: profiles.many.reporters[1].titel: unknown option (did you mean "title"?)',
+        '  - venomqa.config.ts: profiles.many.reporters[2]: reporter "markdown": "x" is not an option of the markdown reporter (it takes none)',
         '',
       ].join('\n'),
     )
@@ -101,12 +102,17 @@ describe('an unknown reporter name', () => {
     expect(existsSync(path.join(p.dir, 'loaded.csv'))).toBe(true)
   })
 
-  it('names the entry that has it, as an unknown plugin names its own: a config key, a profile, a flag', async () => {
+  it('names the entry that has it, as an unknown plugin names its own: a config key (in its file), a profile, a flag', async () => {
     const profile = await p.venomqa(['run', '--profile', 'typo'])
     expect(profile.code).toBe(2)
     expect(profile.stderr).toContain(
-      'venomqa: unknown reporter "consol": did you mean "console"? Known reporters: console, json, junit, markdown\n  at profiles.typo.reporters[1]\n',
+      'venomqa: unknown reporter "consol": did you mean "console"? Known reporters: console, json, junit, markdown\n  at venomqa.config.ts: profiles.typo.reporters[1]\n',
     )
+    // An unknown plugin the config names, in the file it is written in, as the config's other mistakes are.
+    const plugin = await p.venomqa(['run', '--profile', 'noplugin'])
+    expect(plugin.code).toBe(2)
+    expect(plugin.stderr).toMatch(/venomqa: unknown plugin "venomqa-nope": none of these packages is installed in /)
+    expect(plugin.stderr.endsWith('\n  at venomqa.config.ts: profiles.noplugin.plugins[0]\n')).toBe(true)
     const flag = await p.venomqa(['run', '-r', 'consol'])
     expect(flag.code).toBe(2)
     expect(flag.stderr).toContain('Known reporters: console, json, junit, markdown\n  at --reporter consol\n')
@@ -114,7 +120,7 @@ describe('an unknown reporter name', () => {
     const nofile = await p.venomqa(['run', '--profile', 'nofile'])
     expect(nofile.code).toBe(2)
     expect(nofile.stderr).toContain(
-      'venomqa: reporter "junit:" has nothing after ":"; give the file (junit:<file>), or "junit" alone for its default\n  at profiles.nofile.reporters[1]\n',
+      'venomqa: reporter "junit:" has nothing after ":"; give the file (junit:<file>), or "junit" alone for its default\n  at venomqa.config.ts: profiles.nofile.reporters[1]\n',
     )
   })
 

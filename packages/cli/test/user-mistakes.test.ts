@@ -380,7 +380,7 @@ export default journey('elsewhere', { baseUrl: 'http://127.0.0.1:1/#top', steps:
     expectRefused(await p.venomqa(['run', '--profile', 'ci', '-r', 'console']), /^venomqa: profiles\.ci\.save would write venomqa\.yaml, the config file, which it would replace; give it another file\n$/)
     expectRefused(
       await p.venomqa(['run', '--profile', 'ci', '--save', 'out/r.json']),
-      /^venomqa: reporter "console" and reporter "json" would both print to stdout, one output mixed into the other; give one of them a file \("json:<file>"\)\n {2}at profiles\.ci\.reporters\[1\]\n$/,
+      /^venomqa: reporter "console" and reporter "json" would both print to stdout, one output mixed into the other; give one of them a file \("json:<file>"\)\n {2}at venomqa\.yaml: profiles\.ci\.reporters\[1\]\n$/,
     )
     expectRefused(
       await p.venomqa(['run'], { env: { VENOMQA_SAVE: 'out/r.json', VENOMQA_REPORTERS: 'console,junit:out/r.json' } }),

@@ -108,7 +108,7 @@ export async function doctorCommand(flags: DoctorFlags, io: Io, builtInCommands:
   // The reporters a run would make, their plugin packages loaded with the session as `venomqa run` has it.
   let requests: ReporterRequest[] | undefined
   try {
-    requests = reporterRequests(config)
+    requests = reporterRequests(config, io.cwd)
   } catch (err) {
     failure('reporters', err)
   }

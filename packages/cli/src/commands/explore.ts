@@ -98,7 +98,7 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
       io.env,
     ))
 
-  const requests = reporterRequests(config)
+  const requests = reporterRequests(config, io.cwd)
   const har = await harOutput(flags.har, io.cwd)
   const controller = new AbortController()
   // Before the plugins set up, as for run: one that hangs there is interrupted like the exploration.

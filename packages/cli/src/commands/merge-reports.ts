@@ -67,7 +67,7 @@ async function merge({ files, listed, missing }: ResultFiles, flags: MergeReport
     ...(flags.reporter?.length ? { reporters: flags.reporter } : {}),
     ...(flags.failOnFlaky ? { failOnFlaky: true } : {}),
   }).catch(clearingOutputs)
-  const requests = reporterRequests(config)
+  const requests = reporterRequests(config, io.cwd)
   interrupt.check()
   const session = await openSession(io, config, { reporters: requests, debug: flags.debug, signal: interrupt.signal }).catch(clearingOutputs)
   const redact = redactOptions(config.redactKeys)

@@ -1,7 +1,7 @@
 import path from 'node:path'
 import { shownConfigFile } from '../config/load'
 import { EXIT, type Io } from '../exit'
-import { loadPlugins, runnerPluginEntries, runningCoreVersion } from '../plugins/load'
+import { loadPlugins, pluginLoadContext, runnerPluginEntries, runningCoreVersion } from '../plugins/load'
 import { type ConfigFlags, resolveConfig, typedPluginOptions } from './session'
 
 export interface PluginsFlags extends ConfigFlags {
@@ -15,7 +15,7 @@ export interface PluginsFlags extends ConfigFlags {
  */
 export async function pluginsCommand(flags: PluginsFlags, io: Io): Promise<number> {
   const config = await resolveConfig(io, flags)
-  const loaded = await typedPluginOptions(await loadPlugins(config.plugins, { root: config.root }, config.pluginWhere), config.pluginTypedVariables)
+  const loaded = await typedPluginOptions(await loadPlugins(config.plugins, pluginLoadContext(config, io.cwd), config.pluginWhere), config.pluginTypedVariables)
   // Options are checked as `venomqa run` checks them before any setup: what a run refuses (exit 2) is
   // refused here too, every wrong key named.
   const { checkPluginEntries } = await import('@venomqa/runner')

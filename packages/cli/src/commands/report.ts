@@ -85,7 +85,7 @@ function holdsSchemaVersion(value: unknown): boolean {
 export async function reportCommand(resultsFile: string, flags: ReportFlags, io: Io): Promise<number> {
   const run = await readResults(resultsFile, io.cwd, (m) => warn(io, m))
   const config = await renderingConfig(io, flags, flags.reporter?.length ? { reporters: flags.reporter } : {})
-  const requests = reporterRequests(config)
+  const requests = reporterRequests(config, io.cwd)
   const session = await openSession(io, config, { reporters: requests, debug: flags.debug })
   try {
     const targets = await sessionReporters(session, requests, (name) =>

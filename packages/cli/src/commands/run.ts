@@ -194,7 +194,7 @@ export async function executeRun(
 ): Promise<number> {
   warnWithoutBaseUrl(io, config.baseUrl, toRun.map(({ journey }) => journey))
 
-  const requests = reporterRequests(config)
+  const requests = reporterRequests(config, io.cwd)
   const har = await harOutput(flags.har, io.cwd)
   const controller = new AbortController()
   // Before the plugins set up: one that hangs there is interrupted like a run (exit 130, reports marked

@@ -5,7 +5,7 @@ import { type LoadConfigOptions, type ResolvedConfig, fileProblemsError, loadCon
 import type { PluginSpec, VenomConfigBase } from '../config/types'
 import { type Io, warn } from '../exit'
 import { keepsTyped, withRefusedTyped } from '../config/typed-variables'
-import { type LoadedPlugin, loadPlugins, runnerPluginEntries } from '../plugins/load'
+import { type LoadedPlugin, loadPlugins, pluginLoadContext, runnerPluginEntries } from '../plugins/load'
 import { findPackage } from '../plugins/resolve'
 import { BUILTIN_REPORTERS, type ReporterRequest, instantiateReporters, reporterRequests } from '../reporters'
 import { cliVersion } from '../version'
@@ -32,7 +32,7 @@ export async function resolveConfig(io: Io, flags: ConfigFlags, values: Partial<
 export async function renderingConfig(io: Io, flags: ConfigFlags, values: Partial<VenomConfigBase>): Promise<ResolvedConfig> {
   const config = await resolveConfig(io, flags, values, { deferPluginVariables: true })
   const fromConfig = config.plugins.length - (flags.plugin?.length ?? 0)
-  const needed = reporterRequests(config).find((r) => !BUILTIN_REPORTERS.includes(r.name) && !findPackage(`@venomqa/reporter-${r.name}`, config.root))
+  const needed = reporterRequests(config, io.cwd).find((r) => !BUILTIN_REPORTERS.includes(r.name) && !findPackage(`@venomqa/reporter-${r.name}`, config.root))
   if (needed) {
     if (config.unsetInPlugins?.length) {
       // With the other mistakes of the entries the variables are in: all at once, not first once they are set.
@@ -83,7 +83,8 @@ export async function openSession(
   const reporterSpecs = reporterPluginSpecs(extra.reporters ?? [], config.plugins, config.root)
   const specs = [...config.plugins, ...reporterSpecs]
   const where = [...config.pluginWhere, ...reporterSpecs.map((pkg) => `--reporter ${pkg.replace('@venomqa/reporter-', '')}`)]
-  const plugins = await typedPluginOptions(await loadPlugins(specs, { root: config.root }, where), config.pluginTypedVariables)
+  const context = pluginLoadContext(config, io.cwd)
+  const plugins = await typedPluginOptions(await loadPlugins(specs, context, where), config.pluginTypedVariables)
   const { createRunner } = await import('@venomqa/runner')
   const options: RunnerOptions = {
     baseUrl: config.baseUrl,
@@ -98,7 +99,7 @@ export async function openSession(
     restoreAfterJourney: config.restoreAfterJourney,
     ...(extra.repeatEach !== undefined ? { repeatEach: extra.repeatEach } : {}),
     failFast: config.failFast,
-    plugins: runnerPluginEntries(plugins, config.file && shownConfigFile(config.file, io.cwd)),
+    plugins: runnerPluginEntries(plugins, context.configFile),
     signal: extra.signal,
     debug: extra.debug,
     logger: stderrLogger(io, !!extra.debug),

@@ -6,7 +6,7 @@ import { stderrLogger, typedPluginOptions } from '../commands/session'
 import { type ResolvedConfig, fileProblemsError, loadConfig, shownConfigFile } from '../config/load'
 import type { PluginSpec } from '../config/types'
 import { type Io, warn } from '../exit'
-import { BUILTIN_PLUGINS, loadPlugins, packageForSpec, runnerPluginEntries } from './load'
+import { BUILTIN_PLUGINS, loadPlugins, packageForSpec, pluginLoadContext, runnerPluginEntries } from './load'
 import { otherMistakes } from './set-aside'
 import { findPackage, isPathSpec, nodeModulesDirs, pluginPackagesIn, readPackageJson } from './resolve'
 
@@ -173,7 +173,7 @@ export async function pluginCommands(
   builtIn: readonly string[],
 ): Promise<Map<string, RegisteredCommand>> {
   // Options as `venomqa run` gives them: a variable its schema refused as a string, as its number or boolean.
-  const loaded = await typedPluginOptions(await loadPlugins(specs, { root: config.root }, config.pluginWhere), config.pluginTypedVariables)
+  const loaded = await typedPluginOptions(await loadPlugins(specs, pluginLoadContext(config, io.cwd), config.pluginWhere), config.pluginTypedVariables)
   const { createRunner } = await import('@venomqa/runner')
   const runner = createRunner({ plugins: runnerPluginEntries(loaded, config.file && shownConfigFile(config.file, io.cwd)), root: config.root, logger: stderrLogger(io, false) })
   return runner.commands({ reserved: builtIn })

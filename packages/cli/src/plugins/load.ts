@@ -6,6 +6,7 @@ import { isDeepStrictEqual } from 'node:util'
 import { PLUGIN_API_VERSION, type Plugin, PluginError, didYouMean, isPlugin, knownSecrets, redactText, secretsOfValue } from '@venomqa/core'
 import type { PluginEntry } from '@venomqa/runner'
 import type { PluginSpec } from '../config/types'
+import { shownConfigFile } from '../config/load'
 import { importUserFile, loadFailure } from '../load-module'
 import { loading } from '../pending-loads'
 import { FIRST_PARTY_PLUGINS, firstPartyPackageFor, installAdvice } from './first-party'
@@ -30,6 +31,13 @@ export interface PluginLoadContext {
   root: string
   /** The @venomqa/core version this CLI runs with. */
   coreVersion?: string
+  /** The config file as messages name it: an entry of it that cannot be loaded is named in it (`venomqa.json: plugins[1]`). */
+  configFile?: string
+}
+
+/** What loadPlugins needs of a resolved config: its root, and its file as seen from `cwd`, where its entries are named. */
+export function pluginLoadContext(config: { root: string; file?: string }, cwd: string): PluginLoadContext {
+  return { root: config.root, ...(config.file ? { configFile: shownConfigFile(config.file, cwd) } : {}) }
 }
 
 /** Names the CLI resolves without looking at node_modules: plugins the runner ships. */
@@ -72,7 +80,8 @@ export async function loadPlugins(specs: readonly PluginSpec[], ctx: PluginLoadC
   const loaded: LoadedPlugin[] = []
   for (const [i, spec] of specs.entries()) {
     const at = where[i] ?? `plugins[${i}]`
-    loaded.push({ ...(await loadPlugin(spec, ctx).catch((err: unknown) => Promise.reject(placedAt(err, at)))), where: at })
+    const shown = ctx.configFile && inConfigFile(at) ? `${ctx.configFile}: ${at}` : at
+    loaded.push({ ...(await loadPlugin(spec, ctx).catch((err: unknown) => Promise.reject(placedAt(err, shown)))), where: at })
   }
   return pluginInstances(loaded).map((instance) => instance.plugin)
 }
