@@ -75,6 +75,20 @@ export abstract class PostgresBackend<T> implements StateBackend {
    * rollback of one of them must say it is not open, not fail on a savepoint PostgreSQL no longer has.
    */
   async rollback(name: string): Promise<void> {
+    const rolling = this.#rollback(name)
+    const settled = rolling.then(
+      () => {},
+      () => {},
+    )
+    this.#rollingBack = settled
+    try {
+      await rolling
+    } finally {
+      if (this.#rollingBack === settled) this.#rollingBack = undefined
+    }
+  }
+
+  async #rollback(name: string): Promise<void> {
     const client = this.connected()
     let notRestored: StateError | undefined | void
     await this.stack.rollback(
@@ -85,6 +99,14 @@ export abstract class PostgresBackend<T> implements StateBackend {
       (gone) => this.dropped(client, gone),
     )
     if (notRestored) throw notRestored
+  }
+
+  /** The rollback under way, settled either way: what a quit's letGo waits for (see the mechanisms'). */
+  #rollingBack?: Promise<void>
+
+  /** Settles once no rollback is under way (at once when none is); never rejects. */
+  protected rollbackUnderWay(): Promise<void> {
+    return this.#rollingBack ?? Promise.resolve()
   }
 
   /** Nothing is open once disconnected, so a release then has nothing to do. */

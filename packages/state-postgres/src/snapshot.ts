@@ -92,6 +92,15 @@ export class PostgresSnapshotBackend extends PostgresBackend<SnapshotCheckpoint>
   /** True when the last connect found and removed tracking left by a run that died. */
   cleanedLeftovers = false
 
+  /**
+   * A quit run (a second Ctrl-C): a rollback under way is let finish, so that the run hears of it (its
+   * rollback hook) and the quit does not say the journey was left unrestored. Cut short by the process
+   * ending, its one transaction may still commit on the server, or not: what the quit said was a guess.
+   */
+  async letGo(): Promise<void> {
+    await this.rollbackUnderWay()
+  }
+
   /** The tables being tracked, `schema.name`. */
   get tables(): string[] {
     return this.#tables.map((t) => `${t.schema}.${t.name}`)

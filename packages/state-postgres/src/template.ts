@@ -119,25 +119,8 @@ export class PostgresTemplateBackend extends PostgresBackend<Copy> {
    * letGo returns, no work of the backend is under way.
    */
   async letGo(): Promise<void> {
-    await this.#rollingBack
+    await this.rollbackUnderWay()
     await this.#dropping
-  }
-
-  /** The rollback under way, settled either way (see letGo). */
-  #rollingBack?: Promise<void>
-
-  override async rollback(name: string): Promise<void> {
-    const rolling = super.rollback(name)
-    const settled = rolling.then(
-      () => {},
-      () => {},
-    )
-    this.#rollingBack = settled
-    try {
-      await rolling
-    } finally {
-      if (this.#rollingBack === settled) this.#rollingBack = undefined
-    }
   }
 
   protected async restore(admin: pg.Client, name: string, { name: copy, properties }: Copy): Promise<StateError | undefined> {

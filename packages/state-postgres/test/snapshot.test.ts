@@ -270,6 +270,33 @@ describe('snapshot mechanism', () => {
     expect(await rows(`INSERT INTO users (email, name) VALUES ('next@e.com', 'Next') RETURNING id`)).toEqual([{ id: 4 }])
   })
 
+  it("a quit run's letGo lets a rollback under way finish: the journey is put back, and the quit can say so", async () => {
+    // A second Ctrl-C while a rollback waits: without letGo the process ended under it and the quit said the
+    // journey was not put back, though PostgreSQL may still finish what was sent. letGo waits for it.
+    const backend = await setup({ lockTimeoutMs: 10_000 })
+    await backend.checkpoint('cp')
+    const before = await dump(url)
+    await sql(`INSERT INTO users (email, name) VALUES ('x@e.com', 'X')`)
+    await withClient(url, async (app) => {
+      // A lock without a write: the restore's statements wait for it.
+      await app.query('BEGIN; LOCK TABLE users IN SHARE MODE')
+      let rolledBackAt = 0
+      const rolling = backend.rollback('cp').then(() => (rolledBackAt = performance.now()))
+      await new Promise((resolve) => setTimeout(resolve, 200))
+      const released = performance.now() + 300
+      setTimeout(() => void app.query('ROLLBACK'), 300)
+      await backend.letGo()
+      const letGoAt = performance.now()
+      expect(rolledBackAt, 'letGo returned before the rollback under way ended').toBeGreaterThan(0)
+      expect(letGoAt).toBeGreaterThanOrEqual(rolledBackAt)
+      expect(rolledBackAt).toBeGreaterThanOrEqual(released - 50)
+      await rolling
+    })
+    expect(await dump(url)).toEqual(before)
+    // With nothing under way, letGo has nothing to wait for.
+    await backend.letGo()
+  })
+
   it('a rollback blocked by a lock fails whole, with a clear error, and can be retried', async () => {
     const backend = await setup({ lockTimeoutMs: 300 })
     await backend.checkpoint('cp')
