@@ -283,13 +283,17 @@ describe('snapshot mechanism', () => {
       let rolledBackAt = 0
       const rolling = backend.rollback('cp').then(() => (rolledBackAt = performance.now()))
       await new Promise((resolve) => setTimeout(resolve, 200))
-      const released = performance.now() + 300
-      setTimeout(() => void app.query('ROLLBACK'), 300)
+      // The lock goes 300 ms into letGo; awaited below, so the app's client ends only once its ROLLBACK answered.
+      const released = new Promise<number>((resolve) => setTimeout(() => resolve(performance.now()), 300)).then(async (at) => {
+        await app.query('ROLLBACK')
+        return at
+      })
       await backend.letGo()
       const letGoAt = performance.now()
       expect(rolledBackAt, 'letGo returned before the rollback under way ended').toBeGreaterThan(0)
       expect(letGoAt).toBeGreaterThanOrEqual(rolledBackAt)
-      expect(rolledBackAt).toBeGreaterThanOrEqual(released - 50)
+      // The rollback ended only once the lock it waited for was let go.
+      expect(rolledBackAt).toBeGreaterThanOrEqual(await released)
       await rolling
     })
     expect(await dump(url)).toEqual(before)
