@@ -21,7 +21,9 @@ async function start(argv: string[]): Promise<void> {
   // failure shows where the command imports it.
   const program = import('./program')
   program.catch(() => {})
-  const command = argv[0] === 'run' ? import('./commands/run') : argv[0] === 'explore' ? import('./commands/explore') : undefined
+  // Not for its help, which the argument parser prints alone: the runner cost `run --help` as much again.
+  const help = argv.includes('--help') || argv.includes('-h')
+  const command = help ? undefined : argv[0] === 'run' ? import('./commands/run') : argv[0] === 'explore' ? import('./commands/explore') : undefined
   command?.catch(() => {})
   if (command) import('@venomqa/runner').catch(() => {})
   for (const stream of [process.stdout, process.stderr]) dropOutputOnClosedPipe(stream)

@@ -66,6 +66,17 @@ describe('venomqa --help and --version load nothing heavy', () => {
     expect(modules.filter((m) => heavy.test(m) || holds(m, 'zod') || holds(m, 'yaml'))).toEqual([])
   })
 
+  it("a command's --help (run, explore) loads neither the command nor the runner it prefetches when it runs", async () => {
+    for (const command of ['run', 'explore']) {
+      for (const help of ['--help', '-h']) {
+        const { modules, stdout, status } = await modulesLoadedBy([command, help])
+        expect(status, `${command} ${help}`).toBe(0)
+        expect(stdout).toContain(`Usage: venomqa ${command}`)
+        expect(modules.filter((m) => heavy.test(m)), `${command} ${help}`).toEqual([])
+      }
+    }
+  })
+
   it('commander is bundled into the CLI, and the child_process it requires is loaded only if used', async () => {
     const { modules, status } = await modulesLoadedBy(['--help'])
     expect(status).toBe(0)
