@@ -20,6 +20,11 @@ export async function databasesLike(prefix: string): Promise<string[]> {
   )
 }
 
+/** The ids in table `t` of the database at `url`, in order: the one-table databases of the template tests. */
+export function idsIn(url: string): Promise<number[]> {
+  return withPgClient(url, async (c) => (await c.query("SELECT coalesce(array_agg(id ORDER BY id), '{}') AS ids FROM t")).rows[0].ids)
+}
+
 /** Users, sessions, todos, comments, tags (composite key), an audit log without a key; triggers of its own. */
 export const SCHEMA = `
 CREATE TABLE users (id serial PRIMARY KEY, email text UNIQUE NOT NULL, name text NOT NULL,

@@ -12,7 +12,7 @@ import { type PgTestDatabases, pgTestDatabases } from '@venomqa/test-utils/postg
 import { type PrivateCluster, describeWithPrivateCluster, startPrivateCluster } from '@venomqa/test-utils/private-cluster'
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest'
 import { postgresState } from '../src/index'
-import { withClient } from './helpers'
+import { idsIn, withClient } from './helpers'
 
 const describe = describeWithPrivateCluster()
 let cluster: PrivateCluster | undefined
@@ -41,7 +41,7 @@ const HOW_TO_END = `COMMIT PREPARED '${GID}' or ROLLBACK PREPARED '${GID}'`
 
 describe('a prepared transaction', () => {
   let url: string
-  const ids = () => withClient(url, async (c) => (await c.query("SELECT coalesce(array_agg(id ORDER BY id), '{}') AS ids FROM t")).rows[0].ids)
+  const ids = () => idsIn(url)
   const copies = async () =>
     (await withClient(SERVER, (c) => c.query('SELECT datname FROM pg_database WHERE datname LIKE $1 ORDER BY 1', [`${DB}\\_vq%`]))).rows.map((r) => r.datname)
 

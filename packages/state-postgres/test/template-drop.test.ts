@@ -8,14 +8,14 @@ import { describeWithService, settledWithin } from '@venomqa/test-utils'
 import pg from 'pg'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { postgresState } from '../src/index'
-import { ADMIN_URL, PG, commitRightAfter, createDatabase, databasesLike, dropDatabase, withClient } from './helpers'
+import { ADMIN_URL, PG, commitRightAfter, createDatabase, databasesLike, dropDatabase, idsIn, withClient } from './helpers'
 
 const DB = 'venomqa_pg_tpldrop'
 const describe = await describeWithService('PostgreSQL', PG.host, PG.port)
 
 describe('template mechanism: the database a rollback replaced is dropped in the background', () => {
   let url: string
-  const ids = () => withClient(url, async (c) => (await c.query("SELECT coalesce(array_agg(id ORDER BY id), '{}') AS ids FROM t")).rows[0].ids)
+  const ids = () => idsIn(url)
 
   beforeAll(async () => {
     url = await createDatabase(DB, 'CREATE TABLE t (id int PRIMARY KEY)')

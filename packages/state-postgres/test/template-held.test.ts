@@ -10,7 +10,7 @@ import { describeWithService, settledWithin } from '@venomqa/test-utils'
 import pg from 'pg'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { postgresState } from '../src/index'
-import { ADMIN_URL, PG, commitRightAfter, createDatabase, databasesLike, dbUrl, dropDatabase, withClient } from './helpers'
+import { ADMIN_URL, PG, commitRightAfter, createDatabase, databasesLike, dbUrl, dropDatabase, idsIn, withClient } from './helpers'
 
 const DB = 'venomqa_pg_template_held'
 const SUBSCRIPTION = 'venomqa_pg_template_sub'
@@ -19,7 +19,7 @@ const describe = await describeWithService('PostgreSQL', PG.host, PG.port)
 
 describe('template mechanism: what keeps a database from being copied, renamed or dropped', () => {
   let url: string
-  const ids = () => withClient(url, async (c) => (await c.query("SELECT coalesce(array_agg(id ORDER BY id), '{}') AS ids FROM t")).rows[0].ids)
+  const ids = () => idsIn(url)
 
   beforeAll(async () => {
     url = await createDatabase(DB, 'CREATE TABLE t (id int PRIMARY KEY)')
