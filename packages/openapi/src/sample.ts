@@ -146,11 +146,16 @@ export function bodyVariants(schema: JsonSchema | undefined, doc?: OpenApiDocume
   // Of a `oneOf` whose alternatives overlap, a body two of them take is refused: each alternative's body is
   // the first of its own (see exclusiveBody) the `oneOf` takes. The typical one is the first alternative's,
   // else, when every body of it is another's too (it requires less, and is open), the next one's that has one.
-  const alternativeBody = (k: number, requiredOnly: boolean): unknown => {
-    const made = wrap(k, requiredOnly)
-    return (oneOf ? exclusiveBody(alternatives[k]!, requiredOnly, (b) => valid(b) === true, made) : undefined) ?? made(alternatives[k]!.sample(requiredOnly))
+  // Each found once: the typical body, the alternatives' and the index below all ask for the same ones.
+  const exclusive = new Map<string, unknown>()
+  const exclusiveOf = (k: number, requiredOnly: boolean): unknown => {
+    const key = `${k}:${requiredOnly}`
+    if (!exclusive.has(key)) exclusive.set(key, exclusiveBody(alternatives[k]!, requiredOnly, (b) => valid(b) === true, wrap(k, requiredOnly)))
+    return exclusive.get(key)
   }
-  const typicalIndex = fromFirst && oneOf ? Math.max(0, alternatives.findIndex((a, k) => exclusiveBody(a, false, (b) => valid(b) === true, wrap(k, false)) !== undefined)) : 0
+  const alternativeBody = (k: number, requiredOnly: boolean): unknown =>
+    (oneOf ? exclusiveOf(k, requiredOnly) : undefined) ?? wrap(k, requiredOnly)(alternatives[k]!.sample(requiredOnly))
+  const typicalIndex = fromFirst && oneOf ? Math.max(0, alternatives.findIndex((_, k) => exclusiveOf(k, false) !== undefined)) : 0
   const typicalPlaces = [...places, ...(within[typicalIndex] ?? [])].map((p) => (given ? { ...p, given } : p))
   const typicalOf = (requiredOnly: boolean) =>
     fromFirst ? alternativeBody(typicalIndex, requiredOnly) : withFirstAlternatives(first(typicalValue(schema, doc, requiredOnly)), typicalPlaces, requiredOnly)
