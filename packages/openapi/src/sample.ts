@@ -129,13 +129,8 @@ export function bodyVariants(schema: JsonSchema | undefined, doc?: OpenApiDocume
   // The places inside each top-level alternative, of its own: where the document gives the body, the
   // typical body keeps what it gives there, as it keeps it in the places beside them.
   const within = alternatives.map((a) => placesWithin(a, places, doc))
-  // What the request checker says of a body (see validity): compiled once per document and schema, when
-  // first asked; undefined for a schema it cannot compile, whose bodies are sent as they were.
-  let checked: ((body: unknown) => boolean) | undefined | null = null
-  const valid = (body: unknown): boolean | undefined => {
-    if (checked === null) checked = validity(schema, doc)
-    return checked?.(body)
-  }
+  // What the request checker says of a body: undefined for a schema it cannot compile, whose bodies are sent as they were.
+  const valid = validityWhenAsked(schema, doc)
   // A body with alternatives (a `oneOf` of the body, or one that is an `allOf` part of it): its first
   // alternative, with what is beside it, as the variant of that alternative sends it (its patterns met),
   // which it then is. The sampler read the alternative itself (a pattern unmet, no property named), and that
@@ -322,6 +317,15 @@ function validity(schema: JsonSchema, doc: OpenApiDocument | undefined): ((body:
     } catch {
       return false
     }
+  }
+}
+
+/** validity, the schema compiled when a body is first asked about, and only then: a place whose alternatives need no check compiles nothing. */
+function validityWhenAsked(schema: JsonSchema, doc: OpenApiDocument | undefined): (body: unknown) => boolean | undefined {
+  let check: ((body: unknown) => boolean) | undefined | null = null
+  return (body) => {
+    if (check === null) check = validity(schema, doc)
+    return check?.(body)
   }
 }
 
@@ -514,8 +518,8 @@ function nestedPlaces(root: JsonSchema, doc: OpenApiDocument | undefined, rootGi
       const alternatives = alternativesOf(schema, doc, { skipNull: true, key })
       if (alternatives) {
         const oneOf = alternatives[0]!.name.startsWith('oneOf-')
-        let checked: ((value: unknown) => boolean) | undefined | null = null
-        const accepts = (value: unknown) => (checked === null ? (checked = validity(schema, doc)) : checked)?.(value) === true
+        const valid = validityWhenAsked(schema, doc)
+        const accepts = (value: unknown) => valid(value) === true
         places.push({ path, name: placeName(path), alternatives, given: given_, ...(oneOf ? { accepts } : {}) })
         return
       }
