@@ -1,6 +1,6 @@
 import { ConfigError, PluginError, type Reporter, type ReporterFactory, type UserError, didYouMean, errorMessage, isUserError, redactText } from '@venomqa/core'
 import type { ReporterSpec } from './config/types'
-import { shownConfigFile } from './config/load'
+import { inConfigFile, shownConfigFile } from './config/load'
 import { type InstalledPlugin, installedPlugins } from './plugins/resolve'
 
 export interface ReporterRequest {
@@ -45,13 +45,11 @@ export function reporterRequests(config: { reporters: readonly ReporterSpec[]; r
   const file = config.file && shownConfigFile(config.file, cwd)
   return config.reporters.map((spec, i) => {
     const written = config.reporterWhere?.[i]
-    const where = written && file && CONFIG_REPORTER.test(written) ? `${file}: ${written}` : written
+    const where = written && file && inConfigFile(written, 'reporters') ? `${file}: ${written}` : written
     return { ...parseReporterSpec(spec, where), ...(where ? { where } : {}) }
   })
 }
 
-/** A reporter's place that is a key of the config file (`reporters[1]`, `profiles.ci.reporters[0]`), not a flag or a variable. */
-const CONFIG_REPORTER = /^(?:profiles\..+\.)?reporters\[\d+\]$/
 
 /**
  * `junit`, `junit:reports/junit.xml`, `{ name, output, options }` or `[name, options]`. `where` is where the

@@ -105,6 +105,14 @@ export function shownConfigFile(file: string, cwd: string): string {
   return path.relative(cwd, file) || path.basename(file)
 }
 
+/**
+ * Whether a place is an entry of the config file's `plugins` or `reporters` (`plugins[1]`,
+ * `profiles.ci.reporters[0]`), not a flag's (`--plugin redis`) or a variable's (`VENOMQA_REPORTERS[1]`).
+ */
+export function inConfigFile(where: string, list: 'plugins' | 'reporters'): boolean {
+  return new RegExp(`^(?:profiles\\..+\\.)?${list}\\[\\d+\\]$`).test(where)
+}
+
 /** The problems of a config file as one ConfigError: `venomqa.json: <problem>`, or `venomqa.json has 2 problems:` and a line each. */
 export function fileProblemsError(source: string, lines: readonly string[]): ConfigError {
   return new ConfigError(lines.length === 1 ? `${source}: ${lines[0]}` : `${source} has ${lines.length} problems:\n${lines.map((l) => `  - ${l}`).join('\n')}`, { where: source })

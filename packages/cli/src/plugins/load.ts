@@ -6,7 +6,7 @@ import { isDeepStrictEqual } from 'node:util'
 import { PLUGIN_API_VERSION, type Plugin, PluginError, didYouMean, isPlugin, knownSecrets, redactText, secretsOfValue } from '@venomqa/core'
 import type { PluginEntry } from '@venomqa/runner'
 import type { PluginSpec } from '../config/types'
-import { shownConfigFile } from '../config/load'
+import { inConfigFile, shownConfigFile } from '../config/load'
 import { importUserFile, loadFailure } from '../load-module'
 import { loading } from '../pending-loads'
 import { FIRST_PARTY_PLUGINS, firstPartyPackageFor, installAdvice } from './first-party'
@@ -80,7 +80,7 @@ export async function loadPlugins(specs: readonly PluginSpec[], ctx: PluginLoadC
   const loaded: LoadedPlugin[] = []
   for (const [i, spec] of specs.entries()) {
     const at = where[i] ?? `plugins[${i}]`
-    const shown = ctx.configFile && inConfigFile(at) ? `${ctx.configFile}: ${at}` : at
+    const shown = ctx.configFile && inConfigFile(at, 'plugins') ? `${ctx.configFile}: ${at}` : at
     loaded.push({ ...(await loadPlugin(spec, ctx).catch((err: unknown) => Promise.reject(placedAt(err, shown)))), where: at })
   }
   return pluginInstances(loaded).map((instance) => instance.plugin)
@@ -290,10 +290,6 @@ function checkApiVersion(plugin: Plugin<any>, spec: string, label = `${plugin.na
  * `--reporter`'s package or VENOMQA_PLUGINS is named by itself.
  */
 export function runnerPluginEntries(loaded: readonly LoadedPlugin[], configFile?: string): PluginEntry[] {
-  return loaded.map((p) => ({ plugin: p.plugin, options: p.options, where: p.where, ...(configFile && p.where && inConfigFile(p.where) ? { file: configFile } : {}) }))
+  return loaded.map((p) => ({ plugin: p.plugin, options: p.options, where: p.where, ...(configFile && p.where && inConfigFile(p.where, 'plugins') ? { file: configFile } : {}) }))
 }
 
-/** Whether an entry's place is a key of the config file (`plugins[1]`, `profiles.ci.plugins[0]`). */
-function inConfigFile(where: string): boolean {
-  return /^(?:profiles\..+\.)?plugins\[\d+\]$/.test(where)
-}
