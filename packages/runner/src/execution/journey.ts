@@ -347,16 +347,17 @@ class JourneyExecution {
         out.push(skipped(node))
         continue
       }
-      const result = node.kind === 'step' && node.mode !== 'skip' ? await runStep(node, (stepEnv ??= this.stepEnv(pathName, lane))) : await this.runNode(node, pathName, lane)
+      const result = await this.runNode(node, pathName, lane, () => (stepEnv ??= this.stepEnv(pathName, lane)))
       out.push(result)
       if (result.status === 'failed' && node.kind !== 'checkpoint' && failFast) failedFast = true
     }
     return out
   }
 
-  runNode(node: JourneyNode, pathName: string, lane: Lane): Promise<NodeResult> {
+  /** One node of a line; `stepEnv` gives what a step runs in (the line's, see runLine). */
+  runNode(node: JourneyNode, pathName: string, lane: Lane, stepEnv: () => StepEnv): Promise<NodeResult> {
     if (node.kind === 'step' && node.mode === 'skip') return this.skipStep(node, pathName, lane)
-    if (node.kind === 'step') return runStep(node, this.stepEnv(pathName, lane))
+    if (node.kind === 'step') return runStep(node, stepEnv())
     if (node.kind === 'checkpoint') return this.runCheckpoint(node.name, pathName, lane)
     return this.runBranch(node, pathName, lane)
   }
