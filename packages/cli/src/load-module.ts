@@ -91,28 +91,40 @@ function moduleKindHint(file: string): string {
   return `(this .js file is CommonJS, ${why}: name it .mjs, or set "type": "module" in package.json)`
 }
 
+/** The listeners set aside while `.js` files are imported, and the warnings held for them meanwhile. */
+let held: { listeners: NodeJS.WarningListener[]; warnings: Error[]; imports: number } | undefined
+
 /**
  * Node's own warning for such a file (`To load an ES module, set "type": "module" ...`), held back while
- * one `.js` file is imported: printed above the CLI's one-line message, it said the same again in another
+ * `.js` files are imported (overlapping imports share one hold): printed above the CLI's one-line message, it said the same again in another
  * voice, with advice to run node with --trace-warnings. Node emits it on the process's `warning` event
  * itself (not through process.emitWarning), so its listeners (the one that prints) are set aside for the
  * import, and every other warning that came meanwhile is emitted to them again after it.
  */
 function withoutModuleKindWarning(): { restore(): void } {
-  const listeners = process.listeners('warning')
-  const held: Error[] = []
-  const hold = (warning: Error) => {
-    if (!warning.message.startsWith('To load an ES module')) held.push(warning)
+  if (!held) {
+    const listeners = process.listeners('warning')
+    for (const listener of listeners) process.off('warning', listener)
+    process.on('warning', hold)
+    held = { listeners, warnings: [], imports: 0 }
   }
-  for (const listener of listeners) process.off('warning', listener)
-  process.on('warning', hold)
+  const holding = held
+  holding.imports++
   return {
     restore() {
+      // The last import of those that overlap puts the listeners back: an earlier one would put back the hold.
+      if (!held || --held.imports > 0) return
+      const { listeners, warnings } = held
+      held = undefined
       process.off('warning', hold)
       for (const listener of listeners) process.on('warning', listener)
-      for (const warning of held) process.emit('warning', warning)
+      for (const warning of warnings) process.emit('warning', warning)
     },
   }
+}
+
+function hold(warning: Error): void {
+  if (!warning.message.startsWith('To load an ES module')) held?.warnings.push(warning)
 }
 
 const syntaxPlaces = new WeakMap<Error, string>()
