@@ -5,13 +5,14 @@ import type * as Fs from 'node:fs'
 import type * as Fsp from 'node:fs/promises'
 import type * as Os from 'node:os'
 import path from 'node:path'
+import { lazyBuiltin } from './lazy-builtin'
 
 // Loaded at first use, not when the package is imported: a run that never writes a file never loads them
 // (an ESM import of node:fs reads every export, fs.promises and what it loads included).
-const crypto = (): typeof Crypto => process.getBuiltinModule('node:crypto')
-const fs = (): typeof Fs => process.getBuiltinModule('node:fs')
-const fsp = (): typeof Fsp => process.getBuiltinModule('node:fs/promises')
-const os = (): typeof Os => process.getBuiltinModule('node:os')
+const crypto = lazyBuiltin<typeof Crypto>('node:crypto')
+const fs = lazyBuiltin<typeof Fs>('node:fs')
+const fsp = lazyBuiltin<typeof Fsp>('node:fs/promises')
+const os = lazyBuiltin<typeof Os>('node:os')
 
 /** Temp files start with this, so listings can leave half-written files out. */
 export const TEMP_PREFIX = '.venomqa-tmp-'

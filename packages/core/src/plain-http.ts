@@ -1,6 +1,7 @@
 import type * as Http from 'node:http'
 import type * as Https from 'node:https'
 import type * as Zlib from 'node:zlib'
+import { lazyBuiltin } from './lazy-builtin'
 
 /**
  * A small HTTP client on Node's own http and https, for the requests VenomQA makes besides a journey's
@@ -16,9 +17,9 @@ import type * as Zlib from 'node:zlib'
  * of its own: these are few, and none is worth a pool that outlives it.
  */
 
-const http = (): typeof Http => process.getBuiltinModule('node:http')
-const https = (): typeof Https => process.getBuiltinModule('node:https')
-const zlib = (): typeof Zlib => process.getBuiltinModule('node:zlib')
+const http = lazyBuiltin<typeof Http>('node:http')
+const https = lazyBuiltin<typeof Https>('node:https')
+const zlib = lazyBuiltin<typeof Zlib>('node:zlib')
 
 export interface PlainRequestOptions {
   /** Default GET. */

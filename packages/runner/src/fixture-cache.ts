@@ -1,11 +1,11 @@
 import type * as Crypto from 'node:crypto'
 import type * as Fsp from 'node:fs/promises'
 import path from 'node:path'
-import { type Duration, TEMP_PREFIX, type TimePort, UserError, atomicWriteFile, durationToMs, errorMessage } from '@venomqa/core'
+import { type Duration, TEMP_PREFIX, type TimePort, UserError, atomicWriteFile, durationToMs, errorMessage, lazyBuiltin } from '@venomqa/core'
 
 // Loaded at first use, not when the package is imported: a run that never writes a file never loads them.
-const crypto = (): typeof Crypto => process.getBuiltinModule('node:crypto')
-const fsp = (): typeof Fsp => process.getBuiltinModule('node:fs/promises')
+const crypto = lazyBuiltin<typeof Crypto>('node:crypto')
+const fsp = lazyBuiltin<typeof Fsp>('node:fs/promises')
 
 export interface FixtureCacheOptions {
   /** Where entries live. Default `.venomqa-cache` in the current directory. */

@@ -2,7 +2,7 @@ import type * as ChildProcess from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
-import { type ShardInfo, UserError } from '@venomqa/core'
+import { type ShardInfo, UserError, lazyBuiltin } from '@venomqa/core'
 import { type ShardFile, groupBy, names } from './files'
 import { compareIds } from './split'
 
@@ -10,7 +10,7 @@ import { compareIds } from './split'
  * Loaded when a shard asks git for its commit, not when a run imports this module: every run does (see
  * commands/run.ts), few are shards, and loading child_process cost each of them 3 ms.
  */
-const childProcess = (): typeof ChildProcess => process.getBuiltinModule('node:child_process')
+const childProcess = lazyBuiltin<typeof ChildProcess>('node:child_process')
 
 /**
  * Where a shard finds the commit of the code it ran, the first one set winning: `VENOMQA_COMMIT` (any

@@ -1,12 +1,12 @@
 import type * as Fs from 'node:fs'
 import type * as Fsp from 'node:fs/promises'
 import path from 'node:path'
-import { type StoragePort, type StoredObject, TEMP_PREFIX, UserError, atomicWriteFile, makeDirectories } from '@venomqa/core'
+import { type StoragePort, type StoredObject, TEMP_PREFIX, UserError, atomicWriteFile, makeDirectories, lazyBuiltin } from '@venomqa/core'
 
 // Loaded at first use, not when the package is imported: a run that never writes a file never loads them
 // (an ESM import of node:fs reads every export, fs.promises and what it loads included).
-const fs = (): typeof Fs => process.getBuiltinModule('node:fs')
-const fsp = (): typeof Fsp => process.getBuiltinModule('node:fs/promises')
+const fs = lazyBuiltin<typeof Fs>('node:fs')
+const fsp = lazyBuiltin<typeof Fsp>('node:fs/promises')
 
 const CONTENT_TYPES: Record<string, string> = {
   '.json': 'application/json',

@@ -1,7 +1,7 @@
 import type * as Fsp from 'node:fs/promises'
 import type * as Os from 'node:os'
 import path from 'node:path'
-import { CheckpointStack, type Email, PLUGIN_API_VERSION, type Plugin, type StateBackend, definePlugin, parseOptions } from '@venomqa/core'
+import { CheckpointStack, type Email, PLUGIN_API_VERSION, type Plugin, type StateBackend, definePlugin, parseOptions, lazyBuiltin } from '@venomqa/core'
 import * as z from 'zod/mini'
 import en from 'zod/v4/locales/en.js'
 import { RUNNER_VERSION } from '../runner'
@@ -13,8 +13,8 @@ import { MemoryQueue } from './memory-queue'
 import { TaskPool } from './task-pool'
 
 // Loaded at first use, not when the package is imported: a run that never writes a file never loads them.
-const fsp = (): typeof Fsp => process.getBuiltinModule('node:fs/promises')
-const os = (): typeof Os => process.getBuiltinModule('node:os')
+const fsp = lazyBuiltin<typeof Fsp>('node:fs/promises')
+const os = lazyBuiltin<typeof Os>('node:os')
 
 // zod/mini, bundled into the runner tree-shaken (see tsup.config.ts): checking these options costs the runner's
 // import about 3 ms, where the whole of zod cost 40 to 55 ms. Here, not in a module imported for its effect:

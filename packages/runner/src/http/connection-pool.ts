@@ -2,6 +2,7 @@ import type * as Net from 'node:net'
 import type { Socket } from 'node:net'
 import type * as Tls from 'node:tls'
 import { type DeadlineClock, Deadlines, REAL_CLOCK } from './deadlines'
+import { lazyBuiltin } from '@venomqa/core'
 
 /**
  * The connections of a run, kept by the runner itself rather than by Node's http.Agent: at most
@@ -18,9 +19,9 @@ import { type DeadlineClock, Deadlines, REAL_CLOCK } from './deadlines'
  * when the server's `Keep-Alive: timeout=` says so), and TLS sessions resumed.
  */
 
-const net = (): typeof Net => process.getBuiltinModule('node:net')
+const net = lazyBuiltin<typeof Net>('node:net')
 /** tls, loaded at the first https connection: it alone costs more to load than a run's first request. */
-const tls = (): typeof Tls => process.getBuiltinModule('node:tls')
+const tls = lazyBuiltin<typeof Tls>('node:tls')
 
 /** How long an idle kept-alive connection is kept: under the 5 s Node's own servers keep one. */
 export const IDLE_CONNECTION_MS = 4000

@@ -1,7 +1,7 @@
 import type { CutSignal } from './detached'
 import type * as Http from 'node:http'
 import type * as Https from 'node:https'
-import { IDEMPOTENT_METHODS, windows1252Text } from '@venomqa/core'
+import { IDEMPOTENT_METHODS, windows1252Text, lazyBuiltin } from '@venomqa/core'
 import { ConnectionPool, type ConnectionUser, type HandConnection } from './connection-pool'
 import type { Deadline } from './deadlines'
 import type * as Zlib from 'node:zlib'
@@ -23,10 +23,10 @@ import type * as Zlib from 'node:zlib'
  * (`venomqa report`, `merge-reports`, `list`) take the runner for its reporters, and https (tls, crypto)
  * alone costs about 4 ms to load.
  */
-const http = (): typeof Http => process.getBuiltinModule('node:http')
-const httpsModule = (): typeof Https => process.getBuiltinModule('node:https')
+const http = lazyBuiltin<typeof Http>('node:http')
+const httpsModule = lazyBuiltin<typeof Https>('node:https')
 /** zlib, loaded at the first compressed body: most test APIs send none, and loading it costs more than a request. */
-const zlib = (): typeof Zlib => process.getBuiltinModule('node:zlib')
+const zlib = lazyBuiltin<typeof Zlib>('node:zlib')
 
 /**
  * On the error of a request that was sent again after a kept-alive connection closed under it (see

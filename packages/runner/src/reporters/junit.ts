@@ -1,11 +1,11 @@
 import type * as Os from 'node:os'
-import { type ExplorationResult, type Issue, type JourneyResult, type RedactOptions, type Reporter, type ReporterFactory, type RunResult, type StepResult, type ViolationResult, issuePlace, plural, repeatLabel, sequenceHeading, explorationIssues } from '@venomqa/core'
+import { type ExplorationResult, type Issue, type JourneyResult, type RedactOptions, type Reporter, type ReporterFactory, type RunResult, type StepResult, type ViolationResult, issuePlace, plural, repeatLabel, sequenceHeading, explorationIssues, lazyBuiltin } from '@venomqa/core'
 import { budgetText, exchangeLine, exchangeText, flatten, formatFineDuration } from './format'
 import { redactRun } from './redact-run'
 import { reproduceScript } from './reproduce'
 
 // Loaded at first use, not when the package is imported: a run that never writes a file never loads them.
-const os = (): typeof Os => process.getBuiltinModule('node:os')
+const os = lazyBuiltin<typeof Os>('node:os')
 
 /**
  * JUnit XML in the shape Jenkins (junit-10.xsd) and GitLab read: <testsuites> with one <testsuite> per
