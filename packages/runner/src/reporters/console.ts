@@ -34,8 +34,7 @@ import {
   shrinkLimitText,
   explorationIssues,
 } from '@venomqa/core'
-import { createRequire } from 'node:module'
-import type Picocolors from 'picocolors'
+import picocolors from 'picocolors'
 import {
   STATUS_SYMBOL,
   bodyText,
@@ -71,14 +70,8 @@ export interface ConsoleReporterOptions {
   redact?: RedactOptions
 }
 
-/**
- * picocolors, loaded when a console reporter is made. It is CommonJS, and the first CommonJS module an ES
- * module imports starts Node's CommonJS loader: 9 ms of every import of the runner, measured, that a run
- * printing nothing (the library with reporters of its own) need not pay.
- */
-const picocolors = (): typeof Picocolors => createRequire(import.meta.url)('picocolors')
 
-type Palette = Pick<ReturnType<typeof Picocolors.createColors>, 'green' | 'red' | 'yellow' | 'cyan' | 'dim' | 'bold' | 'magenta'>
+type Palette = Pick<ReturnType<typeof picocolors.createColors>, 'green' | 'red' | 'yellow' | 'cyan' | 'dim' | 'bold' | 'magenta'>
 
 /**
  * Whether to colour `stream`, by picocolors' rule: NO_COLOR or --no-color turn colours off; FORCE_COLOR
@@ -111,7 +104,7 @@ export function createConsoleReporter(opts: ConsoleReporterOptions & { target?: 
   const tty = !toFile && isTTY(stream)
   const colorOn = opts.color ?? (!toFile && colorsWanted(stream))
   const progressOn = !toFile && (opts.progress ?? (tty && !isCI()))
-  const p: Palette = picocolors().createColors(colorOn)
+  const p: Palette = picocolors.createColors(colorOn)
   const fmt = new LineFormatter(p, opts.redact, opts.verbose ?? false)
   // Off a terminal (a CI log, a pipe, a file) the live lines are written in batches, in order with every
   // other write to stdout and stderr: a write per step was most of what the console cost a run. A terminal
