@@ -5,7 +5,9 @@ import en from 'zod/v4/locales/en.js'
 // zod/mini, bundled into the CLI (see tsup.config.ts), with only the English messages: the whole of zod is 95
 // modules that cost `venomqa run` about 50 ms to load, where what this schema uses, tree-shaken into one
 // file, costs a few. The config is only checked, never transformed, so the mini API is all it needs.
-z.config(en())
+// jitless: zod would compile a parser of its own (new Function) for each object schema at its first use,
+// which a config checked once per process only pays for.
+z.config({ ...en(), jitless: true })
 
 /** In a refinement's `params`: its message is what the key expects, said better than the key's description. */
 export const OWN_MESSAGE = 'venomqaOwnMessage'
