@@ -89,6 +89,8 @@ function optionsProblems(given: Record<string, unknown>, checks: Record<string, 
   return out
 }
 
+const NO_PROBLEMS: readonly string[] = Object.freeze([])
+
 /**
  * Why a step's arguments past its action cannot run, or undefined: its options (the third argument), and
  * anything after them, which step() would ignore. For journeys, and for an exploration's setup.
@@ -98,9 +100,12 @@ export function stepArgumentsProblem(node: Pick<StepNode, 'options' | 'extraArgu
 }
 
 /** Every reason a step's arguments past its action cannot run (see stepArgumentsProblem). */
-function stepArgumentsProblems(node: Pick<StepNode, 'options' | 'extraArguments' | 'mode'>): string[] {
+function stepArgumentsProblems(node: Pick<StepNode, 'options' | 'extraArguments' | 'mode'>): readonly string[] {
   const { options, extraArguments: extra } = node
   if (!isOptionsObject(options)) return [`options: expected an object, as in step(name, action, { timeout: 5000 }), got ${describeValue(options)}`]
+  // Most steps: no options and nothing after them. Checked for every step of a journey two or three times
+  // before it runs, while the code is still cold: no arrays made for them.
+  if (!extra?.length && isEmpty(options)) return NO_PROBLEMS
   return [
     ...(extra?.length ? [`step${node.mode === 'skip' ? '.skip' : ''}() takes a name, an action and an object of options, got ${extraArguments(extra)} after the options`] : []),
     ...optionsProblems(options, STEP_OPTIONS),

@@ -99,20 +99,21 @@ describe('an action that outlives its step', () => {
 })
 
 describe("a step's ctx", () => {
-  it('is a view of its own in each step, whose contextIdentity is the journey\'s one context', async () => {
+  it('is one view per signal: steps sharing the journey\'s signal share it, a step with a deadline has its own; contextIdentity is the journey\'s one context', async () => {
     const { contextIdentity, Context } = await import('@venomqa/core')
     const seen: { view: unknown; identity: unknown; isContext: boolean }[] = []
     const keep = ({ ctx }: { ctx: InstanceType<typeof Context> }) => void seen.push({ view: ctx, identity: contextIdentity(ctx), isContext: ctx instanceof Context })
     const runner = createRunner({ baseUrl: 'http://127.0.0.1:9' })
     try {
-      const run = await runner.run(journey('identity', { steps: [step('one', keep), step('two', keep)] }))
+      const run = await runner.run(journey('identity', { steps: [step('one', keep), step('two', keep), step('own deadline', keep, { timeout: 1000 })] }))
       expect(run.status).toBe('passed')
     } finally {
       await runner.close()
     }
-    expect(seen.map((s) => s.isContext)).toEqual([true, true])
-    expect(seen[0]!.view).not.toBe(seen[1]!.view)
-    expect(seen[0]!.identity).toBe(seen[1]!.identity)
+    expect(seen.map((s) => s.isContext)).toEqual([true, true, true])
+    expect(seen[0]!.view).toBe(seen[1]!.view)
+    expect(seen[2]!.view).not.toBe(seen[0]!.view)
+    expect(new Set(seen.map((s) => s.identity)).size).toBe(1)
     expect(contextIdentity(seen[0]!.identity as InstanceType<typeof Context>)).toBe(seen[0]!.identity)
   })
 })

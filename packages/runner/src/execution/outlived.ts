@@ -10,19 +10,49 @@ import type { ActionArgs, Ports } from '@venomqa/core'
 
 const CONTEXT_WRITES: ReadonlySet<PropertyKey> = new Set(['set', 'delete', 'restore'])
 
+/**
+ * Views made already, by what they guard and the signal they refuse after. Steps without a deadline of
+ * their own share the journey's signal, and so one view of the context and one of the ports per journey:
+ * a view depends on nothing else, and making two proxies and their maps for every step was a good part of
+ * what a step cost beyond its requests.
+ */
+const contextViews = new WeakMap<object, WeakMap<AbortSignal, ActionArgs['ctx']>>()
+const portViews = new WeakMap<object, WeakMap<AbortSignal, Ports>>()
+
+function viewOf<T extends object>(views: WeakMap<object, WeakMap<AbortSignal, T>>, target: object, signal: AbortSignal, make: () => T): T {
+  let bySignal = views.get(target)
+  if (!bySignal) views.set(target, (bySignal = new WeakMap()))
+  let view = bySignal.get(signal)
+  if (!view) bySignal.set(signal, (view = make()))
+  return view
+}
+
 /** The context as the step sees it: reads always work; writes throw once `signal` aborted. */
 export function contextForStep(ctx: ActionArgs['ctx'], signal: AbortSignal): ActionArgs['ctx'] {
+  return viewOf(contextViews, ctx, signal, () => contextView(ctx, signal))
+}
+
+function contextView(ctx: ActionArgs['ctx'], signal: AbortSignal): ActionArgs['ctx'] {
+  // Each method as the view gives it, made at its first read: `ctx.require(...)` in every step of a journey
+  // reads the same method.
+  type Method = (...args: unknown[]) => unknown
+  const methods = new Map<PropertyKey, { of: Method; given: Method }>()
   const view: ActionArgs['ctx'] = new Proxy(ctx, {
     get(target, prop) {
       const value = Reflect.get(target, prop, target)
       if (typeof value !== 'function') return value
-      if (!CONTEXT_WRITES.has(prop)) return value.bind(target)
-      return (...args: unknown[]) => {
-        if (signal.aborted) throw signal.reason
-        const result = value.apply(target, args)
-        // `ctx.set(a, 1).set(b, 2)`: the chain goes on through the view, its guard with it.
-        return result === target ? view : result
-      }
+      const known = methods.get(prop)
+      if (known && known.of === value) return known.given
+      const given: Method = !CONTEXT_WRITES.has(prop)
+        ? value.bind(target)
+        : (...args: unknown[]) => {
+            if (signal.aborted) throw signal.reason
+            const result = value.apply(target, args)
+            // `ctx.set(a, 1).set(b, 2)`: the chain goes on through the view, its guard with it.
+            return result === target ? view : result
+          }
+      methods.set(prop, { of: value, given })
+      return given
     },
     set(target, prop, value) {
       if (signal.aborted) throw signal.reason
@@ -34,6 +64,10 @@ export function contextForStep(ctx: ActionArgs['ctx'], signal: AbortSignal): Act
 
 /** The ports as the step sees them: each port's methods throw once `signal` aborted. */
 export function portsForStep(ports: Ports, signal: AbortSignal): Ports {
+  return viewOf(portViews, ports, signal, () => portsView(ports, signal))
+}
+
+function portsView(ports: Ports, signal: AbortSignal): Ports {
   const views = new WeakMap<object, unknown>()
   const view = (port: unknown): unknown => {
     if (port === null || typeof port !== 'object') return port
