@@ -70,7 +70,6 @@ export interface ConsoleReporterOptions {
   redact?: RedactOptions
 }
 
-
 type Palette = Pick<ReturnType<typeof picocolors.createColors>, 'green' | 'red' | 'yellow' | 'cyan' | 'dim' | 'bold' | 'magenta'>
 
 /**
