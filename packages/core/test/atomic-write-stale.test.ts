@@ -9,7 +9,8 @@ import ts from '@typescript/typescript6'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { STALE_TEMP_AGE_MS, TEMP_PREFIX, atomicWriteFile, removeStaleTempFiles } from '../src/atomic-write'
 
-const SOURCE = fileURLToPath(new URL('../src/atomic-write.ts', import.meta.url))
+/** The module under test and the local modules it imports, each run as its own `.mjs` beside the writer. */
+const SOURCES = ['atomic-write', 'lazy-builtin']
 
 /**
  * A writer in a process of its own, running the real atomicWriteFile: it stops inside the write, after the
@@ -38,10 +39,12 @@ const children: ChildProcess[] = []
 
 beforeAll(async () => {
   scripts = await mkdtemp(path.join(tmpdir(), 'venomqa-writer-'))
-  const js = ts.transpileModule(await readFile(SOURCE, 'utf8'), {
-    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
-  }).outputText
-  await writeFile(path.join(scripts, 'atomic-write.mjs'), js)
+  for (const name of SOURCES) {
+    const source = await readFile(fileURLToPath(new URL(`../src/${name}.ts`, import.meta.url)), 'utf8')
+    const js = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText
+    // Node resolves no extension-less specifier: './lazy-builtin' is the .mjs written here.
+    await writeFile(path.join(scripts, `${name}.mjs`), js.replace(/from '\.\/([\w-]+)'/g, "from './$1.mjs'"))
+  }
   await writeFile(path.join(scripts, 'writer.mjs'), WRITER)
 })
 afterAll(() => rm(scripts, { recursive: true, force: true }))
