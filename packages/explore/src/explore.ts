@@ -143,6 +143,10 @@ export async function explore(exploration: Exploration, options: ExploreOptions)
       settings.strategy,
       options.logger,
     )
+    // Every edge refused as unauthorized: an invariant those refusals broke (status_documented with no 401
+    // in the document) is reported, but a regression journey of it could show nothing but the refusal, and
+    // would fail for as long as the setup's credentials do, whatever the API does behind them.
+    const refusedOnly = answersOf(searches).onlyUnauthorized
     violations = await settleViolations(
       found.map((f) => {
         const { appStopped } = searches[f.lane]!
@@ -158,7 +162,7 @@ export async function explore(exploration: Exploration, options: ExploreOptions)
         actions: new Map(definition.actions.map((a) => [a.name, a])),
         seed: settings.seed,
         shrink: options.shrink !== false,
-        emitDir: options.emitDir === undefined ? DEFAULT_EMIT_DIR : options.emitDir,
+        emitDir: refusedOnly ? false : options.emitDir === undefined ? DEFAULT_EMIT_DIR : options.emitDir,
         writtenThisRun: journeysWritten(runner),
         signal,
         logger: options.logger,
@@ -285,8 +289,9 @@ function answersOf(searches: readonly LaneSearch[]): Answers {
  * Every edge refused with a 401 or 403 and none accepted: the search never got past the log-in (a setup
  * whose log-in failed without failing its step, a token that expired), so nothing behind it was checked.
  * A pass would say the API keeps its invariants where it was never asked; `--openapi` tries its token for
- * the same reason. An issue that fails the exploration, not a violation: no invariant broke, and no
- * regression journey could show anything but the refusal.
+ * the same reason. An issue that fails the exploration, not a violation: no invariant broke. An invariant
+ * the refusals themselves broke is still reported, with no regression journey: it could show nothing but
+ * the refusal.
  */
 function everyActionUnauthorized(name: string, answers: Answers): Issue {
   const first = answers.firstUnauthorized!
@@ -298,9 +303,9 @@ function everyActionUnauthorized(name: string, answers: Answers): Issue {
     kind: 'http-status',
     error:
       `exploration "${name}": every action was refused as unauthorized and none was accepted (${plural(answers.refused, 'refusal')}, each a 401 or 403): ` +
-      `${first.action} (${first.request}) answered ${first.status}. The setup's log-in probably failed, so nothing behind it was explored`,
+      `${first.action} (${first.request}) answered ${first.status}. The setup's log-in probably failed, so nothing behind it was explored, and no regression journey was written`,
     suggestion:
-      "Check the exploration's setup: make its log-in fail when it is refused (assertStatus(res, 200)) and give the client the token it gets (http.setAuthToken), then explore again.",
+      "Check the exploration's setup: make its log-in fail when it is refused (assertStatus(res, 200)) and give the client the token it gets (http.setAuthToken), then explore again. With `venomqa explore --openapi`, check openapi.auth in the config: its bearer token, or its login and credentials.",
     source: 'explore',
   })
 }

@@ -3,7 +3,10 @@
  * 401, nothing behind the log-in is explored, and that must never pass. The API (test/replay-app.ts)
  * runs in this process, rolled back through the http-control protocol.
  */
-import { type Exploration, action, exploration, step } from '@venomqa/core'
+import { mkdtemp, readdir, rm } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { type Exploration, action, exploration, invariant, step } from '@venomqa/core'
 import { createRunner, httpControlState } from '@venomqa/runner'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { explore } from '../src'
@@ -20,7 +23,7 @@ afterAll(async () => {
 })
 
 /** Items behind a log-in; the setup logs in with `password` and, as a careless setup does, never checks the answer. */
-function items(password: string, extra: { public?: boolean } = {}): Exploration {
+function items(password: string, extra: { public?: boolean; undocumented401?: boolean } = {}): Exploration {
   return exploration('items', {
     setup: [
       step('log_in', async ({ http }) => {
@@ -33,15 +36,19 @@ function items(password: string, extra: { public?: boolean } = {}): Exploration 
       action('list_items', ({ http }) => http.get('/items'), { maxPerPath: 1 }),
       ...(extra.public ? [action('health', ({ http }) => http.get('/health'), { maxPerPath: 1 })] : []),
     ],
+    // As --openapi's status_documented does for a document that lists no 401.
+    ...(extra.undocumented401 ? { invariants: [invariant.response('status_documented', (res) => res.status !== 401 || 'answered 401, which is not documented')] } : {}),
     depth: 2,
     seed: 1,
   })
 }
 
-async function run(e: Exploration) {
+async function run(e: Exploration, emitDir: string | false = false) {
   const runner = createRunner({ baseUrl: app.url, stateBackends: [httpControlState({ url: app.url })] })
   try {
-    return await explore(e, { runner, root: process.cwd(), emitDir: false })
+    // The file the regression journeys import the exploration from, beside them.
+    const file = emitDir ? path.join(emitDir, 'items.explore.ts') : undefined
+    return await explore(e, { runner, root: process.cwd(), emitDir, ...(file ? { file } : {}) })
   } finally {
     await runner.close()
   }
@@ -59,9 +66,26 @@ describe('an exploration whose every action was refused as unauthorized', () => 
     const issue = result.issues.find((i) => i.kind === 'http-status')
     expect(issue).toMatchObject({ severity: 'critical', step: 'exploration', source: 'explore' })
     expect(issue!.error).toBe(
-      `exploration "items": every action was refused as unauthorized and none was accepted (2 refusals, each a 401 or 403): create_item (POST ${app.url}/items) answered 401. The setup's log-in probably failed, so nothing behind it was explored`,
+      `exploration "items": every action was refused as unauthorized and none was accepted (2 refusals, each a 401 or 403): create_item (POST ${app.url}/items) answered 401. The setup's log-in probably failed, so nothing behind it was explored, and no regression journey was written`,
     )
     expect(issue!.suggestion).toContain('assertStatus(res, 200)')
+  })
+
+  it('writes no regression journey for an invariant the refusals broke: it could show nothing but the refusal', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'venomqa-explore-unauthorized-'))
+    try {
+      const result = await run(items('a wrong password', { undocumented401: true }), dir)
+      expect(result.status).toBe('failed')
+      expect(result.violations.map((v) => v.invariant)).toEqual(['status_documented', 'status_documented'])
+      expect(result.violations.map((v) => v.emittedFile)).toEqual([undefined, undefined])
+      expect(await readdir(dir)).toEqual([])
+      expect(result.issues.filter((i) => i.step === 'emit')).toEqual([])
+      const issue = result.issues.find((i) => i.kind === 'http-status')
+      expect(issue!.error).toMatch(/so nothing behind it was explored, and no regression journey was written$/)
+      expect(issue!.suggestion).toContain('openapi.auth')
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
   })
 
   it('passes once the log-in works, and when some action gets through', async () => {

@@ -4,7 +4,7 @@ import { safeJson } from './actions'
 import { bodyOptions } from './body'
 import { resolvePointer } from './document'
 import { type Model, type OpenApiAuth, type OpenApiOptions, loadModel, setupRoot } from './model'
-import { describeOperation } from './operations'
+import { type Operation, describeOperation } from './operations'
 import { typicalValue } from './sample'
 
 /**
@@ -71,18 +71,34 @@ function answerStart(res: HttpResponse): string {
 
 /**
  * A wrong or expired token makes every secured operation answer 401: the exploration would take no edge
- * behind them and pass, having tested nothing there. So the token is tried once, on the first secured GET
- * with no path parameter: refused (401, 403), the setup fails and says so. Any other answer is left to
- * the exploration to judge; with no such GET there is nothing safe to try.
+ * behind them, and each refusal it met would break `status_documented` and be written out as a regression
+ * journey that shows nothing but the refusal. So the token is tried once, on the first secured GET with no
+ * path parameter: refused (401, 403), the setup fails and says so. A document whose every secured GET
+ * takes a path parameter (`GET /items/{itemId}`, no `GET /me`) has it tried on the first of those with a
+ * made-up value in each parameter: a GET changes nothing, and the answer tells the token apart, as long as
+ * only a 401 counts there (a 403 for an id that is no one's, or not this user's, is the API keeping it from
+ * the user it knows). Any other answer is left to the exploration to judge; with no secured GET there is
+ * nothing safe to try.
  */
 async function checkBearer(http: HttpClient, m: Model): Promise<void> {
-  const probe = m.all.find((o) => o.secured && o.method === 'GET' && !o.path.includes('{'))
+  const securedGets = m.all.filter((o) => o.secured && o.method === 'GET')
+  const plain = securedGets.find((o) => !o.path.includes('{'))
+  const probe = plain ?? securedGets[0]
   if (!probe) return
-  const res = await http.get(probe.path)
-  if (res.status === 401 || res.status === 403)
+  const res = await http.get(plain ? probe.path : withMadeUpPathValues(probe))
+  if (res.status === 401 || (plain && res.status === 403))
     throw new Error(
       `openapi.auth.bearer was refused: ${describeOperation(probe)} answered ${res.status}, and every operation the document secures would be too (a wrong or expired token?)`,
     )
+}
+
+/** The operation's path with each `{name}` given a value of its parameter's type (its example, else a sampled one). */
+function withMadeUpPathValues(op: Operation): string {
+  return op.path.replace(/\{([^}]+)\}/g, (_whole, name: string) => {
+    const parameter = op.parameters.find((p) => p.in === 'path' && p.name === name)
+    const value = parameter?.example ?? (parameter?.schema ? typicalValue(parameter.schema) : undefined)
+    return encodeURIComponent(typeof value === 'string' || typeof value === 'number' ? String(value) : '0')
+  })
 }
 
 /**
