@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs'
-import { mkdir, writeFile } from 'node:fs/promises'
+import { mkdir, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Project, assertBuilt, cliHost, makeProject } from './helpers/project'
@@ -115,5 +115,52 @@ describe('explore --openapi: a document that is not where the project root says'
     const r = await p.venomqa(['explore', '--openapi', 'nowhere.json', '--base-url', 'http://127.0.0.1:9', '--no-emit'])
     expect(r.stderr).toBe('venomqa: cannot read the OpenAPI document nowhere.json: no such file\n')
     expect(r.code).toBe(2)
+  })
+})
+
+describe('run: a regression journey of explore --openapi whose document is gone', () => {
+  // The module `explore --openapi` writes beside its regression journeys reads the document from the
+  // project root. Moved or deleted since, the journey failed a step with "no such file", exit 1, and the
+  // advice for a crash (run with --debug), as if the API had failed: it is the user's input, as an unset
+  // VENOMQA_OPENAPI_BEARER is, and refuses to load the same way.
+  it('is exit 2 before anything runs, naming the document and what to do', async () => {
+    const files = {
+      'journeys/regressions/openapi-1a2b3c4d.exploration.ts': [
+        "import path from 'node:path'",
+        "import { fileURLToPath } from 'node:url'",
+        "import { openApiExploration } from '@venomqa/openapi'",
+        "const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')",
+        "export default openApiExploration('openapi.yaml', { name: 'openapi openapi.yaml', auth: undefined, root })",
+        '',
+      ].join('\n'),
+      'journeys/regressions/status.journey.ts': [
+        "import path from 'node:path'",
+        "import { fileURLToPath } from 'node:url'",
+        "import { checkInvariant, journey, step } from '@venomqa/core'",
+        "import exploration from './openapi-1a2b3c4d.exploration.js'",
+        "const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')",
+        "export default journey('status_documented regression', {",
+        "  steps: [...exploration.setup, step('check status_documented', (args) => checkInvariant(exploration, 'status_documented', args, { path: [], root }))],",
+        '})',
+        '',
+      ].join('\n'),
+    }
+    for (const [file, text] of Object.entries(files)) {
+      await mkdir(path.dirname(path.join(p.dir, file)), { recursive: true })
+      await writeFile(path.join(p.dir, file), text)
+    }
+    try {
+      const r = await p.venomqa(['run', 'journeys/regressions', '--base-url', 'http://127.0.0.1:9'])
+      expect(r.code, r.stdout + r.stderr).toBe(2)
+      expect(r.stderr).toMatch(/^venomqa: journeys\/regressions\/status\.journey\.ts:4:1: cannot read the OpenAPI document openapi\.yaml: no such file in the project root/)
+      expect(r.stderr).toContain('restore it there')
+      // One line: the mistake, in the file that imports the exploration, and nothing after it.
+      expect(r.stderr.trimEnd().split('\n')).toHaveLength(1)
+      expect(r.stdout).not.toContain('running')
+      expect(r.stderr).not.toContain('--debug')
+      noRawError(r.stderr)
+    } finally {
+      await rm(path.join(p.dir, 'journeys'), { recursive: true, force: true })
+    }
   })
 })

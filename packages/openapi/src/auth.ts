@@ -87,10 +87,22 @@ async function checkBearer(http: HttpClient, m: Model): Promise<void> {
   if (!probe) return
   const res = await http.get(plain ? probe.path : withMadeUpPathValues(probe))
   if (res.status === 401 || (plain && res.status === 403))
-    throw new Error(
-      `openapi.auth.bearer was refused: ${describeOperation(probe)} answered ${res.status}, and every operation the document secures would be too (a wrong or expired token?)`,
+    throw Object.assign(
+      new Error(
+        `openapi.auth.bearer was refused: ${describeOperation(probe)} answered ${res.status}, and every operation the document secures would be too (a wrong or expired token?)`,
+      ),
+      { suggestion: BEARER_REFUSED_SUGGESTION },
     )
 }
+
+/**
+ * The advice for a refused bearer token. Without it the issue got the generic one for a 401 (check that a
+ * login step ran and that its token is sent with http.setAuthToken), which is about setup code of the
+ * user's own: `explore --openapi` has none, and what there is to change is the token the config gives.
+ * The regression journeys it writes read that token from the environment instead, so both are named.
+ */
+const BEARER_REFUSED_SUGGESTION =
+  'The token in openapi.auth.bearer of the config is wrong or expired (or not for this API): set a valid token there (or in the environment variable the config reads it from), and run again. A regression journey written by `venomqa explore --openapi` reads it from VENOMQA_OPENAPI_BEARER instead.'
 
 /** The operation's path with each `{name}` given a value of its parameter's type (its example, else a sampled one). */
 function withMadeUpPathValues(op: Operation): string {

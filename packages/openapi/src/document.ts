@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import path from 'node:path'
@@ -167,6 +168,38 @@ export async function loadDocument(given: string, options: { root: string }): Pr
   return document
 }
 
+function isMissingFile(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code
+  return code === 'ENOENT' || code === 'ENOTDIR'
+}
+
+/** What to do about a document file that is not where it is read from. */
+function missingDocumentSuggestion(source: string): string {
+  return `The OpenAPI document ${source} is read from the project root (the config file's directory) when the step runs, and it is not there: restore it there (was it moved or deleted?), or point what reads it at where it is now; for a regression journey written by \`venomqa explore --openapi\`, that is the document path in the exploration module it imports (or explore again with --openapi at its new path).`
+}
+
+/**
+ * A document file given with the root it is read from, which is not there: a ConfigError saying so and
+ * what to do, for an exploration to refuse to be made with. The regression journeys of `venomqa explore
+ * --openapi` import one made with the project root: they refuse to load (exit 2 under `venomqa run`, as
+ * for an unset VENOMQA_OPENAPI_BEARER) rather than fail a step at each run as if the API had. Undefined
+ * for a URL (fetched when it runs), a file that is there, or one that cannot be told yet (a directory,
+ * no permission): loadDocument says what is wrong with those.
+ */
+export function missingDocumentError(given: string, root: string): ConfigError | undefined {
+  if (/^[a-z][a-z0-9+.-]+:\/\//i.test(given)) return undefined
+  try {
+    statSync(path.resolve(root, given))
+    return undefined
+  } catch (err) {
+    if (!isMissingFile(err)) return undefined
+  }
+  return new ConfigError(
+    `cannot read the OpenAPI document ${given}: no such file in the project root, where it is read from: restore it there, or point the exploration at where it is now (for the regression journeys of \`venomqa explore --openapi\`: the document path in the module they import, or explore again with --openapi at its new path)`,
+    { where: given },
+  )
+}
+
 /** Why a document's file could not be read, in words (never Node's text with the absolute path). */
 function unreadable(err: unknown): string {
   const reason = fileErrorReason(err)
@@ -178,7 +211,10 @@ async function readSource(source: string, location: string): Promise<string> {
     try {
       return await readFile(location, 'utf8')
     } catch (err) {
-      throw new ConfigError(`cannot read the OpenAPI document ${source}: ${unreadable(err)}`, { where: source })
+      const error = new ConfigError(`cannot read the OpenAPI document ${source}: ${unreadable(err)}`, { where: source })
+      // Read by a step (a regression journey's setup, action or invariant), a missing document got the advice
+      // for a crash, "run with --debug": the file is what to fix, and the stack says nothing of it.
+      throw isMissingFile(err) ? Object.assign(error, { suggestion: missingDocumentSuggestion(source) }) : error
     }
   }
   try {

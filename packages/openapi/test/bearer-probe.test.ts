@@ -81,6 +81,18 @@ describe('openapi.auth.bearer on a document whose secured GETs all take a path p
     expect(seen[0]).toMatch(/^GET \/items\/\d+$/)
   })
 
+  it("suggests setting a valid token in openapi.auth.bearer, not a login step the user never wrote", async () => {
+    // The generic advice for a 401 (a login step, http.setAuthToken) is for hand-written setup code: a
+    // user of `explore --openapi` has none, and the one thing to change is the token the config gives.
+    const result = await setup('items.json', 'tok-expired')
+    const issue = result.journeys[0]!.issues.find((i) => i.step === 'authorize')
+    expect(issue?.suggestion).toContain('openapi.auth.bearer')
+    expect(issue?.suggestion).toMatch(/valid token/)
+    expect(issue?.suggestion).not.toContain('login step')
+    expect(issue?.suggestion).not.toContain('setAuthToken')
+    expect(issue?.suggestion).not.toContain('tok-expired')
+  })
+
   it('passes when the made-up id is only not found', async () => {
     const result = await setup('items.json', TOKEN)
     expect(failure(result)).toBeUndefined()
