@@ -2,7 +2,7 @@
  * Journey semantics against the example todo app running as its own process (in-memory storage,
  * rolled back through its control endpoint by the http-control backend).
  */
-import { assertStatus, branch, checkpoint, DefinitionError, journey, path, StateError, step, type HookName, type JourneyResult } from '@venomqa/core'
+import { assertStatus, branch, checkpoint, ConfigError, DefinitionError, journey, path, StateError, step, type HookName, type JourneyResult } from '@venomqa/core'
 import { createRunner, httpControlState, type Runner } from '../src/index'
 import { startTodoApp, waitUntil, type RunningProcess } from '@venomqa/test-utils'
 import { createServer } from 'node:http'
@@ -374,8 +374,8 @@ describe('retries, timeouts and expected failures', () => {
     expect(r.issues[0]!.error).toBe('nope (after 3 attempts)')
   })
 
-  it("never retries the test's own mistake: a request HTTP cannot carry, a missing context key, an undefined name", async () => {
-    const calls = { header: 0, ctx: 0, name: 0 }
+  it("never retries the test's own mistake: a request HTTP cannot carry, a missing context key, an undefined name, an input that is wrong", async () => {
+    const calls = { header: 0, ctx: 0, name: 0, config: 0 }
     const retried: string[] = []
     // A failure ends a journey's main line, so each mistake has a journey of its own.
     const j = journey('own_mistakes', {
@@ -384,12 +384,15 @@ describe('retries, timeouts and expected failures', () => {
     const missingKey = journey('own_mistake_ctx', { steps: [step('needs_key', ({ ctx }) => { calls.ctx++; return ctx.require('never_set') }, { retries: 2 })] })
     // @ts-expect-error: a name that is not defined, as a typo in a step makes it
     const undefinedName = journey('own_mistake_name', { steps: [step('typo', () => { calls.name++; return notDefinedAnywhere }, { retries: 2 })] })
+    // A ConfigError from the step's code (a file it reads is gone, a plugin's options are wrong): the input
+    // is what to fix, and it is as wrong at the next attempt.
+    const wrongInput = journey('own_mistake_config', { steps: [step('reads_input', () => { calls.config++; throw new ConfigError('cannot read the OpenAPI document openapi.yaml: no such file') }, { retries: 2 })] })
     const runner = runnerFor({ hooks: { stepRetry: (e) => { retried.push(e.step) } } })
-    const run = await runner.run([j, missingKey, undefinedName])
+    const run = await runner.run([j, missingKey, undefinedName, wrongInput])
     await runner.close()
-    expect(calls).toEqual({ header: 1, ctx: 1, name: 1 })
+    expect(calls).toEqual({ header: 1, ctx: 1, name: 1, config: 1 })
     expect(retried).toEqual([])
-    expect(run.journeys.map((r) => r.status)).toEqual(['failed', 'failed', 'failed'])
+    expect(run.journeys.map((r) => r.status)).toEqual(['failed', 'failed', 'failed', 'failed'])
     expect(run.journeys[0]!.issues[0]!.error).toMatch(/cannot be sent: .*x-bad/)
     expect(run.journeys[0]!.issues[0]!.error).not.toContain('attempts')
   })

@@ -142,8 +142,12 @@ function testsOwnMistake(thrown: unknown): boolean {
   return thrown instanceof ReferenceError || (thrown instanceof Error && TESTS_OWN_ERRORS.has((thrown as { code?: unknown }).code as ErrorCode))
 }
 
-/** VenomQA's errors that say the test itself could not send what it meant to (see testsOwnMistake). */
-const TESTS_OWN_ERRORS: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['E_BASE_URL', 'E_HTTP_REQUEST', 'E_CONTEXT_MISSING', 'E_PORT_MISSING'])
+/**
+ * VenomQA's errors that say the test itself could not send what it meant to (see testsOwnMistake): E_CONFIG
+ * too, a ConfigError from the step's own code (a document it reads is gone, a plugin's options are wrong),
+ * whose input is as wrong at the next attempt.
+ */
+const TESTS_OWN_ERRORS: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['E_BASE_URL', 'E_HTTP_REQUEST', 'E_CONTEXT_MISSING', 'E_PORT_MISSING', 'E_CONFIG'])
 
 /**
  * A fault of the test itself (not of the API), or a state a backend found wrong: critical, and never
