@@ -85,7 +85,7 @@ async function checkBearer(http: HttpClient, m: Model): Promise<void> {
   const plain = securedGets.find((o) => !o.path.includes('{'))
   const probe = plain ?? securedGets[0]
   if (!probe) return
-  const res = await http.get(plain ? probe.path : withMadeUpPathValues(probe))
+  const res = await http.get(plain ? probe.path : withMadeUpPathValues(probe, m))
   if (res.status === 401 || (plain && res.status === 403))
     throw Object.assign(
       new Error(
@@ -105,10 +105,10 @@ const BEARER_REFUSED_SUGGESTION =
   'The token in openapi.auth.bearer of the config is wrong or expired (or not for this API): set a valid token there (or in the environment variable the config reads it from), and run again. A regression journey written by `venomqa explore --openapi` reads it from VENOMQA_OPENAPI_BEARER instead.'
 
 /** The operation's path with each `{name}` given a value of its parameter's type (its example, else a sampled one). */
-function withMadeUpPathValues(op: Operation): string {
+function withMadeUpPathValues(op: Operation, m: Model): string {
   return op.path.replace(/\{([^}]+)\}/g, (_whole, name: string) => {
     const parameter = op.parameters.find((p) => p.in === 'path' && p.name === name)
-    const value = parameter?.example ?? (parameter?.schema ? typicalValue(parameter.schema) : undefined)
+    const value = parameter?.example ?? (parameter?.schema ? typicalValue(parameter.schema, m.doc) : undefined)
     return encodeURIComponent(typeof value === 'string' || typeof value === 'number' ? String(value) : '0')
   })
 }

@@ -121,14 +121,21 @@ export function isUrl(source: string): boolean {
 }
 
 /**
+ * The scheme of a source given as a URL (`https`, `ftp`), undefined for a file path: `ftp://host/oa.json`
+ * read as a file path was "no such file"; `C:\x` (a drive letter) is a path.
+ */
+function schemeOf(given: string): string | undefined {
+  return /^([a-z][a-z0-9+.-]+):\/\//i.exec(given)?.[1]
+}
+
+/**
  * Read, parse and dereference an OpenAPI 3.0 or 3.1 document (a file, relative to `root`, or an http(s)
  * URL; JSON or YAML). Every mistake is a ConfigError naming the file and the place in it: the line and
  * column of a syntax error, the JSON pointer of a `$ref` that is malformed or points nowhere (in the
  * document or in a file it points into).
  */
 export async function loadDocument(given: string, options: { root: string }): Promise<OpenApiDocument> {
-  // `ftp://host/oa.json` read as a file path was "no such file"; `C:\x` (a drive letter) is a path.
-  const scheme = /^([a-z][a-z0-9+.-]+):\/\//i.exec(given)?.[1]
+  const scheme = schemeOf(given)
   if (scheme && !isUrl(given))
     throw new ConfigError(`${redactText(given)}: URLs of scheme ${scheme}: are not read; the OpenAPI document is a file or an http(s) URL`, { where: redactText(given) })
   const location = isUrl(given) ? given : path.resolve(options.root, given)
@@ -187,7 +194,7 @@ function missingDocumentSuggestion(source: string): string {
  * no permission): loadDocument says what is wrong with those.
  */
 export function missingDocumentError(given: string, root: string): ConfigError | undefined {
-  if (/^[a-z][a-z0-9+.-]+:\/\//i.test(given)) return undefined
+  if (schemeOf(given)) return undefined
   try {
     statSync(path.resolve(root, given))
     return undefined
