@@ -134,7 +134,7 @@ describe('venomqa explore', () => {
     const explored = async (file: string, ...flags: string[]) => {
       const r = await p.venomqa(['explore', '--depth', '3', '--strategy', 'bfs', '--no-emit', '--save', file, ...flags])
       expect(r.code, r.stdout + r.stderr).toBe(0)
-      return { out: r.stdout, x: JSON.parse(readFileSync(path.join(p.dir, file), 'utf8')).explorations[0] }
+      return { out: r.stdout, err: r.stderr, x: JSON.parse(readFileSync(path.join(p.dir, file), 'utf8')).explorations[0] }
     }
     const merging = await explored('m.json')
     const all = await explored('d.json', '--no-dedupe')
@@ -142,6 +142,12 @@ describe('venomqa explore', () => {
     expect(merging.x.stats.merged, JSON.stringify(merging.x.stats)).toBeGreaterThan(0)
     expect(all.out).toContain('bfs, depth 3, seed')
     expect(all.out).toContain(', no dedupe')
+    // Its states are the distinct fingerprints reached, none merged: the progress and explored lines say so,
+    // not "N states" beside many more transitions, as if only N had been expanded.
+    expect(merging.err).toMatch(new RegExp(`explored shop \\([^)]*\\): ${merging.x.stats.transitions} transitions, ${merging.x.stats.states} states, `))
+    expect(all.err).toMatch(/venomqa: explore shop: \d+ transitions?, \d+ distinct states? seen, [\d.]+\/s/)
+    expect(all.err).toMatch(new RegExp(`explored shop \\([^)]*\\): ${all.x.stats.transitions} transitions, ${all.x.stats.states} distinct states seen, `))
+    expect(all.out).toContain(`  ${all.x.stats.transitions} transitions, ${all.x.stats.states} distinct states seen, `)
   })
 
   it('refuses to explore without a rollback-capable state backend: exit 2, naming the fix, no stack', async () => {

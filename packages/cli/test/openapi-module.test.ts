@@ -4,7 +4,8 @@ import type { AddressInfo } from 'node:net'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { redactText } from '@venomqa/core'
+import { type Exploration, type StepNode, journey, redactText } from '@venomqa/core'
+import { createRunner } from '@venomqa/runner'
 import type { ResolvedConfig } from '../src/config/load'
 import { BEARER_VARIABLE, CREDENTIALS_VARIABLE, URL_VARIABLE, openApiExploration } from '../src/explorations/openapi'
 
@@ -59,6 +60,27 @@ describe('the exploration module of explore --openapi', () => {
     expect((unset.loaded as Error).message).toBe(`${BEARER_VARIABLE} not set: the regression journeys beside this module need what venomqa explore --openapi used`)
     const set = await writeAndImport({ auth: { bearer: TOKEN } }, { [BEARER_VARIABLE]: TOKEN })
     expect(set.loaded).toMatchObject({ kind: 'exploration', name: 'openapi openapi.json' })
+  })
+
+  it('names VENOMQA_OPENAPI_BEARER, where it read the token, when the token is refused: not openapi.auth.bearer, which that run never read', async () => {
+    const secured = { ...DOCUMENT, security: [{ bearerAuth: [] }], components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } } }
+    await writeFile(path.join(root, 'refused.json'), JSON.stringify(secured))
+    const { loaded } = await writeAndImport({ auth: { bearer: TOKEN } }, { [BEARER_VARIABLE]: 'tok-expired' }, 'refused.json')
+    const server = http.createServer((_req, res) => res.writeHead(401, { 'content-type': 'application/json' }).end('{}'))
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const runner = createRunner({ baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}` })
+    try {
+      const result = await runner.run(journey('setup', { steps: [...(loaded as Exploration).setup] as StepNode[] }))
+      const [issue] = result.journeys[0]!.issues
+      expect(issue?.error).toBe(
+        `${BEARER_VARIABLE} was refused: GET /things (listThings) answered 401, and every operation the document secures would be too (a wrong or expired token?)`,
+      )
+      expect(issue?.suggestion).toContain(`environment variable ${BEARER_VARIABLE}`)
+      expect(issue?.suggestion).not.toContain('openapi.auth.bearer')
+    } finally {
+      await runner.close()
+      await new Promise((resolve) => server.close(resolve))
+    }
   })
 
   it('reads log-in credentials from VENOMQA_OPENAPI_CREDENTIALS, and needs no variable when the exploration makes its own user', async () => {

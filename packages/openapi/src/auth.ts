@@ -16,11 +16,11 @@ export function openApiSetup(source: string, options: OpenApiOptions = {}): Step
   const auth = options.auth
   if (!auth) return []
   if ('bearer' in auth) {
-    const bearer = auth.bearer
+    const { bearer, variable } = auth
     return [
       step('authorize', async ({ http }) => {
         http.setAuthToken(bearer)
-        await checkBearer(http, await loadModel(source, options, setupRoot(source, options)))
+        await checkBearer(http, await loadModel(source, options, setupRoot(source, options)), variable)
       }),
     ]
   }
@@ -80,7 +80,7 @@ function answerStart(res: HttpResponse): string {
  * the user it knows). Any other answer is left to the exploration to judge; with no secured GET there is
  * nothing safe to try.
  */
-async function checkBearer(http: HttpClient, m: Model): Promise<void> {
+async function checkBearer(http: HttpClient, m: Model, variable: string | undefined): Promise<void> {
   const securedGets = m.all.filter((o) => o.secured && o.method === 'GET')
   const plain = securedGets.find((o) => !o.path.includes('{'))
   const probe = plain ?? securedGets[0]
@@ -89,9 +89,9 @@ async function checkBearer(http: HttpClient, m: Model): Promise<void> {
   if (res.status === 401 || (plain && res.status === 403))
     throw Object.assign(
       new Error(
-        `openapi.auth.bearer was refused: ${describeOperation(probe)} answered ${res.status}, and every operation the document secures would be too (a wrong or expired token?)`,
+        `${variable ?? 'openapi.auth.bearer'} was refused: ${describeOperation(probe)} answered ${res.status}, and every operation the document secures would be too (a wrong or expired token?)`,
       ),
-      { suggestion: BEARER_REFUSED_SUGGESTION },
+      { suggestion: variable ? variableRefusedSuggestion(variable) : BEARER_REFUSED_SUGGESTION },
     )
 }
 
@@ -99,10 +99,16 @@ async function checkBearer(http: HttpClient, m: Model): Promise<void> {
  * The advice for a refused bearer token. Without it the issue got the generic one for a 401 (check that a
  * login step ran and that its token is sent with http.setAuthToken), which is about setup code of the
  * user's own: `explore --openapi` has none, and what there is to change is the token the config gives.
- * The regression journeys it writes read that token from the environment instead, so both are named.
+ * The regression journeys it writes read that token from the environment instead: their module names the
+ * variable (auth.variable) and gets advice of its own; a module written without it still gets this one, which names the variable too.
  */
 const BEARER_REFUSED_SUGGESTION =
   'The token in openapi.auth.bearer of the config is wrong or expired (or not for this API): set a valid token there (or in the environment variable the config reads it from), and run again. A regression journey written by `venomqa explore --openapi` reads it from VENOMQA_OPENAPI_BEARER instead.'
+
+/** The advice for a refused token read from an environment variable: the config's key was not read. */
+function variableRefusedSuggestion(variable: string): string {
+  return `The token in the environment variable ${variable} is wrong or expired (or not for this API): set a valid token there, and run again.`
+}
 
 /** The operation's path with each `{name}` given a value of its parameter's type (its example, else a sampled one). */
 function withMadeUpPathValues(op: Operation, m: Model): string {

@@ -8,7 +8,15 @@ import { findUnsatisfiable } from './unsatisfiable'
 
 /** Auth from the config: a bearer token, or a login operation (after a sign-up operation, if named). */
 export type OpenApiAuth =
-  | { bearer: string }
+  | {
+      bearer: string
+      /**
+       * The environment variable the token was read from, when it was: a refused token is named by it rather
+       * than by `openapi.auth.bearer`, which the user may not have set (a regression journey's module reads
+       * VENOMQA_OPENAPI_BEARER).
+       */
+      variable?: string
+    }
   | {
       /** The operationId (or `METHOD /path`) of the login operation. */
       login: string

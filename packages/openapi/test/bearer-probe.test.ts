@@ -55,10 +55,10 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true })
 })
 
-async function setup(document: string, bearer: string): Promise<RunResult> {
+async function setup(document: string, bearer: string, variable?: string): Promise<RunResult> {
   const runner = createRunner({ baseUrl: server.url })
   try {
-    return await runner.run(journey('setup', { steps: openApiSetup(document, { root: dir, auth: { bearer } }) }))
+    return await runner.run(journey('setup', { steps: openApiSetup(document, { root: dir, auth: { bearer, variable } }) }))
   } finally {
     await runner.close()
   }
@@ -90,6 +90,19 @@ describe('openapi.auth.bearer on a document whose secured GETs all take a path p
     expect(issue?.suggestion).toMatch(/valid token/)
     expect(issue?.suggestion).not.toContain('login step')
     expect(issue?.suggestion).not.toContain('setAuthToken')
+    expect(issue?.suggestion).not.toContain('tok-expired')
+  })
+
+  it('names the environment variable the token was read from, when it was, instead of openapi.auth.bearer', async () => {
+    // A regression journey's module reads the token from VENOMQA_OPENAPI_BEARER: a user who set that has no
+    // openapi.auth.bearer to look at.
+    const result = await setup('items.json', 'tok-expired', 'VENOMQA_OPENAPI_BEARER')
+    expect(failure(result)).toBe(
+      'VENOMQA_OPENAPI_BEARER was refused: GET /items/{itemId} (getItem) answered 401, and every operation the document secures would be too (a wrong or expired token?)',
+    )
+    const issue = result.journeys[0]!.issues.find((i) => i.step === 'authorize')
+    expect(issue?.suggestion).toContain('the environment variable VENOMQA_OPENAPI_BEARER')
+    expect(issue?.suggestion).not.toContain('openapi.auth.bearer')
     expect(issue?.suggestion).not.toContain('tok-expired')
   })
 

@@ -7,7 +7,7 @@ import { EXIT, type Io, warn } from '../exit'
 import { type ExploreValueFlags, parseExploreFlags, parseWorkersFlag } from '../explorations/flags'
 import { discoverExplorationFiles, loadExplorations, selectExplorations, splitExploreArgs } from '../explorations/load'
 import { type LoadedOpenApiExploration, isUrl, loadOpenApiExploration, moduleVariables } from '../explorations/openapi'
-import { isLiveTerminal, progressPrinter } from '../explorations/progress'
+import { isLiveTerminal, progressPrinter, statesText } from '../explorations/progress'
 import { harOutput } from '../har'
 import { packageInstalled } from '../plugins/first-party'
 import { reporterRequests } from '../reporters'
@@ -138,7 +138,7 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
         explorations.push(notStartedResult(exploration, { file, overrides }))
         continue
       }
-      const progress = progressPrinter(io.stderr, exploration.name, { live })
+      const progress = progressPrinter(io.stderr, exploration.name, { live, dedupe: overrides.dedupe ?? exploration.dedupe })
       try {
         const result = await explore(exploration, {
           runner,
@@ -161,7 +161,7 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
         if (fromDocument && (result.violations.some((v) => v.emittedFile) || fromDocument.moduleExists())) await fromDocument.writeModule()
         // With no module, the reports name the document, as they do under --no-emit: never a file that is not there.
         else if (fromDocument) result.file = fromDocument.document
-        io.stderr.write(`venomqa: explored ${exploration.name} (${result.strategy}, depth ${result.depth}, seed ${result.seed}${shard ? `, shard ${shard.index}/${shard.total}` : ''}${result.workers ? `, ${plural(result.workers.length, 'worker')}` : ''}): ${plural(result.stats.transitions, 'transition')}, ${plural(result.stats.states, 'state')}, ${plural(result.violations.length, 'violation')}\n`)
+        io.stderr.write(`venomqa: explored ${exploration.name} (${result.strategy}, depth ${result.depth}, seed ${result.seed}${shard ? `, shard ${shard.index}/${shard.total}` : ''}${result.workers ? `, ${plural(result.workers.length, 'worker')}` : ''}): ${plural(result.stats.transitions, 'transition')}, ${statesText(result.stats.states, result.dedupe)}, ${plural(result.violations.length, 'violation')}\n`)
         explorations.push(result)
       } finally {
         progress.done()

@@ -155,7 +155,8 @@ function moduleSource(document: string, options: OpenApiConfig, toRoot: string):
     '// found from this file: a journey run from another directory (`venomqa run -c`) reads the same document.',
   ]
   let authSource = 'undefined'
-  if (auth && 'bearer' in auth) authSource = `{ bearer: fromEnvironment(${JSON.stringify(BEARER_VARIABLE)}) }`
+  // The variable is named too: a refused token is then said to be its, not openapi.auth.bearer's.
+  if (auth && 'bearer' in auth) authSource = `{ bearer: fromEnvironment(${JSON.stringify(BEARER_VARIABLE)}), variable: ${JSON.stringify(BEARER_VARIABLE)} }`
   else if (auth) {
     const { credentials, ...rest } = auth
     authSource = credentials ? `{ ...${JSON.stringify(rest)}, credentials: JSON.parse(fromEnvironment(${JSON.stringify(CREDENTIALS_VARIABLE)})) }` : JSON.stringify(rest)

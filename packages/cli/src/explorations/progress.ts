@@ -17,13 +17,13 @@ export interface ProgressPrinter {
  * Exploration progress: on a TTY (outside CI) one line redrawn in place, at most ten times a second;
  * elsewhere a plain line every `plainEveryMs`, so a CI log shows the search is alive without a flood.
  */
-export function progressPrinter(stream: NodeJS.WritableStream, name: string, options: { live: boolean; plainEveryMs?: number }): ProgressPrinter {
+export function progressPrinter(stream: NodeJS.WritableStream, name: string, options: { live: boolean; dedupe: boolean; plainEveryMs?: number }): ProgressPrinter {
   const label = escapeControlChars(name)
   const everyMs = options.live ? 100 : (options.plainEveryMs ?? 5000)
   let last = Number.NEGATIVE_INFINITY
   let shown = false
   const text = (p: Progress) =>
-    `explore ${label}: ${plural(p.transitions, 'transition')}, ${plural(p.states, 'state')}, ${p.transitionsPerSecond.toFixed(1)}/s, ${plural(p.violations, 'violation')} so far`
+    `explore ${label}: ${plural(p.transitions, 'transition')}, ${statesText(p.states, options.dedupe)}, ${p.transitionsPerSecond.toFixed(1)}/s, ${plural(p.violations, 'violation')} so far`
   return {
     update(p) {
       const now = performance.now()
@@ -39,6 +39,15 @@ export function progressPrinter(stream: NodeJS.WritableStream, name: string, opt
       shown = false
     },
   }
+}
+
+/**
+ * The search's count of states: the distinct fingerprints it reached. Merged, each is one state expanded
+ * once; with dedupe off none is merged, and "297 transitions, 9 states" read as if only 9 had been
+ * expanded, so it says what is counted.
+ */
+export function statesText(states: number, dedupe: boolean): string {
+  return dedupe ? plural(states, 'state') : `${plural(states, 'distinct state')} seen`
 }
 
 export function isLiveTerminal(stream: NodeJS.WritableStream, env: NodeJS.ProcessEnv): boolean {

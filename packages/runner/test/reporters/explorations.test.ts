@@ -266,6 +266,9 @@ describe('console reporter on explorations', () => {
     expect(leakedExplorationSecrets(text)).toEqual([])
     expect(text).toContain('◇ exploration shop failed dfs, depth 5, seed 1234')
     expect(text).toContain('◇ exploration catalog passed bfs, depth 8, seed 42, no dedupe (truncated: time budget of 1 m 00 s used up)')
+    // Merged, a state is expanded once; with no dedupe none is merged, and the count is of the distinct ones seen.
+    expect(text).toContain('  412 transitions, 57 states (201 merged: states with one fingerprint are one state), 530 requests')
+    expect(text).toContain('  3000 transitions, 3001 distinct states seen, ')
     expect(text).toContain('  ✗ no_5xx [high] flaky, reproduced 2/5')
     expect(text).toContain('      regression journey: journeys/regressions/stock_never_negative-3f9a2c.journey.ts')
     expect(text).toContain('  rollback: postgres p50 3.1 ms p95 7.8 ms, context p50 0.1 ms p95 0.2 ms')
