@@ -164,6 +164,11 @@ export interface SourceEnv {
   /** The exploration's base URL, if any. */
   baseUrl?: string
   signal: AbortSignal
+  /**
+   * Tells the user, before the search, of something the source leaves out that they would take as tested
+   * (an operation whose body no value it made meets): without it, the exploration passed saying nothing.
+   */
+  warn?: (message: string) => void
 }
 
 /** Actions built when the exploration starts, e.g. from an OpenAPI document. */

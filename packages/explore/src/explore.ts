@@ -45,7 +45,8 @@ export async function explore(exploration: Exploration, options: ExploreOptions)
   const baseUrl = exploration.baseUrl ?? options.baseUrl ?? runner.options.baseUrl
   // The definition first: a mistake in what the user wrote (or in the document it was built from) is
   // theirs to fix whatever the setup, so it is told before what the setup lacks.
-  const definition = await loadDefinition(exploration, runner.registry.invariants, { root: options.root, baseUrl, signal })
+  const warn = options.logger && ((message: string) => options.logger?.warn(message))
+  const definition = await loadDefinition(exploration, runner.registry.invariants, { root: options.root, baseUrl, signal, ...(warn ? { warn } : {}) })
   requireRollback(exploration, runner, prefixReplay)
   requireWorkerSetup(exploration, runner, workers)
 

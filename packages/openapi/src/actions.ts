@@ -11,11 +11,11 @@ import {
   plural,
 } from '@venomqa/core'
 import { SLOTS, slotKey } from './bindings'
-import { type Model, type OpenApiOptions, loadModel } from './model'
+import { type Model, type OpenApiOptions, loadModel, requestBodyPointer } from './model'
 import { bodyOptions } from './body'
 import { type Operation, basePathOf, describeOperation } from './operations'
 import { type JsonSchema, resolveSchema } from './document'
-import { type BodyVariant, bodyVariants, parameterValue, propertiesOf } from './sample'
+import { type BodyVariant, type SampledBody, parameterValue, propertiesOf, sampledBodies } from './sample'
 
 /**
  * The input of an OpenAPI action: which sampled body to send, and for a path parameter with more than
@@ -33,9 +33,44 @@ export function openApiActions(source: string, options: OpenApiOptions = {}): Ac
     name: `openapi:${source}`,
     async load(env) {
       const model = await loadModel(source, options, env.root)
-      return model.selected.map((op) => operationAction(model, op))
+      return model.selected.flatMap((op) => {
+        const { bodies, note } = bodiesOf(model, op)
+        if (note) tellOnce(model, note, env.warn)
+        return bodies ? [operationAction(model, op, bodies)] : []
+      })
     },
   }
+}
+
+/** What each model has told already: the CLI loads the sources before the search, and the engine again. */
+const told = new WeakMap<Model, Set<string>>()
+
+function tellOnce(model: Model, message: string, warn: ((message: string) => void) | undefined): void {
+  if (!warn) return
+  const said = told.get(model) ?? new Set<string>()
+  told.set(model, said)
+  if (said.has(message)) return
+  said.add(message)
+  warn(message)
+}
+
+/**
+ * The bodies an operation is sent with, or none for one not explored: where the schema refuses the typical
+ * body the sampler made (see SampledBodies), and no other body is a valid request (see `accepted`: an
+ * `empty` the schema refuses, a `no-body` where the document requires a body), every request the
+ * operation could send is one the document forbids. Such an operation was sent all the same, its typical body as if valid: each request was refused,
+ * counted as the API keeping its rules, nothing after it was explored, and the run passed. Now it is left
+ * out, and `note` says so, naming the operation, the schema's place and the check that failed; a typical
+ * body refused beside bodies the schema accepts is said too, as those are sent in its place.
+ */
+function bodiesOf(model: Model, op: Operation): { bodies: SampledBody[] | undefined; note?: string } {
+  if (!op.requestBody) return { bodies: [] }
+  const { bodies, refused, accepted = [] } = sampledBodies(op.requestBody.schema, model.doc, { optional: !op.requestBody.required })
+  if (refused === undefined) return { bodies }
+  const what = `${describeOperation(op)}: the request body the sampler made does not meet its schema at ${model.source}#${requestBodyPointer(op)} (${refused})`
+  const fix = 'give the request body an `example` the schema accepts, or exclude the operation (openapi.exclude)'
+  if (!accepted.length) return { bodies: undefined, note: `${what}, and no other body it made does: the operation is not explored. To explore it, ${fix}` }
+  return { bodies, note: `${what}: it is not sent, and the operation is explored with the ${plural(accepted.length, 'body', 'bodies')} the schema accepts (${accepted.join(', ')}). To send a typical one, ${fix}` }
 }
 
 /** The context key holding the size of a collection just before a create on it (for no_leak_on_failed_create). */
@@ -49,11 +84,10 @@ export function listOperationOf(model: Model, op: Operation): Operation | undefi
   return model.all.find((o) => o.method === 'GET' && o.path === op.path)
 }
 
-function operationAction(model: Model, op: Operation): ExploreAction<OpenApiInput> {
+/** `bodies`: see bodiesOf. A body the document does not require is also sent as none (`no-body`): an API may fail without one. */
+function operationAction(model: Model, op: Operation, bodies: readonly SampledBody[]): ExploreAction<OpenApiInput> {
   const consumer = model.bindings.consumers.find((c) => c.op === op)
   const keys = consumer?.keys ?? {}
-  // A body the document does not require is also sent as none (`no-body`): an API may fail without one.
-  const bodies = op.requestBody ? bodyVariants(op.requestBody.schema, model.doc, { optional: !op.requestBody.required }) : []
   const bodyIds = bodyIdsOf(model, op)
   const list = listOperationOf(model, op)
   return action<OpenApiInput>(

@@ -106,13 +106,17 @@ interface SchemaPlace {
   schema: JsonSchema
 }
 
+/** The JSON pointer of an operation's request body schema, in the document. */
+export function requestBodyPointer(op: Operation): string {
+  return `/paths/${escapePointer(op.path)}/${op.method.toLowerCase()}/requestBody/content/${escapePointer(op.requestBody?.contentType ?? '')}/schema`
+}
+
 /** Every schema an operation has, in the document's order: its parameters', its request body's, its responses'. */
 function schemaPlaces(op: Operation, doc: OpenApiDocument): SchemaPlace[] {
   const at = `/paths/${escapePointer(op.path)}/${op.method.toLowerCase()}`
   const places: SchemaPlace[] = []
   for (const p of op.parameters) if (p.schema) places.push({ kind: 'parameter', pointer: parameterPointer(doc, op, p), schema: p.schema })
-  if (op.requestBody?.schema)
-    places.push({ kind: 'request body', pointer: `${at}/requestBody/content/${escapePointer(op.requestBody.contentType)}/schema`, schema: op.requestBody.schema })
+  if (op.requestBody?.schema) places.push({ kind: 'request body', pointer: requestBodyPointer(op), schema: op.requestBody.schema })
   for (const [status, spec] of Object.entries(op.responses))
     for (const [mediaType, schema] of Object.entries(spec.content))
       if (schema) places.push({ kind: 'response', pointer: `${at}/responses/${escapePointer(status)}/content/${escapePointer(mediaType)}/schema`, schema })

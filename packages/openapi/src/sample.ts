@@ -106,16 +106,38 @@ const MAX_BOUND_TRIES = 16 * MAX_ALTERNATIVE_BOUNDS
  * document does not require, no body; last, the bounds of the top-level alternatives the body's own bounds
  * are not within, then of the alternatives inside the body (at most MAX_ALTERNATIVE_BOUNDS in all, see
  * alternativeBoundBodies), each one the schema accepts.
- * Every one but `sample`, `empty` and `no-body` is one the request checker accepts (see validity): a
- * variant the schema refuses is left out, its name and the others' order kept. `empty` and `no-body` are
- * at the edge or past it on purpose; `sample` is every other input's body, sent whatever the schema says.
+ * Every one but `empty` and `no-body` is one the request checker accepts (see validity): a variant the
+ * schema refuses is left out, its name and the others' order kept, `sample` too (see sampledBodies).
+ * `empty` and `no-body` are at the edge or past it on purpose.
  * Identical bodies are given once. The same schema always gives the same bodies, in this order: a body
  * with no `oneOf` inside it gets the variants it got before there were nested ones, one with none inside
  * its top-level alternatives those it got before they were looked into, a required one those it got
  * before `no-body`, and every body those it got before its alternatives' bounds, in their places.
  */
 export function bodyVariants(schema: JsonSchema | undefined, doc?: OpenApiDocument, options: BodyVariantOptions = {}): SampledBody[] {
-  if (!schema) return [{ variant: 'sample', body: undefined }]
+  return sampledBodies(schema, doc, options).bodies
+}
+
+/** bodyVariants, and why the schema refuses the typical body when it does. */
+export interface SampledBodies {
+  bodies: SampledBody[]
+  /**
+   * The request checker's first error of the typical body (`/flags must NOT have duplicate items ...`),
+   * when the schema refuses it: a body the sampler could not make valid (a schema it cannot meet, or one
+   * no value meets that findUnsatisfiable does not tell). It is then not sent: every other input of the
+   * operation sent it, each one refused by the API as the document says it should be, and the run passed.
+   */
+  refused?: string
+  /**
+   * With `refused`: the variants kept that are valid requests, those the schema accepts (an `empty` that is
+   * its one value too, `''` of `maxLength: 0`) and a `no-body` the document does not require a body for.
+   */
+  accepted?: BodyVariant[]
+}
+
+/** The bodies of bodyVariants, with what the checker says of a typical body it refuses. */
+export function sampledBodies(schema: JsonSchema | undefined, doc?: OpenApiDocument, options: BodyVariantOptions = {}): SampledBodies {
+  if (!schema) return { bodies: [{ variant: 'sample', body: undefined }] }
   const alternatives = alternativesOf(schema, doc, { skipNull: false }) ?? []
   const resolved = resolveSchema(schema, doc)
   const given = isObject(resolved) && isGiven(resolved)
@@ -183,10 +205,10 @@ export function bodyVariants(schema: JsonSchema | undefined, doc?: OpenApiDocume
     if (seen.has(key)) return false
     // A body the schema refuses tests nothing but the API's validation, which `empty` does already, and reads
     // as the API misbehaving where it answers so: a variant made so (the items of a `uniqueItems` list fewer
-    // than it needs, a `oneOf` whose alternatives take the same bodies) is not sent. `empty` and `no-body`
-    // are at the edge or past it on purpose; `sample` is the body every other input sends, and is sent
-    // whatever the schema says of it (a document no body meets).
-    if (c.variant !== 'sample' && c.variant !== 'empty' && c.variant !== 'no-body' && valid(c.body) === false) return false
+    // than it needs, a `oneOf` whose alternatives take the same bodies) is not sent, nor a typical body so
+    // made, which the caller is told of (see SampledBodies). `empty` and `no-body` are at the edge or past
+    // it on purpose.
+    if (c.variant !== 'empty' && c.variant !== 'no-body' && valid(c.body) === false) return false
     seen.add(key)
     kept.push(c)
     return true
@@ -236,7 +258,18 @@ export function bodyVariants(schema: JsonSchema | undefined, doc?: OpenApiDocume
     keep(c)
     bounds++
   }
-  return kept
+  if (valid(typical) !== false) return { bodies: kept }
+  const accepted = kept.filter((c) => valid(c.body) === true || (c.variant === 'no-body' && options.optional)).map((c) => c.variant)
+  return { bodies: kept, refused: refusal(schema, typical, doc), accepted }
+}
+
+/** The request checker's first error of a body the schema refuses, as `<JSON pointer> <what was expected>`. */
+function refusal(schema: JsonSchema, body: unknown, doc: OpenApiDocument | undefined): string {
+  try {
+    return checkerOf(doc).check(schema, body) ?? 'does not match'
+  } catch {
+    return 'does not match'
+  }
 }
 
 /**

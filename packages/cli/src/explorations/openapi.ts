@@ -91,8 +91,9 @@ export async function loadOpenApiExploration(
       `${redactText(document)} serves its operations under ${serverPath} (its first server), which baseUrl ${redactText(config.baseUrl)} does not end with: requests go to ${operationPathExample(doc)} without it. Put the path in baseUrl if the API needs it`,
     )
   const exploration = openapi.openApiExploration(document, { ...options, name: explorationName(document), root: config.root })
-  // The sources are loaded now for their errors (an include naming nothing): the engine would report them later and less plainly.
-  const env = { root: config.root, baseUrl: config.baseUrl, signal: new AbortController().signal }
+  // The sources are loaded now for their errors (an include naming nothing): the engine would report them later
+  // and less plainly; and for what they leave out (an operation no valid body was made for), told here once.
+  const env = { root: config.root, baseUrl: config.baseUrl, signal: new AbortController().signal, warn }
   for (const s of [...exploration.actions, ...exploration.invariants]) if (s.kind === 'action-source' || s.kind === 'invariant-source') await s.load(env)
   const dir = emit === false ? undefined : typeof emit === 'string' ? emit : DEFAULT_EMIT_DIR
   if (!dir) return { exploration, file: document, document, writeModule: async () => {}, moduleExists: () => false }
