@@ -1009,11 +1009,29 @@ withPostgres('venomqa generate for the shop app', () => {
     expect(again.code).toBe(2)
     expect(again.stderr).toContain('not overwriting what exists: journeys/meta.journey.ts, journeys/users.journey.ts')
   })
+
+  it('writes an orders journey alone (--tag orders) that creates the product it orders first, and passes against the fixed app', async () => {
+    const p = await makeProject(null, { SHOP_URL: app.url, DATABASE_URL }, host)
+    projects.push(p)
+    await symlink(path.join(REPO_ROOT, 'packages/state-postgres'), path.join(p.dir, 'node_modules/@venomqa/state-postgres'), 'dir')
+    await writeFile(path.join(p.dir, 'venomqa.json'), JSON.stringify({ baseUrl: '${SHOP_URL}', plugins: [['@venomqa/state-postgres', { url: '${DATABASE_URL}', mechanism: 'snapshot' }]] }))
+    const r = await p.venomqa(['generate', '--openapi', path.join(REPO_ROOT, 'examples/shop-app/openapi.json'), '--out', 'orders', '--tag', 'orders'])
+    expect(r.code, r.stderr).toBe(0)
+    expect(readdirSync(path.join(p.dir, 'orders'))).toEqual(['orders.journey.ts'])
+    // The products tag was not asked for: the document still says createProduct makes the id an order needs.
+    expect(read(p, 'orders/orders.journey.ts')).toMatch(/step\('create_product'[\s\S]*ctx\.set\('productId', res\.json\(\)\.id\)[\s\S]*step\('create_order'/)
+    typecheckAtEnd(p, 'orders', 'the orders journey generated from the shop app alone')
+
+    const run = await p.venomqa(['run', 'orders'], { timeoutMs: 60_000 })
+    expect(run.stderr).toBe('')
+    expect(run.stdout).toMatch(/Journeys {2}1 passed of 1/)
+    expect(run.code).toBe(0)
+  })
 })
 
 // Last in the file: every journey the tests above wrote, in one run of tsc.
 it('every journey written above type-checks as a user would see it (strict, with the published types)', async () => {
   // Each test that writes journeys adds them; fewer means a test above stopped before it got there.
-  expect(toTypecheck.map((t) => t.what)).toHaveLength(8)
+  expect(toTypecheck.map((t) => t.what)).toHaveLength(9)
   expect(await typecheck(toTypecheck.map((t) => path.join(t.p.dir, t.dir)))).toBe('')
 })

@@ -47,7 +47,8 @@ const integer = { type: 'integer' }
  * An in-memory API: a POST on a collection makes an item (its ids `id`, `userId` and `postId`, the body's
  * fields) under `<collection>/<n>`, and answers 404 when the collection's parent item does not exist; a
  * POST or PUT on one of `actions` under an item (`/orders/1/cancel`) answers 200 (404 when there is no
- * item); GET, PATCH and DELETE work on items; a GET of anything else is a list.
+ * item); GET, PATCH and DELETE work on items; a GET of anything else is a list. A POST whose body names
+ * an item by `<noun>Id` (an order's `productId`) answers 404 when `/<noun>s/<id>` does not exist.
  */
 function inMemoryApi(actions: string[]): http.Server {
   const items = new Map<string, Record<string, unknown>>()
@@ -66,6 +67,9 @@ function inMemoryApi(actions: string[]): http.Server {
       if (actions.includes(p.slice(p.lastIndexOf('/') + 1))) return items.has(parent) ? answer(200, items.get(parent)) : answer(404, { error: `no ${parent}` })
       if (req.method === 'POST') {
         if (parent && !items.has(parent)) return answer(404, { error: `no ${parent}` })
+        const named = Object.entries(sent).flatMap(([k, v]) => (/^[a-z]+Id$/.test(k) ? [`/${k.slice(0, -2)}s/${v}`] : []))
+        const missing = named.find((item) => !items.has(item))
+        if (missing) return answer(404, { error: `no ${missing}` })
         const id = ++next
         const made = { ...sent, id, userId: id, postId: id }
         items.set(`${p}/${id}`, made)
@@ -98,9 +102,9 @@ describe('venomqa generate writes journeys that run', () => {
   })
 
   /** Generate from `doc` into `out`, then run what it wrote: both must succeed. */
-  async function generateAndRun(out: string, doc: unknown, journeys: number): Promise<(file: string) => string> {
+  async function generateAndRun(out: string, doc: unknown, journeys: number, flags: string[] = []): Promise<(file: string) => string> {
     await writeFile(path.join(p.dir, `${out}.json`), JSON.stringify(doc))
-    const generated = await p.venomqa(['generate', '--openapi', `${out}.json`, '--out', out])
+    const generated = await p.venomqa(['generate', '--openapi', `${out}.json`, '--out', out, ...flags])
     expect(generated.code, generated.stderr).toBe(0)
     const run = await p.venomqa(['run', out, '--base-url', api.url])
     expect(run.stdout).not.toContain('context has no')
@@ -145,6 +149,20 @@ describe('venomqa generate writes journeys that run', () => {
     const posts = read('posts.journey.ts')
     expect(posts).toContain("step('create_users',")
     expect(posts).not.toContain('/products')
+  })
+
+  it("an order whose body names a product, which another tag creates, is made with a product the journey creates first (also with --tag)", async () => {
+    // Both items are named by {id}: the product's id is kept apart, under productId, and the order's reads use its own.
+    const doc = document({
+      ...resource('products', '/products', 'id', { id: integer }, { name: text }),
+      ...resource('orders', '/orders', 'id', { id: integer }, { productId: integer, quantity: integer }, {
+        patch: { tags: ['orders'], operationId: 'update_order', requestBody: { required: true, content: json(object({ quantity: integer }, ['quantity'])) }, responses: { 200: ok(object({ quantity: integer })) } },
+      }),
+    })
+    const read = await generateAndRun('bodies', doc, 1, ['--tag', 'orders'])
+    const orders = read('orders.journey.ts')
+    expect(orders).toMatch(/step\('create_products',[\s\S]*ctx\.set\('productId', res\.json\(\)\.id\)[\s\S]*step\('create_orders',/)
+    expect(orders).toContain("productId: ctx.require('productId')")
   })
 
   it("a parent's journey makes no step for a child's item, whose id it never sets", async () => {

@@ -8,15 +8,17 @@ import { type Credential, SecuritySchemes, secretsOf, variableFor } from './secu
 
 /**
  * OpenAPI operations -> one journey file per tag. For each resource a tag creates (a POST on a collection
- * whose 2xx answer is an object with an id), a journey creates it (after its parents, when its path needs
- * their ids), reads it back, saves a checkpoint, and branches: one path per operation on the resource
- * (update and read back, actions the document links to, delete and read again expecting 404). Ids go
- * through ctx. Operations of the tag that are in no such flow and need no id get a smoke journey; the
+ * whose 2xx answer is an object with an id), a journey creates it (after the resources whose ids its path
+ * or a body names, whichever tag creates them: see prerequisites), reads it back, saves a checkpoint, and
+ * branches: one path per operation on the resource (update and read back, actions the document links to,
+ * delete and read again expecting 404). Ids go through ctx. Operations of the tag that are in no such flow and need no id get a smoke journey; the
  * rest are listed at the end of the file. Everything sampled is marked for a person to look at.
  */
 
 const NO_TAG = 'default'
 const FILL_IN = '// venomqa generate:'
+/** Path parameters that name no kind of resource by themselves (`/products/{id}`): see ctxKeys. */
+const GENERIC_ID = /^(id|uuid|key|name)$/i
 
 export interface Generated {
   files: JourneyFile[]
@@ -126,6 +128,30 @@ class Model {
     )
   }
 
+  /**
+   * The resources whose ids the body the operation sends names, each with its property: `productId` (or
+   * `product_id`) of an order is a product's, made by the create of whichever tag has it. Only what is
+   * sent (see sample) and only a property that holds one id (a number or a string).
+   */
+  bodyIds(op: Operation): [string, Resource][] {
+    const { value } = sample(op.requestBody?.schema, 'body')
+    if (!isRecord(value)) return []
+    const properties = propertiesOf(op.requestBody?.schema) ?? {}
+    return Object.keys(value).flatMap((name): [string, Resource][] => {
+      const type = properties[name]?.type
+      const types: unknown[] = Array.isArray(type) ? type.filter((t) => t !== 'null') : type === undefined ? [] : [type]
+      if (types.some((t) => t !== 'integer' && t !== 'number' && t !== 'string')) return []
+      const creator = this.creatorOfProperty(name)
+      return creator ? [[name, creator]] : []
+    })
+  }
+
+  /** The resource a property names the id of: its path parameter's name (`productId`), or its noun and `Id` / `_id`. */
+  private creatorOfProperty(name: string): Resource | undefined {
+    const noun = /^(.+?)(?:Id|ID|_id)$/.exec(name)?.[1]
+    return this.resources.find((r) => (r.param === name && !GENERIC_ID.test(name)) || (noun !== undefined && snakeCase(noun) === r.noun))
+  }
+
   private resource(create: Operation): Resource | undefined {
     if (create.method !== 'POST' || /\}$/.test(create.path)) return undefined
     const success = Object.entries(create.responses).filter(([s]) => /^2\d\d$/.test(s))
@@ -226,6 +252,8 @@ class TagWriter {
   private stepName = uniqueNamer()
   /** The options of the requests of the journey being written, by the marker that stands for them (see deferOptions). */
   private readonly pendingOptions = new Map<string, { op: Operation; options: string[]; headers: Record<string, string | number | boolean> }>()
+  /** The resources the journey being written has created so far, each with the ctx key of its id. */
+  private readonly made = new Map<Resource, string>()
 
   constructor(
     private readonly model: Model,
@@ -264,13 +292,13 @@ class TagWriter {
 
   private crudJourney(r: Resource): string {
     const steps: string[] = []
-    // Parents first: creating an order needs a product whose id is in the order's path.
-    const parents = parentChain(this.model, r)
-    for (const p of parents) steps.push(this.createStep(p))
-    steps.push(this.createStep(r))
+    // What it needs first, whichever tag creates it: a product whose id is in an order's path or body.
+    const withBodies = [r.update, ...r.actions].filter((o): o is Operation => !!o && /json/i.test(o.requestBody?.contentType ?? ''))
+    const needed = prerequisites(this.model, r, withBodies)
+    const keys = ctxKeys(r, needed)
+    for (const p of needed.order) steps.push(this.createStep(p, keys.get(p)!))
+    steps.push(this.createStep(r, keys.get(r)!))
     this.covered.add(r.create)
-    /** The resources whose ids this journey has in its context. */
-    const made = new Set<Resource>([...parents, r])
     if (r.read) {
       steps.push(this.callStep(r.read, snakeCase(r.read.operationId ?? `get_${r.noun}`)))
       this.covered.add(r.read)
@@ -294,7 +322,7 @@ class TagWriter {
         const creator = this.model.creatorOf(action.path, m[1]!)
         // A secret-named parameter nothing creates (`/orders/{id}/confirm/{confirmToken}`) is read from the environment.
         if (!creator) return !isSecretKey(m[1]!)
-        return !made.has(creator)
+        return !this.made.has(creator)
       })
       if (unknownIds || (action.requestBody && !/json/i.test(action.requestBody.contentType))) continue
       const name = snakeCase(action.operationId ?? `${action.method} ${action.path}`)
@@ -349,6 +377,7 @@ class TagWriter {
     this.journeyOps.clear()
     const written = [...auth.steps, ...steps].map((s) => this.resolveOptions(s, auth.perRequest))
     this.pendingOptions.clear()
+    this.made.clear()
     this.stepName = uniqueNamer()
     const readsSecrets = auth.variables.length > 0 || this.journeyReads.size > 0
     this.journeyReads.clear()
@@ -469,10 +498,13 @@ class TagWriter {
     return [`const credentials = ${this.literal(shared, '')}`, '']
   }
 
-  private createStep(r: Resource): string {
+  /** The create of `r`, keeping its id in ctx under `key`: from then on, bodies of the journey send it where they name one of its kind. */
+  private createStep(r: Resource, key: string): string {
     const body = this.body(r.create)
     const id = `res.json()${r.idPath.map(member).join('')}`
-    return this.stepText(snakeCase(r.create.operationId ?? `create_${r.noun}`), r.create, body, [`ctx.set(${quote(r.param)}, ${id})`], true)
+    const step = this.stepText(snakeCase(r.create.operationId ?? `create_${r.noun}`), r.create, body, [`ctx.set(${quote(key)}, ${id})`], true)
+    this.made.set(r, key)
+    return step
   }
 
   private callStep(op: Operation, name: string): string {
@@ -514,6 +546,14 @@ class TagWriter {
       const fields = this.model.login!.op.requestBody?.schema?.required ?? []
       for (const k of fields)
         if (k in (s.value as object)) (s.value as Record<string, unknown>)[k] = `\u0001${this.model.signUp || !isSecretKey(k) ? `credentials.${k}` : this.loginSecret(k)}`
+    } else if (isRecord(s.value)) {
+      // An id of a kind the journey made (an order's productId) is the one it made: a sampled one names nothing.
+      for (const [name, creator] of this.model.bodyIds(op)) {
+        const key = this.made.get(creator)
+        if (key === undefined) continue
+        s.value[name] = `\u0001ctx.require(${quote(key)})`
+        s.needsReview = s.needsReview.filter((place) => place !== `body.${name}` && !place.startsWith(`body.${name}.`))
+      }
     }
     return { value: s.value, review: s.needsReview }
   }
@@ -547,7 +587,7 @@ class TagWriter {
     // its header with another scheme of the journey sends its credential with the request (see journey).
     const call = `http.${op.method.toLowerCase()}(${url}${this.deferOptions(op, options, headers)})`
     const statuses = expected ?? Object.keys(op.responses).filter((s) => /^2\d\d$/.test(s)).map(Number)
-    const usesCtx = url.includes('ctx.') || after.some((a) => a.includes('ctx.'))
+    const usesCtx = url.includes('ctx.') || options.some((o) => o.includes('ctx.require(')) || after.some((a) => a.includes('ctx.'))
     this.journeyOps.add(op)
     const lines: string[] = []
     if (body.value !== undefined && !isCredentials(body.value)) lines.push(`${FILL_IN} a body sampled from the schema${body.review.length ? `; fill in: ${commentText(body.review.join(', '))}` : ''}`)
@@ -715,16 +755,49 @@ function sharingAHeader(credentials: Credential[]): Set<string> {
   return new Set([...byHeader.values()].filter((shared) => shared.length > 1).flatMap((shared) => shared.map((c) => c.scheme)))
 }
 
-/** The resources whose ids the create's path needs, outermost first. */
-function parentChain(model: Model, r: Resource, seen = new Set<Resource>([r])): Resource[] {
-  const params = [...r.create.path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]!)
-  return params.flatMap((p) => {
-    const parent = model.creatorOf(r.create.path, p)
-    if (!parent || seen.has(parent)) return []
-    seen.add(parent)
-    return [...parentChain(model, parent, seen), parent]
-  })
+/**
+ * The resources a journey about `r` creates before it, each after those it needs itself: those whose ids
+ * the create's path needs (its parents), and those whose ids the create's body or a body of `ops` (its
+ * update and actions) names, such as the product of an order's `productId`. Whichever tag creates them,
+ * and whether or not --tag asked for it: the document says which operation makes an id. `inPath`: the
+ * resources whose ids a path of the journey reads (by the parameter's name, see pathParameter).
+ */
+function prerequisites(model: Model, r: Resource, ops: Operation[]): { order: Resource[]; inPath: Set<Resource> } {
+  const order: Resource[] = []
+  const inPath = new Set<Resource>()
+  const seen = new Set<Resource>([r])
+  const creatorsInPath = (op: Operation) => pathParams(op.path).flatMap((p) => model.creatorOf(op.path, p) ?? [])
+  const visit = (op: Operation, withPath: boolean) => {
+    const byPath = creatorsInPath(op)
+    for (const x of byPath) inPath.add(x)
+    // An action's path may name a child's item (`/users/{userId}/posts/{postId}`): that id is not made here (see crudJourney).
+    for (const x of [...(withPath ? byPath : []), ...model.bodyIds(op).map(([, creator]) => creator)]) {
+      if (seen.has(x)) continue
+      seen.add(x)
+      visit(x.create, true)
+      order.push(x)
+    }
+  }
+  visit(r.create, true)
+  for (const op of ops) visit(op, false)
+  return { order, inPath }
 }
+
+/**
+ * The ctx key of each resource a journey creates: its path parameter's name, which the paths read. One
+ * created for a body alone whose parameter names no kind (`{id}` of `/products/{id}`) is kept under
+ * `productId` instead, so that the journey's own `id` does not replace it.
+ */
+function ctxKeys(r: Resource, needed: { order: Resource[]; inPath: Set<Resource> }): Map<Resource, string> {
+  const keys = new Map<Resource, string>([[r, r.param]])
+  for (const x of needed.order) {
+    const own = needed.inPath.has(x) || !GENERIC_ID.test(x.param)
+    keys.set(x, own ? x.param : `${x.noun.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase())}Id`)
+  }
+  return keys
+}
+
+const pathParams = (path: string) => [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]!)
 
 /**
  * The update's body with each value the create also sends changed, where its schema allows: a string
