@@ -89,4 +89,19 @@ describe('venomqa generate: an id another tag creates', () => {
     expect(orders).not.toContain("step('create_product',")
     expect(orders).toContain('warehouseId: 7')
   })
+  it('gives a tag that only reads below what another tag creates a journey: the create first, then each read', () => {
+    const doc = shop()
+    doc.paths!['/products/{productId}/stats'] = {
+      get: { tags: ['stats'], operationId: 'getProductStats', parameters: [idParam('productId')], responses: { 200: { description: 'ok', content: json(object({ sold: integer })) } } },
+    }
+    for (const tags of [undefined, ['stats']]) {
+      const generated = generateJourneys(doc, operations(doc), { source: 'shop.json', tags })
+      expect(generated.unwritten).toEqual([])
+      const stats = generated.files.find((f) => f.name === 'stats.journey.ts')!.content
+      expect(generated.journeys['stats.journey.ts']).toEqual(['stats_reads_by_id'])
+      expect(stats).toMatch(/step\('create_product',[\s\S]*ctx\.set\('productId', res\.json\(\)\.id\)[\s\S]*step\('get_product_stats',/)
+      expect(stats).toContain("http.get(`/products/${encodeURIComponent(String(ctx.require('productId')))}/stats`")
+      expect(stats).not.toContain('Not in a journey above')
+    }
+  })
 })

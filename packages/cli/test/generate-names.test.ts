@@ -47,7 +47,8 @@ const integer = { type: 'integer' }
  * An in-memory API: a POST on a collection makes an item (its ids `id`, `userId` and `postId`, the body's
  * fields) under `<collection>/<n>`, and answers 404 when the collection's parent item does not exist; a
  * POST or PUT on one of `actions` under an item (`/orders/1/cancel`) answers 200 (404 when there is no
- * item); GET, PATCH and DELETE work on items; a GET of anything else is a list. A POST whose body names
+ * item); GET, PATCH and DELETE work on items; a GET of anything else is a list, 404 below an item that
+ * does not exist. A POST whose body names
  * an item by `<noun>Id` (an order's `productId`) answers 404 when `/<noun>s/<id>` does not exist.
  */
 function inMemoryApi(actions: string[]): http.Server {
@@ -76,6 +77,8 @@ function inMemoryApi(actions: string[]): http.Server {
         return answer(201, made)
       }
       const item = items.get(p)
+      // A read below an item (`/products/1/stats`) is of that item: none without it.
+      if (req.method === 'GET' && !item && /\/\d+$/.test(parent) && !items.has(parent)) return answer(404, { error: `no ${parent}` })
       if (req.method === 'GET') return item ? answer(200, item) : /\/\d+$/.test(p) ? answer(404, { error: `no ${p}` }) : answer(200, [])
       if (!item) return answer(404, { error: `no ${p}` })
       if (req.method === 'DELETE') {
@@ -163,6 +166,15 @@ describe('venomqa generate writes journeys that run', () => {
     const orders = read('orders.journey.ts')
     expect(orders).toMatch(/step\('create_products',[\s\S]*ctx\.set\('productId', res\.json\(\)\.id\)[\s\S]*step\('create_orders',/)
     expect(orders).toContain("productId: ctx.require('productId')")
+  })
+
+  it('a tag that only reads below products, which another tag creates, reads the stats of a product its journey creates first (also with --tag)', async () => {
+    const doc = document({
+      ...resource('products', '/products', 'productId', { id: integer }, { name: text }),
+      '/products/{productId}/stats': { get: { tags: ['stats'], operationId: 'get_stats', parameters: [idParam('productId')], responses: { 200: ok(), 404: { description: 'no product' } } } },
+    })
+    const read = await generateAndRun('reads-below', doc, 1, ['--tag', 'stats'])
+    expect(read('stats.journey.ts')).toMatch(/step\('create_products',[\s\S]*step\('get_stats',/)
   })
 
   it("a parent's journey makes no step for a child's item, whose id it never sets", async () => {

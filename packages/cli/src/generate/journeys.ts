@@ -270,6 +270,8 @@ class TagWriter {
     const blocks = resources.map((r) => this.crudJourney(r))
     const smoke = this.smokeJourney()
     if (smoke) blocks.push(smoke)
+    const reads = this.readsOfOthersJourney()
+    if (reads) blocks.push(reads)
     const left = this.ops.filter((o) => !this.covered.has(o))
     const head = [
       `// Generated from ${commentText(this.source)} (tag "${commentText(this.tag)}") by venomqa generate: a starting point to edit.`,
@@ -294,7 +296,7 @@ class TagWriter {
     const steps: string[] = []
     // What it needs first, whichever tag creates it: a product whose id is in an order's path or body.
     const withBodies = [r.update, ...r.actions].filter((o): o is Operation => !!o && /json/i.test(o.requestBody?.contentType ?? ''))
-    const needed = prerequisites(this.model, r, withBodies)
+    const needed = prerequisites(this.model, [r.create], withBodies, [r])
     const keys = ctxKeys(r, needed)
     for (const p of needed.order) steps.push(this.createStep(p, keys.get(p)!))
     steps.push(this.createStep(r, keys.get(r)!))
@@ -343,6 +345,30 @@ class TagWriter {
     const description = `Create ${/^[aeiou]/.test(r.noun) ? 'an' : 'a'} ${r.noun.replace(/_/g, ' ')}, read it${r.update ? ', update it' : ''}${r.remove ? ', delete it' : ''}.`
     // Every step after the create reads the id it gave: one that failed would fail each of them too.
     return this.journey(name, steps, description, { dependent: true })
+  }
+
+  /**
+   * GETs of this tag below what other tags create (`GET /products/{productId}/stats` of a tag "stats" that
+   * creates nothing itself): each id made first, by the create of whichever tag makes it, then each read.
+   * Without it such a tag got no journey, only the list of its operations.
+   */
+  private readsOfOthersJourney(): string | undefined {
+    const reads = this.ops.filter(
+      (o) => !this.covered.has(o) && o.method === 'GET' && !this.needsNoId(o) && pathParams(o.path).every((p) => this.model.creatorOf(o.path, p) || isSecretKey(p)),
+    )
+    if (!reads.length) return undefined
+    const needed = prerequisites(this.model, reads, [])
+    const keys = ctxKeys(undefined, needed)
+    const steps = needed.order.map((r) => this.createStep(r, keys.get(r)!))
+    for (const o of reads) {
+      steps.push(this.callStep(o, snakeCase(o.operationId ?? `${o.method} ${o.path}`)))
+      this.covered.add(o)
+    }
+    const made = needed.order.map((r) => r.noun.replace(/_/g, ' '))
+    // Every read takes an id a create before it gave: one create that failed would fail each of them too.
+    return this.journey(`${snakeCase(this.tag)}_reads_by_id`, steps, `Create ${made.join(', then ')}, and read what this tag reads of ${made.length > 1 ? 'them' : 'it'}.`, {
+      dependent: true,
+    })
   }
 
   private smokeJourney(): string | undefined {
@@ -756,16 +782,18 @@ function sharingAHeader(credentials: Credential[]): Set<string> {
 }
 
 /**
- * The resources a journey about `r` creates before it, each after those it needs itself: those whose ids
- * the create's path needs (its parents), and those whose ids the create's body or a body of `ops` (its
- * update and actions) names, such as the product of an order's `productId`. Whichever tag creates them,
- * and whether or not --tag asked for it: the document says which operation makes an id. `inPath`: the
- * resources whose ids a path of the journey reads (by the parameter's name, see pathParameter).
+ * The resources a journey creates before the operations it is about, each after those it needs itself:
+ * those whose ids the paths of `withPaths` need (a create's parents, the product of a read of
+ * `/products/{productId}/stats`), and those whose ids a body of `withPaths` or of `bodiesOnly` names (an
+ * update's or an action's: the product of an order's `productId`). Whichever tag creates them, and whether
+ * or not --tag asked for it: the document says which operation makes an id. `made`: what the journey makes
+ * itself (its own resource), not made again. `inPath`: the resources whose ids a path of the journey reads
+ * (by the parameter's name, see pathParameter).
  */
-function prerequisites(model: Model, r: Resource, ops: Operation[]): { order: Resource[]; inPath: Set<Resource> } {
+function prerequisites(model: Model, withPaths: Operation[], bodiesOnly: Operation[], made: Resource[] = []): { order: Resource[]; inPath: Set<Resource> } {
   const order: Resource[] = []
   const inPath = new Set<Resource>()
-  const seen = new Set<Resource>([r])
+  const seen = new Set<Resource>(made)
   const creatorsInPath = (op: Operation) => pathParams(op.path).flatMap((p) => model.creatorOf(op.path, p) ?? [])
   const visit = (op: Operation, withPath: boolean) => {
     const byPath = creatorsInPath(op)
@@ -778,21 +806,22 @@ function prerequisites(model: Model, r: Resource, ops: Operation[]): { order: Re
       order.push(x)
     }
   }
-  visit(r.create, true)
-  for (const op of ops) visit(op, false)
+  for (const op of withPaths) visit(op, true)
+  for (const op of bodiesOnly) visit(op, false)
   return { order, inPath }
 }
 
 /**
- * The ctx key of each resource a journey creates: its path parameter's name, which the paths read. One
- * created for a body alone whose parameter names no kind (`{id}` of `/products/{id}`) is kept under
- * `productId` instead, so that the journey's own `id` does not replace it.
+ * The ctx key of each resource a journey creates (`own`, the journey's own resource, and what it needs):
+ * its path parameter's name, which the paths read. One created for a body alone whose parameter names no
+ * kind (`{id}` of `/products/{id}`) is kept under `productId` instead, so that the journey's own `id` does
+ * not replace it.
  */
-function ctxKeys(r: Resource, needed: { order: Resource[]; inPath: Set<Resource> }): Map<Resource, string> {
-  const keys = new Map<Resource, string>([[r, r.param]])
+function ctxKeys(own: Resource | undefined, needed: { order: Resource[]; inPath: Set<Resource> }): Map<Resource, string> {
+  const keys = new Map<Resource, string>(own ? [[own, own.param]] : [])
   for (const x of needed.order) {
-    const own = needed.inPath.has(x) || !GENERIC_ID.test(x.param)
-    keys.set(x, own ? x.param : `${x.noun.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase())}Id`)
+    const byParam = needed.inPath.has(x) || !GENERIC_ID.test(x.param)
+    keys.set(x, byParam ? x.param : `${x.noun.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase())}Id`)
   }
   return keys
 }
