@@ -1,3 +1,4 @@
+import { plural } from './plural'
 import type { ErrorKind } from './errors'
 import type { HttpExchange, RecordedRequest, RecordedResponse } from './http'
 import { type Issue, SEVERITIES, type Severity } from './issues'
@@ -251,6 +252,15 @@ export interface ViolationResult {
   emittedFile?: string
   /** Stable across runs: the invariant and the minimal sequence's actions and inputs. */
   id: string
+}
+
+/**
+ * An exploration's count of states as every report says it: `9 states`, or with dedupe off `9 distinct
+ * states seen`. Merged, each state was expanded once; with nothing merged, "297 transitions, 9 states" read
+ * as if only 9 had been expanded, when the count is of the distinct fingerprints the search reached.
+ */
+export function statesText(states: number, dedupe: boolean): string {
+  return dedupe ? plural(states, 'state') : `${plural(states, 'distinct state')} seen`
 }
 
 /**

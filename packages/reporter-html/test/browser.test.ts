@@ -280,6 +280,8 @@ describeBrowser('HTML report in headless Chromium', () => {
 
       const catalog = page.locator('details.exploration', { has: page.locator(':scope > summary > .name', { hasText: /^catalog$/ }) })
       expect(await catalog.locator(':scope > summary .flag').textContent()).toBe('truncated')
+      // Dedupe off: nothing merged, so the count is of the distinct states seen.
+      expect(await catalog.locator(':scope > summary .stats').textContent()).toBe('no violation \u00b7 3000 transitions \u00b7 3001 distinct states seen \u00b7 1 min 0 s')
       expect(await catalog.locator('.note').first().textContent()).toBe(
         'Truncated: the time budget of 1 min 0 s ran out before the search covered depth 8; the invariants held only on what was explored.',
       )

@@ -9,6 +9,7 @@ import {
   issuePlaceParts,
   journeyIssues,
   plural,
+  statesText,
   redactRun,
   redactText,
   repeatLabel,
@@ -183,7 +184,7 @@ function explorationLine(x: ExplorationResult): string {
   const parts = [
     `${emoji} *${fitMrkdwn(x.name, 150)}*`,
     invariants.length ? `${found}: ${invariants.slice(0, 5).map((i) => `\`${fitMrkdwn(i.replace(/`/g, "'"), 100)}\``).join(', ')}${invariants.length > 5 ? ` and ${invariants.length - 5} more` : ''}` : found,
-    `${plural(x.stats.transitions, 'transition')}, ${plural(x.stats.states, 'state')}`,
+    `${plural(x.stats.transitions, 'transition')}, ${statesText(x.stats.states, x.dedupe)}`,
   ]
   if (x.truncated) parts.push(`truncated (${x.truncated.reason} budget)`)
   if (x.interrupted) parts.push('interrupted')

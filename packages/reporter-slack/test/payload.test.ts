@@ -116,7 +116,8 @@ describe('buildSlackPayload', () => {
     expect(fields?.type === 'section' && fields.fields?.map((f) => f.text)).toEqual(['*Explorations*\n1 passed \u00b7 1 failed (of 2)', '*Violations*\n2 (1 flaky)', '*Issues*\n1 critical \u00b7 1 high'])
     expect(textOf(lines).split('\n')).toEqual([
       ':x: *shop* \u00b7 2 violations (1 flaky): `stock_never_negative`, `no_5xx` \u00b7 412 transitions, 57 states',
-      ':white_check_mark: *catalog* \u00b7 no violation \u00b7 3000 transitions, 3001 states \u00b7 truncated (time budget)',
+      // catalog ran with dedupe off: nothing merged, the count is of the distinct states seen.
+      ':white_check_mark: *catalog* \u00b7 no violation \u00b7 3000 transitions, 3001 distinct states seen \u00b7 truncated (time budget)',
     ])
     expect(payload.text).toBe('VenomQA: 1 of 2 explorations failed: 2 violations, 2 issues, 1 min 5 s')
   })
@@ -160,7 +161,7 @@ describe('buildSlackPayload', () => {
     expect(all).not.toContain('nothing is rolled back')
     // The line says why it failed: the issue's place within the exploration and its error.
     expect(textOf(payload.blocks[2]).split('\n')[1]).toMatch(
-      /^:x: \*catalog\* \u00b7 no violation \u00b7 0 transitions, 0 states \u00b7 1 issue: \*setup\* \u203a \*log_in\*: setup step "log_in" failed, so nothing was explored: POST \/api\/auth\/login answered 500 for password \[REDACTED\]$/,
+      /^:x: \*catalog\* \u00b7 no violation \u00b7 0 transitions, 0 distinct states seen \u00b7 1 issue: \*setup\* \u203a \*log_in\*: setup step "log_in" failed, so nothing was explored: POST \/api\/auth\/login answered 500 for password \[REDACTED\]$/,
     )
     // Among the failures, placed as the console places it, with its suggestion; a violation's issue is not one
     // (it is on the exploration's line, with its invariant).

@@ -1,4 +1,4 @@
-import { escapeControlChars, plural } from '@venomqa/core'
+import { escapeControlChars, plural, statesText } from '@venomqa/core'
 
 interface Progress {
   transitions: number
@@ -39,15 +39,6 @@ export function progressPrinter(stream: NodeJS.WritableStream, name: string, opt
       shown = false
     },
   }
-}
-
-/**
- * The search's count of states: the distinct fingerprints it reached. Merged, each is one state expanded
- * once; with dedupe off none is merged, and "297 transitions, 9 states" read as if only 9 had been
- * expanded, so it says what is counted.
- */
-export function statesText(states: number, dedupe: boolean): string {
-  return dedupe ? plural(states, 'state') : `${plural(states, 'distinct state')} seen`
 }
 
 export function isLiveTerminal(stream: NodeJS.WritableStream, env: NodeJS.ProcessEnv): boolean {

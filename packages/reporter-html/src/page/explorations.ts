@@ -135,7 +135,7 @@ function explorationView(report: Report, x: PageExploration, index: number): { d
       x.tr ? flag('truncated') : null,
       x.ir ? flag('interrupted') : null,
       x.nr ? flag('not run') : null,
-      x.nr ? null : el('span', 'stats', `${found} \u00b7 ${plural(x.stats.transitions, 'transition')} \u00b7 ${plural(x.stats.states, 'state')} \u00b7 ${formatMs(x.ms)}`),
+      x.nr ? null : el('span', 'stats', `${found} \u00b7 ${plural(x.stats.transitions, 'transition')} \u00b7 ${x.dd ? plural(x.stats.states, 'state') : `${plural(x.stats.states, 'distinct state')} seen`} \u00b7 ${formatMs(x.ms)}`),
     ]),
   )
   const ensure = onFirstOpen(details, () => explorationBody(report, x))

@@ -32,6 +32,7 @@ import {
   repeatLabel,
   severityRank,
   shrinkLimitText,
+  statesText,
   explorationIssues,
 } from '@venomqa/core'
 import picocolors from 'picocolors'
@@ -603,8 +604,7 @@ function explorationSummary(x: ExplorationResult, p: Palette): string[] {
   const lines = ['', `${p.bold(`◇ exploration ${x.name}`)} ${verdict} ${p.dim(`${x.strategy}, depth ${x.depth}, seed ${x.seed}${x.dedupe ? '' : ', no dedupe'}`)}${truncated}`]
   const s = x.stats
   lines.push(
-    // Without dedupe nothing is merged: the count is of the distinct fingerprints reached, not of states expanded.
-    `  ${plural(s.transitions, 'transition')}, ${x.dedupe ? `${plural(s.states, 'state')} (${s.merged} merged: states with one fingerprint are one state)` : `${plural(s.states, 'distinct state')} seen`}, ${plural(s.requests, 'request')}, ${s.transitionsPerSecond} transitions/s, deepest path ${s.maxDepthReached}`,
+    `  ${plural(s.transitions, 'transition')}, ${statesText(s.states, x.dedupe)}${x.dedupe ? ` (${s.merged} merged: states with one fingerprint are one state)` : ''}, ${plural(s.requests, 'request')}, ${s.transitionsPerSecond} transitions/s, deepest path ${s.maxDepthReached}`,
   )
   const timing = (label: string, byBackend: Record<string, { p50: number; p95: number }>) => {
     const parts = Object.entries(byBackend).map(([name, t]) => `${name} p50 ${formatFineDuration(t.p50)} p95 ${formatFineDuration(t.p95)}`)

@@ -109,6 +109,9 @@ describe('junit reporter on explorations', () => {
     // Truncated: not enabled where it went, which may not be all there is.
     expect(catalog).toContain('never enabled in the states reached before the search was cut short: delete_category')
     expect(catalog).toContain('rollback memory: p50 0.4 ms, p95 0.9 ms, max 3.0 ms (3000)')
+    // With dedupe off nothing is merged: the count is of the distinct states seen, as the console says it.
+    expect(catalog).toContain('3000 transitions, 3001 distinct states seen, 3010 requests')
+    expect(element(xml, 'testsuite', 'name="explore shop"')).toContain('412 transitions, 57 states, 201 merged, 530 requests')
   })
 
   it('an interrupted exploration: unbroken invariants are skipped, not passed, and a violation never shrunk says so', () => {
