@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { RESULTS_SCHEMA_FILE } from '../scripts/schemas'
 import { commitFromEnv, filesHashOf } from '../src/shard/code'
 import { withRunId } from '../src/shard/run-id'
+import { parseShard } from '../src/shard/split'
 import { type CliResult, type Project, assertBuilt, cleanEnv, makeProject, cliHost } from './helpers/project'
 
 /** This file's commands run in one process of the built CLI (see CliHost), but those that need one of their own. */
@@ -387,11 +388,27 @@ describe('venomqa run --shard and merge-reports', () => {
 
   it('a bad --shard value is exit 2 before anything runs', async () => {
     // Past 2^53 the number would be rounded to another split than the one written.
-    for (const bad of ['4/3', '0/3', '1/0', 'two/3', '1', '1/99999999999999999999']) {
+    for (const bad of ['1/0', 'two/3', '1', '1/99999999999999999999']) {
       const r = await project.venomqa(['run', ...SUITE, '--shard', bad])
       expect(r.code, bad).toBe(2)
       expect(r.stderr, bad).toContain(`venomqa: --shard "${bad}" is not a shard: write i/n with 1 <= i <= n`)
       expect(r.stdout, bad).toBe('')
     }
+  })
+
+  it('a shard number out of range says the range, and that a CI counting its jobs from 0 needs 1 added', async () => {
+    const zero = await project.venomqa(['run', ...SUITE, '--shard', '0/3'])
+    expect(zero.code).toBe(2)
+    expect(zero.stdout).toBe('')
+    expect(zero.stderr).toContain(
+      'venomqa: --shard "0/3": shards are numbered from 1 to 3, so the first is 1/3. A CI that numbers its parallel jobs from 0 (CircleCI\'s CIRCLE_NODE_INDEX, Buildkite\'s BUILDKITE_PARALLEL_JOB) needs 1 added: --shard $((CIRCLE_NODE_INDEX + 1))/$CIRCLE_NODE_TOTAL',
+    )
+    const past = await project.venomqa(['run', ...SUITE, '--shard', '4/3'])
+    expect(past.code).toBe(2)
+    expect(past.stdout).toBe('')
+    expect(past.stderr).toContain('venomqa: --shard "4/3": there are 3 shards, numbered 1 to 3, so the last is 3/3')
+    // The same words wherever --shard is read.
+    expect(() => parseShard('0/2')).toThrow('--shard "0/2": shards are numbered from 1 to 2, so the first is 1/2.')
+    expect(() => parseShard('3/2')).toThrow('--shard "3/2": there are 2 shards, numbered 1 to 2, so the last is 2/2')
   })
 })

@@ -358,8 +358,12 @@ const MIN_KNOWN = 4
  * `4711ms`) and letters of words.
  */
 const MIN_KNOWN_ANYWHERE = 6
-/** Literals every text is full of: a cookie or a field may hold one, but masking each would garble every message. */
-const NEVER_MASKED_IN_TEXT = new Set(['true', 'false', 'null', 'none'])
+/**
+ * Literals every text is full of: a cookie or a field may hold one, but masking each would garble every message.
+ * `undefined` is what a template sends for a value never set (`Bearer ${token}`): no credential, and JavaScript's
+ * own errors say it (`Cannot read properties of undefined`).
+ */
+const NEVER_MASKED_IN_TEXT = new Set(['true', 'false', 'null', 'none', 'undefined'])
 /**
  * What may not stand right before or after a short known value for it to be masked: a letter or a digit, of
  * any script, or what joins the words of a name (`_`, `-`). Test fixtures hold short passwords (`demo`,

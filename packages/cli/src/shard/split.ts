@@ -14,9 +14,21 @@ export function parseShard(value: string): ShardSpec {
   const index = m ? Number(m[1]) : Number.NaN
   const total = m ? Number(m[2]) : Number.NaN
   // Past 2^53 a number is rounded: `1/99999999999999999999` would be read as another split than the one written.
-  if (!m || !Number.isSafeInteger(total) || total < 1 || index < 1 || index > total)
+  if (!m || !Number.isSafeInteger(total) || total < 1)
     throw new UserError('E_SHARD', `--shard "${value}" is not a shard: write i/n with 1 <= i <= n, e.g. --shard 2/3`, { where: '--shard' })
+  if (index < 1 || index > total) throw new UserError('E_SHARD', outOfRange(value, index, total), { where: '--shard' })
   return { index, total }
+}
+
+/**
+ * A shard number past either end is most often a CI's own numbering put in as it is: CircleCI and Buildkite
+ * count their parallel jobs from 0, so their first job asks for shard 0 and their last shard never runs.
+ */
+function outOfRange(value: string, index: number, total: number): string {
+  if (index < 1)
+    return `--shard "${value}": shards are numbered from 1 to ${total}, so the first is 1/${total}. A CI that numbers its parallel jobs from 0 (CircleCI's CIRCLE_NODE_INDEX, Buildkite's BUILDKITE_PARALLEL_JOB) needs 1 added: --shard $((CIRCLE_NODE_INDEX + 1))/$CIRCLE_NODE_TOTAL`
+  if (total === 1) return `--shard "${value}": there is 1 shard, so the only one is 1/1`
+  return `--shard "${value}": there are ${total} shards, numbered 1 to ${total}, so the last is ${total}/${total}`
 }
 
 /** A journey's id in a split: its file (with forward slashes, so every OS agrees) and its name. */
