@@ -121,6 +121,7 @@ export async function main(argv: readonly string[], io: Io = defaultIo()): Promi
     .option('-t, --tag <tag>', 'only journeys with this tag (repeatable)', collect)
     .option('--json', 'print JSON')
     .option('--allow-only', 'allow journey.only when CI is set (otherwise exit 2, as run)')
+    .option('--shard <i/n>', 'only the journeys `run --shard i/n` would run, split as it splits them')
     .action(action(async (journeys: string[], opts) => (await import('./commands/list')).listCommand(journeys, opts, io)))
 
   program

@@ -61,6 +61,19 @@ describe('venomqa run --shard and merge-reports', () => {
     for (const r of saved) expect(validate(r), JSON.stringify(validate.errors, null, 2)).toBe(true)
   })
 
+  it('list --shard i/n lists the journeys run --shard i/n ran, in the order it ran them', async () => {
+    for (const i of [1, 2, 3]) {
+      const listed = await project.venomqa(['list', ...SUITE, '--shard', `${i}/3`, '--json'])
+      expect(listed.code, listed.stderr).toBe(0)
+      const names = (JSON.parse(listed.stdout) as { name: string }[]).map((j) => j.name)
+      expect(names).toEqual(readRun(`out/shards/shard-${i}.json`).journeys.map((j) => j.name))
+      expect(listed.stderr).toContain(`venomqa: shard ${i}/3: ${names.length} of 4 journeys`)
+    }
+    const bad = await project.venomqa(['list', '--shard', '0/3'])
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toContain('--shard "0/3": shards are numbered from 1 to 3')
+  })
+
   it('merged, the shards give the unsharded run: same journeys in the same order, statuses, totals, verdict', async () => {
     const merged = await project.venomqa(['merge-reports', 'out/shards', '--save', 'out/merged.json', '-r', 'console', '-r', 'junit:out/merged.xml'])
     expect(merged.code).toBe(whole.code)

@@ -1,6 +1,7 @@
 import { type Journey, type JourneyNode, escapeControlChars, nameOnOneLine as one, plural } from '@venomqa/core'
 import { EXIT, type Io, warn } from '../exit'
 import { loadJourneys } from '../journeys/load'
+import { parseShard } from '../shard/split'
 import { chooseJourneys, findJourneyFiles } from './run'
 import { type ConfigFlags, resolveConfig } from './session'
 
@@ -10,10 +11,14 @@ export interface ListFlags extends ConfigFlags {
   json?: boolean
   /** Allow `journey.only` when CI is set, as `run --allow-only` does. */
   allowOnly?: boolean
+  /** `i/n`: only the journeys `run --shard i/n` would run (a CI matrix checked before it runs). */
+  shard?: string
 }
 
 /** `venomqa list`: every journey with its tags, file, and its steps, checkpoints, branches and paths. */
 export async function listCommand(args: string[], flags: ListFlags, io: Io): Promise<number> {
+  // As run does: a bad --shard is refused before the config and the journeys are loaded.
+  const shardSpec = flags.shard === undefined ? undefined : parseShard(flags.shard)
   // It sets no plugin up and sends no request: a variable only a plugin's entry, the base URL or a header
   // reads may be unset (a developer listing journeys has no DATABASE_URL of the CI's).
   const config = await resolveConfig(io, flags, {}, { deferPluginVariables: true })
@@ -22,7 +27,7 @@ export async function listCommand(args: string[], flags: ListFlags, io: Io): Pro
   // the list used to show every journey, or "0 journeys" with exit 0.
   const { files, names } = await findJourneyFiles(args, config, io)
   const all = await loadJourneys(files, config.root, (m) => warn(io, m))
-  const { journeys } = chooseJourneys(all, names, flags, io, undefined)
+  const { journeys } = chooseJourneys(all, names, flags, io, shardSpec)
   if (flags.json) {
     io.stdout.write(
       `${JSON.stringify(
