@@ -301,7 +301,10 @@ export class PgProxyBackend implements StateBackend {
     try {
       return await fn()
     } catch (err) {
-      throw new StateError(this.name, `${doing} failed: ${(err as Error).message}`, { cause: err })
+      // The proxy's hint, when it has one, is what to do: the generic suggestion (check the backend's
+      // connection) is wrong when the proxy worked and the app went around it.
+      const hint = (err as { hint?: unknown }).hint
+      throw new StateError(this.name, `${doing} failed: ${(err as Error).message}`, { cause: err, ...(typeof hint === 'string' ? { suggestion: hint } : {}) })
     }
   }
 

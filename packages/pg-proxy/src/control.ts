@@ -87,7 +87,7 @@ export async function startControlServer(
     }
     void handle(proxy, req, controller, letGo).then(
       (body) => reply(res, 200, body),
-      (err: Error) => reply(res, err instanceof BadRequest ? 400 : 409, { error: err.message }),
+      (err: Error & { hint?: string }) => reply(res, err instanceof BadRequest ? 400 : 409, { error: err.message, ...(err.hint ? { hint: err.hint } : {}) }),
     )
   })
   await new Promise<void>((resolve, reject) => {
@@ -174,6 +174,20 @@ function reply(res: http.ServerResponse, status: number, body: unknown): void {
   res.end(JSON.stringify(body))
 }
 
+function notTheControlPort(what: string): string {
+  return `${what}: give \`control\` the address venomqa-pg-proxy printed after "control on" (its --control), not the one the app connects to (its --listen)`
+}
+
+/** A proxy's GET /status answer, or undefined for anything else's. */
+function parseStatus(text: string): ProxyStatus | undefined {
+  try {
+    const body = JSON.parse(text) as Partial<ProxyStatus> | null
+    return body && typeof body.database === 'string' && Array.isArray(body.checkpoints) && Array.isArray(body.refusals) ? (body as ProxyStatus) : undefined
+  } catch {
+    return undefined
+  }
+}
+
 /** The other end: what the state backend uses to drive a proxy in another process. */
 export class ControlClient {
   #token?: string
@@ -227,8 +241,25 @@ export class ControlClient {
     }
   }
 
-  status(): Promise<ProxyStatus> {
-    return this.#call('GET', '/status')
+  /**
+   * The proxy's status; anything else answering at the address (the proxy's PostgreSQL port, the app) is
+   * said to be so, with the address to give instead: a bare HTTP parse error or a 404 told a user who mixed
+   * the ports up nothing.
+   */
+  async status(): Promise<ProxyStatus> {
+    let res: PlainResponse
+    try {
+      res = await plainRequest(new URL('/status', this.base), { method: 'GET' })
+    } catch (err) {
+      const cause = (err as { cause?: { message?: string; code?: string } }).cause
+      // Node's HTTP parser's errors (HPE_*): bytes came back, but not an HTTP answer.
+      if (cause?.code?.startsWith('HPE_')) throw new Error(notTheControlPort("something answers there, but not over HTTP (the proxy's PostgreSQL port, perhaps)"), { cause: err })
+      throw new Error(cause?.message ?? (err as Error).message, { cause: err })
+    }
+    const text = await res.text()
+    const status = res.ok ? parseStatus(text) : undefined
+    if (!status) throw new Error(notTheControlPort(`an HTTP server answers there, but it is no venomqa-pg-proxy (GET /status: ${res.status}, not its status)`))
+    return status
   }
 
   observe(): Promise<Record<string, number>> {
@@ -254,8 +285,9 @@ export class ControlClient {
       const cause = (err as { cause?: { message?: string } }).cause?.message
       throw new Error(cause ?? (err as Error).message, { cause: err })
     }
-    const json = JSON.parse(await res.text()) as T & { error?: string }
-    if (!res.ok) throw new Error(json.error ?? `${res.status} from ${this.base}${path}`)
+    const json = JSON.parse(await res.text()) as T & { error?: string; hint?: string }
+    // The hint (what to do) goes on with the error, as the proxy's own ProxyError carries it in the run's process.
+    if (!res.ok) throw Object.assign(new Error(json.error ?? `${res.status} from ${this.base}${path}`), json.hint ? { hint: json.hint } : {})
     return json
   }
 }

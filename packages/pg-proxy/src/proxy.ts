@@ -337,6 +337,13 @@ const DISCARD_TEMP = `DO $venomqa_discard$ DECLARE r text := pg_catalog.current_
 
 export class ProxyError extends Error {
   override name = 'ProxyError'
+  /** What the user should do about it, when the proxy knows (the run's issue takes it as its suggestion). */
+  readonly hint?: string
+
+  constructor(message: string, options?: { hint?: string; cause?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause })
+    if (options?.hint) this.hint = options.hint
+  }
 }
 
 /**
@@ -485,7 +492,7 @@ export class PgProxy extends EventEmitter implements Hub {
   /** A savepoint under everything the app did so far, and the sequences' positions. */
   async checkpoint(name: string): Promise<void> {
     await this.#exclusive(`checkpoint "${name}"`, async (upstream) => {
-      if (this.#untrusted) throw new ProxyError(`checkpoint "${name}" cannot be trusted: ${this.#untrusted}`)
+      if (this.#untrusted) throw new ProxyError(`checkpoint "${name}" cannot be trusted: ${this.#untrusted}`, { hint: this.#committedAroundHint() })
       // The settings the checkpoint saves (appliedSettings) must say what the session holds.
       await this.readSessionConfig(async (sql) => (await upstream.run(sql)).rows)
       const existing = this.#checkpoints.findIndex((c) => c.name === name)
@@ -560,9 +567,14 @@ export class PgProxy extends EventEmitter implements Hub {
       this.appliedSettings = cp.settings
       if (committed.length) this.#untrusted = await this.#committedAroundWhy(upstream, name, committed)
       // Also a rollback after rows were once found: they stay, and the sequences were not put back.
-      else if (this.#untrusted) throw new ProxyError(`the rollback to "${name}" cannot be trusted: ${this.#untrusted}`)
-      if (committed.length) throw new ProxyError(this.#untrusted!)
+      else if (this.#untrusted) throw new ProxyError(`the rollback to "${name}" cannot be trusted: ${this.#untrusted}`, { hint: this.#committedAroundHint() })
+      if (committed.length) throw new ProxyError(this.#untrusted!, { hint: this.#committedAroundHint() })
     })
+  }
+
+  /** The fix for rows committed around the proxy, as the run's suggestion: the app's mistake, not the proxy's. */
+  #committedAroundHint(): string {
+    return `The app (or a worker, a second pool, a migration) wrote to the database directly, not through the proxy: give each of them the proxy's URL as its DATABASE_URL (${maskUrl(this.url)}), delete what it committed, and restart the proxy: until then no checkpoint or rollback can be trusted.`
   }
 
   /**

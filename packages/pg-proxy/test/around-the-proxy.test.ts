@@ -13,7 +13,8 @@ import readline from 'node:readline'
 import { describeWithService } from '@venomqa/test-utils'
 import pg from 'pg'
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest'
-import { PgProxy } from '../src/index'
+import { StateError } from '@venomqa/core'
+import { PgProxy, pgProxyState, startControlServer } from '../src/index'
 import { FIXTURES, PG, createDatabase, dbName, dbUrl, dropDatabase, one, withClient } from './helpers'
 
 const describe = await describeWithService('PostgreSQL', PG.host, PG.port)
@@ -106,6 +107,37 @@ describe('what an app does around the proxy', () => {
       expect(await withClient(dbUrl(DB), (c) => one(c, `SELECT last_value::int FROM products_id_seq`))).toBe(2)
     } finally {
       await psql.end()
+    }
+  })
+
+  // The run's issue carries the backend error's suggestion: the generic one of a state backend (check its
+  // connection and permissions) sent a user whose app bypassed the proxy to look at the proxy instead.
+  it.each(['in the run', 'standalone'])('the failed rollback tells the run what to do: point the app at the proxy, clean up, restart it (%s)', async (where) => {
+    proxy = new PgProxy({ upstream: dbUrl(DB), password: 'proxy-secret-pw' })
+    await proxy.start()
+    const control = where === 'standalone' ? await startControlServer(proxy, '127.0.0.1', 0) : undefined
+    const backend = pgProxyState(control ? { control: control.url } : { upstream: dbUrl(DB) }, () => {})
+    if (!control) {
+      await proxy.stop()
+      proxy = undefined
+    }
+    await backend.connect()
+    try {
+      await backend.checkpoint('start')
+      const app = startApp(dbUrl(DB))
+      apps.push(app)
+      await app.run(`INSERT INTO products (sku) VALUES ('a')`)
+      const fix = /^The app \(or a worker, a second pool, a migration\) wrote to the database directly, not through the proxy: give each of them the proxy's URL as its DATABASE_URL \(postgres:\/\/[^@\s]*@127\.0\.0\.1:\d+\/\w+\), delete what it committed, and restart the proxy: until then no checkpoint or rollback can be trusted\.$/
+      for (const next of [() => backend.rollback('start'), () => backend.checkpoint('again')]) {
+        const err = await next().catch((e) => e)
+        expect(err).toBeInstanceOf(StateError)
+        expect(err.message).toMatch(/around the proxy/)
+        expect(err.suggestion).toMatch(fix)
+        expect(err.suggestion).not.toContain('proxy-secret-pw')
+      }
+    } finally {
+      await backend.disconnect().catch(() => {})
+      await control?.close()
     }
   })
 

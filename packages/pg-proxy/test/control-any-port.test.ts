@@ -7,6 +7,9 @@ import { listenOnBadPort } from '@venomqa/test-utils'
 import { expect, it } from 'vitest'
 import { ControlClient } from '../src'
 
+// What a proxy answers (the client takes nothing else for a proxy's status).
+const STATUS = { url: 'postgres://app:***@127.0.0.1:6543/app', database: 'app', checkpoints: [], refusals: [], warnings: [] }
+
 it('a control API on a port fetch refuses answers its status and takes a command', async () => {
   const seen: string[] = []
   const control = await listenOnBadPort(
@@ -14,12 +17,12 @@ it('a control API on a port fetch refuses answers its status and takes a command
       let body = ''
       for await (const chunk of req) body += chunk
       seen.push(`${req.method} ${req.url} ${body}`)
-      res.writeHead(200, { 'content-type': 'application/json' }).end(req.url === '/status' ? '{"sessions":0}' : '{}')
+      res.writeHead(200, { 'content-type': 'application/json' }).end(req.url === '/status' ? JSON.stringify(STATUS) : '{}')
     }),
   )
   try {
     const client = new ControlClient(control.url)
-    expect(await client.status()).toEqual({ sessions: 0 })
+    expect(await client.status()).toEqual(STATUS)
     await client.command('checkpoint', 'a')
     expect(seen).toEqual(['GET /status ', 'POST /checkpoint {"name":"a"}'])
   } finally {

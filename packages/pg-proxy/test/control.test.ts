@@ -3,6 +3,8 @@
  * release each other's checkpoints.
  */
 import { spawn } from 'node:child_process'
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
 import path from 'node:path'
 import { StateError } from '@venomqa/core'
 import { describeWithService } from '@venomqa/test-utils'
@@ -75,6 +77,34 @@ describe('the control port of a standalone proxy', () => {
       await next.release('cp')
     } finally {
       await next.disconnect()
+    }
+  })
+
+  // A first-time user mixes up the proxy's ports, or gives the app's: what answers there is named, and where
+  // the control port is said, for the run's connect and for `venomqa doctor` alike.
+  it('a `control` address where no control port answers says what answers there and which address to give', async () => {
+    const other = http.createServer((_req, res) => res.writeHead(404, { 'content-type': 'text/html' }).end('<h1>Not Found</h1>'))
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve))
+    const web = `http://127.0.0.1:${(other.address() as AddressInfo).port}`
+    const advice = 'give `control` the address venomqa-pg-proxy printed after "control on" (its --control), not the one the app connects to (its --listen)'
+    try {
+      const pgPort = `http://127.0.0.1:${proxy.port}`
+      for (const [control, what] of [
+        [pgPort, 'something answers there, but not over HTTP (the proxy\'s PostgreSQL port, perhaps)'],
+        [web, 'an HTTP server answers there, but it is no venomqa-pg-proxy (GET /status: 404, not its status)'],
+      ]) {
+        const backend = pgProxyState({ control }, () => {})
+        const err = await backend.connect().catch((e) => e)
+        expect(err).toBeInstanceOf(StateError)
+        expect(err.message).toBe(`state backend "pg-proxy:control": no venomqa-pg-proxy answers at ${control}: ${what}: ${advice}`)
+        expect(await backend.healthReport()).toBe(`no venomqa-pg-proxy answers at ${control}: ${what}: ${advice}`)
+      }
+      // The real one still answers, and nothing above took its control.
+      const run = pgProxyState({ control: control.url }, () => {})
+      await run.connect()
+      await run.disconnect()
+    } finally {
+      await new Promise((resolve) => other.close(resolve))
     }
   })
 
