@@ -141,6 +141,12 @@ export abstract class MailClientBase implements MailPort {
     return `${this.location} (${this.dialect} API)`
   }
 
+  /** What the timeout message asks about an empty mailbox: where the app should be sending. */
+  protected emptyBoxHint(): string {
+    // The SMTP URL may carry the app's password (smtp://user:pass@host): masked, as every message does.
+    return this.sender ? `: is the app sending to ${redactUrl(this.sender.smtpUrl)}?` : '.'
+  }
+
   /** Resolve after `ms`, sooner if the backend knows a mail arrived, or when `signal` aborts. */
   protected waitForChange(ms: number, signal?: AbortSignal): Promise<void> {
     return new Promise((resolve) => {
@@ -163,8 +169,7 @@ export abstract class MailClientBase implements MailPort {
       const g = await this.glance()
       total = g.total
       if (g.total === 0) {
-        // The SMTP URL may carry the app's password (smtp://user:pass@host): masked, as every message does.
-        box = `The mailbox is empty${this.sender ? `: is the app sending to ${redactUrl(this.sender.smtpUrl)}?` : '.'}`
+        box = `The mailbox is empty${this.emptyBoxHint()}`
       } else {
         const shown = g.newest.map(describeMail).join('; ')
         box = `The mailbox holds ${g.total} mail${g.total === 1 ? '' : 's'}, none matching; newest: ${shown}${g.total > g.newest.length ? '; ...' : ''}.`

@@ -47,6 +47,8 @@ export abstract class RemoteMailClient extends MailClientBase {
   protected readonly maxMessages: number
   protected readonly cache = new ParsedCache()
   readonly #urlWhere?: string
+  /** Whether the user named the SMTP address, or it is only the default guess (the API host, port 1025). */
+  readonly #smtpGiven: boolean
 
   constructor(options: MailClientOptions) {
     const smtp = options.smtp ?? defaultSmtpUrl(options.url)
@@ -57,6 +59,17 @@ export abstract class RemoteMailClient extends MailClientBase {
     this.location = this.api.baseUrl
     this.maxMessages = options.maxMessages ?? 1000
     this.#urlWhere = options.urlWhere
+    this.#smtpGiven = options.smtp !== undefined
+  }
+
+  /**
+   * With no `smtp` given, the SMTP address is a guess that holds only for a server on its default ports:
+   * naming it as where the app should send sent a user of a catcher on other ports to check a port
+   * nothing listens on.
+   */
+  protected override emptyBoxHint(): string {
+    if (this.#smtpGiven) return super.emptyBoxHint()
+    return `: is the app sending to the SMTP port of the server at ${this.location}? (\`smtp\` is not set, so which port is not known here; MailHog and Mailpit take SMTP on 1025 by default, \`venomqa mail-catcher\` on the port it printed)`
   }
 
   /** A health problem that the URL explains (a server that is no such mail API), with the option named first. */

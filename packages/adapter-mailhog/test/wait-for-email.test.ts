@@ -104,6 +104,24 @@ describe('waitForEmail', () => {
     }
   })
 
+  it('with no `smtp` given, does not name a guessed SMTP address as where the app should send', async () => {
+    // The catcher's API answers for MailHog and Mailpit, but its SMTP is not on 1025: a hint naming
+    // smtp://127.0.0.1:1025 sent the user to check a port nothing listens on.
+    for (const Client of [MailHogClient, MailpitClient]) {
+      const client = new Client({ url: catcher.apiUrl, pollIntervalMs: 50 })
+      try {
+        const err = await client.waitForEmail({ to: 'x@example.com', timeoutMs: 150 }).catch((e) => e)
+        expect(err).toBeInstanceOf(MailWaitTimeoutError)
+        expect(err.message).not.toContain('smtp://127.0.0.1:1025')
+        expect(err.message).toContain(
+          `The mailbox is empty: is the app sending to the SMTP port of the server at ${catcher.apiUrl}? (\`smtp\` is not set, so which port is not known here; MailHog and Mailpit take SMTP on 1025 by default, \`venomqa mail-catcher\` on the port it printed)`,
+        )
+      } finally {
+        await client.close()
+      }
+    }
+  })
+
   it('while the server is down, keeps trying and reports the last failure', async () => {
     const client = new MailpitClient({ url: 'http://127.0.0.1:1', pollIntervalMs: 50 })
     try {

@@ -85,6 +85,11 @@ function settings<T extends object>(value: boolean | T | undefined): T | undefin
   return value === undefined || value === true ? ({} as T) : value
 }
 
+/** Whether the state section names its own prefix (else the shared `prefix` sets its scope). */
+function hasStatePrefix(state: Checked['state']): boolean {
+  return typeof state === 'object' && state.prefix !== undefined
+}
+
 /** Resolve defaults and check what spans several options; each option's own type is the schema's job. */
 export function resolveOptions(options: Checked) {
   const cache = settings(options.cache)
@@ -115,6 +120,28 @@ export function resolveOptions(options: Checked) {
       wholeDb: state.wholeDb,
       prefix: state.wholeDb ? undefined : (statePrefix ?? sharedPrefix),
     },
+  }
+}
+
+/**
+ * Why the state backend's rollback would leave a queue's jobs (keys under `queueKeys`), or undefined when
+ * its scope holds them or there is no backend. `where` names the option that set the scope.
+ */
+function jobsOutsideRollback(
+  state: ReturnType<typeof resolveOptions>['state'],
+  where: string | undefined,
+): ((queueKeys: string, queue: string) => string | undefined) | undefined {
+  if (!state || state.wholeDb || state.prefix === undefined) return undefined
+  const scope = [state.prefix].flat()
+  return (queueKeys, queue) => {
+    if (scope.some((prefix) => queueKeys.startsWith(prefix))) return undefined
+    const queuePrefix = queueKeys.slice(0, queueKeys.length - queue.length - 1)
+    const at = where === undefined ? '' : `${where}: `
+    return (
+      `${at}the jobs of queue "${queue}" (keys ${queueKeys}*) are outside the scope of the Redis state backend (keys ${scope.map((p) => `${p}*`).join(', ')}), ` +
+      "so a rollback leaves every job a path enqueued, and the paths after it see them: add the queue's prefix to the scope, " +
+      `state: { prefix: [${[...scope, queuePrefix].map((p) => JSON.stringify(p)).join(', ')}] }`
+    )
   }
 }
 
@@ -156,7 +183,9 @@ const redisPlugin = definePlugin({
     }
     if (resolved.queue) {
       const { port, ...options } = resolved.queue
-      const queue = new BullQueue({ ...options, urlWhere, onNotice })
+      const scopeWhere = api.where === undefined ? undefined : optionPath(api.where, hasStatePrefix(api.options.state) ? ['state', 'prefix'] : ['prefix'])
+      const outsideRollback = jobsOutsideRollback(resolved.state, scopeWhere)
+      const queue = new BullQueue({ ...options, urlWhere, onNotice, outsideRollback })
       queuePort = queue
       api.addPort(port, queue)
       closers.push(() => queue.close())

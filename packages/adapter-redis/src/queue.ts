@@ -2,7 +2,7 @@ import { type EnqueueOptions, type Job, type JobResult, type JobStatus, type Que
 import { createRequire } from 'node:module'
 import type { Job as BullJob, Queue, QueueEvents } from 'bullmq'
 import type { Redis } from 'ioredis'
-import { type ConnectionOptions, type OwnedClient, closeClient, describeServer, explained, openClient, ping, urlPlaceOf, whenAnswering } from './connection'
+import { type ConnectionOptions, type OwnedClient, closeClient, describeClient, describeServer, explained, openClient, ping, urlPlaceOf, whenAnswering } from './connection'
 
 export interface BullQueueOptions extends ConnectionOptions {
   /** The queue used when a call names none. Default 'default'. */
@@ -11,6 +11,11 @@ export interface BullQueueOptions extends ConnectionOptions {
   prefix?: string
   /** getJobResult's wait when the call gives none, ms. Default 30 000. */
   defaultTimeoutMs?: number
+  /**
+   * Given the key prefix of a queue (`bull:emails:`), why a rollback would leave its jobs, or undefined.
+   * Told through `onNotice` when the queue is first used; the plugin gives it from its state scope.
+   */
+  outsideRollback?: (queueKeys: string, queue: string) => string | undefined
 }
 
 let bullmqModule: typeof import('bullmq') | undefined
@@ -91,9 +96,12 @@ export class BullQueue implements QueuePort {
   readonly #events = new Map<string, { events: QueueEvents; ready: Promise<QueueEvents> }>()
   #blockingTemplate: Redis | undefined
   readonly #onNotice: ((message: string) => void) | undefined
+  readonly #outsideRollback: BullQueueOptions['outsideRollback']
   /** The server's check (see checkServer), once it passed or is under way. */
   #serverChecked: Promise<void> | undefined
   #closed = false
+  /** Queue names already looked up by #tellIfNeverUsed: it tells each at most once. */
+  readonly #namesChecked = new Set<string>()
 
   constructor(options: BullQueueOptions = {}) {
     this.defaultQueue = options.name ?? 'default'
@@ -101,6 +109,7 @@ export class BullQueue implements QueuePort {
     refuseRenamed(options, { defaultTimeout: 'defaultTimeoutMs' }, 'BullQueue()')
     this.#defaultTimeout = options.defaultTimeoutMs ?? 30_000
     this.#onNotice = options.onNotice
+    this.#outsideRollback = options.outsideRollback
     this.#client = openClient(options)
     if (this.#client.redis.options.keyPrefix)
       throw new UserError('E_QUEUE_CONFIG', 'queue: BullMQ cannot use an ioredis client with keyPrefix; use the queue "prefix" option instead')
@@ -161,6 +170,41 @@ export class BullQueue implements QueuePort {
       )
   }
 
+  /**
+   * A read that found nothing in a queue that has never had a job, while others in the DB have: most likely a
+   * name other than the app's (`email` for `emails`), which every read would answer with nothing, and the
+   * journey's assertion with only "no job". Told once per name; said nothing while no queue has had a job,
+   * as before the app's first enqueue.
+   */
+  async #tellIfNeverUsed(queue: string | undefined): Promise<void> {
+    const name = this.#name(queue)
+    if (!this.#onNotice || this.#namesChecked.has(name)) return
+    this.#namesChecked.add(name)
+    // BullMQ counts every job added in `<prefix>:<queue>:id`, custom ids too; `meta` is written by any Queue
+    // opened on the name, this port's own included.
+    if ((await this.redis.exists(`${this.prefix}:${name}:id`)) > 0) return
+    const others = await this.#queuesWithJobs()
+    if (others.length === 0) return
+    this.#onNotice(
+      `queue "${name}" has had no job in Redis at ${describeClient(this.redis)} (no key ${this.prefix}:${name}:id); the queues there are: ${others.join(', ')}. ` +
+        `Is "${name}" the queue the app adds its jobs to? Give the app's as the plugin's queue: { name } (or the call's queue)`,
+    )
+  }
+
+  /** The names of the queues under this prefix that have had a job, from a bounded SCAN (a hint, not a census). */
+  async #queuesWithJobs(): Promise<string[]> {
+    const head = `${this.prefix}:`
+    const found = new Set<string>()
+    let cursor = '0'
+    for (let round = 0; round < 20; round++) {
+      const [next, keys] = await this.redis.scan(cursor, 'MATCH', `${head.replace(/[*?[\]\\]/g, '\\$&')}*:id`, 'COUNT', 1000)
+      for (const key of keys) found.add(key.slice(head.length, -':id'.length))
+      cursor = next
+      if (cursor === '0' || found.size >= 20) break
+    }
+    return [...found].sort()
+  }
+
   #name(queue: string | undefined): string {
     const name = queue ?? this.defaultQueue
     if (typeof name !== 'string' || name === '' || name.includes(':'))
@@ -179,6 +223,9 @@ export class BullQueue implements QueuePort {
       q = new Queue(n, { connection: this.redis, prefix: this.prefix, skipVersionCheck: true })
       q.on('error', () => {})
       this.#queues.set(n, q)
+      // Jobs a rollback leaves are seen by the paths after it, which fails them far from the cause.
+      const outside = this.#outsideRollback?.(`${this.prefix}:${n}:`, n)
+      if (outside !== undefined) this.#onNotice?.(outside)
     }
     return q
   }
@@ -229,7 +276,10 @@ export class BullQueue implements QueuePort {
   async getJob(id: string, queue?: string): Promise<Job | undefined> {
     return this.#do('getJob', async () => {
       const job = await this.#job(id, queue)
-      if (!job) return undefined
+      if (!job) {
+        await this.#tellIfNeverUsed(queue)
+        return undefined
+      }
       return toJob(job, this.#name(queue), toJobStatus(await job.getState()))
     })
   }
@@ -284,7 +334,9 @@ export class BullQueue implements QueuePort {
   /** Jobs not yet started: waiting, prioritized and delayed. */
   async length(queue?: string): Promise<number> {
     return this.#do('length', async () => {
-      return this.queue(queue).count()
+      const count = await this.queue(queue).count()
+      if (count === 0) await this.#tellIfNeverUsed(queue)
+      return count
     })
   }
 
@@ -319,6 +371,7 @@ export class BullQueue implements QueuePort {
       for (const state of bull) {
         for (const job of await q.getJobs([state], 0, limit - 1)) if (job) out.push(toJob(job, name, toJobStatus(state)))
       }
+      if (out.length === 0) await this.#tellIfNeverUsed(name)
       return out.sort((a, b) => (b.createdAt ?? '').localeCompare(a.createdAt ?? ''))
     })
   }

@@ -39,7 +39,7 @@ describe('a password in the URL of a Redis that asks none', () => {
   })
 
   it('works, prints nothing of ioredis, and says once, naming the entry and never the password, that the server asks none', async () => {
-    const e = await entry({ url: `redis://:${PASSWORD}@${hostPort}/${DB}`, prefix: 'ha-console:', queue: { name: 'ha-console' } })
+    const e = await entry({ url: `redis://:${PASSWORD}@${hostPort}/${DB}`, prefix: 'ha-console:', queue: { name: 'ha-console' }, state: { prefix: ['ha-console:', 'bull:ha-console:'] } })
     try {
       // Every connection of the entry: the health check's, the cache's, the queue's (and its blocking one), the state backend's.
       expect(await e.health()).toBe(true)
@@ -67,7 +67,7 @@ describe('a Redis that evicts keys when full', () => {
   afterAll(() => server?.stop())
 
   it("the queue prints nothing of BullMQ; its advice is told once, at the health check doctor asks and at the queue's first call", async () => {
-    const e = await entry({ url: `redis://${server.hostPort}/0`, prefix: 'ha-evict:', queue: { name: 'ha-evict' } })
+    const e = await entry({ url: `redis://${server.hostPort}/0`, prefix: 'ha-evict:', queue: { name: 'ha-evict' }, state: { prefix: ['ha-evict:', 'bull:ha-evict:'] } })
     const advice = `plugins[2].url: Redis at redis://${server.hostPort} has maxmemory-policy allkeys-lru: once it is full it evicts keys, BullMQ's jobs among them, so queued jobs can be lost; set it to noeviction for the queue port (CONFIG SET maxmemory-policy noeviction, or in redis.conf)`
     try {
       expect(await e.health()).toBe(true)
