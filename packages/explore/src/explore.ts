@@ -45,8 +45,14 @@ export async function explore(exploration: Exploration, options: ExploreOptions)
   const baseUrl = exploration.baseUrl ?? options.baseUrl ?? runner.options.baseUrl
   // The definition first: a mistake in what the user wrote (or in the document it was built from) is
   // theirs to fix whatever the setup, so it is told before what the setup lacks.
-  const warn = options.logger && ((message: string) => options.logger?.warn(message))
-  const definition = await loadDefinition(exploration, runner.registry.invariants, { root: options.root, baseUrl, signal, ...(warn ? { warn } : {}) })
+  // What a source leaves out (an OpenAPI operation no valid body was made for) is said before the search and
+  // kept as an issue: said only then, a report read later showed a pass with no word of what was not explored.
+  const leftOut: string[] = []
+  const warn = (message: string) => {
+    options.logger?.warn(message)
+    leftOut.push(message)
+  }
+  const definition = await loadDefinition(exploration, runner.registry.invariants, { root: options.root, baseUrl, signal, warn })
   requireRollback(exploration, runner, prefixReplay)
   requireWorkerSetup(exploration, runner, workers)
 
@@ -55,6 +61,7 @@ export async function explore(exploration: Exploration, options: ExploreOptions)
     issues.push(issue)
     await runner.bus.emit('issue', { issue }, (i) => issues.push(i), { journey: exploration.name })
   }
+  for (const message of leftOut) await addIssue(leftOutIssue(exploration.name, message))
   if (!runner.registry.stateBackends.length) {
     const message = `exploration "${exploration.name}" runs by prefix replay with no state backend: going back to the root restores the context and HTTP headers only, not what the API stored, so each path starts from what the earlier ones left`
     options.logger?.warn(message)
@@ -307,6 +314,25 @@ function everyActionUnauthorized(name: string, answers: Answers): Issue {
       `${first.action} (${first.request}) answered ${first.status}. The setup's log-in probably failed, so nothing behind it was explored, and no regression journey was written`,
     suggestion:
       "Check the exploration's setup: make its log-in fail when it is refused (assertStatus(res, 200)) and give the client the token it gets (http.setAuthToken), then explore again. With `venomqa explore --openapi`, check openapi.auth in the config: its bearer token, or its login and credentials.",
+    source: 'explore',
+  })
+}
+
+/**
+ * What a source of actions or invariants left out of the search, as its warning says it (the operation, why,
+ * what to change). Not a failure: nothing broke, and the rest was explored; but a pass must not read as if
+ * it had been checked.
+ */
+function leftOutIssue(name: string, message: string): Issue {
+  return makeIssue({
+    journey: name,
+    path: '',
+    step: 'definition',
+    severity: 'medium',
+    kind: 'assertion',
+    error: message,
+    // The kind's own suggestion speaks of a check that failed in a step: here something was not explored at all.
+    suggestion: 'What the message names was left out of the search, so nothing of it was checked: change what it says (or leave it out on purpose: openapi.exclude for an OpenAPI operation), and explore again.',
     source: 'explore',
   })
 }

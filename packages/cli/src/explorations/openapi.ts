@@ -92,8 +92,9 @@ export async function loadOpenApiExploration(
     )
   const exploration = openapi.openApiExploration(document, { ...options, name: explorationName(document), root: config.root })
   // The sources are loaded now for their errors (an include naming nothing): the engine would report them later
-  // and less plainly; and for what they leave out (an operation no valid body was made for), told here once.
-  const env = { root: config.root, baseUrl: config.baseUrl, signal: new AbortController().signal, warn }
+  // and less plainly. What they leave out (an operation no valid body was made for) is the engine's to tell:
+  // it says it before the search and keeps it as an issue of the exploration, which every report shows.
+  const env = { root: config.root, baseUrl: config.baseUrl, signal: new AbortController().signal }
   for (const s of [...exploration.actions, ...exploration.invariants]) if (s.kind === 'action-source' || s.kind === 'invariant-source') await s.load(env)
   const dir = emit === false ? undefined : typeof emit === 'string' ? emit : DEFAULT_EMIT_DIR
   if (!dir) return { exploration, file: document, document, writeModule: async () => {}, moduleExists: () => false }
