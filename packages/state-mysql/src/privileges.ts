@@ -1,7 +1,7 @@
 import type { Connection, RowDataPacket } from 'mysql2/promise'
-import { definerSql } from './app-triggers'
+import { copyName, definerSql } from './app-triggers'
 import { isPrivilegeError } from './connection'
-import { ident } from './sql'
+import { PRIVATE_LIKE, binary, ident, isPrivateName } from './sql'
 
 /**
  * A table name no object has (the private prefix, which the backend alone uses): each privilege is tried on
@@ -34,6 +34,18 @@ const ON_DATABASE: readonly Needed[] = [
 ]
 
 /**
+ * Swapping an app trigger for its guarded copy, and pinning a sequence, lock the table for writing (see
+ * app-triggers.ts and #pinSequences): needed only when the tracked tables have such triggers or sequences.
+ * Checked at connect with the rest, since the swap's own failure, without it, read as a missing SUPER when
+ * the trigger runs as another user, and a sequence's pin failed only at the first checkpoint.
+ */
+const LOCK_TABLES: Needed = {
+  privilege: 'LOCK TABLES',
+  purpose: "to lock a table while the app's trigger on it is swapped for a copy that keeps quiet during a restore, and a sequence while its next value is taken",
+  tries: `LOCK TABLES ${ident(PROBE)} WRITE`,
+}
+
+/**
  * Reading information_schema.INNODB_TRX takes PROCESS, on the whole server. Needed only where a lock cannot
  * be tried without waiting for it (MySQL): there the disconnect must see the app's open transactions before
  * it asks for a table's lock (see MysqlSnapshotBackend's #dropOnceUnlocked).
@@ -55,13 +67,17 @@ export interface MissingPrivileges {
 }
 
 /** The privileges the snapshot backend lacks on `database`; undefined when it has them all. */
-export async function missingPrivileges(conn: Connection, database: string, { canTryLocks }: { canTryLocks: boolean }): Promise<MissingPrivileges | undefined> {
+export async function missingPrivileges(
+  conn: Connection,
+  database: string,
+  { canTryLocks, tracks }: { canTryLocks: boolean; tracks: (name: string) => boolean },
+): Promise<MissingPrivileges | undefined> {
   const missing = async (needed: readonly Needed[]) => {
     const out: Needed[] = []
     for (const n of needed) if (await lacks(conn, n)) out.push(n)
     return out
   }
-  const onDatabase = await missing(ON_DATABASE)
+  const onDatabase = await missing((await locksTables(conn, database, tracks)) ? [...ON_DATABASE, LOCK_TABLES] : ON_DATABASE)
   const global = canTryLocks ? [] : await missing([PROCESS])
   if (!onDatabase.length && !global.length) return undefined
   const [[me]] = await conn.query<RowDataPacket[]>('SELECT CURRENT_USER() AS u')
@@ -72,6 +88,21 @@ export async function missingPrivileges(conn: Connection, database: string, { ca
     listed: [...onDatabase, ...global].map((n) => `${n.privilege} (${n.purpose})`).join(', '),
     grants: [...grant(onDatabase, `${ident(database)}.*`), ...grant(global, '*.*')].join('; '),
   }
+}
+
+/**
+ * Whether the backend will lock tracked tables: an app trigger on one (or the guarded copy a crashed run
+ * left, which the next connect puts back), or a sequence (MariaDB), among the names `tracks` keeps.
+ */
+async function locksTables(conn: Connection, database: string, tracks: (name: string) => boolean): Promise<boolean> {
+  const [triggers] = await conn.query<RowDataPacket[]>('SELECT EVENT_OBJECT_TABLE AS t, TRIGGER_NAME AS n FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ?', [database])
+  const appCopy = copyName('')
+  if (triggers.some((r) => tracks(String(r.t)) && (!isPrivateName(String(r.n)) || String(r.n).startsWith(appCopy)))) return true
+  const [sequences] = await conn.query<RowDataPacket[]>(
+    `SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'SEQUENCE' AND ${binary('TABLE_NAME')} NOT LIKE ?`,
+    [database, PRIVATE_LIKE],
+  )
+  return sequences.some((r) => tracks(String(r.t)))
 }
 
 /** True when the server refuses `needed.tries` for want of a privilege; any other answer means it let it past the check. */
@@ -93,8 +124,10 @@ async function lacks(conn: Connection, needed: Needed): Promise<boolean> {
  */
 export async function canTryLocks(conn: Connection, restoreSeconds: number): Promise<boolean> {
   try {
-    const [results] = await conn.query<RowDataPacket[][]>('SET SESSION lock_wait_timeout = 0; SELECT @@SESSION.lock_wait_timeout AS w')
-    return Number(results[1]?.[0]?.w) === 0
+    // Two statements, not one batch: the health check's connection does not take several at once.
+    await conn.query('SET SESSION lock_wait_timeout = 0')
+    const [rows] = await conn.query<RowDataPacket[]>('SELECT @@SESSION.lock_wait_timeout AS w')
+    return Number(rows[0]?.w) === 0
   } catch {
     return false
   } finally {

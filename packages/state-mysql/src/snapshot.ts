@@ -289,7 +289,11 @@ export class MysqlSnapshotBackend implements StateBackend {
   async #capture(conn: Connection, name: string): Promise<Checkpoint> {
     // Only a checkpoint with none open swaps the app's new triggers (below).
     const triggers = this.#stack.size === 0
-    let probe = await this.#probe(conn, -1, { triggers })
+    const doing = `checkpoint "${name}"`
+    // Uncommitted marks of the app would hold up the copy on their row locks until the server's lock wait
+    // ran out, with an error that named no session: they are waited for, then named, as a rollback does.
+    const settled = () => this.#probeOnceWritersEnd(conn, -1, doing, this.#lockDeadline(), { triggers })
+    let probe = await settled()
     const drift = [...fingerprintChanges(this.#installedFingerprint, probe.fingerprint), ...probe.untracked].map((c) => c.what)
     if (drift.length) {
       if (this.#stack.size)
@@ -300,9 +304,9 @@ export class MysqlSnapshotBackend implements StateBackend {
         )
       // No checkpoint depends on the old tracking: start over with the new schema.
       const deadline = this.#lockDeadline()
-      await this.#dropTracking(conn, deadline, `checkpoint "${name}"`)
-      await this.#install(conn, deadline, `checkpoint "${name}"`)
-      probe = await this.#probe(conn, -1, { triggers })
+      await this.#dropTracking(conn, deadline, doing)
+      await this.#install(conn, deadline, doing)
+      probe = await settled()
     }
 
     const deltas = new Map<string, Delta>()
@@ -311,8 +315,8 @@ export class MysqlSnapshotBackend implements StateBackend {
       // Triggers the app created since it connected (its schema script run anew) are swapped here too. The
       // swap may have waited for a transaction of the app, whose writes the probe did not see: read again.
       if (probe.loudTriggers.length) {
-        await this.#quietAppTriggers(conn, this.#lockDeadline(), `checkpoint "${name}"`, { since: true })
-        probe = await this.#probe(conn, -1, { triggers })
+        await this.#quietAppTriggers(conn, this.#lockDeadline(), doing, { since: true })
+        probe = await settled()
       }
       await this.#updateBase(conn, probe)
       // A nested checkpoint does not read the triggers (it costs a millisecond): under an open checkpoint,
@@ -321,7 +325,7 @@ export class MysqlSnapshotBackend implements StateBackend {
     } else {
       await this.#saveDeltas(conn, id, this.#seq + 1, probe, deltas)
     }
-    const sequences = await this.#pinSequences(conn, `checkpoint "${name}"`, probe.sequences)
+    const sequences = await this.#pinSequences(conn, doing, probe.sequences)
     const seq = ++this.#seq
     return { id, seq, fingerprint: probe.fingerprint, autoIncrement: probe.autoIncrement, sequences, deltas, appTriggers: this.#baseTriggers }
   }
@@ -656,8 +660,16 @@ export class MysqlSnapshotBackend implements StateBackend {
   }
 
   /** `true` when the database answers, else why not: the plugin's health check for `venomqa doctor`. */
+  /**
+   * The server answers and the user has every privilege connect will ask for (`venomqa doctor`): a user
+   * without them passed the health check, and every run then stopped at connect.
+   */
   async healthReport(): Promise<true | string> {
-    return (await databaseProblem(this.name, this.#target)) ?? true
+    const privileges = async (conn: Connection) => {
+      const problem = await this.#privilegeProblem(conn, await canTryLocks(conn, this.#lockWaitSeconds()))
+      return problem === undefined ? undefined : new StateError(this.name, problem).message
+    }
+    return (await databaseProblem(this.name, this.#target, privileges)) ?? true
   }
 
   /**
@@ -882,13 +894,20 @@ export class MysqlSnapshotBackend implements StateBackend {
    * (the triggers left recording every write of the app), long after the run started.
    */
   async #checkPrivileges(conn: Connection): Promise<void> {
+    const problem = await this.#privilegeProblem(conn, this.#canTryLocks)
+    if (problem) throw new StateError(this.name, problem)
+  }
+
+  /** What #checkPrivileges refuses, said; undefined when the user has every privilege the backend will need. */
+  async #privilegeProblem(conn: Connection, tryLocks: boolean): Promise<string | undefined> {
     const db = this.#target.database
-    const missing = await missingPrivileges(conn, db, { canTryLocks: this.#canTryLocks })
-    if (!missing) return
-    throw new StateError(
-      this.name,
+    const { tables, exclude = [] } = this.#options
+    const tracks = (name: string) => (tables ? tables.includes(name) : true) && !exclude.includes(name)
+    const missing = await missingPrivileges(conn, db, { canTryLocks: tryLocks, tracks })
+    if (!missing) return undefined
+    return (
       `user ${missing.account} (of the url ${this.#target.display}) lacks privileges the snapshot backend needs on database "${db}": ${missing.listed}. ` +
-        `Nothing was changed. As an administrator, run: ${missing.grants}`,
+      `Nothing was changed. As an administrator, run: ${missing.grants}`
     )
   }
 
@@ -1061,7 +1080,7 @@ export class MysqlSnapshotBackend implements StateBackend {
    * with a delay: InnoDB refreshes it at most every 100 ms, and not while it is being read.) When it finds
    * some, the restore polls up to lockWaitTimeoutMs, then fails naming the sessions.
    */
-  async #probeOnceWritersEnd(conn: Connection, since: number, doing: string, deadline: number): Promise<Probe> {
+  async #probeOnceWritersEnd(conn: Connection, since: number, doing: string, deadline: number, { triggers = true } = {}): Promise<Probe> {
     const held = [...this.#tracked.values()]
       .filter((t) => t.log)
       .map((t) => `SELECT COUNT(*) AS n FROM ${ident(t.log!)} WHERE ${SEQ} > ${since} FOR UPDATE NOWAIT`)
@@ -1069,19 +1088,19 @@ export class MysqlSnapshotBackend implements StateBackend {
     let pause = 5
     for (;;) {
       try {
-        return await this.#probe(conn, since, { first: held, triggers: true })
+        return await this.#probe(conn, since, { first: held, triggers })
       } catch (err) {
         if (!isNoWaitConflict(err)) throw err
       }
       const left = deadline - Date.now()
-      if (left <= 0) throw await this.#writesInFlight(conn, doing)
+      if (left <= 0) throw await this.#writesInFlight(conn, doing, since < 0)
       await new Promise((r) => setTimeout(r, Math.min(pause, left)))
       pause = Math.min(pause * 2, 100)
     }
   }
 
-  /** The restore gave up waiting: name the sessions with writes in flight, when this user may see them. */
-  async #writesInFlight(conn: Connection, doing: string): Promise<StateError> {
+  /** The restore (or a checkpoint) gave up waiting: name the sessions with writes in flight, when this user may see them. */
+  async #writesInFlight(conn: Connection, doing: string, checkpoint: boolean): Promise<StateError> {
     const wait = this.#lockWaitMs()
     let sessions: string
     let kill = ''
@@ -1099,7 +1118,9 @@ export class MysqlSnapshotBackend implements StateBackend {
     return new StateError(
       this.name,
       `${doing}: after ${wait} ms (lockWaitTimeoutMs), database "${this.#target.database}" on ${this.#target.display} still had uncommitted writes to tracked tables, held by a transaction of another ${sessions}. ` +
-        `A restore cannot see uncommitted rows, and they would land on the next path when committed, so nothing was restored. ` +
+        (checkpoint
+          ? 'A checkpoint cannot see uncommitted rows, and they would come back with every rollback to it once committed, so none was taken. '
+          : 'A restore cannot see uncommitted rows, and they would land on the next path when committed, so nothing was restored. ') +
         `Make the app commit or roll back before its response (or the step) ends: a request that answers before its transaction commits, a background job, a connection left idle in a transaction; ` +
         `raise lockWaitTimeoutMs if it commits later; or end the session${kill}.`,
     )
@@ -1342,12 +1363,12 @@ export async function countRows(conn: Connection, tables: string[]): Promise<Rec
 }
 
 /** Why the database does not answer, on a connection of its own (the password masked), or undefined when it does. Never throws. */
-export async function databaseProblem(backend: string, target: Target): Promise<string | undefined> {
+export async function databaseProblem(backend: string, target: Target, check?: (conn: Connection) => Promise<string | undefined>): Promise<string | undefined> {
   try {
     const conn = await openConnection(backend, target)
     try {
       await conn.query('SELECT 1')
-      return undefined
+      return await check?.(conn)
     } finally {
       await conn.end().catch(() => conn.destroy())
     }

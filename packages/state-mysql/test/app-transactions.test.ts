@@ -158,7 +158,9 @@ describe('MysqlSnapshotBackend and a transaction of the app that holds a table',
     backend = new MysqlSnapshotBackend({ url: urlFor(DB), lockWaitTimeoutMs: 500 })
     await backend.connect()
     await app.query(APP_TRIGGER)
-    const request = await signUpWithTodo(app, 1500)
+    // A transaction that has only read the table: one with writes in flight is waited for before any swap,
+    // and named for them (see in-flight.test.ts).
+    const request = await readThenAddTodo(app, 1500)
     const error = await backend.checkpoint('cp').catch((e) => e)
     expect(error).toBeInstanceOf(StateError)
     expect(error.message).toMatch(

@@ -12,8 +12,8 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { RunResult } from '@venomqa/core'
 import { REPO_ROOT, type RunningProcess, describeWithService, runBuiltCli, startNodeProcess } from '@venomqa/test-utils'
-import type { RowDataPacket } from 'mysql2/promise'
-import { afterAll, beforeAll, expect, it } from 'vitest'
+import type { Connection, RowDataPacket } from 'mysql2/promise'
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest'
 import { MysqlSnapshotBackend } from '../src'
 import { HOST, PORT, admin, privateObjects, urlFor } from './helpers'
 
@@ -187,5 +187,74 @@ describe('a restore while the app holds a transaction with uncommitted writes', 
     } finally {
       await backend.disconnect()
     }
+  }, 30_000)
+})
+
+describe('a checkpoint while the app holds a transaction with uncommitted writes', () => {
+  const CP_DB = `venomqa_my_${process.pid}_inflight_cp`
+  let app: Connection
+  let backend: MysqlSnapshotBackend | undefined
+  beforeAll(async () => {
+    const conn = await admin()
+    try {
+      await conn.query(`DROP DATABASE IF EXISTS \`${CP_DB}\`; CREATE DATABASE \`${CP_DB}\`; USE \`${CP_DB}\`;
+        CREATE TABLE customers (id INT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(50) NOT NULL) ENGINE=InnoDB;
+        INSERT INTO customers (name) VALUES ('ann')`)
+    } finally {
+      await conn.end()
+    }
+    app = await admin(CP_DB)
+  })
+  afterEach(async () => {
+    await app.query('ROLLBACK')
+    await backend?.disconnect().catch(() => undefined)
+  })
+  afterAll(async () => {
+    await app?.end()
+    const conn = await admin()
+    await conn.query(`DROP DATABASE IF EXISTS \`${CP_DB}\``).finally(() => conn.end())
+  })
+
+  it('fails naming the session when the transaction outlasts lockWaitTimeoutMs, takes none, and leaves the transaction unharmed', async () => {
+    backend = new MysqlSnapshotBackend({ url: urlFor(CP_DB), lockWaitTimeoutMs: 500 })
+    await backend.connect()
+    await app.query('BEGIN')
+    await app.query("INSERT INTO customers (name) VALUES ('held')")
+    const [[{ id: threadId }]] = await app.query<RowDataPacket[]>('SELECT CONNECTION_ID() AS id')
+    const t0 = Date.now()
+    const error = await backend.checkpoint('held').catch((e) => e)
+    // It waited on the marks' row locks as long as the server's lock wait, then said only "Lock wait timeout
+    // exceeded (a connection of the app under test probably holds an open transaction on a tracked table)".
+    expect(error.message).toMatch(
+      new RegExp(
+        `^state backend "mysql": checkpoint "held": after 500 ms \\(lockWaitTimeoutMs\\), database "${CP_DB}" on .* still had uncommitted writes to tracked tables, held by a transaction of another session: thread ${threadId} \\(root@[^)]+\\), its transaction open for \\d+ s, 2 rows changed, .*A checkpoint cannot see uncommitted rows, .* so none was taken\\. .*end the session \\(KILL ${threadId}\\)\\.$`,
+      ),
+    )
+    expect(Date.now() - t0).toBeLessThan(5000)
+    expect(backend.checkpoints).toEqual([])
+    await app.query('COMMIT')
+    expect((await app.query<RowDataPacket[]>('SELECT name FROM customers ORDER BY id'))[0].map((r) => r.name)).toEqual(['ann', 'held'])
+    // Committed, the row is part of the next checkpoint, and a rollback to it keeps it.
+    await backend.checkpoint('committed')
+    await app.query("INSERT INTO customers (name) VALUES ('later')")
+    await backend.rollback('committed')
+    expect((await app.query<RowDataPacket[]>('SELECT name FROM customers ORDER BY id'))[0].map((r) => r.name)).toEqual(['ann', 'held'])
+    await backend.disconnect()
+    expect(await privateObjects(CP_DB)).toEqual([])
+  }, 30_000)
+
+  it('waits for a commit that comes within lockWaitTimeoutMs, and holds the committed row', async () => {
+    backend = new MysqlSnapshotBackend({ url: urlFor(CP_DB), lockWaitTimeoutMs: 8000 })
+    await backend.connect()
+    await app.query('BEGIN')
+    await app.query("INSERT INTO customers (name) VALUES ('soon')")
+    const committed = new Promise((r) => setTimeout(r, 700)).then(() => app.query('COMMIT'))
+    await backend.checkpoint('soon')
+    await committed
+    await app.query("INSERT INTO customers (name) VALUES ('later')")
+    await backend.rollback('soon')
+    expect((await app.query<RowDataPacket[]>('SELECT name FROM customers ORDER BY id'))[0].map((r) => r.name)).toEqual(['ann', 'held', 'soon'])
+    await backend.disconnect()
+    expect(await privateObjects(CP_DB)).toEqual([])
   }, 30_000)
 })

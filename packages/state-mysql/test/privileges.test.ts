@@ -142,4 +142,44 @@ describe('the privileges of the snapshot backend’s user', () => {
     await backend.disconnect()
     expect(await privateObjects(DB)).toEqual([])
   })
+
+  it('without LOCK TABLES, an app trigger that runs as another user: connect names LOCK TABLES with the rest, not SUPER alone', async () => {
+    // The swap of this trigger locks its table first: that lock was refused, and the error said the user
+    // needed SUPER to create a trigger running as root; granted SUPER, connect then failed on LOCK TABLES.
+    await setUp(ALL_ON_DATABASE.filter((p) => p !== 'LOCK TABLES'))
+    await asRoot(`CREATE DEFINER = 'root'@'localhost' TRIGGER \`${DB}\`.users_audit AFTER INSERT ON \`${DB}\`.users FOR EACH ROW SET @audited = NEW.id`)
+    backend = new MysqlSnapshotBackend(url())
+    const error = await backend.connect().catch((e) => e)
+    expect(error).toBeInstanceOf(StateError)
+    expect(error.message).toContain(
+      "lacks privileges the snapshot backend needs on database " +
+        `"${DB}": LOCK TABLES (to lock a table while the app's trigger on it is swapped`,
+    )
+    expect(error.message).toContain(`As an administrator, run: GRANT LOCK TABLES ON \`${DB}\`.* TO ${ACCOUNT}`)
+    expect(error.message).not.toContain('SUPER')
+    expect(await privateObjects(DB)).toEqual([])
+  })
+
+  it('LOCK TABLES is not asked for when no tracked table has an app trigger', async () => {
+    await setUp(ALL_ON_DATABASE.filter((p) => p !== 'LOCK TABLES'))
+    backend = new MysqlSnapshotBackend({ ...url(), exclude: ['users'] })
+    await backend.connect()
+    await backend.disconnect()
+    expect(await privateObjects(DB)).toEqual([])
+  })
+
+  it('venomqa doctor (the health check) fails with the privileges connect would refuse, and passes once they are granted', async () => {
+    // It only opened a connection: "mysql is healthy", then every run stopped at connect.
+    await setUp(ALL_ON_DATABASE.filter((p) => !['DROP', 'LOCK TABLES'].includes(p)))
+    const checked = new MysqlSnapshotBackend(url())
+    const report = await checked.healthReport()
+    expect(report).toBe(
+      `state backend "mysql": user ${ACCOUNT} (of the url mysql://${USER}:***@${HOST}:${PORT}/${DB}) lacks privileges the snapshot backend needs on database "${DB}": ` +
+        "DROP (to drop its private tables at disconnect, and to TRUNCATE in reset()), LOCK TABLES (to lock a table while the app's trigger on it is swapped for a copy that keeps quiet during a restore, and a sequence while its next value is taken). " +
+        `Nothing was changed. As an administrator, run: GRANT DROP, LOCK TABLES ON \`${DB}\`.* TO ${ACCOUNT}`,
+    )
+    expect(await privateObjects(DB)).toEqual([])
+    await asRoot(`GRANT DROP, LOCK TABLES ON \`${DB}\`.* TO ${ACCOUNT}`)
+    expect(await checked.healthReport()).toBe(true)
+  })
 })
