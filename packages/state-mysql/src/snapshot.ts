@@ -659,7 +659,6 @@ export class MysqlSnapshotBackend implements StateBackend {
     return (await databaseProblem(this.name, this.#target)) === undefined
   }
 
-  /** `true` when the database answers, else why not: the plugin's health check for `venomqa doctor`. */
   /**
    * The server answers and the user has every privilege connect will ask for (`venomqa doctor`): a user
    * without them passed the health check, and every run then stopped at connect.
