@@ -397,6 +397,20 @@ describe('retries, timeouts and expected failures', () => {
     expect(run.journeys[0]!.issues[0]!.error).not.toContain('attempts')
   })
 
+  it("a name the step's argument does not have (`context` for `ctx`, as a .journey.mjs may write) says the one meant, never retried", async () => {
+    const retried: string[] = []
+    // @ts-expect-error: `context` is no property of the argument, as plain JavaScript does not tell
+    const wrongName = journey('wrong_argument', { steps: [step('keeps_id', ({ context }) => context.set('id', 1), { retries: 2 })] })
+    // Spreading the argument, as a helper that adds to it does, reads none of those names.
+    const spread = journey('spread_argument', { steps: [step('hands_on', (args) => { const mine = { ...args, extra: 1 }; mine.ctx.set('seen', mine.extra) })] })
+    const runner = runnerFor({ hooks: { stepRetry: (e) => { retried.push(e.step) } } })
+    const run = await runner.run([wrongName, spread])
+    await runner.close()
+    expect(retried).toEqual([])
+    expect(run.journeys.map((r) => r.status)).toEqual(['failed', 'passed'])
+    expect(run.journeys[0]!.issues[0]!.error).toBe("the step's argument has no `context`: use `ctx` (it has http, ctx, ports, signal, log, observe, journey, path, step and attempt)")
+  })
+
   it('puts a journey that runs out of time in a path back to its first checkpoint: the next journey sees none of the path', async () => {
     const rollbacks: string[] = []
     let atCheckpoint: unknown

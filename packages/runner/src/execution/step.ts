@@ -206,6 +206,22 @@ export class StepArgs implements ActionArgs {
   }
 }
 
+/**
+ * Names a step's argument is read by that it does not have, each with the one meant: `({ context })` in a
+ * `.journey.mjs` (no type to catch it) was `undefined`, and the step failed later with `Cannot read
+ * properties of undefined (reading 'set')` and the advice to read the stack. Getters on the prototype, so
+ * that spreading the argument (`{ ...args, extra }`) never reads them.
+ */
+const MEANT: Readonly<Record<string, keyof StepArgs>> = { context: 'ctx', client: 'http', request: 'http', logger: 'log', port: 'ports' }
+for (const [wrong, meant] of Object.entries(MEANT))
+  Object.defineProperty(StepArgs.prototype, wrong, {
+    configurable: true,
+    get(): never {
+      // A ReferenceError: a name the step's code got wrong, the test's own mistake, never retried (see outcome.ts).
+      throw new ReferenceError(`the step's argument has no \`${wrong}\`: use \`${meant}\` (it has http, ctx, ports, signal, log, observe, journey, path, step and attempt)`)
+    },
+  })
+
 /** Where a step's own log line comes from, and the label that says so (`checkout › pay`, `checkout › a > b › pay`). */
 export interface StepPlace {
   journey: string
