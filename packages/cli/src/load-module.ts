@@ -70,9 +70,9 @@ export async function importUserFile(file: string, root: string, warn: (message:
     module = (await tools.import(file)) as Record<string, unknown>
   } catch (err) {
     // Called as the file ran, the name gave a TypeError: the mistake behind it is what is said.
-    throw (err instanceof TypeError && (await import('./typescript/jiti-imports')).missingExportUnderJiti(file, before)) || err
+    throw (err instanceof TypeError && (await (await import('./typescript/jiti-imports')).missingExportUnderJiti(file, before))) || err
   }
-  const missing = (await import('./typescript/jiti-imports')).missingExportUnderJiti(file, before)
+  const missing = await (await import('./typescript/jiti-imports')).missingExportUnderJiti(file, before)
   if (missing) throw missing
   return module
 }

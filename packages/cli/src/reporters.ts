@@ -2,6 +2,7 @@ import { ConfigError, PluginError, type Reporter, type ReporterFactory, type Use
 import type { ReporterSpec } from './config/types'
 import { inConfigFile, shownConfigFile } from './config/load'
 import { type InstalledPlugin, installedPlugins } from './plugins/resolve'
+import { FIRST_PARTY_PLUGINS } from './plugins/first-party'
 
 export interface ReporterRequest {
   name: string
@@ -154,7 +155,10 @@ function unknownReporterMessage(name: string, known: readonly string[], lookup: 
   if (nearPackage)
     return `unknown reporter "${name}": did you mean "${near}"? ${nearPackage.name} is installed but not loaded: the reporter name "${near}" loads it (or ${howToLoad(nearPackage)}). ${knownList}`
   if (near) return `unknown reporter "${name}": did you mean "${near}"? ${knownList}`
-  return `unknown reporter "${name}": no plugin registered it and @venomqa/reporter-${name} is not installed. ${knownList}`
+  const own = `@venomqa/reporter-${name}`
+  // VenomQA's own package, named exactly: the one install a message may tell (see FIRST_PARTY_PLUGINS).
+  if (FIRST_PARTY_PLUGINS.includes(own)) return `unknown reporter "${name}": no plugin registered it and VenomQA's ${own} is not installed: npm install -D ${own}. ${knownList}`
+  return `unknown reporter "${name}": no plugin registered it and ${own} is not installed. ${knownList}`
 }
 
 /** How to load an installed plugin: by its full name, which no other package can stand for. */

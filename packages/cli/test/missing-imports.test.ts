@@ -201,3 +201,46 @@ describe('a name imported from a local TypeScript file that does not export it',
     }
   })
 })
+
+describe('a name imported from a package that does not export it', () => {
+  it('an ES module package: exit 2 as the file loads, naming the import and the nearest name, natively and through jiti', async () => {
+    // It used to load through jiti, and fail as the file ran: `(0 , _core.stepp) is not a function`.
+    const said = (name: string, near: string) =>
+      `venomqa: could not load journeys/a.journey.ts:1: it imports "${name}" from '@venomqa/core', which does not export it (did you mean "${near}"?)\n`
+    await write({ 'journeys/a.journey.ts': "import { journey, stepp } from '@venomqa/core'\nexport default journey('a', { steps: [stepp('one', () => {})] })\n" })
+    try {
+      for (const env of [{}, {}, { VENOMQA_TS_LOADER: 'jiti' }]) {
+        const r = await p.venomqa(['run'], { env })
+        expect(r.code, `${JSON.stringify(env)}: ${r.stdout}${r.stderr}`).toBe(2)
+        expect(r.stderr).toBe(said('stepp', 'step'))
+      }
+      // Called only in a step, which jiti let run up to that step.
+      await write({ 'journeys/a.journey.ts': "import { assertEqaul, journey, step } from '@venomqa/core'\nexport default journey('a', { steps: [step('one', () => assertEqaul(1, 1, 'one'))] })\n" })
+      for (const env of [{}, { VENOMQA_TS_LOADER: 'jiti' }]) {
+        const r = await p.venomqa(['run'], { env })
+        expect(r.code, `${JSON.stringify(env)}: ${r.stdout}${r.stderr}`).toBe(2)
+        expect(r.stderr).toBe(said('assertEqaul', 'assertEqual'))
+        expect(r.stdout).toBe('')
+      }
+    } finally {
+      await remove('journeys')
+    }
+  })
+
+  it('a CommonJS package is not judged by the names an import() of it lists: the journey loads and runs', async () => {
+    await write({
+      'node_modules/cjs-only/package.json': '{ "name": "cjs-only", "version": "1.0.0", "main": "index.js" }\n',
+      'node_modules/cjs-only/index.js': 'exports.hidden = () => 1\n',
+      'journeys/b.journey.ts': "import { journey, step } from '@venomqa/core'\nimport { hidden } from 'cjs-only'\nexport default journey('b', { steps: [step('one', () => { hidden() })] })\n",
+    })
+    try {
+      for (const env of [{}, { VENOMQA_TS_LOADER: 'jiti' }]) {
+        const r = await p.venomqa(['run'], { env })
+        expect(r.code, r.stdout + r.stderr).toBe(0)
+        expect(r.stdout).toContain('Result: PASSED')
+      }
+    } finally {
+      await remove('journeys', 'node_modules/cjs-only')
+    }
+  })
+})

@@ -26,8 +26,13 @@ describe('reporter specs', () => {
 
   it('an unregistered name says which reporters exist', () => {
     const factories = new Map<string, ReporterFactory>([['console', () => ({ name: 'console' })]])
+    // VenomQA's own reporter package, named exactly: what to install.
     expect(() => instantiateReporters([{ name: 'html', options: {} }], factories)).toThrow(
-      'unknown reporter "html": no plugin registered it and @venomqa/reporter-html is not installed. Known reporters: console',
+      'unknown reporter "html": no plugin registered it and VenomQA\'s @venomqa/reporter-html is not installed: npm install -D @venomqa/reporter-html. Known reporters: console',
+    )
+    // Any other name: no install told, since anyone could publish a package under it.
+    expect(() => instantiateReporters([{ name: 'pdf', options: {} }], factories)).toThrow(
+      'unknown reporter "pdf": no plugin registered it and @venomqa/reporter-pdf is not installed. Known reporters: console',
     )
      // A typo of a known one gets the name meant.
     expect(() => instantiateReporters([{ name: 'consle', options: {} }], factories)).toThrow('unknown reporter "consle": did you mean "console"? Known reporters: console')

@@ -1,3 +1,4 @@
+import { didYouMean } from './did-you-mean'
 import { VenomError } from './errors'
 import { isSecretKey, knownSecrets, secretsOfValue } from './redact'
 
@@ -42,9 +43,11 @@ export class Context {
   require<T = unknown>(key: string): T {
     if (!this.#values.has(key)) {
       const have = [...this.#values.keys()]
+      // A key spelt another way (`todoID` for `todoId`) is named: the list alone hides it among the rest.
+      const near = didYouMean(key, have)
       throw new VenomError(
         'E_CONTEXT_MISSING',
-        `context has no "${key}"${have.length ? ` (it has: ${have.join(', ')})` : ' (it is empty)'}`,
+        `context has no "${key}"${have.length ? ` (${near ? `did you mean "${near}"? ` : ''}it has: ${have.join(', ')})` : ' (it is empty)'}`,
       )
     }
     return this.#values.get(key) as T

@@ -286,6 +286,13 @@ describe('Context', () => {
     expect(ctx.has('a') && ctx.delete('a') && !ctx.has('a')).toBe(true)
   })
 
+  it('names the key a missing one is most likely a misspelling of', () => {
+    const ctx = new Context({ token: 't', todoId: 1 })
+    expect(() => ctx.require('todoID')).toThrow('context has no "todoID" (did you mean "todoId"? it has: token, todoId)')
+    // Nothing near: the list alone.
+    expect(() => ctx.require('orderId')).toThrow('context has no "orderId" (it has: token, todoId)')
+  })
+
   it('refuses a class instance, which a copy would strip of its class and methods, naming where it is', async () => {
     class Money {
       constructor(readonly cents: number) {}

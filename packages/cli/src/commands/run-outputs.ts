@@ -1,5 +1,5 @@
 import path from 'node:path'
-import { type Issue, type RedactOptions, type Reporter, type RunResult, makeIssue, redactRun, summarize } from '@venomqa/core'
+import { type Issue, type RedactOptions, type Reporter, type RunResult, SEVERITIES, makeIssue, redactRun, summarize } from '@venomqa/core'
 import type { WriteReportsContext, WriteReportsResult } from '@venomqa/runner'
 import type { Io } from '../exit'
 import { type HarOutput, writeHar } from '../har'
@@ -74,9 +74,15 @@ export class RunOutputs {
     await this.#failedOutputs(result, await this.#again(result))
   }
 
-  /** Last, with the final verdict: the reports that deliver, then the one printed on stdout. */
+  /**
+   * Last, with the final verdict: the reports that deliver, then the one printed on stdout. With no console
+   * reporter (`--reporter html:report.html` replaces the config's list, console and all), a run that failed
+   * says so in one line on stderr: the lines before it only said which files were written, and the exit
+   * code alone was the terminal's (a CI log's) only sign of the failure.
+   */
   async finish(result: RunResult): Promise<void> {
     await this.#failedOutputs(result, await this.#writeReports(this.#forReports(result), this.#last, true))
+    if (result.status !== 'passed' && !result.interrupted && !this.options.targets.some((t) => t.reporter.name === 'console')) this.io.stderr.write(`${failedLine(result)}\n`)
   }
 
   /**
@@ -159,6 +165,23 @@ export class RunOutputs {
     this.#failed.add(output)
     if (file && this.#written.has(output)) await clearOutputs([file], this.io)
   }
+}
+
+/**
+ * `venomqa: Result: FAILED (journeys: 1 passed, 2 failed of 3; issues: 2 high): ...`, the console's
+ * verdict and counts in one line, for a run that had no console reporter.
+ */
+export function failedLine(run: RunResult): string {
+  const s = run.summary
+  const counts = (c: { passed: number; failed: number; skipped?: number; total: number }) =>
+    `${[`${c.passed} passed`, c.failed ? `${c.failed} failed` : '', c.skipped ? `${c.skipped} skipped` : ''].filter(Boolean).join(', ')} of ${c.total}`
+  const issues = SEVERITIES.filter((sev) => s.issues[sev] > 0).map((sev) => `${s.issues[sev]} ${sev}`)
+  const parts = [
+    ...(s.journeys.total || !s.explorations ? [`journeys: ${counts(s.journeys)}`] : []),
+    ...(s.explorations ? [`explorations: ${counts(s.explorations)}`] : []),
+    `issues: ${issues.length ? issues.join(', ') : 'none'}`,
+  ]
+  return `venomqa: Result: FAILED (${parts.join('; ')}): the reports written above say why (add --reporter console to print the summary here)`
 }
 
 /** A reporter that renders to a file of its own, and delivers nothing: the reports written again. */

@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import { stripTypes } from './compile'
+import { didYouMean } from '@venomqa/core'
 import { MissingExportError, canonical, isTypeScript, requireCache } from './native'
+import { esModuleExports } from './package-exports'
 import { resolveLocalTypeScript } from './resolve'
 
 type Node = { type: string; start: number; end: number; loc?: { start: { line: number } }; [key: string]: unknown }
@@ -23,18 +25,18 @@ const LOCAL = /^(?:\.{1,2}(?:\/|$)|\/|file:)/
  * them. As there, only an `import`: a re-export (`export { T } from './types'`) may name a type, and a
  * module whose exports are not an ES module's (`module.exports = ...`) is not judged.
  */
-export function missingExportUnderJiti(file: string, before: ReadonlySet<string>): MissingExportError | undefined {
+export async function missingExportUnderJiti(file: string, before: ReadonlySet<string>): Promise<MissingExportError | undefined> {
   const cache = requireCache()
   const loaded = new Set([file, ...Object.keys(cache).filter((f) => !before.has(f))])
   for (const importer of loaded) {
     if (!isTypeScript(importer) || importer.split(path.sep).includes('node_modules')) continue
-    const missing = missingIn(importer, cache)
+    const missing = await missingIn(importer, cache)
     if (missing) return missing
   }
   return undefined
 }
 
-function missingIn(importer: string, cache: NodeJS.Dict<NodeModule>): MissingExportError | undefined {
+async function missingIn(importer: string, cache: NodeJS.Dict<NodeModule>): Promise<MissingExportError | undefined> {
   let ast: Node
   try {
     const code = stripTypes(readFileSync(importer, 'utf8'), importer).code
@@ -47,19 +49,27 @@ function missingIn(importer: string, cache: NodeJS.Dict<NodeModule>): MissingExp
   for (const node of ast.body as Node[]) {
     if (node.type !== 'ImportDeclaration') continue
     const specifier = (node.source as { value: string }).value
-    if (!LOCAL.test(specifier)) continue
-    const target = resolveLocalTypeScript(specifier, importer)
-    if ('problem' in target) continue
-    const exports = (cache[target.file] ?? cache[canonical(target.file)])?.exports as Record<string, unknown> | undefined
-    // Only an ES module as jiti made it says which names it exports.
-    if (!exports || typeof exports !== 'object' || exports.__esModule !== true) continue
+    const exported = LOCAL.test(specifier) ? localExports(specifier, importer, cache) : await esModuleExports(specifier, importer)
+    if (!exported) continue
     type Specifier = { type: string; imported?: { name?: string; value?: string } }
     for (const s of node.specifiers as Specifier[]) {
       const name = s.type === 'ImportDefaultSpecifier' ? 'default' : s.type === 'ImportSpecifier' ? (s.imported?.name ?? s.imported?.value) : undefined
-      if (name === undefined || name in exports) continue
+      if (name === undefined || exported.includes(name)) continue
       const what = name === 'default' ? 'a default export' : `"${name}"`
-      return new MissingExportError(importer, node.loc?.start.line ?? 1, `it imports ${what} from '${specifier}', which does not export it`)
+      // A package's names are many and public: the nearest is worth a guess (`stepp` for `step`).
+      const near = LOCAL.test(specifier) || name === 'default' ? undefined : didYouMean(name, exported)
+      return new MissingExportError(importer, node.loc?.start.line ?? 1, `it imports ${what} from '${specifier}', which does not export it${near ? ` (did you mean "${near}"?)` : ''}`)
     }
   }
   return undefined
+}
+
+/** The names a local TypeScript file exports, as jiti made its module; undefined when that cannot be told. */
+function localExports(specifier: string, importer: string, cache: NodeJS.Dict<NodeModule>): string[] | undefined {
+  const target = resolveLocalTypeScript(specifier, importer)
+  if ('problem' in target) return undefined
+  const exports = (cache[target.file] ?? cache[canonical(target.file)])?.exports as Record<string, unknown> | undefined
+  // Only an ES module as jiti made it says which names it exports.
+  if (!exports || typeof exports !== 'object' || exports.__esModule !== true) return undefined
+  return Object.keys(exports)
 }

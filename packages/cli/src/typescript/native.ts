@@ -3,8 +3,9 @@ import { accessSync, constants, mkdirSync, readFileSync, readdirSync, realpathSy
 import { type SourceMapPayload, createRequire } from 'node:module'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { errorMessage, redactText } from '@venomqa/core'
+import { didYouMean, errorMessage, redactText } from '@venomqa/core'
 import { cliVersion } from '../version'
+import { esModuleExports } from './package-exports'
 import { type CompileResult, type CompiledFile, compileTypeScript, importsName, stripTypes } from './compile'
 import { resolveLocalTypeScript } from './resolve'
 import { placeThroughMap } from './source-place'
@@ -91,7 +92,7 @@ export async function importNatively(file: string): Promise<{ module: Record<str
     // Nothing of the user's ran (Node met the error resolving, parsing or linking): jiti may load it.
     if (verdict.files.some((f) => started.has(f.file) && !ranBefore.has(f.file))) throw err
     // Unless that error is the user's mistake, which jiti would only put off until a step meets it.
-    const missing = missingLocalExport(err, verdict.files)
+    const missing = missingLocalExport(err, verdict.files) ?? (await missingPackageExport(err, verdict.files))
     if (missing) throw missing
     for (const f of verdict.files) if (!nativeFiles.has(f.file)) imported.delete(f.file)
     const problem = `Node could not load its compiled copy (${redactText(errorMessage(err))})`
@@ -103,7 +104,37 @@ export async function importNatively(file: string): Promise<{ module: Record<str
   }
 }
 
-/** A name imported from a local TypeScript file that does not export it: where the import is, and what it names. */
+/**
+ * A name imported from a package whose ES module does not export it (`import { stepp } from '@venomqa/core'`):
+ * the user's mistake, as a local one is (see missingLocalExport). Node says "does not provide an export
+ * named" of an ES module only; of a CommonJS one, whose exports it cannot always list, it says "Named export
+ * ... not found", and that still goes to jiti. Handed to jiti, the name was undefined and the file failed
+ * as it ran, with a message of the transform's (`(0 , _core.stepp) is not a function`) naming neither the
+ * import nor the package. The nearest name the package does export is suggested.
+ */
+async function missingPackageExport(err: unknown, files: readonly PlannedFile[]): Promise<MissingExportError | undefined> {
+  const link = linkError(err, files)
+  if (!link || LOCAL_SPECIFIER.test(link.requested) || !importsName(link.importer.compiled.code, link.requested, link.name)) return undefined
+  const near = link.name === 'default' ? undefined : didYouMean(link.name, (await esModuleExports(link.requested, link.importer.file)) ?? [])
+  const what = link.name === 'default' ? 'a default export' : `"${link.name}"`
+  return new MissingExportError(link.importer.file, link.line, `it imports ${what} from '${link.requested}', which does not export it${near ? ` (did you mean "${near}"?)` : ''}`)
+}
+
+/** A specifier naming a file rather than a package: a local copy's URL, or a path. */
+const LOCAL_SPECIFIER = /^(?:\.{1,2}(?:\/|$)|\/|file:)/
+
+/** Node's refusal to link an import of a name a module does not export: the module as requested, the name, and the file and line of the import. */
+function linkError(err: unknown, files: readonly PlannedFile[]): { requested: string; name: string; importer: PlannedFile; line: number } | undefined {
+  if (!(err instanceof SyntaxError)) return undefined
+  const said = /^The requested module '([^']+)' does not provide an export named '([^']+)'/.exec(err.message)
+  // Node's stack of a link error starts with the importing module's place: its sourceURL, the TypeScript file.
+  const at = /^(file:\/\/.+):(\d+)$/.exec(err.stack?.split('\n', 1)[0] ?? '')
+  if (!said || !at) return undefined
+  const importer = files.find((f) => pathToFileURL(f.file).href === at[1])
+  return importer ? { requested: said[1]!, name: said[2]!, importer, line: Number(at[2]) } : undefined
+}
+
+/** A name imported from a local TypeScript file or a package that does not export it: where the import is, and what it names. */
 export class MissingExportError extends Error {
   constructor(
     /** The file with the import. */
@@ -121,22 +152,16 @@ export class MissingExportError extends Error {
  * the user's mistake, which Node tells as it links the copies. Handed to jiti, whose CommonJS leaves the
  * name undefined, it was met only when a step called it: `(0 , _helper.nope) is not a function`, naming
  * neither file. Not one: a re-export (`export { T } from './types'`: sucrase cannot tell a type there, and
- * jiti's CommonJS takes it), nor a name from a package (`import { Pool } from 'pg'`: Node cannot list a
- * CommonJS package's exports, jiti can), which still go to jiti.
+ * jiti's CommonJS takes it), which still goes to jiti. A name from a package: see missingPackageExport.
  */
 function missingLocalExport(err: unknown, files: readonly PlannedFile[]): MissingExportError | undefined {
-  if (!(err instanceof SyntaxError)) return undefined
-  const said = /^The requested module '([^']+)' does not provide an export named '([^']+)'/.exec(err.message)
-  // Node's stack of a link error starts with the importing module's place: its sourceURL, the TypeScript file.
-  const at = /^(file:\/\/.+):(\d+)$/.exec(err.stack?.split('\n', 1)[0] ?? '')
-  if (!said || !at) return undefined
-  const [, requested, name] = said as unknown as [string, string, string]
-  const importer = files.find((f) => pathToFileURL(f.file).href === at[1])
-  if (!importer) return undefined
+  const link = linkError(err, files)
+  if (!link) return undefined
+  const { importer, requested, name } = link
   const specifier = importer.compiled.local[importer.importCopies.findIndex((copy) => pathToFileURL(copy).href === requested)]?.specifier
   if (specifier === undefined || !importsName(importer.compiled.code, specifier, name)) return undefined
   const what = name === 'default' ? 'a default export' : `"${name}"`
-  return new MissingExportError(importer.file, Number(at[2]), `it imports ${what} from '${specifier}', which does not export it`)
+  return new MissingExportError(importer.file, link.line, `it imports ${what} from '${specifier}', which does not export it`)
 }
 
 /** A refusal no install fixes: a file type Node does not load, an export Node cannot find, a directory import. */

@@ -29,6 +29,7 @@ import type { HookBus } from '../hooks'
 import type { RunnerHttpClient } from '../http-client'
 import { type AppWatch, appGoneSuggestion } from '../worker-app'
 import type { ReleaseProblem, World } from '../world'
+import type { EarlierFailure } from './earlier-failure'
 import { JourneyEvents } from './events'
 import { type Lane, type WorkerLane, runOnLanes } from './lanes'
 import type { PutBackProgress } from '../types'
@@ -124,6 +125,8 @@ class JourneyExecution {
    * (see SuggestionPlace): a 409 before then is not state leaking between paths.
    */
   #pathsRun = 0
+  /** What failed on a branch's line before its checkpoint, by branch: where each of its paths' lines starts (see runLine). */
+  readonly #failedAtCheckpoint = new WeakMap<BranchNode, readonly EarlierFailure[]>()
   /**
    * A checkpoint or rollback of the run's own system failed, whatever stopped the journey first (a
    * timeout, a worker): its state is unknown, and the journey's end must not roll it back again.
@@ -336,10 +339,14 @@ class JourneyExecution {
    * A line of nodes. After a failure under failFast (the run's or the journey's own), the rest of this line
    * is skipped (not the journey).
    */
-  async runLine(nodes: readonly JourneyNode[], pathName: string, lane: Lane): Promise<NodeResult[]> {
+  async runLine(nodes: readonly JourneyNode[], pathName: string, lane: Lane, failedBefore: readonly EarlierFailure[] = []): Promise<NodeResult[]> {
     const out: NodeResult[] = []
     const failFast = this.env.settings.failFast || this.env.journey.failFast === true
     let failedFast = false
+    // The steps of this line that failed, after those of the line its checkpoint came from: a step that
+    // misses a context key is told which of them may have left it unset (see afterEarlierFailure).
+    const failed = [...failedBefore]
+    const atCheckpoint = new Map<string, readonly EarlierFailure[]>()
     // What every step of this line runs in: made once for the line, not again for each of its steps.
     let stepEnv: StepEnv | undefined
     for (const node of nodes) {
@@ -347,8 +354,12 @@ class JourneyExecution {
         out.push(skipped(node))
         continue
       }
-      const result = await this.runNode(node, pathName, lane, () => (stepEnv ??= this.stepEnv(pathName, lane)))
+      // A path starts from its checkpoint's context: what failed after the checkpoint is undone for it.
+      if (node.kind === 'checkpoint') atCheckpoint.set(node.name, [...failed])
+      if (node.kind === 'branch') this.#failedAtCheckpoint.set(node, atCheckpoint.get(node.checkpoint) ?? failed)
+      const result = await this.runNode(node, pathName, lane, () => (stepEnv ??= this.stepEnv(pathName, lane, () => failed)))
       out.push(result)
+      if (result.status === 'failed' && node.kind === 'step') failed.push({ step: node.name, path: pathName })
       if (result.status === 'failed' && node.kind !== 'checkpoint' && failFast) failedFast = true
     }
     return out
@@ -363,7 +374,7 @@ class JourneyExecution {
   }
 
   /** What a step of `pathName` needs from this journey (see StepEnv). */
-  stepEnv(pathName: string, lane: Lane): StepEnv {
+  stepEnv(pathName: string, lane: Lane, failedBefore: () => readonly EarlierFailure[] = () => []): StepEnv {
     return {
       journey: this.name,
       path: pathName,
@@ -374,6 +385,7 @@ class JourneyExecution {
       logger: this.env.logger,
       stopped: () => !!this.stopped,
       afterOtherPaths: () => this.#pathsRun > 0,
+      failedBefore,
       addIssue: (fields) => this.addIssue(fields),
     }
   }
@@ -513,7 +525,7 @@ class JourneyExecution {
     if ('kind' in restored) return { ...skippedPath(p.name, p.steps, p.description), status: 'failed', error: restored }
     const where = { path: childName }
     await this.events.emit('pathStart', this.events.onWorker(lane, { journey: this.name, checkpoint: node.checkpoint, path: childName }), where)
-    const nodes = await this.runLine(p.steps, childName, lane)
+    const nodes = await this.runLine(p.steps, childName, lane, this.#failedAtCheckpoint.get(node))
     this.#pathsRun++
     const failed = nodes.some((n) => n.status === 'failed')
     const result: PathResult = {

@@ -17,6 +17,8 @@ export type Outcome =
       suggestion?: string
       /** The step's own code failed before it asked the API anything (see testsOwnMistake): another attempt would too. */
       ownMistake?: true
+      /** A context key no earlier step set (E_CONTEXT_MISSING): told with the step that failed before it, if one did (see runStep). */
+      missingContext?: true
       /**
        * A state backend the step called (its `observe()`) found the state wrong (a proxy refused what the
        * app did): critical wherever it is met, as at a checkpoint or rollback (see StateError), since the
@@ -66,6 +68,7 @@ export function judge(node: Pick<StepNode, 'options'>, settled: Settled, signal:
       ...stackOf(thrown, debug),
       ...(suggestion ? { suggestion: redactText(suggestion) } : {}),
       ...(ownMistake ? { ownMistake: true } : {}),
+      ...(codeOf(thrown) === 'E_CONTEXT_MISSING' ? { missingContext: true } : {}),
       ...(thrown instanceof StateError && thrown.stateIsWrong ? { stateIsWrong: true } : {}),
     }
   }
@@ -139,7 +142,12 @@ function acceptedEverything(exchanges: readonly HttpExchange[] | undefined): str
  * step's retries would only make it again.
  */
 function testsOwnMistake(thrown: unknown): boolean {
-  return thrown instanceof ReferenceError || (thrown instanceof Error && TESTS_OWN_ERRORS.has((thrown as { code?: unknown }).code as ErrorCode))
+  return thrown instanceof ReferenceError || TESTS_OWN_ERRORS.has(codeOf(thrown) as ErrorCode)
+}
+
+/** A VenomQA error's code, by its shape: the step's `@venomqa/core` may be another copy of the runner's. */
+function codeOf(thrown: unknown): unknown {
+  return thrown instanceof Error ? (thrown as { code?: unknown }).code : undefined
 }
 
 /**

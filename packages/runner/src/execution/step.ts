@@ -6,6 +6,7 @@ import type { Lane } from './lanes'
 import { type Outcome, isFaultOfTheTest } from './outcome'
 import { contextForStep, portsForStep } from './outlived'
 import { uncheckedServerErrors } from '../http/server-errors'
+import { type EarlierFailure, afterEarlierFailure } from './earlier-failure'
 import { type AttemptResult, attemptStep } from './step-attempt'
 import { StepRecord, type StepRun } from './step-record'
 import { APP_GONE_KINDS, appGoneSuggestion } from '../worker-app'
@@ -37,6 +38,8 @@ export interface StepEnv {
   stopped(): boolean
   /** True once another path ran before this step, from a checkpoint: state may have leaked from it. */
   afterOtherPaths(): boolean
+  /** The steps that failed before this one on its line (see EarlierFailure), in the order they ran. */
+  failedBefore(): readonly EarlierFailure[]
   addIssue(fields: IssueFields): void
 }
 
@@ -88,8 +91,8 @@ export async function runStep(node: StepNode, env: StepEnv): Promise<StepResult>
   }
   // Looked for before the result is made: what reads the exchanges after this must not count as the action's look.
   const unchecked = last.outcome.passed && !node.options.expectFailure ? uncheckedServerErrors(last.exchanges, last.returned, last.startedAt) : []
-  const result = stepResult(node, last.outcome, { attempt, startedAt, durationMs: performance.now() - t0, exchanges, logs, shown: last.shown })
-  const { outcome } = last
+  const outcome = afterEarlierFailure(last.outcome, env.failedBefore())
+  const result = stepResult(node, outcome, { attempt, startedAt, durationMs: performance.now() - t0, exchanges, logs, shown: last.shown })
   if (!outcome.passed && outcome.kind !== 'aborted') {
     const message = attempt > 1 ? `${outcome.message} (after ${attempt} attempts)` : outcome.message
     env.addIssue({
