@@ -543,7 +543,7 @@ describe('the other commands', () => {
     const r = await fresh.venomqa(['init', '--base-url', app.url])
     expect(r.code).toBe(0)
     expect(r.stdout).toContain('created venomqa.config.ts\ncreated journeys/example.journey.ts\nadded "test:api": "venomqa run" to package.json')
-    expect(r.stdout).toContain('\nNext: start your API, then npm run test:api\n') // the packages are installed: no install advice
+    expect(r.stdout).toContain(`\nNext: start your API (on ${app.url}, or set API_URL to where it runs), then npm run test:api\n`) // the packages are installed: no install advice
     const pkg = read(fresh, 'package.json')
     expect(JSON.parse(pkg).scripts).toEqual({ test: 'vitest', 'test:api': 'venomqa run' })
     expect(pkg).toContain('\n    "name"') // indentation kept
@@ -612,7 +612,7 @@ describe('the other commands', () => {
     await import('node:fs/promises').then((fs) => fs.unlink(path.join(bare.dir, 'node_modules/@venomqa/core')))
     const r = await bare.venomqa(['init'])
     expect(r.code).toBe(0)
-    expect(r.stdout).toContain('no package.json here: run the journeys with npx venomqa run\n\nNext: npm install -D @venomqa/core, then start your API, then npx venomqa run\n')
+    expect(r.stdout).toContain('no package.json here: run the journeys with npx venomqa run\n\nNext: npm install -D @venomqa/core, then start your API (on http://localhost:3000, or set API_URL to where it runs), then npx venomqa run\n')
   })
 
   it('--help and --version answer without config, and unknown commands are exit 2', async () => {

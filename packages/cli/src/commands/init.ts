@@ -146,7 +146,9 @@ export async function initCommand(flags: InitFlags, io: Io): Promise<number> {
     io.stdout.write(`note: ${path.basename(existingConfig)} is still there; venomqa.config.ts is the one VenomQA reads now\n`)
   const missing = ['@venomqa/cli', '@venomqa/core'].filter((name) => !installedFrom(dir, name))
   const run = pkg ? `npm run ${SCRIPT_NAME}` : 'npx venomqa run'
-  io.stdout.write(`\nNext: ${missing.length ? `npm install -D ${missing.join(' ')}, then ` : ''}start your API, then ${run}\n`)
+  // Where the journeys will look for the API, and how to point them elsewhere: found only in the config before.
+  const where = `on ${redactText(baseUrl)}, or set API_URL to where it runs`
+  io.stdout.write(`\nNext: ${missing.length ? `npm install -D ${missing.join(' ')}, then ` : ''}start your API (${where}), then ${run}\n`)
   return EXIT.OK
 }
 
