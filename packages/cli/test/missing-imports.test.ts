@@ -8,6 +8,15 @@ import { type Project, assertBuilt, makeProject, waitUntil } from './helpers/pro
 // Through the built `venomqa`; the journeys send no request.
 let p: Project
 
+/** `venomqa run` passes with the journeys loaded natively, and through jiti. */
+async function passesInBothLoaders(): Promise<void> {
+  for (const env of [{}, { VENOMQA_TS_LOADER: 'jiti' }]) {
+    const r = await p.venomqa(['run'], { env })
+    expect(r.code, r.stdout + r.stderr).toBe(0)
+    expect(r.stdout).toContain('Result: PASSED')
+  }
+}
+
 const write = async (files: Record<string, string>) => {
   for (const [file, text] of Object.entries(files)) {
     await mkdir(path.dirname(path.join(p.dir, file)), { recursive: true })
@@ -191,11 +200,7 @@ describe('a name imported from a local TypeScript file that does not export it',
       'journeys/b.journey.ts': "import { journey, step } from '@venomqa/core'\nimport { make } from './lib'\nexport default journey('b', { steps: [step('one', () => { make() })] })\n",
     })
     try {
-      for (const env of [{}, { VENOMQA_TS_LOADER: 'jiti' }]) {
-        const r = await p.venomqa(['run'], { env })
-        expect(r.code, r.stdout + r.stderr).toBe(0)
-        expect(r.stdout).toContain('Result: PASSED')
-      }
+      await passesInBothLoaders()
     } finally {
       await remove('journeys')
     }
@@ -234,11 +239,7 @@ describe('a name imported from a package that does not export it', () => {
       'journeys/b.journey.ts': "import { journey, step } from '@venomqa/core'\nimport { hidden } from 'cjs-only'\nexport default journey('b', { steps: [step('one', () => { hidden() })] })\n",
     })
     try {
-      for (const env of [{}, { VENOMQA_TS_LOADER: 'jiti' }]) {
-        const r = await p.venomqa(['run'], { env })
-        expect(r.code, r.stdout + r.stderr).toBe(0)
-        expect(r.stdout).toContain('Result: PASSED')
-      }
+      await passesInBothLoaders()
     } finally {
       await remove('journeys', 'node_modules/cjs-only')
     }
