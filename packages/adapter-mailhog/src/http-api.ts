@@ -233,7 +233,8 @@ function describeTransportError(err: unknown): string {
     kind === 'tls'
       ? ' (for a self-signed certificate give tls.ca, or tls.rejectUnauthorized: false for a test instance you trust)'
       : kind === 'connection-refused'
-        ? ' (is the mail server running?)'
+        ? // The catcher VenomQA brings is the quickest mail server to start: named, as the user may not know of it.
+          ' (is the mail server running? `npx venomqa mail-catcher` starts one on this machine)'
         : ''
   return `${code && !message.includes(code) ? `${code}: ` : ''}${message}${hint}`
 }

@@ -88,7 +88,8 @@ describe('the mail plugin', () => {
     try {
       for (const mode of ['mailhog', 'mailpit'] as const) {
         for (const [url, reason] of [
-          [`http://127.0.0.1:${CLOSED_PORT}`, /ECONNREFUSED/],
+          // Nothing listening: the catcher that starts one is named.
+          [`http://127.0.0.1:${CLOSED_PORT}`, /ECONNREFUSED.*\(is the mail server running\? `npx venomqa mail-catcher` starts one on this machine\)/],
           [`${catcher.apiUrl}/not-here`, /answered 404/],
         ] as const) {
           const runner = createRunner({ plugins: [[mailPlugin, { mode, url }]] })
