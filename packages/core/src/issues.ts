@@ -49,7 +49,7 @@ const KIND_SUGGESTIONS: Record<ErrorKind, string> = {
   'http-status': 'Check the response body for details.',
   timeout: 'The action ran past its timeout and was aborted: check the API\'s latency or raise the step timeout.',
   aborted: 'The run was interrupted before this step finished.',
-  'connection-refused': 'Nothing is listening at the base URL: start the API, or fix baseUrl / --base-url.',
+  'connection-refused': 'Nothing is listening at the base URL: start the API, or fix baseUrl / --base-url (or the environment variable the config reads it from, API_URL in the one `venomqa init` writes).',
   'connection-reset': 'The server closed the connection: check the API\'s logs for a crash.',
   dns: 'The host name does not resolve: check baseUrl.',
   tls: 'TLS failed: check the certificate, or use http:// for a local server.',

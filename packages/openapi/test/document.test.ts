@@ -432,7 +432,7 @@ describe('venomqa explore --openapi where nothing answers at the base URL', () =
     expect(critical).toHaveLength(1)
     expect(critical[0].error).toMatch(new RegExp(`^nothing answers at the base URL http://127\\.0\\.0\\.1:${CLOSED_PORT}/v1: GET http://127\\.0\\.0\\.1:${CLOSED_PORT}/v1/\\w+: connection refused \\(ECONNREFUSED\\) \\(action "\\w+"\\), and a request to its / got no answer either\\. The exploration stopped there`))
     // As `venomqa run` suggests for a step that met no listener.
-    expect(critical[0].suggestion).toBe('Nothing is listening at the base URL: start the API, or fix baseUrl / --base-url.')
+    expect(critical[0].suggestion).toBe('Nothing is listening at the base URL: start the API, or fix baseUrl / --base-url (or the environment variable the config reads it from, API_URL in the one `venomqa init` writes).')
     expect(output.match(/nothing answers at the base URL/g)).toHaveLength(1)
     expect(output).not.toContain('request_error')
   })
