@@ -185,7 +185,13 @@ export function isUserError(err: unknown): err is UserError {
 
 /** Classify any thrown value into an ErrorKind, for issues and suggestions. */
 /** The kind of each VenomQA error code that has one of its own (see errorKindOf). */
-const KIND_OF_CODE: Readonly<Record<string, ErrorKind>> = { E_ASSERTION: 'assertion', E_TIMEOUT: 'timeout', E_ABORTED: 'aborted', E_STATE: 'state', E_TRANSPORT: 'transport' }
+const KIND_OF_CODE: ReadonlyMap<unknown, ErrorKind> = new Map<unknown, ErrorKind>([
+  ['E_ASSERTION', 'assertion'],
+  ['E_TIMEOUT', 'timeout'],
+  ['E_ABORTED', 'aborted'],
+  ['E_STATE', 'state'],
+  ['E_TRANSPORT', 'transport'],
+])
 /** What a TransportError's `kind` may be. */
 const TRANSPORT_KINDS: ReadonlySet<ErrorKind> = new Set<ErrorKind>(['connection-refused', 'connection-reset', 'dns', 'tls', 'transport', 'timeout', 'aborted'])
 
@@ -208,7 +214,8 @@ export function errorKindOf(err: unknown): ErrorKind {
   // An error of another copy of core (a project that has two versions installed, one the journeys import
   // and one the runner's) is not of this copy's classes: told by its code, an assertion was a crash whose
   // advice was to run with --debug.
-  const byCode = KIND_OF_CODE[code as string]
+  // A Map, not an object: a thrown value's `code` may be any string, `constructor` among them.
+  const byCode = KIND_OF_CODE.get(code)
   if (byCode) return byCode === 'transport' && typeof kind === 'string' && TRANSPORT_KINDS.has(kind as ErrorKind) ? (kind as ErrorKind) : byCode
   if (name === 'AssertionError') return 'assertion'
   if (name === 'TimeoutError') return 'timeout'

@@ -27,5 +27,7 @@ describe('errorKindOf, an error of another copy of core', () => {
   it('an error with no code of VenomQA is still a crash', () => {
     expect(errorKindOf(Object.assign(new Error('x'), { code: 'ECONNRESET' }))).toBe('crash')
     expect(errorKindOf(new Error('x'))).toBe('crash')
+    // A code that names a property every object has is no code of VenomQA's either.
+    expect(errorKindOf(Object.assign(new Error('x'), { code: 'constructor' }))).toBe('crash')
   })
 })

@@ -7,7 +7,18 @@ import { findPackage } from '../plugins/resolve'
  * when the package is not found there, or is CommonJS (whose exports Node lists only as far as it can read
  * them off the code: a name missing from that list may still be there).
  */
-export async function esModuleExports(specifier: string, from: string): Promise<string[] | undefined> {
+export function esModuleExports(specifier: string, from: string): Promise<string[] | undefined> {
+  // Once per package and directory: under jiti every import of every file loaded is looked at after each
+  // load, and the package lookup reads package.json files from the disk.
+  const key = `${specifier}\0${path.dirname(from)}`
+  let names = known.get(key)
+  if (!names) known.set(key, (names = namesOf(specifier, from)))
+  return names
+}
+
+const known = new Map<string, Promise<string[] | undefined>>()
+
+async function namesOf(specifier: string, from: string): Promise<string[] | undefined> {
   const found = findPackage(specifier, path.dirname(from))
   if (!found || !isEsModule(found.entry, found.pkg.type)) return undefined
   try {
