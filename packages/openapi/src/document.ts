@@ -8,6 +8,7 @@ import { ConfigError, type PlainResponse, errorMessage, fileErrorReason, parseJs
 import type * as JsoncParser from 'jsonc-parser'
 import YAML from 'yaml'
 import { checkRefs, escapePointer, inlineExternalRefs, placeOf, remotePlace, resolvePointer, shownPath } from './refs'
+import { refSiblingsAsAllOf } from './ref-siblings'
 
 export { escapePointer, pointerTo, resolvePointer } from './refs'
 
@@ -159,6 +160,7 @@ export async function loadDocument(given: string, options: { root: string }): Pr
   // After inlining: a loop through the files of a document is one through the document now.
   checkAllOfLoops(source, raw)
   checkRefChains(source, raw)
+  refSiblingsAsAllOf(raw)
   recordWritten(raw)
   let document: OpenApiDocument
   try {
