@@ -224,6 +224,10 @@ export const runResultSchema = z.looseObject({
     .meta({ id: 'ShardInfo' })
     .optional(),
   rerunOf: z.looseObject({ finishedAt: z.string() }).optional(),
+  merged: z
+    .looseObject({ shards: z.number().int().min(1), splitId: z.string() })
+    .meta({ id: 'MergeInfo' })
+    .optional(),
 })
 
 export function resultsJsonSchema(): Record<string, unknown> {

@@ -73,7 +73,7 @@ export async function main(argv: readonly string[], io: Io = defaultIo()): Promi
     .option('--fail-on-flaky', 'exit 1 when a journey is flaky (failed, then passed on a retry)')
     .option('--restore', "put the system back after every journey: its state backends roll back to where they stood before it (a journey's own restore wins)")
     .option('--repeat-each <n>', 'run every journey n times (to find flaky ones); each run is its own result')
-    .option('--last-failed', 'run only the journeys that failed in the last run (recorded in .venomqa/last-run.json)')
+    .option('--last-failed', "run only the journeys that failed in the last run, or in this shard's last run with --shard (recorded in .venomqa/)")
     .option('--allow-only', 'allow journey.only when CI is set (otherwise exit 2)')
     .option('--save <file>', 'save the results (JSON) to this file')
     .option('--parallel-paths <n>', 'run up to n paths of a branch at once (each on its own worker)')

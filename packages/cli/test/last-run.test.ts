@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { LAST_RUN_FILE, lastRunOf, readLastRun, selectLastFailed, setAsideLastRun, writeLastRun } from '../src/last-run'
+import { LAST_RUN_FILE, lastRunOf, readLastRun, recordsToSetAside, selectLastFailed, setAsideLastRun, writeLastRun } from '../src/last-run'
 
 function journey(name: string, status: JourneyResult['status']): JourneyResult {
   const counts = { steps: { total: 1, passed: status === 'failed' ? 0 : 1, failed: status === 'failed' ? 1 : 0, skipped: 0 }, paths: { total: 0, passed: 0, failed: 0, skipped: 0 }, branches: 0, checkpoints: 0 }
@@ -78,12 +78,17 @@ describe('the last run, for --last-failed', () => {
     expect(selectLastFailed(three, lastRunOf({ ...run('passed', [journey('a', 'passed')]), interrupted: true }))).toMatchObject({ kind: 'run-failed', items: three })
   })
 
-  it("a shard's record is that shard's: another shard, or a whole run, reruns every selected journey", async () => {
+  it("a shard's record is that shard's, in a file of its own: another shard, or a whole run, reruns every selected journey", async () => {
     const root = mkdtempSync(path.join(os.tmpdir(), 'venomqa-last-run-'))
     try {
       await writeLastRun(root, { ...run('passed', [journey('a', 'passed')]), shard: { index: 3, total: 3, splitId: 'x' } as never })
-      const record = await readLastRun(root)
+      expect(existsSync(path.join(root, '.venomqa/last-run.shard-3-of-3.json'))).toBe(true)
+      expect(existsSync(path.join(root, LAST_RUN_FILE))).toBe(false)
+      const read = await readLastRun(root, { index: 3, total: 3 })
+      expect(read).toMatchObject({ kind: 'shard', read: [{ file: '.venomqa/last-run.shard-3-of-3.json' }] })
+      const record = read.kind === 'shard' ? read.record : undefined
       expect(record?.shard).toEqual({ index: 3, total: 3 })
+      expect(await readLastRun(root, { index: 1, total: 3 })).toEqual({ kind: 'none', shard: { index: 1, total: 3 } })
       expect(selectLastFailed(selected, record, { index: 3, total: 3 })).toMatchObject({ kind: 'none-failed' })
       expect(selectLastFailed(selected, record, { index: 1, total: 3 })).toEqual({ kind: 'other-shard', items: selected, lastRun: record })
       expect(selectLastFailed(selected, record)).toMatchObject({ kind: 'other-shard' })
@@ -92,5 +97,15 @@ describe('the last run, for --last-failed', () => {
     } finally {
       rmSync(root, { recursive: true, force: true })
     }
+  })
+
+  it('a run takes away the records it would replace, and never a sibling shard\'s of its own split', () => {
+    const names = ['last-run.json', 'last-run.shard-1-of-3.json', 'last-run.shard-2-of-3.json', 'last-run.shard-1-of-2.json', 'other.json']
+    // A whole run: every record, the shards' too (--last-failed would combine them into the last run's).
+    expect(recordsToSetAside(names, undefined).sort()).toEqual(['last-run.json', 'last-run.shard-1-of-2.json', 'last-run.shard-1-of-3.json', 'last-run.shard-2-of-3.json'])
+    // A shard: its own, the whole run's, and another split's; not shard 1/3's, which may be running beside it.
+    expect(recordsToSetAside(names, { index: 2, total: 3 }).sort()).toEqual(['last-run.json', 'last-run.shard-1-of-2.json', 'last-run.shard-2-of-3.json'])
+    // Its own, though it is not there yet.
+    expect(recordsToSetAside([], { index: 3, total: 3 }).sort()).toEqual(['last-run.json', 'last-run.shard-3-of-3.json'])
   })
 })

@@ -254,6 +254,42 @@ describe('venomqa run --shard and merge-reports', () => {
     expect(whole.stderr).toContain('venomqa: out/whole.json is not a shard: it was saved without --shard')
   })
 
+  it('a merge marks what it writes as a merge; given to merge again it is exit 2 naming it, and in a directory it is left out with a warning', async () => {
+    // A CI job that merges the shards' directory a second time (a retried step, a reused workspace) after the
+    // first merge saved into it without naming that file now: it was "not a shard: saved without --shard".
+    mkdirSync(path.join(project.dir, 'out/again'), { recursive: true })
+    for (const i of [1, 2, 3]) writeFileSync(path.join(project.dir, `out/again/shard-${i}.json`), readFileSync(path.join(project.dir, `out/shards/shard-${i}.json`)))
+    const first = await project.venomqa(['merge-reports', 'out/again', '--save', 'out/again/merged.json', '-r', 'json:out/again-report.json'])
+    expect(first.code, first.stderr).toBe(1)
+    const splitId = readRun('out/shards/shard-1.json').shard!.splitId
+    // The results file and the json report alike; a shard's own file is none.
+    for (const f of ['out/again/merged.json', 'out/again-report.json']) expect(readRun(f).merged, f).toEqual({ shards: 3, splitId })
+    expect(readRun('out/shards/shard-1.json').merged).toBeUndefined()
+    const validate = new Ajv({ strict: true, allErrors: true }).compile(JSON.parse(readFileSync(RESULTS_SCHEMA_FILE, 'utf8')))
+    expect(validate(readRun('out/again/merged.json')), JSON.stringify(validate.errors)).toBe(true)
+
+    const again = await project.venomqa(['merge-reports', 'out/again', '-r', 'json:out/again-2.json'])
+    expect(again.code, again.stderr).toBe(1)
+    expect(again.stderr).toContain('venomqa: warning: out/again/merged.json is the output of an earlier merge-reports (of 3 shards), not a shard: left out of this merge\n')
+    expect(again.stderr).toContain('venomqa: merged 3 shards')
+    expect(outline(readRun('out/again-2.json'))).toEqual(outline(readRun('out/again/merged.json')))
+
+    // Named among the files to merge, it is refused: the user took it for a shard.
+    const named = await project.venomqa(['merge-reports', 'out/again/merged.json', ...[1, 2, 3].map((i) => `out/shards/shard-${i}.json`)])
+    expect(named.code).toBe(2)
+    expect(named.stderr).toBe(
+      "venomqa: out/again/merged.json is the output of an earlier merge-reports (of 3 shards), not a shard: give the shards' own files, which venomqa run --shard i/n --save wrote\n",
+    )
+    // A directory that holds only merges merges nothing, and says why.
+    mkdirSync(path.join(project.dir, 'out/only-merges'), { recursive: true })
+    writeFileSync(path.join(project.dir, 'out/only-merges/merged.json'), readFileSync(path.join(project.dir, 'out/again/merged.json')))
+    const only = await project.venomqa(['merge-reports', 'out/only-merges'])
+    expect(only.code).toBe(2)
+    expect(only.stderr).toContain(
+      "venomqa: no results files to merge: out/only-merges/merged.json is the output of an earlier merge-reports, not a shard: give the shards' own files, which venomqa run --shard i/n --save wrote\n",
+    )
+  })
+
   it('a --last-failed rerun given in place of its shard is exit 2, never a pass without the rest of the shard', async () => {
     const failing = shards.findIndex((r) => r.code === 1) + 1
     const part = readRun(`out/shards/shard-${failing}.json`).journeys

@@ -192,6 +192,21 @@ describe('venomqa run --watch', () => {
     expect((await w.run.done).code).toBe(0)
   })
 
+  it("with --shard, each run takes away and writes that shard's record only, never a sibling shard's", async () => {
+    const p = await project('watch-project')
+    for (const i of [1, 3]) expect((await p.venomqa(['run', '--shard', `${i}/3`])).code).toBe(0)
+    const records = () => readdirSync(path.join(p.dir, '.venomqa')).sort()
+    const all = ['last-run.shard-1-of-3.json', 'last-run.shard-2-of-3.json', 'last-run.shard-3-of-3.json']
+    const w = watch(p, ['--shard', '2/3'])
+    expect(ran((await w.settled('the first run')).stdout)).toEqual(['beta'])
+    expect(records()).toEqual(all)
+    await edit(p, 'venomqa.config.ts', (t) => `${t}// edited\n`)
+    expect(ran((await w.settled('the rerun after the config changed')).stdout)).toEqual(['beta'])
+    expect(records()).toEqual(all)
+    w.run.child.kill('SIGINT')
+    expect((await w.run.done).code).toBe(0)
+  })
+
   it('an imported file deleted, then put back (a git stash pop, a branch switch): the journeys that need it run again', async () => {
     const p = await project('watch-project')
     const w = watch(p)

@@ -171,6 +171,20 @@ export interface RunResult {
    * run finished, as its record said. `venomqa merge-reports` puts a shard's reruns over its whole run.
    */
   rerunOf?: { finishedAt: string }
+  /**
+   * Set on what `venomqa merge-reports` writes (its `--save` file and its json report): how many shards it
+   * joined, and their split. Such a file is no shard: given to merge again by name it is refused, and
+   * merging a directory that holds one leaves it out, saying so.
+   */
+  merged?: MergeInfo
+}
+
+/** What a merged results file says of the merge that made it. */
+export interface MergeInfo {
+  /** The shards joined (their `--last-failed` reruns put over them are not counted). */
+  shards: number
+  /** The split the shards were parts of (their `shard.splitId`). */
+  splitId: string
 }
 
 /** Which part of a split a run is, and enough to put the parts back together. */

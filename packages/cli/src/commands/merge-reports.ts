@@ -3,7 +3,7 @@ import path from 'node:path'
 import { UserError, errorMessage, firstFew, plural } from '@venomqa/core'
 import { EXIT, type Io, warn } from '../exit'
 import { reporterRequests } from '../reporters'
-import { checkShards, mergeShards, type ShardFile } from '../shard/merge'
+import { checkShards, leaveOutMerges, mergeShards, type ShardFile } from '../shard/merge'
 import { holdsShard } from '../shard/files'
 import { checkSameCode } from '../shard/code'
 import { checkOneRun } from '../shard/run-id'
@@ -88,12 +88,13 @@ async function merge({ files, listed, missing }: ResultFiles, flags: MergeReport
       interrupt.check()
       shards.push({ file, run: await readResults(file, io.cwd, (m) => warn(io, m)).catch(inDirectory(file, listed)) })
     }
-    const checked = checkShards(shards)
-    const unknownRun = checkOneRun(shards)
-    checkSameCode(shards)
+    const toMerge = leaveOutMerges(shards, (file) => listed.has(file), (m) => warn(io, m))
+    const checked = checkShards(toMerge)
+    const unknownRun = checkOneRun(toMerge)
+    checkSameCode(toMerge)
     if (unknownRun) warn(io, unknownRun)
     const merged = mergeShards(checked, { failOnFlaky: config.failOnFlaky })
-    const reruns = shards.filter((s) => s.run.rerunOf).length
+    const reruns = toMerge.filter((s) => s.run.rerunOf).length
     io.stderr.write(
       `venomqa: merged ${plural(checked.length, 'shard')}${reruns ? ` and ${plural(reruns, '--last-failed rerun')}` : ''}: ${plural(merged.journeys.length, 'journey')}, ${plural(merged.explorations?.length ?? 0, 'exploration')}\n`,
     )

@@ -1,5 +1,3 @@
-
-import { rmSync } from 'node:fs'
 import path from 'node:path'
 import {
   AbortedError,
@@ -9,8 +7,6 @@ import {
   type ShardInfo,
   UserError,
   errorMessage,
-  firstFew,
-  nameOnOneLine,
   plural,
 } from '@venomqa/core'
 import { type ResolvedConfig, projectRoot } from '../config/load'
@@ -19,7 +15,8 @@ import { EXIT, type Io, warn } from '../exit'
 import { exitNow } from '../exit-guard'
 import { type LoadedJourney, discoverJourneyFiles, filterJourneys, howToStart, knownJourneys, loadJourneys, splitRunArgs, unknownTagsHint } from '../journeys/load'
 import { focusSelection, refuseOnlyInCi } from '../journeys/focus'
-import { LAST_RUN_FILE, type LastRun, lastRunPath, putLastRun, readLastRun, selectLastFailed, setAsideLastRun, writeLastRun } from '../last-run'
+import { type ShardNumber, lastRunFile, readLastRun, setAsideLastRun, setAsideLastRunSync, writeLastRun } from '../last-run'
+import { lastFailedOnly, putBackRecords } from './last-failed'
 import { harOutput } from '../har'
 import { reporterRequests } from '../reporters'
 import { RunOutputs, addIssues } from './run-outputs'
@@ -28,7 +25,7 @@ import { parseFlagValues } from './flags'
 import { journeyShard } from '../shard/journeys'
 import { withCode } from '../shard/code'
 import { withRunId } from '../shard/run-id'
-import { type ShardSpec, parseShard } from '../shard/split'
+import { type ShardSpec, parseShard, shardOfFlag } from '../shard/split'
 import { LeftBehind, madeByWorkersLines } from './left-behind'
 import { LET_GO_MS, type LetGoBackend, type LettingGo, backendsToLetGo, startLettingGo } from './let-go'
 import { checkReportFiles, clearOutputs, clearOutputsDespiteMistake, configClearingOutputs, configRead } from './outputs'
@@ -83,7 +80,8 @@ async function loadAndRun(args: string[], flags: RunFlags, io: Io, signalsTaken:
   // `clearOutputs`: before the config is read, which clears what it can itself (see configClearingOutputs).
   const stoppedEarly = async (err: unknown, clearOutputs = false): Promise<never> => {
     if (clearOutputs) await clearOutputsDespiteMistake(io, flags)
-    await setAsideRecord(projectRoot(io.cwd, flags.config), io)
+    // A --shard value that does not parse names no shard: every record goes, as for a whole run.
+    await setAsideRecord(projectRoot(io.cwd, flags.config), io, shardSpec)
     throw err
   }
   let values: Partial<VenomConfigBase>
@@ -101,8 +99,8 @@ async function loadAndRun(args: string[], flags: RunFlags, io: Io, signalsTaken:
   }
   // A mistake in the config clears what it can of the outputs itself (see configClearingOutputs).
   const config = await configClearingOutputs(io, flags, values).catch((err) => stoppedEarly(err))
-  const lastRun = flags.lastFailed ? await readLastRun(config.root) : undefined
-  await setAsideRecord(config.root, io)
+  const lastRun = flags.lastFailed ? await readLastRun(config.root, shardSpec) : undefined
+  await setAsideRecord(config.root, io, shardSpec)
 
   const { files, names } = await findJourneyFiles(args, config, io)
   const all = await loadJourneys(files, config.root, (m) => warn(io, m))
@@ -110,10 +108,10 @@ async function loadAndRun(args: string[], flags: RunFlags, io: Io, signalsTaken:
   const sharded = chosen.journeys
   const shard = chosen.shard && (await withCode(chosen.shard, chosen.selectedFiles, config.root, io.env))
   // After the shard split, as Playwright does: each shard of a split reruns its own failures.
-  const rerun = flags.lastFailed ? lastFailedOnly(sharded, lastRun, shard, io) : { items: sharded, rerunOf: undefined }
+  const rerun = lastRun ? lastFailedOnly(sharded, lastRun, shard, io) : { items: sharded, rerunOf: undefined }
   if (!rerun) {
-    // Nothing failed last time, and nothing ran: the record still says so, for the next --last-failed.
-    if (lastRun) await putLastRun(config.root, lastRun).catch((err) => warn(io, `could not put back the record of the last run, ${LAST_RUN_FILE}: ${errorMessage(err)}`))
+    // Nothing failed last time, and nothing ran: the records still say so, for the next --last-failed.
+    if (lastRun) await putBackRecords(config.root, lastRun, io)
     return EXIT.OK
   }
   return executeRun(config, rerun.items, flags, io, { shard, repeatEach, rerunOf: rerun.rerunOf, signalsTaken })
@@ -289,7 +287,9 @@ export async function executeRun(
     // What --last-failed reads next time: every run that came to its end records its failures, passed or
     // not, and the command's verdict (a report that could not be written failed it); an interrupted one,
     // what it never finished too.
-    await writeLastRun(config.root, result, code !== EXIT.OK, { failOnFlaky: config.failOnFlaky }).catch((err) => warn(io, `could not record the run in ${LAST_RUN_FILE}: ${errorMessage(err)}`))
+    await writeLastRun(config.root, result, code !== EXIT.OK, { failOnFlaky: config.failOnFlaky }).catch((err) =>
+      warn(io, `could not record the run in ${lastRunFile(shard)}: ${errorMessage(err)}`),
+    )
     return code
   } finally {
     // A quit under way ends the process itself, once its backends let go: not this way out, first.
@@ -346,57 +346,12 @@ export function parseRepeatEach(value: string): number {
 }
 
 /**
- * `--last-failed`: the selected journeys that failed in the last run, and which run that was (its results
- * record it, so that merge-reports can put a shard's rerun over that shard's run). When nothing failed in
- * it, or when none of its failures is selected now, it says so and returns undefined: nothing runs and the
- * exit code is 0. When there is no record, or the last run failed with no journey to blame, every selected
- * journey runs: not knowing what failed must not pass.
+ * Take the records this run would replace away until it ends (see setAsideLastRun): this shard's, or a
+ * whole run's, with those it makes stale. A failure to is said, and the run goes on. `run` does it as soon
+ * as the config is read, `run --watch` before each of its runs.
  */
-function lastFailedOnly<T extends { journey: { name: string }; file: string }>(
-  selected: readonly T[],
-  lastRun: LastRun | undefined,
-  shard: ShardInfo | undefined,
-  io: Io,
-): { items: T[]; rerunOf?: { finishedAt: string } } | undefined {
-  const picked = selectLastFailed(selected, lastRun, shard)
-  const say = (m: string) => io.stderr.write(`venomqa: --last-failed: ${m}\n`)
-  const shardName = (s?: { index: number; total: number }) => (s ? `shard ${s.index}/${s.total}` : 'a whole run, not a shard')
-  switch (picked.kind) {
-    case 'no-record':
-      // Not knowing is not "nothing failed": a fresh CI machine, or a last run that was killed or crashed
-      // (it takes the record away as it starts). Running nothing would pass on it.
-      say(`no record of a finished last run (${LAST_RUN_FILE} is written when a run ends; a run that was killed, crashed or stopped on a mistake leaves none): running every selected journey`)
-      return { items: picked.items, rerunOf: undefined }
-    case 'other-shard':
-      // Another shard's record says nothing of this shard's journeys: "nothing failed" there would pass here.
-      say(`the last run here was ${shardName(picked.lastRun.shard)}, this one is ${shardName(shard)}: running every selected journey`)
-      return { items: picked.items, rerunOf: undefined }
-    case 'none-failed':
-      say(`no journey failed in the last run${picked.lastRun.finishedAt ? ` (finished ${picked.lastRun.finishedAt})` : ''}: nothing to run`)
-      return undefined
-    case 'run-failed':
-      // Running nothing would pass where the last run failed: everything selected runs again instead.
-      say(
-        `the last run failed${picked.lastRun.finishedAt ? ` (finished ${picked.lastRun.finishedAt})` : ''} though no journey of it did (a plugin, a reporter or a state backend failed it): running every selected journey`,
-      )
-      return { items: picked.items, rerunOf: { finishedAt: picked.lastRun.finishedAt } }
-    case 'none-selected':
-      say(`none of the journeys that failed in the last run (${firstFew(picked.lastRun.failedJourneys.map(nameOnOneLine), 10)}) is among those selected now: nothing to run`)
-      return undefined
-    case 'selected':
-      say(
-        `running ${picked.items.length === 1 ? 'the journey' : `the ${picked.items.length} journeys`} that failed${picked.lastRun.interrupted ? ' or never finished' : ''} in the last run${picked.lastRun.interrupted ? ' (interrupted)' : ''}: ${firstFew(picked.items.map((x) => nameOnOneLine(x.journey.name)), 10)}`,
-      )
-      return { items: picked.items, rerunOf: { finishedAt: picked.lastRun.finishedAt } }
-  }
-}
-
-/**
- * Take the record of the last run away until this run ends (see setAsideLastRun); a failure to is said,
- * and the run goes on. `run` does it as soon as the config is read, `run --watch` before each of its runs.
- */
-export async function setAsideRecord(root: string, io: Io): Promise<void> {
-  await setAsideLastRun(root).catch((err) => warn(io, `could not take away the record of the last run, ${LAST_RUN_FILE}, before this one: ${errorMessage(err)}`))
+export async function setAsideRecord(root: string, io: Io, shard?: ShardNumber): Promise<void> {
+  await setAsideLastRun(root, shard).catch((err) => warn(io, `could not take away the record of the last run, ${lastRunFile(shard)}, before this one: ${errorMessage(err)}`))
 }
 
 /** What the user asked for, in their words: `"checkout", --grep pay, --tag smoke`. */
@@ -413,7 +368,7 @@ function describeFilters(names: readonly string[], flags: RunFlags): string {
 function quitBeforeRun(io: Io, flags: RunFlags): () => void {
   const handler = () => {
     io.stderr.write('\nvenomqa: interrupted before the run started: nothing ran\n')
-    rmSync(lastRunPath(projectRoot(io.cwd, flags.config)), { force: true })
+    setAsideLastRunSync(projectRoot(io.cwd, flags.config), shardOfFlag(flags.shard))
     exitNow(EXIT.INTERRUPTED)
   }
   return onStopSignals(handler)

@@ -4,7 +4,8 @@ import { type Command, CommanderError } from 'commander'
 import { errorMessage } from '@venomqa/core'
 import { projectRoot } from '../config/load'
 import { type Io, warn } from '../exit'
-import { LAST_RUN_FILE, setAsideLastRun } from '../last-run'
+import { lastRunFile, setAsideLastRun } from '../last-run'
+import { shardOfFlag } from '../shard/split'
 import { holdsShard } from '../shard/files'
 import { FILE_FLAGS, OPTION_AS_VALUE, optionTakenAsValue, rereadWithoutOptionValues } from './option-as-value'
 import { type OutputFlags, type UnknownOutputFlag, clearOutputsDespiteMistake, namedOutputs } from './outputs'
@@ -60,8 +61,12 @@ export async function clearOutputsAfterUsageMistake(command: Command, err: Comma
   await sayNotWritten(io, notWritten)
   // Only `run` keeps a record, next to the config: with `--config` missing its value, where is not known.
   if (command.name() !== 'run' || missing.includes('config')) return
-  await setAsideLastRun(projectRoot(io.cwd, flags.config)).catch((e) =>
-    warn(io, `could not take away the record of the last run, ${LAST_RUN_FILE}, before this one: ${errorMessage(e)}`),
+  // A `--shard` that was read takes that shard's record (and those it makes stale); one with no value, or
+  // one that does not parse, names no shard: every record goes, as for a whole run.
+  const shardValue: unknown = command.getOptionValue('shard')
+  const shard = missing.includes('shard') || typeof shardValue !== 'string' ? undefined : shardOfFlag(shardValue)
+  await setAsideLastRun(projectRoot(io.cwd, flags.config), shard).catch((e) =>
+    warn(io, `could not take away the record of the last run, ${lastRunFile(shard)}, before this one: ${errorMessage(e)}`),
   )
 }
 

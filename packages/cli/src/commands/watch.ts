@@ -146,7 +146,7 @@ export async function watchCommand(args: string[], flags: RunFlags, io: Io, inpu
    */
   const stopsBeforeRunning = async (cfg: ResolvedConfig | undefined, configError?: unknown) => {
     await clearOutputsDespiteMistake(io, flags, configError === undefined ? {} : { configError }).catch((err) => warn(io, `could not remove the last run's outputs: ${errorMessage(err)}`))
-    if (cfg) await setAsideRecord(cfg.root, io)
+    if (cfg) await setAsideRecord(cfg.root, io, shardSpec)
   }
   const reloadAndRun = async (first: boolean): Promise<number | undefined> => {
     forgetUserModules(rootDir(), watched)
@@ -222,7 +222,7 @@ export async function watchCommand(args: string[], flags: RunFlags, io: Io, inpu
     loading = false
     idle.signals(false)
     try {
-      await setAsideRecord(cfg.root, io)
+      await setAsideRecord(cfg.root, io, shardSpec)
       const shard = chosen.shard && (await withCode(chosen.shard, chosen.selectedFiles, cfg.root, io.env))
       const code = await executeRun(cfg, toRun, flags, io, { shard, repeatEach })
       return code === EXIT.INTERRUPTED ? code : undefined

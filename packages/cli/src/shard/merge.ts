@@ -18,6 +18,34 @@ import { dealShard, journeyId } from './split'
 
 export type { ShardFile } from './files'
 
+/** What to give merge-reports instead of a merge's output. */
+const GIVE_SHARDS = "give the shards' own files, which venomqa run --shard i/n --save wrote"
+
+/**
+ * The files to merge without the outputs of earlier merges (marked `merged`, see mergeShards): a merge
+ * holds no shard, and every journey it has is in the shards' own files. One found in a directory given
+ * (the last merge saved beside the shards, a CI step run again on the same workspace) is left out with a
+ * warning naming it: re-merging the same directory is what the step means, and the check that every shard
+ * is there still stands. One named on the line is refused (exit 2): the user took it for a shard, and a
+ * merge built on it would not be what they meant. Left with nothing, the merge is refused naming them.
+ */
+export function leaveOutMerges(files: readonly ShardFile[], fromDirectory: (file: string) => boolean, warn: (message: string) => void): ShardFile[] {
+  const merges = files.filter((f) => f.run.merged !== undefined && f.run.merged !== null)
+  const ofMerge = (f: ShardFile) => {
+    const shards = f.run.merged?.shards
+    return `${f.file} is the output of an earlier merge-reports${Number.isSafeInteger(shards) ? ` (of ${plural(shards!, 'shard')})` : ''}, not a shard`
+  }
+  const named = merges.find((f) => !fromDirectory(f.file))
+  if (named) throw new UserError('E_MERGE', `${ofMerge(named)}: ${GIVE_SHARDS}`, { where: named.file })
+  const rest = files.filter((f) => !merges.includes(f))
+  if (!rest.length && merges.length)
+    throw new UserError('E_MERGE', `no results files to merge: ${names(merges)} ${merges.length === 1 ? 'is the output of an earlier merge-reports, not a shard' : 'are the outputs of earlier merges, not shards'}: ${GIVE_SHARDS}`, {
+      where: merges[0]!.file,
+    })
+  for (const f of merges) warn(`${ofMerge(f)}: left out of this merge`)
+  return rest
+}
+
 /**
  * Check that the files are every shard of one split, once each. Anything else is a usage error naming
  * the files: a merged report that silently lacks a shard would pass a CI job that should not pass.
@@ -194,6 +222,8 @@ export function mergeShards(shards: readonly Sharded[], options: MergeOptions = 
     explorations: inOrder(explorations, (x) => x.name, order),
     issues,
     summary: summarize(journeys, issues, explorations),
+    // Said in the file: given to merge again, it is told from a run saved without --shard (see leaveOutMerges).
+    merged: { shards: shards.length, splitId: shards[0]!.shard.splitId },
   }
 }
 

@@ -21,6 +21,20 @@ export function parseShard(value: string): ShardSpec {
 }
 
 /**
+ * The shard a `--shard` value names, or undefined when there is none or it does not parse: for what must
+ * be done without refusing the value (taking a record away as the process stops), where a bad value names
+ * no shard.
+ */
+export function shardOfFlag(value: string | undefined): ShardSpec | undefined {
+  if (value === undefined) return undefined
+  try {
+    return parseShard(value)
+  } catch {
+    return undefined
+  }
+}
+
+/**
  * A shard number past either end is most often a CI's own numbering put in as it is: CircleCI and Buildkite
  * count their parallel jobs from 0, so their first job asks for shard 0 and their last shard never runs.
  */
