@@ -40,10 +40,11 @@ import {
 import { messageWithCauses } from './error-causes'
 import type { ConnectionPool } from './http/connection-pool'
 import { executeJourney } from './executor'
-import { failOnLateCritical } from './execution/journey'
+import { failOnLateCritical, unreachableIssue } from './execution/journey'
 import type { Lane, WorkerLane } from './execution/lanes'
 import { type Restorer, type SettleAttempt, runWithRetries } from './execution/retries'
 import { skipped } from './execution/skipped'
+import { BaseUrlReachability } from './execution/unreachable'
 import { StallError, StrayError, type FaultOrigin, faults, strayErrorIssue } from './faults'
 import { DEFAULT_PLUGIN_TIMEOUT_MS, HookBus } from './hooks'
 import { RunnerHttpClient, createConnectionPool, keptTokens, type TokenStore } from './http-client'
@@ -210,6 +211,8 @@ export class Runner {
   #backendFactories: (() => StateBackend | Promise<StateBackend>)[] = []
   #portFactories = new Map<string, () => unknown>()
   #pool?: WorkerPool
+  /** The base URLs this run found nothing listening at: made anew by each run (see BaseUrlReachability). */
+  #reachability = new BaseUrlReachability()
   /** How every World and worker of the runner calls state backends: bounded by pluginTimeout (see StateCalls). */
   readonly #calls: StateCalls
 
@@ -531,6 +534,8 @@ export class Runner {
     // A bad count would only fail at the first request, failing every step naming no option.
     requireCount('http.connections', this.options.http?.connections ?? 1)
     const units = repeatUnits(items, this.options.repeatEach ?? 1)
+    // What an earlier run (a rerun of --watch) found refused may be listening now.
+    this.#reachability = new BaseUrlReachability()
     const startedAt = new Date().toISOString()
     const t0 = performance.now()
     const atOnce = this.#atOnce(units.length)
@@ -588,6 +593,13 @@ export class Runner {
             journeys[i] = await this.#announce(unit, lane, notRun(unit, why, journeySignal.aborted))
             continue
           }
+          // Nothing listens at its base URL: an earlier journey met a refused connection there.
+          const down = this.#reachability.known(this.#baseUrlOf(unit, lane))
+          if (down && unit.journey.mode !== 'skip') {
+            const { error, kind, suggestion } = unreachableIssue(down, 'not run')
+            journeys[i] = await this.#announce(unit, lane, notRun(unit, { reason: error, kind, suggestion }, false))
+            continue
+          }
           const result = await this.#runUnit(unit, journeySignal, lane)
           journeys[i] = result
           if (result.status === 'failed' && this.options.failFast && !failFast.signal.aborted) failFast.abort()
@@ -632,6 +644,15 @@ export class Runner {
     }
   }
 
+  /**
+   * The base URL a journey's requests go to on `lane`: its own, else the run's; on a worker of a
+   * workerSetup, the worker's app's, known once the journey runs there (undefined here).
+   */
+  #baseUrlOf(unit: RunUnit, lane: number): string | undefined {
+    if (unit.journey.baseUrl) return unit.journey.baseUrl
+    return lane === 0 || !this.options.workerSetup ? this.options.baseUrl : undefined
+  }
+
   /** Whether the journey is put back after it runs: its own `restore`, else the run's `restoreAfterJourney`. */
   #restores(journey: Journey): boolean {
     return journey.restore ?? this.options.restoreAfterJourney ?? false
@@ -674,7 +695,8 @@ export class Runner {
       extras: [keptTokens(this.#tokens, baseUrl)],
       calls: this.#calls,
       settle: () => this.#detached.settle(),
-      stopped: () => signal.aborted,
+      // A journey stopped because nothing listens at its base URL would only meet the same refusal again.
+      stopped: () => signal.aborted || !!this.#reachability.known(baseUrl),
       attempt: (attempt, settle, restorer) => this.#runOne(unit, signal, laneIndex, retry(attempt), settle, restorer),
       notRun: (issue) => this.#announce(unit, laneIndex, { ...notRun(unit, { reason: issue.error, kind: 'state' }, false), issues: [issue] }),
       ended: async (result) => {
@@ -909,6 +931,7 @@ export class Runner {
         runSignal: signal,
         logger: this.options.logger,
         worker: laneIndex,
+        reachability: this.#reachability,
         ...(app ? { app } : {}),
         ...(repeatEachIndex !== undefined || retry ? { run: { ...(repeatEachIndex !== undefined ? { repeatEachIndex } : {}), ...retry } } : {}),
         ...(settle ? { settle } : {}),

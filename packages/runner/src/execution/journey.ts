@@ -36,6 +36,8 @@ import type { PutBackProgress } from '../types'
 import type { Restorer, SettleAttempt } from './retries'
 import { skipped, skippedPath } from './skipped'
 import { type IssueFields, type StepEnv, runStep } from './step'
+import type { AttemptResult } from './step-attempt'
+import type { BaseUrlReachability, UnreachableBaseUrl } from './unreachable'
 
 export interface ExecutorSettings {
   parallelPaths?: number
@@ -77,6 +79,8 @@ export interface JourneyEnv {
   restorer?: Restorer
   /** Told as the journey is put back when it stopped or is restored (see PutBackProgress). */
   putBack?: (progress: PutBackProgress) => void
+  /** The run's base URLs that nothing listens at: a step refused there stops the journey (see BaseUrlReachability). */
+  reachability?: BaseUrlReachability
 }
 
 
@@ -88,11 +92,14 @@ const WORKERS_SUGGESTION =
  * Why nothing more of a journey may run. `interrupt`: the run was interrupted (Ctrl-C, fail-fast in
  * another worker); `timeout`: the journey's deadline; `state`: a checkpoint or rollback of the run's own
  * system failed, so its state is unknown; `workers`: a worker could not be made, or its checkpoint or
- * rollback failed (the run's own system is still known).
+ * rollback failed (the run's own system is still known); `unreachable`: nothing listens at the journey's
+ * base URL (see BaseUrlReachability), so every step after would be refused too.
  */
 export interface StopReason {
-  kind: 'interrupt' | 'timeout' | 'state' | 'workers'
+  kind: 'interrupt' | 'timeout' | 'state' | 'workers' | 'unreachable'
   message: string
+  /** For `unreachable`: what the run found, and whether a step of this journey found it (else another journey did). */
+  unreachable?: { found: UnreachableBaseUrl; here: boolean }
 }
 
 /** Runs one journey with the semantics of DESIGN.md §3. Never throws: a crash is a failed journey with a critical issue. */
@@ -217,6 +224,11 @@ class JourneyExecution {
       unwatch()
       await this.closeCheckpoints()
     }
+    if (this.stopped?.unreachable) {
+      const { found, here } = this.stopped.unreachable
+      const { steps } = countNodes(nodes)
+      this.addIssue(unreachableIssue(found, here ? 'here' : steps.passed + steps.failed ? 'stopped' : 'not run'))
+    }
     while (this.#issueHooks.length) await this.#issueHooks.shift()
     if (this.stopped?.kind === 'timeout') this.addIssue({ path: 'main', step: 'journey', severity: 'high', kind: 'timeout', error: this.stopped.message, source: 'runner' })
     const counts = countNodes(nodes)
@@ -320,7 +332,7 @@ class JourneyExecution {
     const stop = this.stopped?.kind
     if (stop && stop !== 'state' && !this.#mainStateUnknown && open.length && !this.env.restorer) {
       const t0 = performance.now()
-      const reason = stop === 'workers' ? 'stopped' : stop
+      const reason = stop === 'workers' || stop === 'unreachable' ? 'stopped' : stop
       const told = this.#putBack(open[0]!, reason)
       try {
         const timing = await guardState(`rollback to checkpoint "${open[0]}"`, () => world.rollback(open[0]!, told?.onBackend))
@@ -350,6 +362,7 @@ class JourneyExecution {
     // What every step of this line runs in: made once for the line, not again for each of its steps.
     let stepEnv: StepEnv | undefined
     for (const node of nodes) {
+      if (!this.stopped && !failedFast) this.#stopIfKnownUnreachable(lane)
       if (this.stopped || failedFast) {
         out.push(skipped(node))
         continue
@@ -373,6 +386,30 @@ class JourneyExecution {
     return this.runBranch(node, pathName, lane)
   }
 
+  /**
+   * After a step's last attempt failed: when nothing listens at the lane's base URL (see
+   * BaseUrlReachability), the journey stops there, and the run knows not to use that address again.
+   */
+  async afterStepFailed(pathName: string, step: string, lane: Lane, attempt: AttemptResult): Promise<void> {
+    const reach = this.env.reachability
+    if (!reach || this.stopped) return
+    const where = { journey: this.name, path: pathName, step }
+    const found = await reach.afterFailure(lane.http.baseUrl, attempt, where)
+    if (!found || this.stopped) return
+    // Found by this step, or by another journey's at the same time (on another worker).
+    const here = found.journey === where.journey && found.path === where.path && found.step === where.step
+    this.stop({ kind: 'unreachable', message: unreachableMessage(found, here), unreachable: { found, here } })
+  }
+
+  /**
+   * Another journey (on another worker), or a path of this one on another lane, found nothing listening
+   * at this lane's base URL: the journey stops before its next step, rather than be refused there too.
+   */
+  #stopIfKnownUnreachable(lane: Lane): void {
+    const found = this.env.reachability?.known(lane.http.baseUrl)
+    if (found) this.stop({ kind: 'unreachable', message: unreachableMessage(found, false), unreachable: { found, here: false } })
+  }
+
   /** What a step of `pathName` needs from this journey (see StepEnv). */
   stepEnv(pathName: string, lane: Lane, failedBefore: () => readonly EarlierFailure[] = () => []): StepEnv {
     return {
@@ -387,6 +424,7 @@ class JourneyExecution {
       afterOtherPaths: () => this.#pathsRun > 0,
       failedBefore,
       addIssue: (fields) => this.addIssue(fields),
+      ...(this.env.reachability ? { failed: (step: string, attempt: AttemptResult) => this.afterStepFailed(pathName, step, lane, attempt) } : {}),
     }
   }
 
@@ -554,6 +592,38 @@ interface ParallelPaths {
 function failedPaths(node: BranchNode, error: ErrorInfo): PathResult[] {
   return node.paths.map((p) => ({ ...skippedPath(p.name, p.steps, p.description), status: 'failed' as const, error }))
 }
+
+/**
+ * Why a journey stopped, or did not start, at a base URL nothing listens at (see BaseUrlReachability).
+ * `here`: this journey's own step was refused; else another journey's was, and this one was not sent there.
+ */
+export function unreachableMessage(found: UnreachableBaseUrl, here: boolean): string {
+  const step = `step "${found.step}"${found.path === 'main' ? '' : ` of path "${found.path}"`}`
+  // The address, when the base URL says more than it (a path): what refused is the host and port.
+  const to = found.baseUrl.replace(/\/+$/, '') === found.origin ? '' : ` to ${found.origin}`
+  if (here) return `nothing listens at the base URL ${found.baseUrl}: ${step} was refused a connection${to}, and a new connection was refused too`
+  return `nothing listens at the base URL ${found.baseUrl}: ${step} of journey "${found.journey}" was refused a connection${to}`
+}
+
+/**
+ * The journey's one issue about it: what was refused, and that nothing more of the journey, nor any later
+ * journey of the run on that base URL, was sent there. `here`: a step of this journey met the refusal;
+ * `stopped`: another journey did while this one ran (on another worker), and it stopped before its next
+ * step; `not run`: it did not start.
+ */
+export function unreachableIssue(found: UnreachableBaseUrl, journey: 'here' | 'stopped' | 'not run'): IssueFields {
+  const error =
+    journey === 'not run'
+      ? `not run: ${unreachableMessage(found, false)}`
+      : journey === 'stopped'
+        ? `${unreachableMessage(found, false)}. The journey stopped before its next step: the rest of it was not run`
+        : `${unreachableMessage(found, true)}. The journey stopped there: its remaining steps were not run, nor is any later journey of this run that uses this base URL`
+  return { path: 'main', step: 'journey', severity: 'critical', kind: 'connection-refused', error, suggestion: UNREACHABLE_SUGGESTION, source: 'runner' }
+}
+
+/** The advice for what was not run because nothing listens at the base URL. */
+export const UNREACHABLE_SUGGESTION =
+  'Nothing was sent to an address that refuses connections: start the API (`venomqa doctor` checks that it answers), or fix baseUrl / --base-url (or the environment variable the config reads it from, API_URL in the one `venomqa init` writes), then run again; `venomqa run --last-failed` runs only what failed or did not run.'
 
 /**
  * Every step of the journey was skipped (`step.skip`), none passed or failed: it tested nothing, and is

@@ -41,6 +41,8 @@ export interface StepEnv {
   /** The steps that failed before this one on its line (see EarlierFailure), in the order they ran. */
   failedBefore(): readonly EarlierFailure[]
   addIssue(fields: IssueFields): void
+  /** Told once a step's last attempt failed, before its result is made: the journey may stop there (see BaseUrlReachability). */
+  failed?(step: string, attempt: AttemptResult): Promise<void>
 }
 
 /**
@@ -89,6 +91,8 @@ export async function runStep(node: StepNode, env: StepEnv): Promise<StepResult>
       break
     }
   }
+  // Nothing listening at the base URL stops the journey here; a worker's app that ended said so already.
+  if (!appGone && !last.outcome.passed && env.failed) await env.failed(node.name, last)
   // Looked for before the result is made: what reads the exchanges after this must not count as the action's look.
   const unchecked = last.outcome.passed && !node.options.expectFailure ? uncheckedServerErrors(last.exchanges, last.returned, last.startedAt) : []
   const outcome = afterEarlierFailure(last.outcome, env.failedBefore())

@@ -576,9 +576,9 @@ class LineFormatter {
     const all: Issue[] = [...run.journeys.flatMap(journeyIssues), ...(run.explorations ?? []).flatMap(explorationIssues), ...run.issues].sort((a, b) => severityRank(a.severity) - severityRank(b.severity))
     if (all.length) {
       lines.push('', p.bold('Issues'))
-      for (const i of all) {
+      for (const { issue: i, journeys } of alikeFolded(all)) {
         const colour = severityColour(i.severity, p)
-        const where = issuePlace(i)
+        const where = journeys.length > 1 ? journeysPlace(journeys) : issuePlace(i)
         lines.push(`  ${colour(SEVERITY_MARK[i.severity])} ${p.bold(where || i.source)} [${colour(i.severity)}] ${p.dim(i.source)}`)
         lines.push(`      ${underEachOther(redactFreeText(i.error), '      ')}`)
         // A failed step's exchange was printed with the step already; other issues show theirs here.
@@ -590,6 +590,36 @@ class LineFormatter {
     lines.push('', `Result: ${verdict}`)
     return lines
   }
+}
+
+/**
+ * The summary's issues, those of several journeys that say one thing told once: a journey not run for the
+ * run's reason (nothing listens at the base URL, a state backend abandoned) has the same issue as every
+ * other, and forty of them were forty entries alike. Only a journey's own issue (its step `journey`, on its
+ * main line, with no request) is folded, into the first one's place; every report file keeps each.
+ */
+function alikeFolded(issues: readonly Issue[]): { issue: Issue; journeys: string[] }[] {
+  const out: { issue: Issue; journeys: string[] }[] = []
+  const byText = new Map<string, { issue: Issue; journeys: string[] }>()
+  for (const issue of issues) {
+    const ofJourney = issue.journey && issue.path === 'main' && issue.step === 'journey' && !issue.request
+    const key = ofJourney ? JSON.stringify([issue.severity, issue.kind, issue.source, issue.error, issue.suggestion]) : undefined
+    const same = key === undefined ? undefined : byText.get(key)
+    if (same) {
+      same.journeys.push(issue.journey)
+      continue
+    }
+    const entry = { issue, journeys: [issue.journey] }
+    if (key !== undefined) byText.set(key, entry)
+    out.push(entry)
+  }
+  return out
+}
+
+/** Where an issue of several journeys is: `3 journeys: a, b, c`, the first five named, then how many more. */
+function journeysPlace(journeys: readonly string[]): string {
+  const shown = journeys.slice(0, 5).join(', ')
+  return `${journeys.length} journeys: ${shown}${journeys.length > 5 ? ` and ${journeys.length - 5} more` : ''}`
 }
 
 /**

@@ -251,6 +251,21 @@ describe('console reporter', () => {
     expect(text).toMatch(/^ {2}i a_note \[info\] runner$/m)
   })
 
+  it("tells once an issue several journeys have alike (not run, for one reason), naming them; each journey's other issues stay its own", async () => {
+    const run = sampleRun()
+    const template = run.journeys[0]!
+    const notRun = (name: string, error = 'not run: nothing listens at the base URL http://127.0.0.1:9') =>
+      ({ ...template, name, status: 'failed' as const, issues: [makeIssue({ journey: name, path: 'main', step: 'journey', severity: 'critical', kind: 'connection-refused', error, source: 'runner' })] })
+    const names = ['j1', 'j2', 'j3', 'j4', 'j5', 'j6', 'j7']
+    run.journeys.push(...names.map((n) => notRun(n)), notRun('other', 'not run: another reason'))
+    const text = String(await createConsoleReporter({ stream: capture(false).stream }).render!(run, {} as never))
+    expect(text.match(/not run: nothing listens at the base URL/g)).toHaveLength(1)
+    expect(text).toMatch(/^ {2}✗ 7 journeys: j1, j2, j3, j4, j5 and 2 more \[critical\] runner\n {6}not run: nothing listens at the base URL http:\/\/127\.0\.0\.1:9$/m)
+    expect(text).toMatch(/^ {2}✗ other › journey \[critical\] runner\n {6}not run: another reason$/m)
+    // A step's issue is never folded, however alike: each names its own request.
+    expect(text).toMatch(/^ {2}✗ checkout <&> › bad_card › pay \[high\] step$/m)
+  })
+
   it('says INTERRUPTED for an interrupted run', async () => {
     const text = String(await createConsoleReporter({ stream: capture(false).stream }).render!(sampleRun({ interrupted: true }), {} as never))
     expect(text).toContain('Result: INTERRUPTED')

@@ -1,0 +1,103 @@
+import { connect } from 'node:net'
+import { redactText } from '@venomqa/core'
+import type { AttemptResult } from './step-attempt'
+
+/** How long the check waits for a new connection to the base URL's host and port, ms. */
+const PROBE_MS = 2_000
+
+/** A base URL the run found nothing listening at, and where it found that. */
+export interface UnreachableBaseUrl {
+  /** The address refused: the base URL's origin (`http://127.0.0.1:3000`), which every journey on it shares. */
+  origin: string
+  /** The base URL as the journey that met it had it, masked: what the messages name. */
+  baseUrl: string
+  /** The journey, path and step whose request was refused. */
+  journey: string
+  path: string
+  step: string
+}
+
+/**
+ * The one place that decides that the API a run tests is not there: a step failed on a connection the
+ * base URL's own host and port refused, and a new connection to it is refused too. Nothing listens there
+ * (the API is not started, or the base URL, or the variable the config reads it from, is wrong), so every
+ * later request to it would be refused the same way: the journey stops there, and no later journey of the
+ * run that uses this base URL is started. One list per run: a run that starts later asks again.
+ *
+ * What it leaves alone: a step that passed (one that checks the API is down, catching the refusal, passes);
+ * a refused connection to any other host or port (a mock server still starting): that step fails, and the
+ * run goes on; a step's own `retries` and the HTTP client's retry policy, which have all run before a
+ * step's failure is final; a base URL that accepts the new connection (the API came back in the meantime).
+ */
+export class BaseUrlReachability {
+  readonly #down = new Map<string, UnreachableBaseUrl>()
+
+  /** What the run found about `baseUrl`'s address, when nothing listens there; undefined otherwise. */
+  known(baseUrl: string | undefined): UnreachableBaseUrl | undefined {
+    const origin = originOf(baseUrl)
+    return origin === undefined ? undefined : this.#down.get(origin)
+  }
+
+  /**
+   * After a step's last attempt failed: whether it failed because nothing listens at `baseUrl` (see the
+   * class). Records it, and returns the record, when so; undefined otherwise.
+   */
+  async afterFailure(baseUrl: string, attempt: AttemptResult, where: { journey: string; path: string; step: string }): Promise<UnreachableBaseUrl | undefined> {
+    const { outcome } = attempt
+    if (outcome.passed || outcome.kind !== 'connection-refused') return undefined
+    const origin = originOf(baseUrl)
+    if (origin === undefined || originOf(refusedUrl(attempt)) !== origin) return undefined
+    const already = this.#down.get(origin)
+    if (already) return already
+    if ((await probe(origin)) !== 'refused') return undefined
+    const found: UnreachableBaseUrl = { origin, baseUrl: redactText(baseUrl), ...where }
+    // Another journey (on another worker) may have found it meanwhile: the first one found stays.
+    if (!this.#down.has(origin)) this.#down.set(origin, found)
+    return this.#down.get(origin)
+  }
+}
+
+/**
+ * The URL of the request whose refusal failed the step: the error it threw names it (a TransportError, of
+ * this copy of core or another); else the request the step is shown with, when that one got no answer.
+ */
+function refusedUrl(attempt: AttemptResult): string | undefined {
+  if (attempt.settled.threw) {
+    const url = (attempt.settled.error as { url?: unknown } | null | undefined)?.url
+    if (typeof url === 'string') return url
+  }
+  const shown = attempt.shown
+  return shown && !shown.response ? shown.request.url : undefined
+}
+
+function originOf(url: string | undefined): string | undefined {
+  if (!url) return undefined
+  try {
+    const { origin } = new URL(url)
+    return origin === 'null' ? undefined : origin
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * A new TCP connection to `origin`'s host and port, closed at once: `refused` when nothing listens there;
+ * `open` when something accepted it; `unknown` when it neither came nor was refused in time (a host that
+ * drops packets) or failed otherwise. Only a refusal counts: it sends the API nothing, not even a request.
+ */
+function probe(origin: string): Promise<'refused' | 'open' | 'unknown'> {
+  const url = new URL(origin)
+  const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80))
+  const host = url.hostname.replace(/^\[(.*)\]$/, '$1')
+  return new Promise((resolve) => {
+    const socket = connect({ host, port })
+    const done = (seen: 'refused' | 'open' | 'unknown') => {
+      clearTimeout(timer)
+      socket.destroy()
+      resolve(seen)
+    }
+    const timer = setTimeout(() => done('unknown'), PROBE_MS)
+    socket.once('connect', () => done('open'))
+    socket.once('error', (err: NodeJS.ErrnoException) => done(err.code === 'ECONNREFUSED' ? 'refused' : 'unknown'))
+  })
+}
