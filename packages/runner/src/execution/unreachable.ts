@@ -34,6 +34,8 @@ export class BaseUrlReachability {
 
   /** What the run found about `baseUrl`'s address, when nothing listens there; undefined otherwise. */
   known(baseUrl: string | undefined): UnreachableBaseUrl | undefined {
+    // Asked before every step: parsing its base URL only once something is known to be down.
+    if (this.#down.size === 0) return undefined
     const origin = originOf(baseUrl)
     return origin === undefined ? undefined : this.#down.get(origin)
   }
