@@ -602,7 +602,7 @@ export default journey('${name}', { steps: [checkpoint('c'), branch('c', [path('
     const { readFileSync } = await import('node:fs')
     const saved = JSON.parse(readFileSync(path.join(p.dir, 'results.json'), 'utf8'))
     expect(saved.issues).toContainEqual(
-      expect.objectContaining({ severity: 'info', kind: 'state', error: expect.stringMatching(/add a state backend plugin/), suggestion: expect.stringMatching(/^Nothing failed: /) }),
+      expect.objectContaining({ severity: 'info', kind: 'state', error: expect.stringMatching(/add a state backend plugin/), suggestion: expect.stringMatching(/^The checkpoints saved the context alone: /) }),
     )
     // Marked as what informs, not as a failure; not told that a backend failed.
     expect(r.stdout).toMatch(/^ {2}i state \[info\] runner$/m)

@@ -93,7 +93,7 @@ export function suggestionForError(err: unknown): string | undefined {
  * own rule that a value be unique, met by a value written into the test.
  */
 const UNIQUE_VALUE_CONFLICT =
-  "Conflict: the API already holds something with a value this request sends and it requires to be unique, most often a fixed one (an email, a name, a SKU) that the setup or an invariant's check creates and an earlier run left behind. Make that value unique per run (add a random suffix), or look the thing up before creating it."
+  "Conflict: the API already holds something with a value this request sends and it requires to be unique, most often a fixed one (an email, a name, a SKU) that an earlier run left behind: what a journey's main line (or an exploration's setup) writes stays after the run. Make that value unique per run (add a random suffix), put each journey back after it runs (`restore: true`, `venomqa run --restore`), or look the thing up before creating it. Data no state backend covers (a table left out, keys outside the Redis prefix) is not rolled back between paths either."
 
 /**
  * A 409 to an action of an exploration's sequence that started from a restored checkpoint: nothing of
@@ -102,9 +102,23 @@ const UNIQUE_VALUE_CONFLICT =
 const SEQUENCE_CONFLICT =
   'Conflict with what this sequence made, not state leaked between paths: every sequence of the exploration starts from a restored checkpoint, and replayed from the start it gets the same 409. Most often an earlier action of the sequence sent the same fixed value (a name, a SKU, an email) or left the thing in a state that forbids this request; if the action must not conflict, make that value unique per call, or give the action a `when` that rules that state out.'
 
+/** How a path that nothing rolled back explains a status met after it: what an earlier path wrote is still there. */
+const NO_ROLLBACK =
+  'no state backend rolled back the paths before it, so what they wrote (or deleted) is still there. Register a state backend for the system under test (@venomqa/state-postgres, @venomqa/state-mysql, @venomqa/adapter-redis with a prefix, or http-control) so that each path starts from its checkpoint.'
+
+/** A status met after other paths that nothing rolled back, by status: most often one of those paths' doing. */
+const LEAKED_STATE_SUGGESTIONS: Record<number, string> = {
+  404: `Not found, possibly deleted by an earlier path: ${NO_ROLLBACK}`,
+  409: `Conflict: the resource already exists or changed; this often means state leaked between paths: ${NO_ROLLBACK}`,
+  410: `Gone, possibly deleted by an earlier path: ${NO_ROLLBACK}`,
+}
+
 /** Where a step ran, for the suggestions that depend on it. */
 export interface SuggestionPlace {
-  /** Another path ran before it from a checkpoint (and was rolled back): state may have leaked from it. */
+  /**
+   * Another path ran before it from a checkpoint and nothing rolled that path's writes back (no state
+   * backend): state may have leaked from it. False when a state backend put the system back between paths.
+   */
   afterOtherPaths: boolean
   /**
    * An action of an exploration's sequence (or the invariant checked after it), rather than a step of a
@@ -119,6 +133,10 @@ export interface SuggestionPlace {
  */
 export function suggestionFor(kind: ErrorKind, status?: number, place?: SuggestionPlace): string {
   if (status === 409 && place && !place.afterOtherPaths) return place.exploredSequence ? SEQUENCE_CONFLICT : UNIQUE_VALUE_CONFLICT
+  if (status !== undefined && place?.afterOtherPaths && !place.exploredSequence) {
+    const leaked = LEAKED_STATE_SUGGESTIONS[status]
+    if (leaked) return leaked
+  }
   if (status !== undefined) {
     const exact = STATUS_SUGGESTIONS[status]
     if (exact) return exact

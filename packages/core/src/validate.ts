@@ -190,15 +190,16 @@ export function lineProblems(j: Journey, unknownKeys = false): DefinitionError[]
   const problems: DefinitionError[] = []
   if (j.steps === undefined && unknownKeys) return problems
   if (!Array.isArray(j.steps) || j.steps.length === 0) problems.push(new DefinitionError(String(j.name), 'a journey needs at least one step'))
-  else walk(String(j.name), j.steps, [], new Set<string>(), 'main line', problems)
+  else walk(String(j.name), j.steps, [], new Map<string, string>(), 'main line', problems)
   return problems
 }
 
 /**
  * Walks one line, adding each mistake to `problems` and going on past it as far as the line still makes
- * sense: a branch that names an unknown checkpoint still has its paths checked.
+ * sense: a branch that names an unknown checkpoint still has its paths checked. `all` holds every
+ * checkpoint of the journey met so far, with the line that declares it (`main line`, `path "a"`).
  */
-function walk(journey: string, nodes: readonly JourneyNode[], visible: string[], all: Set<string>, where: string, problems: DefinitionError[]): void {
+function walk(journey: string, nodes: readonly JourneyNode[], visible: string[], all: Map<string, string>, where: string, problems: DefinitionError[]): void {
   const problem = (message: string, step?: string) => problems.push(new DefinitionError(journey, message, step))
   const scope = [...visible]
   /** Checkpoints of this line a branch put it back before, by that branch's checkpoint. */
@@ -228,10 +229,11 @@ function walk(journey: string, nodes: readonly JourneyNode[], visible: string[],
           problem(`checkpoint ${index + 1} of the ${where} needs a name`)
           break
         }
-        if (all.has(node.name)) problem(`duplicate checkpoint "${node.name}"; checkpoint names must be unique in a journey`, `checkpoint ${node.name}`)
+        const first = all.get(node.name)
+        if (first !== undefined) problem(duplicateCheckpoint(node.name, where, first), `checkpoint ${node.name}`)
         if (node.extraArguments?.length)
           problem(`checkpoint() takes only a name, got ${extraArguments(node.extraArguments)} after it: a checkpoint has no options`, `checkpoint ${node.name}`)
-        all.add(node.name)
+        if (first === undefined) all.set(node.name, where)
         scope.push(node.name)
         break
       }
@@ -291,6 +293,16 @@ function walk(journey: string, nodes: readonly JourneyNode[], visible: string[],
         problem(`item ${index + 1} of the ${where} has unknown kind "${(node as { kind: string }).kind}"`)
     }
   })
+}
+
+/**
+ * A checkpoint named as one declared before it. Within one line the step says which; across lines (two
+ * sibling paths that each take `inner`) the message names both, since each path alone looks right.
+ */
+function duplicateCheckpoint(name: string, where: string, first: string): string {
+  if (where === 'main line' && first === 'main line') return `duplicate checkpoint "${name}"; checkpoint names must be unique in a journey`
+  const firstPlace = first === 'main line' ? 'the main line' : first === where ? 'the same path' : first
+  return `duplicate checkpoint "${name}" in ${where} (${firstPlace} declares it first); checkpoint names must be unique in a journey, across its paths too`
 }
 
 /** `1 more argument (an object)`, `2 more arguments (an object, 5)`: what a call passed beyond what it takes. */

@@ -396,7 +396,10 @@ describe('suggestions', () => {
   })
 
   it('put a 409 down to state leaked between paths only where another path could have left it', () => {
-    expect(suggestionFor('http-status', 409, { afterOtherPaths: true })).toMatch(/state leaked between paths\. Check the checkpoint and rollback/)
+    expect(suggestionFor('http-status', 409, { afterOtherPaths: true })).toMatch(/state leaked between paths: no state backend rolled back the paths before it/)
+    // A 404 or 410 there too: an earlier path may have deleted it.
+    expect(suggestionFor('http-status', 404, { afterOtherPaths: true })).toMatch(/^Not found, possibly deleted by an earlier path: no state backend rolled back/)
+    expect(suggestionFor('http-status', 404, { afterOtherPaths: false })).toMatch(/^Not found: check the path/)
     expect(suggestionFor('http-status', 409, { afterOtherPaths: false })).toMatch(/^Conflict: the API already holds something with a value this request sends/)
     // An exploration's sequence from a restored checkpoint: the conflict is with what the sequence made.
     expect(suggestionFor('assertion', 409, { afterOtherPaths: false, exploredSequence: true })).toMatch(/^Conflict with what this sequence made, not state leaked between paths/)

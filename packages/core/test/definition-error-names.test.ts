@@ -42,6 +42,33 @@ describe('names in a DefinitionError', () => {
   })
 })
 
+describe('a duplicate checkpoint says where both are', () => {
+  const h = step('h', () => {})
+  it('in two sibling paths: names the path of each', () => {
+    const err = refusal(() =>
+      journey('checkout', {
+        steps: [
+          checkpoint('base'),
+          branch('base', [
+            path('a', [h, checkpoint('inner'), branch('inner', [path('x', [h])])]),
+            path('b', [h, checkpoint('inner'), branch('inner', [path('y', [h])])]),
+          ]),
+        ],
+      }),
+    )
+    expect(err.message).toBe(
+      'journey "checkout", step "checkpoint inner": duplicate checkpoint "inner" in path "b" (path "a" declares it first); checkpoint names must be unique in a journey, across its paths too',
+    )
+  })
+
+  it('in a path, of one on the main line: says the main line has it', () => {
+    const err = refusal(() => journey('checkout', { steps: [checkpoint('base'), branch('base', [path('a', [h, checkpoint('base')])])] }))
+    expect(err.message).toBe(
+      'journey "checkout", step "checkpoint base": duplicate checkpoint "base" in path "a" (the main line declares it first); checkpoint names must be unique in a journey, across its paths too',
+    )
+  })
+})
+
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 }

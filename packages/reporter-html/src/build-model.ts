@@ -207,7 +207,7 @@ class ModelBuilder {
         cp: text(n.checkpoint),
         s: status(n.status),
         ms: ms(n.durationMs),
-        p: list(n.paths).map((p) => this.path(p, journey, path === 'main' ? p.name : `${path} > ${p.name}`, journeyStartedAt)),
+        p: list(n.paths).map((p) => this.path(p, journey, path === 'main' ? p.name : `${path} > ${p.name}`, journeyStartedAt, !!n.rollbackBeforeWorkers)),
       }
       if (n.finalRollback) branch.fr = n.finalRollback.durationMs
       if (n.finalRollback?.waitedMs !== undefined) branch.fw = ms(n.finalRollback.waitedMs)
@@ -217,9 +217,13 @@ class ModelBuilder {
     })
   }
 
-  private path(p: PathResult, journey: number, label: string, journeyStartedAt: string): PagePath {
+  /** `onWorkers`: its branch ran its paths on workers, where a path without `worker` ran on worker 0. */
+  private path(p: PathResult, journey: number, label: string, journeyStartedAt: string, onWorkers: boolean): PagePath {
     const out: PagePath = { k: 'p', n: text(p.name), s: status(p.status), ms: ms(p.durationMs), x: this.nodes(list(p.nodes), journey, label, journeyStartedAt) }
     if (p.description) out.d = text(p.description)
+    // Its requests went to that worker's app and its rows to that worker's database: a failure there is read
+    // against that system, which the relative URLs of its steps do not name.
+    if (onWorkers) out.w = typeof p.worker === 'number' && Number.isInteger(p.worker) && p.worker > 0 ? p.worker : 0
     if (p.rollback) out.rb = ms(p.rollback.durationMs)
     if (p.rollback?.waitedMs !== undefined) out.rw = ms(p.rollback.waitedMs)
     if (p.error) out.e = this.error(p.error)

@@ -87,6 +87,8 @@ export interface PagePath {
   d?: string
   s: Status
   ms: number
+  /** the worker it ran on, when its branch ran its paths on workers (0: the run's own app) */
+  w?: number
   /** rollback before the path, ms */
   rb?: number
   /** of `rb`, the wait for requests that outlived their steps, ms (RollbackTiming.waitedMs) */

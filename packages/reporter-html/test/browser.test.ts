@@ -70,6 +70,23 @@ describeBrowser('HTML report in headless Chromium', () => {
     }
   })
 
+  it('says which worker each path of a parallel branch ran on, and nothing of workers for a branch run on one line', async () => {
+    const result = checkoutRun()
+    const cart = result.journeys[0]!.nodes.find((n): n is BranchResult => n.kind === 'branch')!
+    // pay_by_card ran on the run's own app (worker 0, left out of the results), bad_card on worker 2.
+    cart.paths[1]!.worker = 2
+    const { page, problems } = await openReport(browser, 'path-workers', result)
+    try {
+      await expect.poll(() => pathRow(page, 'bad_card').locator('> .row .worker').textContent()).toBe('on worker 2')
+      expect(await pathRow(page, 'pay_by_card').locator('> .row .worker').textContent()).toBe("on worker 0 (the run's own app)")
+      // The branch inside pay_by_card ran its paths one after another: no worker is named there.
+      expect(await pathRow(page, 'refund').locator('> .row .worker').count()).toBe(0)
+      expect(problems).toEqual([])
+    } finally {
+      await page.close()
+    }
+  })
+
   it('shows a run with failures and a nested branch: expand a failed step, filter to failures', async () => {
     const { page, problems, requests, url } = await openReport(browser, 'checkout', checkoutRun())
     try {

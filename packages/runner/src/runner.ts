@@ -807,8 +807,10 @@ export class Runner {
     if (this.options.requireState) throw new ConfigError(stateRequiredProblem(items.map((i) => i.journey))!, { where: 'requireState' })
     const message = `no state backend is registered: the checkpoints of ${names} restore only the context and HTTP headers, not the system under test, so a path can see what an earlier path wrote; ${ADD_STATE_BACKEND}, or set requireState (--require-state) to make this an error`
     this.options.logger?.warn(message)
-    // Its own suggestion: the kind's is for a backend that failed, and nothing failed here.
-    const suggestion = 'Nothing failed: the paths ran, but each may have started from data an earlier path left. Register a state backend for the system under test to roll it back between paths.'
+    // Its own suggestion: the kind's is for a backend that failed, and none did. Told before the journeys
+    // run, it cannot say whether one of them fails: a path's failure may be an earlier path's writes.
+    const suggestion =
+      "The checkpoints saved the context alone: each path may have started from data an earlier path left, so a path that fails may fail on an earlier path's writes, and one that passes may pass on them. Register a state backend for the system under test to roll it back between paths."
     this.runIssues.push(makeIssue({ journey: '', path: '', step: 'state', severity: 'info', kind: 'state', error: message, source: 'runner', suggestion }))
   }
 

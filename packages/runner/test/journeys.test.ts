@@ -260,6 +260,54 @@ describe('checkpoints and branches against an app in its own process', () => {
     expect(unique!.suggestion).not.toContain('leaked')
     expect(leaked!.suggestion).toMatch(/state leaked between paths/)
   })
+
+  it('a 409 after other paths that a state backend rolled back is put down to a value kept unique, never to leaked state', async () => {
+    // The main line's user is at the checkpoint: each path starts with it, rolled back or not. A path
+    // signing it up again meets the API's own rule, as a second run meets what the first run's main line left.
+    const email = `kept-${process.pid}@example.test`
+    const signUp = (name: string) => step(name, async ({ http }) => assertStatus(await http.post('/api/users', { json: { email, password: 'pw-123456', name: 'T' } }), 201))
+    const j = journey('conflict_rolled_back', {
+      steps: [
+        signUp('sign_up'),
+        checkpoint('start'),
+        branch('start', [path('first', [step('health', ({ http }) => http.get('/health'))]), path('second', [signUp('sign_up_again')])]),
+      ],
+    })
+    const runner = runnerFor()
+    const r = (await runner.run(j)).journeys[0]!
+    await runner.close()
+    const failed = r.issues.filter((i) => i.source === 'step')
+    expect(failed.map((i) => [i.path, i.step, i.response?.status])).toEqual([['second', 'sign_up_again', 409]])
+    expect(failed[0]!.suggestion).toMatch(/^Conflict: the API already holds something with a value this request sends and it requires to be unique/)
+    expect(failed[0]!.suggestion).not.toContain('leaked')
+  })
+
+  it('a 404 after another path, with no state backend, says that nothing rolled that path back', async () => {
+    const j = journey('deleted_by_sibling', {
+      steps: [
+        ...signupAndLogin(`sibling-${process.pid}@example.test`),
+        step('create', async ({ http, ctx }) => {
+          const res = await http.post('/api/todos', { json: { title: 'shared' } })
+          ctx.set('todoId', res.json().id)
+          return res
+        }),
+        checkpoint('one_todo'),
+        branch('one_todo', [
+          path('delete_it', [step('delete', ({ http, ctx }) => http.delete(`/api/todos/${ctx.require('todoId')}`))]),
+          path('read_it', [step('read', ({ http, ctx }) => http.get(`/api/todos/${ctx.require('todoId')}`))]),
+        ]),
+      ],
+    })
+    const runner = createRunner({ baseUrl: app.url })
+    const run = await runner.run(j)
+    await runner.close()
+    const failed = run.journeys[0]!.issues.filter((i) => i.source === 'step')
+    expect(failed.map((i) => [i.path, i.step, i.response?.status])).toEqual([['read_it', 'read', 404]])
+    expect(failed[0]!.suggestion).toMatch(/no state backend rolled back the paths before it/)
+    // The run's own word on the missing backend does not claim that nothing failed: a path did.
+    const told = run.issues.find((i) => i.kind === 'state' && i.severity === 'info')
+    expect(told?.suggestion).toMatch(/^The checkpoints saved the context alone: each path may have started from data an earlier path left/)
+  })
 })
 
 describe('the HTTP client is part of the World', () => {

@@ -150,6 +150,7 @@ export class TreeRenderer {
         el('span', 'kind', 'path'),
         el('span', 'n', p.n),
         p.d ? el('span', 'muted', p.d) : null,
+        typeof p.w === 'number' ? el('span', 'muted worker', p.w === 0 ? "on worker 0 (the run's own app)" : `on worker ${p.w}`) : null,
         typeof p.rb === 'number' ? flag(`rollback ${formatMs(p.rb)}${waitedText(p.rw).map((w) => `, ${w}`).join('')}`) : null,
         el('span', 'ms', formatMs(p.ms)),
       ]),

@@ -421,7 +421,8 @@ class JourneyExecution {
       events: this.events,
       logger: this.env.logger,
       stopped: () => !!this.stopped,
-      afterOtherPaths: () => this.#pathsRun > 0,
+      // Paths its lane's state backends rolled back left nothing behind: a 409 there is no leak of theirs.
+      afterOtherPaths: () => this.#pathsRun > 0 && lane.world.backends.length === 0,
       failedBefore,
       addIssue: (fields) => this.addIssue(fields),
       ...(this.env.reachability ? { failed: (step: string, attempt: AttemptResult) => this.afterStepFailed(pathName, step, lane, attempt) } : {}),

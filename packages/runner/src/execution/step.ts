@@ -36,7 +36,7 @@ export interface StepEnv {
   logger?: Logger
   /** True once the journey stopped: no further attempt. */
   stopped(): boolean
-  /** True once another path ran before this step, from a checkpoint: state may have leaked from it. */
+  /** True once another path ran before this step, from a checkpoint, and no state backend rolled it back: state may have leaked from it. */
   afterOtherPaths(): boolean
   /** The steps that failed before this one on its line (see EarlierFailure), in the order they ran. */
   failedBefore(): readonly EarlierFailure[]
