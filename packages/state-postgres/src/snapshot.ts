@@ -601,12 +601,16 @@ export class PostgresSnapshotBackend extends PostgresBackend<SnapshotCheckpoint>
       what === 'restore'
         ? `A restore cannot see uncommitted rows, and they would land on the next path when committed, so nothing was restored${keyless ? ' (a transaction that ran a statement on a tracked table without a primary key is waited for even if it changed no row: that statement read the change log\'s mark, which the restore sets back)' : ''}. `
         : 'A checkpoint taken now would hold some of their writes and not the others: a rollback to it would keep half of a transaction once it commits, so no checkpoint was taken. '
+    // What to do as the issue's suggestion: after the message, the kind's own ("check the backend's
+    // connection and permissions") sent the user to a backend that had done nothing wrong.
     return new StateError(
       this.name,
-      `${doing}: ${who} of ${where(this.target)} still ${prepared ? 'held' : 'had a transaction with'} uncommitted writes to tracked tables or large objects after ${this.options.lockTimeoutMs} ms (lockTimeoutMs): ${sessions}. ` +
-        why +
-        `Make the app commit or roll back before its response (or the step) ends: a request that answers before its transaction commits, a background job, a connection left idle in a transaction${prepared ? ', a two-phase commit left prepared' : ''}; ` +
-        `raise lockTimeoutMs if it commits later; or ${howToEndWriters(open, (pid) => `end the session (SELECT pg_terminate_backend(${pid}))`)}.`,
+      `${doing}: ${who} of ${where(this.target)} still ${prepared ? 'held' : 'had a transaction with'} uncommitted writes to tracked tables or large objects after ${this.options.lockTimeoutMs} ms (lockTimeoutMs): ${sessions}. ${why.trimEnd()}`,
+      {
+        suggestion:
+          `Make the app commit or roll back before its response (or the step) ends: a request that answers before its transaction commits, a background job, a connection left idle in a transaction${prepared ? ', a two-phase commit left prepared' : ''}; ` +
+          `raise lockTimeoutMs if it commits later; or ${howToEndWriters(open, (pid) => `end the session (SELECT pg_terminate_backend(${pid}))`)}.`,
+      },
     )
   }
 
