@@ -56,3 +56,14 @@ describe('mergeExploration of shards that met one violation', () => {
     expect(mergeExploration([a, other]).issues).toHaveLength(2)
   })
 })
+
+describe('mergeExploration of the merges after a write', () => {
+  it('adds up each shard’s merges by action, and leaves them out when no shard counted any by action', () => {
+    const a = { ...explored, stats: { ...explored.stats, mergedAfterWrite: 3, mergedAfterWriteBy: { ship: 1, apply_coupon: 2 } } }
+    const b = { ...explored, stats: { ...explored.stats, mergedAfterWrite: 2, mergedAfterWriteBy: { ship: 2 } } }
+    expect(mergeExploration([a, b]).stats).toMatchObject({ mergedAfterWrite: 5, mergedAfterWriteBy: { ship: 3, apply_coupon: 2 } })
+    // Shards saved before merges were counted by action.
+    const old = { ...explored, stats: { ...explored.stats, mergedAfterWrite: 1 } }
+    expect(mergeExploration([old, old]).stats.mergedAfterWriteBy).toBeUndefined()
+  })
+})

@@ -29,14 +29,21 @@ describe('venomqa report on a saved exploration run', () => {
   it('says when a deduplicated search merged states a write the API accepted had reached, and not in a search without dedupe', async () => {
     const run = explorationRun()
     const [first, second] = run.explorations!
-    first!.stats = { ...first!.stats, mergedAfterWrite: 3 }
-    second!.stats = { ...second!.stats, mergedAfterWrite: 2 }
+    first!.stats = { ...first!.stats, mergedAfterWrite: 3, mergedAfterWriteBy: { ship: 1, apply_coupon: 2 } }
+    second!.stats = { ...second!.stats, mergedAfterWrite: 2, mergedAfterWriteBy: { ship: 2 } }
     second!.dedupe = false
     await writeFile(path.join(p.dir, 'merged-writes.json'), JSON.stringify(run))
     const r = await p.venomqa(['report', 'merged-writes.json', '-r', 'console', '-r', 'markdown:out/merged-writes.md'])
-    const said = /(\d+) of the merged came after a write the API accepted that changed no row count: .* --no-dedupe \(dedupe: false\) does/g
+    // The actions whose writes were merged, most first, and what tells their states apart.
+    const said =
+      /(\d+) of the merged came after a write the API accepted that changed no row count \(apply_coupon 2, ship 1\): .*; an action that sets a context key when its write succeeds tells its states apart .*, and --no-dedupe \(dedupe: false\) searches past every merge/g
     expect([...r.stdout.matchAll(said)].map((m) => m[1])).toEqual(['3'])
     expect([...read('out/merged-writes.md').matchAll(said)].map((m) => m[1])).toEqual(['3'])
+    // A run saved before merges were counted by action still says how many.
+    delete first!.stats.mergedAfterWriteBy
+    await writeFile(path.join(p.dir, 'merged-writes-old.json'), JSON.stringify(run))
+    const old = await p.venomqa(['report', 'merged-writes-old.json', '-r', 'console'])
+    expect(old.stdout).toMatch(/3 of the merged came after a write the API accepted that changed no row count: a change/)
   })
 
   it('renders the explorations with console, json, junit, markdown, html and slack', async () => {

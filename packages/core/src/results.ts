@@ -350,6 +350,12 @@ export interface ExplorationResult {
      * saved before it was counted.
      */
     mergedAfterWrite?: number
+    /**
+     * The same merges by the action whose write it was (`{ apply_coupon: 3 }`): where an action that changes
+     * values only should set a context key, which tells the states apart. Absent in results saved before
+     * it was counted.
+     */
+    mergedAfterWriteBy?: Record<string, number>
     requests: number
     transitionsPerSecond: number
     maxDepthReached: number

@@ -1,9 +1,22 @@
 import { type Issue, errorMessage, makeIssue } from '@venomqa/core'
+import { ActionHookThrew } from './edges'
 /**
  * An exploration that stopped on an error outside any action: its setup, its workers, the tool. The kind's
- * own suggestion speaks of an action that threw, where none ran.
+ * own suggestion speaks of an action that threw, where none ran. An action's `when` or `inputs` that threw
+ * is the action's code, and is said so.
  */
 export function crashIssue(exploration: string, err: unknown): Issue {
+  if (err instanceof ActionHookThrew)
+    return makeIssue({
+      journey: exploration,
+      path: '',
+      step: 'exploration',
+      severity: 'critical',
+      kind: 'crash',
+      error: `exploration crashed: ${err.message}`,
+      suggestion: "Fix the action's when() or inputs(): it runs in every state the search reaches, before the action does, and must answer in each of them.",
+      source: 'explore',
+    })
   return makeIssue({
     journey: exploration,
     path: '',

@@ -24,14 +24,8 @@ export function isEnabled(action: ExploreAction<any>, view: StateView): boolean 
 export function edgesAt(actions: readonly ExploreAction<any>[], view: StateView, seed: number, pathKey: string, onEnabled?: (action: string) => void): Edge[] {
   const edges: Edge[] = []
   for (const def of actions) {
-    let enabled: boolean
-    try {
-      enabled = isEnabled(def, view)
-    } catch (err) {
-      throw new Error(`action "${def.name}": when() threw: ${errorMessage(err)} (when must be pure and may only read the view)`)
-    }
-    if (!enabled) continue
-    const inputs = def.options.inputs ? def.options.inputs(view, rngFor(seed, `${pathKey}|${def.name}`)) : [undefined]
+    if (!askAction(def.name, 'when', view, () => isEnabled(def, view))) continue
+    const inputs = def.options.inputs ? askAction(def.name, 'inputs', view, () => def.options.inputs!(view, rngFor(seed, `${pathKey}|${def.name}`))) : [undefined]
     if (!Array.isArray(inputs)) throw new Error(`action "${def.name}": inputs() must return an array, got ${typeof inputs}`)
     // With no input to take it with, it cannot run here: not enabled, so one that never has any is
     // listed under "never enabled" instead of counted as enabled and never taken.
@@ -52,4 +46,34 @@ export function edgesAt(actions: readonly ExploreAction<any>[], view: StateView,
 /** A path as text: the key of a place in the search. */
 export function pathKey(path: readonly TakenAction[]): string {
   return stableJson(path.map((t) => [t.action, t.input]))
+}
+
+/**
+ * An action's `when` or `inputs` that threw: a mistake in the action's own code, met in a state the search
+ * reached, so the exploration stops there (see crashIssue). Its message names the action and the state.
+ */
+export class ActionHookThrew extends Error {}
+
+/**
+ * Runs an action's `when` or `inputs` in a state. One that throws is told with the action, the state
+ * (the actions taken since the root) and, for a context key no action has set yet, how to read it: such a
+ * hook runs in every state, the root first, before any action could set the key.
+ */
+function askAction<T>(action: string, hook: 'when' | 'inputs', view: StateView, ask: () => T): T {
+  try {
+    return ask()
+  } catch (err) {
+    const state = view.path.length ? `after ${view.path.join(' > ')}` : 'at the root (before any action)'
+    const missing = missingKeyOf(err)
+    const advice = missing
+      ? `; a key an action sets is missing in the states before it: test it with view.ctx.has(${JSON.stringify(missing)}) first, or read view.ctx.get(${JSON.stringify(missing)}), undefined while unset`
+      : ` (${hook} must be pure and may only read the view)`
+    throw new ActionHookThrew(`action "${action}": ${hook}() threw in the state ${state}: ${errorMessage(err)}${advice}`, { cause: err })
+  }
+}
+
+/** The key of ctx.require's error for a key the context does not hold (E_CONTEXT_MISSING), told by its code. */
+function missingKeyOf(err: unknown): string | undefined {
+  if ((err as { code?: unknown } | null)?.code !== 'E_CONTEXT_MISSING') return undefined
+  return /^context has no "(.*?)"/.exec(errorMessage(err))?.[1]
 }

@@ -9,7 +9,7 @@ import { crashIssue } from './crash'
 import { appStoppedIssue } from './no-answer'
 import { LaneSearch } from './lane-search'
 import { type FoundOnLane, mergeFound } from './merge'
-import { type ResultParts, type SearchTotals, buildResult } from './result'
+import { type ResultParts, type SearchTotals, buildResult, sumByName } from './result'
 import { resolveSettings } from './settings'
 import { confirmSequence, shrinkSequence } from './shrink'
 import { Timings } from './timings'
@@ -396,6 +396,7 @@ function totals(searches: readonly LaneSearch[], states: ReadonlySet<string>, bu
     states: states.size,
     merged: explorers.reduce((t, x) => t + x.stats.merged, 0),
     mergedAfterWrite: explorers.reduce((t, x) => t + x.stats.mergedAfterWrite, 0),
+    mergedAfterWriteBy: sumByName(explorers.map((x) => x.stats.mergedAfterWriteBy)),
     maxDepthReached: Math.max(...explorers.map((x) => x.stats.maxDepthReached)),
     // A worker ends on its share of a budget; the result names the exploration's whole budget.
     ...(cut ? { truncated: { reason: cut.reason, limit: budgetLimit(budget, cut.reason) ?? cut.limit } } : {}),

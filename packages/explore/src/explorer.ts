@@ -108,7 +108,7 @@ export const UNANSWERED_WAIT = 'unanswered requests'
 export class Explorer {
   readonly env: ExplorerEnv
   /** What this explorer records; a transition it takes only to reach its share of a split is not counted. */
-  readonly stats = { transitions: 0, merged: 0, mergedAfterWrite: 0, maxDepthReached: 0 }
+  readonly stats = { transitions: 0, merged: 0, mergedAfterWrite: 0, mergedAfterWriteBy: {} as Record<string, number>, maxDepthReached: 0 }
   /** How the API took the edges this explorer recorded (see Answers). */
   readonly answers = new Answers()
   /** Every distinct fingerprint this explorer recorded reaching. */
@@ -274,7 +274,10 @@ export class Explorer {
       if (seenAt !== undefined && seenAt <= k + 1) {
         if (records) {
           this.stats.merged++
-          if (fingerprint === parent.fingerprint && acceptedWrite(attempt.exchanges)) this.stats.mergedAfterWrite++
+          if (fingerprint === parent.fingerprint && acceptedWrite(attempt.exchanges)) {
+            this.stats.mergedAfterWrite++
+            this.stats.mergedAfterWriteBy[edge.action] = (this.stats.mergedAfterWriteBy[edge.action] ?? 0) + 1
+          }
         }
         return 'merged'
       }

@@ -12,6 +12,8 @@ export interface SearchTotals {
   states: number
   merged: number
   mergedAfterWrite: number
+  /** The same, by the action whose write it was. */
+  mergedAfterWriteBy: Record<string, number>
   maxDepthReached: number
   truncated?: Truncation
 }
@@ -68,6 +70,7 @@ export function buildResult(p: ResultParts): ExplorationResult {
       states: x?.states ?? 0,
       merged: x?.merged ?? 0,
       mergedAfterWrite: x?.mergedAfterWrite ?? 0,
+      ...(x && Object.keys(x.mergedAfterWriteBy).length ? { mergedAfterWriteBy: x.mergedAfterWriteBy } : {}),
       requests: p.requests,
       transitionsPerSecond: seconds > 0 ? Math.round((transitions / seconds) * 10) / 10 : 0,
       maxDepthReached: x?.maxDepthReached ?? 0,
@@ -110,4 +113,11 @@ export function notStartedResult(exploration: Exploration, options: Pick<Explore
     violations: [],
     issues: [],
   }
+}
+
+/** Counts by name, added up: each worker's merges after a write, by action, as one exploration's. */
+export function sumByName(counts: readonly Record<string, number>[]): Record<string, number> {
+  const out: Record<string, number> = {}
+  for (const byName of counts) for (const [name, n] of Object.entries(byName)) out[name] = (out[name] ?? 0) + n
+  return out
 }

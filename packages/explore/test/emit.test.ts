@@ -235,6 +235,32 @@ describe('emitJourney', () => {
     expect(text).not.toMatch(/ctx\.require\('orderId'\)|create_product\.name/)
   })
 
+  it('sends a value that several ids share as the one named like where it goes: a context key not named like an id, a field of an earlier response', async () => {
+    // A fresh database: the cart, product A and the cart's line are all 1. The action sent product A's id,
+    // read from `productA`; remove_item read the cart and deleted its last line by the line's id. Sent as
+    // the cart's id instead, the journey adds the wrong product and deletes no line (404) on a database
+    // whose ids do not coincide, and passes with the bug still there.
+    const setup = { productA: 1, productB: 2, cartId: 1 }
+    const cart = { id: 1, coupon: 'SAVE5', items: [{ id: 1, productId: 1, quantity: 1, price: 600 }], subtotal: 600 }
+    const cartRun: SequenceRun = {
+      steps: [
+        stepRun('add_item', { sku: 'A' }, [exchange('POST', '/api/carts/1/items', { productId: 1, quantity: 1 }, 201, { id: 1 })], setup, setup),
+        stepRun('apply_coupon', undefined, [exchange('POST', '/api/carts/1/coupon', { code: 'SAVE5' }, 200, cart)], setup, setup),
+        stepRun('remove_item', undefined, [exchange('GET', '/api/carts/1', undefined, 200, cart), exchange('DELETE', '/api/carts/1/items/1', undefined, 204, undefined)], setup, setup),
+      ],
+      violation: 'cart 1 holds coupon SAVE5, which is free to use again',
+      probes: [],
+    }
+    const root = await mkdtemp(path.join(os.tmpdir(), 'venomqa-emit-'))
+    dirs.push(root)
+    const file = await emitJourney({ exploration: todos, explorationFile: 'explore/todos.explore.ts', root, dir: 'journeys/regressions', invariant: 'open todos', id: 'abcdef0124', run: cartRun, baseUrl: BASE })
+    const text = await readFile(path.join(root, file), 'utf8')
+    expect(text).toContain("json: { productId: ctx.require('productA'), quantity: 1 }")
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the emitted source, not a template
+    expect(text).toContain("await http.delete(`/api/carts/${ctx.require('cartId')}/items/${ctx.require('remove_item.items_0_id')}`)")
+    expect(text).toContain("ctx.set('remove_item.items_0_id', res.json().items[0].id)")
+  })
+
   it('calls a URL of another origin than the base URL whole, and one of the base URL by its path', async () => {
     // The action called another service (`http.get('http://127.0.0.1:47101/health')`) while the base URL
     // is :4010: sent to the base URL by its path alone, the replay would test a service the action never called.

@@ -147,11 +147,14 @@ describe('explore() against the shop app (every planted bug on) over PostgreSQL'
     // create_product > create_order > ship: the order is shipped, an UPDATE; the row counts are those before it.
     expect(r.stats.mergedAfterWrite).toBeGreaterThan(0)
     expect(r.stats.mergedAfterWrite).toBeLessThanOrEqual(r.stats.merged)
+    // Named by the action whose write it was: the one that should set a context key to tell its states apart.
+    expect(r.stats.mergedAfterWriteBy).toEqual({ ship: r.stats.mergedAfterWrite })
     // A read that changes nothing merges too, but hides no write.
     const look = action('look', ({ http }) => http.get('/api/products'), { maxPerPath: 1 })
     const reads = await exploreShop(shopExploration({ actions: [createProduct, look], invariants: [], depth: 2 }), env)
     expect(reads.stats.merged).toBeGreaterThan(0)
     expect(reads.stats.mergedAfterWrite).toBe(0)
+    expect(reads.stats.mergedAfterWriteBy).toBeUndefined()
   })
 
   it('lists actions that were never enabled, and counts refused edges', async () => {

@@ -38,5 +38,5 @@ it('view.count of a name that is no action fails the exploration naming it, the 
   const r = await run('cancle')
   expect(r.status).toBe('failed')
   const messages = r.issues.map((i) => i.error).join('\n')
-  expect(messages).toContain('action "cancel": when() threw: view.count("cancle") names no action of this exploration (did you mean "cancel"?); its actions: order, cancel')
+  expect(messages).toContain('action "cancel": when() threw in the state after order: view.count("cancle") names no action of this exploration (did you mean "cancel"?); its actions: order, cancel')
 })

@@ -256,6 +256,7 @@ export function mergeExploration(parts: readonly ExplorationResult[]): Explorati
       states: sum((s) => s.states),
       merged: sum((s) => s.merged),
       mergedAfterWrite: sum((s) => s.mergedAfterWrite ?? 0),
+      ...mergedAfterWriteBy(parts.map((x) => x.stats.mergedAfterWriteBy ?? {})),
       requests: sum((s) => s.requests),
       // The shards searched at the same time: their rates add up.
       transitionsPerSecond: Math.round(sum((s) => s.transitionsPerSecond) * 10) / 10,
@@ -326,4 +327,11 @@ function inOrder<T>(items: readonly T[], idOf: (item: T) => string, order: reado
   const rank = new Map(order.map((id, k) => [id, k]))
   const at = (item: T) => rank.get(idOf(item)) ?? order.length
   return [...items].sort((a, b) => round(a) - round(b) || at(a) - at(b))
+}
+
+/** Every shard's merges after a write by action, added up; nothing when no shard counted any. */
+function mergedAfterWriteBy(counts: readonly Record<string, number>[]): { mergedAfterWriteBy?: Record<string, number> } {
+  const out: Record<string, number> = {}
+  for (const byName of counts) for (const [name, n] of Object.entries(byName)) out[name] = (out[name] ?? 0) + n
+  return Object.keys(out).length ? { mergedAfterWriteBy: out } : {}
 }

@@ -132,8 +132,11 @@ interface ResponseOrigin {
 class Flow {
   /** Context keys by the value they hold (as text), most recent binding last. */
   readonly #ctxByValue = new Map<string, { key: string; value: unknown }[]>()
-  /** Values seen in responses and not (yet) in the context, by value as text: the latest place wins. */
-  readonly #inResponses = new Map<string, ResponseOrigin>()
+  /**
+   * Values seen in responses and not (yet) in the context, by value as text: every place, latest last. The
+   * latest place wins, unless an earlier one is named like where the value is sent (see #flowing).
+   */
+  readonly #inResponses = new Map<string, ResponseOrigin[]>()
   readonly #madeUpKeys = new Set<string>()
   #ctxNow: Record<string, unknown> = {}
   /** What the current step's input holds: each value as text, under its key and under '' (any key). */
@@ -453,7 +456,9 @@ class Flow {
    * is expected (a key named like an id, or like the thing the id names: `product` for `productId`):
    * ids start at 1 in a fresh database, so small numbers coincide with them all the time, and a quantity
    * of 1 is not the product with id 1. When several context keys hold the value, the one that names what
-   * the value is sent as wins (`/products/1` is the `productId`, not an `orderId` that is also 1).
+   * the value is sent as wins (`/products/1` is the `productId`, not an `orderId` that is also 1), even
+   * one not named like an id (`productA`); with none, a field of an earlier response named so
+   * (`/items/1` is the `items[0].id` the action just read, not a `cartId` that is also 1).
    */
   #flowing(value: string | number, where: { key?: string; inPath?: boolean; loose?: boolean }): Code | undefined {
     // The action said which values of its body it read from the context (#saidFromContext has them): every
@@ -470,12 +475,27 @@ class Flow {
     const numeric = typeof value === 'number' || (!where.inPath && where.loose === true && /^\d+$/.test(asText))
     const fits = (source: string) =>
       where.inPath || (ID_NAME.test(source) && (!numeric || where.key === undefined || ID_NAME.test(where.key) || namesTheSame(where.key, source)))
-    const bound = (this.#ctxByValue.get(asText) ?? []).filter((b) => (where.inPath || where.loose || typeof b.value === typeof value) && fits(b.key))
-    const chosen = bound.findLast((b) => where.key !== undefined && namesTheSame(where.key, b.key)) ?? bound.at(-1)
+    const sameType = (held: unknown) => where.inPath || where.loose || typeof held === typeof value
+    const named = (name: string) => where.key !== undefined && namesTheSame(where.key, name)
+    const held = (this.#ctxByValue.get(asText) ?? []).filter((b) => sameType(b.value))
+    // A key named like where the value goes fits even when its name is no id's (`productA` sent as the
+    // `productId`): where ids coincide (all 1 in a fresh database), the key that names the thing is the
+    // one the action read, and another (`cartId`) would send the wrong id wherever they differ.
+    const bound = held.filter((b) => fits(b.key) || (where.key !== undefined && ID_NAME.test(where.key) && named(b.key)))
+    const usable = (place: ResponseOrigin) => sameType(place.value) && fits(String(place.path[place.path.length - 1]))
+    const all = this.#inResponses.get(asText) ?? []
+    const places = all.filter(usable)
+    // Then a field of an earlier response named like it (`items[0].id` for `/items/1`) before a context
+    // key named otherwise: the cart's id, also 1, is not the id of the cart's line.
+    const namedPlace = places.findLast((place) => {
+      const thing = thingOf(place.path)
+      return thing !== undefined && named(thing)
+    })
+    const chosen = bound.findLast((b) => named(b.key)) ?? (namedPlace ? undefined : bound.at(-1))
     if (chosen) return this.#require(chosen.key)
-    const seen = this.#inResponses.get(asText)
-    if (!seen || !fits(String(seen.path[seen.path.length - 1]))) return undefined
-    if (!where.inPath && !where.loose && typeof seen.value !== typeof value) return undefined
+    const latest = all.at(-1)
+    const seen = namedPlace ?? (latest && usable(latest) ? latest : undefined)
+    if (!seen) return undefined
     const key = this.#madeUpKey(`${seen.action}.${seen.header ? seen.header.name : pathName(seen.path)}`)
     seen.request.sets.push({ key, path: seen.path, secret: false, ...(seen.header ? { header: seen.header } : {}) })
     this.#bind(key, seen.value)
@@ -515,13 +535,19 @@ class Flow {
       // Only a path sends such a value from here (`fits` wants a field named like an id elsewhere): a
       // number in a body is too often a count that coincides with it.
       if (header.segment !== 1 || own.has(value) || isSecretValue(value) || knownSecrets.has(value)) continue
-      this.#inResponses.set(value, { request, action, path: [], value, header: { ...header, number: false } })
+      this.#placeIn(value, { request, action, path: [], value, header: { ...header, number: false } })
     }
     for (const { path, value } of leavesOf(exchange.response?.body)) {
       const text = String(value)
       if (text === '' || text === REDACTED || knownSecrets.has(value)) continue
-      this.#inResponses.set(text, { request, action, path, value })
+      this.#placeIn(text, { request, action, path, value })
     }
+  }
+
+  #placeIn(text: string, place: ResponseOrigin): void {
+    const list = this.#inResponses.get(text) ?? []
+    list.push(place)
+    this.#inResponses.set(text, list)
   }
 
   #bind(key: string, value: unknown): void {
@@ -573,6 +599,17 @@ function stemOf(name: string): string {
 function namesTheSame(a: string, b: string): boolean {
   const [x, y] = [stemOf(a), stemOf(b)]
   return x.length >= 2 && y.length >= 2 && (x.includes(y) || y.includes(x))
+}
+
+/**
+ * What an id-like field of a response names: the field's own name when it says (`productId`), else the
+ * object's place (`items` for `items[0].id`); undefined for a field named like no id, or a bare top-level `id`.
+ */
+function thingOf(path: JsonPath): string | undefined {
+  const names = path.filter((part): part is string => typeof part === 'string')
+  const leaf = names.at(-1)
+  if (leaf === undefined || !ID_NAME.test(leaf)) return undefined
+  return stemOf(leaf).length >= 2 ? leaf : names.at(-2)
 }
 
 /** Context keys the step set or changed, and the ones it removed. */
