@@ -108,7 +108,8 @@ export const UNANSWERED_WAIT = 'unanswered requests'
 export class Explorer {
   readonly env: ExplorerEnv
   /** What this explorer records; a transition it takes only to reach its share of a split is not counted. */
-  readonly stats = { transitions: 0, merged: 0, mergedAfterWrite: 0, mergedAfterWriteBy: {} as Record<string, number>, maxDepthReached: 0 }
+  // mergedAfterWriteBy has no prototype: an action may be named `constructor`.
+  readonly stats = { transitions: 0, merged: 0, mergedAfterWrite: 0, mergedAfterWriteBy: Object.create(null) as Record<string, number>, maxDepthReached: 0 }
   /** How the API took the edges this explorer recorded (see Answers). */
   readonly answers = new Answers()
   /** Every distinct fingerprint this explorer recorded reaching. */

@@ -117,7 +117,8 @@ export function notStartedResult(exploration: Exploration, options: Pick<Explore
 
 /** Counts by name, added up: each worker's merges after a write, by action, as one exploration's. */
 export function sumByName(counts: readonly Record<string, number>[]): Record<string, number> {
-  const out: Record<string, number> = {}
+  // No prototype: an action may be named `constructor` or `__proto__`.
+  const out: Record<string, number> = Object.create(null)
   for (const byName of counts) for (const [name, n] of Object.entries(byName)) out[name] = (out[name] ?? 0) + n
   return out
 }

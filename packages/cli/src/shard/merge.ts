@@ -331,7 +331,8 @@ function inOrder<T>(items: readonly T[], idOf: (item: T) => string, order: reado
 
 /** Every shard's merges after a write by action, added up; nothing when no shard counted any. */
 function mergedAfterWriteBy(counts: readonly Record<string, number>[]): { mergedAfterWriteBy?: Record<string, number> } {
-  const out: Record<string, number> = {}
+  // No prototype: an action may be named `constructor` or `__proto__`.
+  const out: Record<string, number> = Object.create(null)
   for (const byName of counts) for (const [name, n] of Object.entries(byName)) out[name] = (out[name] ?? 0) + n
   return Object.keys(out).length ? { mergedAfterWriteBy: out } : {}
 }
