@@ -125,6 +125,30 @@ export interface SuggestionPlace {
    * journey; with `afterOtherPaths` false, the sequence started from a restored checkpoint.
    */
   exploredSequence?: boolean
+  /** The URL the status came from: a 404 at `/api/api/items` says where the doubled prefix comes from. */
+  url?: string
+}
+
+/**
+ * The first segment of a URL's path when the second is the same (`api` of `/api/api/items`): most often a
+ * base URL that ends in the API's prefix (`http://host/api`) and a step's path that starts with it again.
+ */
+function doubledPrefix(url: string | undefined): string | undefined {
+  if (!url) return undefined
+  let pathname: string
+  try {
+    pathname = new URL(url).pathname
+  } catch {
+    return undefined
+  }
+  return /^\/([^/]+)\/\1(?:\/|$)/.exec(pathname)?.[1]
+}
+
+/** The advice for a 404 at a URL whose path starts with a segment twice (see doubledPrefix); undefined otherwise. */
+function doubledPrefixSuggestion(status: number | undefined, url: string | undefined): string | undefined {
+  const segment = status === 404 ? doubledPrefix(url) : undefined
+  if (segment === undefined) return undefined
+  return `Not found, and the URL's path starts with /${segment}/${segment}/: most often the base URL ends in /${segment} and the step's path starts with /${segment} too, so it is sent twice. Drop it from one of them (the base URL, --base-url or the variable the config reads it from, or the paths).`
 }
 
 /**
@@ -132,6 +156,8 @@ export interface SuggestionPlace {
  * ran, a 409 is blamed on state leaking between paths only where another path ran before it.
  */
 export function suggestionFor(kind: ErrorKind, status?: number, place?: SuggestionPlace): string {
+  const doubled = doubledPrefixSuggestion(status, place?.url)
+  if (doubled !== undefined) return doubled
   if (status === 409 && place && !place.afterOtherPaths) return place.exploredSequence ? SEQUENCE_CONFLICT : UNIQUE_VALUE_CONFLICT
   if (status !== undefined && place?.afterOtherPaths && !place.exploredSequence) {
     const leaked = LEAKED_STATE_SUGGESTIONS[status]
@@ -151,7 +177,7 @@ export function makeIssue(fields: Omit<Issue, 'suggestion' | 'timestamp'> & { su
     ...fields,
     // Every issue has a readable error, whatever value the code that failed threw.
     error: typeof fields.error === 'string' && fields.error ? fields.error : errorMessage(fields.error),
-    suggestion: fields.suggestion ?? suggestionFor(fields.kind, fields.response?.status),
+    suggestion: fields.suggestion ?? doubledPrefixSuggestion(fields.response?.status, fields.request?.url) ?? suggestionFor(fields.kind, fields.response?.status),
     timestamp: fields.timestamp ?? new Date().toISOString(),
   }
 }

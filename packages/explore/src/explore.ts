@@ -468,7 +468,7 @@ function violationIssue(exploration: string, v: ViolationResult, rollsBack: bool
     source: `${VIOLATION_SOURCE_PREFIX}${v.invariant}`,
     request: last?.request,
     response: last?.response,
-    suggestion: suggestionFor('assertion', last?.response?.status, { afterOtherPaths: !rollsBack, exploredSequence: true }),
+    suggestion: suggestionFor('assertion', last?.response?.status, { afterOtherPaths: !rollsBack, exploredSequence: true, url: last?.request.url }),
   })
 }
 

@@ -33,7 +33,7 @@ export async function runSetup(env: LaneEnv, steps: readonly JourneyNode[], retr
         kind: outcome.kind,
         error: `setup step "${node.name}" failed, so nothing was explored: ${outcome.message}`,
         // The setup runs once, before any path: a conflict there is never state another path left.
-        suggestion: outcome.suggestion ?? suggestionFor(outcome.kind, result.shown?.response?.status, { afterOtherPaths: false }),
+        suggestion: outcome.suggestion ?? suggestionFor(outcome.kind, result.shown?.response?.status, { afterOtherPaths: false, url: result.shown?.request.url }),
         source: 'step',
         request: result.shown?.request,
         response: result.shown?.response,

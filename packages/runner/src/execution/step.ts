@@ -108,7 +108,7 @@ export async function runStep(node: StepNode, env: StepEnv): Promise<StepResult>
       error: appGone ? `${message} (${appGone})` : message,
       suggestion: appGone
         ? appGoneSuggestion(lane.app!.worker)
-        : (outcome.suggestion ?? suggestionFor(outcome.kind, result.response?.status, { afterOtherPaths: env.afterOtherPaths() })),
+        : (outcome.suggestion ?? suggestionFor(outcome.kind, result.response?.status, { afterOtherPaths: env.afterOtherPaths(), url: result.request?.url })),
       source: 'step',
       request: result.request,
       response: result.response,
