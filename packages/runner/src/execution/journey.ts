@@ -36,6 +36,7 @@ import type { PutBackProgress } from '../types'
 import type { Restorer, SettleAttempt } from './retries'
 import { skipped, skippedPath } from './skipped'
 import { type IssueFields, type StepEnv, runStep } from './step'
+import { checkpointStep } from './checkpoint-issue'
 import type { AttemptResult } from './step-attempt'
 import type { BaseUrlReachability, UnreachableBaseUrl } from './unreachable'
 
@@ -448,7 +449,7 @@ class JourneyExecution {
       const message = errorMessage(err)
       // A context value that cannot be copied is the test's mistake, with its own suggestion, not the backends'.
       const suggestion = suggestionForError(err)
-      this.addIssue({ path: pathName, step: `checkpoint ${name}`, severity: 'critical', kind: 'state', error: message, source: 'state', ...(suggestion ? { suggestion } : {}) })
+      this.addIssue({ path: pathName, step: checkpointStep(name), severity: 'critical', kind: 'state', error: message, source: 'state', ...(suggestion ? { suggestion } : {}) })
       if (!lane.index) this.#mainStateUnknown = true
       this.stop({ kind: lane.index ? 'workers' : 'state', message })
       return { kind: 'checkpoint', name, status: 'failed', durationMs: performance.now() - t0, backends: [], error: { kind: 'state', message } }

@@ -58,6 +58,7 @@ import { BatchedWrites } from './batched-writes'
 import { requestSummary, stepRequests } from './reproduce'
 import { shownRequestLine } from '../execution/step-record'
 import { BEFORE_JOURNEY_CHECKPOINT } from '../execution/retries'
+import { failedCheckpointOf } from '../execution/checkpoint-issue'
 
 export interface ConsoleReporterOptions {
   /** Where live lines go. Default process.stdout. */
@@ -217,6 +218,14 @@ export function createConsoleReporter(opts: ConsoleReporterOptions & { target?: 
       const line = redactResults(e.result, opts.redact)
       const tag = tagOf(e.worker, e.journey)
       for (const text of fmt.step(printable(stepWithNameOnOneLine(line)), e.path, line)) print(tag + ofPath(e.path, text))
+    },
+    // A checkpoint that failed has no event of its own (the checkpoint hook means one was taken): its issue
+    // says it, as it happens, where the journey stops.
+    issue({ issue }) {
+      const name = failedCheckpointOf(issue)
+      if (name === undefined) return
+      const e = shownNames({ name, path: issue.path })
+      for (const line of fmt.failedCheckpoint(e.name, e.path, issue.error)) print(tagOf(undefined, issue.journey) + ofPath(e.path, line))
     },
     // Names come from journey definitions, which may be built from data: escaped like everything else.
     checkpoint(event) {
@@ -439,6 +448,17 @@ class LineFormatter {
     return `${indent(path)}${this.p.cyan('◆')} checkpoint ${this.p.bold(name)} ${this.p.dim(`${formatDuration(durationMs)}${detail}`)}`
   }
 
+  /**
+   * A checkpoint that could not be taken, and why: the journey stopped there. Live, its issue tells it
+   * (no duration); after the fact, its result. It had no line at all, and the journey's next line was its
+   * end, failed, after as long as the checkpoint had waited.
+   */
+  failedCheckpoint(name: string, path: string, message: string, durationMs?: number): string[] {
+    const pad = indent(path)
+    const took = durationMs === undefined ? '' : ` ${this.p.dim(formatDuration(durationMs))}`
+    return [`${pad}${this.status('failed')} checkpoint ${this.p.bold(name)} ${this.p.red('failed')}${took}`, `${pad}  ${this.p.red(underEachOther(escapeControlChars(redactFreeText(message)), `${pad}  `))}`]
+  }
+
   /** `withPathHeader`: a rollback before a path, which belongs with the path's header line that follows it. */
   rollback(checkpoint: string, reason: string, path: string, timing: RollbackTiming, withPathHeader = reason === 'before-path'): string {
     const { durationMs, backends, waitedMs } = timing
@@ -519,7 +539,8 @@ class LineFormatter {
         lines.push(...this.step(n, path, r?.kind === 'step' ? r : undefined))
         // Live, a step's log lines went to stderr as they came; the text of the whole run keeps them under it.
         for (const log of n.logs ?? []) lines.push(this.p.dim(`${indent(path)}  [${log.level}] ${log.message}`))
-      } else if (n.kind === 'checkpoint') lines.push(this.checkpoint(n.name, path, n.durationMs, n.backends))
+      } else if (n.kind === 'checkpoint')
+        lines.push(...(n.status === 'failed' ? this.failedCheckpoint(n.name, path, n.error?.message ?? 'failed', n.durationMs) : [this.checkpoint(n.name, path, n.durationMs, n.backends)]))
       else {
         lines.push(this.branchStart(path, n.checkpoint, n.paths.map((x) => x.name)))
         // Paths on workers: the branch's own line was put back first, for the workers to copy (a line of it).
