@@ -168,6 +168,13 @@ function checkRunnerOptions(options: RunnerOptions): void {
   if (retryProblem) throw new ConfigError(`createRunner: http.retry: ${retryProblem}`, { where: 'http.retry' })
 }
 
+/** `state backend "pg" (snapshot) is`, `state backends "pg" (snapshot) and "redis" (dump-restore) are`. */
+function unsafeBackends(unsafe: readonly Pick<StateBackend, 'name' | 'mechanism'>[]): string {
+  const each = unsafe.map((b) => `"${b.name}" (${b.mechanism})`)
+  if (each.length === 1) return `state backend ${each[0]} is`
+  return `state backends ${each.slice(0, -1).join(', ')} and ${each.at(-1)} are`
+}
+
 export class Runner {
   readonly options: RunnerOptions
   readonly registry: Registry = { reporters: new Map(), ports: new Map(), stateBackends: [], healthChecks: new Map(), plugins: [], invariants: [] }
@@ -867,9 +874,7 @@ export class Runner {
     if (!unsafe.length) return
     const asked = paths > 1 ? `parallelPaths: ${paths}` : `workers: ${workers}`
     throw new ConfigError(
-      `${asked} would run ${paths > 1 ? 'paths' : 'journeys'} at the same time against one system, but ${unsafe
-        .map((b) => `state backend "${b.name}" (${b.mechanism})`)
-        .join(', ')} ${unsafe.length > 1 ? 'are' : 'is'} not parallel-safe: they would see each other's writes and rollbacks. Choose one:\n` +
+      `${asked} would run ${paths > 1 ? 'paths' : 'journeys'} at the same time against one system, but ${unsafeBackends(unsafe)} not parallel-safe: they would see each other's writes and rollbacks. Choose one:\n` +
         `  1. run one at a time: set ${paths > 1 ? 'parallelPaths' : 'workers'} to 1 (each path still starts from its checkpoint);\n` +
         `  2. give every worker its own system: add a workerSetup (create: one app instance and database per worker; sync: copy the checkpoint state to it), see docs/parallel.md;\n` +
         `  3. use only state backends that are parallel-safe.`,

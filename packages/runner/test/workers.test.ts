@@ -235,6 +235,14 @@ describe('workers', () => {
     await runner.close()
   })
 
+  it('names every backend that is not parallel-safe in one sentence', async () => {
+    const runner = createRunner({ baseUrl: main.url, stateBackends: [memoryState({}, 'db'), memoryState({}, 'cache'), memoryState({}, 'files')], workers: 2 })
+    await expect(runner.run([whereAmI('a', 1)])).rejects.toThrow(
+      /but state backends "db" \(memory\), "cache" \(memory\) and "files" \(memory\) are not parallel-safe: they would see/,
+    )
+    await runner.close()
+  })
+
   it('a worker setup written by hand that gives a worker none of its own state backends is refused: its journeys would share the run\'s', async () => {
     // Each journey would sign up on the run's own app and database, at the same time as the others.
     const shared = { async create() { return {} } }
