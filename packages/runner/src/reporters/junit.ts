@@ -1,5 +1,5 @@
 import type * as Os from 'node:os'
-import { type ExplorationResult, type Issue, type JourneyResult, type RedactOptions, type Reporter, type ReporterFactory, type RunResult, type StepResult, type ViolationResult, issuePlace, plural, repeatLabel, sequenceHeading, statesText, explorationIssues, lazyBuiltin } from '@venomqa/core'
+import { type ExplorationResult, type Issue, type JourneyResult, type RedactOptions, type Reporter, type ReporterFactory, type RunResult, type StepResult, type ViolationResult, issuePlace, plural, repeatLabel, sequenceHeading, severityRank, statesText, explorationIssues, lazyBuiltin } from '@venomqa/core'
 import { budgetText, exchangeLine, exchangeText, flatten, formatFineDuration } from './format'
 import { redactRun } from './redact-run'
 import { reproduceScript } from './reproduce'
@@ -295,6 +295,7 @@ function interruptedWhat(run: RunResult): string {
 
 /** What JUnit says of an exploration the run never started (`notStarted`), and of each of its invariants. */
 const NOT_STARTED = 'not run: the run was interrupted before it started'
+const EXPLORED_NOTHING = 'not checked: the exploration failed before its first action (see its issues)'
 
 /** The invariants every exploration checks, whatever its definition names. */
 const BUILTIN_INVARIANTS = ['no_5xx', 'request_error']
@@ -330,10 +331,13 @@ function explorationSuite(x: ExplorationResult, id: number, host: string): Suite
     // Interrupted, an invariant that no violation broke held only on the part searched: not a pass, which a
     // CI dashboard would count as green.
     if (x.notStarted) return { name, classname, durationMs: 0, status: 'skipped', message: NOT_STARTED }
+    // Failed before its first transition (its setup, nothing listening at the base URL): nothing was checked.
+    if (x.status === 'failed' && x.stats.transitions === 0) return { name, classname, durationMs: 0, status: 'skipped', message: EXPLORED_NOTHING }
     if (x.interrupted) return { name, classname, durationMs: 0, status: 'skipped', message: 'the exploration was interrupted before its search finished: this invariant held on the part it searched' }
     return { name, classname, durationMs: 0, status: 'passed' }
   })
-  const others = explorationIssues(x)
+  // The most severe first: the case's message is the one that failed the exploration, not an info note before it.
+  const others = [...explorationIssues(x)].sort((a, b) => severityRank(a.severity) - severityRank(b.severity))
   // An exploration that could not run (a failed setup, a crash) broke no invariant but must fail in CI.
   if (x.status === 'failed' && !x.violations.length)
     cases.push({

@@ -114,6 +114,25 @@ describe('junit reporter on explorations', () => {
     expect(element(xml, 'testsuite', 'name="explore shop"')).toContain('412 transitions, 57 states, 201 merged, 530 requests')
   })
 
+  it('an exploration that failed before its first action: its invariants are skipped, not passed, and its case says the worst issue', () => {
+    const shop = explorationRun().explorations![0]!
+    const issue = (severity: 'info' | 'critical', error: string) => ({ journey: 'shop', path: '', step: 'setup', severity, kind: 'connection-refused' as const, error, source: 'runner', suggestion: '', timestamp: shop.startedAt })
+    const failed = {
+      ...shop,
+      status: 'failed' as const,
+      violations: [],
+      stats: { ...shop.stats, transitions: 0 },
+      // An info note first, as a prefix-replay exploration has one; the critical one failed it.
+      issues: [issue('info', 'no state backend: each sequence is replayed from the root'), issue('critical', 'setup step "login" was refused a connection')],
+    }
+    const out = renderJUnit(explorationRun({ explorations: [failed] }))
+    for (const name of ['no_5xx', 'request_error'])
+      expect(element(out, 'testcase', `<testcase name="invariant ${name}" classname="explore.shop"`)).toContain(
+        '<skipped message="not checked: the exploration failed before its first action (see its issues)"/>',
+      )
+    expect(element(out, 'testcase', '<testcase name="exploration" classname="explore.shop"')).toContain('<error message="setup step &quot;login&quot; was refused a connection"')
+  })
+
   it('an interrupted exploration: unbroken invariants are skipped, not passed, and a violation never shrunk says so', () => {
     const shop = explorationRun().explorations![0]!
     const broken = shop.violations.find((v) => !v.flaky)!
