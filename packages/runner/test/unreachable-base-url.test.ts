@@ -128,6 +128,31 @@ describe('a base URL nothing listens at', () => {
     expect(run.journeys[1]!.issues[0]!.error).toBe(`not run: nothing listens at the base URL ${base}: step "a" of journey "one" was refused a connection`)
   })
 
+  it('a host name no lookup finds (misspelt): stopped the same way, saying the host is not found', async () => {
+    // `.invalid` is reserved never to resolve (RFC 6761): the resolver answers ENOTFOUND, without a network.
+    const base = 'http://venomqa-no-such-host.invalid:8080'
+    const runner = createRunner({ baseUrl: base })
+    let run: RunResult
+    try {
+      run = await runner.run([journey('one', { steps: [get('a'), get('b')] }), journey('two', { steps: [get('a')] })])
+    } finally {
+      await runner.close()
+    }
+    expect(run.journeys.map((j) => steps(j))).toEqual([['a failed 1', 'b skipped 0'], ['a skipped 0']])
+    expect(run.journeys[0]!.issues.map((i) => [i.step, i.kind])).toEqual([
+      ['a', 'dns'],
+      ['journey', 'dns'],
+    ])
+    expect(run.journeys[0]!.issues[1]!.error).toBe(
+      `the host of the base URL ${base} is not found: step "a" got no address for venomqa-no-such-host.invalid (ENOTFOUND), and a new lookup found none either. The journey stopped there: its remaining steps were not run, nor is any later journey of this run that uses this base URL`,
+    )
+    expect(run.journeys[1]!.issues[0]!).toMatchObject({
+      kind: 'dns',
+      error: `not run: the host of the base URL ${base} is not found: step "a" of journey "one" got no address for venomqa-no-such-host.invalid (ENOTFOUND)`,
+      suggestion: expect.stringMatching(/^Nothing was sent to a host name no lookup finds: check its spelling in baseUrl/),
+    })
+  })
+
   it('sends no retry the user did not ask for beyond the first request: a POST is sent once', async () => {
     const runner = createRunner({ baseUrl: `http://127.0.0.1:${await freePort()}` })
     let run: RunResult

@@ -596,11 +596,16 @@ function failedPaths(node: BranchNode, error: ErrorInfo): PathResult[] {
 }
 
 /**
- * Why a journey stopped, or did not start, at a base URL nothing listens at (see BaseUrlReachability).
- * `here`: this journey's own step was refused; else another journey's was, and this one was not sent there.
+ * Why a journey stopped, or did not start, at a base URL nothing listens at or whose host is not found (see
+ * BaseUrlReachability). `here`: this journey's own step met it; else another journey's did, and this one was not sent there.
  */
 export function unreachableMessage(found: UnreachableBaseUrl, here: boolean): string {
   const step = `step "${found.step}"${found.path === 'main' ? '' : ` of path "${found.path}"`}`
+  if (found.reason === 'not-found') {
+    const host = new URL(found.origin).hostname
+    if (here) return `the host of the base URL ${found.baseUrl} is not found: ${step} got no address for ${host} (ENOTFOUND), and a new lookup found none either`
+    return `the host of the base URL ${found.baseUrl} is not found: ${step} of journey "${found.journey}" got no address for ${host} (ENOTFOUND)`
+  }
   // The address, when the base URL says more than it (a path): what refused is the host and port.
   const to = found.baseUrl.replace(/\/+$/, '') === found.origin ? '' : ` to ${found.origin}`
   if (here) return `nothing listens at the base URL ${found.baseUrl}: ${step} was refused a connection${to}, and a new connection was refused too`
@@ -620,8 +625,14 @@ export function unreachableIssue(found: UnreachableBaseUrl, journey: 'here' | 's
       : journey === 'stopped'
         ? `${unreachableMessage(found, false)}. The journey stopped before its next step: the rest of it was not run`
         : `${unreachableMessage(found, true)}. The journey stopped there: its remaining steps were not run, nor is any later journey of this run that uses this base URL`
-  return { path: 'main', step: 'journey', severity: 'critical', kind: 'connection-refused', error, suggestion: UNREACHABLE_SUGGESTION, source: 'runner' }
+  return found.reason === 'not-found'
+    ? { path: 'main', step: 'journey', severity: 'critical', kind: 'dns', error, suggestion: HOST_NOT_FOUND_SUGGESTION, source: 'runner' }
+    : { path: 'main', step: 'journey', severity: 'critical', kind: 'connection-refused', error, suggestion: UNREACHABLE_SUGGESTION, source: 'runner' }
 }
+
+/** The advice for what was not run because the base URL's host name is not found. */
+export const HOST_NOT_FOUND_SUGGESTION =
+  'Nothing was sent to a host name no lookup finds: check its spelling in baseUrl / --base-url (or the environment variable the config reads it from, API_URL in the one `venomqa init` writes), then run again; `venomqa run --last-failed` runs only what failed or did not run.'
 
 /** The advice for what was not run because nothing listens at the base URL. */
 export const UNREACHABLE_SUGGESTION =

@@ -1,3 +1,4 @@
+import dns from 'node:dns'
 import { connect } from 'node:net'
 import { redactText } from '@venomqa/core'
 import type { AttemptResult } from './step-attempt'
@@ -11,6 +12,8 @@ export interface UnreachableBaseUrl {
   origin: string
   /** The base URL as the journey that met it had it, masked: what the messages name. */
   baseUrl: string
+  /** Why nothing is sent there: the connection was refused, or the base URL's host name is not found (ENOTFOUND). */
+  reason: 'refused' | 'not-found'
   /** The journey, path and step whose request was refused. */
   journey: string
   path: string
@@ -19,7 +22,8 @@ export interface UnreachableBaseUrl {
 
 /**
  * The one place that decides that the API a run tests is not there: a step failed on a connection the
- * base URL's own host and port refused, and a new connection to it is refused too. Nothing listens there
+ * base URL's own host and port refused, and a new connection to it is refused too; or on the base URL's
+ * host name, which a new lookup does not find either (ENOTFOUND: a misspelt host). Nothing listens there
  * (the API is not started, or the base URL, or the variable the config reads it from, is wrong), so every
  * later request to it would be refused the same way: the journey stops there, and no later journey of the
  * run that uses this base URL is started. One list per run: a run that starts later asks again.
@@ -46,13 +50,15 @@ export class BaseUrlReachability {
    */
   async afterFailure(baseUrl: string, attempt: AttemptResult, where: { journey: string; path: string; step: string }): Promise<UnreachableBaseUrl | undefined> {
     const { outcome } = attempt
-    if (outcome.passed || outcome.kind !== 'connection-refused') return undefined
+    if (outcome.passed || (outcome.kind !== 'connection-refused' && outcome.kind !== 'dns')) return undefined
     const origin = originOf(baseUrl)
     if (origin === undefined || originOf(refusedUrl(attempt)) !== origin) return undefined
     const already = this.#down.get(origin)
     if (already) return already
-    if ((await probe(origin)) !== 'refused') return undefined
-    const found: UnreachableBaseUrl = { origin, baseUrl: redactText(baseUrl), ...where }
+    // Looked at again, the way it failed: a host name no lookup finds, or an address that refuses.
+    const reason = outcome.kind === 'dns' ? ((await lookup(origin)) === 'not-found' ? 'not-found' : undefined) : (await probe(origin)) === 'refused' ? 'refused' : undefined
+    if (reason === undefined) return undefined
+    const found: UnreachableBaseUrl = { origin, baseUrl: redactText(baseUrl), reason, ...where }
     // Another journey (on another worker) may have found it meanwhile: the first one found stays.
     if (!this.#down.has(origin)) this.#down.set(origin, found)
     return this.#down.get(origin)
@@ -101,5 +107,20 @@ function probe(origin: string): Promise<'refused' | 'open' | 'unknown'> {
     const timer = setTimeout(() => done('unknown'), PROBE_MS)
     socket.once('connect', () => done('open'))
     socket.once('error', (err: NodeJS.ErrnoException) => done(err.code === 'ECONNREFUSED' ? 'refused' : 'unknown'))
+  })
+}
+
+/**
+ * A new lookup of `origin`'s host name: `not-found` when the resolver says there is no such host
+ * (ENOTFOUND); `unknown` for an answer, or a failure that may pass (EAI_AGAIN: the resolver did not answer).
+ */
+function lookup(origin: string): Promise<'not-found' | 'found' | 'unknown'> {
+  const host = new URL(origin).hostname.replace(/^\[(.*)\]$/, '$1')
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve('unknown'), PROBE_MS)
+    dns.lookup(host, (err) => {
+      clearTimeout(timer)
+      resolve(!err ? 'found' : err.code === 'ENOTFOUND' ? 'not-found' : 'unknown')
+    })
   })
 }
