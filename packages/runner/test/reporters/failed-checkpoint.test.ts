@@ -55,7 +55,7 @@ describe('a checkpoint that could not be taken', () => {
   it('is shown failed in the whole run as text, not as a checkpoint taken', async () => {
     const { result } = await runWithConsole()
     // A reporter that printed nothing live renders the whole tree, as `venomqa report` does.
-    const text = String(await createConsoleReporter({ stream: new PassThrough(), color: false }).render!(result))
+    const text = String(await createConsoleReporter({ stream: new PassThrough(), color: false }).render!(result, {} as never))
     expect(text).toMatch(/^ {2}✗ checkpoint held failed \d+ ms$/m)
     expect(text).not.toMatch(/◆ checkpoint held/)
   })
