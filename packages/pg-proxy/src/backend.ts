@@ -124,7 +124,9 @@ export class PgProxyBackend implements StateBackend {
       // The state only (row counts): exploration fingerprints it, so nothing that changes without the
       // data changing (wait counters, the checkpoint stack) may be in it.
       observe: () => countRows(proxy),
-      stop: () => proxy.stop(),
+      stop: async () => {
+        await proxy.stop()
+      },
     }
   }
 
