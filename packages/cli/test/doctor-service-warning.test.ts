@@ -37,7 +37,7 @@ describe('venomqa doctor, a service check that warns', () => {
     await writeFile(path.join(p.dir, 'journeys/one.journey.mjs'), JOURNEY)
     await writeFile(path.join(p.dir, 'venomqa.yaml'), "plugins:\n  - './plugins/wary.mjs'\n")
     const r = await p.venomqa(['doctor'])
-    expect(r.stdout).toContain('! service    proxy: no client has connected through it yet: start the app with DATABASE_URL=postgres://')
+    expect(r.stdout).toContain('! service    proxy: no client has connected through it yet: start the app with DATABASE_URL=postgres://app:***@127.0.0.1:6543/app\n')
     expect(r.stdout).not.toContain('s3cret')
     expect(r.stdout).toContain('✓ service    fine is healthy\n')
     expect(r.stdout).toMatch(/\ndoctor: all \d+ checks passed, 1 with a warning\n$/)

@@ -47,7 +47,7 @@ plain('options', () => {
       [{ upstream: 'postgres://u@h/db', control: 'http://127.0.0.1:1' }, 'pgProxyState().upstream: give exactly one of'],
       // `${DATABASE_URL}` with the variable unset: no value, so the other one is asked for.
       [{ upstream: '', control: '' }, 'pgProxyState().upstream: give exactly one of'],
-      [{ upstream: 'mysql://root:s3cret@h/db' }, 'pgProxyState().upstream: expected a postgres:// or postgresql:// URL, got "mysql://[REDACTED]@h/db"'],
+      [{ upstream: 'mysql://root:s3cret@h/db' }, 'pgProxyState().upstream: expected a postgres:// or postgresql:// URL, got "mysql://root:***@h/db"'],
       [{ upstream: 'postgres://u:s3cret@h/db?sslmode=require' }, 'pgProxyState().upstream: sslmode=require in the upstream URL asks for TLS'],
       // An unencoded `#` or `/` in the password: read as written, `ss` would be the host; `p#s3cret@h` does not even parse.
       [{ upstream: 'postgres://u:p@ss#s3cret@h/db' }, 'pgProxyState().upstream: reads as a URL with part of its password as the host: percent-encode a "#", "/", "?" or "@" in the user name or password ("#" as %23, "/" as %2F, "?" as %3F, "@" as %40)'],
