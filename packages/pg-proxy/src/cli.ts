@@ -136,18 +136,20 @@ async function main(): Promise<number> {
     await proxy.stop().catch(() => {})
     throw new Error(listenProblem('--control', control, err) ?? `cannot start the control port: ${maskSecrets((err as Error).message)}`, { cause: err })
   }
-  console.log(`venomqa-pg-proxy listening on ${maskUrl(proxy.url)}`)
-  console.log(`control on ${server.url} (POST /checkpoint, /rollback, /release {"name": ...}; GET /status)`)
+  // Listened for before the lines that say it is ready: a supervisor that stops it as soon as it reads them
+  // would otherwise end it with the signal's default action, before it could put the sequences back.
+  // Once: a second Ctrl-C finds no listener and ends the process at once (the usage says what that leaves).
+  const stopped = new Promise<NodeJS.Signals>((resolve) => {
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve(signal))
+  })
   const lost = new Promise<'lost'>((resolve) =>
     proxy.once('lost', (err: Error) => {
       console.error(`the upstream session is lost: ${err.message}`)
       resolve('lost')
     }),
   )
-  // Once: a second Ctrl-C finds no listener and ends the process at once (the usage says what that leaves).
-  const stopped = new Promise<NodeJS.Signals>((resolve) => {
-    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve(signal))
-  })
+  console.log(`venomqa-pg-proxy listening on ${maskUrl(proxy.url)}`)
+  console.log(`control on ${server.url} (POST /checkpoint, /rollback, /release {"name": ...}; GET /status)`)
   const ended = await Promise.race([lost, stopped])
   await server.close()
   if (ended !== 'lost') return stopOn(proxy, ended)
