@@ -36,7 +36,7 @@ describeJava('the plugin', () => {
       [{ urll: 'x' }, 'plugins[0].urll: unknown option (did you mean "url"?)'],
       [{ url: 'localhost:8080' }, 'plugins[0].url: expected an http:// or https:// URL, got "localhost:8080"'],
       // fetch refuses such a URL before it connects: every call would fail as "not reachable". The value is masked.
-      [{ url: 'http://admin:WmPw-secret@127.0.0.1:8080' }, 'plugins[0].url: expected a URL with no user name or password in it (WireMock\'s admin API is reached without credentials), got "http://[REDACTED]@127.0.0.1:8080"'],
+      [{ url: 'http://admin:WmPw-secret@127.0.0.1:8080' }, 'plugins[0].url: expected a URL with no user name or password in it (WireMock\'s admin API is reached without credentials), got "http://admin:***@127.0.0.1:8080"'],
       [{ url: 'http://127.0.0.1:8080', managed: true }, 'plugins[0].managed: give "url" (a WireMock that already runs) or "managed" (start one), not both'],
       [{ managed: 'yes' }, 'plugins[0].managed: expected true, false or an object with port, jar, java, jvmArgs, args, startTimeoutMs, got "yes"'],
       [{ managed: { port: 70000 } }, 'plugins[0].managed.port: expected a port number (0 for a free one), got 70000'],

@@ -80,7 +80,7 @@ describe('venomqa doctor with a workerSetup that cannot make a worker', () => {
     const r = await doctor('throws')
     expect(r.code, r.stdout + r.stderr).toBe(1)
     expect(workersLine(r.stdout)).toBe(
-      `✗ workers    worker 1 could not be made: workerSetup.create(1) failed: the app cannot start on postgres://[REDACTED]@127.0.0.1:5432/${WORKER_DB}; undone`,
+      `✗ workers    worker 1 could not be made: workerSetup.create(1) failed: the app cannot start on postgres://postgres:***@127.0.0.1:5432/${WORKER_DB}; undone`,
     )
     expect(r.stdout + r.stderr).not.toContain(PASSWORD)
     expect(await databaseExists(WORKER_DB)).toBe(false)
@@ -91,7 +91,7 @@ describe('venomqa doctor with a workerSetup that cannot make a worker', () => {
     expect(r.code, r.stdout + r.stderr).toBe(1)
     expect(workersLine(r.stdout)).toMatch(
       new RegExp(
-        `^✗ workers    worker 1 could not be made: workerSetup\\.create\\(1\\) failed: \\S+ apps/exits\\.mjs exited with code 3 before it was ready; its last stderr lines: "cannot migrate postgres://\\[REDACTED\\]@127\\.0\\.0\\.1:5432/${WORKER_DB}"; undone$`,
+        `^✗ workers    worker 1 could not be made: workerSetup\\.create\\(1\\) failed: \\S+ apps/exits\\.mjs exited with code 3 before it was ready; its last stderr lines: "cannot migrate postgres://postgres:\\*\\*\\*@127\\.0\\.0\\.1:5432/${WORKER_DB}"; undone$`,
       ),
     )
     expect(r.stdout + r.stderr).not.toContain(PASSWORD)

@@ -120,7 +120,7 @@ describe('venomqa doctor undoes the worker it made', () => {
     const said = workersLine(r.stdout)!
     expect(said).toMatch(
       new RegExp(
-        `^✗ workers    worker 1 made by the workerSetup in \\d+ ms: no app of its own \\(its requests go to the run's base URL\\), state postgres:${WORKER_DB} \\(snapshot\\) connected, checkpointed and rolled back; undoing it failed: worker 1: close failed: closing worker 1: postgresWorkers: could not drop the worker database "${WORKER_DB}" on postgres://\\[REDACTED\\]@127\\.0\\.0\\.1:5432/${DB} \\(tried 5 times\\): database "${WORKER_DB}" is being used by logical replication subscription; it is left behind: drop it with DROP DATABASE IF EXISTS "${WORKER_DB}" WITH \\(FORCE\\)$`,
+        `^✗ workers    worker 1 made by the workerSetup in \\d+ ms: no app of its own \\(its requests go to the run's base URL\\), state postgres:${WORKER_DB} \\(snapshot\\) connected, checkpointed and rolled back; undoing it failed: worker 1: close failed: closing worker 1: postgresWorkers: could not drop the worker database "${WORKER_DB}" on postgres://postgres:\\*\\*\\*@127\\.0\\.0\\.1:5432/${DB} \\(tried 5 times\\): database "${WORKER_DB}" is being used by logical replication subscription; it is left behind: drop it with DROP DATABASE IF EXISTS "${WORKER_DB}" WITH \\(FORCE\\)$`,
       ),
     )
     expect(r.stdout + r.stderr).not.toContain(PASSWORD)

@@ -584,7 +584,7 @@ describe('the other commands', () => {
     const p = await project(null)
     const r = await p.venomqa(['init', '--base-url', 'http://u:CliPassw0rd@127.0.0.1:3000'])
     expect(r.code).toBe(2)
-    expect(r.stderr).toContain('venomqa: --base-url holds a password (http://[REDACTED]@127.0.0.1:3000), which would be written into venomqa.config.ts')
+    expect(r.stderr).toContain('venomqa: --base-url holds a password (http://u:***@127.0.0.1:3000), which would be written into venomqa.config.ts')
     expect(r.stderr + r.stdout).not.toContain('CliPassw0rd')
     expect(existsSync(path.join(p.dir, 'venomqa.config.ts'))).toBe(false)
     // A user name alone holds no secret.

@@ -512,7 +512,7 @@ describe('venomqa generate from a third-party document', () => {
       expect(r.stderr).toBe('')
       expect(r.code).toBe(0)
       const written = [r.stdout, ...readdirSync(path.join(p.dir, 'journeys')).map((f) => read(p, `journeys/${f}`))].join('\n')
-      expect(written).toContain(`http://[REDACTED]@127.0.0.1:${server.port}/openapi.json`)
+      expect(written).toContain(`http://ada:***@127.0.0.1:${server.port}/openapi.json`)
       expect(written).not.toContain('pa55')
     } finally {
       await server.close()
@@ -520,7 +520,7 @@ describe('venomqa generate from a third-party document', () => {
     const port = await freePort()
     const down = await p.venomqa(['generate', '--openapi', `http://ada:pa55@127.0.0.1:${port}/openapi.json`, '--out', 'down'])
     expect(down.code).toBe(2)
-    expect(down.stderr).toBe(`venomqa: cannot fetch the OpenAPI document http://[REDACTED]@127.0.0.1:${port}/openapi.json: connection refused (ECONNREFUSED)\n`)
+    expect(down.stderr).toBe(`venomqa: cannot fetch the OpenAPI document http://ada:***@127.0.0.1:${port}/openapi.json: connection refused (ECONNREFUSED)\n`)
   })
 
   it('an unknown tag and a document that does not load are exit 2, naming them', async () => {

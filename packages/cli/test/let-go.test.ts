@@ -34,7 +34,7 @@ describe('letting go of the state backends when a run is quit', () => {
     )
     expect(performance.now() - started).toBeGreaterThanOrEqual(290)
     expect(lines).toEqual([
-      'pg-proxy:shop could not undo what it holds: connect ECONNREFUSED postgres://[REDACTED]@db:5432/shop',
+      'pg-proxy:shop could not undo what it holds: connect ECONNREFUSED postgres://app:***@db:5432/shop',
       'stuck did not finish undoing what it holds within 300 ms',
       'sync could not undo what it holds: no session',
     ])

@@ -107,7 +107,7 @@ describe('an output path holding a URL with its password', () => {
     const r = await project.venomqa(['run', '-r', 'console', '--save', save])
     expect(r.code, r.stderr).toBe(0)
     expectNoSecret(r.stdout + r.stderr, 'output')
-    expect(r.stderr).toContain('venomqa: results saved to out/https:/[REDACTED]@db.internal/results.json\n')
+    expect(r.stderr).toContain('venomqa: results saved to out/https:/deploy:***@db.internal/results.json\n')
     expect(existsSync(path.join(project.dir, save))).toBe(true)
   })
 })

@@ -13,7 +13,7 @@ describe('shownPath', () => {
   })
 
   it('masks a URL with its password in the name, as a warning about the same file does', () => {
-    expect(shownPath('/work/app', '/work/app/out/https:/u:Pw-9xQ2@db.internal/r.json')).toBe('out/https:/[REDACTED]@db.internal/r.json')
+    expect(shownPath('/work/app', '/work/app/out/https:/u:Pw-9xQ2@db.internal/r.json')).toBe('out/https:/u:***@db.internal/r.json')
     expect(shownPath('/work/app', '/dumps/postgres:app:Pw-9xQ2@db/r.json')).toBe('/dumps/postgres:[REDACTED]@db/r.json')
   })
 })

@@ -282,12 +282,12 @@ export default journey('elsewhere', { baseUrl: 'http://127.0.0.1:1/#top', steps:
     for (const args of [['run'], ['run', '--debug']]) {
       const r = await p.venomqa(args)
       expect(r.code, r.stderr).toBe(2)
-      expect(r.stderr).toContain('postgres://[REDACTED]@db/app')
+      expect(r.stderr).toContain('postgres://app:***@db/app')
       expect(r.stdout + r.stderr).not.toContain('s3cr3t')
     }
     const typo = await p.venomqa(['run', '--base-url-x=http://app:s3cr3t@db/x'])
     expect(typo.code).toBe(2)
-    expect(typo.stderr).toContain("unknown option '--base-url-x=http://[REDACTED]@db/x'")
+    expect(typo.stderr).toContain("unknown option '--base-url-x=http://app:***@db/x'")
     expect(typo.stdout + typo.stderr).not.toContain('s3cr3t')
   })
 
@@ -298,12 +298,12 @@ export default journey('elsewhere', { baseUrl: 'http://127.0.0.1:1/#top', steps:
     for (const name of ['state-postgres', 'state-mysql', 'adapter-redis']) symlinkSync(path.join(REPO_ROOT, 'packages', name), path.join(p.dir, 'node_modules/@venomqa', name), 'dir')
     const ok = { API_URL: counter.url, DATABASE_URL: 'postgres://u@127.0.0.1/x' }
     for (const [args, env, shown] of [
-      [['run', '--base-url', 'http//u:PwLeak4@127.0.0.1/db'], ok, '--base-url: expected an http(s) URL such as http://localhost:3000, got "http//[REDACTED]@127.0.0.1/db"'],
-      [['run'], { ...ok, VENOMQA_BASE_URL: 'u:PwLeak5@127.0.0.1' }, 'VENOMQA_BASE_URL: expected an http(s) URL such as http://localhost:3000, got "[REDACTED]@127.0.0.1"'],
-      [['run'], { ...ok, API_URL: 'http//u:PwLeak4@127.0.0.1/db' }, 'venomqa.yaml: baseUrl: expected an http(s) URL such as http://localhost:3000, got "http//[REDACTED]@127.0.0.1/db"'],
-      [['run'], { ...ok, DATABASE_URL: 'postgres//u:PwLeak4@127.0.0.1/db' }, 'plugins[0].url: expected a postgres:// or postgresql:// URL, got "postgres//[REDACTED]@127.0.0.1/db"'],
-      [['run', '--plugin', '@venomqa/state-mysql?url=mysql//u:PwLeak6@127.0.0.1/db'], ok, '--plugin @venomqa/state-mysql?url: expected a mysql:// or mariadb:// URL, got "mysql//[REDACTED]@127.0.0.1/db"'],
-      [['run', '--plugin', 'redis?url=redis//:PwLeak7RedisPw@127.0.0.1:6379/10'], ok, '--plugin redis?url: expected a redis:// or rediss:// URL, got "redis//[REDACTED]@127.0.0.1:6379/10"'],
+      [['run', '--base-url', 'http//u:PwLeak4@127.0.0.1/db'], ok, '--base-url: expected an http(s) URL such as http://localhost:3000, got "http//u:***@127.0.0.1/db"'],
+      [['run'], { ...ok, VENOMQA_BASE_URL: 'u:PwLeak5@127.0.0.1' }, 'VENOMQA_BASE_URL: expected an http(s) URL such as http://localhost:3000, got "u:***@127.0.0.1"'],
+      [['run'], { ...ok, API_URL: 'http//u:PwLeak4@127.0.0.1/db' }, 'venomqa.yaml: baseUrl: expected an http(s) URL such as http://localhost:3000, got "http//u:***@127.0.0.1/db"'],
+      [['run'], { ...ok, DATABASE_URL: 'postgres//u:PwLeak4@127.0.0.1/db' }, 'plugins[0].url: expected a postgres:// or postgresql:// URL, got "postgres//u:***@127.0.0.1/db"'],
+      [['run', '--plugin', '@venomqa/state-mysql?url=mysql//u:PwLeak6@127.0.0.1/db'], ok, '--plugin @venomqa/state-mysql?url: expected a mysql:// or mariadb:// URL, got "mysql//u:***@127.0.0.1/db"'],
+      [['run', '--plugin', 'redis?url=redis//:PwLeak7RedisPw@127.0.0.1:6379/10'], ok, '--plugin redis?url: expected a redis:// or rediss:// URL, got "redis//:***@127.0.0.1:6379/10"'],
     ] as const) {
       const r = await p.venomqa([...args], { env })
       expectRefused(r, /venomqa: /)
@@ -540,7 +540,7 @@ export default journey('elsewhere', { baseUrl: 'http://127.0.0.1:1/#top', steps:
     const p = await project({})
     const withPassword = counter.url.replace('http://', 'http://admin:BASEURLPASS@')
     const r = await p.venomqa(['doctor', '--base-url', withPassword])
-    expect(r.stdout).toMatch(/✓ base URL +http:\/\/\[REDACTED\]@127\.0\.0\.1:\d+\/? answered \d+ in \d+ ms/)
+    expect(r.stdout).toMatch(/✓ base URL +http:\/\/admin:\*\*\*@127\.0\.0\.1:\d+\/? answered \d+ in \d+ ms/)
     expect(r.stdout + r.stderr).not.toContain('BASEURLPASS')
     expect(counter.hits).toEqual(['GET /'])
     counter.hits.length = 0

@@ -1,5 +1,5 @@
 import { type RecordedRequest, wireBody } from './http'
-import { REDACTED } from './redact'
+import { MASK_IN_TEXT } from './redact'
 
 /**
  * A recorded request as a `curl` command to paste into a terminal. Reports only ever hold redacted
@@ -104,23 +104,28 @@ type Part = { text: string } | { variable: string }
 /** What a hidden value is called (its key, when it had one) and where it was, said from the text before it. */
 type Namer = (before: string) => { key?: string; from: string }
 
-/** `text` split at each `[REDACTED]`, each one a variable named by `nameOf`. */
+/** Each mask in text: `[REDACTED]`, or the `***` of a URL's password (`user:***@`). */
+const MASKS = new RegExp(MASK_IN_TEXT.source, 'g')
+
+/** `text` split at each mask, each one a variable named by `nameOf`. */
 function withVariables(text: string, nameOf: Namer, names: VariableNames): Part[] {
   const parts: Part[] = []
   let at = 0
-  for (let i = text.indexOf(REDACTED); i >= 0; i = text.indexOf(REDACTED, at)) {
+  for (const mask of text.matchAll(MASKS)) {
+    const i = mask.index
     if (i > at) parts.push({ text: text.slice(at, i) })
     const { key, from } = nameOf(text.slice(Math.max(0, i - 200), i))
     parts.push({ variable: names.take(key, from) })
-    at = i + REDACTED.length
+    at = i + mask[0].length
   }
   if (at < text.length || parts.length === 0) parts.push({ text: text.slice(at) })
   return parts
 }
 
-/** In a URL: its credentials (`//user:pass@`), or a query parameter by its name. */
+/** In a URL: its credentials (`//user:pass@`, or the password alone after its user), or a query parameter by its name. */
 const urlName: Namer = (before) => {
   if (/^[a-z][a-z0-9+.-]*:\/\/$/i.test(before)) return { key: 'userinfo', from: 'the credentials in the URL' }
+  if (/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*:$/i.test(before)) return { key: 'password', from: 'the password in the URL' }
   const query = /[?&]([^=&?#]+)=$/.exec(before)
   if (query) {
     const key = safeDecode(query[1]!)

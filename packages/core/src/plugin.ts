@@ -222,11 +222,20 @@ export interface PluginLogger {
 }
 
 /**
+ * What a health check returns for a service that works but is likely set up wrong (a proxy no client has
+ * connected through): doctor shows it as a warning, which fails nothing, with what to do.
+ */
+export interface HealthWarning {
+  warning: string
+}
+
+/**
  * A check `venomqa doctor` runs: `true` when the service is healthy. When it is not, return a string that
  * says why (`'connection refused at 127.0.0.1:6379'`) or throw: doctor shows the reason. A bare `false`
- * can only say that the check failed, so prefer a reason.
+ * can only say that the check failed, so prefer a reason. `{ warning }` when it works but something about
+ * it looks wrong: doctor warns, and the check passes.
  */
-export type HealthCheck = () => boolean | string | Promise<boolean | string>
+export type HealthCheck = () => boolean | string | HealthWarning | Promise<boolean | string | HealthWarning>
 
 /** What a plugin's `setup` receives. */
 export interface PluginApi<Options = Record<string, unknown>> {

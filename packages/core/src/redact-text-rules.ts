@@ -72,8 +72,25 @@ const afterUserinfo = (end?: string) => {
   return String.raw`(?=${char}*(?:[\s"<>]|$|${end ? `${end}|` : ''}\?[^\s@"<>=&]*(?:[=&\s"<>]|$)))`
 }
 
+/** How a URL's password is shown masked, its user name beside it: as every package's own messages show it. */
+export const MASKED_PASSWORD = '***'
+
 /**
- * `scheme://user:pass@host`: the whole user part goes, since a token is often the user name. A password
+ * Where a mask stands in masked text: `[REDACTED]`, or the `***` of a URL's password (`root:***@host`).
+ * What tells a value the record hid from one written as it is: `[REDACTED]` alone no longer does.
+ */
+export const MASK_IN_TEXT = /\[REDACTED\]|(?<=:)\*\*\*(?=@)/
+
+/**
+ * The password of a user part, up to the `@` that ends it: `***` as a mask left it, or a run that holds no
+ * such mask (`:***@`) nor `stop`. Masked again, a text masked already stays as it is: without this, a second
+ * pass read `u:***@` and the text after it as one password running to a later `@` (`[::1]:6379/x?e=a@b.test`).
+ */
+const passwordPart = (stop?: string) => String.raw`(?:\*\*\*(?=@)|(?!\*\*\*@)(?:(?!:\*\*\*@${stop ? `|${stop}` : ''})[^\s"<>]){0,256}?)`
+
+/**
+ * `scheme://user:pass@host`: the password goes, the user name stays (maskedUserinfo), unless it may be the
+ * credential itself (a user alone: a token is often written there). A password
  * written unencoded may hold `#`, `/`, `?`, `'` or `@` (`postgres://app:Pa55#w@rd@db/app`), and such a URL
  * fails to parse, which is just when an error quotes it: the user part runs to the last `@` before the host
  * (afterUserinfo), so `mysql://root:p@ss/w0rd@db/app` loses all of `p@ss/w0rd`. The price: an `@` in the
@@ -85,7 +102,7 @@ const afterUserinfo = (end?: string) => {
  * to its end. A scheme may follow a `-`, as a default value does (`${DATABASE_URL:-postgres://app:pw@db/app}`).
  */
 const URL_CREDENTIALS = new RegExp(
-  String.raw`(?<![\w+.])([a-z][a-z0-9+.-]{0,30}:\/\/)(?:[^\s/?#@"'<>]+|[^\s/?#@"'<>:]{0,256}:${notPort(String.raw`\/\/`)}[^\s"<>]{0,256}?)@${afterUserinfo()}`,
+  String.raw`(?<![\w+.])([a-z][a-z0-9+.-]{0,30}:\/\/)(?:[^\s/?#@"'<>]+|[^\s/?#"'<>:]{0,256}:${notPort(String.raw`(?:\/\/|@)`)}${passwordPart()})@${afterUserinfo()}`,
   'gi',
 )
 /**
@@ -124,7 +141,7 @@ const VALUE_END = String.raw`&(?=[^\s&=@#"'<>]{0,64}=)`
  * credentials that start the value.
  */
 const looseCredentials = (end?: string) =>
-  `((?:[a-z][a-z0-9+.-]{0,30}(?::\\/?|\\/\\/))?)(?![!-]?(?:${ADDRESS_LABELS}):)[^${LOOSE_DELIMITER}:@]{0,64}:${notPort(`(?:^|[${LOOSE_DELIMITER}:])`)}(?!\\/\\/)(?:(?!\\[REDACTED\\]@${end ? `|${end}` : ''})[^\\s"<>]){0,256}?@(?!sha\\d+:)${afterUserinfo(end)}`
+  `((?:[a-z][a-z0-9+.-]{0,30}(?::\\/?|\\/\\/))?)(?![!-]?(?:${ADDRESS_LABELS}):)[^${LOOSE_DELIMITER}:@]{0,64}:${notPort(`(?:^|[${LOOSE_DELIMITER}:])`)}(?!\\/\\/)${passwordPart(`\\[REDACTED\\]@${end ? `|${end}` : ''}`)}@(?!sha\\d+:)${afterUserinfo(end)}`
 const LOOSE_CREDENTIALS = new RegExp(`(?<![^${LOOSE_DELIMITER}])(?:(?<=${QUERY_VALUE_START})${looseCredentials(VALUE_END)}|(?<!${QUERY_VALUE_START})${looseCredentials()})`, 'gi')
 /**
  * The parameters of a challenge, as a server asks for credentials (`WWW-Authenticate: Bearer realm="api",
@@ -232,7 +249,7 @@ const SOURCE_PLACE = String.raw`[\w.-]{0,255}\.(?:[cm]?[jt]sx?|json|ya?ml|md):\d
  * Assertion messages say `label: expected ..., got ...`, so the word `expected` after a secret label is
  * not the value: masking it would hide nothing and show the values. A made-up value is shown.
  */
-const NAME_COLON = new RegExp(`((?<![\\w.-])(?!${SOURCE_PLACE})${SECRET_NAME}["'\`]?\\s*(?::|=(?![=>]))\\s*["'\`]?)(?!expected\\b|\\[REDACTED\\]|${MADE_UP_SECRET_PREFIX})[^\\s&"'\`,;]+`, 'gi')
+const NAME_COLON = new RegExp(`((?<![\\w.-])(?!${SOURCE_PLACE})${SECRET_NAME}["'\`]?\\s*(?::|=(?![=>]))\\s*["'\`]?)(?!expected\\b|\\[REDACTED\\]|\\*\\*\\*@|${MADE_UP_SECRET_PREFIX})[^\\s&"'\`,;]+`, 'gi')
 /**
  * An assertion message about a secret label, written before assertions masked their own values (a
  * results file from an older version): both values go.
@@ -298,20 +315,61 @@ export const ISSUED_TOKENS = new RegExp(
 export const ISSUED_MARK = /(?:sk|rk)_(?:live|test)_|whsec_|gh[pousr]_|github_pat_|glpat-|xox[abeoprs]-|xapp-|npm_|pypi-|shp(?:at|ca|pa|ss)_|sk-|AKIA|ASIA|AIza|-----BEGIN/
 
 /**
+ * A URL's user part (`user:password`, what stands between the scheme and the `@` that ends it) as shown:
+ * the user name, which says which account was used and is no secret, and the password masked
+ * (`root:***`). Masked whole when the user name may be the credential: alone (`https://<token>@github.com`),
+ * beside an empty password (an API key as the user, `https://<key>:@api...`), or beside GitHub's
+ * `x-oauth-basic`, whose user is the token.
+ */
+function maskedUserinfo(userinfo: string): string {
+  const colon = userinfo.indexOf(':')
+  const password = colon < 0 ? '' : userinfo.slice(colon + 1)
+  if (!password || password.toLowerCase() === 'x-oauth-basic') return REDACTED
+  return `${userinfo.slice(0, colon)}:${MASKED_PASSWORD}`
+}
+
+/** URL_CREDENTIALS' match (the scheme, the user part, its `@`) with the user part masked. */
+function maskUrlCredentials(match: string, scheme: string): string {
+  return `${scheme}${maskedUserinfo(match.slice(scheme.length, -1))}@`
+}
+
+/**
+ * LOOSE_CREDENTIALS' match (what stands before the user, in a query's value or not, the user part, its `@`)
+ * with the user part masked. The user name is kept only where nothing else can be read as it: after a
+ * slash (`http//u:pw@host`, `http:/u:pw@host`) or with nothing before it (`DATABASE_URL=u:pw@db`). After a
+ * word and a colon alone (`postgres:app:pw@db`) that word may be the scheme or the user, and what follows it
+ * the user or the password's first part: all of it goes.
+ */
+function maskLooseCredentials(match: string, inQuery: string | undefined, outside: string | undefined): string {
+  const before = inQuery ?? outside ?? ''
+  const userinfo = match.slice(before.length, -1)
+  return `${before}${before === '' || before.endsWith('/') ? maskedUserinfo(userinfo) : REDACTED}@`
+}
+
+/** What a rule puts in place of what its pattern matched: a replacement pattern, or a function of the match. */
+export type Replacement = string | ((match: string, ...groups: string[]) => string)
+export type TextRule = readonly [RegExp, Replacement]
+
+/** `text` with every match of the rule's pattern replaced. */
+export function applyRule(text: string, [pattern, replacement]: TextRule): string {
+  return typeof replacement === 'string' ? text.replace(pattern, replacement) : text.replace(pattern, replacement)
+}
+
+/**
  * The rules that find a secret by its form alone (redactCredentials): the credentials of a URL, a long
  * Bearer or Basic value. They leave the words of a message alone, at the price of a short Basic value.
  */
-export const CREDENTIAL_RULES: readonly (readonly [RegExp, string])[] = [
-  [URL_CREDENTIALS, `$1${REDACTED}@`],
-  [LOOSE_CREDENTIALS, `$1$2${REDACTED}@`],
+export const CREDENTIAL_RULES: readonly TextRule[] = [
+  [URL_CREDENTIALS, maskUrlCredentials],
+  [LOOSE_CREDENTIALS, maskLooseCredentials],
   [BEARER_VALUE, `$1 ${REDACTED}`],
   [KEY_SCHEME, `$1 ${REDACTED}`],
 ]
 
 /** What redactText replaces in free text, in this order. */
-export const TEXT_RULES: readonly (readonly [RegExp, string])[] = [
-  [URL_CREDENTIALS, `$1${REDACTED}@`],
-  [LOOSE_CREDENTIALS, `$1$2${REDACTED}@`],
+export const TEXT_RULES: readonly TextRule[] = [
+  [URL_CREDENTIALS, maskUrlCredentials],
+  [LOOSE_CREDENTIALS, maskLooseCredentials],
   [BEARER, `$1 ${REDACTED}`],
   [KEY_SCHEME, `$1 ${REDACTED}`],
   [SECRET_ASSERTION, `$1${REDACTED}$3${REDACTED}`],

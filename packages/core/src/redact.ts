@@ -1,4 +1,4 @@
-import { CREDENTIAL_RULES, MADE_UP_SECRET_PREFIX, ISSUED_MARK, ISSUED_TOKENS, JWT, JWT_MARK, HEADER_PAIR_MARK, MAYBE_SECRET, NAME_WORDS, REDACTED, OPEN_TOKEN_NAME, SECRET_NAME, QUERY_SECRET_NAMES, TEXT_RULES, afterBoundary } from './redact-text-rules'
+import { CREDENTIAL_RULES, MADE_UP_SECRET_PREFIX, MASK_IN_TEXT, ISSUED_MARK, ISSUED_TOKENS, JWT, JWT_MARK, HEADER_PAIR_MARK, MAYBE_SECRET, NAME_WORDS, REDACTED, OPEN_TOKEN_NAME, SECRET_NAME, QUERY_SECRET_NAMES, TEXT_RULES, type TextRule, afterBoundary, applyRule } from './redact-text-rules'
 import type { RunResult } from './results'
 
 /**
@@ -8,7 +8,7 @@ import type { RunResult } from './results'
  * an assertion message, a log line, an error from a plugin). The second way is what makes a leak through
  * a side door impossible: a token copied from a response into any text is masked there too.
  */
-export { MADE_UP_SECRET_PREFIX, REDACTED } from './redact-text-rules'
+export { MADE_UP_SECRET_PREFIX, MASK_IN_TEXT, MASKED_PASSWORD, REDACTED } from './redact-text-rules'
 
 const SECRET_HEADERS = new Set([
   'authorization',
@@ -235,6 +235,11 @@ function mayHoldToken(text: string): boolean {
   return false
 }
 
+/** Whether masked text holds a mask (MASK_IN_TEXT): a value the record hid, wholly or in part. */
+export function holdsMask(text: string): boolean {
+  return MASK_IN_TEXT.test(text)
+}
+
 /**
  * The sure part of redactText: the credentials of a URL, a Bearer or Basic value, a JSON Web Token, and
  * every value already seen in a secret place. For messages whose `name: value` shapes are the tool's own
@@ -246,9 +251,9 @@ export function redactCredentials(text: string): string {
 }
 
 /** `text` with every rule's pattern replaced, in order, then every known secret masked. */
-function maskBy(rules: readonly (readonly [RegExp, string])[], text: string): string {
+function maskBy(rules: readonly TextRule[], text: string): string {
   let masked = text
-  for (const [pattern, replacement] of rules) masked = masked.replace(pattern, replacement)
+  for (const rule of rules) masked = applyRule(masked, rule)
   return knownSecrets.mask(masked)
 }
 

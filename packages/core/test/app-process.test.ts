@@ -56,7 +56,7 @@ describe('startAppProcess', () => {
 
   it('rejects with the exit code and the last stderr lines, redacted, when the app ends before it is ready', async () => {
     const start = startAppProcess({ command: node(`console.error('cannot reach postgres://app:hunter2@db/app'); process.exit(2)`) })
-    await expect(start).rejects.toThrow(/ exited with code 2 before it was ready; its last stderr lines: "cannot reach postgres:\/\/\[REDACTED\]@db\/app"$/)
+    await expect(start).rejects.toThrow(/ exited with code 2 before it was ready; its last stderr lines: "cannot reach postgres:\/\/app:\*\*\*@db\/app"$/)
   })
 
   it('an app that never writes its ready line is stopped at readyTimeoutMs, with the line awaited and what it wrote instead', async () => {
@@ -71,7 +71,7 @@ describe('startAppProcess', () => {
 
   it('an app that says why it failed on stdout alone (a JSON logger) rejects with those lines, redacted', async () => {
     const start = startAppProcess({ command: node(`console.log(JSON.stringify({ level: 60, msg: 'no table users in postgres://app:hunter2@db/app' })); process.exit(1)`) })
-    const line = JSON.stringify({ level: 60, msg: 'no table users in postgres://[REDACTED]@db/app' })
+    const line = JSON.stringify({ level: 60, msg: 'no table users in postgres://app:***@db/app' })
     const error = await start.then(() => undefined, (err: Error) => err.message)
     expect(error).toMatch(/ exited with code 1 before it was ready; nothing on stderr; its last stdout lines: /)
     expect(error?.endsWith(`its last stdout lines: ${JSON.stringify(line)}`)).toBe(true)

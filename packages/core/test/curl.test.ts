@@ -53,6 +53,17 @@ describe('curlCommand', () => {
     ])
   })
 
+  it("reads a URL's masked password (`user:***@`) from a variable, its user kept as recorded", () => {
+    const c = curlCommand({ method: 'GET', url: 'http://ada:***@h.test/x?access_token=[REDACTED]', headers: {} })
+    expect(c.variables).toEqual([
+      { name: 'VENOMQA_PASSWORD', from: 'the password in the URL' },
+      { name: 'VENOMQA_ACCESS_TOKEN', from: 'query parameter access_token' },
+    ])
+    expect(c.command).toBe('curl -g -X GET "http://ada:$VENOMQA_PASSWORD@h.test/x?access_token=$VENOMQA_ACCESS_TOKEN"')
+    // Three stars that are no mask (not a URL's password) are sent as they are.
+    expect(curlCommand({ method: 'POST', url: 'http://h.test/x', headers: {}, body: 'rating=***' }).variables).toEqual([])
+  })
+
   it('never lets a key end a comment line: what it names is escaped', () => {
     const c = curlCommand({ method: 'POST', url: 'http://h.test/', headers: { 'content-type': 'application/json' }, body: { 'pass\nrm -rf ~ #word': REDACTED } })
     expect(c.comments).toEqual(['# set VENOMQA_PASS_RM_RF_WORD first: body field pass\\u000arm -rf ~ #word, redacted in this report'])

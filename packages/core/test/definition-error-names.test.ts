@@ -38,7 +38,7 @@ describe('names in a DefinitionError', () => {
     expect(refusal(() => journey('checkout', { steps: [checkpoint('a'), checkpoint('a')] })).message).toBe(
       'journey "checkout", step "checkpoint a": duplicate checkpoint "a"; checkpoint names must be unique in a journey',
     )
-    expect(refusal(() => journey('sync https://u:Pw-9x@db.test', { steps: [] })).message).toBe('journey "sync https://[REDACTED]@db.test": a journey needs at least one step')
+    expect(refusal(() => journey('sync https://u:Pw-9x@db.test', { steps: [] })).message).toBe('journey "sync https://u:***@db.test": a journey needs at least one step')
   })
 })
 

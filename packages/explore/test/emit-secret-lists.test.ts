@@ -108,6 +108,21 @@ describe('a secret list or object in a request body', () => {
     for (const secret of SECRETS) expect(text).not.toContain(secret)
   })
 
+  it('a URL whose password the record masked (`app:***@`) is sent from a variable, not as the mask', async () => {
+    const dsn = `postgres://app:${OLD}@db.internal/app`
+    const exchange = await posted('/connections', { dsn, note: 'rotation' })
+    // The record keeps the user and masks the password, as every message does.
+    expect(exchange.request.body).toEqual({ dsn: 'postgres://app:***@db.internal/app', note: 'rotation' })
+    const text = await emitText({
+      steps: [{ action: 'set_history', input: undefined, exchanges: [exchange], ctxBefore: {}, ctxAfter: {}, enabled: true }],
+      violation: 'lost',
+      probes: [],
+    })
+    expect(text).toContain('process.env.VENOMQA_SECRET_DSN')
+    expect(text).not.toContain('app:***@')
+    for (const secret of SECRETS) expect(text).not.toContain(secret)
+  })
+
   it('a list the action put in the context itself keeps its shape too', async () => {
     const exchange = await posted('/tokens', { kept: 2 })
     const text = await emitText({

@@ -121,11 +121,11 @@ describe('a document at a URL', () => {
     const doc = await loadDocument(url, { root: REPO_ROOT })
     expect(operations(doc).map((o) => o.id)).toEqual(['listThings'])
     expect(authorizations).toEqual([`Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}`])
-    expect(sourceOf(doc)).toBe(`${base.replace('//', '//[REDACTED]@')}/private/openapi.json`)
+    expect(sourceOf(doc)).toBe(`${base.replace('//', `//${USER}:***@`)}/private/openapi.json`)
 
     const wrong = await loadDocument(url.replace('s3cr3t', 'wrong'), { root: REPO_ROOT }).catch((e: unknown) => e)
     expect(wrong).toBeInstanceOf(ConfigError)
-    expect((wrong as Error).message).toBe(`cannot fetch the OpenAPI document ${base.replace('//', '//[REDACTED]@')}/private/openapi.json: it answered 401`)
+    expect((wrong as Error).message).toBe(`cannot fetch the OpenAPI document ${base.replace('//', `//${USER}:***@`)}/private/openapi.json: it answered 401`)
   })
 
   it('fetches the files its relative $refs point to from the same server, and checks responses against them', async () => {
@@ -163,7 +163,7 @@ describe('a document at a URL', () => {
     const port = await freePort()
     const err = await loadDocument(`http://${credentials}@127.0.0.1:${port}/openapi.json`, { root: REPO_ROOT }).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(ConfigError)
-    expect((err as Error).message).toBe(`cannot fetch the OpenAPI document http://[REDACTED]@127.0.0.1:${port}/openapi.json: connection refused (ECONNREFUSED)`)
+    expect((err as Error).message).toBe(`cannot fetch the OpenAPI document http://${USER}:***@127.0.0.1:${port}/openapi.json: connection refused (ECONNREFUSED)`)
   })
 })
 

@@ -1,5 +1,5 @@
 import { countRows } from './observe'
-import { StateError, type StateBackend, errorMessage } from '@venomqa/core'
+import { type HealthWarning, StateError, type StateBackend, errorMessage } from '@venomqa/core'
 import { ControlClient, type ProxyStatus } from './control'
 import { type ResolvedOptions, listenProblem, maskSecrets, maskUrl } from './options'
 import { PgProxy } from './proxy'
@@ -124,7 +124,9 @@ export class PgProxyBackend implements StateBackend {
       // The state only (row counts): exploration fingerprints it, so nothing that changes without the
       // data changing (wait counters, the checkpoint stack) may be in it.
       observe: () => countRows(proxy),
-      stop: () => proxy.stop(),
+      stop: async () => {
+        await proxy.stop()
+      },
     }
   }
 
@@ -242,13 +244,16 @@ export class PgProxyBackend implements StateBackend {
     await proxy.stop()
   }
 
-  /** True when the database (or the standalone proxy) answers. Never throws. */
+  /** True when the database (or the standalone proxy) answers, with a warning or not. Never throws. */
   async healthCheck(): Promise<boolean> {
-    return (await this.healthReport()) === true
+    return typeof (await this.healthReport()) !== 'string'
   }
 
-  /** `true` when the database (or the standalone proxy) answers, else why not, for `venomqa doctor`. Never throws. */
-  async healthReport(): Promise<true | string> {
+  /**
+   * `true` when the database (or the standalone proxy) answers, else why not, for `venomqa doctor`; a
+   * warning when a standalone proxy answers but no client has ever connected through it. Never throws.
+   */
+  async healthReport(): Promise<true | string | HealthWarning> {
     try {
       return this.#options.control ? await this.#proxyHealth(this.#options.control) : await this.#databaseHealth(this.#options.upstream!)
     } catch (err) {
@@ -256,14 +261,19 @@ export class PgProxyBackend implements StateBackend {
     }
   }
 
-  async #proxyHealth(control: string): Promise<true | string> {
+  async #proxyHealth(control: string): Promise<true | string | HealthWarning> {
     let status: ProxyStatus
     try {
+      // Over the control port: a connection to the proxy's PostgreSQL port would count as the client it looks for.
       status = await new ControlClient(control).status()
     } catch (err) {
       return `no venomqa-pg-proxy answers at ${control}: ${maskSecrets(errorMessage(err))}`
     }
-    return status.lost ? `the venomqa-pg-proxy at ${control} lost its upstream session: ${maskSecrets(status.lost)}` : true
+    if (status.lost) return `the venomqa-pg-proxy at ${control} lost its upstream session: ${maskSecrets(status.lost)}`
+    // The usual mistake: the app still at the database's own address, committing for real. Only a
+    // warning: an app whose pool connects at its first query has not connected before a run.
+    if (status.stats?.connections === 0) return { warning: neverConnected(status.url) }
+    return true
   }
 
   async #databaseHealth(upstream: string): Promise<true | string> {
@@ -312,6 +322,20 @@ export class PgProxyBackend implements StateBackend {
     if (!this.#driver) throw new StateError(this.name, 'not connected: call connect() first')
     return this.#driver
   }
+}
+
+/**
+ * What a standalone proxy no client has connected through warns of: the proxy's address and the URL the app
+ * must take as its DATABASE_URL (its password masked, as the proxy shows it; `url` comes from its status).
+ */
+function neverConnected(url: string): string {
+  const { host, hostname } = new URL(url)
+  const hostName = hostname.replace(/^\[|\]$/g, '')
+  const notes = [
+    ...(url.includes(':***@') ? ['*** being the password the proxy was given, its --password or VENOMQA_PG_PROXY_PASSWORD'] : []),
+    ...(hostName === '0.0.0.0' || hostName === '::' ? [`${hostName} being the address the app reaches the proxy's host by`] : []),
+  ]
+  return `no client has connected through the venomqa-pg-proxy at ${host} yet: an app still pointed at the database itself commits for real, and no rollback undoes it. Start the app with DATABASE_URL=${url}${notes.length ? ` (${notes.join('; ')})` : ''}; an app whose pool connects at its first query is counted once it has served one`
 }
 
 /** What was refused, with the SQLSTATEs, for a StateError. */

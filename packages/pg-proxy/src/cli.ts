@@ -1,18 +1,25 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util'
-import { TIMER_MS_EXPECTED, isTimerMs, unencodedUserinfoProblem } from '@venomqa/core'
+import { TIMER_MS_EXPECTED, isTimerMs, plural, unencodedUserinfoProblem } from '@venomqa/core'
 import { startControlServer } from './control'
 import { listenProblem, maskSecrets, maskUrl, parseListen } from './options'
-import { PgProxy } from './proxy'
+import { PgProxy, type ProxyStopped } from './proxy'
 import type { RefusalRecord } from './refusals'
 import { DEFAULT_UPSTREAM_TIMEOUT_MS, upstreamTlsProblem } from './upstream'
 
+/**
+ * The variable that gives the password clients must give, as --password does: a command line shows in `ps`
+ * and in CI logs, the environment does not. Not PGPASSWORD, which is the upstream's, as for libpq.
+ */
+const PASSWORD_VARIABLE = 'VENOMQA_PG_PROXY_PASSWORD'
+
 const USAGE = `usage: venomqa-pg-proxy --upstream postgres://user[:password]@host:port/db [options]
 
-  --upstream <url>        the real database (or DATABASE_URL)
+  --upstream <url>        the real database (or DATABASE_URL; its password may come from PGPASSWORD)
   --listen <host:port>    where the app connects (default 127.0.0.1:6543)
   --control <host:port>   where the run takes checkpoints over HTTP (default 127.0.0.1:6544)
-  --password <secret>     required from clients; without it only loopback clients are accepted
+  --password <secret>     required from clients (or ${PASSWORD_VARIABLE}, which ps does not show);
+                          without it only loopback clients are accepted
   --idle-in-transaction-timeout <ms>
                           how long a connection may sit idle in a transaction while another waits (default 5000)
   --upstream-timeout <ms> how long a checkpoint, rollback or release may wait for the database; past it the
@@ -65,7 +72,8 @@ function readArgs(): CliOptions | 'help' {
     upstream,
     listen: hostPort('--listen', values.listen),
     control: hostPort('--control', values.control),
-    password: values.password,
+    // An empty one is none, as an empty --password is.
+    password: (values.password ?? process.env[PASSWORD_VARIABLE]) || undefined,
     idleInTransactionTimeoutMs,
     upstreamTimeoutMs,
   }
@@ -128,21 +136,53 @@ async function main(): Promise<number> {
     await proxy.stop().catch(() => {})
     throw new Error(listenProblem('--control', control, err) ?? `cannot start the control port: ${maskSecrets((err as Error).message)}`, { cause: err })
   }
-  console.log(`venomqa-pg-proxy listening on ${maskUrl(proxy.url)}`)
-  console.log(`control on ${server.url} (POST /checkpoint, /rollback, /release {"name": ...}; GET /status)`)
-  const lost = new Promise<number>((resolve) =>
+  // Listened for before the lines that say it is ready: a supervisor that stops it as soon as it reads them
+  // would otherwise end it with the signal's default action, before it could put the sequences back.
+  // Once: a second Ctrl-C finds no listener and ends the process at once (the usage says what that leaves).
+  const stopped = new Promise<NodeJS.Signals>((resolve) => {
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve(signal))
+  })
+  const lost = new Promise<'lost'>((resolve) =>
     proxy.once('lost', (err: Error) => {
       console.error(`the upstream session is lost: ${err.message}`)
-      resolve(1)
+      resolve('lost')
     }),
   )
-  const stopped = new Promise<number>((resolve) => {
-    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve(0))
-  })
-  const code = await Promise.race([lost, stopped])
+  console.log(`venomqa-pg-proxy listening on ${maskUrl(proxy.url)}`)
+  console.log(`control on ${server.url} (POST /checkpoint, /rollback, /release {"name": ...}; GET /status)`)
+  const ended = await Promise.race([lost, stopped])
   await server.close()
+  if (ended !== 'lost') return stopOn(proxy, ended)
   await proxy.stop()
-  return code
+  return 1
+}
+
+/** The connections a stop ended, and how many of them were in a transaction (rolled back with the rest). */
+function connectionsEnded({ connections, inTransaction }: ProxyStopped): string {
+  if (!connections) return 'no connection was open'
+  if (connections === 1) return `1 connection ended, ${inTransaction ? 'in a transaction' : 'not in a transaction'}`
+  return `${plural(connections, 'connection')} ended, ${inTransaction || 'none'} of them in a transaction`
+}
+
+/** What every stop did, however it went: the proxy's transaction was never committed, and its session ended. */
+const ROLLED_BACK = 'everything done through it is rolled back, what the app committed too (nothing was ever committed on the database)'
+
+/**
+ * Stop at a signal and say so in one line: what was rolled back, the connections it ended, the sequences.
+ * Without it the proxy went silently, and a user could not tell what became of the app's open transactions.
+ */
+async function stopOn(proxy: PgProxy, signal: NodeJS.Signals): Promise<number> {
+  let what: ProxyStopped
+  try {
+    what = await proxy.stop()
+  } catch (err) {
+    // Only putting the sequences back can fail: its session was ended first, which rolled the rest back.
+    console.error(`venomqa-pg-proxy stopped (${signal}): ${ROLLED_BACK}; but ${maskSecrets((err as Error).message)}`)
+    return 1
+  }
+  const sequences = what.sequences === 'none' ? '' : `; sequences ${what.sequences === 'put back' ? 'put back where they stood at start' : 'left where they are (see the warning above)'}`
+  console.log(`venomqa-pg-proxy stopped (${signal}): ${ROLLED_BACK}; ${connectionsEnded(what)}${sequences}`)
+  return 0
 }
 
 main().then(

@@ -45,6 +45,16 @@ export interface PgProxyOptions {
   upstreamTimeoutMs?: number
 }
 
+/** What a stop did, for the line a standalone proxy prints as it stops. */
+export interface ProxyStopped {
+  /** The app's connections open at the stop, which it ended. */
+  connections: number
+  /** How many of them were inside a transaction (rolled back with everything else). */
+  inTransaction: number
+  /** Whether the sequences were put back where they stood at start: `none` when the database has none. */
+  sequences: 'put back' | 'left where they are' | 'none'
+}
+
 export interface ProxyStats extends WaitStats {
   /** Client connections accepted so far, and open now. */
   connections: number
@@ -400,7 +410,7 @@ export class PgProxy extends EventEmitter implements Hub {
   #lost?: Error
   #stopping = false
   /** The one stop: a second call (a quit run's letGo while the run's disconnect stops it) waits for it too. */
-  #stopped?: Promise<void>
+  #stopped?: Promise<ProxyStopped>
 
   constructor(options: PgProxyOptions) {
     super()
@@ -767,19 +777,24 @@ export class PgProxy extends EventEmitter implements Hub {
     }
   }
 
-  /** Roll the base transaction back (the database is as before start), end every connection, close. */
-  stop(): Promise<void> {
+  /**
+   * Roll the base transaction back (the database is as before start), end every connection, close; what
+   * it did. A second call waits for the first stop and tells the same.
+   */
+  stop(): Promise<ProxyStopped> {
     this.#stopped ??= this.#stop()
     return this.#stopped
   }
 
-  async #stop(): Promise<void> {
+  async #stop(): Promise<ProxyStopped> {
     this.#stopping = true
     this.lock.close(new ProxyError('the proxy is stopping'))
     this.notifyChange()
     const server = this.#server
     const closed = server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve()
-    for (const { session } of this.#sessions.values())
+    const open = [...this.#sessions.values()]
+    const inTransaction = open.filter(({ session }) => session.transaction !== 'none').length
+    for (const { session } of open)
       session.terminate({ severity: 'FATAL', code: '57P01', message: 'venomqa-pg-proxy is stopping: everything done through it is rolled back' })
     this.#sessions.clear()
     try {
@@ -788,8 +803,12 @@ export class PgProxy extends EventEmitter implements Hub {
       if (upstream && !upstream.closed) await upstream.close()
       // A lost session rolled it back too, but not the sequences: they are put back in either case, unless
       // rows were committed around the proxy above where they stood (see #committedAround).
-      if (this.#untrusted) this.emit('warning', `the sequences are left where they are, not put back where they stood at start: ${this.#untrusted}`)
-      else await this.#restoreSequences()
+      let sequences: ProxyStopped['sequences'] = this.#atStart.length ? 'put back' : 'none'
+      if (this.#untrusted) {
+        this.emit('warning', `the sequences are left where they are, not put back where they stood at start: ${this.#untrusted}`)
+        sequences = 'left where they are'
+      } else await this.#restoreSequences()
+      return { connections: open.length, inTransaction, sequences }
     } finally {
       await closed
     }

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs'
 import { describeWithService } from '@venomqa/test-utils'
 import pg from 'pg'
 import { afterAll, beforeAll, expect, it, describe as plain } from 'vitest'
-import { CLI, PG, type StartedCli, createDatabase, dbName, dbUrl, dropDatabase, freezableRelay, runBoth, startCli, stopCli, withClient } from './helpers'
+import { CLI, PG, type StartedCli, createDatabase, dbName, dbUrl, dropDatabase, freezableRelay, one, runBoth, startCli, stopCli, withClient } from './helpers'
 
 if (!existsSync(CLI)) throw new Error(`build first: ${CLI} is missing (pnpm --filter @venomqa/pg-proxy build)`)
 const describe = await describeWithService('PostgreSQL', PG.host, PG.port)
@@ -99,6 +99,88 @@ describe('venomqa-pg-proxy', () => {
       expect((await post('/rollback', JSON.stringify({ name: 'never-taken' }))).status).toBe(409)
     } finally {
       await stopCli(cli)
+    }
+  })
+
+  it('VENOMQA_PG_PROXY_PASSWORD is the password clients must give, as --password is (which wins), and is never printed', async () => {
+    // In the environment, not on the command line, where `ps` and a CI log show it.
+    const fromEnv = await startCli(dbUrl(DB), [], { VENOMQA_PG_PROXY_PASSWORD: 'env-s3cret' })
+    try {
+      expect(fromEnv.child.spawnargs.join(' ')).not.toContain('env-s3cret')
+      expect(fromEnv.url).toMatch(/^postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+\//)
+      expect(await withClient(fromEnv.url.replace(':***@', ':env-s3cret@'), (c) => one(c, 'SELECT 1'))).toBe(1)
+      await expect(withClient(fromEnv.url.replace(':***@', ':wrong@'), (c) => c.query('SELECT 1'))).rejects.toThrow('password authentication failed for user "postgres"')
+      const status = await (await fetch(`${fromEnv.control}/status`)).text()
+      await stopCli(fromEnv)
+      expect(fromEnv.output() + status).not.toContain('env-s3cret')
+    } finally {
+      await stopCli(fromEnv)
+    }
+    const both = await startCli(dbUrl(DB), ['--password', 'flag-s3cret'], { VENOMQA_PG_PROXY_PASSWORD: 'env-s3cret' })
+    try {
+      expect(await withClient(both.url.replace(':***@', ':flag-s3cret@'), (c) => one(c, 'SELECT 1'))).toBe(1)
+      await expect(withClient(both.url.replace(':***@', ':env-s3cret@'), (c) => c.query('SELECT 1'))).rejects.toThrow('password authentication failed')
+    } finally {
+      await stopCli(both)
+    }
+  })
+
+  it('stopped (SIGTERM or Ctrl-C), it says in one line what it rolled back and which connections it ended', async () => {
+    const rowsAndSequence = () =>
+      withClient(dbUrl(DB), (c: pg.Client) => c.query('SELECT (SELECT count(*)::int FROM t) AS n, last_value::int, is_called FROM t_id_seq').then((r) => r.rows))
+    const cli = await startCli(dbUrl(DB))
+    const clients = [new pg.Client(cli.url), new pg.Client(cli.url)]
+    try {
+      for (const c of clients) {
+        // The proxy ends them as it stops: their 'error' is expected.
+        c.on('error', () => {})
+        await c.connect()
+      }
+      const [committed, open] = clients as [pg.Client, pg.Client]
+      await committed.query("INSERT INTO t (v) VALUES ('committed through the proxy')")
+      await open.query("BEGIN; INSERT INTO t (v) VALUES ('left in an open transaction')")
+      cli.child.kill('SIGTERM')
+      expect(await cli.exited).toBe(0)
+      expect(cli.output()).toContain(
+        '\nvenomqa-pg-proxy stopped (SIGTERM): everything done through it is rolled back, what the app committed too (nothing was ever committed on the database); 2 connections ended, 1 of them in a transaction; sequences put back where they stood at start\n',
+      )
+      expect(await rowsAndSequence()).toEqual([{ n: 0, last_value: 1, is_called: false }])
+    } finally {
+      for (const c of clients) await c.end().catch(() => {})
+      await stopCli(cli)
+    }
+    const idle = await startCli(dbUrl(DB))
+    try {
+      idle.child.kill('SIGINT')
+      expect(await idle.exited).toBe(0)
+      expect(idle.output()).toContain(
+        '\nvenomqa-pg-proxy stopped (SIGINT): everything done through it is rolled back, what the app committed too (nothing was ever committed on the database); no connection was open; sequences put back where they stood at start\n',
+      )
+    } finally {
+      await stopCli(idle)
+    }
+  })
+
+  it('stopped while the database does not answer: the line says the rows are rolled back but the sequences are not, and it exits 1', async () => {
+    const relay = await freezableRelay()
+    let cli: StartedCli | undefined
+    try {
+      cli = await startCli(relay.url(DB))
+      await withClient(cli.url, (c) => c.query("INSERT INTO t (v) VALUES ('advances the sequence')"))
+      // Its session's end still rolls the rows back; the new session that would put the sequences back gets no answer.
+      relay.freeze()
+      cli.child.kill('SIGTERM')
+      expect(await cli.exited).toBe(1)
+      expect(cli.output()).toMatch(
+        /\nvenomqa-pg-proxy stopped \(SIGTERM\): everything done through it is rolled back, what the app committed too \(nothing was ever committed on the database\); but could not put the sequences back where they stood at start \(no new session\): .+\n$/,
+      )
+      relay.thaw()
+      const after = await withClient(dbUrl(DB), (c: pg.Client) => c.query('SELECT (SELECT count(*)::int FROM t) AS n, last_value::int FROM t_id_seq'))
+      expect(after.rows).toEqual([{ n: 0, last_value: 1 }])
+    } finally {
+      if (cli) await stopCli(cli)
+      await relay.close()
+      await withClient(dbUrl(DB), (c) => c.query("SELECT setval('t_id_seq', 1, false)"))
     }
   })
 

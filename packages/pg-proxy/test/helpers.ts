@@ -162,9 +162,12 @@ export interface StartedCli {
   exited: Promise<number | null>
 }
 
-/** Start `venomqa-pg-proxy` on free ports (and `args`); resolve with the URLs it prints. */
-export function startCli(upstream: string, args: string[] = []): Promise<StartedCli> {
-  const child = spawn(process.execPath, [CLI, '--upstream', upstream, '--listen', '127.0.0.1:0', '--control', '127.0.0.1:0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+/** Start `venomqa-pg-proxy` on free ports (and `args`, with `env` added to this process's); resolve with the URLs it prints. */
+export function startCli(upstream: string, args: string[] = [], env: Record<string, string> = {}): Promise<StartedCli> {
+  const child = spawn(process.execPath, [CLI, '--upstream', upstream, '--listen', '127.0.0.1:0', '--control', '127.0.0.1:0', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
+  })
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
   let out = ''
   return new Promise((resolve, reject) => {

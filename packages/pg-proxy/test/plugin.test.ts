@@ -47,7 +47,7 @@ plain('options', () => {
       [{ upstream: 'postgres://u@h/db', control: 'http://127.0.0.1:1' }, 'pgProxyState().upstream: give exactly one of'],
       // `${DATABASE_URL}` with the variable unset: no value, so the other one is asked for.
       [{ upstream: '', control: '' }, 'pgProxyState().upstream: give exactly one of'],
-      [{ upstream: 'mysql://root:s3cret@h/db' }, 'pgProxyState().upstream: expected a postgres:// or postgresql:// URL, got "mysql://[REDACTED]@h/db"'],
+      [{ upstream: 'mysql://root:s3cret@h/db' }, 'pgProxyState().upstream: expected a postgres:// or postgresql:// URL, got "mysql://root:***@h/db"'],
       [{ upstream: 'postgres://u:s3cret@h/db?sslmode=require' }, 'pgProxyState().upstream: sslmode=require in the upstream URL asks for TLS'],
       // An unencoded `#` or `/` in the password: read as written, `ss` would be the host; `p#s3cret@h` does not even parse.
       [{ upstream: 'postgres://u:p@ss#s3cret@h/db' }, 'pgProxyState().upstream: reads as a URL with part of its password as the host: percent-encode a "#", "/", "?" or "@" in the user name or password ("#" as %23, "/" as %2F, "?" as %3F, "@" as %40)'],
@@ -163,6 +163,33 @@ describe('plugin setup and health check (what `venomqa doctor` runs)', () => {
     )
   })
 
+  it('the health check of a standalone proxy no client has connected through warns, naming the URL the app must use; the check is no client itself', async () => {
+    const db = dbName('never_connected')
+    await createDatabase(db)
+    const proxy = await startProxy(db, { password: 's3cret' })
+    const control = await startControlServer(proxy, '127.0.0.1', 0)
+    try {
+      const { api, registered } = fakeApi({ control: control.url })
+      await plugin.setup!(api)
+      const check = [...registered.health.values()][0]!
+      const warning = {
+        warning: `no client has connected through the venomqa-pg-proxy at 127.0.0.1:${proxy.port} yet: an app still pointed at the database itself commits for real, and no rollback undoes it. Start the app with DATABASE_URL=postgres://postgres:***@127.0.0.1:${proxy.port}/${db} (*** being the password the proxy was given, its --password or VENOMQA_PG_PROXY_PASSWORD); an app whose pool connects at its first query is counted once it has served one`,
+      }
+      expect(await check()).toEqual(warning)
+      // Asked over the control port, never through the proxy's PostgreSQL port: asked again, it still warns.
+      expect(await check()).toEqual(warning)
+      expect(proxy.stats.connections).toBe(0)
+      // A warning, not a failure: the proxy and its database work.
+      expect(await pgProxyState({ control: control.url }).healthCheck()).toBe(true)
+      await withClient(proxy.url.replace('postgres@', 'postgres:s3cret@'), (c) => c.query('SELECT 1'))
+      expect(await check()).toBe(true)
+    } finally {
+      await control.close()
+      await proxy.stop()
+      await dropDatabase(db)
+    }
+  })
+
   it('the health check of a standalone proxy that lost its upstream session says so', async () => {
     const proxy = await startProxy('postgres')
     const control = await startControlServer(proxy, '127.0.0.1', 0)
@@ -170,6 +197,8 @@ describe('plugin setup and health check (what `venomqa doctor` runs)', () => {
       const { api, registered } = fakeApi({ control: control.url })
       await plugin.setup!(api)
       const check = [...registered.health.values()][0]!
+      // An app connected through it: healthy until the session goes.
+      await withClient(proxy.url, (c) => c.query('SELECT 1'))
       expect(await check()).toBe(true)
       await withClient(dbUrl('postgres'), (c) => c.query('SELECT pg_terminate_backend($1)', [proxy.upstream.pid]))
       await until(() => !!proxy.lost, 'the proxy notices its session is gone')

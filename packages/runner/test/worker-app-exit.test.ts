@@ -79,7 +79,7 @@ describe('a worker whose app ends on its own', () => {
         'critical',
         'journey',
         // The password in what the app wrote is masked.
-        `worker 1's app ended unexpectedly (exit code 3) while the journey ran: the journey stopped there, and worker 1 is not used again in this run; its last stderr lines: "fatal: the job queue is gone" "lost postgres://[REDACTED]@db.internal/app"`,
+        `worker 1's app ended unexpectedly (exit code 3) while the journey ran: the journey stopped there, and worker 1 is not used again in this run; its last stderr lines: "fatal: the job queue is gone" "lost postgres://app:***@db.internal/app"`,
         suggestion,
       ],
     ])
@@ -130,7 +130,7 @@ describe('a worker whose app ends on its own', () => {
     const port = new URL(workerApps[0]!.baseUrl).port
     expect(result.journeys[1]!.issues.filter((i) => i.source === 'workers').map((i) => i.error)).toEqual([
       // Before, nothing followed "in this run": the app wrote nothing on stderr, and stdout was not shown.
-      `worker 1's app ended unexpectedly (exit code 1) while the journey ran: the journey stopped there, and worker 1 is not used again in this run; its last stdout lines: "crashing fixture listening on http://127.0.0.1:${port}" ${JSON.stringify('{"level":60,"msg":"lost redis://[REDACTED]@cache.internal:6379, exiting"}')}`,
+      `worker 1's app ended unexpectedly (exit code 1) while the journey ran: the journey stopped there, and worker 1 is not used again in this run; its last stdout lines: "crashing fixture listening on http://127.0.0.1:${port}" ${JSON.stringify('{"level":60,"msg":"lost redis://:***@cache.internal:6379, exiting"}')}`,
     ])
   }, 60_000)
 

@@ -159,7 +159,7 @@ describe('a worker whose app never writes its ready line', () => {
     expect(j2.worker).toBe(1)
     expect(j2.issues.map((i) => i.error)).toEqual([
       expect.stringMatching(
-        /^worker 1 could not be made, so the journey did not run: workerSetup\.create\(1\) timed out after 1500 ms \(pluginTimeout\); worker 1 is not used again in this run; \S+ -e .* was still starting: no line it wrote matched \/listening on .*\/i \(the line it writes once it listens: give startAppProcess a `ready` pattern for it\); the last lines it wrote: "Server started on port \d+, db postgres:\/\/\[REDACTED\]@db\/app"$/,
+        /^worker 1 could not be made, so the journey did not run: workerSetup\.create\(1\) timed out after 1500 ms \(pluginTimeout\); worker 1 is not used again in this run; \S+ -e .* was still starting: no line it wrote matched \/listening on .*\/i \(the line it writes once it listens: give startAppProcess a `ready` pattern for it\); the last lines it wrote: "Server started on port \d+, db postgres:\/\/app:\*\*\*@db\/app"$/,
       ),
     ])
     expect(runner.closeIssues).toEqual([])

@@ -53,7 +53,7 @@ describe('the plugin', () => {
     expect(error).toBeInstanceOf(ConfigError)
     expect(error.message.split('\n')).toEqual([
       '5 problems with plugin options:',
-      '  - plugins[1].url: expected a mysql:// or mariadb:// URL, got "postgres://[REDACTED]@h/db"',
+      '  - plugins[1].url: expected a mysql:// or mariadb:// URL, got "postgres://u:***@h/db"',
       '  - plugins[1].tables: expected a list of table names, got "users"',
       '  - plugins[1].mechanism: expected "snapshot" or "savepoint", got "template"',
       '  - plugins[1].lockWaitTimeoutMs: expected a positive whole number of milliseconds, at most 2147483647 (about 24.8 days), got "10"',

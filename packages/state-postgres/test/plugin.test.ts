@@ -50,7 +50,7 @@ plain('options', () => {
     const cases: [Record<string, unknown>, string][] = [
       // biome-ignore lint/suspicious/noTemplateCurlyInString: the config's own ${VAR} syntax, as the message shows it
       [{}, "postgresState().url: is required, e.g. url: '${DATABASE_URL}' or 'postgres://127.0.0.1:5432/app'"],
-      [{ url: 'mysql://root:s3cret@h/db' }, 'postgresState().url: expected a postgres:// or postgresql:// URL, got "mysql://[REDACTED]@h/db"'],
+      [{ url: 'mysql://root:s3cret@h/db' }, 'postgresState().url: expected a postgres:// or postgresql:// URL, got "mysql://root:***@h/db"'],
       [{ url: 'postgres://u@h/db', mechanism: 'dump' }, 'postgresState().mechanism: expected one of snapshot, savepoint, template, got "dump"'],
       [{ url: 'postgres://u@h/db', tables: 'users' }, 'postgresState().tables: expected a list of non-empty table names, got "users"'],
       [{ url: 'postgres://u@h/db', tables: [] }, 'postgresState().tables: expected at least one table'],

@@ -15,7 +15,8 @@ import { EXIT, type Io } from '../exit'
 import { exitNow } from '../exit-guard'
 import { madeByWorkersLines } from './left-behind'
 
-export type Verdict = 'ok' | 'fail' | 'note'
+/** A line's verdict: `warn` passes, but says something looks wrong (a health check's warning); `note` counts as no check. */
+export type Verdict = 'ok' | 'warn' | 'fail' | 'note'
 export type Line = (v: Verdict, what: string, detail: string) => void
 
 /**

@@ -1,5 +1,5 @@
 import path from 'node:path'
-import { errorMessage, escapeControlChars, isUserError, plural, redactText } from '@venomqa/core'
+import { type HealthWarning, errorMessage, escapeControlChars, isUserError, plural, redactText } from '@venomqa/core'
 import { type ResolvedConfig, shownConfigFile } from '../config/load'
 import type { PluginSpec } from '../config/types'
 import { EXIT, type Io } from '../exit'
@@ -22,7 +22,7 @@ export interface DoctorFlags extends ConfigFlags {
   workers?: boolean
 }
 
-const MARK: Record<Verdict, string> = { ok: '✓', fail: '✗', note: '-' }
+const MARK: Record<Verdict, string> = { ok: '✓', warn: '!', fail: '✗', note: '-' }
 
 /** Bound a check so one dead service cannot hang the doctor. */
 async function within<T>(ms: number, what: string, fn: () => Promise<T>): Promise<T> {
@@ -175,6 +175,7 @@ export async function doctorCommand(flags: DoctorFlags, io: Io, builtInCommands:
       try {
         const answer = await within(checkMs, name, async () => check())
         if (answer === true) line('ok', 'service', `${name} is healthy`)
+        else if (isWarning(answer)) line('warn', 'service', `${name}: ${redactText(answer.warning)}`)
         // A check's reason and error are a plugin's text, which can quote a password: masked as free text.
         else if (typeof answer === 'string' && answer.trim()) line('fail', 'service', `${name}: ${redactText(answer)}`)
         else line('fail', 'service', `${name}: unhealthy (its health check gave no reason; check the service's own logs)`)
@@ -185,6 +186,11 @@ export async function doctorCommand(flags: DoctorFlags, io: Io, builtInCommands:
     await session.runner.close().catch(() => {})
   }
   return verdict()
+}
+
+/** A health check's `{ warning }` (HealthWarning): the service works, but something about it looks wrong. */
+function isWarning(answer: unknown): answer is HealthWarning {
+  return typeof answer === 'object' && answer !== null && typeof (answer as HealthWarning).warning === 'string' && (answer as HealthWarning).warning.trim() !== ''
 }
 
 /** Where a verdict line's detail starts: after its mark, its padded name and a space. */
@@ -204,12 +210,14 @@ class Checks {
   #failed = 0
   #mistakes = 0
   #total = 0
+  #warned = 0
 
   constructor(private readonly io: Io) {}
 
   readonly line = (v: Verdict, what: string, detail: string): void => {
     if (v !== 'note') this.#total++
     if (v === 'fail') this.#failed++
+    if (v === 'warn') this.#warned++
     this.io.stdout.write(`${MARK[v]} ${what.padEnd(10)} ${shownDetail(detail)}\n`)
   }
 
@@ -230,7 +238,8 @@ class Checks {
     const mistakes = this.#mistakes
     const total = this.#total
     const ofInput = mistakes ? `, ${mistakes === failed ? (failed === 1 ? 'a mistake' : 'each a mistake') : `${mistakes} of them a mistake`} in the config, a plugin or a journey` : ''
-    this.io.stdout.write(failed ? `\ndoctor: ${failed} of ${plural(total, 'check')} failed${ofInput}\n` : `\ndoctor: ${total === 1 ? 'the one check' : `all ${total} checks`} passed\n`)
+    const warned = this.#warned ? `, ${this.#warned === total ? (total === 1 ? 'with a warning' : 'each with a warning') : `${this.#warned} with a warning`}` : ''
+    this.io.stdout.write(failed ? `\ndoctor: ${failed} of ${plural(total, 'check')} failed${ofInput}\n` : `\ndoctor: ${total === 1 ? 'the one check' : `all ${total} checks`} passed${warned}\n`)
     return mistakes ? EXIT.USAGE : failed ? EXIT.FAILED : EXIT.OK
   }
 }

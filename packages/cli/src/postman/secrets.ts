@@ -1,4 +1,4 @@
-import { REDACTED, labelNamesSecret, redactText, secretEnvName } from '@venomqa/core'
+import { MASKED_PASSWORD, MASK_IN_TEXT, labelNamesSecret, redactText, secretEnvName } from '@venomqa/core'
 import type { SecretEnv } from '../env-secrets'
 import type { Variable } from './collection'
 
@@ -55,14 +55,17 @@ export class SecretEnvs {
 export type Span = { text: string; secret: false } | { text: string; secret: true; label?: string }
 
 /**
- * Literal text cut where core's redactText would mask it (`api_key=...` in a query, `Bearer ...`, the user
- * part of `https://user:pass@host`, `"password": "..."`), so that only the credential is read from the
+ * Literal text cut where core's redactText would mask it (`api_key=...` in a query, `Bearer ...`, the
+ * password of `https://user:pass@host`, `"password": "..."`), so that only the credential is read from the
  * environment and the rest stays readable. Text with nothing to mask is one plain span.
  */
 export function credentialSpans(text: string): Span[] {
   const masked = redactText(text)
   if (masked === text) return [{ text, secret: false }]
-  const kept = masked.split(REDACTED)
+  // Split at each mask, the masks kept (odd places): `[REDACTED]`, or a URL's password, `***` after its user.
+  const pieces = masked.split(new RegExp(`(${MASK_IN_TEXT.source})`))
+  const kept = pieces.filter((_, i) => i % 2 === 0)
+  const masks = pieces.filter((_, i) => i % 2 === 1)
   // The kept parts in order, each masked part between two of them: the shortest match lines them up.
   const pattern = new RegExp(`^${kept.map(escapeRegExp).join('([\\s\\S]*?)')}$`)
   const match = pattern.exec(text)
@@ -71,7 +74,7 @@ export function credentialSpans(text: string): Span[] {
   kept.forEach((part, i) => {
     if (part) spans.push({ text: part, secret: false })
     const secret = match[i + 1]
-    if (secret) spans.push({ text: secret, secret: true, label: labelBefore(part) })
+    if (secret) spans.push({ text: secret, secret: true, label: masks[i] === MASKED_PASSWORD ? 'password' : labelBefore(part) })
   })
   return spans
 }

@@ -3,6 +3,7 @@ import {
   REDACTED,
   type RequestProvenance,
   deepEqual,
+  holdsMask,
   isMadeUpSecret,
   isSecretKey,
   isSecretQueryName,
@@ -101,7 +102,7 @@ export function planJourney(run: SequenceRun, options: PlanOptions = {}): Journe
  */
 function clientHeaders(run: SequenceRun): ClientHeader {
   const root = run.rootHeaders
-  if (root) return (name, value) => Object.hasOwn(root, name) && (root[name] === value || value.includes(REDACTED) || root[name]!.includes(REDACTED))
+  if (root) return (name, value) => Object.hasOwn(root, name) && (root[name] === value || holdsMask(value) || holdsMask(root[name]!))
   const common = headersOnEveryRequest([...run.steps.flatMap((s) => s.exchanges), ...run.probes])
   return (name) => common.has(name)
 }
@@ -416,7 +417,7 @@ class Flow {
    */
   #secretFromContext(header: string, value: string): Code | undefined {
     const keys = Object.keys(this.#ctxNow).reverse()
-    if (!value.includes(REDACTED)) {
+    if (!holdsMask(value)) {
       const scheme = /^([A-Za-z][A-Za-z0-9-]*) (.+)$/.exec(value)
       for (const key of keys) {
         const held = this.#ctxNow[key]
@@ -437,7 +438,7 @@ class Flow {
    */
   #secretContextKey(name: string, value: string): string | undefined {
     const keys = Object.keys(this.#ctxNow).reverse()
-    if (!value.includes(REDACTED)) {
+    if (!holdsMask(value)) {
       return keys.find((key) => {
         const held = this.#ctxNow[key]
         return (typeof held === 'string' || typeof held === 'number') && held !== '' && String(held) === value
@@ -686,7 +687,7 @@ function headerSegments(exchange: HttpExchange): { value: string; header: Omit<H
       const value = safeDecode(segments[segments.length - k]!)
       // Named in lower case, as the journey's response has its headers. A part the record masked (a key in
       // the path) is no id.
-      if (value !== '' && !value.includes(REDACTED)) out.push({ value, header: { name: name.toLowerCase(), segment: k } })
+      if (value !== '' && !holdsMask(value)) out.push({ value, header: { name: name.toLowerCase(), segment: k } })
     }
   }
   return out

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { REDACTED, isMadeUpSecret, isSecretEntry, isSecretKey, knownSecrets, redactText, secretEnvName } from '@venomqa/core'
+import { holdsMask, isMadeUpSecret, isSecretEntry, isSecretKey, knownSecrets, redactText, secretEnvName } from '@venomqa/core'
 import { Code, isPlainObject } from './code'
 
 /**
@@ -14,7 +14,8 @@ export function isSecretValue(value: unknown, key?: string, isSecretName: (key: 
   const text = String(value)
   if (isMadeUpSecret(value)) return false
   if (typeof value === 'string' && key !== undefined && isSecretName(key) && value !== '') return true
-  return text.includes(REDACTED) || knownSecrets.has(value) || redactText(text) !== text
+  // A mask in it (`[REDACTED]`, a URL's `app:***@`): the record hid a secret there.
+  return holdsMask(text) || knownSecrets.has(value) || redactText(text) !== text
 }
 
 /**
@@ -65,7 +66,7 @@ export class SecretRefs {
 
 /** A value as it is, hashed, when the run knows it; else the place it was sent to, which is all the record says. */
 function identityOf(value: unknown, where: string): string {
-  const known = (typeof value === 'string' || typeof value === 'number' || typeof value === 'bigint') && !String(value).includes(REDACTED)
+  const known = (typeof value === 'string' || typeof value === 'number' || typeof value === 'bigint') && !holdsMask(String(value))
   return known ? `value ${createHash('sha256').update(String(value)).digest('hex')}` : `place ${where}`
 }
 
