@@ -1,6 +1,7 @@
 import type { HttpExchange, ReporterFactory } from '@venomqa/core'
 import { ConfigError, escapeControlChars, nameOnOneLine, redactText } from '@venomqa/core'
 import type { ExchangeOrigin, Runner, RunnerOptions, StepAwareLogger } from '@venomqa/runner'
+import { misspeltVariables } from '../config/env'
 import { type LoadConfigOptions, type ResolvedConfig, fileProblemsError, loadConfig, shownConfigFile } from '../config/load'
 import type { PluginSpec, VenomConfigBase } from '../config/types'
 import { type Io, warn } from '../exit'
@@ -19,6 +20,9 @@ export interface ConfigFlags {
 }
 
 export async function resolveConfig(io: Io, flags: ConfigFlags, values: Partial<VenomConfigBase> = {}, extra: Pick<LoadConfigOptions, 'deferPluginVariables' | 'readsOpenapi'> = {}): Promise<ResolvedConfig> {
+  // Told, not refused: the prefix is shared with variables set for other readers (a curl line's headers),
+  // but a near miss of one VenomQA reads is almost surely meant as it, and was otherwise ignored unsaid.
+  for (const { name, meant } of misspeltVariables(io.env)) warn(io, `${name} is not a variable venomqa reads, and is ignored (did you mean ${meant}?)`)
   return loadConfig({ cwd: io.cwd, configPath: flags.config, profile: flags.profile, env: io.env, flags: values, extraPlugins: flags.plugin, ...extra })
 }
 

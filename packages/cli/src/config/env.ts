@@ -1,4 +1,4 @@
-import { ConfigError } from '@venomqa/core'
+import { ConfigError, didYouMean } from '@venomqa/core'
 import { EXPECTED, type OverrideKey, overrideSchema } from './schema'
 import { describeValue, ownMessage } from './issues'
 import type { VenomConfigBase } from './types'
@@ -28,6 +28,28 @@ export const ENV_OVERRIDES: Record<string, { key: OverrideKey; kind: Kind }> = {
   VENOMQA_HTTP_TIMEOUT: { key: 'http.timeout', kind: 'int' },
   VENOMQA_REQUIRE_STATE: { key: 'requireState', kind: 'bool' },
   VENOMQA_REDACT_KEYS: { key: 'redactKeys', kind: 'list' },
+}
+
+/** The VENOMQA_* variables read by name besides the overrides above. */
+const OTHER_VARIABLES = ['VENOMQA_PROFILE', 'VENOMQA_RUN_ID', 'VENOMQA_COMMIT', 'VENOMQA_TS_LOADER']
+
+/**
+ * VENOMQA_* variables set that nothing reads and that are a typo or two from one that is read
+ * (`VENOMQA_RETRYS` for `VENOMQA_RETRIES`), each with the one it is nearest to, sorted by name. Others of the
+ * prefix are left alone: a curl line's header (`VENOMQA_AUTHORIZATION`) and a secret of generated journeys
+ * (`VENOMQA_SECRET_DB_PASSWORD`) are set for other readers, and their names are the user's to choose.
+ */
+export function misspeltVariables(env: NodeJS.ProcessEnv): { name: string; meant: string }[] {
+  const read = [...Object.keys(ENV_OVERRIDES), ...OTHER_VARIABLES]
+  const suffixes = read.map((name) => name.slice('VENOMQA_'.length))
+  const found: { name: string; meant: string }[] = []
+  for (const name of Object.keys(env).sort()) {
+    if (!name.startsWith('VENOMQA_') || read.includes(name) || env[name] === undefined) continue
+    // Compared without the prefix, which every name shares: two edits within `RETRYS`, not within the whole.
+    const near = didYouMean(name.slice('VENOMQA_'.length), suffixes)
+    if (near) found.push({ name, meant: `VENOMQA_${near}` })
+  }
+  return found
 }
 
 /** A value from the environment or a command-line flag, converted and checked like the config key. */

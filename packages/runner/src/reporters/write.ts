@@ -1,5 +1,5 @@
 import path from 'node:path'
-import { type RedactOptions, type Reporter, type ReportContext, type RunResult, TimeoutError, atomicWriteFile, errorMessage, fileErrorReason, raceDeadline, redactText } from '@venomqa/core'
+import { type RedactOptions, type Reporter, type ReportContext, type RunResult, TimeoutError, atomicWriteFile, errorMessage, fileErrorReason, knownSecrets, raceDeadline, redactText } from '@venomqa/core'
 import { DEFAULT_PLUGIN_TIMEOUT_MS } from '../hooks'
 import { redactRun, redactsItself } from './redact-run'
 
@@ -71,7 +71,7 @@ export async function writeReports(
     const bounded = <T>(what: string, work: () => T | Promise<T>) => within(ctx.timeoutMs ?? DEFAULT_PLUGIN_TIMEOUT_MS, `reporter ${reporter.name}: ${what}`, work)
     try {
       if (reporter.render) {
-        const output = await bounded('render', () => reporter.render!(redactsItself(reporter) ? run : safeRun(), reportCtx))
+        const output = maskKnownSecrets(await bounded('render', () => reporter.render!(redactsItself(reporter) ? run : safeRun(), reportCtx)))
         const dest = target ?? reporter.defaultFile
         if (!dest || dest === '-') await writeToStream(stdout, output)
         else {
@@ -93,6 +93,16 @@ export async function writeReports(
     }
   }
   return result
+}
+
+/**
+ * A report with the run's known secrets masked (a value from a secret-looking variable, a plugin option
+ * under a secret key). The run a reporter gets is redacted, but a plugin's reporter may also print what it
+ * holds itself, such as its own `apiToken` option: the report file is where such a value must not land.
+ * Only text is masked: bytes (an archive, an image) cannot be searched for a value without corrupting them.
+ */
+function maskKnownSecrets(output: string | Uint8Array): string | Uint8Array {
+  return typeof output === 'string' ? knownSecrets.mask(output) : output
 }
 
 /**

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { PassThrough } from 'node:stream'
-import { type Reporter, type RunResult, TEMP_PREFIX } from '@venomqa/core'
+import { type Reporter, type RunResult, TEMP_PREFIX, knownSecrets } from '@venomqa/core'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { atomicWriteFile, createConsoleReporter, createJsonReporter, createMarkdownReporter, writeReports } from '../../src/reporters'
 import { leakedSecrets, sampleRun } from './sample-run'
@@ -150,6 +150,26 @@ describe('writeReports', () => {
     const res = await writeReports(sampleRun(), [delivering], { cwd: dir })
     expect(leakedSecrets(JSON.stringify(seen))).toEqual([])
     expect(res.warnings).toEqual([{ reporter: 'hook', message: 'webhook slow' }])
+  })
+
+  it("masks the run's known secrets in what a reporter renders from elsewhere than the run (its plugin's options)", async () => {
+    // A plugin reporter that prints an option of its own: `apiToken: '${API_TOKEN}'` in the config made the
+    // value a known secret, which the docs promise is masked in every report, not only in the run it is given.
+    const token = 'tok-7f3a9c2e51d8'
+    knownSecrets.add([token])
+    try {
+      const out = sink()
+      const leaky = (name: string): Reporter => ({ name, render: () => `token in use: ${token}\n` })
+      const res = await writeReports(sampleRun(), [{ reporter: leaky('to-file'), target: 'audit.txt' }, { reporter: leaky('to-stdout'), target: '-' }], {
+        cwd: dir,
+        stdout: out.stream,
+      })
+      expect(res.failures).toEqual([])
+      expect(await readFile(path.join(dir, 'audit.txt'), 'utf8')).toBe('token in use: [REDACTED]\n')
+      expect(out.text()).toBe('token in use: [REDACTED]\n')
+    } finally {
+      knownSecrets.clear()
+    }
   })
 
   it('redacts once for every reporter; the console, which masks what it prints, gets the run as it is', async () => {

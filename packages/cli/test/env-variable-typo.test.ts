@@ -1,0 +1,45 @@
+import { mkdir, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type Project, assertBuilt, cliHost, makeProject } from './helpers/project'
+
+// A VENOMQA_* variable misspelt (VENOMQA_RETRYS for VENOMQA_RETRIES) was read by nothing and said nothing:
+// the CI job ran with the config's value, and the user believed the override was in force.
+
+const JOURNEY = `import { journey, step } from '@venomqa/core'
+export default journey('ping', { steps: [step('ping', ({ http }) => http.get('/ping'))] })
+`
+
+const host = cliHost()
+let p: Project
+
+beforeAll(async () => {
+  assertBuilt()
+  p = await makeProject(null, {}, host)
+  await mkdir(path.join(p.dir, 'journeys'), { recursive: true })
+  await writeFile(path.join(p.dir, 'journeys/ping.journey.ts'), JOURNEY)
+  await writeFile(path.join(p.dir, 'venomqa.json'), '{ "baseUrl": "http://127.0.0.1:9" }\n')
+})
+afterAll(async () => {
+  await p?.remove()
+})
+
+describe('a misspelt VENOMQA_* variable', () => {
+  it('is named in a warning with the variable it is nearest to, and the command still runs', async () => {
+    const r = await p.venomqa(['list'], { env: { VENOMQA_RETRYS: '2', VENOMQA_FAIL_ON_FLAKEY: '1' } })
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stdout).toContain('ping')
+    expect(r.stderr).toContain('venomqa: warning: VENOMQA_FAIL_ON_FLAKEY is not a variable venomqa reads, and is ignored (did you mean VENOMQA_FAIL_ON_FLAKY?)\n')
+    expect(r.stderr).toContain('venomqa: warning: VENOMQA_RETRYS is not a variable venomqa reads, and is ignored (did you mean VENOMQA_RETRIES?)\n')
+    // Its value is never shown: a misspelt variable may hold a secret as well as a number.
+    expect(r.stderr).not.toMatch(/RETRYS[^\n]*2|FLAKEY[^\n]*=/)
+  })
+
+  it('leaves alone the variables read by name and those that are set for other uses (curl lines, secrets)', async () => {
+    const r = await p.venomqa(['list'], {
+      env: { VENOMQA_RETRIES: '2', VENOMQA_PROFILE: '', VENOMQA_AUTHORIZATION: 'Bearer x', VENOMQA_X_API_KEY: 'k', VENOMQA_SECRET_DB_PASSWORD: 'pw' },
+    })
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stderr).not.toContain('warning')
+  })
+})
