@@ -473,7 +473,10 @@ export class Runner {
       // that copy's ConfigError, which is no VenomError of this one.
       if ((err instanceof VenomError || isUserError(err)) && !(err instanceof StrayError)) throw placed(err as VenomError, where, [name, pluginName], file)
       // What the plugin threw is foreign text (a driver's message can hold a password=...): masked as such.
-      throw new PluginError(name, `plugin "${name}" failed in setup: ${redactText(messageWithCauses(err))}`, { cause: err })
+      // Placed at its entry, as a mistake in its options is; where in its code it threw is in its stack,
+      // which --debug prints (a frame names a file and a line, never a value, but only on request).
+      const debugHint = this.options.debug ? '' : ' (run with --debug for where in the plugin it was thrown)'
+      throw placed(new PluginError(name, `plugin "${name}" failed in setup: ${redactText(messageWithCauses(err))}${debugHint}`, { cause: err }), where, [name, pluginName], file)
     }
     this.bus.add(source, plugin.hooks)
     this.registry.plugins.push({ name, version: plugin.version })
