@@ -33,6 +33,19 @@ export interface LoggedRequest {
   loggedDateString?: string
 }
 
+/** A request no stub matched, and the stub nearest to matching it (none when there is no stub at all). */
+export interface UnmatchedRequest {
+  request: LoggedRequest
+  nearest?: StubMapping
+}
+
+/** An entry of /requests/unmatched/near-misses: a request, a stub, and how far the stub is from matching it. */
+interface NearMiss {
+  request?: LoggedRequest
+  stubMapping?: StubMapping
+  matchResult?: { distance?: number }
+}
+
 /** A request pattern of the admin API: what /requests/count and /requests/find match on. */
 export interface RequestPattern {
   method: string
@@ -227,6 +240,27 @@ export class WireMockAdmin {
     const events = Array.isArray(json?.requests) ? json.requests : []
     // The journal lists newest first.
     return events.map((e) => e.request).filter((r): r is LoggedRequest => !!r).reverse()
+  }
+
+  /**
+   * The requests logged at or after `since` (ms) that no stub matched, oldest first, each with the stub
+   * nearest to matching it, if any: what WireMock answered with its 404.
+   */
+  async unmatchedSince(since: number): Promise<UnmatchedRequest[]> {
+    const { json } = await this.call<{ requests?: LoggedRequest[] }>('GET', 'requests/unmatched')
+    const requests = (Array.isArray(json?.requests) ? json.requests : []).filter((r) => (r.loggedDate ?? 0) >= since)
+    if (!requests.length) return []
+    const near = await this.call<{ nearMisses?: NearMiss[] }>('GET', 'requests/unmatched/near-misses')
+    const misses = Array.isArray(near.json?.nearMisses) ? near.json.nearMisses : []
+    const same = (a: LoggedRequest, b: LoggedRequest) => a.method === b.method && a.url === b.url && a.loggedDate === b.loggedDate
+    return requests
+      .sort((a, b) => (a.loggedDate ?? 0) - (b.loggedDate ?? 0))
+      .map((request) => {
+        const nearest = misses
+          .filter((m) => m.request && m.stubMapping && same(m.request, request))
+          .sort((a, b) => (a.matchResult?.distance ?? 1) - (b.matchResult?.distance ?? 1))[0]
+        return { request, nearest: nearest?.stubMapping }
+      })
   }
 
   /** The requests matching `pattern`, oldest first. */

@@ -5,6 +5,7 @@ import { WireMockAdmin } from './admin'
 import { type ManagedWireMock, type StartWireMockOptions, defaultResolveFrom, startWireMock } from './managed'
 import { WireMockPort } from './mock-port'
 import { WireMockState } from './state'
+import { unmatchedMessage } from './unmatched'
 
 // zod/mini, bundled into this package tree-shaken (see tsup.config.ts): a configured plugin no longer costs
 // every run the start-up of the whole of zod (95 modules, about 50 ms), only of what this schema uses.
@@ -125,6 +126,13 @@ const wiremockPlugin = definePlugin({
     api.addPort('mock', port)
     if (resolved.state) api.addStateBackend(new WireMockState(admin, resolved.state.name))
     api.addHealthCheck('wiremock', () => port.healthReport())
+    // A failed step whose app got WireMock's 404 says so (a worker of parallel paths has a WireMock of its
+    // own, which this admin does not see). A failure to ask is not the step's: it is left unsaid.
+    api.addHook('stepEnd', async (e) => {
+      if (e.result.status !== 'failed' || e.worker) return
+      const unmatched = await admin.unmatchedSince(Date.parse(e.result.startedAt)).catch(() => [])
+      if (unmatched.length) api.log.warn(unmatchedMessage(e.step, unmatched))
+    })
 
     const envName = resolved.env
     if (envName) {

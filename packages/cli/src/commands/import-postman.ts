@@ -42,6 +42,11 @@ export async function importPostmanCommand(collectionFile: string, flags: Import
   }
   for (const u of imported.unshared)
     warn(io, `journey ${u.journey} reads {{${u.variable}}}, which only ${u.setBy.join(', ')} sets: each journey has its own ctx, so put those requests in one folder or set it in ${u.journey}`)
+  for (const u of imported.undefinedVariables)
+    warn(
+      io,
+      `journey ${u.journeys.join(', ')} sends {{${u.variable}}}, which neither the collection nor an environment defines and no script sets: its step fails until it has a value; give it in a Postman environment (venomqa import postman ${collectionFile} --environment <env.json> --force) or in the collection's variables`,
+    )
   io.stdout.write(`\nNext: venomqa run ${outDir}\n`)
   return EXIT.OK
 }

@@ -31,6 +31,11 @@ export interface Imported {
   base?: { name: string; value?: string }
   /** Variables a journey reads that only another journey's scripts set: each journey has a context of its own. */
   unshared: Array<{ journey: string; variable: string; setBy: string[] }>
+  /**
+   * Variables a request sends that neither the collection nor the environment defines and no script sets
+   * (an export leaves the environment out): each with the journeys that send it, whose steps fail on it.
+   */
+  undefinedVariables: Array<{ variable: string; journeys: string[] }>
   /** The environment variables the files read their secrets from, each once, in the order first used. */
   secrets: SecretEnv[]
 }
@@ -91,7 +96,7 @@ export function importCollection(collection: Collection, environment: Variable[]
       return { name: file, content }
     })
   const secretsRead = secrets.all.filter((s) => read.has(s.name))
-  return { files, leftovers, base, unshared: unshared(files, values), secrets: secretsRead }
+  return { files, leftovers, base, unshared: unshared(files, values), undefinedVariables: undefinedVariables(files, values), secrets: secretsRead }
 }
 
 /**
@@ -183,13 +188,7 @@ function shownBaseValue(value: unknown, secret: boolean): string | undefined {
  * that relied on that, so the user can move those requests together (or set the variable in the journey).
  */
 function unshared(files: JourneyFile[], initial: Map<string, unknown>): Imported['unshared'] {
-  const names = (text: string, re: RegExp) => new Set([...text.matchAll(re)].map((m) => m[1]!))
-  const journeys = files.map((f) => ({
-    name: /journey\('([^']+)'/.exec(f.content)?.[1] ?? f.name,
-    sets: names(f.content, /ctx\.set\('([^']+)'/g),
-    // Scripts read with variable(), requests with sentVariable(), jsonVariable() or jsonKey().
-    reads: names(f.content, /\b(?:variable|sentVariable|jsonVariable|jsonKey)\(ctx, '([^']+)'/g),
-  }))
+  const journeys = variableUses(files)
   return journeys.flatMap((j) =>
     [...j.reads]
       .filter((v) => !j.sets.has(v) && !initial.has(v))
@@ -198,6 +197,31 @@ function unshared(files: JourneyFile[], initial: Map<string, unknown>): Imported
         return setBy.length ? [{ journey: j.name, variable, setBy }] : []
       }),
   )
+}
+
+/** What each journey file sets in ctx, reads (scripts and requests) and sends (requests only). */
+function variableUses(files: JourneyFile[]) {
+  const names = (text: string, re: RegExp) => new Set([...text.matchAll(re)].map((m) => m[1]!))
+  return files.map((f) => ({
+    name: /journey\('([^']+)'/.exec(f.content)?.[1] ?? f.name,
+    sets: names(f.content, /ctx\.set\('([^']+)'/g),
+    // Scripts read with variable(), requests with sentVariable(), jsonVariable() or jsonKey().
+    reads: names(f.content, /\b(?:variable|sentVariable|jsonVariable|jsonKey)\(ctx, '([^']+)'/g),
+    sends: names(f.content, /\b(?:sentVariable|jsonVariable|jsonKey)\(ctx, '([^']+)'/g),
+  }))
+}
+
+/**
+ * A request sends a variable nothing defines: its step fails on it at every run, which the import can say
+ * now. A script that only reads one may test it for undefined, so only what a request sends counts.
+ */
+function undefinedVariables(files: JourneyFile[], initial: Map<string, unknown>): Imported['undefinedVariables'] {
+  const journeys = variableUses(files)
+  const found = new Map<string, string[]>()
+  for (const j of journeys)
+    for (const variable of j.sends)
+      if (!initial.has(variable) && !journeys.some((o) => o.sets.has(variable))) found.set(variable, [...(found.get(variable) ?? []), j.name])
+  return [...found].map(([variable, sentBy]) => ({ variable, journeys: sentBy }))
 }
 
 function flatten(folder: Folder, chain: Folder[]): Array<{ request: Request; folders: Folder[] }> {
@@ -311,7 +335,7 @@ class JourneyWriter {
             'function sentVariable(ctx: Context, name: string): any {',
             '  const value = variable(ctx, name)',
             // biome-ignore lint/suspicious/noTemplateCurlyInString: a line of the generated journey
-            "  if (value === undefined) throw new Error(`the Postman variable {{${name}}} has no value: no script set it (did the request that sets it fail?) and the collection gives none`)",
+            "  if (value === undefined) throw new Error(`the Postman variable {{${name}}} has no value: no script set it (did the request that sets it fail?), and neither the collection nor the environment given to venomqa import defines it`)",
             '  return value',
             '}',
           ]
