@@ -13,6 +13,7 @@ import {
 import { SLOTS, slotKey } from './bindings'
 import { type Model, type OpenApiOptions, loadModel, requestBodyPointer } from './model'
 import { bodyOptions } from './body'
+import { discriminatorOf } from './discriminator'
 import { type Operation, basePathOf, describeOperation } from './operations'
 import { type JsonSchema, resolveSchema } from './document'
 import { type BodyVariant, type SampledBody, parameterValue, propertiesOf, sampledBodies } from './sample'
@@ -90,6 +91,7 @@ function operationAction(model: Model, op: Operation, bodies: readonly SampledBo
   const keys = consumer?.keys ?? {}
   const bodyIds = bodyIdsOf(model, op)
   const list = listOperationOf(model, op)
+  const kindProperty = op.method === 'GET' ? undefined : discriminatorPropertyOf(model, op)
   return action<OpenApiInput>(
     op.id,
     async ({ http, ctx, input }: ExploreActionArgs<OpenApiInput>) => {
@@ -114,7 +116,10 @@ function operationAction(model: Model, op: Operation, bodies: readonly SampledBo
       } finally {
         for (const exchange of http.history?.slice(recorded) ?? []) noteProvenance(exchange, { bodyFromContext: fromContext })
       }
-      if (res.status >= 200 && res.status < 300) remember(model, op, ctx, safeJson(res.bodyText), res.headers.location, basePathOf(http.baseUrl))
+      if (res.status >= 200 && res.status < 300) {
+        remember(model, op, ctx, safeJson(res.bodyText), res.headers.location, basePathOf(http.baseUrl))
+        if (kindProperty) noteKindMade(op, kindProperty, body, ctx)
+      }
       return res
     },
     {
@@ -123,6 +128,33 @@ function operationAction(model: Model, op: Operation, bodies: readonly SampledBo
       inputs: (view) => inputsOf(bodies.map((b) => b.variant), [...Object.values(keys), ...[...bodyIds.values()].map((b) => b.key)], view),
     },
   )
+}
+
+/**
+ * The property whose value tells which alternative of the request body's top-level `oneOf` or `anyOf` a
+ * body is (its `discriminator`); undefined for a body with none.
+ */
+function discriminatorPropertyOf(model: Model, op: Operation): string | undefined {
+  const schema = op.requestBody?.schema && resolveSchema(op.requestBody.schema, model.doc)
+  if (!schema || typeof schema !== 'object') return undefined
+  const keyword = Array.isArray(schema.oneOf) ? 'oneOf' : Array.isArray(schema.anyOf) ? 'anyOf' : undefined
+  return keyword ? discriminatorOf(schema, keyword, model.doc)?.propertyName : undefined
+}
+
+/** The context key that says a write the API accepted made a `kind` of its body (`addItem made kind=link`). */
+export function kindMadeKey(op: Operation, property: string, value: string): string {
+  return `${op.id} made ${property}=${value}`
+}
+
+/**
+ * Says in the context which kind an accepted write made. States are told apart by row counts and the
+ * context's keys: a note added and a link added are one more row each, so the two states were merged, the
+ * one reached second never searched on, and a bug only a link leads to (a project that has one answered
+ * without a property it requires) went unfound by a run that passed. The key makes them two states.
+ */
+function noteKindMade(op: Operation, property: string, body: unknown, ctx: ExploreActionArgs['ctx']): void {
+  const value = body && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>)[property] : undefined
+  if (typeof value === 'string' || typeof value === 'number') ctx.set(kindMadeKey(op, property, String(value)), true)
 }
 
 /**

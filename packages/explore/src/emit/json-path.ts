@@ -38,16 +38,21 @@ export function leavesOf(body: unknown): { path: JsonPath; value: string | numbe
  * shortest, then the first in the document.
  */
 export function bestPath(paths: readonly JsonPath[], ctxKey: string): JsonPath | undefined {
-  const score = (p: JsonPath): number => {
-    const last = String(p[p.length - 1] ?? '').toLowerCase()
-    const key = ctxKey.toLowerCase()
-    if (last === key) return 0
-    if (last && key.endsWith(last)) return 1
-    if (last === 'id') return 2
-    return 3
-  }
-  return [...paths].sort((a, b) => score(a) - score(b) || a.length - b.length)[0]
+  return [...paths].sort((a, b) => pathScore(a, ctxKey) - pathScore(b, ctxKey) || a.length - b.length)[0]
 }
+
+/** How well a path's last key names a context key, as bestPath ranks it: 0 the key itself, 3 a name that says nothing of it. */
+export function pathScore(path: JsonPath, ctxKey: string): number {
+  const last = String(path[path.length - 1] ?? '').toLowerCase()
+  const key = ctxKey.toLowerCase()
+  if (last === key) return 0
+  if (last && key.endsWith(last)) return 1
+  if (last === 'id') return 2
+  return UNNAMED
+}
+
+/** The score of a path whose name says nothing of the key (`page` for `projectId`). */
+export const UNNAMED = 3
 
 /** `.user.id`, `[0].id`: a path as property accesses. */
 export function accessPath(path: JsonPath): string {

@@ -13,7 +13,7 @@ import {
 import { receivedBodyText, receivedHeaders, sentRequest } from '@venomqa/runner'
 import type { SequenceRun, SequenceStepRun } from '../contracts'
 import { Code, isPlainObject, quote, textSource } from './code'
-import { type JsonPath, bestPath, leavesOf, pathName, pathsOf } from './json-path'
+import { type JsonPath, UNNAMED, bestPath, leavesOf, pathName, pathScore, pathsOf } from './json-path'
 import { SecretRefs, isSecretList, isSecretValue, secretTree } from './secrets'
 
 /**
@@ -638,6 +638,12 @@ interface ContextOrigin {
 function originOf(key: string, value: unknown, exchanges: readonly HttpExchange[]): ContextOrigin | undefined {
   if (value === undefined || value === null || typeof value === 'boolean') return undefined
   const secret = isSecretValue(value, key) || knownSecrets.has(value)
+  // Only a field whose name says nothing of the key (`page` for `projectId`) in an earlier exchange: a
+  // later one that holds the value under a name that does (the create's `id`) is where it came from. A
+  // create that lists its collection first got `{ page: 1 }` before `{ id: 1 }`, and the journey read the
+  // id from the page number: on a database whose next id is not 1 it failed on a 404, not on the bug.
+  const named = secret ? undefined : namedOrigin(key, value, exchanges)
+  if (named) return { ...named, secret }
   for (const [j, exchange] of exchanges.entries()) {
     const body = exchange.response?.body
     const path = bestPath(pathsOf(body, value), key)
@@ -663,6 +669,22 @@ function originOf(key: string, value: unknown, exchanges: readonly HttpExchange[
   for (const [j, exchange] of exchanges.entries()) {
     const found = headerSegments(exchange).find((s) => s.value === String(value))
     if (found) return { exchange: j, path: [], secret: false, header: { ...found.header, number: typeof value === 'number' } }
+  }
+  return undefined
+}
+
+/**
+ * The first exchange whose body holds `value` under a name that says what the key is (see pathScore):
+ * undefined when the first exchange holding it at all does so already (the usual reading then finds
+ * it), or when none does.
+ */
+function namedOrigin(key: string, value: unknown, exchanges: readonly HttpExchange[]): { exchange: number; path: JsonPath } | undefined {
+  let unnamedFirst = false
+  for (const [j, exchange] of exchanges.entries()) {
+    const path = bestPath(pathsOf(exchange.response?.body, value), key)
+    if (!path || path.length === 0) continue
+    if (pathScore(path, key) < UNNAMED) return unnamedFirst ? { exchange: j, path } : undefined
+    unnamedFirst = true
   }
   return undefined
 }
