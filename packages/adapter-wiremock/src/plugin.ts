@@ -128,10 +128,15 @@ const wiremockPlugin = definePlugin({
     api.addHealthCheck('wiremock', () => port.healthReport())
     // A failed step whose app got WireMock's 404 says so (a worker of parallel paths has a WireMock of its
     // own, which this admin does not see). A failure to ask is not the step's: it is left unsaid.
-    api.addHook('stepEnd', async (e) => {
+    // Not an async function: a passed step returns at once, with no promise for the runner to guard.
+    api.addHook('stepEnd', (e) => {
       if (e.result.status !== 'failed' || e.worker) return
-      const unmatched = await admin.unmatchedSince(Date.parse(e.result.startedAt)).catch(() => [])
-      if (unmatched.length) api.log.warn(unmatchedMessage(e.step, unmatched))
+      return admin.unmatchedSince(Date.parse(e.result.startedAt)).then(
+        (unmatched) => {
+          if (unmatched.length) api.log.warn(unmatchedMessage(e.step, unmatched))
+        },
+        () => {},
+      )
     })
 
     const envName = resolved.env
