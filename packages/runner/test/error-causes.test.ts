@@ -127,12 +127,12 @@ describe('hooks and plugin setup say the causes too', () => {
   it("a plugin's setup error is placed at its entry, and says where to see where it was thrown; with debug on, its stack is the place", async () => {
     const throws = definePlugin({ name: 'thrower', version: '1.0.0', apiVersion: 1, setup: () => (undefined as unknown as { connect(): void }).connect() })
     const runner = createRunner({ plugins: [throws] })
-    const err = await runner.init().catch((e: unknown) => e as PluginError)
+    const err = (await runner.init().catch((e: unknown) => e)) as PluginError
     await runner.close()
     // It was named by the plugin alone: `at thrower`, where no entry of the config is called so.
     expect(err).toMatchObject({ where: 'plugins[0]', message: expect.stringMatching(/^plugin "thrower" failed in setup: Cannot read properties of undefined .* \(run with --debug for where in the plugin it was thrown\)$/) })
     const debugging = createRunner({ plugins: [throws], debug: true })
-    const withDebug = await debugging.init().catch((e: unknown) => e as PluginError)
+    const withDebug = (await debugging.init().catch((e: unknown) => e)) as PluginError
     await debugging.close()
     expect(withDebug.message).not.toContain('--debug')
     expect(String((withDebug.cause as Error).stack)).toContain('error-causes.test.ts')

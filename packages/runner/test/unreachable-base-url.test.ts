@@ -189,7 +189,7 @@ describe('a base URL nothing listens at', () => {
       baseUrl: `http://127.0.0.1:${port}`,
       http: { retry: false },
       // The API comes up after the step's second attempt was refused.
-      hooks: { stepRetry: async () => void (++retries === 2 && (server = await listenOn(createServer((_req, res) => res.end('ok')), port))) },
+      hooks: { stepRetry: async () => void (++retries === 2 && (server = await listenLocally(createServer((_req, res) => res.end('ok')), port))) },
     })
     let run: RunResult
     try {
@@ -338,7 +338,7 @@ describe('a base URL nothing listens at', () => {
     try {
       const j = journey('j', { steps: [get('a')] })
       expect((await runner.run(j)).status).toBe('failed')
-      server = await listenOn(
+      server = await listenLocally(
         createServer((_req, res) => res.end('[]')),
         port,
       )
@@ -395,18 +395,3 @@ describe('an API that goes away mid-run', () => {
     expect(run.journeys[2]!.issues[0]!.error).toBe(`not run: nothing listens at the base URL ${app.url}: step "list_again" of journey "crashes" was refused a connection`)
   })
 })
-
-/** `server` listening on loopback at `port` (one found free earlier), as a LocalServer. */
-async function listenOn(server: ReturnType<typeof createServer>, port: number): Promise<LocalServer> {
-  server.listen(port, '127.0.0.1')
-  await once(server, 'listening')
-  return {
-    url: `http://127.0.0.1:${port}`,
-    port,
-    close: () =>
-      new Promise<void>((done) => {
-        server.closeAllConnections()
-        server.close(() => done())
-      }),
-  }
-}

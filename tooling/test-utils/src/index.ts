@@ -138,10 +138,11 @@ function listening(server: http.Server, port: number): LocalServer {
   }
 }
 
-export function listenLocally(server: http.Server): Promise<LocalServer> {
+/** `server` listening on loopback, on a free port or on `port` (one found free earlier), as a LocalServer. */
+export function listenLocally(server: http.Server, port = 0): Promise<LocalServer> {
   return new Promise((resolve, reject) => {
     server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => resolve(listening(server, (server.address() as net.AddressInfo).port)))
+    server.listen(port, '127.0.0.1', () => resolve(listening(server, (server.address() as net.AddressInfo).port)))
   })
 }
 
