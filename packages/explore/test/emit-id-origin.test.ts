@@ -5,46 +5,19 @@
  * holding a 1: on a database whose next id is not 1 it sent every later request to a project nobody made,
  * and failed on a 404 the API was right to answer, not on the bug.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
-import os from 'node:os'
-import path from 'node:path'
-import { type HttpExchange, action, exploration, invariant } from '@venomqa/core'
+import { action, exploration, invariant } from '@venomqa/core'
 import { afterAll, describe, expect, it } from 'vitest'
-import type { SequenceRun, SequenceStepRun } from '../src/contracts'
-import { emitJourney } from '../src/emit'
-
-const BASE = 'http://127.0.0.1:4010'
+import type { SequenceRun } from '../src/contracts'
+import { jsonExchange as exchange, journeyWriter, stepRun } from './emit-fixtures'
 
 const projects = exploration('projects', {
   actions: [action('createProject', () => undefined), action('getProject', () => undefined)],
   invariants: [invariant('projects readable', () => true)],
 })
 
-function exchange(method: string, url: string, body: unknown, status: number, response: unknown): HttpExchange {
-  return {
-    request: { method, url: BASE + url, headers: { 'content-type': 'application/json' }, ...(body !== undefined ? { body } : {}) },
-    response: { status, headers: { 'content-type': 'application/json' }, body: response },
-    durationMs: 3,
-    attempt: 1,
-    startedAt: '2024-01-01T00:00:00.000Z',
-  }
-}
-
-function stepRun(action: string, exchanges: HttpExchange[], ctxBefore: Record<string, unknown>, ctxAfter: Record<string, unknown>): SequenceStepRun {
-  return { action, input: undefined, exchanges, ctxBefore, ctxAfter, enabled: true }
-}
-
-const dirs: string[] = []
-afterAll(async () => {
-  for (const d of dirs) await rm(d, { recursive: true, force: true })
-})
-
-async function emitText(run: SequenceRun): Promise<string> {
-  const root = await mkdtemp(path.join(os.tmpdir(), 'venomqa-emit-id-origin-'))
-  dirs.push(root)
-  const file = await emitJourney({ exploration: projects, explorationFile: 'explore/projects.explore.ts', root, dir: 'journeys/regressions', invariant: 'projects readable', id: 'abcdef0123', run, baseUrl: BASE })
-  return readFile(path.join(root, file), 'utf8')
-}
+const writer = journeyWriter(projects, 'projects readable', 'projects')
+afterAll(writer.clean)
+const emitText = (run: SequenceRun) => writer.text(run)
 
 describe('an id held by two exchanges of a step', () => {
   it("is read from the create's id, not from the list's page that holds the same number first", async () => {

@@ -2,47 +2,24 @@
  * The emitted journey sends what the run sent: an id with a `/` in a path segment stays encoded, as the
  * action sent it; a body key `__proto__` (a prototype-pollution probe) stays a key of the body.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
-import os from 'node:os'
-import path from 'node:path'
 import { type HttpExchange, action, exploration, invariant } from '@venomqa/core'
 import { afterAll, describe, expect, it } from 'vitest'
 import type { SequenceRun, SequenceStepRun } from '../src/contracts'
-import { emitJourney } from '../src/emit'
 import { flatLiteral, literal } from '../src/emit/code'
-
-const BASE = 'http://127.0.0.1:4010'
+import { jsonExchange as exchange, journeyWriter } from './emit-fixtures'
 
 const items = exploration('items', {
   actions: [action('create_item', () => undefined), action('read_item', () => undefined), action('update_profile', () => undefined)],
   invariants: [invariant('items readable', () => true)],
 })
 
-function exchange(method: string, url: string, body: unknown, status: number, response: unknown): HttpExchange {
-  return {
-    request: { method, url: BASE + url, headers: { 'content-type': 'application/json' }, ...(body !== undefined ? { body } : {}) },
-    response: { status, headers: { 'content-type': 'application/json' }, body: response },
-    durationMs: 3,
-    attempt: 1,
-    startedAt: '2024-01-01T00:00:00.000Z',
-  }
-}
-
 function stepRun(action: string, input: unknown, exchanges: HttpExchange[], ctxBefore: Record<string, unknown>, ctxAfter: Record<string, unknown>): SequenceStepRun {
   return { action, input, exchanges, ctxBefore, ctxAfter, enabled: true }
 }
 
-const dirs: string[] = []
-afterAll(async () => {
-  for (const d of dirs) await rm(d, { recursive: true, force: true })
-})
-
-async function emitText(run: SequenceRun): Promise<string> {
-  const root = await mkdtemp(path.join(os.tmpdir(), 'venomqa-emit-literals-'))
-  dirs.push(root)
-  const file = await emitJourney({ exploration: items, explorationFile: 'explore/items.explore.ts', root, dir: 'journeys/regressions', invariant: 'items readable', id: 'abcdef0123', run, baseUrl: BASE })
-  return readFile(path.join(root, file), 'utf8')
-}
+const writer = journeyWriter(items, 'items readable', 'items')
+afterAll(writer.clean)
+const emitText = (run: SequenceRun) => writer.text(run)
 
 /** An item created, then read by its id, sent in the path as `segment`. */
 function readRun(id: string | number, segment: string): SequenceRun {

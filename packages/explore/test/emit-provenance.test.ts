@@ -5,33 +5,19 @@
  * the books' sequence had moved on it failed on the fixed app (`POST /loans` answered 404, not 201). The
  * action says which values of its body it read from the context (noteProvenance); the rest it made up.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
-import os from 'node:os'
-import path from 'node:path'
 import { type HttpExchange, type RequestProvenance, action, exploration, invariant, noteProvenance } from '@venomqa/core'
 import { afterAll, describe, expect, it } from 'vitest'
 import type { SequenceRun, SequenceStepRun } from '../src/contracts'
-import { emitJourney } from '../src/emit'
-
-const BASE = 'http://127.0.0.1:4010'
+import { jsonExchange as exchange, journeyWriter, stepRun as step } from './emit-fixtures'
 
 const library = exploration('library', {
   actions: [action('createBook', () => undefined), action('createLoan', () => undefined), action('returnLoan', () => undefined)],
   invariants: [invariant('a book never has more copies on the shelf than it owns', () => true)],
 })
 
-function exchange(method: string, url: string, body: unknown, status: number, response: unknown, type = 'application/json'): HttpExchange {
-  return {
-    request: { method, url: BASE + url, headers: { 'content-type': type }, ...(body !== undefined ? { body } : {}) },
-    response: { status, headers: { 'content-type': 'application/json' }, body: response },
-    durationMs: 3,
-    attempt: 1,
-    startedAt: '2024-01-01T00:00:00.000Z',
-  }
-}
-
+/** An action of the sequence, with the input an OpenAPI action's sampled body is. */
 function stepRun(action: string, exchanges: HttpExchange[], ctxBefore: Record<string, unknown>, ctxAfter: Record<string, unknown>): SequenceStepRun {
-  return { action, input: { body: 'sample' }, exchanges, ctxBefore, ctxAfter, enabled: true }
+  return step(action, exchanges, ctxBefore, ctxAfter, { body: 'sample' })
 }
 
 function noted(x: HttpExchange, provenance: RequestProvenance): HttpExchange {
@@ -39,26 +25,9 @@ function noted(x: HttpExchange, provenance: RequestProvenance): HttpExchange {
   return x
 }
 
-const dirs: string[] = []
-afterAll(async () => {
-  for (const d of dirs) await rm(d, { recursive: true, force: true })
-})
-
-async function emitText(run: SequenceRun): Promise<string> {
-  const root = await mkdtemp(path.join(os.tmpdir(), 'venomqa-emit-provenance-'))
-  dirs.push(root)
-  const file = await emitJourney({
-    exploration: library,
-    explorationFile: 'explore/library.explore.ts',
-    root,
-    dir: 'journeys/regressions',
-    invariant: 'a book never has more copies on the shelf than it owns',
-    id: 'abcdef0123',
-    run,
-    baseUrl: BASE,
-  })
-  return readFile(path.join(root, file), 'utf8')
-}
+const writer = journeyWriter(library, 'a book never has more copies on the shelf than it owns', 'library')
+afterAll(writer.clean)
+const emitText = (run: SequenceRun) => writer.text(run)
 
 /** A book made (id 1), then a loan of it to the member the seed made (also id 1): `loan` is the loan's request. */
 function loanRun(loan: HttpExchange, before: Record<string, unknown> = { bookId: 1 }): SequenceRun {

@@ -1,5 +1,6 @@
 import { connect } from 'node:net'
 import { type WorkerAppExit, appOutputText } from '@venomqa/core'
+import { socketAddress } from './http/connection-pool'
 
 /** How long a request's transport failure waits for the app's exit to be reported, once nothing listens at its port. */
 const EXIT_GRACE_MS = 2_000
@@ -117,8 +118,7 @@ export class AppWatch {
     } catch {
       return Promise.resolve('alive')
     }
-    const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80))
-    const host = url.hostname.replace(/^\[(.*)\]$/, '$1')
+    const { host, port } = socketAddress(url)
     return new Promise((resolve) => {
       const socket = connect({ host, port })
       const done = (seen: 'gone' | 'down' | 'alive') => {

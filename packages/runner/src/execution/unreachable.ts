@@ -1,6 +1,7 @@
 import dns from 'node:dns'
 import { connect } from 'node:net'
 import { redactText } from '@venomqa/core'
+import { socketAddress } from '../http/connection-pool'
 import type { AttemptResult } from './step-attempt'
 
 /** How long the check waits for a new connection to the base URL's host and port, ms. */
@@ -94,9 +95,7 @@ function originOf(url: string | undefined): string | undefined {
  * drops packets) or failed otherwise. Only a refusal counts: it sends the API nothing, not even a request.
  */
 function probe(origin: string): Promise<'refused' | 'open' | 'unknown'> {
-  const url = new URL(origin)
-  const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80))
-  const host = url.hostname.replace(/^\[(.*)\]$/, '$1')
+  const { host, port } = socketAddress(new URL(origin))
   return new Promise((resolve) => {
     const socket = connect({ host, port })
     const done = (seen: 'refused' | 'open' | 'unknown') => {
@@ -115,7 +114,7 @@ function probe(origin: string): Promise<'refused' | 'open' | 'unknown'> {
  * (ENOTFOUND); `unknown` for an answer, or a failure that may pass (EAI_AGAIN: the resolver did not answer).
  */
 function lookup(origin: string): Promise<'not-found' | 'found' | 'unknown'> {
-  const host = new URL(origin).hostname.replace(/^\[(.*)\]$/, '$1')
+  const { host } = socketAddress(new URL(origin))
   return new Promise((resolve) => {
     const timer = setTimeout(() => resolve('unknown'), PROBE_MS)
     dns.lookup(host, (err) => {

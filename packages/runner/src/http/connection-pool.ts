@@ -219,8 +219,7 @@ export class ConnectionPool {
     if (named !== undefined && named !== bare(target.hostname)) key += ` ${named}`
     let origin = this.#origins.get(key)
     if (!origin) {
-      const host = bare(target.hostname)
-      const port = target.port ? Number(target.port) : https ? 443 : 80
+      const { host, port } = socketAddress(target)
       const name = named ?? host
       // An IP address is not a server name: none is sent (RFC 6066 3), and the certificate is checked against the address.
       const servername = https && name !== '' && net().isIP(name) === 0 ? name : undefined
@@ -344,6 +343,11 @@ function ignore(): void {}
 /** A URL's host name without the brackets of an IPv6 address. */
 function bare(hostname: string): string {
   return hostname.startsWith('[') ? hostname.slice(1, -1) : hostname
+}
+
+/** Where a socket to `url` connects: its host name bare (`::1`, not `[::1]`), and its port or its scheme's. */
+export function socketAddress(url: URL): { host: string; port: number } {
+  return { host: bare(url.hostname), port: url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80 }
 }
 
 /** The host name of a Host header, lower-cased as a URL's is: `API.test:8443` is `api.test`, `[::1]:8443` is `::1`. */
