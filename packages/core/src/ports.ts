@@ -66,6 +66,13 @@ export interface StateBackend {
   reset?(): Promise<void>
   /** A cheap fingerprint of the state. Optional. */
   observe?(): Promise<Record<string, unknown>>
+  /**
+   * What in the system under test waits on this backend, in a sentence that says what to do (a session
+   * connected to the database directly that waits on a lock the backend's transaction holds); undefined
+   * when nothing does. Asked when a step gave up waiting (a timeout, a stall), and the answer is that
+   * step's suggestion: a request that timed out said nothing of why. Never throws. Optional.
+   */
+  blockedByIt?(): Promise<string | undefined>
   disconnect(): Promise<void>
   /**
    * What a quit run (a second Ctrl-C) asks in place of the rollbacks and the disconnect it no longer

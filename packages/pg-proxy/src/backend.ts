@@ -1,3 +1,4 @@
+import { type BlockedSession, blockedSentence } from './blocked'
 import { countRows } from './observe'
 import { type HealthWarning, StateError, type StateBackend, errorMessage } from '@venomqa/core'
 import { ControlClient, type ProxyStatus } from './control'
@@ -18,6 +19,8 @@ interface Driver {
   /** The open checkpoints, oldest first, as the proxy keeps them. */
   checkpoints(): Promise<string[]>
   observe(): Promise<Record<string, unknown>>
+  /** The sessions connected to the database directly that wait on the proxy's locks. */
+  blocked(): Promise<BlockedSession[]>
   stop(): Promise<void>
 }
 
@@ -124,6 +127,7 @@ export class PgProxyBackend implements StateBackend {
       // The state only (row counts): exploration fingerprints it, so nothing that changes without the
       // data changing (wait counters, the checkpoint stack) may be in it.
       observe: () => countRows(proxy),
+      blocked: () => proxy.blockedSessions(),
       stop: async () => {
         await proxy.stop()
       },
@@ -153,6 +157,7 @@ export class PgProxyBackend implements StateBackend {
       refusals: async () => (await client.status()).refusals,
       checkpoints: async () => (await client.status()).checkpoints,
       observe: () => client.observe(),
+      blocked: () => client.blocked(),
       stop: () => client.detach(),
     }
   }
@@ -203,6 +208,21 @@ export class PgProxyBackend implements StateBackend {
 
   async observe(): Promise<Record<string, unknown>> {
     return this.#step('observe', (d) => d.observe())
+  }
+
+  /**
+   * Sessions connected to the database directly that wait on a lock the proxy's transaction holds (the
+   * usual reason a step of an app behind the proxy waits until it times out), in a sentence; undefined
+   * when none does, or when the proxy cannot be asked (it is only a help to a failure already reported).
+   */
+  async blockedByIt(): Promise<string | undefined> {
+    const driver = this.#driver
+    if (!driver) return undefined
+    try {
+      return blockedSentence(await driver.blocked(), driver.url)
+    } catch {
+      return undefined
+    }
   }
 
   /**

@@ -3,6 +3,7 @@ import http from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { type PlainResponse, plainRequest } from '@venomqa/core'
 import type { PgProxy, ProxyStats } from './proxy'
+import type { BlockedSession } from './blocked'
 import { countRows } from './observe'
 import { maskUrl } from './options'
 import type { RefusalRecord } from './refusals'
@@ -45,7 +46,8 @@ interface Controller {
 /**
  * A small HTTP API for a proxy started on its own (`venomqa-pg-proxy --control`), so that a run in
  * another process takes its checkpoints: POST /checkpoint, /rollback, /release with `{ "name": ... }`,
- * GET /status, and GET /observe (row counts per table).
+ * GET /status, GET /observe (row counts per table) and GET /blocked (the sessions connected to the database
+ * directly that wait on a lock the proxy's transaction holds: see BlockedSession).
  *
  * One run at a time: two would undo each other's writes and release each other's checkpoints. A run
  * takes the control with POST /attach, whose answer carries its token and stays open for as long as the
@@ -139,6 +141,7 @@ async function handle(
   const path = new URL(req.url ?? '/', 'http://x').pathname
   if (req.method === 'GET' && path === '/status') return proxyStatus(proxy)
   if (req.method === 'GET' && path === '/observe') return countRows(proxy)
+  if (req.method === 'GET' && path === '/blocked') return proxy.blockedSessions()
   if (req.method !== 'POST' || !['/checkpoint', '/rollback', '/release', '/detach'].includes(path)) throw new BadRequest(`no route ${req.method} ${path}`)
   const token = req.headers[CONTROLLER_HEADER]
   if (controller && token !== controller.token) throw new Error(busy(controller))
@@ -264,6 +267,10 @@ export class ControlClient {
 
   observe(): Promise<Record<string, number>> {
     return this.#call('GET', '/observe')
+  }
+
+  blocked(): Promise<BlockedSession[]> {
+    return this.#call('GET', '/blocked')
   }
 
   async command(verb: 'checkpoint' | 'rollback' | 'release', name: string): Promise<void> {

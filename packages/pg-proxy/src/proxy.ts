@@ -2,6 +2,7 @@ import { randomBytes, randomInt } from 'node:crypto'
 import { EventEmitter } from 'node:events'
 import net from 'node:net'
 import { TIMER_MS_EXPECTED, isTimerMs } from '@venomqa/core'
+import { type BlockedSession, blockedSessions, blockedSessionsSql } from './blocked'
 import { UpstreamLock, type WaitStats } from './lock'
 import { md5Matches } from './protocol/auth'
 import { FrameReader, type Message, message } from './protocol/frames'
@@ -605,6 +606,22 @@ export class PgProxy extends EventEmitter implements Hub {
     try {
       const { rows } = await probe.run(`SET lock_timeout = '1s'; ${COMMITTED_AROUND_FUNCTION}; SELECT pg_temp.venomqa_committed_around(${positions})::text`)
       return committedRows(rows.at(-1)?.[0])
+    } finally {
+      await probe.close()
+    }
+  }
+
+  /**
+   * The sessions connected to the database directly that wait on a lock the proxy's transaction holds
+   * (see BlockedSession), read from a connection of its own: the proxy's session may be busy with the app.
+   */
+  async blockedSessions(): Promise<BlockedSession[]> {
+    const base = this.upstream.pid
+    const probe = await Upstream.connect(this.target, { applicationName: 'venomqa pg-proxy probe', timeoutMs: this.#options.connectTimeoutMs })
+    this.#ownPids.add(probe.pid)
+    try {
+      const { rows } = await probe.run(blockedSessionsSql(base))
+      return blockedSessions(rows.at(-1)?.[0])
     } finally {
       await probe.close()
     }

@@ -8,6 +8,7 @@ import { contextForStep, portsForStep } from './outlived'
 import { uncheckedServerErrors } from '../http/server-errors'
 import { type EarlierFailure, afterEarlierFailure } from './earlier-failure'
 import { type AttemptResult, attemptStep } from './step-attempt'
+import { blockedByBackends } from './blocked'
 import { StepRecord, type StepRun } from './step-record'
 import { APP_GONE_KINDS, appGoneSuggestion } from '../worker-app'
 
@@ -99,6 +100,7 @@ export async function runStep(node: StepNode, env: StepEnv): Promise<StepResult>
   const result = stepResult(node, outcome, { attempt, startedAt, durationMs: performance.now() - t0, exchanges, logs, shown: last.shown })
   if (!outcome.passed && outcome.kind !== 'aborted') {
     const message = attempt > 1 ? `${outcome.message} (after ${attempt} attempts)` : outcome.message
+    const blocked = appGone ? undefined : await blockedByBackends(outcome.kind, lane.world.backends)
     env.addIssue({
       path: env.path,
       step: node.name,
@@ -108,7 +110,7 @@ export async function runStep(node: StepNode, env: StepEnv): Promise<StepResult>
       error: appGone ? `${message} (${appGone})` : message,
       suggestion: appGone
         ? appGoneSuggestion(lane.app!.worker)
-        : (outcome.suggestion ?? suggestionFor(outcome.kind, result.response?.status, { afterOtherPaths: env.afterOtherPaths(), url: result.request?.url })),
+        : (blocked ?? outcome.suggestion ?? suggestionFor(outcome.kind, result.response?.status, { afterOtherPaths: env.afterOtherPaths(), url: result.request?.url })),
       source: 'step',
       request: result.request,
       response: result.response,
