@@ -145,6 +145,7 @@ const journeyResult: z.ZodType = z
     },
     rerun: z.literal(true).optional(),
     restored: rollbackTiming.optional(),
+    notRun: z.literal(true).optional(),
   })
   .meta({ id: 'JourneyResult' })
 

@@ -49,6 +49,8 @@ describe('venomqa run where nothing listens at the base URL', () => {
     // One reason for the journey that met it, one for those not run, told once for both.
     expect(out).toContain(`nothing listens at the base URL ${base}: step "health" was refused a connection, and a new connection was refused too. The journey stopped there`)
     expect(out).toContain(`✗ 2 journeys: todos, users [critical] runner\n      not run: nothing listens at the base URL ${base}: step "health" of journey "example" was refused a connection\n`)
+    // The journeys not run say so where they start and end: "failed 0 ms" read as steps that ran and failed.
+    for (const name of ['todos', 'users']) expect(out).toContain(`▶ ${name} (not run) journeys/${name}.journey.ts\n✗ ${name} not run\n`)
     expect(out).toContain('Result: FAILED')
     expect(out.split('\n').length).toBeLessThan(45)
     // Every journey is in the record of failures, so `--last-failed` runs them once the API is up.

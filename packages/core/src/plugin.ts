@@ -24,6 +24,8 @@ export interface JourneyInfo {
   maxAttempts?: number
   /** Skipped on purpose (`journey.skip`): it starts and ends at once, with every step skipped. */
   skipped?: boolean
+  /** Failed without running (see JourneyResult.notRun): it starts and ends at once, its issue saying why. */
+  notRun?: boolean
 }
 
 export interface RunStartEvent {

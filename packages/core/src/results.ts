@@ -146,6 +146,11 @@ export interface JourneyResult {
   rerun?: true
   /** The journey was restored (`restore`): the rollback to where the system stood before it, after it ended. */
   restored?: RollbackTiming
+  /**
+   * The journey failed without running: its issue says why (nothing listens at its base URL, its worker was
+   * taken out of use, ...). Every step is skipped and its duration is 0.
+   */
+  notRun?: true
 }
 
 export interface RunResult {

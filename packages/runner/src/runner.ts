@@ -731,7 +731,7 @@ export class Runner {
    */
   async #announce(unit: RunUnit, laneIndex: number, notRunResult: JourneyResult, attempt?: AttemptOf): Promise<JourneyResult> {
     const own: JourneyResult = laneIndex ? { ...notRunResult, worker: laneIndex } : notRunResult
-    const info = { ...this.#info(unit), ...attempt?.retry }
+    const info = { ...this.#info(unit), ...attempt?.retry, ...(own.notRun ? { notRun: true } : {}) }
     // The settled result shares the attempt's issues: what a hook raises is the attempt's either way.
     const onIssue = (issue: Issue) => own.issues.push(issue)
     const where = { journey: unit.journey.name }
@@ -1266,6 +1266,7 @@ function notRun(item: RunUnit, why: { reason: string; kind: ErrorKind; suggestio
     counts: countNodes(nodes),
     ...(interrupted ? { interrupted: true } : {}),
     ...(repeatEachIndex !== undefined ? { repeatEachIndex } : {}),
+    ...(why ? { notRun: true as const } : {}),
   }
 }
 

@@ -310,7 +310,7 @@ function severityColour(severity: Issue['severity'], p: Palette): (text: string)
 /** After a journey's name as it starts: which repetition, which attempt of how many, skipped. */
 function runLabel(j: JourneyInfo): string {
   const attempt = j.attempt && j.maxAttempts && j.maxAttempts > 1 ? ` (attempt ${j.attempt} of ${j.maxAttempts})` : ''
-  return `${repeatLabel(j)}${attempt}${j.skipped ? ' (skipped)' : ''}`
+  return `${repeatLabel(j)}${attempt}${j.skipped ? ' (skipped)' : ''}${j.notRun ? ' (not run)' : ''}`
 }
 
 /** After a journey's name in its result: which repetition and which attempt. */
@@ -495,6 +495,8 @@ class LineFormatter {
           ? this.p.yellow('(retrying from scratch: a fresh context, any state backend rolled back)')
           : '',
     ].filter(Boolean)
+    // Not run: no time of its own to show, and "failed" alone read as if its steps had run and failed.
+    if (j.notRun) return `${this.status(j.status)} ${this.p.bold(`${j.name}${resultLabel(j)}`)} ${this.p.red('not run')}${notes.length ? ` ${notes.join(' ')}` : ''}`
     return `${this.status(j.status)} ${this.p.bold(`${j.name}${resultLabel(j)}`)} ${this.status(j.status, j.status)} ${this.p.dim(formatDuration(j.durationMs))}${notes.length ? ` ${notes.join(' ')}` : ''}`
   }
 
@@ -516,7 +518,7 @@ class LineFormatter {
         ...this.journey(j, raw, 'last'),
       ]
     }
-    const lines = [`${this.p.bold(`▶ ${j.name}${resultLabel(j)}`)}${j.tags.length ? ` ${this.p.dim(`[${j.tags.join(', ')}]`)}` : ''}${j.file ? ` ${this.p.dim(j.file)}` : ''}`]
+    const lines = [`${this.p.bold(`▶ ${j.name}${resultLabel(j)}${j.notRun ? ' (not run)' : ''}`)}${j.tags.length ? ` ${this.p.dim(`[${j.tags.join(', ')}]`)}` : ''}${j.file ? ` ${this.p.dim(j.file)}` : ''}`]
     // The same tree before escaping, node for node: failed steps take their curl commands from it.
     this.nodeLines(lines, j.nodes, raw?.nodes, 'main')
     // A restored journey is put back after it ends, as it was printed live.

@@ -72,6 +72,12 @@ describe('markdown reporter', () => {
     expect(headings).toEqual(['#### checkout &lt;&amp;&gt; › bad_card › pay', '#### health › ping', '#### state'])
   })
 
+  it('says of a journey that failed without running that it did not run', () => {
+    const run = sampleRun()
+    Object.assign(run.journeys[1]!, { status: 'failed', notRun: true, durationMs: 0 })
+    expect(renderMarkdown(run)).toMatch(/^\| \[health\]\(#[^)]+\) \| ❌ failed \(not run\) \|/m)
+  })
+
   it('marks an interrupted run', () => {
     expect(renderMarkdown(sampleRun({ interrupted: true }))).toContain('**Result:** ⚠️ interrupted')
   })
