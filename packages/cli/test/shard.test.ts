@@ -274,6 +274,20 @@ describe('venomqa run --shard and merge-reports', () => {
     expect(again.stderr).toContain('venomqa: merged 3 shards')
     expect(outline(readRun('out/again-2.json'))).toEqual(outline(readRun('out/again/merged.json')))
 
+    // The json report written into the directory merged, the same command run twice: its own last report is
+    // no input of the second (it was refused as "one of the files to merge" it would write over).
+    for (const round of [1, 2]) {
+      const r = await project.venomqa(['merge-reports', 'out/again', '-r', 'json:out/again/report.json'])
+      expect(r.code, `${round}: ${r.stderr}`).toBe(1)
+      expect(r.stderr).toContain('venomqa: merged 3 shards')
+      expect(outline(readRun('out/again/report.json'))).toEqual(outline(readRun('out/again/merged.json')))
+    }
+    // Never a shard's own file: writing a report over one is refused, and the shard is kept.
+    const overShard = await project.venomqa(['merge-reports', 'out/again', '-r', 'json:out/again/shard-2.json'])
+    expect(overShard.code).toBe(2)
+    expect(overShard.stderr).toContain('out/again/shard-2.json, one of the files to merge, which it would replace')
+    expect(readRun('out/again/shard-2.json').shard).toBeDefined()
+
     // Named among the files to merge, it is refused: the user took it for a shard.
     const named = await project.venomqa(['merge-reports', 'out/again/merged.json', ...[1, 2, 3].map((i) => `out/shards/shard-${i}.json`)])
     expect(named.code).toBe(2)

@@ -74,6 +74,7 @@ async function merge({ files, listed, missing }: ResultFiles, flags: MergeReport
   try {
     interrupt.check()
     const targets = await sessionReporters(session, requests, (name) => (name === 'console' ? { stream: io.stdout } : {})).catch(clearingOutputs)
+    await leaveOutOwnReports({ files, listed }, targets, io.cwd)
     const outputFiles = checkReportFiles(targets, flags.save, io.cwd, undefined, [...files.map((file) => ({ file, what: 'one of the files to merge' })), ...configRead(config.file)])
     interrupt.outputs = outputFiles
     // Before the shards are read: a merge that fails on them (one missing) leaves no earlier merge's
@@ -163,6 +164,23 @@ async function resultFiles(inputs: readonly string[], cwd: string, save: string 
     }
   }
   return missing ? { files, listed, missing } : { files, listed }
+}
+
+/**
+ * The files a directory stood for that a reporter of this merge writes (`-r json:out/merged.json`, with
+ * `out` given): the last merge's report, left out as the --save file is (see resultFiles), so that the same
+ * command runs again on the same directory. Taken out of `found.files` itself, which the command also
+ * keeps from removal on an interrupt. A shard's file stays, and writing over it is refused.
+ */
+async function leaveOutOwnReports(found: Pick<ResultFiles, 'files' | 'listed'>, targets: readonly { target?: string }[], cwd: string): Promise<void> {
+  const written = new Set(targets.flatMap((t) => (t.target && t.target !== '-' ? [path.resolve(cwd, t.target)] : [])))
+  for (let i = found.files.length - 1; i >= 0; i--) {
+    const file = found.files[i]!
+    if (found.listed.has(file) && written.has(path.resolve(cwd, file)) && !(await holdsShard(path.resolve(cwd, file)))) {
+      found.files.splice(i, 1)
+      found.listed.delete(file)
+    }
+  }
 }
 
 /**
