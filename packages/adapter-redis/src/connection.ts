@@ -1,4 +1,4 @@
-import { ConfigError, VenomError, hasMalformedEscape, unencodedUserinfoProblem } from '@venomqa/core'
+import { ConfigError, VenomError, hasMalformedEscape, redactCredentials, unencodedUserinfoProblem } from '@venomqa/core'
 import { Redis } from 'ioredis'
 import { hasAnswered, markAnswered } from './answered'
 import { settledTlsMismatch, watchPlainAgainstTls, watchTlsHandshake } from './tls'
@@ -27,7 +27,7 @@ export interface ConnectionOptions {
 export interface OwnedClient {
   readonly redis: Redis
   readonly owned: boolean
-  /** host:port/db with no password, for messages. */
+  /** The client's URL for messages (describeClient): its user shown, its password masked. */
   readonly where: string
   /**
    * The option that gave the address (`plugins[0].url`), when a plugin's config did: a server that is not
@@ -312,10 +312,27 @@ function withDb(url: string, db: number | undefined): string {
   }
 }
 
-/** `rediss://host:port/db` for a TLS client, else `redis://...`; `scheme` forces one. Never the password. */
+/**
+ * `rediss://host:port/db` for a TLS client, else `redis://...`; `scheme` forces one. With the user and
+ * password it connects with shown as core shows a URL's (redactCredentials): the user named, the password
+ * `***` (`redis://app:***@host:6379/0`, `redis://:***@host:6379/0`), so that a message says which account
+ * was used, never the password.
+ */
 export function describeClient(redis: Redis, scheme: 'redis' | 'rediss' = redis.options.tls ? 'rediss' : 'redis'): string {
+  return redactCredentials(`${scheme}://${userinfoOf(redis)}${addressOf(redis)}`)
+}
+
+/** `user:password@` as a URL writes them, percent-encoded; '' when the client gives neither. */
+function userinfoOf(redis: Redis): string {
+  const { username, password } = redis.options
+  if (!username && !password) return ''
+  return `${encodeURIComponent(username ?? '')}${password ? `:${encodeURIComponent(password)}` : ''}@`
+}
+
+/** `host:port/db`: which DB of which server, whoever connects to it. */
+function addressOf(redis: Redis): string {
   const o = redis.options
-  return `${scheme}://${o.host ?? '127.0.0.1'}:${o.port ?? 6379}/${o.db ?? 0}`
+  return `${o.host ?? '127.0.0.1'}:${o.port ?? 6379}/${o.db ?? 0}`
 }
 
 /** `redis://host:port` (or rediss://) without a DB: for what holds for the whole server. */
@@ -337,7 +354,7 @@ export function urlPlaceOf(redis: Redis): string | undefined {
  */
 export async function sameDb(a: Redis, b: Redis): Promise<boolean> {
   if ((a.options.db ?? 0) !== (b.options.db ?? 0)) return false
-  if (describeClient(a) === describeClient(b)) return true
+  if (addressOf(a) === addressOf(b)) return true
   const [idA, idB] = await Promise.all([serverIdOf(a), serverIdOf(b)])
   for (const [redis, id] of [
     [a, idA],

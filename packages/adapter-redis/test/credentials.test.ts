@@ -1,6 +1,7 @@
 /**
  * A Redis that asks for a password, refuses the one given, or whose ACL user may not run a command: the
- * errors say that, naming the entry's url (`plugins[1].url`) and never the password. The state backend
+ * errors say that, naming the entry's url (`plugins[1].url`), showing its user and never the password
+ * (`redis://limited:***@host/0`, as every package shows a URL). The state backend
  * said "cannot reach Redis", the health check and `venomqa doctor` "did not answer PING: NOAUTH ...
  * (is Redis running there?)", the same with no password and with a wrong one. A redis-server of the
  * suite's own with a password (the shared one has none, and its users are not ours to change).
@@ -32,10 +33,11 @@ describe('Redis credentials', () => {
   it('a wrong password: the state backend, the health check and the cache say it was refused, not that Redis is unreachable', async () => {
     const e = await entry(`redis://:wrong-pw@${server.hostPort}/0`)
     try {
-      const said = `plugins[1].url: Redis at redis://${server.hostPort}/0 refused the password given (WRONGPASS invalid username-password pair or user is disabled.): put the right one in the URL (percent-encoded)`
+      const said = `plugins[1].url: Redis at redis://:***@${server.hostPort}/0 refused the password given (WRONGPASS invalid username-password pair or user is disabled.): put the right one in the URL (percent-encoded)`
       expect(await failure(e.state.connect())).toBe(said)
       expect(await e.health()).toBe(said)
       expect(await failure(e.cache.get('x'))).toBe(said)
+      expect(said).not.toContain('wrong-pw')
     } finally {
       await e.close()
     }
@@ -58,7 +60,7 @@ describe('Redis credentials', () => {
     try {
       const message = await failure(e.state.connect())
       expect(message).toBe(
-        `plugins[1].url: Redis at redis://${server.hostPort}/0 refused the user "nobody" with the password given (WRONGPASS invalid username-password pair or user is disabled.): put a user it has, with that user's password, in the URL (both percent-encoded)`,
+        `plugins[1].url: Redis at redis://nobody:***@${server.hostPort}/0 refused the user "nobody" with the password given (WRONGPASS invalid username-password pair or user is disabled.): put a user it has, with that user's password, in the URL (both percent-encoded)`,
       )
       expect(message).not.toContain(USER_PASSWORD)
     } finally {
@@ -73,11 +75,11 @@ describe('Redis credentials', () => {
       await e.state.connect()
       expect(await e.health()).toBe(true)
       expect(await failure(e.state.checkpoint('cp'))).toBe(
-        `state backend "redis": checkpoint "cp" failed (redis://${server.hostPort}/0): the Redis user "limited" of plugins[1].url may not run SCAN (NOPERM this user has no permissions to run the 'scan' command): allow it in the user's ACL (ACL SETUSER limited +scan), or give plugins[1].url a user that may`,
+        `state backend "redis": checkpoint "cp" failed (redis://limited:***@${server.hostPort}/0): the Redis user "limited" of plugins[1].url may not run SCAN (NOPERM this user has no permissions to run the 'scan' command): allow it in the user's ACL (ACL SETUSER limited +scan), or give plugins[1].url a user that may`,
       )
       const message = await failure(e.cache.set('x', 1))
       expect(message).toBe(
-        `cache set "x" failed on redis://${server.hostPort}/0: the Redis user "limited" of plugins[1].url may not run SET (NOPERM this user has no permissions to run the 'set' command): allow it in the user's ACL (ACL SETUSER limited +set), or give plugins[1].url a user that may`,
+        `cache set "x" failed on redis://limited:***@${server.hostPort}/0: the Redis user "limited" of plugins[1].url may not run SET (NOPERM this user has no permissions to run the 'set' command): allow it in the user's ACL (ACL SETUSER limited +set), or give plugins[1].url a user that may`,
       )
       expect(message).not.toContain(USER_PASSWORD)
     } finally {
@@ -89,7 +91,7 @@ describe('Redis credentials', () => {
   it('made in code, with no config key: named as the `url` option', async () => {
     const cache = new RedisCache({ url: `redis://:wrong-pw@${server.hostPort}/0` })
     try {
-      expect(await failure(cache.get('x'))).toMatch(/^Redis: `url`: Redis at redis:\/\/127\.0\.0\.1:\d+\/0 refused the password given \(WRONGPASS /)
+      expect(await failure(cache.get('x'))).toMatch(/^Redis: `url`: Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:\d+\/0 refused the password given \(WRONGPASS /)
     } finally {
       await cache.close()
     }

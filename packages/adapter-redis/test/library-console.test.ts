@@ -54,7 +54,7 @@ describe('a password in the URL of a Redis that asks none', () => {
     }
     expect(printed()).toEqual([])
     expect(e.warned).toEqual([
-      `plugins[2].url gives a password, but Redis at redis://${hostPort} asks none of its default user: it is not used; take it out of the URL, or give the server one (requirepass) if it should ask for it`,
+      `plugins[2].url gives a password, but Redis at redis://:***@${hostPort} asks none of its default user: it is not used; take it out of the URL, or give the server one (requirepass) if it should ask for it`,
     ])
   })
 })

@@ -18,7 +18,8 @@ const describeRedis = await describeWithService('Redis', SERVICES.redis.host, SE
 const PASSWORD = 'tls-mismatch-s3cret'
 const HOST_PORT = `${SERVICES.redis.host}:${SERVICES.redis.port}`
 const TLS_URL = `rediss://:${PASSWORD}@${HOST_PORT}/12`
-const PLAIN_URL = `redis://${HOST_PORT}/12`
+/** The plain URL the message tells to use instead, its password masked as every URL a message shows. */
+const PLAIN_URL = `redis://:***@${HOST_PORT}/12`
 /** What `call` rejected with; it must reject. */
 async function failureOf(call: () => Promise<unknown>): Promise<{ err: Error }> {
   try {
@@ -58,7 +59,7 @@ describeRedis('rediss:// to the local Redis, which has no TLS', () => {
     try {
       const { err } = await failureOf(() => cache.get('k'))
       expectTlsMismatch(err, 'url')
-      expect(err.message).toMatch(/^Redis: `url`: the server at rediss:\/\/127\.0\.0\.1:6379\/12 did not complete a TLS handshake; it answers Redis without TLS, so use redis:\/\/127\.0\.0\.1:6379\/12 \(/)
+      expect(err.message).toMatch(/^Redis: `url`: the server at rediss:\/\/:\*\*\*@127\.0\.0\.1:6379\/12 did not complete a TLS handshake; it answers Redis without TLS, so use redis:\/\/:\*\*\*@127\.0\.0\.1:6379\/12 \(/)
       expect(attempts).toEqual({ started: 1, timedOut: false })
       // Told again, at once, on the next call: the client is closed, not retrying (no new attempt, whose
       // handshake grace it would wait again).
@@ -117,12 +118,12 @@ describeRedis('rediss:// to the local Redis, which has no TLS', () => {
       )
       expect(attempts).toEqual({ started: 1, timedOut: false })
       expect(run.status).toBe('failed')
-      expect(cacheError).toMatch(/^plugins\[1\]\.url: the server at rediss:\/\/127\.0\.0\.1:6379\/12 did not complete a TLS handshake/)
+      expect(cacheError).toMatch(/^plugins\[1\]\.url: the server at rediss:\/\/:\*\*\*@127\.0\.0\.1:6379\/12 did not complete a TLS handshake/)
       expect(cacheError).toContain(`use ${PLAIN_URL}`)
       expect(JSON.stringify(run)).not.toContain(PASSWORD)
       // What `venomqa doctor` shows for this entry.
       const health = await runner.registry.healthChecks.get('redis (plugins[1])')!()
-      expect(health).toMatch(/^plugins\[1\]\.url: the server at rediss:\/\/127\.0\.0\.1:6379\/12 did not complete a TLS handshake/)
+      expect(health).toMatch(/^plugins\[1\]\.url: the server at rediss:\/\/:\*\*\*@127\.0\.0\.1:6379\/12 did not complete a TLS handshake/)
     } finally {
       await runner.close()
     }
@@ -131,7 +132,7 @@ describeRedis('rediss:// to the local Redis, which has no TLS', () => {
     try {
       const run = await withState.run(journey('tls_state', { steps: [step('nothing', () => {})] }))
       const errors = run.journeys.flatMap((j: JourneyResult) => j.issues).map((i) => i.error)
-      expect(errors.join('\n')).toMatch(/could not connect: plugins\[0\]\.url: the server at rediss:\/\/127\.0\.0\.1:6379\/12 did not complete a TLS handshake/)
+      expect(errors.join('\n')).toMatch(/could not connect: plugins\[0\]\.url: the server at rediss:\/\/:\*\*\*@127\.0\.0\.1:6379\/12 did not complete a TLS handshake/)
       expect(errors.join('\n')).not.toContain(PASSWORD)
     } finally {
       await withState.close()

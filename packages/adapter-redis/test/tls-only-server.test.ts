@@ -59,11 +59,12 @@ describeTlsRedis('redis:// to a Redis that takes only TLS', () => {
     if (dir) rmSync(dir, { recursive: true, force: true })
   })
 
-  function expectTakesOnlyTls(err: unknown, where: string, db: number): void {
+  /** `userinfo`: how the message shows the URL's user and password (`:***@`, its password masked). */
+  function expectTakesOnlyTls(err: unknown, where: string, db: number, userinfo = ''): void {
     expect(err).toBeInstanceOf(ConfigError)
     expect((err as ConfigError).where).toBe(where)
-    expect((err as Error).message).toContain(`the server at redis://${hostPort}/${db} takes only TLS`)
-    expect((err as Error).message).toContain(`use rediss://${hostPort}/${db}`)
+    expect((err as Error).message).toContain(`the server at redis://${userinfo}${hostPort}/${db} takes only TLS`)
+    expect((err as Error).message).toContain(`use rediss://${userinfo}${hostPort}/${db}`)
     expect((err as Error).message).not.toContain(PASSWORD)
   }
 
@@ -72,8 +73,8 @@ describeTlsRedis('redis:// to a Redis that takes only TLS', () => {
     const state = new RedisState({ url: `redis://${hostPort}/3`, prefix: 'tls:' })
     try {
       const first = await cache.get('k').catch((e: unknown) => e)
-      expectTakesOnlyTls(first, 'url', 0)
-      expectTakesOnlyTls(await cache.set('k', 1).catch((e: unknown) => e), 'url', 0)
+      expectTakesOnlyTls(first, 'url', 0, ':***@')
+      expectTakesOnlyTls(await cache.set('k', 1).catch((e: unknown) => e), 'url', 0, ':***@')
       expectTakesOnlyTls(await state.connect().catch((e: unknown) => e), 'url', 3)
     } finally {
       await cache.close()
@@ -100,7 +101,7 @@ describeTlsRedis('redis:// to a Redis that takes only TLS', () => {
         }),
       )
       expect(run.status).toBe('failed')
-      expect(cacheError).toMatch(new RegExp(`^plugins\\[0\\]\\.url: the server at redis://${hostPort.replace(/\./g, '\\.')}/0 takes only TLS`))
+      expect(cacheError).toMatch(new RegExp(`^plugins\\[0\\]\\.url: the server at redis://:\\*\\*\\*@${hostPort.replace(/\./g, '\\.')}/0 takes only TLS`))
       expect(JSON.stringify(run)).not.toContain(PASSWORD)
       const health = await runner.registry.healthChecks.get('redis')!()
       expect(health).toMatch(/^plugins\[0\]\.url: the server at redis:\/\/.* takes only TLS/)

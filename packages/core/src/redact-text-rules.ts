@@ -122,10 +122,21 @@ const QUERY_VALUE_START = String.raw`[?&][^\s?&=#"'<>]{0,64}=`
 /** Where it ends: at a `&` that starts the next pair (`&assignee=`), not at one a password holds (`p&ss@db`). */
 const VALUE_END = String.raw`&(?=[^\s&=@#"'<>]{0,64}=)`
 /**
+ * A user name that is an address (`ada@corp.com`) and its colon, as a DSN without `//` writes one
+ * unencoded (`DATABASE_URL=ada@corp.com:s3cret@db:5432/app`): LOOSE_CREDENTIALS then masks the password
+ * after it, and keeps the address. Read the same way, `git@github.com:org/repo@v1.2` (an scp-style Git
+ * remote and a ref) is a user, a host and a path: so a user with an `@` takes a password only when it
+ * holds no `/` up to the `@` before the host. A Git remote's path always has one (`org/repo`); a password
+ * rarely does. The price: such a password with a `/` in it is shown, and a path with none
+ * (`git@host.test:repo@v1`) is masked as one; a user without an `@` takes a password with `/` as before.
+ */
+const ADDRESS_USER = `[^${LOOSE_DELIMITER}:@]{1,64}@${HOST_NAME}:`
+/**
  * `user:password@host` and `:password@host` without the `://` URL_CREDENTIALS needs: a URL written
  * slightly wrong (`http//u:pw@host`, `http:/u:pw@host`, `postgres:u:pw@host`), a bare connection string
  * (`u:pw@127.0.0.1`, `123:pw@db`), what a config variable holds. The colon is what tells credentials from
- * an address (`ada@example.test` and `git@github.com:org/repo` have none before their `@`), and, as in
+ * an address (`ada@example.test` and `git@github.com:org/repo` have none before their `@`; a user that is an
+ * address is ADDRESS_USER's), and, as in
  * URL_CREDENTIALS, the password runs to the last `@` before the host (`u:p@ss#w/o:rd@db/app` loses all of
  * `p@ss#w/o:rd`). A scheme or a malformed `scheme//` before the user is kept ($1, or $2 in a query's
  * value). Not credentials: a host and port before a path (`localhost:3000/users/ada@example.test`,
@@ -140,8 +151,11 @@ const VALUE_END = String.raw`&(?=[^\s&=@#"'<>]{0,64}=)`
  * both, so that the leftmost start is tried first: a start further into the value never cuts the
  * credentials that start the value.
  */
-const looseCredentials = (end?: string) =>
-  `((?:[a-z][a-z0-9+.-]{0,30}(?::\\/?|\\/\\/))?)(?![!-]?(?:${ADDRESS_LABELS}):)[^${LOOSE_DELIMITER}:@]{0,64}:${notPort(`(?:^|[${LOOSE_DELIMITER}:])`)}(?!\\/\\/)${passwordPart(`\\[REDACTED\\]@${end ? `|${end}` : ''}`)}@(?!sha\\d+:)${afterUserinfo(end)}`
+const looseCredentials = (end?: string) => {
+  const stop = `\\[REDACTED\\]@${end ? `|${end}` : ''}`
+  const user = `[^${LOOSE_DELIMITER}:@]{0,64}:${notPort(`(?:^|[${LOOSE_DELIMITER}:])`)}(?!\\/\\/)${passwordPart(stop)}`
+  return `((?:[a-z][a-z0-9+.-]{0,30}(?::\\/?|\\/\\/))?)(?![!-]?(?:${ADDRESS_LABELS}):)(?:${user}|${ADDRESS_USER}(?!\\/\\/)${passwordPart(`${stop}|\\/`)})@(?!sha\\d+:)${afterUserinfo(end)}`
+}
 const LOOSE_CREDENTIALS = new RegExp(`(?<![^${LOOSE_DELIMITER}])(?:(?<=${QUERY_VALUE_START})${looseCredentials(VALUE_END)}|(?<!${QUERY_VALUE_START})${looseCredentials()})`, 'gi')
 /**
  * The parameters of a challenge, as a server asks for credentials (`WWW-Authenticate: Bearer realm="api",

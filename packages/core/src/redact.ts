@@ -357,12 +357,30 @@ export function labelNamesSecret(label: string, options?: RedactOptions): boolea
 /** Shorter values are not remembered: masking every `42` or `abc` would garble every report. */
 const MIN_KNOWN = 4
 /**
- * Values this long are masked wherever they stand in text. A shorter one (a four-digit PIN, a short
- * password) is masked only as a whole token, with no letter or digit next to it (`pin 4711`,
- * `?code=4711&`, `"4711"`): inside other words it would eat digits of a duration or an id (`14711`,
- * `4711ms`) and letters of words.
+ * Values this long are masked wherever they stand in text, inside longer words too, unless they read as a
+ * word or a number (readsAsWord). A shorter one (a four-digit PIN, a short password) is masked only as a
+ * whole token, with no letter or digit next to it (`pin 4711`, `?code=4711&`, `"4711"`): inside other
+ * words it would eat digits of a duration or an id (`14711`, `4711ms`) and letters of words.
  */
 const MIN_KNOWN_ANYWHERE = 6
+/** Longest number masked as a whole token only (a PIN, an OTP, `123456`); a longer one (a card's number) goes anywhere. */
+const MAX_WORD_LIKE_NUMBER = 12
+/** Letters in the cases a word is written in: `secret`, `Welcome`, `CHANGEME`, `contraseña`. */
+const WORD_LIKE_LETTERS = /^(?:\p{Lu}?\p{Ll}+|\p{Lu}+)$/u
+const WORD_LIKE_NUMBER = new RegExp(`^\\p{Nd}{1,${MAX_WORD_LIKE_NUMBER}}$`, 'u')
+
+/**
+ * Whether a known secret reads as an ordinary word or number (`secret`, `password`, `changeme`, `123456`,
+ * a six-digit OTP), as test fixtures and a variable set to a placeholder (`API_TOKEN=wrong`) hold them:
+ * masked as a whole token only, as a short value is, where it stands as a value (`token: secret`,
+ * `?pw=changeme&`, `"123456"`), but not inside other words and numbers (`secrets`, `passwords`,
+ * `1701234567`), which it would garble in every message and which hide nothing. Shorter than a generated
+ * key is taken to be (MIN_RANDOM_WORD): a long run of letters is a passphrase or a key, masked anywhere, and
+ * so is anything with letters and digits mixed or in mixed case (`Xk29fLq0Zp7`), however it is glued.
+ */
+function readsAsWord(value: string): boolean {
+  return value.length < MIN_RANDOM_WORD && (WORD_LIKE_LETTERS.test(value) || WORD_LIKE_NUMBER.test(value))
+}
 /**
  * Literals every text is full of: a cookie or a field may hold one, but masking each would garble every message.
  * `undefined` is what a template sends for a value never set (`Bearer ${token}`): no credential, and JavaScript's
@@ -370,11 +388,15 @@ const MIN_KNOWN_ANYWHERE = 6
  */
 const NEVER_MASKED_IN_TEXT = new Set(['true', 'false', 'null', 'none', 'undefined'])
 /**
- * What may not stand right before or after a short known value for it to be masked: a letter or a digit, of
- * any script, or what joins the words of a name (`_`, `-`). Test fixtures hold short passwords (`demo`,
- * `admin`): masked inside `demo_login` or `create-admin`, every step and path named after one would be garbled.
+ * What may not stand right before or after a value masked as a whole token: a letter or a digit, of any
+ * script, or what joins the words of a name (`_`, `-`); nor a dot joined to one on that side, which makes the
+ * value a part of a file's or a host's name (`test.ts`, `demo.example.test`). Test fixtures hold short
+ * passwords (`demo`, `admin`, `test`): masked inside `demo_login`, `create-admin` or `login.test.ts`, every
+ * step and path named after one would be garbled.
  */
 const WORD_CHARACTER = '[\\p{L}\\p{N}_-]'
+const WORD_BEFORE = `(?:${WORD_CHARACTER}|[\\p{L}\\p{N}]\\.)`
+const WORD_AFTER = `(?:${WORD_CHARACTER}|\\.[\\p{L}\\p{N}])`
 const MAX_KNOWN = 4096
 const MAX_PENDING = 64
 
@@ -385,7 +407,7 @@ const MAX_PENDING = 64
 export class KnownSecrets {
   readonly #values = new Set<string>()
   #pending: (() => Iterable<string>)[] = []
-  /** The long values, matched anywhere, and the short ones, matched as whole tokens (see MIN_KNOWN_ANYWHERE). */
+  /** The long values, matched anywhere, and the short and word-like ones, matched as whole tokens (see MIN_KNOWN_ANYWHERE, readsAsWord). */
   #patterns: { anywhere: RegExp | null; token: RegExp | null } = { anywhere: null, token: null }
   #patternStale = false
 
@@ -459,7 +481,7 @@ export class KnownSecrets {
     const short = new Set<string>()
     for (const v of this.#values) {
       if (NEVER_MASKED_IN_TEXT.has(v.toLowerCase())) continue
-      const forms = v.length < MIN_KNOWN_ANYWHERE ? short : long
+      const forms = v.length < MIN_KNOWN_ANYWHERE || readsAsWord(v) ? short : long
       forms.add(v)
       forms.add(encodeURIComponent(v))
       forms.add(JSON.stringify(v).slice(1, -1))
@@ -469,7 +491,7 @@ export class KnownSecrets {
     return {
       anywhere: long.size ? new RegExp(alternativesOf(long), 'g') : null,
       // `u`, for the letters of every script around a token; every character alternativesOf escapes may be escaped under it.
-      token: short.size ? new RegExp(`${afterBoundary(WORD_CHARACTER)}(?:${token})(?!${WORD_CHARACTER})`, 'gu') : null,
+      token: short.size ? new RegExp(`${afterBoundary(WORD_BEFORE)}(?:${token})(?!${WORD_AFTER})`, 'gu') : null,
     }
   }
 }

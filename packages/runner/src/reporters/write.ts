@@ -99,10 +99,29 @@ export async function writeReports(
  * A report with the run's known secrets masked (a value from a secret-looking variable, a plugin option
  * under a secret key). The run a reporter gets is redacted, but a plugin's reporter may also print what it
  * holds itself, such as its own `apiToken` option: the report file is where such a value must not land.
- * Only text is masked: bytes (an archive, an image) cannot be searched for a value without corrupting them.
+ * Bytes are masked too when they are UTF-8 text (a reporter that encodes its HTML or XML itself), and
+ * written as they came when nothing was masked; true binary (an archive, an image) is left alone, since
+ * replacing bytes inside it would corrupt it.
  */
 function maskKnownSecrets(output: string | Uint8Array): string | Uint8Array {
-  return typeof output === 'string' ? knownSecrets.mask(output) : output
+  if (typeof output === 'string') return knownSecrets.mask(output)
+  const text = utf8Text(output)
+  if (text === undefined) return output
+  const masked = knownSecrets.mask(text)
+  return masked === text ? output : new TextEncoder().encode(masked)
+}
+
+/**
+ * The bytes as text when they are UTF-8 with no NUL (which no text format holds, and most binary formats
+ * do), a byte-order mark kept; else undefined.
+ */
+function utf8Text(bytes: Uint8Array): string | undefined {
+  if (bytes.includes(0)) return undefined
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes)
+  } catch {
+    return undefined
+  }
 }
 
 /**

@@ -172,6 +172,29 @@ describe('writeReports', () => {
     }
   })
 
+  it("masks the run's known secrets in bytes a plugin's reporter renders when they are UTF-8 text, and leaves binary bytes alone", async () => {
+    const token = 'tok-5b8e1d4c93a7'
+    knownSecrets.add([token])
+    try {
+      const out = sink()
+      // A plugin's reporter that encodes its text itself, as one writing a file with a BOM or a given encoding does.
+      const encoded = (name: string): Reporter => ({ name, render: () => new TextEncoder().encode(`\uFEFFtoken in use: ${token} ✓\n`) })
+      // An image or an archive: a NUL and bytes that are no UTF-8, around the token's bytes, are kept as they came.
+      const binary = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x00, 0xff, ...new TextEncoder().encode(token), 0xfe])
+      const image: Reporter = { name: 'image', render: () => binary }
+      const res = await writeReports(sampleRun(), [{ reporter: encoded('to-file'), target: 'audit.txt' }, { reporter: encoded('to-stdout'), target: '-' }, { reporter: image, target: 'shot.png' }], {
+        cwd: dir,
+        stdout: out.stream,
+      })
+      expect(res.failures).toEqual([])
+      expect(await readFile(path.join(dir, 'audit.txt'), 'utf8')).toBe('\uFEFFtoken in use: [REDACTED] ✓\n')
+      expect(out.text()).toBe('\uFEFFtoken in use: [REDACTED] ✓\n')
+      expect(new Uint8Array(await readFile(path.join(dir, 'shot.png')))).toEqual(binary)
+    } finally {
+      knownSecrets.clear()
+    }
+  })
+
   it('redacts once for every reporter; the console, which masks what it prints, gets the run as it is', async () => {
     const seen: RunResult[] = []
     const capture = (name: string): Reporter => ({ name, render: (run) => {
