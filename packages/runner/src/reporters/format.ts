@@ -223,6 +223,11 @@ export interface FlatPath {
   checkpoint: string
   path: string
   result: Extract<NodeResult, { kind: 'branch' }>['paths'][number]
+  /**
+   * The worker it ran on, when its branch ran its paths on workers (0: the run's own app and database);
+   * absent otherwise. Its requests went to that worker's app: a failure is read against that system.
+   */
+  worker?: number
 }
 export interface FlatCheckpoint {
   kind: 'checkpoint'
@@ -245,10 +250,16 @@ export function* flatten(nodes: readonly NodeResult[], pathName = 'main'): Gener
       for (const p of n.paths ?? []) {
         const full = pathName === 'main' ? p.name : `${pathName} > ${p.name}`
         yield* flatten(p.nodes, full)
-        yield { kind: 'path', parent: pathName, checkpoint: n.checkpoint, path: full, result: p }
+        const worker = n.rollbackBeforeWorkers ? (Number.isInteger(p.worker) && p.worker! > 0 ? p.worker : 0) : undefined
+        yield { kind: 'path', parent: pathName, checkpoint: n.checkpoint, path: full, result: p, ...(worker !== undefined ? { worker } : {}) }
       }
     }
   }
+}
+
+/** Where a path ran, when its branch ran its paths on workers: `on worker 2`, `on worker 0 (the run's own app)`. */
+export function workerText(worker: number): string {
+  return worker === 0 ? "on worker 0 (the run's own app)" : `on worker ${worker}`
 }
 
 export function depthOf(path: string): number {

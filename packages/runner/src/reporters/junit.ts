@@ -1,6 +1,6 @@
 import type * as Os from 'node:os'
 import { type ExplorationResult, type Issue, type JourneyResult, type RedactOptions, type Reporter, type ReporterFactory, type RunResult, type StepResult, type ViolationResult, issuePlace, plural, repeatLabel, sequenceHeading, severityRank, statesText, explorationIssues, lazyBuiltin } from '@venomqa/core'
-import { budgetText, exchangeLine, exchangeText, flatten, formatFineDuration } from './format'
+import { budgetText, exchangeLine, exchangeText, flatten, formatFineDuration, workerText } from './format'
 import { redactRun } from './redact-run'
 import { reproduceScript } from './reproduce'
 
@@ -155,8 +155,11 @@ const asFailure = (c: Case): AttemptFailure => ({ message: c.message ?? '', type
 function casesOf(j: JourneyResult): Case[] {
   const classname = `${j.name}${repeatLabel(j)}`
   const cases: Case[] = []
-  for (const n of flatten(j.nodes)) {
-    if (n.kind === 'step') cases.push({ ...stepCase(j, n.path, n.result), classname })
+  const nodes = [...flatten(j.nodes)]
+  // A path's steps come before the path itself in flatten's order: where each path ran is known first.
+  const workers = new Map(nodes.flatMap((n) => (n.kind === 'path' && n.worker !== undefined ? [[n.path, n.worker] as const] : [])))
+  for (const n of nodes) {
+    if (n.kind === 'step') cases.push({ ...stepCase(j, n.path, n.result, workerOf(workers, n.path)), classname })
     else if (n.kind === 'path') {
       const r = n.result
       cases.push({
@@ -166,7 +169,7 @@ function casesOf(j: JourneyResult): Case[] {
         status: r.status,
         message: r.status === 'failed' ? r.error?.message ?? `path "${n.path}" failed` : undefined,
         type: r.error?.kind ?? 'path-failed',
-        detail: r.status === 'failed' ? pathFailureDetail(j, n.path, r.error?.message) : undefined,
+        detail: r.status === 'failed' ? pathFailureDetail(j, n.path, r.error?.message, n.worker) : undefined,
       })
     } else if ((n.kind === 'checkpoint' && n.result.status === 'failed') || (n.kind === 'branch' && n.result.error)) {
       // A branch is only its own testcase when it failed itself (a rollback that failed), not because a path did.
@@ -197,11 +200,22 @@ function casesOf(j: JourneyResult): Case[] {
   return cases
 }
 
-function stepCase(j: JourneyResult, path: string, r: StepResult): Case {
+/** The worker a step's path ran on (see FlatPath.worker): its own path's, or the nearest enclosing one's. */
+function workerOf(workers: ReadonlyMap<string, number>, path: string): number | undefined {
+  for (let p = path; p !== 'main'; p = p.includes(' > ') ? p.slice(0, p.lastIndexOf(' > ')) : 'main') {
+    const worker = workers.get(p)
+    if (worker !== undefined) return worker
+  }
+  return undefined
+}
+
+function stepCase(j: JourneyResult, path: string, r: StepResult, worker?: number): Case {
   const name = path === 'main' ? r.name : `${path} > ${r.name}`
   if (r.status !== 'failed') return { name, classname: j.name, durationMs: r.durationMs, status: r.status }
   const parts = [
     r.error ? `${r.error.kind}: ${r.error.message}` : 'step failed',
+    // Its requests went to that worker's app, its rows to that worker's database: the URLs alone do not say.
+    worker !== undefined ? `Ran ${workerText(worker)}.` : '',
     r.timedOut ? 'The step timed out.' : '',
     r.attempts > 1 ? `Attempts: ${r.attempts}` : '',
     r.request || r.response ? `\n${exchangeText(r.request, r.response)}` : '',
@@ -223,9 +237,9 @@ function stepCase(j: JourneyResult, path: string, r: StepResult): Case {
   }
 }
 
-function pathFailureDetail(j: JourneyResult, path: string, message?: string): string {
+function pathFailureDetail(j: JourneyResult, path: string, message?: string, worker?: number): string {
   const issues = j.issues.filter((i) => i.path === path || i.path.startsWith(`${path} > `))
-  return [message ?? '', ...issues.map(issueText)].filter(Boolean).join('\n\n')
+  return [message ?? '', worker !== undefined ? `Ran ${workerText(worker)}.` : '', ...issues.map(issueText)].filter(Boolean).join('\n\n')
 }
 
 function issueText(i: Issue): string {

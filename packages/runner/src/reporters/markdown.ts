@@ -32,6 +32,7 @@ import {
   printable,
   runWithNamesOnOneLine,
   waitedText,
+  workerText,
 } from './format'
 import { redactRun } from './redact-run'
 import { reproduceScript } from './reproduce'
@@ -135,8 +136,10 @@ function journeySection(j: JourneyResult, raw?: JourneyResult): string[] {
       out.push(`| ${cell(n.path)} | ◆ checkpoint **${cell(n.result.name)}** | ${ICON[n.result.status]} | ${cell(n.result.backends.map((b) => `${b.backend}: ${b.mechanism}`).join(', '))} | ${formatDuration(n.result.durationMs)} |`)
     else if (n.kind === 'branch')
       out.push(`| ${cell(n.path)} | ⑂ branch from **${cell(n.result.checkpoint)}** (${branchText(n.result)}) | ${ICON[n.result.status]} | | ${formatDuration(n.result.durationMs)} |`)
-    else
-      out.push(`| ${cell(n.path)} | path **${cell(n.path)}** ${n.result.rollback ? `(${rollbackText(n.result.rollback)})` : ''} | ${ICON[n.result.status]} ${n.result.status} | | ${formatDuration(n.result.durationMs)} |`)
+    else {
+      const notes = [n.worker !== undefined ? workerText(n.worker) : '', n.result.rollback ? rollbackText(n.result.rollback) : ''].filter(Boolean).join(', ')
+      out.push(`| ${cell(n.path)} | path **${cell(n.path)}** ${notes ? `(${notes})` : ''} | ${ICON[n.result.status]} ${n.result.status} | | ${formatDuration(n.result.durationMs)} |`)
+    }
   }
   // A restored journey (`restore`) is put back after it ends, as the console shows it: a rollback that
   // failed is a critical issue of the journey and leaves no `restored`.

@@ -56,6 +56,20 @@ describe('junit reporter', () => {
     expect(out).toContain('[high] checkout <&> › bad_card › pay: POST /api/pay answered 402')
   })
 
+  it("says which worker ran a failed path and its failed step, when the branch's paths ran on workers", () => {
+    const run = sampleRun()
+    const branch = run.journeys[0]!.nodes.find((n) => n.kind === 'branch')!
+    if (branch.kind !== 'branch') throw new Error('no branch')
+    expect(renderJUnit(run)).not.toContain('Ran on worker')
+    branch.rollbackBeforeWorkers = { durationMs: 1, backends: [] }
+    branch.paths[1]!.worker = 2
+    const out = renderJUnit(run)
+    expect(element(out, 'testcase', '<testcase name="path bad_card"')).toContain('Ran on worker 2.')
+    expect(element(out, 'testcase', '<testcase name="bad_card &gt; pay"')).toMatch(/http-status: 402 Payment Required \(Bearer \[REDACTED\]\)\nRan on worker 2\.\n/)
+    // The path on the run's own app passed: a passed testcase has no text to say it in.
+    expect(out).not.toContain('worker 0')
+  })
+
   it('says interrupted in the suite name of an interrupted run', () => {
     expect(renderJUnit(sampleRun({ interrupted: true }))).toContain('<testsuites name="venomqa (interrupted)"')
   })

@@ -78,6 +78,18 @@ describe('markdown reporter', () => {
     expect(renderMarkdown(run)).toMatch(/^\| \[health\]\(#[^)]+\) \| ❌ failed \(not run\) \|/m)
   })
 
+  it("says which worker ran each path, when the branch's paths ran on workers", () => {
+    const run = sampleRun()
+    const branch = run.journeys[0]!.nodes.find((n) => n.kind === 'branch')!
+    if (branch.kind !== 'branch') throw new Error('no branch')
+    expect(renderMarkdown(run)).not.toContain('on worker')
+    branch.rollbackBeforeWorkers = { durationMs: 1, backends: [] }
+    branch.paths[1]!.worker = 2
+    const md = renderMarkdown(run)
+    expect(md).toContain("| good_card | path **good_card** (on worker 0 (the run's own app), rollback 2 ms) |")
+    expect(md).toContain('| bad_card | path **bad_card** (on worker 2, rollback 2 ms) |')
+  })
+
   it('marks an interrupted run', () => {
     expect(renderMarkdown(sampleRun({ interrupted: true }))).toContain('**Result:** ⚠️ interrupted')
   })
