@@ -214,7 +214,7 @@ describe('venomqa run with a TypeScript config', () => {
     const before = await (await fetch(`${app.url}/api/stats`)).json()
     const r = await ts.venomqa(['run', 'wip'])
     expect(r.code).toBe(2)
-    expect(r.stderr).toBe('venomqa: wip/bad.journey.ts:2:16: journey "bad", step "branch nowhere": branch names unknown checkpoint "nowhere" (no checkpoint is declared before it)\n')
+    expect(r.stderr).toBe('venomqa: wip/bad.journey.ts:2:105: journey "bad", step "branch nowhere": branch names unknown checkpoint "nowhere" (no checkpoint is declared before it)\n')
     expect(await (await fetch(`${app.url}/api/stats`)).json()).toEqual(before)
   })
 

@@ -1,6 +1,7 @@
 import type { Context } from './context'
 import type { HttpClient } from './http'
 import type { PortName, Ports } from './ports'
+import { rememberCall } from './called-at'
 import { DefinitionError } from './errors'
 import { journeyOptionsProblems, lineProblems } from './validate'
 
@@ -169,18 +170,18 @@ export function checkpoint(name: string): CheckpointNode
 // Journey files load without type checks: what a call passes beyond the name is kept, to be refused with
 // the journey (`checkpoint('a', { timeout: 5 })` took no timeout, and said nothing).
 export function checkpoint(name: string, ...extra: unknown[]): CheckpointNode {
-  return { kind: 'checkpoint', name, ...withExtra(extra) }
+  return rememberCall({ kind: 'checkpoint', name, ...withExtra(extra) })
 }
 
 export function branch(checkpointName: string, paths: PathNode[]): BranchNode
 export function branch(checkpointName: string, paths: PathNode[], ...extra: unknown[]): BranchNode {
-  return { kind: 'branch', checkpoint: checkpointName, paths, ...withExtra(extra) }
+  return rememberCall({ kind: 'branch', checkpoint: checkpointName, paths, ...withExtra(extra) })
 }
 
 export function path(name: string, steps: JourneyNode[], options?: PathOptions): PathNode
 export function path(name: string, steps: JourneyNode[], options: PathOptions = {}, ...extra: unknown[]): PathNode {
   // `?.`: options of null, from a file loaded without type checks, are refused with the journey, not here.
-  return { kind: 'path', name, steps, description: (options as PathOptions | null)?.description, options, ...withExtra(extra) }
+  return rememberCall({ kind: 'path', name, steps, description: (options as PathOptions | null)?.description, options, ...withExtra(extra) })
 }
 
 export interface JourneyFunction {

@@ -1,3 +1,4 @@
+import { placeAtCall } from './called-at'
 import { TIMER_MS_EXPECTED, isTimerMs } from './deadline'
 import { keysOf, unknownKeyIn } from './did-you-mean'
 import type { Journey, JourneyNode, JourneyOptions, PathNode, PathOptions, StepNode, StepOptions } from './dsl'
@@ -200,7 +201,8 @@ export function lineProblems(j: Journey, unknownKeys = false): DefinitionError[]
  * checkpoint of the journey met so far, with the line that declares it (`main line`, `path "a"`).
  */
 function walk(journey: string, nodes: readonly JourneyNode[], visible: string[], all: Map<string, string>, where: string, problems: DefinitionError[]): void {
-  const problem = (message: string, step?: string) => problems.push(new DefinitionError(journey, message, step))
+  // `at`: the checkpoint, branch or path the mistake is in, placed at its call (see placeAtCall).
+  const problem = (message: string, step?: string, at?: unknown) => problems.push(placeAtCall(new DefinitionError(journey, message, step), at))
   const scope = [...visible]
   /** Checkpoints of this line a branch put it back before, by that branch's checkpoint. */
   const droppedBy = new Map<string, string>()
@@ -226,13 +228,13 @@ function walk(journey: string, nodes: readonly JourneyNode[], visible: string[],
       }
       case 'checkpoint': {
         if (typeof node.name !== 'string' || !node.name.trim()) {
-          problem(`checkpoint ${index + 1} of the ${where} needs a name`)
+          problem(`checkpoint ${index + 1} of the ${where} needs a name`, undefined, node)
           break
         }
         const first = all.get(node.name)
-        if (first !== undefined) problem(duplicateCheckpoint(node.name, where, first), `checkpoint ${node.name}`)
+        if (first !== undefined) problem(duplicateCheckpoint(node.name, where, first), `checkpoint ${node.name}`, node)
         if (node.extraArguments?.length)
-          problem(`checkpoint() takes only a name, got ${extraArguments(node.extraArguments)} after it: a checkpoint has no options`, `checkpoint ${node.name}`)
+          problem(`checkpoint() takes only a name, got ${extraArguments(node.extraArguments)} after it: a checkpoint has no options`, `checkpoint ${node.name}`, node)
         if (first === undefined) all.set(node.name, where)
         scope.push(node.name)
         break
@@ -242,15 +244,13 @@ function walk(journey: string, nodes: readonly JourneyNode[], visible: string[],
         const pathsProblem = branchPathsProblem(node)
         // Its paths are not a list: there is nothing more of it to check.
         if (pathsProblem) {
-          problem(pathsProblem, label)
+          problem(pathsProblem, label, node)
           break
         }
         const dropper = droppedBy.get(node.checkpoint)
         if (dropper !== undefined)
           problem(
-            `branch names checkpoint "${node.checkpoint}", which the branch from "${dropper}" before it dropped: after a branch the line is back at its checkpoint, and the checkpoints taken after that one are gone; branch from "${node.checkpoint}" before branching from "${dropper}"`,
-            label,
-          )
+            `branch names checkpoint "${node.checkpoint}", which the branch from "${dropper}" before it dropped: after a branch the line is back at its checkpoint, and the checkpoints taken after that one are gone; branch from "${node.checkpoint}" before branching from "${dropper}"`, label, node)
         else if (!scope.includes(node.checkpoint)) {
           const later = all.has(node.checkpoint) || containsCheckpoint(nodes.slice(index + 1), node.checkpoint)
           problem(
@@ -258,28 +258,29 @@ function walk(journey: string, nodes: readonly JourneyNode[], visible: string[],
               ? `branch names checkpoint "${node.checkpoint}", which comes after it or in another path; put checkpoint("${node.checkpoint}") before the branch`
               : `branch names unknown checkpoint "${node.checkpoint}"${scope.length ? ` (known here: ${firstFew(scope, 20)})` : ' (no checkpoint is declared before it)'}`,
             label,
+            node,
           )
         }
-        if (!Array.isArray(node.paths) || node.paths.length === 0) problem('a branch needs at least one path', label)
+        if (!Array.isArray(node.paths) || node.paths.length === 0) problem('a branch needs at least one path', label, node)
         const pathNames = new Set<string>()
         for (const p of Array.isArray(node.paths) ? node.paths : []) {
           if (p?.kind !== 'path') {
-            problem('every item of a branch must be a path()', label)
+            problem('every item of a branch must be a path()', label, node)
             continue
           }
           if (typeof p.name !== 'string' || !p.name.trim()) {
-            problem('a path needs a name', label)
+            problem('a path needs a name', label, p)
             continue
           }
-          if (pathNames.has(p.name)) problem(`duplicate path "${p.name}" in the branch`, label)
+          if (pathNames.has(p.name)) problem(`duplicate path "${p.name}" in the branch`, label, p)
           // Events, reports and live output name the main line `main`: a path of it so named reads as the line.
-          if (p.name === 'main' && where === 'main line') problem('path "main": the main line is called so in every report; name the path otherwise', label)
+          if (p.name === 'main' && where === 'main line') problem('path "main": the main line is called so in every report; name the path otherwise', label, p)
           pathNames.add(p.name)
           const argumentProblems = pathArgumentsProblems(p)
-          for (const x of argumentProblems) problem(`path "${p.name}": ${x}`, label)
+          for (const x of argumentProblems) problem(`path "${p.name}": ${x}`, label, p)
           if (!Array.isArray(p.steps) || p.steps.length === 0) {
             // Steps given one by one were told above: the path is not empty, its list is missing.
-            if (!isJourneyNode(p.steps)) problem(`path "${p.name}" is empty; a path needs at least one step`, label)
+            if (!isJourneyNode(p.steps)) problem(`path "${p.name}" is empty; a path needs at least one step`, label, p)
             continue
           }
           walk(journey, p.steps, scope, all, `path "${p.name}"`, problems)

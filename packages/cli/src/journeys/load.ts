@@ -96,10 +96,28 @@ export async function importDefinitionFile(abs: string, root: string, warn?: (m:
  * too: each line names the file, the journey and the step or key. By its shape, not its class: the file's
  * `@venomqa/core` may be another copy of the CLI's.
  */
-function placedMessage(place: string, err: unknown, message = errorMessage(err)): string {
-  const problems = (err as { problems?: unknown }).problems
-  if (!Array.isArray(problems) || problems.length < 2) return `${place}: ${message}`
-  return [`${place}: ${message.split('\n')[0]}`, ...problems.map((p) => `  ${place}: ${errorMessage(p)}`)].join('\n')
+function placedMessage(place: string, err: unknown, message = errorMessage(err), problemPlaces: readonly string[] = []): string {
+  const problems = problemsOf(err)
+  if (problems.length < 2) return `${place}: ${message}`
+  return [`${place}: ${message.split('\n')[0]}`, ...problems.map((p, i) => `  ${problemPlaces[i] ?? place}: ${errorMessage(p)}`)].join('\n')
+}
+
+/** The mistakes of a definition that has several (DefinitionError.problems); none otherwise. */
+function problemsOf(err: unknown): readonly unknown[] {
+  const problems = (err as { problems?: unknown } | null)?.problems
+  return Array.isArray(problems) && problems.length > 1 ? problems : []
+}
+
+/**
+ * Where in `abs` each mistake of a definition with several is (`file:line:column`): a checkpoint's, a
+ * branch's or a path's at its own call (core's placeAtCall), the others where the whole definition is
+ * placed (`place`).
+ */
+function problemPlaces(err: unknown, abs: string, file: string, place: string): string[] {
+  return problemsOf(err).map((p) => {
+    const own = loadFailure(p, abs).place
+    return `${file}${own || place}`
+  })
 }
 
 /**
@@ -121,6 +139,8 @@ interface Refusal {
   err: unknown
   place: string
   message: string
+  /** The file it is told under (absolute): where each of its several mistakes is placed (see problemPlaces). */
+  abs: string
 }
 
 /**
@@ -140,7 +160,9 @@ const asKey = (v: unknown): object | undefined => (typeof v === 'object' && v !=
 function refusalMistakes(file: string, refused: readonly Refusal[]): UserError[] {
   const told = refused
     .slice(0, MAX_MISTAKES_TOLD)
-    .map(({ err, place, message }) => new UserError('E_DEFINITION', placedMessage(`${file}${place}`, err, message), { where: `${file}${place}`, cause: err }))
+    .map(({ err, place, message, abs }) =>
+      new UserError('E_DEFINITION', placedMessage(`${file}${place}`, err, message, problemPlaces(err, abs, file, place)), { where: `${file}${place}`, cause: err }),
+    )
   if (refused.length > MAX_MISTAKES_TOLD)
     told.push(new UserError('E_DEFINITION', `${file}: ${plural(refused.length - MAX_MISTAKES_TOLD, 'more journey')} with definition mistakes, not told`, { where: file }))
   return told
@@ -226,11 +248,11 @@ function placeRefusals(made: readonly unknown[], abs: string, next: readonly str
     if (!here.place) {
       const maker = next.find((f) => loadFailure(err, f).place)
       if (maker) {
-        later.set(maker, [...(later.get(maker) ?? []), { err, ...loadFailure(err, maker) }])
+        later.set(maker, [...(later.get(maker) ?? []), { err, ...loadFailure(err, maker), abs: maker }])
         continue
       }
     }
-    own.push({ err, ...here })
+    own.push({ err, ...here, abs })
   }
   return own
 }
