@@ -51,6 +51,11 @@ describe('two plugins of one name', () => {
     )
     expect(r.stderr).toContain('  at venomqa.json: plugins[2]\n')
     expect(r.stderr).not.toContain('both register')
+    // doctor: the second entry's failure, told once; not two plugins loaded and then a setup that fails.
+    const doctor = await p.venomqa(['doctor'])
+    expect(doctor.code, doctor.stdout).toBe(2)
+    expect(doctor.stdout).toContain('✗ plugin     plugins[0] and plugins[2] are both "redis"')
+    expect(doctor.stdout.match(/are both "redis"/g)).toHaveLength(1)
     await writeFile(path.join(p.dir, 'venomqa.json'), JSON.stringify({ plugins: ['./plugins/a.mjs'] }))
     const flag = await p.venomqa(['plugins', '--plugin', './plugins/b.mjs'])
     expect(flag.code, flag.stderr).toBe(2)

@@ -94,17 +94,24 @@ export async function loadPlugins(specs: readonly PluginSpec[], ctx: PluginLoadC
  * apart: a port clash between them was blamed on one plugin "set up twice".
  */
 export function refuseNameTwins(loaded: readonly LoadedPlugin[], configFile?: string): void {
-  for (const [i, entry] of loaded.entries()) {
-    const first = loaded.slice(0, i).find((p) => p.plugin.name === entry.plugin.name && !samePlugin(p, entry))
-    if (!first) continue
-    // `--plugin x?` names the flag's options in option errors; here the flag itself is meant (see placedAt).
-    const [a, b] = [first.where ?? '', entry.where ?? ''].map((where) => where.replace(/\?$/, ''))
-    throw new PluginError(
-      entry.spec,
-      `${a} and ${b} are both "${entry.plugin.name}": ${a} is ${pluginSource(first)}, ${b} is ${pluginSource(entry)}. Two plugins of one name cannot be told apart (hooks, issues and reports know a plugin by its name): remove one of them, or give one a name of its own (definePlugin({ name }))`,
-      { where: configFile && inConfigFile(b!, 'plugins') ? `${configFile}: ${b}` : b },
-    )
+  for (const i of loaded.keys()) {
+    const err = nameTwinError(loaded, i, configFile)
+    if (err) throw err
   }
+}
+
+/** The refusal of `loaded[index]` when an entry before it is another plugin of its name (see refuseNameTwins). */
+export function nameTwinError(loaded: readonly LoadedPlugin[], index: number, configFile?: string): PluginError | undefined {
+  const entry = loaded[index]!
+  const first = loaded.slice(0, index).find((p) => p.plugin.name === entry.plugin.name && !samePlugin(p, entry))
+  if (!first) return undefined
+  // `--plugin x?` names the flag's options in option errors; here the flag itself is meant (see placedAt).
+  const [a, b] = [first.where ?? '', entry.where ?? ''].map((where) => where.replace(/\?$/, ''))
+  return new PluginError(
+    entry.spec,
+    `${a} and ${b} are both "${entry.plugin.name}": ${a} is ${pluginSource(first)}, ${b} is ${pluginSource(entry)}. Two plugins of one name cannot be told apart (hooks, issues and reports know a plugin by its name): remove one of them, or give one a name of its own (definePlugin({ name }))`,
+    { where: configFile && inConfigFile(b!, 'plugins') ? `${configFile}: ${b}` : b },
+  )
 }
 
 /** Whether two loaded entries are one plugin: one package or file, or one inline object. */
