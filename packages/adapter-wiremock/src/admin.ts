@@ -62,6 +62,11 @@ export interface WireMockAdminOptions {
    * there, no such host, no admin API at that path. The plugin gives it; code that builds a client may too.
    */
   urlWhere?: string
+  /**
+   * The plugin option that would start a WireMock instead (`plugins[2].managed`), told when nothing listens
+   * at the URL: a user without WireMock running learns that the plugin can start one. None for a managed one.
+   */
+  managedWhere?: string
 }
 
 /**
@@ -82,6 +87,7 @@ export class WireMockAdmin {
   readonly captain: WireMock
   readonly #timeoutMs: number
   readonly #urlWhere?: string
+  readonly #managedWhere?: string
 
   constructor(url: string, options: WireMockAdminOptions = {}) {
     // A URL with credentials (which fetch refused): every call failed, and each message
@@ -95,6 +101,7 @@ export class WireMockAdmin {
     // Captain resolves admin routes relative to its base URL, so a base with a path needs its trailing slash.
     this.captain = new PlainCaptain(`${this.baseUrl}/`, this.#timeoutMs)
     this.#urlWhere = options.urlWhere
+    this.#managedWhere = options.managedWhere
   }
 
   /** A problem the URL explains, with the option that gave it named first, as a schema error would name it. */
@@ -105,7 +112,9 @@ export class WireMockAdmin {
   /** The message of a request that got no answer: blamed on the URL when it leads nowhere. */
   #unreachable(what: string, err: unknown): string {
     const said = `WireMock at ${this.baseUrl} is not reachable (${what}: ${transportReason(err)})`
-    return leadsNowhere(err) ? this.#atUrl(said) : said
+    if (!leadsNowhere(err)) return said
+    const orManaged = this.#managedWhere === undefined ? '' : `: start WireMock there, or let the plugin start one with ${this.#managedWhere}: true (in place of url; it needs Java)`
+    return this.#atUrl(`${said}${orManaged}`)
   }
 
   /** One admin call; `ok` lists the statuses that are not errors (default: any 2xx). */

@@ -121,7 +121,8 @@ const wiremockPlugin = definePlugin({
     // A `url` that leads nowhere shows only on first use: named where the user wrote it (or would write it,
     // for the default), as the schema names the other mistakes. A managed server's address is the plugin's own.
     const urlWhere = server || api.where === undefined ? undefined : optionPath(api.where, ['url'])
-    const admin = new WireMockAdmin(baseUrl, { timeoutMs: resolved.timeoutMs, urlWhere })
+    const managedWhere = server ? undefined : api.where === undefined ? 'managed' : optionPath(api.where, ['managed'])
+    const admin = new WireMockAdmin(baseUrl, { timeoutMs: resolved.timeoutMs, urlWhere, managedWhere })
     const port = new WireMockPort(admin)
     api.addPort('mock', port)
     if (resolved.state) api.addStateBackend(new WireMockState(admin, resolved.state.name))

@@ -165,7 +165,24 @@ export function loadFailure(err: unknown, abs: string): { place: string; message
   // What the user's code threw (`vault: password=...`) is foreign text, masked as free text; the CLI's
   // own messages keep their `key: problem` shapes, which only credentials are masked in (see reportError).
   const message = isUserError(err) ? found.message : redactText(found.message)
-  return { place: found.place, message: `${message}${installHint(message, abs)}` }
+  return { place: found.place, message: `${message}${installHint(message, abs)}${homeHint(message)}` }
+}
+
+/** Names users import from the wrong VenomQA package, and the package that exports them. */
+const HOMES: Record<string, string> = { defineConfig: '@venomqa/cli' }
+
+/**
+ * For a name imported from a VenomQA package that is another's (`defineConfig` from `@venomqa/core`, which
+ * the CLI exports, since only it reads configs), the import that works. Told by both loaders' words: ours
+ * for TypeScript (see MissingExportError), Node's for JavaScript.
+ */
+function homeHint(message: string): string {
+  const ours = /it imports "([^"]+)" from '(@venomqa\/[^']+)', which does not export it/.exec(message)
+  const nodes = /The requested module '(@venomqa\/[^']+)' does not provide an export named '([^']+)'/.exec(message)
+  const [name, from] = ours ? [ours[1]!, ours[2]!] : nodes ? [nodes[2]!, nodes[1]!] : []
+  const home = name && HOMES[name]
+  if (!home || home === from) return ''
+  return `: ${name} is ${home}'s, not ${from}'s; write \`import { ${name} } from '${home}'\``
 }
 
 /**

@@ -68,5 +68,35 @@ describe('venomqa import postman: a variable a request sends that nothing define
     expect(run.stdout).toContain(
       'the Postman variable {{password}} has no value: no script set it (did the request that sets it fail?), and neither the collection nor the environment given to venomqa import defines it',
     )
+    // The fix the import named, not the advice for an action that crashed.
+    expect(run.stdout).toContain(
+      "Suggestion: {{password}} needs a value: give it in a Postman environment (venomqa import postman col.json --environment <env.json> --force) or in the collection's variables, or set it in a script of an earlier request.",
+    )
+    expect(run.stdout).not.toContain('unexpected error')
+  })
+})
+
+describe('venomqa import postman: the journeys it writes', () => {
+  it('stop at their first failed step, as generated ones do: a later request runs on what the failed one did not do', async () => {
+    const p = await makeProject(null, {}, host)
+    projects.push(p)
+    await writeFile(path.join(p.dir, 'col.json'), JSON.stringify(collection))
+    expect((await p.venomqa(['import', 'postman', 'col.json', '--out', 'journeys'])).code).toBe(0)
+    const run = await p.venomqa(['run', 'journeys/todos.journey.ts', '--base-url', 'http://127.0.0.1:1'])
+    expect(run.code).toBe(1)
+    expect(run.stdout).toMatch(/Steps +0 passed, 1 failed, 1 skipped of 2/)
+  })
+
+  it('are run by the "Next" line as printed: with --base-url when nothing else gives the run one', async () => {
+    const p = await makeProject(null, {}, host)
+    projects.push(p)
+    await writeFile(path.join(p.dir, 'col.json'), JSON.stringify(collection))
+    const bare = await p.venomqa(['import', 'postman', 'col.json', '--out', 'journeys'])
+    expect(bare.stdout).toContain('\nNext: venomqa run journeys --base-url http://127.0.0.1:1\n')
+    await writeFile(path.join(p.dir, 'venomqa.json'), JSON.stringify({ baseUrl: 'http://127.0.0.1:1' }))
+    const configured = await p.venomqa(['import', 'postman', 'col.json', '--out', 'journeys', '--force'])
+    expect(configured.stdout).toContain('\nNext: venomqa run journeys\n')
+    const fromEnv = await p.venomqa(['import', 'postman', 'col.json', '--out', 'other'], { env: { VENOMQA_BASE_URL: 'http://127.0.0.1:1' } })
+    expect(fromEnv.stdout).toContain('\nNext: venomqa run other\n')
   })
 })

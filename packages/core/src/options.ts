@@ -94,6 +94,8 @@ function valueAt(root: unknown, path: StandardSchemaV1.Issue['path'] = []): unkn
  */
 export function formatOptionIssues(issues: ReadonlyArray<StandardSchemaV1.Issue>, input: unknown, where: string, schema?: StandardSchemaV1): string[] {
   const lines: string[] = []
+  // The options an object takes are listed once, at its first unknown key with none near: on each such line they buried the typos.
+  const listedAt = new Set<string>()
   for (const issue of issues) {
     const path = issue.path ?? []
     const unknownKeys = (issue as { code?: unknown; keys?: unknown }).code === 'unrecognized_keys' ? (issue as { keys?: unknown }).keys : undefined
@@ -102,7 +104,9 @@ export function formatOptionIssues(issues: ReadonlyArray<StandardSchemaV1.Issue>
       for (const key of unknownKeys) {
         const near = known && didYouMean(String(key), known)
         // With none near, the ones it takes: a bare "unknown option" left the user to find them in the docs.
-        const hint = near ? ` (did you mean "${near}"?)` : known?.length ? `; known options: ${known.join(', ')}` : ''
+        const at = optionPath(where, path)
+        const hint = near ? ` (did you mean "${near}"?)` : known?.length && !listedAt.has(at) ? `; known options: ${known.join(', ')}` : ''
+        if (!near) listedAt.add(at)
         lines.push(`${optionPath(where, [...path, String(key)])}: unknown option${hint}`)
       }
       continue

@@ -5,7 +5,7 @@ import type { PluginSpec } from '../config/types'
 import { EXIT, type Io } from '../exit'
 import { refuseOnlyInCi } from '../journeys/focus'
 import { type LoadedJourney, discoverJourneyFiles, howToStart, loadJourneys } from '../journeys/load'
-import { type LoadedPlugin, loadPlugin, pluginInstances, runnerPluginEntries } from '../plugins/load'
+import { type LoadedPlugin, loadPlugin, nameTwinError, pluginInstances, runnerPluginEntries } from '../plugins/load'
 import { type ReporterRequest, reporterRequests } from '../reporters'
 import { type Verdict, type WorkersChecked, checkWorkers, labelOf, httpStatus, unreachableReason } from './doctor-workers'
 import { stillResolved } from './doctor-without-config'
@@ -73,6 +73,15 @@ export async function doctorCommand(flags: DoctorFlags, io: Io, builtInCommands:
   for (const [i, spec] of config.plugins.entries()) {
     const where = config.pluginWhere[i] ?? `plugins[${i}]`
     attempts.push(await loadPlugin(spec, { root: config.root }).then((p) => ({ ok: true as const, entry: i, plugin: { ...p, where } }), (err: unknown) => ({ ok: false as const, err })))
+  }
+  // Another plugin of the name an earlier entry has is this entry's failure, as `venomqa run` refuses it,
+  // not the setup's and the commands' after two plugins told as loaded.
+  const loadedSoFar: LoadedPlugin[] = []
+  for (const [i, attempt] of attempts.entries()) {
+    if (!attempt.ok) continue
+    const twin = nameTwinError([...loadedSoFar, attempt.plugin], loadedSoFar.length, config.file && shownConfigFile(config.file, io.cwd))
+    if (twin) attempts[i] = { ok: false, err: twin }
+    else loadedSoFar.push(attempt.plugin)
   }
   // Checked as `venomqa run` sets them up: an entry without options that names a plugin listed with
   // options too is that instance, not one of its own missing every required option.

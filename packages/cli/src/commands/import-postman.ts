@@ -1,8 +1,10 @@
+import { readConfigAsWritten } from '../config/load'
+import { isPlainObject } from '../config/interpolate'
 import { secretsNotice } from '../env-secrets'
 import { EXIT, type Io, warn } from '../exit'
 import { writeJourneyFiles } from '../journey-files'
 import { readCollection, readEnvironment } from '../postman/collection'
-import { NOT_TRANSLATED, importCollection } from '../postman/emit'
+import { NOT_TRANSLATED, importCollection, valueAdvice } from '../postman/emit'
 import { maskedPath } from './save-results'
 
 export interface ImportPostmanFlags {
@@ -20,7 +22,7 @@ export interface ImportPostmanFlags {
 export async function importPostmanCommand(collectionFile: string, flags: ImportPostmanFlags, io: Io): Promise<number> {
   const collection = await readCollection(collectionFile, io.cwd)
   const environment = flags.environment ? await readEnvironment(flags.environment, io.cwd) : []
-  const imported = importCollection(collection, environment)
+  const imported = importCollection(collection, environment, collectionFile)
   if (!imported.files.length) {
     io.stdout.write(`${collectionFile} has no request: nothing to write\n`)
     return EXIT.OK
@@ -29,10 +31,9 @@ export async function importPostmanCommand(collectionFile: string, flags: Import
   const written = await writeJourneyFiles(outDir, imported.files, { force: flags.force, cwd: io.cwd })
   for (const file of written) io.stdout.write(`created ${maskedPath(file)}\n`)
   if (imported.secrets.length) io.stderr.write(secretsNotice(imported.secrets))
+  const baseUrlFlag = imported.base && `--base-url ${imported.base.value || '<url>'}`
   if (imported.base)
-    io.stdout.write(
-      `\nRequests to {{${imported.base.name}}} are relative: run them with --base-url ${imported.base.value || '<url>'} (or baseUrl in venomqa.config.ts).\n`,
-    )
+    io.stdout.write(`\nRequests to {{${imported.base.name}}} are relative: run them with ${baseUrlFlag} (or baseUrl in venomqa.config.ts).\n`)
   if (imported.leftovers.length) {
     const n = imported.leftovers.length
     io.stdout.write(`\n${n} ${n === 1 ? 'thing was' : 'things were'} not translated; each is in its file, after "${NOT_TRANSLATED}" or as a note below:\n`)
@@ -45,8 +46,17 @@ export async function importPostmanCommand(collectionFile: string, flags: Import
   for (const u of imported.undefinedVariables)
     warn(
       io,
-      `journey ${u.journeys.join(', ')} sends {{${u.variable}}}, which neither the collection nor an environment defines and no script sets: its step fails until it has a value; give it in a Postman environment (venomqa import postman ${collectionFile} --environment <env.json> --force) or in the collection's variables`,
+      `journey ${u.journeys.join(', ')} sends {{${u.variable}}}, which neither the collection nor an environment defines and no script sets: its step fails until it has a value; ${valueAdvice(collectionFile)}`,
     )
-  io.stdout.write(`\nNext: venomqa run ${outDir}\n`)
+  // The command to copy works as it is: with the base URL when nothing else gives the run one.
+  const needsFlag = baseUrlFlag && !(await givesBaseUrl(io))
+  io.stdout.write(`\nNext: venomqa run ${outDir}${needsFlag ? ` ${baseUrlFlag}` : ''}\n`)
   return EXIT.OK
+}
+
+/** Whether a run here has a base URL without the flag: the config file names one, or VENOMQA_BASE_URL does. */
+async function givesBaseUrl(io: Io): Promise<boolean> {
+  if (io.env.VENOMQA_BASE_URL?.trim()) return true
+  const { written } = await readConfigAsWritten({ cwd: io.cwd, env: io.env }).catch(() => ({ written: undefined }))
+  return isPlainObject(written) && written.baseUrl !== undefined
 }

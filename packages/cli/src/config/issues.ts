@@ -80,13 +80,18 @@ function describeHidden(value: unknown, hidden: readonly HiddenValue[]): string 
 /** One line per problem: `retries: expected a whole number from 0 to 100, got "3x"`. */
 export function formatIssues(issues: readonly z.core.$ZodIssue[], input: unknown, hidden: readonly HiddenValue[] = []): string[] {
   const lines: string[] = []
+  // The keys an object takes are listed at its first unknown key only: on every line, two typos at the
+  // top level printed all of them twice, and hid the typos among them.
+  const listedAt = new Set<string>()
   for (const issue of issues) {
     const path = issue.path as Segment[]
     if (issue.code === 'unrecognized_keys') {
       const known = knownKeysAt(path)
       for (const key of issue.keys) {
         const hint = known ? didYouMean(key, known) : undefined
-        lines.push(`${keyPath([...path, key])}: unknown key${hint ? ` (did you mean "${hint}"?)` : ''}${known ? `; known keys: ${known.join(', ')}` : ''}`)
+        const list = known && !listedAt.has(keyPath(path)) ? `; known keys: ${known.join(', ')}` : ''
+        listedAt.add(keyPath(path))
+        lines.push(`${keyPath([...path, key])}: unknown key${hint ? ` (did you mean "${hint}"?)` : ''}${list}`)
       }
       continue
     }

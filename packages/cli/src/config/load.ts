@@ -12,7 +12,8 @@ import { type HiddenValue, type UnsetVariable, interpolate, isPlainObject } from
 import { type TypedVariable, keepsTyped, withRefusedTyped } from './typed-variables'
 import { deepMerge } from './merge'
 import { type ConfigOutputs, outputsAsWritten } from './named-outputs'
-import { DEFAULT_JOURNEYS, configSchema } from './schema'
+import { DEFAULT_JOURNEYS, configSchema, keySchema } from './schema'
+import type { EntryMistake, PlacedEntry } from '../plugins/entry-mistakes'
 import type { PluginSpec, ReporterSpec, VenomConfig, VenomConfigBase } from './types'
 
 /** Looked for in this order in the project directory; the first found wins. */
@@ -185,6 +186,8 @@ export function validateConfig(
   excused: readonly UnsetVariable[] = [],
   /** Problems found elsewhere to tell with these: the other mistakes of plugin entries an unset variable is in. */
   more: readonly string[] = [],
+  /** Problems to tell after the schema's: the options of the plugins the file names, when its keys are refused. */
+  after: readonly string[] = [],
 ): VenomConfig {
   if (!isPlainObject(written))
     throw new ConfigError(`${source}: expected an object of config keys at the top level, got ${written === null ? 'null' : Array.isArray(written) ? 'a list' : typeof written}`, {
@@ -207,7 +210,7 @@ export function validateConfig(
   // A key left empty by an unset variable is not blamed for being empty: told as unset, or excused.
   const unsetKeys = new Set([...unset, ...excused].map((u) => keyPath(u.path)))
   const schemaIssues = parsed.success ? [] : parsed.error.issues.filter((i) => !unsetKeys.has(keyPath(i.path)))
-  const lines = [...unset.map((u) => u.message), ...more, ...formatIssues(schemaIssues, raw, hidden)]
+  const lines = [...unset.map((u) => u.message), ...more, ...formatIssues(schemaIssues, raw, hidden), ...after]
   if (!lines.length) return raw as VenomConfig
   throw fileProblemsError(source, lines)
 }
@@ -329,7 +332,14 @@ async function resolveLoadedConfig(options: LoadConfigOptions, read: ReadSoFar):
     try {
       config = validateConfig(interpolated, source, toTell, hidden, typed, excused, entryMistakes)
     } catch (err) {
-      throw err instanceof ConfigError ? envProblemsError(fromEnv.problems, err) : err
+      if (!(err instanceof ConfigError)) throw err
+      // Refused for its keys, the file is refused before the plugins load: their mistakes were met only
+      // one run later, once the keys were fixed. Told with them, all at once.
+      const more = options.deferPluginVariables ? [] : await mistakesOfPlugins(interpolated, profile, emptied, root, typed, fromEnv.plugins, options.extraPlugins ?? [])
+      const inFile = more.filter((m) => inConfigFile(m.where, 'plugins')).map((m) => m.line)
+      const elsewhere = more.filter((m) => !inConfigFile(m.where, 'plugins')).map((m) => new ConfigError(m.line, { where: m.where }))
+      const fileError = inFile.length ? (refusalOf(() => validateConfig(interpolated, source, toTell, hidden, typed, excused, entryMistakes, inFile)) ?? err) : err
+      throw envProblemsError([...fromEnv.problems, ...elsewhere], fileError)
     }
   }
   const envError = envProblemsError(fromEnv.problems)
@@ -415,6 +425,45 @@ async function mistakesOfEntries(
     if (isSpec) out.push(...(await otherMistakes(spec as PluginSpec, where, keys, root, typed)))
   }
   return out
+}
+
+/**
+ * The mistakes of the plugin entries a run of this config would set up (the file's, or the selected
+ * profile's list, then VENOMQA_PLUGINS and --plugin), for a file refused for its keys. An entry the
+ * schema refuses is told by the schema, one an unset variable is in by mistakesOfEntries.
+ */
+async function mistakesOfPlugins(
+  written: unknown,
+  profile: string | undefined,
+  emptied: Record<string, string[]>,
+  root: string,
+  typed: readonly TypedVariable[],
+  fromEnv: readonly string[],
+  fromFlags: readonly string[],
+): Promise<EntryMistake[]> {
+  if (!isPlainObject(written)) return []
+  const ownList = listsPlugins(written, profile)
+  const scope = ownList && profile && isPlainObject(written.profiles) ? written.profiles[profile] : written
+  const list = isPlainObject(scope) && Array.isArray(scope.plugins) ? scope.plugins : []
+  const entries: PlacedEntry[] = [
+    ...list.map((spec, i) => ({ spec: spec as PluginSpec, where: `${ownList ? `profiles.${profile}.` : ''}plugins[${i}]` })),
+    ...fromEnv.map((spec, i) => ({ spec: parsePluginFlag(spec), where: `VENOMQA_PLUGINS[${i}]` })),
+    ...fromFlags.map((spec) => ({ spec: parsePluginFlag(spec), where: `--plugin ${spec.split('?')[0]}?` })),
+  ].filter(({ spec, where }) => !emptied[where] && keySchema('plugins').safeParse([spec]).success)
+  if (!entries.length) return []
+  const { entryMistakes } = await import('../plugins/entry-mistakes')
+  return entryMistakes(entries, root, pluginTypedVariables(typed, profile, ownList))
+}
+
+/** The ConfigError `check` refuses with, or undefined; any other error is thrown. */
+function refusalOf(check: () => unknown): ConfigError | undefined {
+  try {
+    check()
+    return undefined
+  } catch (err) {
+    if (err instanceof ConfigError) return err
+    throw err
+  }
 }
 
 /** The entry a key path in `plugins` is in, as `pluginWhere` names it: `plugins[0]`, `profiles.ci.plugins[1]`. */

@@ -83,7 +83,50 @@ export async function loadPlugins(specs: readonly PluginSpec[], ctx: PluginLoadC
     const shown = ctx.configFile && inConfigFile(at, 'plugins') ? `${ctx.configFile}: ${at}` : at
     loaded.push({ ...(await loadPlugin(spec, ctx).catch((err: unknown) => Promise.reject(placedAt(err, shown)))), where: at })
   }
+  refuseNameTwins(loaded, ctx.configFile)
   return pluginInstances(loaded).map((instance) => instance.plugin)
+}
+
+/**
+ * Refuse two different plugins of one name (a package and a local file both "redis"). One plugin listed
+ * twice with other options is two instances of it, as the contract allows (two databases); but two
+ * plugins are known by their name alone in hooks, issues, claims and reports, and could not be told
+ * apart: a port clash between them was blamed on one plugin "set up twice".
+ */
+export function refuseNameTwins(loaded: readonly LoadedPlugin[], configFile?: string): void {
+  for (const i of loaded.keys()) {
+    const err = nameTwinError(loaded, i, configFile)
+    if (err) throw err
+  }
+}
+
+/** The refusal of `loaded[index]` when an entry before it is another plugin of its name (see refuseNameTwins). */
+export function nameTwinError(loaded: readonly LoadedPlugin[], index: number, configFile?: string): PluginError | undefined {
+  const entry = loaded[index]!
+  const first = loaded.slice(0, index).find((p) => p.plugin.name === entry.plugin.name && !samePlugin(p, entry))
+  if (!first) return undefined
+  // `--plugin x?` names the flag's options in option errors; here the flag itself is meant (see placedAt).
+  const [a, b] = [first.where ?? '', entry.where ?? ''].map((where) => where.replace(/\?$/, ''))
+  return new PluginError(
+    entry.spec,
+    `${a} and ${b} are both "${entry.plugin.name}": ${a} is ${pluginSource(first)}, ${b} is ${pluginSource(entry)}. Two plugins of one name cannot be told apart (hooks, issues and reports know a plugin by its name): remove one of them, or give one a name of its own (definePlugin({ name }))`,
+    { where: configFile && inConfigFile(b!, 'plugins') ? `${configFile}: ${b}` : b },
+  )
+}
+
+/** Whether two loaded entries are one plugin: one package or file, or one inline object. */
+function samePlugin(a: LoadedPlugin, b: LoadedPlugin): boolean {
+  if (a.source !== b.source) return false
+  if (a.source === 'built-in') return a.spec === b.spec
+  return a.from !== undefined ? a.from === b.from : a.plugin === b.plugin
+}
+
+/** Where a loaded plugin came from, for messages: `@venomqa/adapter-redis@1.2.0`, `the file ./plugins/redis.mjs`. */
+function pluginSource(p: LoadedPlugin): string {
+  if (p.source === 'package') return `the package ${p.packageName}${p.packageVersion ? `@${p.packageVersion}` : ''}`
+  if (p.source === 'path') return `the file ${p.spec}`
+  if (p.source === 'built-in') return `the built-in ${p.spec}`
+  return 'an inline plugin'
 }
 
 /** One plugin instance of a run, and the places in the loaded list of the entries it was made from. */

@@ -62,7 +62,7 @@ const DYNAMIC: Record<string, { expr: string; uses?: string }> = {
 
 const VARIABLE = /\{\{([^{}]+)\}\}/g
 
-export function importCollection(collection: Collection, environment: Variable[] = []): Imported {
+export function importCollection(collection: Collection, environment: Variable[] = [], collectionFile = '<collection.json>'): Imported {
   const values = new Map<string, unknown>()
   for (const v of [...collection.variables, ...environment]) values.set(v.key, v.value)
   const secretVariables = secretVariableKeys([...collection.variables, ...environment], values, credentialVariables(collection.root))
@@ -84,7 +84,7 @@ export function importCollection(collection: Collection, environment: Variable[]
     .filter((g) => g.requests.length)
     .map((g) => {
       const file = `${fileName(kebabCase(g.name, 'requests'))}.journey.ts`
-      const writer = new JourneyWriter(collection, { values, secretVariables, secrets }, base, journeyName(snakeCase(g.name, 'requests')), (what, step, line) => {
+      const writer = new JourneyWriter(collection, { values, secretVariables, secrets, collectionFile }, base, journeyName(snakeCase(g.name, 'requests')), (what, step, line) => {
         if (step !== undefined) return leftovers.push({ file, journey: writer.name, step, what, line })
         // A collection-level script runs in every step of every journey: its lines are listed once.
         if (collectionLines.has(`${what}\n${line}`)) return
@@ -249,6 +249,16 @@ interface ImportScope {
   values: Map<string, unknown>
   secretVariables: Set<string>
   secrets: SecretEnvs
+  /** The collection file as the import was given it, for the advice to import it again with an environment. */
+  collectionFile: string
+}
+
+/**
+ * How to give a variable that nothing defines a value: told by the import's warning, and by the step that
+ * sends it when it runs without one.
+ */
+export function valueAdvice(collectionFile: string): string {
+  return `give it in a Postman environment (venomqa import postman ${collectionFile} --environment <env.json> --force) or in the collection's variables`
 }
 
 class JourneyWriter {
@@ -302,7 +312,10 @@ class JourneyWriter {
     lines.push(...secretsReader(secrets))
     lines.push(...variables)
     if (this.uses.has('pmTest')) lines.push(...PM_TEST, '')
-    const options = [`tags: ['postman']`]
+    // As `venomqa generate` writes its dependent journeys: a folder's requests run in the order it gives
+    // them, each on what the ones before did (a token, an id a script set). The steps after a failed one
+    // would fail for its reason and bury it under their own errors.
+    const options = [`tags: ['postman']`, 'failFast: true']
     if (folder?.name) options.unshift(`description: ${quote(folder.name)}`)
     lines.push(`export default journey(${quote(this.name)}, {`, ...options.map((o) => `  ${o},`), '  steps: [', ...steps.map((s) => `${indentBy(s, '    ')},`), '  ],', '})', '')
     return lines.join('\n')
@@ -334,8 +347,13 @@ class JourneyWriter {
             '/** A Postman variable a request sends. With no value, the step fails here: Postman would send the text "{{name}}", JavaScript "undefined". */',
             'function sentVariable(ctx: Context, name: string): any {',
             '  const value = variable(ctx, name)',
+            '  if (value === undefined)',
+            '    throw Object.assign(',
             // biome-ignore lint/suspicious/noTemplateCurlyInString: a line of the generated journey
-            "  if (value === undefined) throw new Error(`the Postman variable {{${name}}} has no value: no script set it (did the request that sets it fail?), and neither the collection nor the environment given to venomqa import defines it`)",
+            "      new Error(`the Postman variable {{${name}}} has no value: no script set it (did the request that sets it fail?), and neither the collection nor the environment given to venomqa import defines it`),",
+            // The run's advice for it, which was the generic one for a crashed action.
+            `      { suggestion: \`{{\${name}}} needs a value: ${templateText(valueAdvice(this.scope.collectionFile))}, or set it in a script of an earlier request.\` },`,
+            '    )',
             '  return value',
             '}',
           ]
