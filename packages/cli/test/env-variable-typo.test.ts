@@ -19,6 +19,14 @@ beforeAll(async () => {
   await mkdir(path.join(p.dir, 'journeys'), { recursive: true })
   await writeFile(path.join(p.dir, 'journeys/ping.journey.ts'), JOURNEY)
   await writeFile(path.join(p.dir, 'venomqa.json'), '{ "baseUrl": "http://127.0.0.1:9" }\n')
+  // A plugin package with a command of its own, which loads the config its own way.
+  const plugin = path.join(p.dir, 'node_modules/venomqa-plugin-hello')
+  await mkdir(plugin, { recursive: true })
+  await writeFile(path.join(plugin, 'package.json'), JSON.stringify({ name: 'venomqa-plugin-hello', version: '1.0.0', type: 'module', main: 'index.mjs', venomqa: { commands: ['hello'] } }))
+  await writeFile(
+    path.join(plugin, 'index.mjs'),
+    "export default { name: 'venomqa-plugin-hello', version: '1.0.0', apiVersion: 1, setup() {}, commands(api) { api.addCommand('hello', { description: 'say hello', run({ stdout }) { stdout.write('hello\\n'); return 0 } }) } }\n",
+  )
 })
 afterAll(async () => {
   await p?.remove()
@@ -33,6 +41,13 @@ describe('a misspelt VENOMQA_* variable', () => {
     expect(r.stderr).toContain('venomqa: warning: VENOMQA_RETRYS is not a variable venomqa reads, and is ignored (did you mean VENOMQA_RETRIES?)\n')
     // Its value is never shown: a misspelt variable may hold a secret as well as a number.
     expect(r.stderr).not.toMatch(/RETRYS[^\n]*2|FLAKEY[^\n]*=/)
+  })
+
+  it("is warned about by a plugin's command too", async () => {
+    const r = await p.venomqa(['hello'], { env: { VENOMQA_RETRYS: '2' } })
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stdout).toBe('hello\n')
+    expect(r.stderr).toBe('venomqa: warning: VENOMQA_RETRYS is not a variable venomqa reads, and is ignored (did you mean VENOMQA_RETRIES?)\n')
   })
 
   it('leaves alone the variables read by name and those that are set for other uses (curl lines, secrets)', async () => {

@@ -33,8 +33,8 @@ const count = (text: string, part: string) => text.split(part).length - 1
 const ran = (stdout: string) => [...stdout.matchAll(/^▶ (\S+) /gm)].map((m) => m[1])
 
 /** The watcher in `p`, and a way to wait until it is idle again; each wait returns what it printed since the last. */
-function watch(p: Project, args: string[] = []) {
-  const run = p.spawn(['run', '--watch', ...args])
+function watch(p: Project, args: string[] = [], env?: Record<string, string>) {
+  const run = p.spawn(['run', '--watch', ...args], env ? { env } : undefined)
   let idle = 0
   let results = 0
   let mark = { stdout: 0, stderr: 0 }
@@ -203,6 +203,17 @@ describe('venomqa run --watch', () => {
     await edit(p, 'venomqa.config.ts', (t) => `${t}// edited\n`)
     expect(ran((await w.settled('the rerun after the config changed')).stdout)).toEqual(['beta'])
     expect(records()).toEqual(all)
+    w.run.child.kill('SIGINT')
+    expect((await w.run.done).code).toBe(0)
+  })
+
+  it('a misspelt VENOMQA_* variable is warned about once, not again at every rerun', async () => {
+    const p = await project('watch-project')
+    const warning = 'VENOMQA_RETRYS is not a variable venomqa reads'
+    const w = watch(p, ['--shard', '2/3'], { VENOMQA_RETRYS: '2' })
+    expect(count((await w.settled('the first run')).stderr, warning)).toBe(1)
+    await edit(p, 'venomqa.config.ts', (t) => `${t}// edited again\n`)
+    expect((await w.settled('the rerun after the config changed')).stderr).not.toContain(warning)
     w.run.child.kill('SIGINT')
     expect((await w.run.done).code).toBe(0)
   })

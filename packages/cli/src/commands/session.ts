@@ -19,10 +19,26 @@ export interface ConfigFlags {
   debug?: boolean
 }
 
+/** The misspelt variables told to each command's output: `run --watch` loads the config again at every change. */
+const misspeltTold = new WeakMap<Io, Set<string>>()
+
+/**
+ * Warn of each VENOMQA_* variable that is a near miss of one venomqa reads (`VENOMQA_RETRYS`), once per
+ * command. Told, not refused: the prefix is shared with variables set for other readers (a curl line's
+ * headers), but a near miss of one VenomQA reads is almost surely meant as it, and was otherwise ignored unsaid.
+ */
+export function warnMisspeltVariables(io: Io): void {
+  const told = misspeltTold.get(io) ?? new Set<string>()
+  misspeltTold.set(io, told)
+  for (const { name, meant } of misspeltVariables(io.env)) {
+    if (told.has(name)) continue
+    told.add(name)
+    warn(io, `${name} is not a variable venomqa reads, and is ignored (did you mean ${meant}?)`)
+  }
+}
+
 export async function resolveConfig(io: Io, flags: ConfigFlags, values: Partial<VenomConfigBase> = {}, extra: Pick<LoadConfigOptions, 'deferPluginVariables' | 'readsOpenapi'> = {}): Promise<ResolvedConfig> {
-  // Told, not refused: the prefix is shared with variables set for other readers (a curl line's headers),
-  // but a near miss of one VenomQA reads is almost surely meant as it, and was otherwise ignored unsaid.
-  for (const { name, meant } of misspeltVariables(io.env)) warn(io, `${name} is not a variable venomqa reads, and is ignored (did you mean ${meant}?)`)
+  warnMisspeltVariables(io)
   return loadConfig({ cwd: io.cwd, configPath: flags.config, profile: flags.profile, env: io.env, flags: values, extraPlugins: flags.plugin, ...extra })
 }
 

@@ -2,7 +2,7 @@ import { realpathSync } from 'node:fs'
 import path from 'node:path'
 import { ConfigError, UserError } from '@venomqa/core'
 import type { RegisteredCommand } from '@venomqa/runner'
-import { stderrLogger, typedPluginOptions } from '../commands/session'
+import { stderrLogger, typedPluginOptions, warnMisspeltVariables } from '../commands/session'
 import { type ResolvedConfig, fileProblemsError, loadConfig, shownConfigFile } from '../config/load'
 import type { PluginSpec } from '../config/types'
 import { type Io, warn } from '../exit'
@@ -46,6 +46,7 @@ export async function findPluginCommand(
 ): Promise<RegisteredCommand | undefined> {
   // A command resolves what its own plugin needs, as `venomqa list` does: a variable only another
   // plugin's entry reads (`${DATABASE_URL}` for the database) may be unset (see withoutUnsetEntries).
+  warnMisspeltVariables(io)
   const config = await loadConfig({ cwd: io.cwd, env: io.env, ...where, deferPluginVariables: true })
   const configured = config.plugins.map((spec): PluginSpec => spec)
   // A package an entry already loads, by whatever name it was given (`db` for `venomqa-plugin-db`), is that
