@@ -53,6 +53,11 @@ export interface ExplorerEnv extends LaneEnv {
    * took the action, its own name last (`create > pay`).
    */
   onActionFault(action: string, fault: ActionFault, exchange: HttpExchange | undefined, path: string): void
+  /**
+   * An invariant's own check threw (see CheckThrew): a mistake in the test, not the API. `path`: the
+   * sequence after which it threw (`create > pay`).
+   */
+  onInvariantThrew(invariant: string, message: string, path: string): void
   onTransition?(): void
   /** A state this explorer records was reached for the first time (its fingerprint). */
   onNewState?(fingerprint: string): void
@@ -252,6 +257,11 @@ export class Explorer {
       if (env.signal.aborted) return this.#interrupted()
       await this.#stopIfAppStopped(verdict.probes, `invariant "${invariantName(invariant)}" after ${pathName}`, 'probe', 'probe')
       if (verdict.held) continue
+      if (verdict.checkThrew) {
+        // No verdict on the state: the search goes on through it as if the invariant held.
+        if (records) env.onInvariantThrew(invariantName(invariant), verdict.message, pathName)
+        continue
+      }
       violated = true
       if (!records) continue
       this.#violations++

@@ -3,7 +3,7 @@ import type { Lane } from '@venomqa/runner'
 import { Budget, budgetShare } from './budgets'
 import type { InvariantRef, NoAnswer, SequenceRunner } from './contracts'
 import { Coverage } from './coverage'
-import { crashIssue } from './crash'
+import { crashIssue, invariantThrewIssue } from './crash'
 import { Explorer } from './explorer'
 import type { LaneEnv } from './lane-env'
 import { AppStoppedAnswering, BaseUrlNotAnswering, appStoppedIssue, baseUrlNotAnsweringIssue } from './no-answer'
@@ -145,6 +145,7 @@ export class LaneSearch {
         rollbackTimings: this.rollbackTimings,
         onViolation: (v) => this.found.add(v),
         onActionFault: (action, fault, exchange, path) => this.#fault(action, fault, exchange, path),
+        onInvariantThrew: (invariant, message, path) => this.#invariantThrew(invariant, message, path),
         onTransition: o.onTransition,
         onNewState: o.onNewState,
       }))
@@ -200,6 +201,18 @@ export class LaneSearch {
       ...(fault.suggestion ? { suggestion: fault.suggestion } : {}),
     })
     this.#issues.push({ issue, key })
+  }
+
+  /**
+   * Once per invariant, at the first sequence it threw after (in depth-first order): one mistake in the
+   * check, however many states it threw in. Critical: the invariant was never checked where it threw,
+   * so a run that met it cannot pass.
+   */
+  #invariantThrew(invariant: string, message: string, path: string): void {
+    const key = `invariant\n${invariant}`
+    if (this.#faults.has(key)) return
+    this.#faults.add(key)
+    this.#issues.push({ issue: invariantThrewIssue(this.options.exploration.name, invariant, message, path), key })
   }
 
   /** With several workers, a lane's own failure says which worker it happened on. */
