@@ -2,7 +2,7 @@ import { plural } from './plural'
 import type { ErrorKind } from './errors'
 import type { HttpExchange, RecordedRequest, RecordedResponse } from './http'
 import { type Issue, SEVERITIES, type Severity } from './issues'
-import { escapeControlChars } from './redact'
+import { escapeControlChars, redactText, redactValue } from './redact'
 
 /**
  * Bumped when the JSON form of a run changes incompatibly. 2 added `explorations`; 3 added the journey
@@ -287,6 +287,31 @@ export function sequenceHeading(v: Pick<ViolationResult, 'foundLength' | 'sequen
   if (v.notShrunk || (!v.reproduced.attempts && v.foundLength <= v.sequence.length)) return 'Sequence as the search found it, not shrunk'
   const limit = shrinkLimitText(v.shrinkLimit)
   return limit ? `Shrunk until ${limit}, may not be minimal` : 'Minimal sequence'
+}
+
+/**
+ * An action's input as a report shows it beside the action, on one line: compact JSON with its secrets
+ * masked, cut to `maxChars` with an ellipsis; undefined when it had none (`undefined`, `null`, `{}`), or
+ * none JSON can write. Two edges of one action differ only by it, so a sequence without it cannot be
+ * replayed by hand.
+ */
+export function inputText(input: unknown, maxChars = 60): string | undefined {
+  if (input === undefined || input === null) return undefined
+  let json: string | undefined
+  try {
+    json = JSON.stringify(redactValue(input))
+  } catch {
+    return undefined
+  }
+  if (json === undefined || json === '{}') return undefined
+  const masked = escapeControlChars(redactText(json))
+  return masked.length > maxChars ? `${masked.slice(0, maxChars - 1)}\u2026` : masked
+}
+
+/** A step of a violation's sequence as the reports list it: `add_item {"sku":"A"}`, or the action alone. */
+export function sequenceStepText(step: { action: string; input?: unknown }, maxChars?: number): string {
+  const input = inputText(step.input, maxChars)
+  return input === undefined ? step.action : `${step.action} ${input}`
 }
 
 /**

@@ -1,5 +1,6 @@
 import {
   type BackendTiming,
+  sequenceStepText,
   type RollbackTiming,
   type ExplorationResult,
   type Issue,
@@ -671,7 +672,7 @@ function explorationSummary(x: ExplorationResult, p: Palette): string[] {
   for (const v of x.violations) {
     const reproduced = v.reproduced.attempts ? `reproduced ${v.reproduced.failures}/${v.reproduced.attempts}` : 'not confirmed'
     lines.push(`  ${p.red('✗')} ${p.bold(v.invariant)} [${v.severity}] ${v.flaky ? p.yellow(`flaky, ${reproduced}`) : p.dim(reproduced)}`)
-    lines.push(`      ${v.sequence.map((step) => step.action).join(' → ')}${shrinkingNote(v, p)}`)
+    lines.push(`      ${v.sequence.map((step) => sequenceStepText(step)).join(' → ')}${shrinkingNote(v, p)}`)
     lines.push(`      ${underEachOther(redactFreeText(v.message), '      ')}`)
     if (v.emittedFile) lines.push(`      ${p.cyan('regression journey:')} ${v.emittedFile}`)
   }

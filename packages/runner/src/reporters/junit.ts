@@ -1,5 +1,5 @@
 import type * as Os from 'node:os'
-import { type ExplorationResult, type Issue, type JourneyResult, type RedactOptions, type Reporter, type ReporterFactory, type RunResult, type StepResult, type ViolationResult, issuePlace, plural, repeatLabel, sequenceHeading, severityRank, statesText, explorationIssues, lazyBuiltin } from '@venomqa/core'
+import { type ExplorationResult, type Issue, type JourneyResult, type RedactOptions, type Reporter, type ReporterFactory, type RunResult, type StepResult, type ViolationResult, issuePlace, plural, repeatLabel, sequenceHeading, sequenceStepText, severityRank, statesText, explorationIssues, lazyBuiltin } from '@venomqa/core'
 import { budgetText, exchangeLine, exchangeText, flatten, formatFineDuration } from './format'
 import { redactRun } from './redact-run'
 import { reproduceScript } from './reproduce'
@@ -401,7 +401,7 @@ function violationText(v: ViolationResult): string {
   const lines = [`invariant "${v.invariant}" [${v.severity}]${v.flaky ? ' FLAKY' : ''}: ${v.message}`, `${sequenceHeading(v)}${notShrunk} (${plural(v.sequence.length, 'action')}${shrunk}):`]
   v.sequence.forEach((step, i) => {
     const [first, ...more] = step.exchanges
-    lines.push(`  ${i + 1}. ${step.action}: ${first ? exchangeLine(first) : '(no request)'}`)
+    lines.push(`  ${i + 1}. ${sequenceStepText(step)}: ${first ? exchangeLine(first) : '(no request)'}`)
     for (const e of more) lines.push(`     ${exchangeLine(e)}`)
   })
   if (v.probes.length) lines.push('Probes after the last action:', ...v.probes.map((e) => `  ${exchangeLine(e)}`))

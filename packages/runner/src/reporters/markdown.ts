@@ -18,6 +18,7 @@ import {
   nameOnOneLine,
   plural,
   repeatLabel,
+  inputText,
   sequenceHeading,
   explorationIssues,
 } from '@venomqa/core'
@@ -225,7 +226,8 @@ function violationSection(v: ViolationResult): string[] {
   out.push(`${sequenceHeading(v)}:`, '')
   v.sequence.forEach((step, i) => {
     const requests = step.exchanges.map((e) => `\`${code(exchangeLine(e).replace(/ -> /, ' → '))}\``).join(', ')
-    out.push(`${i + 1}. **${cell(step.action)}** ${requests || '_(no request)_'}`)
+    const input = inputText(step.input)
+    out.push(`${i + 1}. **${cell(step.action)}**${input === undefined ? '' : ` \`${code(input)}\``} ${requests || '_(no request)_'}`)
   })
   out.push('')
   if (v.probes.length) out.push(`Probes after the last action: ${v.probes.map((e) => `\`${code(exchangeLine(e).replace(/ -> /, ' → '))}\``).join(', ')}`, '')
