@@ -308,6 +308,14 @@ export function inputText(input: unknown, maxChars = 60): string | undefined {
   return masked.length > maxChars ? `${masked.slice(0, maxChars - 1)}\u2026` : masked
 }
 
+/**
+ * The actions whose `when` or `inputs` threw, as the reports list them in place of "never enabled":
+ * `checkout's when() threw in the state at the root (before any action): <error>`.
+ */
+export function hookThrewLines(coverage: readonly ActionCoverage[]): string[] {
+  return coverage.flatMap((c) => (c.threw === undefined ? [] : [`${c.action}'s ${c.threw}`]))
+}
+
 /** A step of a violation's sequence as the reports list it: `add_item {"sku":"A"}`, or the action alone. */
 export function sequenceStepText(step: { action: string; input?: unknown }, maxChars?: number): string {
   const input = inputText(step.input, maxChars)
@@ -335,6 +343,11 @@ export interface ActionCoverage {
   enabled: number
   /** Edges that answered 4xx and changed nothing. */
   refused: number
+  /**
+   * Its `when` or `inputs` threw, which stopped the exploration: `when() threw in the state at the root
+   * (before any action): <error>`. Such an action is not listed as never enabled: nothing was asked of it.
+   */
+  threw?: string
 }
 
 export interface ExplorationResult {

@@ -27,6 +27,11 @@ export class Coverage {
     this.#of(action).refused++
   }
 
+  /** Its `when` or `inputs` threw (`what`: which, where, the error): it is not said to be never enabled. */
+  threw(action: string, what: string): void {
+    this.#of(action).threw ??= what
+  }
+
   /** Add what another explorer of the same exploration counted. */
   addAll(other: Coverage): void {
     for (const c of other.result()) {
@@ -34,6 +39,7 @@ export class Coverage {
       mine.taken += c.taken
       mine.enabled += c.enabled
       mine.refused += c.refused
+      if (c.threw !== undefined) mine.threw ??= c.threw
     }
     for (const action of other.#seenEnabled) this.#seenEnabled.add(action)
   }
@@ -44,7 +50,7 @@ export class Coverage {
 
   /** Actions whose `when` never allowed them anywhere the search went. */
   neverEnabled(): string[] {
-    return [...this.#byAction.values()].filter((c) => c.enabled === 0 && !this.#seenEnabled.has(c.action)).map((c) => c.action)
+    return [...this.#byAction.values()].filter((c) => c.enabled === 0 && c.threw === undefined && !this.#seenEnabled.has(c.action)).map((c) => c.action)
   }
 
   #of(action: string): ActionCoverage {

@@ -1,8 +1,9 @@
-import { type Exploration, type ExploreAction, type HttpExchange, type Issue, type Logger, makeIssue } from '@venomqa/core'
+import { type Exploration, type ExploreAction, type HttpExchange, type Issue, type Logger, makeIssue, redactText } from '@venomqa/core'
 import type { Lane } from '@venomqa/runner'
 import { Budget, budgetShare } from './budgets'
 import type { InvariantRef, NoAnswer, SequenceRunner } from './contracts'
 import { Coverage } from './coverage'
+import { ActionHookThrew } from './edges'
 import { crashIssue, invariantThrewIssue } from './crash'
 import { Explorer } from './explorer'
 import type { LaneEnv } from './lane-env'
@@ -172,6 +173,7 @@ export class LaneSearch {
         this.#issues.push({ issue: this.#onWorker(divergedIssue(o.exploration.name, err.divergence, o.lane.world.backends.length > 0)) })
         return
       }
+      if (err instanceof ActionHookThrew) this.coverage.threw(err.action, redactText(err.what))
       const issue = crashIssue(o.exploration.name, err)
       this.#issues.push({ issue: this.#onWorker(issue) })
       if (o.debug && err instanceof Error && err.stack) o.logger?.error(err.stack)

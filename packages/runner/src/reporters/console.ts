@@ -1,6 +1,7 @@
 import {
   type BackendTiming,
   sequenceStepText,
+  hookThrewLines,
   type RollbackTiming,
   type ExplorationResult,
   type Issue,
@@ -668,6 +669,7 @@ function explorationSummary(x: ExplorationResult, p: Palette): string[] {
   timing('observe', x.timings.observe)
   lines.push(p.dim(`  coverage: ${x.coverage.map((c) => `${c.action} ${c.taken}${c.refused ? ` (${c.refused} refused)` : ''}`).join(', ')}`))
   // A search cut short reached fewer states: an action not enabled in them may be reachable further on.
+  for (const threw of hookThrewLines(x.coverage)) lines.push(p.red(`  ${threw}`))
   if (x.neverEnabled.length) lines.push(p.yellow(`  never enabled${cutShort(x) ? ' in the states reached before the search was cut short' : ''}: ${x.neverEnabled.join(', ')}`))
   for (const v of x.violations) {
     const reproduced = v.reproduced.attempts ? `reproduced ${v.reproduced.failures}/${v.reproduced.attempts}` : 'not confirmed'

@@ -1,5 +1,5 @@
 import type * as Os from 'node:os'
-import { type ExplorationResult, type Issue, type JourneyResult, type RedactOptions, type Reporter, type ReporterFactory, type RunResult, type StepResult, type ViolationResult, issuePlace, plural, repeatLabel, sequenceHeading, sequenceStepText, severityRank, statesText, explorationIssues, lazyBuiltin } from '@venomqa/core'
+import { type ExplorationResult, type Issue, type JourneyResult, type RedactOptions, type Reporter, type ReporterFactory, type RunResult, type StepResult, type ViolationResult, issuePlace, plural, repeatLabel, sequenceHeading, sequenceStepText, hookThrewLines, severityRank, statesText, explorationIssues, lazyBuiltin } from '@venomqa/core'
 import { budgetText, exchangeLine, exchangeText, flatten, formatFineDuration } from './format'
 import { redactRun } from './redact-run'
 import { reproduceScript } from './reproduce'
@@ -385,6 +385,7 @@ function explorationText(x: ExplorationResult, others: readonly Issue[]): string
     x.interrupted ? 'interrupted: the search was stopped before it finished' : '',
     `${plural(s.transitions, 'transition')}, ${statesText(s.states, x.dedupe)}${x.dedupe ? `, ${s.merged} merged` : ''}, ${plural(s.requests, 'request')}, ${s.transitionsPerSecond} transitions/s, deepest path ${s.maxDepthReached}`,
     ...x.coverage.map((c) => `action ${c.action}: taken ${c.taken}, enabled ${c.enabled}, refused ${c.refused}`),
+    ...hookThrewLines(x.coverage),
     x.neverEnabled.length ? `never enabled${x.truncated || x.interrupted ? ' in the states reached before the search was cut short' : ''}: ${x.neverEnabled.join(', ')}` : '',
     ...timings('rollback', x.timings.rollback),
     ...timings('observe', x.timings.observe),

@@ -19,6 +19,7 @@ import {
   plural,
   repeatLabel,
   inputText,
+  hookThrewLines,
   sequenceHeading,
   explorationIssues,
 } from '@venomqa/core'
@@ -197,6 +198,7 @@ function explorationSection(x: ExplorationResult): string[] {
     for (const c of x.coverage) out.push(`| ${cell(c.action)} | ${c.taken} | ${c.enabled} | ${c.refused} |`)
     out.push('')
   }
+  for (const threw of hookThrewLines(x.coverage)) out.push(`**Not explored:** ${inline(threw)}`, '')
   if (x.neverEnabled.length)
     out.push(`**Never enabled:** ${x.neverEnabled.map((a) => `\`${code(a)}\``).join(', ')} (their \`when\` allowed them in no state the search reached${x.truncated || x.interrupted ? ' before it was cut short' : ''})`, '')
 

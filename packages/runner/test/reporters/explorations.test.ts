@@ -325,6 +325,20 @@ describe('console reporter on explorations', () => {
     expect(stock!.sequence).toHaveLength(3)
   })
 
+  it("says of an action whose when() threw that it threw, with the error, and lists it under no \"never enabled\"", async () => {
+    const run = explorationRun()
+    const catalog = run.explorations![1]!
+    const threw = 'when() threw in the state at the root (before any action): Cannot read properties of undefined (reading \'lines\')'
+    catalog.coverage = catalog.coverage.map((c) => (c.action === 'delete_category' ? { ...c, threw } : c))
+    catalog.neverEnabled = []
+    const said = `delete_category's ${threw}`
+    const text = await consoleText(run)
+    expect(text).toContain(`  ${said}\n`)
+    expect(text).not.toContain('never enabled')
+    expect(renderMarkdown(run)).toContain(`**Not explored:** delete_category's when() threw`)
+    expect(element(renderJUnit(run), 'testsuite', 'name="explore catalog"')).toContain(said)
+  })
+
   it('a passing exploration run ends PASSED with no violation', async () => {
     const passed = explorationRun().explorations![1]!
     const text = await consoleText(explorationRun({ status: 'passed', explorations: [passed], summary: summarize([], [], [passed]) }))
