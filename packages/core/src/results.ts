@@ -309,6 +309,14 @@ export function inputText(input: unknown, maxChars = 60): string | undefined {
 }
 
 /**
+ * An exploration that failed before its first transition (its setup failed, nothing answered at the base
+ * URL, no action could run): it checked nothing, and its counts must not read as a search.
+ */
+export function exploredNothing(x: Pick<ExplorationResult, 'status' | 'stats'>): boolean {
+  return x.status === 'failed' && x.stats.transitions === 0
+}
+
+/**
  * The actions whose `when` or `inputs` threw, as the reports list them in place of "never enabled":
  * `checkout's when() threw in the state at the root (before any action): <error>`.
  */

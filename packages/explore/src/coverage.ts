@@ -23,6 +23,11 @@ export class Coverage {
     this.#of(action).taken++
   }
 
+  /** An edge counted as taken that turned out to be none (see Explorer.take). */
+  untaken(action: string): void {
+    this.#of(action).taken--
+  }
+
   refused(action: string): void {
     this.#of(action).refused++
   }

@@ -235,7 +235,17 @@ export class Explorer {
     this.#acted = path
     const attempt = await runAction(env, edge.def, edge.input, pathName)
     if (env.signal.aborted) return this.#interrupted()
-    await this.#stopIfAppStopped(attempt.exchanges, `action "${edge.action}"${path.length > 1 ? ` after ${pathName.slice(0, pathName.lastIndexOf(' > '))}` : ''}`, 'last', failureOf(edge.action, attempt))
+    try {
+      await this.#stopIfAppStopped(attempt.exchanges, `action "${edge.action}"${path.length > 1 ? ` after ${pathName.slice(0, pathName.lastIndexOf(' > '))}` : ''}`, 'last', failureOf(edge.action, attempt))
+    } catch (err) {
+      // Nothing ever answered at the base URL: the action reached no state of the API, so it is no
+      // transition, and an exploration that stopped at its first action explored nothing (as it says).
+      if (records && err instanceof BaseUrlNotAnswering) {
+        this.stats.transitions--
+        env.coverage.untaken(edge.action)
+      }
+      throw err
+    }
     const effect: ActionEffect = { ...taken, def: edge.def, attempt }
     const observation = await refusalsOf(() => path, () => observeAll(env))
     const fingerprint = fingerprintHere(env, observation)

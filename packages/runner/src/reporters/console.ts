@@ -2,6 +2,7 @@ import {
   type BackendTiming,
   sequenceStepText,
   hookThrewLines,
+  exploredNothing,
   type RollbackTiming,
   type ExplorationResult,
   type Issue,
@@ -656,7 +657,8 @@ function explorationSummary(x: ExplorationResult, p: Palette): string[] {
   const truncated = x.truncated ? p.yellow(` (truncated: ${budgetText(x.truncated)} used up)`) : ''
   const lines = ['', `${p.bold(`◇ exploration ${x.name}`)} ${verdict} ${p.dim(`${x.strategy}, depth ${x.depth}, seed ${x.seed}${x.dedupe ? '' : ', no dedupe'}`)}${truncated}`]
   const s = x.stats
-  lines.push(
+  if (exploredNothing(x)) lines.push(p.red('  explored nothing: it stopped before its first action (see its issues)'))
+  else lines.push(
     `  ${plural(s.transitions, 'transition')}, ${statesText(s.states, x.dedupe)}${x.dedupe ? ` (${s.merged} merged: states with one fingerprint are one state)` : ''}, ${plural(s.requests, 'request')}, ${s.transitionsPerSecond} transitions/s, deepest path ${s.maxDepthReached}`,
   )
   const timing = (label: string, byBackend: Record<string, { p50: number; p95: number }>) => {

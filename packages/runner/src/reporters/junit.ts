@@ -1,5 +1,5 @@
 import type * as Os from 'node:os'
-import { type ExplorationResult, type Issue, type JourneyResult, type RedactOptions, type Reporter, type ReporterFactory, type RunResult, type StepResult, type ViolationResult, issuePlace, plural, repeatLabel, sequenceHeading, sequenceStepText, hookThrewLines, severityRank, statesText, explorationIssues, lazyBuiltin } from '@venomqa/core'
+import { type ExplorationResult, type Issue, type JourneyResult, type RedactOptions, type Reporter, type ReporterFactory, type RunResult, type StepResult, type ViolationResult, issuePlace, plural, repeatLabel, sequenceHeading, sequenceStepText, hookThrewLines, exploredNothing, severityRank, statesText, explorationIssues, lazyBuiltin } from '@venomqa/core'
 import { budgetText, exchangeLine, exchangeText, flatten, formatFineDuration } from './format'
 import { redactRun } from './redact-run'
 import { reproduceScript } from './reproduce'
@@ -332,7 +332,7 @@ function explorationSuite(x: ExplorationResult, id: number, host: string): Suite
     // CI dashboard would count as green.
     if (x.notStarted) return { name, classname, durationMs: 0, status: 'skipped', message: NOT_STARTED }
     // Failed before its first transition (its setup, nothing listening at the base URL): nothing was checked.
-    if (x.status === 'failed' && x.stats.transitions === 0) return { name, classname, durationMs: 0, status: 'skipped', message: EXPLORED_NOTHING }
+    if (exploredNothing(x)) return { name, classname, durationMs: 0, status: 'skipped', message: EXPLORED_NOTHING }
     if (x.interrupted) return { name, classname, durationMs: 0, status: 'skipped', message: 'the exploration was interrupted before its search finished: this invariant held on the part it searched' }
     return { name, classname, durationMs: 0, status: 'passed' }
   })

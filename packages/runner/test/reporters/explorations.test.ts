@@ -339,6 +339,15 @@ describe('console reporter on explorations', () => {
     expect(element(renderJUnit(run), 'testsuite', 'name="explore catalog"')).toContain(said)
   })
 
+  it('says an exploration that failed before its first action explored nothing, not "0 transitions, 1 state"', async () => {
+    const run = explorationRun()
+    const shop = run.explorations![0]!
+    const stopped = { ...shop, violations: [], stats: { ...shop.stats, transitions: 0, states: 1, merged: 0, maxDepthReached: 0, transitionsPerSecond: 0 } }
+    const text = await consoleText(explorationRun({ explorations: [stopped], summary: summarize([], [], [stopped]) }))
+    expect(text).toContain('◇ exploration shop failed dfs, depth 5, seed 1234\n  explored nothing: it stopped before its first action (see its issues)\n')
+    expect(text).not.toContain('0 transitions')
+  })
+
   it('a passing exploration run ends PASSED with no violation', async () => {
     const passed = explorationRun().explorations![1]!
     const text = await consoleText(explorationRun({ status: 'passed', explorations: [passed], summary: summarize([], [], [passed]) }))
