@@ -34,7 +34,7 @@ export function invariantThrewIssue(exploration: string, invariant: string, mess
     kind: 'crash',
     error: `invariant "${invariant}" threw after ${path}, so it was not checked there: ${message}`,
     suggestion:
-      "Fix the invariant's check: it runs after every action it applies to, in every state the search reaches, and must answer in each of them (test a context key with ctx.has() before reading it). A violation is a thrown assertion, false or a string; any other error is the check's own.",
+      "Fix the invariant's check: it runs after every action it applies to, in every state the search reaches, and must answer in each of them (test a context key with ctx.has() before reading it). A violation is a thrown assertion, false or a string; any other error is the check's own. If the API answered a shape the check did not expect, assert it (assertStatus) or return a string, and it is a violation.",
     source: 'explore',
   })
 }
