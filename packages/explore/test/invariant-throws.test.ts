@@ -29,11 +29,13 @@ const listSeats = action('list_seats', ({ http }) => http.get('/seats'), { maxPe
 const health = action('health', ({ http }) => http.get('/health'), { maxPerPath: 1 })
 // Reads the seat whatever the state: before take_seat there is none, and `.id` of undefined throws.
 const seatListed = invariant('the seat taken is listed', async ({ http, ctx }) => (await http.get('/seats')).json().includes(ctx.get<{ id: number }>('seat')!.id))
+// A response check's own mistake too: no answer here has `items`.
+const itemsCounted = invariant.response('items are counted', (res) => (res.json() as { items: unknown[] }).items.length >= 0)
 
 it('an invariant whose check throws is one critical issue with the first sequence, not a violation per last action', async () => {
   const runner = createRunner({ baseUrl: app.url, stateBackends: [httpControlState({ url: app.url })] })
   try {
-    const r = await explore(exploration('seats', { actions: [listSeats, health, takeSeat], invariants: [seatListed], depth: 3, seed: 1 }), { runner, root: process.cwd(), emitDir: false })
+    const r = await explore(exploration('seats', { actions: [listSeats, health, takeSeat], invariants: [seatListed, itemsCounted], depth: 3, seed: 1 }), { runner, root: process.cwd(), emitDir: false })
     expect(r.violations).toEqual([])
     expect(r.status).toBe('failed')
     expect(r.issues.map((i) => [i.severity, i.kind, i.step, i.path, i.error])).toEqual([
@@ -44,6 +46,7 @@ it('an invariant whose check throws is one critical issue with the first sequenc
         'list_seats',
         `invariant "the seat taken is listed" threw after list_seats, so it was not checked there: Cannot read properties of undefined (reading 'id')`,
       ],
+      ['critical', 'crash', 'items are counted', 'list_seats', `invariant "items are counted" threw after list_seats, so it was not checked there: Cannot read properties of undefined (reading 'length')`],
     ])
     expect(r.issues[0]!.suggestion).toContain('ctx.has()')
     // The search went on through the states it threw in: every action was taken.
