@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander'
 import { redactCredentials } from '@venomqa/core'
 import { EXIT, type Io, reportError } from './exit'
 import { refuseProcessExit } from './exit-guard'
+import { suggestNearOptions } from './near-option'
 import { cliVersion } from './version'
 
 const collect = (value: string, previous: string[] = []) => [...previous, value]
@@ -212,6 +213,7 @@ export async function main(argv: readonly string[], io: Io = defaultIo()): Promi
         joinedSubcommand(program, name)
       }
     }
+    suggestNearOptions(program)
     await program.parseAsync(args, { from: 'user' })
     return code
   } catch (err) {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { copyFile, mkdir, symlink, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import type { ExplorationResult, RunResult } from '@venomqa/core'
+import { type ExplorationResult, type RunResult, sequenceStepText } from '@venomqa/core'
 import { REPO_ROOT, type RunningProcess, SHOP_APP_SERVER, describeWithService, startShopApp } from '@venomqa/test-utils'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { type CliResult, type Project, assertBuilt, makeProject } from './helpers/project'
@@ -140,7 +140,7 @@ describe('venomqa explore --shard, merged; venomqa explore --workers', () => {
     expect(b.stats.requests).toBe(parts.reduce((t, x) => t + x.stats.requests, 0))
     expect(b.stats.states).toBe(parts.reduce((t, x) => t + x.stats.states, 0))
     expect(b.stats.states).toBeGreaterThanOrEqual(a.stats.states)
-    for (const v of b.violations) expect(merged.stdout).toContain(v.sequence.map((s) => s.action).join(' → '))
+    for (const v of b.violations) expect(merged.stdout).toContain(v.sequence.map((s) => sequenceStepText(s)).join(' → '))
   })
 
   it('--workers 2: the same exploration from one process, on two apps and databases, with the states counted once', async () => {

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { rm, symlink, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { REPO_ROOT, type RunningProcess, startNodeProcess } from '@venomqa/test-utils'
+import { CLOSED_PORT, REPO_ROOT, type RunningProcess, startNodeProcess } from '@venomqa/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Project, assertBuilt, makeProject, waitUntil, cliHost } from './helpers/project'
 
@@ -207,6 +207,15 @@ export default { name: 'slow-let-go', version: '1.0.0', apiVersion: 1, setup(api
     const again = await project.venomqa(['report', 'results.json'])
     expect(again.stdout).toMatch(/Explored {2}0 passed, 2 failed of 2/)
     expect(again.stdout).toContain('◇ exploration untouched interrupted not run: the run was interrupted before it started')
+  })
+
+  it('an exploration whose first action met no API at the base URL says it explored nothing, not "1 transition, 1 state"', async () => {
+    await writeFile(path.join(project.dir, 'down.json'), JSON.stringify({ baseUrl: `http://127.0.0.1:${CLOSED_PORT}` }))
+    const r = await project.venomqa(['explore', 'untouched.explore.ts', '-c', 'down.json', '--prefix-replay', '--no-emit', '--seed', '1'])
+    expect(r.code, r.stdout + r.stderr).toBe(1)
+    expect(r.stderr).toContain('venomqa: explored untouched (dfs, depth 2, seed 1): explored nothing: it stopped before its first action (see its issues)\n')
+    expect(r.stdout).toContain('◇ exploration untouched failed dfs, depth 2, seed 1\n  explored nothing: it stopped before its first action (see its issues)\n  coverage: poke 0\n')
+    expect(r.stdout).toContain(`nothing answers at the base URL http://127.0.0.1:${CLOSED_PORT}`)
   })
 
   it('a flaky violation whose first replay did not reproduce it is said not to be shrunk, in every report and its journey', async () => {

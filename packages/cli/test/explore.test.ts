@@ -76,9 +76,9 @@ describe('venomqa explore', () => {
     const r = await p.venomqa(['explore', '--save', 'results.json', '--seed', '3', '--emit', 'regressions'])
     expect(r.code).toBe(1)
     expect(r.stdout).toContain('◇ exploration shop failed dfs, depth 4, seed 3')
-    expect(r.stdout).toContain('create_product → create_order → refund → refund')
+    expect(r.stdout).toContain('create_product → create_order → refund {"amount":600} → refund {"amount":600}')
     expect(r.stdout).toContain('refunded 1200 of 1000')
-    expect(r.stdout).toContain('create_product → create_order → refund → ship')
+    expect(r.stdout).toContain('create_product → create_order → refund {"amount":600} → ship')
     expect(r.stdout).toMatch(/Explored {2}0 passed, 1 failed of 1, 2 violations/)
     expect(r.stdout).toContain('Result: FAILED')
     // Plain lines in CI: a progress line, then what was explored.
@@ -190,7 +190,7 @@ describe('venomqa explore', () => {
       ['ship', ['POST /api/orders/1/ship']],
     ])
     const junit = readFileSync(path.join(p.dir, 'partial.xml'), 'utf8')
-    expect(junit).toMatch(/ {2}1\. create_product: POST http:\/\/[^ ]+\/api\/products -> 201\n {2}2\. create_order: POST http:\/\/[^ ]+\/api\/products\/1\/orders -> 201\n {2}3\. refund: /)
+    expect(junit).toMatch(/ {2}1\. create_product: POST http:\/\/[^ ]+\/api\/products -> 201\n {2}2\. create_order: POST http:\/\/[^ ]+\/api\/products\/1\/orders -> 201\n {2}3\. refund \{"amount":600\}: /)
     expect(junit).not.toContain('(no request)')
     expect(await dump()).toBe(before)
   })

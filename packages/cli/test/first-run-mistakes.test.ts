@@ -44,6 +44,22 @@ describe('first-run mistakes', () => {
     expect(none.stderr).toBe("venomqa: required option '--openapi <file|url>' not specified\n")
   })
 
+  it('a known option with a word added (--max-depth, --depth-limit) is suggested as commander suggests a misspelt one', async () => {
+    for (const [args, meant] of [
+      [['explore', '--max-depth', '5'], '--depth'],
+      [['explore', '--depth-limit=5'], '--depth'],
+      [['run', '--max-retries', '2'], '--retries'],
+    ] as const) {
+      const r = await p.venomqa([...args])
+      expect(r.code).toBe(2)
+      expect(r.stderr).toBe(`venomqa: unknown option '${args[1]}'\n(Did you mean ${meant}?)\n`)
+    }
+    // Two known options in it, neither more likely: no guess.
+    const both = await p.venomqa(['explore', '--time-budget', '3'])
+    expect(both.code).toBe(2)
+    expect(both.stderr).toBe("venomqa: unknown option '--time-budget'\n")
+  })
+
   it("report's help says a config's reporters are its default, as they are", async () => {
     const help = await p.venomqa(['report', '--help'])
     expect(help.code).toBe(0)

@@ -29,7 +29,7 @@ describe('JUnit XML from the junit reporter', () => {
     expect(no5xx!.text).toContain('Reproduced 2 of 5 attempts from the root (flaky).')
     expect(requestError).toMatchObject({ name: 'invariant request_error', outcome: 'passed', flaky: [] })
     expect(stock!.outcome).toBe('failure')
-    expect(stock!.text).toContain('  3. create_order: POST http://127.0.0.1:4010/api/products/7/orders -> 201')
+    expect(stock!.text).toContain('  3. create_order {"productId":7}: POST http://127.0.0.1:4010/api/products/7/orders -> 201')
     expect(suites[1]!.systemOut).toContain('truncated: the time budget of 1 m 00 s ran out')
   })
 

@@ -67,3 +67,18 @@ describe('mergeExploration of the merges after a write', () => {
     expect(mergeExploration([old, old]).stats.mergedAfterWriteBy).toBeUndefined()
   })
 })
+
+describe("mergeExploration of a shard where an action's when() threw", () => {
+  it('says it threw, as that shard said it, and lists it under no "never enabled"', () => {
+    const threw = 'when() threw in the state at the root (before any action): boom'
+    const stopped: ExplorationResult = {
+      ...explored,
+      status: 'failed',
+      coverage: explored.coverage.map((c) => (c.action === 'delete_category' ? { ...c, threw } : c)),
+      neverEnabled: [],
+    }
+    const merged = mergeExploration([explored, stopped])
+    expect(merged.coverage.find((c) => c.action === 'delete_category')?.threw).toBe(threw)
+    expect(merged.neverEnabled).toEqual([])
+  })
+})

@@ -71,7 +71,7 @@ describe('venomqa report on a saved exploration run', () => {
     const { problems, suites } = checkJUnit(outputs.junit)
     expect(problems).toEqual([])
     expect(suites.map((s) => s.name)).toEqual(['explore shop', 'explore catalog'])
-    expect(outputs.markdown).toContain('1. **create_product** `POST http://127.0.0.1:4010/api/products → 201`')
+    expect(outputs.markdown).toContain('1. **create_product** `{"name":"Lamp <script>","stock":1}` `POST http://127.0.0.1:4010/api/products → 201')
     expect(outputs.html).toContain('"inv":"stock_never_negative"')
     expect(JSON.parse(outputs.slack).blocks[0].text.text).toBe(':x: VenomQA: 1 of 2 explorations failed')
     // Every file written is said, the one the Slack reporter wrote itself too.

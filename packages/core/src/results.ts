@@ -2,7 +2,7 @@ import { plural } from './plural'
 import type { ErrorKind } from './errors'
 import type { HttpExchange, RecordedRequest, RecordedResponse } from './http'
 import { type Issue, SEVERITIES, type Severity } from './issues'
-import { escapeControlChars } from './redact'
+import { escapeControlChars, redactText, redactValue } from './redact'
 
 /**
  * Bumped when the JSON form of a run changes incompatibly. 2 added `explorations`; 3 added the journey
@@ -295,6 +295,47 @@ export function sequenceHeading(v: Pick<ViolationResult, 'foundLength' | 'sequen
 }
 
 /**
+ * An action's input as a report shows it beside the action, on one line: compact JSON with its secrets
+ * masked, cut to `maxChars` with an ellipsis; undefined when it had none (`undefined`, `null`, `{}`), or
+ * none JSON can write. Two edges of one action differ only by it, so a sequence without it cannot be
+ * replayed by hand.
+ */
+export function inputText(input: unknown, maxChars = 60): string | undefined {
+  if (input === undefined || input === null) return undefined
+  let json: string | undefined
+  try {
+    json = JSON.stringify(redactValue(input))
+  } catch {
+    return undefined
+  }
+  if (json === undefined || json === '{}') return undefined
+  const masked = escapeControlChars(redactText(json))
+  return masked.length > maxChars ? `${masked.slice(0, maxChars - 1)}\u2026` : masked
+}
+
+/**
+ * An exploration that failed before its first transition (its setup failed, nothing answered at the base
+ * URL, no action could run): it checked nothing, and its counts must not read as a search.
+ */
+export function exploredNothing(x: Pick<ExplorationResult, 'status' | 'stats'>): boolean {
+  return x.status === 'failed' && x.stats.transitions === 0
+}
+
+/**
+ * The actions whose `when` or `inputs` threw, as the reports list them in place of "never enabled":
+ * `checkout's when() threw in the state at the root (before any action): <error>`.
+ */
+export function hookThrewLines(coverage: readonly ActionCoverage[]): string[] {
+  return coverage.flatMap((c) => (c.threw === undefined ? [] : [`${c.action}'s ${c.threw}`]))
+}
+
+/** A step of a violation's sequence as the reports list it: `add_item {"sku":"A"}`, or the action alone. */
+export function sequenceStepText(step: { action: string; input?: unknown }, maxChars?: number): string {
+  const input = inputText(step.input, maxChars)
+  return input === undefined ? step.action : `${step.action} ${input}`
+}
+
+/**
  * The shrinker's limit that cut its shrinking short, as the reports name it: `its limit (500 replays)`,
  * `its limit (120 s)`; undefined when none did. One a results file holds in a shape no version wrote is
  * still a limit, unnamed (`its limit`): read as none, the sequence would be called minimal.
@@ -315,6 +356,11 @@ export interface ActionCoverage {
   enabled: number
   /** Edges that answered 4xx and changed nothing. */
   refused: number
+  /**
+   * Its `when` or `inputs` threw, which stopped the exploration: `when() threw in the state at the root
+   * (before any action): <error>`. Such an action is not listed as never enabled: nothing was asked of it.
+   */
+  threw?: string
 }
 
 export interface ExplorationResult {

@@ -23,8 +23,18 @@ export class Coverage {
     this.#of(action).taken++
   }
 
+  /** An edge counted as taken that turned out to be none (see Explorer.take). */
+  untaken(action: string): void {
+    this.#of(action).taken--
+  }
+
   refused(action: string): void {
     this.#of(action).refused++
+  }
+
+  /** Its `when` or `inputs` threw (`what`: which, where, the error): it is not said to be never enabled. */
+  threw(action: string, what: string): void {
+    this.#of(action).threw ??= what
   }
 
   /** Add what another explorer of the same exploration counted. */
@@ -34,6 +44,7 @@ export class Coverage {
       mine.taken += c.taken
       mine.enabled += c.enabled
       mine.refused += c.refused
+      if (c.threw !== undefined) mine.threw ??= c.threw
     }
     for (const action of other.#seenEnabled) this.#seenEnabled.add(action)
   }
@@ -44,7 +55,7 @@ export class Coverage {
 
   /** Actions whose `when` never allowed them anywhere the search went. */
   neverEnabled(): string[] {
-    return [...this.#byAction.values()].filter((c) => c.enabled === 0 && !this.#seenEnabled.has(c.action)).map((c) => c.action)
+    return [...this.#byAction.values()].filter((c) => c.enabled === 0 && c.threw === undefined && !this.#seenEnabled.has(c.action)).map((c) => c.action)
   }
 
   #of(action: string): ActionCoverage {

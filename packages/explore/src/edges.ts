@@ -52,7 +52,17 @@ export function pathKey(path: readonly TakenAction[]): string {
  * An action's `when` or `inputs` that threw: a mistake in the action's own code, met in a state the search
  * reached, so the exploration stops there (see crashIssue). Its message names the action and the state.
  */
-export class ActionHookThrew extends Error {}
+export class ActionHookThrew extends Error {
+  constructor(
+    readonly action: string,
+    /** Which hook threw, where, and its error, without the action's name: what coverage says of it. */
+    readonly what: string,
+    advice: string,
+    cause: unknown,
+  ) {
+    super(`action "${action}": ${what}${advice}`, { cause })
+  }
+}
 
 /**
  * Runs an action's `when` or `inputs` in a state. One that throws is told with the action, the state
@@ -68,7 +78,7 @@ function askAction<T>(action: string, hook: 'when' | 'inputs', view: StateView, 
     const advice = missing
       ? `; a key an action sets is missing in the states before it: test it with view.ctx.has(${JSON.stringify(missing)}) first, or read view.ctx.get(${JSON.stringify(missing)}), undefined while unset`
       : ` (${hook} must be pure and may only read the view)`
-    throw new ActionHookThrew(`action "${action}": ${hook}() threw in the state ${state}: ${errorMessage(err)}${advice}`, { cause: err })
+    throw new ActionHookThrew(action, `${hook}() threw in the state ${state}: ${errorMessage(err)}`, advice, err)
   }
 }
 

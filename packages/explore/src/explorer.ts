@@ -53,6 +53,11 @@ export interface ExplorerEnv extends LaneEnv {
    * took the action, its own name last (`create > pay`).
    */
   onActionFault(action: string, fault: ActionFault, exchange: HttpExchange | undefined, path: string): void
+  /**
+   * An invariant's own check threw (see CheckThrew): a mistake in the test, not the API. `path`: the
+   * sequence after which it threw (`create > pay`).
+   */
+  onInvariantThrew(invariant: string, message: string, path: string): void
   onTransition?(): void
   /** A state this explorer records was reached for the first time (its fingerprint). */
   onNewState?(fingerprint: string): void
@@ -230,7 +235,17 @@ export class Explorer {
     this.#acted = path
     const attempt = await runAction(env, edge.def, edge.input, pathName)
     if (env.signal.aborted) return this.#interrupted()
-    await this.#stopIfAppStopped(attempt.exchanges, `action "${edge.action}"${path.length > 1 ? ` after ${pathName.slice(0, pathName.lastIndexOf(' > '))}` : ''}`, 'last', failureOf(edge.action, attempt))
+    try {
+      await this.#stopIfAppStopped(attempt.exchanges, `action "${edge.action}"${path.length > 1 ? ` after ${pathName.slice(0, pathName.lastIndexOf(' > '))}` : ''}`, 'last', failureOf(edge.action, attempt))
+    } catch (err) {
+      // Nothing ever answered at the base URL: the action reached no state of the API, so it is no
+      // transition, and an exploration that stopped at its first action explored nothing (as it says).
+      if (records && err instanceof BaseUrlNotAnswering) {
+        this.stats.transitions--
+        env.coverage.untaken(edge.action)
+      }
+      throw err
+    }
     const effect: ActionEffect = { ...taken, def: edge.def, attempt }
     const observation = await refusalsOf(() => path, () => observeAll(env))
     const fingerprint = fingerprintHere(env, observation)
@@ -252,6 +267,11 @@ export class Explorer {
       if (env.signal.aborted) return this.#interrupted()
       await this.#stopIfAppStopped(verdict.probes, `invariant "${invariantName(invariant)}" after ${pathName}`, 'probe', 'probe')
       if (verdict.held) continue
+      if (verdict.checkThrew) {
+        // No verdict on the state: the search goes on through it as if the invariant held.
+        if (records) env.onInvariantThrew(invariantName(invariant), verdict.message, pathName)
+        continue
+      }
       violated = true
       if (!records) continue
       this.#violations++

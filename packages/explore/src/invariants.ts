@@ -1,4 +1,4 @@
-import { type ExploreAction, type HttpExchange, type HttpResponse, type Invariant, type InvariantArgs, type ResponseView, type TakenAction, errorMessage, redactText } from '@venomqa/core'
+import { type ExploreAction, type HttpExchange, type HttpResponse, type Invariant, type InvariantArgs, type ResponseView, type TakenAction, errorKindOf, errorMessage, redactText } from '@venomqa/core'
 import { type AttemptResult, attemptStep, exchangeStatus } from '@venomqa/runner'
 import { withLateExchanges } from './action-run'
 import type { BuiltinInvariantName, InvariantRef } from './contracts'
@@ -26,7 +26,22 @@ export interface CheckPoint {
  * `timedOut`: the check ran past its deadline and was cut there. Its verdict is the deadline's, not the
  * check's: the search reports it, but a replay cut so reproduces nothing (see `SequenceRun.checkTimedOut`).
  */
-export type Verdict = { held: true; probes: HttpExchange[] } | { held: false; message: string; probes: HttpExchange[]; timedOut?: true }
+export type Verdict =
+  | { held: true; probes: HttpExchange[] }
+  | { held: false; message: string; probes: HttpExchange[]; timedOut?: true; checkThrew?: undefined }
+  | CheckThrew
+
+/**
+ * The check's own code threw (a TypeError reading a context key no action has set yet): no verdict on
+ * the API at all, but a mistake in the test, told once (see onInvariantThrew), never a violation: shrunk
+ * and written out as a journey, it would be one regression journey per last action for one mistake.
+ */
+export interface CheckThrew {
+  held: false
+  checkThrew: true
+  message: string
+  probes: HttpExchange[]
+}
 
 /** The outcome kinds that are a transport failure or a timeout: `request_error`. */
 const TRANSPORT_KINDS = new Set(['timeout', 'connection-refused', 'connection-reset', 'dns', 'tls', 'transport'])
@@ -100,6 +115,7 @@ export async function checkInvariant(env: LaneEnv, ref: InvariantRef, at: CheckP
     if (env.signal.aborted) return { held: true, probes }
     const { outcome } = attempt
     if (outcome.passed) return { held: false, message: errorMessage(attempt.settled.error), probes }
+    if (outcome.kind === 'crash') return { held: false, checkThrew: true, message: redactText(outcome.message || errorMessage(attempt.settled.error)), probes }
     return { held: false, message: outcome.message, probes, ...(outcome.timedOut ? { timedOut: true as const } : {}) }
   }
   return verdictOf((attempt.settled.value as { verdict: unknown }).verdict, probes)
@@ -125,7 +141,8 @@ function checkResponse(ref: Invariant, effect: ActionEffect): Verdict {
   try {
     return verdictOf(ref.response!(view), [])
   } catch (err) {
-    return { held: false, message: redactText(errorMessage(err)), probes: [] }
+    const message = redactText(errorMessage(err))
+    return errorKindOf(err) === 'crash' ? { held: false, checkThrew: true, message, probes: [] } : { held: false, message, probes: [] }
   }
 }
 

@@ -1,9 +1,10 @@
-import { type Exploration, type ExploreAction, type HttpExchange, type Issue, type Logger, makeIssue } from '@venomqa/core'
+import { type Exploration, type ExploreAction, type HttpExchange, type Issue, type Logger, makeIssue, redactText } from '@venomqa/core'
 import type { Lane } from '@venomqa/runner'
 import { Budget, budgetShare } from './budgets'
 import type { InvariantRef, NoAnswer, SequenceRunner } from './contracts'
 import { Coverage } from './coverage'
-import { crashIssue } from './crash'
+import { ActionHookThrew } from './edges'
+import { crashIssue, invariantThrewIssue } from './crash'
 import { Explorer } from './explorer'
 import type { LaneEnv } from './lane-env'
 import { AppStoppedAnswering, BaseUrlNotAnswering, appStoppedIssue, baseUrlNotAnsweringIssue } from './no-answer'
@@ -145,6 +146,7 @@ export class LaneSearch {
         rollbackTimings: this.rollbackTimings,
         onViolation: (v) => this.found.add(v),
         onActionFault: (action, fault, exchange, path) => this.#fault(action, fault, exchange, path),
+        onInvariantThrew: (invariant, message, path) => this.#invariantThrew(invariant, message, path),
         onTransition: o.onTransition,
         onNewState: o.onNewState,
       }))
@@ -171,6 +173,7 @@ export class LaneSearch {
         this.#issues.push({ issue: this.#onWorker(divergedIssue(o.exploration.name, err.divergence, o.lane.world.backends.length > 0)) })
         return
       }
+      if (err instanceof ActionHookThrew) this.coverage.threw(err.action, redactText(err.what))
       const issue = crashIssue(o.exploration.name, err)
       this.#issues.push({ issue: this.#onWorker(issue) })
       if (o.debug && err instanceof Error && err.stack) o.logger?.error(err.stack)
@@ -200,6 +203,18 @@ export class LaneSearch {
       ...(fault.suggestion ? { suggestion: fault.suggestion } : {}),
     })
     this.#issues.push({ issue, key })
+  }
+
+  /**
+   * Once per invariant, at the first sequence it threw after (in depth-first order): one mistake in the
+   * check, however many states it threw in. Critical: the invariant was never checked where it threw,
+   * so a run that met it cannot pass.
+   */
+  #invariantThrew(invariant: string, message: string, path: string): void {
+    const key = `invariant\n${invariant}`
+    if (this.#faults.has(key)) return
+    this.#faults.add(key)
+    this.#issues.push({ issue: invariantThrewIssue(this.options.exploration.name, invariant, message, path), key })
   }
 
   /** With several workers, a lane's own failure says which worker it happened on. */

@@ -94,8 +94,10 @@ export class LaneSequenceRunner implements SequenceRunner {
       const name = typeof invariant === 'string' ? invariant : invariant.name
       noAnswer = await noAnswerAt(probeMissed, 'probe', `invariant "${name}" after ${path.map((t) => t.action).join(' > ')}`, `probe ${probeMissed.request.method}`, env.lane.http)
     }
-    const cut = !verdict.held && verdict.timedOut ? { checkTimedOut: true as const } : {}
-    return done({ steps, probes: verdict.probes, ...(verdict.held ? {} : { violation: verdict.message }), ...cut, ...(noAnswer ? { noAnswer } : {}) })
+    const cut = !verdict.held && !verdict.checkThrew && verdict.timedOut ? { checkTimedOut: true as const } : {}
+    // A check that threw said nothing of the state: no violation, so no reproduction of one either.
+    const broken = !verdict.held && !verdict.checkThrew
+    return done({ steps, probes: verdict.probes, ...(broken ? { violation: verdict.message } : {}), ...cut, ...(noAnswer ? { noAnswer } : {}) })
   }
 }
 

@@ -40,6 +40,9 @@ describe('an exploration against a base URL nothing listens at', () => {
     try {
       const result = await explore(exploration('no_setup', { actions, seed: 1, depth: 3 }), { runner, root: process.cwd(), emitDir: false })
       expect(result.status).toBe('failed')
+      // The action that met the refusal reached no state of the API: no transition, nothing taken.
+      expect(result.stats.transitions).toBe(0)
+      expect(result.coverage.map((c) => c.taken)).toEqual([0, 0])
       expect(result.violations).toEqual([])
       expect(result.issues).toHaveLength(1)
       expect(result.issues[0]).toMatchObject({ severity: 'critical', kind: 'connection-refused', step: 'exploration' })

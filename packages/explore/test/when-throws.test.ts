@@ -26,6 +26,9 @@ it('a when() that reads a context key no action has set yet names the state, and
   )
   // The action's own code, not the tool or the setup.
   expect(issue?.suggestion).toBe('Fix the action\'s when() or inputs(): it runs in every state the search reaches, before the action does, and must answer in each of them.')
+  // Its when() was asked and threw: it is not "never enabled", and the coverage says what happened instead.
+  expect(r.neverEnabled).toEqual([])
+  expect(r.coverage.find((c) => c.action === 'checkout')?.threw).toBe('when() threw in the state at the root (before any action): context has no "lines" (it is empty)')
 })
 
 it('an inputs() that throws names the action and the state after the actions taken', async () => {

@@ -25,6 +25,7 @@ import {
   issuePlace,
   redactHeaders,
   redactRun,
+  inputText,
   redactText,
   repeatLabel,
   shrinkLimitText,
@@ -321,7 +322,8 @@ class ModelBuilder {
       m: redactText(text(v.message)),
       seq: list(v.sequence).map((step) => {
         const s = { a: text(step.action), ex: list(step.exchanges).filter((x) => x?.request).map(exchange) } as PageViolation['seq'][number]
-        const input = inputText(step.input)
+        // Longer than a line of text allows: the page wraps it.
+        const input = inputText(step.input, 500)
         if (input) s.in = input
         return s
       }),
@@ -448,17 +450,6 @@ function explorationCounts(xs: readonly PageExploration[]): NonNullable<RunSumma
   const passed = xs.filter((x) => x.s === 'passed').length
   const violations = xs.flatMap((x) => x.v)
   return { total: xs.length, passed, failed: xs.length - passed, violations: violations.length, flaky: violations.filter((v) => v.fk).length }
-}
-
-/** An action's input as one line of JSON (already redacted with the run), or nothing when it had none. */
-function inputText(input: unknown): string | undefined {
-  if (input === undefined || input === null) return undefined
-  try {
-    const json = JSON.stringify(input)
-    return json === undefined || json === '{}' ? undefined : redactText(json.length > 500 ? `${json.slice(0, 500)}\u2026` : json)
-  } catch {
-    return undefined
-  }
 }
 
 function sameExchange(x: HttpExchange, request: RecordedRequest, response: RecordedResponse | undefined): boolean {

@@ -1,6 +1,6 @@
 import path from 'node:path'
 import { statSync } from 'node:fs'
-import { ConfigError, type ExplorationResult, type Issue, RESULTS_SCHEMA_VERSION, type RunResult, UserError, errorMessage, plural, statesText, summarize } from '@venomqa/core'
+import { ConfigError, type ExplorationResult, type Issue, RESULTS_SCHEMA_VERSION, type RunResult, UserError, errorMessage, exploredNothing, plural, statesText, summarize } from '@venomqa/core'
 import type { VenomConfigBase } from '../config/types'
 import { DEFAULT_EXPLORATIONS } from '../config/schema'
 import { EXIT, type Io, warn } from '../exit'
@@ -161,7 +161,7 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
         if (fromDocument && (result.violations.some((v) => v.emittedFile) || fromDocument.moduleExists())) await fromDocument.writeModule()
         // With no module, the reports name the document, as they do under --no-emit: never a file that is not there.
         else if (fromDocument) result.file = fromDocument.document
-        io.stderr.write(`venomqa: explored ${exploration.name} (${result.strategy}, depth ${result.depth}, seed ${result.seed}${shard ? `, shard ${shard.index}/${shard.total}` : ''}${result.workers ? `, ${plural(result.workers.length, 'worker')}` : ''}): ${plural(result.stats.transitions, 'transition')}, ${statesText(result.stats.states, result.dedupe)}, ${plural(result.violations.length, 'violation')}\n`)
+        io.stderr.write(`venomqa: explored ${exploration.name} (${result.strategy}, depth ${result.depth}, seed ${result.seed}${shard ? `, shard ${shard.index}/${shard.total}` : ''}${result.workers ? `, ${plural(result.workers.length, 'worker')}` : ''}): ${searchText(result)}\n`)
         explorations.push(result)
       } finally {
         progress.done()
@@ -271,4 +271,10 @@ function refuseEmitUnderAFile(emit: string, root: string, cwd: string): void {
  */
 function uninstalledImports(root: string, fromDocument: boolean): string[] {
   return ['@venomqa/core', ...(fromDocument ? ['@venomqa/openapi'] : [])].filter((pkg) => !packageInstalled(pkg, root))
+}
+
+/** What the line after each exploration says of its search: its counts, or that it stopped before its first action. */
+function searchText(result: ExplorationResult): string {
+  if (exploredNothing(result)) return 'explored nothing: it stopped before its first action (see its issues)'
+  return `${plural(result.stats.transitions, 'transition')}, ${statesText(result.stats.states, result.dedupe)}, ${plural(result.violations.length, 'violation')}`
 }

@@ -311,12 +311,17 @@ function mergeTimings(all: readonly Record<string, TimingStats>[]): Record<strin
 }
 
 function mergeCoverage(all: readonly ActionCoverage[][]): ActionCoverage[] {
-  return [...groupBy(all.flat(), (c) => c.action).values()].map((list) => ({
-    ...list[0]!,
-    taken: list.reduce((t, c) => t + c.taken, 0),
-    enabled: list.reduce((t, c) => t + c.enabled, 0),
-    refused: list.reduce((t, c) => t + c.refused, 0),
-  }))
+  return [...groupBy(all.flat(), (c) => c.action).values()].map((list) => {
+    // A hook that threw in one shard threw: said once, as that shard said it.
+    const threw = list.find((c) => c.threw !== undefined)?.threw
+    return {
+      ...list[0]!,
+      taken: list.reduce((t, c) => t + c.taken, 0),
+      enabled: list.reduce((t, c) => t + c.enabled, 0),
+      refused: list.reduce((t, c) => t + c.refused, 0),
+      ...(threw !== undefined ? { threw } : {}),
+    }
+  })
 }
 
 /**

@@ -1,5 +1,8 @@
 import {
   type BackendTiming,
+  sequenceStepText,
+  hookThrewLines,
+  exploredNothing,
   type RollbackTiming,
   type ExplorationResult,
   type Issue,
@@ -656,7 +659,8 @@ function explorationSummary(x: ExplorationResult, p: Palette): string[] {
   const truncated = x.truncated ? p.yellow(` (truncated: ${budgetText(x.truncated)} used up)`) : ''
   const lines = ['', `${p.bold(`◇ exploration ${x.name}`)} ${verdict} ${p.dim(`${x.strategy}, depth ${x.depth}, seed ${x.seed}${x.dedupe ? '' : ', no dedupe'}`)}${truncated}`]
   const s = x.stats
-  lines.push(
+  if (exploredNothing(x)) lines.push(p.red('  explored nothing: it stopped before its first action (see its issues)'))
+  else lines.push(
     `  ${plural(s.transitions, 'transition')}, ${statesText(s.states, x.dedupe)}${x.dedupe ? ` (${s.merged} merged: states with one fingerprint are one state)` : ''}, ${plural(s.requests, 'request')}, ${s.transitionsPerSecond} transitions/s, deepest path ${s.maxDepthReached}`,
   )
   const timing = (label: string, byBackend: Record<string, { p50: number; p95: number }>) => {
@@ -669,11 +673,12 @@ function explorationSummary(x: ExplorationResult, p: Palette): string[] {
   timing('observe', x.timings.observe)
   lines.push(p.dim(`  coverage: ${x.coverage.map((c) => `${c.action} ${c.taken}${c.refused ? ` (${c.refused} refused)` : ''}`).join(', ')}`))
   // A search cut short reached fewer states: an action not enabled in them may be reachable further on.
+  for (const threw of hookThrewLines(x.coverage)) lines.push(p.red(`  ${threw}`))
   if (x.neverEnabled.length) lines.push(p.yellow(`  never enabled${cutShort(x) ? ' in the states reached before the search was cut short' : ''}: ${x.neverEnabled.join(', ')}`))
   for (const v of x.violations) {
     const reproduced = v.reproduced.attempts ? `reproduced ${v.reproduced.failures}/${v.reproduced.attempts}` : 'not confirmed'
     lines.push(`  ${p.red('✗')} ${p.bold(v.invariant)} [${v.severity}] ${v.flaky ? p.yellow(`flaky, ${reproduced}`) : p.dim(reproduced)}`)
-    lines.push(`      ${v.sequence.map((step) => step.action).join(' → ')}${shrinkingNote(v, p)}`)
+    lines.push(`      ${v.sequence.map((step) => sequenceStepText(step)).join(' → ')}${shrinkingNote(v, p)}`)
     lines.push(`      ${underEachOther(redactFreeText(v.message), '      ')}`)
     if (v.emittedFile) lines.push(`      ${p.cyan('regression journey:')} ${v.emittedFile}`)
   }

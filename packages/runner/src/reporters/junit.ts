@@ -1,5 +1,5 @@
 import type * as Os from 'node:os'
-import { type ExplorationResult, type Issue, type JourneyResult, type RedactOptions, type Reporter, type ReporterFactory, type RunResult, type StepResult, type ViolationResult, issuePlace, plural, repeatLabel, sequenceHeading, severityRank, statesText, explorationIssues, lazyBuiltin } from '@venomqa/core'
+import { type ExplorationResult, type Issue, type JourneyResult, type RedactOptions, type Reporter, type ReporterFactory, type RunResult, type StepResult, type ViolationResult, issuePlace, plural, repeatLabel, sequenceHeading, sequenceStepText, hookThrewLines, exploredNothing, severityRank, statesText, explorationIssues, lazyBuiltin } from '@venomqa/core'
 import { budgetText, exchangeLine, exchangeText, flatten, formatFineDuration, workerText } from './format'
 import { redactRun } from './redact-run'
 import { reproduceScript } from './reproduce'
@@ -346,7 +346,7 @@ function explorationSuite(x: ExplorationResult, id: number, host: string): Suite
     // CI dashboard would count as green.
     if (x.notStarted) return { name, classname, durationMs: 0, status: 'skipped', message: NOT_STARTED }
     // Failed before its first transition (its setup, nothing listening at the base URL): nothing was checked.
-    if (x.status === 'failed' && x.stats.transitions === 0) return { name, classname, durationMs: 0, status: 'skipped', message: EXPLORED_NOTHING }
+    if (exploredNothing(x)) return { name, classname, durationMs: 0, status: 'skipped', message: EXPLORED_NOTHING }
     if (x.interrupted) return { name, classname, durationMs: 0, status: 'skipped', message: 'the exploration was interrupted before its search finished: this invariant held on the part it searched' }
     return { name, classname, durationMs: 0, status: 'passed' }
   })
@@ -399,6 +399,7 @@ function explorationText(x: ExplorationResult, others: readonly Issue[]): string
     x.interrupted ? 'interrupted: the search was stopped before it finished' : '',
     `${plural(s.transitions, 'transition')}, ${statesText(s.states, x.dedupe)}${x.dedupe ? `, ${s.merged} merged` : ''}, ${plural(s.requests, 'request')}, ${s.transitionsPerSecond} transitions/s, deepest path ${s.maxDepthReached}`,
     ...x.coverage.map((c) => `action ${c.action}: taken ${c.taken}, enabled ${c.enabled}, refused ${c.refused}`),
+    ...hookThrewLines(x.coverage),
     x.neverEnabled.length ? `never enabled${x.truncated || x.interrupted ? ' in the states reached before the search was cut short' : ''}: ${x.neverEnabled.join(', ')}` : '',
     ...timings('rollback', x.timings.rollback),
     ...timings('observe', x.timings.observe),
@@ -415,7 +416,7 @@ function violationText(v: ViolationResult): string {
   const lines = [`invariant "${v.invariant}" [${v.severity}]${v.flaky ? ' FLAKY' : ''}: ${v.message}`, `${sequenceHeading(v)}${notShrunk} (${plural(v.sequence.length, 'action')}${shrunk}):`]
   v.sequence.forEach((step, i) => {
     const [first, ...more] = step.exchanges
-    lines.push(`  ${i + 1}. ${step.action}: ${first ? exchangeLine(first) : '(no request)'}`)
+    lines.push(`  ${i + 1}. ${sequenceStepText(step)}: ${first ? exchangeLine(first) : '(no request)'}`)
     for (const e of more) lines.push(`     ${exchangeLine(e)}`)
   })
   if (v.probes.length) lines.push('Probes after the last action:', ...v.probes.map((e) => `  ${exchangeLine(e)}`))

@@ -18,6 +18,8 @@ import {
   nameOnOneLine,
   plural,
   repeatLabel,
+  inputText,
+  hookThrewLines,
   sequenceHeading,
   explorationIssues,
 } from '@venomqa/core'
@@ -199,6 +201,7 @@ function explorationSection(x: ExplorationResult): string[] {
     for (const c of x.coverage) out.push(`| ${cell(c.action)} | ${c.taken} | ${c.enabled} | ${c.refused} |`)
     out.push('')
   }
+  for (const threw of hookThrewLines(x.coverage)) out.push(`**Not explored:** ${inline(threw)}`, '')
   if (x.neverEnabled.length)
     out.push(`**Never enabled:** ${x.neverEnabled.map((a) => `\`${code(a)}\``).join(', ')} (their \`when\` allowed them in no state the search reached${x.truncated || x.interrupted ? ' before it was cut short' : ''})`, '')
 
@@ -228,7 +231,8 @@ function violationSection(v: ViolationResult): string[] {
   out.push(`${sequenceHeading(v)}:`, '')
   v.sequence.forEach((step, i) => {
     const requests = step.exchanges.map((e) => `\`${code(exchangeLine(e).replace(/ -> /, ' → '))}\``).join(', ')
-    out.push(`${i + 1}. **${cell(step.action)}** ${requests || '_(no request)_'}`)
+    const input = inputText(step.input)
+    out.push(`${i + 1}. **${cell(step.action)}**${input === undefined ? '' : ` \`${code(input)}\``} ${requests || '_(no request)_'}`)
   })
   out.push('')
   if (v.probes.length) out.push(`Probes after the last action: ${v.probes.map((e) => `\`${code(exchangeLine(e).replace(/ -> /, ' → '))}\``).join(', ')}`, '')

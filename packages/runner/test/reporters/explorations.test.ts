@@ -1,5 +1,5 @@
 import { PassThrough } from 'node:stream'
-import { type ExplorationResult, assertRunResult, knownSecrets, summarize } from '@venomqa/core'
+import { type ExplorationResult, assertRunResult, knownSecrets, sequenceStepText, summarize } from '@venomqa/core'
 import { explorationRun, leakedExplorationSecrets } from '@venomqa/fixtures'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { createConsoleReporter, renderJUnit, renderJson, renderMarkdown } from '../../src/reporters'
@@ -54,9 +54,9 @@ describe('junit reporter on explorations', () => {
     expect(failure).toContain(
       [
         'Minimal sequence (3 actions, shrunk from 5):',
-        '  1. create_product: POST http://127.0.0.1:4010/api/products -> 201',
-        '  2. create_order: POST http://127.0.0.1:4010/api/products/7/orders -> 201',
-        '  3. create_order: POST http://127.0.0.1:4010/api/products/7/orders -> 201',
+        '  1. create_product {"name":"Lamp <script>","stock":1}: POST http://127.0.0.1:4010/api/products -> 201',
+        '  2. create_order {"productId":7}: POST http://127.0.0.1:4010/api/products/7/orders -> 201',
+        '  3. create_order {"productId":7}: POST http://127.0.0.1:4010/api/products/7/orders -> 201',
         'Probes after the last action:',
         '  GET http://127.0.0.1:4010/api/products/7 -> 200',
         'Reproduced 3 of 3 attempts from the root.',
@@ -71,7 +71,7 @@ describe('junit reporter on explorations', () => {
     expect(flaky).toMatch(/<failure message="flaky, reproduced 2\/5: POST \/api\/orders\/1\/refund answered 500" type="invariant"><!\[CDATA\[invariant "no_5xx" \[high\] FLAKY/)
     expect(flaky).not.toContain('flakyFailure')
     expect(flaky).toContain('Reproduced 2 of 5 attempts from the root (flaky).')
-    expect(flaky).toContain('  1. login: POST http://127.0.0.1:4010/api/auth/login -> 200')
+    expect(flaky).toContain('  1. login {"email":"ada@example.com","password":"[REDACTED]"}: POST http://127.0.0.1:4010/api/auth/login -> 200')
   })
 
   it('fails an exploration whose only violation is flaky, 2 of 5 or 0 of 3, in its own suite: never greener than the exit code', () => {
@@ -237,9 +237,9 @@ describe('markdown reporter on explorations', () => {
         '',
         'Minimal sequence:',
         '',
-        '1. **create_product** `POST http://127.0.0.1:4010/api/products → 201`',
-        '2. **create_order** `POST http://127.0.0.1:4010/api/products/7/orders → 201`',
-        '3. **create_order** `POST http://127.0.0.1:4010/api/products/7/orders → 201`',
+        '1. **create_product** `{"name":"Lamp <script>","stock":1}` `POST http://127.0.0.1:4010/api/products → 201`',
+        '2. **create_order** `{"productId":7}` `POST http://127.0.0.1:4010/api/products/7/orders → 201`',
+        '3. **create_order** `{"productId":7}` `POST http://127.0.0.1:4010/api/products/7/orders → 201`',
       ].join('\n'),
     )
     expect(md).toContain('Reproduced 2 of 5 attempts from the root (flaky: it broke on some attempts only)')
@@ -277,7 +277,7 @@ describe('console reporter on explorations', () => {
     const never: ExplorationResult = { ...catalog!, status: 'failed', interrupted: true, notStarted: true, truncated: undefined }
     const explorations = [{ ...shop!, violations: [{ ...broken, shrinkLimit: { reason: 'time' as const, limit: 120_000 } }] }, never]
     const text = await consoleText(explorationRun({ explorations, summary: summarize([], [], explorations) }))
-    expect(text).toContain(`      ${broken.sequence.map((s) => s.action).join(' → ')} (shrunk from ${broken.foundLength} until its limit (120 s), may not be minimal)`)
+    expect(text).toContain(`      ${broken.sequence.map((s) => sequenceStepText(s)).join(' → ')} (shrunk from ${broken.foundLength} until its limit (120 s), may not be minimal)`)
     expect(text).toContain('◇ exploration catalog interrupted not run: the run was interrupted before it started\n')
     expect(text).not.toContain('seed 42')
     expect(text).toContain('Explored  0 passed, 2 failed of 2')
@@ -305,6 +305,47 @@ describe('console reporter on explorations', () => {
       '',
       'Result: FAILED',
     ])
+  })
+
+  it("shows each step's input beside its action, compact, masked, and cut when long, in the console, JUnit and markdown", async () => {
+    const run = explorationRun()
+    const [stock, refund] = run.explorations![0]!.violations
+    refund!.sequence[1]!.input = { orderId: 1, note: 'x'.repeat(200) }
+    const text = await consoleText(run)
+    expect(text).toContain('      create_product {"name":"Lamp <script>","stock":1} → create_order {"productId":7} → create_order {"productId":7} (shrunk from 5)')
+    const cut = `refund_order {"orderId":1,"note":"${'x'.repeat(38)}\u2026`
+    expect(text).toContain(`      login {"email":"ada@example.com","password":"[REDACTED]"} → ${cut}`)
+    const xml = renderJUnit(run)
+    expect(xml).toContain('  2. create_order {"productId":7}: POST http://127.0.0.1:4010/api/products/7/orders -> 201')
+    expect(xml).toContain('  1. login {"email":"ada@example.com","password":"[REDACTED]"}: POST http://127.0.0.1:4010/api/auth/login -> 200')
+    const md = renderMarkdown(run)
+    expect(md).toContain('2. **create_order** `{"productId":7}` `POST http://127.0.0.1:4010/api/products/7/orders → 201`')
+    expect(md).toContain(`2. **refund_order** \`{"orderId":1,"note":"${'x'.repeat(38)}\u2026\``)
+    for (const out of [text, xml, md]) expect(leakedExplorationSecrets(out)).toEqual([])
+    expect(stock!.sequence).toHaveLength(3)
+  })
+
+  it("says of an action whose when() threw that it threw, with the error, and lists it under no \"never enabled\"", async () => {
+    const run = explorationRun()
+    const catalog = run.explorations![1]!
+    const threw = 'when() threw in the state at the root (before any action): Cannot read properties of undefined (reading \'lines\')'
+    catalog.coverage = catalog.coverage.map((c) => (c.action === 'delete_category' ? { ...c, threw } : c))
+    catalog.neverEnabled = []
+    const said = `delete_category's ${threw}`
+    const text = await consoleText(run)
+    expect(text).toContain(`  ${said}\n`)
+    expect(text).not.toContain('never enabled')
+    expect(renderMarkdown(run)).toContain(`**Not explored:** delete_category's when() threw`)
+    expect(element(renderJUnit(run), 'testsuite', 'name="explore catalog"')).toContain(said)
+  })
+
+  it('says an exploration that failed before its first action explored nothing, not "0 transitions, 1 state"', async () => {
+    const run = explorationRun()
+    const shop = run.explorations![0]!
+    const stopped = { ...shop, violations: [], stats: { ...shop.stats, transitions: 0, states: 1, merged: 0, maxDepthReached: 0, transitionsPerSecond: 0 } }
+    const text = await consoleText(explorationRun({ explorations: [stopped], summary: summarize([], [], [stopped]) }))
+    expect(text).toContain('◇ exploration shop failed dfs, depth 5, seed 1234\n  explored nothing: it stopped before its first action (see its issues)\n')
+    expect(text).not.toContain('0 transitions')
   })
 
   it('a passing exploration run ends PASSED with no violation', async () => {
