@@ -64,9 +64,18 @@ export interface BodyVariantOptions {
   optional?: boolean
 }
 
-/** The longest string or array a `max` variant sends when the schema allows more. */
+/**
+ * The longest string or array a `max` variant sends when the schema gives no maximum (`maxLength`,
+ * `maxItems`), or allows more; a string with a `pattern` is made no longer either.
+ */
 const MAX_STRING = 64
 const MAX_ITEMS = 3
+/**
+ * The longest plain string a `max` variant sends where the schema gives its `maxLength`: that length, up to
+ * this. A column narrower than the document says (a varchar(100) under `maxLength: 200`) fails only on a
+ * string longer than the column, and a `max` cut at 64 characters never was one.
+ */
+const MAX_DECLARED_STRING = 10_000
 /** The most alternatives of a `oneOf` or `anyOf` a body is sent as, each an edge from every state it may run in. */
 export const MAX_ALTERNATIVES = 8
 /**
@@ -1068,7 +1077,7 @@ function bounded(given: JsonSchema, value: unknown, bound: Bound, doc: OpenApiDo
   if (type === 'string' && typeof value === 'string' && !schema.format && !contradicts) {
     if (typeof schema.pattern !== 'string') {
       if (bound === 'min') return filler(schema.minLength ?? 0, key)
-      if (bound === 'max') return filler(Math.min(schema.maxLength ?? MAX_STRING, MAX_STRING), key)
+      if (bound === 'max') return filler(typeof schema.maxLength === 'number' ? Math.min(schema.maxLength, MAX_DECLARED_STRING) : MAX_STRING, key)
     } else {
       // A pattern bounds by the lengths the schema gives only: a voucher code of 6 to 12 characters is
       // sent at 6 and at 12; without them the pattern's own lengths are its bounds, and the value is left.
