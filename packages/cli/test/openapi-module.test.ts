@@ -135,7 +135,7 @@ describe('the exploration module of explore --openapi', () => {
     const warnings: string[] = []
     await openApiExploration('served.json', { root, baseUrl: 'http://127.0.0.1:9' } as ResolvedConfig, false, (m) => warnings.push(m))
     expect(warnings).toEqual([
-      'served.json serves its operations under /api/v1 (its first server), which baseUrl http://127.0.0.1:9 does not end with: requests go to /things without it. Put the path in baseUrl if the API needs it',
+      'served.json serves its operations under /api/v1 (its first server), which the base URL http://127.0.0.1:9 (baseUrl) does not end with: requests go to /things without it. Put the path in baseUrl if the API needs it; if it does not, give the base URL with --base-url, which is taken as it is',
     ])
     warnings.length = 0
     await openApiExploration('served.json', { root, baseUrl: 'http://127.0.0.1:9/api/v1/' } as ResolvedConfig, false, (m) => warnings.push(m))

@@ -146,6 +146,17 @@ describe('shrinkSequence', () => {
     expect(simplerInputs({ body: 'oneOf-2:damaged/min' }, bounds.map((body) => ({ body })))).toEqual(
       ['sample', 'oneOf-2:damaged', 'enum-first', 'max', 'oneOf-3:lost/required'].map((body) => ({ body })),
     )
+    // The typical body with nulls is after the typical one, before its enums and bounds; measured by its
+    // name, `null` (4 characters) came before `sample`.
+    expect(simplerInputs({ body: 'max' }, ['null', 'enum-first', 'sample', 'max'].map((body) => ({ body })))).toEqual(['sample', 'null', 'enum-first'].map((body) => ({ body })))
+    // A query string makes an input larger than the same one without, and goes typical, lowest, highest:
+    // measured by its name, `min` came before `typical`.
+    const queries = [{ query: 'max' }, { query: 'min' }, { query: 'typical' }, {}]
+    expect(simplerInputs({ query: 'max' }, queries)).toEqual([{}, { query: 'typical' }, { query: 'min' }])
+    expect(simplerInputs({ body: 'sample', query: 'min' }, [{ body: 'sample', query: 'typical' }, { body: 'max' }, { body: 'sample', query: 'min' }])).toEqual([
+      { body: 'max' },
+      { body: 'sample', query: 'typical' },
+    ])
     // An input of that name with other keys is no OpenAPI input: measured as it is.
     expect(compareComplexity(complexityOf({ body: 'max', qty: 1 }), complexityOf({ body: 'sample', qty: 1 }))).toBeLessThan(0)
   })

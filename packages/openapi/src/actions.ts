@@ -16,7 +16,8 @@ import { bodyOptions } from './body'
 import { discriminatorOf } from './discriminator'
 import { type Operation, basePathOf, describeOperation } from './operations'
 import { type JsonSchema, resolveSchema } from './document'
-import { type BodyVariant, type SampledBody, parameterValue, propertiesOf, sampledBodies } from './sample'
+import { type QueryString, type QueryVariant, queryStrings, queryText, typicalParameter } from './query'
+import { type BodyVariant, type SampledBody, propertiesOf, sampledBodies } from './sample'
 
 /**
  * The input of an OpenAPI action: which sampled body to send, and for a path parameter with more than
@@ -25,6 +26,8 @@ import { type BodyVariant, type SampledBody, parameterValue, propertiesOf, sampl
 export interface OpenApiInput {
   body?: BodyVariant
   another?: string[]
+  /** Every query parameter, the optional ones too, at its typical value or a bound (see QueryVariant); without it, the required ones only. */
+  query?: QueryVariant
 }
 
 /** Actions from an OpenAPI document: one per operation (after include / exclude; the auth operations are the setup's). */
@@ -92,6 +95,7 @@ function operationAction(model: Model, op: Operation, bodies: readonly SampledBo
   const bodyIds = bodyIdsOf(model, op)
   const list = listOperationOf(model, op)
   const kindProperty = op.method === 'GET' ? undefined : discriminatorPropertyOf(model, op)
+  const queries = queryStrings(op, model.doc)
   return action<OpenApiInput>(
     op.id,
     async ({ http, ctx, input }: ExploreActionArgs<OpenApiInput>) => {
@@ -105,7 +109,7 @@ function operationAction(model: Model, op: Operation, bodies: readonly SampledBo
       }
       const variant = input?.body ?? 'sample'
       const { body, fromContext } = withIds(bodies.find((b) => b.variant === variant)?.body, bodyIds, ctx, input?.another ?? [])
-      const options = await requestOptions(op, body, model)
+      const options = await requestOptions(op, body, model, queries.find((q) => q.variant === input?.query))
       // Said of every attempt the client records, a retry's too: which body values came from the context.
       // The rest were sampled, and a regression journey sends them as they were (see noteProvenance). A
       // stand-in client (a test's) may keep no history: then nothing is said.
@@ -125,7 +129,13 @@ function operationAction(model: Model, op: Operation, bodies: readonly SampledBo
     {
       description: `${describeOperation(op)}${op.summary ? `: ${op.summary}` : ''}`,
       when: (view) => Object.values(keys).every((key) => view.ctx.has(slotKey(key, 1))),
-      inputs: (view) => inputsOf(bodies.map((b) => b.variant), [...Object.values(keys), ...[...bodyIds.values()].map((b) => b.key)], view),
+      inputs: (view) =>
+        inputsOf(
+          bodies.map((b) => b.variant),
+          queries.map((q) => q.variant),
+          [...Object.values(keys), ...[...bodyIds.values()].map((b) => b.key)],
+          view,
+        ),
     },
   )
 }
@@ -158,12 +168,13 @@ function noteKindMade(op: Operation, property: string, body: unknown, ctx: Explo
 }
 
 /**
- * Each body variant with the first resource of every kind; the typical body also with each other one
- * (the same resource again, or another one).
+ * Each body variant with the first resource of every kind; the typical body also with each query string
+ * (see QueryVariant), and with each other resource (the same resource again, or another one).
  */
-function inputsOf(variants: BodyVariant[], keys: readonly string[], view: StateView): OpenApiInput[] {
+function inputsOf(variants: BodyVariant[], queries: QueryVariant[], keys: readonly string[], view: StateView): OpenApiInput[] {
   const bodies = variants.length ? variants : [undefined]
   const inputs: OpenApiInput[] = bodies.map((body) => (body ? { body } : {}))
+  for (const query of queries) inputs.push({ ...(bodies[0] ? { body: bodies[0] } : {}), query })
   for (const key of new Set(keys))
     if (view.ctx.has(slotKey(key, 2))) inputs.push({ ...(bodies[0] ? { body: bodies[0] } : {}), another: [key] })
   return inputs
@@ -233,14 +244,15 @@ function fillPath(template: string, keys: Record<string, string>, ctx: ReadonlyC
   })
 }
 
-async function requestOptions(op: Operation, body: unknown, model: Model): Promise<RequestOptions> {
-  const query: Record<string, string | number | boolean> = {}
+/** `queryString`: the input's (see QueryVariant), which makes the whole query; without one, the required query parameters at their typical values. */
+async function requestOptions(op: Operation, body: unknown, model: Model, queryString: QueryString | undefined): Promise<RequestOptions> {
+  const query: Record<string, string | number | boolean> = { ...queryString?.query }
   const headers: Record<string, string> = {}
   for (const p of op.parameters) {
-    if (!p.required || (p.in !== 'query' && p.in !== 'header')) continue
-    const value = p.example ?? (p.schema ? parameterValue(p.name, p.in, p.schema, model.doc) : undefined)
+    if (!p.required || (p.in !== 'query' && p.in !== 'header') || (p.in === 'query' && queryString)) continue
+    const value = typicalParameter(p, model.doc)
     if (value === undefined || value === null) continue
-    const text = typeof value === 'object' ? JSON.stringify(value) : (value as string | number | boolean)
+    const text = queryText(value)
     if (p.in === 'query') query[p.name] = text
     else headers[p.name] = String(text)
   }

@@ -19,6 +19,7 @@ export {
   upperBound,
 } from './sample'
 export { type OpenApiInput, openApiActions } from './actions'
+export type { QueryVariant } from './query'
 export { OPENAPI_INVARIANTS, openApiInvariants } from './invariants'
 export { openApiSetup } from './auth'
 export { openApiExploration } from './exploration'

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
-import { ConfigError, redactText } from '@venomqa/core'
+import { ConfigError, didYouMean, redactText } from '@venomqa/core'
 
 /** A document or a file one of its `$ref`s points into: its name in messages, where it is, what it holds. */
 interface RefFile {
@@ -48,7 +48,7 @@ export async function checkRefs(input: RefCheckInput): Promise<RemoteRef[]> {
     for (const { site, ref, where, fail } of wellFormedRefs(file.name, file.value)) {
       if (ref.uri === '') {
         if (file === root && ref.pointer === '') throw fail(`"${site.ref}" points to the whole document: a $ref names a part of it, as "#/components/schemas/Pet" does`)
-        if (resolvePointer(file.value, ref.pointer) === undefined) throw fail(`"${site.ref}" points to nothing in ${file === root ? 'the document' : file.name}`)
+        if (resolvePointer(file.value, ref.pointer) === undefined) throw fail(pointsToNothing(site.ref, file.value, ref.pointer, file === root ? 'the document' : file.name))
         continue
       }
       // A URL (or any document fetched from one: its relative `$ref`s are URLs too) is fetched later.
@@ -63,7 +63,7 @@ export async function checkRefs(input: RefCheckInput): Promise<RemoteRef[]> {
         files.set(abs, target)
         queue.push(target)
       }
-      if (resolvePointer(target.value, ref.pointer) === undefined) throw fail(`"${site.ref}" points to nothing in ${target.name}`)
+      if (resolvePointer(target.value, ref.pointer) === undefined) throw fail(pointsToNothing(site.ref, target.value, ref.pointer, target.name))
     }
   return remote
 }
@@ -125,7 +125,7 @@ export async function inlineExternalRefs(input: InlineInput): Promise<void> {
       if (ref.uri === '') {
         // The document's own were checked already; a read file's point into it, now under its prefix.
         if (file.prefix === '') continue
-        if (resolvePointer(file.value, ref.pointer) === undefined) throw fail(`"${site.ref}" points to nothing in ${file.name}`)
+        if (resolvePointer(file.value, ref.pointer) === undefined) throw fail(pointsToNothing(site.ref, file.value, ref.pointer, file.name))
         holder.$ref = `#${file.prefix}${ref.pointer}`
         continue
       }
@@ -146,7 +146,7 @@ export async function inlineExternalRefs(input: InlineInput): Promise<void> {
       target.hash = ''
       // Back into the document itself: a pointer into it, not a second copy of it.
       if (target.href === new URL(input.location).href.replace(/#.*$/, '')) {
-        if (resolvePointer(input.raw, ref.pointer) === undefined) throw fail(`"${site.ref}" points to nothing in ${input.source}`)
+        if (resolvePointer(input.raw, ref.pointer) === undefined) throw fail(pointsToNothing(site.ref, input.raw, ref.pointer, input.source))
         holder.$ref = `#${ref.pointer}`
         continue
       }
@@ -166,7 +166,7 @@ export async function inlineExternalRefs(input: InlineInput): Promise<void> {
         names.push(name)
         queue.push({ name, url: target.href, value, prefix: `/${INLINED_KEY}/${index}` })
       }
-      if (resolvePointer(inlined[index], ref.pointer) === undefined) throw fail(`"${written}" points to nothing in ${input.shown(target.href)}`)
+      if (resolvePointer(inlined[index], ref.pointer) === undefined) throw fail(pointsToNothing(written, inlined[index], ref.pointer, input.shown(target.href)))
       holder.$ref = `#/${INLINED_KEY}/${index}${ref.pointer}`
     }
   if (!inlined.length) return
@@ -273,16 +273,53 @@ export function resolvePointer(value: unknown, pointer: string): unknown {
   if (!pointer.startsWith('/')) return undefined
   let at: unknown = value
   for (const part of pointer.slice(1).split('/')) {
-    let key: string
-    try {
-      key = decodeURIComponent(part).replace(/~1/g, '/').replace(/~0/g, '~')
-    } catch {
-      return undefined
-    }
+    const key = pointerKey(part)
+    if (key === undefined) return undefined
     if (!at || typeof at !== 'object' || !Object.hasOwn(at, key)) return undefined
     at = (at as Record<string, unknown>)[key]
   }
   return at
+}
+
+/**
+ * `"#/components/schemas/Prodcut" points to nothing in the document; did you mean "#/components/schemas/Product"?`:
+ * the `$ref` as written (`written`), with, when one name of its pointer is a typo of a name there (see
+ * didYouMean) and the pointer so corrected points at something, the `$ref` corrected.
+ */
+function pointsToNothing(written: string, value: unknown, pointer: string, where: string): string {
+  const near = nearPointer(value, pointer)
+  const hash = written.indexOf('#')
+  const suggestion = near === undefined || hash < 0 ? undefined : `${written.slice(0, hash + 1)}${near}`
+  return `"${written}" points to nothing in ${where}${suggestion ? `; did you mean "${suggestion}"?` : ''}`
+}
+
+/** The pointer with its first name that is not there replaced by the closest one that is, when the whole then resolves. */
+function nearPointer(value: unknown, pointer: string): string | undefined {
+  const parts = pointer.split('/').slice(1)
+  let at: unknown = value
+  for (const [i, part] of parts.entries()) {
+    if (!at || typeof at !== 'object') return undefined
+    const key = pointerKey(part)
+    if (key === undefined) return undefined
+    if (!Object.hasOwn(at, key)) {
+      // One letter for another is no typo of a name of one letter (`B` for `A`): a guess, not a near miss.
+      const near = key.length > 1 ? didYouMean(key, Object.keys(at)) : undefined
+      if (near === undefined) return undefined
+      const corrected = ['', ...parts.slice(0, i), near.replace(/~/g, '~0').replace(/\//g, '~1'), ...parts.slice(i + 1)].join('/')
+      return resolvePointer(value, corrected) === undefined ? undefined : corrected
+    }
+    at = (at as Record<string, unknown>)[key]
+  }
+  return undefined
+}
+
+/** A name of a pointer as written in a `$ref`'s fragment, decoded; undefined for one that does not decode. */
+function pointerKey(part: string): string | undefined {
+  try {
+    return decodeURIComponent(part).replace(/~1/g, '/').replace(/~0/g, '~')
+  } catch {
+    return undefined
+  }
 }
 
 /**

@@ -26,6 +26,7 @@ export type BodyVariant =
   | 'no-body'
   | 'enum-first'
   | 'enum-last'
+  | 'null'
   | AlternativeVariant
   | NestedAlternativeVariant
   | AlternativeBoundVariant
@@ -63,9 +64,18 @@ export interface BodyVariantOptions {
   optional?: boolean
 }
 
-/** The longest string or array a `max` variant sends when the schema allows more. */
+/**
+ * The longest string or array a `max` variant sends when the schema gives no maximum (`maxLength`,
+ * `maxItems`), or allows more; a string with a `pattern` is made no longer either.
+ */
 const MAX_STRING = 64
 const MAX_ITEMS = 3
+/**
+ * The longest plain string a `max` variant sends where the schema gives its `maxLength`: that length, up to
+ * this. A column narrower than the document says (a varchar(100) under `maxLength: 200`) fails only on a
+ * string longer than the column, and a `max` cut at 64 characters never was one.
+ */
+const MAX_DECLARED_STRING = 10_000
 /** The most alternatives of a `oneOf` or `anyOf` a body is sent as, each an edge from every state it may run in. */
 export const MAX_ALTERNATIVES = 8
 /**
@@ -258,6 +268,9 @@ export function sampledBodies(schema: JsonSchema | undefined, doc?: OpenApiDocum
     keep(c)
     bounds++
   }
+  // Last of all, for the same reason as `no-body`: the typical body with null wherever the schema allows it.
+  const nulls = withNulls(schema, typical, doc)
+  if (nulls !== undefined) keep({ variant: 'null', body: nulls })
   if (valid(typical) !== false) return { bodies: kept }
   const accepted = kept.filter((c) => valid(c.body) === true || (c.variant === 'no-body' && options.optional)).map((c) => c.variant)
   return { bodies: kept, refused: refusal(schema, typical, doc), accepted }
@@ -1064,7 +1077,7 @@ function bounded(given: JsonSchema, value: unknown, bound: Bound, doc: OpenApiDo
   if (type === 'string' && typeof value === 'string' && !schema.format && !contradicts) {
     if (typeof schema.pattern !== 'string') {
       if (bound === 'min') return filler(schema.minLength ?? 0, key)
-      if (bound === 'max') return filler(Math.min(schema.maxLength ?? MAX_STRING, MAX_STRING), key)
+      if (bound === 'max') return filler(typeof schema.maxLength === 'number' ? Math.min(schema.maxLength, MAX_DECLARED_STRING) : MAX_STRING, key)
     } else {
       // A pattern bounds by the lengths the schema gives only: a voucher code of 6 to 12 characters is
       // sent at 6 and at 12; without them the pattern's own lengths are its bounds, and the value is left.
@@ -1167,6 +1180,53 @@ function allowsNull(given: JsonSchema, doc: OpenApiDocument | undefined): boolea
   if (schema.nullable === true || schema.type === 'null' || (Array.isArray(schema.type) && schema.type.includes('null'))) return true
   if (Array.isArray(schema.enum)) return schema.enum.includes(null)
   return Object.keys(schema).length === 0
+}
+
+/**
+ * Whether a schema says in so many words that null is one of its values: `nullable: true` (3.0), a `null`
+ * type (3.1), null in its `enum`, or an alternative of a `oneOf` or `anyOf` that only null takes. Not a
+ * schema of no keywords, which takes null as it takes anything: the document said nothing of null there.
+ */
+function declaresNull(given: JsonSchema, doc: OpenApiDocument | undefined): boolean {
+  const schema = resolveSchema(given, doc)
+  if (!isObject(schema) || Object.keys(schema).length === 0) return false
+  if (allowsNull(schema, doc)) return true
+  return [schema.oneOf, schema.anyOf].some((list) => Array.isArray(list) && list.some((a: JsonSchema) => isNullSchema(a, doc)))
+}
+
+/**
+ * The variant `null`: the typical body with every property the schema declares nullable (see declaresNull)
+ * null, in the objects inside it too; undefined when it has none. An API that reads a nullable property as
+ * if it were always there (`email.trim()`) fails on it, and no other variant sends null.
+ */
+function withNulls(given: JsonSchema, value: unknown, doc: OpenApiDocument | undefined, depth = 0): unknown {
+  if (!isObject(value) || depth > MAX_NESTED_DEPTH) return undefined
+  const properties = propertiesOf(withPartsMerged(given, doc), doc)
+  let changed = false
+  const out = Object.fromEntries(
+    Object.entries(value).map(([k, v]) => {
+      const property = properties[k]
+      if (!property || v === null) return [k, v]
+      if (declaresNull(property, doc)) {
+        changed = true
+        return [k, null]
+      }
+      const inner = withNulls(property, v, doc, depth + 1)
+      if (inner === undefined) return [k, v]
+      changed = true
+      return [k, inner]
+    }),
+  )
+  return changed ? out : undefined
+}
+
+/**
+ * A query parameter's value at a bound, as a body's leaves are made (see bounded): at `min` its lowest (and
+ * an enum's first value), at `max` its highest (an enum's last); `value` as it is where the schema bounds
+ * nothing.
+ */
+export function parameterAtBound(name: string, schema: JsonSchema, value: unknown, bound: 'min' | 'max', doc?: OpenApiDocument): unknown {
+  return bounded(schema, bounded(schema, value, bound, doc, name), bound === 'min' ? 'enum-first' : 'enum-last', doc, name)
 }
 
 /**

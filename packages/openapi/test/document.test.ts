@@ -146,7 +146,7 @@ describe('a document at a URL', () => {
       `${base}/split/broken.json#/paths/~1nodes/get/responses/200/content/application~1json/schema/$ref: "schemas/missing.json#/Node" points to ${base}/split/schemas/missing.json, which cannot be fetched: it answered 404`,
     )
     const nothing = await loadDocument(`${base}/split/pointless.json`, { root: REPO_ROOT }).catch((e: unknown) => e)
-    expect((nothing as Error).message).toMatch(/#\/paths\/~1nodes\/.*\/\$ref: "schemas\/nodes\.json#\/Nope" points to nothing in http:\/\/127\.0\.0\.1:\d+\/split\/schemas\/nodes\.json$/)
+    expect((nothing as Error).message).toMatch(/#\/paths\/~1nodes\/.*\/\$ref: "schemas\/nodes\.json#\/Nope" points to nothing in http:\/\/127\.0\.0\.1:\d+\/split\/schemas\/nodes\.json; did you mean "schemas\/nodes\.json#\/Node"\?$/)
   })
 
   it('a file pointing back into the document points into it, not a second copy; an allOf loop through the files is refused', async () => {
@@ -238,6 +238,10 @@ describe('mistakes are ConfigErrors naming the file and the place', () => {
       'whole.json': body({ $ref: '#' }),
       'missing-file.json': body({ $ref: 'nowhere.json#/Thing' }),
       'missing-pointer.json': creating({ parameters: [{ $ref: 'shared.json#/parameters/Nope' }] }),
+      // A typo of a name that is there: the $ref corrected is suggested.
+      'typo.json': body({ $ref: '#/components/schemas/Prodcut' }, { schemas: { Product: { type: 'object' } } }),
+      'typo-in-path.json': body({ $ref: '#/components/schema/Product' }, { schemas: { Product: { type: 'object' } } }),
+      'typo-in-file.json': creating({ parameters: [{ $ref: 'shared.json#/parameters/ID' }] }),
       'bad-inside.json': body({ $ref: 'shared.json#/schemas/Thing' }),
       'shared.json': JSON.stringify({ parameters: { Id: { name: 'id', in: 'query' } }, schemas: { Thing: { type: 'object', properties: { owner: { $ref: '#/schemas/Owner' } } } } }),
       // A property named "$ref" is a schema, not a reference.
@@ -309,6 +313,9 @@ describe('mistakes are ConfigErrors naming the file and the place', () => {
     ['whole.json', `${body}/$ref: "#" points to the whole document: a $ref names a part of it, as "#/components/schemas/Pet" does`],
     ['missing-file.json', `${body}/$ref: "nowhere.json#/Thing" points to the file refs/nowhere.json, which does not exist`],
     ['missing-pointer.json', '#/paths/~1things/post/parameters/0/$ref: "shared.json#/parameters/Nope" points to nothing in refs/shared.json'],
+    ['typo.json', `${body}/$ref: "#/components/schemas/Prodcut" points to nothing in the document; did you mean "#/components/schemas/Product"?`],
+    ['typo-in-path.json', `${body}/$ref: "#/components/schema/Product" points to nothing in the document; did you mean "#/components/schemas/Product"?`],
+    ['typo-in-file.json', '#/paths/~1things/post/parameters/0/$ref: "shared.json#/parameters/ID" points to nothing in refs/shared.json; did you mean "shared.json#/parameters/Id"?'],
   ])('a $ref that is bad: refs/%s', async (file, message) => {
     const err = await loadDocument(`refs/${file}`, { root: dir }).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(ConfigError)

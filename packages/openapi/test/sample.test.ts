@@ -157,3 +157,29 @@ describe('exclusive bounds', () => {
     expect(values({ type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 0.001 })).toEqual([0.00025, 0.00075, undefined])
   })
 })
+
+describe('nullable properties', () => {
+  it('are sent null in the variant `null`, last, in each form the document may say it in, nested objects too', () => {
+    const schema = {
+      type: 'object',
+      properties: {
+        // 3.1's type list, 3.0's nullable, an anyOf with null, null in an enum.
+        email: { type: ['string', 'null'] },
+        note: { type: 'string', nullable: true },
+        parent: { anyOf: [{ type: 'integer' }, { type: 'null' }] },
+        coupon: { enum: ['WELCOME10', null] },
+        name: { type: 'string' },
+        address: { type: 'object', properties: { line2: { type: ['string', 'null'] }, city: { type: 'string' } } },
+      },
+    }
+    const bodies = bodyVariants(schema as never)
+    expect(bodies.at(-1)).toEqual({
+      variant: 'null',
+      body: { email: null, note: null, parent: null, coupon: null, name: 'name-1', address: { line2: null, city: 'city-1' } },
+    })
+  })
+
+  it('none: no variant `null`', () => {
+    expect(bodyVariants({ type: 'object', properties: { name: { type: 'string' } } } as never).map((b) => b.variant)).not.toContain('null')
+  })
+})

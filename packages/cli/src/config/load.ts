@@ -72,6 +72,8 @@ export interface ResolvedConfig extends Omit<VenomConfigBase, 'journeys' | 'plug
   reporterWhere: string[]
   /** Where `save` was written, for errors about it: `--save`, `VENOMQA_SAVE`, `profiles.ci.save`, `save`. */
   saveWhere?: string
+  /** Where `baseUrl` was given, for messages about it: `--base-url`, `VENOMQA_BASE_URL`, `profiles.ci.baseUrl`, `baseUrl`. */
+  baseUrlWhere?: string
   /** With deferPluginVariables: the unset variables found in plugins' entries, not yet told. */
   unsetInPlugins?: string[]
   /** The same by the entry they are in, as `pluginWhere` names it (`plugins[0]`, `profiles.ci.plugins[1]`). */
@@ -385,6 +387,15 @@ async function resolveLoadedConfig(options: LoadConfigOptions, read: ReadSoFar):
           }),
         }
       : {}),
+    ...(merged.baseUrl !== undefined
+      ? {
+          baseUrlWhere: baseUrlPlace({
+            flags: (options.flags as { baseUrl?: unknown } | undefined)?.baseUrl !== undefined,
+            env: (fromEnv.overrides as { baseUrl?: unknown }).baseUrl !== undefined,
+            profile: profile && (profiles?.[profile] as { baseUrl?: unknown } | undefined)?.baseUrl !== undefined ? profile : undefined,
+          }),
+        }
+      : {}),
     ...(deferred.length ? { unsetInPlugins: deferred, unsetInPluginEntries: deferredByEntry, unsetInPluginKeys: emptied } : {}),
     pluginTypedVariables: pluginTypedVariables(typed, profile, profile !== undefined && profiles?.[profile]?.plugins !== undefined),
     reporterWhere: reporterPlaces((merged.reporters ?? []) as ReporterSpec[], {
@@ -487,9 +498,19 @@ function selectedProfile(profiles: VenomConfig['profiles'], name: string, source
 
 /** Where the user wrote `save`: the last source that gave it wins (the flag, VENOMQA_SAVE, the profile, the file). */
 function savePlace(from: { flags: boolean; env: boolean; profile?: string }): string {
-  if (from.flags) return '--save'
-  if (from.env) return 'VENOMQA_SAVE'
-  return from.profile ? `profiles.${from.profile}.save` : 'save'
+  return placeOf(from, { flag: '--save', env: 'VENOMQA_SAVE', key: 'save' })
+}
+
+/** Where the user gave `baseUrl`, as savePlace says it of `save`. */
+function baseUrlPlace(from: { flags: boolean; env: boolean; profile?: string }): string {
+  return placeOf(from, { flag: '--base-url', env: 'VENOMQA_BASE_URL', key: 'baseUrl' })
+}
+
+/** Where a key of the config was given, by its names: the last source that gave it wins (the flag, the variable, the profile, the file). */
+function placeOf(from: { flags: boolean; env: boolean; profile?: string }, names: { flag: string; env: string; key: string }): string {
+  if (from.flags) return names.flag
+  if (from.env) return names.env
+  return from.profile ? `profiles.${from.profile}.${names.key}` : names.key
 }
 
 /**

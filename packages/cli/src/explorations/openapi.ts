@@ -86,10 +86,15 @@ export async function loadOpenApiExploration(
       `${redactText(document)} secures ${secured.length} of its operations and openapi.auth is not set: they will be refused (401), and what only they reach is not explored. Set openapi.auth in the config ({ bearer } or { login, signUp? })`,
     )
   const serverPath = documentServerPath(doc.servers)
-  if (serverPath && config.baseUrl && !pathOf(config.baseUrl).endsWith(serverPath))
+  // A base URL given on the command line was chosen for this run, against this document: taken as it is,
+  // with no warning. One from the config (or the environment) is often the journeys' own, set before the
+  // document: the warning names where it is, so the user knows what to change, and how to keep it.
+  if (serverPath && config.baseUrl && config.baseUrlWhere !== '--base-url' && !pathOf(config.baseUrl).endsWith(serverPath)) {
+    const where = baseUrlPlaceShown(config)
     warn(
-      `${redactText(document)} serves its operations under ${serverPath} (its first server), which baseUrl ${redactText(config.baseUrl)} does not end with: requests go to ${operationPathExample(doc)} without it. Put the path in baseUrl if the API needs it`,
+      `${redactText(document)} serves its operations under ${serverPath} (its first server), which the base URL ${redactText(config.baseUrl)} (${where}) does not end with: requests go to ${operationPathExample(doc)} without it. Put the path in ${where} if the API needs it; if it does not, give the base URL with --base-url, which is taken as it is`,
     )
+  }
   const exploration = openapi.openApiExploration(document, { ...options, name: explorationName(document), root: config.root })
   // The sources are loaded now for their errors (an include naming nothing): the engine would report them later
   // and less plainly. What they leave out (an operation no valid body was made for) is the engine's to tell:
@@ -107,6 +112,13 @@ export async function loadOpenApiExploration(
     writeModule: () => writeIfChanged(written, moduleSource(document, options, toPosix(path.relative(path.dirname(written), config.root)) || '.')),
     moduleExists: () => existsSync(written),
   }
+}
+
+/** Where the base URL was given, as the user would look for it: `baseUrl in venomqa.config.ts`, `VENOMQA_BASE_URL`. */
+function baseUrlPlaceShown(config: ResolvedConfig): string {
+  const where = config.baseUrlWhere ?? 'baseUrl'
+  if (where === 'VENOMQA_BASE_URL' || !config.file) return where
+  return `${where} in ${toPosix(path.relative(config.root, config.file))}`
 }
 
 /**

@@ -30,7 +30,8 @@ export function complexityOf(value: unknown): Complexity {
  * `anyOf` (each a typical body too, `oneOf-2:damaged`, in the document's order, after the first, which the
  * typical body is), then those of one inside the body (the typical body but there, `method.oneOf-2:voucher`,
  * or inside a top-level alternative, that alternative's body but there,
- * `oneOf-2:paid.payment.oneOf-2:voucher`, by their place in their list), an enum at its first or last value,
+ * `oneOf-2:paid.payment.oneOf-2:voucher`, by their place in their list), the typical body with null where
+ * the schema allows it, an enum at its first or last value,
  * every bound at its minimum, at its maximum; last, an alternative at one of its bounds (its name, a slash,
  * the bound: `oneOf-2:voucher/max`), that alternative's body made larger, by the bound (see ALTERNATIVE_BOUNDS)
  * then by the alternative's place as above.
@@ -39,7 +40,12 @@ export function complexityOf(value: unknown): Complexity {
  * as well. The shrinker cannot measure the body an input would send without sending it, so the order is
  * given here.
  */
-const BODY_VARIANTS = ['no-body', 'empty', 'required', 'sample', 'enum-first', 'enum-last', 'min', 'max']
+const BODY_VARIANTS = ['no-body', 'empty', 'required', 'sample', 'null', 'enum-first', 'enum-last', 'min', 'max']
+/**
+ * The query strings of @venomqa/openapi (its `QueryVariant`), simplest first: every query parameter at its
+ * typical value, at its lowest, at its highest. An input with one is larger than the same input without.
+ */
+const QUERY_VARIANTS = ['typical', 'min', 'max']
 /** Places kept after `sample` for the alternatives (openapi's MAX_ALTERNATIVES), and as many after them for the nested ones. */
 const ALTERNATIVES = 8
 /** The bounds an alternative is sent at (openapi's AlternativeBound), simplest first as BODY_VARIANTS has them. */
@@ -71,15 +77,18 @@ function variantRank(name: unknown): number | undefined {
 }
 
 /**
- * An OpenAPI action's input (`{ body?, another? }`, `body` one of BODY_VARIANTS) with its body named by
- * its place in that order (a number: the magnitude orders them); any other input as it is.
+ * An OpenAPI action's input (`{ body?, another?, query? }`, `body` one of BODY_VARIANTS, `query` one of
+ * QUERY_VARIANTS) with its body and its query named by their places in those orders (numbers: the magnitude
+ * orders them); any other input as it is.
  */
 function asMeasured(value: unknown): unknown {
   if (!value || typeof value !== 'object' || Object.getPrototypeOf(value) !== Object.prototype) return value
   const input = value as Record<string, unknown>
-  const rank = variantRank(input.body)
-  if (rank === undefined || !Object.keys(input).every((k) => k === 'body' || k === 'another')) return value
-  return { ...input, body: rank }
+  const rank = input.body === undefined ? undefined : variantRank(input.body)
+  const query = input.query === undefined ? undefined : QUERY_VARIANTS.indexOf(input.query as string) + 1
+  if ((input.body !== undefined && rank === undefined) || query === 0 || (rank === undefined && query === undefined)) return value
+  if (!Object.keys(input).every((k) => k === 'body' || k === 'another' || k === 'query')) return value
+  return { ...input, ...(rank === undefined ? {} : { body: rank }), ...(query === undefined ? {} : { query }) }
 }
 
 function measure(value: unknown, into: Omit<Complexity, 'json'>, depth: number): void {
