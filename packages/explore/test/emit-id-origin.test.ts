@@ -54,3 +54,76 @@ describe('an id held by two exchanges of a step', () => {
     expect(text).toMatch(/ctx\.set\('projectId', res\.json\(\)\[0\]\.id\)/)
   })
 })
+
+/**
+ * The shapes test/emit-id-offsets.test.ts found, each written from a fresh app where every table's ids
+ * start at 1: the cart, its product, its line and its order are all 1, and only the place each came from
+ * tells them apart.
+ */
+const shop = exploration('shop', {
+  actions: ['create_cart', 'add_line', 'checkout', 'gift', 'pick'].map((name) => action(name, () => undefined)),
+  invariants: [invariant('carts add up', () => true)],
+})
+const shopWriter = journeyWriter(shop, 'carts add up', 'shop')
+afterAll(shopWriter.clean)
+
+const cartCreated = stepRun(
+  'create_cart',
+  [exchange('GET', '/products', undefined, 200, [{ id: 1, name: 'widget' }]), exchange('POST', '/carts', undefined, 201, { id: 1, total: 0 })],
+  {},
+  { cartId: 1 },
+)
+
+describe('an id every table held, in a fresh app', () => {
+  it("is read from the answer of the request that made it (POST /carts's id), not from a list read before it", async () => {
+    const text = await shopWriter.text({ steps: [cartCreated], violation: 'v', probes: [] })
+    expect(text).toMatch(/const res = await http\.post\('\/carts'\)[\s\S]*ctx\.set\('cartId', res\.json\(\)\.id\)/)
+    expect(text).not.toContain("ctx.set('cartId', res.json()[0].id)")
+  })
+
+  it("is read from the object named like the key (order.id for orderId), not the cart's id before it", async () => {
+    const cart = { cartId: 1 }
+    const checkout = exchange('POST', '/carts/1/checkout', undefined, 201, { cart: { id: 1, total: 250 }, order: { id: 1, total: 250 } })
+    const text = await shopWriter.text({ steps: [cartCreated, stepRun('checkout', [checkout], cart, { ...cart, orderId: 1 })], violation: 'v', probes: [] })
+    expect(text).toContain("ctx.set('orderId', res.json().order.id)")
+  })
+
+  it("keeps a value the step's input holds as the input's (qty: 1), not the line's id that is 1 too", async () => {
+    const cart = { cartId: 1 }
+    const line = exchange('POST', '/carts/1/lines', { productId: 1, quantity: 1 }, 201, { id: 1, cartId: 1, productId: 1, quantity: 1 })
+    const text = await shopWriter.text({ steps: [cartCreated, stepRun('add_line', [line], cart, { ...cart, lineId: 1, qty: 1 }, { qty: 1 })], violation: 'v', probes: [] })
+    expect(text).toContain("ctx.set('qty', 1)")
+    expect(text).toContain("ctx.set('lineId', res.json().id)")
+  })
+
+  it("sends a product id read from the product list (a bare [0].id of GET /products) from there, not the cart's id", async () => {
+    const cart = { cartId: 1 }
+    const add = stepRun(
+      'add_line',
+      [exchange('GET', '/products', undefined, 200, [{ id: 1, name: 'widget' }]), exchange('POST', '/carts/1/lines', { productId: 1, quantity: 2 }, 201, { id: 1, quantity: 2 })],
+      cart,
+      cart,
+      { qty: 2 },
+    )
+    const text = await shopWriter.text({ steps: [cartCreated, add], violation: 'v', probes: [] })
+    expect(text).toContain("ctx.set('add_line.0_id', res.json()[0].id)")
+    expect(text).toContain("{ json: { productId: ctx.require('add_line.0_id'), quantity: 2 } }")
+  })
+
+  it('says in a comment when a value sent was matched by value alone while other sources held it too', async () => {
+    // What the setup put in the context.
+    const ctx = { cartId: 1, orderId: 1 }
+    const gift = stepRun('gift', [exchange('POST', '/gifts', { recipientId: 1 }, 201, { id: 5 })], ctx, ctx)
+    const text = await shopWriter.text({ steps: [gift], violation: 'v', probes: [] })
+    expect(text).toContain(
+      `// AMBIGUOUS: 1 (sent as "recipientId") is read from the context key "orderId" by its value alone; the context key "cartId" held the same value. Check it is where the action took it from.`,
+    )
+  })
+
+  it('says in a comment when a context value was read from one of several places, none named like its key', async () => {
+    const pick = stepRun('pick', [exchange('GET', '/carts/1', undefined, 200, { id: 1, lines: [{ id: 1 }] })], { cartId: 1 }, { cartId: 1, winner: 1 })
+    const text = await shopWriter.text({ steps: [cartCreated, pick], violation: 'v', probes: [] })
+    expect(text).toContain(`ctx.set('winner', res.json().id)`)
+    expect(text).toContain(`// AMBIGUOUS: "winner" (1) is read from GET /carts/1 .id by its value alone; GET /carts/1 .lines[0].id held the same value.`)
+  })
+})
