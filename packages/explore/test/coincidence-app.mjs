@@ -11,10 +11,12 @@
  * Planted bugs, each off once `fixed`:
  * - `stale_total`: removing a line leaves the cart's total as it was.
  * - `single_unit_twice`: checkout charges a line of one unit twice.
+ * - `read_counts_twice`: reading a review counts two reads.
+ * - `one_star_is_five`: a review of one star is kept as five.
  */
 import http from 'node:http'
 
-const COLLECTIONS = ['products', 'carts', 'lines', 'orders']
+const COLLECTIONS = ['products', 'carts', 'lines', 'orders', 'reviews']
 const PRICE = 250
 
 let starts = Object.fromEntries(COLLECTIONS.map((c) => [c, 1]))
@@ -23,7 +25,7 @@ let db = empty()
 const checkpoints = []
 
 function empty() {
-  return { products: [], carts: [], lines: [], orders: [], next: { ...starts } }
+  return { products: [], carts: [], lines: [], orders: [], reviews: [], next: { ...starts } }
 }
 
 const copy = (state) => structuredClone(state)
@@ -109,6 +111,23 @@ function route(method, path, body) {
     // The cart first: both objects have an `id`, and only the order's is the order's.
     return [201, { cart: cartView(cart), order: { id: order.id, total: order.total } }]
   }
+  // A review's answer holds no id of its own: only its Location says which review it is.
+  m = /^\/products\/(\d+)\/reviews$/.exec(path)
+  if (m && method === 'POST') {
+    const product = byId('products', m[1])
+    if (!product) return [404, { error: `no product ${m[1]}` }]
+    const stars = Number(body?.stars ?? 3)
+    const review = insert('reviews', { productId: product.id, stars: stars === 1 && !fixed ? 5 : stars, reads: 0 })
+    return [201, { productId: product.id, stars }, { location: `/products/${product.id}/reviews/${review.id}` }]
+  }
+  if (m && method === 'GET') return [200, db.reviews.filter((r) => r.productId === Number(m[1]))]
+  m = /^\/products\/(\d+)\/reviews\/(\d+)$/.exec(path)
+  if (m && method === 'GET') {
+    const review = db.reviews.find((r) => r.id === Number(m[2]) && r.productId === Number(m[1]))
+    if (!review) return [404, { error: `no review ${m[2]} of product ${m[1]}` }]
+    review.reads += fixed ? 1 : 2
+    return [200, review]
+  }
   m = /^\/orders\/(\d+)$/.exec(path)
   if (m && method === 'GET') {
     const order = byId('orders', m[1])
@@ -128,9 +147,9 @@ const server = http.createServer(async (req, res) => {
     res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'not JSON' }))
     return
   }
-  const [status, answer] = route(req.method ?? 'GET', url.pathname, body)
-  if (answer === undefined) res.writeHead(status).end()
-  else res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(answer))
+  const [status, answer, headers = {}] = route(req.method ?? 'GET', url.pathname, body)
+  if (answer === undefined) res.writeHead(status, headers).end()
+  else res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(answer))
 })
 
 server.listen(Number(process.env.PORT ?? 0), process.env.HOST ?? '127.0.0.1', () => {

@@ -3,7 +3,7 @@
  * from where an API hands them out (a list read first, a nested object), in the places a regression journey
  * may read them from a coincident value instead. Each comment says which.
  */
-import { action, assertStatus, exploration, invariant } from '@venomqa/core'
+import { type ActionArgs, action, assertStatus, exploration, invariant } from '@venomqa/core'
 
 const PRICE = 250
 
@@ -64,8 +64,42 @@ const checkout = action(
   { when: (v) => v.ctx.has('lineId') && !v.ctx.has('orderId'), maxPerPath: 1 },
 )
 
+/** The product reviewed: the first of the list, kept in the context for the invariants. */
+async function firstProduct({ http, ctx }: Pick<ActionArgs, 'http' | 'ctx'>): Promise<number | undefined> {
+  const products = (await http.get('/products')).json() as Product[]
+  if (products.length) ctx.set('productId', products[0]!.id)
+  return products[0]?.id
+}
+
+// Reads the review back where its Location points, the id in no context key: only the Location names it.
+const review = action(
+  'review',
+  async (args) => {
+    const productId = await firstProduct(args)
+    if (productId === undefined) return undefined
+    const res = await args.http.post(`/products/${productId}/reviews`, { json: { stars: 4 } })
+    assertStatus(res, 201)
+    return args.http.get(res.headers.location!)
+  },
+  { when: (v) => !v.ctx.has('reviewId'), maxPerPath: 1 },
+)
+
+// Keeps the review's id from its Location; the answer's body holds the product's id and the stars, 1 as well.
+const rateOneStar = action<{ stars: number }>(
+  'rate_one_star',
+  async (args) => {
+    const productId = await firstProduct(args)
+    if (productId === undefined) return undefined
+    const res = await args.http.post(`/products/${productId}/reviews`, { json: { stars: args.input.stars } })
+    assertStatus(res, 201)
+    args.ctx.set('reviewId', Number(res.headers.location!.split('/').at(-1)))
+    return res
+  },
+  { when: (v) => !v.ctx.has('reviewId'), inputs: () => [{ stars: 1 }], maxPerPath: 1 },
+)
+
 export default exploration('coincidence', {
-  actions: [stockProduct, createCart, addLine, removeLine, checkout],
+  actions: [stockProduct, createCart, addLine, removeLine, checkout, review, rateOneStar],
   invariants: [
     invariant(
       'a cart costs what its lines hold',
@@ -84,6 +118,25 @@ export default exploration('coincidence', {
         return order.total === expected || `the order charges ${order.total}, not ${expected}`
       },
       { after: ['checkout'] },
+    ),
+    invariant(
+      'a review read once counts one read',
+      async ({ http, ctx }) => {
+        if (!ctx.has('productId')) return
+        const reviews = (await http.get(`/products/${ctx.require('productId')}/reviews`)).json() as { id: number; reads: number }[]
+        const over = reviews.find((r) => r.reads > 1)
+        return !over || `review ${over.id} counts ${over.reads} reads`
+      },
+      { after: ['review'] },
+    ),
+    invariant(
+      'a review keeps its stars',
+      async ({ http, ctx }) => {
+        if (!ctx.has('reviewId')) return
+        const res = await http.get(`/products/${ctx.require('productId')}/reviews/${ctx.require('reviewId')}`)
+        return res.status === 200 ? res.json().stars === 1 || `one star kept as ${res.json().stars}` : `review ${ctx.require('reviewId')}: ${res.status}`
+      },
+      { after: ['rate_one_star'] },
     ),
   ],
   depth: 4,

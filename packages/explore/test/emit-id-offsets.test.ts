@@ -22,7 +22,7 @@ import coincidence from './coincidence.explore'
 
 const PACKAGE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const EMIT_DIR = `test/.emitted-id-offsets-${process.pid}`
-const COLLECTIONS = ['products', 'carts', 'lines', 'orders'] as const
+const COLLECTIONS = ['products', 'carts', 'lines', 'orders', 'reviews'] as const
 type Starts = Record<(typeof COLLECTIONS)[number], number>
 
 let app: RunningProcess
@@ -38,7 +38,7 @@ async function configure(starts: Partial<Starts>, fixed: boolean): Promise<void>
 beforeAll(async () => {
   app = await startNodeProcess(path.join(PACKAGE, 'test/coincidence-app.mjs'))
   runner = createRunner({ baseUrl: app.url, stateBackends: [httpControlState({ url: app.url })] })
-  await configure({ products: 1, carts: 1, lines: 1, orders: 1 }, false)
+  await configure({ products: 1, carts: 1, lines: 1, orders: 1, reviews: 1 }, false)
   result = await explore(coincidence as Exploration, { runner, root: PACKAGE, file: 'test/coincidence.explore.ts', emitDir: EMIT_DIR })
   for (const v of result.violations) {
     const module = (await import(pathToFileURL(path.join(PACKAGE, v.emittedFile!)).href)) as { default: Journey }
@@ -65,8 +65,13 @@ const starts = fc
   .map((values) => Object.fromEntries(COLLECTIONS.map((c, i) => [c, values[i]!])) as Starts)
 
 describe('a regression journey written where every id was 1', () => {
-  it('finds both planted bugs, each written out as a journey', () => {
-    expect(result.violations.map((v) => v.invariant).sort()).toEqual(['a cart costs what its lines hold', 'an order charges each unit once'])
+  it('finds every planted bug, each written out as a journey', () => {
+    expect(result.violations.map((v) => v.invariant).sort()).toEqual([
+      'a cart costs what its lines hold',
+      'a review keeps its stars',
+      'a review read once counts one read',
+      'an order charges each unit once',
+    ])
   })
 
   it('fails on the bug and passes on the fixed app wherever each collection starts its ids', async () => {

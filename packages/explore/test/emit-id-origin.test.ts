@@ -5,7 +5,7 @@
  * holding a 1: on a database whose next id is not 1 it sent every later request to a project nobody made,
  * and failed on a 404 the API was right to answer, not on the bug.
  */
-import { action, exploration, invariant } from '@venomqa/core'
+import { type HttpExchange, action, exploration, invariant } from '@venomqa/core'
 import { afterAll, describe, expect, it } from 'vitest'
 import type { SequenceRun } from '../src/contracts'
 import { jsonExchange as exchange, journeyWriter, stepRun } from './emit-fixtures'
@@ -125,5 +125,27 @@ describe('an id every table held, in a fresh app', () => {
     const text = await shopWriter.text({ steps: [cartCreated, pick], violation: 'v', probes: [] })
     expect(text).toContain(`ctx.set('winner', res.json().id)`)
     expect(text).toContain(`// AMBIGUOUS: "winner" (1) is read from GET /carts/1 .id by its value alone; GET /carts/1 .lines[0].id held the same value.`)
+  })
+})
+
+describe('an id a Location alone gives, in a fresh app', () => {
+  /** `POST /products/1/reviews` answered with the product's id and the stars in its body (each 1), the review's id in its Location. */
+  const reviewed = (): HttpExchange => {
+    const x = exchange('POST', '/products/1/reviews', { stars: 1 }, 201, { productId: 1, stars: 1 })
+    x.response!.headers.location = '/products/1/reviews/1'
+    return x
+  }
+  const product = { productId: 1 }
+
+  it("keeps the review's id from the Location's segment after `reviews`, not the body's productId or the input's stars", async () => {
+    const text = await shopWriter.text({ steps: [stepRun('pick', [reviewed()], product, { ...product, reviewId: 1 }, { stars: 1 })], violation: 'v', probes: [] })
+    expect(text).toContain("ctx.set('reviewId', Number(decodeURIComponent(new URL(res.headers.location!, res.url).pathname.split('/').at(-1)!)))")
+  })
+
+  it("reads the review back at the Location's id, not at the product's id that is also in the request's path", async () => {
+    const readBack = exchange('GET', '/products/1/reviews/1', undefined, 200, { id: 1, stars: 1 })
+    const text = await shopWriter.text({ steps: [stepRun('pick', [reviewed(), readBack], product, product)], violation: 'v', probes: [] })
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the emitted source, not a template
+    expect(text).toContain("await http.get(`/products/${ctx.require('productId')}/reviews/${ctx.require('pick.location')}`)")
   })
 })

@@ -564,13 +564,16 @@ class Flow {
   #remember(action: string, request: RequestPlan, exchange: HttpExchange): void {
     // The last segment of a Location first, so that the same value in the body wins: an id a 201 gives
     // only in its Location is the id a later request sends all the same. Not the other segments (`items`
-    // of `/items/4`), which are the path's own words, nor a segment of the request's own path.
-    const own = new Set(headerPathname(exchange.request.url, exchange.request.url)?.split('/').map(safeDecode))
-    for (const { value, header } of headerSegments(exchange)) {
+    // of `/items/4`), which are the path's own words, nor a segment of the request's own path: that one
+    // after the same word (`/products/1` of `POST /products/1/reviews`), not one that is equal by value (the
+    // review's `1` of `/products/1/reviews/1`, in a fresh app where the product is 1 too).
+    const segments = headerPathname(exchange.request.url, exchange.request.url)?.split('/').map(safeDecode) ?? []
+    const own = new Set(segments.map((segment, i) => `${segments[i - 1] ?? ''}/${segment}`))
+    for (const { value, header, thing } of headerSegments(exchange)) {
       // Only a path sends such a value from here (`fits` wants a field named like an id elsewhere): a
       // number in a body is too often a count that coincides with it.
-      if (header.segment !== 1 || own.has(value) || isSecretValue(value) || knownSecrets.has(value)) continue
-      this.#placeIn(value, { request, action, path: [], value, header: { ...header, number: false } })
+      if (header.segment !== 1 || own.has(`${thing ?? ''}/${value}`) || isSecretValue(value) || knownSecrets.has(value)) continue
+      this.#placeIn(value, { request, action, path: [], value, header: { ...header, number: false }, ...(thing ? { thing } : {}) })
     }
     for (const { path, value } of leavesOf(exchange.response?.body)) {
       const text = String(value)
@@ -731,11 +734,13 @@ function bodyOrigin(key: string, value: unknown, exchanges: readonly HttpExchang
   if (!candidates.length) return undefined
   const inOrder = (a: (typeof candidates)[number], b: (typeof candidates)[number]) =>
     a.exchange - b.exchange || pathScore(a.path, key) - pathScore(b.path, key) || a.path.length - b.path.length
-  const named = candidates.filter((c) => namesKey(c.path, key) || (c.thing !== undefined && namesTheSame(c.thing, key)))
-  if (named.length) {
-    const [chosen] = named.sort(inOrder)
+  const namedInBody = candidates.filter((c) => namesKey(c.path, key) || (c.thing !== undefined && namesTheSame(c.thing, key)))
+  if (namedInBody.length) {
+    const [chosen] = namedInBody.sort(inOrder)
     return { exchange: chosen!.exchange, path: chosen!.path, secret: false }
   }
+  const named = namedHeaderOrigin(key, value, exchanges)
+  if (named) return named
   if (leavesOf(input).some((leaf) => leaf.value === value)) return 'input'
   // A field named like no id at all (`page`) last: the create's `id` after a list's `{ page: 1 }` is the id.
   const unnamed = (path: JsonPath) => Number(pathScore(path, key) === UNNAMED)
@@ -747,6 +752,20 @@ function bodyOrigin(key: string, value: unknown, exchanges: readonly HttpExchang
     secret: false,
     ...(others.length ? { ambiguous: ambiguity(`"${key}" (${String(value)})`, where(chosen!), others.map(where)) } : {}),
   }
+}
+
+/**
+ * A segment of a response's `Location` that names the key by the collection before it (`reviewId` of
+ * `/products/1/reviews/4`): a 201 whose body holds the product's id and a count, each 1 in a fresh app,
+ * gives the review's id in its Location alone.
+ */
+function namedHeaderOrigin(key: string, value: unknown, exchanges: readonly HttpExchange[]): ContextOrigin | undefined {
+  if (typeof value !== 'string' && typeof value !== 'number') return undefined
+  for (const [j, exchange] of exchanges.entries()) {
+    const found = headerSegments(exchange).find((s) => s.value === String(value) && s.thing !== undefined && namesTheSame(s.thing, key))
+    if (found) return { exchange: j, path: [], secret: false, header: { ...found.header, number: typeof value === 'number' } }
+  }
+  return undefined
 }
 
 /** True when a path's last name is the key's, or one the key ends with that says more than `id` (`total` for `cartTotal`). */
@@ -769,7 +788,7 @@ function placeThing(url: string, path: JsonPath): string | undefined {
     ?.split('/')
     .map(safeDecode)
     .reverse()
-    .find((segment) => /^[A-Za-z][A-Za-z_-]*$/.test(segment))
+    .find((segment) => COLLECTION.test(segment))
 }
 
 /** `GET /products [0].id`: a place in a response, for a comment. */
@@ -784,6 +803,16 @@ function ambiguity(what: string, chosen: string, others: readonly string[]): str
   return `AMBIGUOUS: ${what} is read from ${chosen} by its value alone; ${shown} held the same value. Check it is where the action took it from.`
 }
 
+/** A segment of the URL in a response header: its value, where it is, and the collection the segment before it names (`reviews` of `/reviews/4`). */
+interface HeaderSegment {
+  value: string
+  header: Omit<HeaderOrigin, 'number'>
+  thing?: string
+}
+
+/** A path segment that names a collection (`carts`, `line-items`), not an id. */
+const COLLECTION = /^[A-Za-z][A-Za-z_-]*$/
+
 /** Response headers whose value is a URL a client follows to what the request made or names. */
 const URL_HEADERS = ['location', 'content-location']
 
@@ -792,9 +821,9 @@ const URL_HEADERS = ['location', 'content-location']
  * where it is (counted from the end, the way the journey reads it, whether the URL is absolute or not);
  * from the last segment back, so that of `/items/4/parts/4` the last `4` is found first.
  */
-function headerSegments(exchange: HttpExchange): { value: string; header: Omit<HeaderOrigin, 'number'> }[] {
+function headerSegments(exchange: HttpExchange): HeaderSegment[] {
   const headers = exchange.response?.headers ?? {}
-  const out: { value: string; header: Omit<HeaderOrigin, 'number'> }[] = []
+  const out: HeaderSegment[] = []
   for (const [name, raw] of Object.entries(headers)) {
     if (!URL_HEADERS.includes(name.toLowerCase()) || typeof raw !== 'string') continue
     const pathname = headerPathname(raw, exchange.request.url)
@@ -804,7 +833,9 @@ function headerSegments(exchange: HttpExchange): { value: string; header: Omit<H
       const value = safeDecode(segments[segments.length - k]!)
       // Named in lower case, as the journey's response has its headers. A part the record masked (a key in
       // the path) is no id.
-      if (value !== '' && !holdsMask(value)) out.push({ value, header: { name: name.toLowerCase(), segment: k } })
+      if (value === '' || holdsMask(value)) continue
+      const before = safeDecode(segments[segments.length - k - 1] ?? '')
+      out.push({ value, header: { name: name.toLowerCase(), segment: k }, ...(COLLECTION.test(before) ? { thing: before } : {}) })
     }
   }
   return out
