@@ -13,6 +13,7 @@
  * - `single_unit_twice`: checkout charges a line of one unit twice.
  * - `read_counts_twice`: reading a review counts two reads.
  * - `one_star_is_five`: a review of one star is kept as five.
+ * - `restocked_twice`: a product added to a catalogue that has one already is added twice.
  */
 import http from 'node:http'
 
@@ -74,7 +75,11 @@ function route(method, path, body) {
   }
   if (path === '/health') return [200, { ok: true }]
   if (method === 'GET' && path === '/products') return [200, db.products]
-  if (method === 'POST' && path === '/products') return [201, insert('products', { name: String(body?.name ?? 'item'), price: PRICE })]
+  if (method === 'POST' && path === '/products') {
+    const name = String(body?.name ?? 'item')
+    if (db.products.length && !fixed) insert('products', { name, price: PRICE })
+    return [201, insert('products', { name, price: PRICE })]
+  }
   if (method === 'POST' && path === '/carts') return [201, insert('carts', { total: 0 })]
   let m = /^\/carts\/(\d+)$/.exec(path)
   if (m && method === 'GET') {

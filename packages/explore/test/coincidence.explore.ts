@@ -64,6 +64,16 @@ const checkout = action(
   { when: (v) => v.ctx.has('lineId') && !v.ctx.has('orderId'), maxPerPath: 1 },
 )
 
+// Counts the catalogue before it adds to it: in a fresh app the count is 1 when the one product's id is.
+const restock = action(
+  'restock',
+  async ({ http, ctx }) => {
+    ctx.set('productsBefore', ((await http.get('/products')).json() as Product[]).length)
+    return http.post('/products', { json: { name: 'gadget' } })
+  },
+  { maxPerPath: 1 },
+)
+
 /** The product reviewed: the first of the list, kept in the context for the invariants. */
 async function firstProduct({ http, ctx }: Pick<ActionArgs, 'http' | 'ctx'>): Promise<number | undefined> {
   const products = (await http.get('/products')).json() as Product[]
@@ -99,7 +109,7 @@ const rateOneStar = action<{ stars: number }>(
 )
 
 export default exploration('coincidence', {
-  actions: [stockProduct, createCart, addLine, removeLine, checkout, review, rateOneStar],
+  actions: [stockProduct, createCart, addLine, removeLine, checkout, review, rateOneStar, restock],
   invariants: [
     invariant(
       'a cart costs what its lines hold',
@@ -118,6 +128,15 @@ export default exploration('coincidence', {
         return order.total === expected || `the order charges ${order.total}, not ${expected}`
       },
       { after: ['checkout'] },
+    ),
+    invariant(
+      'a product added is one more in the catalogue',
+      async ({ http, ctx }) => {
+        const count = ((await http.get('/products')).json() as Product[]).length
+        const expected = Number(ctx.require('productsBefore')) + 1
+        return count === expected || `${count} products, not ${expected}`
+      },
+      { after: ['restock'] },
     ),
     invariant(
       'a review read once counts one read',

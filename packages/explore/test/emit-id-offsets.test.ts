@@ -28,6 +28,7 @@ type Starts = Record<(typeof COLLECTIONS)[number], number>
 let app: RunningProcess
 let runner: Runner
 let result: ExplorationResult
+/** Each journey written, by its file. */
 const journeys = new Map<string, Journey>()
 
 async function configure(starts: Partial<Starts>, fixed: boolean): Promise<void> {
@@ -42,7 +43,7 @@ beforeAll(async () => {
   result = await explore(coincidence as Exploration, { runner, root: PACKAGE, file: 'test/coincidence.explore.ts', emitDir: EMIT_DIR })
   for (const v of result.violations) {
     const module = (await import(pathToFileURL(path.join(PACKAGE, v.emittedFile!)).href)) as { default: Journey }
-    journeys.set(v.invariant, module.default)
+    journeys.set(v.emittedFile!, module.default)
   }
 }, 20_000)
 
@@ -66,8 +67,9 @@ const starts = fc
 
 describe('a regression journey written where every id was 1', () => {
   it('finds every planted bug, each written out as a journey', () => {
-    expect(result.violations.map((v) => v.invariant).sort()).toEqual([
+    expect([...new Set(result.violations.map((v) => v.invariant))].sort()).toEqual([
       'a cart costs what its lines hold',
+      'a product added is one more in the catalogue',
       'a review keeps its stars',
       'a review read once counts one read',
       'an order charges each unit once',
@@ -77,11 +79,11 @@ describe('a regression journey written where every id was 1', () => {
   it('fails on the bug and passes on the fixed app wherever each collection starts its ids', async () => {
     await fc.assert(
       fc.asyncProperty(starts, async (at) => {
-        for (const [invariant, journey] of journeys) {
+        for (const [file, journey] of journeys) {
           await configure(at, false)
-          expect(await status(journey), `${invariant}, buggy, ids from ${JSON.stringify(at)}`).toMatch(/^failed/)
+          expect(await status(journey), `${file}, buggy, ids from ${JSON.stringify(at)}`).toMatch(/^failed/)
           await configure(at, true)
-          expect(await status(journey), `${invariant}, fixed, ids from ${JSON.stringify(at)}`).toBe('passed')
+          expect(await status(journey), `${file}, fixed, ids from ${JSON.stringify(at)}`).toBe('passed')
         }
       }),
       { numRuns: 12, seed: 20261207 },

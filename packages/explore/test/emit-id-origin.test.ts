@@ -110,6 +110,19 @@ describe('an id every table held, in a fresh app', () => {
     expect(text).toContain("{ json: { productId: ctx.require('add_line.0_id'), quantity: 2 } }")
   })
 
+  it("keeps a count of a list as the list's size, not the [0].id of its one item, and says the id held it too", async () => {
+    const counted = stepRun('pick', [exchange('GET', '/products', undefined, 200, [{ id: 1, name: 'widget' }])], {}, { productsBefore: 1 })
+    const text = await shopWriter.text({ steps: [counted], violation: 'v', probes: [] })
+    expect(text).toContain("ctx.set('productsBefore', res.json().length)")
+    expect(text).toContain('// AMBIGUOUS: "productsBefore" (1) is read from the size of GET /products (the body) by its value alone; GET /products [0].id held the same value.')
+  })
+
+  it('keeps the count of an empty list as its size too, not as the literal 0 of one run', async () => {
+    const counted = stepRun('pick', [exchange('GET', '/products', undefined, 200, [])], {}, { productsBefore: 0 })
+    const text = await shopWriter.text({ steps: [counted], violation: 'v', probes: [] })
+    expect(text).toContain("ctx.set('productsBefore', res.json().length)")
+  })
+
   it('says in a comment when a value sent was matched by value alone while other sources held it too', async () => {
     // What the setup put in the context.
     const ctx = { cartId: 1, orderId: 1 }

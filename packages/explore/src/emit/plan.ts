@@ -54,9 +54,10 @@ export interface RequestPlan {
   status?: number
   /**
    * Context keys set from this response: `ctx.set(key, res.json()<path>)`; with `count`, to the size of
-   * the list at `path`, written as the action wrote it (`plural(size, count)`: `3 items`).
+   * the list at `path`, written as the action wrote it (`plural(size, count)`: `3 items`); with `size`, to
+   * the size itself.
    */
-  sets: { key: string; path: JsonPath; secret: boolean; count?: string; header?: HeaderOrigin }[]
+  sets: { key: string; path: JsonPath; secret: boolean; count?: string; size?: true; header?: HeaderOrigin }[]
   /** Context keys whose values the request sends (`ctx.require(key)` in its path, query, body or headers). */
   reads: string[]
   /**
@@ -188,6 +189,7 @@ class Flow {
           path: origin.path,
           secret: origin.secret,
           ...(origin.count ? { count: origin.count } : {}),
+          ...(origin.size ? { size: true as const } : {}),
           ...(origin.header ? { header: origin.header } : {}),
         })
         this.#bind(key, value)
@@ -664,6 +666,8 @@ interface ContextOrigin {
   secret: boolean
   /** The value is the size of the list at `path`, written `plural(size, count)`. */
   count?: string
+  /** The value is the size of the list at `path`, as a number. */
+  size?: true
   /** The value is a segment of the URL in a response header, not in the body (then `path` is empty). */
   header?: HeaderOrigin
   /** Other places held the value too, and none named the key: what the journey's comment says of the choice. */
@@ -731,10 +735,11 @@ function bodyOrigin(key: string, value: unknown, exchanges: readonly HttpExchang
       .filter((path) => path.length > 0)
       .map((path) => ({ exchange: j, path, thing: placeThing(exchange.request.url, path) })),
   )
-  if (!candidates.length) return undefined
+  // An empty list counted (`productsBefore: 0`) is in no body as a value: its size all the same.
+  if (!candidates.length) return ID_NAME.test(key) ? undefined : sizeOrigin(key, value, exchanges)
   const inOrder = (a: (typeof candidates)[number], b: (typeof candidates)[number]) =>
     a.exchange - b.exchange || pathScore(a.path, key) - pathScore(b.path, key) || a.path.length - b.path.length
-  const namedInBody = candidates.filter((c) => namesKey(c.path, key) || (c.thing !== undefined && namesTheSame(c.thing, key)))
+  const namedInBody = candidates.filter((c) => namesKey(c.path, key) || (c.thing !== undefined && idOf(c.thing, key)))
   if (namedInBody.length) {
     const [chosen] = namedInBody.sort(inOrder)
     return { exchange: chosen!.exchange, path: chosen!.path, secret: false }
@@ -742,10 +747,18 @@ function bodyOrigin(key: string, value: unknown, exchanges: readonly HttpExchang
   const named = namedHeaderOrigin(key, value, exchanges)
   if (named) return named
   if (leavesOf(input).some((leaf) => leaf.value === value)) return 'input'
+  const where = (c: (typeof candidates)[number]) => placeText(exchanges[c.exchange]!, c.path)
+  // A number kept under a key named like a count, or like the list (`productsBefore`), the size of a list a
+  // response held (the catalogue counted before adding to it): its size, not the `[0].id` of its one
+  // product, which is 1 as well in a fresh app.
+  const sized = ID_NAME.test(key) ? undefined : sizeOrigin(key, value, exchanges)
+  if (sized) {
+    const text = `the size of ${placeText(exchanges[sized.exchange]!, sized.path)}`
+    return { ...sized, ambiguous: ambiguity(`"${key}" (${String(value)})`, text, candidates.map(where)) }
+  }
   // A field named like no id at all (`page`) last: the create's `id` after a list's `{ page: 1 }` is the id.
   const unnamed = (path: JsonPath) => Number(pathScore(path, key) === UNNAMED)
   const [chosen, ...others] = candidates.sort((a, b) => unnamed(a.path) - unnamed(b.path) || inOrder(a, b))
-  const where = (c: (typeof candidates)[number]) => placeText(exchanges[c.exchange]!, c.path)
   return {
     exchange: chosen!.exchange,
     path: chosen!.path,
@@ -766,6 +779,33 @@ function namedHeaderOrigin(key: string, value: unknown, exchanges: readonly Http
     if (found) return { exchange: j, path: [], secret: false, header: { ...found.header, number: typeof value === 'number' } }
   }
   return undefined
+}
+
+/**
+ * The first response of the step that holds a list of `value` items (see listPath), when `key` reads as its
+ * size: named like a count (`count`, `total`, `before`), or like the list (`productsBefore` of `GET
+ * /products`, `linesSeen` of `{ lines: [...] }`).
+ */
+function sizeOrigin(key: string, value: unknown, exchanges: readonly HttpExchange[]): ContextOrigin | undefined {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) return undefined
+  for (const [j, exchange] of exchanges.entries()) {
+    const path = listPath(exchange.response?.body, value)
+    if (!path) continue
+    const list = path.length ? String(path[0]) : placeThing(exchange.request.url, ['id'])
+    if (COUNT_NAME.test(key) || (list !== undefined && namesTheSame(list, key))) return { exchange: j, path, secret: false, size: true }
+  }
+  return undefined
+}
+
+/** A key that names a count: `count`, `productCount`, `total`, `size`, `before`, `nItems`. */
+const COUNT_NAME = /count|total|size|length|before|after|number|^n[A-Z]/i
+
+/**
+ * True when `key` is named as the id of `thing`: `cartId` or `cart` of `carts`; not `productsBefore` of
+ * `products`, a count of them.
+ */
+function idOf(thing: string, key: string): boolean {
+  return ID_NAME.test(key) ? namesTheSame(thing, key) : stemOf(key) === stemOf(thing)
 }
 
 /** True when a path's last name is the key's, or one the key ends with that says more than `id` (`total` for `cartTotal`). */

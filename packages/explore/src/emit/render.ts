@@ -299,6 +299,7 @@ function responseValue(set: RequestPlan['sets'][number], variable: string): stri
     return set.header.number ? `Number(${segment})` : segment
   }
   const value = `${variable}.json()${accessPath(set.path)}`
+  if (set.size) return `${value}.length`
   return set.count ? `plural(${value}.length, ${quote(set.count)})` : value
 }
 
