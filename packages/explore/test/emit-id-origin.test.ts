@@ -133,6 +133,14 @@ describe('an id every table held, in a fresh app', () => {
     )
   })
 
+  it('says in a comment when a number in a path after a word that names no key was matched to the one key holding it', async () => {
+    const ctx = { cartId: 1 }
+    const text = await shopWriter.text({ steps: [stepRun('gift', [exchange('GET', '/reports/pages/1', undefined, 200, { rows: [] })], ctx, ctx)], violation: 'v', probes: [] })
+    expect(text).toContain(
+      '// AMBIGUOUS: 1 (in the path after "pages") is read from the context key "cartId" by its value alone; no name ties the two. Check it is where the action took it from.',
+    )
+  })
+
   it('says in a comment when a context value was read from one of several places, none named like its key', async () => {
     const pick = stepRun('pick', [exchange('GET', '/carts/1', undefined, 200, { id: 1, lines: [{ id: 1 }] })], { cartId: 1 }, { cartId: 1, winner: 1 })
     const text = await shopWriter.text({ steps: [cartCreated, pick], violation: 'v', probes: [] })

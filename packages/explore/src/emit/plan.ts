@@ -510,7 +510,7 @@ class Flow {
     const chosen = namedKey ?? (namedPlace ? undefined : bound.at(-1))
     const latest = all.at(-1)
     const seen = chosen ? undefined : (namedPlace ?? (latest && usable(latest) ? latest : undefined))
-    if (!namedKey && !namedPlace && (chosen || seen)) this.#noteAmbiguity(value, where.key, chosen?.key ?? seen!, bound, places)
+    if (!namedKey && !namedPlace && (chosen || seen)) this.#noteAmbiguity(value, where, chosen?.key ?? seen!, bound, places)
     if (chosen) return this.#require(chosen.key)
     if (!seen) return undefined
     const key = this.#madeUpKey(`${seen.action}.${seen.header ? seen.header.name : pathName(seen.path)}`)
@@ -522,9 +522,17 @@ class Flow {
   /**
    * Says over the request that a value it sends was read from `chosen` by its value alone, when other context
    * keys or response places held it too. A place that set one of those keys, or is named like one (`userId`
-   * in an answer, beside the context's `userId`), is that key, not another source.
+   * in an answer, beside the context's `userId`), is that key, not another source. In a path, a lone source
+   * is said too when the word before the value names something else (`/reports/pages/1` sent the `cartId`
+   * that was 1): the number may be the path's own, as a page is.
    */
-  #noteAmbiguity(value: string | number, sentAs: string | undefined, chosen: string | ResponseOrigin, bound: readonly { key: string }[], places: readonly ResponseOrigin[]): void {
+  #noteAmbiguity(
+    value: string | number,
+    where: { key?: string; inPath?: boolean },
+    chosen: string | ResponseOrigin,
+    bound: readonly { key: string }[],
+    places: readonly ResponseOrigin[],
+  ): void {
     const keys = bound.map((b) => b.key)
     const isKey = (place: ResponseOrigin) =>
       place.request.sets.some((s) => keys.includes(s.key) && deepEqual(s.path, place.path)) || (place.thing !== undefined && keys.some((k) => namesTheSame(k, place.thing!)))
@@ -534,9 +542,10 @@ class Flow {
       return `${source.request.method} ${path} ${accessPath(source.path) || '(the header)'}`
     }
     const others = [...keys.filter((k) => k !== chosen), ...places.filter((p) => p !== chosen && !isKey(p))].map(text)
-    if (!others.length) return
-    const what = `${String(value)}${sentAs === undefined ? '' : ` (sent as "${sentAs}")`}`
-    this.#notesNow.push(ambiguity(what, text(chosen), [...new Set(others)]))
+    const afterWord = where.inPath && where.key !== undefined && COLLECTION.test(where.key)
+    if (!others.length && !afterWord) return
+    const at = where.key === undefined ? '' : where.inPath ? ` (in the path after "${where.key}")` : ` (sent as "${where.key}")`
+    this.#notesNow.push(ambiguity(`${String(value)}${at}`, text(chosen), [...new Set(others)]))
   }
 
   /** A value read from the context, noted as one the request being planned reads. */
@@ -840,7 +849,8 @@ function placeText(exchange: HttpExchange, path: JsonPath): string {
 /** The comment over a request that reads `what` from `chosen` by its value alone, while `others` held it too. */
 function ambiguity(what: string, chosen: string, others: readonly string[]): string {
   const shown = others.slice(0, 3).join(', ') + (others.length > 3 ? ` and ${others.length - 3} more` : '')
-  return `AMBIGUOUS: ${what} is read from ${chosen} by its value alone; ${shown} held the same value. Check it is where the action took it from.`
+  const also = others.length ? `${shown} held the same value` : 'no name ties the two'
+  return `AMBIGUOUS: ${what} is read from ${chosen} by its value alone; ${also}. Check it is where the action took it from.`
 }
 
 /** A segment of the URL in a response header: its value, where it is, and the collection the segment before it names (`reviews` of `/reviews/4`). */
