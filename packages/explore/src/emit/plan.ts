@@ -13,7 +13,7 @@ import {
 import { receivedBodyText, receivedHeaders, sentRequest } from '@venomqa/runner'
 import type { SequenceRun, SequenceStepRun } from '../contracts'
 import { Code, isPlainObject, quote, textSource } from './code'
-import { type JsonPath, UNNAMED, bestPath, leavesOf, pathName, pathScore, pathsOf } from './json-path'
+import { type JsonPath, UNNAMED, accessPath, bestPath, leavesOf, pathName, pathScore, pathsOf } from './json-path'
 import { SecretRefs, isSecretList, isSecretValue, secretTree } from './secrets'
 
 /**
@@ -54,11 +54,17 @@ export interface RequestPlan {
   status?: number
   /**
    * Context keys set from this response: `ctx.set(key, res.json()<path>)`; with `count`, to the size of
-   * the list at `path`, written as the action wrote it (`plural(size, count)`: `3 items`).
+   * the list at `path`, written as the action wrote it (`plural(size, count)`: `3 items`); with `size`, to
+   * the size itself.
    */
-  sets: { key: string; path: JsonPath; secret: boolean; count?: string; header?: HeaderOrigin }[]
+  sets: { key: string; path: JsonPath; secret: boolean; count?: string; size?: true; header?: HeaderOrigin }[]
   /** Context keys whose values the request sends (`ctx.require(key)` in its path, query, body or headers). */
   reads: string[]
+  /**
+   * Where a value was read from by its value alone while another place held it too: said in a comment over
+   * the request, so that a reader checks the guess instead of trusting it.
+   */
+  notes: string[]
 }
 
 export interface PlanOptions {
@@ -128,6 +134,8 @@ interface ResponseOrigin {
   path: JsonPath
   value: string | number
   header?: HeaderOrigin
+  /** What the value is the id of, when its place says (see placeThing): `products` for `[0].id` of `GET /products`. */
+  thing?: string
 }
 
 class Flow {
@@ -144,6 +152,8 @@ class Flow {
   #inputNow = new Set<string>()
   /** The keys the request being planned reads from the context (its `reads`). */
   #readsNow: string[] = []
+  /** What the request being planned says of values it sends that were read by value alone (its `notes`). */
+  #notesNow: string[] = []
   /**
    * What the action said of the request being planned: which values of its body it read from the context
    * (see provenanceOf). When it said, nothing outside the path is guessed from values (see #flowing).
@@ -166,7 +176,7 @@ class Flow {
     this.#inputNow = new Set(leavesOf(step.input).flatMap(({ path, value }) => [inputKey('', value), inputKey(String(path[path.length - 1] ?? ''), value)]))
     const exchanges = withoutClientRetries(step.exchanges)
     const { set, deleted } = contextChanges(step.ctxBefore, step.ctxAfter)
-    const origins = new Map(set.map(([key, value]) => [key, originOf(key, value, exchanges) ?? countOrigin(value, exchanges)] as const))
+    const origins = new Map(set.map(([key, value]) => [key, originOf(key, value, exchanges, step.input) ?? countOrigin(value, exchanges)] as const))
     const requests: RequestPlan[] = []
     exchanges.forEach((exchange, j) => {
       const request = this.#request(exchange, clientHeader)
@@ -179,12 +189,17 @@ class Flow {
           path: origin.path,
           secret: origin.secret,
           ...(origin.count ? { count: origin.count } : {}),
+          ...(origin.size ? { size: true as const } : {}),
           ...(origin.header ? { header: origin.header } : {}),
         })
         this.#bind(key, value)
       }
       this.#remember(step.action, request, exchange)
     })
+    for (const [key] of set) {
+      const origin = origins.get(key)
+      if (origin?.ambiguous) requests[origin.exchange]!.notes.push(origin.ambiguous)
+    }
     const literalSets = set.filter(([key]) => !origins.get(key)).map(([key, value]) => ({ key, value: this.#contextLiteral(key, value) }))
     for (const key of deleted) this.#unbind(key)
     return { action: step.action, input: step.input, requests, literalSets, deletes: deleted }
@@ -192,6 +207,7 @@ class Flow {
 
   #request(exchange: HttpExchange, clientHeader: ClientHeader): RequestPlan {
     this.#readsNow = []
+    this.#notesNow = []
     this.#provenance = provenanceOf(exchange)
     const { origin, rest } = this.#target(exchange.request.url)
     const [pathPart, queryPart] = splitOnce(rest, '?')
@@ -206,6 +222,7 @@ class Flow {
       ...(!exchange.response && exchange.timeoutMs ? { timeout: exchange.timeoutMs } : {}),
       sets: [],
       reads: this.#readsNow,
+      notes: this.#notesNow,
     }
     const query = queryPart === undefined ? undefined : this.#query(queryPart, 'the query parameter', sentQuery(exchange))
     if (query) plan.query = query
@@ -488,19 +505,47 @@ class Flow {
     const places = all.filter(usable)
     // Then a field of an earlier response named like it (`items[0].id` for `/items/1`) before a context
     // key named otherwise: the cart's id, also 1, is not the id of the cart's line.
-    const namedPlace = places.findLast((place) => {
-      const thing = thingOf(place.path)
-      return thing !== undefined && named(thing)
-    })
-    const chosen = bound.findLast((b) => named(b.key)) ?? (namedPlace ? undefined : bound.at(-1))
-    if (chosen) return this.#require(chosen.key)
+    const namedPlace = places.findLast((place) => place.thing !== undefined && named(place.thing))
+    const namedKey = bound.findLast((b) => named(b.key))
+    const chosen = namedKey ?? (namedPlace ? undefined : bound.at(-1))
     const latest = all.at(-1)
-    const seen = namedPlace ?? (latest && usable(latest) ? latest : undefined)
+    const seen = chosen ? undefined : (namedPlace ?? (latest && usable(latest) ? latest : undefined))
+    if (!namedKey && !namedPlace && (chosen || seen)) this.#noteAmbiguity(value, where, chosen?.key ?? seen!, bound, places)
+    if (chosen) return this.#require(chosen.key)
     if (!seen) return undefined
     const key = this.#madeUpKey(`${seen.action}.${seen.header ? seen.header.name : pathName(seen.path)}`)
     seen.request.sets.push({ key, path: seen.path, secret: false, ...(seen.header ? { header: seen.header } : {}) })
     this.#bind(key, seen.value)
     return this.#require(key)
+  }
+
+  /**
+   * Says over the request that a value it sends was read from `chosen` by its value alone, when other context
+   * keys or response places held it too. A place that set one of those keys, or is named like one (`userId`
+   * in an answer, beside the context's `userId`), is that key, not another source. In a path, a lone source
+   * is said too when the word before the value names something else (`/reports/pages/1` sent the `cartId`
+   * that was 1): the number may be the path's own, as a page is.
+   */
+  #noteAmbiguity(
+    value: string | number,
+    where: { key?: string; inPath?: boolean },
+    chosen: string | ResponseOrigin,
+    bound: readonly { key: string }[],
+    places: readonly ResponseOrigin[],
+  ): void {
+    const keys = bound.map((b) => b.key)
+    const isKey = (place: ResponseOrigin) =>
+      place.request.sets.some((s) => keys.includes(s.key) && deepEqual(s.path, place.path)) || (place.thing !== undefined && keys.some((k) => namesTheSame(k, place.thing!)))
+    const text = (source: string | ResponseOrigin) => {
+      if (typeof source === 'string') return `the context key "${source}"`
+      const path = source.request.path.map((part) => (part instanceof Code ? part.code : part)).join('')
+      return `${source.request.method} ${path} ${accessPath(source.path) || '(the header)'}`
+    }
+    const others = [...keys.filter((k) => k !== chosen), ...places.filter((p) => p !== chosen && !isKey(p))].map(text)
+    const afterWord = where.inPath && where.key !== undefined && COLLECTION.test(where.key)
+    if (!others.length && !afterWord) return
+    const at = where.key === undefined ? '' : where.inPath ? ` (in the path after "${where.key}")` : ` (sent as "${where.key}")`
+    this.#notesNow.push(ambiguity(`${String(value)}${at}`, text(chosen), [...new Set(others)]))
   }
 
   /** A value read from the context, noted as one the request being planned reads. */
@@ -530,18 +575,21 @@ class Flow {
   #remember(action: string, request: RequestPlan, exchange: HttpExchange): void {
     // The last segment of a Location first, so that the same value in the body wins: an id a 201 gives
     // only in its Location is the id a later request sends all the same. Not the other segments (`items`
-    // of `/items/4`), which are the path's own words, nor a segment of the request's own path.
-    const own = new Set(headerPathname(exchange.request.url, exchange.request.url)?.split('/').map(safeDecode))
-    for (const { value, header } of headerSegments(exchange)) {
+    // of `/items/4`), which are the path's own words, nor a segment of the request's own path: that one
+    // after the same word (`/products/1` of `POST /products/1/reviews`), not one that is equal by value (the
+    // review's `1` of `/products/1/reviews/1`, in a fresh app where the product is 1 too).
+    const segments = headerPathname(exchange.request.url, exchange.request.url)?.split('/').map(safeDecode) ?? []
+    const own = new Set(segments.map((segment, i) => `${segments[i - 1] ?? ''}/${segment}`))
+    for (const { value, header, thing } of headerSegments(exchange)) {
       // Only a path sends such a value from here (`fits` wants a field named like an id elsewhere): a
       // number in a body is too often a count that coincides with it.
-      if (header.segment !== 1 || own.has(value) || isSecretValue(value) || knownSecrets.has(value)) continue
-      this.#placeIn(value, { request, action, path: [], value, header: { ...header, number: false } })
+      if (header.segment !== 1 || own.has(`${thing ?? ''}/${value}`) || isSecretValue(value) || knownSecrets.has(value)) continue
+      this.#placeIn(value, { request, action, path: [], value, header: { ...header, number: false }, ...(thing ? { thing } : {}) })
     }
     for (const { path, value } of leavesOf(exchange.response?.body)) {
       const text = String(value)
       if (text === '' || text === REDACTED || knownSecrets.has(value)) continue
-      this.#placeIn(text, { request, action, path, value })
+      this.#placeIn(text, { request, action, path, value, thing: placeThing(exchange.request.url, path) })
     }
   }
 
@@ -627,23 +675,30 @@ interface ContextOrigin {
   secret: boolean
   /** The value is the size of the list at `path`, written `plural(size, count)`. */
   count?: string
+  /** The value is the size of the list at `path`, as a number. */
+  size?: true
   /** The value is a segment of the URL in a response header, not in the body (then `path` is empty). */
   header?: HeaderOrigin
+  /** Other places held the value too, and none named the key: what the journey's comment says of the choice. */
+  ambiguous?: string
 }
 
 /**
  * The response a context value was read from: the first of the step's exchanges that holds it. A
  * secret was redacted when recorded, so for a secret key the place is the redacted field of that name.
  */
-function originOf(key: string, value: unknown, exchanges: readonly HttpExchange[]): ContextOrigin | undefined {
+function originOf(key: string, value: unknown, exchanges: readonly HttpExchange[], input: unknown): ContextOrigin | undefined {
   if (value === undefined || value === null || typeof value === 'boolean') return undefined
   const secret = isSecretValue(value, key) || knownSecrets.has(value)
   // Only a field whose name says nothing of the key (`page` for `projectId`) in an earlier exchange: a
   // later one that holds the value under a name that does (the create's `id`) is where it came from. A
   // create that lists its collection first got `{ page: 1 }` before `{ id: 1 }`, and the journey read the
   // id from the page number: on a database whose next id is not 1 it failed on a 404, not on the bug.
-  const named = secret ? undefined : namedOrigin(key, value, exchanges)
-  if (named) return { ...named, secret }
+  if (!secret) {
+    const inBody = bodyOrigin(key, value, exchanges, input)
+    if (inBody === 'input') return undefined
+    if (inBody) return inBody
+  }
   for (const [j, exchange] of exchanges.entries()) {
     const body = exchange.response?.body
     const path = bestPath(pathsOf(body, value), key)
@@ -674,20 +729,139 @@ function originOf(key: string, value: unknown, exchanges: readonly HttpExchange[
 }
 
 /**
- * The first exchange whose body holds `value` under a name that says what the key is (see pathScore):
- * undefined when the first exchange holding it at all does so already (the usual reading then finds
- * it), or when none does.
+ * The place in the step's response bodies a context value was read from. A place that names the key wins
+ * wherever it is: the field itself (`cartId`), or an `id` of the thing the key names (the `id` of what
+ * `POST /carts` answered, `order.id` for `orderId`). In a fresh database every table's ids start at 1, so
+ * the same number is often in several places: the list of products read before the cart was made holds the
+ * cart's id at `[0].id`, the checkout's `cart.id` holds the order's. Read from those, the journey took the
+ * product for the cart once ids differed, and failed on a 404 on the fixed app. With no place named so, a
+ * value the step's input holds is the input's (`qty: 1`, not the line's `id` that is 1 too: 'input'); else
+ * the first place named like an id, and the other places that held it are said (`ambiguous`).
  */
-function namedOrigin(key: string, value: unknown, exchanges: readonly HttpExchange[]): { exchange: number; path: JsonPath } | undefined {
-  let unnamedFirst = false
+function bodyOrigin(key: string, value: unknown, exchanges: readonly HttpExchange[], input: unknown): ContextOrigin | 'input' | undefined {
+  const candidates = exchanges.flatMap((exchange, j) =>
+    pathsOf(exchange.response?.body, value)
+      .filter((path) => path.length > 0)
+      .map((path) => ({ exchange: j, path, thing: placeThing(exchange.request.url, path) })),
+  )
+  // An empty list counted (`productsBefore: 0`) is in no body as a value: its size all the same.
+  if (!candidates.length) return ID_NAME.test(key) ? undefined : sizeOrigin(key, value, exchanges)
+  const inOrder = (a: (typeof candidates)[number], b: (typeof candidates)[number]) =>
+    a.exchange - b.exchange || pathScore(a.path, key) - pathScore(b.path, key) || a.path.length - b.path.length
+  const namedInBody = candidates.filter((c) => namesKey(c.path, key) || (c.thing !== undefined && idOf(c.thing, key)))
+  if (namedInBody.length) {
+    const [chosen] = namedInBody.sort(inOrder)
+    return { exchange: chosen!.exchange, path: chosen!.path, secret: false }
+  }
+  const named = namedHeaderOrigin(key, value, exchanges)
+  if (named) return named
+  if (leavesOf(input).some((leaf) => leaf.value === value)) return 'input'
+  const where = (c: (typeof candidates)[number]) => placeText(exchanges[c.exchange]!, c.path)
+  // A number kept under a key named like a count, or like the list (`productsBefore`), the size of a list a
+  // response held (the catalogue counted before adding to it): its size, not the `[0].id` of its one
+  // product, which is 1 as well in a fresh app.
+  const sized = ID_NAME.test(key) ? undefined : sizeOrigin(key, value, exchanges)
+  if (sized) {
+    const text = `the size of ${placeText(exchanges[sized.exchange]!, sized.path)}`
+    return { ...sized, ambiguous: ambiguity(`"${key}" (${String(value)})`, text, candidates.map(where)) }
+  }
+  // A field named like no id at all (`page`) last: the create's `id` after a list's `{ page: 1 }` is the id.
+  const unnamed = (path: JsonPath) => Number(pathScore(path, key) === UNNAMED)
+  const [chosen, ...others] = candidates.sort((a, b) => unnamed(a.path) - unnamed(b.path) || inOrder(a, b))
+  return {
+    exchange: chosen!.exchange,
+    path: chosen!.path,
+    secret: false,
+    ...(others.length ? { ambiguous: ambiguity(`"${key}" (${String(value)})`, where(chosen!), others.map(where)) } : {}),
+  }
+}
+
+/**
+ * A segment of a response's `Location` that names the key by the collection before it (`reviewId` of
+ * `/products/1/reviews/4`): a 201 whose body holds the product's id and a count, each 1 in a fresh app,
+ * gives the review's id in its Location alone.
+ */
+function namedHeaderOrigin(key: string, value: unknown, exchanges: readonly HttpExchange[]): ContextOrigin | undefined {
+  if (typeof value !== 'string' && typeof value !== 'number') return undefined
   for (const [j, exchange] of exchanges.entries()) {
-    const path = bestPath(pathsOf(exchange.response?.body, value), key)
-    if (!path || path.length === 0) continue
-    if (pathScore(path, key) < UNNAMED) return unnamedFirst ? { exchange: j, path } : undefined
-    unnamedFirst = true
+    const found = headerSegments(exchange).find((s) => s.value === String(value) && s.thing !== undefined && namesTheSame(s.thing, key))
+    if (found) return { exchange: j, path: [], secret: false, header: { ...found.header, number: typeof value === 'number' } }
   }
   return undefined
 }
+
+/**
+ * The first response of the step that holds a list of `value` items (see listPath), when `key` reads as its
+ * size: named like a count (`count`, `total`, `before`), or like the list (`productsBefore` of `GET
+ * /products`, `linesSeen` of `{ lines: [...] }`).
+ */
+function sizeOrigin(key: string, value: unknown, exchanges: readonly HttpExchange[]): ContextOrigin | undefined {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) return undefined
+  for (const [j, exchange] of exchanges.entries()) {
+    const path = listPath(exchange.response?.body, value)
+    if (!path) continue
+    const list = path.length ? String(path[0]) : placeThing(exchange.request.url, ['id'])
+    if (COUNT_NAME.test(key) || (list !== undefined && namesTheSame(list, key))) return { exchange: j, path, secret: false, size: true }
+  }
+  return undefined
+}
+
+/** A key that names a count: `count`, `productCount`, `total`, `size`, `before`, `nItems`. */
+const COUNT_NAME = /count|total|size|length|before|after|number|^n[A-Z]/i
+
+/**
+ * True when `key` is named as the id of `thing`: `cartId` or `cart` of `carts`; not `productsBefore` of
+ * `products`, a count of them.
+ */
+function idOf(thing: string, key: string): boolean {
+  return ID_NAME.test(key) ? namesTheSame(thing, key) : stemOf(key) === stemOf(thing)
+}
+
+/** True when a path's last name is the key's, or one the key ends with that says more than `id` (`total` for `cartTotal`). */
+function namesKey(path: JsonPath, key: string): boolean {
+  const score = pathScore(path, key)
+  return score === 0 || (score === 1 && stemOf(String(path[path.length - 1])).length >= 2)
+}
+
+/**
+ * What the value at `path` of the response to `url` is the id of: what the path says (see thingOf); for a
+ * bare `id` (`{ id: 4 }`, `[{ id: 4 }]`), the collection the request went to (`carts` of `POST /carts`,
+ * `lines` of `POST /carts/1/lines`).
+ */
+function placeThing(url: string, path: JsonPath): string | undefined {
+  const thing = thingOf(path)
+  if (thing !== undefined) return thing
+  const names = path.filter((part): part is string => typeof part === 'string')
+  if (names.length !== 1 || !ID_NAME.test(names[0]!)) return undefined
+  return headerPathname(url, url)
+    ?.split('/')
+    .map(safeDecode)
+    .reverse()
+    .find((segment) => COLLECTION.test(segment))
+}
+
+/** `GET /products [0].id`: a place in a response, for a comment. */
+function placeText(exchange: HttpExchange, path: JsonPath): string {
+  const pathname = headerPathname(exchange.request.url, exchange.request.url) ?? exchange.request.url
+  return `${exchange.request.method.toUpperCase()} ${pathname} ${accessPath(path) || '(the body)'}`
+}
+
+/** The comment over a request that reads `what` from `chosen` by its value alone, while `others` held it too. */
+function ambiguity(what: string, chosen: string, others: readonly string[]): string {
+  const shown = others.slice(0, 3).join(', ') + (others.length > 3 ? ` and ${others.length - 3} more` : '')
+  const also = others.length ? `${shown} held the same value` : 'no name ties the two'
+  return `AMBIGUOUS: ${what} is read from ${chosen} by its value alone; ${also}. Check it is where the action took it from.`
+}
+
+/** A segment of the URL in a response header: its value, where it is, and the collection the segment before it names (`reviews` of `/reviews/4`). */
+interface HeaderSegment {
+  value: string
+  header: Omit<HeaderOrigin, 'number'>
+  thing?: string
+}
+
+/** A path segment that names a collection (`carts`, `line-items`), not an id. */
+const COLLECTION = /^[A-Za-z][A-Za-z_-]*$/
 
 /** Response headers whose value is a URL a client follows to what the request made or names. */
 const URL_HEADERS = ['location', 'content-location']
@@ -697,9 +871,9 @@ const URL_HEADERS = ['location', 'content-location']
  * where it is (counted from the end, the way the journey reads it, whether the URL is absolute or not);
  * from the last segment back, so that of `/items/4/parts/4` the last `4` is found first.
  */
-function headerSegments(exchange: HttpExchange): { value: string; header: Omit<HeaderOrigin, 'number'> }[] {
+function headerSegments(exchange: HttpExchange): HeaderSegment[] {
   const headers = exchange.response?.headers ?? {}
-  const out: { value: string; header: Omit<HeaderOrigin, 'number'> }[] = []
+  const out: HeaderSegment[] = []
   for (const [name, raw] of Object.entries(headers)) {
     if (!URL_HEADERS.includes(name.toLowerCase()) || typeof raw !== 'string') continue
     const pathname = headerPathname(raw, exchange.request.url)
@@ -709,7 +883,9 @@ function headerSegments(exchange: HttpExchange): { value: string; header: Omit<H
       const value = safeDecode(segments[segments.length - k]!)
       // Named in lower case, as the journey's response has its headers. A part the record masked (a key in
       // the path) is no id.
-      if (value !== '' && !holdsMask(value)) out.push({ value, header: { name: name.toLowerCase(), segment: k } })
+      if (value === '' || holdsMask(value)) continue
+      const before = safeDecode(segments[segments.length - k - 1] ?? '')
+      out.push({ value, header: { name: name.toLowerCase(), segment: k }, ...(COLLECTION.test(before) ? { thing: before } : {}) })
     }
   }
   return out

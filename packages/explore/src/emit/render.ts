@@ -262,7 +262,7 @@ function renderRequest(
   variable: string | undefined,
   { stepTimeout, checked, width }: { stepTimeout: number | undefined; checked: boolean; width: number },
 ): string[] {
-  const lines = [`// ${comment(request.outcome)}`]
+  const lines = [`// ${comment(request.outcome)}`, ...request.notes.map((note) => `// ${commentText(redactText(note))}`)]
   const method = request.method
   const callee = METHODS.has(method) ? `http.${method.toLowerCase()}(` : `http.request(${quote(method)}, `
   const prefix = `${variable ? `const ${variable} = ` : ''}await ${callee}${textSource(request.path)}`
@@ -299,6 +299,7 @@ function responseValue(set: RequestPlan['sets'][number], variable: string): stri
     return set.header.number ? `Number(${segment})` : segment
   }
   const value = `${variable}.json()${accessPath(set.path)}`
+  if (set.size) return `${value}.length`
   return set.count ? `plural(${value}.length, ${quote(set.count)})` : value
 }
 
