@@ -18,6 +18,7 @@ import {
   shapeQuery,
   toFingerprint,
   findSequences,
+  describeUnmatched,
   findTables,
 } from './catalog'
 import { PostgresBackend } from './backend'
@@ -523,9 +524,19 @@ export class PostgresSnapshotBackend extends PostgresBackend<SnapshotCheckpoint>
           this.onNotice(
             `${where(t)} held the change tracking of an earlier run that did not remove it (killed, quit, or its connection lost): removed. What that run wrote after its first checkpoint may not have been rolled back, and is then still in the app's data.`,
           )
-        const { tables, missing } = await findTables(client, this.scope)
+        const { tables, missing, missingExcluded } = await findTables(client, this.scope)
         if (missing.length)
-          throw new StateError(this.name, `table(s) ${missing.join(', ')} not found in ${where(t)} (schemas searched: ${this.options.schemas.join(', ')})`)
+          throw new StateError(this.name, `\`tables\`: table(s) ${describeUnmatched(missing)} not found in ${where(t)} (schemas searched: ${this.options.schemas.join(', ')})`, {
+            suggestion: UNMATCHED_TABLE_SUGGESTION,
+          })
+        // Checked at connect only: a table left out may come and go with the run (the app's own job table),
+        // but one that never was there is a misspelt name, and the table meant would be rolled back unasked.
+        if (onConnect && missingExcluded.length)
+          throw new StateError(
+            this.name,
+            `\`exclude\`: table(s) ${describeUnmatched(missingExcluded)} not found in ${where(t)} (schemas searched: ${this.options.schemas.join(', ')}): a name that matches no table leaves nothing out, and the table it was meant for would be rolled back with the others`,
+            { suggestion: UNMATCHED_TABLE_SUGGESTION },
+          )
         if (!tables.length)
           throw new StateError(
             this.name,
@@ -692,3 +703,6 @@ const LARGE_OBJECTS_SUGGESTION =
 
 const SCHEMA_CHANGED_SUGGESTION =
   "DDL inside a path cannot be rolled back by the snapshot mechanism. Run the migrations (ALTER TABLE, CREATE INDEX, CREATE SEQUENCE, DISABLE TRIGGER...) before the first checkpoint: with no checkpoint open, the snapshot mechanism tracks the new schema. For paths that must change the schema, use mechanism 'template' (each checkpoint a copy of the whole database), or 'savepoint' when the app runs in the test's own process on the backend's connection."
+
+const UNMATCHED_TABLE_SUGGESTION =
+  "Write each name in the state backend's `tables` and `exclude` options as the database spells it (`orders`, or `schema.orders` for a schema other than those in `schemas`), or create the table (run the migrations) before the run starts."
