@@ -1,3 +1,4 @@
+import { didYouMean } from '@venomqa/core'
 import type pg from 'pg'
 import { ident, qualified } from './sql'
 
@@ -132,7 +133,10 @@ FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind = 'r' AND n.nspname = ANY($1::text[])
 ORDER BY n.nspname, c.relname`
 
-export async function findTables(client: pg.ClientBase, scope: Scope): Promise<{ tables: TrackedTable[]; missing: string[] }> {
+export async function findTables(
+  client: pg.ClientBase,
+  scope: Scope,
+): Promise<{ tables: TrackedTable[]; missing: UnmatchedTable[]; missingExcluded: UnmatchedTable[] }> {
   const { rows } = await client.query(TABLES_SQL, [schemasOf(scope)])
   const tables: TrackedTable[] = rows
     .filter((r) => inScope(scope, r.schema, r.name))
@@ -145,8 +149,26 @@ export async function findTables(client: pg.ClientBase, scope: Scope): Promise<{
       columns: r.columns,
       identityAlways: r.identity_always,
     }))
-  const missing = (scope.tables ?? []).filter((t) => !rows.some((x) => matches(t, x.schema, x.name, scope.schemas)))
-  return { tables, missing }
+  const unmatched = (specs: readonly string[], defaultSchemas: string[]) =>
+    specs.filter((t) => !rows.some((x) => matches(t, x.schema, x.name, defaultSchemas))).map((spec) => ({ spec, near: nearestTable(spec, rows, defaultSchemas) }))
+  return { tables, missing: unmatched(scope.tables ?? [], scope.schemas), missingExcluded: unmatched(scope.exclude, schemasOf(scope)) }
+}
+
+/** A name of the options that names no table: `spec`, and the table it most likely meant, for "did you mean". */
+export interface UnmatchedTable {
+  spec: string
+  near?: string
+}
+
+/** The table `spec` most likely meant, written as the options would name it: bare in a default schema, else `schema.name`. */
+function nearestTable(spec: string, rows: readonly { schema: string; name: string }[], defaultSchemas: string[]): string | undefined {
+  const names = rows.map((r) => (defaultSchemas.includes(r.schema) && specOf(spec).schema === undefined ? r.name : `${r.schema}.${r.name}`))
+  return didYouMean(spec, names)
+}
+
+/** `todoz (did you mean "todos"?), userz`: the unmatched names, as a message lists them. */
+export function describeUnmatched(unmatched: readonly UnmatchedTable[]): string {
+  return unmatched.map((u) => (u.near ? `${u.spec} (did you mean "${u.near}"?)` : u.spec)).join(', ')
 }
 
 // $1: the oids of the tracked tables. Partitioned tables (relkind 'p') are left out as referencing tables:

@@ -127,11 +127,19 @@ export async function databaseAnswers(name: string, url: string, connectTimeoutM
 }
 
 /** Why the database does not answer (what `venomqa doctor` shows), or undefined when it does. Never throws. */
-export async function databaseProblem(name: string, url: string, connectTimeoutMs: number): Promise<string | undefined> {
+export async function databaseProblem(
+  name: string,
+  url: string,
+  connectTimeoutMs: number,
+  check?: (client: pg.Client) => Promise<string | undefined>,
+): Promise<string | undefined> {
   try {
     const client = await openClient(name, url, connectTimeoutMs, 'check health')
-    await client.end()
-    return undefined
+    try {
+      return await check?.(client)
+    } finally {
+      await client.end().catch(() => {})
+    }
   } catch (err) {
     return errorMessage(err)
   }

@@ -18,10 +18,12 @@ import {
   shapeQuery,
   toFingerprint,
   findSequences,
+  type UnmatchedTable,
+  describeUnmatched,
   findTables,
 } from './catalog'
 import { PostgresBackend } from './backend'
-import { describePgError, where } from './connection'
+import { databaseProblem, describePgError, where } from './connection'
 import { bigintLiteral } from './sql'
 import { S, installSql, restoreSql, triggerSql } from './tracking'
 import { type SequenceValues, readSequencesSql, setvalSql, toSequenceValues, truncateSql } from './common'
@@ -505,6 +507,28 @@ export class PostgresSnapshotBackend extends PostgresBackend<SnapshotCheckpoint>
     )
   }
 
+  /** `venomqa doctor`: the database answers, and every name of `tables` and `exclude` is a table of it, as connect requires. */
+  override async healthReport(): Promise<true | string> {
+    const problem = await databaseProblem(this.name, this.options.url, this.options.connectTimeoutMs, async (client) =>
+      this.#unmatchedTables(await findTables(client, this.scope), { excluded: true })?.message,
+    )
+    return problem ?? true
+  }
+
+  /** A name of `tables` (or of `exclude`, when `excluded`) that matches no table of the database, as the error connect throws. */
+  #unmatchedTables({ missing, missingExcluded }: { missing: UnmatchedTable[]; missingExcluded: UnmatchedTable[] }, { excluded }: { excluded: boolean }): StateError | undefined {
+    const searched = `${where(this.target)} (schemas searched: ${this.options.schemas.join(', ')})`
+    if (missing.length)
+      return new StateError(this.name, `\`tables\`: table(s) ${describeUnmatched(missing)} not found in ${searched}`, { suggestion: UNMATCHED_TABLE_SUGGESTION })
+    if (excluded && missingExcluded.length)
+      return new StateError(
+        this.name,
+        `\`exclude\`: table(s) ${describeUnmatched(missingExcluded)} not found in ${searched}: a name that matches no table leaves nothing out, and the table it was meant for would be rolled back with the others`,
+        { suggestion: UNMATCHED_TABLE_SUGGESTION },
+      )
+    return undefined
+  }
+
   /**
    * Find the tables and install the triggers, all in one transaction. On connect, a private schema already
    * there was left by a run that died (the run lock is ours): it goes first.
@@ -523,9 +547,12 @@ export class PostgresSnapshotBackend extends PostgresBackend<SnapshotCheckpoint>
           this.onNotice(
             `${where(t)} held the change tracking of an earlier run that did not remove it (killed, quit, or its connection lost): removed. What that run wrote after its first checkpoint may not have been rolled back, and is then still in the app's data.`,
           )
-        const { tables, missing } = await findTables(client, this.scope)
-        if (missing.length)
-          throw new StateError(this.name, `table(s) ${missing.join(', ')} not found in ${where(t)} (schemas searched: ${this.options.schemas.join(', ')})`)
+        const found = await findTables(client, this.scope)
+        const { tables } = found
+        // `exclude` at connect only: a table left out may come and go with the run (the app's own job table),
+        // but one that never was there is a misspelt name, and the table meant would be rolled back unasked.
+        const unmatched = this.#unmatchedTables(found, { excluded: onConnect })
+        if (unmatched) throw unmatched
         if (!tables.length)
           throw new StateError(
             this.name,
@@ -692,3 +719,6 @@ const LARGE_OBJECTS_SUGGESTION =
 
 const SCHEMA_CHANGED_SUGGESTION =
   "DDL inside a path cannot be rolled back by the snapshot mechanism. Run the migrations (ALTER TABLE, CREATE INDEX, CREATE SEQUENCE, DISABLE TRIGGER...) before the first checkpoint: with no checkpoint open, the snapshot mechanism tracks the new schema. For paths that must change the schema, use mechanism 'template' (each checkpoint a copy of the whole database), or 'savepoint' when the app runs in the test's own process on the backend's connection."
+
+const UNMATCHED_TABLE_SUGGESTION =
+  "Write each name in the state backend's `tables` and `exclude` options as the database spells it (`orders`, or `schema.orders` for a schema other than those in `schemas`), or create the table (run the migrations) before the run starts."

@@ -339,7 +339,20 @@ describe('snapshot mechanism', () => {
     await backend.disconnect()
     const wrong = postgresState({ url, tables: ['users', 'todoz'] })
     open.push(wrong)
-    await expect(wrong.connect()).rejects.toThrow(/table\(s\) todoz not found in database "venomqa_pg_snapshot" .*schemas searched: public/)
+    await expect(wrong.connect()).rejects.toThrow(/`tables`: table\(s\) todoz \(did you mean "todos"\?\) not found in database "venomqa_pg_snapshot" .*schemas searched: public/)
+    // A misspelt `exclude` left nothing out: the table meant was tracked and rolled back without a word.
+    const misspelt = postgresState({ url, exclude: ['comments', 'todoss', 'public.userz', 'nowhere_near'] })
+    open.push(misspelt)
+    const err = await misspelt.connect().catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(StateError)
+    expect((err as StateError).message).toMatch(
+      /`exclude`: table\(s\) todoss \(did you mean "todos"\?\), public\.userz \(did you mean "public\.users"\?\), nowhere_near not found in database "venomqa_pg_snapshot" .*: a name that matches no table leaves nothing out/,
+    )
+    expect((err as StateError).suggestion).toMatch(/as the database spells it/)
+    // `venomqa doctor` asks the same before a run, where it said "healthy" of both.
+    expect(await misspelt.healthReport()).toMatch(/`exclude`: table\(s\) todoss \(did you mean "todos"\?\), public\.userz .*not found in database "venomqa_pg_snapshot"/)
+    expect(await wrong.healthReport()).toMatch(/`tables`: table\(s\) todoz \(did you mean "todos"\?\) not found/)
+    expect(await postgresState({ url, tables: ['users'], exclude: ['comments'] }).healthReport()).toBe(true)
     const none = postgresState({ url, schemas: ['nothing_here'] })
     open.push(none)
     await expect(none.connect()).rejects.toThrow(/no tables to track in schema\(s\) nothing_here of database "venomqa_pg_snapshot"/)

@@ -36,7 +36,7 @@ import type { PutBackProgress } from '../types'
 import type { Restorer, SettleAttempt } from './retries'
 import { skipped, skippedPath } from './skipped'
 import { type IssueFields, type StepEnv, runStep } from './step'
-import { checkpointStep } from './checkpoint-issue'
+import { checkpointStep, restoreStep, rollbackStep } from './checkpoint-issue'
 import type { AttemptResult } from './step-attempt'
 import type { BaseUrlReachability, UnreachableBaseUrl } from './unreachable'
 
@@ -285,7 +285,7 @@ class JourneyExecution {
       const suggestion = suggestionForError(err)
       this.addIssue({
         path: 'main',
-        step: 'restore',
+        step: restoreStep(),
         severity: 'critical',
         kind: 'state',
         error: `the state could not be put back to where the journey started (restore), so no later journey runs on it: ${errorMessage(err)}`,
@@ -341,7 +341,7 @@ class JourneyExecution {
       } catch (err) {
         told?.failed()
         const suggestion = suggestionForError(err)
-        this.addIssue({ path: 'main', step: `rollback ${open[0]}`, severity: 'critical', kind: 'state', error: errorMessage(err), source: 'state', ...(suggestion ? { suggestion } : {}) })
+        this.addIssue({ path: 'main', step: rollbackStep(open[0]!), severity: 'critical', kind: 'state', error: errorMessage(err), source: 'state', ...(suggestion ? { suggestion } : {}) })
       }
     }
     const problems = await guardState('releasing checkpoints', () => world.releaseAll()).catch((err: unknown): ReleaseProblem[] => [{ error: errorMessage(err), severity: 'medium' }])
@@ -470,7 +470,7 @@ class JourneyExecution {
       const suggestion = suggestionForError(err)
       this.addIssue({
         path: pathName,
-        step: `rollback ${checkpoint}`,
+        step: rollbackStep(checkpoint),
         severity: 'critical',
         kind: 'state',
         error: message,

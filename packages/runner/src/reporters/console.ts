@@ -61,7 +61,7 @@ import { BatchedWrites } from './batched-writes'
 import { requestSummary, stepRequests } from './reproduce'
 import { shownRequestLine } from '../execution/step-record'
 import { BEFORE_JOURNEY_CHECKPOINT } from '../execution/retries'
-import { failedCheckpointOf } from '../execution/checkpoint-issue'
+import { failedCheckpointOf, failedRollbackOf } from '../execution/checkpoint-issue'
 
 export interface ConsoleReporterOptions {
   /** Where live lines go. Default process.stdout. */
@@ -226,9 +226,19 @@ export function createConsoleReporter(opts: ConsoleReporterOptions & { target?: 
     // says it, as it happens, where the journey stops.
     issue({ issue }) {
       const name = failedCheckpointOf(issue)
-      if (name === undefined) return
-      const e = shownNames({ name, path: issue.path })
-      for (const line of fmt.failedCheckpoint(e.name, e.path, issue.error)) print(tagOf(undefined, issue.journey) + ofPath(e.path, line))
+      if (name !== undefined) {
+        const e = shownNames({ name, path: issue.path })
+        for (const line of fmt.failedCheckpoint(e.name, e.path, issue.error)) print(tagOf(undefined, issue.journey) + ofPath(e.path, line))
+        return
+      }
+      // A rollback that failed has no rollback event either: the branch stopped there, and the path it was
+      // for never started (no header, no end), so without this line the journey's end came with no why.
+      const rollback = failedRollbackOf(issue)
+      if (!rollback) return
+      // A path's own rollback goes where its header would have; the branch's line's, with that line.
+      const ofPathHeader = issue.path !== 'main' && !openBranches.has(branchKey(issue.journey, issue.path))
+      const e = shownNames({ checkpoint: rollback.checkpoint, path: issue.path })
+      for (const line of fmt.failedRollback(e.checkpoint, rollback.restore, e.path, issue.error, ofPathHeader)) print(tagOf(undefined, issue.journey) + ofPath(e.path, line))
     },
     // Names come from journey definitions, which may be built from data: escaped like everything else.
     checkpoint(event) {
@@ -460,6 +470,13 @@ class LineFormatter {
     const pad = indent(path)
     const took = durationMs === undefined ? '' : ` ${this.p.dim(formatDuration(durationMs))}`
     return [`${pad}${this.status('failed')} checkpoint ${this.p.bold(name)} ${this.p.red('failed')}${took}`, `${pad}  ${this.p.red(underEachOther(escapeControlChars(redactFreeText(message)), `${pad}  `))}`]
+  }
+
+  /** A rollback that failed, and why: the branch (or the journey's restore) stopped there. */
+  failedRollback(checkpoint: string, restore: boolean, path: string, message: string, withPathHeader: boolean): string[] {
+    const pad = withPathHeader ? indent(path, -1) : indent(path)
+    const what = `rollback to ${this.p.bold(checkpoint)}${restore ? ' (restore)' : ''}`
+    return [`${pad}${this.status('failed')} ${what} ${this.p.red('failed')}`, `${pad}  ${this.p.red(underEachOther(escapeControlChars(redactFreeText(message)), `${pad}  `))}`]
   }
 
   /** `withPathHeader`: a rollback before a path, which belongs with the path's header line that follows it. */
