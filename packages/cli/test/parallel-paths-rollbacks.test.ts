@@ -106,6 +106,7 @@ describe('the rollbacks of a branch whose paths run on workers', () => {
     expect(untagged(rollbackLines(rendered.stdout))).toEqual(untagged(rollbackLines(live.stdout)))
     const md = await readFile(path.join(project.dir, 'out/report.md'), 'utf8')
     expect(md).toMatch(/⑂ branch from \*\*base\*\* \(3 paths; rollback before the workers [\d.]+ ms; final rollback [\d.]+ ms\)/)
-    expect(md.match(/\| path \*\*[abc]\*\* \(rollback [\d.]+ ms\)/g)).toHaveLength(3)
+    // Each path's row says which worker ran it, then its rollback.
+    expect(md.match(/\| path \*\*[abc]\*\* \(on worker (?:0 \(the run's own app\)|\d+), rollback [\d.]+ ms\)/g)).toHaveLength(3)
   })
 })

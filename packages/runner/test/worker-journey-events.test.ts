@@ -147,8 +147,9 @@ describe('a journey whose worker could not be made', () => {
     const { live, summary } = await runWithBrokenWorker(journey('j2', { steps: [step('s', noop)] }))
 
     // Two journeys run at once: each line of one starts with its name.
-    expect(live).toContain('[j2] ▶ j2\n')
-    expect(live).toMatch(/^\[j2\] ✗ j2 failed \d+ ms$/m)
+    // It never ran: said so where it starts and ends, with no time of its own.
+    expect(live).toContain('[j2] ▶ j2 (not run)\n')
+    expect(live).toMatch(/^\[j2\] ✗ j2 not run$/m)
     expect(live.match(/▶ j2/g)).toHaveLength(1)
     expect(summary).toMatch(/^Journeys {2}1 passed, 1 failed of 2$/m)
     expect(summary).toContain(notMade)
