@@ -620,17 +620,25 @@ const percentEncoded = (char: string): string => (char === "'" ? '%27' : encodeU
 const USER_ALONE = /^([a-z][a-z0-9+.-]*:\/\/)([^\s:/?#@"'<>`]+):?@(?![^/?#]*@)/i
 
 /**
- * A database's connection URL given whole (an option's `url`, `DATABASE_URL`) as a message shows it: as
+ * A URL given whole (an option's `url`, a server's address), not found in text, as a message shows it: as
  * redactUrl shows a request's (the user named and the password `***`, the whole user part where the user
- * may be the credential, a secret query parameter masked), except a user name with no password: a database's user is
- * a role (`postgres://postgres@db/app`), which the reader needs to tell which account connects, and which a
- * URL to copy into the app's settings (the pg-proxy's) must keep; unless it has a token's form. A driver
- * reads such a URL to its end, so a password may hold what ends a URL in text (a line break, a space, a
- * quote): those are shown percent-encoded, as a URL's parser writes them, and the password is masked
- * whole, not cut where the text rules would end the URL.
+ * may be the credential, a secret query parameter masked). A client reads such a URL to its end, so a
+ * password may hold what ends a URL in text (a line break, a space, a quote): those are shown
+ * percent-encoded, as a URL's parser writes them, and the password is masked whole, not cut where the
+ * text rules would end the URL.
+ */
+export function redactWholeUrl(url: string): string {
+  return redactUrl(url.replace(ENDS_URL_IN_TEXT, percentEncoded))
+}
+
+/**
+ * A database's connection URL given whole (an option's `url`, `DATABASE_URL`) as redactWholeUrl shows it,
+ * except a user name with no password: a database's user is a role (`postgres://postgres@db/app`), which
+ * the reader needs to tell which account connects, and which a URL to copy into the app's settings (the
+ * pg-proxy's) must keep; unless it has a token's form.
  */
 export function redactConnectionUrl(url: string): string {
-  const masked = redactUrl(url.replace(ENDS_URL_IN_TEXT, percentEncoded))
+  const masked = redactWholeUrl(url)
   const role = USER_ALONE.exec(url)
   if (!role || redactText(role[2]) !== role[2]) return masked
   const [userinfo, scheme] = role

@@ -4,7 +4,14 @@
  * parameter masked by name, as in any URL.
  */
 import { describe, expect, it } from 'vitest'
-import { REDACTED, redactConnectionUrl } from '../src/index'
+import { REDACTED, redactConnectionUrl, redactWholeUrl } from '../src/index'
+
+describe('redactWholeUrl', () => {
+  it('masks a password that holds what ends a URL in text whole, and a user alone, which may be a token', () => {
+    expect(redactWholeUrl('smtp://app:se cret@127.0.0.1:1025')).toBe('smtp://app:***@127.0.0.1:1025')
+    expect(redactWholeUrl('https://tok3n@mail.example.test/api')).toBe(`https://${REDACTED}@mail.example.test/api`)
+  })
+})
 
 describe('redactConnectionUrl', () => {
   it('masks the password and keeps the user, the host and the rest', () => {
