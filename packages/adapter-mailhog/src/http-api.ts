@@ -1,7 +1,6 @@
-import { type ErrorKind, KnownSecrets, TransportError, VenomError, answerExcerpt, errorMessage, knownSecrets } from '@venomqa/core'
+import { type ErrorKind, KnownSecrets, TransportError, VenomError, answerExcerpt, errorMessage, knownSecrets, redactWholeUrl } from '@venomqa/core'
 import type { Agent } from 'undici'
 import { lazyRequire } from './lazy-require'
-import { redactUrl } from './smtp-sender'
 import type { BasicAuth, TlsOptions } from './types'
 
 const undici = lazyRequire<typeof import('undici')>('undici')
@@ -132,7 +131,7 @@ export class HttpApi {
       headers['content-type'] = 'application/json'
       body = JSON.stringify(options.json)
     }
-    const shown = redactUrl(url.toString())
+    const shown = redactWholeUrl(url.toString())
     let status: number
     let bytes: Buffer
     let type: string | undefined

@@ -1,9 +1,9 @@
 import type { EmailFilter, MailPort, OutgoingEmail } from '@venomqa/core'
-import { AbortedError, TimeoutError, TransportError, VenomError, errorMessage, raceDeadline, refuseRenamed } from '@venomqa/core'
+import { AbortedError, TimeoutError, TransportError, VenomError, errorMessage, raceDeadline, redactWholeUrl, refuseRenamed } from '@venomqa/core'
 import { MailApiError } from './http-api'
 import { describeFilter, describeMail, matchesFilter, pickFilter } from './filter'
 import type { CaughtEmail } from './mime'
-import { type SmtpSender, redactUrl } from './smtp-sender'
+import type { SmtpSender } from './smtp-sender'
 
 export interface WaitOptions extends EmailFilter {
   /** ms; default the client's `defaultTimeoutMs` (10 000). */
@@ -144,7 +144,7 @@ export abstract class MailClientBase implements MailPort {
   /** What the timeout message asks about an empty mailbox: where the app should be sending. */
   protected emptyBoxHint(): string {
     // The SMTP URL may carry the app's password (smtp://user:pass@host): masked, as every message does.
-    return this.sender ? `: is the app sending to ${redactUrl(this.sender.smtpUrl)}?` : '.'
+    return this.sender ? `: is the app sending to ${redactWholeUrl(this.sender.smtpUrl)}?` : '.'
   }
 
   /** Resolve after `ms`, sooner if the backend knows a mail arrived, or when `signal` aborts. */

@@ -1,5 +1,5 @@
 import type { OutgoingEmail } from '@venomqa/core'
-import { VenomError, errorMessage, refuseUnknownEmailFields } from '@venomqa/core'
+import { VenomError, errorMessage, redactWholeUrl, refuseUnknownEmailFields } from '@venomqa/core'
 import type { Transporter } from 'nodemailer'
 import type SMTPTransport from 'nodemailer/lib/smtp-transport'
 import { lazyRequire } from './lazy-require'
@@ -56,7 +56,7 @@ export class SmtpSender {
         ? ' (the SMTP server\'s TLS certificate is not trusted: give `tls: { ca }` with the PEM of the CA that signed it, or `tls: { rejectUnauthorized: false }` for a test server you trust)'
         : ''
       const at = this.#where !== undefined && findsNoServer(err) ? `${this.#where}: ` : ''
-      throw new VenomError('E_MAIL_SEND', `${at}sending mail through ${redactUrl(this.smtpUrl)} failed: ${errorMessage(err)}${hint}`, {
+      throw new VenomError('E_MAIL_SEND', `${at}sending mail through ${redactWholeUrl(this.smtpUrl)} failed: ${errorMessage(err)}${hint}`, {
         cause: err,
       })
     }
@@ -79,10 +79,10 @@ export function smtpTransportOptions(smtpUrl: string, tls?: TlsOptions, timeoutM
   try {
     url = new URL(smtpUrl)
   } catch {
-    throw new VenomError('E_MAIL_SEND', `not an SMTP URL: ${redactUrl(smtpUrl)} (expected e.g. smtp://127.0.0.1:1025)`)
+    throw new VenomError('E_MAIL_SEND', `not an SMTP URL: ${redactWholeUrl(smtpUrl)} (expected e.g. smtp://127.0.0.1:1025)`)
   }
   if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:')
-    throw new VenomError('E_MAIL_SEND', `not an SMTP URL: ${redactUrl(smtpUrl)} (expected smtp:// or smtps://)`)
+    throw new VenomError('E_MAIL_SEND', `not an SMTP URL: ${redactWholeUrl(smtpUrl)} (expected smtp:// or smtps://)`)
   // nodemailer waits 2 minutes to connect, 30 s for the greeting and 10 minutes of silence: a server that
   // accepts and says nothing held a send (and its step) that long. The URL's own (`?socketTimeout=`) win.
   const options: SmtpOptions = {
@@ -110,15 +110,4 @@ export function smtpTransportOptions(smtpUrl: string, tls?: TlsOptions, timeoutM
 function findsNoServer(err: unknown): boolean {
   const code = (err as { code?: unknown })?.code
   return code === 'EDNS' || /\b(ECONNREFUSED|ENOTFOUND|EAI_AGAIN)\b/.test(errorMessage(err))
-}
-
-/** The URL without its password, for messages. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url)
-    if (u.password) u.password = '***'
-    return u.toString().replace(/\/$/, '')
-  } catch {
-    return url
-  }
 }

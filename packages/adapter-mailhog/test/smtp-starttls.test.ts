@@ -105,6 +105,12 @@ describe('SmtpSender over STARTTLS with a self-signed certificate', () => {
     expect(() => smtpTransportOptions('http://127.0.0.1:1025')).toThrow(/not an SMTP URL.*smtp:\/\/ or smtps:\/\//)
   })
 
+  it('names a URL it cannot read without its password, one with a # in it too', () => {
+    // Read as a parser reads it, `#w0rd@...` is a fragment and `p` a port: the URL does not parse.
+    expect(() => smtpTransportOptions('smtp://app:p#w0rd@127.0.0.1:1025')).toThrow(/^not an SMTP URL: smtp:\/\/app:\*\*\*@127\.0\.0\.1:1025 /)
+    expect(() => smtpTransportOptions('http://app:p@ss/w0rd@127.0.0.1:1025')).toThrow(/^not an SMTP URL: http:\/\/app:\*\*\*@127\.0\.0\.1:1025 /)
+  })
+
   it('keeps `tls` when the URL carries credentials and query options too', async () => {
     const withAuth = smtpUrl.replace('smtp://', 'smtp://qa:pa%40ss@')
     await sendWith(new SmtpSender(`${withAuth}?name=venomqa.test`, { ca: [cert] }), 'with credentials')

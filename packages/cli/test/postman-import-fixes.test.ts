@@ -335,6 +335,20 @@ describe('venomqa import postman: the rules one by one', () => {
     expect(masked.untranslated).toEqual(["pm.sendRequest('http://x.test/?token=[REDACTED]');", "pm.sendRequest('http://x.test/?token=');"])
   })
 
+  it('masks a secret set in a script where it is written, not inside the other words of the statement', () => {
+    // Word-like and short: masked where it stands as a whole token, as core masks a known secret in text.
+    const wordLike = translateScript("pm.environment.set('password', 'pass') || console.log('a pass for the passport check')", 'prerequest')
+    expect(wordLike.untranslated).toEqual(["pm.environment.set('password', '[REDACTED]') || console.log('a [REDACTED] for the passport check')"])
+    const inName = translateScript("pm.environment.set('api_secret', `secret`)", 'prerequest')
+    expect(inName.untranslated).toEqual(["pm.environment.set('api_secret', `[REDACTED]`)"])
+    // Too short or too common for core to remember as a known secret: the value written is masked all the same.
+    for (const value of ['pw', 'true', 'made-up-secret-x'])
+      expect(translateScript(`pm.environment.set('password', '${value}')`, 'prerequest').untranslated, value).toEqual(["pm.environment.set('password', '[REDACTED]')"])
+    // Long and random: masked wherever it stands, inside a longer word too.
+    const long = translateScript("pm.environment.set('password', 'Zx81-qP0w-77aa'); pm.variables.set('hint', 'Zx81-qP0w-77aaEND')", 'prerequest')
+    expect(long.untranslated.join('\n')).not.toContain('Zx81-qP0w-77aa')
+  })
+
   it("lists a line using the sandbox's libraries (lodash, moment, require...) as not translated, unless the script declares the name", () => {
     const t = translateScript(
       [

@@ -606,6 +606,45 @@ export function redactUrl(url: string, options?: RedactOptions): string {
   return redactText(`${url.slice(0, q)}?${params.join('&')}${url.slice(end)}`)
 }
 
+/** What ends a URL written in text (white space, a quote, an angle bracket, a backquote), and with it the user part the text rules mask. */
+const ENDS_URL_IN_TEXT = /[\s"'<>`]/g
+
+/** A character percent-encoded as a URL writes it: `'`, which encodeURIComponent leaves, too. */
+const percentEncoded = (char: string): string => (char === "'" ? '%27' : encodeURIComponent(char))
+
+/**
+ * The user part of a connection URL that is a user name alone (`postgres://app@db/shop`), or beside an
+ * empty password (`mysql://root:@db/app`, a database with no password): no later `@` before the host part
+ * ends, which would make it a password's first piece (`u@ss@db`).
+ */
+const USER_ALONE = /^([a-z][a-z0-9+.-]*:\/\/)([^\s:/?#@"'<>`]+):?@(?![^/?#]*@)/i
+
+/**
+ * A URL given whole (an option's `url`, a server's address), not found in text, as a message shows it: as
+ * redactUrl shows a request's (the user named and the password `***`, the whole user part where the user
+ * may be the credential, a secret query parameter masked). A client reads such a URL to its end, so a
+ * password may hold what ends a URL in text (a line break, a space, a quote): those are shown
+ * percent-encoded, as a URL's parser writes them, and the password is masked whole, not cut where the
+ * text rules would end the URL.
+ */
+export function redactWholeUrl(url: string): string {
+  return redactUrl(url.replace(ENDS_URL_IN_TEXT, percentEncoded))
+}
+
+/**
+ * A database's connection URL given whole (an option's `url`, `DATABASE_URL`) as redactWholeUrl shows it,
+ * except a user name with no password: a database's user is a role (`postgres://postgres@db/app`), which
+ * the reader needs to tell which account connects, and which a URL to copy into the app's settings (the
+ * pg-proxy's) must keep; unless it has a token's form.
+ */
+export function redactConnectionUrl(url: string): string {
+  const masked = redactWholeUrl(url)
+  const role = USER_ALONE.exec(url)
+  if (!role || redactText(role[2]) !== role[2]) return masked
+  const [userinfo, scheme] = role
+  return masked.startsWith(`${scheme}${REDACTED}@`) ? `${userinfo}${masked.slice(scheme.length + REDACTED.length + 1)}` : masked
+}
+
 /** Made once: a query name is checked for every parameter of every request line shown. */
 const SECRET_QUERY_NAME = new RegExp(`^${SECRET_NAME}$`, 'i')
 const QUERY_ONLY_NAME = new RegExp(`^(?:${QUERY_SECRET_NAMES})$`, 'i')

@@ -321,6 +321,9 @@ export function exploredNothing(x: Pick<ExplorationResult, 'status' | 'stats'>):
   return x.status === 'failed' && x.stats.transitions === 0
 }
 
+/** Why an exploration that exploredNothing has no counts, as every report says it after "explored nothing". */
+export const EXPLORED_NOTHING_REASON = 'it stopped before its first action (see its issues)'
+
 /**
  * The actions whose `when` or `inputs` threw, as the reports list them in place of "never enabled":
  * `checkout's when() threw in the state at the root (before any action): <error>`.

@@ -1,4 +1,4 @@
-import { ConfigError, type Exploration, type ExplorationResult, type ExplorationWorkerStats, type Issue, StateError, type ViolationResult, errorMessage, makeIssue, plural, suggestionFor, VIOLATION_SOURCE_PREFIX } from '@venomqa/core'
+import { ConfigError, type Exploration, type ExplorationResult, type ExplorationWorkerStats, type Issue, StateError, type ViolationResult, errorMessage, makeIssue, plural, sequenceStepText, suggestionFor, VIOLATION_SOURCE_PREFIX } from '@venomqa/core'
 import type { Lane, Runner, World } from '@venomqa/runner'
 import type { Truncation } from './budgets'
 import { emitJourney } from './emit'
@@ -460,7 +460,7 @@ function violationIssue(exploration: string, v: ViolationResult, rollsBack: bool
   const reproduced = v.reproduced.attempts ? ` (reproduced ${v.reproduced.failures}/${v.reproduced.attempts}${v.flaky ? ', flaky' : ''})` : ''
   return makeIssue({
     journey: exploration,
-    path: v.sequence.map((s) => s.action).join(' > '),
+    path: v.sequence.map((s) => sequenceStepText(s)).join(' > '),
     step: v.invariant,
     severity: v.severity,
     kind: 'assertion',

@@ -1,8 +1,8 @@
 import { type BlockedSession, blockedSentence } from './blocked'
 import { countRows } from './observe'
-import { type HealthWarning, StateError, type StateBackend, errorMessage } from '@venomqa/core'
+import { type HealthWarning, StateError, type StateBackend, errorMessage, redactConnectionUrl, redactText } from '@venomqa/core'
 import { ControlClient, type ProxyStatus } from './control'
-import { type ResolvedOptions, listenProblem, maskSecrets, maskUrl } from './options'
+import { type ResolvedOptions, listenProblem } from './options'
 import { PgProxy } from './proxy'
 import type { RefusalRecord } from './refusals'
 import { Upstream, parseUpstreamUrl } from './upstream'
@@ -111,8 +111,8 @@ export class PgProxyBackend implements StateBackend {
       await proxy.stop().catch(() => {})
       // A port in use is named by the option that chose it, as venomqa-pg-proxy names its --listen: a bare
       // `listen EADDRINUSE` said neither which option nor what to do.
-      const why = listenProblem('`listen`', o, err, "or leave `listen` out for any free port: the backend's `url` says which") ?? maskSecrets(errorMessage(err))
-      throw new StateError(this.name, `cannot start the proxy in front of ${maskUrl(upstream)}: ${why}`, { cause: err })
+      const why = listenProblem('`listen`', o, err, "or leave `listen` out for any free port: the backend's `url` says which") ?? redactText(errorMessage(err))
+      throw new StateError(this.name, `cannot start the proxy in front of ${redactConnectionUrl(upstream)}: ${why}`, { cause: err })
     }
     this.proxy = proxy
     this.#inProcess = proxy
@@ -277,7 +277,7 @@ export class PgProxyBackend implements StateBackend {
     try {
       return this.#options.control ? await this.#proxyHealth(this.#options.control) : await this.#databaseHealth(this.#options.upstream!)
     } catch (err) {
-      return maskSecrets(errorMessage(err))
+      return redactText(errorMessage(err))
     }
   }
 
@@ -287,9 +287,9 @@ export class PgProxyBackend implements StateBackend {
       // Over the control port: a connection to the proxy's PostgreSQL port would count as the client it looks for.
       status = await new ControlClient(control).status()
     } catch (err) {
-      return `no venomqa-pg-proxy answers at ${control}: ${maskSecrets(errorMessage(err))}`
+      return `no venomqa-pg-proxy answers at ${control}: ${redactText(errorMessage(err))}`
     }
-    if (status.lost) return `the venomqa-pg-proxy at ${control} lost its upstream session: ${maskSecrets(status.lost)}`
+    if (status.lost) return `the venomqa-pg-proxy at ${control} lost its upstream session: ${redactText(status.lost)}`
     // The usual mistake: the app still at the database's own address, committing for real. Only a
     // warning: an app whose pool connects at its first query has not connected before a run.
     if (status.stats?.connections === 0) return { warning: neverConnected(status.url) }
@@ -302,7 +302,7 @@ export class PgProxyBackend implements StateBackend {
       await session.close()
       return true
     } catch (err) {
-      return `cannot connect to ${maskUrl(upstream)}: ${maskSecrets(errorMessage(err))}`
+      return `cannot connect to ${redactConnectionUrl(upstream)}: ${redactText(errorMessage(err))}`
     }
   }
 

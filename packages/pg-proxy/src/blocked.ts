@@ -1,4 +1,4 @@
-import { maskUrl } from './options'
+import { redactConnectionUrl } from '@venomqa/core'
 
 /**
  * A session on the database, not the proxy's, that waits on a lock the proxy's transaction holds: what
@@ -63,7 +63,7 @@ export function blockedSentence(sessions: readonly BlockedSession[], proxyUrl: s
   const one = sessions.length === 1
   // A table's lock comes from the app's DDL (its migrations at start), which can run before the proxy instead.
   const tables = sessions.some((s) => s.waitsFor.startsWith('table '))
-  return `${one ? 'A session' : `${sessions.length} sessions`} connected to the database directly ${one ? 'waits' : 'wait'} on a lock the venomqa-pg-proxy's transaction holds: ${list.join('; ')}. That transaction never commits: what the app locked through the proxy (the rows it changed, its DDL, its advisory locks) stays locked until the proxy stops, and ${one ? 'the session waits' : 'they wait'} until then. Connect ${one ? 'it' : 'them'} through the proxy too (DATABASE_URL=${maskUrl(proxyUrl)})${tables ? ', and run the migrations that alter a table on the database directly before the proxy starts' : ''}.`
+  return `${one ? 'A session' : `${sessions.length} sessions`} connected to the database directly ${one ? 'waits' : 'wait'} on a lock the venomqa-pg-proxy's transaction holds: ${list.join('; ')}. That transaction never commits: what the app locked through the proxy (the rows it changed, its DDL, its advisory locks) stays locked until the proxy stops, and ${one ? 'the session waits' : 'they wait'} until then. Connect ${one ? 'it' : 'them'} through the proxy too (DATABASE_URL=${redactConnectionUrl(proxyUrl)})${tables ? ', and run the migrations that alter a table on the database directly before the proxy starts' : ''}.`
 }
 
 function seconds(ms: number): string {

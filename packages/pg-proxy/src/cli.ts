@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util'
-import { TIMER_MS_EXPECTED, isTimerMs, plural, unencodedUserinfoProblem } from '@venomqa/core'
+import { TIMER_MS_EXPECTED, isTimerMs, plural, redactConnectionUrl, redactText, unencodedUserinfoProblem } from '@venomqa/core'
 import { startControlServer } from './control'
-import { listenProblem, maskSecrets, maskUrl, parseListen } from './options'
+import { listenProblem, parseListen } from './options'
 import { PgProxy, type ProxyStopped } from './proxy'
 import type { RefusalRecord } from './refusals'
 import { DEFAULT_UPSTREAM_TIMEOUT_MS, upstreamTlsProblem } from './upstream'
@@ -126,7 +126,7 @@ async function main(): Promise<number> {
     await proxy.stop().catch(() => {})
     // A port in use is named by its flag; a database that cannot be reached by its masked URL (a bare
     // `connect ECONNREFUSED 127.0.0.1:1` or `listen EADDRINUSE` named neither).
-    throw new Error(listenProblem('--listen', listen, err) ?? `cannot start in front of ${maskUrl(upstream)}: ${maskSecrets((err as Error).message)}`, { cause: err })
+    throw new Error(listenProblem('--listen', listen, err) ?? `cannot start in front of ${redactConnectionUrl(upstream)}: ${redactText((err as Error).message)}`, { cause: err })
   }
   let server: Awaited<ReturnType<typeof startControlServer>>
   try {
@@ -134,7 +134,7 @@ async function main(): Promise<number> {
   } catch (err) {
     // Stopped as at Ctrl-C: nothing the proxy started stays open behind the error.
     await proxy.stop().catch(() => {})
-    throw new Error(listenProblem('--control', control, err) ?? `cannot start the control port: ${maskSecrets((err as Error).message)}`, { cause: err })
+    throw new Error(listenProblem('--control', control, err) ?? `cannot start the control port: ${redactText((err as Error).message)}`, { cause: err })
   }
   // Listened for before the lines that say it is ready: a supervisor that stops it as soon as it reads them
   // would otherwise end it with the signal's default action, before it could put the sequences back.
@@ -148,7 +148,7 @@ async function main(): Promise<number> {
       resolve('lost')
     }),
   )
-  console.log(`venomqa-pg-proxy listening on ${maskUrl(proxy.url)}`)
+  console.log(`venomqa-pg-proxy listening on ${redactConnectionUrl(proxy.url)}`)
   console.log(`control on ${server.url} (POST /checkpoint, /rollback, /release {"name": ...}; GET /status)`)
   const ended = await Promise.race([lost, stopped])
   await server.close()
@@ -177,7 +177,7 @@ async function stopOn(proxy: PgProxy, signal: NodeJS.Signals): Promise<number> {
     what = await proxy.stop()
   } catch (err) {
     // Only putting the sequences back can fail: its session was ended first, which rolled the rest back.
-    console.error(`venomqa-pg-proxy stopped (${signal}): ${ROLLED_BACK}; but ${maskSecrets((err as Error).message)}`)
+    console.error(`venomqa-pg-proxy stopped (${signal}): ${ROLLED_BACK}; but ${redactText((err as Error).message)}`)
     return 1
   }
   const sequences = what.sequences === 'none' ? '' : `; sequences ${what.sequences === 'put back' ? 'put back where they stood at start' : 'left where they are (see the warning above)'}`

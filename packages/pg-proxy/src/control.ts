@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto'
 import http from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
-import { type PlainResponse, plainRequest } from '@venomqa/core'
+import { type PlainResponse, plainRequest, redactConnectionUrl } from '@venomqa/core'
 import type { PgProxy, ProxyStats } from './proxy'
 import type { BlockedSession } from './blocked'
 import { countRows } from './observe'
-import { maskUrl } from './options'
 import type { RefusalRecord } from './refusals'
 
 /** What GET /status answers. */
@@ -22,7 +21,7 @@ export interface ProxyStatus {
 
 export function proxyStatus(proxy: PgProxy): ProxyStatus {
   return {
-    url: maskUrl(proxy.url),
+    url: redactConnectionUrl(proxy.url),
     database: proxy.target.database,
     checkpoints: proxy.checkpoints,
     stats: proxy.stats,

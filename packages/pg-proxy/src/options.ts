@@ -142,27 +142,6 @@ export function resolveOptions(input: PgProxyStateOptions | undefined): Resolved
 }
 
 /**
- * The URL with its password replaced, for messages. Parsed as node-pg parses it, so a password that holds
- * an `@` is masked whole (the host starts after the last `@`); what does not parse is masked up to its
- * last `@`, so that too much is hidden rather than a tail of the password shown.
- */
-export function maskUrl(url: string): string {
-  try {
-    const u = new URL(url)
-    if (u.password) u.password = '***'
-    if (u.searchParams.has('password')) u.searchParams.set('password', '***')
-    return u.toString()
-  } catch {
-    return maskSecrets(url)
-  }
-}
-
-/** Every postgres:// URL's password in a text (an error message, say), up to the URL's last `@`. */
-export function maskSecrets(text: string): string {
-  return text.replace(/(postgres(?:ql)?:\/\/[^:/@\s]*:)\S*@/gi, '$1***@').replace(/(password=)[^&\s]*/gi, '$1***')
-}
-
-/**
  * A socket that could not listen where a flag or option says (`--listen`, `` `listen` ``), told with it and
  * the address, and what to do about a port in use (`instead`: another way out than another port);
  * undefined for any other error. No URL is in it: the address is the proxy's own.

@@ -1,7 +1,7 @@
 import { randomBytes, randomInt } from 'node:crypto'
 import { EventEmitter } from 'node:events'
 import net from 'node:net'
-import { TIMER_MS_EXPECTED, isTimerMs } from '@venomqa/core'
+import { TIMER_MS_EXPECTED, isTimerMs, redactConnectionUrl } from '@venomqa/core'
 import { type BlockedSession, blockedSessions, blockedSessionsSql } from './blocked'
 import { UpstreamLock, type WaitStats } from './lock'
 import { md5Matches } from './protocol/auth'
@@ -22,7 +22,6 @@ import {
 } from './protocol/messages'
 import { CAVEATS, type RefusalRecord, refusalRecord, replicationRefused } from './refusals'
 import { type Hub, INTERNAL, Session, type UpstreamObject } from './session'
-import { maskUrl } from './options'
 import { escapeString } from './sql'
 import { DEFAULT_UPSTREAM_TIMEOUT_MS, ServerError, Upstream, type UpstreamTarget, parseUpstreamUrl } from './upstream'
 
@@ -585,7 +584,7 @@ export class PgProxy extends EventEmitter implements Hub {
 
   /** The fix for rows committed around the proxy, as the run's suggestion: the app's mistake, not the proxy's. */
   #committedAroundHint(): string {
-    return `The app (or a worker, a second pool, a migration) wrote to the database directly, not through the proxy: give each of them the proxy's URL as its DATABASE_URL (${maskUrl(this.url)}), delete what it committed, and restart the proxy: until then no checkpoint or rollback can be trusted.`
+    return `The app (or a worker, a second pool, a migration) wrote to the database directly, not through the proxy: give each of them the proxy's URL as its DATABASE_URL (${redactConnectionUrl(this.url)}), delete what it committed, and restart the proxy: until then no checkpoint or rollback can be trusted.`
   }
 
   /**
@@ -646,7 +645,7 @@ export class PgProxy extends EventEmitter implements Hub {
     } catch {
       // Only a help: the rollback fails for the rows either way.
     }
-    return `the rollback to "${checkpoint}": rows were committed to the database "${this.target.database}" around the proxy since checkpoint "${checkpoint}", in ${tables}. A session connected to the database directly, not through the proxy, committed them for real, so no rollback undoes them, and the sequences that feed those columns are not put back (their next values would collide with these rows); no later checkpoint or rollback can be trusted. The app must connect through the proxy at ${this.host.includes(':') ? `[${this.host}]` : this.host}:${this.port} (its DATABASE_URL: ${maskUrl(this.url)}).${sessions}`
+    return `the rollback to "${checkpoint}": rows were committed to the database "${this.target.database}" around the proxy since checkpoint "${checkpoint}", in ${tables}. A session connected to the database directly, not through the proxy, committed them for real, so no rollback undoes them, and the sequences that feed those columns are not put back (their next values would collide with these rows); no later checkpoint or rollback can be trusted. The app must connect through the proxy at ${this.host.includes(':') ? `[${this.host}]` : this.host}:${this.port} (its DATABASE_URL: ${redactConnectionUrl(this.url)}).${sessions}`
   }
 
   droppedTempTable(name: string): { checkpoint: string; first: boolean } | undefined {

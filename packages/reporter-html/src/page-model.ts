@@ -228,7 +228,11 @@ export interface PageExploration {
   ob: PageTiming[]
   /** [action, taken, enabled, refused] */
   cov: [string, number, number, number][]
+  /** The actions whose when() or inputs threw, each as `<action>'s when() threw in ...: <error>` */
+  th?: string[]
   ne: string[]
+  /** explored nothing: why it has no counts (it stopped before its first action) */
+  xn?: string
   v: PageViolation[]
 }
 

@@ -480,6 +480,32 @@ describeBrowser('HTML report in headless Chromium', () => {
     }
   })
 
+  it("says an exploration that stopped before its first action explored nothing, and names the action whose when() threw", async () => {
+    const [shop] = explorationRun().explorations!
+    const threw = "when() threw in the state at the root (before any action): Cannot read properties of undefined (reading 'lines')"
+    const stopped: ExplorationResult = {
+      ...shop!,
+      violations: [],
+      stats: { ...shop!.stats, transitions: 0, states: 1, merged: 0, maxDepthReached: 0, transitionsPerSecond: 0 },
+      coverage: shop!.coverage.map((c, i) => (i === 0 ? { ...c, taken: 0, enabled: 0, threw } : c)),
+    }
+    const result = explorationRun({ explorations: [stopped], summary: summarize([], [], [stopped]) })
+    const { page, problems } = await openReport(browser, 'explorations-nothing', result)
+    try {
+      const panel = page.locator('details.exploration', { has: page.locator(':scope > summary > .name', { hasText: /^shop$/ }) })
+      expect(await panel.locator(':scope > summary .stats').textContent()).toBe('no violation \u00b7 explored nothing \u00b7 4.21 s')
+      expect(await panel.locator('.note', { hasText: 'Explored nothing' }).textContent()).toBe('Explored nothing: it stopped before its first action (see its issues).')
+      // Its zero counts and "No invariant was broken" would read as a search that passed.
+      await panel.locator('table.coverage').waitFor()
+      expect(await panel.locator('table', { hasText: 'Transitions/s' }).count()).toBe(0)
+      expect(await panel.locator('.body > .empty').count()).toBe(0)
+      expect(await panel.locator('.note', { hasText: 'Not explored' }).textContent()).toBe(`Not explored: ${shop!.coverage[0]!.action}'s ${threw}`)
+      expect(problems).toEqual([])
+    } finally {
+      await page.close()
+    }
+  })
+
   it('shows an exploration whose only violation no replay reproduced (0/3) as failed, saying only the search broke it', async () => {
     const [shop] = explorationRun().explorations!
     const flaky = shop!.violations.find((v) => v.flaky)!

@@ -1,4 +1,4 @@
-import { ConfigError, StateError, errorMessage, isSecretQueryName } from '@venomqa/core'
+import { ConfigError, StateError, errorMessage, redactConnectionUrl } from '@venomqa/core'
 import mysqlCore from 'mysql2'
 import type { Connection, ConnectionOptions } from 'mysql2/promise'
 import { mysqlUrlProblem } from './options'
@@ -12,36 +12,11 @@ export interface Target {
 }
 
 /**
- * A URL's password replaced by `***`, for anything a user may read, and so is the value of a query parameter
- * that names a secret (`?password=`, `pwd`, `token`: as core's redaction reads a query). This backend takes
- * the password from the URL's user part only, but other drivers take it from the query: written there, it
- * was printed whole in every message, the one that said the connection was refused for want of it too.
- */
-export function maskUrl(url: string): string {
-  // Greedy up to the last '@': a password may hold '@' or '/' when the user did not percent-encode it, and
-  // line breaks too (URL parsing drops or encodes them, so the password still works): `[\s\S]`, not `.`.
-  const masked = url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*:)[\s\S]*@([^@]*)$/i, '$1***@$2')
-  const q = masked.indexOf('?')
-  if (q < 0) return masked
-  const query = masked.slice(q + 1).replace(/([^&=#]+)=([^&#]*)/g, (pair, name: string) => (isSecretQueryName(decodedName(name)) ? `${name}=***` : pair))
-  return `${masked.slice(0, q + 1)}${query}`
-}
-
-/** A query parameter's name as written, decoded where it can be. */
-function decodedName(name: string): string {
-  try {
-    return decodeURIComponent(name.replace(/\+/g, ' '))
-  } catch {
-    return name
-  }
-}
-
-/**
  * Parse `mysql://user:pass@host:port/db` (or `mariadb://`). `database` overrides the URL's path. A URL
  * that cannot be used is the user's to fix: a ConfigError at `url` (exit 2), not a state failure.
  */
 export function parseTarget(backend: string, url: string, database?: string): Target {
-  const display = maskUrl(url)
+  const display = redactConnectionUrl(url)
   const mistake = (message: string) => new ConfigError(`state backend "${backend}": ${message}`, { where: 'url' })
   // The option's own check, for code that gives a URL without it (mysqlWorkers): read as written, a piece
   // of an unencoded password would be the host, or "URI malformed" the whole message.

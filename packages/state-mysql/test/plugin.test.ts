@@ -166,4 +166,6 @@ it('maskUrl() hides the password, even one with @ or / in it', () => {
   expect(maskUrl('mysql://root:p@ss/w0rd@db:3306/app')).toBe('mysql://root:***@db:3306/app')
   expect(maskUrl('mysql://root@db:3306/app')).toBe('mysql://root@db:3306/app')
   expect(maskUrl('mariadb://:secret@db/app')).toBe('mariadb://:***@db/app')
+  // An @ in the query is not the password's end: the host is shown.
+  expect(maskUrl('mysql://root:pw@db:3306/app?comment=a@b')).toBe('mysql://root:***@db:3306/app?comment=a@b')
 })

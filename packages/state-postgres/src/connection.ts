@@ -1,6 +1,5 @@
-import { StateError, errorMessage } from '@venomqa/core'
+import { StateError, errorMessage, redactConnectionUrl, redactCredentials } from '@venomqa/core'
 import pg from 'pg'
-import { maskUrl } from './options'
 import { sessionNotOwn } from './shared-session'
 
 /** Where a backend connects, for messages: never the password. */
@@ -20,7 +19,7 @@ export function describeTarget(url: string): Target {
     port: probe.port,
     database: probe.database ?? '',
     user: probe.user ?? '',
-    display: maskUrl(url),
+    display: redactConnectionUrl(url),
   }
 }
 
@@ -52,11 +51,7 @@ export function describePgError(err: unknown): string {
   else if (code === 'ETIMEDOUT' || /connection timeout|timeout expired/i.test(msg)) msg = `no answer in time (${msg})`
   if (e.detail) msg += ` (${e.detail})`
   if (e.hint) msg += ` Hint: ${e.hint}`
-  return maskSecrets(msg)
-}
-
-function maskSecrets(text: string): string {
-  return text.replace(/(postgres(?:ql)?:\/\/[^:/@\s]*:)[^@\s]*@/gi, '$1***@')
+  return redactCredentials(msg)
 }
 
 /** Named after the backend, so that an operator (or a test) can tell its sessions apart in pg_stat_activity. */

@@ -7,7 +7,9 @@ import { PostgresTemplateBackend } from './template'
 export { PostgresSnapshotBackend } from './snapshot'
 export { PostgresSavepointBackend } from './savepoint'
 export { PostgresTemplateBackend } from './template'
-export { maskUrl, postgresStateOptions, resolveOptions } from './options'
+export { postgresStateOptions, resolveOptions } from './options'
+/** A database URL as messages show it: core's rule for a connection string (redactConnectionUrl). */
+export { redactConnectionUrl as maskUrl } from '@venomqa/core'
 export type { PostgresMechanism, PostgresStateOptions } from './options'
 
 export type PostgresStateBackend = PostgresSnapshotBackend | PostgresSavepointBackend | PostgresTemplateBackend

@@ -94,19 +94,6 @@ export function resolveOptions(input: PostgresStateOptions | undefined): Resolve
   return parseOptions(postgresStateOptions, input ?? {}, 'postgresState()')
 }
 
-/** The URL with its password replaced, for messages. */
-export function maskUrl(url: string): string {
-  try {
-    const u = new URL(url)
-    if (u.password) u.password = '***'
-    const pw = u.searchParams.get('password')
-    if (pw !== null) u.searchParams.set('password', '***')
-    return u.toString()
-  } catch {
-    return url.replace(/(\/\/[^:/@]*:)[^@]*@/, '$1***@').replace(/(password=)[^&\s]*/gi, '$1***')
-  }
-}
-
 /** The same URL pointing at another database (for the template mechanism's admin connection). */
 export function withDatabase(url: string, database: string): string {
   const u = new URL(url)

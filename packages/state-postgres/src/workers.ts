@@ -1,9 +1,8 @@
-import { ConfigError, StateError, type StateBackend, type WorkerApp, type WorkerAppResources, type WorkerPart, asWorkerSetup, errorMessage, unencodedUserinfoProblem, workerDatabaseMade } from '@venomqa/core'
+import { ConfigError, StateError, type StateBackend, type WorkerApp, type WorkerAppResources, type WorkerPart, asWorkerSetup, errorMessage, redactConnectionUrl, unencodedUserinfoProblem, workerDatabaseMade } from '@venomqa/core'
 import pg from 'pg'
 import { PostgresBackend } from './backend'
 import { describeTarget, where } from './connection'
 import { applyDatabaseProperties, dropDatabase, readDatabaseProperties } from './database-properties'
-import { maskUrl } from './options'
 import { describeRowSecurityBinds, rolesRowSecurityLeaves, rowSecurityBindsSql, toBoundTables } from './row-security'
 import { bigintLiteral, ident, literal, qualified } from './sql'
 import { postgresState } from './index'
@@ -95,7 +94,7 @@ export function postgresWorkers(given: PostgresWorkersOptions) {
       }
     }
     throw new Error(
-      `could not drop the worker database "${db}" on ${maskUrl(mainUrl())} (tried ${DROP_ATTEMPTS} times): ${errorMessage(last)}; it is left behind: drop it with ${drop}`,
+      `could not drop the worker database "${db}" on ${redactConnectionUrl(mainUrl())} (tried ${DROP_ATTEMPTS} times): ${errorMessage(last)}; it is left behind: drop it with ${drop}`,
     )
   }
 
@@ -116,7 +115,7 @@ export function postgresWorkers(given: PostgresWorkersOptions) {
       } catch (err) {
         await c.end()
         dropped()
-        throw new StateError(`postgres:${db}`, `could not create the worker database on ${maskUrl(mainUrl())}: ${errorMessage(err)}`)
+        throw new StateError(`postgres:${db}`, `could not create the worker database on ${redactConnectionUrl(mainUrl())}: ${errorMessage(err)}`)
       }
       try {
         // The main database's settings, which a new database does not have: the worker's app runs with the
@@ -135,7 +134,7 @@ export function postgresWorkers(given: PostgresWorkersOptions) {
           (e: unknown) => `; ${errorMessage(e)}`,
         )
         dropped()
-        throw new StateError(`postgres:${db}`, `could not make the worker database on ${maskUrl(mainUrl())}: ${errorMessage(err)}${left}`)
+        throw new StateError(`postgres:${db}`, `could not make the worker database on ${redactConnectionUrl(mainUrl())}: ${errorMessage(err)}${left}`)
       }
       await c.end()
       const databaseUrl = urlOf(db)
@@ -268,7 +267,7 @@ export class TableCopier {
     } catch (err) {
       await dst.query('ROLLBACK').catch(() => {})
       if (err instanceof StateError) throw err
-      throw (on && isRowSecurityRefusal(err) && (await this.#rowSecurityBinds(on))) || new StateError('postgres-workers', `copying ${maskUrl(this.#from)} to ${maskUrl(this.#to)} failed: ${errorMessage(err)}`)
+      throw (on && isRowSecurityRefusal(err) && (await this.#rowSecurityBinds(on))) || new StateError('postgres-workers', `copying ${redactConnectionUrl(this.#from)} to ${redactConnectionUrl(this.#to)} failed: ${errorMessage(err)}`)
     }
   }
 
@@ -286,7 +285,7 @@ export class TableCopier {
     const byOid = new Map(on.tables.map((t) => [t.oid, { schema: t.schema, name: t.table }]))
     return new StateError(
       'postgres-workers',
-      `copying ${maskUrl(this.#from)} to ${maskUrl(this.#to)}: ${describeRowSecurityBinds(bound, byOid, target.user, where(target))}: the copy would hold only the rows its policies let that user see, so nothing was copied.`,
+      `copying ${redactConnectionUrl(this.#from)} to ${redactConnectionUrl(this.#to)}: ${describeRowSecurityBinds(bound, byOid, target.user, where(target))}: the copy would hold only the rows its policies let that user see, so nothing was copied.`,
       { suggestion: `A worker's copy must hold every row of the main database's tables. Connect as ${rolesRowSecurityLeaves(target.user)}.` },
     )
   }

@@ -1,6 +1,6 @@
 import { STATUS_CODES } from 'node:http'
 import { type Node, parse } from 'acorn'
-import { isSecretKey, looksLikeSecret, redactText } from '@venomqa/core'
+import { KnownSecrets, REDACTED, isSecretKey, looksLikeSecret, redactText } from '@venomqa/core'
 import { commentText, quote } from '../codegen'
 import { credentialSpans } from './secrets'
 
@@ -60,13 +60,13 @@ const FILLERS = new Set(['to', 'be', 'been', 'is', 'that', 'which', 'and', 'has'
 class Untranslatable extends Error {
   constructor(
     why: string,
-    /** Text of the statement to mask where it is kept as a comment: a secret redaction cannot tell by its form or its key. */
-    readonly secrets: readonly string[] = [],
+    /** String literals of the statement to mask where it is kept as a comment: secrets redaction cannot tell by their form or their key. */
+    readonly secrets: readonly Node[] = [],
   ) {
     super(why)
   }
 }
-const no = (why = 'unknown', secrets: readonly string[] = []): never => {
+const no = (why = 'unknown', secrets: readonly Node[] = []): never => {
   throw new Untranslatable(why, secrets)
 }
 
@@ -146,8 +146,7 @@ class Translator {
       } catch (err) {
         if (!(err instanceof Untranslatable)) throw err
         this.out.statuses.length = statuses
-        return err.secrets
-          .reduce((text, secret) => text.split(secret).join('[REDACTED]'), this.text(node))
+        return this.withoutSecrets(node, err.secrets)
           .split('\n')
           .filter((l) => l.trim())
           .map((l) => keep(this.out, l))
@@ -285,7 +284,7 @@ class Translator {
       if (scope[2] === 'get') return `variable(ctx, ${key})`
       // `pm.environment.set('password', 'hunter2')`: a secret by the name it is set under, written in the
       // script, which no form tells (holdsCredential sees the value alone): kept out of the file as well.
-      if (scope[2] === 'set' && setsWrittenSecret(args)) no('it holds a credential', [this.text(args[1]).slice(1, -1)])
+      if (scope[2] === 'set' && setsWrittenSecret(args)) no('it holds a credential', [args[1]])
       if (scope[2] === 'set') return `ctx.set(${key}, ${args[1] ? this.expr(args[1]) : 'undefined'})`
       if (scope[2] === 'unset') return `ctx.delete(${key})`
       return `(variable(ctx, ${key}) !== undefined)`
@@ -532,6 +531,23 @@ class Translator {
 
   private usesSandbox(node: Node): boolean {
     return mentions(node, (name) => this.sandbox.has(name))
+  }
+
+  /**
+   * A statement's text with each secret literal in it masked where it stands, however short or common
+   * (core remembers no value under four characters), and its value masked wherever else the statement
+   * writes it as core masks a known secret: a word-like or short one as a whole token only, so `pass`
+   * leaves `password` whole, a long one anywhere.
+   */
+  private withoutSecrets(node: Node, secrets: readonly Node[]): string {
+    const values = new KnownSecrets()
+    values.add(secrets.map((secret) => this.text(secret).slice(1, -1)))
+    let text = this.text(node)
+    for (const secret of [...secrets].sort((a, b) => b.start - a.start)) {
+      const delimiter = this.source[secret.start]
+      text = `${text.slice(0, secret.start - node.start)}${delimiter}${REDACTED}${delimiter}${text.slice(secret.end - node.start)}`
+    }
+    return values.mask(text)
   }
 
   private text(node: Node): string {

@@ -100,19 +100,22 @@ function explorationBody(report: Report, x: PageExploration): HTMLDivElement {
   }
   body.appendChild(el('div', 'xmeta', `seed ${x.seed} \u00b7 strategy ${x.st} \u00b7 depth ${x.dp} \u00b7 dedupe ${x.dd ? 'on' : 'off'}`))
   const s = x.stats
-  body.appendChild(table(['Transitions', 'States', 'Merged', 'Requests', 'Transitions/s', 'Deepest path', 'Duration'], [[s.transitions, s.states, s.merged, s.requests, s.perSecond, s.deepest, formatMs(x.ms)]]))
+  // It checked nothing: zero counts would read as a search, and no broken invariant as a pass.
+  if (x.xn) body.appendChild(el('div', 'note', `Explored nothing: ${x.xn}.`))
+  else body.appendChild(table(['Transitions', 'States', 'Merged', 'Requests', 'Transitions/s', 'Deepest path', 'Duration'], [[s.transitions, s.states, s.merged, s.requests, s.perSecond, s.deepest, formatMs(x.ms)]]))
   // What held, held only on what was explored.
   if (x.tr) body.appendChild(el('div', 'note', `Truncated: the ${budget(x.tr)} ran out before the search covered depth ${x.dp}; the invariants held only on what was explored.`))
   if (x.ir) body.appendChild(el('div', 'note', 'Interrupted: the search was stopped before it finished.'))
 
   body.appendChild(el('h3', null, `Violations (${x.v.length})`))
   if (x.v.length) for (const v of x.v) body.appendChild(violationView(report, v))
-  else body.appendChild(el('div', 'empty', 'No invariant was broken.'))
+  else if (!x.xn) body.appendChild(el('div', 'empty', 'No invariant was broken.'))
 
   if (x.cov.length) {
     body.appendChild(el('h3', null, 'Action coverage'))
     body.appendChild(table(['Action', 'Taken', 'Enabled', 'Refused'], x.cov.map((c) => [...c]), 'grid coverage'))
   }
+  for (const threw of x.th ?? []) body.appendChild(el('div', 'note', `Not explored: ${threw}`))
   if (x.ne.length) body.appendChild(el('div', 'note', `Never enabled: ${x.ne.join(', ')} (their when allowed them in no state the search reached${x.tr || x.ir ? ' before it was cut short' : ''}).`))
   const timings = [...timingRows('Rollback', x.rb), ...timingRows('Observe', x.ob)]
   if (timings.length) {
@@ -120,6 +123,11 @@ function explorationBody(report: Report, x: PageExploration): HTMLDivElement {
     body.appendChild(table(['Timing', 'Backend', 'Count', 'p50', 'p95', 'Max'], timings, 'grid timings'))
   }
   return body
+}
+
+/** How far the search went: `412 transitions · 57 states`, or the distinct states seen where nothing was merged. */
+function searched(x: PageExploration): string {
+  return `${plural(x.stats.transitions, 'transition')} \u00b7 ${x.dd ? plural(x.stats.states, 'state') : `${plural(x.stats.states, 'distinct state')} seen`}`
 }
 
 function explorationView(report: Report, x: PageExploration, index: number): { details: HTMLDetailsElement; open(): void } {
@@ -135,7 +143,7 @@ function explorationView(report: Report, x: PageExploration, index: number): { d
       x.tr ? flag('truncated') : null,
       x.ir ? flag('interrupted') : null,
       x.nr ? flag('not run') : null,
-      x.nr ? null : el('span', 'stats', `${found} \u00b7 ${plural(x.stats.transitions, 'transition')} \u00b7 ${x.dd ? plural(x.stats.states, 'state') : `${plural(x.stats.states, 'distinct state')} seen`} \u00b7 ${formatMs(x.ms)}`),
+      x.nr ? null : el('span', 'stats', `${found} \u00b7 ${x.xn ? 'explored nothing' : searched(x)} \u00b7 ${formatMs(x.ms)}`),
     ]),
   )
   const ensure = onFirstOpen(details, () => explorationBody(report, x))

@@ -3,6 +3,7 @@ import {
   sequenceStepText,
   hookThrewLines,
   exploredNothing,
+  EXPLORED_NOTHING_REASON,
   type RollbackTiming,
   type ExplorationResult,
   type Issue,
@@ -676,7 +677,7 @@ function explorationSummary(x: ExplorationResult, p: Palette): string[] {
   const truncated = x.truncated ? p.yellow(` (truncated: ${budgetText(x.truncated)} used up)`) : ''
   const lines = ['', `${p.bold(`◇ exploration ${x.name}`)} ${verdict} ${p.dim(`${x.strategy}, depth ${x.depth}, seed ${x.seed}${x.dedupe ? '' : ', no dedupe'}`)}${truncated}`]
   const s = x.stats
-  if (exploredNothing(x)) lines.push(p.red('  explored nothing: it stopped before its first action (see its issues)'))
+  if (exploredNothing(x)) lines.push(p.red(`  explored nothing: ${EXPLORED_NOTHING_REASON}`))
   else lines.push(
     `  ${plural(s.transitions, 'transition')}, ${statesText(s.states, x.dedupe)}${x.dedupe ? ` (${s.merged} merged: states with one fingerprint are one state)` : ''}, ${plural(s.requests, 'request')}, ${s.transitionsPerSecond} transitions/s, deepest path ${s.maxDepthReached}`,
   )

@@ -20,6 +20,8 @@ import {
   repeatLabel,
   inputText,
   hookThrewLines,
+  exploredNothing,
+  EXPLORED_NOTHING_REASON,
   sequenceHeading,
   explorationIssues,
 } from '@venomqa/core'
@@ -90,10 +92,10 @@ export function renderMarkdown(input: RunResult, redact?: RedactOptions): string
     out.push('## Explorations', '', '| Exploration | Status | Violations | Transitions | States | Duration |', '|---|---|---:|---:|---:|---:|')
     for (const x of explorations) {
       const flaky = x.violations.filter((v) => v.flaky).length
-      const notes = [x.truncated ? 'truncated' : '', x.interrupted ? 'interrupted' : '', x.notStarted ? 'not run' : ''].filter(Boolean).join(', ')
-      out.push(
-        `| ${cell(x.name)} | ${ICON[x.status]} ${x.status}${notes ? ` (${notes})` : ''} | ${x.violations.length}${flaky ? ` (${flaky} flaky)` : ''} | ${x.stats.transitions} | ${x.stats.states} | ${formatDuration(x.durationMs)} |`,
-      )
+      const nothing = exploredNothing(x)
+      const notes = [x.truncated ? 'truncated' : '', x.interrupted ? 'interrupted' : '', x.notStarted ? 'not run' : '', nothing ? 'explored nothing' : ''].filter(Boolean).join(', ')
+      const counts = nothing ? '- | -' : `${x.stats.transitions} | ${x.stats.states}`
+      out.push(`| ${cell(x.name)} | ${ICON[x.status]} ${x.status}${notes ? ` (${notes})` : ''} | ${x.violations.length}${flaky ? ` (${flaky} flaky)` : ''} | ${counts} | ${formatDuration(x.durationMs)} |`)
     }
     out.push('')
     for (const x of explorations) out.push(...explorationSection(x))
@@ -183,8 +185,13 @@ function explorationSection(x: ExplorationResult): string[] {
   if (x.notStarted) return [...out, '> ⚠️ **Not run:** the run was interrupted before this exploration started.', '']
   out.push(`**Settings:** seed \`${x.seed}\` · strategy \`${x.strategy}\` · depth ${x.depth} · dedupe ${x.dedupe ? 'on' : 'off'}`, '')
   const s = x.stats
-  out.push('| Transitions | States | Merged | Requests | Transitions/s | Deepest path | Duration |', '|---:|---:|---:|---:|---:|---:|---:|')
-  out.push(`| ${s.transitions} | ${s.states} | ${s.merged} | ${s.requests} | ${s.transitionsPerSecond} | ${s.maxDepthReached} | ${formatDuration(x.durationMs)} |`, '')
+  // It checked nothing: zero counts would read as a search, and no broken invariant as a pass.
+  const nothing = exploredNothing(x)
+  if (nothing) out.push(`> ❌ **Explored nothing:** ${EXPLORED_NOTHING_REASON}.`, '')
+  else {
+    out.push('| Transitions | States | Merged | Requests | Transitions/s | Deepest path | Duration |', '|---:|---:|---:|---:|---:|---:|---:|')
+    out.push(`| ${s.transitions} | ${s.states} | ${s.merged} | ${s.requests} | ${s.transitionsPerSecond} | ${s.maxDepthReached} | ${formatDuration(x.durationMs)} |`, '')
+  }
   // What held, held only on what was explored: say so where a reader would take the section as a pass.
   if (x.truncated) out.push(`> ⚠️ **Truncated:** the ${budgetText(x.truncated)} ran out before the search covered depth ${x.depth}; the invariants held only on what was explored.`, '')
   if (x.interrupted) out.push('> ⚠️ **Interrupted:** the search was stopped before it finished.', '')
@@ -194,7 +201,7 @@ function explorationSection(x: ExplorationResult): string[] {
   if (x.violations.length) {
     out.push(`#### Violations (${x.violations.length})`, '')
     for (const v of x.violations) out.push(...violationSection(v))
-  } else out.push('No invariant was broken.', '')
+  } else if (!nothing) out.push('No invariant was broken.', '')
 
   if (x.coverage.length) {
     out.push('#### Action coverage', '', '| Action | Taken | Enabled | Refused |', '|---|---:|---:|---:|')

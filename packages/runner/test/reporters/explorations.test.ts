@@ -346,6 +346,12 @@ describe('console reporter on explorations', () => {
     const text = await consoleText(explorationRun({ explorations: [stopped], summary: summarize([], [], [stopped]) }))
     expect(text).toContain('◇ exploration shop failed dfs, depth 5, seed 1234\n  explored nothing: it stopped before its first action (see its issues)\n')
     expect(text).not.toContain('0 transitions')
+    // The Markdown report says it too, in place of a table of zero counts and a "No invariant was broken".
+    const md = renderMarkdown(explorationRun({ explorations: [stopped], summary: summarize([], [], [stopped]) }))
+    expect(md).toContain('> ❌ **Explored nothing:** it stopped before its first action (see its issues).')
+    expect(md).toContain('| shop | ❌ failed (explored nothing) | 0 | - | - |')
+    expect(md).not.toContain('| Transitions | States | Merged |')
+    expect(md).not.toContain('No invariant was broken.')
   })
 
   it('a passing exploration run ends PASSED with no violation', async () => {
