@@ -555,9 +555,9 @@ export class Runner {
       this.#onRunIssue,
     )
 
-    const notRunBecause: { reason: string; kind: 'stall' | 'state' } | undefined = this.#fatal
+    const notRunBecause: { reason: string; kind: 'stall' | 'state'; suggestion?: string } | undefined = this.#fatal
       ? { reason: this.#fatal, kind: 'stall' }
-      : await this.#connect(signal).then((reason) => (reason ? { reason, kind: 'state' as const } : undefined))
+      : await this.#connect(signal).then((failed) => (failed ? { reason: failed.message, kind: 'state' as const, suggestion: failed.suggestion } : undefined))
     const journeys: JourneyResult[] = new Array(units.length)
     const workers = Math.max(1, Math.min(this.options.workers ?? 1, units.length))
     // Fail-fast stops the journeys still running on other workers, cleanly: they roll back and say so.
@@ -764,7 +764,12 @@ export class Runner {
    * `signal` stopped the run first (its journeys are then not run, as interrupted, with no issue of their
    * own: the user stopped them).
    */
-  async #connect(signal?: AbortSignal): Promise<string | undefined> {
+  /**
+   * Connect every state backend; on the first that fails, its issue (a run issue) and what the journeys not
+   * run for it say: its message, and its suggestion (a backend's own, such as a table name misspelt in its
+   * options, else how to check a connection).
+   */
+  async #connect(signal?: AbortSignal): Promise<{ message: string; suggestion: string } | undefined> {
     if (this.#connected) return undefined
     for (const b of this.registry.stateBackends) {
       if (this.#connectedBackends.includes(b)) continue
@@ -778,10 +783,9 @@ export class Runner {
         if (signal?.aborted && err === signal.reason) return undefined
         // Past pluginTimeout, said as a worker's is: the user learns which setting bounded it.
         const message = `${connectFailure(this.#calls.label(b), b, err)}${err instanceof TimeoutError && err.timeoutMs === this.pluginTimeoutMs ? ' (pluginTimeout; raise it if the backend is slow to connect on purpose)' : ''}`
-        this.runIssues.push(
-          makeIssue({ journey: '', path: '', step: `connect ${b.name}`, severity: 'critical', kind: 'state', error: message, source: `state:${b.name}`, suggestion: suggestionForError(err) ?? CONNECT_SUGGESTION }),
-        )
-        return message
+        const suggestion = suggestionForError(err) ?? CONNECT_SUGGESTION
+        this.runIssues.push(makeIssue({ journey: '', path: '', step: `connect ${b.name}`, severity: 'critical', kind: 'state', error: message, source: `state:${b.name}`, suggestion }))
+        return { message, suggestion }
       }
     }
     this.#connected = true
@@ -1090,7 +1094,7 @@ export class Runner {
     const disarm = this.#arm(options.workers)
     try {
       const problem = await this.#connect()
-      if (problem) throw new StateError('runner', problem)
+      if (problem) throw new StateError('runner', problem.message, { suggestion: problem.suggestion })
     } catch (err) {
       disarm()
       throw err

@@ -3,7 +3,7 @@
  * that never finished) get advice about that work. Each had its kind's: "the branch stopped rather than run
  * on unknown state" for a connect before any journey, "give the step a timeout" for a plugin's setup.
  */
-import { definePlugin, journey, step } from '@venomqa/core'
+import { StateError, definePlugin, journey, step } from '@venomqa/core'
 import { describe, expect, it } from 'vitest'
 import { MemoryState, createRunner } from '../src/index'
 
@@ -22,6 +22,22 @@ describe('suggestions of the issues about backends and plugins', () => {
     const issue = run.issues.find((i) => i.step === 'connect db')!
     expect(issue.suggestion).toMatch(/^No journey ran: a state backend could not connect\. Check that its service is up/)
     expect(issue.suggestion).not.toMatch(/branch/)
+  })
+
+  it("a connect that fails with a suggestion of its own: the journeys not run for it say it too, not a generic one", async () => {
+    const misspelt = Object.assign(new MemoryState({}, 'db'), {
+      connect: async () => {
+        throw new StateError('db', '`exclude`: table(s) sesions (did you mean "sessions"?) not found', { suggestion: 'Fix the table names in the options.' })
+      },
+    })
+    const runner = createRunner({ stateBackends: [misspelt] })
+    const run = await runner.run([aJourney, journey('b', { steps: [step('s', () => {})] })])
+    await runner.close()
+    expect(run.issues.find((i) => i.step === 'connect db')?.suggestion).toBe('Fix the table names in the options.')
+    expect(run.journeys.map((j) => [j.name, j.notRun, j.issues.map((i) => i.suggestion)])).toEqual([
+      ['a', true, ['Fix the table names in the options.']],
+      ['b', true, ['Fix the table names in the options.']],
+    ])
   })
 
   it('a disconnect that fails: what it set up may still be there; a backend that knows better keeps its own', async () => {
