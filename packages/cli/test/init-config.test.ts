@@ -33,7 +33,7 @@ describe('the config venomqa init writes', () => {
     const doctor = await p.venomqa(['doctor'], { env: closed, timeoutMs: 60_000 })
     expect(doctor.stdout).toMatch(/^✓ plugin +@venomqa\/adapter-redis /m)
     expect(doctor.stdout).toMatch(/^✓ plugin +@venomqa\/state-postgres /m)
-    expect(doctor.stdout).toMatch(/^✓ setup +2 plugins set up$/m)
+    expect(doctor.stdout).toMatch(/^✓ setup +2 plugins set up: @venomqa\/(?:adapter-redis, @venomqa\/state-postgres|state-postgres, @venomqa\/adapter-redis)$/m)
     expect(doctor.code, doctor.stdout + doctor.stderr).toBe(1)
   })
 

@@ -97,7 +97,7 @@ describe('plugin options', () => {
     const r = await p.venomqa(['doctor'])
     expect(r.stdout).not.toContain('plugins[0].url')
     expect(r.stdout).toContain('✓ plugin     need-url 1.0.0 (need-url.mjs)\n')
-    expect(r.stdout).toContain('✓ setup      1 plugin set up\n')
+    expect(r.stdout).toContain('✓ setup      1 plugin set up: need-url\n')
     expect(r.code, r.stdout).toBe(0)
   })
 

@@ -512,7 +512,7 @@ export default journey('elsewhere', { baseUrl: 'http://127.0.0.1:1/#top', steps:
     const config = (entries: object[]) => `export default { baseUrl: process.env.APP_URL, plugins: ${JSON.stringify(entries.map((o) => ['./plugins/two-dbs.mjs', o]))} }\n`
     const p = await project({ 'plugins/two-dbs.mjs': plugin, 'venomqa.config.mjs': config([{ name: 'orders-db' }, { name: 'users-db' }]) })
     const listed = await p.venomqa(['doctor'])
-    expect(listed.stdout).toContain('✓ setup      2 plugins set up')
+    expect(listed.stdout).toContain('✓ setup      2 plugins set up: two-dbs (plugins[0]), two-dbs (plugins[1])\n')
     expect(listed.stdout).toMatch(/✓ service +orders-db is healthy\n✓ service +users-db is healthy/)
     counter.hits.length = 0 // the doctor's look at the base URL; the refusals below send nothing
     await writeFile(path.join(p.dir, 'venomqa.config.mjs'), config([{ name: 'db' }, { name: 'db', other: true }]))

@@ -131,8 +131,9 @@ export async function doctorCommand(flags: DoctorFlags, io: Io, builtInCommands:
     for (const issue of abandoned) line('fail', 'setup', issue.error)
     setupUnfinished = abandoned.length > 0
     // What was set up, not what was listed: one plugin named twice with the same options is one.
-    const setUp = session.runner.registry.plugins.length
-    if (setUp) line('ok', 'setup', `${plural(setUp, 'plugin')} set up`)
+    const setUp = session.runner.registry.plugins
+    // Named: the count alone read as wrong where a reporter's plugin was set up beside the one listed.
+    if (setUp.length) line('ok', 'setup', `${plural(setUp.length, 'plugin')} set up: ${setUp.map((p) => p.name).join(', ')}`)
   } catch (err) {
     failure('setup', err, `plugin setup failed: ${errorMessage(err)}`)
   }
