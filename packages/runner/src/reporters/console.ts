@@ -541,7 +541,7 @@ class LineFormatter {
     }
     const lines = [`${this.p.bold(`▶ ${j.name}${resultLabel(j)}${j.notRun ? ' (not run)' : ''}`)}${j.tags.length ? ` ${this.p.dim(`[${j.tags.join(', ')}]`)}` : ''}${j.file ? ` ${this.p.dim(j.file)}` : ''}`]
     // The same tree before escaping, node for node: failed steps take their curl commands from it.
-    this.nodeLines(lines, j.nodes, raw?.nodes, 'main')
+    this.nodeLines(lines, j.nodes, raw?.nodes, 'main', j.issues)
     // A restored journey is put back after it ends, as it was printed live.
     if (j.restored) lines.push(this.rollback(BEFORE_JOURNEY_CHECKPOINT, 'restore', 'main', j.restored))
     lines.push(this.journeyEnd(j, attempt === 'earlier' ? 'retried' : attempt === 'rerun' ? 'rerun' : undefined))
@@ -555,7 +555,8 @@ class LineFormatter {
    * of failed steps. A path that never started (the journey stopped first, its rollback failed) had no
    * header live, and gets none: only its end says what became of it.
    */
-  nodeLines(lines: string[], nodes: readonly NodeResult[], raw: readonly NodeResult[] | undefined, path: string): void {
+  /** `issues`: the journey's, for a rollback that failed, which has a path result but no timing to show (see failedRollbackOf). */
+  nodeLines(lines: string[], nodes: readonly NodeResult[], raw: readonly NodeResult[] | undefined, path: string, issues: readonly Issue[] = []): void {
     for (const [i, n] of nodes.entries()) {
       const r = raw?.[i]
       if (n.kind === 'step') {
@@ -573,7 +574,12 @@ class LineFormatter {
         for (const [k, p] of n.paths.entries()) {
           const full = path === 'main' ? p.name : `${path} > ${p.name}`
           if (p.rollback) lines.push(this.rollback(n.checkpoint, 'before-path', full, p.rollback), this.pathStart(full))
-          this.nodeLines(lines, p.nodes, rawPaths?.[k]?.nodes, full)
+          else {
+            // Its rollback failed, so it never started: said where its rollback line would be, as it was live.
+            const failed = issues.find((i) => i.path === full && failedRollbackOf(i)?.checkpoint === n.checkpoint)
+            if (failed) lines.push(...this.failedRollback(n.checkpoint, false, full, failed.error, true))
+          }
+          this.nodeLines(lines, p.nodes, rawPaths?.[k]?.nodes, full, issues)
           lines.push(this.pathEnd(full, p.status, p.durationMs))
         }
         if (n.finalRollback) lines.push(this.rollback(n.checkpoint, 'after-branch', path, n.finalRollback, false))

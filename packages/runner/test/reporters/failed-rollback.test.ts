@@ -52,6 +52,14 @@ describe('a rollback that failed', () => {
     expect(lines[at]).toMatch(/^ {2}✗ rollback to cp failed$/)
     expect(lines[at + 1]).toMatch(/^ {4}rollback to checkpoint "cp" failed, so the branch stops here .*uncommitted writes after 300 ms \(lockTimeoutMs\): pid 42/)
     expect(at).toBeLessThan(lines.findIndex((l) => l.startsWith('✗ held failed')))
+
+    // The run as text afterwards (`venomqa report`) says it at the same place.
+    const tree = String(await createConsoleReporter({ color: false }).render!(result, {} as never)).split('\n')
+    const inTree = tree.findIndex((l) => l.includes('rollback to cp failed'))
+    expect(tree[inTree], tree.join('\n')).toMatch(/^ {2}✗ rollback to cp failed$/)
+    expect(tree[inTree + 1]).toMatch(/^ {4}rollback to checkpoint "cp" failed, so the branch stops here /)
+    expect(inTree).toBeGreaterThan(tree.findIndex((l) => l.includes('└ path first passed')))
+    expect(inTree).toBeLessThan(tree.findIndex((l) => l.includes('└ path second failed')))
   })
 
   it("of a journey's restore: told live before the journey's end", async () => {
