@@ -1,4 +1,5 @@
 import {
+  collectionSize,
   type ActionSource,
   type ExploreAction,
   type ExploreActionArgs,
@@ -270,16 +271,6 @@ function remember(model: Model, op: Operation, ctx: ExploreActionArgs['ctx'], bo
     if (slots.some((s) => ctx.get(s) === value)) continue
     ctx.set(slots.find((s) => !ctx.has(s)) ?? slots[SLOTS - 1]!, value)
   }
-}
-
-/** How many items a list response holds: an array, or the one array property of an envelope. */
-export function collectionSize(body: unknown): number | undefined {
-  if (Array.isArray(body)) return body.length
-  if (body && typeof body === 'object') {
-    const arrays = Object.values(body).filter(Array.isArray)
-    if (arrays.length === 1) return arrays[0]!.length
-  }
-  return undefined
 }
 
 export function safeJson(text: string): unknown {
