@@ -32,4 +32,5 @@ export { MAX_TIMEOUT_MS, TIMER_MS_EXPECTED, isTimerMs, raceDeadline } from './de
 export { answerExcerpt } from './answer-excerpt'
 export { didYouMean } from './did-you-mean'
 export { firstFew, plural } from './plural'
+export { collectionSize, collectionSizePath } from './collection-size'
 export { windows1252Text } from './windows-1252'

@@ -319,7 +319,8 @@ describe('emitJourney', () => {
     const after = { ...setupCtx, 'listed before': '2 items', seen: '9 items', todoId: 43, ownerId: 7 }
     const text = await emitText({ steps: [stepRun('create_todo', { title: 'a' }, [listed, created], setupCtx, after)], probes: [] })
     expect(text).toContain("import { branch, checkInvariant, checkpoint, journey, observeBefore, path, plural, step } from '@venomqa/core'")
-    expect(text).toContain("if (res1.status === 200) ctx.set('listed before', plural(res1.json().data.length, 'item'))\n")
+    // The envelope's total, as the OpenAPI actions count it: past a full page, the page's length stays the same.
+    expect(text).toContain("if (res1.status === 200) ctx.set('listed before', plural(res1.json().total, 'item'))\n")
     expect(text).toContain("if (res2.status === 201) {\n            ctx.set('todoId', res2.json().id)\n            ctx.set('ownerId', res2.json().ownerId)\n          }\n")
     // No list of that size: a count of something else, written as it was.
     expect(text).toContain("ctx.set('seen', '9 items')")

@@ -1,4 +1,5 @@
 import {
+  collectionSize,
   type ActionSource,
   type ExploreAction,
   type ExploreActionArgs,
@@ -14,7 +15,7 @@ import { SLOTS, slotKey } from './bindings'
 import { type Model, type OpenApiOptions, loadModel, requestBodyPointer } from './model'
 import { bodyOptions } from './body'
 import { discriminatorOf } from './discriminator'
-import { type Operation, basePathOf, describeOperation } from './operations'
+import { type Operation, basePathOf, describeOperation, successSchemas } from './operations'
 import { type JsonSchema, resolveSchema } from './document'
 import { type QueryString, type QueryVariant, queryStrings, queryText, typicalParameter } from './query'
 import { type BodyVariant, type SampledBody, propertiesOf, sampledBodies } from './sample'
@@ -95,6 +96,7 @@ function operationAction(model: Model, op: Operation, bodies: readonly SampledBo
   const bodyIds = bodyIdsOf(model, op)
   const list = listOperationOf(model, op)
   const kindProperty = op.method === 'GET' ? undefined : discriminatorPropertyOf(model, op)
+  const stateProperties = list ? [] : statePropertiesOf(model, op)
   const queries = queryStrings(op, model.doc)
   return action<OpenApiInput>(
     op.id,
@@ -123,6 +125,7 @@ function operationAction(model: Model, op: Operation, bodies: readonly SampledBo
       if (res.status >= 200 && res.status < 300) {
         remember(model, op, ctx, safeJson(res.bodyText), res.headers.location, basePathOf(http.baseUrl))
         if (kindProperty) noteKindMade(op, kindProperty, body, ctx)
+        noteStateLeft(op, stateProperties, safeJson(res.bodyText), ctx)
       }
       return res
     },
@@ -154,6 +157,39 @@ function discriminatorPropertyOf(model: Model, op: Operation): string | undefine
 /** The context key that says a write the API accepted made a `kind` of its body (`addItem made kind=link`). */
 export function kindMadeKey(op: Operation, property: string, value: string): string {
   return `${op.id} made ${property}=${value}`
+}
+
+/**
+ * The properties of a write's answer that say which state its resource is in: an enum at the top level of
+ * a 2xx response's schema (`status: available | adopted`). Only for a write on one resource (a path
+ * parameter, not a create): a create adds a row, which tells its state apart already.
+ */
+function statePropertiesOf(model: Model, op: Operation): string[] {
+  if (op.method === 'GET' || !op.path.includes('{')) return []
+  const names = successSchemas(op).flatMap(({ schema }) =>
+    Object.entries(propertiesOf(schema, model.doc))
+      .filter(([, property]) => Array.isArray(resolveSchema(property, model.doc)?.enum))
+      .map(([name]) => name),
+  )
+  return [...new Set(names)]
+}
+
+/** The context key that says a write the API accepted left its resource in a state (`returnPet left status=available`). */
+export function stateLeftKey(op: Operation, property: string, value: string): string {
+  return `${op.id} left ${property}=${value}`
+}
+
+/**
+ * Says in the context which state an accepted write left its resource in. A change of state is an UPDATE:
+ * no row count moves, so the state after a pet's return was merged into the one after its adoption, never
+ * searched on, and a bug only a second adoption reaches (a 500) went unfound by a run that passed.
+ */
+function noteStateLeft(op: Operation, properties: readonly string[], answer: unknown, ctx: ExploreActionArgs['ctx']): void {
+  if (!answer || typeof answer !== 'object' || Array.isArray(answer)) return
+  for (const property of properties) {
+    const value = (answer as Record<string, unknown>)[property]
+    if (typeof value === 'string' || typeof value === 'number') ctx.set(stateLeftKey(op, property, String(value)), true)
+  }
 }
 
 /**
@@ -270,16 +306,6 @@ function remember(model: Model, op: Operation, ctx: ExploreActionArgs['ctx'], bo
     if (slots.some((s) => ctx.get(s) === value)) continue
     ctx.set(slots.find((s) => !ctx.has(s)) ?? slots[SLOTS - 1]!, value)
   }
-}
-
-/** How many items a list response holds: an array, or the one array property of an envelope. */
-export function collectionSize(body: unknown): number | undefined {
-  if (Array.isArray(body)) return body.length
-  if (body && typeof body === 'object') {
-    const arrays = Object.values(body).filter(Array.isArray)
-    if (arrays.length === 1) return arrays[0]!.length
-  }
-  return undefined
 }
 
 export function safeJson(text: string): unknown {

@@ -1,5 +1,5 @@
-import { type Invariant, type InvariantArgs, type InvariantSource, type ResponseView, invariant, plural } from '@venomqa/core'
-import { collectionSize, listOperationOf, listedBeforeKey, safeJson } from './actions'
+import { type Invariant, type InvariantArgs, type InvariantSource, type ResponseView, collectionSize, invariant, plural } from '@venomqa/core'
+import { listOperationOf, listedBeforeKey, safeJson } from './actions'
 import { type Model, type OpenApiOptions, loadModel } from './model'
 import { type Operation, basePathOf, describeOperation, isJson, matchPath, relativePath, responseFor } from './operations'
 

@@ -1,5 +1,7 @@
 import {
   type HttpExchange,
+  collectionSize,
+  collectionSizePath,
   REDACTED,
   type RequestProvenance,
   deepEqual,
@@ -57,7 +59,7 @@ export interface RequestPlan {
    * the list at `path`, written as the action wrote it (`plural(size, count)`: `3 items`); with `size`, to
    * the size itself.
    */
-  sets: { key: string; path: JsonPath; secret: boolean; count?: string; size?: true; header?: HeaderOrigin }[]
+  sets: { key: string; path: JsonPath; secret: boolean; count?: string; size?: true; total?: true; header?: HeaderOrigin }[]
   /** Context keys whose values the request sends (`ctx.require(key)` in its path, query, body or headers). */
   reads: string[]
   /**
@@ -189,6 +191,7 @@ class Flow {
           path: origin.path,
           secret: origin.secret,
           ...(origin.count ? { count: origin.count } : {}),
+          ...(origin.total ? { total: true as const } : {}),
           ...(origin.size ? { size: true as const } : {}),
           ...(origin.header ? { header: origin.header } : {}),
         })
@@ -677,6 +680,8 @@ interface ContextOrigin {
   count?: string
   /** The value is the size of the list at `path`, as a number. */
   size?: true
+  /** With `count`: `path` is the collection's total beside a page of it (`{ items, total }`), not a list. */
+  total?: true
   /** The value is a segment of the URL in a response header, not in the body (then `path` is empty). */
   header?: HeaderOrigin
   /** Other places held the value too, and none named the key: what the journey's comment says of the choice. */
@@ -960,7 +965,8 @@ const ITEM_COUNT = /^(\d+) items?$/
 /**
  * A count the step took of a list it read, as `3 items` (the OpenAPI actions keep a collection's size
  * so, just before a create on it, for `no_leak_on_failed_create`): the first of the step's responses
- * that holds a list of that size. The journey counts that list again when it runs: the count from the
+ * that holds a list of that size, or a page of one with its collection's total (`{ items, total }`), as
+ * collectionSize counts it. The journey counts that list again when it runs: the count from the
  * exploration, written as it was, would fail the fixed app when it starts with one item more, and could
  * pass the buggy one when it starts with one fewer.
  */
@@ -968,8 +974,9 @@ function countOrigin(value: unknown, exchanges: readonly HttpExchange[]): Contex
   const count = typeof value === 'string' ? ITEM_COUNT.exec(value) : null
   if (!count) return undefined
   for (const [j, exchange] of exchanges.entries()) {
-    const path = listPath(exchange.response?.body, Number(count[1]))
-    if (path) return { exchange: j, path, secret: false, count: 'item' }
+    const body = exchange.response?.body
+    const at = collectionSizePath(body)
+    if (at && collectionSize(body) === Number(count[1])) return { exchange: j, path: at.path, secret: false, count: 'item', ...(at.total ? { total: true as const } : {}) }
   }
   return undefined
 }

@@ -300,7 +300,7 @@ function responseValue(set: RequestPlan['sets'][number], variable: string): stri
   }
   const value = `${variable}.json()${accessPath(set.path)}`
   if (set.size) return `${value}.length`
-  return set.count ? `plural(${value}.length, ${quote(set.count)})` : value
+  return set.count ? `plural(${value}${set.total ? '' : '.length'}, ${quote(set.count)})` : value
 }
 
 /**
