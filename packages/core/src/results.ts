@@ -315,10 +315,11 @@ export function inputText(input: unknown, maxChars = 60): string | undefined {
 
 /**
  * An exploration that failed before its first transition (its setup failed, nothing answered at the base
- * URL, no action could run): it checked nothing, and its counts must not read as a search.
+ * URL, no action could run): it checked nothing, and its counts must not read as a search. Not one the run
+ * never started (`notStarted`, an interrupt before its turn), which the reports say is not run.
  */
-export function exploredNothing(x: Pick<ExplorationResult, 'status' | 'stats'>): boolean {
-  return x.status === 'failed' && x.stats.transitions === 0
+export function exploredNothing(x: Pick<ExplorationResult, 'status' | 'stats'> & { notStarted?: boolean }): boolean {
+  return x.status === 'failed' && !x.notStarted && x.stats.transitions === 0
 }
 
 /** Why an exploration that exploredNothing has no counts, as every report says it after "explored nothing". */

@@ -309,7 +309,7 @@ class ModelBuilder {
     if (x.truncated && typeof x.truncated.reason === 'string') out.tr = [x.truncated.reason, ms(x.truncated.limit)]
     if (x.interrupted) out.ir = 1
     if (x.notStarted) out.nr = 1
-    if (exploredNothing({ status: out.s, stats: st as ExplorationResult['stats'] })) out.xn = EXPLORED_NOTHING_REASON
+    if (exploredNothing({ status: out.s, stats: st as ExplorationResult['stats'], notStarted: !!x.notStarted })) out.xn = EXPLORED_NOTHING_REASON
     const threw = hookThrewLines(list(x.coverage).filter((c) => typeof c?.threw === 'string')).map((line) => redactText(text(line)))
     if (threw.length) out.th = threw
     return out
