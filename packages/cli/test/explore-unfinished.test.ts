@@ -214,7 +214,7 @@ export default { name: 'slow-let-go', version: '1.0.0', apiVersion: 1, setup(api
     const r = await project.venomqa(['explore', 'untouched.explore.ts', '-c', 'down.json', '--prefix-replay', '--no-emit', '--seed', '1'])
     expect(r.code, r.stdout + r.stderr).toBe(1)
     expect(r.stderr).toContain('venomqa: explored untouched (dfs, depth 2, seed 1): explored nothing: it stopped before its first action (see its issues)\n')
-    expect(r.stdout).toContain('◇ exploration untouched failed dfs, depth 2, seed 1\n  explored nothing: it stopped before its first action (see its issues)\n  coverage: poke 0\n')
+    expect(r.stdout).toContain('◇ exploration untouched failed dfs, depth 2, seed 1\n  explored nothing: it stopped before its first action (see its issues)\n  coverage: poke ×0\n')
     expect(r.stdout).toContain(`nothing answers at the base URL http://127.0.0.1:${CLOSED_PORT}`)
   })
 

@@ -1,10 +1,10 @@
-import { statSync } from 'node:fs'
+import { readdirSync, statSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { dereference } from '@readme/openapi-parser'
-import { ConfigError, type PlainResponse, errorMessage, fileErrorReason, parseJsonText, plainRequest, redactText, yamlErrorReason } from '@venomqa/core'
+import { ConfigError, type PlainResponse, didYouMean, errorMessage, fileErrorReason, parseJsonText, plainRequest, redactText, yamlErrorReason } from '@venomqa/core'
 import type * as JsoncParser from 'jsonc-parser'
 import YAML from 'yaml'
 import { checkRefs, escapePointer, inlineExternalRefs, placeOf, remotePlace, resolvePointer, shownPath } from './refs'
@@ -215,12 +215,28 @@ function unreadable(err: unknown): string {
   return (err as NodeJS.ErrnoException | undefined)?.code === 'EISDIR' ? `${reason}, not an OpenAPI document file` : reason
 }
 
+/**
+ * A file beside a missing one whose name is a near miss of its name (`pets.yaml` for `pets.yml`), as the
+ * user would write it: the given path with the name changed. Undefined when none, or the directory cannot be read.
+ */
+function nearFile(location: string, given: string): string | undefined {
+  let names: string[]
+  try {
+    names = readdirSync(path.dirname(location))
+  } catch {
+    return undefined
+  }
+  const near = didYouMean(path.basename(location), names)
+  return near === undefined ? undefined : path.join(path.dirname(given), near)
+}
+
 async function readSource(source: string, location: string): Promise<string> {
   if (!isUrl(location)) {
     try {
       return await readFile(location, 'utf8')
     } catch (err) {
-      const error = new ConfigError(`cannot read the OpenAPI document ${source}: ${unreadable(err)}`, { where: source })
+      const near = isMissingFile(err) ? nearFile(location, source) : undefined
+      const error = new ConfigError(`cannot read the OpenAPI document ${source}: ${unreadable(err)}${near ? ` (did you mean ${near}?)` : ''}`, { where: source })
       // Read by a step (a regression journey's setup, action or invariant), a missing document got the advice
       // for a crash, "run with --debug": the file is what to fix, and the stack says nothing of it.
       throw isMissingFile(err) ? Object.assign(error, { suggestion: missingDocumentSuggestion(source) }) : error

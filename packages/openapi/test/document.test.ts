@@ -274,7 +274,10 @@ describe('mistakes are ConfigErrors naming the file and the place', () => {
     // yaml's message ends with the text it met and its place again: a document's text may hold a key there.
     ['quoting.yaml', /^quoting\.yaml:5:17: not valid YAML: Block scalar header includes extra characters$/],
     ['dangling.json', /^dangling\.json#\/paths\/~1things\/get\/responses\/200\/content\/application~1json\/schema\/\$ref: "#\/components\/schemas\/Nope" points to nothing/],
-    ['missing.json', /^cannot read the OpenAPI document missing\.json: no such file/],
+    ['missing.json', /^cannot read the OpenAPI document missing\.json: no such file$/],
+    // A near miss of a file beside it: a `.yml` for the `.yaml` there, a letter off in a directory's file.
+    ['broken.yml', /^cannot read the OpenAPI document broken\.yml: no such file \(did you mean broken\.yaml\?\)$/],
+    ['bare/no-operation.json', /^cannot read the OpenAPI document bare\/no-operation\.json: no such file \(did you mean bare\/no-operations\.json\?\)$/],
     // Read as a file path, a URL of another scheme was "no such file"; its key masked as any URL's.
     ['ftp://files.example/oa.json?api_key=s3cr3t', /^ftp:\/\/files\.example\/oa\.json\?api_key=\[REDACTED\]: URLs of scheme ftp: are not read; the OpenAPI document is a file or an http\(s\) URL$/],
     // A string of responses would read as statuses "0", "1"...; an empty or null document as an object.

@@ -245,7 +245,7 @@ function fromProjectRoot(err: unknown, source: string, root: string): unknown {
   // By its code, not instanceof: @venomqa/openapi may be the project's install, with a @venomqa/core of its own.
   if (!(err instanceof Error) || (err as { code?: unknown }).code !== 'E_CONFIG' || isUrl(source) || path.isAbsolute(source)) return err
   if (path.resolve(root) === path.resolve(process.cwd())) return err
-  if (!/^cannot read the OpenAPI document .*: no such file$/.test(err.message)) return err
+  if (!/^cannot read the OpenAPI document .*: no such file(?: \(did you mean [^)]*\?\))?$/.test(err.message)) return err
   const read = toPosix(path.relative(process.cwd(), path.resolve(root, source)))
   return new ConfigError(`${err.message} (--openapi is read from the project root, the config file's directory: ${read})`, { where: (err as { where?: string }).where, cause: err })
 }

@@ -695,7 +695,8 @@ function explorationSummary(x: ExplorationResult, p: Palette): string[] {
   if (afterWrite) lines.push(p.yellow(`  ${afterWrite}`))
   timing('rollback', x.timings.rollback)
   timing('observe', x.timings.observe)
-  lines.push(p.dim(`  coverage: ${x.coverage.map((c) => `${c.action} ${c.taken}${c.refused ? ` (${c.refused} refused)` : ''}`).join(', ')}`))
+  // `×`: how many times each action ran, which a bare number after a name read as (an HTTP status, `create 404`).
+  lines.push(p.dim(`  coverage: ${x.coverage.map((c) => `${c.action} ×${c.taken}${c.refused ? ` (${c.refused} refused)` : ''}`).join(', ')}`))
   // A search cut short reached fewer states: an action not enabled in them may be reachable further on.
   for (const threw of hookThrewLines(x.coverage)) lines.push(p.red(`  ${threw}`))
   if (x.neverEnabled.length) lines.push(p.yellow(`  never enabled${cutShort(x) ? ' in the states reached before the search was cut short' : ''}: ${x.neverEnabled.join(', ')}`))
