@@ -252,6 +252,11 @@ describeBrowser('HTML report in headless Chromium', () => {
       await expect.poll(() => page.locator('.card', { hasText: 'Violations' }).locator('.value').textContent()).toBe('2')
       expect(await page.locator('.card', { hasText: 'Violations' }).locator('.detail').textContent()).toBe('1 flaky')
       expect(await page.locator('.card', { hasText: 'Explorations' }).locator('.detail').textContent()).toBe('1 passed \u00b7 1 failed')
+      // The issues' heading counts as the card does: the violations are issues, shown with their explorations.
+      const issuesCard = await page.locator('.card', { hasText: 'Issues' }).locator('.value').textContent()
+      expect(await page.locator('section.issues > h2').textContent()).toBe(`Issues (${issuesCard})`)
+      expect(Number(issuesCard)).toBeGreaterThan(0)
+      expect(await page.locator('section.issues > .empty').allTextContents()).toEqual([expect.stringMatching(/^\d+ of them (?:is a broken invariant|are broken invariants), shown with (?:its|their) explorations?\.$/)])
       // A run of explorations only: no journey cards, no journey list.
       expect(await page.locator('.card', { hasText: 'Journeys' }).count()).toBe(0)
       expect(await page.locator('.journeys-section').isVisible()).toBe(false)

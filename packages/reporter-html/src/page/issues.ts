@@ -50,11 +50,15 @@ export function renderIssues(host: IssuesHost): HTMLElement {
   const issues = host.report.data.issues
   const section = el('section', 'issues')
   section.id = 'issues'
-  section.appendChild(el('h2', null, `Issues (${issues.length})`))
+  // A broken invariant is an issue too, counted in the summary's card, but it is shown with its exploration:
+  // the heading counts as the card does, so "Issues (0)" never sits under a card that says 1.
+  const total = Math.max(issues.length, host.report.data.run.summary.issues.total)
+  section.appendChild(el('h2', null, `Issues (${total})`))
+  const withExplorations = total - issues.length
+  if (withExplorations > 0)
+    section.appendChild(el('div', 'empty', withExplorations === 1 ? '1 of them is a broken invariant, shown with its exploration.' : `${withExplorations} of them are broken invariants, shown with their explorations.`))
   if (!issues.length) {
-    // A broken invariant is an issue too, counted in the summary, but it is shown with its exploration.
-    const violations = host.report.data.explorations?.some((x) => x.v.length)
-    section.appendChild(el('div', 'empty', violations ? 'No issues besides the violations, shown with their explorations.' : 'No issues.'))
+    if (!withExplorations) section.appendChild(el('div', 'empty', 'No issues.'))
     return section
   }
   for (const severity of SEVERITIES) {
