@@ -1,7 +1,6 @@
-import { mkdir, writeFile } from 'node:fs/promises'
-import path from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Project, assertBuilt, cliHost, makeProject } from './helpers/project'
+
+import { describe, expect, it } from 'vitest'
+import { cliHost, projectsOfFiles } from './helpers/project'
 
 /** This file's commands run in one process of the built CLI (see CliHost). */
 const host = cliHost()
@@ -9,21 +8,7 @@ const host = cliHost()
 // A config refused for its keys was refused before its plugins loaded: a wrong plugin option was met
 // only on the next run, once the keys were fixed. Both are told in one run.
 
-const projects: Project[] = []
-beforeAll(() => assertBuilt())
-afterAll(async () => {
-  for (const p of projects) await p.remove()
-})
-
-async function project(files: Record<string, string>): Promise<Project> {
-  const p = await makeProject(null, {}, host)
-  projects.push(p)
-  for (const [file, text] of Object.entries(files)) {
-    await mkdir(path.dirname(path.join(p.dir, file)), { recursive: true })
-    await writeFile(path.join(p.dir, file), text)
-  }
-  return p
-}
+const project = projectsOfFiles({ host })
 
 const JOURNEY = `import { journey, step } from '@venomqa/core'
 export default journey('noop', { steps: [step('nothing', () => {})] })

@@ -1,7 +1,7 @@
-import { mkdir, writeFile } from 'node:fs/promises'
+import { writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Project, assertBuilt, cliHost, makeProject } from './helpers/project'
+import { describe, expect, it } from 'vitest'
+import { cliHost, projectsOfFiles } from './helpers/project'
 
 /** This file's commands run in one process of the built CLI (see CliHost). */
 const host = cliHost()
@@ -10,21 +10,7 @@ const host = cliHost()
 // name), and a port clash between them was told as one plugin set up twice. One plugin listed twice with
 // other options is two instances of it, which the plugin contract allows.
 
-const projects: Project[] = []
-beforeAll(() => assertBuilt())
-afterAll(async () => {
-  for (const p of projects) await p.remove()
-})
-
-async function project(files: Record<string, string>): Promise<Project> {
-  const p = await makeProject(null, {}, host)
-  projects.push(p)
-  for (const [file, text] of Object.entries(files)) {
-    await mkdir(path.dirname(path.join(p.dir, file)), { recursive: true })
-    await writeFile(path.join(p.dir, file), text)
-  }
-  return p
-}
+const project = projectsOfFiles({ host })
 
 const JOURNEY = `import { journey, step } from '@venomqa/core'
 export default journey('noop', { steps: [step('nothing', () => {})] })

@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs'
-import { mkdir, symlink, writeFile } from 'node:fs/promises'
+import { symlink, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { REPO_ROOT } from '@venomqa/test-utils'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Project, assertBuilt, makeProject, cliHost } from './helpers/project'
+import { describe, expect, it } from 'vitest'
+import { cliHost, projectsOfFiles } from './helpers/project'
 
 /** This file's commands run in one process of the built CLI (see CliHost), but those that need one of their own. */
 const host = cliHost()
@@ -11,21 +11,7 @@ const host = cliHost()
 // Plugin options are checked against each plugin's schema by the runner, all at once, before any plugin
 // is set up; and plugins add commands. Both through the built `venomqa` binary, in small projects.
 
-const projects: Project[] = []
-beforeAll(() => assertBuilt())
-afterAll(async () => {
-  for (const p of projects) await p.remove()
-})
-
-async function project(files: Record<string, string>): Promise<Project> {
-  const p = await makeProject(null, {}, host)
-  projects.push(p)
-  for (const [file, text] of Object.entries(files)) {
-    await mkdir(path.dirname(path.join(p.dir, file)), { recursive: true })
-    await writeFile(path.join(p.dir, file), text)
-  }
-  return p
-}
+const project = projectsOfFiles({ host })
 
 const JOURNEY = `import { journey, step } from '@venomqa/core'
 export default journey('noop', { steps: [step('nothing', () => {})] })

@@ -30,53 +30,48 @@ describe('a session around the proxy waiting on its lock', () => {
   beforeAll(() => createDatabase(DB, 'CREATE TABLE jobs (id int PRIMARY KEY, state text); INSERT INTO jobs VALUES (1, $$new$$), (2, $$new$$); CREATE TABLE tasks (id int PRIMARY KEY, state text); INSERT INTO tasks VALUES (1, $$new$$)'))
   afterAll(() => dropDatabase(DB))
 
-  it('an in-process proxy names the waiting session, the table and the URL to use; nothing when none waits', async () => {
+  /**
+   * An in-process proxy and an app's client through it that runs `appSql`, then a worker connected to the
+   * database directly that runs `workerSql` and waits on the proxy's lock: what blockedByIt says once
+   * PostgreSQL lists the worker as waiting (its wait starts on the server's time, after the query is sent),
+   * and what the worker's query answered once the proxy's transaction ended.
+   */
+  async function whileWaiting(appSql: string, workerSql: string, worker: string): Promise<{ before?: string; said?: string; answered: unknown }> {
     const backend = pgProxyState({ upstream: dbUrl(DB) }, () => {})
     await backend.connect()
     const app = new pg.Client({ connectionString: backend.url })
     await app.connect()
-    let worker: Awaited<ReturnType<typeof waitingClient>> | undefined
+    let waiting: Awaited<ReturnType<typeof waitingClient>> | undefined
     try {
-      // The app's migration, through the proxy: its lock stays taken until the proxy stops.
-      await app.query('ALTER TABLE jobs ADD COLUMN note text')
-      expect(await backend.blockedByIt()).toBeUndefined()
-      worker = await waitingClient(dbUrl(DB), 'SELECT count(*) FROM jobs', 'job-worker')
-      // Until PostgreSQL lists the worker as waiting: the query was sent, the wait starts on the server's time.
+      await app.query(appSql)
+      const before = await backend.blockedByIt()
+      waiting = await waitingClient(dbUrl(DB), workerSql, worker)
       let said: string | undefined
       for (let i = 0; i < 200 && !said; i++) said = await backend.blockedByIt()
-      expect(said).toMatch(
-        /^A session connected to the database directly waits on a lock the venomqa-pg-proxy's transaction holds: pid \d+ \(application_name "job-worker", from 127\.0\.0\.1:\d+\) has waited [\d.]+ m?s for table "jobs"\. .*Connect it through the proxy too \(DATABASE_URL=postgres:\/\/postgres@127\.0\.0\.1:\d+\/venomqa_proxy_\d+_blocked_inproc\), and run the migrations that alter a table on the database directly before the proxy starts\.$/,
-      )
-    } finally {
       await app.end()
       await backend.disconnect() // the proxy's transaction ends: the worker's query goes on
-      if (worker) {
-        expect(await worker.waiting).toMatchObject({ rows: [{ count: '2' }] })
-        await worker.client.end()
-      }
+      return { before, said, answered: await waiting.waiting }
+    } finally {
+      await app.end().catch(() => {})
+      await backend.disconnect()
+      await waiting?.client.end()
     }
+  }
+
+  it('an in-process proxy names the waiting session, the table and the URL to use; nothing when none waits', async () => {
+    // The app's migration, through the proxy: its lock stays taken until the proxy stops.
+    const { before, said, answered } = await whileWaiting('ALTER TABLE jobs ADD COLUMN note text', 'SELECT count(*) FROM jobs', 'job-worker')
+    expect(before).toBeUndefined()
+    expect(said).toMatch(
+      /^A session connected to the database directly waits on a lock the venomqa-pg-proxy's transaction holds: pid \d+ \(application_name "job-worker", from 127\.0\.0\.1:\d+\) has waited [\d.]+ m?s for table "jobs"\. .*Connect it through the proxy too \(DATABASE_URL=postgres:\/\/postgres@127\.0\.0\.1:\d+\/venomqa_proxy_\d+_blocked_inproc\), and run the migrations that alter a table on the database directly before the proxy starts\.$/,
+    )
+    expect(answered).toMatchObject({ rows: [{ count: '2' }] })
   })
 
   it('a row the app changed through the proxy, which a worker connected directly updates too', async () => {
-    const backend = pgProxyState({ upstream: dbUrl(DB) }, () => {})
-    await backend.connect()
-    const app = new pg.Client({ connectionString: backend.url })
-    await app.connect()
-    let worker: Awaited<ReturnType<typeof waitingClient>> | undefined
-    try {
-      await app.query("UPDATE tasks SET state = 'taken' WHERE id = 1")
-      worker = await waitingClient(dbUrl(DB), "UPDATE tasks SET state = 'done' WHERE id = 1", 'task-worker')
-      let said: string | undefined
-      for (let i = 0; i < 200 && !said; i++) said = await backend.blockedByIt()
-      expect(said).toMatch(/: pid \d+ \(application_name "task-worker", from 127\.0\.0\.1:\d+\) has waited [\d.]+ m?s for a row the app changed through the proxy\. .*\/venomqa_proxy_\d+_blocked_inproc\)\.$/)
-    } finally {
-      await app.end()
-      await backend.disconnect()
-      if (worker) {
-        expect(await worker.waiting).toMatchObject({ rowCount: 1 })
-        await worker.client.end()
-      }
-    }
+    const { said, answered } = await whileWaiting("UPDATE tasks SET state = 'taken' WHERE id = 1", "UPDATE tasks SET state = 'done' WHERE id = 1", 'task-worker')
+    expect(said).toMatch(/: pid \d+ \(application_name "task-worker", from 127\.0\.0\.1:\d+\) has waited [\d.]+ m?s for a row the app changed through the proxy\. .*\/venomqa_proxy_\d+_blocked_inproc\)\.$/)
+    expect(answered).toMatchObject({ rowCount: 1 })
   })
 })
 

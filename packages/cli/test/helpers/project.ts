@@ -5,7 +5,7 @@ import { cp, mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'n
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { REPO_ROOT, waitUntil } from '@venomqa/test-utils'
-import { afterAll } from 'vitest'
+import { afterAll, beforeAll } from 'vitest'
 import { COMMIT_VARIABLES } from '../../src/shard/code'
 import { RUN_ID_VARIABLES } from '../../src/shard/run-id'
 
@@ -262,4 +262,31 @@ export async function quitTwiceOncePathsRun(project: Project, paths: readonly st
   run.child.kill('SIGINT')
   const result = await run.done
   return { result, said: result.stderr.slice(result.stderr.indexOf('venomqa: quitting now')) }
+}
+
+/** Write `files` into `dir`, each path relative to it, its directories made. */
+export async function writeFiles(dir: string, files: Record<string, string>): Promise<void> {
+  for (const [name, text] of Object.entries(files)) {
+    await mkdir(path.dirname(path.join(dir, name)), { recursive: true })
+    await writeFile(path.join(dir, name), text)
+  }
+}
+
+/**
+ * For a test file whose tests each write a small project of their own (a config, plugins, journeys): the
+ * function that makes one of `files` (after `always`), on the file's CLI host when it has one, and the hooks
+ * that check the CLI is built before and remove every project after the file's tests.
+ */
+export function projectsOfFiles(options: { host?: CliHost; always?: Record<string, string> } = {}): (files: Record<string, string>) => Promise<Project> {
+  const projects: Project[] = []
+  beforeAll(() => assertBuilt())
+  afterAll(async () => {
+    for (const p of projects) await p.remove()
+  })
+  return async (files) => {
+    const p = await makeProject(null, {}, options.host)
+    projects.push(p)
+    await writeFiles(p.dir, { ...options.always, ...files })
+    return p
+  }
 }
