@@ -1,7 +1,6 @@
-import { mkdir, writeFile } from 'node:fs/promises'
-import path from 'node:path'
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Project, assertBuilt, cliHost, makeProject } from './helpers/project'
+import { type Project, assertBuilt, cliHost, makeProject, writeFiles } from './helpers/project'
 
 // A VENOMQA_* variable misspelt (VENOMQA_RETRYS for VENOMQA_RETRIES) was read by nothing and said nothing:
 // the CI job ran with the config's value, and the user believed the override was in force.
@@ -16,17 +15,14 @@ let p: Project
 beforeAll(async () => {
   assertBuilt()
   p = await makeProject(null, {}, host)
-  await mkdir(path.join(p.dir, 'journeys'), { recursive: true })
-  await writeFile(path.join(p.dir, 'journeys/ping.journey.ts'), JOURNEY)
-  await writeFile(path.join(p.dir, 'venomqa.json'), '{ "baseUrl": "http://127.0.0.1:9" }\n')
-  // A plugin package with a command of its own, which loads the config its own way.
-  const plugin = path.join(p.dir, 'node_modules/venomqa-plugin-hello')
-  await mkdir(plugin, { recursive: true })
-  await writeFile(path.join(plugin, 'package.json'), JSON.stringify({ name: 'venomqa-plugin-hello', version: '1.0.0', type: 'module', main: 'index.mjs', venomqa: { commands: ['hello'] } }))
-  await writeFile(
-    path.join(plugin, 'index.mjs'),
-    "export default { name: 'venomqa-plugin-hello', version: '1.0.0', apiVersion: 1, setup() {}, commands(api) { api.addCommand('hello', { description: 'say hello', run({ stdout }) { stdout.write('hello\\n'); return 0 } }) } }\n",
-  )
+  await writeFiles(p.dir, {
+    'journeys/ping.journey.ts': JOURNEY,
+    'venomqa.json': '{ "baseUrl": "http://127.0.0.1:9" }\n',
+    // A plugin package with a command of its own, which loads the config its own way.
+    'node_modules/venomqa-plugin-hello/package.json': JSON.stringify({ name: 'venomqa-plugin-hello', version: '1.0.0', type: 'module', main: 'index.mjs', venomqa: { commands: ['hello'] } }),
+    'node_modules/venomqa-plugin-hello/index.mjs':
+      "export default { name: 'venomqa-plugin-hello', version: '1.0.0', apiVersion: 1, setup() {}, commands(api) { api.addCommand('hello', { description: 'say hello', run({ stdout }) { stdout.write('hello\\n'); return 0 } }) } }\n",
+  })
 })
 afterAll(async () => {
   await p?.remove()

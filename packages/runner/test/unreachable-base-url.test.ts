@@ -115,15 +115,19 @@ describe('a base URL nothing listens at', () => {
     )
   })
 
-  it('a base URL by host name (localhost, which may be tried on ::1 and 127.0.0.1): the same', async () => {
-    const base = `http://localhost:${await freePort()}`
+  /** Journey one (steps a, b) then journey two (step a), both against `base`. */
+  async function oneThenTwo(base: string): Promise<RunResult> {
     const runner = createRunner({ baseUrl: base })
-    let run: RunResult
     try {
-      run = await runner.run([journey('one', { steps: [get('a'), get('b')] }), journey('two', { steps: [get('a')] })])
+      return await runner.run([journey('one', { steps: [get('a'), get('b')] }), journey('two', { steps: [get('a')] })])
     } finally {
       await runner.close()
     }
+  }
+
+  it('a base URL by host name (localhost, which may be tried on ::1 and 127.0.0.1): the same', async () => {
+    const base = `http://localhost:${await freePort()}`
+    const run = await oneThenTwo(base)
     expect(run.journeys.map((j) => steps(j))).toEqual([['a failed 1', 'b skipped 0'], ['a skipped 0']])
     expect(run.journeys[1]!.issues[0]!.error).toBe(`not run: nothing listens at the base URL ${base}: step "a" of journey "one" was refused a connection`)
   })
@@ -131,13 +135,7 @@ describe('a base URL nothing listens at', () => {
   it('a host name no lookup finds (misspelt): stopped the same way, saying the host is not found', async () => {
     // `.invalid` is reserved never to resolve (RFC 6761): the resolver answers ENOTFOUND, without a network.
     const base = 'http://venomqa-no-such-host.invalid:8080'
-    const runner = createRunner({ baseUrl: base })
-    let run: RunResult
-    try {
-      run = await runner.run([journey('one', { steps: [get('a'), get('b')] }), journey('two', { steps: [get('a')] })])
-    } finally {
-      await runner.close()
-    }
+    const run = await oneThenTwo(base)
     expect(run.journeys.map((j) => steps(j))).toEqual([['a failed 1', 'b skipped 0'], ['a skipped 0']])
     expect(run.journeys[0]!.issues.map((i) => [i.step, i.kind])).toEqual([
       ['a', 'dns'],
