@@ -4,28 +4,11 @@
  * with the why only in the summary's issues. Its issue now says it where it happens, live.
  */
 import { PassThrough } from 'node:stream'
-import { StateError, branch, checkpoint, journey, path, step } from '@venomqa/core'
+import { branch, checkpoint, journey, path, step } from '@venomqa/core'
+import { backendFailingRollbackTo } from '@venomqa/fixtures'
 import { describe, expect, it } from 'vitest'
 import { createRunner } from '../../src'
 import { createConsoleReporter, renderMarkdown } from '../../src/reporters'
-
-/** A backend whose rollback to `failing` fails, as a PostgreSQL one does when the app keeps a transaction open. */
-function backendFailingRollbackTo(failing: string, afterCalls = 0) {
-  let calls = 0
-  return {
-    name: 'pg',
-    mechanism: 'snapshot',
-    parallelSafe: false,
-    connect: async () => {},
-    checkpoint: async () => {},
-    rollback: async (name: string) => {
-      if (name === failing && calls++ >= afterCalls)
-        throw new StateError('pg', `rollback to "${name}": a session still had a transaction with uncommitted writes after 300 ms (lockTimeoutMs): pid 42`)
-    },
-    release: async () => {},
-    disconnect: async () => {},
-  }
-}
 
 async function consoleOf(backend: ReturnType<typeof backendFailingRollbackTo>, journeys: Parameters<ReturnType<typeof createRunner>['run']>[0]) {
   const stream = new PassThrough()
