@@ -244,11 +244,16 @@ export class WireMockAdmin {
 
   /** Every request in the journal, oldest first. */
   async journal(): Promise<LoggedRequest[]> {
-    const { json } = await this.call<{ requests?: { request?: LoggedRequest }[]; requestJournalDisabled?: boolean }>('GET', 'requests')
+    return (await this.journalEntries()).map((e) => e.request)
+  }
+
+  /** The journal, oldest first, each request with whether a stub matched it (WireMock answered the rest with its 404). */
+  async journalEntries(): Promise<{ request: LoggedRequest; matched: boolean }[]> {
+    const { json } = await this.call<{ requests?: { request?: LoggedRequest; wasMatched?: boolean }[]; requestJournalDisabled?: boolean }>('GET', 'requests')
     this.#journalOn(json?.requestJournalDisabled)
     const events = Array.isArray(json?.requests) ? json.requests : []
     // The journal lists newest first.
-    return events.map((e) => e.request).filter((r): r is LoggedRequest => !!r).reverse()
+    return events.flatMap((e) => (e.request ? [{ request: e.request, matched: e.wasMatched !== false }] : [])).reverse()
   }
 
   /**

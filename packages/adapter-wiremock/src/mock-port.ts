@@ -101,15 +101,22 @@ export class WireMockPort implements MockPort {
   /**
    * Like verify, but throws an AssertionFailed that says what was expected and what arrived, so a step
    * fails with a useful message: `await mock.expectRequests('POST', '/v1/charges', { count: 1 })`.
+   * It counts what the app sent, as countRequests does: a request no stub matched (answered with
+   * WireMock's 404) counts too. The message says so, and marks those requests: "got 2" where a stub
+   * answered only one read as two calls the stub served.
    */
   async expectRequests(method: string, path: string, options: VerifyOptions = {}): Promise<number> {
     const bounds = checkVerify(options, `expectRequests(${method} ${path})`)
     const count = await this.countRequests(method, path)
     if (!fits(count, bounds)) {
-      const seen = (await this.requests()).map((r) => `${r.method} ${r.url}`)
+      const m = checkMethod(method, 'expectRequests')
+      const [journal, counted] = await Promise.all([this.admin.journalEntries(), count ? this.admin.findRequests(pattern(m, checkPath(path, 'expectRequests'))) : []])
+      const unmatched = journal.filter((e) => !e.matched).map((e) => e.request)
+      const unmatchedCounted = counted.filter((r) => unmatched.some((u) => sameLoggedRequest(u, r))).length
+      const seen = journal.map((e) => `${e.request.method} ${e.request.url}${e.matched ? '' : ' (no stub matched)'}`)
       const shown = seen.length > 20 ? `${seen.slice(0, 20).join(', ')} and ${seen.length - 20} more` : seen.join(', ')
       throw new AssertionFailed(
-        `expected ${method.toUpperCase()} ${path} ${describeBounds(bounds)}, got ${count}; the journal holds ${seen.length ? shown : 'no requests'}`,
+        `expected ${m} ${path} ${describeBounds(bounds)}, got ${count}, counting every ${m === 'ANY' ? 'request to' : m} ${path} the app sent, whether a stub matched it or not${unmatchedCounted ? ` (${unmatchedCounted} matched no stub)` : ''}; the journal holds ${seen.length ? shown : 'no requests'}`,
         { expected: bounds, actual: count },
       )
     }
@@ -134,6 +141,11 @@ export class WireMockPort implements MockPort {
 }
 
 // ---- request and response shapes -----------------------------------------------------------------
+
+/** One logged request, as two answers of the admin API list it. */
+function sameLoggedRequest(a: LoggedRequest, b: LoggedRequest): boolean {
+  return a.id && b.id ? a.id === b.id : a.method === b.method && a.url === b.url && a.loggedDate === b.loggedDate
+}
 
 function pattern(method: string, path: string | undefined): RequestPattern {
   if (path === undefined) return { method, urlPathPattern: '.*' }

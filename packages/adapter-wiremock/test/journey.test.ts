@@ -154,7 +154,7 @@ describeJava('the plugin in runs', () => {
       try {
         const run = await runner.run(j)
         expect(run.status).toBe('failed')
-        expect(failures(run)).toEqual(['mock_branch_fails > charges_twice > charged_once: failed expected POST /v1/charges exactly 1 time(s), got 2; the journal holds POST /v1/charges, POST /v1/charges'])
+        expect(failures(run)).toEqual(['mock_branch_fails > charges_twice > charged_once: failed expected POST /v1/charges exactly 1 time(s), got 2, counting every POST /v1/charges the app sent, whether a stub matched it or not; the journal holds POST /v1/charges, POST /v1/charges'])
       } finally {
         await runner.close()
       }

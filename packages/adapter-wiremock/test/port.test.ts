@@ -155,7 +155,26 @@ describeJava('the mock port', () => {
       expect(await mock.expectRequests('POST', '/v1/charges', { count: 2 })).toBe(2)
       const err = await mock.expectRequests('POST', '/v1/charges', { count: 1 }).catch((e: unknown) => e)
       expect(err).toBeInstanceOf(AssertionFailed)
-      expect((err as Error).message).toBe('expected POST /v1/charges exactly 1 time(s), got 2; the journal holds POST /v1/charges, POST /v1/charges')
+      expect((err as Error).message).toBe(
+        'expected POST /v1/charges exactly 1 time(s), got 2, counting every POST /v1/charges the app sent, whether a stub matched it or not (2 matched no stub); the journal holds POST /v1/charges (no stub matched), POST /v1/charges (no stub matched)',
+      )
+    })
+
+    it('expectRequests says that it counts the requests no stub matched, how many of them it counted, and which they are', async () => {
+      // The stub answers the first charge; the second comes after it is gone and gets WireMock's 404.
+      const id = await mock.stub({ method: 'POST', path: '/v1/charges', status: 201 })
+      expect((await send(`${mock.baseUrl}/v1/charges`, { method: 'POST' })).status).toBe(201)
+      await mock.removeStub(id)
+      expect((await send(`${mock.baseUrl}/v1/charges`, { method: 'POST' })).status).toBe(404)
+      await send(`${mock.baseUrl}/v1/refunds`, { method: 'POST' })
+      const err = await mock.expectRequests('POST', '/v1/charges', { count: 1 }).catch((e: unknown) => e)
+      expect(err).toBeInstanceOf(AssertionFailed)
+      expect((err as Error).message).toBe(
+        'expected POST /v1/charges exactly 1 time(s), got 2, counting every POST /v1/charges the app sent, whether a stub matched it or not (1 matched no stub); ' +
+          'the journal holds POST /v1/charges, POST /v1/charges (no stub matched), POST /v1/refunds (no stub matched)',
+      )
+      const none = await mock.expectRequests('any', '/v1/payouts', { atLeast: 1 }).catch((e: unknown) => e)
+      expect((none as Error).message).toMatch(/^expected ANY \/v1\/payouts at least 1 time\(s\), got 0, counting every request to \/v1\/payouts the app sent, whether a stub matched it or not; the journal holds POST /)
     })
 
     it('lists requests oldest first, with method, url, headers and body, filtered by method and path', async () => {

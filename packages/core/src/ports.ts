@@ -341,8 +341,9 @@ export interface MockPort extends HealthCheckable {
   stubSequence(method: string, path: string, responses: MockResponse[]): Promise<string[]>
   removeStub(id: string): Promise<void>
   requests(filter?: { method?: string; path?: string }): Promise<MockRequest[]>
+  /** The requests the app sent to `method` and `path`, whether a stub matched them or not. */
   countRequests(method: string, path: string): Promise<number>
-  /** True when the count of matching requests fits; with no options, at least one. */
+  /** True when the count of those requests (countRequests) fits; with no options, at least one. */
   verify(method: string, path: string, options?: VerifyOptions): Promise<boolean>
   /** Remove every stub and clear the request journal. */
   reset(): Promise<void>

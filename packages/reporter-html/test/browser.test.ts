@@ -2,10 +2,10 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { type BranchResult, type ExplorationResult, type RunResult, summarize } from '@venomqa/core'
-import { explorationRun, leakedExplorationSecrets } from '@venomqa/fixtures'
+import { backendFailingRollbackTo, explorationRun, leakedExplorationSecrets } from '@venomqa/fixtures'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { journey as coreJourney, step as coreStep } from '@venomqa/core'
+import { branch as coreBranch, checkpoint as coreCheckpoint, journey as coreJourney, path as corePath, step as coreStep } from '@venomqa/core'
 import { MemoryState, createRunner } from '@venomqa/runner'
 import { renderHtml } from '../src/index'
 import { colourCount, describeWithChromium, launchChromium } from './chromium'
@@ -549,6 +549,36 @@ describeBrowser('HTML report in headless Chromium', () => {
       await body.waitFor({ state: 'visible' })
       expect(await body.locator('.part', { has: page.locator('.title', { hasText: /^Response$/ }) }).locator('.err').textContent()).toBe(refused)
       expect(await body.textContent()).not.toContain('No response arrived.')
+      expect(problems).toEqual([])
+    } finally {
+      await page.close()
+    }
+  })
+
+  it("shows the steps of a path whose rollback failed as skipped in the journey's timeline, saying why, with no bar", async () => {
+    // A real run: the state backend's second rollback to `cp` fails, so path `second` never runs its steps.
+    const noop = () => {}
+    const held = coreJourney('held', {
+      steps: [coreStep('hold', noop), coreCheckpoint('cp'), coreBranch('cp', [corePath('first', [coreStep('write', noop)]), corePath('second', [coreStep('read', noop)])])],
+    })
+    const runner = createRunner({ stateBackends: [backendFailingRollbackTo('cp', 1)] })
+    const result = await runner.run([held])
+    await runner.close()
+    const { page, problems } = await openReport(browser, 'failed-rollback', result)
+    try {
+      const rows = journeyPanel(page, 'held').locator('details.timeline .tl-row')
+      await expect.poll(() => rows.count()).toBe(3)
+      const ran = rows.filter({ hasText: 'first \u203a write' })
+      expect(await ran.locator('.bar.passed').count()).toBe(1)
+      const read = rows.filter({ hasText: 'second \u203a read' })
+      // Never run: no bar at the moment the runner skipped it, no time, and the failed rollback as the reason.
+      expect(await read.locator('.bar').count()).toBe(0)
+      expect(await read.locator('.t').textContent()).toBe('skipped')
+      expect(await read.locator('.track').textContent()).toMatch(/^rollback to checkpoint "cp" failed, so the branch stops here .*uncommitted writes after 300 ms \(lockTimeoutMs\): pid 42$/)
+      expect(await read.getAttribute('title')).toMatch(/^second › read · skipped: rollback to checkpoint "cp" failed/)
+      // The tree says the same: the path failed with the rollback's error, its step skipped.
+      expect(await pathRow(page, 'second').locator(':scope > .err').textContent()).toMatch(/^rollback to checkpoint "cp" failed/)
+      expect(await stepRow(page, 'read').getAttribute('class')).toBe('node step skipped')
       expect(problems).toEqual([])
     } finally {
       await page.close()

@@ -13,6 +13,7 @@ import { packageInstalled } from '../plugins/first-party'
 import { reporterRequests } from '../reporters'
 import { cliVersion } from '../version'
 import { stdoutForReports } from '../report-stdout'
+import { explorationTargets } from './explore-reports'
 import { checkReportFiles, clearOutputs, clearOutputsDespiteMistake, configClearingOutputs, configRead, fileAbove } from './outputs'
 import { type LetGoBackend, backendsToLetGo } from './let-go'
 import { onInterrupt } from './run'
@@ -65,11 +66,11 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
     workers = parseWorkersFlag(flags.workers)
     shardSpec = flags.shard === undefined ? undefined : parseShard(flags.shard)
   } catch (err) {
-    await clearOutputsDespiteMistake(io, flags)
+    await clearOutputsDespiteMistake(io, flags, { forExploration: true })
     throw err
   }
   // As `run` does: what an earlier exploration wrote where this one will write goes before anything can stop it.
-  const config = await configClearingOutputs(io, flags, values, { readsOpenapi: flags.openapi !== undefined })
+  const config = await configClearingOutputs(io, flags, values, { readsOpenapi: flags.openapi !== undefined, forExploration: true })
 
   // An empty one would write the journeys into the project's root, where their imports do not resolve.
   if (typeof flags.emit === 'string' && !flags.emit.trim())
@@ -116,9 +117,7 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
   let restoreStdout = () => {}
   try {
     const { runner } = session
-    const targets = await sessionReporters(session, requests, (name) =>
-      name === 'console' ? { stream: io.stdout, verbose: !!flags.debug } : {},
-    )
+    const targets = explorationTargets(await sessionReporters(session, requests, (name) => (name === 'console' ? { stream: io.stdout, verbose: !!flags.debug } : {})))
     await clearOutputs(checkReportFiles(targets, config.save, io.cwd, har?.given, configRead(config.file), config.saveWhere), io)
     for (const { reporter } of targets) runner.addReporter(reporter)
     // With a report for stdout, everything else printed goes to stderr (see report-stdout.ts).

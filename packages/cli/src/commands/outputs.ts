@@ -7,6 +7,7 @@ import type { ConfigOutputs } from '../config/named-outputs'
 import type { ReporterSpec, VenomConfigBase } from '../config/types'
 import { type Io, warn } from '../exit'
 import { parseReporterSpec } from '../reporters'
+import { explorationReporterSpecs } from './explore-reports'
 import { type ReadFile, landsAt, ownFiles, refuseOutputsOverOwnFiles } from './own-files'
 import { type ConfigFlags, resolveConfig } from './session'
 
@@ -99,12 +100,14 @@ export async function configClearingOutputs(
   io: Io,
   flags: OutputFlags,
   values: Partial<VenomConfigBase>,
-  extra: { readsOpenapi?: boolean } = {},
+  extra: { readsOpenapi?: boolean; forExploration?: boolean } = {},
 ): Promise<ResolvedConfig> {
-  const config = await resolveConfig(io, flags, values, extra).catch(async (err: unknown) => {
-    await clearOutputsDespiteMistake(io, flags, { configError: err })
+  const { forExploration, ...resolving } = extra
+  const resolved = await resolveConfig(io, flags, values, resolving).catch(async (err: unknown) => {
+    await clearOutputsDespiteMistake(io, flags, { configError: err, forExploration })
     throw err
   })
+  const config = forExploration ? { ...resolved, reporters: explorationReporterSpecs(resolved.reporters, resolved.reporterWhere) } : resolved
   const named = namedOutputs({ save: config.save, saveWhere: config.saveWhere, reporters: config.reporters, reporterWhere: config.reporterWhere, har: flags.har }, io.cwd)
   refuseOutputsOverOwnFiles(named, ownFiles(configRead(config.file)), io.cwd)
   await clearOutputs(named.map((o) => o.file), io)
@@ -140,6 +143,7 @@ export async function clearOutputsDespiteMistake(
     configSave = true,
     keep = [],
     spare,
+    forExploration = false,
   }: {
     configError?: unknown
     unreadableFlags?: boolean
@@ -150,6 +154,8 @@ export async function clearOutputsDespiteMistake(
     keep?: readonly string[]
     /** An output this says to keep, by what the file holds, is not removed either. */
     spare?: (file: string) => Promise<boolean>
+    /** `venomqa explore`'s: the config's reports are the exploration's files (see explorationReporterSpecs). */
+    forExploration?: boolean
   } = {},
 ): Promise<void> {
   const configFile = flags.config ? path.resolve(io.cwd, flags.config) : findConfigFile(io.cwd)
@@ -163,11 +169,12 @@ export async function clearOutputsDespiteMistake(
   const save = isUnknown('save') ? undefined : flags.save !== undefined ? (unreadableFlags ? undefined : { file: flags.save, where: '--save' }) : configSave ? fromConfig.save : undefined
   const reporterFlags = (flags.reporter ?? []).map((spec) => ({ spec, where: `--reporter ${spec}` }))
   const reporters = reporterFlags.length || isUnknown('reporter') ? reporterFlags : fromConfig.reporters
+  const specs = reporters.map((r) => r.spec)
   const named = namedOutputs(
     {
       save: save?.file,
       saveWhere: save?.where,
-      reporters: reporters.map((r) => r.spec),
+      reporters: forExploration ? explorationReporterSpecs(specs, reporters.map((r) => r.where)) : specs,
       reporterWhere: reporters.map((r) => r.where),
       har: unreadableFlags || isUnknown('har') ? undefined : flags.har,
     },

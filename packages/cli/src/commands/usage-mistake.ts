@@ -57,7 +57,7 @@ export async function clearOutputsAfterUsageMistake(command: Command, err: Comma
     await sayNotWritten(io, notWritten)
     return
   }
-  await clearOutputsDespiteMistake(io, flags, { unreadableFlags, unknownFlags: unknown })
+  await clearOutputsDespiteMistake(io, flags, { unreadableFlags, unknownFlags: unknown, forExploration: command.name() === 'explore' })
   await sayNotWritten(io, notWritten)
   // Only `run` keeps a record, next to the config: with `--config` missing its value, where is not known.
   if (command.name() !== 'run' || missing.includes('config')) return

@@ -106,6 +106,8 @@ pre.curl { white-space: pre; }
 .tl-row .bar.failed { background: var(--fail); }
 .tl-row .bar.skipped { background: var(--skip); }
 .tl-row .bar.flaky { background: var(--medium); }
+/* A skipped step never ran: no bar on the axis, its track says why instead. */
+.tl-row .track.none { min-width: 0; height: auto; background: none; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; color: var(--skip); font-style: italic; }
 .tl-row .t { text-align: right; color: var(--muted); white-space: nowrap; }
 .issue { padding: 8px 0; border-top: 1px solid var(--line); }
 .issue:first-child { border-top: 0; }

@@ -10,6 +10,8 @@ interface Bar {
   start: number
   ms: number
   status: JourneyStatus
+  /** Why a skipped item did not run (its path's rollback failed), when the report knows. */
+  why?: string
   onClick?: () => void
 }
 
@@ -17,28 +19,44 @@ interface PlacedStep {
   step: PageStep
   /** 'main', or the path names from the journey down, joined by › */
   path: string
+  /** The error of the nearest path around the step that has one: a path whose rollback failed never ran its steps. */
+  pathError?: string
 }
 
 /** Every step of a journey in order, paths included, with the path it ran on. */
-function flatSteps(nodes: PageNode[], path: string, out: PlacedStep[]): PlacedStep[] {
+function flatSteps(nodes: PageNode[], path: string, out: PlacedStep[], pathError?: string): PlacedStep[] {
   for (const node of nodes) {
-    if (node.k === 's') out.push({ step: node, path })
-    else if (node.k === 'b') for (const p of node.p) flatSteps(p.x, path === 'main' ? p.n : `${path} \u203a ${p.n}`, out)
+    if (node.k === 's') out.push({ step: node, path, ...(pathError ? { pathError } : {}) })
+    else if (node.k === 'b') for (const p of node.p) flatSteps(p.x, path === 'main' ? p.n : `${path} \u203a ${p.n}`, out, p.e?.m ?? pathError)
   }
   return out
+}
+
+/**
+ * A skipped item never ran, so it has no place on the time axis: a bar (even a 0 ms one, drawn 2 px wide at
+ * the moment the runner skipped it) read as a step that ran. Its row says `skipped`, and why when known.
+ */
+function skippedRow(item: Bar, label: HTMLElement): HTMLDivElement {
+  const row = el('div', 'tl-row skipped', [label, el('div', 'track none', item.why ? el('span', 'why', item.why) : null), el('span', 't', 'skipped')])
+  row.title = item.why ? `${item.label} \u00b7 skipped: ${item.why}` : `${item.label} \u00b7 skipped`
+  return row
 }
 
 function bars(items: Bar[], total: number): HTMLDivElement {
   const box = el('div', 'tl')
   for (const item of items) {
+    const label = item.onClick ? button(item.label, 'btn link label', item.onClick) : el('span', 'label', item.label)
+    label.title = item.label
+    if (item.status === 'skipped') {
+      box.appendChild(skippedRow(item, label))
+      continue
+    }
     const left = total > 0 ? item.start / total : 0
     const width = total > 0 ? Math.min(item.ms / total, 1 - left) : 0
     const bar = el('div', `bar ${item.status}`)
     bar.style.left = percent(left)
     bar.style.width = percent(width)
     bar.title = `${item.label} \u00b7 ${formatMs(item.ms)}`
-    const label = item.onClick ? button(item.label, 'btn link label', item.onClick) : el('span', 'label', item.label)
-    label.title = item.label
     box.appendChild(el('div', 'tl-row', [label, el('div', 'track', bar), el('span', 't', formatMs(item.ms))]))
   }
   return box
@@ -74,6 +92,7 @@ export function journeyTimeline(journey: PageJourney, revealStep: (id: number) =
       start,
       ms: x.step.ms,
       status: x.step.s,
+      ...(x.step.s === 'skipped' && x.pathError ? { why: x.pathError } : {}),
       onClick: () => revealStep(x.step.id),
     }),
   )

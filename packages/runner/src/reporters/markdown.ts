@@ -141,7 +141,11 @@ function journeySection(j: JourneyResult, raw?: JourneyResult): string[] {
     else if (n.kind === 'branch')
       out.push(`| ${cell(n.path)} | ⑂ branch from **${cell(n.result.checkpoint)}** (${branchText(n.result)}) | ${ICON[n.result.status]} | | ${formatDuration(n.result.durationMs)} |`)
     else {
-      const notes = [n.worker !== undefined ? workerText(n.worker) : '', n.result.rollback ? rollbackText(n.result.rollback) : ''].filter(Boolean).join(', ')
+      // A path with an error never ran its steps (its rollback failed): its row says why, as the console
+      // says it above them, where the table showed only skipped steps and the why sat in the issues.
+      const notes = [n.worker !== undefined ? workerText(n.worker) : '', n.result.rollback ? rollbackText(n.result.rollback) : '', n.result.error ? `not run: ${cell(n.result.error.message)}` : '']
+        .filter(Boolean)
+        .join(', ')
       out.push(`| ${cell(n.path)} | path **${cell(n.path)}** ${notes ? `(${notes})` : ''} | ${ICON[n.result.status]} ${n.result.status} | | ${formatDuration(n.result.durationMs)} |`)
     }
   }

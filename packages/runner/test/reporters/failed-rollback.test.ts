@@ -4,28 +4,11 @@
  * with the why only in the summary's issues. Its issue now says it where it happens, live.
  */
 import { PassThrough } from 'node:stream'
-import { StateError, branch, checkpoint, journey, path, step } from '@venomqa/core'
+import { branch, checkpoint, journey, path, step } from '@venomqa/core'
+import { backendFailingRollbackTo } from '@venomqa/fixtures'
 import { describe, expect, it } from 'vitest'
 import { createRunner } from '../../src'
-import { createConsoleReporter } from '../../src/reporters'
-
-/** A backend whose rollback to `failing` fails, as a PostgreSQL one does when the app keeps a transaction open. */
-function backendFailingRollbackTo(failing: string, afterCalls = 0) {
-  let calls = 0
-  return {
-    name: 'pg',
-    mechanism: 'snapshot',
-    parallelSafe: false,
-    connect: async () => {},
-    checkpoint: async () => {},
-    rollback: async (name: string) => {
-      if (name === failing && calls++ >= afterCalls)
-        throw new StateError('pg', `rollback to "${name}": a session still had a transaction with uncommitted writes after 300 ms (lockTimeoutMs): pid 42`)
-    },
-    release: async () => {},
-    disconnect: async () => {},
-  }
-}
+import { createConsoleReporter, renderMarkdown } from '../../src/reporters'
 
 async function consoleOf(backend: ReturnType<typeof backendFailingRollbackTo>, journeys: Parameters<ReturnType<typeof createRunner>['run']>[0]) {
   const stream = new PassThrough()
@@ -60,6 +43,17 @@ describe('a rollback that failed', () => {
     expect(tree[inTree + 1]).toMatch(/^ {4}rollback to checkpoint "cp" failed, so the branch stops here /)
     expect(inTree).toBeGreaterThan(tree.findIndex((l) => l.includes('└ path first passed')))
     expect(inTree).toBeLessThan(tree.findIndex((l) => l.includes('└ path second failed')))
+  })
+
+  it("before a path: the Markdown report's row of the path says why its steps, skipped, were not run", async () => {
+    const j = journey('held', {
+      steps: [step('hold', noop), checkpoint('cp'), branch('cp', [path('first', [step('write', noop)]), path('second', [step('read', noop)])])],
+    })
+    const { result } = await consoleOf(backendFailingRollbackTo('cp', 1), [j])
+    const md = renderMarkdown(result).split('\n')
+    expect(md).toContain('| second | read | ⏭️ skipped |  | 0 ms |')
+    const row = md.find((l) => l.startsWith('| second | path **second**'))
+    expect(row, md.join('\n')).toMatch(/^\| second \| path \*\*second\*\* \(not run: rollback to checkpoint "cp" failed, so the branch stops here .*pid 42\) \| ❌ failed \|/)
   })
 
   it("of a journey's restore: told live before the journey's end", async () => {

@@ -1,0 +1,59 @@
+/**
+ * `venomqa run` and `venomqa explore` read one config: written to its report files, either command replaced
+ * the other's reports (and removed them as it started). An exploration writes each report of the config
+ * beside the run's, `.explore` before the extension; one given its file with -r on the explore command
+ * line writes that file.
+ */
+import { existsSync, readFileSync } from 'node:fs'
+import path from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { cliHost, projectsOfFiles } from './helpers/project'
+
+const project = projectsOfFiles({
+  host: cliHost(),
+  always: {
+    'venomqa.config.mjs': "export default { reporters: [['markdown', { output: 'reports/venomqa.md' }], 'junit'] }\n",
+    'journeys/ping.journey.ts': "import { journey, step } from '@venomqa/core'\nexport default journey('ping_journey', { steps: [step('ping', () => {})] })\n",
+    'counter.explore.ts':
+      "import { action, exploration } from '@venomqa/core'\nexport default exploration('count_exploration', { actions: [action('tick', () => {})], depth: 2, seed: 1 })\n",
+  },
+})
+
+describe("an exploration's reports", () => {
+  it("are written beside the run's, .explore before the extension, and said so in the command's last lines", async () => {
+    const p = await project({})
+    const file = (name: string) => readFileSync(path.join(p.dir, name), 'utf8')
+    const run = await p.venomqa(['run'])
+    expect(run.code, run.stderr).toBe(0)
+    const explore = await p.venomqa(['explore', '--prefix-replay'])
+    expect(explore.code, explore.stderr).toBe(0)
+
+    // The run's reports are still the run's.
+    expect(file('reports/venomqa.md')).toContain('ping_journey')
+    expect(file('venomqa-junit.xml')).toContain('ping_journey')
+    // The exploration's are beside them.
+    expect(file('reports/venomqa.explore.md')).toContain('count_exploration')
+    expect(file('reports/venomqa.explore.md')).not.toContain('ping_journey')
+    expect(file('venomqa-junit.explore.xml')).toContain('count_exploration')
+    expect(explore.stderr).toContain(`venomqa: markdown report written to ${path.join('reports', 'venomqa.explore.md')}\n`)
+    expect(explore.stderr).toContain('venomqa: junit report written to venomqa-junit.explore.xml\n')
+
+    // A run after it leaves the exploration's reports alone, as the exploration left the run's.
+    expect((await p.venomqa(['run'])).code).toBe(0)
+    expect(file('reports/venomqa.explore.md')).toContain('count_exploration')
+  })
+
+  it('go to the file a reporter is given with -r on the explore command line, and a reporter given none there writes beside its default', async () => {
+    const p = await project({})
+    expect((await p.venomqa(['run'])).code).toBe(0)
+    const explore = await p.venomqa(['explore', '--prefix-replay', '-r', 'markdown:out/explored.md', '-r', 'json'])
+    expect(explore.code, explore.stderr).toBe(0)
+    expect(readFileSync(path.join(p.dir, 'out/explored.md'), 'utf8')).toContain('count_exploration')
+    expect(readFileSync(path.join(p.dir, 'venomqa-results.explore.json'), 'utf8')).toContain('count_exploration')
+    expect(explore.stderr).toContain(`venomqa: markdown report written to ${path.join('out', 'explored.md')}\n`)
+    expect(explore.stderr).toContain('venomqa: json report written to venomqa-results.explore.json\n')
+    // The config's reports, which this command was not asked for, are the run's, untouched.
+    expect(readFileSync(path.join(p.dir, 'reports/venomqa.md'), 'utf8')).toContain('ping_journey')
+    expect(existsSync(path.join(p.dir, 'reports/venomqa.explore.md'))).toBe(false)
+  })
+})
