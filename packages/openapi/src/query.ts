@@ -61,10 +61,10 @@ export function requiredParameters(op: Operation, doc: OpenApiDocument): Paramet
 }
 
 /** The parameters with their values, each written as its place and style say; one with no value is not sent. */
-function parameterValues(parameters: readonly Parameter[], valueOf: (p: Parameter) => unknown): ParameterValues {
+function parameterValues(parameters: readonly Parameter[], valueFor: (p: Parameter) => unknown): ParameterValues {
   const out: ParameterValues = { query: [], headers: {}, cookies: [] }
   for (const p of parameters) {
-    const value = valueOf(p)
+    const value = valueFor(p)
     if (value === undefined || value === null) continue
     const pairs = parameterPairs(p, value)
     if (p.in === 'query') out.query.push(...pairs)

@@ -52,7 +52,13 @@ export type AlternativeBound = 'min' | 'max' | 'enum-first' | 'enum-last' | 'req
  * leave a `oneOf` inside the body as it is: the other top-level alternatives' are these, and those of every
  * alternative inside the body.
  */
-export type AlternativeBoundVariant = `${AlternativeVariant | NestedAlternativeVariant}/${AlternativeBound}`
+export type AlternativeBoundVariant = `${AlternativeVariant | NestedAlternativeVariant}/${AlternativeBound}` | AlternativeNullVariant
+
+/**
+ * A top-level alternative other than the typical one with null wherever it allows one (`oneOf-2:voucher/null`,
+ * see withNulls); the body's own `null` is the typical alternative's.
+ */
+export type AlternativeNullVariant = `${AlternativeVariant}/null`
 
 export interface SampledBody {
   variant: BodyVariant
@@ -274,9 +280,16 @@ export function sampledBodies(schema: JsonSchema | undefined, doc?: OpenApiDocum
     keep(c)
     bounds++
   }
-  // Last of all, for the same reason as `no-body`: the typical body with null wherever the schema allows it.
-  const nulls = withNulls(schema, typical, doc)
+  // Last of all, for the same reason as `no-body`: the typical body with null wherever the schema allows it,
+  // inside the alternative it is of too (whose properties the schema's own `oneOf` does not list: a nullable
+  // one there was never sent null); then each other top-level alternative's body so, after its name.
+  const nulls = withNulls(ownBounds?.schema ?? schema, typical, doc)
   if (nulls !== undefined) keep({ variant: 'null', body: nulls })
+  alternatives.forEach((alternative, k) => {
+    if (alternative === ownBounds) return
+    const body = withNulls(alternative.schema, alternativeBodies[k]!.body, doc)
+    if (body !== undefined) keep({ variant: `${alternative.name}/null`, body })
+  })
   if (valid(typical) !== false) return { bodies: kept }
   const accepted = kept.filter((c) => valid(c.body) === true || (c.variant === 'no-body' && options.optional)).map((c) => c.variant)
   return { bodies: kept, refused: refusal(schema, typical, doc), accepted }
