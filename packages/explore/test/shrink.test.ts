@@ -149,6 +149,12 @@ describe('shrinkSequence', () => {
     // The typical body with nulls is after the typical one, before its enums and bounds; measured by its
     // name, `null` (4 characters) came before `sample`.
     expect(simplerInputs({ body: 'max' }, ['null', 'enum-first', 'sample', 'max'].map((body) => ({ body })))).toEqual(['sample', 'null', 'enum-first'].map((body) => ({ body })))
+    // So is an alternative's with nulls after its required-only body, before its enums and bounds; unranked,
+    // it was measured by its name, before every other bound of every alternative.
+    const nulls = ['oneOf-2:damaged/min', 'oneOf-2:damaged/enum-first', 'oneOf-2:damaged/null', 'oneOf-2:damaged/required', 'max']
+    expect(simplerInputs({ body: 'oneOf-2:damaged/max' }, nulls.map((body) => ({ body })))).toEqual(
+      ['max', 'oneOf-2:damaged/required', 'oneOf-2:damaged/null', 'oneOf-2:damaged/enum-first', 'oneOf-2:damaged/min'].map((body) => ({ body })),
+    )
     // A query string makes an input larger than the same one without, and goes typical, lowest, highest:
     // measured by its name, `min` came before `typical`.
     const queries = [{ query: 'max' }, { query: 'min' }, { query: 'typical' }, {}]

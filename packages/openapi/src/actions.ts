@@ -17,7 +17,7 @@ import { bodyOptions } from './body'
 import { discriminatorOf } from './discriminator'
 import { type Operation, basePathOf, describeOperation, successSchemas } from './operations'
 import { type JsonSchema, resolveSchema } from './document'
-import { type QueryString, type QueryVariant, queryStrings, queryText, typicalParameter } from './query'
+import { type ParameterValues, type QueryVariant, parameterVariants, requiredParameters } from './query'
 import { type BodyVariant, type SampledBody, propertiesOf, sampledBodies } from './sample'
 
 /**
@@ -27,7 +27,10 @@ import { type BodyVariant, type SampledBody, propertiesOf, sampledBodies } from 
 export interface OpenApiInput {
   body?: BodyVariant
   another?: string[]
-  /** Every query parameter, the optional ones too, at its typical value or a bound (see QueryVariant); without it, the required ones only. */
+  /**
+   * Every query, header and cookie parameter, the optional ones too, at its typical value or a bound (see
+   * QueryVariant); without it, the required ones only.
+   */
   query?: QueryVariant
 }
 
@@ -97,7 +100,8 @@ function operationAction(model: Model, op: Operation, bodies: readonly SampledBo
   const list = listOperationOf(model, op)
   const kindProperty = op.method === 'GET' ? undefined : discriminatorPropertyOf(model, op)
   const stateProperties = list ? [] : statePropertiesOf(model, op)
-  const queries = queryStrings(op, model.doc)
+  const queries = parameterVariants(op, model.doc)
+  const required = requiredParameters(op, model.doc)
   return action<OpenApiInput>(
     op.id,
     async ({ http, ctx, input }: ExploreActionArgs<OpenApiInput>) => {
@@ -111,14 +115,15 @@ function operationAction(model: Model, op: Operation, bodies: readonly SampledBo
       }
       const variant = input?.body ?? 'sample'
       const { body, fromContext } = withIds(bodies.find((b) => b.variant === variant)?.body, bodyIds, ctx, input?.another ?? [])
-      const options = await requestOptions(op, body, model, queries.find((q) => q.variant === input?.query))
+      const parameters = (input?.query && queries.find((q) => q.variant === input.query)) || required
+      const options = await requestOptions(op, body, model, parameters)
       // Said of every attempt the client records, a retry's too: which body values came from the context.
       // The rest were sampled, and a regression journey sends them as they were (see noteProvenance). A
       // stand-in client (a test's) may keep no history: then nothing is said.
       const recorded = http.history?.length ?? 0
       let res: Awaited<ReturnType<typeof http.request>>
       try {
-        res = await http.request(op.method as HttpMethod, path, options)
+        res = await http.request(op.method as HttpMethod, withRepeatedQuery(path, parameters), options)
       } finally {
         for (const exchange of http.history?.slice(recorded) ?? []) noteProvenance(exchange, { bodyFromContext: fromContext })
       }
@@ -280,23 +285,27 @@ function fillPath(template: string, keys: Record<string, string>, ctx: ReadonlyC
   })
 }
 
-/** `queryString`: the input's (see QueryVariant), which makes the whole query; without one, the required query parameters at their typical values. */
-async function requestOptions(op: Operation, body: unknown, model: Model, queryString: QueryString | undefined): Promise<RequestOptions> {
-  const query: Record<string, string | number | boolean> = { ...queryString?.query }
-  const headers: Record<string, string> = {}
-  for (const p of op.parameters) {
-    if (!p.required || (p.in !== 'query' && p.in !== 'header') || (p.in === 'query' && queryString)) continue
-    const value = typicalParameter(p, model.doc)
-    if (value === undefined || value === null) continue
-    const text = queryText(value)
-    if (p.in === 'query') query[p.name] = text
-    else headers[p.name] = String(text)
-  }
+/**
+ * `parameters`: the input's (see QueryVariant), else the required ones. A query whose names are each
+ * sent once goes as the client's `query` (a regression journey's `query:`); cookies as one `Cookie` header.
+ */
+async function requestOptions(op: Operation, body: unknown, model: Model, parameters: ParameterValues): Promise<RequestOptions> {
+  const headers: Record<string, string> = { ...parameters.headers }
+  if (parameters.cookies.length) headers.Cookie = parameters.cookies.map(([name, value]) => `${name}=${encodeURIComponent(value)}`).join('; ')
   const options = await bodyOptions(op, body, model.doc)
   Object.assign(headers, options.headers)
-  if (Object.keys(query).length) options.query = query
+  if (parameters.query.length && !repeatsName(parameters)) options.query = Object.fromEntries(parameters.query)
   if (Object.keys(headers).length) options.headers = headers
   return options
+}
+
+/** The path with the query written on it where a name repeats (`?tag=a&tag=b`), which the client's `query` (one value a name) cannot hold. */
+function withRepeatedQuery(path: string, parameters: ParameterValues): string {
+  return repeatsName(parameters) ? `${path}?${new URLSearchParams(parameters.query).toString()}` : path
+}
+
+function repeatsName({ query }: ParameterValues): boolean {
+  return new Set(query.map(([name]) => name)).size < query.length
 }
 
 /** Ids from a 2xx response go to the first free slot of their kind; one already held is not taken twice. */

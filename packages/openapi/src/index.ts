@@ -5,6 +5,7 @@ export { type Selection, selectOperations } from './select'
 export {
   type AlternativeBound,
   type AlternativeBoundVariant,
+  type AlternativeNullVariant,
   type AlternativeVariant,
   type BodyVariant,
   type BodyVariantOptions,

@@ -10,6 +10,9 @@ export interface Parameter {
   example?: unknown
   /** What the document says of it: whether a `code` is a country's or OAuth's, say. */
   description?: string
+  /** How a list is written (`form`, `spaceDelimited`, `pipeDelimited` in a query; see parameterPairs): as the document says, else its place's default. */
+  style?: string
+  explode?: boolean
 }
 
 export interface Link {
@@ -116,6 +119,8 @@ function mergeParameters(shared: unknown[], own: unknown[]): Parameter[] {
       schema: p.schema ?? media?.schema,
       example: p.example ?? media?.example,
       description: typeof p.description === 'string' ? p.description : undefined,
+      ...(typeof p.style === 'string' ? { style: p.style } : {}),
+      ...(typeof p.explode === 'boolean' ? { explode: p.explode } : {}),
     })
   }
   return [...byKey.values()]

@@ -52,7 +52,13 @@ export type AlternativeBound = 'min' | 'max' | 'enum-first' | 'enum-last' | 'req
  * leave a `oneOf` inside the body as it is: the other top-level alternatives' are these, and those of every
  * alternative inside the body.
  */
-export type AlternativeBoundVariant = `${AlternativeVariant | NestedAlternativeVariant}/${AlternativeBound}`
+export type AlternativeBoundVariant = `${AlternativeVariant | NestedAlternativeVariant}/${AlternativeBound}` | AlternativeNullVariant
+
+/**
+ * A top-level alternative other than the typical one with null wherever it allows one (`oneOf-2:voucher/null`,
+ * see withNulls); the body's own `null` is the typical alternative's.
+ */
+export type AlternativeNullVariant = `${AlternativeVariant}/null`
 
 export interface SampledBody {
   variant: BodyVariant
@@ -70,6 +76,12 @@ export interface BodyVariantOptions {
  */
 const MAX_STRING = 64
 const MAX_ITEMS = 3
+/**
+ * The most items a list parameter (`?tag=a&tag=b`) is sent with at `max`: its `maxItems`, up to this. A
+ * parameter's list is its own, not one of many in a body, and a handler that fails on the most tags the
+ * document allows (a fixed-size array, an index past the end) fails only at that many.
+ */
+const MAX_PARAMETER_ITEMS = 20
 /**
  * The longest plain string a `max` variant sends where the schema gives its `maxLength`: that length, up to
  * this. A column narrower than the document says (a varchar(100) under `maxLength: 200`) fails only on a
@@ -268,9 +280,16 @@ export function sampledBodies(schema: JsonSchema | undefined, doc?: OpenApiDocum
     keep(c)
     bounds++
   }
-  // Last of all, for the same reason as `no-body`: the typical body with null wherever the schema allows it.
-  const nulls = withNulls(schema, typical, doc)
+  // Last of all, for the same reason as `no-body`: the typical body with null wherever the schema allows it,
+  // inside the alternative it is of too (whose properties the schema's own `oneOf` does not list: a nullable
+  // one there was never sent null); then each other top-level alternative's body so, after its name.
+  const nulls = withNulls(ownBounds?.schema ?? schema, typical, doc)
   if (nulls !== undefined) keep({ variant: 'null', body: nulls })
+  alternatives.forEach((alternative, k) => {
+    if (alternative === ownBounds) return
+    const body = withNulls(alternative.schema, alternativeBodies[k]!.body, doc)
+    if (body !== undefined) keep({ variant: `${alternative.name}/null`, body })
+  })
   if (valid(typical) !== false) return { bodies: kept }
   const accepted = kept.filter((c) => valid(c.body) === true || (c.variant === 'no-body' && options.optional)).map((c) => c.variant)
   return { bodies: kept, refused: refusal(schema, typical, doc), accepted }
@@ -717,17 +736,17 @@ export function typicalValue(schema: JsonSchema, doc?: OpenApiDocument, required
 }
 
 /**
- * A value for a query or a header parameter: as typicalValue, but under a secret name a made-up one when
- * the document gives none (see named). Secret by the rule redaction masks each place by: a query's by
+ * A value for a query, header or cookie parameter: as typicalValue, but under a secret name a made-up one
+ * when the document gives none (see named). Secret by the rule redaction masks each place by: a query's by
  * isSecretQueryName (`session`, `key`, `sig`, `access_token`), a header's by isSecretHeader (`X-Api-Key`,
- * `X-Session-Token`, `X-Custom-Auth`). Sampled as 'string', it was masked in every request, remembered
+ * `X-Session-Token`, `X-Custom-Auth`); a cookie's by a query's rule, as a cookie is named like one (`session`). Sampled as 'string', it was masked in every request, remembered
  * as a secret (and so masked wherever 'string' stood in a report), and a regression journey read it from
  * a variable whose value no one could know.
  */
-export function parameterValue(name: string, place: 'query' | 'header', schema: JsonSchema, doc?: OpenApiDocument): unknown {
+export function parameterValue(name: string, place: 'query' | 'header' | 'cookie', schema: JsonSchema, doc?: OpenApiDocument): unknown {
   const value = typicalValue(schema, doc)
   const resolved = resolveSchema(schema, doc)
-  const secret = place === 'query' ? isSecretQueryName(name) : isSecretHeader(name)
+  const secret = place === 'header' ? isSecretHeader(name) : isSecretQueryName(name)
   return resolved && typeof resolved === 'object' && secret ? named(resolved, name, value, true) : value
 }
 
@@ -1045,7 +1064,7 @@ function isOf(alternative: Alternative, body: unknown, doc: OpenApiDocument | un
  * withPartsMerged). A leaf whose lower bound is above its upper one (parts that contradict each other) is
  * left as it is: no value meets both, and a value at either one breaks the other.
  */
-function bounded(given: JsonSchema, value: unknown, bound: Bound, doc: OpenApiDocument | undefined, key?: string): unknown {
+function bounded(given: JsonSchema, value: unknown, bound: Bound, doc: OpenApiDocument | undefined, key?: string, mostItems = MAX_ITEMS): unknown {
   const schema = withPartsMerged(given, doc)
   if (!schema || typeof schema !== 'object') return value
   // A constant (a discriminator's value, often) has no bound but itself.
@@ -1059,18 +1078,20 @@ function bounded(given: JsonSchema, value: unknown, bound: Bound, doc: OpenApiDo
   if (type === 'object' || (schema.properties && value && typeof value === 'object' && !Array.isArray(value))) {
     if (!value || typeof value !== 'object' || Array.isArray(value)) return value
     const properties = propertiesOf(schema, doc)
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, properties[k] ? bounded(properties[k], v, bound, doc, k) : v]))
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, properties[k] ? bounded(properties[k], v, bound, doc, k, mostItems) : v]))
   }
   if (type === 'array' && Array.isArray(value)) {
     const item = value[0]
     const itemSchema = schema.items ?? {}
     const contradicts = typeof schema.minItems === 'number' && typeof schema.maxItems === 'number' && schema.minItems > schema.maxItems
-    if (contradicts) return distinct(schema, value.map((v) => bounded(itemSchema, v, bound, doc)), doc)
-    if (bound === 'min') return distinct(schema, Array.from({ length: schema.minItems ?? 0 }, () => bounded(itemSchema, item, bound, doc)), doc)
-    // At most MAX_ITEMS, but never fewer than `minItems`: a list of at least 5 was sent as 3.
-    const most = Math.max(Math.min(schema.maxItems ?? MAX_ITEMS, MAX_ITEMS), typeof schema.minItems === 'number' ? schema.minItems : 0)
-    if (bound === 'max' && item !== undefined) return distinct(schema, Array.from({ length: most }, () => bounded(itemSchema, item, bound, doc)), doc)
-    return distinct(schema, value.map((v) => bounded(itemSchema, v, bound, doc)), doc)
+    const each = (v: unknown) => bounded(itemSchema, v, bound, doc, undefined, mostItems)
+    if (contradicts) return distinct(schema, value.map(each), doc)
+    if (bound === 'min') return distinct(schema, Array.from({ length: schema.minItems ?? 0 }, () => each(item)), doc)
+    // Its `maxItems`, at most `mostItems` (MAX_ITEMS where it gives none), but never fewer than `minItems`:
+    // a list of at least 5 was sent as 3.
+    const most = Math.max(Math.min(schema.maxItems ?? MAX_ITEMS, mostItems), typeof schema.minItems === 'number' ? schema.minItems : 0)
+    if (bound === 'max' && item !== undefined) return distinct(schema, Array.from({ length: most }, () => each(item)), doc)
+    return distinct(schema, value.map(each), doc)
   }
   if (type === 'integer' || type === 'number') return numberBound(schema, value, bound, type === 'integer')
   const contradicts = typeof schema.minLength === 'number' && typeof schema.maxLength === 'number' && schema.minLength > schema.maxLength
@@ -1221,12 +1242,13 @@ function withNulls(given: JsonSchema, value: unknown, doc: OpenApiDocument | und
 }
 
 /**
- * A query parameter's value at a bound, as a body's leaves are made (see bounded): at `min` its lowest (and
- * an enum's first value), at `max` its highest (an enum's last); `value` as it is where the schema bounds
- * nothing.
+ * A query, header or cookie parameter's value at a bound, as a body's leaves are made (see bounded): at
+ * `min` its lowest (and an enum's first value), at `max` its highest (an enum's last; a list of its
+ * `maxItems`, up to MAX_PARAMETER_ITEMS, each item at its own highest); `value` as it is where the schema
+ * bounds nothing.
  */
 export function parameterAtBound(name: string, schema: JsonSchema, value: unknown, bound: 'min' | 'max', doc?: OpenApiDocument): unknown {
-  return bounded(schema, bounded(schema, value, bound, doc, name), bound === 'min' ? 'enum-first' : 'enum-last', doc, name)
+  return bounded(schema, bounded(schema, value, bound, doc, name, MAX_PARAMETER_ITEMS), bound === 'min' ? 'enum-first' : 'enum-last', doc, name)
 }
 
 /**

@@ -9,7 +9,7 @@ import path from 'node:path'
 import type { ExploreActionArgs, HttpClient } from '@venomqa/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadDocument, openApiActions, operations } from '../src'
-import { queryStrings } from '../src/query'
+import { parameterVariants, requiredParameters } from '../src/query'
 
 let dir: string
 const signal = new AbortController().signal
@@ -60,10 +60,11 @@ it('the action sends none of them, so the client keeps its own Authorization', a
   expect(sent[0]!.options.headers).toEqual({ 'X-Tenant': 'acme' })
 })
 
-describe('the query strings of an operation with optional query parameters', () => {
+describe('the parameter variants of an operation with optional query, header or cookie parameters', () => {
   const op = (parameters: object[]) =>
     operations({ openapi: '3.1.0', info: { title: 't', version: '1' }, paths: { '/items': { get: { operationId: 'listItems', parameters, responses: { 200: { description: 'ok' } } } } } } as never)[0]!
-  const query = (name: string, schema: object, required = false) => ({ name, in: 'query', required, schema })
+  const query = (name: string, schema: object, required = false, more: object = {}) => ({ name, in: 'query', required, schema, ...more })
+  const queryOf = (parameters: object[]) => parameterVariants(op(parameters), {} as never).map((v) => [v.variant, v.query])
 
   it('send every query parameter at its typical value, at its lowest and at its highest; the required ones at their bounds too', () => {
     const listItems = op([
@@ -72,18 +73,50 @@ describe('the query strings of an operation with optional query parameters', () 
       query('sort', { type: 'string', enum: ['asc', 'desc'] }),
       query('archived', { type: 'boolean' }),
       query('tags', { type: 'array', items: { type: 'string' } }),
-      { name: 'X-Trace', in: 'header', schema: { type: 'string' } },
     ])
-    expect(queryStrings(listItems, {} as never)).toEqual([
-      // A parameter's typical value is the sampler's, as a required one's always was; a list is sent as its JSON.
-      { variant: 'typical', query: { q: 'strin', limit: 20, sort: 'asc', archived: true, tags: '["string"]' } },
-      { variant: 'min', query: { q: 'xx', limit: 0, sort: 'asc', archived: true, tags: '[]' } },
-      { variant: 'max', query: { q: 'xxxxx', limit: 100, sort: 'desc', archived: true, tags: JSON.stringify(Array(3).fill('x'.repeat(64))) } },
+    expect(parameterVariants(listItems, {} as never)).toEqual([
+      // A parameter's typical value is the sampler's, as a required one's always was; a list one pair per item.
+      { variant: 'typical', query: [['q', 'strin'], ['limit', '20'], ['sort', 'asc'], ['archived', 'true'], ['tags', 'string']], headers: {}, cookies: [] },
+      { variant: 'min', query: [['q', 'xx'], ['limit', '0'], ['sort', 'asc'], ['archived', 'true'], ['tags', '']], headers: {}, cookies: [] },
+      { variant: 'max', query: [['q', 'xxxxx'], ['limit', '100'], ['sort', 'desc'], ['archived', 'true'], ...Array(3).fill(['tags', 'x'.repeat(64)])], headers: {}, cookies: [] },
     ])
   })
 
   it('are none for an operation whose query parameters are all required, and one for bounds that change nothing', () => {
-    expect(queryStrings(op([query('q', { type: 'string' }, true)]), {} as never)).toEqual([])
-    expect(queryStrings(op([query('archived', { type: 'boolean' })]), {} as never)).toEqual([{ variant: 'typical', query: { archived: true } }])
+    expect(parameterVariants(op([query('q', { type: 'string' }, true)]), {} as never)).toEqual([])
+    expect(queryOf([query('archived', { type: 'boolean' })])).toEqual([['typical', [['archived', 'true']]]])
+  })
+
+  it('send the optional headers and cookies in the same three variants as the query, the required ones always', () => {
+    const header = (name: string, schema: object, required = false) => ({ name, in: 'header', required, schema })
+    const cookie = (name: string, schema: object, required = false) => ({ name, in: 'cookie', required, schema })
+    const listItems = op([
+      header('X-Page-Size', { type: 'integer', minimum: 0, maximum: 50 }),
+      header('X-Tenant', { type: 'string', enum: ['acme'] }, true),
+      cookie('theme', { type: 'string', enum: ['light', 'dark'] }),
+      cookie('region', { type: 'string', enum: ['eu west'] }, true),
+    ])
+    expect(parameterVariants(listItems, {} as never)).toEqual([
+      // The sampler's 0 is a bound (the variant `min`): a typical number is 1 where the schema allows it.
+      { variant: 'typical', query: [], headers: { 'X-Page-Size': '1', 'X-Tenant': 'acme' }, cookies: [['theme', 'light'], ['region', 'eu west']] },
+      { variant: 'min', query: [], headers: { 'X-Page-Size': '0', 'X-Tenant': 'acme' }, cookies: [['theme', 'light'], ['region', 'eu west']] },
+      { variant: 'max', query: [], headers: { 'X-Page-Size': '50', 'X-Tenant': 'acme' }, cookies: [['theme', 'dark'], ['region', 'eu west']] },
+    ])
+    // An input with no variant: the required ones, at their typical values.
+    expect(requiredParameters(listItems, {} as never)).toEqual({ query: [], headers: { 'X-Tenant': 'acme' }, cookies: [['region', 'eu west']] })
+  })
+
+  it('send a list as its style says, at max its maxItems (at most 20) each at its own highest', () => {
+    const tags = { type: 'array', items: { type: 'string', maxLength: 12 }, maxItems: 4 }
+    const [, , max] = queryOf([query('tag', tags), query('isbn', { ...tags, items: { type: 'integer', maximum: 99 } }, false, { explode: false })])
+    expect(max).toEqual(['max', [...Array(4).fill(['tag', 'x'.repeat(12)]), ['isbn', '99,99,99,99']]])
+    // No maxItems: 3; a maxItems above 20: 20. Piped, spaced (exploded only where `explode` says so); a header's list joined with commas.
+    const many = queryOf([
+      query('a', { type: 'array', items: { type: 'integer', maximum: 7 } }, false, { style: 'pipeDelimited' }),
+      query('b', { type: 'array', items: { type: 'boolean' }, maxItems: 100 }, false, { style: 'spaceDelimited', explode: false }),
+    ])
+    expect(many.at(-1)).toEqual(['max', [['a', '7|7|7'], ['b', Array(20).fill('true').join(' ')]]])
+    const inHeader = parameterVariants(op([{ name: 'X-Tags', in: 'header', schema: { type: 'array', items: { type: 'integer', maximum: 5 }, maxItems: 2 } }]), {} as never)
+    expect(inHeader.map((v) => v.headers['X-Tags'])).toEqual(['5', '', '5,5'])
   })
 })

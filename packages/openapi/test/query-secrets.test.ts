@@ -62,7 +62,8 @@ it('a secret query parameter is sent a made-up value, the others as sampled, an 
     // A cursor opens nothing, and the rest are no secrets: as the sampler gives them.
     page_token: 'string',
     q: 'string',
-    limit: 1,
+    // As the URL writes it: each value is the text its parameter's style makes.
+    limit: '1',
   })
   // What the request line of a report shows: the made-up values as sent, the documented token masked.
   const url = `http://127.0.0.1:9/me?${new URLSearchParams(sent[0]!.query as Record<string, string>)}`

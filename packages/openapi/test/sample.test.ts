@@ -179,6 +179,25 @@ describe('nullable properties', () => {
     })
   })
 
+  it('inside a top-level alternative too: the typical one in `null`, each other after its name, only where the schema accepts the body', () => {
+    const card = { type: 'object', required: ['kind', 'number'], properties: { kind: { enum: ['card'] }, number: { type: 'string' }, holder: { type: 'string', nullable: true } } }
+    const voucher = { type: 'object', required: ['kind', 'code'], properties: { kind: { enum: ['voucher'] }, code: { type: 'string' }, note: { type: 'string', nullable: true } } }
+    // With no nullable property of its own, an alternative's `null` is that of the properties beside the `oneOf`.
+    const gift = { type: 'object', required: ['kind'], properties: { kind: { enum: ['gift'] }, from: { type: 'string' } } }
+    const open = { type: 'object', properties: { kind: { type: 'string', nullable: true } } }
+    const bodies = bodyVariants({ type: 'object', properties: { amount: { type: 'integer', nullable: true } }, oneOf: [card, voucher, gift] } as never)
+    expect(bodies.filter((b) => b.variant.endsWith('null'))).toEqual([
+      { variant: 'null', body: { amount: null, kind: 'card', number: 'number-1', holder: null } },
+      { variant: 'oneOf-2:voucher/null', body: { amount: null, kind: 'voucher', code: 'code-1', note: null } },
+      { variant: 'oneOf-3:gift/null', body: { amount: null, kind: 'gift', from: 'from-1' } },
+    ])
+    // Every body of the card is the open one's too: the typical body is the open one's, and the card's with
+    // a null holder, which both take, is not sent.
+    const overlapping = bodyVariants({ oneOf: [card, open] } as never)
+    expect(overlapping.find((b) => b.variant === 'null')).toEqual({ variant: 'null', body: { kind: null } })
+    expect(overlapping.map((b) => b.variant)).not.toContain('oneOf-1/null')
+  })
+
   it('none: no variant `null`', () => {
     expect(bodyVariants({ type: 'object', properties: { name: { type: 'string' } } } as never).map((b) => b.variant)).not.toContain('null')
   })

@@ -48,8 +48,11 @@ const BODY_VARIANTS = ['no-body', 'empty', 'required', 'sample', 'null', 'enum-f
 const QUERY_VARIANTS = ['typical', 'min', 'max']
 /** Places kept after `sample` for the alternatives (openapi's MAX_ALTERNATIVES), and as many after them for the nested ones. */
 const ALTERNATIVES = 8
-/** The bounds an alternative is sent at (openapi's AlternativeBound), simplest first as BODY_VARIANTS has them. */
-const ALTERNATIVE_BOUNDS = ['required', 'enum-first', 'enum-last', 'min', 'max']
+/**
+ * The bounds an alternative is sent at (openapi's AlternativeBound), simplest first as BODY_VARIANTS has
+ * them: `null` (its body with null where it allows one) after its required properties, before its enums.
+ */
+const ALTERNATIVE_BOUNDS = ['required', 'null', 'enum-first', 'enum-last', 'min', 'max']
 
 /** The place of a body variant in the order above, from 1; undefined for a name that is none. */
 function variantRank(name: unknown): number | undefined {
