@@ -693,7 +693,8 @@ function secretsOfUrlsIn(text: string, options?: RedactOptions): string[] {
 }
 
 /**
- * The password of a URL and the values of its secret query parameters: not its user name, which in a
+ * The password of a URL and the values of its secret query parameters: not its user name (unless it holds
+ * an `@` and stands alone), which in a
  * server's URL is a role (`postgres://postgres@host/db`) and, known as a secret, masked that word everywhere.
  * Nor a password the URL writes in clear as well, as its scheme, user, host or a path segment: the default
  * one of a development server (`postgres://postgres:postgres@db/app`, `mysql://root:root@...`), which known
@@ -709,6 +710,10 @@ function passwordAndSecretsOfUrl(url: string, options?: RedactOptions): string[]
   const password = safeDecode(parsed.password)
   const inClear = [parsed.protocol.slice(0, -1), parsed.username, parsed.hostname, ...parsed.pathname.split('/')].map((part) => safeDecode(part).toLowerCase())
   const out = password && !inClear.includes(password.toLowerCase()) ? [parsed.password, password] : []
+  // A user alone that holds an `@` (`postgres://tok@en@db/x`) is masked whole in the URL, as no role is
+  // (redactConnectionUrl): known, it is masked too where a driver or a server names the user
+  // (`role "tok@en" does not exist`), which would show what the URL hides.
+  if (!password && parsed.username.includes('%40')) out.push(parsed.username, safeDecode(parsed.username))
   out.push(...secretQueryValues(parsed, options))
   return out
 }
