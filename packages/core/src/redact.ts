@@ -406,6 +406,18 @@ const MAX_PENDING = 64
  */
 export class KnownSecrets {
   readonly #values = new Set<string>()
+  /** Values shorter than this are not remembered (MIN_KNOWN by default). */
+  readonly #shortest: number
+
+  /**
+   * `shortest`: the length under which a value is not remembered. Below MIN_KNOWN only for text the
+   * secrets were found in, and only its own (a statement of a script that holds one): there a 3-character
+   * password is masked where it stands again as a whole token, as any short one is; in every output of a
+   * run, it would mask that word in every message.
+   */
+  constructor(options: { shortest?: number } = {}) {
+    this.#shortest = Math.max(1, options.shortest ?? MIN_KNOWN)
+  }
   #pending: (() => Iterable<string>)[] = []
   /** The long values, matched anywhere, and the short and word-like ones, matched as whole tokens (see MIN_KNOWN_ANYWHERE, readsAsWord). */
   #patterns: { anywhere: RegExp | null; token: RegExp | null } = { anywhere: null, token: null }
@@ -416,7 +428,7 @@ export class KnownSecrets {
     for (const v of values) {
       if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'bigint') continue
       const s = String(v)
-      if (s.length < MIN_KNOWN || s === REDACTED || this.#values.has(s) || isMadeUpSecret(s)) continue
+      if (s.length < this.#shortest || s === REDACTED || this.#values.has(s) || isMadeUpSecret(s)) continue
       this.#values.add(s)
       this.#patternStale = true
       if (this.#values.size > MAX_KNOWN) this.#values.delete(this.#values.values().next().value as string)
