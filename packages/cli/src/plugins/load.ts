@@ -266,13 +266,37 @@ async function importPluginModule(file: string, root: string, spec: string): Pro
     })
   } catch (err) {
     const { place, message } = loadFailure(err, file)
-    throw new PluginError(spec, `plugin "${spec}" failed to load from ${file}${place}: ${message}`, { cause: err })
+    throw listedBriefly(new PluginError(spec, `plugin "${spec}" failed to load from ${file}${place}: ${message}`, { cause: err }), `plugin "${spec}" failed to load from ${shownFile(file)}${place}`, message)
   }
+}
+
+/**
+ * A plugin's load failure as one line of a list of the config's mistakes (listedMessage): its module's
+ * error may run to many lines (a message of its own, a stack written into it), which in the list buried
+ * the other mistakes. Told alone, or under --debug with its stack, the error is whole.
+ */
+const briefly = new WeakMap<Error, string>()
+
+/** `err`, listed as `head` and the first line of `message` (see listedMessage). */
+function listedBriefly<E extends Error>(err: E, head: string, message: string): E {
+  const [first, ...rest] = message.split('\n')
+  if (rest.some((line) => line.trim())) briefly.set(err, `${head}: ${first!.trimEnd()} (the whole error: run with --debug, or fix the other mistakes)`)
+  return err
+}
+
+/** A mistake's message as a line of a list of them: a plugin's load failure on one line, else the message. */
+export function listedMessage(err: Error): string {
+  return briefly.get(err) ?? err.message
+}
+
+/** A file as seen from where the command runs. */
+function shownFile(file: string): string {
+  return path.relative(process.cwd(), file) || file
 }
 
 /** A plugin as a message names it: as the user wrote it, and its file as seen from where the command runs. */
 function pluginLabel(spec: string, file: string): string {
-  const shown = path.relative(process.cwd(), file) || file
+  const shown = shownFile(file)
   return shown === spec || `./${shown}` === spec ? `plugin ${spec}` : `plugin "${spec}" (${shown})`
 }
 
@@ -292,7 +316,8 @@ async function pluginFromModule(mod: Record<string, unknown>, spec: string, file
       } catch (err) {
         // Its options refused, most often: the user's to fix, named like a setup that throws.
         const { place, message } = loadFailure(err, file)
-        throw new PluginError(spec, `plugin "${spec}": the function it exports (${path.basename(file)}${place}) threw: ${redactText(message)}`, { cause: err })
+        const head = `plugin "${spec}": the function it exports (${path.basename(file)}${place}) threw`
+        throw listedBriefly(new PluginError(spec, `${head}: ${redactText(message)}`, { cause: err }), head, redactText(message))
       }
       if (isPlugin(made)) return made
     }
