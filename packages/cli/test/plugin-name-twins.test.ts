@@ -57,4 +57,21 @@ describe('two plugins of one name', () => {
     const r = await p.venomqa(['run'])
     expect(r.code, r.stderr).toBe(0)
   })
+  it('a plugin file exporting a factory: listed twice with other options, two instances; another file of its name, refused (the runner\'s check)', async () => {
+    const factory = `import { definePlugin } from '@venomqa/core'
+export default (o) => definePlugin({ name: 'redis', version: '1.0.0', apiVersion: 1, setup(api) { api.addPort('cache' + (o.suffix ?? ''), {}) } })
+`
+    const p = await project({
+      'venomqa.json': JSON.stringify({ plugins: [['./plugins/f.mjs', { suffix: '-a' }], ['./plugins/f.mjs', { suffix: '-b' }]] }),
+      'plugins/f.mjs': factory,
+      'plugins/g.mjs': factory,
+      'journeys/noop.journey.mjs': JOURNEY,
+    })
+    const r = await p.venomqa(['run'])
+    expect(r.code, r.stderr).toBe(0)
+    await writeFile(path.join(p.dir, 'venomqa.json'), JSON.stringify({ plugins: [['./plugins/f.mjs', { suffix: '-a' }], ['./plugins/g.mjs', { suffix: '-b' }]] }))
+    const two = await p.venomqa(['run'])
+    expect(two.code, two.stderr).toBe(2)
+    expect(two.stderr).toContain('venomqa: plugins[0] and plugins[1] are both "redis": plugins[0] is the file ./plugins/f.mjs, plugins[1] is the file ./plugins/g.mjs.')
+  })
 })

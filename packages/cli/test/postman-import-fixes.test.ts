@@ -341,6 +341,10 @@ describe('venomqa import postman: the rules one by one', () => {
     expect(wordLike.untranslated).toEqual(["pm.environment.set('password', '[REDACTED]') || console.log('a [REDACTED] for the passport check')"])
     const inName = translateScript("pm.environment.set('api_secret', `secret`)", 'prerequest')
     expect(inName.untranslated).toEqual(["pm.environment.set('api_secret', `[REDACTED]`)"])
+    // Shorter than core remembers: masked where the statement writes it again, as a whole token, as a short
+    // one is; not inside other words. Before, only its literal was.
+    const short = translateScript("pm.environment.set('password', 'abc') || console.log('the abc code, not abcd or x_abc')", 'prerequest')
+    expect(short.untranslated).toEqual(["pm.environment.set('password', '[REDACTED]') || console.log('the [REDACTED] code, not abcd or x_abc')"])
     // Too short or too common for core to remember as a known secret: the value written is masked all the same.
     for (const value of ['pw', 'true', 'made-up-secret-x'])
       expect(translateScript(`pm.environment.set('password', '${value}')`, 'prerequest').untranslated, value).toEqual(["pm.environment.set('password', '[REDACTED]')"])

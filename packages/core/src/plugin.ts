@@ -340,7 +340,29 @@ export interface Plugin<Options = Record<string, unknown>> {
  *   definePlugin({ name, version, apiVersion: 1, options: z.object({ url: z.url() }), setup(api) { api.options.url } })
  */
 export function definePlugin<Options = Record<string, unknown>>(plugin: Plugin<Options>): Plugin<Options> {
+  const at = callerOf(definePlugin)
+  if (at) definedAt.set(plugin, at)
   return plugin
+}
+
+/**
+ * Where definePlugin made each plugin (`/app/plugins/redis.mjs:3:16`). A plugin exported as a factory makes
+ * a new object for each entry of a list, so an object's identity cannot tell one plugin listed twice (two
+ * instances, each with its options) from two plugins of one name: the place their definitions stand in can.
+ */
+const definedAt = new WeakMap<object, string>()
+
+/** Where definePlugin made `plugin`: a file, its line and column; undefined for an object made otherwise (or with no stack to read). */
+export function pluginDefinedAt(plugin: unknown): string | undefined {
+  return typeof plugin === 'object' && plugin !== null ? definedAt.get(plugin) : undefined
+}
+
+/** The place of the call to `fn` (the frame just below it), as a stack writes it. Once per plugin made: no hot path. */
+function callerOf(fn: (...args: never[]) => unknown): string | undefined {
+  const holder: { stack?: string } = {}
+  Error.captureStackTrace(holder, fn)
+  const frame = holder.stack?.split('\n').find((line) => /^\s+at /.test(line))
+  return frame?.match(/\(?((?:file:\/\/)?[^()\s]+:\d+:\d+)\)?$/)?.[1]
 }
 
 export function isPlugin(value: unknown): value is Plugin {

@@ -89,6 +89,14 @@ export const MASK_IN_TEXT = /\[REDACTED\]|(?<=:)\*\*\*(?=@)/
 const passwordPart = (stop?: string) => String.raw`(?:\*\*\*(?=@)|(?!\*\*\*@)(?:(?!:\*\*\*@${stop ? `|${stop}` : ''})[^\s"<>]){0,256}?)`
 
 /**
+ * A user alone that holds an `@` (`postgres://tok@en@db/x`), with no `:` in it: the authority after `//` ends
+ * at the first `/`, `?` or `#`, and in it the last `@` ends the user part, as a URL's parser reads it. The
+ * whole of it goes, as a user alone does (maskedUserinfo): part of it may be the credential. A user with a
+ * `:` takes a password, and runs to the last `@` before the host through a `/` (the branches below).
+ */
+const USER_ALONE_WITH_AT = String.raw`[^\s/?#@:"'<>]+(?:@[^\s/?#@:"'<>]+)*@(?=[^\s/?#@"'<>]*(?:[\s/?#"'<>]|$))`
+
+/**
  * `scheme://user:pass@host`: the password goes, the user name stays (maskedUserinfo), unless it may be the
  * credential itself (a user alone: a token is often written there). A password
  * written unencoded may hold `#`, `/`, `?`, `'` or `@` (`postgres://app:Pa55#w@rd@db/app`), and such a URL
@@ -102,7 +110,7 @@ const passwordPart = (stop?: string) => String.raw`(?:\*\*\*(?=@)|(?!\*\*\*@)(?:
  * to its end. A scheme may follow a `-`, as a default value does (`${DATABASE_URL:-postgres://app:pw@db/app}`).
  */
 const URL_CREDENTIALS = new RegExp(
-  String.raw`(?<![\w+.])([a-z][a-z0-9+.-]{0,30}:\/\/)(?:[^\s/?#@"'<>]+|[^\s/?#"'<>:]{0,256}:${notPort(String.raw`(?:\/\/|@)`)}${passwordPart()})@${afterUserinfo()}`,
+  String.raw`(?<![\w+.])([a-z][a-z0-9+.-]{0,30}:\/\/)(?:${USER_ALONE_WITH_AT}|(?:[^\s/?#@"'<>]+|[^\s/?#"'<>:]{0,256}:${notPort(String.raw`(?:\/\/|@)`)}${passwordPart()})@${afterUserinfo()})`,
   'gi',
 )
 /**

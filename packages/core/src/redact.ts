@@ -406,6 +406,18 @@ const MAX_PENDING = 64
  */
 export class KnownSecrets {
   readonly #values = new Set<string>()
+  /** Values shorter than this are not remembered (MIN_KNOWN by default). */
+  readonly #shortest: number
+
+  /**
+   * `shortest`: the length under which a value is not remembered. Below MIN_KNOWN only for text the
+   * secrets were found in, and only its own (a statement of a script that holds one): there a 3-character
+   * password is masked where it stands again as a whole token, as any short one is; in every output of a
+   * run, it would mask that word in every message.
+   */
+  constructor(options: { shortest?: number } = {}) {
+    this.#shortest = Math.max(1, options.shortest ?? MIN_KNOWN)
+  }
   #pending: (() => Iterable<string>)[] = []
   /** The long values, matched anywhere, and the short and word-like ones, matched as whole tokens (see MIN_KNOWN_ANYWHERE, readsAsWord). */
   #patterns: { anywhere: RegExp | null; token: RegExp | null } = { anywhere: null, token: null }
@@ -416,7 +428,7 @@ export class KnownSecrets {
     for (const v of values) {
       if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'bigint') continue
       const s = String(v)
-      if (s.length < MIN_KNOWN || s === REDACTED || this.#values.has(s) || isMadeUpSecret(s)) continue
+      if (s.length < this.#shortest || s === REDACTED || this.#values.has(s) || isMadeUpSecret(s)) continue
       this.#values.add(s)
       this.#patternStale = true
       if (this.#values.size > MAX_KNOWN) this.#values.delete(this.#values.values().next().value as string)
@@ -693,7 +705,8 @@ function secretsOfUrlsIn(text: string, options?: RedactOptions): string[] {
 }
 
 /**
- * The password of a URL and the values of its secret query parameters: not its user name, which in a
+ * The password of a URL and the values of its secret query parameters: not its user name (unless it holds
+ * an `@` and stands alone), which in a
  * server's URL is a role (`postgres://postgres@host/db`) and, known as a secret, masked that word everywhere.
  * Nor a password the URL writes in clear as well, as its scheme, user, host or a path segment: the default
  * one of a development server (`postgres://postgres:postgres@db/app`, `mysql://root:root@...`), which known
@@ -709,6 +722,10 @@ function passwordAndSecretsOfUrl(url: string, options?: RedactOptions): string[]
   const password = safeDecode(parsed.password)
   const inClear = [parsed.protocol.slice(0, -1), parsed.username, parsed.hostname, ...parsed.pathname.split('/')].map((part) => safeDecode(part).toLowerCase())
   const out = password && !inClear.includes(password.toLowerCase()) ? [parsed.password, password] : []
+  // A user alone that holds an `@` (`postgres://tok@en@db/x`) is masked whole in the URL, as no role is
+  // (redactConnectionUrl): known, it is masked too where a driver or a server names the user
+  // (`role "tok@en" does not exist`), which would show what the URL hides.
+  if (!password && parsed.username.includes('%40')) out.push(parsed.username, safeDecode(parsed.username))
   out.push(...secretQueryValues(parsed, options))
   return out
 }

@@ -4,7 +4,7 @@
  * parameter masked by name, as in any URL.
  */
 import { describe, expect, it } from 'vitest'
-import { REDACTED, redactConnectionUrl, redactWholeUrl } from '../src/index'
+import { REDACTED, redactConnectionUrl, redactCredentials, redactText, redactUrl, redactWholeUrl, secretsOfValue } from '../src/index'
 
 describe('redactWholeUrl', () => {
   it('masks a password that holds what ends a URL in text whole, and a user alone, which may be a token', () => {
@@ -44,5 +44,50 @@ describe('redactConnectionUrl', () => {
     const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl'
     expect(redactConnectionUrl(`postgres://${jwt}@db/app`)).toBe(`postgres://${REDACTED}@db/app`)
     expect(redactConnectionUrl('postgres://ghp_abcdefghijklmnopqrstuvwxyz0123:@db/app')).toBe(`postgres://${REDACTED}@db/app`)
+  })
+})
+
+// A user alone may hold an unencoded `@` (`tok@en`): the authority runs from `//` to the first `/`, `?` or
+// `#`, and its last `@` ends the user part, as a URL's parser reads it. Shown as written before, where a
+// user alone without one was masked. Each way a message or a report shows a URL masks it the same.
+describe('a user alone that holds an @', () => {
+  const written = ['postgres://tok@en@db/x', 'postgres://tok@en@db:5432/x?sslmode=disable', 'postgres://a@b@c@db', 'redis://tok@en@127.0.0.1:6379/0']
+  const masked = [`postgres://${REDACTED}@db/x`, `postgres://${REDACTED}@db:5432/x?sslmode=disable`, `postgres://${REDACTED}@db`, `redis://${REDACTED}@127.0.0.1:6379/0`]
+
+  it('is masked whole by redactWholeUrl and redactConnectionUrl (no role: a later @ may make it a credential)', () => {
+    written.forEach((url, i) => {
+      expect(redactWholeUrl(url), url).toBe(masked[i])
+      expect(redactConnectionUrl(url), url).toBe(masked[i])
+    })
+  })
+
+  it('is masked whole in free text, as the console, the logs and every report show it', () => {
+    written.forEach((url, i) => {
+      expect(redactText(`cannot connect to ${url}: refused`), url).toBe(`cannot connect to ${masked[i]}: refused`)
+      expect(redactCredentials(`DATABASE_URL=${url}`), url).toBe(`DATABASE_URL=${masked[i]}`)
+      expect(redactUrl(url), url).toBe(masked[i])
+    })
+  })
+
+  it('an @ after the authority is the path\'s: the user before the first is masked, the path kept', () => {
+    expect(redactText('postgres://app@db/x@y')).toBe(`postgres://${REDACTED}@db/x@y`)
+    expect(redactConnectionUrl('postgres://app@db/x@y')).toBe('postgres://app@db/x@y')
+    expect(redactText('https://h/users/ada@example.test')).toBe('https://h/users/ada@example.test')
+  })
+
+  it('leaves an scp-style Git remote and its ref (no scheme, a / before the last @) as written', () => {
+    expect(redactText('git@github.com:org/repo@v1.2')).toBe('git@github.com:org/repo@v1.2')
+    expect(redactText('install git@github.com:org/repo@v1.2 first')).toBe('install git@github.com:org/repo@v1.2 first')
+  })
+
+  it('is a secret of the options that hold the URL, so a message that names the user masks it too; a plain role is none', () => {
+    expect(secretsOfValue({ url: 'postgres://tok@en@db/x' })).toContain('tok@en')
+    expect(secretsOfValue({ url: 'postgres://app@db/x' })).toEqual([])
+    expect(secretsOfValue({ url: 'postgres://tok@en:pw@db/x' })).not.toContain('tok@en')
+  })
+
+  it('keeps the user beside a password, and masks the password', () => {
+    expect(redactText('postgres://tok@en:pw@db/x')).toBe('postgres://tok@en:***@db/x')
+    expect(redactConnectionUrl('postgres://tok@en:pw@db/x')).toBe('postgres://tok@en:***@db/x')
   })
 })

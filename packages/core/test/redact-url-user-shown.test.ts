@@ -42,8 +42,9 @@ describe('a URL with a user and a password', () => {
   it('masks the password after a user that is an address, whose @ is not encoded', () => {
     // As Jira's basic auth takes one: before, no rule read it, and the password was shown.
     expect(shown('GET https://ada@corp.example:t0ken-LEAK@jira.example.test/rest/api failed')).toBe('GET https://ada@corp.example:***@jira.example.test/rest/api failed')
-    // A user alone before a host and its port stays a host and its port, as without the user.
-    expect(shown('GET http://ada@corp.example:8080/users/bob@example.test')).toBe('GET http://ada@corp.example:8080/users/bob@example.test')
+    // A user alone before a host and its port stays a host and its port, as without the user; the user
+    // alone goes, as it does with no `@` in the path (the authority ends at the first `/`).
+    expect(shown('GET http://ada@corp.example:8080/users/bob@example.test')).toBe('GET http://[REDACTED]@corp.example:8080/users/bob@example.test')
   })
 
   it('keeps the host after a user named like a secret (a token, a key), which other rules read as `token: value`', () => {

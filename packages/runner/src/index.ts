@@ -9,7 +9,7 @@ export { httpControlWorkers, type HttpControlWorkersOptions } from './state/http
 export { memoryWorkers } from './state/memory-workers'
 // Worker setups compose in core, where plugin packages can reach them; users find it here too.
 export { composeWorkers, startAppProcess } from '@venomqa/core'
-export { checkPluginEntries, type CheckedPlugin } from './plugin-entries'
+export { checkPluginEntries, pluginNameTwinError, refusePluginNameTwins, type CheckedPlugin } from './plugin-entries'
 export type * from './types'
 export * from './reporters'
 export { WorkerGivenUp, WorkerPool } from './workers'

@@ -1,4 +1,6 @@
-import { PLUGIN_API_VERSION, type Plugin, PluginError, checkOptions, knownSecrets, optionsError, secretsOfValue } from '@venomqa/core'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { PLUGIN_API_VERSION, type Plugin, PluginError, checkOptions, knownSecrets, optionsError, pluginDefinedAt, secretsOfValue } from '@venomqa/core'
 import { checkHooks } from './hooks'
 import type { PluginEntry } from './types'
 
@@ -18,12 +20,77 @@ export interface CheckedPlugin {
   file?: string
 }
 
-/** `{ plugin, options, where, file }` from any entry form; `where` defaults to the entry's place in the list. */
-export function normalizeEntry(entry: PluginEntry, index: number): { plugin: Plugin<any>; options: unknown; where: string; file?: string } {
+interface NormalEntry {
+  plugin: Plugin<any>
+  options: unknown
+  where: string
+  file?: string
+  from?: string
+  source?: string
+}
+
+/** `{ plugin, options, where, file, from, source }` from any entry form; `where` defaults to the entry's place in the list. */
+export function normalizeEntry(entry: PluginEntry, index: number): NormalEntry {
   if (Array.isArray(entry)) return { plugin: entry[0], options: entry[1], where: `plugins[${index}]` }
-  if (entry && typeof entry === 'object' && 'plugin' in entry && !('apiVersion' in entry))
-    return { plugin: entry.plugin, options: entry.options, where: entry.where ?? `plugins[${index}]`, ...(entry.file ? { file: entry.file } : {}) }
+  if (entry && typeof entry === 'object' && 'plugin' in entry && !('apiVersion' in entry)) {
+    const { plugin, options, where, file, from, source } = entry
+    return { plugin, options, where: where ?? `plugins[${index}]`, ...(file ? { file } : {}), ...(from ? { from } : {}), ...(source ? { source } : {}) }
+  }
   return { plugin: entry as Plugin<any>, options: undefined, where: `plugins[${index}]` }
+}
+
+/**
+ * Refuse two different plugins of one name (a package and a local file both "redis"), before any is set
+ * up. One plugin listed twice with other options is two instances of it, as the contract allows (two
+ * databases); but two plugins are known by their name alone in hooks, issues, claims and reports, and could
+ * not be told apart: a port clash between them was blamed on one plugin "set up twice".
+ */
+export function refusePluginNameTwins(entries: readonly PluginEntry[]): void {
+  const normal = entries.map(normalizeEntry)
+  for (const index of normal.keys()) {
+    const err = twinError(normal, index)
+    if (err) throw err
+  }
+}
+
+/** The refusal of `entries[index]` when an entry before it is another plugin of its name (see refusePluginNameTwins). */
+export function pluginNameTwinError(entries: readonly PluginEntry[], index: number): PluginError | undefined {
+  return twinError(entries.slice(0, index + 1).map(normalizeEntry), index)
+}
+
+function twinError(entries: readonly NormalEntry[], index: number): PluginError | undefined {
+  const entry = entries[index]!
+  const name = entry.plugin?.name
+  if (typeof name !== 'string') return undefined
+  const first = entries.slice(0, index).find((p) => p.plugin?.name === name && !samePlugin(p, entry))
+  if (!first) return undefined
+  // `--plugin x?` names the flag's options in option errors; here the flag itself is meant.
+  const [a, b] = [first.where, entry.where].map((where) => where.replace(/\?$/, ''))
+  return new PluginError(
+    name,
+    `${a} and ${b} are both "${name}": ${a} is ${pluginSource(first)}, ${b} is ${pluginSource(entry)}. Two plugins of one name cannot be told apart (hooks, issues and reports know a plugin by its name): remove one of them, or give one a name of its own (definePlugin({ name }))`,
+    { where: entry.file ? `${entry.file}: ${b}` : b },
+  )
+}
+
+/**
+ * Whether two entries are one plugin: loaded from one file or package (`from`, as the CLI says), else one
+ * object, or two that one definePlugin call made (a factory called for each entry).
+ */
+function samePlugin(a: NormalEntry, b: NormalEntry): boolean {
+  if (a.from !== undefined || b.from !== undefined) return a.from === b.from
+  if (a.plugin === b.plugin) return true
+  const at = pluginDefinedAt(a.plugin)
+  return at !== undefined && at === pluginDefinedAt(b.plugin)
+}
+
+/** Where an entry's plugin came from, for messages: what the entry says, else where definePlugin made it. */
+function pluginSource(entry: NormalEntry): string {
+  if (entry.source) return entry.source
+  const at = pluginDefinedAt(entry.plugin)
+  if (!at) return 'a plugin object'
+  const file = at.startsWith('file://') ? fileURLToPath(at.replace(/:\d+:\d+$/, '')) + at.match(/:\d+:\d+$/)![0] : at
+  return `the plugin defined at ${path.relative(process.cwd(), file) || file}`
 }
 
 function checkShape(plugin: Plugin<any> | undefined): string {
@@ -47,6 +114,7 @@ function checkShape(plugin: Plugin<any> | undefined): string {
  * without a schema gets its options as given.
  */
 export async function checkPluginEntries(entries: readonly PluginEntry[]): Promise<CheckedPlugin[]> {
+  refusePluginNameTwins(entries)
   const checked: Omit<CheckedPlugin, 'owner'>[] = []
   const problems: string[] = []
   const refused: string[] = []

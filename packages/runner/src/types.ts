@@ -21,7 +21,24 @@ import type { ExchangeOrigin } from './http/origin'
  * or `--plugin redis`; default `plugins[<index in this list>]`; `file`, the config file the entry is
  * written in, named before it: `venomqa.json: plugins[2].url: ...`).
  */
-export type PluginEntry = Plugin<any> | [Plugin<any>, unknown] | { plugin: Plugin<any>; options?: unknown; where?: string; file?: string }
+export type PluginEntry = Plugin<any> | [Plugin<any>, unknown] | PluginEntryObject
+
+/** A plugin entry with what messages say of it. */
+export interface PluginEntryObject {
+  plugin: Plugin<any>
+  options?: unknown
+  /** Where the entry was written (`plugins[2]`, `--plugin redis`); its place in the list by default. */
+  where?: string
+  /** The config file it is in, as messages name it (`venomqa.json`). */
+  file?: string
+  /**
+   * What the plugin was loaded from (a file, a package's directory): two entries from one are one plugin
+   * listed twice, whatever objects they hold. Without it, one object, or objects one definePlugin call made.
+   */
+  from?: string
+  /** How a message names where the plugin came from: `the file ./plugins/redis.mjs`, `the package x@1.0.0`. */
+  source?: string
+}
 
 export interface HttpClientOptions {
   baseUrl: string

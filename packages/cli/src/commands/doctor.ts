@@ -79,7 +79,7 @@ export async function doctorCommand(flags: DoctorFlags, io: Io, builtInCommands:
   const loadedSoFar: LoadedPlugin[] = []
   for (const [i, attempt] of attempts.entries()) {
     if (!attempt.ok) continue
-    const twin = nameTwinError([...loadedSoFar, attempt.plugin], loadedSoFar.length, config.file && shownConfigFile(config.file, io.cwd))
+    const twin = await nameTwinError([...loadedSoFar, attempt.plugin], loadedSoFar.length, config.file && shownConfigFile(config.file, io.cwd))
     if (twin) attempts[i] = { ok: false, err: twin }
     else loadedSoFar.push(attempt.plugin)
   }

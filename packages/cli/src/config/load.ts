@@ -325,11 +325,13 @@ async function resolveLoadedConfig(options: LoadConfigOptions, read: ReadSoFar):
     const toTell = options.deferPluginVariables ? unset.filter((u) => !inPlugins(u) && (u.malformed || !dropIfOnlyForRequests(interpolated, u.path))) : unset
     const inPluginEntries = unset.filter(inPlugins)
     let entryMistakes: string[] = []
+    // The errors of entries that do not load, told on a line each: whole under --debug (see withCause).
+    const entryErrors: Error[] = []
     if (inPluginEntries.length) {
       const { emptiedOptionKeys, otherMistakes } = await import('../plugins/set-aside')
       emptied = emptiedOptionKeys(inPluginEntries)
       // Told by the variable alone, an entry's other mistakes were met only once it was set: all at once.
-      if (!options.deferPluginVariables) entryMistakes = await mistakesOfEntries(interpolated, emptied, root, pluginTypedVariables(typed, profile, listsPlugins(interpolated, profile)), otherMistakes)
+      if (!options.deferPluginVariables) entryMistakes = await mistakesOfEntries(interpolated, emptied, root, pluginTypedVariables(typed, profile, listsPlugins(interpolated, profile)), otherMistakes, entryErrors)
     }
     try {
       config = validateConfig(interpolated, source, toTell, hidden, typed, excused, entryMistakes)
@@ -341,7 +343,7 @@ async function resolveLoadedConfig(options: LoadConfigOptions, read: ReadSoFar):
       const inFile = more.filter((m) => inConfigFile(m.where, 'plugins')).map((m) => m.line)
       const elsewhere = more.filter((m) => !inConfigFile(m.where, 'plugins')).map((m) => new ConfigError(m.line, { where: m.where }))
       const fileError = inFile.length ? (refusalOf(() => validateConfig(interpolated, source, toTell, hidden, typed, excused, entryMistakes, inFile)) ?? err) : err
-      throw envProblemsError([...fromEnv.problems, ...elsewhere], fileError)
+      throw withCause(envProblemsError([...fromEnv.problems, ...elsewhere], fileError)!, [...entryErrors, ...more.flatMap((m) => (m.error ? [m.error] : []))][0])
     }
   }
   const envError = envProblemsError(fromEnv.problems)
@@ -424,6 +426,7 @@ async function mistakesOfEntries(
   root: string,
   typed: Record<string, TypedVariable[]>,
   otherMistakes: typeof import('../plugins/set-aside').otherMistakes,
+  errors: Error[],
 ): Promise<string[]> {
   const out: string[] = []
   for (const [where, keys] of Object.entries(emptied)) {
@@ -433,7 +436,7 @@ async function mistakesOfEntries(
     const list = isPlainObject(scope) ? scope.plugins : undefined
     const spec = Array.isArray(list) ? list[Number(m[2])] : undefined
     const isSpec = typeof spec === 'string' || (Array.isArray(spec) && spec.length === 2 && typeof spec[0] === 'string')
-    if (isSpec) out.push(...(await otherMistakes(spec as PluginSpec, where, keys, root, typed)))
+    if (isSpec) out.push(...(await otherMistakes(spec as PluginSpec, where, keys, root, typed, errors)))
   }
   return out
 }
@@ -464,6 +467,15 @@ async function mistakesOfPlugins(
   if (!entries.length) return []
   const { entryMistakes } = await import('../plugins/entry-mistakes')
   return entryMistakes(entries, root, pluginTypedVariables(typed, profile, ownList))
+}
+
+/**
+ * `err` with `cause` as its cause, unless it has one: a list of mistakes tells an entry that does not load
+ * on one line (listedMessage), and --debug shows the causes of an error whole, with their stacks.
+ */
+function withCause(err: ConfigError, cause: Error | undefined): ConfigError {
+  if (cause && err.cause === undefined) Object.defineProperty(err, 'cause', { value: cause, configurable: true, writable: true })
+  return err
 }
 
 /** The ConfigError `check` refuses with, or undefined; any other error is thrown. */

@@ -1,7 +1,7 @@
 import { checkOptions, isUserError } from '@venomqa/core'
 import type { PluginSpec } from '../config/types'
 import type { TypedVariable } from '../config/typed-variables'
-import { type LoadedPlugin, loadPlugin, pluginInstances } from './load'
+import { type LoadedPlugin, listedMessage, loadPlugin, pluginInstances } from './load'
 
 /** A plugin entry as a run takes it, and where it was written (`plugins[1]`, `--plugin csv?`, `VENOMQA_PLUGINS[0]`). */
 export interface PlacedEntry {
@@ -13,6 +13,8 @@ export interface PlacedEntry {
 export interface EntryMistake {
   where: string
   line: string
+  /** The error the line tells, when one was thrown: shown whole under --debug. */
+  error?: Error
 }
 
 /**
@@ -30,7 +32,7 @@ export async function entryMistakes(entries: readonly PlacedEntry[], root: strin
     } catch (err) {
       if (!isUserError(err)) throw err
       // Named at its entry (two entries may name one package), its own lines indented under the line it is.
-      out.push({ where, line: `${where.replace(/\?$/, '')}: ${err.message.replace(/\n/g, '\n    ')}` })
+      out.push({ where, line: `${where.replace(/\?$/, '')}: ${listedMessage(err).replace(/\n/g, '\n    ')}`, error: err })
     }
   }
   const instances = await typedPluginOptions(

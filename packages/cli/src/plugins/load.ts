@@ -83,42 +83,24 @@ export async function loadPlugins(specs: readonly PluginSpec[], ctx: PluginLoadC
     const shown = ctx.configFile && inConfigFile(at, 'plugins') ? `${ctx.configFile}: ${at}` : at
     loaded.push({ ...(await loadPlugin(spec, ctx).catch((err: unknown) => Promise.reject(placedAt(err, shown)))), where: at })
   }
-  refuseNameTwins(loaded, ctx.configFile)
+  // The runner's check, loaded here as the runner is for a run: --help and --version never load it.
+  const { refusePluginNameTwins } = await import('@venomqa/runner')
+  refusePluginNameTwins(runnerPluginEntries(loaded, ctx.configFile))
   return pluginInstances(loaded).map((instance) => instance.plugin)
 }
 
 /**
- * Refuse two different plugins of one name (a package and a local file both "redis"). One plugin listed
- * twice with other options is two instances of it, as the contract allows (two databases); but two
- * plugins are known by their name alone in hooks, issues, claims and reports, and could not be told
- * apart: a port clash between them was blamed on one plugin "set up twice".
+ * The runner's refusal of `loaded[index]` when an entry before it is another plugin of its name (see
+ * refusePluginNameTwins): the same check and message as a run's, told by where each came from.
  */
-export function refuseNameTwins(loaded: readonly LoadedPlugin[], configFile?: string): void {
-  for (const i of loaded.keys()) {
-    const err = nameTwinError(loaded, i, configFile)
-    if (err) throw err
-  }
+export async function nameTwinError(loaded: readonly LoadedPlugin[], index: number, configFile?: string): Promise<PluginError | undefined> {
+  const { pluginNameTwinError } = await import('@venomqa/runner')
+  return pluginNameTwinError(runnerPluginEntries(loaded, configFile), index)
 }
 
-/** The refusal of `loaded[index]` when an entry before it is another plugin of its name (see refuseNameTwins). */
-export function nameTwinError(loaded: readonly LoadedPlugin[], index: number, configFile?: string): PluginError | undefined {
-  const entry = loaded[index]!
-  const first = loaded.slice(0, index).find((p) => p.plugin.name === entry.plugin.name && !samePlugin(p, entry))
-  if (!first) return undefined
-  // `--plugin x?` names the flag's options in option errors; here the flag itself is meant (see placedAt).
-  const [a, b] = [first.where ?? '', entry.where ?? ''].map((where) => where.replace(/\?$/, ''))
-  return new PluginError(
-    entry.spec,
-    `${a} and ${b} are both "${entry.plugin.name}": ${a} is ${pluginSource(first)}, ${b} is ${pluginSource(entry)}. Two plugins of one name cannot be told apart (hooks, issues and reports know a plugin by its name): remove one of them, or give one a name of its own (definePlugin({ name }))`,
-    { where: configFile && inConfigFile(b!, 'plugins') ? `${configFile}: ${b}` : b },
-  )
-}
-
-/** Whether two loaded entries are one plugin: one package or file, or one inline object. */
-function samePlugin(a: LoadedPlugin, b: LoadedPlugin): boolean {
-  if (a.source !== b.source) return false
-  if (a.source === 'built-in') return a.spec === b.spec
-  return a.from !== undefined ? a.from === b.from : a.plugin === b.plugin
+/** What a loaded plugin came from, which tells one plugin listed twice from two: its file or package, or the built-in it is; an inline one has none. */
+function pluginOrigin(p: LoadedPlugin): string | undefined {
+  return p.source === 'built-in' ? `built-in:${p.spec}` : p.from
 }
 
 /** Where a loaded plugin came from, for messages: `@venomqa/adapter-redis@1.2.0`, `the file ./plugins/redis.mjs`. */
@@ -284,13 +266,37 @@ async function importPluginModule(file: string, root: string, spec: string): Pro
     })
   } catch (err) {
     const { place, message } = loadFailure(err, file)
-    throw new PluginError(spec, `plugin "${spec}" failed to load from ${file}${place}: ${message}`, { cause: err })
+    throw listedBriefly(new PluginError(spec, `plugin "${spec}" failed to load from ${file}${place}: ${message}`, { cause: err }), `plugin "${spec}" failed to load from ${shownFile(file)}${place}`, message)
   }
+}
+
+/**
+ * A plugin's load failure as one line of a list of the config's mistakes (listedMessage): its module's
+ * error may run to many lines (a message of its own, a stack written into it), which in the list buried
+ * the other mistakes. Told alone, or under --debug with its stack, the error is whole.
+ */
+const briefly = new WeakMap<Error, string>()
+
+/** `err`, listed as `head` and the first line of `message` (see listedMessage). */
+function listedBriefly<E extends Error>(err: E, head: string, message: string): E {
+  const [first, ...rest] = message.split('\n')
+  if (rest.some((line) => line.trim())) briefly.set(err, `${head}: ${first!.trimEnd()} (the whole error: run with --debug, or fix the other mistakes)`)
+  return err
+}
+
+/** A mistake's message as a line of a list of them: a plugin's load failure on one line, else the message. */
+export function listedMessage(err: Error): string {
+  return briefly.get(err) ?? err.message
+}
+
+/** A file as seen from where the command runs. */
+function shownFile(file: string): string {
+  return path.relative(process.cwd(), file) || file
 }
 
 /** A plugin as a message names it: as the user wrote it, and its file as seen from where the command runs. */
 function pluginLabel(spec: string, file: string): string {
-  const shown = path.relative(process.cwd(), file) || file
+  const shown = shownFile(file)
   return shown === spec || `./${shown}` === spec ? `plugin ${spec}` : `plugin "${spec}" (${shown})`
 }
 
@@ -310,7 +316,8 @@ async function pluginFromModule(mod: Record<string, unknown>, spec: string, file
       } catch (err) {
         // Its options refused, most often: the user's to fix, named like a setup that throws.
         const { place, message } = loadFailure(err, file)
-        throw new PluginError(spec, `plugin "${spec}": the function it exports (${path.basename(file)}${place}) threw: ${redactText(message)}`, { cause: err })
+        const head = `plugin "${spec}": the function it exports (${path.basename(file)}${place}) threw`
+        throw listedBriefly(new PluginError(spec, `${head}: ${redactText(message)}`, { cause: err }), head, redactText(message))
       }
       if (isPlugin(made)) return made
     }
@@ -333,6 +340,14 @@ function checkApiVersion(plugin: Plugin<any>, spec: string, label = `${plugin.na
  * `--reporter`'s package or VENOMQA_PLUGINS is named by itself.
  */
 export function runnerPluginEntries(loaded: readonly LoadedPlugin[], configFile?: string): PluginEntry[] {
-  return loaded.map((p) => ({ plugin: p.plugin, options: p.options, where: p.where, ...(configFile && p.where && inConfigFile(p.where, 'plugins') ? { file: configFile } : {}) }))
+  return loaded.map((p) => ({
+    plugin: p.plugin,
+    options: p.options,
+    where: p.where,
+    ...(configFile && p.where && inConfigFile(p.where, 'plugins') ? { file: configFile } : {}),
+    // One file or package is one plugin, whatever objects its factory made for each entry.
+    ...(pluginOrigin(p) ? { from: pluginOrigin(p) } : {}),
+    source: pluginSource(p),
+  }))
 }
 

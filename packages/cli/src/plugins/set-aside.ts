@@ -2,7 +2,7 @@ import { checkOptions, isUserError, optionPath } from '@venomqa/core'
 import type { UnsetVariable } from '../config/interpolate'
 import type { PluginSpec } from '../config/types'
 import type { TypedVariable } from '../config/typed-variables'
-import { loadPlugins } from './load'
+import { listedMessage, loadPlugins } from './load'
 
 /**
  * A plugin entry whose options read an unset variable is set aside (a command that does not need it runs
@@ -37,6 +37,8 @@ export async function otherMistakes(
   emptied: readonly string[],
   root: string,
   typed: Record<string, TypedVariable[]> | undefined,
+  /** Where the error of an entry that does not load is put, to be shown whole under --debug. */
+  errors: Error[] = [],
 ): Promise<string[]> {
   const { typedPluginOptions } = await import('../commands/session')
   let problems: string[]
@@ -48,7 +50,10 @@ export async function otherMistakes(
     problems = checked.ok ? [] : checked.problems
   } catch (err) {
     // A plugin that is not installed, or not a plugin: a mistake of the entry, told as when it loads.
-    if (isUserError(err)) return [err.message]
+    if (isUserError(err)) {
+      errors.push(err)
+      return [listedMessage(err)]
+    }
     throw err
   }
   const emptiedBy = (line: string) => emptied.some((key) => line === key || [':', '.', '['].some((next) => line.startsWith(`${key}${next}`)))

@@ -534,13 +534,14 @@ class Translator {
   }
 
   /**
-   * A statement's text with each secret literal in it masked where it stands, however short or common
-   * (core remembers no value under four characters), and its value masked wherever else the statement
-   * writes it as core masks a known secret: a word-like or short one as a whole token only, so `pass`
-   * leaves `password` whole, a long one anywhere.
+   * A statement's text with each secret literal in it masked where it stands, however short or common,
+   * and its value masked wherever else the statement writes it as core masks a known secret: a word-like
+   * or short one as a whole token only, so `pass` leaves `password` whole and `abc` leaves `abcd`, a long
+   * one anywhere. Shorter than core remembers (four characters) too: the statement is kept as a comment,
+   * where masking a word that is also the value's hides nothing that runs.
    */
   private withoutSecrets(node: Node, secrets: readonly Node[]): string {
-    const values = new KnownSecrets()
+    const values = new KnownSecrets({ shortest: 1 })
     values.add(secrets.map((secret) => this.text(secret).slice(1, -1)))
     let text = this.text(node)
     for (const secret of [...secrets].sort((a, b) => b.start - a.start)) {
