@@ -1,5 +1,6 @@
 import type { ActionArgs } from './dsl'
 import { AssertionFailed, errorMessage } from './errors'
+import { redactBody, redactText } from './redact'
 import { type Exploration, type Invariant, type InvariantArgs, type LastAction, type ResponseView, type TakenAction, isInvariant } from './explore'
 
 /**
@@ -46,6 +47,33 @@ const OBSERVED_BEFORE = 'venomqa.observed-before'
 export async function observeBefore(args: ActionArgs): Promise<void> {
   args.ctx.set(OBSERVED_BEFORE, (await args.observe?.()) ?? {})
 }
+
+/**
+ * In a regression journey, a write before the last action that the exploration saw accepted (2xx) must
+ * still be accepted. Refused now (a 409, a 422 for another reason), the sequence never reaches the state
+ * the invariant broke in, the check at the end holds for want of it, and the journey would pass with the
+ * bug still there. The status class is checked, not the code: a 201 that became a 200 still reached it.
+ * The last action is not checked: its answer is the one the fix changes.
+ */
+export function assertStillAccepted(
+  res: { status: number; method?: string; url?: string; bodyText?: string; exchange?: { request?: { url?: string } } },
+  then: { step: string; status: number },
+): void {
+  if (res.status >= 200 && res.status < 300) return
+  const url = res.exchange?.request?.url ?? res.url ?? ''
+  const request = res.method ? ` (${res.method} ${redactText(url)})` : ''
+  const text = res.bodyText ? String(redactBody(res.bodyText)) : ''
+  const body = text ? `: ${text.length > 200 ? `${text.slice(0, 200)}...` : text}` : ''
+  const err = new AssertionFailed(
+    `the sequence no longer reaches the state where the violation was found: step "${then.step}"${request} was answered ${then.status} in the exploration and ${res.status} now${body}. ` +
+      'If this refusal is the fix, this journey has nothing left to test: delete it, or record it again (`venomqa explore`).',
+    { expected: `2xx (${then.status} in the exploration)`, actual: res.status },
+  )
+  throw Object.assign(err, { suggestion: STILL_ACCEPTED_SUGGESTION })
+}
+
+const STILL_ACCEPTED_SUGGESTION =
+  'A write before the last action of the sequence was refused, so the invariant was not checked in the state where it broke: a pass here would prove nothing. If the API now refuses this step on purpose and that is the fix, delete this regression journey or record it again with `venomqa explore`; otherwise find out why the step is refused (its setup, its data, the environment).'
 
 /** What a check's result says: a string is the violation's message, `false` a violation without one. */
 export function violationOf(verdict: unknown): string | undefined {

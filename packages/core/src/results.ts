@@ -340,6 +340,15 @@ export function sequenceStepText(step: { action: string; input?: unknown }, maxC
 }
 
 /**
+ * A sequence as every issue and report names it: each action with its input (`refund {"amount":600} >
+ * refund {"amount":600}`), joined by ` > `. By their names alone, two sequences that differ only in their
+ * inputs read as one, and the input to replay by hand is not said.
+ */
+export function sequenceText(steps: readonly { action: string; input?: unknown }[], maxChars?: number): string {
+  return steps.map((step) => sequenceStepText(step, maxChars)).join(' > ')
+}
+
+/**
  * The shrinker's limit that cut its shrinking short, as the reports name it: `its limit (500 replays)`,
  * `its limit (120 s)`; undefined when none did. One a results file holds in a shape no version wrote is
  * still a limit, unnamed (`its limit`): read as none, the sequence would be called minimal.

@@ -1,4 +1,4 @@
-import { type Issue, errorMessage, makeIssue } from '@venomqa/core'
+import { type Issue, type TakenAction, errorMessage, makeIssue, sequenceText } from '@venomqa/core'
 import { ActionHookThrew } from './edges'
 /**
  * An exploration that stopped on an error outside any action: its setup, its workers, the tool. The kind's
@@ -25,14 +25,15 @@ export function crashIssue(exploration: string, err: unknown): Issue {
  * An invariant whose own check threw (see CheckThrew), told once with the first sequence it threw after:
  * the test's mistake, not a violation of the API, so no sequence is shrunk and no journey written for it.
  */
-export function invariantThrewIssue(exploration: string, invariant: string, message: string, path: string): Issue {
+export function invariantThrewIssue(exploration: string, invariant: string, message: string, path: readonly TakenAction[]): Issue {
+  const sequence = sequenceText(path)
   return makeIssue({
     journey: exploration,
-    path,
+    path: sequence,
     step: invariant,
     severity: 'critical',
     kind: 'crash',
-    error: `invariant "${invariant}" threw after ${path}, so it was not checked there: ${message}`,
+    error: `invariant "${invariant}" threw after ${sequence}, so it was not checked there: ${message}`,
     suggestion:
       "Fix the invariant's check: it runs after every action it applies to, in every state the search reaches, and must answer in each of them (test a context key with ctx.has() before reading it). A violation is a thrown assertion, false or a string; any other error is the check's own. If the API answered a shape the check did not expect, assert it (assertStatus) or return a string, and it is a violation.",
     source: 'explore',

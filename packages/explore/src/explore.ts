@@ -1,4 +1,4 @@
-import { ConfigError, type Exploration, type ExplorationResult, type ExplorationWorkerStats, type Issue, StateError, type ViolationResult, errorMessage, makeIssue, plural, sequenceStepText, suggestionFor, VIOLATION_SOURCE_PREFIX } from '@venomqa/core'
+import { ConfigError, type Exploration, type ExplorationResult, type ExplorationWorkerStats, type Issue, StateError, type ViolationResult, errorMessage, makeIssue, plural, sequenceText, suggestionFor, VIOLATION_SOURCE_PREFIX } from '@venomqa/core'
 import type { Lane, Runner, World } from '@venomqa/runner'
 import type { Truncation } from './budgets'
 import { emitJourney } from './emit'
@@ -481,7 +481,7 @@ function violationIssue(exploration: string, v: ViolationResult, rollsBack: bool
   const reproduced = v.reproduced.attempts ? ` (reproduced ${v.reproduced.failures}/${v.reproduced.attempts}${v.flaky ? ', flaky' : ''})` : ''
   return makeIssue({
     journey: exploration,
-    path: v.sequence.map((s) => sequenceStepText(s)).join(' > '),
+    path: sequenceText(v.sequence),
     step: v.invariant,
     severity: v.severity,
     kind: 'assertion',

@@ -50,14 +50,14 @@ export interface ExplorerEnv extends LaneEnv {
   onViolation(found: FoundViolation): void
   /**
    * The action's own code failed (not the API): worth telling, not a violation. `path`: the sequence that
-   * took the action, its own name last (`create > pay`).
+   * took the action, the action itself last.
    */
-  onActionFault(action: string, fault: ActionFault, exchange: HttpExchange | undefined, path: string): void
+  onActionFault(action: string, fault: ActionFault, exchange: HttpExchange | undefined, path: readonly TakenAction[]): void
   /**
    * An invariant's own check threw (see CheckThrew): a mistake in the test, not the API. `path`: the
-   * sequence after which it threw (`create > pay`).
+   * sequence after which it threw.
    */
-  onInvariantThrew(invariant: string, message: string, path: string): void
+  onInvariantThrew(invariant: string, message: string, path: readonly TakenAction[]): void
   onTransition?(): void
   /** A state this explorer records was reached for the first time (its fingerprint). */
   onNewState?(fingerprint: string): void
@@ -255,7 +255,7 @@ export class Explorer {
     if (records && kind === 'refused') env.coverage.refused(edge.action)
     if (records) this.answers.add(kind, edge.action, attempt.shown)
     const fault = actionFault(effect)
-    if (records && fault !== undefined) env.onActionFault(edge.action, fault, attempt.shown, pathName)
+    if (records && fault !== undefined) env.onActionFault(edge.action, fault, attempt.shown, path)
 
     let violated = false
     for (const invariant of env.invariants) {
@@ -269,7 +269,7 @@ export class Explorer {
       if (verdict.held) continue
       if (verdict.checkThrew) {
         // No verdict on the state: the search goes on through it as if the invariant held.
-        if (records) env.onInvariantThrew(invariantName(invariant), verdict.message, pathName)
+        if (records) env.onInvariantThrew(invariantName(invariant), verdict.message, path)
         continue
       }
       violated = true
@@ -359,7 +359,8 @@ export class Explorer {
    * named (see PrefixReplayDiverged): every action after it would run on another state and fail for it.
    */
   async #replay(frames: readonly Frame[]): Promise<void> {
-    const path = frames.map((f) => f.taken!.action)
+    const taken = frames.map((f) => f.taken!)
+    const path = taken.map((t) => t.action)
     for (const [i, frame] of frames.entries()) {
       if (this.env.signal.aborted) return
       const t = frame.taken!
@@ -371,7 +372,7 @@ export class Explorer {
       const replayed = answerOf(attempt)
       if (frame.answer && !sameAnswer(frame.answer, replayed))
         throw new PrefixReplayDiverged({
-          path,
+          path: taken,
           index: i,
           recorded: frame.answer,
           replayed,

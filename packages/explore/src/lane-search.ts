@@ -1,4 +1,4 @@
-import { type Exploration, type ExploreAction, type HttpExchange, type Issue, type Logger, makeIssue, redactText } from '@venomqa/core'
+import { type Exploration, type ExploreAction, type HttpExchange, type Issue, type Logger, type TakenAction, makeIssue, redactText, sequenceText } from '@venomqa/core'
 import type { Lane } from '@venomqa/runner'
 import { Budget, budgetShare } from './budgets'
 import type { InvariantRef, NoAnswer, SequenceRunner } from './contracts'
@@ -185,14 +185,14 @@ export class LaneSearch {
    * an edge the exploration could not take as defined was never explored, so a run that met one cannot
    * pass (an assertion the action makes is a finding, as a step's is in a journey; a crash is the test's).
    */
-  #fault(action: string, fault: ActionFault, exchange: HttpExchange | undefined, path: string): void {
+  #fault(action: string, fault: ActionFault, exchange: HttpExchange | undefined, path: readonly TakenAction[]): void {
     const key = `${action}\n${fault.message}`
     if (this.#faults.has(key)) return
     this.#faults.add(key)
     const issue = makeIssue({
       journey: this.options.exploration.name,
       // The first sequence that met it: where to look, and what to replay by hand.
-      path,
+      path: sequenceText(path),
       step: action,
       severity: 'critical',
       kind: fault.kind,
@@ -210,7 +210,7 @@ export class LaneSearch {
    * check, however many states it threw in. Critical: the invariant was never checked where it threw,
    * so a run that met it cannot pass.
    */
-  #invariantThrew(invariant: string, message: string, path: string): void {
+  #invariantThrew(invariant: string, message: string, path: readonly TakenAction[]): void {
     const key = `invariant\n${invariant}`
     if (this.#faults.has(key)) return
     this.#faults.add(key)

@@ -1,4 +1,4 @@
-import { type HttpExchange, type Issue, makeIssue } from '@venomqa/core'
+import { type HttpExchange, type Issue, type TakenAction, makeIssue, sequenceText } from '@venomqa/core'
 import { type AttemptResult, exchangeStatus } from '@venomqa/runner'
 
 /** How an edge went, as prefix replay compares it: whether the action passed, and the status it showed. */
@@ -18,8 +18,8 @@ export function sameAnswer(a: EdgeAnswer, b: EdgeAnswer): boolean {
 
 /** A replayed action of a prefix that went otherwise than when the search took it. */
 export interface Divergence {
-  /** The path replayed, by action name. */
-  path: readonly string[]
+  /** The path replayed. */
+  path: readonly TakenAction[]
   /** The action whose answer differed, 0-based in `path`. */
   index: number
   recorded: EdgeAnswer
@@ -50,8 +50,8 @@ function answerText(a: EdgeAnswer): string {
 }
 
 function divergedMessage(d: Divergence): string {
-  const action = d.path[d.index]!
-  const place = d.path.length > 1 ? `, action ${d.index + 1} of ${d.path.join(' > ')}` : ''
+  const action = d.path[d.index]!.action
+  const place = d.path.length > 1 ? `, action ${d.index + 1} of ${d.path.map((t) => t.action).join(' > ')}` : ''
   return (
     `prefix replay diverged at action "${action}"${place}: replayed from the root it got ${answerText(d.replayed)} where the search had recorded ${answerText(d.recorded)}` +
     `${d.failure ? ` (${d.failure})` : ''}. The search stopped there: what it would explore below this path starts from a state the replay no longer reaches`
@@ -65,8 +65,8 @@ export function divergedIssue(journey: string, d: Divergence, rollsBack: boolean
     : 'With no state backend the API keeps what earlier paths stored (a unique value taken, stock used up), so a replayed action can be answered otherwise. Add a state backend that can roll back the system under test (@venomqa/state-postgres, @venomqa/state-mysql, @venomqa/adapter-redis, http-control), or make the action send values that are new on every call.'
   return makeIssue({
     journey,
-    path: d.path.join(' > '),
-    step: d.path[d.index]!,
+    path: sequenceText(d.path),
+    step: d.path[d.index]!.action,
     severity: 'critical',
     kind: 'state',
     error: divergedMessage(d),

@@ -1,4 +1,4 @@
-import { type Issue, StateError, type TakenAction, makeIssue, suggestionForError } from '@venomqa/core'
+import { type Issue, StateError, type TakenAction, makeIssue, sequenceText, suggestionForError } from '@venomqa/core'
 
 /**
  * A state backend found the state wrong right after the search made the app act (a proxy refused what
@@ -44,11 +44,10 @@ function refusedWhere(path: readonly TakenAction[]): string {
 
 /** The critical issue: the action (or the setup) after which the backend refused, and the backend's fix. */
 export function stateRefusedIssue(exploration: string, err: StateRefusedAfter): Issue {
-  const actions = err.path.map((t) => t.action)
-  const action = actions.at(-1)
+  const action = err.path.at(-1)?.action
   return makeIssue({
     journey: exploration,
-    path: actions.join(' > '),
+    path: sequenceText(err.path),
     step: action ?? 'setup',
     severity: 'critical',
     kind: 'state',

@@ -279,7 +279,8 @@ describe('the emitted journey', () => {
       const run = await runJourneys(buggy.url, [file])
       expect(run.code, run.output).toBe(1)
       expect(run.output).toMatch(/✗ create_todo POST \S+\/api\/todos → 401/)
-      expect(run.output).toContain('expected status 201, got 401')
+      expect(run.output).toContain('the sequence no longer reaches the state where the violation was found: step "create_todo"')
+      expect(run.output).toContain('was answered 201 in the exploration and 401 now')
     } finally {
       await rm(path.join(project, 'journeys/diverged'), { recursive: true, force: true })
     }

@@ -259,7 +259,7 @@ export default exploration('seats', {
     )
     const v = await onlyViolation(result)
     expect(v.sequence).toEqual(['take_seat', 'take_seat'])
-    expect(v.text).toContain("assertStatus(res, 201) // the replay needs what this answer gives\n          ctx.set('seatId', res.json().id)\n")
+    expect(v.text).toContain("assertStillAccepted(res, { step: 'take_seat', status: 201 })\n          ctx.set('seatId', res.json().id)\n")
     expect(v.text).toContain("if (res.status === 201) ctx.set('seatId', res.json().id)\n")
     expect(v.text).toContain('// Exploration found 2 actions from the root state that break it.')
     await expectRegression(v.file, () => (app.fixed = true))

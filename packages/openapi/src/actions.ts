@@ -99,7 +99,8 @@ function operationAction(model: Model, op: Operation, bodies: readonly SampledBo
   const bodyIds = bodyIdsOf(model, op)
   const list = listOperationOf(model, op)
   const kindProperty = op.method === 'GET' ? undefined : discriminatorPropertyOf(model, op)
-  const stateProperties = list ? [] : statePropertiesOf(model, op)
+  const resource = list ? undefined : resourceOf(op, keys)
+  const stateProperties = resource === undefined ? [] : statePropertiesOf(model, op)
   const queries = parameterVariants(op, model.doc)
   const required = requiredParameters(op, model.doc)
   return action<OpenApiInput>(
@@ -130,7 +131,7 @@ function operationAction(model: Model, op: Operation, bodies: readonly SampledBo
       if (res.status >= 200 && res.status < 300) {
         remember(model, op, ctx, safeJson(res.bodyText), res.headers.location, basePathOf(http.baseUrl))
         if (kindProperty) noteKindMade(op, kindProperty, body, ctx)
-        noteStateLeft(op, stateProperties, safeJson(res.bodyText), ctx)
+        if (resource !== undefined) noteStateLeft(slotKey(resource, input?.another?.includes(resource) ? 2 : 1), stateProperties, safeJson(res.bodyText), ctx)
       }
       return res
     },
@@ -165,12 +166,23 @@ export function kindMadeKey(op: Operation, property: string, value: string): str
 }
 
 /**
+ * The binding key of the one resource a write changes: its path's last parameter, with at most one segment
+ * after it (`PATCH /pets/{petId}`, `POST /pets/{petId}/adopt`); none for a read, a create at the top, or a
+ * path that goes on past the parameter into a collection (`/pets/{petId}/photos/{photoId}/tags`).
+ */
+function resourceOf(op: Operation, keys: Record<string, string>): string | undefined {
+  if (op.method === 'GET') return undefined
+  const segments = op.path.split('/')
+  const at = segments.findLastIndex((s) => /^\{[^}]+\}$/.test(s))
+  if (at < 0 || segments.length - at > 2) return undefined
+  return keys[segments[at]!.slice(1, -1)]
+}
+
+/**
  * The properties of a write's answer that say which state its resource is in: an enum at the top level of
- * a 2xx response's schema (`status: available | adopted`). Only for a write on one resource (a path
- * parameter, not a create): a create adds a row, which tells its state apart already.
+ * a 2xx response's schema (`status: available | adopted`).
  */
 function statePropertiesOf(model: Model, op: Operation): string[] {
-  if (op.method === 'GET' || !op.path.includes('{')) return []
   const names = successSchemas(op).flatMap(({ schema }) =>
     Object.entries(propertiesOf(schema, model.doc))
       .filter(([, property]) => Array.isArray(resolveSchema(property, model.doc)?.enum))
@@ -179,21 +191,27 @@ function statePropertiesOf(model: Model, op: Operation): string[] {
   return [...new Set(names)]
 }
 
-/** The context key that says a write the API accepted left its resource in a state (`returnPet left status=available`). */
-export function stateLeftKey(op: Operation, property: string, value: string): string {
-  return `${op.id} left ${property}=${value}`
+/** The context key that says which state a resource was left in by the last write the API accepted on it (`petId is status=available`). */
+export function stateLeftKey(resource: string, property: string, value: string): string {
+  return `${resource} is ${property}=${value}`
 }
 
 /**
- * Says in the context which state an accepted write left its resource in. A change of state is an UPDATE:
- * no row count moves, so the state after a pet's return was merged into the one after its adoption, never
- * searched on, and a bug only a second adoption reaches (a 500) went unfound by a run that passed.
+ * Says in the context which state the last accepted write on a resource left it in. A change of state is an
+ * UPDATE: no row count moves, so the state after a pet's return was merged into the one after its
+ * adoption, never searched on, and a bug only a second adoption reaches (a 500) went unfound by a run that
+ * passed. The latest write wins: what an earlier write said of the resource is dropped, so that a pet
+ * adopted again after its return is not noted as available still (one note per write ever made merged it
+ * with the pet returned). A write whose answer does not say the state leaves it unknown, as it is.
+ * `resource`: the context key of the resource's id (its slot, see slotKey).
  */
-function noteStateLeft(op: Operation, properties: readonly string[], answer: unknown, ctx: ExploreActionArgs['ctx']): void {
+function noteStateLeft(resource: string, properties: readonly string[], answer: unknown, ctx: ExploreActionArgs['ctx']): void {
+  const prefix = stateLeftKey(resource, '', '').slice(0, -1)
+  for (const key of ctx.keys()) if (key.startsWith(prefix)) ctx.delete(key)
   if (!answer || typeof answer !== 'object' || Array.isArray(answer)) return
   for (const property of properties) {
     const value = (answer as Record<string, unknown>)[property]
-    if (typeof value === 'string' || typeof value === 'number') ctx.set(stateLeftKey(op, property, String(value)), true)
+    if (typeof value === 'string' || typeof value === 'number') ctx.set(stateLeftKey(resource, property, String(value)), true)
   }
 }
 

@@ -19,7 +19,11 @@ import { createDatabase, dbUrl, dropDatabase } from './helpers'
 
 const FIXTURE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures/adoptions')
 const PACKAGES = ['core', 'runner', 'cli', 'explore', 'openapi', 'state-postgres']
-const DB = { buggy: `venomqa_openapi_${process.pid}_adopt_buggy`, fixed: `venomqa_openapi_${process.pid}_adopt_fixed` }
+const DB = {
+  buggy: `venomqa_openapi_${process.pid}_adopt_buggy`,
+  fixed: `venomqa_openapi_${process.pid}_adopt_fixed`,
+  homeCheck: `venomqa_openapi_${process.pid}_adopt_home_check`,
+}
 const describe = await describeWithService('PostgreSQL', '127.0.0.1', 5432)
 
 interface Pets {
@@ -27,9 +31,10 @@ interface Pets {
   db: string
 }
 
-async function startPets(db: string, fixed: boolean): Promise<Pets> {
+/** `homeCheck`: the later version that refuses every adoption, the bug still in it. */
+async function startPets(db: string, fixed: boolean, homeCheck = false): Promise<Pets> {
   await createDatabase(db)
-  const app = await startNodeProcess(path.join(FIXTURE, 'server.mjs'), { env: { DATABASE_URL: dbUrl(db), FIXED: fixed ? '1' : '0' } })
+  const app = await startNodeProcess(path.join(FIXTURE, 'server.mjs'), { env: { DATABASE_URL: dbUrl(db), FIXED: fixed ? '1' : '0', HOME_CHECK: homeCheck ? '1' : '0' } })
   return { app, db }
 }
 
@@ -54,13 +59,16 @@ describe('venomqa explore --openapi: a bug only a change of state reaches', () =
   let project: string
   let buggy: Pets
   let fixed: Pets
+  let homeCheck: Pets
+  /** The regression journey of the second adoption, written by the first test. */
+  let journey: string | undefined
   beforeAll(async () => {
     project = await makeProject()
-    ;[buggy, fixed] = await Promise.all([startPets(DB.buggy, false), startPets(DB.fixed, true)])
+    ;[buggy, fixed, homeCheck] = await Promise.all([startPets(DB.buggy, false), startPets(DB.fixed, true), startPets(DB.homeCheck, false, true)])
   })
   afterAll(async () => {
-    await Promise.all([buggy?.app.stop(), fixed?.app.stop()])
-    await Promise.all([dropDatabase(DB.buggy), dropDatabase(DB.fixed)])
+    await Promise.all([buggy?.app.stop(), fixed?.app.stop(), homeCheck?.app.stop()])
+    await Promise.all([dropDatabase(DB.buggy), dropDatabase(DB.fixed), dropDatabase(DB.homeCheck)])
     if (project) await rm(project, { recursive: true, force: true })
   })
 
@@ -71,6 +79,7 @@ describe('venomqa explore --openapi: a bug only a change of state reaches', () =
     const crash = exploration!.violations.find((v) => v.invariant === 'no_5xx')
     expect(crash?.sequence.map((s) => s.action), explored.output).toEqual(['createPet', 'adoptPet', 'returnPet', 'adoptPet'])
     expect(crash!.reproduced).toEqual({ attempts: 3, failures: 3 })
+    journey = crash!.emittedFile!
     const onBuggy = await cli(project, buggy, ['run', crash!.emittedFile!, '--reporter', 'console'])
     expect(onBuggy.code, onBuggy.output).toBe(1)
     expect(onBuggy.output).toMatch(/no_5xx: POST http:\/\/127.0.0.1:\d+\/pets\/1\/adopt answered 500/)
@@ -80,4 +89,16 @@ describe('venomqa explore --openapi: a bug only a change of state reaches', () =
     const clean = await cli(project, fixed, ['explore', '--openapi', 'openapi.json', '--seed', '1', '--depth', '4', '--no-emit'])
     expect(clean.code, clean.output).toBe(0)
   }, 180_000)
+
+  it('fails the regression journey, naming the step, on a version that refuses the first adoption: the sequence no longer reaches the pet adopted again', async () => {
+    expect(journey, 'the test before writes the journey').toBeDefined()
+    // The bug is still there (an adoption unique per pet), but no adoption is accepted: with the first one
+    // refused, the return and the second adoption are refused too, nothing answers 500, and the journey passed.
+    const run = await cli(project, homeCheck, ['run', journey!, '--reporter', 'console'])
+    expect(run.code, run.output).toBe(1)
+    expect(run.output).toMatch(
+      /the sequence no longer reaches the state where the violation was found: step "adoptPet" \(POST http:\/\/127\.0\.0\.1:\d+\/pets\/1\/adopt\) was answered 201 in the exploration and 422 now/,
+    )
+    expect(run.output).toContain('If this refusal is the fix, this journey has nothing left to test: delete it, or record it again (`venomqa explore`).')
+  }, 60_000)
 })

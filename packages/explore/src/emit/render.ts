@@ -50,13 +50,15 @@ export function renderJourney(input: RenderInput): string {
   steps.push(input.builtin ? renderBuiltinCheck(input.builtin) : renderInvariantCheck(input.invariant, exploration.setupSteps, root !== undefined))
   const minimal = !input.notShrunk && !input.shrinkLimit
   const sequence = input.builtin ? '' : `\n/** The ${minimal ? 'minimal ' : ''}sequence as the exploration took it: the invariant's \`path\`. */\nconst sequence = ${literal(safeSequence(input.sequence, plan.secrets), '', LINE_WIDTH - 17)}\n`
-  const asserted = plan.steps.slice(0, last).some((s) => s.requests.some(replayNeedsAnswer))
+  const prelude = plan.steps.slice(0, last).flatMap((s) => s.requests)
+  const asserted = prelude.some((r) => replayNeedsAnswer(r) && !acceptedWrite(r))
+  const stillAccepted = prelude.some(acceptedWrite)
   const counted = plan.steps.some((s) => s.requests.some((r) => r.sets.some((set) => set.count)))
   const imports = [
     ...(root !== undefined ? ["import { dirname, resolve } from 'node:path'", "import { fileURLToPath } from 'node:url'"] : []),
     // Core only: a project has core installed for its journeys; @venomqa/explore comes with the CLI and may
     // not resolve from the project (pnpm installs strictly).
-    `import { ${input.builtin ? 'assert, ' : ''}${asserted ? 'assertStatus, ' : ''}branch, ${input.builtin ? '' : 'checkInvariant, '}checkpoint, journey, ${plan.secrets.used.length ? 'knownSecrets, ' : ''}${input.builtin ? '' : 'observeBefore, '}path, ${counted ? 'plural, ' : ''}step } from '@venomqa/core'`,
+    `import { ${input.builtin ? 'assert, ' : ''}${asserted ? 'assertStatus, ' : ''}${stillAccepted ? 'assertStillAccepted, ' : ''}branch, ${input.builtin ? '' : 'checkInvariant, '}checkpoint, journey, ${plan.secrets.used.length ? 'knownSecrets, ' : ''}${input.builtin ? '' : 'observeBefore, '}path, ${counted ? 'plural, ' : ''}step } from '@venomqa/core'`,
     `import exploration from ${quote(exploration.importPath)}`,
   ]
   const rootLines =
@@ -157,9 +159,9 @@ function stepNames(steps: readonly StepPlan[], setup: readonly string[]): string
 function renderStep(step: StepPlan, name: string, timeout: number | undefined, checked: boolean): string {
   const indent = timeout ? `${BODY_INDENT}  ` : BODY_INDENT
   const width = LINE_WIDTH - indent.length
-  const variables = responseVariables(step.requests)
+  const variables = responseVariables(step.requests, checked)
   // Nested in `depth` blocks, a request has two columns less per block.
-  const request = (i: number, depth: number) => renderRequest(step.requests[i]!, variables[i], { stepTimeout: timeout, checked, width: width - 2 * depth })
+  const request = (i: number, depth: number) => renderRequest(step.requests[i]!, variables[i], { step: name, stepTimeout: timeout, checked, width: width - 2 * depth })
   const lines = checked ? step.requests.flatMap((_, i) => request(i, 0)) : guardedRequests(step.requests, variables, request)
   for (const { key, value } of step.literalSets) lines.push(`ctx.set(${quote(key)}, ${literal(value, '', width - key.length - 14)})`)
   for (const key of step.deletes) lines.push(`ctx.delete(${quote(key)})`)
@@ -242,9 +244,12 @@ function answersNeeded(requests: readonly RequestPlan[]): number[][] {
   return needs
 }
 
-/** `res` for the one response read, `res1`, `res2`... when several are; none for a response nobody reads. */
-function responseVariables(requests: readonly RequestPlan[]): (string | undefined)[] {
-  const read = requests.map((r) => r.sets.length > 0)
+/**
+ * `res` for the one response read, `res1`, `res2`... when several are; none for a response nobody reads.
+ * In a `checked` step (not the last), an accepted write's response is read too: its status is checked.
+ */
+function responseVariables(requests: readonly RequestPlan[], checked: boolean): (string | undefined)[] {
+  const read = requests.map((r) => r.sets.length > 0 || (checked && acceptedWrite(r)))
   const count = read.filter(Boolean).length
   let n = 0
   return read.map((r) => (r ? (count === 1 ? 'res' : `res${++n}`) : undefined))
@@ -260,7 +265,7 @@ function responseVariables(requests: readonly RequestPlan[]): (string | undefine
 function renderRequest(
   request: RequestPlan,
   variable: string | undefined,
-  { stepTimeout, checked, width }: { stepTimeout: number | undefined; checked: boolean; width: number },
+  { step, stepTimeout, checked, width }: { step: string; stepTimeout: number | undefined; checked: boolean; width: number },
 ): string[] {
   const lines = [`// ${comment(request.outcome)}`, ...request.notes.map((note) => `// ${commentText(redactText(note))}`)]
   const method = request.method
@@ -274,8 +279,14 @@ function renderRequest(
   if (request.timeout && request.timeout !== stepTimeout) options.timeout = request.timeout
   if (Object.keys(options).length === 0) lines.push(`${prefix})`)
   else lines.push(`${prefix}, ${literal(options, '', width - prefix.length - 3)})`)
-  const asserted = checked && replayNeedsAnswer(request)
-  if (asserted) lines.push(`assertStatus(${variable}, ${request.status}) // the replay needs what this answer gives`)
+  const accepted = checked && acceptedWrite(request)
+  const asserted = accepted || (checked && replayNeedsAnswer(request))
+  if (accepted)
+    lines.push(
+      '// Accepted in the exploration: refused now, the sequence would not reach the state the invariant broke in.',
+      `assertStillAccepted(${variable}, ${literal({ step, status: request.status }, '', width - variable!.length - 23)})`,
+    )
+  else if (asserted) lines.push(`assertStatus(${variable}, ${request.status}) // the replay needs what this answer gives`)
   const sets = request.sets.flatMap((set) => [
     ...(set.secret ? ['// a secret: read from the response, never written here'] : []),
     `ctx.set(${quote(set.key)}, ${responseValue(set, variable!)})`,
@@ -327,6 +338,17 @@ function onlyWhenAnswered(status: number, variable: string, sets: string[]): str
  */
 function replayNeedsAnswer(request: RequestPlan): request is RequestPlan & { status: number } {
   return request.sets.length > 0 && request.status !== undefined && request.status < 400
+}
+
+const READS = new Set(['GET', 'HEAD', 'OPTIONS'])
+
+/**
+ * A write the exploration saw accepted (2xx), before the last action: the sequence reached the state the
+ * invariant broke in through it, so the replay checks it is still accepted (see assertStillAccepted).
+ * Refused now, the journey would never reach that state, and its last check would pass with the bug there.
+ */
+function acceptedWrite(request: RequestPlan): request is RequestPlan & { status: number } {
+  return !READS.has(request.method) && request.status !== undefined && request.status >= 200 && request.status < 300
 }
 
 function comment(text: string): string {
