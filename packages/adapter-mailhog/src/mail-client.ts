@@ -54,6 +54,8 @@ export abstract class MailClientBase implements MailPort {
   protected readonly pollIntervalMs: number
   protected readonly defaultTimeoutMs: number
   protected readonly sender?: SmtpSender
+  /** Called before each look at the box (list, getLatest, each poll of waitForEmail): the plugin's watch on paths that share it. */
+  onLook: (() => void) | undefined
 
   constructor(options: { sender?: SmtpSender; pollIntervalMs?: number; defaultTimeoutMs?: number }) {
     refuseRenamed(options, { pollInterval: 'pollIntervalMs', defaultTimeout: 'defaultTimeoutMs' }, 'mail client options')
@@ -76,6 +78,7 @@ export abstract class MailClientBase implements MailPort {
   /** Mails that match, newest first. */
   async list(filter: EmailFilter = {}): Promise<CaughtEmail[]> {
     const f = pickFilter(filter)
+    this.onLook?.()
     return (await this.fetch(f)).filter((m) => matchesFilter(m, f))
   }
 

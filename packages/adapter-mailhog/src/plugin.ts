@@ -9,6 +9,7 @@ import { MailHogClient } from './mailhog/client'
 import { MailpitClient } from './mailpit/client'
 import { RemoteMailboxState } from './remote-state'
 import { serveMailCatcher } from './serve'
+import { warnWhenPathsShareTheMailbox } from './shared-mailbox'
 import type { TlsOptions } from './types'
 
 // zod/mini, bundled into this package tree-shaken (see tsup.config.ts): a configured plugin no longer costs
@@ -189,6 +190,7 @@ export const mailPlugin = definePlugin({
     api.addPort(portName, client)
     api.addHealthCheck(`${mode} (${client.location})`, healthOf(client))
     if (options.rollback) api.addStateBackend(new RemoteMailboxState(client, `${mode}:${portName}`))
+    else warnWhenPathsShareTheMailbox(api, client)
   },
 })
 

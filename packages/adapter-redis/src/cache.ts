@@ -21,6 +21,8 @@ export class RedisCache implements CachePort {
   readonly #onNotice: ((message: string) => void) | undefined
   #hits = 0
   #misses = 0
+  /** Whether a key repeating the prefix was told (see #tellIfPrefixRepeated): once per port is enough. */
+  #toldPrefixRepeated = false
 
   constructor(options: RedisCacheOptions = {}) {
     this.prefix = options.prefix ?? ''
@@ -92,10 +94,26 @@ export class RedisCache implements CachePort {
     }
   }
 
+  /**
+   * A key given with the prefix in it (`get('shop:user:1')` with prefix `shop:`, copied from redis-cli) is
+   * read as `shop:shop:user:1`: a miss there, while the key as written exists, is told once, since the
+   * journey would otherwise take "missing" at its word. Asked on a miss only, so a hit costs nothing.
+   */
+  async #tellIfPrefixRepeated(key: string): Promise<void> {
+    if (this.#toldPrefixRepeated || !this.#onNotice || this.prefix === '' || !key.startsWith(this.prefix)) return
+    if ((await this.redis.exists(key)) === 0) return
+    this.#toldPrefixRepeated = true
+    this.#onNotice(
+      `cache key "${key}" begins with the port's prefix "${this.prefix}", which the port puts before every key: it read "${this.prefix}${key}", which is not there, while "${key}" is. Give the key without the prefix: "${key.slice(this.prefix.length)}"`,
+    )
+  }
+
   async get<T = unknown>(key: string): Promise<T | undefined> {
     const raw = await this.#wrongType(key, () => this.redis.get(this.#key(key)))
-    if (raw === null) this.#misses++
-    else this.#hits++
+    if (raw === null) {
+      this.#misses++
+      await this.#tellIfPrefixRepeated(key)
+    } else this.#hits++
     return this.#decode<T>(raw)
   }
 
@@ -108,12 +126,16 @@ export class RedisCache implements CachePort {
 
   async delete(key: string): Promise<boolean> {
     const full = this.#key(key)
-    return (await this.#do(`delete "${key}"`, () => this.redis.del(full))) > 0
+    const deleted = (await this.#do(`delete "${key}"`, () => this.redis.del(full))) > 0
+    if (!deleted) await this.#tellIfPrefixRepeated(key)
+    return deleted
   }
 
   async exists(key: string): Promise<boolean> {
     const full = this.#key(key)
-    return (await this.#do(`exists "${key}"`, () => this.redis.exists(full))) > 0
+    const found = (await this.#do(`exists "${key}"`, () => this.redis.exists(full))) > 0
+    if (!found) await this.#tellIfPrefixRepeated(key)
+    return found
   }
 
   async getMany<T = unknown>(keys: string[]): Promise<Record<string, T | undefined>> {
@@ -142,6 +164,8 @@ export class RedisCache implements CachePort {
       else this.#hits++
       out[k] = this.#decode<T>(raw)
     })
+    const missed = keys.find((k) => out[k] === undefined && k.startsWith(this.prefix))
+    if (missed !== undefined) await this.#tellIfPrefixRepeated(missed)
     return out
   }
 
@@ -186,7 +210,9 @@ export class RedisCache implements CachePort {
   /** Milliseconds left; -1 no expiry; -2 no such key (Redis PTTL). */
   async getTtlMs(key: string): Promise<number> {
     const full = this.#key(key)
-    return this.#do(`getTtlMs "${key}"`, () => this.redis.pttl(full))
+    const ms = await this.#do(`getTtlMs "${key}"`, () => this.redis.pttl(full))
+    if (ms === -2) await this.#tellIfPrefixRepeated(key)
+    return ms
   }
 
   /** Expire the key after `ttlMs` whole milliseconds; 0 or less deletes it, as Redis PEXPIRE does. False if there is no such key. */

@@ -43,6 +43,11 @@ function versionBelow(version: string, floor: string): boolean {
   return false
 }
 
+/** Text matched as itself in a SCAN pattern (a queue name or prefix with `*`, `?` or `[`). */
+function globEscaped(text: string): string {
+  return text.replace(/[*?[\]\\]/g, '\\$&')
+}
+
 const STATUS: Record<string, JobStatus> = {
   waiting: 'waiting',
   wait: 'waiting',
@@ -183,6 +188,14 @@ export class BullQueue implements QueuePort {
     // BullMQ counts every job added in `<prefix>:<queue>:id`, custom ids too; `meta` is written by any Queue
     // opened on the name, this port's own included.
     if ((await this.redis.exists(`${this.prefix}:${name}:id`)) > 0) return
+    const elsewhere = await this.#prefixHoldingJobsOf(name)
+    if (elsewhere !== undefined) {
+      this.#onNotice(
+        `queue "${name}" has had no job under the BullMQ prefix "${this.prefix}" in Redis at ${describeClient(this.redis)} (no key ${this.prefix}:${name}:id), ` +
+          `but it has under ${elsewhere}`,
+      )
+      return
+    }
     const others = await this.#queuesWithJobs()
     if (others.length === 0) return
     this.#onNotice(
@@ -191,13 +204,33 @@ export class BullQueue implements QueuePort {
     )
   }
 
+  /**
+   * Where else the queue has had jobs: an app whose Queue has a prefix of its own (`new Queue('emails', {
+   * prefix: 'myapp' })`) keeps them under `myapp:emails:`, where a port on BullMQ's default `bull` finds
+   * nothing and, with no queue under `bull:`, had nothing to say. The other prefix and what to give, or
+   * undefined. A bounded SCAN, as #queuesWithJobs.
+   */
+  async #prefixHoldingJobsOf(name: string): Promise<string | undefined> {
+    const tail = `:${name}:id`
+    let cursor = '0'
+    for (let round = 0; round < 20; round++) {
+      const [next, keys] = await this.redis.scan(cursor, 'MATCH', `*${globEscaped(tail)}`, 'COUNT', 1000)
+      const other = keys.map((key) => key.slice(0, -tail.length)).find((prefix) => prefix !== this.prefix && prefix !== '')
+      if (other !== undefined)
+        return `"${other}" (${other}${tail}): the app's Queue is made with prefix "${other}". Give it as the plugin's queue: { prefix: "${other}" }`
+      cursor = next
+      if (cursor === '0') break
+    }
+    return undefined
+  }
+
   /** The names of the queues under this prefix that have had a job, from a bounded SCAN (a hint, not a census). */
   async #queuesWithJobs(): Promise<string[]> {
     const head = `${this.prefix}:`
     const found = new Set<string>()
     let cursor = '0'
     for (let round = 0; round < 20; round++) {
-      const [next, keys] = await this.redis.scan(cursor, 'MATCH', `${head.replace(/[*?[\]\\]/g, '\\$&')}*:id`, 'COUNT', 1000)
+      const [next, keys] = await this.redis.scan(cursor, 'MATCH', `${globEscaped(head)}*:id`, 'COUNT', 1000)
       for (const key of keys) found.add(key.slice(head.length, -':id'.length))
       cursor = next
       if (cursor === '0' || found.size >= 20) break
@@ -294,7 +327,12 @@ export class BullQueue implements QueuePort {
       const queue = this.#name(options.queue)
       const timeout = options.timeoutMs ?? this.#defaultTimeout
       const job = await this.#job(id, queue)
-      if (!job) throw new UserError('E_QUEUE_JOB', `queue "${queue}" has no job "${id}" (never added, cancelled, or removed when it finished)`)
+      if (!job) {
+        const elsewhere = (await this.redis.exists(`${this.prefix}:${queue}:id`)) > 0 ? undefined : await this.#prefixHoldingJobsOf(queue)
+        if (elsewhere !== undefined)
+          throw new UserError('E_QUEUE_JOB', `queue "${queue}" has no job "${id}" under the BullMQ prefix "${this.prefix}", but it has jobs under ${elsewhere}`)
+        throw new UserError('E_QUEUE_JOB', `queue "${queue}" has no job "${id}" (never added, cancelled, or removed when it finished)`)
+      }
       const deadline = performance.now() + timeout
       let timer: ReturnType<typeof setTimeout> | undefined
       const events = await Promise.race([

@@ -1,0 +1,52 @@
+/**
+ * An app whose BullMQ Queue has a prefix of its own (`new Queue('emails', { prefix: 'myapp' })`) while the
+ * port reads BullMQ's default `bull`: every read found nothing, said nothing (no queue under `bull:` has had
+ * a job), and getJobResult said the job was never added. The port now names the prefix the jobs are under.
+ */
+import { BullQueue } from '../src'
+import { SERVICES, describeWithService } from '@venomqa/test-utils'
+import { afterEach, expect, it } from 'vitest'
+import { removeKeys } from './helpers'
+
+const describe = await describeWithService('Redis', SERVICES.redis.host, SERVICES.redis.port)
+/** The DB of the queue-name test, with BullMQ prefixes of this file's own. */
+const DB = 4
+const URL = `redis://${SERVICES.redis.host}:${SERVICES.redis.port}/${DB}`
+const APP_PREFIX = 'qprefix-app'
+const PORT_PREFIX = 'qprefix-port'
+
+describe('a queue whose jobs are under another BullMQ prefix', () => {
+  afterEach(async () => {
+    await removeKeys(DB, `${APP_PREFIX}:*`)
+    await removeKeys(DB, `${PORT_PREFIX}:*`)
+  })
+
+  it('is told once, naming the prefix the app uses, when a read finds nothing', async () => {
+    const notices: string[] = []
+    const app = new BullQueue({ url: URL, prefix: APP_PREFIX, name: 'emails' })
+    const port = new BullQueue({ url: URL, prefix: PORT_PREFIX, name: 'emails', onNotice: (m) => notices.push(m) })
+    try {
+      await app.enqueue('welcome', { n: 1 })
+      expect(await port.getJob('1')).toBeUndefined()
+      expect(await port.length()).toBe(0)
+      expect(notices).toEqual([
+        `queue "emails" has had no job under the BullMQ prefix "${PORT_PREFIX}" in Redis at redis://${SERVICES.redis.host}:${SERVICES.redis.port}/${DB} (no key ${PORT_PREFIX}:emails:id), but it has under "${APP_PREFIX}" (${APP_PREFIX}:emails:id): the app's Queue is made with prefix "${APP_PREFIX}". Give it as the plugin's queue: { prefix: "${APP_PREFIX}" }`,
+      ])
+    } finally {
+      await Promise.all([app.close(), port.close()])
+    }
+  })
+
+  it('getJobResult of the app job says where the job is rather than that it was never added', async () => {
+    const app = new BullQueue({ url: URL, prefix: APP_PREFIX, name: 'emails' })
+    const port = new BullQueue({ url: URL, prefix: PORT_PREFIX, name: 'emails' })
+    try {
+      const id = await app.enqueue('welcome', { n: 1 })
+      await expect(port.getJobResult(id, { timeoutMs: 100 })).rejects.toThrow(
+        `queue "emails" has no job "${id}" under the BullMQ prefix "${PORT_PREFIX}", but it has jobs under "${APP_PREFIX}" (${APP_PREFIX}:emails:id): the app's Queue is made with prefix "${APP_PREFIX}". Give it as the plugin's queue: { prefix: "${APP_PREFIX}" }`,
+      )
+    } finally {
+      await Promise.all([app.close(), port.close()])
+    }
+  })
+})
