@@ -14,6 +14,11 @@ const DB = 4
 const URL = `redis://${SERVICES.redis.host}:${SERVICES.redis.port}/${DB}`
 const APP_PREFIX = 'qprefix-app'
 const PORT_PREFIX = 'qprefix-port'
+/**
+ * A queue name of this file's own: the port looks for `*:<name>:id` under every prefix, and another file's
+ * "emails" in this DB (queue-unknown-name's, running beside it) would be the prefix it names.
+ */
+const QUEUE = 'qprefix-emails'
 
 describe('a queue whose jobs are under another BullMQ prefix', () => {
   afterEach(async () => {
@@ -23,14 +28,14 @@ describe('a queue whose jobs are under another BullMQ prefix', () => {
 
   it('is told once, naming the prefix the app uses, when a read finds nothing', async () => {
     const notices: string[] = []
-    const app = new BullQueue({ url: URL, prefix: APP_PREFIX, name: 'emails' })
-    const port = new BullQueue({ url: URL, prefix: PORT_PREFIX, name: 'emails', onNotice: (m) => notices.push(m) })
+    const app = new BullQueue({ url: URL, prefix: APP_PREFIX, name: QUEUE })
+    const port = new BullQueue({ url: URL, prefix: PORT_PREFIX, name: QUEUE, onNotice: (m) => notices.push(m) })
     try {
       await app.enqueue('welcome', { n: 1 })
       expect(await port.getJob('1')).toBeUndefined()
       expect(await port.length()).toBe(0)
       expect(notices).toEqual([
-        `queue "emails" has had no job under the BullMQ prefix "${PORT_PREFIX}" in Redis at redis://${SERVICES.redis.host}:${SERVICES.redis.port}/${DB} (no key ${PORT_PREFIX}:emails:id), but it has under "${APP_PREFIX}" (${APP_PREFIX}:emails:id): the app's Queue is made with prefix "${APP_PREFIX}". Give it as the plugin's queue: { prefix: "${APP_PREFIX}" }`,
+        `queue "${QUEUE}" has had no job under the BullMQ prefix "${PORT_PREFIX}" in Redis at redis://${SERVICES.redis.host}:${SERVICES.redis.port}/${DB} (no key ${PORT_PREFIX}:${QUEUE}:id), but it has under "${APP_PREFIX}" (${APP_PREFIX}:${QUEUE}:id): the app's Queue is made with prefix "${APP_PREFIX}". Give it as the plugin's queue: { prefix: "${APP_PREFIX}" }`,
       ])
     } finally {
       await Promise.all([app.close(), port.close()])
@@ -38,12 +43,12 @@ describe('a queue whose jobs are under another BullMQ prefix', () => {
   })
 
   it('getJobResult of the app job says where the job is rather than that it was never added', async () => {
-    const app = new BullQueue({ url: URL, prefix: APP_PREFIX, name: 'emails' })
-    const port = new BullQueue({ url: URL, prefix: PORT_PREFIX, name: 'emails' })
+    const app = new BullQueue({ url: URL, prefix: APP_PREFIX, name: QUEUE })
+    const port = new BullQueue({ url: URL, prefix: PORT_PREFIX, name: QUEUE })
     try {
       const id = await app.enqueue('welcome', { n: 1 })
       await expect(port.getJobResult(id, { timeoutMs: 100 })).rejects.toThrow(
-        `queue "emails" has no job "${id}" under the BullMQ prefix "${PORT_PREFIX}", but it has jobs under "${APP_PREFIX}" (${APP_PREFIX}:emails:id): the app's Queue is made with prefix "${APP_PREFIX}". Give it as the plugin's queue: { prefix: "${APP_PREFIX}" }`,
+        `queue "${QUEUE}" has no job "${id}" under the BullMQ prefix "${PORT_PREFIX}", but it has jobs under "${APP_PREFIX}" (${APP_PREFIX}:${QUEUE}:id): the app's Queue is made with prefix "${APP_PREFIX}". Give it as the plugin's queue: { prefix: "${APP_PREFIX}" }`,
       )
     } finally {
       await Promise.all([app.close(), port.close()])
