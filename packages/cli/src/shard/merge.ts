@@ -15,6 +15,7 @@ import { type ShardFile, type Sharded, groupBy, label, names } from './files'
 import { issuesOfRuns } from './issues'
 import { withReruns } from './reruns'
 import { dealShard, journeyId } from './split'
+import { splitDifference } from './split-difference'
 
 export type { ShardFile } from './files'
 
@@ -60,8 +61,12 @@ export function checkShards(files: readonly ShardFile[]): Sharded[] {
 
   const splits = groupBy(sharded, (f) => `${f.shard.splitId}/${f.shard.total}`)
   if (splits.size > 1) {
-    const described = [...splits.values()].map((group) => `${names(group)} (split ${group[0]!.shard.splitId} in ${group[0]!.shard.total})`)
-    throw new UserError('E_MERGE', `the files come from different splits: ${described.join('; ')}. Merge the shards of one run, with the same journeys, filters and settings`, {
+    const groups = [...splits.values()]
+    const described = groups.map((group) => `${names(group)} (split ${group[0]!.shard.splitId} in ${group[0]!.shard.total})`)
+    const how = splitDifference(groups[0]!, groups[1]!)
+    const general = 'Merge the shards of one run, with the same journeys, filters and settings'
+    const advice = !how ? general : how.fix ? how.text : `${how.text}. ${general}`
+    throw new UserError('E_MERGE', `the files come from different splits: ${described.join('; ')}. ${advice}`, {
       where: sharded[0]!.file,
     })
   }
