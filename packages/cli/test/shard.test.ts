@@ -324,7 +324,7 @@ describe('venomqa run --shard and merge-reports', () => {
     const named = await project.venomqa(['merge-reports', 'out/again/merged.json', ...[1, 2, 3].map((i) => `out/shards/shard-${i}.json`)])
     expect(named.code).toBe(2)
     expect(named.stderr).toBe(
-      "venomqa: out/again/merged.json is the output of an earlier merge-reports (of 3 shards), not a shard: give the shards' own files, which venomqa run --shard i/n --save wrote\n",
+      "venomqa: out/again/merged.json is the output of an earlier merge-reports (of 3 shards), not a shard: give the shards' own files, which venomqa run --shard i/n --save wrote (a glob such as out/again/*.json names it too: give the directory, out/again/, which leaves an earlier merge out)\n",
     )
     // A directory that holds only merges merges nothing, and says why.
     mkdirSync(path.join(project.dir, 'out/only-merges'), { recursive: true })
@@ -334,6 +334,21 @@ describe('venomqa run --shard and merge-reports', () => {
     expect(only.stderr).toContain(
       "venomqa: no results files to merge: out/only-merges/merged.json is the output of an earlier merge-reports, not a shard: give the shards' own files, which venomqa run --shard i/n --save wrote\n",
     )
+  })
+
+  it('merging shards/*.json again, with the merge saved among them, says that the glob took the merge in and to give the directory', async () => {
+    mkdirSync(path.join(project.dir, 'out/glob'), { recursive: true })
+    for (const i of [1, 2, 3]) writeFileSync(path.join(project.dir, `out/glob/shard-${i}.json`), readFileSync(path.join(project.dir, `out/shards/shard-${i}.json`)))
+    const shardFiles = [1, 2, 3].map((i) => `out/glob/shard-${i}.json`)
+    expect((await project.venomqa(['merge-reports', ...shardFiles, '--save', 'out/glob/merged.json'])).code).toBe(1)
+    // The same step again: the shell's out/glob/*.json now names the merge too.
+    const again = await project.venomqa(['merge-reports', 'out/glob/merged.json', ...shardFiles, '--save', 'out/glob/merged.json'])
+    expect(again.code).toBe(2)
+    expect(again.stderr).toBe(
+      'venomqa: --save would write out/glob/merged.json, one of the files to merge, though it is the output of an earlier merge-reports (a glob such as out/glob/*.json names it too: give the directory, out/glob/, which leaves an earlier merge out), which it would replace; give it another file\n',
+    )
+    const dir = await project.venomqa(['merge-reports', 'out/glob', '--save', 'out/glob/merged.json'])
+    expect(dir.code, dir.stderr).toBe(1)
   })
 
   it('a --last-failed rerun given in place of its shard is exit 2, never a pass without the rest of the shard', async () => {

@@ -11,7 +11,7 @@ import {
   runStatusOf,
   summarize,
 } from '@venomqa/core'
-import { type ShardFile, type Sharded, groupBy, label, names } from './files'
+import { type ShardFile, type Sharded, giveDirectoryInstead, groupBy, label, names } from './files'
 import { issuesOfRuns } from './issues'
 import { withReruns } from './reruns'
 import { dealShard, journeyId } from './split'
@@ -37,7 +37,7 @@ export function leaveOutMerges(files: readonly ShardFile[], fromDirectory: (file
     return `${f.file} is the output of an earlier merge-reports${Number.isSafeInteger(shards) ? ` (of ${plural(shards!, 'shard')})` : ''}, not a shard`
   }
   const named = merges.find((f) => !fromDirectory(f.file))
-  if (named) throw new UserError('E_MERGE', `${ofMerge(named)}: ${GIVE_SHARDS}`, { where: named.file })
+  if (named) throw new UserError('E_MERGE', `${ofMerge(named)}: ${GIVE_SHARDS} (${giveDirectoryInstead(named.file)})`, { where: named.file })
   const rest = files.filter((f) => !merges.includes(f))
   if (!rest.length && merges.length)
     throw new UserError('E_MERGE', `no results files to merge: ${names(merges)} ${merges.length === 1 ? 'is the output of an earlier merge-reports, not a shard' : 'are the outputs of earlier merges, not shards'}: ${GIVE_SHARDS}`, {
