@@ -2,7 +2,7 @@ import { readdirSync, rmSync } from 'node:fs'
 import { readFile, readdir, rm } from 'node:fs/promises'
 import path from 'node:path'
 import { type RunResult, UserError, errorMessage } from '@venomqa/core'
-import { journeyId } from './shard/split'
+import { dealShard, journeyId } from './shard/split'
 
 /**
  * Where `venomqa run` records how its last run ended, for `--last-failed`: under the project root, in a
@@ -29,6 +29,13 @@ export interface LastRun {
   interrupted?: boolean
   /** The shard the run was (`--shard 2/3`): another shard's failures are not this one's to rerun. */
   shard?: ShardNumber
+  /**
+   * A shard's run: every journey its split dealt to it (a `--last-failed` rerun's too, not only those it
+   * reran). A journey dealt to the shard now that is not among them (one added, renamed, or moved from
+   * another shard by the new deal) never ran in it: whether it fails is not known, so it runs. A whole
+   * run's record has none: it speaks of every journey.
+   */
+  journeys?: string[]
 }
 
 /** A shard's record: `last-run.shard-2-of-3.json`, named so that a listing of `.venomqa/` tells the shards and the split apart. */
@@ -69,6 +76,7 @@ export function lastRunOf(run: RunResult, failed = run.status === 'failed' || !!
     failedJourneys: [...new Set(listed)],
     ...(run.interrupted ? { interrupted: true } : {}),
     ...(run.shard ? { shard: { index: run.shard.index, total: run.shard.total } } : {}),
+    ...(run.shard?.order ? { journeys: dealShard(run.shard.order, (id) => id, run.shard) } : {}),
   }
 }
 
@@ -155,6 +163,8 @@ function parseRecord(text: string, file: string): LastRun {
       where: file,
     })
   const shard = value.shard && Number.isSafeInteger(value.shard.index) && Number.isSafeInteger(value.shard.total) ? { index: value.shard.index, total: value.shard.total } : undefined
+  // A record written before shards listed their journeys has none: its failures are all it tells.
+  const journeys = Array.isArray(value.journeys) && value.journeys.every((id) => typeof id === 'string') ? value.journeys : undefined
   return {
     version: 1,
     status: value.status === 'passed' ? 'passed' : 'failed',
@@ -162,6 +172,7 @@ function parseRecord(text: string, file: string): LastRun {
     failedJourneys: value.failedJourneys,
     ...(value.interrupted === true ? { interrupted: true } : {}),
     ...(shard ? { shard } : {}),
+    ...(journeys ? { journeys } : {}),
   }
 }
 
@@ -240,16 +251,19 @@ function finishedMs(record: LastRun): number {
 
 /**
  * The records of every shard of a split as one run's: every failure of each, failed or interrupted when
- * any shard's run was, finished when the last one did.
+ * any shard's run was, finished when the last one did, and the journeys they ran between them when each
+ * says which it ran (a shard run before the others changed the split ran journeys none of them lists).
  */
 export function combineRecords(records: readonly LastRun[]): LastRun {
   const newest = records.reduce((a, b) => (finishedMs(b) > finishedMs(a) ? b : a))
+  const known = records.every((r) => r.journeys) ? [...new Set(records.flatMap((r) => r.journeys ?? []))] : undefined
   return {
     version: 1,
     status: records.some((r) => r.status === 'failed') ? 'failed' : 'passed',
     finishedAt: newest.finishedAt,
     failedJourneys: [...new Set(records.flatMap((r) => r.failedJourneys))],
     ...(records.some((r) => r.interrupted) ? { interrupted: true } : {}),
+    ...(known ? { journeys: known } : {}),
   }
 }
 
@@ -260,10 +274,16 @@ export type LastFailedSelection<T> =
   /** The last run was another shard (or a whole run, or this one is): its failures are not this shard's. Every selected journey. */
   | { kind: 'other-shard'; items: T[]; lastRun: LastRun }
   | { kind: 'none-failed'; lastRun: LastRun }
+  /**
+   * None of the failures is selected, but some selected journeys never ran in the recorded shard (see
+   * LastRun.journeys): those. `failedElsewhere` says whether the run had failures (of other journeys).
+   */
+  | { kind: 'not-run'; items: T[]; lastRun: LastRun; failedElsewhere: boolean }
   /** The last run failed, but no journey of it did (a plugin, a reporter, a state backend at close): every selected journey. */
   | { kind: 'run-failed'; items: T[]; lastRun: LastRun }
   | { kind: 'none-selected'; lastRun: LastRun }
-  | { kind: 'selected'; items: T[]; lastRun: LastRun }
+  /** The failures selected, and with them the selected journeys the recorded shard never ran (`notRun` of them), in the order selected. */
+  | { kind: 'selected'; items: T[]; lastRun: LastRun; notRun: number }
 
 /** The selected journeys that failed in the last run, in the order they were selected. */
 export function selectLastFailed<T extends { journey: { name: string }; file: string }>(
@@ -273,8 +293,15 @@ export function selectLastFailed<T extends { journey: { name: string }; file: st
 ): LastFailedSelection<T> {
   if (!lastRun) return { kind: 'no-record', items: [...selected] }
   if (lastRun.shard?.index !== shard?.index || lastRun.shard?.total !== shard?.total) return { kind: 'other-shard', items: [...selected], lastRun }
-  if (!lastRun.failedJourneys.length) return lastRun.status === 'failed' ? { kind: 'run-failed', items: [...selected], lastRun } : { kind: 'none-failed', lastRun }
+  if (!lastRun.failedJourneys.length && lastRun.status === 'failed') return { kind: 'run-failed', items: [...selected], lastRun }
+  const idOf = (x: T) => journeyId(x.file, x.journey.name)
+  // A shard's journeys move when the split changes: one that failed in another shard's last run may be
+  // dealt to this one now, and no record here knows it failed. Running only the known failures would pass on it.
+  const known = lastRun.journeys && new Set(lastRun.journeys)
+  const notRun = known ? selected.filter((x) => !known.has(idOf(x))) : []
   const failed = new Set(lastRun.failedJourneys)
-  const items = selected.filter((x) => failed.has(journeyId(x.file, x.journey.name)))
-  return items.length ? { kind: 'selected', items, lastRun } : { kind: 'none-selected', lastRun }
+  const failures = selected.filter((x) => failed.has(idOf(x)))
+  if (failures.length) return { kind: 'selected', items: selected.filter((x) => failed.has(idOf(x)) || notRun.includes(x)), lastRun, notRun: notRun.length }
+  if (notRun.length) return { kind: 'not-run', items: notRun, lastRun, failedElsewhere: failed.size > 0 }
+  return failed.size ? { kind: 'none-selected', lastRun } : { kind: 'none-failed', lastRun }
 }

@@ -169,3 +169,41 @@ describe('--last-failed without --shard, after a sharded run', () => {
     }
   })
 })
+
+describe('--last-failed after the split changed (a journey added, removed or renamed since)', () => {
+  const ranAll = (r: CliResult) => [...r.stdout.matchAll(/^▶ (\w+)/gm)].map((m) => m[1])
+
+  it("runs the failures and the journeys its shard's last run did not run: a failure dealt to another shard now is not lost", async () => {
+    await shardsInTurn(['j2', 'j3', 'j9'])
+    // One journey more, sorted first: every journey moves to the next shard (a0, j3, j6, j9 | j1, j4, j7 | j2, j5, j8).
+    const file = path.join(project.dir, 'journeys/a0.journey.mjs')
+    await writeFile(file, "import { journey, step } from '@venomqa/core'\nexport default journey('a0', { steps: [step('ping', ({ http }) => http.get('/health'))] })\n")
+    try {
+      const one = await venomqa(['run', '--shard', '1/3', '--last-failed'], ['j2', 'j3', 'j9'])
+      expect(one.stderr).toBe(
+        'venomqa: shard 1/3: 4 of 10 journeys\nvenomqa: --last-failed: no journey failed in the last run of shard 1/3 (.venomqa/last-run.shard-1-of-3.json), but it did not run 4 of the journeys dealt to shard 1/3 now (the journeys were added, removed or renamed since, or other filters given): running those: a0, j3, j6, j9\n',
+      )
+      expect([ranAll(one), one.code]).toEqual([['a0', 'j3', 'j6', 'j9'], 1])
+      const three = await venomqa(['run', '--shard', '3/3', '--last-failed'], ['j2', 'j3', 'j9'])
+      expect(three.stderr).toBe(
+        'venomqa: shard 3/3: 3 of 10 journeys\nvenomqa: --last-failed: none of the journeys that failed in the last run of shard 3/3 (.venomqa/last-run.shard-3-of-3.json) (journeys/nine.journey.mjs#j3, journeys/nine.journey.mjs#j9) is among those selected now, but it did not run 3 of the journeys dealt to shard 3/3 now (the journeys were added, removed or renamed since, or other filters given): running those: j2, j5, j8\n',
+      )
+      expect([ranAll(three), three.code]).toEqual([['j2', 'j5', 'j8'], 1])
+      // Shard 2's record (j2 failed, now in shard 3) and the new shard 1's and 3's: the failure of j9 is still known.
+      const whole = await venomqa(['run', '--last-failed'], ['j2', 'j3', 'j9'])
+      expect(ranAll(whole)).toEqual(expect.arrayContaining(['j2', 'j3', 'j9']))
+      expect(whole.code).toBe(1)
+    } finally {
+      await rm(file, { force: true })
+    }
+  })
+
+  it('a rerun of the same split still runs only the failures, and its own rerun only those that failed again', async () => {
+    await shardsInTurn(['j2', 'j5'])
+    const rerun = await venomqa(['run', '--shard', '2/3', '--last-failed'], ['j2'])
+    expect(ranAll(rerun)).toEqual(['j2', 'j5'])
+    // The record of the rerun still knows the whole shard: its next rerun runs j2 only.
+    const again = await venomqa(['run', '--shard', '2/3', '--last-failed'], ['j2'])
+    expect(ranAll(again)).toEqual(['j2'])
+  })
+})

@@ -245,6 +245,38 @@ describe('venomqa run --shard and merge-reports', () => {
     expect(r.stderr).toMatch(/^venomqa: the files come from different splits: out\/shards\/shard-1\.json, out\/shards\/shard-3\.json \(split [0-9a-f]{16} in 3\); out\/other\/shard-2\.json \(split [0-9a-f]{16} in 3\)/)
   })
 
+  it('files of different splits are refused saying how they differ: other journeys, another n, or an exploration among a run', async () => {
+    const r = await project.venomqa(['merge-reports', 'out/shards/shard-1.json', 'out/other/shard-2.json', 'out/shards/shard-3.json'])
+    expect(r.code).toBe(2)
+    // out/other/shard-2.json split the smoke journeys only (see the test above).
+    expect(r.stderr).toContain(
+      ". The split of out/other/shard-2.json lacks 2 journeys of the other's (journeys/broken.journey.ts#leaky_login, journeys/health.journey.ts#stats): the machines selected other journeys (another --grep, --tag or names, or other journey files). Merge the shards of one run, with the same journeys, filters and settings\n",
+    )
+    const halves = await run(['run', ...SUITE, '--shard', '2/2', '--save', 'out/halves/shard-2.json'])
+    expect(halves.code, halves.stderr).toBeLessThan(2)
+    const n = await project.venomqa(['merge-reports', 'out/shards/shard-1.json', 'out/halves/shard-2.json', 'out/shards/shard-3.json'])
+    expect(n.code).toBe(2)
+    expect(n.stderr).toContain('. out/halves/shard-2.json was split in 2 (--shard i/2), out/shards/shard-1.json, out/shards/shard-3.json in 3: give every machine the same n in --shard i/n\n')
+    // An exploration's shard among a run's: both are "shards", but of two commands, merged apart.
+    mkdirSync(path.join(project.dir, 'explore'), { recursive: true })
+    const exploreFile = path.join(project.dir, 'explore/health.explore.ts')
+    writeFileSync(
+      exploreFile,
+      "import { action, exploration } from '@venomqa/core'\nexport default exploration('health', { actions: [action('ping', ({ http }) => http.get('/health'))], depth: 1, seed: 1 })\n",
+    )
+    try {
+      const explored = await run(['explore', '--shard', '2/3', '--save', 'out/explored/explore-2.json'])
+      expect(explored.code, explored.stderr).toBe(0)
+      const mixed = await project.venomqa(['merge-reports', 'out/shards/shard-1.json', 'out/explored/explore-2.json', 'out/shards/shard-3.json'])
+      expect(mixed.code).toBe(2)
+      expect(mixed.stderr).toContain(
+        '. out/explored/explore-2.json holds the results of venomqa explore --shard, out/shards/shard-1.json, out/shards/shard-3.json of venomqa run --shard: merge each with a merge-reports of its own (and a --save and reports of its own)\n',
+      )
+    } finally {
+      rmSync(path.join(project.dir, 'explore'), { recursive: true, force: true })
+    }
+  })
+
   it('the same shard twice, or a run saved without --shard, is exit 2', async () => {
     const twice = await project.venomqa(['merge-reports', ...[1, 2, 3, 2].map((i) => `out/shards/shard-${i}.json`)])
     expect(twice.code).toBe(2)
@@ -292,7 +324,7 @@ describe('venomqa run --shard and merge-reports', () => {
     const named = await project.venomqa(['merge-reports', 'out/again/merged.json', ...[1, 2, 3].map((i) => `out/shards/shard-${i}.json`)])
     expect(named.code).toBe(2)
     expect(named.stderr).toBe(
-      "venomqa: out/again/merged.json is the output of an earlier merge-reports (of 3 shards), not a shard: give the shards' own files, which venomqa run --shard i/n --save wrote\n",
+      "venomqa: out/again/merged.json is the output of an earlier merge-reports (of 3 shards), not a shard: give the shards' own files, which venomqa run --shard i/n --save wrote (a glob such as out/again/*.json names it too: give the directory, out/again/, which leaves an earlier merge out)\n",
     )
     // A directory that holds only merges merges nothing, and says why.
     mkdirSync(path.join(project.dir, 'out/only-merges'), { recursive: true })
@@ -302,6 +334,21 @@ describe('venomqa run --shard and merge-reports', () => {
     expect(only.stderr).toContain(
       "venomqa: no results files to merge: out/only-merges/merged.json is the output of an earlier merge-reports, not a shard: give the shards' own files, which venomqa run --shard i/n --save wrote\n",
     )
+  })
+
+  it('merging shards/*.json again, with the merge saved among them, says that the glob took the merge in and to give the directory', async () => {
+    mkdirSync(path.join(project.dir, 'out/glob'), { recursive: true })
+    for (const i of [1, 2, 3]) writeFileSync(path.join(project.dir, `out/glob/shard-${i}.json`), readFileSync(path.join(project.dir, `out/shards/shard-${i}.json`)))
+    const shardFiles = [1, 2, 3].map((i) => `out/glob/shard-${i}.json`)
+    expect((await project.venomqa(['merge-reports', ...shardFiles, '--save', 'out/glob/merged.json'])).code).toBe(1)
+    // The same step again: the shell's out/glob/*.json now names the merge too.
+    const again = await project.venomqa(['merge-reports', 'out/glob/merged.json', ...shardFiles, '--save', 'out/glob/merged.json'])
+    expect(again.code).toBe(2)
+    expect(again.stderr).toBe(
+      'venomqa: --save would write out/glob/merged.json, one of the files to merge, though it is the output of an earlier merge-reports (a glob such as out/glob/*.json names it too: give the directory, out/glob/, which leaves an earlier merge out), which it would replace; give it another file\n',
+    )
+    const dir = await project.venomqa(['merge-reports', 'out/glob', '--save', 'out/glob/merged.json'])
+    expect(dir.code, dir.stderr).toBe(1)
   })
 
   it('a --last-failed rerun given in place of its shard is exit 2, never a pass without the rest of the shard', async () => {

@@ -53,6 +53,15 @@ function shardOfFile(file: string): ShardNumber {
 }
 
 /**
+ * Why journeys run that did not fail: the recorded run (a shard's) never ran them. The split changed
+ * since (a journey added, removed or renamed, or other filters): they may have failed in another shard.
+ */
+function notRunWhy(who: 'it' | 'they', count: number, shard: ShardNumber | undefined): string {
+  const now = shard ? `dealt to shard ${shard.index}/${shard.total} now` : 'selected now'
+  return `${who} did not run ${count === 1 ? 'one' : count} of the journeys ${now} (the journeys were added, removed or renamed since, or other filters given)`
+}
+
+/**
  * `--last-failed`: the selected journeys that failed in the last run (a whole run's, this shard's, or every
  * shard's combined, see readLastRun), and which run that was (its results record it, so that
  * merge-reports can put a shard's rerun over that shard's run). It says on stderr what it read and what it
@@ -111,11 +120,23 @@ export function lastFailedOnly<T extends { journey: { name: string }; file: stri
     case 'none-selected':
       say(`${told.lead}none of the journeys that failed in ${run()} (${firstFew(lastRun.failedJourneys.map(nameOnOneLine), 10)}) is among those selected now: nothing to run`)
       return undefined
-    case 'selected':
+    case 'not-run': {
+      // The split changed since: journeys the recorded shards never ran are dealt here now.
+      const why = notRunWhy(read.kind === 'shards' ? 'they' : 'it', picked.items.length, shard)
+      const before = picked.failedElsewhere
+        ? `none of the journeys that failed in ${run()} (${firstFew(lastRun.failedJourneys.map(nameOnOneLine), 10)}) is among those selected now`
+        : `no journey failed in ${run()}`
+      say(`${told.lead}${before}, but ${why}: running those: ${firstFew(picked.items.map((x) => nameOnOneLine(x.journey.name)), 10)}`)
+      return { items: picked.items, rerunOf: { finishedAt: lastRun.finishedAt } }
+    }
+    case 'selected': {
+      const failures = picked.items.length - picked.notRun
+      const notRun = picked.notRun ? `, and ${notRunWhy(read.kind === 'shards' ? 'they' : 'it', picked.notRun, shard)}` : ''
       say(
-        `${told.lead}running ${picked.items.length === 1 ? 'the journey' : `the ${plural(picked.items.length, 'journey')}`} that failed${lastRun.interrupted ? ' or never finished' : ''} in ${run(lastRun.interrupted ? told.interrupted : undefined)}: ${firstFew(picked.items.map((x) => nameOnOneLine(x.journey.name)), 10)}`,
+        `${told.lead}running ${failures === 1 ? 'the journey' : `the ${plural(failures, 'journey')}`} that failed${lastRun.interrupted ? ' or never finished' : ''} in ${run(lastRun.interrupted ? told.interrupted : undefined)}${notRun}: ${firstFew(picked.items.map((x) => nameOnOneLine(x.journey.name)), 10)}`,
       )
       return { items: picked.items, rerunOf: { finishedAt: lastRun.finishedAt } }
+    }
   }
 }
 

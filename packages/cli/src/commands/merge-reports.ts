@@ -4,7 +4,7 @@ import { UserError, errorMessage, firstFew, plural } from '@venomqa/core'
 import { EXIT, type Io, warn } from '../exit'
 import { reporterRequests } from '../reporters'
 import { checkShards, leaveOutMerges, mergeShards, type ShardFile } from '../shard/merge'
-import { holdsShard } from '../shard/files'
+import { giveDirectoryInstead, holdsMerge, holdsShard } from '../shard/files'
 import { checkSameCode } from '../shard/code'
 import { checkOneRun } from '../shard/run-id'
 import { MergeInterrupt } from './merge-interrupt'
@@ -75,7 +75,16 @@ async function merge({ files, listed, missing }: ResultFiles, flags: MergeReport
     interrupt.check()
     const targets = await sessionReporters(session, requests, (name) => (name === 'console' ? { stream: io.stdout } : {})).catch(clearingOutputs)
     await leaveOutOwnReports({ files, listed }, targets, io.cwd)
-    const outputFiles = checkReportFiles(targets, flags.save, io.cwd, undefined, [...files.map((file) => ({ file, what: 'one of the files to merge' })), ...configRead(config.file)])
+    // An earlier merge among the files (a glob over the shards' directory takes in the merge saved there): said so.
+    const inputs = await Promise.all(
+      files.map(async (file) => ({
+        file,
+        what: (await holdsMerge(path.resolve(io.cwd, file)))
+          ? `one of the files to merge, though it is the output of an earlier merge-reports (${giveDirectoryInstead(file)})`
+          : 'one of the files to merge',
+      })),
+    )
+    const outputFiles = checkReportFiles(targets, flags.save, io.cwd, undefined, [...inputs, ...configRead(config.file)])
     interrupt.outputs = outputFiles
     // Before the shards are read: a merge that fails on them (one missing) leaves no earlier merge's
     // reports behind, which a CI step would take for this one's, as `venomqa run` does.

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises'
+import path from 'node:path'
 import type { RunResult, ShardInfo } from '@venomqa/core'
 
 /** A results file and the run it holds. */
@@ -35,10 +36,34 @@ export function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<s
  * --save over it is refused rather than the shard removed as an earlier output.
  */
 export async function holdsShard(file: string): Promise<boolean> {
+  return (await topKeys(file)).shard
+}
+
+/**
+ * Whether a file is an earlier merge's output (marked `merged`, see mergeShards): named on the line
+ * (as a glob such as `shards/*.json` names the merge saved among the shards), it is refused, and the
+ * messages say to give the directory, which leaves it out.
+ */
+export async function holdsMerge(file: string): Promise<boolean> {
+  return (await topKeys(file)).merged
+}
+
+/** Which of the keys that tell a shard from a merge a results file holds as objects; none for a file that is not JSON. */
+async function topKeys(file: string): Promise<{ shard: boolean; merged: boolean }> {
   try {
-    const shard = (JSON.parse(await readFile(file, 'utf8')) as { shard?: unknown } | null)?.shard
-    return typeof shard === 'object' && shard !== null
+    const value = JSON.parse(await readFile(file, 'utf8')) as { shard?: unknown; merged?: unknown } | null
+    const held = (v: unknown) => typeof v === 'object' && v !== null
+    return { shard: held(value?.shard), merged: held(value?.merged) }
   } catch {
-    return false
+    return { shard: false, merged: false }
   }
+}
+
+/**
+ * What to give instead of an earlier merge's output named on the line: a glob over the shards' directory
+ * takes in the merge saved there (a CI step run again), and the directory leaves it out.
+ */
+export function giveDirectoryInstead(file: string): string {
+  const dir = path.dirname(file)
+  return `a glob such as ${path.join(dir, '*.json')} names it too: give the directory, ${dir}${path.sep}, which leaves an earlier merge out`
 }

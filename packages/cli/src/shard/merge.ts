@@ -11,10 +11,11 @@ import {
   runStatusOf,
   summarize,
 } from '@venomqa/core'
-import { type ShardFile, type Sharded, groupBy, label, names } from './files'
+import { type ShardFile, type Sharded, giveDirectoryInstead, groupBy, label, names } from './files'
 import { issuesOfRuns } from './issues'
 import { withReruns } from './reruns'
 import { dealShard, journeyId } from './split'
+import { splitDifference } from './split-difference'
 
 export type { ShardFile } from './files'
 
@@ -36,7 +37,7 @@ export function leaveOutMerges(files: readonly ShardFile[], fromDirectory: (file
     return `${f.file} is the output of an earlier merge-reports${Number.isSafeInteger(shards) ? ` (of ${plural(shards!, 'shard')})` : ''}, not a shard`
   }
   const named = merges.find((f) => !fromDirectory(f.file))
-  if (named) throw new UserError('E_MERGE', `${ofMerge(named)}: ${GIVE_SHARDS}`, { where: named.file })
+  if (named) throw new UserError('E_MERGE', `${ofMerge(named)}: ${GIVE_SHARDS} (${giveDirectoryInstead(named.file)})`, { where: named.file })
   const rest = files.filter((f) => !merges.includes(f))
   if (!rest.length && merges.length)
     throw new UserError('E_MERGE', `no results files to merge: ${names(merges)} ${merges.length === 1 ? 'is the output of an earlier merge-reports, not a shard' : 'are the outputs of earlier merges, not shards'}: ${GIVE_SHARDS}`, {
@@ -60,8 +61,12 @@ export function checkShards(files: readonly ShardFile[]): Sharded[] {
 
   const splits = groupBy(sharded, (f) => `${f.shard.splitId}/${f.shard.total}`)
   if (splits.size > 1) {
-    const described = [...splits.values()].map((group) => `${names(group)} (split ${group[0]!.shard.splitId} in ${group[0]!.shard.total})`)
-    throw new UserError('E_MERGE', `the files come from different splits: ${described.join('; ')}. Merge the shards of one run, with the same journeys, filters and settings`, {
+    const groups = [...splits.values()]
+    const described = groups.map((group) => `${names(group)} (split ${group[0]!.shard.splitId} in ${group[0]!.shard.total})`)
+    const how = splitDifference(groups[0]!, groups[1]!)
+    const general = 'Merge the shards of one run, with the same journeys, filters and settings'
+    const advice = !how ? general : how.fix ? how.text : `${how.text}. ${general}`
+    throw new UserError('E_MERGE', `the files come from different splits: ${described.join('; ')}. ${advice}`, {
       where: sharded[0]!.file,
     })
   }
