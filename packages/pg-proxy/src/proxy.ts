@@ -859,7 +859,7 @@ export class PgProxy extends EventEmitter implements Hub {
     let early: Message[] | undefined
     const open = (params: Record<string, string>) => {
       early = []
-      void this.#open(socket, params).then((opened) => {
+      void this.#open(socket, clientUserAsRole(params, this.target.user)).then((opened) => {
         session = opened
         for (const m of early!.splice(0)) session?.receive(m)
         early = undefined
@@ -1211,6 +1211,20 @@ function setvalSql(values: SequenceValue[]): string {
 
 /** Startup parameters that say who connects, where and how: not settings, and not asked of the server (see #greeting). */
 const NOT_SETTINGS = new Set(['user', 'database', 'replication'])
+
+/**
+ * A client that logs in as another user than the proxy's runs as that role: the proxy's one session is
+ * its own user's (a superuser, often), and the client would otherwise have that user's rights, the
+ * permissions and row-level security the app relies on gone without a word. Given as the startup setting
+ * `role`, it is kept per connection, `RESET` goes back to it, and the server refuses a role the proxy's
+ * user may not take as it refuses `-c role=...`. A client that gives a `role` of its own keeps it.
+ */
+function clientUserAsRole(params: Record<string, string>, proxyUser: string): Record<string, string> {
+  const user = params.user
+  if (!user || user === proxyUser) return params
+  if (startupSettings(params).some(([k]) => k.toLowerCase() === 'role')) return params
+  return { ...params, role: user }
+}
 
 /** How many answers to clients' startup parameters the proxy keeps (see #greeting): a few sets in practice. */
 const MAX_GREETINGS = 256
