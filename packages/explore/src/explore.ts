@@ -1,5 +1,6 @@
 import { ConfigError, type Exploration, type ExplorationResult, type ExplorationWorkerStats, type Issue, StateError, type ViolationResult, errorMessage, makeIssue, plural, sequenceText, suggestionFor, VIOLATION_SOURCE_PREFIX } from '@venomqa/core'
 import type { Lane, Runner, World } from '@venomqa/runner'
+import { workerSetupAdvice } from '@venomqa/runner'
 import type { Truncation } from './budgets'
 import { emitJourney } from './emit'
 import type { ExploreOptions, WrittenJourney } from './contracts'
@@ -436,27 +437,6 @@ function requireWorkerSetup(e: Exploration, runner: Runner, workers: number): vo
       `Add a workerSetup to the config (${workerSetupAdvice(runner.registry.plugins.map((p) => p.name))}, see docs/parallel.md), or explore on 1 worker`,
     { where: 'workers' },
   )
-}
-
-/** The worker setup each plugin's package exports for the system it rolls back. */
-const WORKER_SETUP_OF_PLUGIN: Readonly<Record<string, string>> = {
-  '@venomqa/state-postgres': 'postgresWorkers from @venomqa/state-postgres: one app and database per worker',
-  '@venomqa/state-mysql': 'mysqlWorkers from @venomqa/state-mysql: one app and database per worker',
-  '@venomqa/adapter-redis': 'redisWorkers from @venomqa/adapter-redis',
-  '@venomqa/adapter-wiremock': 'wiremockWorkers from @venomqa/adapter-wiremock',
-  '@venomqa/adapter-mailhog': 'mailCatcherWorkers from @venomqa/adapter-mailhog',
-  'http-control': 'httpControlWorkers from @venomqa/runner',
-}
-
-/**
- * The setup for the plugins the run has: a MySQL user told of postgresWorkers would reach for the wrong
- * package. Several are joined with composeWorkers; none known keeps the common example.
- */
-function workerSetupAdvice(plugins: readonly string[]): string {
-  const setups = [...new Set(plugins)].flatMap((name) => WORKER_SETUP_OF_PLUGIN[name] ?? [])
-  if (setups.length === 0) return 'e.g. postgresWorkers from @venomqa/state-postgres: one app and database per worker'
-  if (setups.length === 1) return setups[0]!
-  return `composeWorkers of ${setups.map((s) => s.replace(/:.*/, '')).join(' and ')}, one part for each system the run rolls back`
 }
 
 /** Roll back to before the setup and release every checkpoint; what fails is told, never thrown. */

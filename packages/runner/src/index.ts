@@ -13,6 +13,7 @@ export { checkPluginEntries, pluginNameTwinError, refusePluginNameTwins, type Ch
 export type * from './types'
 export * from './reporters'
 export { WorkerGivenUp, WorkerPool } from './workers'
+export { workerSetupAdvice } from './worker-setup-advice'
 export { type AttemptInput, type AttemptResult, type Lane, type Outcome, type WorkerLane, attemptStep, judge, runOnLanes } from './executor'
 export { StepArgs, type StepAwareLogger, type StepPlace } from './execution/step'
 export { exchangeStatus, receivedBodyText, receivedHeaders, sentRequest } from './http/record'

@@ -58,6 +58,7 @@ import type { PutBackProgress, RegisteredCommand, Registry, RunnerOptions, Sourc
 import { type AppWatch, WORKER_OUT_OF_USE_SUGGESTION } from './worker-app'
 import { WorkerPool } from './workers'
 import { StateCalls, type World, laneWorld } from './world'
+import { workerSetupAdvice } from './worker-setup-advice'
 
 export const RUNNER_VERSION = __VENOMQA_PKG_VERSION__
 
@@ -883,7 +884,7 @@ export class Runner {
     throw new ConfigError(
       `${asked} would run ${paths > 1 ? 'paths' : 'journeys'} at the same time against one system, but ${unsafeBackends(unsafe)} not parallel-safe: they would see each other's writes and rollbacks. Choose one:\n` +
         `  1. run one at a time: set ${paths > 1 ? 'parallelPaths' : 'workers'} to 1 (each path still starts from its checkpoint);\n` +
-        `  2. give every worker its own system: add a workerSetup (create: one app instance and database per worker; sync: copy the checkpoint state to it), see docs/parallel.md;\n` +
+        `  2. give every worker its own system: add a workerSetup (create: one app instance and database per worker; sync: copy the checkpoint state to it): ${workerSetupAdvice(this.registry.plugins.map((p) => p.name))}, see docs/parallel.md;\n` +
         `  3. use only state backends that are parallel-safe.`,
       { where: paths > 1 ? 'parallelPaths' : 'workers' },
     )
