@@ -101,7 +101,7 @@ export default journey('mistyped', { steps: [step('ping', ({ http }) => http.get
 `
     const config = { 'venomqa.config.mjs': 'export default { baseUrl: process.env.APP_URL }\n' }
     const wrongType = await project({ ...config, 'journeys/ping.journey.ts': journey("{ expectFailure: 'no' }") })
-    expectRefused(await wrongType.venomqa(['run']), /^venomqa: journeys\/ping\.journey\.ts:2:\d+: journey "mistyped", step "ping": expectFailure: expected true or false, got "no"\n$/)
+    expectRefused(await wrongType.venomqa(['run']), /^venomqa: journeys\/ping\.journey\.ts:2:\d+: journey "mistyped", step "ping": expectFailure: expected true, false, an HTTP status from 400 to 599 \(422\) or a list of them \(\[401, 403\]\), got "no"\n$/)
     const typo = await project({ ...config, 'journeys/ping.journey.ts': journey('{ tiemout: 5000 }') })
     expectRefused(await typo.venomqa(['run']), /^venomqa: journeys\/ping\.journey\.ts:2:\d+: journey "mistyped", step "ping": unknown option "tiemout" \(did you mean "timeout"\?\)\n$/)
   })
