@@ -368,6 +368,10 @@ describe('a server error the action did not look at', () => {
           step('keeps_it', async ({ http, ctx }) => {
             ctx.set('kept', await http.get(flaky('kept'), { retry: false }))
           }),
+          // Never touched: left for what checks the state next, as a regression journey's replayed action is.
+          step('never_touches', async ({ http }) => {
+            await http.get(flaky('untouched'), { retry: false })
+          }),
           // Sent and left running: its 500 arrives while the next step runs, and is not that step's.
           step('fires_and_forgets', ({ http }) => {
             void http
