@@ -708,6 +708,23 @@ export default journey('saved', { steps: [step('ping', ({ http }) => http.get('/
     expect(r.stderr).not.toContain('venomqa init')
   })
 
+  it('a journey file whose name lacks .journey is named, with the name the pattern wants, when no file matches', async () => {
+    const p = await project({ 'venomqa.yaml': 'baseUrl: ${APP_URL}\n', 'journeys/orders.ts': JOURNEY, 'journeys/types.d.ts': 'export {}\n' })
+    await rm(path.join(p.dir, 'journeys/ping.journey.ts'))
+    for (const command of ['run', 'list'])
+      expectRefused(
+        await p.venomqa([command]),
+        /no journey files match journeys\/\*\*\/\*\.journey\.\{ts,js,mts,mjs\} in [^\n]*; journeys\/orders\.ts is there, but not named as journeys\/\*\*\/\*\.journey\.\{ts,js,mts,mjs\} asks \(rename it journeys\/orders\.journey\.ts\)\n/,
+      )
+    // A pattern on the command line is the user's own words: nothing is guessed for it.
+    const given = await p.venomqa(['run', 'journeys/*.journey.ts'])
+    expectRefused(given, /no journey files match journeys\/\*\.journey\.ts in [^\n]*\n$/)
+    // doctor says it too (last: it asks the base URL).
+    expect((await p.venomqa(['doctor'])).stdout).toContain(
+      'no journeys match journeys/**/*.journey.{ts,js,mts,mjs}; journeys/orders.ts is there, but not named as journeys/**/*.journey.{ts,js,mts,mjs} asks (rename it journeys/orders.journey.ts)\n',
+    )
+  })
+
   it('VENOMQA_JOURNEYS keeps the commas inside braces', async () => {
     const p = await project({ 'venomqa.yaml': 'baseUrl: ${APP_URL}\n', 'journeys/other.journey.mts': JOURNEY.replace("'ping'", "'other'") })
     const r = await p.venomqa(['list'], { env: { VENOMQA_JOURNEYS: 'journeys/**/*.journey.{ts,mts}' } })
