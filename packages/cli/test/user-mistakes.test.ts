@@ -101,7 +101,7 @@ export default journey('mistyped', { steps: [step('ping', ({ http }) => http.get
 `
     const config = { 'venomqa.config.mjs': 'export default { baseUrl: process.env.APP_URL }\n' }
     const wrongType = await project({ ...config, 'journeys/ping.journey.ts': journey("{ expectFailure: 'no' }") })
-    expectRefused(await wrongType.venomqa(['run']), /^venomqa: journeys\/ping\.journey\.ts:2:\d+: journey "mistyped", step "ping": expectFailure: expected true or false, got "no"\n$/)
+    expectRefused(await wrongType.venomqa(['run']), /^venomqa: journeys\/ping\.journey\.ts:2:\d+: journey "mistyped", step "ping": expectFailure: expected true, false, an HTTP status from 400 to 599 \(422\) or a list of them \(\[401, 403\]\), got "no"\n$/)
     const typo = await project({ ...config, 'journeys/ping.journey.ts': journey('{ tiemout: 5000 }') })
     expectRefused(await typo.venomqa(['run']), /^venomqa: journeys\/ping\.journey\.ts:2:\d+: journey "mistyped", step "ping": unknown option "tiemout" \(did you mean "timeout"\?\)\n$/)
   })
@@ -706,6 +706,23 @@ export default journey('saved', { steps: [step('ping', ({ http }) => http.get('/
     const r = await configured.venomqa(['run'])
     expectRefused(r, /no journey files match /)
     expect(r.stderr).not.toContain('venomqa init')
+  })
+
+  it('a journey file whose name lacks .journey is named, with the name the pattern wants, when no file matches', async () => {
+    const p = await project({ 'venomqa.yaml': 'baseUrl: ${APP_URL}\n', 'journeys/orders.ts': JOURNEY, 'journeys/types.d.ts': 'export {}\n' })
+    await rm(path.join(p.dir, 'journeys/ping.journey.ts'))
+    for (const command of ['run', 'list'])
+      expectRefused(
+        await p.venomqa([command]),
+        /no journey files match journeys\/\*\*\/\*\.journey\.\{ts,js,mts,mjs\} in [^\n]*; journeys\/orders\.ts is there, but not named as journeys\/\*\*\/\*\.journey\.\{ts,js,mts,mjs\} asks \(rename it journeys\/orders\.journey\.ts\)\n/,
+      )
+    // A pattern on the command line is the user's own words: nothing is guessed for it.
+    const given = await p.venomqa(['run', 'journeys/*.journey.ts'])
+    expectRefused(given, /no journey files match journeys\/\*\.journey\.ts in [^\n]*\n$/)
+    // doctor says it too (last: it asks the base URL).
+    expect((await p.venomqa(['doctor'])).stdout).toContain(
+      'no journeys match journeys/**/*.journey.{ts,js,mts,mjs}; journeys/orders.ts is there, but not named as journeys/**/*.journey.{ts,js,mts,mjs} asks (rename it journeys/orders.journey.ts)\n',
+    )
   })
 
   it('VENOMQA_JOURNEYS keeps the commas inside braces', async () => {

@@ -38,8 +38,12 @@ export type Action = (args: ActionArgs) => unknown | Promise<unknown>
 
 export interface StepOptions {
   description?: string
-  /** The step passes when the action throws or answers with status >= 400, and fails otherwise. */
-  expectFailure?: boolean
+  /**
+   * The step passes when the action throws or answers with status >= 400, and fails otherwise. A status
+   * (`422`) or a list of them (`[401, 403]`) passes only on a refusal with one of them: with `true`, a
+   * negative test whose token had expired passed on its 401 without testing what it meant to.
+   */
+  expectFailure?: boolean | number | readonly number[]
   /** ms; the action is aborted at the deadline. */
   timeout?: number
   /** Re-run a failed step up to this many more times. */

@@ -25,6 +25,11 @@ const isStringList = (value: unknown) => Array.isArray(value) && value.every((it
 
 const text = expecting((v) => typeof v === 'string', 'a string')
 const flag = expecting((v) => typeof v === 'boolean', 'true or false')
+const isRefusalStatus = (v: unknown) => isWhole(v, 400, 599)
+const expectedFailure = expecting(
+  (v) => typeof v === 'boolean' || isRefusalStatus(v) || (Array.isArray(v) && v.length > 0 && v.every(isRefusalStatus)),
+  'true, false, an HTTP status from 400 to 599 (422) or a list of them ([401, 403])',
+)
 // A duration no timer keeps (a fraction, Infinity, past 2^31 - 1 ms) fired at once: "timed out after 3000000000 ms".
 const timerMs = expecting(isTimerMs, TIMER_MS_EXPECTED.replace(/^expected /, ''))
 const delayMs = expecting((v) => v === 0 || isTimerMs(v), `0 or ${TIMER_MS_EXPECTED.replace(/^expected /, '')}`)
@@ -38,7 +43,7 @@ const httpUrl: OptionCheck = (value) => {
 /** Every option of step(), with its check: the compiler says when StepOptions gains one this lacks. */
 const STEP_OPTIONS: Record<keyof StepOptions, OptionCheck> = {
   description: text,
-  expectFailure: flag,
+  expectFailure: expectedFailure,
   timeout: timerMs,
   retries,
   retryDelay: delayMs,

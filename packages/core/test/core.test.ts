@@ -88,6 +88,7 @@ describe('journey, step and path options', () => {
   }
   const inStep = (options: unknown) => refusal(() => journey('j', { steps: [step('s', run, options as never)] }))
   const inJourney = (options: Record<string, unknown>) => refusal(() => journey('j', { steps: [noop], ...options } as never))
+  const EXPECTED_FAILURE = 'expected true, false, an HTTP status from 400 to 599 (422) or a list of them ([401, 403])'
 
   it('takes every option of every kind when its value is right', () => {
     const j = journey('all', {
@@ -111,10 +112,18 @@ describe('journey, step and path options', () => {
   })
 
   it('a boolean option must be a boolean: a truthy string passed a step that should have failed', () => {
-    expect(inStep({ expectFailure: 'no' })).toBe('journey "j", step "s": expectFailure: expected true or false, got "no"')
-    expect(inStep({ expectFailure: 1 })).toBe('journey "j", step "s": expectFailure: expected true or false, got 1')
+    expect(inStep({ expectFailure: 'no' })).toBe(`journey "j", step "s": expectFailure: ${EXPECTED_FAILURE}, got "no"`)
+    expect(inStep({ expectFailure: 1 })).toBe(`journey "j", step "s": expectFailure: ${EXPECTED_FAILURE}, got 1`)
     expect(inJourney({ failFast: 'false' })).toBe('journey "j": failFast: expected true or false, got "false"')
     expect(inJourney({ restore: 'yes' })).toBe('journey "j": restore: expected true or false, got "yes"')
+  })
+
+  it('expectFailure takes the statuses a refusal must have, from 400 to 599, and nothing else', () => {
+    expect(() => journey('j', { steps: [step('s', run, { expectFailure: 422 }), step('t', run, { expectFailure: [401, 403] })] })).not.toThrow()
+    expect(inStep({ expectFailure: 200 })).toBe(`journey "j", step "s": expectFailure: ${EXPECTED_FAILURE}, got 200`)
+    expect(inStep({ expectFailure: '422' })).toBe(`journey "j", step "s": expectFailure: ${EXPECTED_FAILURE}, got "422"`)
+    expect(inStep({ expectFailure: [] })).toMatch(/expectFailure: expected true, false, an HTTP status/)
+    expect(inStep({ expectFailure: [422, 'x'] })).toMatch(/expectFailure: expected true, false, an HTTP status/)
   })
 
   it('a list given as a string is refused, with the list it should be, instead of a port per character or a TypeError', () => {
@@ -250,7 +259,7 @@ describe('journey, step and path options', () => {
       new DefinitionError('e', 'unknown option "tiemout" (did you mean "timeout"?)', 'log_in', 'exploration'),
     )
     expect(() => exploration('e', { actions: [create], setup: [step('log_in', run, { expectFailure: 'no' as never })] })).toThrow(
-      'exploration "e", step "log_in": expectFailure: expected true or false, got "no"',
+      'exploration "e", step "log_in": expectFailure: expected true, false, an HTTP status from 400 to 599 (422) or a list of them ([401, 403]), got "no"',
     )
   })
 })

@@ -242,7 +242,7 @@ export class RunnerHttpClient implements HttpClient {
     }
 
     const policy = requestRetryPolicy(method, options.retry, shared.retry)
-    // When the request was first sent: a server error is the step's only if the step sent it (see server-errors.ts).
+    // When the request was first sent: an error answer is the step's only if the step sent it (see server-errors.ts).
     const sentAt = moment()
     // timeoutMs (the request's own, else the client's) is a deadline for each attempt as a whole (see attempt.ts).
     // The step sending it, taken now: the step's signal aborts where no step is current (see onLeft).

@@ -368,6 +368,10 @@ describe('a server error the action did not look at', () => {
           step('keeps_it', async ({ http, ctx }) => {
             ctx.set('kept', await http.get(flaky('kept'), { retry: false }))
           }),
+          // Never touched: left for what checks the state next, as a regression journey's replayed action is.
+          step('never_touches', async ({ http }) => {
+            await http.get(flaky('untouched'), { retry: false })
+          }),
           // Sent and left running: its 500 arrives while the next step runs, and is not that step's.
           step('fires_and_forgets', ({ http }) => {
             void http
@@ -392,6 +396,45 @@ describe('a server error the action did not look at', () => {
       /^step "ignores" passed, but GET http:\/\/127\.0\.0\.1:\d+\/api\/flaky\?key=\[REDACTED\]&failures=1 answered HTTP 503, and the action read its body without checking its status/,
     )
     expect(j.issues[0]!.response?.status).toBe(503)
+  })
+})
+
+describe('a refused request the action never looked at', () => {
+  it('passes the step, as the outcome rule says, with a high issue naming the request; one returned, checked or kept is none', async () => {
+    const runner = runnerFor()
+    const r = await runner.run(
+      journey('client_errors', {
+        steps: [
+          // Braces and no return: the 401 is neither returned nor looked at, the usual slip of a first journey.
+          step('forgets_return', async ({ http }) => {
+            await http.post('/api/todos', { json: { title: 'never made' } })
+          }),
+          // Its body read as if it were the answer: the id is undefined from here on.
+          step('reads_the_body', async ({ http, ctx }) => {
+            ctx.set('id', (await http.post('/api/todos', { json: { title: 'never made' } })).json().id)
+          }),
+          step('checks_status', async ({ http, ctx }) => {
+            const res = await http.get('/api/todos/999999')
+            ctx.set('missing', res.status === 404)
+          }),
+          step('asserts', async ({ http }) => assertStatus(await http.get('/api/todos/999999'), 401)),
+          step('returns', ({ http }) => http.get('/api/todos'), { expectFailure: true }),
+          step('keeps_it', async ({ http, ctx }) => {
+            ctx.set('kept', await http.get('/api/todos'))
+          }),
+        ],
+      }),
+    )
+    await runner.close()
+    const j = r.journeys[0]!
+    expect(j.status).toBe('passed')
+    expect(j.issues.map((i) => [i.step, i.severity, i.kind, i.response?.status])).toEqual([
+      ['forgets_return', 'high', 'http-status', 401],
+      ['reads_the_body', 'high', 'http-status', 401],
+    ])
+    expect(j.issues[0]!.error).toMatch(/^step "forgets_return" passed, but POST http:\/\/127\.0\.0\.1:\d+\/api\/todos answered HTTP 401, and the action neither returned the response nor checked its status/)
+    expect(j.issues[0]!.suggestion).toMatch(/an arrow function without braces/)
+    expect(j.issues[1]!.error).toMatch(/answered HTTP 401, and the action read its body without checking its status/)
   })
 })
 
@@ -577,6 +620,40 @@ describe('retries, timeouts and expected failures', () => {
       },
       { step: 'unexpected_success', kind: 'expected-failure-missing' },
     ])
+  })
+})
+
+describe('expectFailure with the statuses it expects', () => {
+  it('passes only on a refusal with one of them: a 401 of a missing token is not the 422 a validation test expects', async () => {
+    // No login: every /api/todos request is refused with 401 before the app looks at its body.
+    const noTitle = ({ http }: { http: import('@venomqa/core').HttpClient }) => http.post('/api/todos', { json: {} })
+    const j = journey('expect_status', {
+      steps: [
+        step('wants_422', noTitle, { expectFailure: 422 }),
+        step('wants_401', noTitle, { expectFailure: 401 }),
+        step('wants_one_of', noTitle, { expectFailure: [401, 403] }),
+        step('asserts_wants_422', async ({ http }) => assertStatus(await http.post('/api/todos', { json: {} }), 201), { expectFailure: 422 }),
+        step('asserts_wants_401', async ({ http }) => assertStatus(await http.post('/api/todos', { json: {} }), 201), { expectFailure: 401 }),
+        step('no_request_wants_422', () => { throw new Error('no mail came') }, { expectFailure: 422 }),
+      ],
+    })
+    const runner = runnerFor()
+    const r = (await runner.run(j)).journeys[0]!
+    await runner.close()
+    expect((r.nodes as any[]).map((n) => [n.name, n.status])).toEqual([
+      ['wants_422', 'failed'],
+      ['wants_401', 'passed'],
+      ['wants_one_of', 'passed'],
+      ['asserts_wants_422', 'failed'],
+      ['asserts_wants_401', 'passed'],
+      ['no_request_wants_422', 'failed'],
+    ])
+    const [returned, asserted, noRequest] = r.issues
+    expect(returned).toMatchObject({ step: 'wants_422', kind: 'http-status', suggestion: expect.stringContaining('Authentication failed') })
+    expect(returned!.error).toMatch(/^expected HTTP 422, but the API answered HTTP 401 to POST http:\/\/127\.0\.0\.1:\d+\/api\/todos$/)
+    expect(asserted!.error).toMatch(/; the step expects the API to answer with a failure, and it answered HTTP 401 to POST http:\/\/127\.0\.0\.1:\d+\/api\/todos, not HTTP 422$/)
+    expect(noRequest!.error).toBe('no mail came; the step expects the API to answer with a failure, and no request of the step was refused with HTTP 422')
+    expect(r.issues).toHaveLength(3)
   })
 })
 

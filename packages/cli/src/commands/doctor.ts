@@ -4,7 +4,7 @@ import { type ResolvedConfig, shownConfigFile } from '../config/load'
 import type { PluginSpec } from '../config/types'
 import { EXIT, type Io } from '../exit'
 import { refuseOnlyInCi } from '../journeys/focus'
-import { type LoadedJourney, discoverJourneyFiles, howToStart, loadJourneys } from '../journeys/load'
+import { type LoadedJourney, discoverJourneyFiles, howToStart, loadJourneys, misnamedJourneysHint } from '../journeys/load'
 import { type LoadedPlugin, loadPlugin, nameTwinError, pluginInstances, runnerPluginEntries } from '../plugins/load'
 import { type ReporterRequest, reporterRequests } from '../reporters'
 import { type Verdict, type WorkersChecked, checkWorkers, labelOf, httpStatus, unreachableReason } from './doctor-workers'
@@ -272,7 +272,8 @@ async function checkJourneys(checks: Checks, io: Io, globs: readonly string[], r
     else {
       // As `venomqa run` has it: no journey matching is a mistake in what the config names.
       checks.mistake()
-      checks.line('fail', 'journeys', `no journeys match ${globs.join(', ')}${files.length ? '' : howToStart(config)}`)
+      const hint = files.length ? '' : (await misnamedJourneysHint(globs, root)) + howToStart(config)
+      checks.line('fail', 'journeys', `no journeys match ${globs.join(', ')}${hint}`)
     }
     for (const w of warnings) checks.line('note', 'journeys', w)
     return journeys

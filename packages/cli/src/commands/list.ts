@@ -1,4 +1,4 @@
-import { type Journey, type JourneyNode, escapeControlChars, nameOnOneLine as one, plural } from '@venomqa/core'
+import { type Journey, type JourneyNode, type StepNode, escapeControlChars, nameOnOneLine as one, plural } from '@venomqa/core'
 import { EXIT, type Io, warn } from '../exit'
 import { loadJourneys } from '../journeys/load'
 import { parseShard } from '../shard/split'
@@ -67,10 +67,16 @@ function tree(nodes: readonly JourneyNode[]): TreeNode[] {
   })
 }
 
+/** A step's `(expects failure)`, with the statuses it expects when it names them: `(expects failure: 401, 403)`. */
+function expectsFailure(expected: StepNode['options']['expectFailure']): string {
+  if (!expected) return ''
+  return typeof expected === 'boolean' ? ' (expects failure)' : ` (expects failure: ${[expected].flat().join(', ')})`
+}
+
 function treeLines(nodes: readonly JourneyNode[], pad: string): string[] {
   const out: string[] = []
   for (const n of nodes) {
-    if (n.kind === 'step') out.push(`${pad}step ${one(n.name)}${n.options.expectFailure ? ' (expects failure)' : ''}${n.mode === 'skip' ? ' (skip)' : ''}`)
+    if (n.kind === 'step') out.push(`${pad}step ${one(n.name)}${expectsFailure(n.options.expectFailure)}${n.mode === 'skip' ? ' (skip)' : ''}`)
     else if (n.kind === 'checkpoint') out.push(`${pad}◆ checkpoint ${one(n.name)}`)
     else {
       out.push(`${pad}⑂ branch from ${one(n.checkpoint)}`)

@@ -13,7 +13,7 @@ import { type ResolvedConfig, projectRoot } from '../config/load'
 import type { VenomConfigBase } from '../config/types'
 import { EXIT, type Io, warn } from '../exit'
 import { exitNow } from '../exit-guard'
-import { type LoadedJourney, discoverJourneyFiles, filterJourneys, howToStart, knownJourneys, loadJourneys, splitRunArgs, unknownTagsHint } from '../journeys/load'
+import { type LoadedJourney, discoverJourneyFiles, filterJourneys, howToStart, knownJourneys, misnamedJourneysHint, loadJourneys, splitRunArgs, unknownTagsHint } from '../journeys/load'
 import { focusSelection, refuseOnlyInCi } from '../journeys/focus'
 import { type ShardNumber, lastRunFile, readLastRun, setAsideLastRun, setAsideLastRunSync, writeLastRun } from '../last-run'
 import { lastFailedOnly, putBackRecords } from './last-failed'
@@ -125,12 +125,15 @@ export async function findJourneyFiles(args: readonly string[], config: Resolved
     config.root,
   )
   // Patterns given on the command line are the user's words, quoted in the message: the config is not to blame.
-  if (!files.length)
+  if (!files.length) {
+    const globs = patterns.length ? patterns : config.journeys
+    const hint = patterns.length ? '' : await misnamedJourneysHint(config.journeys, config.root)
     throw new UserError(
       'E_NO_JOURNEYS',
-      `no journey files match ${(patterns.length ? patterns : config.journeys).join(', ')} in ${config.root}${patterns.length ? '' : howToStart(config)}`,
+      `no journey files match ${globs.join(', ')} in ${config.root}${hint}${patterns.length ? '' : howToStart(config)}`,
       patterns.length ? {} : { where: config.file ? path.relative(io.cwd, config.file) : 'journeys' },
     )
+  }
   return { files, names }
 }
 

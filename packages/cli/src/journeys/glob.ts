@@ -88,6 +88,21 @@ export async function globFiles(patterns: readonly string[], root: string): Prom
   return [...found].sort().map((rel) => path.join(root, rel))
 }
 
+const SCRIPT = /\.(?:[cm]?[jt]s)$/
+const DECLARATION = /\.d\.[cm]?ts$/
+
+/**
+ * Script files under the static base of the patterns that none of them matches, relative to `root`, the
+ * first `max`: when no journey file is found, a `journeys/orders.ts` the pattern `journeys/**\/*.journey.ts`
+ * skips is most often a journey whose name lacks the `.journey` the pattern asks for.
+ */
+export async function scriptsNotMatched(patterns: readonly string[], root: string, max = 3): Promise<string[]> {
+  const bases = new Set(patterns.filter((p) => !p.startsWith('!')).map((p) => staticBase(normalize(p))))
+  const found = new Set<string>()
+  for (const base of bases) for (const rel of await walk(path.join(root, base), base)) if (SCRIPT.test(rel) && !DECLARATION.test(rel)) found.add(rel)
+  return [...found].sort().slice(0, max)
+}
+
 function normalize(p: string): string {
   return p.replace(/\\/g, '/').replace(/^\.\//, '')
 }

@@ -17,7 +17,7 @@ import {
 import { importUserFile, loadFailure } from '../load-module'
 import { loading } from '../pending-loads'
 import { keepSharedWithJiti } from '../typescript/native'
-import { escapeGlob, globFiles, hasMagic } from './glob'
+import { escapeGlob, globFiles, hasMagic, scriptsNotMatched } from './glob'
 
 export interface LoadedJourney {
   journey: Journey
@@ -327,6 +327,19 @@ export function unknownTagsHint(journeys: readonly { tags: readonly string[] }[]
     return `${JSON.stringify(t)}${near ? ` (did you mean ${JSON.stringify(near)}?)` : ''}`
   })
   return `; no journey is tagged ${each.join(' or ')}; ${known.length ? `tags: ${firstFew(known, 10)}` : 'no journey has a tag'}`
+}
+
+/**
+ * When the config's globs match no file: the script files where they look, which they skip, named after
+ * the words that no journey matched (run, list, doctor), as `; journeys/orders.ts is there, but not named
+ * as journeys/**\/*.journey.ts asks (rename it journeys/orders.journey.ts)`. A first journey saved as
+ * `orders.ts` was otherwise told only that nothing matched. Empty when there is none.
+ */
+export async function misnamedJourneysHint(globs: readonly string[], root: string): Promise<string> {
+  const misnamed = await scriptsNotMatched(globs, root)
+  if (!misnamed.length) return ''
+  const rename = globs.some((g) => g.includes('.journey.')) ? ` (rename it ${misnamed[0]!.replace(/(\.[cm]?[jt]s)$/, '.journey$1')})` : ''
+  return `; ${misnamed.join(', ')} ${misnamed.length === 1 ? 'is' : 'are'} there, but not named as ${globs.join(', ')} asks${rename}`
 }
 
 /**

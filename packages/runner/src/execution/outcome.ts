@@ -3,6 +3,7 @@ import { messageWithCauses, stackWithCauses } from '../error-causes'
 import { StallError, StrayError } from '../faults'
 import { AnswerCutError, RequestTimeoutError } from '../http/classify'
 import { isHttpResponseLike } from '../http-client'
+import { thrownAt } from './thrown-at'
 
 /** How one attempt of a step ended. */
 export type Outcome =
@@ -41,6 +42,7 @@ export type Settled = { threw: false; value: unknown } | { threw: true; error: u
  */
 export function judge(node: Pick<StepNode, 'options'>, settled: Settled, signal: AbortSignal, debug?: boolean, exchanges?: readonly HttpExchange[]): Outcome {
   const expectFailure = !!node.options.expectFailure
+  const statuses = expectedStatuses(node.options.expectFailure)
   if (settled.threw) {
     const thrown = settled.error
     if (signal.aborted && (thrown === signal.reason || thrown instanceof TimeoutError || thrown instanceof AbortedError)) {
@@ -55,10 +57,12 @@ export function judge(node: Pick<StepNode, 'options'>, settled: Settled, signal:
     if (thrown instanceof StallError)
       return { passed: false, kind: 'stall', message: `${errorMessage(thrown)}; give the step a timeout (step option or --timeout) so a hang fails at the deadline` }
     const ownMistake = testsOwnMistake(thrown)
-    const notTheApis = expectFailure ? (notTheApisFailure(thrown, ownMistake) ?? acceptedEverything(exchanges)) : undefined
+    const notTheApis = expectFailure ? (notTheApisFailure(thrown, ownMistake) ?? acceptedEverything(exchanges) ?? refusedOtherwise(statuses, exchanges)) : undefined
     if (expectFailure && !notTheApis) return { passed: true }
-    // The error's own suggestion is the action's text, masked as its message is.
-    const suggestion = suggestionForError(thrown)
+    // The error's own suggestion is the action's text, masked as its message is; a slip of the step's
+    // code (a TypeError) is placed at its line, which its message does not name.
+    const at = thrownAt(thrown)
+    const suggestion = suggestionForError(thrown) ?? (at && `The step's code threw a ${(thrown as Error).name} at ${at}: fix that line (run with --debug for the whole stack).`)
     // With its causes: `fetch failed` alone does not say why (see messageWithCauses).
     const message = redactText(messageWithCauses(thrown)) + (notTheApis ? `; the step expects the API to answer with a failure, and ${notTheApis}` : '')
     return {
@@ -80,7 +84,9 @@ export function judge(node: Pick<StepNode, 'options'>, settled: Settled, signal:
     // Read only for a message: reading `request` works out the whole redacted request, a cost per step.
     const url = () => r.exchange?.request?.url ?? r.url
     if (status >= 400) {
-      if (expectFailure) return { passed: true }
+      if (expectFailure && (!statuses || statuses.includes(status))) return { passed: true }
+      // Refused, but not as the step expects: judged as the refusal it is, so its suggestion fits the status.
+      if (expectFailure) return { passed: false, kind: 'http-status', message: `expected HTTP ${statusList(statuses!)}, but the API answered HTTP ${status}${r.method ? ` to ${r.method} ${url()}` : ''}` }
       return { passed: false, kind: 'http-status', message: `HTTP ${status}${r.method ? ` from ${r.method} ${url()}` : ''}` }
     }
     if (expectFailure) return { passed: false, kind: 'expected-failure-missing', message: `expected a failure, but the API answered HTTP ${status}${r.method ? ` to ${r.method} ${url()}` : ''}` }
@@ -134,6 +140,33 @@ function acceptedEverything(exchanges: readonly HttpExchange[] | undefined): str
   if (!lastAnswered) return undefined
   const { method, url } = lastAnswered.request
   return `the API accepted every request the step sent (HTTP ${lastAnswered.response!.status} to ${method} ${url}): the error came from the step's own checks of a success`
+}
+
+/** The statuses an `expectFailure` step accepts as its refusal; undefined for `true` (any refusal). */
+function expectedStatuses(expectFailure: StepNode['options']['expectFailure']): readonly number[] | undefined {
+  if (typeof expectFailure === 'number') return [expectFailure]
+  return Array.isArray(expectFailure) ? expectFailure : undefined
+}
+
+const statusList = (statuses: readonly number[]) => statuses.join(' or ')
+
+/**
+ * Why an error the step threw is not the refusal it expects when it names the statuses it expects
+ * (`expectFailure: 422`): the API refused with another (a 401 of an expired token, a 404 of a mistyped
+ * path), or the step sent no request the API refused. Undefined when the last refusal, by the request's
+ * last attempt, has one of the statuses, or when the step names none.
+ */
+function refusedOtherwise(statuses: readonly number[] | undefined, exchanges: readonly HttpExchange[] | undefined): string | undefined {
+  if (!statuses) return undefined
+  let refusal: HttpExchange | undefined
+  for (let i = 0; i < (exchanges?.length ?? 0); i++) {
+    const exchange = exchanges![i]!
+    const retried = exchanges![i + 1]?.attempt === exchange.attempt + 1
+    if (!retried && exchange.response && exchange.response.status >= 400) refusal = exchange
+  }
+  if (!refusal) return `no request of the step was refused with HTTP ${statusList(statuses)}`
+  if (statuses.includes(refusal.response!.status)) return undefined
+  return `it answered HTTP ${refusal.response!.status} to ${refusal.request.method} ${refusal.request.url}, not HTTP ${statusList(statuses)}`
 }
 
 /**

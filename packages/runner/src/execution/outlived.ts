@@ -1,4 +1,5 @@
 import type { ActionArgs, Ports } from '@venomqa/core'
+import { noteKept } from '../http/server-errors'
 
 /**
  * An action that ignores its signal goes on after its step's deadline (or the journey's, or an interrupt):
@@ -47,6 +48,8 @@ function contextView(ctx: ActionArgs['ctx'], signal: AbortSignal): ActionArgs['c
         ? value.bind(target)
         : (...args: unknown[]) => {
             if (signal.aborted) throw signal.reason
+            // A response put in the context as it is is kept for a later step to look at (see server-errors.ts).
+            if (prop === 'set') noteKept(args[1])
             const result = value.apply(target, args)
             // `ctx.set(a, 1).set(b, 2)`: the chain goes on through the view, its guard with it.
             return result === target ? view : result

@@ -5,7 +5,7 @@ import { isoNow } from './iso-now'
 import type { Lane } from './lanes'
 import { type Outcome, isFaultOfTheTest } from './outcome'
 import { contextForStep, portsForStep } from './outlived'
-import { uncheckedServerErrors } from '../http/server-errors'
+import { type UncheckedAnswer, uncheckedErrorAnswers } from '../http/server-errors'
 import { type EarlierFailure, afterEarlierFailure } from './earlier-failure'
 import { type AttemptResult, attemptStep } from './step-attempt'
 import { blockedByBackends } from './blocked'
@@ -95,7 +95,7 @@ export async function runStep(node: StepNode, env: StepEnv): Promise<StepResult>
   // Nothing listening at the base URL stops the journey here; a worker's app that ended said so already.
   if (!appGone && !last.outcome.passed && env.failed) await env.failed(node.name, last)
   // Looked for before the result is made: what reads the exchanges after this must not count as the action's look.
-  const unchecked = last.outcome.passed && !node.options.expectFailure ? uncheckedServerErrors(last.exchanges, last.returned, last.startedAt) : []
+  const unchecked = last.outcome.passed && !node.options.expectFailure ? uncheckedErrorAnswers(last.exchanges, last.returned, last.startedAt) : []
   const outcome = afterEarlierFailure(last.outcome, env.failedBefore())
   const result = stepResult(node, outcome, { attempt, startedAt, durationMs: performance.now() - t0, exchanges, logs, shown: last.shown })
   if (!outcome.passed && outcome.kind !== 'aborted') {
@@ -116,25 +116,29 @@ export async function runStep(node: StepNode, env: StepEnv): Promise<StepResult>
       response: result.response,
     })
   }
-  for (const x of unchecked) env.addIssue(uncheckedServerError(env.path, node.name, x))
+  for (const x of unchecked) env.addIssue(uncheckedErrorAnswer(env.path, node.name, x))
   if (events.has('stepEnd')) await events.emit('stepEnd', events.onWorker(lane, { journey: env.journey, path: env.path, step: node.name, result, ctx: lane.world.ctx }), where)
   return result
 }
 
 /**
- * A step passed, but the API answered one of its requests with a server error whose body the action read
- * without looking at its status (or returning it): it went on with an error body as if it were the answer.
- * The step's outcome stays the rule's (DESIGN.md: only a returned response is judged); the issue says
- * what the pass may hide, where a later step's failure would point elsewhere.
+ * A step passed, but the API answered one of its requests with an error (4xx, 5xx) whose status the action
+ * never looked at, nor returned the response: it went on with an error body as if it were the answer, or
+ * (most often a block body with no `return`) never saw the refusal at all. The step's outcome stays the
+ * rule's (DESIGN.md: only a returned response is judged); the issue says what the pass may hide, where a
+ * later step's failure would point elsewhere, or none would.
  */
-function uncheckedServerError(path: string, step: string, x: HttpExchange): IssueFields {
+function uncheckedErrorAnswer(path: string, step: string, { exchange: x, used }: UncheckedAnswer): IssueFields {
+  const what = used ? 'the action read its body without checking its status (assertStatus, res.status or res.ok) or returning it' : 'the action neither returned the response nor checked its status (assertStatus, res.status or res.ok)'
   return {
     path,
     step,
     severity: 'high',
     kind: 'http-status',
-    error: `step "${step}" passed, but ${x.request.method} ${x.request.url} answered HTTP ${x.response!.status}, and the action read its body without checking its status (assertStatus, res.status or res.ok) or returning it`,
-    suggestion: 'Return the response, or check its status, so that a server error fails the step where it happened.',
+    error: `step "${step}" passed, but ${x.request.method} ${x.request.url} answered HTTP ${x.response!.status}, and ${what}`,
+    suggestion: used
+      ? 'Return the response, or check its status, so that an error answer fails the step where it happened.'
+      : 'Return the response (`return http.post(...)`, or an arrow function without braces: `({ http }) => http.post(...)`), or check its status, so that an error answer fails the step where it happened.',
     source: 'step',
     request: x.request,
     response: x.response,

@@ -145,7 +145,7 @@ const responseAccessor: PropertyDescriptor = {
   enumerable: true,
   configurable: true,
   get(this: ExchangeRecord) {
-    // A look at a server error's status through its record (`http.lastExchange()?.response?.status`).
+    // A look at an error answer's status through its record (`http.lastExchange()?.response?.status`).
     noteResponseRead(this)
     return ExchangeRecord.responseOf(this)
   },

@@ -1,6 +1,6 @@
 import { type HttpExchange, type HttpResponse, VenomError } from '@venomqa/core'
 import type { ReceivedResponse } from './attempt'
-import { followServerError } from './server-errors'
+import { followErrorAnswer } from './server-errors'
 
 const NO_COOKIES: readonly string[] = Object.freeze([])
 
@@ -29,7 +29,7 @@ export class RunnerResponse implements HttpResponse {
     this.exchange = exchange
     this.setCookies = received.setCookies ?? NO_COOKIES
     this.#bytes = received.bodyBytes
-    if (received.status >= 500) followReads(this, followServerError(exchange, sentAt))
+    if (received.status >= 400) followReads(this, followErrorAnswer(this, exchange, sentAt))
   }
 
   text(): string {
@@ -38,7 +38,7 @@ export class RunnerResponse implements HttpResponse {
 
   /** The body's bytes: as received for a binary type, else its text in UTF-8. A copy: changing it changes nothing here. */
   bytes(): Uint8Array {
-    // Through bodyText for a text body: on a 5xx that counts as using the answer (see followReads).
+    // Through bodyText for a text body: on an error answer that counts as using it (see followReads).
     return this.#bytes ? this.#bytes.slice() : Buffer.from(this.bodyText, 'utf8')
   }
 
@@ -59,7 +59,7 @@ export class RunnerResponse implements HttpResponse {
 }
 
 /**
- * A 5xx response's `status` and `ok` (assertStatus, `if (!res.ok)`, a destructuring) count as looking at
+ * An error answer's `status` and `ok` (assertStatus, `if (!res.ok)`, a destructuring) count as looking at
  * it, its `bodyText` (and so `json()` and `text()`) as using it. Own accessors on this object alone;
  * `util.inspect` still shows the values (see inspect below), not `[Getter]`.
  */
