@@ -48,6 +48,9 @@ export async function observeBefore(args: ActionArgs): Promise<void> {
   args.ctx.set(OBSERVED_BEFORE, (await args.observe?.()) ?? {})
 }
 
+/** The response a regression journey's status checks read: its status, and what names the request and its answer. */
+type ReplayedResponse = { status: number; method?: string; url?: string; bodyText?: string; exchange?: { request?: { url?: string } } }
+
 /**
  * In a regression journey, a write before the last action that the exploration saw accepted (2xx) must
  * still be accepted. Refused now (a 409, a 422 for another reason), the sequence never reaches the state
@@ -55,25 +58,40 @@ export async function observeBefore(args: ActionArgs): Promise<void> {
  * bug still there. The status class is checked, not the code: a 201 that became a 200 still reached it.
  * The last action is not checked: its answer is the one the fix changes.
  */
-export function assertStillAccepted(
-  res: { status: number; method?: string; url?: string; bodyText?: string; exchange?: { request?: { url?: string } } },
-  then: { step: string; status: number },
-): void {
+export function assertStillAccepted(res: ReplayedResponse, then: { step: string; status: number }): void {
   if (res.status >= 200 && res.status < 300) return
+  throw notReached(res, then, '2xx', 'If this refusal is the fix', STILL_ACCEPTED_SUGGESTION)
+}
+
+/**
+ * The mirror of assertStillAccepted: a write before the last action that the exploration saw refused (4xx)
+ * must still be refused. Accepted now, it changes the state where it changed nothing in the exploration
+ * (or other than the refusal did), and the sequence reaches another state than the one the invariant broke
+ * in. The class is checked: a 409 that became a 422 was still refused.
+ */
+export function assertStillRefused(res: ReplayedResponse, then: { step: string; status: number }): void {
+  if (res.status >= 400 && res.status < 500) return
+  throw notReached(res, then, '4xx', 'If this answer is the fix', STILL_REFUSED_SUGGESTION)
+}
+
+function notReached(res: ReplayedResponse, then: { step: string; status: number }, expected: string, ifFix: string, suggestion: string): AssertionFailed {
   const url = res.exchange?.request?.url ?? res.url ?? ''
   const request = res.method ? ` (${res.method} ${redactText(url)})` : ''
   const text = res.bodyText ? String(redactBody(res.bodyText)) : ''
   const body = text ? `: ${text.length > 200 ? `${text.slice(0, 200)}...` : text}` : ''
   const err = new AssertionFailed(
     `the sequence no longer reaches the state where the violation was found: step "${then.step}"${request} was answered ${then.status} in the exploration and ${res.status} now${body}. ` +
-      'If this refusal is the fix, this journey has nothing left to test: delete it, or record it again (`venomqa explore`).',
-    { expected: `2xx (${then.status} in the exploration)`, actual: res.status },
+      `${ifFix}, this journey has nothing left to test: delete it, or record it again (\`venomqa explore\`).`,
+    { expected: `${expected} (${then.status} in the exploration)`, actual: res.status },
   )
-  throw Object.assign(err, { suggestion: STILL_ACCEPTED_SUGGESTION })
+  return Object.assign(err, { suggestion })
 }
 
 const STILL_ACCEPTED_SUGGESTION =
   'A write before the last action of the sequence was refused, so the invariant was not checked in the state where it broke: a pass here would prove nothing. If the API now refuses this step on purpose and that is the fix, delete this regression journey or record it again with `venomqa explore`; otherwise find out why the step is refused (its setup, its data, the environment).'
+
+const STILL_REFUSED_SUGGESTION =
+  'A write before the last action of the sequence, refused in the exploration, was answered otherwise now, so the sequence went through another state than the one where the invariant broke: a pass here would prove nothing. If the API now accepts this step on purpose and that is the fix, delete this regression journey or record it again with `venomqa explore`; otherwise find out why its answer changed (its setup, its data, the environment).'
 
 /** What a check's result says: a string is the violation's message, `false` a violation without one. */
 export function violationOf(verdict: unknown): string | undefined {

@@ -8,7 +8,7 @@ export { type PlainRequestOptions, type PlainResponse, PlainRequestError, plainR
 export * from './ports'
 export * from './dsl'
 export * from './explore'
-export { assertStillAccepted, checkInvariant, observeBefore } from './check-invariant'
+export { assertStillAccepted, assertStillRefused, checkInvariant, observeBefore } from './check-invariant'
 export { BASE_URL_QUERY_HINT, httpUrlProblem, validateJourney } from './validate'
 export { UNENCODED_PERCENT, UNENCODED_USERINFO, hasMalformedEscape, unencodedUserinfoProblem } from './url-userinfo'
 export * from './issues'

@@ -359,15 +359,43 @@ describe('emitJourney', () => {
         // The last action's answers are what the fix may change: none is asserted.
         "        step('create_todo (2)', async ({ http, ctx }) => {",
         '          // answered 200',
-        "          const res = await http.get('/api/todos')",
-        "          if (res.status === 200) ctx.set('listed before POST /api/todos', plural(res.json().length, 'item'))",
+        "          const res1 = await http.get('/api/todos')",
+        "          if (res1.status === 200) ctx.set('listed before POST /api/todos', plural(res1.json().length, 'item'))",
         '          // answered 422',
-        "          await http.post('/api/todos', { json: { title: 'a' } })",
+        "          const res2 = await http.post('/api/todos', { json: { title: 'a' } })",
+        // Looked at, not checked: unlooked at, the run would take the refusal for one the step forgot to check.
+        '          void res2.status // refused in the exploration too; the invariant judges the state after it',
         '        }),',
       ].join('\n'),
     )
     expect(text.match(/assertStatus\(/g)).toHaveLength(1)
     expect(text.match(/assertStillAccepted\(/g)).toHaveLength(1)
+  })
+
+  it('checks that a write refused in the exploration before the last action is still refused, and only looks at a refused read', async () => {
+    // Accepted now, the refused write would change the state where it changed nothing in the exploration:
+    // the journey would reach another state than the invariant broke in. A refused read changes nothing:
+    // its status is looked at (the run tells of a refusal a step never looked at), not checked.
+    const refusedWrite = exchange('POST', '/api/todos', { title: 'a' }, 409, { error: 'taken' })
+    const refusedRead = exchange('GET', '/api/todos/999', undefined, 404, { error: 'not found' })
+    const created = exchange('POST', '/api/todos', { title: 'b' }, 201, { id: 41 })
+    const text = await emitText({
+      steps: [stepRun('create_todo', { title: 'a' }, [refusedRead, refusedWrite], setupCtx, setupCtx), stepRun('create_todo', { title: 'b' }, [created], setupCtx, { ...setupCtx, todoId: 41 })],
+      probes: [],
+    })
+    expect(text).toContain("import { assertStillRefused, branch, checkInvariant, checkpoint, journey, observeBefore, path, step } from '@venomqa/core'")
+    expect(text).toContain(
+      [
+        '          // answered 404',
+        "          const res1 = await http.get('/api/todos/999')",
+        '          void res1.status // refused in the exploration too; the invariant judges the state after it',
+        '          // answered 409',
+        "          const res2 = await http.post('/api/todos', { json: { title: 'a' } })",
+        '          // Refused in the exploration: accepted now, the sequence would go through another state than the one the invariant broke in.',
+        "          assertStillRefused(res2, { step: 'create_todo', status: 409 })",
+        '        }),',
+      ].join('\n'),
+    )
   })
 
   it("runs a request of the last action that sends what an earlier answer of it set only when that answer set it", async () => {

@@ -53,12 +53,13 @@ export function renderJourney(input: RenderInput): string {
   const prelude = plan.steps.slice(0, last).flatMap((s) => s.requests)
   const asserted = prelude.some((r) => replayNeedsAnswer(r) && !acceptedWrite(r))
   const stillAccepted = prelude.some(acceptedWrite)
+  const stillRefused = prelude.some(refusedWrite)
   const counted = plan.steps.some((s) => s.requests.some((r) => r.sets.some((set) => set.count)))
   const imports = [
     ...(root !== undefined ? ["import { dirname, resolve } from 'node:path'", "import { fileURLToPath } from 'node:url'"] : []),
     // Core only: a project has core installed for its journeys; @venomqa/explore comes with the CLI and may
     // not resolve from the project (pnpm installs strictly).
-    `import { ${input.builtin ? 'assert, ' : ''}${asserted ? 'assertStatus, ' : ''}${stillAccepted ? 'assertStillAccepted, ' : ''}branch, ${input.builtin ? '' : 'checkInvariant, '}checkpoint, journey, ${plan.secrets.used.length ? 'knownSecrets, ' : ''}${input.builtin ? '' : 'observeBefore, '}path, ${counted ? 'plural, ' : ''}step } from '@venomqa/core'`,
+    `import { ${input.builtin ? 'assert, ' : ''}${asserted ? 'assertStatus, ' : ''}${stillAccepted ? 'assertStillAccepted, ' : ''}${stillRefused ? 'assertStillRefused, ' : ''}branch, ${input.builtin ? '' : 'checkInvariant, '}checkpoint, journey, ${plan.secrets.used.length ? 'knownSecrets, ' : ''}${input.builtin ? '' : 'observeBefore, '}path, ${counted ? 'plural, ' : ''}step } from '@venomqa/core'`,
     `import exploration from ${quote(exploration.importPath)}`,
   ]
   const rootLines =
@@ -249,7 +250,7 @@ function answersNeeded(requests: readonly RequestPlan[]): number[][] {
  * In a `checked` step (not the last), an accepted write's response is read too: its status is checked.
  */
 function responseVariables(requests: readonly RequestPlan[], checked: boolean): (string | undefined)[] {
-  const read = requests.map((r) => r.sets.length > 0 || (checked && acceptedWrite(r)))
+  const read = requests.map((r) => r.sets.length > 0 || (checked && acceptedWrite(r)) || refusedAnswer(r))
   const count = read.filter(Boolean).length
   let n = 0
   return read.map((r) => (r ? (count === 1 ? 'res' : `res${++n}`) : undefined))
@@ -280,13 +281,22 @@ function renderRequest(
   if (Object.keys(options).length === 0) lines.push(`${prefix})`)
   else lines.push(`${prefix}, ${literal(options, '', width - prefix.length - 3)})`)
   const accepted = checked && acceptedWrite(request)
-  const asserted = accepted || (checked && replayNeedsAnswer(request))
+  const refused = checked && refusedWrite(request)
+  const asserted = accepted || refused || (checked && replayNeedsAnswer(request))
   if (accepted)
     lines.push(
       '// Accepted in the exploration: refused now, the sequence would not reach the state the invariant broke in.',
       `assertStillAccepted(${variable}, ${literal({ step, status: request.status }, '', width - variable!.length - 23)})`,
     )
+  else if (refused)
+    lines.push(
+      '// Refused in the exploration: accepted now, the sequence would go through another state than the one the invariant broke in.',
+      `assertStillRefused(${variable}, ${literal({ step, status: request.status }, '', width - variable!.length - 22)})`,
+    )
   else if (asserted) lines.push(`assertStatus(${variable}, ${request.status}) // the replay needs what this answer gives`)
+  // A refusal read by nothing else: looked at, so that the run does not take it for an answer the step forgot
+  // to check (an error answer no step looks at is an issue), and not checked, since a fix may change it.
+  else if (refusedAnswer(request) && !request.sets.length) lines.push(`void ${variable}.status // refused in the exploration too; the invariant judges the state after it`)
   const sets = request.sets.flatMap((set) => [
     ...(set.secret ? ['// a secret: read from the response, never written here'] : []),
     `ctx.set(${quote(set.key)}, ${responseValue(set, variable!)})`,
@@ -341,6 +351,24 @@ function replayNeedsAnswer(request: RequestPlan): request is RequestPlan & { sta
 }
 
 const READS = new Set(['GET', 'HEAD', 'OPTIONS'])
+
+/**
+ * A request the exploration saw refused (4xx). The run tells of a refusal the step never looked at (a
+ * step that forgot its `return`); a regression journey replays it on purpose, so each one is looked at.
+ * A 5xx the step never touched is not told: the no-5xx invariant, or the one the journey checks, judges it.
+ */
+function refusedAnswer(request: RequestPlan): request is RequestPlan & { status: number } {
+  return request.status !== undefined && request.status >= 400 && request.status < 500
+}
+
+/**
+ * A write the exploration saw refused (4xx), before the last action: the sequence reached the invariant's
+ * state with that write changing nothing (or what the refusal changed), so the replay checks it is still
+ * refused (see assertStillRefused): accepted now, the state the journey reaches is another one.
+ */
+function refusedWrite(request: RequestPlan): request is RequestPlan & { status: number } {
+  return !READS.has(request.method) && refusedAnswer(request)
+}
 
 /**
  * A write the exploration saw accepted (2xx), before the last action: the sequence reached the state the
