@@ -52,7 +52,7 @@ describe('config keys and plugin options, in one run', () => {
     const r = await p.venomqa(['run'])
     expect(r.code, r.stderr).toBe(2)
     expect(r.stderr).toBe(
-      'venomqa: venomqa.json: retrys: unknown key (did you mean "retries"?); known keys: $schema, baseUrl, journeys, explore, openapi, plugins, reporters, headers, timeout, journeyTimeout, retries, journeyRetries, failOnFlaky, restoreAfterJourney, failFast, save, parallelPaths, workers, redactKeys, pluginTimeout, http, requireState, workerSetup, profiles\n',
+      'venomqa: venomqa.json: retrys: unknown key (did you mean "retries"?); known keys: $schema, baseUrl, journeys, explore, openapi, plugins, reporters, headers, timeout, journeyTimeout, retries, journeyRetries, failOnFlaky, restoreAfterJourney, failFast, save, parallelPaths, workers, redactKeys, pluginTimeout, app, http, requireState, workerSetup, profiles\n',
     )
   })
 

@@ -14,11 +14,19 @@ export interface AppProcessOptions {
   /** Added to this process's environment (`resources.env`, and `PORT: '0'` for an app that picks a free port). */
   env?: Record<string, string | undefined>
   cwd?: string
+  /** How messages name the app. Default: the command (its program and arguments). */
+  name?: string
   /**
    * Found in what the app writes (stdout or stderr) once it listens; its first group is its base URL, or
    * its port (then `http://127.0.0.1:<port>`). Default: `listening on http://host:port`.
    */
   ready?: RegExp
+  /**
+   * Instead of `ready`: the app is ready once this URL answers HTTP, whatever the status (a 404 and a 500
+   * are answers: something listens). For an app that listens where it is told (a fixed port) and says
+   * nothing of it; the started app's `baseUrl` is this URL.
+   */
+  readyUrl?: string
   /** `resources.signal`: aborted, the app is stopped and the start rejects. */
   signal?: AbortSignal
   /** How long it may take to be ready. Default 60 000 ms. */
@@ -66,7 +74,7 @@ export async function startAppProcess(options: AppProcessOptions): Promise<AppPr
     throw new ConfigError('startAppProcess: `command` must be the program and its arguments, such as [process.execPath, "dist/server.js"]', { where: 'command' })
   const [program, ...args] = command as string[]
   // In messages; an argument may hold a URL with its password.
-  const name = redactText(args.length ? `${program} ${args.join(' ')}` : program!)
+  const name = redactText(options.name ?? (args.length ? `${program} ${args.join(' ')}` : program!))
   const signal = options.signal
   if (signal?.aborted) throw givenUp(signal, name)
   if (options.ready !== undefined && !(options.ready instanceof RegExp))
@@ -77,6 +85,11 @@ export async function startAppProcess(options: AppProcessOptions): Promise<AppPr
       `startAppProcess: \`ready\` ${options.ready} has no group: put the base URL or the port in parentheses, such as /started on port (\\d+)/`,
       { where: 'ready' },
     )
+  if (options.readyUrl !== undefined && (options.ready !== undefined || !isHttpUrl(options.readyUrl)))
+    throw new ConfigError(options.ready !== undefined ? 'startAppProcess: give `ready` or `readyUrl`, not both' : 'startAppProcess: `readyUrl` must be an http:// or https:// URL', {
+      where: 'readyUrl',
+    })
+  const readyUrl = options.readyUrl
   // Without g or y: each look starts from the beginning of what the app wrote.
   const ready = options.ready ? new RegExp(options.ready.source, options.ready.flags.replace(/[gy]/g, '')) : LISTENING
   const keep = Math.max(1, options.stderrLines ?? 10)
@@ -106,13 +119,15 @@ export async function startAppProcess(options: AppProcessOptions): Promise<AppPr
   let partial = ''
   let seen = ''
   let onOutput: ((text: string) => void) | undefined
-  /** Why it is not ready yet: the pattern it waits for, and the last lines the app wrote (either stream). */
+  /** Why it is not ready yet: the pattern or URL it waits for, and the last lines the app wrote (either stream). */
+  let lastAnswer = 'no try yet'
   const notReady = () => {
     const written = seen
       .split(/\r?\n/)
       .filter((l) => l.trim())
       .slice(-3)
     const what = written.length ? `; the last lines it wrote: ${written.map((l) => JSON.stringify(redactText(l.slice(0, MAX_LINE)))).join(' ')}` : ', and it has written nothing yet'
+    if (readyUrl) return `nothing answered HTTP at ${redactText(readyUrl)} (the last try: ${lastAnswer})${what}`
     return `no line it wrote matched ${ready} (the line it writes once it listens: give startAppProcess a \`ready\` pattern for it)${what}`
   }
   child.stderr!.setEncoding('utf8')
@@ -182,19 +197,22 @@ export async function startAppProcess(options: AppProcessOptions): Promise<AppPr
   try {
     baseUrl = await new Promise<string>((resolve, reject) => {
       const timeoutMs = options.readyTimeoutMs ?? 60_000
-      const timer = setTimeout(() => reject(new Error(`${name} did not say it was ready within ${timeoutMs} ms: ${notReady()}`)), timeoutMs)
+      const timer = setTimeout(() => reject(new Error(`${name} ${readyUrl ? 'did not answer' : 'did not say it was ready'} within ${timeoutMs} ms: ${notReady()}`)), timeoutMs)
+      let polling = true
       const onAbort = () => reject(givenUp(signal!, name))
       signal?.addEventListener('abort', onAbort, { once: true })
       if (signal?.aborted) onAbort()
       // Asked by a run that gives the create up at its timeout, to say why it waited (see appStartProgress).
       if (signal) starting.set(signal, () => `${name} was still starting: ${notReady()}`)
       const settle = () => {
+        polling = false
         clearTimeout(timer)
         signal?.removeEventListener('abort', onAbort)
         if (signal) starting.delete(signal)
       }
       onOutput = (chunk) => {
         seen = (seen + chunk).slice(-4096)
+        if (readyUrl) return
         const found = ready.exec(seen)?.[1]
         if (found === undefined) return
         onOutput = undefined
@@ -205,6 +223,19 @@ export async function startAppProcess(options: AppProcessOptions): Promise<AppPr
         settle()
         reject(new Error(`${name} could not be started: ${errorMessage(err)}`))
       })
+      if (readyUrl)
+        void (async () => {
+          while (polling) {
+            const answer = await answersHttp(readyUrl)
+            if (!polling) return
+            if (answer === true) {
+              settle()
+              return resolve(readyUrl)
+            }
+            lastAnswer = answer
+            await new Promise((r) => setTimeout(r, READY_POLL_MS))
+          }
+        })()
       void exited.then((exit) => {
         settle()
         // Nothing on stderr: what it wrote on stdout says why, if anything does.
@@ -218,6 +249,31 @@ export async function startAppProcess(options: AppProcessOptions): Promise<AppPr
     throw err
   }
   return { pid: pid!, ...(dog?.pid !== undefined ? { watchdogPid: dog.pid } : {}), baseUrl, close: stop, exited }
+}
+
+function isHttpUrl(value: unknown): value is string {
+  return typeof value === 'string' && URL.canParse(value) && /^https?:$/.test(new URL(value).protocol)
+}
+
+/** How often a `readyUrl` is tried, and how long one try may wait for its answer. */
+const READY_POLL_MS = 100
+const READY_TRY_MS = 2_000
+
+/**
+ * Whether `url` answers HTTP now: true for any status, else what happened instead (`connection refused`).
+ * A certificate is not checked: the question is whether the app listens, not whom to trust.
+ */
+async function answersHttp(url: string): Promise<true | string> {
+  const { request } = await import(url.startsWith('https:') ? 'node:https' : 'node:http')
+  return new Promise((resolve) => {
+    const req = request(url, { method: 'GET', agent: false, timeout: READY_TRY_MS, rejectUnauthorized: false }, (res: import('node:http').IncomingMessage) => {
+      res.resume()
+      resolve(true)
+    })
+    req.once('timeout', () => req.destroy(new Error(`no answer within ${READY_TRY_MS} ms`)))
+    req.once('error', (err: NodeJS.ErrnoException) => resolve(err.code === 'ECONNREFUSED' ? 'connection refused' : redactText(errorMessage(err))))
+    req.end()
+  })
 }
 
 /** What each start waiting for its app's ready line is waiting for, by its signal. */

@@ -91,6 +91,29 @@ export class PgProxyBackend implements StateBackend {
     // A standalone proxy keeps the refusals of earlier runs and of sessions opened before this one.
     this.#reported = driver.refusedBefore
     this.#driver = driver
+    if (this.#options.upstream) this.#setEnvUrl(driver.url)
+  }
+
+  /** What VENOMQA_PG_PROXY_URL held before this backend set it: put back when it lets go. */
+  #envBefore?: { set: string; previous: string | undefined }
+
+  /**
+   * The in-process proxy's address in VENOMQA_PG_PROXY_URL while it listens, for an app started after the
+   * backends connect (the run's `app`, `env: { DATABASE_URL: '${VENOMQA_PG_PROXY_URL}' }`), as the mail
+   * catcher sets VENOMQA_SMTP_URL. A standalone proxy's address is known before the run: not set for it.
+   */
+  #setEnvUrl(url: string): void {
+    this.#envBefore = { set: url, previous: process.env[PROXY_URL_VARIABLE] }
+    process.env[PROXY_URL_VARIABLE] = url
+  }
+
+  /** Put VENOMQA_PG_PROXY_URL back as it was, unless something else has set it since. */
+  #unsetEnvUrl(): void {
+    const before = this.#envBefore
+    this.#envBefore = undefined
+    if (!before || process.env[PROXY_URL_VARIABLE] !== before.set) return
+    if (before.previous === undefined) delete process.env[PROXY_URL_VARIABLE]
+    else process.env[PROXY_URL_VARIABLE] = before.previous
   }
 
   async #startInProcess(upstream: string): Promise<Driver> {
@@ -235,6 +258,7 @@ export class PgProxyBackend implements StateBackend {
     this.#driver = undefined
     this.proxy = undefined
     if (!driver) return
+    this.#unsetEnvUrl()
     let unreported: RefusalRecord[]
     try {
       unreported = await this.#unreportedRefusals(driver, 'disconnect')
@@ -261,6 +285,7 @@ export class PgProxyBackend implements StateBackend {
     if (!proxy) return
     this.#driver = undefined
     this.proxy = undefined
+    this.#unsetEnvUrl()
     await proxy.stop()
   }
 
@@ -372,6 +397,9 @@ function refusedError(backend: string, doing: string, refused: readonly RefusalR
 }
 
 /** For a refusal recorded without a hint (by a standalone proxy of an older version). */
+/** Where the in-process proxy's address is, while it listens (see PgProxyStateBackend's connect). */
+export const PROXY_URL_VARIABLE = 'VENOMQA_PG_PROXY_URL'
+
 const REFUSAL_FIX =
   'Keep the app from doing it behind the proxy (docs/proxy.md lists what the proxy refuses), or use the snapshot mechanism of @venomqa/state-postgres for this app.'
 

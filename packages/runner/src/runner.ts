@@ -55,6 +55,7 @@ import { retryPolicyProblem } from './http/retry-policy'
 import { BackendConnects, connectFailure, disconnectFailure } from './backend-connects'
 import { type CheckedPlugin, checkPluginEntries } from './plugin-entries'
 import type { PutBackProgress, RegisteredCommand, Registry, RunnerOptions, SourcedJourney } from './types'
+import { type RunApp, checkRunAppOption, startRunApp } from './run-app'
 import { type AppWatch, WORKER_OUT_OF_USE_SUGGESTION } from './worker-app'
 import { WorkerPool } from './workers'
 import { StateCalls, type World, laneWorld } from './world'
@@ -100,6 +101,7 @@ const RUNNER_OPTIONS = [
   'parallelPaths',
   'workers',
   'workerSetup',
+  'app',
   'baseUrl',
   'headers',
   'stepTimeout',
@@ -141,6 +143,8 @@ const DISCONNECT_SUGGESTION =
   "The backend did not disconnect cleanly: what it set up to follow the app's data (tables, triggers, a snapshot) may still be there, as the message says. Check its service; `venomqa doctor` checks the plugins' services."
 const SETUP_HUNG_SUGGESTION =
   "A plugin's setup never finished, so nothing ran: check the service it connects to while setting up, or raise pluginTimeout if its setup is slow on purpose."
+const APP_START_SUGGESTION =
+  "The app under test (the config's `app`) did not answer at its URL in time, or ended first: read its last lines in the error. Check its command, that it listens where `app.url` (or baseUrl) says, and what it needs (its database, its environment); raise `app.timeoutMs` if it is slow to start on purpose."
 /** A request cut off after its step stopped (see DetachedRequests): what to do about what it may have done. */
 const CUT_OFF_SUGGESTION =
   "The app had not answered when its step stopped (the step's timeout, or an interrupt) and the grace was over. Check the app's data for what that request did, and give the step a timeout the endpoint can answer in, or find why it is slow."
@@ -167,6 +171,7 @@ function checkRunnerOptions(options: RunnerOptions): void {
   if (httpTimeout !== undefined && !isTimerMs(httpTimeout)) throw new ConfigError(`createRunner: http.timeout: ${TIMER_MS_EXPECTED}, got ${String(httpTimeout)}`, { where: 'http.timeout' })
   const retryProblem = retryPolicyProblem(options.http?.retry)
   if (retryProblem) throw new ConfigError(`createRunner: http.retry: ${retryProblem}`, { where: 'http.retry' })
+  checkRunAppOption(options.app, options.baseUrl)
 }
 
 /** `state backend "pg" (snapshot) is`, `state backends "pg" (snapshot) and "redis" (dump-restore) are`. */
@@ -219,6 +224,8 @@ export class Runner {
   #backendFactories: (() => StateBackend | Promise<StateBackend>)[] = []
   #portFactories = new Map<string, () => unknown>()
   #pool?: WorkerPool
+  /** The app under test the run started (the `app` option), until close() stops it. */
+  #app?: RunApp
   /** The base URLs this run found nothing listening at: made anew by each run (see BaseUrlReachability). */
   #reachability = new BaseUrlReachability()
   /** How every World and worker of the runner calls state backends: bounded by pluginTimeout (see StateCalls). */
@@ -556,9 +563,11 @@ export class Runner {
       this.#onRunIssue,
     )
 
-    const notRunBecause: { reason: string; kind: 'stall' | 'state'; suggestion?: string } | undefined = this.#fatal
+    let notRunBecause: { reason: string; kind: 'stall' | 'state' | 'crash'; suggestion?: string } | undefined = this.#fatal
       ? { reason: this.#fatal, kind: 'stall' }
       : await this.#connect(signal).then((failed) => (failed ? { reason: failed.message, kind: 'state' as const, suggestion: failed.suggestion } : undefined))
+    // The app under test last: what the plugins and backends set up (a proxy's port) is in its environment.
+    if (!notRunBecause && !signal?.aborted) notRunBecause = await this.#startApp(signal)
     const journeys: JourneyResult[] = new Array(units.length)
     const workers = Math.max(1, Math.min(this.options.workers ?? 1, units.length))
     // Fail-fast stops the journeys still running on other workers, cleanly: they roll back and say so.
@@ -596,7 +605,9 @@ export class Runner {
           }
           // A worker taken out of use has advice of its own: the state backends' would mislead when its app ended.
           const outOfUse = unusable && lane > 0 && this.options.workerSetup ? { suggestion: WORKER_OUT_OF_USE_SUGGESTION } : {}
-          const notRunFor = notRunBecause ?? (unusable ? { reason: unusable, kind: 'state' as const, ...outOfUse } : undefined)
+          // The run's app that ended is no state backend's fault: its own kind and advice.
+          const appEnded = unusable && this.#runAppGone(lane) ? { kind: 'crash' as const, suggestion: this.#app!.watch.suggestion() } : {}
+          const notRunFor = notRunBecause ?? (unusable ? { reason: unusable, kind: 'state' as const, ...outOfUse, ...appEnded } : undefined)
           if (notRunFor || journeySignal.aborted) {
             // Told to live reporters too: a console that never names the journey would leave its summary's
             // counts unexplained.
@@ -750,8 +761,49 @@ export class Runner {
    * given up (see WorkerPool). Lane 0, and every lane without a workerSetup, runs on the run's own backends.
    */
   #unusable(lane: number): string | undefined {
-    if (lane === 0 || !this.options.workerSetup) return this.#calls.unusableAmong(this.registry.stateBackends)
+    if (lane === 0 || !this.options.workerSetup) return this.#runAppGone(lane) ?? this.#calls.unusableAmong(this.registry.stateBackends)
     return this.#pool?.unusable(lane)
+  }
+
+  /**
+   * How the app the run started (`app`) ended on its own, with its last lines, when lane `lane` runs on it
+   * (lane 0, and every lane without a workerSetup); undefined while it runs.
+   */
+  #runAppGone(lane: number): string | undefined {
+    if (lane !== 0 && this.options.workerSetup) return undefined
+    const gone = this.#app?.watch.gone()
+    return gone && `${gone}${this.#app!.watch.lastLines()}`
+  }
+
+  /**
+   * Start the app under test (the `app` option), once, after the plugins set up and the backends connected:
+   * a problem when it ends or does not answer in time (the journeys are then not run, exit 1: the config
+   * may be right and the app broken), undefined when it answers or `signal` stopped the run first. An
+   * unset variable in its `env` is the config's mistake, thrown as such.
+   */
+  async #startApp(signal?: AbortSignal): Promise<{ reason: string; kind: 'crash'; suggestion: string } | undefined> {
+    const app = this.options.app
+    if (!app || this.#app) return undefined
+    try {
+      this.#app = await startRunApp(app, { baseUrl: this.options.baseUrl, root: this.options.root ?? process.cwd(), signal })
+      return undefined
+    } catch (err) {
+      if (signal?.aborted) return undefined
+      if (isUserError(err)) throw err
+      // Its last lines are the app's own text (a connection string in a stack): masked as such.
+      const reason = `app: ${redactText(errorMessage(err))}; nothing ran`
+      this.runIssues.push(makeIssue({ journey: '', path: '', step: 'start app', severity: 'critical', kind: 'crash', error: reason, source: 'app', suggestion: APP_START_SUGGESTION }))
+      return { reason, kind: 'crash', suggestion: APP_START_SUGGESTION }
+    }
+  }
+
+  /** Stop the run's app, if it started one: SIGTERM, then SIGKILL after a grace. Its end is no longer news. */
+  async #stopApp(): Promise<void> {
+    const app = this.#app
+    this.#app = undefined
+    if (!app) return
+    app.watch.closing()
+    await app.process.close()
   }
 
   /** How many workers may be busy at once: journeys on workers, or else the paths of a branch. */
@@ -904,7 +956,8 @@ export class Runner {
       let world: World
       let http: RunnerHttpClient
       let ports = this.ports
-      let app: AppWatch | undefined
+      // The run's own app (`app`), watched on every lane that runs on it.
+      let app: AppWatch | undefined = this.#app?.watch
       if (laneIndex === 0) {
         http = new RunnerHttpClient(
           { ...this.options.http, baseUrl: journey.baseUrl ?? this.options.baseUrl ?? '', headers: this.options.headers },
@@ -922,7 +975,7 @@ export class Runner {
           return await this.#workerFailed(item, laneIndex, err, retry && settle && { retry, settle })
         }
         ;({ world, http, ports } = lane)
-        app = lane.app
+        if (this.options.workerSetup) app = lane.app
       }
       const parallelPaths = (this.options.workers ?? 1) > 1 ? 1 : (this.options.parallelPaths ?? 1)
       // The journey's result says its worker itself (before journeyEnd fires): nothing to add here.
@@ -1003,6 +1056,9 @@ export class Runner {
     // What a backend or a plugin threw is foreign text (a driver's message can hold a token=...): masked as such.
     const fail = (step: string, severity: 'critical' | 'medium', source: string, message: string, kind: ErrorKind = 'state', suggestion?: string) =>
       this.closeIssues.push(makeIssue({ journey: '', path: '', step, severity, kind, error: redactText(message), source, ...(suggestion ? { suggestion } : {}) }))
+    // The app first: its connections close before a backend's disconnect undoes what it did (a proxy's
+    // rollback of everything waits on none of them).
+    await this.#stopApp()
     for (const b of this.#connectedBackends.splice(0)) {
       try {
         await this.#calls.call(`state backend "${b.name}" disconnect`, () => b.disconnect())
@@ -1096,6 +1152,8 @@ export class Runner {
     try {
       const problem = await this.#connect()
       if (problem) throw new StateError('runner', problem.message, { suggestion: problem.suggestion })
+      const appProblem = await this.#startApp()
+      if (appProblem) throw new StateError('runner', appProblem.reason, { suggestion: appProblem.suggestion })
     } catch (err) {
       disarm()
       throw err

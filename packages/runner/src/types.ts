@@ -71,7 +71,34 @@ export interface HttpClientOptions {
 // Worker setups are made by plugin packages too, which see only core: the types live there.
 export type { MainSystem, WorkerResources, WorkerSetup, WorkerSyncInfo } from '@venomqa/core'
 
+/**
+ * The API under test, started by the run as a process of its own (see `RunnerOptions.app`, docs/cli.md).
+ */
+export interface RunAppOptions {
+  /** A command line, run by the shell (`'node dist/server.js'`), or the program and its arguments (`[process.execPath, 'dist/server.js']`). */
+  command: string | readonly string[]
+  /**
+   * Added to this process's environment. `${NAME}` and `${NAME:-default}` in a value are filled in as the
+   * app starts, after the plugins set up and the state backends connected: `DATABASE_URL:
+   * '${VENOMQA_PG_PROXY_URL}'` takes the in-process proxy's address. `$${` is the text `${`.
+   */
+  env?: Record<string, string>
+  /** Where it runs, relative to `root`. Default: `root`. */
+  cwd?: string
+  /** Where it answers HTTP (any status) once it listens: the run waits for that. Default: `baseUrl`. */
+  url?: string
+  /** How long it may take to answer at `url`, in ms. Default 60000. */
+  timeoutMs?: number
+}
+
 export interface RunnerOptions {
+  /**
+   * Start the API under test once the plugins are set up and the state backends connected, before the first
+   * journey; stop it (SIGTERM, then SIGKILL) when the runner closes, before the backends disconnect. An app
+   * that does not answer in time fails the run with nothing run; one that ends during the run stops the
+   * journey that was running, saying so, and the journeys after it are not run.
+   */
+  app?: RunAppOptions
   /** Run up to N paths of a branch at once, each on its own worker. Default 1. */
   parallelPaths?: number
   /** Run up to N journeys at once, each on its own worker. Default 1. */

@@ -11,10 +11,12 @@ const PROBE_MS = 1_000
 export const APP_GONE_KINDS: ReadonlySet<string> = new Set(['connection-refused', 'connection-reset', 'transport'])
 
 /**
- * A worker's app, watched for an end the run did not ask for (WorkerResources.exited). Once it ended on its
- * own, `gone()` says how, and every `onGone` listener is told once: the journey on the worker stops.
+ * A worker's app, watched for an end the run did not ask for (WorkerResources.exited), or, as worker 0, the
+ * app the run started itself (the runner's `app` option). Once it ended on its own, `gone()` says how, and
+ * every `onGone` listener is told once: the journey on the worker stops.
  */
 export class AppWatch {
+  /** 0 for the run's own app (the runner's `app` option). */
   readonly worker: number
   /** The app's base URL: a failed request to its origin may be the app's end. */
   readonly baseUrl: string
@@ -33,7 +35,7 @@ export class AppWatch {
         if (this.#closing) return
         const detail = exitDetail(exit)
         this.#lastLines = appOutputText(exit)
-        this.#gone = `worker ${worker}'s app ended unexpectedly${detail ? ` (${detail})` : ''}`
+        this.#gone = `${worker === 0 ? RUN_APP : `worker ${worker}'s app`} ended unexpectedly${detail ? ` (${detail})` : ''}`
         onGone()
         for (const fn of [...this.#listeners]) fn()
         this.#listeners.clear()
@@ -59,6 +61,16 @@ export class AppWatch {
    */
   lastLines(): string {
     return this.#lastLines
+  }
+
+  /** What follows for the run, after `gone()`: `, and worker 1 is not used again in this run`. */
+  consequence(): string {
+    return this.worker === 0 ? ', and the journeys after it are not run' : `, and worker ${this.worker} is not used again in this run`
+  }
+
+  /** The advice for a step or journey that failed because the app ended. */
+  suggestion(): string {
+    return this.worker === 0 ? RUN_APP_GONE_SUGGESTION : appGoneSuggestion(this.worker)
   }
 
   /** Call `fn` when the app ends on its own: at once if it did. Returns the unsubscribe. */
@@ -142,6 +154,12 @@ function exitDetail(exit: WorkerAppExit | undefined): string | undefined {
   if (typeof exit?.code === 'number') return `exit code ${exit.code}`
   return undefined
 }
+
+/** The app the runner's `app` option starts, as messages name it. */
+export const RUN_APP = 'the app the run started (`app`)'
+
+const RUN_APP_GONE_SUGGESTION =
+  "The app the run started (the config's `app`) ended while the run used it (it crashed, or something stopped it): the requests failed because nothing was left to answer them, not because of the base URL. Read its last lines (stderr and stdout) in the error; the journeys after it were not run."
 
 /** The advice for a journey or step that failed because its worker's app ended: not the base URL's fault. */
 export function appGoneSuggestion(worker: number): string {

@@ -13,6 +13,24 @@ describe('createRunner options', () => {
     expect(() => createRunner({ colour: true } as never)).toThrow(/unknown option "colour" \(the options are parallelPaths, workers, .*toolVersion\)/)
   })
 
+  it('refuses an app option that cannot start an app, naming its key, before anything runs', () => {
+    const cases: [unknown, string, string][] = [
+      [{ command: '' }, 'app.command', 'createRunner: app.command: expected a command line ("node dist/server.js", run by the shell) or the program and its arguments (["node", "dist/server.js"]), got ""'],
+      [{ command: ['node'], env: { PORT: 3000 } }, 'app.env.PORT', 'createRunner: app.env.PORT: expected a string, got 3000'],
+      [{ command: 'node s.js', url: 'ftp://x' }, 'app.url', 'createRunner: app.url: expected an http:// or https:// URL the app answers at once it listens, got "ftp://x"'],
+      [{ command: 'node s.js', timeoutMs: 0 }, 'app.timeoutMs', `createRunner: app.timeoutMs: ${TIMER_MS_EXPECTED}, got 0`],
+      [{ command: 'node s.js', ready: 1 }, 'app.ready', 'createRunner: app: unknown key "ready" (the keys are command, env, cwd, url, timeoutMs)'],
+    ]
+    for (const [app, where, said] of cases) {
+      const make = () => createRunner({ baseUrl: 'http://127.0.0.1:3000', app: app as never })
+      expect(make).toThrow(said)
+      expect(() => make()).toThrow(expect.objectContaining({ where }))
+    }
+    // Nothing to wait at: the app's own URL, else the run's.
+    expect(() => createRunner({ app: { command: 'node s.js' } })).toThrow('createRunner: app: no URL to wait for the app at: give app.url, or baseUrl')
+    expect(() => createRunner({ app: { command: 'node s.js', url: 'http://127.0.0.1:3000/health' } })).not.toThrow()
+  })
+
   it('refuses a timeout longer than a Node timer keeps (it fired at once, failing every step), or a fraction of a millisecond, as every duration is', () => {
     for (const name of ['stepTimeout', 'journeyTimeout', 'pluginTimeout'] as const) {
       // AbortSignal.timeout(1500.5) throws: the first step to start failed on it, not the option.

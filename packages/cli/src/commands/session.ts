@@ -130,6 +130,7 @@ export async function openSession(
     parallelPaths: config.parallelPaths,
     workers: config.workers,
     workerSetup: config.workerSetup,
+    ...(config.app ? { app: config.app } : {}),
   }
   const runner = createRunner(options)
   try {

@@ -48,6 +48,8 @@ export function interpolate(
   typed?: TypedVariable[],
 ): unknown {
   if (typeof value === 'string') {
+    // Filled in as the app starts, from what the plugins and backends set by then (see RunAppOptions.env).
+    if (isAppEnvValue(path)) return value
     const text = interpolateString(value, env, source, path, unset, hidden)
     if (typed && WHOLE_VARIABLE.test(value)) {
       const typedValue = typedValueOf(text)
@@ -62,6 +64,12 @@ export function interpolate(
     return out
   }
   return value
+}
+
+/** A value of `app.env` (also in a profile): `app.env.DATABASE_URL`, `profiles.ci.app.env.DATABASE_URL`. */
+function isAppEnvValue(path: PropertyKey[]): boolean {
+  const at = path[0] === 'profiles' ? path.slice(2) : path
+  return at.length === 3 && at[0] === 'app' && at[1] === 'env'
 }
 
 /** A string that is one variable and nothing else (`${RETRIES}`, `${RETRIES:-2}`): see TypedVariable. */

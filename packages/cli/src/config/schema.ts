@@ -110,6 +110,25 @@ const httpSchema = () =>
     Object.fromEntries(Object.keys(httpKeySchemas).map((k) => [k, httpKeySchema(k as HttpKey)])) as { [K in HttpKey]: ReturnType<(typeof httpKeySchemas)[K]> },
   )
 
+/** The `app` key: the API under test, started by the run (the runner's `app` option). */
+const appSchema = () =>
+  z.strictObject({
+    command: z
+      .union([nonEmpty(), z.array(z.string()).check(z.minLength(1))])
+      .check(z.describe('A command line run by the shell ("node dist/server.js"), or the program and its arguments (["node", "dist/server.js"]).')),
+    env: described(
+      z.record(z.string(), z.string()),
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the config's own ${NAME}, filled in as the app starts
+      'Added to its environment; ${NAME} is filled in as it starts, once the plugins set up and the state backends connected (DATABASE_URL: ${VENOMQA_PG_PROXY_URL}).',
+    ),
+    cwd: described(nonEmpty(), 'Where it runs, relative to the config file. Default: the config file\'s directory.'),
+    url: described(
+      z.string().check(z.refine((s) => URL.canParse(s) && /^https?:$/.test(new URL(s).protocol), { message: 'expected an http(s) URL' })),
+      'Where it answers HTTP once it listens (any status): the run waits for that. Default: baseUrl.',
+    ),
+    timeoutMs: described(ms(), 'How long it may take to answer at url, in ms. Default 60000.'),
+  })
+
 /** A URL that is one, but with a query or fragment: told with its own message (see BASE_URL_QUERY_HINT). */
 const isQueryProblem = (s: string) => /[?#]/.test(s) && !httpUrlProblem(s.replace(/[?#].*/s, ''))
 
@@ -164,6 +183,11 @@ const keySchemas = {
     described(
       ms(),
       "How long a plugin's setup, a hook, a backend's connect or disconnect, or an onClose may take, in ms, before it is abandoned with a critical issue. Default 60000.",
+    ),
+  app: () =>
+    described(
+      appSchema(),
+      'The API under test, started by the run once the plugins set up and the state backends connected, and stopped when it ends: { command, env?, cwd?, url?, timeoutMs? }.',
     ),
   http: () => described(httpSchema(), 'The HTTP client of every journey: request timeout, retry policy, GET cache, connections per origin.'),
   requireState: () =>
@@ -240,6 +264,14 @@ export const EXPECTED: Record<string, string> = {
   workers: 'a whole number of at least 1',
   redactKeys: 'a list of header names or body keys',
   pluginTimeout: TIMER_MS,
+  app: 'an object with command, and env, cwd, url, timeoutMs if needed',
+  'app.command': 'a command line ("node dist/server.js") or the program and its arguments (["node", "dist/server.js"])',
+  'app.command[]': 'a string',
+  'app.env': 'an object of variable names to string values',
+  'app.env.*': 'a string',
+  'app.cwd': 'a directory',
+  'app.url': 'an http(s) URL such as http://localhost:3000/health',
+  'app.timeoutMs': TIMER_MS,
   http: 'an object with timeout, retry, cacheGets and connections',
   'http.timeout': TIMER_MS,
   'http.retry': 'false (no retries) or a policy { retries?, baseDelayMs?, maxDelayMs?, statuses? }',

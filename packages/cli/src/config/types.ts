@@ -1,5 +1,5 @@
 import type { Plugin } from '@venomqa/core'
-import type { RunnerOptions, WorkerSetup } from '@venomqa/runner'
+import type { RunAppOptions, RunnerOptions, WorkerSetup } from '@venomqa/runner'
 
 /**
  * A plugin in config: a name or path resolved from the project root (`'redis'`, `'./plugins/audit.ts'`),
@@ -57,6 +57,12 @@ export interface VenomConfigBase {
    * `connections` (per origin; default 16).
    */
   http?: HttpConfig
+  /**
+   * The API under test, started by the run once the plugins set up and the state backends connected, and
+   * stopped (SIGTERM, then SIGKILL) when it ends, before they disconnect. `${NAME}` in `env` is filled in
+   * as it starts: `DATABASE_URL: '${VENOMQA_PG_PROXY_URL}'`. `cwd` is relative to the config file.
+   */
+  app?: AppConfig
   /** Refuse to run journeys with checkpoints when no state backend is registered. */
   requireState?: boolean
   /** More header names or body keys to redact in reports. */
@@ -76,6 +82,9 @@ export interface OpenApiConfig {
   exclude?: string[]
   auth?: { bearer: string } | { login: string; signUp?: string; credentials?: Record<string, unknown>; token?: string }
 }
+
+/** The `app` key: createRunner's `app` (see RunAppOptions). */
+export type AppConfig = RunAppOptions
 
 /** The `http` key: the runner's own HTTP client options, but those a config cannot hold (a function) or has elsewhere (`redactKeys`). */
 export type HttpConfig = Pick<NonNullable<RunnerOptions['http']>, 'timeout' | 'retry' | 'cacheGets' | 'connections'>

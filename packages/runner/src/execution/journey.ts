@@ -27,7 +27,7 @@ import {
 import { faults } from '../faults'
 import type { HookBus } from '../hooks'
 import type { RunnerHttpClient } from '../http-client'
-import { type AppWatch, appGoneSuggestion } from '../worker-app'
+import type { AppWatch } from '../worker-app'
 import type { ReleaseProblem, World } from '../world'
 import type { EarlierFailure } from './earlier-failure'
 import { JourneyEvents } from './events'
@@ -183,8 +183,8 @@ class JourneyExecution {
     if (!app) return () => {}
     return app.onGone(() => {
       if (this.stopped) return
-      const message = `${app.gone()} while the journey ran: the journey stopped there, and worker ${app.worker} is not used again in this run${app.lastLines()}`
-      this.addIssue({ path, step, severity: 'critical', kind: 'crash', error: message, source: 'workers', suggestion: appGoneSuggestion(app.worker) })
+      const message = `${app.gone()} while the journey ran: the journey stopped there${app.consequence()}${app.lastLines()}`
+      this.addIssue({ path, step, severity: 'critical', kind: 'crash', error: message, source: app.worker === 0 ? 'app' : 'workers', suggestion: app.suggestion() })
       this.stop({ kind: 'workers', message })
     })
   }

@@ -10,7 +10,7 @@ import { type EarlierFailure, afterEarlierFailure } from './earlier-failure'
 import { type AttemptResult, attemptStep } from './step-attempt'
 import { blockedByBackends } from './blocked'
 import { StepRecord, type StepRun } from './step-record'
-import { APP_GONE_KINDS, appGoneSuggestion } from '../worker-app'
+import { APP_GONE_KINDS } from '../worker-app'
 
 export interface IssueFields {
   path: string
@@ -109,7 +109,7 @@ export async function runStep(node: StepNode, env: StepEnv): Promise<StepResult>
       // Nothing answered because the worker's app had ended: said so, and never blamed on the base URL.
       error: appGone ? `${message} (${appGone})` : message,
       suggestion: appGone
-        ? appGoneSuggestion(lane.app!.worker)
+        ? lane.app!.suggestion()
         : (blocked ?? outcome.suggestion ?? suggestionFor(outcome.kind, result.response?.status, { afterOtherPaths: env.afterOtherPaths(), url: result.request?.url })),
       source: 'step',
       request: result.request,

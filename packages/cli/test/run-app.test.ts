@@ -1,0 +1,163 @@
+/**
+ * The config's `app`: `venomqa run` starts the API under test itself, once the plugins are set up and the
+ * state backends connected (so the in-process PostgreSQL proxy's address is there to give it), waits until
+ * it answers, and stops it when the run ends, before the proxy rolls everything back.
+ */
+import { readFileSync } from 'node:fs'
+import { symlink } from 'node:fs/promises'
+import path from 'node:path'
+import { REPO_ROOT, TODO_APP_SERVER, canConnect, describeWithService, freePort, processAlive, startTodoApp } from '@venomqa/test-utils'
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import { ADMIN_URL, dumpDatabase, sql } from './helpers/postgres'
+import { type Project, projectsOfFiles } from './helpers/project'
+
+const describe = await describeWithService('PostgreSQL', '127.0.0.1', 5432)
+const DB = `h_app_todo_${process.pid}`
+const DATABASE_URL = `postgres://postgres@127.0.0.1:5432/${DB}`
+const project = projectsOfFiles()
+
+/** A project with @venomqa/pg-proxy installed, as a user's would have it. */
+async function withPgProxy(files: Record<string, string>): Promise<Project> {
+  const p = await project(files)
+  await symlink(path.join(REPO_ROOT, 'packages/pg-proxy'), path.join(p.dir, 'node_modules/@venomqa/pg-proxy'), 'dir')
+  return p
+}
+
+const TODO_JOURNEY = `import { assertEqual, assertStatus, branch, checkpoint, journey, path, step } from '@venomqa/core'
+const titles = async (http) => (await http.get('/api/todos')).json().map((t) => t.title)
+export default journey('todos', {
+  steps: [
+    step('sign_up', ({ http }) => http.post('/api/users', { json: { email: 'ada@example.test', password: 'a long password', name: 'Ada' } })),
+    step('log_in', async ({ http }) => {
+      const res = await http.post('/api/auth/login', { json: { email: 'ada@example.test', password: 'a long password' } })
+      http.setAuthToken(res.json().token)
+      return res
+    }),
+    step('first_todo', async ({ http, ctx }) => {
+      const res = await http.post('/api/todos', { json: { title: 'first' } })
+      ctx.set('todoId', res.json().id)
+      return res
+    }),
+    checkpoint('one_todo'),
+    branch('one_todo', [
+      path('add', [
+        step('add', async ({ http, ctx }) => {
+          const res = await http.post('/api/todos', { json: { title: 'second' } })
+          assertStatus(res, 201)
+          assertEqual(res.json().id, ctx.require('todoId') + 1, 'id')
+        }),
+      ]),
+      path('delete', [step('delete', ({ http, ctx }) => http.delete('/api/todos/' + ctx.require('todoId')))]),
+    ]),
+    step('back_at_the_checkpoint', async ({ http }) => assertEqual(await titles(http), ['first'], 'todos')),
+  ],
+})
+`
+
+describe('venomqa run with the config key app', () => {
+  beforeAll(async () => {
+    await sql(ADMIN_URL, (c) => c.query(`DROP DATABASE IF EXISTS ${DB}`))
+    await sql(ADMIN_URL, (c) => c.query(`CREATE DATABASE ${DB}`))
+    // The app's tables, made once by the app itself, so that the database holds something to compare.
+    const app = await startTodoApp({ DATABASE_URL })
+    await app.stop()
+  })
+  afterAll(async () => {
+    await sql(ADMIN_URL, (c) => c.query(`DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`))
+  })
+
+  it('starts the todo app on the in-process proxy, its DATABASE_URL from ${VENOMQA_PG_PROXY_URL}, and stops it before the rollback', async () => {
+    const port = await freePort()
+    const p = await withPgProxy({
+      'venomqa.config.mjs': `export default {
+  baseUrl: 'http://127.0.0.1:${port}',
+  plugins: [['@venomqa/pg-proxy', { upstream: '${DATABASE_URL}' }]],
+  app: { command: [process.execPath, ${JSON.stringify(TODO_APP_SERVER)}], env: { DATABASE_URL: '\${VENOMQA_PG_PROXY_URL}', PORT: '${port}', HOST: '127.0.0.1' } },
+}
+`,
+      'journeys/todos.journey.mjs': TODO_JOURNEY,
+    })
+    const before = await dumpDatabase(DATABASE_URL)
+    const r = await p.venomqa(['run', '--save', 'results.json'], { timeoutMs: 60_000 })
+    expect(r.code, r.stdout + r.stderr).toBe(0)
+    const result = JSON.parse(readFileSync(path.join(p.dir, 'results.json'), 'utf8'))
+    expect(result.journeys.map((j: { status: string }) => j.status)).toEqual(['passed'])
+    expect(result.backends.map((b: { mechanism: string }) => b.mechanism)).toEqual(['proxy'])
+    // Rolled back all the way: the user, the todos and the sequences as they were.
+    expect(await dumpDatabase(DATABASE_URL)).toBe(before)
+    expect(await canConnect('127.0.0.1', port, 1000)).toBe(false)
+  })
+
+  it('fails the run, nothing run, when the app does not answer in time, naming app and its last lines; the app is stopped', async () => {
+    const port = await freePort()
+    const p = await project({
+      'venomqa.json': JSON.stringify({
+        baseUrl: `http://127.0.0.1:${port}`,
+        app: { command: `node -e "require('fs').writeFileSync('app.pid', String(process.pid)); console.log('booting, token=hunter2'); setInterval(() => {}, 1000)"`, timeoutMs: 1500 },
+      }),
+      'journeys/a.journey.mjs': `import { journey, step } from '@venomqa/core'\nexport default journey('a', { steps: [step('get', ({ http }) => http.get('/'))] })\n`,
+    })
+    const r = await p.venomqa(['run', '--save', 'results.json'])
+    expect(r.code, r.stdout + r.stderr).toBe(1)
+    const out = r.stdout + r.stderr
+    expect(out).toContain('app: the app (node -e')
+    expect(out).toContain(`did not answer within 1500 ms: nothing answered HTTP at http://127.0.0.1:${port}`)
+    expect(out).toContain('booting, token=')
+    expect(out).not.toContain('hunter2')
+    const result = JSON.parse(readFileSync(path.join(p.dir, 'results.json'), 'utf8'))
+    expect(result.journeys[0].notRun).toBe(true)
+    expect(result.journeys[0].issues[0].error).toContain('not run: app: the app (node -e')
+    // The shell ran node, which is stopped with it: its process group.
+    const pid = Number(readFileSync(path.join(p.dir, 'app.pid'), 'utf8'))
+    expect(processAlive(pid)).toBe(false)
+  })
+
+  it('says at the failing step that the app ended, with its exit code and last lines; the journeys after it are not run', async () => {
+    const port = await freePort()
+    const p = await project({
+      'app.mjs': `import http from 'node:http'
+http.createServer((req, res) => {
+  if (req.url === '/crash') { console.error('out of memory, pretend'); process.exit(3) }
+  res.end('ok')
+}).listen(${port}, '127.0.0.1')
+`,
+      'venomqa.yaml': `baseUrl: http://127.0.0.1:${port}\napp:\n  command: node app.mjs\n`,
+      'journeys/a.journey.mjs': `import { journey, step } from '@venomqa/core'
+export const first = journey('first', { steps: [step('fine', ({ http }) => http.get('/')), step('crash', ({ http }) => http.get('/crash'))] })
+export const second = journey('second', { steps: [step('fine', ({ http }) => http.get('/'))] })
+`,
+    })
+    const r = await p.venomqa(['run', '--save', 'results.json'])
+    expect(r.code, r.stdout + r.stderr).toBe(1)
+    const result = JSON.parse(readFileSync(path.join(p.dir, 'results.json'), 'utf8'))
+    const [first, second] = result.journeys
+    const errors = first.issues.map((i: { error: string }) => i.error).join('\n')
+    expect(errors).toContain('the app the run started (`app`) ended unexpectedly (exit code 3)')
+    expect(errors).toContain('"out of memory, pretend"')
+    // The step that met it says it, as for a worker's app, and the journey's issue too.
+    const crash = first.nodes.find((n: { name: string }) => n.name === 'crash')
+    expect(crash.status).toBe('failed')
+    expect(crash.error.message).toContain('the app the run started (`app`) ended unexpectedly (exit code 3)')
+    expect(second.notRun).toBe(true)
+    expect(second.issues[0].error).toContain('not run: the app the run started (`app`) ended unexpectedly (exit code 3)')
+  })
+
+  it('refuses a mistake in app, naming the key, exit 2, and an app.env variable that is unset when the app starts', async () => {
+    const wrong = await project({
+      'venomqa.json': JSON.stringify({ baseUrl: 'http://127.0.0.1:1', app: { command: 3, timeoutMs: -1 } }),
+      'journeys/a.journey.mjs': `import { journey, step } from '@venomqa/core'\nexport default journey('a', { steps: [step('get', ({ http }) => http.get('/'))] })\n`,
+    })
+    const r = await wrong.venomqa(['run'])
+    expect(r.code, r.stdout + r.stderr).toBe(2)
+    expect(r.stderr).toContain('app.command')
+    expect(r.stderr).toContain('app.timeoutMs')
+
+    const unset = await project({
+      'venomqa.json': JSON.stringify({ baseUrl: 'http://127.0.0.1:1', app: { command: 'node -e "setInterval(() => {}, 1000)"', env: { DATABASE_URL: '${VENOMQA_PG_PROXY_URL}' } } }),
+      'journeys/a.journey.mjs': `import { journey, step } from '@venomqa/core'\nexport default journey('a', { steps: [step('get', ({ http }) => http.get('/'))] })\n`,
+    })
+    const u = await unset.venomqa(['run'])
+    expect(u.code, u.stdout + u.stderr).toBe(2)
+    expect(u.stderr).toContain('app.env.DATABASE_URL: environment variable VENOMQA_PG_PROXY_URL is not set when the app starts')
+  })
+})
