@@ -59,7 +59,6 @@ beforeAll(async () => {
   await writeFile(path.join(dir, 'openapi.json'), JSON.stringify(DOCUMENT))
   await writeFile(
     path.join(dir, 'venomqa.config.ts'),
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: the CLI fills ${VAR} in from the environment
     `export default { baseUrl: '\${APP_URL}', headers: { Cookie: '${SESSION}' }, plugins: [['http-control', { url: '\${APP_URL}' }]] }\n`,
   )
 })
