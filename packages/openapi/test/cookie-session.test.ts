@@ -6,16 +6,13 @@
  * a real server that refuses a request without the session. Needs the built packages (core, runner, cli,
  * explore, openapi).
  */
-import { existsSync } from 'node:fs'
 import http from 'node:http'
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises'
+import { rm } from 'node:fs/promises'
 import type { AddressInfo } from 'node:net'
-import os from 'node:os'
-import path from 'node:path'
-import { REPO_ROOT, runBuiltCli } from '@venomqa/test-utils'
+import { runBuiltCli } from '@venomqa/test-utils'
 import { afterAll, beforeAll, expect, it } from 'vitest'
+import { linkedProject } from './helpers'
 
-const PACKAGES = ['core', 'runner', 'cli', 'explore', 'openapi']
 const SESSION = 'session=h7Qx2'
 
 const DOCUMENT = {
@@ -39,8 +36,6 @@ let baseUrl: string
 const cookies: (string | undefined)[] = []
 
 beforeAll(async () => {
-  for (const built of PACKAGES)
-    if (!existsSync(path.join(REPO_ROOT, 'packages', built, 'dist/index.js'))) throw new Error(`packages/${built}/dist is missing: build the packages first`)
   server = http.createServer(async (req, res) => {
     for await (const _ of req);
     const send = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body))
@@ -52,15 +47,10 @@ beforeAll(async () => {
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-  dir = await mkdtemp(path.join(os.tmpdir(), 'venomqa-openapi-cookie-session-'))
-  await mkdir(path.join(dir, 'node_modules/@venomqa'), { recursive: true })
-  for (const pkg of PACKAGES) await symlink(path.join(REPO_ROOT, 'packages', pkg), path.join(dir, 'node_modules/@venomqa', pkg), 'dir')
-  await writeFile(path.join(dir, 'package.json'), JSON.stringify({ name: 'cookie-session', private: true, type: 'module' }))
-  await writeFile(path.join(dir, 'openapi.json'), JSON.stringify(DOCUMENT))
-  await writeFile(
-    path.join(dir, 'venomqa.config.ts'),
-    `export default { baseUrl: '\${APP_URL}', headers: { Cookie: '${SESSION}' }, plugins: [['http-control', { url: '\${APP_URL}' }]] }\n`,
-  )
+  dir = await linkedProject('cookie-session', {
+    'openapi.json': JSON.stringify(DOCUMENT),
+    'venomqa.config.ts': `export default { baseUrl: '\${APP_URL}', headers: { Cookie: '${SESSION}' }, plugins: [['http-control', { url: '\${APP_URL}' }]] }\n`,
+  })
 })
 
 afterAll(async () => {
