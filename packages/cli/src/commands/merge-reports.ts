@@ -60,31 +60,30 @@ function clearMergeOutputs(io: Io, flags: MergeReportsFlags, files: readonly str
   return clearOutputsDespiteMistake(io, flags, { configSave: false, keep: files.map((file) => path.resolve(io.cwd, file)), spare: holdsShard, forExploration: exploration }).catch(() => {})
 }
 
-/** The shards read, whether they are an exploration's, and the first that could not be read, thrown only once the outputs are cleared. */
+/** Each file read, or why it could not be (thrown once the outputs are cleared), and whether the files are an exploration's. */
 interface ShardsRead {
-  shards: ShardFile[]
+  read: ({ file: string; run: ShardFile['run'] } | { file: string; unreadable: unknown })[]
   exploration: boolean
-  unreadable?: unknown
 }
 
 /**
  * The files to merge, read before anything is written: an exploration's shards (`explore --shard`) write
  * the config's reports under the exploration's names (`.explore` before the extension), as explore did,
- * and that is known only from the files. One that cannot be read stops the reading; the merge throws it
- * after clearing its outputs, as it did when it read them there.
+ * and that is known only from the files. One that cannot be read is thrown by the merge after clearing its
+ * outputs, as when it read them there, unless it is left out as the merge's own report (leaveOutOwnReports).
  */
 async function readShards({ files, listed }: ResultFiles, io: Io, interrupt: MergeInterrupt): Promise<ShardsRead> {
-  const shards: ShardFile[] = []
-  try {
-    for (const file of files) {
-      interrupt.check()
-      shards.push({ file, run: await readResults(file, io.cwd, (m) => warn(io, m)).catch(inDirectory(file, listed)) })
+  const read: ShardsRead['read'] = []
+  for (const file of files) {
+    interrupt.check()
+    try {
+      read.push({ file, run: await readResults(file, io.cwd, (m) => warn(io, m)).catch(inDirectory(file, listed)) })
+    } catch (err) {
+      if (interrupt.interrupted) throw err
+      read.push({ file, unreadable: err })
     }
-  } catch (err) {
-    if (interrupt.interrupted) throw err
-    return { shards, exploration: shards.some((s) => holdsExploration(s.run)), unreadable: err }
   }
-  return { shards, exploration: shards.some((s) => holdsExploration(s.run)) }
+  return { read, exploration: read.some((r) => 'run' in r && holdsExploration(r.run)) }
 }
 
 async function merge({ files, listed, missing }: ResultFiles, read: ShardsRead, flags: MergeReportsFlags, io: Io, interrupt: MergeInterrupt): Promise<number> {
@@ -126,8 +125,11 @@ async function merge({ files, listed, missing }: ResultFiles, read: ShardsRead, 
     // the last merge's reports in place either.
     if (missing) throw missing
 
-    if (read.unreadable !== undefined) throw read.unreadable
-    const shards = read.shards
+    const shards: ShardFile[] = []
+    for (const r of read.read.filter((r) => files.includes(r.file))) {
+      if ('unreadable' in r) throw r.unreadable
+      shards.push(r)
+    }
     const toMerge = leaveOutMerges(shards, (file) => listed.has(file), (m) => warn(io, m))
     const checked = checkShards(toMerge)
     const unknownRun = checkOneRun(toMerge)
