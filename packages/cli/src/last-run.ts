@@ -27,6 +27,11 @@ export interface LastRun {
   failedJourneys: string[]
   /** The run was interrupted: `failedJourneys` has the ones it never finished too. */
   interrupted?: boolean
+  /**
+   * Of `failedJourneys`, those a fail-fast stop skipped (a journey failed, and the run started no other):
+   * they never ran, and `--last-failed` says them apart from the failures it reruns.
+   */
+  skippedJourneys?: string[]
   /** The shard the run was (`--shard 2/3`): another shard's failures are not this one's to rerun. */
   shard?: ShardNumber
   /**
@@ -69,12 +74,16 @@ export function lastRunOf(run: RunResult, failed = run.status === 'failed' || !!
   const failedJourneys = ids((j) => j.status === 'failed' || neverFinished(j))
   const flakyFailed = options.failOnFlaky || (!failedJourneys.length && run.status === 'failed')
   const listed = flakyFailed ? [...failedJourneys, ...ids((j) => j.status === 'flaky')] : failedJourneys
+  // Not started in a run nobody interrupted: a fail-fast stop skipped it (one that failed in another repetition failed).
+  const failedOnce = new Set(ids((j) => j.status === 'failed'))
+  const skipped = run.interrupted ? [] : [...new Set(ids((j) => neverFinished(j) && j.status === 'skipped'))].filter((id) => !failedOnce.has(id))
   return {
     version: 1,
     status: failed ? 'failed' : 'passed',
     finishedAt: run.finishedAt,
     failedJourneys: [...new Set(listed)],
     ...(run.interrupted ? { interrupted: true } : {}),
+    ...(skipped.length ? { skippedJourneys: skipped } : {}),
     ...(run.shard ? { shard: { index: run.shard.index, total: run.shard.total } } : {}),
     ...(run.shard?.order ? { journeys: dealShard(run.shard.order, (id) => id, run.shard) } : {}),
   }
@@ -165,12 +174,14 @@ function parseRecord(text: string, file: string): LastRun {
   const shard = value.shard && Number.isSafeInteger(value.shard.index) && Number.isSafeInteger(value.shard.total) ? { index: value.shard.index, total: value.shard.total } : undefined
   // A record written before shards listed their journeys has none: its failures are all it tells.
   const journeys = Array.isArray(value.journeys) && value.journeys.every((id) => typeof id === 'string') ? value.journeys : undefined
+  const skipped = Array.isArray(value.skippedJourneys) && value.skippedJourneys.every((id) => typeof id === 'string') ? value.skippedJourneys : undefined
   return {
     version: 1,
     status: value.status === 'passed' ? 'passed' : 'failed',
     finishedAt: String(value.finishedAt ?? ''),
     failedJourneys: value.failedJourneys,
     ...(value.interrupted === true ? { interrupted: true } : {}),
+    ...(skipped?.length ? { skippedJourneys: skipped } : {}),
     ...(shard ? { shard } : {}),
     ...(journeys ? { journeys } : {}),
   }
@@ -257,12 +268,14 @@ function finishedMs(record: LastRun): number {
 export function combineRecords(records: readonly LastRun[]): LastRun {
   const newest = records.reduce((a, b) => (finishedMs(b) > finishedMs(a) ? b : a))
   const known = records.every((r) => r.journeys) ? [...new Set(records.flatMap((r) => r.journeys ?? []))] : undefined
+  const skipped = [...new Set(records.flatMap((r) => r.skippedJourneys ?? []))]
   return {
     version: 1,
     status: records.some((r) => r.status === 'failed') ? 'failed' : 'passed',
     finishedAt: newest.finishedAt,
     failedJourneys: [...new Set(records.flatMap((r) => r.failedJourneys))],
     ...(records.some((r) => r.interrupted) ? { interrupted: true } : {}),
+    ...(skipped.length ? { skippedJourneys: skipped } : {}),
     ...(known ? { journeys: known } : {}),
   }
 }

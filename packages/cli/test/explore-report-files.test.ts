@@ -7,6 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { explorationReportFile } from '../src/commands/explore-reports'
 import { cliHost, projectsOfFiles } from './helpers/project'
 
 const project = projectsOfFiles({
@@ -55,5 +56,35 @@ describe("an exploration's reports", () => {
     // The config's reports, which this command was not asked for, are the run's, untouched.
     expect(readFileSync(path.join(p.dir, 'reports/venomqa.md'), 'utf8')).toContain('ping_journey')
     expect(existsSync(path.join(p.dir, 'reports/venomqa.explore.md'))).toBe(false)
+  })
+
+  it("venomqa report and merge-reports of an exploration's results write them too, .explore before the extension", async () => {
+    const p = await project({})
+    const file = (name: string) => readFileSync(path.join(p.dir, name), 'utf8')
+    expect((await p.venomqa(['run'])).code).toBe(0)
+    for (const i of [1, 2]) expect((await p.venomqa(['explore', '--prefix-replay', '--shard', `${i}/2`, '--save', `shards/explore-${i}.json`])).code).toBe(0)
+    const explored = await p.venomqa(['explore', '--prefix-replay', '--save', 'out/explore.json'])
+    expect(explored.code, explored.stderr).toBe(0)
+    await p.venomqa(['run'])
+
+    for (const command of [['report', 'out/explore.json'], ['merge-reports', 'shards']]) {
+      const r = await p.venomqa(command)
+      expect(r.code, r.stderr).toBe(0)
+      expect(r.stderr).toContain(`venomqa: markdown report written to ${path.join('reports', 'venomqa.explore.md')}\n`)
+      expect(r.stderr).toContain('venomqa: junit report written to venomqa-junit.explore.xml\n')
+      expect(file('reports/venomqa.explore.md')).toContain('count_exploration')
+      // The run's reports are still the run's.
+      expect(file('reports/venomqa.md')).toContain('ping_journey')
+      expect(file('venomqa-junit.xml')).toContain('ping_journey')
+    }
+  })
+})
+
+describe('the name of an exploration\'s report file', () => {
+  it('has .explore before the extension, once: a file already named so keeps its name', () => {
+    expect(explorationReportFile('reports/venomqa.html')).toBe('reports/venomqa.explore.html')
+    expect(explorationReportFile('reports/x.explore.html')).toBe('reports/x.explore.html')
+    expect(explorationReportFile('out/explore.html')).toBe('out/explore.explore.html')
+    expect(explorationReportFile('results')).toBe('results.explore')
   })
 })

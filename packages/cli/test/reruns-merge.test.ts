@@ -88,12 +88,29 @@ describe('a shard with its --last-failed reruns', () => {
     ])
     const { createConsoleReporter } = await import('@venomqa/runner')
     const text = String(await createConsoleReporter({ color: false, progress: false }).render!(merged.run, {} as never))
-    const ends = text.split('\n').filter((l) => /^[^▶\s] b \(attempt \d\)/.test(l))
+    // Each attempt named as the run it was in says: the shard's run had one (no label, as live), the rerun two.
+    const ends = text.split('\n').filter((l) => /^[^▶\s] b /.test(l))
     expect(ends.map((l) => l.replace(/ \d+ ms/, ''))).toEqual([
-      '✗ b (attempt 1) failed (run again by a --last-failed rerun)',
-      '✗ b (attempt 2) failed (retrying from scratch: a fresh context, any state backend rolled back)',
-      '⚠ b (attempt 3) flaky (passed on attempt 3 after 2 failed attempts)',
+      '✗ b failed (run again by a --last-failed rerun)',
+      '✗ b (--last-failed rerun, attempt 1) failed (retrying from scratch: a fresh context, any state backend rolled back)',
+      '⚠ b (--last-failed rerun, attempt 2) flaky (passed in a --last-failed rerun after 2 failed attempts)',
     ])
+    expect(text).toContain('⚠ b passed in a --last-failed rerun')
+  })
+
+  it("says of a journey that passed in a --last-failed rerun that it did, not that it passed on a retry: the shard run's attempts as live (attempt 1 of 2)", async () => {
+    // The shard's run tried b twice (journey `retries: 1`), live `▶ b (attempt 1 of 2)`, `(attempt 2 of 2)`; the rerun passed it.
+    const twice: JourneyResult = { ...journey('b', 'failed'), attempt: 2, earlierAttempts: [{ ...journey('b', 'failed'), attempt: 1 }] }
+    const whole = file('2.json', [journey('a', 'passed'), twice])
+    const merged = withReruns([whole, file('2-rerun.json', [journey('b', 'passed')], whole)])
+    const { createConsoleReporter, createMarkdownReporter } = await import('@venomqa/runner')
+    const text = String(await createConsoleReporter({ color: false, progress: false }).render!(merged.run, {} as never))
+    expect(text.split('\n').filter((l) => l.startsWith('▶ b'))).toEqual(['▶ b (attempt 1 of 2) j.ts', '▶ b (attempt 2 of 2) j.ts', '▶ b (--last-failed rerun) j.ts'])
+    const markdown = String(await createMarkdownReporter().render!(merged.run, {} as never))
+    expect(markdown).toContain('**Flaky:** 1 journey failed, then passed in a --last-failed rerun: [b (--last-failed rerun)]')
+    expect(markdown).toContain('Ran 3 times; the steps below are attempt 3 (--last-failed rerun), which passed: **flaky**.')
+    expect(markdown).toContain('- Attempt 1 (attempt 1 of 2): ❌ failed')
+    expect(markdown).not.toContain('on a retry')
   })
 
   it('an interrupted run is whole again once its reruns ran what it never finished; not before, nor when a rerun is interrupted', () => {

@@ -207,3 +207,22 @@ describe('--last-failed after the split changed (a journey added, removed or ren
     expect(ranAll(again)).toEqual(['j2'])
   })
 })
+
+describe('--last-failed after --fail-fast', () => {
+  /** The journeys that passed or failed: one --fail-fast skipped is listed too, as `↷ j3 skipped`. */
+  const ranToEnd = (r: CliResult) => [...r.stdout.matchAll(/^[✓✗] (j\d) /gm)].map((m) => m[1])
+
+  it('says apart the journeys that failed and those --fail-fast skipped (they never ran), and runs both', async () => {
+    const first = await venomqa(['run', '--fail-fast'], ['j2', 'j3'])
+    expect([ranToEnd(first), first.code]).toEqual([['j1', 'j2'], 1])
+    expect(await record('last-run.json')).toMatchObject({ failedJourneys: NINE.slice(1).map(id), skippedJourneys: NINE.slice(2).map(id) })
+    const rerun = await venomqa(['run', '--last-failed'], ['j3'])
+    expect(rerun.stderr).toBe(
+      'venomqa: --last-failed: running the journey that failed and the 7 that --fail-fast skipped in the last run: j2, j3, j4, j5, j6, j7, j8, j9\n',
+    )
+    expect([ranToEnd(rerun), rerun.code]).toEqual([NINE.slice(1), 1])
+    // Its own record: j3 failed, j2 and the rest passed; nothing was skipped.
+    expect(await record('last-run.json')).toEqual(expect.objectContaining({ failedJourneys: [id('j3')] }))
+    expect((await record('last-run.json')).skippedJourneys).toBeUndefined()
+  })
+})

@@ -544,6 +544,33 @@ export function settleAttempts(attempts: readonly JourneyResult[]): JourneyResul
   return { ...final, status: flaky ? 'flaky' : final.status, earlierAttempts }
 }
 
+/**
+ * What follows an attempt's name: ` (attempt 2)`, its number, for a journey retried within one run. A
+ * journey merge-reports put together from a shard's run and its `--last-failed` reruns (see `rerun`) has
+ * its attempts numbered across the runs; each is said as the run it was in: the shard's run's as they
+ * were live (` (attempt 1 of 2)`, nothing when it ran once), a rerun's by it (` (--last-failed rerun)`,
+ * ` (--last-failed rerun, attempt 2)`). `final` is the journey's result, whose `earlierAttempts` hold `j`.
+ */
+export function attemptLabel(j: JourneyResult, final: JourneyResult = j): string {
+  const attempts = [...(final.earlierAttempts ?? []), final]
+  if (!attempts.some((a) => a.rerun)) return j.attempt ? ` (attempt ${j.attempt})` : ''
+  const at = j === final ? attempts.length - 1 : attempts.indexOf(j)
+  let start = 0
+  let reruns = 0
+  for (let i = 1; i <= at; i++) if (attempts[i]!.rerun) [start, reruns] = [i, reruns + 1]
+  let end = start + 1
+  while (end < attempts.length && !attempts[end]!.rerun) end++
+  const [nth, of] = [at - start + 1, end - start]
+  if (!reruns) return of > 1 ? ` (attempt ${nth} of ${of})` : ''
+  const which = attempts.filter((a) => a.rerun).length > 1 ? ` ${reruns}` : ''
+  return ` (--last-failed rerun${which}${of > 1 ? `, attempt ${nth}` : ''})`
+}
+
+/** How a flaky journey passed: `on attempt 2` (a retry within the run), or `in a --last-failed rerun` merged over its run. */
+export function passedHow(j: JourneyResult): string {
+  return [...(j.earlierAttempts ?? []), j].some((a) => a.rerun) ? 'in a --last-failed rerun' : `on attempt ${j.attempt}`
+}
+
 /** What reporters print after a journey's name: ` (repeat #2)` for the second repetition, else nothing. */
 export function repeatLabel(j: Pick<JourneyResult, 'repeatEachIndex'>): string {
   return typeof j.repeatEachIndex === 'number' ? ` (repeat #${j.repeatEachIndex + 1})` : ''

@@ -43,7 +43,7 @@ export function parameterVariants(op: Operation, doc: OpenApiDocument): Paramete
   const out: ParameterVariant[] = []
   const seen = new Set<string>()
   for (const variant of QUERY_VARIANTS) {
-    const values = parameterValues(parameters, (p) => valueAt(p, variant, doc))
+    const values = parameterValues(parameters, variant === 'max' ? maxValuesWithinRoom(parameters, doc) : (p) => valueAt(p, variant, doc))
     const key = JSON.stringify(values)
     if (seen.has(key) || !(values.query.length || values.cookies.length || Object.keys(values.headers).length)) continue
     seen.add(key)
@@ -82,6 +82,77 @@ export function typicalParameter(p: Parameter, doc: OpenApiDocument): unknown {
 function valueAt(p: Parameter, variant: QueryVariant, doc: OpenApiDocument): unknown {
   const typical = typicalParameter(p, doc)
   return variant === 'typical' || !p.schema ? typical : parameterAtBound(p.name, p.schema, typical, variant, doc)
+}
+
+/**
+ * The room a `max` variant's parameters have, all of a place's together: the query within 8 KB of the URL
+ * (proxies refuse longer ones with 414), the headers and cookies within 4 KB (Node refuses a request head
+ * over 16 KB with 431, the config's own headers and the URL included). A list of 20 items each 10,000
+ * characters long went over both, and the server's HTTP layer answered before the API saw the request.
+ */
+const ROOM: readonly [place: 'query' | 'head', bytes: number][] = [
+  ['query', 8 * 1024],
+  ['head', 4 * 1024],
+]
+
+/**
+ * Each parameter at its highest (see valueAt), those of a place that goes over its ROOM cut to an even
+ * share of it: the ones over their share, shorter items first (a list keeps its `maxItems`, its bound),
+ * then fewer items where the items cannot be shorter. One within its share is sent as it was, and so is a
+ * document's `example` (no schema to sample again from).
+ */
+function maxValuesWithinRoom(parameters: readonly Parameter[], doc: OpenApiDocument): (p: Parameter) => unknown {
+  const values = new Map(parameters.map((p) => [p, valueAt(p, 'max', doc)]))
+  const sizeOf = (p: Parameter) => writtenSize(p, values.get(p))
+  for (const [place, room] of ROOM) {
+    const here = parameters.filter((p) => (p.in === 'query' ? 'query' : 'head') === place)
+    if (here.reduce((n, p) => n + sizeOf(p), 0) <= room) continue
+    const share = Math.floor(room / here.length)
+    for (const p of here) if (p.schema && sizeOf(p) > share) values.set(p, cutTo(p, values.get(p), share, doc))
+  }
+  return (p) => values.get(p)
+}
+
+/** The bytes a parameter's value takes where it is sent: each `name=value&` of the query, `name: value` and its line end, `name=value; ` of the Cookie header. */
+function writtenSize(p: Parameter, value: unknown): number {
+  if (value === undefined || value === null) return 0
+  const gap = p.in === 'header' ? 4 : 2
+  const encode = p.in === 'header' ? (text: string) => text : encodeURIComponent
+  return parameterPairs(p, value).reduce((n, [name, text]) => n + encode(name).length + encode(text).length + gap, 0)
+}
+
+/**
+ * The parameter at its highest within `room` bytes: sampled again at `max` under a `maxLength` (of the
+ * string, or of each item) lowered by the share it is over, then, where the items cannot be shorter
+ * (numbers, an enum, a `minLength`, one character each), under a `maxItems` lowered too; the typical
+ * value where nothing lower fits.
+ */
+function cutTo(p: Parameter, value: unknown, room: number, doc: OpenApiDocument): unknown {
+  const list = Array.isArray(value)
+  let items = Array.isArray(value) ? value.length : 1
+  let longest = longestText(value)
+  let lengthCap: number | undefined
+  let canShorten = true
+  let size = writtenSize(p, value)
+  for (let tries = 0; tries < 16 && size > room; tries++) {
+    const shorter = Math.floor((longest * room) / size)
+    const shortening = canShorten && shorter >= 1 && shorter < longest
+    if (!shortening && !(list && items > 1)) break
+    const maxLength = shortening ? shorter : lengthCap
+    const maxItems = shortening ? items : Math.min(items - 1, Math.max(1, Math.floor((items * room) / size)))
+    const cap = { ...(list ? { maxItems } : {}), ...(maxLength === undefined ? {} : list ? { items: { maxLength } } : { maxLength }) }
+    const next = parameterAtBound(p.name, { allOf: [p.schema, cap] }, typicalParameter(p, doc), 'max', doc)
+    const nextSize = writtenSize(p, next)
+    if (nextSize < size) [value, size, items, longest, lengthCap] = [next, nextSize, maxItems, longestText(next), maxLength]
+    else if (shortening) canShorten = false
+    else break
+  }
+  return size <= room ? value : typicalParameter(p, doc)
+}
+
+/** The length of the longest item of a list as sent, of a value's text otherwise. */
+function longestText(value: unknown): number {
+  return Math.max(0, ...(Array.isArray(value) ? value : [value]).map((v) => valueText(v).length))
 }
 
 /**

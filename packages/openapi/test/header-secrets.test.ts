@@ -8,19 +8,17 @@
  * exploration runs with the built CLI (`venomqa explore --openapi`) against a real server, and its
  * journey with `venomqa run`. Needs the built packages (core, runner, cli, explore, openapi).
  */
-import { existsSync } from 'node:fs'
 import http from 'node:http'
-import { mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises'
+import { readFile, readdir, rm } from 'node:fs/promises'
 import type { AddressInfo } from 'node:net'
-import os from 'node:os'
 import path from 'node:path'
 import { type ExploreActionArgs, MADE_UP_SECRET_PREFIX, knownSecrets } from '@venomqa/core'
 import { RunnerHttpClient } from '@venomqa/runner'
-import { REPO_ROOT, runBuiltCli } from '@venomqa/test-utils'
+import { runBuiltCli } from '@venomqa/test-utils'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { openApiActions } from '../src'
+import { linkedProject } from './helpers'
 
-const PACKAGES = ['core', 'runner', 'cli', 'explore', 'openapi']
 /** A key the document gives as an example: sent as it is, and masked. */
 const DOCUMENTED_KEY = 'documented-key-0123'
 
@@ -54,8 +52,6 @@ let baseUrl: string
 const seen: http.IncomingHttpHeaders[] = []
 
 beforeAll(async () => {
-  for (const built of PACKAGES)
-    if (!existsSync(path.join(REPO_ROOT, 'packages', built, 'dist/index.js'))) throw new Error(`packages/${built}/dist is missing: build the packages first`)
   server = http.createServer(async (req, res) => {
     for await (const _ of req);
     const send = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body))
@@ -67,13 +63,11 @@ beforeAll(async () => {
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-  dir = await mkdtemp(path.join(os.tmpdir(), 'venomqa-openapi-header-secrets-'))
-  await mkdir(path.join(dir, 'node_modules/@venomqa'), { recursive: true })
-  for (const pkg of PACKAGES) await symlink(path.join(REPO_ROOT, 'packages', pkg), path.join(dir, 'node_modules/@venomqa', pkg), 'dir')
-  await writeFile(path.join(dir, 'package.json'), JSON.stringify({ name: 'header-secrets', private: true, type: 'module' }))
-  await writeFile(path.join(dir, 'openapi.json'), JSON.stringify(DOCUMENT))
-  // biome-ignore lint/suspicious/noTemplateCurlyInString: the CLI fills ${VAR} in from the environment
-  await writeFile(path.join(dir, 'venomqa.config.ts'), "export default { baseUrl: '${APP_URL}', plugins: [['http-control', { url: '${APP_URL}' }]] }\n")
+  dir = await linkedProject('header-secrets', {
+    'openapi.json': JSON.stringify(DOCUMENT),
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the CLI fills ${VAR} in from the environment
+    'venomqa.config.ts': "export default { baseUrl: '${APP_URL}', plugins: [['http-control', { url: '${APP_URL}' }]] }\n",
+  })
 })
 
 afterAll(async () => {

@@ -1,4 +1,5 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { existsSync } from 'node:fs'
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import type { ExploreAction, ExploreActionArgs, HttpClient, StateView } from '@venomqa/core'
@@ -113,4 +114,22 @@ export async function bodiesOfAction(schema: unknown): Promise<{ inputs: readonl
   } finally {
     await rm(dir, { recursive: true, force: true })
   }
+}
+
+/** The packages a project that runs the built CLI (`venomqa explore --openapi`) links. */
+const CLI_PACKAGES = ['core', 'runner', 'cli', 'explore', 'openapi']
+
+/**
+ * A temp project for the built CLI: the built packages linked under node_modules/@venomqa, a package.json
+ * named `name`, and `files` (path to text). Refused when a package is not built.
+ */
+export async function linkedProject(name: string, files: Record<string, string>): Promise<string> {
+  for (const built of CLI_PACKAGES)
+    if (!existsSync(path.join(REPO_ROOT, 'packages', built, 'dist/index.js'))) throw new Error(`packages/${built}/dist is missing: build the packages first`)
+  const dir = await mkdtemp(path.join(os.tmpdir(), `venomqa-openapi-${name}-`))
+  await mkdir(path.join(dir, 'node_modules/@venomqa'), { recursive: true })
+  for (const pkg of CLI_PACKAGES) await symlink(path.join(REPO_ROOT, 'packages', pkg), path.join(dir, 'node_modules/@venomqa', pkg), 'dir')
+  await writeFile(path.join(dir, 'package.json'), JSON.stringify({ name, private: true, type: 'module' }))
+  for (const [file, text] of Object.entries(files)) await writeFile(path.join(dir, file), text)
+  return dir
 }

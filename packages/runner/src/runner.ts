@@ -1283,11 +1283,23 @@ function portProviders(port: string): string {
   return from ? `"${port}" comes from ${from}.` : `"${port}" comes from a plugin that adds it (api.addPort("${port}", ...)), or an adapter given that port name.`
 }
 
+/**
+ * Why `ports.require(name)` found no port: a typo's near miss among the registered ports (`quue`: did you
+ * mean "queue"?), else among the known ones with what provides it, and the ports there are.
+ */
+function portMissing(name: string, registered: readonly string[]): string {
+  const there = `registered: ${registered.join(', ') || 'none'}`
+  const near = didYouMean(name, registered)
+  if (near) return `no "${name}" port is registered: did you mean "${near}"? (${there})`
+  const known = didYouMean(name, Object.keys(PORT_PROVIDERS))
+  if (known) return `no "${name}" port is registered (${there}): did you mean "${known}"? ${portProviders(known)}`
+  return `no "${name}" port is registered (${there}); add the adapter plugin that provides it`
+}
+
 export function makePorts(map: Map<string, unknown>): Ports {
   const ports: Record<string, unknown> = {
     require(name: string) {
-      if (!map.has(name))
-        throw new VenomError('E_PORT_MISSING', `no "${name}" port is registered (registered: ${[...map.keys()].join(', ') || 'none'}); add the adapter plugin that provides it`)
+      if (!map.has(name)) throw new VenomError('E_PORT_MISSING', portMissing(name, [...map.keys()]))
       return map.get(name)
     },
     has: (name: string) => map.has(name),

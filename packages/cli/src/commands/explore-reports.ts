@@ -1,5 +1,5 @@
 import path from 'node:path'
-import type { Reporter } from '@venomqa/core'
+import type { Reporter, RunResult } from '@venomqa/core'
 import type { ReporterSpec } from '../config/types'
 import { parseReporterSpec } from '../reporters'
 
@@ -8,12 +8,24 @@ import { parseReporterSpec } from '../reporters'
 // each report of the config beside the run's, `.explore` before the extension; a reporter given its file
 // on the explore command line (`-r html:x.html`) writes that file, as asked. Every place the explore
 // command names its report files (clearing them on a mistake, as it starts, and writing them) goes
-// through the two functions below.
+// through the two functions below; so do `venomqa report` and `merge-reports` of an exploration's results.
 
-/** `reports/venomqa.html` as an exploration writes it: `reports/venomqa.explore.html`. */
+/**
+ * `reports/venomqa.html` as an exploration writes it: `reports/venomqa.explore.html`. A file the config
+ * names so already (`x.explore.html`) is the exploration's as it is, not `x.explore.explore.html`.
+ */
 export function explorationReportFile(file: string): string {
   const ext = path.extname(file)
-  return `${file.slice(0, file.length - ext.length)}.explore${ext}`
+  const stem = file.slice(0, file.length - ext.length)
+  return stem.endsWith('.explore') ? file : `${stem}.explore${ext}`
+}
+
+/**
+ * Whether results are an exploration's (`venomqa explore`'s, a shard's of it): `venomqa report` and
+ * `merge-reports` then write the config's reports under the exploration's names, as explore did.
+ */
+export function holdsExploration(run: Pick<RunResult, 'journeys' | 'explorations'>): boolean {
+  return !!run.explorations?.length && !run.journeys.length
 }
 
 /** Whether the reporter was named on the command line (`--reporter html:x.html`), where its file is the user's word for this command. */

@@ -1,6 +1,7 @@
 import { type RunResult, errorMessage, firstFew, nameOnOneLine, plural } from '@venomqa/core'
 import { type Io, warn } from '../exit'
 import { LAST_RUN_FILE, type LastRunRead, type ShardNumber, lastRunFile, putLastRun, selectLastFailed } from '../last-run'
+import { journeyId } from '../shard/split'
 
 /** How the messages of `--last-failed` name the run whose record they go by. */
 interface Told {
@@ -130,14 +131,28 @@ export function lastFailedOnly<T extends { journey: { name: string }; file: stri
       return { items: picked.items, rerunOf: { finishedAt: lastRun.finishedAt } }
     }
     case 'selected': {
-      const failures = picked.items.length - picked.notRun
+      const skippedIds = new Set(lastRun.skippedJourneys)
+      const skipped = picked.items.filter((x) => skippedIds.has(journeyId(x.file, x.journey.name))).length
+      const failures = picked.items.length - picked.notRun - skipped
       const notRun = picked.notRun ? `, and ${notRunWhy(read.kind === 'shards' ? 'they' : 'it', picked.notRun, shard)}` : ''
       say(
-        `${told.lead}running ${failures === 1 ? 'the journey' : `the ${plural(failures, 'journey')}`} that failed${lastRun.interrupted ? ' or never finished' : ''} in ${run(lastRun.interrupted ? told.interrupted : undefined)}${notRun}: ${firstFew(picked.items.map((x) => nameOnOneLine(x.journey.name)), 10)}`,
+        `${told.lead}running ${theFailedAndSkipped(failures, skipped)}${lastRun.interrupted ? ' or never finished' : ''} in ${run(lastRun.interrupted ? told.interrupted : undefined)}${notRun}: ${firstFew(picked.items.map((x) => nameOnOneLine(x.journey.name)), 10)}`,
       )
       return { items: picked.items, rerunOf: { finishedAt: lastRun.finishedAt } }
     }
   }
+}
+
+/**
+ * `the 2 journeys that failed`, and apart from them those a fail-fast stop skipped, which never ran:
+ * `the journey that failed and the 3 that --fail-fast skipped`. Counted as failures, a rerun said it ran
+ * 8 failed journeys after one failure.
+ */
+function theFailedAndSkipped(failures: number, skipped: number): string {
+  const journeys = (n: number) => (n === 1 ? 'the journey' : `the ${plural(n, 'journey')}`)
+  if (!skipped) return `${journeys(failures)} that failed`
+  if (!failures) return `${journeys(skipped)} that --fail-fast skipped`
+  return `${journeys(failures)} that failed and ${skipped === 1 ? 'the one' : `the ${skipped}`} that --fail-fast skipped`
 }
 
 /**

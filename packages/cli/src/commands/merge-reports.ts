@@ -7,6 +7,7 @@ import { checkShards, leaveOutMerges, mergeShards, type ShardFile } from '../sha
 import { giveDirectoryInstead, holdsMerge, holdsShard } from '../shard/files'
 import { checkSameCode } from '../shard/code'
 import { checkOneRun } from '../shard/run-id'
+import { explorationReporterSpecs, explorationTargets, holdsExploration } from './explore-reports'
 import { MergeInterrupt } from './merge-interrupt'
 import { NotAResultsFile, readResults, unreadableShardInput } from './report'
 import { checkReportFiles, clearOutputs, clearOutputsDespiteMistake, configRead } from './outputs'
@@ -30,10 +31,13 @@ export interface MergeReportsFlags extends ConfigFlags {
 export async function mergeReportsCommand(inputs: string[], flags: MergeReportsFlags, io: Io): Promise<number> {
   const interrupt = new MergeInterrupt(io)
   let files: string[] = []
+  let exploring = false
   try {
     const found = await resultFiles(inputs, io.cwd, flags.save)
     files = found.files
-    const code = await merge(found, flags, io, interrupt)
+    const shards = await readShards(found, io, interrupt)
+    exploring = shards.exploration
+    const code = await merge(found, shards, flags, io, interrupt)
     // A signal while the last output was written (the console's summary, a delivery) or while the session
     // closed: nothing checked for it after, and the merge exited 0 with its outputs, after saying it stops.
     interrupt.check()
@@ -41,7 +45,7 @@ export async function mergeReportsCommand(inputs: string[], flags: MergeReportsF
   } catch (err) {
     // Whatever the interrupt cut short (a plugin's setup that stopped on it too): exit 130, no output left.
     if (!interrupt.interrupted) throw err
-    return await interrupt.leaveNone(() => clearMergeOutputs(io, flags, files))
+    return await interrupt.leaveNone(() => clearMergeOutputs(io, flags, files, exploring))
   } finally {
     interrupt.off()
   }
@@ -52,28 +56,56 @@ export async function mergeReportsCommand(inputs: string[], flags: MergeReportsF
  * (see mergeReportsCommand), never a file to merge or a shard's results, and never the config's `save`,
  * which is the runs' results, not the merge's.
  */
-function clearMergeOutputs(io: Io, flags: MergeReportsFlags, files: readonly string[]): Promise<void> {
-  return clearOutputsDespiteMistake(io, flags, { configSave: false, keep: files.map((file) => path.resolve(io.cwd, file)), spare: holdsShard }).catch(() => {})
+function clearMergeOutputs(io: Io, flags: MergeReportsFlags, files: readonly string[], exploration: boolean): Promise<void> {
+  return clearOutputsDespiteMistake(io, flags, { configSave: false, keep: files.map((file) => path.resolve(io.cwd, file)), spare: holdsShard, forExploration: exploration }).catch(() => {})
 }
 
-async function merge({ files, listed, missing }: ResultFiles, flags: MergeReportsFlags, io: Io, interrupt: MergeInterrupt): Promise<number> {
+/** Each file read, or why it could not be (thrown once the outputs are cleared), and whether the files are an exploration's. */
+interface ShardsRead {
+  read: ({ file: string; run: ShardFile['run'] } | { file: string; unreadable: unknown })[]
+  exploration: boolean
+}
+
+/**
+ * The files to merge, read before anything is written: an exploration's shards (`explore --shard`) write
+ * the config's reports under the exploration's names (`.explore` before the extension), as explore did,
+ * and that is known only from the files. One that cannot be read is thrown by the merge after clearing its
+ * outputs, as when it read them there, unless it is left out as the merge's own report (leaveOutOwnReports).
+ */
+async function readShards({ files, listed }: ResultFiles, io: Io, interrupt: MergeInterrupt): Promise<ShardsRead> {
+  const read: ShardsRead['read'] = []
+  for (const file of files) {
+    interrupt.check()
+    try {
+      read.push({ file, run: await readResults(file, io.cwd, (m) => warn(io, m)).catch(inDirectory(file, listed)) })
+    } catch (err) {
+      if (interrupt.interrupted) throw err
+      read.push({ file, unreadable: err })
+    }
+  }
+  return { read, exploration: read.some((r) => 'run' in r && holdsExploration(r.run)) }
+}
+
+async function merge({ files, listed, missing }: ResultFiles, read: ShardsRead, flags: MergeReportsFlags, io: Io, interrupt: MergeInterrupt): Promise<number> {
   // A mistake found before the outputs are checked (an unknown reporter, a config or profile that is not
   // there) fails the merge too: what the flags and the config name goes, as `venomqa run` removes its own.
   const clearingOutputs = async (err: unknown): Promise<never> => {
-    await clearMergeOutputs(io, flags, files)
+    await clearMergeOutputs(io, flags, files, read.exploration)
     throw err
   }
-  const config = await renderingConfig(io, flags, {
+  const rendering = await renderingConfig(io, flags, {
     ...(flags.reporter?.length ? { reporters: flags.reporter } : {}),
     ...(flags.failOnFlaky ? { failOnFlaky: true } : {}),
   }).catch(clearingOutputs)
+  const config = read.exploration ? { ...rendering, reporters: explorationReporterSpecs(rendering.reporters, rendering.reporterWhere) } : rendering
   const requests = reporterRequests(config, io.cwd)
   interrupt.check()
   const session = await openSession(io, config, { reporters: requests, debug: flags.debug, signal: interrupt.signal }).catch(clearingOutputs)
   const redact = redactOptions(config.redactKeys)
   try {
     interrupt.check()
-    const targets = await sessionReporters(session, requests, (name) => (name === 'console' ? { stream: io.stdout } : {})).catch(clearingOutputs)
+    const made = await sessionReporters(session, requests, (name) => (name === 'console' ? { stream: io.stdout } : {})).catch(clearingOutputs)
+    const targets = read.exploration ? explorationTargets(made) : made
     await leaveOutOwnReports({ files, listed }, targets, io.cwd)
     // An earlier merge among the files (a glob over the shards' directory takes in the merge saved there): said so.
     const inputs = await Promise.all(
@@ -94,9 +126,9 @@ async function merge({ files, listed, missing }: ResultFiles, flags: MergeReport
     if (missing) throw missing
 
     const shards: ShardFile[] = []
-    for (const file of files) {
-      interrupt.check()
-      shards.push({ file, run: await readResults(file, io.cwd, (m) => warn(io, m)).catch(inDirectory(file, listed)) })
+    for (const r of read.read.filter((r) => files.includes(r.file))) {
+      if ('unreadable' in r) throw r.unreadable
+      shards.push(r)
     }
     const toMerge = leaveOutMerges(shards, (file) => listed.has(file), (m) => warn(io, m))
     const checked = checkShards(toMerge)

@@ -4,6 +4,7 @@ import { type RunResult, UserError, assertRunResult, errorMessage, fileErrorReas
 import { EXIT, type Io, warn } from '../exit'
 import { parseJsonText } from '../json-place'
 import { reporterRequests } from '../reporters'
+import { explorationReporterSpecs, explorationTargets, holdsExploration } from './explore-reports'
 import { type ConfigFlags, openSession, redactOptions, renderingConfig, sessionReporters } from './session'
 import { sayWritten } from './save-results'
 import { checkReportFiles, configRead } from './outputs'
@@ -84,13 +85,15 @@ function holdsSchemaVersion(value: unknown): boolean {
  */
 export async function reportCommand(resultsFile: string, flags: ReportFlags, io: Io): Promise<number> {
   const run = await readResults(resultsFile, io.cwd, (m) => warn(io, m))
-  const config = await renderingConfig(io, flags, flags.reporter?.length ? { reporters: flags.reporter } : {})
+  // An exploration's results go to the exploration's report files, as `venomqa explore` wrote them.
+  const exploration = holdsExploration(run)
+  const rendering = await renderingConfig(io, flags, flags.reporter?.length ? { reporters: flags.reporter } : {})
+  const config = exploration ? { ...rendering, reporters: explorationReporterSpecs(rendering.reporters, rendering.reporterWhere) } : rendering
   const requests = reporterRequests(config, io.cwd)
   const session = await openSession(io, config, { reporters: requests, debug: flags.debug })
   try {
-    const targets = await sessionReporters(session, requests, (name) =>
-      name === 'console' ? { stream: io.stdout } : {},
-    )
+    const made = await sessionReporters(session, requests, (name) => (name === 'console' ? { stream: io.stdout } : {}))
+    const targets = exploration ? explorationTargets(made) : made
     // As `venomqa run` checks its outputs; the results file rendered is one of the files it must not replace.
     checkReportFiles(targets, undefined, io.cwd, undefined, [{ file: path.resolve(io.cwd, resultsFile), what: 'the results file to render' }, ...configRead(config.file)])
     const { writeReports } = await import('@venomqa/runner')

@@ -1,9 +1,10 @@
 import { firstFew, plural } from '@venomqa/core'
+import { holdsExploration } from '../commands/explore-reports'
 import { type Sharded, names } from './files'
 
 /** Whether a shard's file holds an exploration's results (`explore --shard`) or a run's (`run --shard`). */
 function commandOf(f: Sharded): 'explore' | 'run' {
-  return f.run.explorations?.length && !f.run.journeys.length ? 'explore' : 'run'
+  return holdsExploration(f.run) ? 'explore' : 'run'
 }
 
 /** An exploration's settings that make its split, as its results record them. */

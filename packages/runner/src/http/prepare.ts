@@ -55,6 +55,7 @@ function encodeBody(options: RequestOptions): { body?: string | Uint8Array; cont
  * a required `X-Api-Key` the document gives no example of) stands in for a key nobody gave: where the
  * client has one of its own for that header (the config's `headers`, `setHeader`), that one is sent. Else
  * the made-up key replaced the user's real one on every request, and every secured operation answered 401.
+ * A request's own `Cookie` adds its cookies to the client's (see mergeCookies) rather than replacing them.
  */
 function mergeHeaders(defaults: Readonly<Record<string, string>>, own: RequestOptions['headers'], contentType: string | undefined): Readonly<Record<string, string>> {
   const needsType = contentType !== undefined && defaults['content-type'] === undefined
@@ -64,10 +65,30 @@ function mergeHeaders(defaults: Readonly<Record<string, string>>, own: RequestOp
     const v = own[k]
     const name = k.toLowerCase()
     if (v === undefined) delete headers[name]
+    else if (name === 'cookie' && defaults.cookie !== undefined) headers.cookie = mergeCookies(defaults.cookie, v)
     else if (!(isMadeUpSecret(v) && defaults[name] !== undefined)) headers[name] = v
   }
   if (contentType !== undefined) headers['content-type'] ??= contentType
   return headers
+}
+
+/**
+ * The client's cookies (the config's `headers: { Cookie: 'session=...' }`) plus a request's own, the
+ * request's value winning for a name. An OpenAPI operation's cookie parameter goes as the request's own
+ * `Cookie`: replacing the client's, it dropped the user's session cookie on exactly those operations.
+ */
+function mergeCookies(defaults: string, own: string): string {
+  const cookies = new Map<string, string>()
+  for (const header of [defaults, own])
+    for (const part of header.split(';')) {
+      const cookie = part.trim()
+      if (!cookie) continue
+      const eq = cookie.indexOf('=')
+      const name = eq === -1 ? cookie : cookie.slice(0, eq).trim()
+      cookies.delete(name)
+      cookies.set(name, cookie)
+    }
+  return [...cookies.values()].join('; ')
 }
 
 /**

@@ -1,5 +1,7 @@
 import {
   type BackendTiming,
+  attemptLabel,
+  passedHow,
   sequenceStepText,
   hookThrewLines,
   exploredNothing,
@@ -327,9 +329,9 @@ function runLabel(j: JourneyInfo): string {
   return `${repeatLabel(j)}${attempt}${j.skipped ? ' (skipped)' : ''}${j.notRun ? ' (not run)' : ''}`
 }
 
-/** After a journey's name in its result: which repetition and which attempt. */
-function resultLabel(j: JourneyResult): string {
-  return `${repeatLabel(j)}${j.attempt ? ` (attempt ${j.attempt})` : ''}`
+/** After a journey's name in its result: which repetition and which attempt (see attemptLabel; `final` holds `j` among its attempts). */
+function resultLabel(j: JourneyResult, final: JourneyResult = j): string {
+  return `${repeatLabel(j)}${attemptLabel(j, final)}`
 }
 
 /** Why an attempt failed, in one line: its first failed step, or else its first issue. */
@@ -506,10 +508,10 @@ class LineFormatter {
    * `then`: what came after this attempt, which failed: the run retried the journey (`retried`, or `true`
    * from the live hook), or a `--last-failed` rerun, a run of its own, ran it again (`rerun`).
    */
-  journeyEnd(j: JourneyResult, then?: boolean | 'retried' | 'rerun'): string {
+  journeyEnd(j: JourneyResult, then?: boolean | 'retried' | 'rerun', final: JourneyResult = j): string {
     const notes = [
       j.interrupted ? this.p.yellow('(interrupted)') : '',
-      j.status === 'flaky' ? this.p.yellow(`(passed on attempt ${j.attempt} after ${plural(j.earlierAttempts?.length ?? 0, 'failed attempt')})`) : '',
+      j.status === 'flaky' ? this.p.yellow(`(passed ${passedHow(j)} after ${plural(j.earlierAttempts?.length ?? 0, 'failed attempt')})`) : '',
       then === 'rerun'
         ? this.p.yellow('(run again by a --last-failed rerun)')
         : then
@@ -517,8 +519,8 @@ class LineFormatter {
           : '',
     ].filter(Boolean)
     // Not run: no time of its own to show, and "failed" alone read as if its steps had run and failed.
-    if (j.notRun) return `${this.status(j.status)} ${this.p.bold(`${j.name}${resultLabel(j)}`)} ${this.p.red('not run')}${notes.length ? ` ${notes.join(' ')}` : ''}`
-    return `${this.status(j.status)} ${this.p.bold(`${j.name}${resultLabel(j)}`)} ${this.status(j.status, j.status)} ${this.p.dim(formatDuration(j.durationMs))}${notes.length ? ` ${notes.join(' ')}` : ''}`
+    if (j.notRun) return `${this.status(j.status)} ${this.p.bold(`${j.name}${resultLabel(j, final)}`)} ${this.p.red('not run')}${notes.length ? ` ${notes.join(' ')}` : ''}`
+    return `${this.status(j.status)} ${this.p.bold(`${j.name}${resultLabel(j, final)}`)} ${this.status(j.status, j.status)} ${this.p.dim(formatDuration(j.durationMs))}${notes.length ? ` ${notes.join(' ')}` : ''}`
   }
 
   /** The whole run as the live hooks would have printed it, for `venomqa report` and file targets. */
@@ -529,22 +531,22 @@ class LineFormatter {
   }
 
   /** One journey as the live hooks would have printed it. */
-  journey(j: JourneyResult, raw?: JourneyResult, attempt: 'earlier' | 'rerun' | 'last' | 'only' = 'only'): string[] {
+  journey(j: JourneyResult, raw?: JourneyResult, attempt: 'earlier' | 'rerun' | 'last' | 'only' = 'only', final: JourneyResult = j): string[] {
     // A retried journey: each earlier attempt first, as it was printed live, then the last one.
     if (j.earlierAttempts?.length && attempt === 'only') {
       const attempts = [...j.earlierAttempts, j]
       // Each earlier attempt ends saying what came after it: a retry within the run, or a later rerun.
       return [
-        ...j.earlierAttempts.flatMap((a, i) => [...this.journey(a, raw?.earlierAttempts?.[i], attempts[i + 1]?.rerun ? 'rerun' : 'earlier'), '']),
+        ...j.earlierAttempts.flatMap((a, i) => [...this.journey(a, raw?.earlierAttempts?.[i], attempts[i + 1]?.rerun ? 'rerun' : 'earlier', j), '']),
         ...this.journey(j, raw, 'last'),
       ]
     }
-    const lines = [`${this.p.bold(`▶ ${j.name}${resultLabel(j)}${j.notRun ? ' (not run)' : ''}`)}${j.tags.length ? ` ${this.p.dim(`[${j.tags.join(', ')}]`)}` : ''}${j.file ? ` ${this.p.dim(j.file)}` : ''}`]
+    const lines = [`${this.p.bold(`▶ ${j.name}${resultLabel(j, final)}${j.notRun ? ' (not run)' : ''}`)}${j.tags.length ? ` ${this.p.dim(`[${j.tags.join(', ')}]`)}` : ''}${j.file ? ` ${this.p.dim(j.file)}` : ''}`]
     // The same tree before escaping, node for node: failed steps take their curl commands from it.
     this.nodeLines(lines, j.nodes, raw?.nodes, 'main', j.issues)
     // A restored journey is put back after it ends, as it was printed live.
     if (j.restored) lines.push(this.rollback(BEFORE_JOURNEY_CHECKPOINT, 'restore', 'main', j.restored))
-    lines.push(this.journeyEnd(j, attempt === 'earlier' ? 'retried' : attempt === 'rerun' ? 'rerun' : undefined))
+    lines.push(this.journeyEnd(j, attempt === 'earlier' ? 'retried' : attempt === 'rerun' ? 'rerun' : undefined, final))
     return lines
   }
 
@@ -618,7 +620,7 @@ class LineFormatter {
     if (flaky.length) {
       lines.push('', p.bold(p.yellow('Flaky')))
       for (const j of flaky) {
-        lines.push(`  ${p.yellow(STATUS_SYMBOL.flaky)} ${p.bold(`${j.name}${repeatLabel(j)}`)} passed on attempt ${j.attempt}`)
+        lines.push(`  ${p.yellow(STATUS_SYMBOL.flaky)} ${p.bold(`${j.name}${repeatLabel(j)}`)} passed ${passedHow(j)}`)
         for (const a of j.earlierAttempts ?? []) lines.push(`      attempt ${a.attempt} failed: ${redactFreeText(firstFailure(a))}`)
       }
     }

@@ -1,5 +1,7 @@
 import {
   type BranchResult,
+  attemptLabel,
+  passedHow,
   type ExplorationResult,
   type Issue,
   type JourneyResult,
@@ -72,8 +74,12 @@ export function renderMarkdown(input: RunResult, redact?: RedactOptions): string
   out.push('')
   if (s.explorations) out.push(`**Violations:** ${s.explorations.violations}${s.explorations.flaky ? ` (${s.explorations.flaky} flaky)` : ''}`, '')
   // Flaky journeys count as passed: named here, as they would not be in a count of failures.
+  // Said apart: a retry within the run, or a `--last-failed` rerun merge-reports put over the shard's run.
   const flaky = run.journeys.filter((j) => j.status === 'flaky')
-  if (flaky.length) out.push(`**Flaky:** ${plural(flaky.length, 'journey')} failed, then passed on a retry: ${flaky.map((j) => `[${cell(journeyTitle(j))}](#${anchor(j)})`).join(', ')}`, '')
+  for (const how of ['on a retry', 'in a --last-failed rerun']) {
+    const these = flaky.filter((j) => (passedHow(j) === 'in a --last-failed rerun') === (how !== 'on a retry'))
+    if (these.length) out.push(`**Flaky:** ${plural(these.length, 'journey')} failed, then passed ${how}: ${these.map((j) => `[${cell(journeyTitle(j))}](#${anchor(j)})`).join(', ')}`, '')
+  }
   out.push(`**Issues:** ${s.issues.total ? SEVERITIES.filter((v) => s.issues[v]).map((v) => `${s.issues[v]} ${v}`).join(', ') : 'none'}`, '')
   if (run.backends.length)
     out.push(`**State backends:** ${run.backends.map((b) => `${cell(b.name)} (${cell(b.mechanism)}${b.parallelSafe ? ', parallel-safe' : ''})`).join(', ')}`, '')
@@ -275,8 +281,11 @@ function issueSection(i: Issue): string[] {
 function attemptsList(j: JourneyResult): string[] {
   const earlier = j.earlierAttempts ?? []
   if (!earlier.length) return []
-  const out = [`Ran ${plural(earlier.length + 1, 'time')}; the steps below are attempt ${j.attempt}${j.status === 'flaky' ? ', which passed: **flaky**' : ''}.`, '']
-  for (const a of earlier) out.push(`- Attempt ${a.attempt}: ${ICON[a.status] ?? ''} ${a.status}: ${inline(failureOf(a))}`)
+  // Merged from a --last-failed rerun, each attempt also says the run it was in (see attemptLabel).
+  const reran = earlier.some((a) => a.rerun) || !!j.rerun
+  const place = (a: JourneyResult) => (reran ? attemptLabel(a, j) : '')
+  const out = [`Ran ${plural(earlier.length + 1, 'time')}; the steps below are attempt ${j.attempt}${place(j)}${j.status === 'flaky' ? ', which passed: **flaky**' : ''}.`, '']
+  for (const a of earlier) out.push(`- Attempt ${a.attempt}${place(a)}: ${ICON[a.status] ?? ''} ${a.status}: ${inline(failureOf(a))}`)
   out.push('')
   return out
 }
@@ -289,7 +298,7 @@ function failureOf(j: JourneyResult): string {
 
 /** A journey's name with its repetition and attempt, when it has them. */
 function journeyTitle(j: JourneyResult): string {
-  return `${j.name}${repeatLabel(j)}${j.attempt ? ` (attempt ${j.attempt})` : ''}`
+  return `${j.name}${repeatLabel(j)}${attemptLabel(j)}`
 }
 
 function longestRun(text: string, ch: string): number {

@@ -93,6 +93,16 @@ describe('prepareRequest', () => {
     })
   })
 
+  it("a request's own Cookie header adds its cookies to the client's own, the request's winning for a name; other headers still replace", () => {
+    const withSession = Object.freeze({ cookie: 'session=s3cr3t; theme=dark', 'x-tenant': 't0' })
+    const { sent } = prepareRequest('GET', 'http://api.test', withSession, '/a', { headers: { Cookie: 'theme=light; lang=en', 'X-Tenant': 't1' } })
+    expect(sent.headers).toEqual({ cookie: 'session=s3cr3t; theme=light; lang=en', 'x-tenant': 't1' })
+    expect(withSession.cookie).toBe('session=s3cr3t; theme=dark')
+    // With no cookie of the client's, the request's is sent as it is; undefined still removes the client's.
+    expect(prepareRequest('GET', 'http://api.test', defaults, '/a', { headers: { cookie: 'lang=en' } }).sent.headers.cookie).toBe('lang=en')
+    expect(prepareRequest('GET', 'http://api.test', withSession, '/a', { headers: { Cookie: undefined } }).sent.headers.cookie).toBeUndefined()
+  })
+
   it('builds the URL from the base, the path and the query', () => {
     expect(prepareRequest('GET', 'http://api.test', defaults, 'items', { query: { q: 'a b', n: 2, skip: undefined } }).sent.url).toBe('http://api.test/items?q=a+b&n=2')
     expect(prepareRequest('GET', 'http://api.test', defaults, 'https://other.test/x?y=1', { query: { z: true } }).sent.url).toBe('https://other.test/x?y=1&z=true')
