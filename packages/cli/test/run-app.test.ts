@@ -4,7 +4,7 @@
  * it answers, and stops it when the run ends, before the proxy rolls everything back.
  */
 import { readFileSync } from 'node:fs'
-import { symlink } from 'node:fs/promises'
+import { mkdir, symlink } from 'node:fs/promises'
 import path from 'node:path'
 import { REPO_ROOT, TODO_APP_SERVER, canConnect, describeWithService, freePort, processAlive, startTodoApp } from '@venomqa/test-utils'
 import { afterAll, beforeAll, expect, it } from 'vitest'
@@ -66,19 +66,18 @@ describe('venomqa run with the config key app', () => {
     await sql(ADMIN_URL, (c) => c.query(`DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`))
   })
 
-  it('starts the todo app on the in-process proxy, its DATABASE_URL from ${VENOMQA_PG_PROXY_URL}, and stops it before the rollback', async () => {
+  it("starts the todo app on the in-process proxy, its DATABASE_URL from ${VENOMQA_PG_PROXY_URL}, and stops it before the rollback: the pg-proxy README's config, as written", async () => {
+    // The README's config, with a free port for its 3000; its command's path resolves in the project, where
+    // the example app is linked as in a checkout of the repository.
+    const readme = readFileSync(path.join(REPO_ROOT, 'packages/pg-proxy/README.md'), 'utf8')
+    const config = /```ts\n(\/\/ venomqa\.config\.ts, the app started by the run[\s\S]*?)```/.exec(readme)?.[1]
+    if (!config) throw new Error("no 'venomqa.config.ts, the app started by the run' example in packages/pg-proxy/README.md")
     const port = await freePort()
-    const p = await withPgProxy({
-      'venomqa.config.mjs': `export default {
-  baseUrl: 'http://127.0.0.1:${port}',
-  plugins: [['@venomqa/pg-proxy', { upstream: '${DATABASE_URL}' }]],
-  app: { command: [process.execPath, ${JSON.stringify(TODO_APP_SERVER)}], env: { DATABASE_URL: '\${VENOMQA_PG_PROXY_URL}', PORT: '${port}', HOST: '127.0.0.1' } },
-}
-`,
-      'journeys/todos.journey.mjs': TODO_JOURNEY,
-    })
+    const p = await withPgProxy({ 'venomqa.config.ts': config.replaceAll('3000', String(port)), 'journeys/todos.journey.mjs': TODO_JOURNEY })
+    await mkdir(path.join(p.dir, 'examples'))
+    await symlink(path.dirname(path.dirname(TODO_APP_SERVER)), path.join(p.dir, 'examples/todo-app'), 'dir')
     const before = await dumpDatabase(DATABASE_URL)
-    const r = await p.venomqa(['run', '--save', 'results.json'], { timeoutMs: 60_000 })
+    const r = await p.venomqa(['run', '--save', 'results.json'], { timeoutMs: 60_000, env: { DATABASE_URL } })
     expect(r.code, r.stdout + r.stderr).toBe(0)
     const result = JSON.parse(readFileSync(path.join(p.dir, 'results.json'), 'utf8'))
     expect(result.journeys.map((j: { status: string }) => j.status)).toEqual(['passed'])

@@ -50,7 +50,7 @@ describe('README example', () => {
   // proxy's transaction, and the next run's sign-up with the same address got a 409.
   it('the standalone example: its config puts every journey back, so a second run against the same proxy starts as the first did', async () => {
     const readme = readFileSync(path.join(here, '../README.md'), 'utf8')
-    const code = /```ts\n(\/\/ venomqa\.config\.ts[\s\S]*?)```/.exec(readme)?.[1]
+    const code = /```ts\n(\/\/ venomqa\.config\.ts\n[\s\S]*?)```/.exec(readme)?.[1]
     if (!code) throw new Error('no venomqa.config.ts example in README.md')
     writeFileSync(GENERATED_CONFIG, code.replace("import { defineConfig } from '@venomqa/cli'", 'const defineConfig = <T>(config: T): T => config'))
     const { plugins, baseUrl: _readmeBaseUrl, ...config } = (await import(GENERATED_CONFIG)).default
