@@ -3,10 +3,11 @@
  * state backends connected (so the in-process PostgreSQL proxy's address is there to give it), waits until
  * it answers, and stops it when the run ends, before the proxy rolls everything back.
  */
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { symlink } from 'node:fs/promises'
+import http from 'node:http'
 import path from 'node:path'
-import { REPO_ROOT, TODO_APP_SERVER, canConnect, describeWithService, freePort, processAlive, startTodoApp } from '@venomqa/test-utils'
+import { REPO_ROOT, TODO_APP_SERVER, canConnect, describeWithService, freePort, listenLocally, processAlive, startTodoApp, waitUntil } from '@venomqa/test-utils'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { ADMIN_URL, dumpDatabase, sql } from './helpers/postgres'
 import { type Project, projectsOfFiles } from './helpers/project'
@@ -88,6 +89,62 @@ describe('venomqa run with the config key app', () => {
     expect(await canConnect('127.0.0.1', port, 1000)).toBe(false)
   })
 
+  it('venomqa explore starts the app too, on the proxy, and stops it before the rollback: the database as it was', async () => {
+    const port = await freePort()
+    const p = await withPgProxy({
+      'venomqa.config.mjs': `export default {
+  baseUrl: 'http://127.0.0.1:${port}',
+  plugins: [['@venomqa/pg-proxy', { upstream: '${DATABASE_URL}' }]],
+  app: { command: [process.execPath, ${JSON.stringify(TODO_APP_SERVER)}], env: { DATABASE_URL: '\${VENOMQA_PG_PROXY_URL}', PORT: '${port}', HOST: '127.0.0.1' } },
+}
+`,
+      'explore/todos.explore.mjs': `import { action, assertStatus, exploration, step } from '@venomqa/core'
+export default exploration('todos', {
+  setup: [
+    step('sign_up', ({ http }) => http.post('/api/users', { json: { email: 'ex@example.test', password: 'a long password' } })),
+    step('log_in', async ({ http }) => {
+      const res = await http.post('/api/auth/login', { json: { email: 'ex@example.test', password: 'a long password' } })
+      assertStatus(res, 200)
+      http.setAuthToken(res.json().token)
+      return res
+    }),
+  ],
+  actions: [action('create_todo', ({ http }) => http.post('/api/todos', { json: { title: 'explored' } }), { maxPerPath: 2 }), action('list', ({ http }) => http.get('/api/todos'))],
+  depth: 3,
+  seed: 1,
+})
+`,
+    })
+    const before = await dumpDatabase(DATABASE_URL)
+    const r = await p.venomqa(['explore', 'explore/todos.explore.mjs', '--no-emit', '--save', 'results.json'], { timeoutMs: 60_000 })
+    expect(r.code, r.stdout + r.stderr).toBe(0)
+    const result = JSON.parse(readFileSync(path.join(p.dir, 'results.json'), 'utf8'))
+    expect(result.explorations.map((e: { status: string }) => e.status)).toEqual(['passed'])
+    expect(result.explorations[0].stats.transitions).toBeGreaterThan(0)
+    expect(await dumpDatabase(DATABASE_URL)).toBe(before)
+    expect(await canConnect('127.0.0.1', port, 1000)).toBe(false)
+  })
+
+  it('venomqa explore: Ctrl-C while the app starts gives its start up and stops it, rather than wait for it to answer', async () => {
+    const port = await freePort()
+    const p = await project({
+      'venomqa.json': JSON.stringify({
+        baseUrl: `http://127.0.0.1:${port}`,
+        // Never answers: a start not given up ends at the timeout, as an app that did not answer.
+        app: { command: `node -e "require('fs').writeFileSync('app.pid', String(process.pid)); setInterval(() => {}, 1000)"`, timeoutMs: 4000 },
+      }),
+      'explore/a.explore.mjs': `import { action, exploration } from '@venomqa/core'\nexport default exploration('a', { actions: [action('get', ({ http }) => http.get('/'))], depth: 1 })\n`,
+    })
+    const run = p.spawn(['explore', 'explore/a.explore.mjs', '--no-emit', '--prefix-replay'])
+    await waitUntil(() => existsSync(path.join(p.dir, 'app.pid')) && readFileSync(path.join(p.dir, 'app.pid'), 'utf8') !== '', 'the app to start')
+    run.child.kill('SIGINT')
+    const r = await run.done
+    expect(r.code, r.stdout + r.stderr).toBe(130)
+    expect(r.stdout + r.stderr).not.toContain('did not answer within')
+    expect(r.stdout).toContain('Result: INTERRUPTED')
+    expect(processAlive(Number(readFileSync(path.join(p.dir, 'app.pid'), 'utf8')))).toBe(false)
+  })
+
   it('fails the run, nothing run, when the app does not answer in time, naming app and its last lines; the app is stopped', async () => {
     const port = await freePort()
     const p = await project({
@@ -110,6 +167,37 @@ describe('venomqa run with the config key app', () => {
     // The shell ran node, which is stopped with it: its process group.
     const pid = Number(readFileSync(path.join(p.dir, 'app.pid'), 'utf8'))
     expect(processAlive(pid)).toBe(false)
+  })
+
+  it('refuses to run when something already answers at the app\'s URL before it starts (an app left running), rather than test that one', async () => {
+    // An instance left from an earlier run, or a dev server, on the port: the app started would fail to
+    // listen, and the journeys would run against the old one (its database not behind the run's proxy).
+    const journeyRequests: string[] = []
+    const stale = await listenLocally(
+      http.createServer((req, res) => {
+        if (req.url !== '/') journeyRequests.push(req.url ?? '')
+        res.end('old instance')
+      }),
+    )
+    try {
+      const p = await project({
+        'venomqa.json': JSON.stringify({
+          baseUrl: stale.url,
+          app: { command: `node -e "require('fs').writeFileSync('app.pid', String(process.pid)); setInterval(() => {}, 1000)"`, timeoutMs: 5000 },
+        }),
+        'journeys/a.journey.mjs': `import { journey, step } from '@venomqa/core'\nexport default journey('a', { steps: [step('get', ({ http }) => http.get('/journey'))] })\n`,
+      })
+      const r = await p.venomqa(['run', '--save', 'results.json'])
+      expect(r.code, r.stdout + r.stderr).toBe(1)
+      expect(r.stdout + r.stderr).toContain(`app: something already answers HTTP at ${stale.url}`)
+      expect(journeyRequests).toEqual([])
+      const result = JSON.parse(readFileSync(path.join(p.dir, 'results.json'), 'utf8'))
+      expect(result.journeys[0].notRun).toBe(true)
+      // Nothing started: the command would only have failed to listen.
+      expect(existsSync(path.join(p.dir, 'app.pid'))).toBe(false)
+    } finally {
+      await stale.close()
+    }
   })
 
   it('says at the failing step that the app ended, with its exit code and last lines; the journeys after it are not run', async () => {

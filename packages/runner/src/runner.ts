@@ -1141,9 +1141,10 @@ export class Runner {
    * over them (the context and the HTTP client's headers included), an HTTP client on the run's pool,
    * and the ports. While it is open, stray errors and stalls become issues of the run, as in `run()`;
    * `done()` ends that. Throws a StateError when a backend cannot connect or a plugin's setup hung.
-   * `workers`: how many lanes the exploration runs at once (see `explorationWorkerLanes`).
+   * `workers`: how many lanes the exploration runs at once (see `explorationWorkerLanes`). `signal`: the
+   * exploration's; aborted while the run's app starts (`app`), that start is given up and the app stopped.
    */
-  async explorationEnv(options: { baseUrl?: string; workers?: number } = {}): Promise<{ lane: Lane; done(): void }> {
+  async explorationEnv(options: { baseUrl?: string; workers?: number; signal?: AbortSignal } = {}): Promise<{ lane: Lane; done(): void }> {
     await this.init()
     if (this.#fatal) throw new StateError('runner', this.#fatal)
     // As a run on workers does: a mistake in the worker setup's config is refused before anything is explored.
@@ -1152,7 +1153,8 @@ export class Runner {
     try {
       const problem = await this.#connect()
       if (problem) throw new StateError('runner', problem.message, { suggestion: problem.suggestion })
-      const appProblem = await this.#startApp()
+      // Ctrl-C while the app starts stops it there, as in a run: not once it answers, or at app.timeoutMs.
+      const appProblem = await this.#startApp(options.signal)
       if (appProblem) throw new StateError('runner', appProblem.reason, { suggestion: appProblem.suggestion })
     } catch (err) {
       disarm()
