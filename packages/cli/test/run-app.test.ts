@@ -200,6 +200,29 @@ export default exploration('todos', {
     }
   })
 
+  it('venomqa doctor starts the app as a run would, says it answered, and stops it; an app that fails is a failed check naming it', async () => {
+    const port = await freePort()
+    const p = await project({
+      'app.mjs': `import http from 'node:http'
+import { writeFileSync } from 'node:fs'
+writeFileSync('app.pid', String(process.pid))
+if (process.env.FAIL) { console.error('cannot reach the database'); process.exit(3) }
+http.createServer((req, res) => res.end('ok')).listen(${port}, '127.0.0.1')
+`,
+      'venomqa.yaml': `baseUrl: http://127.0.0.1:${port}\napp:\n  command: node app.mjs\n  env:\n    FAIL: \${APP_FAIL:-}\n`,
+      'journeys/a.journey.mjs': `import { journey, step } from '@venomqa/core'\nexport default journey('a', { steps: [step('get', ({ http }) => http.get('/'))] })\n`,
+    })
+    const r = await p.venomqa(['doctor'])
+    expect(r.code, r.stdout + r.stderr).toBe(0)
+    expect(r.stdout).toMatch(/✓ app +node app\.mjs started and answered in \d+ ms/)
+    expect(r.stdout).toMatch(/✓ base URL +http:\/\/127\.0\.0\.1:\d+ answered 200/)
+    expect(processAlive(Number(readFileSync(path.join(p.dir, 'app.pid'), 'utf8')))).toBe(false)
+
+    const failing = await p.venomqa(['doctor'], { env: { APP_FAIL: '1' } })
+    expect(failing.code, failing.stdout + failing.stderr).toBe(1)
+    expect(failing.stdout).toContain('✗ app        app: the app (node app.mjs) exited with code 3 before it was ready; its last stderr lines: "cannot reach the database"\n')
+  })
+
   it('says at the failing step that the app ended, with its exit code and last lines; the journeys after it are not run', async () => {
     const port = await freePort()
     const p = await project({

@@ -781,7 +781,7 @@ export class Runner {
    * may be right and the app broken), undefined when it answers or `signal` stopped the run first. An
    * unset variable in its `env` is the config's mistake, thrown as such.
    */
-  async #startApp(signal?: AbortSignal): Promise<{ reason: string; kind: 'crash'; suggestion: string } | undefined> {
+  async #startApp(signal?: AbortSignal): Promise<{ reason: string; why: string; kind: 'crash'; suggestion: string } | undefined> {
     const app = this.options.app
     if (!app || this.#app) return undefined
     try {
@@ -791,10 +791,26 @@ export class Runner {
       if (signal?.aborted) return undefined
       if (isUserError(err)) throw err
       // Its last lines are the app's own text (a connection string in a stack): masked as such.
-      const reason = `app: ${redactText(errorMessage(err))}; nothing ran`
+      const why = `app: ${redactText(errorMessage(err))}`
+      const reason = `${why}; nothing ran`
       this.runIssues.push(makeIssue({ journey: '', path: '', step: 'start app', severity: 'critical', kind: 'crash', error: reason, source: 'app', suggestion: APP_START_SUGGESTION }))
-      return { reason, kind: 'crash', suggestion: APP_START_SUGGESTION }
+      return { reason, why, kind: 'crash', suggestion: APP_START_SUGGESTION }
     }
+  }
+
+  /**
+   * For `venomqa doctor`: the state backends connected and the app under test (`app`) started as a run
+   * starts them, so that what they give it (`VENOMQA_PG_PROXY_URL`) is there. What stopped it, or undefined
+   * when it answers (or there is no `app`); it runs until close(). An unset variable of `app.env` throws,
+   * as in a run.
+   */
+  async startAppAsARun(): Promise<string | undefined> {
+    await this.init()
+    if (!this.options.app) return undefined
+    if (this.#fatal) return this.#fatal
+    const failed = await this.#connect()
+    if (failed) return failed.message
+    return (await this.#startApp())?.why
   }
 
   /** Stop the run's app, if it started one: SIGTERM, then SIGKILL after a grace. Its end is no longer news. */
