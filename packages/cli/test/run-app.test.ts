@@ -24,6 +24,14 @@ async function withPgProxy(files: Record<string, string>): Promise<Project> {
   return p
 }
 
+/** A config that starts the todo app on `port`, its database behind the in-process proxy. */
+const todoAppOnProxy = (port: number) => `export default {
+  baseUrl: 'http://127.0.0.1:${port}',
+  plugins: [['@venomqa/pg-proxy', { upstream: '${DATABASE_URL}' }]],
+  app: { command: [process.execPath, ${JSON.stringify(TODO_APP_SERVER)}], env: { DATABASE_URL: '\${VENOMQA_PG_PROXY_URL}', PORT: '${port}', HOST: '127.0.0.1' } },
+}
+`
+
 const TODO_JOURNEY = `import { assertEqual, assertStatus, branch, checkpoint, journey, path, step } from '@venomqa/core'
 const titles = async (http) => (await http.get('/api/todos')).json().map((t) => t.title)
 export default journey('todos', {
@@ -70,12 +78,7 @@ describe('venomqa run with the config key app', () => {
   it('starts the todo app on the in-process proxy, its DATABASE_URL from ${VENOMQA_PG_PROXY_URL}, and stops it before the rollback', async () => {
     const port = await freePort()
     const p = await withPgProxy({
-      'venomqa.config.mjs': `export default {
-  baseUrl: 'http://127.0.0.1:${port}',
-  plugins: [['@venomqa/pg-proxy', { upstream: '${DATABASE_URL}' }]],
-  app: { command: [process.execPath, ${JSON.stringify(TODO_APP_SERVER)}], env: { DATABASE_URL: '\${VENOMQA_PG_PROXY_URL}', PORT: '${port}', HOST: '127.0.0.1' } },
-}
-`,
+      'venomqa.config.mjs': todoAppOnProxy(port),
       'journeys/todos.journey.mjs': TODO_JOURNEY,
     })
     const before = await dumpDatabase(DATABASE_URL)
@@ -92,12 +95,7 @@ describe('venomqa run with the config key app', () => {
   it('venomqa explore starts the app too, on the proxy, and stops it before the rollback: the database as it was', async () => {
     const port = await freePort()
     const p = await withPgProxy({
-      'venomqa.config.mjs': `export default {
-  baseUrl: 'http://127.0.0.1:${port}',
-  plugins: [['@venomqa/pg-proxy', { upstream: '${DATABASE_URL}' }]],
-  app: { command: [process.execPath, ${JSON.stringify(TODO_APP_SERVER)}], env: { DATABASE_URL: '\${VENOMQA_PG_PROXY_URL}', PORT: '${port}', HOST: '127.0.0.1' } },
-}
-`,
+      'venomqa.config.mjs': todoAppOnProxy(port),
       'explore/todos.explore.mjs': `import { action, assertStatus, exploration, step } from '@venomqa/core'
 export default exploration('todos', {
   setup: [
