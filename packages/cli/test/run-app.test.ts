@@ -3,10 +3,11 @@
  * state backends connected (so the in-process PostgreSQL proxy's address is there to give it), waits until
  * it answers, and stops it when the run ends, before the proxy rolls everything back.
  */
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { mkdir, symlink } from 'node:fs/promises'
+import http from 'node:http'
 import path from 'node:path'
-import { REPO_ROOT, TODO_APP_SERVER, canConnect, describeWithService, freePort, processAlive, startTodoApp } from '@venomqa/test-utils'
+import { REPO_ROOT, TODO_APP_SERVER, canConnect, describeWithService, freePort, listenLocally, processAlive, startTodoApp, waitUntil } from '@venomqa/test-utils'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { ADMIN_URL, dumpDatabase, sql } from './helpers/postgres'
 import { type Project, projectsOfFiles } from './helpers/project'
@@ -22,6 +23,14 @@ async function withPgProxy(files: Record<string, string>): Promise<Project> {
   await symlink(path.join(REPO_ROOT, 'packages/pg-proxy'), path.join(p.dir, 'node_modules/@venomqa/pg-proxy'), 'dir')
   return p
 }
+
+/** A config that starts the todo app on `port`, its database behind the in-process proxy. */
+const todoAppOnProxy = (port: number) => `export default {
+  baseUrl: 'http://127.0.0.1:${port}',
+  plugins: [['@venomqa/pg-proxy', { upstream: '${DATABASE_URL}' }]],
+  app: { command: [process.execPath, ${JSON.stringify(TODO_APP_SERVER)}], env: { DATABASE_URL: '\${VENOMQA_PG_PROXY_URL}', PORT: '${port}', HOST: '127.0.0.1' } },
+}
+`
 
 const TODO_JOURNEY = `import { assertEqual, assertStatus, branch, checkpoint, journey, path, step } from '@venomqa/core'
 const titles = async (http) => (await http.get('/api/todos')).json().map((t) => t.title)
@@ -87,6 +96,57 @@ describe('venomqa run with the config key app', () => {
     expect(await canConnect('127.0.0.1', port, 1000)).toBe(false)
   })
 
+  it('venomqa explore starts the app too, on the proxy, and stops it before the rollback: the database as it was', async () => {
+    const port = await freePort()
+    const p = await withPgProxy({
+      'venomqa.config.mjs': todoAppOnProxy(port),
+      'explore/todos.explore.mjs': `import { action, assertStatus, exploration, step } from '@venomqa/core'
+export default exploration('todos', {
+  setup: [
+    step('sign_up', ({ http }) => http.post('/api/users', { json: { email: 'ex@example.test', password: 'a long password' } })),
+    step('log_in', async ({ http }) => {
+      const res = await http.post('/api/auth/login', { json: { email: 'ex@example.test', password: 'a long password' } })
+      assertStatus(res, 200)
+      http.setAuthToken(res.json().token)
+      return res
+    }),
+  ],
+  actions: [action('create_todo', ({ http }) => http.post('/api/todos', { json: { title: 'explored' } }), { maxPerPath: 2 }), action('list', ({ http }) => http.get('/api/todos'))],
+  depth: 3,
+  seed: 1,
+})
+`,
+    })
+    const before = await dumpDatabase(DATABASE_URL)
+    const r = await p.venomqa(['explore', 'explore/todos.explore.mjs', '--no-emit', '--save', 'results.json'], { timeoutMs: 60_000 })
+    expect(r.code, r.stdout + r.stderr).toBe(0)
+    const result = JSON.parse(readFileSync(path.join(p.dir, 'results.json'), 'utf8'))
+    expect(result.explorations.map((e: { status: string }) => e.status)).toEqual(['passed'])
+    expect(result.explorations[0].stats.transitions).toBeGreaterThan(0)
+    expect(await dumpDatabase(DATABASE_URL)).toBe(before)
+    expect(await canConnect('127.0.0.1', port, 1000)).toBe(false)
+  })
+
+  it('venomqa explore: Ctrl-C while the app starts gives its start up and stops it, rather than wait for it to answer', async () => {
+    const port = await freePort()
+    const p = await project({
+      'venomqa.json': JSON.stringify({
+        baseUrl: `http://127.0.0.1:${port}`,
+        // Never answers: a start not given up ends at the timeout, as an app that did not answer.
+        app: { command: `node -e "require('fs').writeFileSync('app.pid', String(process.pid)); setInterval(() => {}, 1000)"`, timeoutMs: 4000 },
+      }),
+      'explore/a.explore.mjs': `import { action, exploration } from '@venomqa/core'\nexport default exploration('a', { actions: [action('get', ({ http }) => http.get('/'))], depth: 1 })\n`,
+    })
+    const run = p.spawn(['explore', 'explore/a.explore.mjs', '--no-emit', '--prefix-replay'])
+    await waitUntil(() => existsSync(path.join(p.dir, 'app.pid')) && readFileSync(path.join(p.dir, 'app.pid'), 'utf8') !== '', 'the app to start')
+    run.child.kill('SIGINT')
+    const r = await run.done
+    expect(r.code, r.stdout + r.stderr).toBe(130)
+    expect(r.stdout + r.stderr).not.toContain('did not answer within')
+    expect(r.stdout).toContain('Result: INTERRUPTED')
+    expect(processAlive(Number(readFileSync(path.join(p.dir, 'app.pid'), 'utf8')))).toBe(false)
+  })
+
   it('fails the run, nothing run, when the app does not answer in time, naming app and its last lines; the app is stopped', async () => {
     const port = await freePort()
     const p = await project({
@@ -109,6 +169,60 @@ describe('venomqa run with the config key app', () => {
     // The shell ran node, which is stopped with it: its process group.
     const pid = Number(readFileSync(path.join(p.dir, 'app.pid'), 'utf8'))
     expect(processAlive(pid)).toBe(false)
+  })
+
+  it('refuses to run when something already answers at the app\'s URL before it starts (an app left running), rather than test that one', async () => {
+    // An instance left from an earlier run, or a dev server, on the port: the app started would fail to
+    // listen, and the journeys would run against the old one (its database not behind the run's proxy).
+    const journeyRequests: string[] = []
+    const stale = await listenLocally(
+      http.createServer((req, res) => {
+        if (req.url !== '/') journeyRequests.push(req.url ?? '')
+        res.end('old instance')
+      }),
+    )
+    try {
+      const p = await project({
+        'venomqa.json': JSON.stringify({
+          baseUrl: stale.url,
+          app: { command: `node -e "require('fs').writeFileSync('app.pid', String(process.pid)); setInterval(() => {}, 1000)"`, timeoutMs: 5000 },
+        }),
+        'journeys/a.journey.mjs': `import { journey, step } from '@venomqa/core'\nexport default journey('a', { steps: [step('get', ({ http }) => http.get('/journey'))] })\n`,
+      })
+      const r = await p.venomqa(['run', '--save', 'results.json'])
+      expect(r.code, r.stdout + r.stderr).toBe(1)
+      expect(r.stdout + r.stderr).toContain(`app: something already answers HTTP at ${stale.url}`)
+      expect(journeyRequests).toEqual([])
+      const result = JSON.parse(readFileSync(path.join(p.dir, 'results.json'), 'utf8'))
+      expect(result.journeys[0].notRun).toBe(true)
+      // Nothing started: the command would only have failed to listen.
+      expect(existsSync(path.join(p.dir, 'app.pid'))).toBe(false)
+    } finally {
+      await stale.close()
+    }
+  })
+
+  it('venomqa doctor starts the app as a run would, says it answered, and stops it; an app that fails is a failed check naming it', async () => {
+    const port = await freePort()
+    const p = await project({
+      'app.mjs': `import http from 'node:http'
+import { writeFileSync } from 'node:fs'
+writeFileSync('app.pid', String(process.pid))
+if (process.env.FAIL) { console.error('cannot reach the database'); process.exit(3) }
+http.createServer((req, res) => res.end('ok')).listen(${port}, '127.0.0.1')
+`,
+      'venomqa.yaml': `baseUrl: http://127.0.0.1:${port}\napp:\n  command: node app.mjs\n  env:\n    FAIL: \${APP_FAIL:-}\n`,
+      'journeys/a.journey.mjs': `import { journey, step } from '@venomqa/core'\nexport default journey('a', { steps: [step('get', ({ http }) => http.get('/'))] })\n`,
+    })
+    const r = await p.venomqa(['doctor'])
+    expect(r.code, r.stdout + r.stderr).toBe(0)
+    expect(r.stdout).toMatch(/✓ app +node app\.mjs started and answered in \d+ ms/)
+    expect(r.stdout).toMatch(/✓ base URL +http:\/\/127\.0\.0\.1:\d+ answered 200/)
+    expect(processAlive(Number(readFileSync(path.join(p.dir, 'app.pid'), 'utf8')))).toBe(false)
+
+    const failing = await p.venomqa(['doctor'], { env: { APP_FAIL: '1' } })
+    expect(failing.code, failing.stdout + failing.stderr).toBe(1)
+    expect(failing.stdout).toContain('✗ app        app: the app (node app.mjs) exited with code 3 before it was ready; its last stderr lines: "cannot reach the database"\n')
   })
 
   it('says at the failing step that the app ended, with its exit code and last lines; the journeys after it are not run', async () => {

@@ -24,7 +24,8 @@ export interface AppProcessOptions {
   /**
    * Instead of `ready`: the app is ready once this URL answers HTTP, whatever the status (a 404 and a 500
    * are answers: something listens). For an app that listens where it is told (a fixed port) and says
-   * nothing of it; the started app's `baseUrl` is this URL.
+   * nothing of it; the started app's `baseUrl` is this URL. One that answers already, before the app is
+   * started, is refused: the app is not started (what answers there would be tested in its place).
    */
   readyUrl?: string
   /** `resources.signal`: aborted, the app is stopped and the start rejects. */
@@ -95,6 +96,10 @@ export async function startAppProcess(options: AppProcessOptions): Promise<AppPr
   const keep = Math.max(1, options.stderrLines ?? 10)
   const killAfterMs = options.killAfterMs ?? 5_000
 
+  // An app waited for at a URL is told ready by any answer there: one already there (an instance an earlier
+  // run left, a dev server on the port) would pass for it, and be tested in its place while this one fails
+  // to listen. Refused before anything starts.
+  if (readyUrl && (await answersHttp(readyUrl)) === true) throw new Error(alreadyAnswering(readyUrl, name))
   // Loaded when an app is started: core is loaded by every command, and most never start one.
   const { spawn } = await import('node:child_process')
   if (signal?.aborted) throw givenUp(signal, name)
@@ -253,6 +258,11 @@ export async function startAppProcess(options: AppProcessOptions): Promise<AppPr
 
 function isHttpUrl(value: unknown): value is string {
   return typeof value === 'string' && URL.canParse(value) && /^https?:$/.test(new URL(value).protocol)
+}
+
+/** Why an app whose `readyUrl` answers before it is started is not started. */
+function alreadyAnswering(readyUrl: string, name: string): string {
+  return `something already answers HTTP at ${redactText(readyUrl)}, before ${name} was started: another process listens there (an instance left running, a dev server), and it would be tested in the app's place; stop it, or have the app listen at another port`
 }
 
 /** How often a `readyUrl` is tried, and how long one try may wait for its answer. */

@@ -77,7 +77,7 @@ export async function explore(exploration: Exploration, options: ExploreOptions)
 
   let env: Awaited<ReturnType<Runner['explorationEnv']>>
   try {
-    env = await runner.explorationEnv({ baseUrl, workers })
+    env = await runner.explorationEnv({ baseUrl, workers, signal })
   } catch (err) {
     // A state backend that cannot connect, or a plugin whose setup hung: not the user's definition, and
     // not the end of the run either. The exploration fails with the reason, and the reports are written.

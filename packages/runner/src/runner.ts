@@ -781,7 +781,7 @@ export class Runner {
    * may be right and the app broken), undefined when it answers or `signal` stopped the run first. An
    * unset variable in its `env` is the config's mistake, thrown as such.
    */
-  async #startApp(signal?: AbortSignal): Promise<{ reason: string; kind: 'crash'; suggestion: string } | undefined> {
+  async #startApp(signal?: AbortSignal): Promise<{ reason: string; why: string; kind: 'crash'; suggestion: string } | undefined> {
     const app = this.options.app
     if (!app || this.#app) return undefined
     try {
@@ -791,10 +791,26 @@ export class Runner {
       if (signal?.aborted) return undefined
       if (isUserError(err)) throw err
       // Its last lines are the app's own text (a connection string in a stack): masked as such.
-      const reason = `app: ${redactText(errorMessage(err))}; nothing ran`
+      const why = `app: ${redactText(errorMessage(err))}`
+      const reason = `${why}; nothing ran`
       this.runIssues.push(makeIssue({ journey: '', path: '', step: 'start app', severity: 'critical', kind: 'crash', error: reason, source: 'app', suggestion: APP_START_SUGGESTION }))
-      return { reason, kind: 'crash', suggestion: APP_START_SUGGESTION }
+      return { reason, why, kind: 'crash', suggestion: APP_START_SUGGESTION }
     }
+  }
+
+  /**
+   * For `venomqa doctor`: the state backends connected and the app under test (`app`) started as a run
+   * starts them, so that what they give it (`VENOMQA_PG_PROXY_URL`) is there. What stopped it, or undefined
+   * when it answers (or there is no `app`); it runs until close(). An unset variable of `app.env` throws,
+   * as in a run.
+   */
+  async startAppAsARun(): Promise<string | undefined> {
+    await this.init()
+    if (!this.options.app) return undefined
+    if (this.#fatal) return this.#fatal
+    const failed = await this.#connect()
+    if (failed) return failed.message
+    return (await this.#startApp())?.why
   }
 
   /** Stop the run's app, if it started one: SIGTERM, then SIGKILL after a grace. Its end is no longer news. */
@@ -1141,9 +1157,10 @@ export class Runner {
    * over them (the context and the HTTP client's headers included), an HTTP client on the run's pool,
    * and the ports. While it is open, stray errors and stalls become issues of the run, as in `run()`;
    * `done()` ends that. Throws a StateError when a backend cannot connect or a plugin's setup hung.
-   * `workers`: how many lanes the exploration runs at once (see `explorationWorkerLanes`).
+   * `workers`: how many lanes the exploration runs at once (see `explorationWorkerLanes`). `signal`: the
+   * exploration's; aborted while the run's app starts (`app`), that start is given up and the app stopped.
    */
-  async explorationEnv(options: { baseUrl?: string; workers?: number } = {}): Promise<{ lane: Lane; done(): void }> {
+  async explorationEnv(options: { baseUrl?: string; workers?: number; signal?: AbortSignal } = {}): Promise<{ lane: Lane; done(): void }> {
     await this.init()
     if (this.#fatal) throw new StateError('runner', this.#fatal)
     // As a run on workers does: a mistake in the worker setup's config is refused before anything is explored.
@@ -1152,7 +1169,8 @@ export class Runner {
     try {
       const problem = await this.#connect()
       if (problem) throw new StateError('runner', problem.message, { suggestion: problem.suggestion })
-      const appProblem = await this.#startApp()
+      // Ctrl-C while the app starts stops it there, as in a run: not once it answers, or at app.timeoutMs.
+      const appProblem = await this.#startApp(options.signal)
       if (appProblem) throw new StateError('runner', appProblem.reason, { suggestion: appProblem.suggestion })
     } catch (err) {
       disarm()

@@ -1,5 +1,6 @@
 import path from 'node:path'
 import { type HealthWarning, errorMessage, escapeControlChars, isUserError, plural, redactText } from '@venomqa/core'
+import type { Runner } from '@venomqa/runner'
 import { type ResolvedConfig, shownConfigFile } from '../config/load'
 import type { PluginSpec } from '../config/types'
 import { EXIT, type Io } from '../exit'
@@ -178,6 +179,9 @@ export async function doctorCommand(flags: DoctorFlags, io: Io, builtInCommands:
     }
   }
 
+  // Started as `venomqa run` starts it, before the base URL is asked: without it, nothing answers there
+  // yet, and the line said the base URL was not reachable of a config that runs.
+  if (session && config.app) await checkApp(checks, session.runner, config.app)
   await checkBaseUrl(checks, config.baseUrl, checkMs)
 
   if (session) {
@@ -280,6 +284,19 @@ async function checkJourneys(checks: Checks, io: Io, globs: readonly string[], r
   } catch (err) {
     checks.failure('journeys', err)
     return []
+  }
+}
+
+/** The config's `app` started, after the plugins and the state backends, as a run starts it; stopped at close. */
+async function checkApp(checks: Checks, runner: Runner, app: NonNullable<ResolvedConfig['app']>): Promise<void> {
+  const command = typeof app.command === 'string' ? app.command : app.command.join(' ')
+  const started = Date.now()
+  try {
+    const problem = await runner.startAppAsARun()
+    if (problem) checks.line('fail', 'app', problem)
+    else checks.line('ok', 'app', `${redactText(command)} started and answered in ${Date.now() - started} ms (stopped when doctor ends)`)
+  } catch (err) {
+    checks.failure('app', err)
   }
 }
 
