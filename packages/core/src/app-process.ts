@@ -256,7 +256,8 @@ export async function startAppProcess(options: AppProcessOptions): Promise<AppPr
   return { pid: pid!, ...(dog?.pid !== undefined ? { watchdogPid: dog.pid } : {}), baseUrl, close: stop, exited }
 }
 
-function isHttpUrl(value: unknown): value is string {
+/** Whether `value` is an absolute http:// or https:// URL (a query and a fragment allowed: see httpUrlProblem for a base URL). */
+export function isHttpUrl(value: unknown): value is string {
   return typeof value === 'string' && URL.canParse(value) && /^https?:$/.test(new URL(value).protocol)
 }
 

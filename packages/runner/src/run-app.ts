@@ -1,5 +1,5 @@
 import path from 'node:path'
-import { type AppProcess, ConfigError, TIMER_MS_EXPECTED, describeValue, isTimerMs, startAppProcess } from '@venomqa/core'
+import { type AppProcess, ConfigError, TIMER_MS_EXPECTED, describeValue, isHttpUrl, isTimerMs, startAppProcess } from '@venomqa/core'
 import type { RunAppOptions } from './types'
 import { AppWatch } from './worker-app'
 
@@ -30,10 +30,6 @@ export function checkRunAppOption(app: unknown, baseUrl: string | undefined): vo
   if (url === undefined && !baseUrl)
     throw new ConfigError('createRunner: app: no URL to wait for the app at: give app.url, or baseUrl (the app is started, then waited for until it answers there)', { where: 'app.url' })
   if (timeoutMs !== undefined && !isTimerMs(timeoutMs)) throw refuse('app.timeoutMs', TIMER_MS_EXPECTED, timeoutMs)
-}
-
-function isHttpUrl(value: unknown): value is string {
-  return typeof value === 'string' && URL.canParse(value) && /^https?:$/.test(new URL(value).protocol)
 }
 
 /** A variable of `app.env`: `${NAME}`, `${NAME:-default}`, or `$${` for the text `${`. */
