@@ -553,7 +553,7 @@ export function settleAttempts(attempts: readonly JourneyResult[]): JourneyResul
  */
 export function attemptLabel(j: JourneyResult, final: JourneyResult = j): string {
   const attempts = [...(final.earlierAttempts ?? []), final]
-  if (!attempts.some((a) => a.rerun)) return j.attempt ? ` (attempt ${j.attempt})` : ''
+  if (!hasRerun(final)) return j.attempt ? ` (attempt ${j.attempt})` : ''
   const at = j === final ? attempts.length - 1 : attempts.indexOf(j)
   let start = 0
   let reruns = 0
@@ -568,7 +568,19 @@ export function attemptLabel(j: JourneyResult, final: JourneyResult = j): string
 
 /** How a flaky journey passed: `on attempt 2` (a retry within the run), or `in a --last-failed rerun` merged over its run. */
 export function passedHow(j: JourneyResult): string {
-  return [...(j.earlierAttempts ?? []), j].some((a) => a.rerun) ? 'in a --last-failed rerun' : `on attempt ${j.attempt}`
+  return hasRerun(j) ? PASSED_IN_RERUN : `on attempt ${j.attempt}`
+}
+
+/** How flaky journeys passed, said of several at once (a Flaky line): what passedHow says of one, numbers left out. */
+export const PASSED_ON_RETRY = 'on a retry'
+export const PASSED_IN_RERUN = 'in a --last-failed rerun'
+
+/**
+ * Whether a journey's result holds an attempt of a `--last-failed` rerun that merge-reports put over its
+ * shard's run: then a report that lists its attempts by number says each one's run too (attemptLabel).
+ */
+export function hasRerun(j: Pick<JourneyResult, 'rerun' | 'earlierAttempts'>): boolean {
+  return !!j.rerun || (j.earlierAttempts ?? []).some((a) => a.rerun)
 }
 
 /** What reporters print after a journey's name: ` (repeat #2)` for the second repetition, else nothing. */
