@@ -131,6 +131,12 @@ export interface JourneyResult {
   issues: Issue[]
   counts: Counts
   interrupted?: boolean
+  /**
+   * Set beside `interrupted` on a journey never started because `--fail-fast` stopped the run, not Ctrl-C:
+   * the journey whose failure stopped it, named as reports name it (`j2`, `j2 (repeat #2)`). Reports say it
+   * (see stoppedHow); the run counts the journey as not run all the same.
+   */
+  failFastAfter?: string
   /** The worker that ran this journey, when journeys ran in parallel (0 is left out). */
   worker?: number
   /** Which repetition this is (0-based) when the run repeats every journey (`--repeat-each n`, n > 1). */
@@ -581,6 +587,14 @@ export const PASSED_IN_RERUN = 'in a --last-failed rerun'
  */
 export function hasRerun(j: Pick<JourneyResult, 'rerun' | 'earlierAttempts'>): boolean {
   return !!j.rerun || (j.earlierAttempts ?? []).some((a) => a.rerun)
+}
+
+/**
+ * Why a journey was stopped, as every report says it after its status: `interrupted` (Ctrl-C), or
+ * `--fail-fast: "j2" failed` when a failure stopped the run (see `failFastAfter`).
+ */
+export function stoppedHow(j: Pick<JourneyResult, 'failFastAfter'>): string {
+  return typeof j.failFastAfter === 'string' ? `--fail-fast: ${JSON.stringify(j.failFastAfter)} failed` : 'interrupted'
 }
 
 /** What reporters print after a journey's name: ` (repeat #2)` for the second repetition, else nothing. */

@@ -2,6 +2,7 @@ import {
   attemptLabel,
   hasRerun,
   passedHow,
+  stoppedHow,
   type Counts,
   type ErrorInfo,
   type ExplorationResult,
@@ -184,6 +185,7 @@ class ModelBuilder {
     const t0 = offset(runStartedAt, j.startedAt)
     if (t0 !== undefined) out.t0 = t0
     if (j.interrupted) out.ir = 1
+    if (j.interrupted && typeof j.failFastAfter === 'string') out.sh = stoppedHow(j)
     if (typeof j.repeatEachIndex === 'number') out.rp = ms(j.repeatEachIndex)
     if (typeof j.attempt === 'number') out.at = ms(j.attempt)
     const earlier = list(j.earlierAttempts).filter((a) => !!a && typeof a === 'object')

@@ -150,6 +150,8 @@ export interface PageJourney {
   c: Counts
   x: PageNode[]
   ir?: 1
+  /** why it was stopped, when --fail-fast stopped the run, not Ctrl-C (core's stoppedHow): `--fail-fast: "j2" failed` */
+  sh?: string
   /** restored (`restore`): the rollback after the journey ended, to where the system stood before it */
   rt?: PageRestore
 }

@@ -66,6 +66,31 @@ describe('page data of a run merged with a --last-failed rerun', () => {
   })
 })
 
+/** j1 passes, j2 fails, and --fail-fast stops the run before j3. */
+async function failFastRun(): Promise<RunResult> {
+  const runner = createRunner({ failFast: true })
+  const result = await runner.run([
+    journey('j1', { steps: [step('one', () => {})] }),
+    journey('j2', {
+      steps: [
+        step('two', () => {
+          throw new Error('boom')
+        }),
+      ],
+    }),
+    journey('j3', { steps: [step('three', () => {})] }),
+  ])
+  await runner.close()
+  return result
+}
+
+describe('page data of a journey --fail-fast skipped', () => {
+  it("says why it was skipped, in core's words", async () => {
+    const j3 = buildPageModel(await failFastRun(), resolveHtmlOptions({})).journeys[2]!
+    expect([j3.s, j3.ir, j3.sh]).toEqual(['skipped', 1, '--fail-fast: "j2" failed'])
+  })
+})
+
 const describeBrowser = describeWithChromium()
 
 describeBrowser('reruns in the HTML report in headless Chromium', () => {
@@ -144,7 +169,16 @@ describeBrowser('reruns in the HTML report in headless Chromium', () => {
         '\u2717 attempt 2 (attempt 2 of 2) failed: confirm: confirm service down (try 2)',
       ])
       expect(await profile.locator('.jmeta', { hasText: 'Ran ' }).textContent()).toBe('Ran 2 times; the steps below are attempt 2, which passed: flaky.')
-      expect(await page.locator('body').textContent()).not.toContain('on a retry')
+      expect(await page.locator('body').innerText()).not.toContain('on a retry')
+    })
+  })
+
+  it('says of a journey --fail-fast skipped why it was, not that the run was interrupted', async () => {
+    await inPage(await failFastRun(), 'fail-fast.html', async (page) => {
+      const j3 = page.locator('details.journey').nth(2)
+      expect(await j3.locator(':scope > summary > .flag').allTextContents()).toEqual(['--fail-fast: "j2" failed'])
+      if ((await j3.getAttribute('open')) === null) await j3.locator(':scope > summary').click()
+      expect(await page.locator('body').innerText()).not.toContain('interrupted')
     })
   })
 

@@ -101,7 +101,7 @@ export class JourneyView {
     // Put back once it ended (`restore`): after its steps, whatever the filters show of them.
     if (j.rt) body.appendChild(tree.restore(j.rt))
     // A journey the run never got to has no steps recorded, though its definition has some.
-    if (!j.x.length) body.appendChild(el('div', 'empty', j.ir ? 'The run was interrupted before this journey ran.' : 'This journey has no steps.'))
+    if (!j.x.length) body.appendChild(el('div', 'empty', j.ir ? (j.sh ? `This journey never ran (${j.sh}).` : 'The run was interrupted before this journey ran.') : 'This journey has no steps.'))
     this.emptyNote = el('div', 'empty', 'Nothing in this journey matches the filters (see its issues).')
     this.emptyNote.hidden = true
     body.appendChild(this.emptyNote)

@@ -1,6 +1,7 @@
 import {
   type BranchResult,
   attemptLabel,
+  stoppedHow,
   hasRerun,
   PASSED_IN_RERUN,
   PASSED_ON_RETRY,
@@ -91,7 +92,7 @@ export function renderMarkdown(input: RunResult, redact?: RedactOptions): string
     out.push('## Journeys', '', '| Journey | Status | Steps | Paths | Issues | Duration |', '|---|---|---:|---:|---:|---:|')
     for (const j of run.journeys)
       out.push(
-        `| [${cell(journeyTitle(j))}](#${anchor(j)}) | ${ICON[j.status] ?? ''} ${j.status}${j.interrupted ? ' (interrupted)' : ''}${j.notRun ? ' (not run)' : ''} | ${j.counts.steps.passed}/${j.counts.steps.total} | ${j.counts.paths.passed}/${j.counts.paths.total} | ${j.issues.length} | ${formatDuration(j.durationMs)} |`,
+        `| [${cell(journeyTitle(j))}](#${anchor(j)}) | ${ICON[j.status] ?? ''} ${j.status}${j.interrupted ? ` (${stoppedHow(j)})` : ''}${j.notRun ? ' (not run)' : ''} | ${j.counts.steps.passed}/${j.counts.steps.total} | ${j.counts.paths.passed}/${j.counts.paths.total} | ${j.issues.length} | ${formatDuration(j.durationMs)} |`,
       )
     out.push('')
     run.journeys.forEach((j, i) => out.push(...journeySection(j, redacted.journeys[i])))
