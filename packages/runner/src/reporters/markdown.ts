@@ -5,7 +5,6 @@ import {
   hasRerun,
   PASSED_IN_RERUN,
   PASSED_ON_RETRY,
-  passedHow,
   type ExplorationResult,
   type Issue,
   type JourneyResult,
