@@ -137,6 +137,7 @@ const journeyResult: z.ZodType = z
     issues: z.array(issue),
     counts,
     interrupted: z.boolean().optional(),
+    failFastAfter: z.string().optional(),
     worker: z.number().int().optional(),
     repeatEachIndex: z.number().int().min(0).optional(),
     attempt: z.number().int().min(1).optional(),

@@ -1,16 +1,14 @@
 import { createRequire } from 'node:module'
-import { describeJsonError as describeWith, parseJsonText as parseWith } from '@venomqa/core'
+import { parseJsonText as parseWith } from '@venomqa/core'
 import type * as JsoncParser from 'jsonc-parser'
 
 /** jsonc-parser held to plain JSON: no comments, no trailing commas, no empty file. */
 const STRICT_JSON = { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false }
 
-/** A JSON.parse error of `text`, told for its file (core's describeJsonError, placed by jsonc-parser). */
-export function describeJsonError(text: string, err: unknown): { place: string; reason: string } {
-  return describeWith(text, err, firstSyntaxError)
-}
-
-/** `text` parsed as JSON, or the error `fail` makes from its place and reason (core's parseJsonText). */
+/**
+ * `text` parsed as JSON, or the error `fail` makes from its place and reason (core's parseJsonText, with
+ * core's describeJsonError placing the messages V8 gives no position by jsonc-parser).
+ */
 export function parseJsonText<T = unknown>(text: string, fail: (place: string, reason: string) => Error): T {
   return parseWith<T>(text, fail, firstSyntaxError)
 }

@@ -1,17 +1,17 @@
 import { describe, expect, it } from 'vitest'
-import { describeJsonError } from '../src/json-place'
+import { parseJsonText } from '../src/json-place'
 
-/** What describeJsonError says of `text`, which must not be JSON. */
-function describe_(text: string) {
+/** Where and why parseJsonText says `text`, which must not be JSON, is not. */
+function describe_(text: string): { place: string; reason: string } {
   try {
-    JSON.parse(text)
+    parseJsonText(text, (place, reason) => Object.assign(new Error(reason), { said: { place, reason } }))
   } catch (err) {
-    return describeJsonError(text, err)
+    return (err as { said: { place: string; reason: string } }).said
   }
   throw new Error(`${JSON.stringify(text)} is JSON`)
 }
 
-describe('describeJsonError', () => {
+describe('parseJsonText', () => {
   it('places an error whose message has no position (an unexpected token) by line and column', () => {
     expect(describe_('{\n  "a": 1,\n  "b": }\n')).toEqual({ place: ':3:8', reason: "Unexpected token '}'" })
     expect(describe_('{"a": NaN}').place).toBe(':1:7')

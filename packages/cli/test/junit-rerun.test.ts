@@ -57,7 +57,7 @@ describe('JUnit XML of reruns', () => {
     expect(confirm.flaky[0]).toContain('confirm failed on call 1')
     expect(confirm.flaky[1]).toContain('confirm failed on call 2')
     expect(checkout.cases.find((c) => c.name === 'cart')).toMatchObject({ outcome: 'passed', flaky: [] })
-    expect(checkout.systemOut).toContain('journey checkout: flaky on attempt 3')
+    expect(checkout.systemOut).toContain('journey checkout (attempt 3): flaky (passed on attempt 3)')
     expect(renderJUnit(run)).toContain('<property name="status" value="flaky"/>')
   })
 

@@ -371,7 +371,7 @@ describe('--last-failed', () => {
     try {
       const r = await fresh.venomqa(['run', 'health', '--last-failed', '--save', 'out/no-record.json'], { env: { CI: undefined } })
       expect(r.stderr).toBe(
-        'venomqa: --last-failed: no record of a finished last run (.venomqa/last-run.json is written when a run ends; a run that was killed, crashed or stopped on a mistake leaves none): running every selected journey\nvenomqa: results saved to out/no-record.json\n',
+        'venomqa: --last-failed: no record of a finished last run (.venomqa/last-run.json is written when a run ends; a run that was killed, crashed or stopped on a mistake leaves none, and merge-reports writes none: to rerun the failures of merged shards, bring their .venomqa/last-run.shard-i-of-n.json records here, or run --shard i/n --last-failed where each shard ran): running every selected journey\nvenomqa: results saved to out/no-record.json\n',
       )
       expect(r.stdout).toContain('▶ health')
       expect(r.code).toBe(0)

@@ -1,4 +1,4 @@
-import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { type RunningProcess, startTodoApp } from '@venomqa/test-utils'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
@@ -96,6 +96,30 @@ describe('each shard keeps a record of its own', () => {
       'venomqa: --last-failed: no record of a finished last run of shard 2/3 (.venomqa/last-run.shard-2-of-3.json is written when a run of it ends; a run that was killed, crashed or stopped on a mistake leaves none): running every selected journey\n',
     )
     expect(ran(two)).toEqual(['j2', 'j5', 'j8'])
+  })
+})
+
+describe('--last-failed on a CI merge job, after merge-reports', () => {
+  it("says merge-reports writes no record and runs everything; with the shards' records brought beside the config, reruns their failures", async () => {
+    for (const i of [1, 2, 3]) await venomqa(['run', '--shard', `${i}/3`, '--save', `out/merge-job/shard-${i}.json`], ['j2'])
+    // The merge job's machine has the shards' results, not their records.
+    const shardRecords = path.join(project.dir, 'out/shard-records')
+    await rm(shardRecords, { recursive: true, force: true })
+    await rename(path.join(project.dir, '.venomqa'), shardRecords)
+    const merged = await venomqa(['merge-reports', 'out/merge-job', '-r', 'console'])
+    expect(merged.code).toBe(1)
+    expect(await records()).toEqual([])
+    const all = await venomqa(['run', '--last-failed'])
+    expect(all.stderr).toBe(
+      'venomqa: --last-failed: no record of a finished last run (.venomqa/last-run.json is written when a run ends; a run that was killed, crashed or stopped on a mistake leaves none, and merge-reports writes none: to rerun the failures of merged shards, bring their .venomqa/last-run.shard-i-of-n.json records here, or run --shard i/n --last-failed where each shard ran): running every selected journey\n',
+    )
+    expect(ran(all)).toEqual(NINE)
+    // As the message says: the shards' records beside the config, and --last-failed reruns what failed in them.
+    await rm(path.join(project.dir, '.venomqa'), { recursive: true, force: true })
+    await rename(shardRecords, path.join(project.dir, '.venomqa'))
+    const failures = await venomqa(['run', '--last-failed'])
+    expect(failures.stderr).toContain('running the journey that failed in them: j2')
+    expect(ran(failures)).toEqual(['j2'])
   })
 })
 

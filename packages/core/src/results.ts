@@ -131,6 +131,12 @@ export interface JourneyResult {
   issues: Issue[]
   counts: Counts
   interrupted?: boolean
+  /**
+   * Set beside `interrupted` on a journey never started because `--fail-fast` stopped the run, not Ctrl-C:
+   * the journey whose failure stopped it, named as reports name it (`j2`, `j2 (repeat #2)`). Reports say it
+   * (see stoppedHow); the run counts the journey as not run all the same.
+   */
+  failFastAfter?: string
   /** The worker that ran this journey, when journeys ran in parallel (0 is left out). */
   worker?: number
   /** Which repetition this is (0-based) when the run repeats every journey (`--repeat-each n`, n > 1). */
@@ -553,7 +559,7 @@ export function settleAttempts(attempts: readonly JourneyResult[]): JourneyResul
  */
 export function attemptLabel(j: JourneyResult, final: JourneyResult = j): string {
   const attempts = [...(final.earlierAttempts ?? []), final]
-  if (!attempts.some((a) => a.rerun)) return j.attempt ? ` (attempt ${j.attempt})` : ''
+  if (!hasRerun(final)) return j.attempt ? ` (attempt ${j.attempt})` : ''
   const at = j === final ? attempts.length - 1 : attempts.indexOf(j)
   let start = 0
   let reruns = 0
@@ -568,7 +574,27 @@ export function attemptLabel(j: JourneyResult, final: JourneyResult = j): string
 
 /** How a flaky journey passed: `on attempt 2` (a retry within the run), or `in a --last-failed rerun` merged over its run. */
 export function passedHow(j: JourneyResult): string {
-  return [...(j.earlierAttempts ?? []), j].some((a) => a.rerun) ? 'in a --last-failed rerun' : `on attempt ${j.attempt}`
+  return hasRerun(j) ? PASSED_IN_RERUN : `on attempt ${j.attempt}`
+}
+
+/** How flaky journeys passed, said of several at once (a Flaky line): what passedHow says of one, numbers left out. */
+export const PASSED_ON_RETRY = 'on a retry'
+export const PASSED_IN_RERUN = 'in a --last-failed rerun'
+
+/**
+ * Whether a journey's result holds an attempt of a `--last-failed` rerun that merge-reports put over its
+ * shard's run: then a report that lists its attempts by number says each one's run too (attemptLabel).
+ */
+export function hasRerun(j: Pick<JourneyResult, 'rerun' | 'earlierAttempts'>): boolean {
+  return !!j.rerun || (j.earlierAttempts ?? []).some((a) => a.rerun)
+}
+
+/**
+ * Why a journey was stopped, as every report says it after its status: `interrupted` (Ctrl-C), or
+ * `--fail-fast: "j2" failed` when a failure stopped the run (see `failFastAfter`).
+ */
+export function stoppedHow(j: Pick<JourneyResult, 'failFastAfter'>): string {
+  return typeof j.failFastAfter === 'string' ? `--fail-fast: ${JSON.stringify(j.failFastAfter)} failed` : 'interrupted'
 }
 
 /** What reporters print after a journey's name: ` (repeat #2)` for the second repetition, else nothing. */

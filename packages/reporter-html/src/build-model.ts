@@ -1,4 +1,8 @@
 import {
+  attemptLabel,
+  hasRerun,
+  passedHow,
+  stoppedHow,
   type Counts,
   type ErrorInfo,
   type ExplorationResult,
@@ -39,6 +43,7 @@ import { pageBody } from './bodies'
 import type { ResolvedHtmlOptions } from './options'
 import {
   PAGE_MODEL_VERSION,
+  type PageAttempt,
   type PageData,
   type PageError,
   type PageExchange,
@@ -180,10 +185,24 @@ class ModelBuilder {
     const t0 = offset(runStartedAt, j.startedAt)
     if (t0 !== undefined) out.t0 = t0
     if (j.interrupted) out.ir = 1
+    if (j.interrupted && typeof j.failFastAfter === 'string') out.sh = stoppedHow(j)
     if (typeof j.repeatEachIndex === 'number') out.rp = ms(j.repeatEachIndex)
     if (typeof j.attempt === 'number') out.at = ms(j.attempt)
     const earlier = list(j.earlierAttempts).filter((a) => !!a && typeof a === 'object')
-    if (earlier.length) out.ea = earlier.map((a, i) => ({ a: typeof a.attempt === 'number' ? a.attempt : i + 1, s: status(a.status), m: redactText(failureLine(a)) }))
+    // Its attempts named and its pass said in core's words, as the console and Markdown say them.
+    const retried = { ...j, earlierAttempts: earlier }
+    const rerun = hasRerun(retried)
+    if (rerun) out.rr = 1
+    const label = bare(attemptLabel(retried))
+    if (label) out.al = label
+    if (j.status === 'flaky') out.ph = passedHow(retried)
+    if (earlier.length)
+      out.ea = earlier.map((a, i) => {
+        const attempt: PageAttempt = { a: typeof a.attempt === 'number' ? a.attempt : i + 1, s: status(a.status), m: redactText(failureLine(a)) }
+        const place = rerun ? bare(attemptLabel(a, retried)) : ''
+        if (place) attempt.l = place
+        return attempt
+      })
     const restored = j.restored
     if (restored && typeof restored === 'object') {
       out.rt = { cp: BEFORE_JOURNEY_CHECKPOINT, ms: ms(restored.durationMs), be: list(restored.backends).map((b) => [text(b.backend), text(b.mechanism), ms(b.durationMs)]) }
@@ -405,6 +424,9 @@ class ModelBuilder {
 // A results file may come from anywhere: the page only ever sees the shapes it expects.
 const STATUSES = new Set<string>(['passed', 'failed', 'skipped'])
 const status = (s: unknown): Status => (typeof s === 'string' && STATUSES.has(s) ? (s as Status) : 'failed')
+/** attemptLabel's ` (attempt 2)` as the page shows it, beside the name or the attempt's number: `attempt 2`. */
+const bare = (label: string): string => label.replace(/^ \((.*)\)$/, '$1')
+
 const journeyStatus = (s: unknown): JourneyStatus => (s === 'flaky' ? 'flaky' : status(s))
 
 /** Why an attempt failed, in one line: its first failed step, or else its first issue. */

@@ -120,6 +120,8 @@ export interface PageAttempt {
   a: number
   s: Status
   m: string
+  /** the run it was in, when merged from a --last-failed rerun (core's attemptLabel, without its brackets) */
+  l?: string
 }
 
 export interface PageJourney {
@@ -128,12 +130,18 @@ export interface PageJourney {
   tags: string[]
   f?: string
   u?: string
-  /** `flaky`: failed, then passed on a retry */
+  /** `flaky`: failed, then passed on a retry or in a --last-failed rerun (see `ph`) */
   s: JourneyStatus
   /** repetition, 0-based (`--repeat-each`) */
   rp?: number
   /** which attempt the steps are, when the journey was retried */
   at?: number
+  /** that attempt as every report names it (core's attemptLabel, without its brackets): `attempt 2`, `--last-failed rerun` */
+  al?: string
+  /** how a flaky journey passed (core's passedHow): `on attempt 2`, `in a --last-failed rerun` */
+  ph?: string
+  /** merged from a --last-failed rerun (core's hasRerun): each attempt is named by its run */
+  rr?: 1
   /** the attempts before it */
   ea?: PageAttempt[]
   /** ms since the run started */
@@ -142,6 +150,8 @@ export interface PageJourney {
   c: Counts
   x: PageNode[]
   ir?: 1
+  /** why it was stopped, when --fail-fast stopped the run, not Ctrl-C (core's stoppedHow): `--fail-fast: "j2" failed` */
+  sh?: string
   /** restored (`restore`): the rollback after the journey ended, to where the system stood before it */
   rt?: PageRestore
 }

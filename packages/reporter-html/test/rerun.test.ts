@@ -1,4 +1,5 @@
 import { type RunResult, journey, step } from '@venomqa/core'
+import { mergedRerunRun } from '@venomqa/fixtures'
 import { createRunner } from '@venomqa/runner'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -53,6 +54,40 @@ describe('page data of reruns', () => {
     ])
     expect(data.journeys[0]!.ea).toEqual([{ a: 1, s: 'failed', m: 'confirm: confirm <service> down' }])
     expect(data.run.summary.journeys).toEqual({ total: 4, passed: 1, failed: 0, skipped: 2, flaky: 1 })
+  })
+})
+
+describe('page data of a run merged with a --last-failed rerun', () => {
+  it("names each attempt by the run it was in and says the journey passed in the rerun, in core's words", () => {
+    const [checkout, profile] = buildPageModel(mergedRerunRun(), resolveHtmlOptions({})).journeys
+    expect([checkout!.al, checkout!.ph, checkout!.rr, checkout!.ea!.map((a) => a.l)]).toEqual(['--last-failed rerun', 'in a --last-failed rerun', 1, ['attempt 1 of 2', 'attempt 2 of 2']])
+    // A retry within one run, as before: no run to name.
+    expect([profile!.al, profile!.ph, profile!.rr, profile!.ea!.map((a) => a.l)]).toEqual(['attempt 2', 'on attempt 2', undefined, [undefined]])
+  })
+})
+
+/** j1 passes, j2 fails, and --fail-fast stops the run before j3. */
+async function failFastRun(): Promise<RunResult> {
+  const runner = createRunner({ failFast: true })
+  const result = await runner.run([
+    journey('j1', { steps: [step('one', () => {})] }),
+    journey('j2', {
+      steps: [
+        step('two', () => {
+          throw new Error('boom')
+        }),
+      ],
+    }),
+    journey('j3', { steps: [step('three', () => {})] }),
+  ])
+  await runner.close()
+  return result
+}
+
+describe('page data of a journey --fail-fast skipped', () => {
+  it("says why it was skipped, in core's words", async () => {
+    const j3 = buildPageModel(await failFastRun(), resolveHtmlOptions({})).journeys[2]!
+    expect([j3.s, j3.ir, j3.sh]).toEqual(['skipped', 1, '--fail-fast: "j2" failed'])
   })
 })
 
@@ -115,6 +150,35 @@ describeBrowser('reruns in the HTML report in headless Chromium', () => {
       await search.fill('')
       await page.waitForFunction(() => document.querySelector('.controls .count')?.textContent === 'Showing 4 of 4 journeys')
       expect(await count.textContent()).toBe('Showing 4 of 4 journeys')
+    })
+  })
+
+  it('says of a journey merged from a --last-failed rerun that it passed in the rerun, each attempt by its run; a retry as before', async () => {
+    await inPage(mergedRerunRun(), 'merged-rerun.html', async (page) => {
+      const panels = page.locator('details.journey')
+      const [checkout, profile] = [panels.nth(0), panels.nth(1)]
+      expect(await checkout.locator(':scope > summary > .flag').allTextContents()).toEqual(['--last-failed rerun'])
+      expect(await profile.locator(':scope > summary > .flag').allTextContents()).toEqual(['attempt 2'])
+      expect(await checkout.locator('.badge.flaky').getAttribute('title')).toBe('failed, then passed in a --last-failed rerun')
+      expect(await profile.locator('.badge.flaky').getAttribute('title')).toBe('failed, then passed on attempt 2')
+      for (const panel of [checkout, profile]) if ((await panel.getAttribute('open')) === null) await panel.locator(':scope > summary').click()
+      await checkout.locator('ul.attempts > li').first().waitFor()
+      expect(await checkout.locator('.jmeta', { hasText: 'Ran ' }).textContent()).toBe('Ran 3 times; the steps below are attempt 3 (--last-failed rerun), which passed in a --last-failed rerun: flaky.')
+      expect((await checkout.locator('ul.attempts > li').allTextContents()).map((t) => t.trim())).toEqual([
+        '\u2717 attempt 1 (attempt 1 of 2) failed: confirm: confirm service down (try 1)',
+        '\u2717 attempt 2 (attempt 2 of 2) failed: confirm: confirm service down (try 2)',
+      ])
+      expect(await profile.locator('.jmeta', { hasText: 'Ran ' }).textContent()).toBe('Ran 2 times; the steps below are attempt 2, which passed: flaky.')
+      expect((await page.locator('details.journey').allTextContents()).join('\n')).not.toContain('on a retry')
+    })
+  })
+
+  it('says of a journey --fail-fast skipped why it was, not that the run was interrupted', async () => {
+    await inPage(await failFastRun(), 'fail-fast.html', async (page) => {
+      const j3 = page.locator('details.journey').nth(2)
+      expect(await j3.locator(':scope > summary > .flag').allTextContents()).toEqual(['--fail-fast: "j2" failed'])
+      if ((await j3.getAttribute('open')) === null) await j3.locator(':scope > summary').click()
+      expect((await page.locator('details.journey').allTextContents()).join('\n')).not.toContain('interrupted')
     })
   })
 

@@ -1,6 +1,10 @@
 import {
   type ExplorationResult,
   type Issue,
+  type JourneyResult,
+  PASSED_IN_RERUN,
+  PASSED_ON_RETRY,
+  hasRerun,
   type RunResult,
   type Severity,
   SEVERITIES,
@@ -156,15 +160,30 @@ function fmtMs(ms: number): string {
   return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`
 }
 
+/** The run's flaky journeys, by how they passed (core's words): on a retry within the run, then in a --last-failed rerun. */
+function flakyByHow(run: RunResult): { how: string; journeys: JourneyResult[] }[] {
+  const flaky = (run.journeys ?? []).filter((j) => j.status === 'flaky')
+  return [PASSED_ON_RETRY, PASSED_IN_RERUN]
+    .map((how) => ({ how, journeys: flaky.filter((j) => hasRerun(j) === (how === PASSED_IN_RERUN)) }))
+    .filter((g) => g.journeys.length)
+}
+
+/** How the run's flaky journeys passed, for the headline: `passed on a retry`, or each way counted when both. */
+function howFlakyPassed(run: RunResult): string {
+  const groups = flakyByHow(run)
+  if (groups.length < 2) return `passed ${groups[0]?.how ?? PASSED_ON_RETRY}`
+  return groups.map((g, i) => `${g.journeys.length}${i ? '' : ' passed'} ${g.how}`).join(', ')
+}
+
 function headline(run: RunResult, s: RunResult['summary'], title: string): { emoji: string; text: string } {
   // A run of `venomqa explore` has no journey: its verdict is about explorations.
   const [c, noun] = s.explorations && !s.journeys.total ? [s.explorations, 'exploration'] : [s.journeys, 'journey']
-  // A flaky journey passed on a retry: it counts as passed, and is named, not hidden (--fail-on-flaky fails the run for it).
+  // A flaky journey passed on a retry or in a --last-failed rerun: it counts as passed, and is named, not hidden (--fail-on-flaky fails the run for it).
   const flaky = noun === 'journey' ? s.journeys.flaky : 0
   const andFlaky = flaky ? `, ${flaky} flaky` : ''
   if (run.interrupted) return { emoji: ':warning:', text: `${title}: run interrupted, ${c.failed} of ${plural(c.total, noun)} failed${andFlaky}` }
   if (run.status === 'passed')
-    return { emoji: ':white_check_mark:', text: `${title}: ${c.total === 1 ? `the ${noun}` : `all ${c.total} ${noun}s`} passed${flaky ? ` (${flaky} flaky: passed on a retry)` : ''}` }
+    return { emoji: ':white_check_mark:', text: `${title}: ${c.total === 1 ? `the ${noun}` : `all ${c.total} ${noun}s`} passed${flaky ? ` (${flaky} flaky: ${howFlakyPassed(run)})` : ''}` }
   // Failed with no failed journey: for its flaky ones (--fail-on-flaky), unless the run itself had an issue
   // of its own (a stray error, a backend that could not disconnect), which is then what failed it.
   const runIssues = (run.issues ?? []).filter((i) => i.severity === 'critical' || i.severity === 'high').length
@@ -250,12 +269,12 @@ export function buildSlackPayload(input: RunResult, options: SlackReporterOption
   }
 
   // Flaky journeys by name, pass or fail: each failed before it passed, and a retry can hide a real bug.
-  const flakyNames = (run.journeys ?? []).filter((j) => j.status === 'flaky').map((j) => `*${fitMrkdwn(j.name, 150)}*`)
-  if (flakyNames.length)
-    blocks.push({
-      type: 'context',
-      elements: [mrkdwn(fitMrkdwn(`:warning: Flaky (failed, then passed on a retry): ${flakyNames.slice(0, 10).join(', ')}${flakyNames.length > 10 ? ` and ${flakyNames.length - 10} more` : ''}`, LIMITS.sectionText))],
-    })
+  // A line for those that passed on a retry within the run, one for those merged from a --last-failed rerun.
+  const flakyLines = flakyByHow(run).map(({ how, journeys }) => {
+    const names = journeys.map((j) => `*${fitMrkdwn(j.name, 150)}*`)
+    return `:warning: Flaky (failed, then passed ${how}): ${names.slice(0, 10).join(', ')}${names.length > 10 ? ` and ${names.length - 10} more` : ''}`
+  })
+  if (flakyLines.length) blocks.push({ type: 'context', elements: [mrkdwn(fitMrkdwn(flakyLines.join('\n'), LIMITS.sectionText))] })
 
   const failures = isFailed(run) ? failuresOf(run) : []
   const shown = failures.slice(0, o.maxFailures)

@@ -6,6 +6,7 @@ import { PLUGIN_API_VERSION, type PluginApi, type ReportContext, type ReporterFa
 import { CLOSED_PORT, listenLocally } from '@venomqa/test-utils'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import slackPlugin, { SLACK_WEBHOOK_ENV, SlackDeliveryError, buildSlackPayload, deliverToSlack, parseRetryAfter, sendToSlack, slackReporter } from '../src/index'
+import { mergedRerunRun } from '@venomqa/fixtures'
 import { checkBlockKit } from './block-kit-check'
 import { failingRun, passingRun } from './fixtures'
 
@@ -67,6 +68,17 @@ describe('posting to an incoming webhook', () => {
     expect(checkBlockKit(sent)).toEqual([])
     expect(sent).toEqual(buildSlackPayload(failingRun(), {}))
     expect(warnings).toEqual([])
+  })
+
+  it('says of a journey merge-reports put together with its --last-failed rerun that it passed in the rerun, not on a retry', async () => {
+    const w = await webhook(() => ({ status: 200, body: 'ok' }))
+    const { ctx } = context()
+    expect((await deliverToSlack(mergedRerunRun(), { webhookUrl: w.url }, ctx)).outcome).toBe('sent')
+    const sent = JSON.parse(w.received[0]!.body) as { blocks: { type: string; text?: { text: string }; elements?: { text: string }[] }[] }
+    expect(checkBlockKit(sent)).toEqual([])
+    expect(sent.blocks[0]!.text!.text).toBe(':white_check_mark: VenomQA: all 3 journeys passed (2 flaky: 1 passed on a retry, 1 in a --last-failed rerun)')
+    const context_ = sent.blocks.filter((b) => b.type === 'context').flatMap((b) => b.elements!.map((e) => e.text))
+    expect(context_).toContain(':warning: Flaky (failed, then passed on a retry): *profile*\n:warning: Flaky (failed, then passed in a --last-failed rerun): *checkout*')
   })
 
   it('retries a 429, waiting what Retry-After says, then succeeds', async () => {

@@ -36,6 +36,7 @@ import {
   runStatusOf,
   summarize,
   validateJourney,
+  repeatLabel,
 } from '@venomqa/core'
 import { messageWithCauses } from './error-causes'
 import type { ConnectionPool } from './http/connection-pool'
@@ -573,6 +574,13 @@ export class Runner {
     // Fail-fast stops the journeys still running on other workers, cleanly: they roll back and say so.
     const failFast = new AbortController()
     const journeySignal = signal ? AbortSignal.any([signal, failFast.signal]) : failFast.signal
+    /**
+     * The journey whose failure stopped the run (fail-fast), as reports name it: each journey that then never
+     * started says so. One cut short on another worker stays `interrupted` alone: its end was told live first.
+     */
+    let failedFirst: string | undefined
+    const stoppedBy = (j: JourneyResult): JourneyResult =>
+      j.interrupted && failedFirst !== undefined && !signal?.aborted ? { ...j, failFastAfter: failedFirst } : j
     let next = 0
     /** Lanes that take no more journeys (see #unusable): once every lane is one, the rest are not run. */
     const stoppedLanes = new Set<number>()
@@ -612,7 +620,7 @@ export class Runner {
             // Told to live reporters too: a console that never names the journey would leave its summary's
             // counts unexplained.
             const why = notRunFor && { ...notRunFor, reason: `not run: ${notRunFor.reason}` }
-            journeys[i] = await this.#announce(unit, lane, notRun(unit, why, journeySignal.aborted))
+            journeys[i] = await this.#announce(unit, lane, stoppedBy(notRun(unit, why, journeySignal.aborted)))
             continue
           }
           // Nothing listens at its base URL: an earlier journey met a refused connection there.
@@ -624,7 +632,10 @@ export class Runner {
           }
           const result = await this.#runUnit(unit, journeySignal, lane)
           journeys[i] = result
-          if (result.status === 'failed' && this.options.failFast && !failFast.signal.aborted) failFast.abort()
+          if (result.status === 'failed' && this.options.failFast && !failFast.signal.aborted) {
+            failedFirst = `${result.name}${repeatLabel(result)}`
+            failFast.abort()
+          }
         }
       }),
     )

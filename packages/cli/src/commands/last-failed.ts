@@ -1,6 +1,6 @@
 import { type RunResult, errorMessage, firstFew, nameOnOneLine, plural } from '@venomqa/core'
 import { type Io, warn } from '../exit'
-import { LAST_RUN_FILE, type LastRunRead, type ShardNumber, lastRunFile, putLastRun, selectLastFailed } from '../last-run'
+import { LAST_RUN_DIR, LAST_RUN_FILE, type LastRunRead, type ShardNumber, lastRunFile, putLastRun, selectLastFailed } from '../last-run'
 import { journeyId } from '../shard/split'
 
 /** How the messages of `--last-failed` name the run whose record they go by. */
@@ -84,7 +84,9 @@ export function lastFailedOnly<T extends { journey: { name: string }; file: stri
     say(
       read.shard
         ? `no record of a finished last run of shard ${read.shard.index}/${read.shard.total} (${lastRunFile(read.shard)} is written when a run of it ends; a run that was killed, crashed or stopped on a mistake leaves none): running every selected journey`
-        : `no record of a finished last run (${LAST_RUN_FILE} is written when a run ends; a run that was killed, crashed or stopped on a mistake leaves none): running every selected journey`,
+        : // A CI merge job has the shards' results but no record: merge-reports writes none, as a record
+          // of the merged run beside the config would replace a developer's own run's (docs/cli.md).
+          `no record of a finished last run (${LAST_RUN_FILE} is written when a run ends; a run that was killed, crashed or stopped on a mistake leaves none, and merge-reports writes none: to rerun the failures of merged shards, bring their ${LAST_RUN_DIR}/last-run.shard-i-of-n.json records here, or run --shard i/n --last-failed where each shard ran): running every selected journey`,
     )
     return everything
   }

@@ -10,13 +10,14 @@ export function journeyLabel(j: { n: string; rp?: number }): string {
  * The words a journey's summary line shows beside its name and tags (its repetition, `interrupted`, `flaky`,
  * `skipped`, the attempt that passed): one list, so that the search finds what the reader sees there.
  */
-export function journeyFlags(j: Pick<PageJourney, 'rp' | 'ir' | 's' | 'at' | 'rt'>): string[] {
+export function journeyFlags(j: Pick<PageJourney, 'rp' | 'ir' | 'sh' | 's' | 'al' | 'rt'>): string[] {
   const flags: string[] = []
   if (typeof j.rp === 'number') flags.push(`repeat #${j.rp + 1}`)
-  if (j.ir) flags.push('interrupted')
+  // Why it stopped: Ctrl-C, or a failure under --fail-fast, which says which journey.
+  if (j.ir) flags.push(j.sh ?? 'interrupted')
   if (j.s === 'flaky') flags.push('flaky')
   if (j.s === 'skipped' && !j.ir) flags.push('skipped')
-  if (j.at) flags.push(`attempt ${j.at}`)
+  if (j.al) flags.push(j.al)
   if (j.rt) flags.push('restored')
   return flags
 }

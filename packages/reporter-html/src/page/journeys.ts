@@ -21,6 +21,13 @@ export interface JourneyHost {
   built(view: JourneyView): void
 }
 
+/** The flaky badge, titled with how the journey passed (core's passedHow): on a retry, or in a --last-failed rerun. */
+function flakyBadge(j: PageJourney): HTMLSpanElement {
+  const badge = el('span', 'badge flaky', 'flaky')
+  if (j.ph) badge.title = `failed, then passed ${j.ph}`
+  return badge
+}
+
 export class JourneyView {
   readonly details: HTMLDetailsElement
   /** false while the filters hide it */
@@ -46,7 +53,7 @@ export class JourneyView {
         // The repetition first, right after the name; the other flags after the tags.
         flags.filter((f) => f.startsWith('repeat #')).map((f) => flag(f)),
         j.tags.map((t) => el('span', 'tag', t)),
-        flags.filter((f) => !f.startsWith('repeat #')).map((f) => (f === 'flaky' ? el('span', 'badge flaky', f) : flag(f))),
+        flags.filter((f) => !f.startsWith('repeat #')).map((f) => (f === 'flaky' ? flakyBadge(j) : flag(f))),
         el('span', 'stats', `${countsText(j.c)} \u00b7 ${formatMs(j.ms)}`),
       ]),
     )
@@ -77,8 +84,11 @@ export class JourneyView {
     if (meta.length) body.appendChild(el('div', 'jmeta', meta.join(' \u00b7 ')))
     if (j.ea?.length) {
       // A retried journey: why each earlier attempt failed; the tree below is the last attempt.
-      body.appendChild(el('div', 'jmeta', `Ran ${plural(j.ea.length + 1, 'time')}; the steps below are attempt ${j.at ?? j.ea.length + 1}${j.s === 'flaky' ? ', which passed: flaky' : ''}.`))
-      body.appendChild(el('ul', 'attempts', j.ea.map((a) => el('li', null, [icon(a.s), ` attempt ${a.a} ${a.s}: `, a.m]))))
+      // Merged from a --last-failed rerun, each attempt also says the run it was in, and the pass says the rerun.
+      const place = j.rr && j.al ? ` (${j.al})` : ''
+      const passed = j.s === 'flaky' ? `, which passed${j.rr && j.ph ? ` ${j.ph}` : ''}: flaky` : ''
+      body.appendChild(el('div', 'jmeta', `Ran ${plural(j.ea.length + 1, 'time')}; the steps below are attempt ${j.at ?? j.ea.length + 1}${place}${passed}.`))
+      body.appendChild(el('ul', 'attempts', j.ea.map((a) => el('li', null, [icon(a.s), ` attempt ${a.a}${a.l ? ` (${a.l})` : ''} ${a.s}: `, a.m]))))
     }
     append(
       body,
@@ -91,7 +101,7 @@ export class JourneyView {
     // Put back once it ended (`restore`): after its steps, whatever the filters show of them.
     if (j.rt) body.appendChild(tree.restore(j.rt))
     // A journey the run never got to has no steps recorded, though its definition has some.
-    if (!j.x.length) body.appendChild(el('div', 'empty', j.ir ? 'The run was interrupted before this journey ran.' : 'This journey has no steps.'))
+    if (!j.x.length) body.appendChild(el('div', 'empty', j.ir ? (j.sh ? `This journey never ran (${j.sh}).` : 'The run was interrupted before this journey ran.') : 'This journey has no steps.'))
     this.emptyNote = el('div', 'empty', 'Nothing in this journey matches the filters (see its issues).')
     this.emptyNote.hidden = true
     body.appendChild(this.emptyNote)

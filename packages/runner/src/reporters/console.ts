@@ -1,6 +1,7 @@
 import {
   type BackendTiming,
   attemptLabel,
+  stoppedHow,
   passedHow,
   sequenceStepText,
   hookThrewLines,
@@ -510,7 +511,8 @@ class LineFormatter {
    */
   journeyEnd(j: JourneyResult, then?: boolean | 'retried' | 'rerun', final: JourneyResult = j): string {
     const notes = [
-      j.interrupted ? this.p.yellow('(interrupted)') : '',
+      // Why it stopped: Ctrl-C, or a failure under --fail-fast (core's stoppedHow).
+      j.interrupted ? this.p.yellow(`(${stoppedHow(j)})`) : '',
       j.status === 'flaky' ? this.p.yellow(`(passed ${passedHow(j)} after ${plural(j.earlierAttempts?.length ?? 0, 'failed attempt')})`) : '',
       then === 'rerun'
         ? this.p.yellow('(run again by a --last-failed rerun)')

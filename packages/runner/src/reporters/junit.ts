@@ -1,5 +1,5 @@
 import type * as Os from 'node:os'
-import { type ExplorationResult, type Issue, type JourneyResult, type RedactOptions, type Reporter, type ReporterFactory, type RunResult, type StepResult, type ViolationResult, issuePlace, plural, repeatLabel, sequenceHeading, sequenceStepText, hookThrewLines, exploredNothing, severityRank, statesText, explorationIssues, lazyBuiltin } from '@venomqa/core'
+import { type ExplorationResult, type Issue, type JourneyResult, type RedactOptions, type Reporter, type ReporterFactory, type RunResult, type StepResult, type ViolationResult, attemptLabel, hasRerun, issuePlace, passedHow, stoppedHow, plural, repeatLabel, sequenceHeading, sequenceStepText, hookThrewLines, exploredNothing, severityRank, statesText, explorationIssues, lazyBuiltin } from '@venomqa/core'
 import { budgetText, exchangeLine, exchangeText, flatten, formatFineDuration, workerText } from './format'
 import { redactRun } from './redact-run'
 import { reproduceScript } from './reproduce'
@@ -110,8 +110,10 @@ function suiteFor(j: JourneyResult, id: number, host: string): Suite {
     ...(j.repeatEachIndex !== undefined ? [['repeatEachIndex', String(j.repeatEachIndex)]] : []),
   ]
   const systemOut = [
-    `journey ${j.name}${repeatLabel(j)}: ${j.status}${j.interrupted ? ' (interrupted)' : ''}${earlier.length ? ` on attempt ${j.attempt}` : ''}`,
-    ...earlier.map((a) => `attempt ${a.attempt}: ${a.status}${a.issues.length ? `: ${a.issues[0]!.error}` : ''}`),
+    // Its attempts said as the console and Markdown say them (core's attemptLabel and passedHow): a retry
+    // within the run, or a --last-failed rerun merge-reports put over it, each earlier attempt by its run.
+    `journey ${j.name}${repeatLabel(j)}${attemptLabel(j)}: ${j.status}${j.interrupted ? ` (${stoppedHow(j)})` : ''}${j.status === 'flaky' ? ` (passed ${passedHow(j)})` : ''}`,
+    ...earlier.map((a) => `attempt ${a.attempt}${hasRerun(j) ? attemptLabel(a, j) : ''}: ${a.status}${a.issues.length ? `: ${a.issues[0]!.error}` : ''}`),
     ...j.issues.map((i) => `[${i.severity}] ${issuePlace(i) || i.source}: ${i.error}\n  suggestion: ${i.suggestion}`),
     ...[...flatten(j.nodes)].flatMap((n) => (n.kind === 'step' ? (n.result.logs ?? []).map((l) => `[${l.level}] ${n.path} > ${n.name}: ${l.message}`) : [])),
   ].join('\n')

@@ -1,7 +1,10 @@
 import {
   type BranchResult,
   attemptLabel,
-  passedHow,
+  stoppedHow,
+  hasRerun,
+  PASSED_IN_RERUN,
+  PASSED_ON_RETRY,
   type ExplorationResult,
   type Issue,
   type JourneyResult,
@@ -76,8 +79,8 @@ export function renderMarkdown(input: RunResult, redact?: RedactOptions): string
   // Flaky journeys count as passed: named here, as they would not be in a count of failures.
   // Said apart: a retry within the run, or a `--last-failed` rerun merge-reports put over the shard's run.
   const flaky = run.journeys.filter((j) => j.status === 'flaky')
-  for (const how of ['on a retry', 'in a --last-failed rerun']) {
-    const these = flaky.filter((j) => (passedHow(j) === 'in a --last-failed rerun') === (how !== 'on a retry'))
+  for (const how of [PASSED_ON_RETRY, PASSED_IN_RERUN]) {
+    const these = flaky.filter((j) => hasRerun(j) === (how === PASSED_IN_RERUN))
     if (these.length) out.push(`**Flaky:** ${plural(these.length, 'journey')} failed, then passed ${how}: ${these.map((j) => `[${cell(journeyTitle(j))}](#${anchor(j)})`).join(', ')}`, '')
   }
   out.push(`**Issues:** ${s.issues.total ? SEVERITIES.filter((v) => s.issues[v]).map((v) => `${s.issues[v]} ${v}`).join(', ') : 'none'}`, '')
@@ -88,7 +91,7 @@ export function renderMarkdown(input: RunResult, redact?: RedactOptions): string
     out.push('## Journeys', '', '| Journey | Status | Steps | Paths | Issues | Duration |', '|---|---|---:|---:|---:|---:|')
     for (const j of run.journeys)
       out.push(
-        `| [${cell(journeyTitle(j))}](#${anchor(j)}) | ${ICON[j.status] ?? ''} ${j.status}${j.interrupted ? ' (interrupted)' : ''}${j.notRun ? ' (not run)' : ''} | ${j.counts.steps.passed}/${j.counts.steps.total} | ${j.counts.paths.passed}/${j.counts.paths.total} | ${j.issues.length} | ${formatDuration(j.durationMs)} |`,
+        `| [${cell(journeyTitle(j))}](#${anchor(j)}) | ${ICON[j.status] ?? ''} ${j.status}${j.interrupted ? ` (${stoppedHow(j)})` : ''}${j.notRun ? ' (not run)' : ''} | ${j.counts.steps.passed}/${j.counts.steps.total} | ${j.counts.paths.passed}/${j.counts.paths.total} | ${j.issues.length} | ${formatDuration(j.durationMs)} |`,
       )
     out.push('')
     run.journeys.forEach((j, i) => out.push(...journeySection(j, redacted.journeys[i])))
@@ -282,8 +285,7 @@ function attemptsList(j: JourneyResult): string[] {
   const earlier = j.earlierAttempts ?? []
   if (!earlier.length) return []
   // Merged from a --last-failed rerun, each attempt also says the run it was in (see attemptLabel).
-  const reran = earlier.some((a) => a.rerun) || !!j.rerun
-  const place = (a: JourneyResult) => (reran ? attemptLabel(a, j) : '')
+  const place = (a: JourneyResult) => (hasRerun(j) ? attemptLabel(a, j) : '')
   const out = [`Ran ${plural(earlier.length + 1, 'time')}; the steps below are attempt ${j.attempt}${place(j)}${j.status === 'flaky' ? ', which passed: **flaky**' : ''}.`, '']
   for (const a of earlier) out.push(`- Attempt ${a.attempt}${place(a)}: ${ICON[a.status] ?? ''} ${a.status}: ${inline(failureOf(a))}`)
   out.push('')

@@ -1,0 +1,68 @@
+import { PassThrough } from 'node:stream'
+import { type RunResult, journey, step } from '@venomqa/core'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { createRunner } from '../../src/index'
+import { createConsoleReporter, renderJUnit, renderMarkdown } from '../../src/reporters'
+
+// A journey --fail-fast never started says why it was skipped in every report: a failure stopped the run,
+// not Ctrl-C. A journey Ctrl-C never started still says it was interrupted.
+
+/** A run of j1 (passes), j2 and j3; j2 runs `second`. What the console printed live, and renders after the fact. */
+async function runOf(second: () => void, options: { failFast?: boolean; signal?: AbortSignal }) {
+  const out = new PassThrough()
+  let live = ''
+  out.on('data', (d) => (live += d))
+  const reporter = createConsoleReporter({ stream: out, color: false, progress: false })
+  const runner = createRunner({ reporters: [reporter], ...options })
+  const result = await runner.run([
+    journey('j1', { steps: [step('one', () => {})] }),
+    journey('j2', { steps: [step('two', second)] }),
+    journey('j3', { steps: [step('three', () => {})] }),
+  ])
+  await runner.close()
+  // After the fact (`venomqa report`): a console reporter that printed nothing live renders the whole run.
+  const after = createConsoleReporter({ color: false, progress: false })
+  return { result, live, rendered: String(after.render!(result, {} as never)) }
+}
+
+const j3Ending = (text: string) => text.split('\n').filter((l) => / j3 skipped/.test(l))
+
+let failFast: { result: RunResult; live: string; rendered: string }
+let ctrlC: { result: RunResult; live: string; rendered: string }
+
+beforeAll(async () => {
+  failFast = await runOf(() => {
+    throw new Error('boom')
+  }, { failFast: true })
+  const interrupt = new AbortController()
+  ctrlC = await runOf(() => interrupt.abort(), { signal: interrupt.signal })
+})
+
+describe('a journey --fail-fast skipped', () => {
+  it('is marked with the journey whose failure stopped the run, and still not run (interrupted)', () => {
+    const j3 = failFast.result.journeys[2]!
+    expect([j3.status, j3.interrupted, j3.failFastAfter]).toEqual(['skipped', true, 'j2'])
+    expect(failFast.result.status).toBe('failed')
+  })
+
+  it('says why in the console, live and after the fact', () => {
+    expect(j3Ending(failFast.live)).toEqual(['↷ j3 skipped 0 ms (--fail-fast: "j2" failed)'])
+    expect(j3Ending(failFast.rendered)).toEqual(['↷ j3 skipped 0 ms (--fail-fast: "j2" failed)'])
+  })
+
+  it('says why in Markdown and JUnit', () => {
+    expect(renderMarkdown(failFast.result)).toContain('skipped (--fail-fast: "j2" failed)')
+    expect(renderJUnit(failFast.result)).toContain('journey j3: skipped (--fail-fast: "j2" failed)')
+  })
+})
+
+describe('a journey Ctrl-C never started', () => {
+  it('still says it was interrupted, everywhere', () => {
+    const j3 = ctrlC.result.journeys[2]!
+    expect([j3.status, j3.interrupted, j3.failFastAfter]).toEqual(['skipped', true, undefined])
+    expect(j3Ending(ctrlC.live)).toEqual(['↷ j3 skipped 0 ms (interrupted)'])
+    expect(j3Ending(ctrlC.rendered)).toEqual(['↷ j3 skipped 0 ms (interrupted)'])
+    expect(renderMarkdown(ctrlC.result)).toContain('skipped (interrupted)')
+    expect(renderJUnit(ctrlC.result)).toContain('journey j3: skipped (interrupted)')
+  })
+})
