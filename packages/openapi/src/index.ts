@@ -20,7 +20,7 @@ export {
   upperBound,
 } from './sample'
 export { type OpenApiInput, openApiActions } from './actions'
-export type { QueryVariant } from './query'
+export { type QueryVariant, parameterPairs } from './query'
 export { OPENAPI_INVARIANTS, openApiInvariants } from './invariants'
 export { openApiSetup } from './auth'
 export { openApiExploration } from './exploration'

@@ -162,8 +162,9 @@ function longestText(value: unknown): number {
  * value (`?tag=`). A list in a header (`simple`) or a cookie is joined with commas. Sent as JSON text, a
  * list was one value no server reads as a list (`?tag=["a","b"]`), and every list the API took was one
  * the exploration never sent. An object (or an object item) is sent as its JSON text, as it was.
+ * `venomqa generate` writes a journey's required parameters with it too, so both send a list alike.
  */
-function parameterPairs(p: Parameter, value: unknown): [string, string][] {
+export function parameterPairs(p: Parameter, value: unknown): [string, string][] {
   if (!Array.isArray(value)) return [[p.name, valueText(value)]]
   const items = value.map(valueText)
   if (p.in !== 'query') return [[p.name, items.join(',')]]

@@ -209,6 +209,13 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
     await outputs.writeFiles(result)
     const emitted = explorations.flatMap((x) => x.violations.flatMap((v) => (v.emittedFile ? [v.emittedFile] : [])))
     for (const file of emitted) io.stderr.write(`venomqa: regression journey written to ${maskedPath(file)}\n`)
+    // Another machine's shard found nothing there: this one's `venomqa run --shard` would deal a split of its own.
+    if (shardSpec && emitted.length) {
+      const them = emitted.length === 1 ? 'it' : 'them'
+      io.stderr.write(
+        `venomqa: with --shard, ${emitted.length === 1 ? 'this journey is' : 'these journeys are'} on this machine only: commit ${them} or delete ${them} before a venomqa run --shard here, which would otherwise deal other journeys than the other machines (and merge-reports refuse the shards)\n`,
+      )
+    }
     const needs = flags.openapi !== undefined && emitted.length ? moduleVariables(flags.openapi, config.openapi ?? {}) : []
     if (needs.length) io.stderr.write(`venomqa: the regression journeys read what this exploration used from the environment: set ${needs.join(' and ')} when you run them\n`)
     const missing = emitted.length ? uninstalledImports(config.root, flags.openapi !== undefined) : []

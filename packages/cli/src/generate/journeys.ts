@@ -1,4 +1,4 @@
-import { type JsonSchema, type OpenApiDocument, type Operation, type Parameter, describeOperation, linkPointerNames } from '@venomqa/openapi'
+import { type JsonSchema, type OpenApiDocument, type Operation, type Parameter, describeOperation, linkPointerNames, parameterPairs } from '@venomqa/openapi'
 import { ConfigError, isSecretHeader, isSecretKey, isSecretQueryName, looksLikeSecret, redactText } from '@venomqa/core'
 import { commentText, kebabCase, literal, quote, snakeCase, templateText, uniqueNamer } from '../codegen'
 import { type SecretEnv, secretRead, secretsHeader, secretsReader } from '../env-secrets'
@@ -590,7 +590,6 @@ class TagWriter {
    */
   private stepText(stepName: string, op: Operation, body: { value: unknown; review: string[] }, after: string[], usesIds: boolean, expected?: number[]): string {
     const name = this.stepName(stepName)
-    const url = this.url(op, usesIds)
     const options: string[] = []
     if (body.value !== undefined) options.push(`json: ${this.literal(body.value, '  ')}`)
     // The query's and headers' places whose document example was not written (a credential by its form).
@@ -598,16 +597,26 @@ class TagWriter {
     const parameterValue = (p: Operation['parameters'][number], place: string) => {
       const { value, needsReview } = sampleParameter(p, place, p.name)
       parameterReview.push(...needsReview)
-      return queryValue(value, p.schema)
+      return parameterText(p, value)
     }
     const credentials = this.queryCredentials(op)
     const parameters = op.parameters.filter((p) => p.in === 'query' && p.required && !credentials.some(([name]) => name === p.name))
-    const query = Object.fromEntries([
+    const query: Record<string, unknown> = {}
+    // A list its style explodes (`?tag=a&tag=b`) repeats its name, which the client's `query` (one value a name) cannot hold: written on the path.
+    const onPath: [string, string][] = []
+    for (const p of parameters) {
       // Secret by the rule redaction masks a URL's query by (`?session=`, `?key=` too), not a body key's.
-      ...parameters.map((p) => [p.name, isSecretQueryName(p.name) && !isDataCode(p, op) ? `\u0001${this.parameterSecret(op, p.name, 'query')}` : parameterValue(p, `query.${p.name}`)]),
-      ...credentials,
-    ])
+      if (isSecretQueryName(p.name) && !isDataCode(p, op)) query[p.name] = `\u0001${this.parameterSecret(op, p.name, 'query')}`
+      else {
+        const value = parameterValue(p, `query.${p.name}`)
+        if (Array.isArray(value)) onPath.push(...value)
+        else query[p.name] = value
+      }
+    }
+    Object.assign(query, Object.fromEntries(credentials))
     if (Object.keys(query).length) options.push(`query: ${this.literal(query, '  ')}`)
+    const url = this.url(op, usesIds, onPath)
+    // A header's list is one comma-separated value (`simple`), never pairs.
     const headers = this.requiredHeaders(op, parameterValue)
     // The options are written once the journey's credentials are known: an operation whose scheme shares
     // its header with another scheme of the journey sends its credential with the request (see journey).
@@ -699,13 +708,14 @@ class TagWriter {
     return secretRead(secret.name)
   }
 
-  /** The path, its parameters read from ctx (ids made earlier) or marked to fill in. */
-  private url(op: Operation, usesIds: boolean): string {
-    if (!op.path.includes('{')) return quote(op.path)
+  /** The path, its parameters read from ctx (ids made earlier) or marked to fill in, then the query `pairs` (see stepText). */
+  private url(op: Operation, usesIds: boolean, pairs: [string, string][]): string {
+    const query = pairs.length ? `?${new URLSearchParams(pairs).toString()}` : ''
+    if (!op.path.includes('{')) return quote(op.path + query)
     // The path between its parameters is text of the template literal: a backtick or `${` in it (the
     // document may hold anything) must not end the literal or start an expression.
     const text = op.path.split(/(\{[^}]+\})/).map((part, i) => (i % 2 ? this.pathParameter(op, part.slice(1, -1), usesIds) : templateText(part))).join('')
-    return `\`${text}\``
+    return `\`${text}${templateText(query)}\``
   }
 
   /**
@@ -915,10 +925,16 @@ const isCredentials = (value: unknown) => typeof value === 'object' && value !==
 /** Headers the HTTP client sets from the request itself: a document that declares them needs nothing sent. */
 const CLIENT_HEADERS = new Set(['content-type', 'content-length', 'host', 'transfer-encoding', 'connection'])
 
-/** A query parameter is a string, number or boolean: an array is sent comma-separated (OpenAPI's default `form` style, explode aside). */
-function queryValue(value: unknown, schema: JsonSchema | undefined): string | number | boolean {
-  if (Array.isArray(value)) return value.length ? value.join(',') : String(sample(schema?.items, 'query', '').value ?? '')
-  return typeof value === 'number' || typeof value === 'boolean' ? value : typeof value === 'string' ? value : JSON.stringify(value)
+/**
+ * A query or header parameter as a journey sends it: a string, number or boolean, or, for a list its style
+ * explodes into one pair per item, those pairs. A list is written by its OpenAPI `style` and `explode`
+ * as exploration writes it (openapi's parameterPairs); an empty one gets one item sampled from its `items`,
+ * since a required parameter sent with no value is one the API refuses.
+ */
+function parameterText(p: Parameter, value: unknown): string | number | boolean | [string, string][] {
+  if (!Array.isArray(value)) return typeof value === 'number' || typeof value === 'boolean' ? value : typeof value === 'string' ? value : JSON.stringify(value)
+  const pairs = parameterPairs(p, value.length ? value : [sample(p.schema?.items, 'query', '').value ?? ''])
+  return pairs.length === 1 ? pairs[0]![1] : pairs
 }
 
 /** Names a `const` cannot have (a journey file is a module: strict mode, where `eval` and `arguments` are refused too). */

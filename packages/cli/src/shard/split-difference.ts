@@ -12,6 +12,18 @@ function settingsOf(f: Sharded): Map<string, string> {
   return new Map((f.run.explorations ?? []).map((e) => [e.name, `seed ${e.seed}, depth ${e.depth}, ${e.strategy}${e.dedupe === false ? ', dedupe off' : ''}`]))
 }
 
+/** Where `venomqa explore --emit` writes by default: @venomqa/explore's, not imported, since merge-reports loads no exploration code. */
+const DEFAULT_EMIT_DIR = 'journeys/regressions'
+
+/**
+ * A journey of the directory `venomqa explore --emit` writes regression journeys into by default: one that
+ * a machine's split has and another's lacks was written by an exploration on that machine (`explore --shard`
+ * finds a violation in one machine's part of the search only), and never committed.
+ */
+function isRegression(id: string): boolean {
+  return id.startsWith(`${DEFAULT_EMIT_DIR}/`)
+}
+
 /** What the user is told of two splits: `fix` says what to do; without it, the general advice follows. */
 export interface SplitDifference {
   text: string
@@ -47,8 +59,19 @@ export function splitDifference(first: readonly Sharded[], other: readonly Shard
       more.length ? `has ${plural(more.length, what)} the other's has not (${firstFew(more, 5)})` : '',
       fewer.length ? `lacks ${plural(fewer.length, what)} of the other's (${firstFew(fewer, 5)})` : '',
     ].filter(Boolean)
+    const differ = `The split of ${these} ${parts.join(' and ')}`
+    const regressions = what === 'journey' ? [...more, ...fewer].filter(isRegression) : []
+    if (regressions.length === more.length + fewer.length) {
+      const one = regressions.length === 1
+      const machines = more.length && fewer.length ? `machines of ${these} and of ${names(first)}, each its own` : `machine of ${more.length ? these : names(first)} only`
+      return {
+        text: `${differ}: venomqa explore --emit writes the regression journeys of the violations it finds into ${DEFAULT_EMIT_DIR}/, and wrote ${one ? 'this one' : 'these'} on the ${machines}. Commit ${one ? 'it' : 'them'} to the repository, or delete ${one ? 'it' : 'them'}, before the machines run venomqa run --shard, so that every machine deals the same journeys`,
+        fix: true,
+      }
+    }
+    const emitted = regressions.length ? ` (those under ${DEFAULT_EMIT_DIR}/ venomqa explore --emit wrote on one machine: commit them or delete them before the machines run venomqa run --shard)` : ''
     return {
-      text: `The split of ${these} ${parts.join(' and ')}: the machines selected other ${what}s (another --grep, --tag or names, or other ${what} files)`,
+      text: `${differ}: the machines selected other ${what}s (another --grep, --tag or names, or other ${what} files)${emitted}`,
       fix: false,
     }
   }
