@@ -152,7 +152,10 @@ export default exploration('todos', {
     const p = await project({
       'venomqa.json': JSON.stringify({
         baseUrl: `http://127.0.0.1:${port}`,
-        app: { command: `node -e "require('fs').writeFileSync('app.pid', String(process.pid)); console.log('booting, token=hunter2'); setInterval(() => {}, 1000)"`, timeoutMs: 1500 },
+        app: {
+          command: `node -e "require('fs').writeFileSync('app.pid', String(process.pid)); console.log('booting, token=hunter2'); console.log('listening on :4712'); setInterval(() => {}, 1000)"`,
+          timeoutMs: 1500,
+        },
       }),
       'journeys/a.journey.mjs': `import { journey, step } from '@venomqa/core'\nexport default journey('a', { steps: [step('get', ({ http }) => http.get('/'))] })\n`,
     })
@@ -163,12 +166,48 @@ export default exploration('todos', {
     expect(out).toContain(`did not answer within 1500 ms: nothing answered HTTP at http://127.0.0.1:${port}`)
     expect(out).toContain('booting, token=')
     expect(out).not.toContain('hunter2')
+    // It names another port than the one waited at: which key to change.
+    expect(out).toContain(`it names port 4712 ("listening on :4712"), not port ${port} of http://127.0.0.1:${port}: if the app listens there, change baseUrl, or have the app listen at port ${port}`)
     const result = JSON.parse(readFileSync(path.join(p.dir, 'results.json'), 'utf8'))
     expect(result.journeys[0].notRun).toBe(true)
     expect(result.journeys[0].issues[0].error).toContain('not run: app: the app (node -e')
     // The shell ran node, which is stopped with it: its process group.
     const pid = Number(readFileSync(path.join(p.dir, 'app.pid'), 'utf8'))
     expect(processAlive(pid)).toBe(false)
+  })
+
+  it('venomqa explore: an app that ends before it answers is told once, with the app\'s advice and its last stdout and stderr lines', async () => {
+    const port = await freePort()
+    const p = await project({
+      'venomqa.json': JSON.stringify({
+        baseUrl: `http://127.0.0.1:${port}`,
+        app: { command: `node -e "console.log('fatal: DATABASE_URL is not set'); console.error('npm ERR! code 1'); process.exit(1)"`, timeoutMs: 10_000 },
+      }),
+      'explore/a.explore.mjs': `import { action, exploration } from '@venomqa/core'\nexport default exploration('a', { actions: [action('get', ({ http }) => http.get('/'))], depth: 1 })\n`,
+    })
+    const r = await p.venomqa(['explore', 'explore/a.explore.mjs', '--no-emit', '--prefix-replay', '--save', 'results.json'])
+    expect(r.code, r.stdout + r.stderr).toBe(1)
+    const ended = 'exited with code 1 before it was ready; its last stderr lines: "npm ERR! code 1"; its last stdout lines: "fatal: DATABASE_URL is not set"'
+    expect(r.stdout).toContain(ended)
+    expect(r.stdout.split(ended).length - 1, r.stdout).toBe(1)
+    expect(r.stdout).toContain('The app under test (the config\'s `app`) did not answer at its URL in time, or ended first')
+    expect(r.stdout).not.toContain('A state backend could not save or put back the state')
+    const result = JSON.parse(readFileSync(path.join(p.dir, 'results.json'), 'utf8'))
+    expect(result.explorations[0].status).toBe('failed')
+  })
+
+  it('a program of app.command that is not there is the config\'s mistake, named by its key (exit 2), and so is an app.cwd that is not there', async () => {
+    const journey = `import { journey, step } from '@venomqa/core'\nexport default journey('a', { steps: [step('get', ({ http }) => http.get('/'))] })\n`
+    const p = await project({ 'venomqa.json': JSON.stringify({ baseUrl: 'http://127.0.0.1:1', app: { command: ['nosuchcommand', 'serve'] } }), 'journeys/a.journey.mjs': journey })
+    const r = await p.venomqa(['run'])
+    expect(r.code, r.stdout + r.stderr).toBe(2)
+    expect(r.stderr).toContain(`app.command: the program "nosuchcommand" was not found (not on PATH, nor a file relative to ${p.dir})`)
+    expect(r.stdout + r.stderr).not.toContain('ENOENT')
+
+    const noDir = await project({ 'venomqa.json': JSON.stringify({ baseUrl: 'http://127.0.0.1:1', app: { command: 'node server.js', cwd: 'server' } }), 'journeys/a.journey.mjs': journey })
+    const d = await noDir.venomqa(['run'])
+    expect(d.code, d.stdout + d.stderr).toBe(2)
+    expect(d.stderr).toContain(`app.cwd: the directory ${path.join(noDir.dir, 'server')} does not exist`)
   })
 
   it('refuses to run when something already answers at the app\'s URL before it starts (an app left running), rather than test that one', async () => {

@@ -3,6 +3,7 @@
  * it, and when it ended (with its exit code and last stderr lines), and it honours the create's signal.
  * See docs/parallel.md.
  */
+import { existsSync } from 'node:fs'
 import { AbortedError, ConfigError, errorMessage } from './errors'
 import { redactText } from './redact'
 import { startWatchdog } from './watchdog'
@@ -28,6 +29,11 @@ export interface AppProcessOptions {
    * started, is refused: the app is not started (what answers there would be tested in its place).
    */
   readyUrl?: string
+  /**
+   * How messages name where `readyUrl` came from (`baseUrl`, `app.url`), for the hint given when the app
+   * does not answer there but names another port in its output. Default: `readyUrl`.
+   */
+  readyUrlKey?: string
   /** `resources.signal`: aborted, the app is stopped and the start rejects. */
   signal?: AbortSignal
   /** How long it may take to be ready. Default 60 000 ms. */
@@ -132,7 +138,7 @@ export async function startAppProcess(options: AppProcessOptions): Promise<AppPr
       .filter((l) => l.trim())
       .slice(-3)
     const what = written.length ? `; the last lines it wrote: ${written.map((l) => JSON.stringify(redactText(l.slice(0, MAX_LINE)))).join(' ')}` : ', and it has written nothing yet'
-    if (readyUrl) return `nothing answered HTTP at ${redactText(readyUrl)} (the last try: ${lastAnswer})${what}`
+    if (readyUrl) return `nothing answered HTTP at ${redactText(readyUrl)} (the last try: ${lastAnswer})${what}${otherPortHint(seen, readyUrl, options.readyUrlKey ?? 'readyUrl')}`
     return `no line it wrote matched ${ready} (the line it writes once it listens: give startAppProcess a \`ready\` pattern for it)${what}`
   }
   child.stderr!.setEncoding('utf8')
@@ -224,9 +230,9 @@ export async function startAppProcess(options: AppProcessOptions): Promise<AppPr
         settle()
         resolve(/^\d+$/.test(found) ? `http://127.0.0.1:${found}` : found)
       }
-      child.once('error', (err) => {
+      child.once('error', (err: NodeJS.ErrnoException) => {
         settle()
-        reject(new Error(`${name} could not be started: ${errorMessage(err)}`))
+        reject(err.code === 'ENOENT' ? notFound(program!, options.cwd) : new Error(`${name} could not be started: ${errorMessage(err)}`))
       })
       if (readyUrl)
         void (async () => {
@@ -243,9 +249,8 @@ export async function startAppProcess(options: AppProcessOptions): Promise<AppPr
         })()
       void exited.then((exit) => {
         settle()
-        // Nothing on stderr: what it wrote on stdout says why, if anything does.
-        const why = exit.stderr?.length ? stderrLinesText(exit.stderr) : outputLinesText(exit.stdout ?? [], 'nothing on stderr; its last stdout lines')
-        reject(new Error(`${name} ${describeAppExit(exit)} before it was ready${why}`))
+        // Both streams: many apps log their fatal error to stdout, and a wrapper (npm, a shell) adds its own on stderr.
+        reject(new Error(`${name} ${describeAppExit(exit)} before it was ready${appOutputText(exit)}`))
       })
     })
   } catch (err) {
@@ -254,6 +259,37 @@ export async function startAppProcess(options: AppProcessOptions): Promise<AppPr
     throw err
   }
   return { pid: pid!, ...(dog?.pid !== undefined ? { watchdogPid: dog.pid } : {}), baseUrl, close: stop, exited }
+}
+
+/**
+ * What a spawn's ENOENT means, as the caller's mistake naming its option: the directory to run in is not
+ * there (Node names the program then too), or the program is neither on PATH nor a file relative to it.
+ */
+function notFound(program: string, cwd: string | undefined): ConfigError {
+  const dir = cwd ?? process.cwd()
+  if (cwd !== undefined && !existsSync(cwd)) return new ConfigError(`cwd: the directory ${redactText(cwd)} does not exist`, { where: 'cwd' })
+  return new ConfigError(`command: the program ${JSON.stringify(redactText(program))} was not found (not on PATH, nor a file relative to ${redactText(dir)})`, { where: 'command' })
+}
+
+/**
+ * What names the port an app listens at: an http(s) URL with a port, `listening on :4712` (or on a host:4712),
+ * `on port 4712`. Not a bare `port 5432`: that may be its database's.
+ */
+const NAMED_PORT = /\bhttps?:\/\/(?:\[[^\]\s]*\]|[\w.-]+):(\d{1,5})\b|\blisten(?:ing)?(?: on| at)?\s+(?:[\w.-]*|\[[^\]\s]*\]):(\d{1,5})\b|\b(?:on|at)\s+port\b[\s:=]*(\d{1,5})\b/gi
+
+/**
+ * For an app that did not answer at `readyUrl`: when the last port its output names clearly (see NAMED_PORT)
+ * is another one, say so and which option to change. Nothing when no line names a port, or it is that one.
+ */
+function otherPortHint(output: string, readyUrl: string, key: string): string {
+  const waited = new URL(readyUrl)
+  const waitedPort = waited.port || (waited.protocol === 'https:' ? '443' : '80')
+  let named: { port: string; line: string } | undefined
+  for (const line of output.split(/\r?\n/))
+    for (const m of line.matchAll(NAMED_PORT)) named = { port: String(Number(m[1] ?? m[2] ?? m[3])), line }
+  if (!named || named.port === waitedPort) return ''
+  const line = JSON.stringify(redactText(named.line.trim().slice(0, MAX_LINE)))
+  return `; it names port ${named.port} (${line}), not port ${waitedPort} of ${redactText(readyUrl)}: if the app listens there, change ${key}, or have the app listen at port ${waitedPort}`
 }
 
 /** Whether `value` is an absolute http:// or https:// URL (a query and a fragment allowed: see httpUrlProblem for a base URL). */

@@ -73,7 +73,7 @@ describe('startAppProcess', () => {
     const start = startAppProcess({ command: node(`console.log(JSON.stringify({ level: 60, msg: 'no table users in postgres://app:hunter2@db/app' })); process.exit(1)`) })
     const line = JSON.stringify({ level: 60, msg: 'no table users in postgres://app:***@db/app' })
     const error = await start.then(() => undefined, (err: Error) => err.message)
-    expect(error).toMatch(/ exited with code 1 before it was ready; nothing on stderr; its last stdout lines: /)
+    expect(error).toMatch(/ exited with code 1 before it was ready; its last stdout lines: /)
     expect(error?.endsWith(`its last stdout lines: ${JSON.stringify(line)}`)).toBe(true)
   })
 
@@ -147,6 +147,41 @@ describe('startAppProcess', () => {
     await expect(startAppProcess({ command: node("console.log('Server started'); process.exit(0)"), ready: /Server started/ })).rejects.toThrow(
       'startAppProcess: `ready` /Server started/ has no group: put the base URL or the port in parentheses, such as /started on port (\\d+)/',
     )
-    await expect(startAppProcess({ command: ['/nonexistent/venomqa-app'] })).rejects.toThrow('/nonexistent/venomqa-app could not be started: spawn /nonexistent/venomqa-app ENOENT')
+    await expect(startAppProcess({ command: ['/nonexistent/venomqa-app'] })).rejects.toThrow(
+      `command: the program "/nonexistent/venomqa-app" was not found (not on PATH, nor a file relative to ${process.cwd()})`,
+    )
+  })
+
+  it('a program not found, and a cwd that is not there, are the caller\'s mistakes (ConfigError), each naming its option, not a raw ENOENT', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'venomqa-app-'))
+    try {
+      const notFound = await startAppProcess({ command: ['venomqa-no-such-program', 'serve'], cwd: dir }).then(() => undefined, (err: Error) => err)
+      expect(notFound).toMatchObject({ name: 'ConfigError', where: 'command' })
+      expect(notFound?.message).toBe(`command: the program "venomqa-no-such-program" was not found (not on PATH, nor a file relative to ${dir})`)
+      const noDir = await startAppProcess({ command: node('1'), cwd: path.join(dir, 'gone') }).then(() => undefined, (err: Error) => err)
+      expect(noDir).toMatchObject({ name: 'ConfigError', where: 'cwd' })
+      expect(noDir?.message).toBe(`cwd: the directory ${path.join(dir, 'gone')} does not exist`)
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('an app that ends before it is ready is shown by its last stderr and stdout lines both: many log their fatal error to stdout', async () => {
+    const start = startAppProcess({ command: node(`console.log('fatal: no DATABASE_URL'); console.error('npm ERR! code 1'); process.exit(1)`) })
+    await expect(start).rejects.toThrow(/ exited with code 1 before it was ready; its last stderr lines: "npm ERR! code 1"; its last stdout lines: "fatal: no DATABASE_URL"$/)
+  })
+
+  it('an app that does not answer at readyUrl but names another port in its output gets a hint naming the option to change', async () => {
+    const wrote = async (line: string, extra: { readyUrlKey?: string } = {}) => {
+      const start = startAppProcess({ command: node(`console.log(${JSON.stringify(line)}); setInterval(() => {}, 1000)`), readyUrl: 'http://127.0.0.1:1/health', readyTimeoutMs: 500, ...extra })
+      return start.then(() => '', (err: Error) => err.message)
+    }
+    expect(await wrote('listening on :4712', { readyUrlKey: 'baseUrl' })).toContain(
+      '; it names port 4712 ("listening on :4712"), not port 1 of http://127.0.0.1:1/health: if the app listens there, change baseUrl, or have the app listen at port 1',
+    )
+    expect(await wrote('Server ready at http://localhost:4712/')).toContain('; it names port 4712 ("Server ready at http://localhost:4712/"), not port 1 of http://127.0.0.1:1/health: if the app listens there, change readyUrl')
+    // Only a port clearly named: a duration or a count is not one, and the port waited at is no news.
+    expect(await wrote('started in 4712 ms')).not.toContain('it names port')
+    expect(await wrote('listening on http://127.0.0.1:1')).not.toContain('it names port')
   })
 })

@@ -83,7 +83,10 @@ export async function explore(exploration: Exploration, options: ExploreOptions)
     // not the end of the run either. The exploration fails with the reason, and the reports are written.
     if (!(err instanceof StateError)) throw err
     const reason = err.backend === 'runner' ? err.message.replace(/^state backend "runner": /, '') : err.message
-    await addIssue(makeIssue({ journey: exploration.name, path: '', step: 'state', severity: 'critical', kind: 'state', error: `nothing was explored: ${reason}`, source: 'explore' }))
+    // The error's own advice when it has one (the app under test's, for an app that did not start).
+    await addIssue(
+      makeIssue({ journey: exploration.name, path: '', step: 'state', severity: 'critical', kind: 'state', error: `nothing was explored: ${reason}`, source: 'explore', suggestion: err.suggestion }),
+    )
     return finish({ searchMs: 0, requests: 0, coverage: new Coverage(definition.actions.map((a) => a.name)), rollbackTimings: new Timings(), observeTimings: new Timings(), violations: [], broken: true })
   }
   const { lane, done } = env

@@ -82,8 +82,13 @@ export async function startRunApp(app: RunAppOptions, options: { baseUrl?: strin
     env: appEnvNow(app.env, process.env),
     cwd: path.resolve(options.root, app.cwd ?? '.'),
     readyUrl: url,
+    readyUrlKey: app.url !== undefined ? 'app.url' : 'baseUrl',
     readyTimeoutMs: app.timeoutMs ?? DEFAULT_APP_TIMEOUT_MS,
     ...(options.signal ? { signal: options.signal } : {}),
+  }).catch((err: unknown) => {
+    // A program not found, a directory not there: startAppProcess names its option, the config's key is app's.
+    if (err instanceof ConfigError && (err.where === 'command' || err.where === 'cwd')) throw new ConfigError(`app.${err.message}`, { where: `app.${err.where}` })
+    throw err
   })
   // A failed request is the app's end when it went to the base URL's origin (the journeys' requests).
   return { process: started, watch: new AppWatch(0, options.baseUrl ?? url, started.exited, () => {}) }

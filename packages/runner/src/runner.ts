@@ -41,6 +41,7 @@ import {
 import { messageWithCauses } from './error-causes'
 import type { ConnectionPool } from './http/connection-pool'
 import { executeJourney } from './executor'
+import { FailFastStop, failFastAfterOf } from './execution/fail-fast'
 import { failOnLateCritical, unreachableIssue } from './execution/journey'
 import type { Lane, WorkerLane } from './execution/lanes'
 import { type Restorer, type SettleAttempt, runWithRetries } from './execution/retries'
@@ -568,7 +569,12 @@ export class Runner {
       ? { reason: this.#fatal, kind: 'stall' }
       : await this.#connect(signal).then((failed) => (failed ? { reason: failed.message, kind: 'state' as const, suggestion: failed.suggestion } : undefined))
     // The app under test last: what the plugins and backends set up (a proxy's port) is in its environment.
-    if (!notRunBecause && !signal?.aborted) notRunBecause = await this.#startApp(signal)
+    if (!notRunBecause && !signal?.aborted) {
+      notRunBecause = await this.#startApp(signal)
+      // The run's own issue: an exploration records it as its own instead (see explorationEnv).
+      if (notRunBecause)
+        this.runIssues.push(makeIssue({ journey: '', path: '', step: 'start app', severity: 'critical', kind: 'crash', error: notRunBecause.reason, source: 'app', suggestion: APP_START_SUGGESTION }))
+    }
     const journeys: JourneyResult[] = new Array(units.length)
     const workers = Math.max(1, Math.min(this.options.workers ?? 1, units.length))
     // Fail-fast stops the journeys still running on other workers, cleanly: they roll back and say so.
@@ -576,7 +582,7 @@ export class Runner {
     const journeySignal = signal ? AbortSignal.any([signal, failFast.signal]) : failFast.signal
     /**
      * The journey whose failure stopped the run (fail-fast), as reports name it: each journey that then never
-     * started says so. One cut short on another worker stays `interrupted` alone: its end was told live first.
+     * started says so; one cut short on another worker says it too (the abort's reason, see FailFastStop).
      */
     let failedFirst: string | undefined
     const stoppedBy = (j: JourneyResult): JourneyResult =>
@@ -634,7 +640,7 @@ export class Runner {
           journeys[i] = result
           if (result.status === 'failed' && this.options.failFast && !failFast.signal.aborted) {
             failedFirst = `${result.name}${repeatLabel(result)}`
-            failFast.abort()
+            failFast.abort(new FailFastStop(failedFirst))
           }
         }
       }),
@@ -803,9 +809,7 @@ export class Runner {
       if (isUserError(err)) throw err
       // Its last lines are the app's own text (a connection string in a stack): masked as such.
       const why = `app: ${redactText(errorMessage(err))}`
-      const reason = `${why}; nothing ran`
-      this.runIssues.push(makeIssue({ journey: '', path: '', step: 'start app', severity: 'critical', kind: 'crash', error: reason, source: 'app', suggestion: APP_START_SUGGESTION }))
-      return { reason, why, kind: 'crash', suggestion: APP_START_SUGGESTION }
+      return { reason: `${why}; nothing ran`, why, kind: 'crash', suggestion: APP_START_SUGGESTION }
     }
   }
 
@@ -998,7 +1002,7 @@ export class Runner {
           lane = await this.#workerPool().lane(laneIndex, journey.baseUrl, signal)
         } catch (err) {
           // Ctrl-C while its worker was being made: interrupted, as a journey not started yet.
-          if (signal?.aborted) return await this.#announce(item, laneIndex, notRun(item, undefined, true))
+          if (signal?.aborted) return await this.#announce(item, laneIndex, { ...notRun(item, undefined, true), ...failFastAfterOf(signal) })
           return await this.#workerFailed(item, laneIndex, err, retry && settle && { retry, settle })
         }
         ;({ world, http, ports } = lane)
@@ -1181,8 +1185,9 @@ export class Runner {
       const problem = await this.#connect()
       if (problem) throw new StateError('runner', problem.message, { suggestion: problem.suggestion })
       // Ctrl-C while the app starts stops it there, as in a run: not once it answers, or at app.timeoutMs.
+      // Its failure is the exploration's issue alone ("nothing was explored: ..."), with the app's advice.
       const appProblem = await this.#startApp(options.signal)
-      if (appProblem) throw new StateError('runner', appProblem.reason, { suggestion: appProblem.suggestion })
+      if (appProblem) throw new StateError('runner', appProblem.why, { suggestion: appProblem.suggestion })
     } catch (err) {
       disarm()
       throw err

@@ -87,6 +87,8 @@ describe('workers', () => {
     const [slow, fails, never] = result.journeys as JourneyResult[]
     expect(fails!.status).toBe('failed')
     expect(slow!.interrupted).toBe(true)
+    // Says what stopped it, as the journeys never started do: not a bare `interrupted`.
+    expect(slow!.failFastAfter).toBe('fails_fast')
     expect(slow!.status).toBe('failed')
     // Cut, not answered (the app would have taken a minute): no time bound, which a loaded machine's app start could pass.
     expect((slow!.nodes as { name?: string; status: string }[]).map((n) => `${n.name} ${n.status}`)).toEqual(['slow failed', 'after skipped'])

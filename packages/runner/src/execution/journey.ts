@@ -31,6 +31,7 @@ import type { AppWatch } from '../worker-app'
 import type { ReleaseProblem, World } from '../world'
 import type { EarlierFailure } from './earlier-failure'
 import { JourneyEvents } from './events'
+import { failFastAfterOf } from './fail-fast'
 import { type Lane, type WorkerLane, runOnLanes } from './lanes'
 import type { PutBackProgress } from '../types'
 import type { Restorer, SettleAttempt } from './retries'
@@ -248,7 +249,7 @@ class JourneyExecution {
       nodes,
       issues: this.issues,
       counts,
-      ...(this.interrupted ? { interrupted: true } : {}),
+      ...(this.interrupted ? { interrupted: true, ...failFastAfterOf(this.env.runSignal) } : {}),
       ...(repeatEachIndex !== undefined ? { repeatEachIndex } : {}),
       // Set before journeyEnd fires: a live reporter places the journey's end by its worker.
       ...(this.env.worker ? { worker: this.env.worker } : {}),

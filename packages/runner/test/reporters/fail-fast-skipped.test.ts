@@ -66,3 +66,37 @@ describe('a journey Ctrl-C never started', () => {
     expect(renderJUnit(ctrlC.result)).toContain('journey j3: skipped (interrupted)')
   })
 })
+
+describe('a journey --fail-fast cut short on another worker', () => {
+  it('names the journey whose failure stopped it, as the ones never started do, live and in the result', async () => {
+    const out = new PassThrough()
+    let live = ''
+    out.on('data', (d) => (live += d))
+    let slowStarted: () => void = () => {}
+    const started = new Promise<void>((resolve) => (slowStarted = resolve))
+    const runner = createRunner({ reporters: [createConsoleReporter({ stream: out, color: false, progress: false })], workers: 2, failFast: true })
+    const result = await runner.run([
+      // Still running when j2 fails: it ends once fail-fast aborts its step.
+      journey('slow', {
+        steps: [
+          step('wait', ({ signal }) => {
+            slowStarted()
+            return new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }))
+          }),
+        ],
+      }),
+      journey('j2', {
+        steps: [
+          step('two', async () => {
+            await started
+            throw new Error('boom')
+          }),
+        ],
+      }),
+    ])
+    await runner.close()
+    const slow = result.journeys[0]!
+    expect([slow.interrupted, slow.failFastAfter]).toEqual([true, 'j2'])
+    expect(live.split('\n').filter((l) => /\bslow failed\b/.test(l))).toEqual([expect.stringContaining('(--fail-fast: "j2" failed)')])
+  })
+})
