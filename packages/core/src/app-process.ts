@@ -3,7 +3,6 @@
  * it, and when it ended (with its exit code and last stderr lines), and it honours the create's signal.
  * See docs/parallel.md.
  */
-import { existsSync } from 'node:fs'
 import { AbortedError, ConfigError, errorMessage } from './errors'
 import { redactText } from './redact'
 import { startWatchdog } from './watchdog'
@@ -107,7 +106,8 @@ export async function startAppProcess(options: AppProcessOptions): Promise<AppPr
   // to listen. Refused before anything starts.
   if (readyUrl && (await answersHttp(readyUrl)) === true) throw new Error(alreadyAnswering(readyUrl, name))
   // Loaded when an app is started: core is loaded by every command, and most never start one.
-  const { spawn } = await import('node:child_process')
+  // node:fs with it, for what a spawn's ENOENT means (see notFound): importing core loads neither.
+  const [{ spawn }, { existsSync }] = await Promise.all([import('node:child_process'), import('node:fs')])
   if (signal?.aborted) throw givenUp(signal, name)
   const child = spawn(program!, args, {
     cwd: options.cwd,
@@ -232,7 +232,7 @@ export async function startAppProcess(options: AppProcessOptions): Promise<AppPr
       }
       child.once('error', (err: NodeJS.ErrnoException) => {
         settle()
-        reject(err.code === 'ENOENT' ? notFound(program!, options.cwd) : new Error(`${name} could not be started: ${errorMessage(err)}`))
+        reject(err.code === 'ENOENT' ? notFound(program!, options.cwd, existsSync) : new Error(`${name} could not be started: ${errorMessage(err)}`))
       })
       if (readyUrl)
         void (async () => {
@@ -265,7 +265,7 @@ export async function startAppProcess(options: AppProcessOptions): Promise<AppPr
  * What a spawn's ENOENT means, as the caller's mistake naming its option: the directory to run in is not
  * there (Node names the program then too), or the program is neither on PATH nor a file relative to it.
  */
-function notFound(program: string, cwd: string | undefined): ConfigError {
+function notFound(program: string, cwd: string | undefined, existsSync: (path: string) => boolean): ConfigError {
   const dir = cwd ?? process.cwd()
   if (cwd !== undefined && !existsSync(cwd)) return new ConfigError(`cwd: the directory ${redactText(cwd)} does not exist`, { where: 'cwd' })
   return new ConfigError(`command: the program ${JSON.stringify(redactText(program))} was not found (not on PATH, nor a file relative to ${redactText(dir)})`, { where: 'command' })
