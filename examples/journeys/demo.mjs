@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process'
 import { createRequire } from 'node:module'
 import net from 'node:net'
+import { createInterface } from 'node:readline'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -62,7 +63,9 @@ async function ensureDatabase(databaseUrl) {
 function startProxy(upstream) {
   const pkg = require.resolve('@venomqa/pg-proxy/package.json')
   const bin = path.join(path.dirname(pkg), require(pkg).bin['venomqa-pg-proxy'])
-  const child = spawn(process.execPath, [bin, '--upstream', upstream, '--listen', '127.0.0.1:0', '--control', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const child = spawn(process.execPath, [bin, '--upstream', upstream, '--listen', '127.0.0.1:0', '--control', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] })
+  // Its log (its warnings, "a run took the control") comes among the run's lines: each one says whose it is.
+  createInterface({ input: child.stderr }).on('line', (line) => console.error(`venomqa-pg-proxy: ${line}`))
   let out = ''
   return new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`venomqa-pg-proxy exited with code ${code}: ${out}`)))
@@ -102,7 +105,10 @@ try {
 } catch (err) {
   console.error(`demo: ${err.message}`)
 } finally {
+  const appEnded = app.exitCode === null && app.signalCode === null ? new Promise((resolve) => app.once('exit', resolve)) : undefined
   app.kill('SIGTERM')
+  // The app first: stopped while its pool still held the proxy's connections, it said it lost its database.
+  if (proxy) await appEnded
   // The proxy rolls everything back when it stops: the database is as before the demo.
   proxy?.child.kill('SIGTERM')
 }

@@ -125,6 +125,10 @@ withPostgres('the demo on PostgreSQL', () => {
     expect(res.status, out).toBe(0)
     expect(out).toMatch(/rollback to one_todo \(before-path\) \d+ ms: pg-proxy:control \(proxy\)/)
     expect(out).toMatch(/Result: PASSED/)
+    // The proxy's own log among the run's lines says whose it is.
+    expect(res.stderr).toMatch(/^venomqa-pg-proxy: a run took the control$/m)
+    // The app is stopped before the proxy, so it never reads as if its database went away.
+    expect(out).not.toMatch(/connection lost/)
     // Everything the app did stayed in the proxy's transaction, rolled back when it stopped.
     expect(await tableCounts(url)).toEqual(before)
   })
