@@ -58,6 +58,7 @@ import { BackendConnects, connectFailure, disconnectFailure } from './backend-co
 import { type CheckedPlugin, checkPluginEntries } from './plugin-entries'
 import type { PutBackProgress, RegisteredCommand, Registry, RunnerOptions, SourcedJourney } from './types'
 import { type RunApp, checkRunAppOption, startRunApp } from './run-app'
+import { EnvNotMadeError } from './env-not-made'
 import { type AppWatch, WORKER_OUT_OF_USE_SUGGESTION } from './worker-app'
 import { WorkerPool } from './workers'
 import { StateCalls, type World, laneWorld } from './world'
@@ -853,7 +854,7 @@ export class Runner {
    * run for it say: its message, and its suggestion (a backend's own, such as a table name misspelt in its
    * options, else how to check a connection).
    */
-  async #connect(signal?: AbortSignal): Promise<{ message: string; suggestion: string } | undefined> {
+  async #connect(signal?: AbortSignal, asRunIssue = true): Promise<{ message: string; suggestion: string; step: string; source: string } | undefined> {
     if (this.#connected) return undefined
     for (const b of this.registry.stateBackends) {
       if (this.#connectedBackends.includes(b)) continue
@@ -868,8 +869,11 @@ export class Runner {
         // Past pluginTimeout, said as a worker's is: the user learns which setting bounded it.
         const message = `${connectFailure(this.#calls.label(b), b, err)}${err instanceof TimeoutError && err.timeoutMs === this.pluginTimeoutMs ? ' (pluginTimeout; raise it if the backend is slow to connect on purpose)' : ''}`
         const suggestion = suggestionForError(err) ?? CONNECT_SUGGESTION
-        this.runIssues.push(makeIssue({ journey: '', path: '', step: `connect ${b.name}`, severity: 'critical', kind: 'state', error: message, source: `state:${b.name}`, suggestion }))
-        return { message, suggestion }
+        const step = `connect ${b.name}`
+        const source = `state:${b.name}`
+        // An exploration records it as its own issue instead (see explorationEnv): told once, not twice.
+        if (asRunIssue) this.runIssues.push(makeIssue({ journey: '', path: '', step, severity: 'critical', kind: 'state', error: message, source, suggestion }))
+        return { message, suggestion, step, source }
       }
     }
     this.#connected = true
@@ -1171,7 +1175,8 @@ export class Runner {
    * What an exploration (@venomqa/explore) runs on: the state backends connected, a lane with a World
    * over them (the context and the HTTP client's headers included), an HTTP client on the run's pool,
    * and the ports. While it is open, stray errors and stalls become issues of the run, as in `run()`;
-   * `done()` ends that. Throws a StateError when a backend cannot connect or a plugin's setup hung.
+   * `done()` ends that. Throws a StateError when a plugin's setup hung, an EnvNotMadeError (one) when a
+   * backend cannot connect or the run's app does not start: not a run issue, the exploration's to record.
    * `workers`: how many lanes the exploration runs at once (see `explorationWorkerLanes`). `signal`: the
    * exploration's; aborted while the run's app starts (`app`), that start is given up and the app stopped.
    */
@@ -1182,12 +1187,13 @@ export class Runner {
     if ((options.workers ?? 1) > 1) this.#validateWorkerSetup()
     const disarm = this.#arm(options.workers)
     try {
-      const problem = await this.#connect()
-      if (problem) throw new StateError('runner', problem.message, { suggestion: problem.suggestion })
+      // Each failure is the exploration's issue alone ("nothing was explored: ..."), filed under the step a
+      // run files it under (`connect <backend>`, `start app`), with its advice.
+      const problem = await this.#connect(undefined, false)
+      if (problem) throw new EnvNotMadeError(problem.message, { step: problem.step, kind: 'state', source: problem.source, suggestion: problem.suggestion })
       // Ctrl-C while the app starts stops it there, as in a run: not once it answers, or at app.timeoutMs.
-      // Its failure is the exploration's issue alone ("nothing was explored: ..."), with the app's advice.
       const appProblem = await this.#startApp(options.signal)
-      if (appProblem) throw new StateError('runner', appProblem.why, { suggestion: appProblem.suggestion })
+      if (appProblem) throw new EnvNotMadeError(appProblem.why, { step: 'start app', kind: 'crash', source: 'app', suggestion: appProblem.suggestion })
     } catch (err) {
       disarm()
       throw err
