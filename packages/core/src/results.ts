@@ -577,6 +577,16 @@ export function passedHow(j: JourneyResult): string {
   return hasRerun(j) ? PASSED_IN_RERUN : `on attempt ${j.attempt}`
 }
 
+/**
+ * What a journey that passed after attempts that were only cut short says of them: `passed in a
+ * --last-failed rerun after 1 interrupted attempt` (merge-reports puts a shard's rerun over the run a
+ * SIGTERM stopped; no attempt failed on its own, so it is not flaky). Undefined for any other journey.
+ */
+export function passedAfterInterrupts(j: JourneyResult): string | undefined {
+  if (j.status !== 'passed' || !j.earlierAttempts?.length) return undefined
+  return `passed ${passedHow(j)} after ${plural(j.earlierAttempts.length, 'interrupted attempt')}`
+}
+
 /** How flaky journeys passed, said of several at once (a Flaky line): what passedHow says of one, numbers left out. */
 export const PASSED_ON_RETRY = 'on a retry'
 export const PASSED_IN_RERUN = 'in a --last-failed rerun'
