@@ -229,7 +229,16 @@ export interface ShardInfo {
    * `venomqa merge-reports` refuses shards whose files differ.
    */
   filesHash?: string
+  /**
+   * The split's journey files that `venomqa explore --emit` wrote (regression journeys, told by their first
+   * line, REGRESSION_JOURNEY_MARK), wherever `--emit <dir>` put them: `venomqa merge-reports` names them, and
+   * where they are, when two machines' splits differ by such journeys (one written on one machine only).
+   */
+  emitted?: string[]
 }
+
+/** How the first line of a regression journey `venomqa explore` writes begins: how a run tells one from the user's journeys. */
+export const REGRESSION_JOURNEY_MARK = '// Regression journey for the invariant '
 
 /** Percentiles of one kind of timing, ms. */
 export interface TimingStats {

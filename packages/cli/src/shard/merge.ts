@@ -97,7 +97,7 @@ function checkShardField({ file, run }: ShardFile): void {
   }
   const shard = run.shard as unknown as Record<string, unknown>
   if (typeof shard !== 'object' || Array.isArray(shard)) fail('shard must be an object, as venomqa run --shard saves it')
-  const { index, total, splitId, order, runId, commit, filesHash } = shard
+  const { index, total, splitId, order, runId, commit, filesHash, emitted } = shard
   const whole = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n)
   if (!whole(total) || total < 1) fail(`shard.total must be a whole number of at least 1, got ${shown(total)}`)
   if (!whole(index) || index < 1 || index > (total as number)) fail(`shard.index must be a whole number from 1 to shard.total (${total}), got ${shown(index)}`)
@@ -110,6 +110,7 @@ function checkShardField({ file, run }: ShardFile): void {
   if (made !== undefined && (!made || typeof made !== 'object' || typeof made.value !== 'string' || typeof made.from !== 'string'))
     fail('shard.commit must be { value, from }, two strings')
   if (filesHash !== undefined && typeof filesHash !== 'string') fail('shard.filesHash must be a string')
+  if (emitted !== undefined && (!Array.isArray(emitted) || emitted.some((file) => typeof file !== 'string'))) fail('shard.emitted must be a list of strings')
 }
 
 /** A value from a file in a message: short, and on one line. */
