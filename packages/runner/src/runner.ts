@@ -140,8 +140,12 @@ void everyOptionListed
  * (`state`: "nothing ran on from a state it could not vouch for", `stall`: "give the step a timeout")
  * speaks of a branch or a step that never was.
  */
-const CONNECT_SUGGESTION =
-  "No journey ran: a state backend could not connect. Check that its service is up and the plugin's connection options (URL, user, password); `venomqa doctor` checks the plugins' services."
+const CONNECT_SUGGESTION = connectSuggestion('No journey ran')
+/** The same, for an exploration (see explorationEnv), which runs no journey. */
+const EXPLORATION_CONNECT_SUGGESTION = connectSuggestion('Nothing was explored')
+function connectSuggestion(what: string): string {
+  return `${what}: a state backend could not connect. Check that its service is up and the plugin's connection options (URL, user, password); \`venomqa doctor\` checks the plugins' services.`
+}
 const DISCONNECT_SUGGESTION =
   "The backend did not disconnect cleanly: what it set up to follow the app's data (tables, triggers, a snapshot) may still be there, as the message says. Check its service; `venomqa doctor` checks the plugins' services."
 const SETUP_HUNG_SUGGESTION =
@@ -855,6 +859,7 @@ export class Runner {
    * options, else how to check a connection).
    */
   async #connect(signal?: AbortSignal, asRunIssue = true): Promise<{ message: string; suggestion: string; step: string; source: string } | undefined> {
+    const generic = asRunIssue ? CONNECT_SUGGESTION : EXPLORATION_CONNECT_SUGGESTION
     if (this.#connected) return undefined
     for (const b of this.registry.stateBackends) {
       if (this.#connectedBackends.includes(b)) continue
@@ -868,7 +873,7 @@ export class Runner {
         if (signal?.aborted && err === signal.reason) return undefined
         // Past pluginTimeout, said as a worker's is: the user learns which setting bounded it.
         const message = `${connectFailure(this.#calls.label(b), b, err)}${err instanceof TimeoutError && err.timeoutMs === this.pluginTimeoutMs ? ' (pluginTimeout; raise it if the backend is slow to connect on purpose)' : ''}`
-        const suggestion = suggestionForError(err) ?? CONNECT_SUGGESTION
+        const suggestion = suggestionForError(err) ?? generic
         const step = `connect ${b.name}`
         const source = `state:${b.name}`
         // An exploration records it as its own issue instead (see explorationEnv): told once, not twice.
