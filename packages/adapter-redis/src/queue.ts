@@ -107,6 +107,14 @@ export class BullQueue implements QueuePort {
   #closed = false
   /** Queue names already looked up by #tellIfNeverUsed: it tells each at most once. */
   readonly #namesChecked = new Set<string>()
+  /**
+   * The scope notice (outsideRollback) of each queue opened during the call under way, told as the call
+   * ends: a read that finds the queue's jobs under another BullMQ prefix tells that instead, whose advice
+   * comes first (advice to add `bull:` to the scope is wrong for an app whose jobs are under `myapp:`).
+   */
+  readonly #scopeUntold = new Map<string, string>()
+  /** How many calls are under way (see #do): a queue opened outside one tells its scope notice at once. */
+  #calls = 0
 
   constructor(options: BullQueueOptions = {}) {
     this.defaultQueue = options.name ?? 'default'
@@ -132,13 +140,36 @@ export class BullQueue implements QueuePort {
     return new BullQueue({ ...connection, name: this.defaultQueue, prefix: keyPrefix + this.prefix, defaultTimeoutMs: this.#defaultTimeout, onNotice: this.#onNotice })
   }
 
-  #do<T>(what: string, run: () => Promise<T>): Promise<T> {
-    return explained(`queue ${what}`, this.#client, async () => {
-      // BullMQ waits for a connection that is not ready without a deadline: check it first, with one.
-      await whenAnswering(this.redis, 3000)
-      await this.checkServer()
-      return run()
-    })
+  async #do<T>(what: string, run: () => Promise<T>): Promise<T> {
+    this.#calls++
+    try {
+      return await explained(`queue ${what}`, this.#client, async () => {
+        // BullMQ waits for a connection that is not ready without a deadline: check it first, with one.
+        await whenAnswering(this.redis, 3000)
+        await this.checkServer()
+        return run()
+      })
+    } finally {
+      this.#calls--
+      this.#tellScope()
+    }
+  }
+
+  /** The scope notices of the queues opened meanwhile, that nothing replaced (see #scopeUntold). */
+  #tellScope(): void {
+    for (const notice of this.#scopeUntold.values()) this.#onNotice?.(notice)
+    this.#scopeUntold.clear()
+  }
+
+  /**
+   * The jobs of queue `name` are under `other`, not under this port's prefix: the scope notice for this
+   * prefix would send the user to the wrong keys, and is not told. What to add to the scope once the prefix
+   * is the app's, when its keys are outside it too: ` Then: <the scope notice for it>`, or nothing.
+   */
+  #scopeUnderPrefix(name: string, other: string): string {
+    this.#scopeUntold.delete(name)
+    const outside = this.#outsideRollback?.(`${other}:${name}:`, name)
+    return outside === undefined ? '' : `. Then: ${outside}`
   }
 
   /**
@@ -192,7 +223,7 @@ export class BullQueue implements QueuePort {
     if (elsewhere !== undefined) {
       this.#onNotice(
         `queue "${name}" has had no job under the BullMQ prefix "${this.prefix}" in Redis at ${describeClient(this.redis)} (no key ${this.prefix}:${name}:id), ` +
-          `but it has under ${elsewhere}`,
+          `but it has under ${elsewhere.text}${this.#scopeUnderPrefix(name, elsewhere.prefix)}`,
       )
       return
     }
@@ -210,14 +241,14 @@ export class BullQueue implements QueuePort {
    * nothing and, with no queue under `bull:`, had nothing to say. The other prefix and what to give, or
    * undefined. A bounded SCAN, as #queuesWithJobs.
    */
-  async #prefixHoldingJobsOf(name: string): Promise<string | undefined> {
+  async #prefixHoldingJobsOf(name: string): Promise<{ prefix: string; text: string } | undefined> {
     const tail = `:${name}:id`
     let cursor = '0'
     for (let round = 0; round < 20; round++) {
       const [next, keys] = await this.redis.scan(cursor, 'MATCH', `*${globEscaped(tail)}`, 'COUNT', 1000)
       const other = keys.map((key) => key.slice(0, -tail.length)).find((prefix) => prefix !== this.prefix && prefix !== '')
       if (other !== undefined)
-        return `"${other}" (${other}${tail}): the app's Queue is made with prefix "${other}". Give it as the plugin's queue: { prefix: "${other}" }`
+        return { prefix: other, text: `"${other}" (${other}${tail}): the app's Queue is made with prefix "${other}". Give it as the plugin's queue: { prefix: "${other}" }` }
       cursor = next
       if (cursor === '0') break
     }
@@ -258,7 +289,8 @@ export class BullQueue implements QueuePort {
       this.#queues.set(n, q)
       // Jobs a rollback leaves are seen by the paths after it, which fails them far from the cause.
       const outside = this.#outsideRollback?.(`${this.prefix}:${n}:`, n)
-      if (outside !== undefined) this.#onNotice?.(outside)
+      if (outside !== undefined) this.#scopeUntold.set(n, outside)
+      if (this.#calls === 0) this.#tellScope()
     }
     return q
   }
@@ -330,7 +362,7 @@ export class BullQueue implements QueuePort {
       if (!job) {
         const elsewhere = (await this.redis.exists(`${this.prefix}:${queue}:id`)) > 0 ? undefined : await this.#prefixHoldingJobsOf(queue)
         if (elsewhere !== undefined)
-          throw new UserError('E_QUEUE_JOB', `queue "${queue}" has no job "${id}" under the BullMQ prefix "${this.prefix}", but it has jobs under ${elsewhere}`)
+          throw new UserError('E_QUEUE_JOB', `queue "${queue}" has no job "${id}" under the BullMQ prefix "${this.prefix}", but it has jobs under ${elsewhere.text}${this.#scopeUnderPrefix(queue, elsewhere.prefix)}`)
         throw new UserError('E_QUEUE_JOB', `queue "${queue}" has no job "${id}" (never added, cancelled, or removed when it finished)`)
       }
       const deadline = performance.now() + timeout

@@ -222,6 +222,7 @@ export const runResultSchema = z.looseObject({
       runId: z.looseObject({ value: z.string(), from: z.string() }).optional(),
       commit: z.looseObject({ value: z.string(), from: z.string() }).optional(),
       filesHash: z.string().optional(),
+      emitted: z.array(z.string()).optional(),
     })
     .meta({ id: 'ShardInfo' })
     .optional(),

@@ -94,3 +94,18 @@ describe('merge-reports: a shard field that is not what run --shard saves', () =
       expect(existsSync(path.join(p.dir, 'out/merged.xml'))).toBe(false)
     })
 })
+
+describe('merge-reports: messages of the files to merge', () => {
+  it("come in the order the files are given: an earlier file's error before a later file's warnings", async () => {
+    await writeFile(path.join(p.dir, 'order-1.json'), '{ "schemaVersion": ')
+    await broken('order-2.json', (r) => void (r.summary.journeys.total = 99))
+    const r = await p.venomqa(['merge-reports', 'order-1.json', 'order-2.json', '-r', 'junit:out/order.xml'])
+    expect(r.code).toBe(2)
+    expect(r.stderr.split('\n')[0]).toMatch(/^venomqa: order-1\.json\S* is not JSON: /)
+    expect(r.stderr).not.toContain('order-2.json')
+    // A later file's warnings once the earlier ones are read: each file's messages, in turn.
+    const w = await p.venomqa(['merge-reports', 'order-2.json', 'order-1.json', '-r', 'junit:out/order.xml'])
+    expect(w.code).toBe(2)
+    expect(w.stderr).toMatch(/^venomqa: warning: order-2\.json: its summary does not match its journeys [^\n]*\nvenomqa: order-1\.json\S* is not JSON: /)
+  })
+})

@@ -80,6 +80,36 @@ describe("an exploration's reports", () => {
   })
 })
 
+describe("an exploration's results file", () => {
+  it("is the config's save with .explore before the extension: a run's results survive an exploration, and venomqa report finds each", async () => {
+    const p = await project({ 'venomqa.config.mjs': "export default { save: 'out/results.json' }\n" })
+    const file = (name: string) => readFileSync(path.join(p.dir, name), 'utf8')
+    const run = await p.venomqa(['run'])
+    expect(run.code, run.stderr).toBe(0)
+    expect(run.stderr).toContain(`venomqa: results saved to ${path.join('out', 'results.json')}\n`)
+    const explore = await p.venomqa(['explore', '--prefix-replay'])
+    expect(explore.code, explore.stderr).toBe(0)
+    expect(explore.stderr).toContain(`venomqa: results saved to ${path.join('out', 'results.explore.json')}\n`)
+    // The run's results are still the run's, the exploration's beside them.
+    expect(file('out/results.json')).toContain('ping_journey')
+    expect(file('out/results.explore.json')).toContain('count_exploration')
+    expect((await p.venomqa(['report', 'out/results.json'])).stdout).toContain('ping_journey')
+    expect((await p.venomqa(['report', 'out/results.explore.json'])).stdout).toContain('count_exploration')
+    // --save on the explore command line is the file asked for.
+    expect((await p.venomqa(['explore', '--prefix-replay', '--save', 'out/mine.json'])).code).toBe(0)
+    expect(file('out/mine.json')).toContain('count_exploration')
+    expect(file('out/results.json')).toContain('ping_journey')
+    // With no run's results, venomqa report of the config's file names the exploration's.
+    const q = await project({ 'venomqa.config.mjs': "export default { save: 'out/results.json' }\n" })
+    expect((await q.venomqa(['explore', '--prefix-replay'])).code).toBe(0)
+    const r = await q.venomqa(['report', 'out/results.json'])
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain(
+      "results file out/results.json is not there, but out/results.explore.json is: venomqa explore saves its results to the config's save with .explore before the extension, beside the run's (give out/results.explore.json for the exploration's)",
+    )
+  })
+})
+
 describe('the name of an exploration\'s report file', () => {
   it('has .explore before the extension, once: a file already named so keeps its name', () => {
     expect(explorationReportFile('reports/venomqa.html')).toBe('reports/venomqa.explore.html')

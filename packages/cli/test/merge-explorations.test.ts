@@ -57,6 +57,18 @@ describe('mergeExploration of shards that met one violation', () => {
   })
 })
 
+describe("mergeExploration's transitions per second", () => {
+  it('is the transitions of all the shards over their search time together, as one search counts it: not the sum of their rates', () => {
+    // 100 transitions in 10 s and 300 in 10 s: 400 in 20 s of search, 20/s (not 10 + 30 = 40/s).
+    const a = { ...explored, stats: { ...explored.stats, transitions: 100, transitionsPerSecond: 10 } }
+    const b = { ...explored, stats: { ...explored.stats, transitions: 300, transitionsPerSecond: 30 } }
+    expect(mergeExploration([a, b]).stats.transitionsPerSecond).toBe(20)
+    // A shard that made no transition took no part in the rate.
+    expect(mergeExploration([a, neverStarted]).stats.transitionsPerSecond).toBe(10)
+    expect(mergeExploration([neverStarted, neverStarted]).stats.transitionsPerSecond).toBe(0)
+  })
+})
+
 describe('mergeExploration of the merges after a write', () => {
   it('adds up each shard’s merges by action, and leaves them out when no shard counted any by action', () => {
     const a = { ...explored, stats: { ...explored.stats, mergedAfterWrite: 3, mergedAfterWriteBy: { ship: 1, apply_coupon: 2 } } }

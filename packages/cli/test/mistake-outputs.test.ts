@@ -59,14 +59,17 @@ describe('a run stopped by a mistake removes the outputs the config names', () =
     ['an unknown option before explore\'s name', CONFIG, [], {}, 'explore', ['--bogus']],
   ] as const)('%s: exit 2, and the results and JUnit file of the command are gone', async (_, broken, args, env, command: 'run' | 'explore' = 'run', before: readonly string[] = []) => {
     await greenRunThen(CONFIG, OUTPUTS, broken)
-    // An exploration writes its JUnit file beside the run's (reports/junit.explore.xml): an earlier
-    // exploration's goes, the run's stays. The results file is the config's `save`, both commands'.
-    if (command === 'explore') await write('reports/junit.explore.xml', 'an earlier exploration\n')
+    // An exploration writes its JUnit file and its results beside the run's (reports/junit.explore.xml,
+    // reports/results.explore.json): an earlier exploration's go, the run's stay.
+    if (command === 'explore') {
+      await write('reports/junit.explore.xml', 'an earlier exploration\n')
+      await write('reports/results.explore.json', '{}\n')
+    }
     const stopped = await p.venomqa([...before, command, ...args], { env })
     expect(stopped.code, stopped.stderr).toBe(2)
-    const gone = command === 'explore' ? ['reports/junit.explore.xml', 'reports/results.json'] : OUTPUTS
+    const gone = command === 'explore' ? ['reports/junit.explore.xml', 'reports/results.explore.json'] : OUTPUTS
     for (const file of gone) expect(exists(file), file).toBe(false)
-    if (command === 'explore') expect(exists('reports/junit.xml'), "the run's reports/junit.xml").toBe(true)
+    if (command === 'explore') for (const file of OUTPUTS) expect(exists(file), `the run's ${file}`).toBe(true)
     if (command === 'run') expect(exists('.venomqa/last-run.json')).toBe(false)
   })
 

@@ -113,6 +113,40 @@ describe('a shard with its --last-failed reruns', () => {
     expect(markdown).not.toContain('on a retry')
   })
 
+  it('a journey a SIGTERM cut short that passes in the rerun was interrupted, then passed: not flaky, in the merge and every report', async () => {
+    const cut: JourneyResult = { ...journey('b', 'failed'), interrupted: true }
+    const whole = shardOf(2, [cut])
+    whole.run.interrupted = true
+    const merged = mergeShards(checkShards([shardOf(1, [journey('a', 'passed')]), whole, file('2-rerun.json', [journey('b', 'passed')], whole)]))
+    const b = merged.journeys.find((j) => j.name === 'b')!
+    expect([b.status, b.earlierAttempts?.map((a) => [a.status, a.interrupted])]).toEqual(['passed', [['failed', true]]])
+    expect(merged.summary.journeys.flaky ?? 0).toBe(0)
+    expect(merged.status).toBe('passed')
+    const { createConsoleReporter, createJUnitReporter, createMarkdownReporter } = await import('@venomqa/runner')
+    const text = String(await createConsoleReporter({ color: false, progress: false }).render!(merged, {} as never))
+    expect(text).not.toMatch(/flaky/i)
+    expect(text.split('\n').filter((l) => /^[✓✗] b /.test(l)).map((l) => l.replace(/ \d+ ms/, ''))).toEqual([
+      '✗ b failed (interrupted) (run again by a --last-failed rerun)',
+      '✓ b (--last-failed rerun) passed (passed in a --last-failed rerun after 1 interrupted attempt)',
+    ])
+    const markdown = String(await createMarkdownReporter().render!(merged, {} as never))
+    expect(markdown).not.toContain('**Flaky:**')
+    expect(markdown).toContain('which passed: the attempts before it were interrupted, none failed, so it is not flaky.')
+    expect(markdown).toContain('- Attempt 1: ❌ failed (interrupted): ')
+    const xml = String(await createJUnitReporter().render!(merged, {} as never))
+    expect(xml).not.toMatch(/flaky/i)
+    expect(xml).toContain('journey b (--last-failed rerun): passed (passed in a --last-failed rerun after 1 interrupted attempt)\nattempt 1: failed (interrupted)')
+  })
+
+  it('a journey that failed on its own and was interrupted in a later rerun, then passed, is still flaky', () => {
+    const whole = file('2.json', [journey('a', 'passed'), journey('b', 'failed')])
+    const cut = file('2-rerun-a.json', [{ ...journey('b', 'failed'), interrupted: true }], whole)
+    expect(outline(withReruns([whole, cut, file('2-rerun-b.json', [journey('b', 'passed')], cut)]))).toEqual([
+      ['a', 'passed', 1, ''],
+      ['b', 'flaky', 3, 'failed,failed'],
+    ])
+  })
+
   it('an interrupted run is whole again once its reruns ran what it never finished; not before, nor when a rerun is interrupted', () => {
     const cut = (name: string) => ({ ...journey(name, 'skipped'), interrupted: true })
     const interrupted = (s: Sharded) => ({ ...s, run: { ...s.run, interrupted: true } })

@@ -192,8 +192,12 @@ export default exploration('todos', {
     expect(r.stdout.split(ended).length - 1, r.stdout).toBe(1)
     expect(r.stdout).toContain('The app under test (the config\'s `app`) did not answer at its URL in time, or ended first')
     expect(r.stdout).not.toContain('A state backend could not save or put back the state')
+    // Filed as the app's start, as `venomqa run` files it: not under a step "state".
+    expect(r.stdout).toContain('a › start app [critical] app')
     const result = JSON.parse(readFileSync(path.join(p.dir, 'results.json'), 'utf8'))
     expect(result.explorations[0].status).toBe('failed')
+    expect(result.explorations[0].issues.filter((i: { severity: string }) => i.severity === 'critical')).toEqual([expect.objectContaining({ step: 'start app', kind: 'crash', source: 'app' })])
+    expect(result.issues).toEqual([])
   })
 
   it('a program of app.command that is not there is the config\'s mistake, named by its key (exit 2), and so is an app.cwd that is not there', async () => {

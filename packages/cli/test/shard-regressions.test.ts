@@ -5,10 +5,10 @@
  * that explore --emit wrote the file on that machine, and to commit or delete it, not that the machines
  * were given other filters (they were not). The exploration says so as it writes the journey.
  */
-import { copyFileSync, mkdirSync } from 'node:fs'
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { cliHost, projectsOfFiles } from './helpers/project'
+import { type Project, cliHost, projectsOfFiles } from './helpers/project'
 
 const journey = (name: string) => `import { journey, step } from '@venomqa/core'\nexport default journey('${name}', { steps: [step('ping', () => {})] })\n`
 
@@ -29,6 +29,14 @@ const machine = projectsOfFiles({
   },
 })
 
+/** The merge job: it gathers both machines' shard files and merges them, on the first machine. */
+async function mergeBoth(first: Project, second: Project) {
+  mkdirSync(path.join(first.dir, 'merge'))
+  copyFileSync(path.join(first.dir, 'shards/shard-1.json'), path.join(first.dir, 'merge/shard-1.json'))
+  copyFileSync(path.join(second.dir, 'shards/shard-2.json'), path.join(first.dir, 'merge/shard-2.json'))
+  return first.venomqa(['merge-reports', 'merge'])
+}
+
 describe('a regression journey explore --shard wrote on one machine, then run --shard and merge-reports', () => {
   it('explore --shard says the journey is on this machine only; merge-reports names it and says to commit or delete it', async () => {
     const first = await machine({})
@@ -45,15 +53,29 @@ describe('a regression journey explore --shard wrote on one machine, then run --
     // The regression journey fails (the bug is there): the shard is saved all the same.
     const ran = await second.venomqa(['run', '--shard', '2/2', '--save', 'shards/shard-2.json'])
     expect(ran.code, ran.stderr).toBe(1)
-    // The merge job gathers both machines' files.
-    mkdirSync(path.join(first.dir, 'merge'))
-    copyFileSync(path.join(first.dir, 'shards/shard-1.json'), path.join(first.dir, 'merge/shard-1.json'))
-    copyFileSync(path.join(second.dir, 'shards/shard-2.json'), path.join(first.dir, 'merge/shard-2.json'))
-
-    const merged = await first.venomqa(['merge-reports', 'merge'])
+    const merged = await mergeBoth(first, second)
     expect(merged.code).toBe(2)
     expect(merged.stderr).toMatch(
       /\. The split of merge\/shard-2\.json has 1 journey the other's has not \(journeys\/regressions\/fewer-than-two-[0-9a-f]+\.journey\.ts#[\w-]+\): venomqa explore --emit writes the regression journeys of the violations it finds into journeys\/regressions\/, and wrote this one on the machine of merge\/shard-2\.json only\. Commit it to the repository, or delete it, before the machines run venomqa run --shard, so that every machine deals the same journeys\n/,
+    )
+    expect(merged.stderr).not.toContain('the machines selected other journeys')
+  })
+
+  it('--emit <dir>: the shard records the journeys explore wrote, and merge-reports names that directory, not the default one', async () => {
+    const first = await machine({})
+    const second = await machine({})
+    const explored = await second.venomqa(['explore', '--shard', '1/2', '--prefix-replay', '--emit', 'journeys/found'])
+    expect(explored.code, explored.stderr).toBe(1)
+    const written = /venomqa: regression journey written to (\S+)\n/.exec(explored.stderr)?.[1]
+    expect(written).toMatch(/^journeys\/found\/fewer-than-two-[0-9a-f]+\.journey\.ts$/)
+
+    expect((await first.venomqa(['run', '--shard', '1/2', '--save', 'shards/shard-1.json'])).code).toBe(0)
+    expect((await second.venomqa(['run', '--shard', '2/2', '--save', 'shards/shard-2.json'])).code).toBe(1)
+    expect(JSON.parse(readFileSync(path.join(second.dir, 'shards/shard-2.json'), 'utf8')).shard.emitted).toEqual([written])
+    const merged = await mergeBoth(first, second)
+    expect(merged.code).toBe(2)
+    expect(merged.stderr).toContain(
+      `: venomqa explore --emit writes the regression journeys of the violations it finds into journeys/found/, and wrote this one on the machine of merge/shard-2.json only. Commit it to the repository, or delete it, before the machines run venomqa run --shard, so that every machine deals the same journeys\n`,
     )
     expect(merged.stderr).not.toContain('the machines selected other journeys')
   })

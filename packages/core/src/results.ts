@@ -229,7 +229,16 @@ export interface ShardInfo {
    * `venomqa merge-reports` refuses shards whose files differ.
    */
   filesHash?: string
+  /**
+   * The split's journey files that `venomqa explore --emit` wrote (regression journeys, told by their first
+   * line, REGRESSION_JOURNEY_MARK), wherever `--emit <dir>` put them: `venomqa merge-reports` names them, and
+   * where they are, when two machines' splits differ by such journeys (one written on one machine only).
+   */
+  emitted?: string[]
 }
+
+/** How the first line of a regression journey `venomqa explore` writes begins: how a run tells one from the user's journeys. */
+export const REGRESSION_JOURNEY_MARK = '// Regression journey for the invariant '
 
 /** Percentiles of one kind of timing, ms. */
 export interface TimingStats {
@@ -575,6 +584,16 @@ export function attemptLabel(j: JourneyResult, final: JourneyResult = j): string
 /** How a flaky journey passed: `on attempt 2` (a retry within the run), or `in a --last-failed rerun` merged over its run. */
 export function passedHow(j: JourneyResult): string {
   return hasRerun(j) ? PASSED_IN_RERUN : `on attempt ${j.attempt}`
+}
+
+/**
+ * What a journey that passed after attempts that were only cut short says of them: `passed in a
+ * --last-failed rerun after 1 interrupted attempt` (merge-reports puts a shard's rerun over the run a
+ * SIGTERM stopped; no attempt failed on its own, so it is not flaky). Undefined for any other journey.
+ */
+export function passedAfterInterrupts(j: JourneyResult): string | undefined {
+  if (j.status !== 'passed' || !j.earlierAttempts?.length) return undefined
+  return `passed ${passedHow(j)} after ${plural(j.earlierAttempts.length, 'interrupted attempt')}`
 }
 
 /** How flaky journeys passed, said of several at once (a Flaky line): what passedHow says of one, numbers left out. */

@@ -1,6 +1,6 @@
 import { ConfigError, type Exploration, type ExplorationResult, type ExplorationWorkerStats, type Issue, StateError, type ViolationResult, errorMessage, makeIssue, plural, sequenceText, suggestionFor, VIOLATION_SOURCE_PREFIX } from '@venomqa/core'
 import type { Lane, Runner, World } from '@venomqa/runner'
-import { workerSetupAdvice } from '@venomqa/runner'
+import { EnvNotMadeError, workerSetupAdvice } from '@venomqa/runner'
 import type { Truncation } from './budgets'
 import { emitJourney } from './emit'
 import type { ExploreOptions, WrittenJourney } from './contracts'
@@ -83,10 +83,10 @@ export async function explore(exploration: Exploration, options: ExploreOptions)
     // not the end of the run either. The exploration fails with the reason, and the reports are written.
     if (!(err instanceof StateError)) throw err
     const reason = err.backend === 'runner' ? err.message.replace(/^state backend "runner": /, '') : err.message
-    // The error's own advice when it has one (the app under test's, for an app that did not start).
-    await addIssue(
-      makeIssue({ journey: exploration.name, path: '', step: 'state', severity: 'critical', kind: 'state', error: `nothing was explored: ${reason}`, source: 'explore', suggestion: err.suggestion }),
-    )
+    // The error's own advice when it has one (the app under test's, for an app that did not start), under
+    // the step a run files it under: `connect <backend>`, `start app`.
+    const place = err instanceof EnvNotMadeError ? { step: err.step, kind: err.kind, source: err.source } : { step: 'state', kind: 'state' as const, source: 'explore' }
+    await addIssue(makeIssue({ journey: exploration.name, path: '', ...place, severity: 'critical', error: `nothing was explored: ${reason}`, suggestion: err.suggestion }))
     return finish({ searchMs: 0, requests: 0, coverage: new Coverage(definition.actions.map((a) => a.name)), rollbackTimings: new Timings(), observeTimings: new Timings(), violations: [], broken: true })
   }
   const { lane, done } = env

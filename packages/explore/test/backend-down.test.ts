@@ -33,6 +33,11 @@ describe('a state backend that cannot connect', () => {
       expect(result.issues).toEqual([
         expect.objectContaining({ severity: 'critical', kind: 'state', error: expect.stringMatching(/^nothing was explored: .*postgres:gone.*database "gone" does not exist/) }),
       ])
+      // Filed where a run files it, and told once: the exploration's issue, not the run's as well.
+      expect(result.issues[0]).toMatchObject({ step: 'connect postgres:gone', source: 'state:postgres:gone' })
+      // Its advice speaks of the exploration, which runs no journey.
+      expect(result.issues[0]?.suggestion).toMatch(/^Nothing was explored: a state backend could not connect\. /)
+      expect(runner.runIssues).toEqual([])
     } finally {
       await runner.close()
     }

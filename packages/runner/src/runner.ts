@@ -58,6 +58,7 @@ import { BackendConnects, connectFailure, disconnectFailure } from './backend-co
 import { type CheckedPlugin, checkPluginEntries } from './plugin-entries'
 import type { PutBackProgress, RegisteredCommand, Registry, RunnerOptions, SourcedJourney } from './types'
 import { type RunApp, checkRunAppOption, startRunApp } from './run-app'
+import { EnvNotMadeError } from './env-not-made'
 import { type AppWatch, WORKER_OUT_OF_USE_SUGGESTION } from './worker-app'
 import { WorkerPool } from './workers'
 import { StateCalls, type World, laneWorld } from './world'
@@ -139,8 +140,12 @@ void everyOptionListed
  * (`state`: "nothing ran on from a state it could not vouch for", `stall`: "give the step a timeout")
  * speaks of a branch or a step that never was.
  */
-const CONNECT_SUGGESTION =
-  "No journey ran: a state backend could not connect. Check that its service is up and the plugin's connection options (URL, user, password); `venomqa doctor` checks the plugins' services."
+const CONNECT_SUGGESTION = connectSuggestion('No journey ran')
+/** The same, for an exploration (see explorationEnv), which runs no journey. */
+const EXPLORATION_CONNECT_SUGGESTION = connectSuggestion('Nothing was explored')
+function connectSuggestion(what: string): string {
+  return `${what}: a state backend could not connect. Check that its service is up and the plugin's connection options (URL, user, password); \`venomqa doctor\` checks the plugins' services.`
+}
 const DISCONNECT_SUGGESTION =
   "The backend did not disconnect cleanly: what it set up to follow the app's data (tables, triggers, a snapshot) may still be there, as the message says. Check its service; `venomqa doctor` checks the plugins' services."
 const SETUP_HUNG_SUGGESTION =
@@ -853,7 +858,8 @@ export class Runner {
    * run for it say: its message, and its suggestion (a backend's own, such as a table name misspelt in its
    * options, else how to check a connection).
    */
-  async #connect(signal?: AbortSignal): Promise<{ message: string; suggestion: string } | undefined> {
+  async #connect(signal?: AbortSignal, asRunIssue = true): Promise<{ message: string; suggestion: string; step: string; source: string } | undefined> {
+    const generic = asRunIssue ? CONNECT_SUGGESTION : EXPLORATION_CONNECT_SUGGESTION
     if (this.#connected) return undefined
     for (const b of this.registry.stateBackends) {
       if (this.#connectedBackends.includes(b)) continue
@@ -867,9 +873,12 @@ export class Runner {
         if (signal?.aborted && err === signal.reason) return undefined
         // Past pluginTimeout, said as a worker's is: the user learns which setting bounded it.
         const message = `${connectFailure(this.#calls.label(b), b, err)}${err instanceof TimeoutError && err.timeoutMs === this.pluginTimeoutMs ? ' (pluginTimeout; raise it if the backend is slow to connect on purpose)' : ''}`
-        const suggestion = suggestionForError(err) ?? CONNECT_SUGGESTION
-        this.runIssues.push(makeIssue({ journey: '', path: '', step: `connect ${b.name}`, severity: 'critical', kind: 'state', error: message, source: `state:${b.name}`, suggestion }))
-        return { message, suggestion }
+        const suggestion = suggestionForError(err) ?? generic
+        const step = `connect ${b.name}`
+        const source = `state:${b.name}`
+        // An exploration records it as its own issue instead (see explorationEnv): told once, not twice.
+        if (asRunIssue) this.runIssues.push(makeIssue({ journey: '', path: '', step, severity: 'critical', kind: 'state', error: message, source, suggestion }))
+        return { message, suggestion, step, source }
       }
     }
     this.#connected = true
@@ -1171,7 +1180,8 @@ export class Runner {
    * What an exploration (@venomqa/explore) runs on: the state backends connected, a lane with a World
    * over them (the context and the HTTP client's headers included), an HTTP client on the run's pool,
    * and the ports. While it is open, stray errors and stalls become issues of the run, as in `run()`;
-   * `done()` ends that. Throws a StateError when a backend cannot connect or a plugin's setup hung.
+   * `done()` ends that. Throws a StateError when a plugin's setup hung, an EnvNotMadeError (one) when a
+   * backend cannot connect or the run's app does not start: not a run issue, the exploration's to record.
    * `workers`: how many lanes the exploration runs at once (see `explorationWorkerLanes`). `signal`: the
    * exploration's; aborted while the run's app starts (`app`), that start is given up and the app stopped.
    */
@@ -1182,12 +1192,13 @@ export class Runner {
     if ((options.workers ?? 1) > 1) this.#validateWorkerSetup()
     const disarm = this.#arm(options.workers)
     try {
-      const problem = await this.#connect()
-      if (problem) throw new StateError('runner', problem.message, { suggestion: problem.suggestion })
+      // Each failure is the exploration's issue alone ("nothing was explored: ..."), filed under the step a
+      // run files it under (`connect <backend>`, `start app`), with its advice.
+      const problem = await this.#connect(undefined, false)
+      if (problem) throw new EnvNotMadeError(problem.message, { step: problem.step, kind: 'state', source: problem.source, suggestion: problem.suggestion })
       // Ctrl-C while the app starts stops it there, as in a run: not once it answers, or at app.timeoutMs.
-      // Its failure is the exploration's issue alone ("nothing was explored: ..."), with the app's advice.
       const appProblem = await this.#startApp(options.signal)
-      if (appProblem) throw new StateError('runner', appProblem.why, { suggestion: appProblem.suggestion })
+      if (appProblem) throw new EnvNotMadeError(appProblem.why, { step: 'start app', kind: 'crash', source: 'app', suggestion: appProblem.suggestion })
     } catch (err) {
       disarm()
       throw err

@@ -59,3 +59,12 @@ export function explorationReporterSpecs(reporters: readonly ReporterSpec[], whe
 export function explorationTargets<T extends { reporter: Reporter; target?: string }>(targets: readonly T[]): T[] {
   return targets.map((t) => (t.target === undefined && t.reporter.render && isFile(t.reporter.defaultFile) ? { ...t, target: explorationReportFile(t.reporter.defaultFile) } : t))
 }
+
+/**
+ * The results file an exploration saves: the config's `save` (or VENOMQA_SAVE, or a profile's) with
+ * `.explore` before the extension, as its reports (`results.json` -> `results.explore.json`), so that an
+ * exploration leaves the run's results where they are; `--save` on the explore command line, as given.
+ */
+export function explorationSaveFile<T extends { save?: string; saveWhere?: string }>(config: T): T {
+  return config.save && config.saveWhere !== '--save' ? { ...config, save: explorationReportFile(config.save) } : config
+}

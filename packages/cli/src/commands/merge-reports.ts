@@ -62,12 +62,14 @@ function clearMergeOutputs(io: Io, flags: MergeReportsFlags, files: readonly str
 
 /** Each file read, or why it could not be (thrown once the outputs are cleared), and whether the files are an exploration's. */
 interface ShardsRead {
-  read: ({ file: string; run: ShardFile['run'] } | { file: string; unreadable: unknown })[]
+  /** Each with the warnings reading it gave, told when the merge comes to it: in the order the files are given. */
+  read: (({ file: string; run: ShardFile['run'] } | { file: string; unreadable: unknown }) & { warnings: string[] })[]
   exploration: boolean
 }
 
 /**
- * The files to merge, read before anything is written: an exploration's shards (`explore --shard`) write
+ * The files to merge, read before anything is written (what reading one warns of is kept with it, and told
+ * in the files' order, see merge): an exploration's shards (`explore --shard`) write
  * the config's reports under the exploration's names (`.explore` before the extension), as explore did,
  * and that is known only from the files. One that cannot be read is thrown by the merge after clearing its
  * outputs, as when it read them there, unless it is left out as the merge's own report (leaveOutOwnReports).
@@ -76,11 +78,12 @@ async function readShards({ files, listed }: ResultFiles, io: Io, interrupt: Mer
   const read: ShardsRead['read'] = []
   for (const file of files) {
     interrupt.check()
+    const warnings: string[] = []
     try {
-      read.push({ file, run: await readResults(file, io.cwd, (m) => warn(io, m)).catch(inDirectory(file, listed)) })
+      read.push({ file, run: await readResults(file, io.cwd, (m) => warnings.push(m)).catch(inDirectory(file, listed)), warnings })
     } catch (err) {
       if (interrupt.interrupted) throw err
-      read.push({ file, unreadable: err })
+      read.push({ file, unreadable: err, warnings })
     }
   }
   return { read, exploration: read.some((r) => 'run' in r && holdsExploration(r.run)) }
@@ -126,7 +129,9 @@ async function merge({ files, listed, missing }: ResultFiles, read: ShardsRead, 
     if (missing) throw missing
 
     const shards: ShardFile[] = []
+    // Each file's warnings, then its error: a later file's are not told before an earlier one stops the merge.
     for (const r of read.read.filter((r) => files.includes(r.file))) {
+      for (const m of r.warnings) warn(io, m)
       if ('unreadable' in r) throw r.unreadable
       shards.push(r)
     }

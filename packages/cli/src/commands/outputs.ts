@@ -7,7 +7,7 @@ import type { ConfigOutputs } from '../config/named-outputs'
 import type { ReporterSpec, VenomConfigBase } from '../config/types'
 import { type Io, warn } from '../exit'
 import { parseReporterSpec } from '../reporters'
-import { explorationReporterSpecs } from './explore-reports'
+import { explorationReporterSpecs, explorationSaveFile } from './explore-reports'
 import { type ReadFile, landsAt, ownFiles, refuseOutputsOverOwnFiles } from './own-files'
 import { type ConfigFlags, resolveConfig } from './session'
 
@@ -107,7 +107,7 @@ export async function configClearingOutputs(
     await clearOutputsDespiteMistake(io, flags, { configError: err, forExploration })
     throw err
   })
-  const config = forExploration ? { ...resolved, reporters: explorationReporterSpecs(resolved.reporters, resolved.reporterWhere) } : resolved
+  const config = forExploration ? explorationSaveFile({ ...resolved, reporters: explorationReporterSpecs(resolved.reporters, resolved.reporterWhere) }) : resolved
   const named = namedOutputs({ save: config.save, saveWhere: config.saveWhere, reporters: config.reporters, reporterWhere: config.reporterWhere, har: flags.har }, io.cwd)
   refuseOutputsOverOwnFiles(named, ownFiles(configRead(config.file)), io.cwd)
   await clearOutputs(named.map((o) => o.file), io)
@@ -166,7 +166,8 @@ export async function clearOutputsDespiteMistake(
       : configError === undefined
         ? await readConfigOutputs({ cwd: io.cwd, configPath: flags.config, profile: flags.profile, env: io.env }).catch(() => ({ reporters: [] }))
         : (outputsNamedBy(configError) ?? { reporters: [] })
-  const save = isUnknown('save') ? undefined : flags.save !== undefined ? (unreadableFlags ? undefined : { file: flags.save, where: '--save' }) : configSave ? fromConfig.save : undefined
+  const fromConfigSave = fromConfig.save && forExploration ? { ...fromConfig.save, file: explorationSaveFile({ save: fromConfig.save.file, saveWhere: fromConfig.save.where }).save! } : fromConfig.save
+  const save = isUnknown('save') ? undefined : flags.save !== undefined ? (unreadableFlags ? undefined : { file: flags.save, where: '--save' }) : configSave ? fromConfigSave : undefined
   const reporterFlags = (flags.reporter ?? []).map((spec) => ({ spec, where: `--reporter ${spec}` }))
   const reporters = reporterFlags.length || isUnknown('reporter') ? reporterFlags : fromConfig.reporters
   const specs = reporters.map((r) => r.spec)

@@ -1,10 +1,10 @@
-import { readFile } from 'node:fs/promises'
+import { readFile, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { type RunResult, UserError, assertRunResult, errorMessage, fileErrorReason, repairRunResult } from '@venomqa/core'
 import { EXIT, type Io, warn } from '../exit'
 import { parseJsonText } from '../json-place'
 import { reporterRequests } from '../reporters'
-import { explorationReporterSpecs, explorationTargets, holdsExploration } from './explore-reports'
+import { explorationReportFile, explorationReporterSpecs, explorationTargets, holdsExploration } from './explore-reports'
 import { type ConfigFlags, openSession, redactOptions, renderingConfig, sessionReporters } from './session'
 import { sayWritten } from './save-results'
 import { checkReportFiles, configRead } from './outputs'
@@ -23,7 +23,7 @@ export async function readResults(file: string, cwd: string, warn: (message: str
   try {
     text = await readFile(abs, 'utf8')
   } catch (err) {
-    throw unreadableResults(err, file)
+    throw unreadableResults(err, file, await explorationSavedBeside(err, file, cwd))
   }
   const value = parseJsonText(
     text,
@@ -42,14 +42,27 @@ export async function readResults(file: string, cwd: string, warn: (message: str
 const RESULTS_FILE = 'the file venomqa run --save (or the json reporter) wrote'
 
 /**
+ * The exploration's results file beside a results file that is not there (`results.explore.json` for
+ * `results.json`, see explorationSaveFile), when it is: the file to give for an exploration's results.
+ */
+async function explorationSavedBeside(err: unknown, file: string, cwd: string): Promise<string | undefined> {
+  if ((err as NodeJS.ErrnoException | undefined)?.code !== 'ENOENT') return undefined
+  const beside = explorationReportFile(file)
+  if (beside === file) return undefined
+  return (await stat(path.resolve(cwd, beside)).then((s) => s.isFile()).catch(() => false)) ? beside : undefined
+}
+
+/**
  * A results file that cannot be read, said in words and by the path given (never Node's
  * "ENOENT: no such file or directory, open '/abs/path'"): missing, a directory, or not readable.
  */
-function unreadableResults(err: unknown, file: string): UserError {
+function unreadableResults(err: unknown, file: string, exploration?: string): UserError {
   const code = (err as NodeJS.ErrnoException | undefined)?.code
   const reason =
     code === 'ENOENT' || code === 'ENOTDIR'
-      ? `results file ${file} is not there: give ${RESULTS_FILE}`
+      ? exploration
+        ? `results file ${file} is not there, but ${exploration} is: venomqa explore saves its results to the config's save with .explore before the extension, beside the run's (give ${exploration} for the exploration's)`
+        : `results file ${file} is not there: give ${RESULTS_FILE}`
       : code === 'EISDIR'
         ? `${file} is a directory, not a results file: give ${RESULTS_FILE} (to merge a directory of shards' files: venomqa merge-reports ${file})`
         : `cannot read results file ${file}: ${fileErrorReason(err)}`

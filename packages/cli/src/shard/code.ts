@@ -2,7 +2,7 @@ import type * as ChildProcess from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
-import { type ShardInfo, UserError, lazyBuiltin } from '@venomqa/core'
+import { REGRESSION_JOURNEY_MARK, type ShardInfo, UserError, lazyBuiltin } from '@venomqa/core'
 import { type ShardFile, groupBy, names } from './files'
 import { compareIds } from './split'
 
@@ -75,25 +75,37 @@ function gitHead(cwd: string, env: Readonly<Record<string, string | undefined>>)
  * checkout's CRLF is no edit). A file that cannot be read leaves the hash out: undefined.
  */
 export async function filesHashOf(files: readonly string[], root: string): Promise<string | undefined> {
+  return (await readCode(files, root)).filesHash
+}
+
+/**
+ * The hash of the files (filesHashOf: none when one cannot be read), and those of them `venomqa explore
+ * --emit` wrote (see ShardInfo.emitted), read once.
+ */
+async function readCode(files: readonly string[], root: string): Promise<{ filesHash?: string; emitted: string[] }> {
   const sorted = [...new Set(files.map((f) => f.replaceAll('\\', '/')))].sort(compareIds)
-  if (!sorted.length) return undefined
+  const emitted: string[] = []
+  if (!sorted.length) return { emitted }
   const hash = createHash('sha256')
+  let readable = true
   for (const file of sorted) {
     let text: string
     try {
       text = await readFile(path.resolve(root, file), 'utf8')
     } catch {
-      return undefined
+      readable = false
+      continue
     }
+    if (text.startsWith(REGRESSION_JOURNEY_MARK)) emitted.push(file)
     hash.update(`${file}\u0000${createHash('sha256').update(text.replaceAll('\r\n', '\n')).digest('hex')}\u0000`)
   }
-  return hash.digest('hex').slice(0, 16)
+  return readable ? { filesHash: hash.digest('hex').slice(0, 16), emitted } : { emitted }
 }
 
 /** The shard with what identifies the code it ran: the commit, and the hash of the files it selected from. */
 export async function withCode(shard: ShardInfo, files: readonly string[], root: string, env: Readonly<Record<string, string | undefined>>): Promise<ShardInfo> {
-  const [commit, filesHash] = await Promise.all([commitOf(env, root), filesHashOf(files, root)])
-  return { ...shard, ...(commit ? { commit } : {}), ...(filesHash ? { filesHash } : {}) }
+  const [commit, { filesHash, emitted }] = await Promise.all([commitOf(env, root), readCode(files, root)])
+  return { ...shard, ...(commit ? { commit } : {}), ...(filesHash ? { filesHash } : {}), ...(emitted.length ? { emitted } : {}) }
 }
 
 /**

@@ -97,7 +97,7 @@ function checkShardField({ file, run }: ShardFile): void {
   }
   const shard = run.shard as unknown as Record<string, unknown>
   if (typeof shard !== 'object' || Array.isArray(shard)) fail('shard must be an object, as venomqa run --shard saves it')
-  const { index, total, splitId, order, runId, commit, filesHash } = shard
+  const { index, total, splitId, order, runId, commit, filesHash, emitted } = shard
   const whole = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n)
   if (!whole(total) || total < 1) fail(`shard.total must be a whole number of at least 1, got ${shown(total)}`)
   if (!whole(index) || index < 1 || index > (total as number)) fail(`shard.index must be a whole number from 1 to shard.total (${total}), got ${shown(index)}`)
@@ -110,6 +110,7 @@ function checkShardField({ file, run }: ShardFile): void {
   if (made !== undefined && (!made || typeof made !== 'object' || typeof made.value !== 'string' || typeof made.from !== 'string'))
     fail('shard.commit must be { value, from }, two strings')
   if (filesHash !== undefined && typeof filesHash !== 'string') fail('shard.filesHash must be a string')
+  if (emitted !== undefined && (!Array.isArray(emitted) || emitted.some((file) => typeof file !== 'string'))) fail('shard.emitted must be a list of strings')
 }
 
 /** A value from a file in a message: short, and on one line. */
@@ -263,8 +264,10 @@ export function mergeExploration(parts: readonly ExplorationResult[]): Explorati
       mergedAfterWrite: sum((s) => s.mergedAfterWrite ?? 0),
       ...mergedAfterWriteBy(parts.map((x) => x.stats.mergedAfterWriteBy ?? {})),
       requests: sum((s) => s.requests),
-      // The shards searched at the same time: their rates add up.
-      transitionsPerSecond: Math.round(sum((s) => s.transitionsPerSecond) * 10) / 10,
+      // What an unsharded exploration's rate is: transitions per second of search, here all the shards'
+      // transitions over all their search time. Their sum would be a speed no search had, and one the
+      // shards only made at once if they ran at the same time.
+      transitionsPerSecond: searchRate(parts.map((x) => x.stats)),
       maxDepthReached: Math.max(...parts.map((x) => x.stats.maxDepthReached)),
     },
     timings: {
@@ -277,6 +280,22 @@ export function mergeExploration(parts: readonly ExplorationResult[]): Explorati
     violations: [...groupBy(parts.flatMap((x) => x.violations), (v) => v.id).values()].map((g) => g[0]!),
     issues: issuesOfRuns(parts.map((x) => x.issues)),
   }
+}
+
+/**
+ * The shards' transitions over their search time together, rounded as an exploration rounds its own rate.
+ * Each shard's search time is what its rate was made from (its transitions over it); a shard that made no
+ * transition, or saved no rate, searched for no time that can be known and is left out.
+ */
+function searchRate(stats: readonly ExplorationResult['stats'][]): number {
+  let transitions = 0
+  let seconds = 0
+  for (const s of stats)
+    if (s.transitions > 0 && s.transitionsPerSecond > 0) {
+      transitions += s.transitions
+      seconds += s.transitions / s.transitionsPerSecond
+    }
+  return seconds > 0 ? Math.round((transitions / seconds) * 10) / 10 : 0
 }
 
 /**

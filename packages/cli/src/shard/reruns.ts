@@ -89,7 +89,7 @@ function overlay(run: RunResult, rerun: RunResult): RunResult {
       // A result that passed is no failed attempt to retry: run again (every selected journey, when the
       // run failed with none of its own; each repetition of one that failed in another), it is replaced,
       // not shown as "attempt 1 passed, retried".
-      journeys.push(before && before.status !== 'passed' ? settleAttempts([...attemptsOf(before), ...asRerun(attemptsOf(again))]) : again)
+      journeys.push(before && before.status !== 'passed' ? notFlakyForInterrupts(settleAttempts([...attemptsOf(before), ...asRerun(attemptsOf(again))])) : again)
     }
   }
   for (const j of run.journeys) {
@@ -117,6 +117,16 @@ function overlay(run: RunResult, rerun: RunResult): RunResult {
 function rerunFinishes(run: RunResult, rerunIds: ReadonlySet<string>): boolean {
   const unfinished = run.journeys.filter(neverFinished)
   return (unfinished.length ? unfinished : run.journeys).every((j) => rerunIds.has(journeyId(j.file, j.name)))
+}
+
+/**
+ * A journey whose earlier attempts only were cut short (SIGTERM, Ctrl-C, --fail-fast), none failing on its
+ * own, that then passed: it never failed, so it is no flaky journey. It passed, its interrupted attempts
+ * kept, which the reports tell as "interrupted, then passed in a --last-failed rerun".
+ */
+function notFlakyForInterrupts(j: JourneyResult): JourneyResult {
+  if (j.status !== 'flaky' || j.earlierAttempts?.some((a) => a.status === 'failed' && !a.interrupted)) return j
+  return { ...j, status: 'passed' }
 }
 
 /** A rerun's attempts of a journey, the first marked as the rerun's: its own retries after it are retries. */

@@ -1,3 +1,4 @@
+import path from 'node:path'
 import { firstFew, plural } from '@venomqa/core'
 import { holdsExploration } from '../commands/explore-reports'
 import { type Sharded, names } from './files'
@@ -16,12 +17,23 @@ function settingsOf(f: Sharded): Map<string, string> {
 const DEFAULT_EMIT_DIR = 'journeys/regressions'
 
 /**
- * A journey of the directory `venomqa explore --emit` writes regression journeys into by default: one that
- * a machine's split has and another's lacks was written by an exploration on that machine (`explore --shard`
- * finds a violation in one machine's part of the search only), and never committed.
+ * Which journeys `venomqa explore --emit` wrote: one that a machine's split has and another's lacks was
+ * written by an exploration on that machine (`explore --shard` finds a violation in one machine's part of
+ * the search only), and never committed. A shard records the files it found written so (ShardInfo.emitted),
+ * wherever `--emit <dir>` put them; one saved before it recorded them is known by the default directory.
  */
-function isRegression(id: string): boolean {
-  return id.startsWith(`${DEFAULT_EMIT_DIR}/`)
+function regressionJourneys(shards: readonly Sharded[]): (id: string) => boolean {
+  const files = new Set(shards.flatMap((f) => f.shard.emitted ?? []))
+  return (id) => {
+    const file = id.slice(0, id.lastIndexOf('#'))
+    return files.has(file) || file.startsWith(`${DEFAULT_EMIT_DIR}/`)
+  }
+}
+
+/** The directories the regression journeys are in, as the user is told them: `journeys/regressions/`, `a/ and b/`. */
+function directoriesOf(ids: readonly string[]): string {
+  const dirs = [...new Set(ids.map((id) => path.posix.dirname(id.slice(0, id.lastIndexOf('#')))))]
+  return firstFew(dirs.map((d) => `${d}/`), 3)
 }
 
 /** What the user is told of two splits: `fix` says what to do; without it, the general advice follows. */
@@ -60,16 +72,17 @@ export function splitDifference(first: readonly Sharded[], other: readonly Shard
       fewer.length ? `lacks ${plural(fewer.length, what)} of the other's (${firstFew(fewer, 5)})` : '',
     ].filter(Boolean)
     const differ = `The split of ${these} ${parts.join(' and ')}`
+    const isRegression = regressionJourneys([...first, ...other])
     const regressions = what === 'journey' ? [...more, ...fewer].filter(isRegression) : []
     if (regressions.length === more.length + fewer.length) {
       const one = regressions.length === 1
       const machines = more.length && fewer.length ? `machines of ${these} and of ${names(first)}, each its own` : `machine of ${more.length ? these : names(first)} only`
       return {
-        text: `${differ}: venomqa explore --emit writes the regression journeys of the violations it finds into ${DEFAULT_EMIT_DIR}/, and wrote ${one ? 'this one' : 'these'} on the ${machines}. Commit ${one ? 'it' : 'them'} to the repository, or delete ${one ? 'it' : 'them'}, before the machines run venomqa run --shard, so that every machine deals the same journeys`,
+        text: `${differ}: venomqa explore --emit writes the regression journeys of the violations it finds into ${directoriesOf(regressions)}, and wrote ${one ? 'this one' : 'these'} on the ${machines}. Commit ${one ? 'it' : 'them'} to the repository, or delete ${one ? 'it' : 'them'}, before the machines run venomqa run --shard, so that every machine deals the same journeys`,
         fix: true,
       }
     }
-    const emitted = regressions.length ? ` (those under ${DEFAULT_EMIT_DIR}/ venomqa explore --emit wrote on one machine: commit them or delete them before the machines run venomqa run --shard)` : ''
+    const emitted = regressions.length ? ` (those under ${directoriesOf(regressions)} venomqa explore --emit wrote on one machine: commit them or delete them before the machines run venomqa run --shard)` : ''
     return {
       text: `${differ}: the machines selected other ${what}s (another --grep, --tag or names, or other ${what} files)${emitted}`,
       fix: false,

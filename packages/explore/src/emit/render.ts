@@ -1,4 +1,4 @@
-import { type TakenAction, isSecretKey, plural, redactText } from '@venomqa/core'
+import { REGRESSION_JOURNEY_MARK, type TakenAction, isSecretKey, plural, redactText } from '@venomqa/core'
 import type { BuiltinInvariantName } from '../contracts'
 import { LINE_WIDTH, accessor, commentText, isPlainObject, literal, quote, textSource } from './code'
 import { accessPath } from './json-path'
@@ -101,7 +101,8 @@ function header(input: RenderInput): string[] {
   const n = input.plan.steps.length
   // Names and paths are the user's or a document's: JSON.stringify leaves U+2028 and U+2029 as they are.
   const lines = [
-    commentText(`// Regression journey for the invariant ${JSON.stringify(input.invariant)} of the exploration ${JSON.stringify(input.exploration.name)} (${input.exploration.file}).`),
+    // Its first words tell a run (--shard) that explore wrote it: see ShardInfo.emitted.
+    commentText(`${REGRESSION_JOURNEY_MARK}${JSON.stringify(input.invariant)} of the exploration ${JSON.stringify(input.exploration.name)} (${input.exploration.file}).`),
     `// Exploration found ${plural(n, 'action')} from the root state that ${n === 1 ? 'breaks' : 'break'} it. This journey makes the same requests, with ids`,
     '// flowing through the context, and checks the same invariant: it fails while the bug exists and passes once it is fixed.',
     '// Found again, the same bug rewrites this file: its name and content depend only on the exploration, the invariant and the sequence.',

@@ -3,6 +3,7 @@ import {
   attemptLabel,
   stoppedHow,
   passedHow,
+  passedAfterInterrupts,
   sequenceStepText,
   hookThrewLines,
   exploredNothing,
@@ -514,6 +515,8 @@ class LineFormatter {
       // Why it stopped: Ctrl-C, or a failure under --fail-fast (core's stoppedHow).
       j.interrupted ? this.p.yellow(`(${stoppedHow(j)})`) : '',
       j.status === 'flaky' ? this.p.yellow(`(passed ${passedHow(j)} after ${plural(j.earlierAttempts?.length ?? 0, 'failed attempt')})`) : '',
+      // Interrupted, then passed in a --last-failed rerun: said, though it is no flaky journey.
+      passedAfterInterrupts(j) ? this.p.dim(`(${passedAfterInterrupts(j)})`) : '',
       then === 'rerun'
         ? this.p.yellow('(run again by a --last-failed rerun)')
         : then

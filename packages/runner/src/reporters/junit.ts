@@ -1,5 +1,5 @@
 import type * as Os from 'node:os'
-import { type ExplorationResult, type Issue, type JourneyResult, type RedactOptions, type Reporter, type ReporterFactory, type RunResult, type StepResult, type ViolationResult, attemptLabel, hasRerun, issuePlace, passedHow, stoppedHow, plural, repeatLabel, sequenceHeading, sequenceStepText, hookThrewLines, exploredNothing, severityRank, statesText, explorationIssues, lazyBuiltin } from '@venomqa/core'
+import { type ExplorationResult, type Issue, type JourneyResult, type RedactOptions, type Reporter, type ReporterFactory, type RunResult, type StepResult, type ViolationResult, attemptLabel, hasRerun, issuePlace, passedHow, passedAfterInterrupts, stoppedHow, plural, repeatLabel, sequenceHeading, sequenceStepText, hookThrewLines, exploredNothing, severityRank, statesText, explorationIssues, lazyBuiltin } from '@venomqa/core'
 import { budgetText, exchangeLine, exchangeText, flatten, formatFineDuration, workerText } from './format'
 import { redactRun } from './redact-run'
 import { reproduceScript } from './reproduce'
@@ -112,8 +112,8 @@ function suiteFor(j: JourneyResult, id: number, host: string): Suite {
   const systemOut = [
     // Its attempts said as the console and Markdown say them (core's attemptLabel and passedHow): a retry
     // within the run, or a --last-failed rerun merge-reports put over it, each earlier attempt by its run.
-    `journey ${j.name}${repeatLabel(j)}${attemptLabel(j)}: ${j.status}${j.interrupted ? ` (${stoppedHow(j)})` : ''}${j.status === 'flaky' ? ` (passed ${passedHow(j)})` : ''}`,
-    ...earlier.map((a) => `attempt ${a.attempt}${hasRerun(j) ? attemptLabel(a, j) : ''}: ${a.status}${a.issues.length ? `: ${a.issues[0]!.error}` : ''}`),
+    `journey ${j.name}${repeatLabel(j)}${attemptLabel(j)}: ${j.status}${j.interrupted ? ` (${stoppedHow(j)})` : ''}${j.status === 'flaky' ? ` (passed ${passedHow(j)})` : ''}${passedAfterInterrupts(j) ? ` (${passedAfterInterrupts(j)})` : ''}`,
+    ...earlier.map((a) => `attempt ${a.attempt}${hasRerun(j) ? attemptLabel(a, j) : ''}: ${a.status}${a.interrupted ? ` (${stoppedHow(a)})` : ''}${a.issues.length ? `: ${a.issues[0]!.error}` : ''}`),
     ...j.issues.map((i) => `[${i.severity}] ${issuePlace(i) || i.source}: ${i.error}\n  suggestion: ${i.suggestion}`),
     ...[...flatten(j.nodes)].flatMap((n) => (n.kind === 'step' ? (n.result.logs ?? []).map((l) => `[${l.level}] ${n.path} > ${n.name}: ${l.message}`) : [])),
   ].join('\n')
@@ -128,7 +128,8 @@ function suiteFor(j: JourneyResult, id: number, host: string): Suite {
  * only and is not in the last one (the journey crashed there) is added the same way.
  */
 function withEarlierAttempts(j: JourneyResult, finalCases: Case[]): Case[] {
-  const attempts = [...(j.earlierAttempts ?? [])].map(casesOf)
+  // Attempts that were only cut short before it passed (passedAfterInterrupts) are no flaky failures.
+  const attempts = passedAfterInterrupts(j) ? [] : [...(j.earlierAttempts ?? [])].map(casesOf)
   if (!attempts.length) return finalCases
   const failuresOf = (name: string, list: Case[][]) => list.flatMap((cases) => cases.filter((c) => c.name === name && isFailure(c)).map(asFailure))
   const out = finalCases.map((c): Case => {

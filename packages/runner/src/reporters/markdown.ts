@@ -2,6 +2,7 @@ import {
   type BranchResult,
   attemptLabel,
   stoppedHow,
+  passedAfterInterrupts,
   hasRerun,
   PASSED_IN_RERUN,
   PASSED_ON_RETRY,
@@ -286,8 +287,8 @@ function attemptsList(j: JourneyResult): string[] {
   if (!earlier.length) return []
   // Merged from a --last-failed rerun, each attempt also says the run it was in (see attemptLabel).
   const place = (a: JourneyResult) => (hasRerun(j) ? attemptLabel(a, j) : '')
-  const out = [`Ran ${plural(earlier.length + 1, 'time')}; the steps below are attempt ${j.attempt}${place(j)}${j.status === 'flaky' ? ', which passed: **flaky**' : ''}.`, '']
-  for (const a of earlier) out.push(`- Attempt ${a.attempt}${place(a)}: ${ICON[a.status] ?? ''} ${a.status}: ${inline(failureOf(a))}`)
+  const out = [`Ran ${plural(earlier.length + 1, 'time')}; the steps below are attempt ${j.attempt}${place(j)}${j.status === 'flaky' ? ', which passed: **flaky**' : passedAfterInterrupts(j) ? ', which passed: the attempts before it were interrupted, none failed, so it is not flaky' : ''}.`, '']
+  for (const a of earlier) out.push(`- Attempt ${a.attempt}${place(a)}: ${ICON[a.status] ?? ''} ${a.status}${a.interrupted ? ` (${stoppedHow(a)})` : ''}: ${inline(failureOf(a))}`)
   out.push('')
   return out
 }
