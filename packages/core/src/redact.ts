@@ -1,4 +1,4 @@
-import { CREDENTIAL_RULES, MADE_UP_SECRET_PREFIX, MASK_IN_TEXT, ISSUED_MARK, ISSUED_TOKENS, JWT, JWT_MARK, HEADER_PAIR_MARK, MAYBE_SECRET, NAME_WORDS, REDACTED, OPEN_TOKEN_NAME, SECRET_NAME, QUERY_SECRET_NAMES, TEXT_RULES, type TextRule, afterBoundary, applyRule } from './redact-text-rules'
+import { serviceUserWithSlash, CREDENTIAL_RULES, MADE_UP_SECRET_PREFIX, MASK_IN_TEXT, ISSUED_MARK, ISSUED_TOKENS, JWT, JWT_MARK, HEADER_PAIR_MARK, MAYBE_SECRET, NAME_WORDS, REDACTED, OPEN_TOKEN_NAME, SECRET_NAME, QUERY_SECRET_NAMES, TEXT_RULES, type TextRule, afterBoundary, applyRule } from './redact-text-rules'
 import type { RunResult } from './results'
 
 /**
@@ -765,6 +765,10 @@ function secretsOfUrlsIn(text: string, options?: RedactOptions): string[] {
  * as a secret masked the same word everywhere again; in the URL itself, it is masked by its place.
  */
 function passwordAndSecretsOfUrl(url: string, options?: RedactOptions): string[] {
+  // A user with an unencoded `/` (`postgres://to/k@db/x`), which a URL's parser reads as a host and a path:
+  // masked whole in the URL, and known, where a driver names the user (`role "to/k" does not exist`).
+  const slashed = serviceUserWithSlash(url)
+  if (slashed) return [slashed, safeDecode(slashed)]
   let parsed: URL
   try {
     parsed = new URL(url)
