@@ -83,7 +83,6 @@ describe('an unknown plugin among other mistakes of the config', () => {
 
   it('in an entry with an unset variable, and beside --plugin, is one entry, the packages tried indented under it', async () => {
     const p = await project({
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: a variable the config names, unset
       'venomqa.json': JSON.stringify({ baseUrl: 'http://127.0.0.1:1', bogusKey: 1, plugins: [['redsi', { url: '${VENOMQA_TEST_UNSET_URL}' }]] }),
       'journeys/noop.journey.mjs': JOURNEY,
     })

@@ -121,10 +121,7 @@ const URL_CREDENTIALS = new RegExp(
  * (`postgres://tok@en@db/x`): part of it may be the credential. Not in a web URL, where an `@` after a `/` is
  * a path's (`https://api/users/ada@example.test`).
  */
-const SERVICE_USER_WITH_SLASH = new RegExp(
-  String.raw`(?<![\w+.])((?:postgres(?:ql)?|mysql|mariadb|redis|rediss|valkey|amqps?|mongodb(?:\+srv)?|nats|mqtts?|sqlserver|mssql|cockroachdb|clickhouse|memcached?):\/\/)[^\s/?#@:"'<>]*\/[^\s?#@:"'<>]*:?@(?=[^\s/?#@"'<>]+(?:[\s/?#"'<>]|$))`,
-  'gi',
-)
+const SERVICE_USER_WITH_SLASH = /(?<![\w+.])((?:postgres(?:ql)?|mysql|mariadb|redis|rediss|valkey|amqps?|mongodb(?:\+srv)?|nats|mqtts?|sqlserver|mssql|cockroachdb|clickhouse|memcached?):\/\/)[^\s/?#@:"'<>]*\/[^\s?#@:"'<>]*:?@(?=[^\s/?#@"'<>]+(?:[\s/?#"'<>]|$))/gi
 
 /** The user part SERVICE_USER_WITH_SLASH masks in a URL given whole (`to/k` of `postgres://to/k@db/x`), if any. */
 export function serviceUserWithSlash(url: string): string | undefined {
