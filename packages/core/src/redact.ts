@@ -864,9 +864,9 @@ const unanchored = (re: RegExp) => re.source.replace(/[\^$]/g, '')
 // `session` too: its value is a secret when shaped like a token (see isSessionToken), and the look said no.
 // And a form's field of a name secret in a query (`key=`, `sig=`, `code=`), secret by isSecretQueryName as a form's names are,
 // or such a parameter of a URL in a field; and a URL's user information (`redis://:pw@host`, its slashes maybe
-// escaped as `\/`): secretsOfValue takes the secrets of a URL under any key.
+// escaped as `\/`, a `/` in it too: `postgres://to/k@db`): secretsOfValue takes the secrets of a URL under any key.
 const MAY_HOLD_SECRET = new RegExp(
-  `${NAME_WORDS}|${unanchored(SECRET_KEY)}|${unanchored(SECRET_WORD)}|${HEADER_PAIR_MARK}|session|(?:^|[&?])(?:${QUERY_SECRET_NAMES})=|\\/\\\\?\\/[^\\s"/?#@\\\\]*@`,
+  `${NAME_WORDS}|${unanchored(SECRET_KEY)}|${unanchored(SECRET_WORD)}|${HEADER_PAIR_MARK}|session|(?:^|[&?])(?:${QUERY_SECRET_NAMES})=|\\/\\\\?\\/(?:[^\\s"?#@\\\\]|\\\\\\/)*@`,
   'i',
 )
 

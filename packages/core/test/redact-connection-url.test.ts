@@ -4,7 +4,7 @@
  * parameter masked by name, as in any URL.
  */
 import { describe, expect, it } from 'vitest'
-import { REDACTED, redactConnectionUrl, redactCredentials, redactText, redactUrl, redactWholeUrl, secretsOfValue } from '../src/index'
+import { REDACTED, mayHoldSecrets, redactConnectionUrl, redactCredentials, redactText, redactUrl, redactWholeUrl, secretsOfValue } from '../src/index'
 
 describe('redactWholeUrl', () => {
   it('masks a password that holds what ends a URL in text whole, and a user alone, which may be a token', () => {
@@ -111,6 +111,9 @@ describe('a user alone that holds a /', () => {
 
   it('is a secret of the options that hold the URL; a web path and a user beside a password are as before', () => {
     expect(secretsOfValue({ url: 'postgres://to/k@db/x' })).toContain('to/k')
+    // A body that holds such a URL is read for its secrets, its slashes escaped or not.
+    expect(mayHoldSecrets(JSON.stringify({ id: 'redis://to/k@db/x' }))).toBe(true)
+    expect(mayHoldSecrets('{"id":"redis:\\/\\/to\\/k@db\\/x"}')).toBe(true)
     expect(redactText('https://api/users/ada@example.test')).toBe('https://api/users/ada@example.test')
     expect(redactText('postgres://to/k:pw@db/x')).toBe('postgres://to/k:***@db/x')
   })
