@@ -205,7 +205,7 @@ export function isSecretCookieName(name: string, options?: RedactOptions): boole
 /**
  * A `Cookie` header with each secret cookie's value masked: one named as a secret (isSecretCookieName), or
  * one whose value is a known secret (the client's own cookies, the config's, are all remembered as such:
- * see secretsOfHeader) or holds one. A cookie that is a plain parameter (an OpenAPI operation's
+ * see secretsOfHeader), holds one, or reads as a generated key (looksLikeSecret), whatever its name. A cookie that is a plain parameter (an OpenAPI operation's
  * `shelf_size=0`) stays readable: masked whole, a report hid the very value a bug was reached through.
  */
 export function redactCookies(value: string, options?: RedactOptions): string {
@@ -218,7 +218,7 @@ export function redactCookies(value: string, options?: RedactOptions): string {
       const name = part.slice(0, eq).trim()
       const cookie = part.slice(eq + 1).trim()
       if (cookie === '' || isMadeUpSecret(cookie)) return part
-      const secret = isSecretCookieName(name, options) || knownSecrets.has(cookie) || knownSecrets.has(safeDecode(cookie)) || redactText(cookie) !== cookie
+      const secret = isSecretCookieName(name, options) || knownSecrets.has(cookie) || knownSecrets.has(safeDecode(cookie)) || looksLikeSecret(cookie)
       return secret ? `${part.slice(0, eq + 1)}${REDACTED}` : part
     })
     .join(';')

@@ -18,10 +18,11 @@ describe('the Cookie header', () => {
     )
   })
 
-  it('masks a cookie whose value is a known secret or holds a token, and a value with no name', () => {
+  it('masks a cookie whose value is a known secret, holds a token or reads as a generated key, and a value with no name', () => {
     knownSecrets.add(['configured-4711'])
     const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJlc2lnbmF0dXJl'
     expect(redactHeaders({ cookie: `pref=configured-4711; view=${jwt}; page=2` }).cookie).toBe(`pref=${REDACTED}; view=${REDACTED}; page=2`)
+    expect(redactHeaders({ cookie: 'x=Zq81vKx0Lr5mWp2TnB7c9; lang=en' }).cookie).toBe(`x=${REDACTED}; lang=en`)
     expect(redactHeaders({ cookie: 'Zq81vKx0Lr5mWp2TnB7c' }).cookie).toBe(REDACTED)
   })
 
