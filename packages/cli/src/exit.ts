@@ -42,10 +42,20 @@ export function reportError(err: unknown, io: Pick<Io, 'stderr'>, debug = false)
   return EXIT.FAILED
 }
 
-/** With --debug: the error's stack, then its causes' (a user's file that threw is the cause of "could not load"), masked. */
-export function stacksOf(err: unknown): string {
+/**
+ * With --debug: the error's stack, then its causes' (a user's file that threw is the cause of "could not
+ * load"), masked. A cause that is an AggregateError (several plugins that do not load) is each of its
+ * errors, with their own causes, numbered.
+ */
+export function stacksOf(err: unknown, label = ''): string {
   let out = ''
-  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) if (e.stack) out += `\n${depth ? 'Caused by: ' : ''}${redactText(e.stack)}`
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if (depth && e instanceof AggregateError) {
+      e.errors.forEach((each, i) => (out += stacksOf(each, `Caused by (${i + 1} of ${e.errors.length}): `)))
+      break
+    }
+    if (e.stack) out += `\n${depth ? 'Caused by: ' : label}${redactText(e.stack)}`
+  }
   return out
 }
 

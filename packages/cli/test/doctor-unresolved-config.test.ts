@@ -67,7 +67,7 @@ describe('venomqa doctor with a config it cannot resolve', () => {
     await writeFile(path.join(p.dir, 'venomqa.yaml'), "baseUrl: ${APP_URL}\nplugins:\n  - ['./plugins/nothere.mjs', { url: '${DATABASE_URL}' }]\n")
     const missing = await p.venomqa(['doctor'], { env: { DATABASE_URL: undefined } })
     expect(lineOf(missing.stdout, 'config')).toBe('✗ config     venomqa.yaml has 2 problems:')
-    expect(missing.stdout).toContain('- plugin file ./plugins/nothere.mjs does not exist')
+    expect(missing.stdout).toContain('- plugins[0]: plugin file ./plugins/nothere.mjs does not exist')
   })
 
   it('checks the base URL --base-url or VENOMQA_BASE_URL gives when the config\'s own does not resolve', async () => {

@@ -90,13 +90,13 @@ describe('venomqa run with a TypeScript config', () => {
       expect(text, `${name} shows the request`).toContain('/api/auth/login')
     }
     expect(r.stdout).toContain('> authorization: [REDACTED]')
-    expect(r.stdout).toContain('> cookie: [REDACTED]')
+    expect(r.stdout).toContain('> cookie: session=[REDACTED]')
     expect(r.stdout).toContain('"password": "[REDACTED]"')
     const step = JSON.parse(outputs.json).journeys[0].nodes[0]
-    expect(step.request.headers).toMatchObject({ authorization: '[REDACTED]', cookie: '[REDACTED]' })
+    expect(step.request.headers).toMatchObject({ authorization: '[REDACTED]', cookie: 'session=[REDACTED]' })
     expect(JSON.stringify(step.request.body)).toContain('[REDACTED]')
     expect(outputs.junit).toContain('authorization: [REDACTED]')
-    expect(outputs.markdown).toContain('cookie: [REDACTED]')
+    expect(outputs.markdown).toContain('cookie: session=[REDACTED]')
     expect(r.stderr).toContain('venomqa: junit report written to out/junit.xml')
   })
 

@@ -152,8 +152,8 @@ describe('venomqa explore --har', () => {
     ])
     const actions = origins.filter((o) => o.path !== 'setup')
     expect(actions.length).toBeGreaterThan(0)
-    // An action's path is the sequence of actions taken from the root, ending with this one.
-    for (const o of actions) expect(o.path === 'sequence' || o.path.split(' > ').at(-1) === o.step, JSON.stringify(o)).toBe(true)
+    // An action's path is the sequence of actions taken from the root, each with its input, ending with this one.
+    for (const o of actions) expect(new RegExp(`(^| > )${o.step}( [[{"].*)?$`).test(o.path), JSON.stringify(o)).toBe(true)
   })
 })
 

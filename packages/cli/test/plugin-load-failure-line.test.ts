@@ -57,4 +57,52 @@ describe('a plugin that fails to load, among other mistakes of the config', () =
     expect(r.stderr).toMatch(/^venomqa: plugin "\.\/plugins\/lines\.mjs" failed to load from \S+lines\.mjs:1:7: cannot reach the vault\n {2}tried: vault-1\n {2}tried: vault-2\n/)
     expect(r.stderr).not.toContain('the whole error')
   })
+
+  it('under --debug with several that fail to load, each whole error is told, not the first alone', async () => {
+    const p = await project({
+      'venomqa.json': JSON.stringify({ baseUrl: 'http://127.0.0.1:1', bogusKey: 1, plugins: ['./plugins/lines.mjs', './plugins/other.mjs'] }),
+      'plugins/lines.mjs': THROWS_LINES,
+      'plugins/other.mjs': "throw new Error('the other broke\\n  because: no key')\n",
+      'journeys/noop.journey.mjs': JOURNEY,
+    })
+    const r = await p.venomqa(['run', '--debug'])
+    expect(r.code, r.stderr).toBe(2)
+    expect(r.stderr).toMatch(/Caused by \(1 of 2\): PluginError: plugin "\.\/plugins\/lines\.mjs" failed to load from \S+lines\.mjs:1:7: cannot reach the vault\n {2}tried: vault-1\n {2}tried: vault-2\n/)
+    expect(r.stderr).toMatch(/Caused by \(2 of 2\): PluginError: plugin "\.\/plugins\/other\.mjs" failed to load from \S+other\.mjs:1:7: the other broke\n {2}because: no key\n/)
+  })
 })
+
+// The CLI's own message of several lines (an unknown plugin: the packages tried, one a line, and a guess)
+// is one entry of the list, its later lines indented under its bullet. Where an entry with an unset
+// variable was checked, or the file's problems were told with those of --plugin, each of its lines was
+// a bullet of its own (`  - @venomqa/redsi`, `  - venomqa.json: @venomqa/redsi`), and the entry was not named.
+describe('an unknown plugin among other mistakes of the config', () => {
+  const TRIED = ['redsi', '@venomqa/redsi', '@venomqa/adapter-redsi', '@venomqa/state-redsi', '@venomqa/reporter-redsi', 'venomqa-plugin-redsi']
+  /** The entries of a list of problems: each line with a bullet, and the lines under it. */
+  const entriesOf = (stderr: string) => stderr.trimEnd().split('\n').slice(1).join('\n').split(/\n(?= {2}- )/)
+
+  it('in an entry with an unset variable, and beside --plugin, is one entry, the packages tried indented under it', async () => {
+    const p = await project({
+      'venomqa.json': JSON.stringify({ baseUrl: 'http://127.0.0.1:1', bogusKey: 1, plugins: [['redsi', { url: '${VENOMQA_TEST_UNSET_URL}' }]] }),
+      'journeys/noop.journey.mjs': JOURNEY,
+    })
+    const alone = await p.venomqa(['run'])
+    expect(alone.code, alone.stderr).toBe(2)
+    const withFlag = await p.venomqa(['run', '--plugin', 'nosuchplugin'])
+    expect(withFlag.code, withFlag.stderr).toBe(2)
+    for (const [r, file, count] of [
+      [alone, '', 3],
+      [withFlag, 'venomqa.json: ', 4],
+    ] as const) {
+      const entries = entriesOf(r.stderr)
+      expect(entries, r.stderr).toHaveLength(count)
+      const unknown = entries.find((e) => e.includes('unknown plugin "redsi"'))!
+      expect(unknown.split('\n')).toEqual([
+        expect.stringMatching(new RegExp(`^ {2}- ${file}plugins\\[0\\]: unknown plugin "redsi": none of these packages is installed in \\S+:$`)),
+        ...TRIED.map((name) => `      - ${name}`),
+        '    Did you mean "redis"? It is installed.',
+      ])
+    }
+  })
+})
+

@@ -114,6 +114,23 @@ const URL_CREDENTIALS = new RegExp(
   'gi',
 )
 /**
+ * A user alone (or beside an empty password) that holds an unencoded `/` in the URL of a database, a cache or
+ * a broker (`postgres://to/k@db/x`, `mysql://u/x:@db/app`): its client reads the user part to the last `@`
+ * before the host, as the URL of such a service has no path but its database's name, while a URL's parser
+ * ends the host at the `/` and read the user as a host and a path. Masked whole, as a user alone is
+ * (`postgres://tok@en@db/x`): part of it may be the credential. Not in a web URL, where an `@` after a `/` is
+ * a path's (`https://api/users/ada@example.test`).
+ */
+const SERVICE_USER_WITH_SLASH = /(?<![\w+.])((?:postgres(?:ql)?|mysql|mariadb|redis|rediss|valkey|amqps?|mongodb(?:\+srv)?|nats|mqtts?|sqlserver|mssql|cockroachdb|clickhouse|memcached?):\/\/)[^\s/?#@:"'<>]*\/[^\s?#@:"'<>]*:?@(?=[^\s/?#@"'<>]+(?:[\s/?#"'<>]|$))/gi
+
+/** The user part SERVICE_USER_WITH_SLASH masks in a URL given whole (`to/k` of `postgres://to/k@db/x`), if any. */
+export function serviceUserWithSlash(url: string): string | undefined {
+  SERVICE_USER_WITH_SLASH.lastIndex = 0
+  const m = SERVICE_USER_WITH_SLASH.exec(url)
+  return m?.index === 0 ? m[0].slice(m[1]!.length).replace(/:?@$/, '') : undefined
+}
+
+/**
  * Words before a colon that write an address, not a user (`mailto:ada@example.test`, `sip:`, `xmpp:`,
  * WebFinger's `acct:`, npm's and JSR's `npm:pkg@1.2.3`, a search's `from:ada@example.test`): what follows
  * them is no password.
@@ -382,6 +399,7 @@ export function applyRule(text: string, [pattern, replacement]: TextRule): strin
  * Bearer or Basic value. They leave the words of a message alone, at the price of a short Basic value.
  */
 export const CREDENTIAL_RULES: readonly TextRule[] = [
+  [SERVICE_USER_WITH_SLASH, `$1${REDACTED}@`],
   [URL_CREDENTIALS, maskUrlCredentials],
   [LOOSE_CREDENTIALS, maskLooseCredentials],
   [BEARER_VALUE, `$1 ${REDACTED}`],
@@ -390,6 +408,7 @@ export const CREDENTIAL_RULES: readonly TextRule[] = [
 
 /** What redactText replaces in free text, in this order. */
 export const TEXT_RULES: readonly TextRule[] = [
+  [SERVICE_USER_WITH_SLASH, `$1${REDACTED}@`],
   [URL_CREDENTIALS, maskUrlCredentials],
   [LOOSE_CREDENTIALS, maskLooseCredentials],
   [BEARER, `$1 ${REDACTED}`],

@@ -1,4 +1,4 @@
-import { CREDENTIAL_RULES, MADE_UP_SECRET_PREFIX, MASK_IN_TEXT, ISSUED_MARK, ISSUED_TOKENS, JWT, JWT_MARK, HEADER_PAIR_MARK, MAYBE_SECRET, NAME_WORDS, REDACTED, OPEN_TOKEN_NAME, SECRET_NAME, QUERY_SECRET_NAMES, TEXT_RULES, type TextRule, afterBoundary, applyRule } from './redact-text-rules'
+import { serviceUserWithSlash, CREDENTIAL_RULES, MADE_UP_SECRET_PREFIX, MASK_IN_TEXT, ISSUED_MARK, ISSUED_TOKENS, JWT, JWT_MARK, HEADER_PAIR_MARK, MAYBE_SECRET, NAME_WORDS, REDACTED, OPEN_TOKEN_NAME, SECRET_NAME, QUERY_SECRET_NAMES, TEXT_RULES, type TextRule, afterBoundary, applyRule } from './redact-text-rules'
 import type { RunResult } from './results'
 
 /**
@@ -183,10 +183,45 @@ export function redactHeaders(headers: Record<string, string | string[] | undefi
   for (const [k, v] of Object.entries(headers)) {
     if (v === undefined) continue
     const value = Array.isArray(v) ? v.join(', ') : String(v)
+    const name = k.toLowerCase()
+    if (name === 'cookie' && !isExtraKey(k, options)) out[name] = redactCookies(value, options)
     // A value VenomQA made up for a secret header (an OpenAPI `X-Api-Key` with no example) is shown, as in a query or a body.
-    out[k.toLowerCase()] = isSecretHeader(k, options) && !isMadeUpSecret(value) ? REDACTED : redactText(value)
+    else out[name] = isSecretHeader(k, options) && !isMadeUpSecret(value) ? REDACTED : redactText(value)
   }
   return out
+}
+
+/**
+ * Cookies named as a session or a credential is (`sid`, `connect.sid`, `PHPSESSID`, `auth_token`,
+ * `remember_me`, `csrftoken`), beside the names a query's secret has (isSecretQueryName: `session`, `key`).
+ */
+const SECRET_COOKIE_NAME = /sess|(?:^|[^a-z])sid(?:[^a-z]|$)|auth|token|jwt|csrf|xsrf|login|remember|secret|passw|credential|(?:^|[^a-z])sig(?:[^a-z]|$)/i
+
+/** Whether a cookie's value is a secret by the cookie's name alone (see SECRET_COOKIE_NAME). */
+export function isSecretCookieName(name: string, options?: RedactOptions): boolean {
+  return SECRET_COOKIE_NAME.test(name) || isSecretQueryName(name, options)
+}
+
+/**
+ * A `Cookie` header with each secret cookie's value masked: one named as a secret (isSecretCookieName), or
+ * one whose value is a known secret (the client's own cookies, the config's, are all remembered as such:
+ * see secretsOfHeader), holds one, or reads as a generated key (looksLikeSecret), whatever its name. A cookie that is a plain parameter (an OpenAPI operation's
+ * `shelf_size=0`) stays readable: masked whole, a report hid the very value a bug was reached through.
+ */
+export function redactCookies(value: string, options?: RedactOptions): string {
+  return value
+    .split(';')
+    .map((part) => {
+      const eq = part.indexOf('=')
+      // A value with no name (`Cookie: <token>`) says nothing of what it is: masked, as a token may be.
+      if (eq < 0) return part.trim() === '' ? part : `${part.match(/^\s*/)![0]}${REDACTED}`
+      const name = part.slice(0, eq).trim()
+      const cookie = part.slice(eq + 1).trim()
+      if (cookie === '' || isMadeUpSecret(cookie)) return part
+      const secret = isSecretCookieName(name, options) || knownSecrets.has(cookie) || knownSecrets.has(safeDecode(cookie)) || looksLikeSecret(cookie)
+      return secret ? `${part.slice(0, eq + 1)}${REDACTED}` : part
+    })
+    .join(';')
 }
 
 export function redactValue(value: unknown, options?: RedactOptions, depth = 0): unknown {
@@ -534,8 +569,14 @@ export const knownSecrets = new KnownSecrets()
 
 const COOKIE_ATTRIBUTES = new Set(['path', 'domain', 'expires', 'max-age', 'samesite', 'secure', 'httponly', 'priority', 'partitioned'])
 
-/** The secret parts of one header value: the whole value, a bearer token, each cookie's value. */
-export function secretsOfHeader(name: string, value: string): string[] {
+/**
+ * The secret parts of one header value: the whole value, a bearer token, each cookie's value. A request's
+ * `Cookie` holds the client's own cookies (a session) beside cookies that are plain parameters (an OpenAPI
+ * operation's `shelf_size=0`): only its secret cookies (see redactCookies) are, unless `everyCookie` (the
+ * client's own headers: the config's, `setHeader`'s), where every cookie is.
+ */
+export function secretsOfHeader(name: string, value: string, options?: { everyCookie?: boolean }): string[] {
+  if (!options?.everyCookie && name.toLowerCase() === 'cookie') return secretCookiesOf(value)
   const out = [value]
   const scheme = /^\s*(Bearer|Basic|Digest|Token)\s+(\S+)/i.exec(value)
   if (scheme?.[2]) out.push(scheme[2])
@@ -548,6 +589,17 @@ export function secretsOfHeader(name: string, value: string): string[] {
   if (/cookie/i.test(name))
     for (const m of value.matchAll(/(?:^|[;,])\s*([^=;,\s]+)=([^;,]*)/g))
       if (m[1] && !COOKIE_ATTRIBUTES.has(m[1].toLowerCase())) out.push(m[2]!.trim(), `${m[1]}=${m[2]!.trim()}`)
+  return out
+}
+
+/** The values (and `name=value` pairs) of a request Cookie's secret cookies: those named as secrets are. */
+function secretCookiesOf(value: string): string[] {
+  const out: string[] = []
+  for (const m of value.matchAll(/(?:^|;)\s*([^=;\s]+)=([^;]*)/g)) {
+    const cookie = m[2]!.trim()
+    // A value the record masked already is no secret to learn: `sid=[REDACTED]` learnt, a report masked it whole.
+    if (cookie && cookie !== REDACTED && isSecretCookieName(m[1]!)) out.push(cookie, `${m[1]}=${cookie}`)
+  }
   return out
 }
 
@@ -713,6 +765,10 @@ function secretsOfUrlsIn(text: string, options?: RedactOptions): string[] {
  * as a secret masked the same word everywhere again; in the URL itself, it is masked by its place.
  */
 function passwordAndSecretsOfUrl(url: string, options?: RedactOptions): string[] {
+  // A user with an unencoded `/` (`postgres://to/k@db/x`), which a URL's parser reads as a host and a path:
+  // masked whole in the URL, and known, where a driver names the user (`role "to/k" does not exist`).
+  const slashed = serviceUserWithSlash(url)
+  if (slashed) return [slashed, safeDecode(slashed)]
   let parsed: URL
   try {
     parsed = new URL(url)
@@ -808,9 +864,9 @@ const unanchored = (re: RegExp) => re.source.replace(/[\^$]/g, '')
 // `session` too: its value is a secret when shaped like a token (see isSessionToken), and the look said no.
 // And a form's field of a name secret in a query (`key=`, `sig=`, `code=`), secret by isSecretQueryName as a form's names are,
 // or such a parameter of a URL in a field; and a URL's user information (`redis://:pw@host`, its slashes maybe
-// escaped as `\/`): secretsOfValue takes the secrets of a URL under any key.
+// escaped as `\/`, a `/` in it too: `postgres://to/k@db`): secretsOfValue takes the secrets of a URL under any key.
 const MAY_HOLD_SECRET = new RegExp(
-  `${NAME_WORDS}|${unanchored(SECRET_KEY)}|${unanchored(SECRET_WORD)}|${HEADER_PAIR_MARK}|session|(?:^|[&?])(?:${QUERY_SECRET_NAMES})=|\\/\\\\?\\/[^\\s"/?#@\\\\]*@`,
+  `${NAME_WORDS}|${unanchored(SECRET_KEY)}|${unanchored(SECRET_WORD)}|${HEADER_PAIR_MARK}|session|(?:^|[&?])(?:${QUERY_SECRET_NAMES})=|\\/\\\\?\\/(?:[^\\s"?#@\\\\]|\\\\\\/)*@`,
   'i',
 )
 

@@ -4,7 +4,7 @@
  * parameter masked by name, as in any URL.
  */
 import { describe, expect, it } from 'vitest'
-import { REDACTED, redactConnectionUrl, redactCredentials, redactText, redactUrl, redactWholeUrl, secretsOfValue } from '../src/index'
+import { REDACTED, mayHoldSecrets, redactConnectionUrl, redactCredentials, redactText, redactUrl, redactWholeUrl, secretsOfValue } from '../src/index'
 
 describe('redactWholeUrl', () => {
   it('masks a password that holds what ends a URL in text whole, and a user alone, which may be a token', () => {
@@ -89,5 +89,32 @@ describe('a user alone that holds an @', () => {
   it('keeps the user beside a password, and masks the password', () => {
     expect(redactText('postgres://tok@en:pw@db/x')).toBe('postgres://tok@en:***@db/x')
     expect(redactConnectionUrl('postgres://tok@en:pw@db/x')).toBe('postgres://tok@en:***@db/x')
+  })
+})
+
+// A user alone (or beside an empty password) may hold an unencoded `/` (`to/k`): a database's, a cache's or a
+// broker's client reads its user part to the last `@` before the host, while a URL's parser reads `to` as the
+// host and the rest as a path, and the user was shown. Masked whole, as a user that holds an `@` is; a web
+// URL's `@` after a `/` stays its path's.
+describe('a user alone that holds a /', () => {
+  const written = ['postgres://to/k@db/x', 'mysql://u/x:@db:3306/app', 'redis://a/b/c@127.0.0.1:6379/0', 'amqp://to/k@mq/vhost?heartbeat=5']
+  const masked = [`postgres://${REDACTED}@db/x`, `mysql://${REDACTED}@db:3306/app`, `redis://${REDACTED}@127.0.0.1:6379/0`, `amqp://${REDACTED}@mq/vhost?heartbeat=5`]
+
+  it('is masked whole in free text, whole URLs and connection URLs', () => {
+    written.forEach((url, i) => {
+      expect(redactText(`cannot connect to ${url}: refused`), url).toBe(`cannot connect to ${masked[i]}: refused`)
+      expect(redactCredentials(`DATABASE_URL=${url}`), url).toBe(`DATABASE_URL=${masked[i]}`)
+      expect(redactWholeUrl(url), url).toBe(masked[i])
+      expect(redactConnectionUrl(url), url).toBe(masked[i])
+    })
+  })
+
+  it('is a secret of the options that hold the URL; a web path and a user beside a password are as before', () => {
+    expect(secretsOfValue({ url: 'postgres://to/k@db/x' })).toContain('to/k')
+    // A body that holds such a URL is read for its secrets, its slashes escaped or not.
+    expect(mayHoldSecrets(JSON.stringify({ id: 'redis://to/k@db/x' }))).toBe(true)
+    expect(mayHoldSecrets('{"id":"redis:\\/\\/to\\/k@db\\/x"}')).toBe(true)
+    expect(redactText('https://api/users/ada@example.test')).toBe('https://api/users/ada@example.test')
+    expect(redactText('postgres://to/k:pw@db/x')).toBe('postgres://to/k:***@db/x')
   })
 })

@@ -5,8 +5,12 @@ import type { LaneEnv } from './lane-env'
 /**
  * Run one action of an exploration once, through the runner's own step attempt: its deadline, the
  * fault guard, recorded (redacted) exchanges and the outcome rule are those of a journey's step.
+ * `pathName` is the sequence by its actions' names, as the action's `path` and its log lines say it;
+ * `sequence`, by each action with its input (core's sequenceText), as every issue names it: what the
+ * runner tells of the action's own place (a request cut off after it stopped) names it so too, and two
+ * sequences that differ only in their inputs are told apart.
  */
-export async function runAction(env: LaneEnv, def: ExploreAction<any>, input: unknown, pathName: string): Promise<AttemptResult> {
+export async function runAction(env: LaneEnv, def: ExploreAction<any>, input: unknown, pathName: string, sequence: string): Promise<AttemptResult> {
   const { lane } = env
   const logs: NonNullable<StepResult['logs']> = []
   const from = lane.http.history.length
@@ -17,7 +21,7 @@ export async function runAction(env: LaneEnv, def: ExploreAction<any>, input: un
     timeoutMs: def.options.timeout ?? env.stepTimeout,
     label: `action "${def.name}" of exploration "${env.exploration}"`,
     args: (http, signal) => new StepArgs(http, lane.world.ctx, lane.ports, signal, logs, env.logger, env.exploration, pathName, def.name, 1),
-    origin: { journey: env.exploration, path: pathName },
+    origin: { journey: env.exploration, path: sequence },
     debug: env.debug,
   })
   return attempt.outcome.passed || !attempt.outcome.timedOut ? attempt : withLateExchanges(attempt, lane, from)

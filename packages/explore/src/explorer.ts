@@ -1,4 +1,4 @@
-import type { ExploreAction, HttpExchange, TakenAction } from '@venomqa/core'
+import { type ExploreAction, type HttpExchange, type TakenAction, sequenceStepText, sequenceText } from '@venomqa/core'
 import { runAction } from './action-run'
 import type { Budget, Truncation } from './budgets'
 import type { InvariantRef, NoAnswer } from './contracts'
@@ -74,6 +74,8 @@ export type TakeResult = 'expand' | 'merged' | 'refused' | 'failed' | 'violated'
 
 interface Frame {
   taken?: TakenAction
+  /** The path to here by each action with its input (core's sequenceText), made once per edge taken. */
+  sequence?: string
   /** The requests of the edge taken to get here, as the search made them. */
   exchanges?: HttpExchange[]
   /** How that edge went: a prefix replay must go the same way (see PrefixReplayDiverged). */
@@ -232,8 +234,9 @@ export class Explorer {
     const taken: TakenAction = { action: edge.action, input: edge.input }
     const path = [...this.path, taken]
     const pathName = path.map((t) => t.action).join(' > ')
+    const sequence = parent.sequence ? `${parent.sequence} > ${sequenceStepText(taken)}` : sequenceStepText(taken)
     this.#acted = path
-    const attempt = await runAction(env, edge.def, edge.input, pathName)
+    const attempt = await runAction(env, edge.def, edge.input, pathName, sequence)
     if (env.signal.aborted) return this.#interrupted()
     try {
       await this.#stopIfAppStopped(attempt.exchanges, `action "${edge.action}"${path.length > 1 ? ` after ${pathName.slice(0, pathName.lastIndexOf(' > '))}` : ''}`, 'last', failureOf(edge.action, attempt))
@@ -289,7 +292,7 @@ export class Explorer {
     if (records) env.onTransition?.()
     if (violated) return 'violated'
     if (kind !== 'ok') return kind
-    this.#pending = { taken, exchanges: attempt.exchanges, answer: answerOf(attempt), index: edge.index, observation, fingerprint, group }
+    this.#pending = { taken, sequence, exchanges: attempt.exchanges, answer: answerOf(attempt), index: edge.index, observation, fingerprint, group }
     if (env.dedupe) {
       const seenAt = this.#seen.get(fingerprint)
       if (seenAt !== undefined && seenAt <= k + 1) {
@@ -365,7 +368,7 @@ export class Explorer {
       if (this.env.signal.aborted) return
       const t = frame.taken!
       const def = this.env.actions.find((a) => a.name === t.action)!
-      const attempt = await runAction(this.env, def, t.input, path.slice(0, i + 1).join(' > '))
+      const attempt = await runAction(this.env, def, t.input, path.slice(0, i + 1).join(' > '), frame.sequence ?? sequenceText(taken.slice(0, i + 1)))
       if (this.env.signal.aborted) return
       const where = `action "${t.action}" replayed${i ? ` after ${path.slice(0, i).join(' > ')}` : ''}`
       await this.#stopIfAppStopped(attempt.exchanges, where, 'earlier', failureOf(t.action, attempt))

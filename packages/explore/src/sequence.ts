@@ -1,4 +1,4 @@
-import { AbortedError, type ExploreAction, type TakenAction, redactHeaders } from '@venomqa/core'
+import { AbortedError, type ExploreAction, type TakenAction, redactHeaders, sequenceText } from '@venomqa/core'
 import { runAction } from './action-run'
 import type { InvariantRef, NoAnswer, SequenceRun, SequenceRunner, SequenceStepRun } from './contracts'
 import { isEnabled } from './edges'
@@ -68,8 +68,8 @@ export class LaneSequenceRunner implements SequenceRunner {
         continue
       }
       if (i === sequence.length - 1) before = await refusalsOf(() => this.#acted, () => observeAll(env))
-      const attempt = await runAction(env, def, taken.input, 'sequence')
       path.push({ action: taken.action, input: taken.input })
+      const attempt = await runAction(env, def, taken.input, 'sequence', sequenceText(path))
       this.#acted = [...path]
       steps.push({ ...taken, exchanges: attempt.exchanges, ctxBefore, ctxAfter: { ...world.ctx.snapshot() }, enabled: true })
       last = { ...taken, def, attempt }

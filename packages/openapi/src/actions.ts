@@ -131,7 +131,7 @@ function operationAction(model: Model, op: Operation, bodies: readonly SampledBo
       if (res.status >= 200 && res.status < 300) {
         remember(model, op, ctx, safeJson(res.bodyText), res.headers.location, basePathOf(http.baseUrl))
         if (kindProperty) noteKindMade(op, kindProperty, body, ctx)
-        if (resource !== undefined) noteStateLeft(slotKey(resource, input?.another?.includes(resource) ? 2 : 1), stateProperties, safeJson(res.bodyText), ctx)
+        if (resource !== undefined) noteStateLeft(slotKey(resource, input?.another?.includes(resource) ? 2 : 1), op.id, stateProperties, safeJson(res.bodyText), ctx)
       }
       return res
     },
@@ -200,20 +200,38 @@ export function stateLeftKey(resource: string, property: string, value: string):
  * Says in the context which state the last accepted write on a resource left it in. A change of state is an
  * UPDATE: no row count moves, so the state after a pet's return was merged into the one after its
  * adoption, never searched on, and a bug only a second adoption reaches (a 500) went unfound by a run that
- * passed. The latest write wins: what an earlier write said of the resource is dropped, so that a pet
- * adopted again after its return is not noted as available still (one note per write ever made merged it
- * with the pet returned). A write whose answer does not say the state leaves it unknown, as it is.
- * `resource`: the context key of the resource's id (its slot, see slotKey).
+ * passed. The latest answer that says a property wins: what an earlier write said of that property is
+ * dropped (one note per write ever made merged a pet returned, adopted and returned again with the pet
+ * returned once). A write whose answer does not say it (an adoption answering its own id, a checkup) keeps
+ * what was noted, and says it was written since (`petId is status=available (then adoptPet)`): dropped, the
+ * state after a return and a checkup was merged into the one of a pet checked up and adopted (the same rows,
+ * no note), never searched on, and a bug only an adoption after them reaches went unfound; kept as it was,
+ * the pet adopted again after its return was the pet returned. Only the latest such write is said.
+ * `resource`: the context key of the resource's id (its slot, see slotKey); `writer`: the operation.
  */
-function noteStateLeft(resource: string, properties: readonly string[], answer: unknown, ctx: ExploreActionArgs['ctx']): void {
+function noteStateLeft(resource: string, writer: string, properties: readonly string[], answer: unknown, ctx: ExploreActionArgs['ctx']): void {
+  const said = new Set<string>()
+  if (answer && typeof answer === 'object' && !Array.isArray(answer))
+    for (const property of properties) {
+      const value = (answer as Record<string, unknown>)[property]
+      if (typeof value !== 'string' && typeof value !== 'number') continue
+      said.add(property)
+      const prefix = stateLeftKey(resource, property, '')
+      for (const key of ctx.keys()) if (key.startsWith(prefix)) ctx.delete(key)
+      ctx.set(stateLeftKey(resource, property, String(value)), true)
+    }
   const prefix = stateLeftKey(resource, '', '').slice(0, -1)
-  for (const key of ctx.keys()) if (key.startsWith(prefix)) ctx.delete(key)
-  if (!answer || typeof answer !== 'object' || Array.isArray(answer)) return
-  for (const property of properties) {
-    const value = (answer as Record<string, unknown>)[property]
-    if (typeof value === 'string' || typeof value === 'number') ctx.set(stateLeftKey(resource, property, String(value)), true)
+  for (const key of ctx.keys()) {
+    if (!key.startsWith(prefix)) continue
+    const note = key.replace(WRITTEN_SINCE, '')
+    if (said.has(note.slice(prefix.length, note.indexOf('=', prefix.length)))) continue
+    ctx.delete(key)
+    ctx.set(`${note} (then ${writer})`, true)
   }
 }
+
+/** What noteStateLeft adds to a state noted as left when a later write's answer did not say it: `(then adoptPet)`. */
+const WRITTEN_SINCE = / \(then [^()]*\)$/
 
 /**
  * Says in the context which kind an accepted write made. States are told apart by row counts and the

@@ -7,18 +7,14 @@
  * (`returnPet left status=available`), it is found, and its regression journey fails on the buggy app and
  * passes on the fixed one. Needs the built packages (core, runner, explore, openapi, cli, state-postgres).
  */
-import { existsSync } from 'node:fs'
-import { copyFile, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises'
-import os from 'node:os'
+import { readFile, rm } from 'node:fs/promises'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import type { RunResult } from '@venomqa/core'
-import { REPO_ROOT, type RunningProcess, describeWithService, runBuiltCli, startNodeProcess } from '@venomqa/test-utils'
+import { describeWithService } from '@venomqa/test-utils'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { createDatabase, dbUrl, dropDatabase } from './helpers'
+import { dropDatabase } from './helpers'
+import { type Pets, makePetsProject, petsCli as cli, startPets as startApp } from './pets'
 
-const FIXTURE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures/adoptions')
-const PACKAGES = ['core', 'runner', 'cli', 'explore', 'openapi', 'state-postgres']
 const DB = {
   buggy: `venomqa_openapi_${process.pid}_adopt_buggy`,
   fixed: `venomqa_openapi_${process.pid}_adopt_fixed`,
@@ -26,34 +22,8 @@ const DB = {
 }
 const describe = await describeWithService('PostgreSQL', '127.0.0.1', 5432)
 
-interface Pets {
-  app: RunningProcess
-  db: string
-}
-
 /** `homeCheck`: the later version that refuses every adoption, the bug still in it. */
-async function startPets(db: string, fixed: boolean, homeCheck = false): Promise<Pets> {
-  await createDatabase(db)
-  const app = await startNodeProcess(path.join(FIXTURE, 'server.mjs'), { env: { DATABASE_URL: dbUrl(db), FIXED: fixed ? '1' : '0', HOME_CHECK: homeCheck ? '1' : '0' } })
-  return { app, db }
-}
-
-async function makeProject(): Promise<string> {
-  for (const built of PACKAGES) if (!existsSync(path.join(REPO_ROOT, 'packages', built, 'dist/index.js'))) throw new Error(`packages/${built}/dist is missing: build the packages first`)
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'venomqa-openapi-state-left-'))
-  await mkdir(path.join(dir, 'node_modules/@venomqa'), { recursive: true })
-  for (const pkg of PACKAGES) await symlink(path.join(REPO_ROOT, 'packages', pkg), path.join(dir, 'node_modules/@venomqa', pkg), 'dir')
-  await copyFile(path.join(FIXTURE, 'openapi.json'), path.join(dir, 'openapi.json'))
-  await writeFile(path.join(dir, 'package.json'), JSON.stringify({ name: 'state-left-proof', private: true, type: 'module' }))
-  await writeFile(
-    path.join(dir, 'venomqa.config.ts'),
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: the CLI fills ${VAR} in from the environment
-    "export default { baseUrl: '${APP_URL}', plugins: [['@venomqa/state-postgres', { url: '${DATABASE_URL}', mechanism: 'snapshot' }]], timeout: 10_000 }\n",
-  )
-  return dir
-}
-
-const cli = (project: string, pets: Pets, args: string[]) => runBuiltCli(args, { cwd: project, env: { APP_URL: pets.app.url, DATABASE_URL: dbUrl(pets.db) } })
+const startPets = (db: string, fixed: boolean, homeCheck = false): Promise<Pets> => startApp('adoptions', db, fixed, { HOME_CHECK: homeCheck ? '1' : '0' })
 
 describe('venomqa explore --openapi: a bug only a change of state reaches', () => {
   let project: string
@@ -63,7 +33,7 @@ describe('venomqa explore --openapi: a bug only a change of state reaches', () =
   /** The regression journey of the second adoption, written by the first test. */
   let journey: string | undefined
   beforeAll(async () => {
-    project = await makeProject()
+    project = await makePetsProject('adoptions')
     ;[buggy, fixed, homeCheck] = await Promise.all([startPets(DB.buggy, false), startPets(DB.fixed, true), startPets(DB.homeCheck, false, true)])
   })
   afterAll(async () => {

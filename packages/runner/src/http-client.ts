@@ -84,6 +84,8 @@ export class RunnerHttpClient implements HttpClient {
       history: [],
       headers: Object.freeze(Object.fromEntries(Object.entries(options.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]))),
     }
+    const cookie = this.#shared.headers.cookie
+    if (cookie !== undefined) rememberSecrets(undefined, { cookie }, undefined, options.redactKeys, 'client')
     // options.onExchange is called for every view through the shared options: not here as well, or the
     // client's own requests would be reported twice.
   }
@@ -134,6 +136,8 @@ export class RunnerHttpClient implements HttpClient {
     if (value === undefined) delete headers[name.toLowerCase()]
     else headers[name.toLowerCase()] = value
     this.#shared.headers = Object.freeze(headers)
+    // A cookie the client is given is a session, whatever its name: a request's own is told apart by its name (see rememberSecrets).
+    if (value !== undefined && name.toLowerCase() === 'cookie') rememberSecrets(undefined, { cookie: value }, undefined, this.#shared.options.redactKeys, 'client')
   }
 
   clearCache(): void {

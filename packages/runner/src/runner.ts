@@ -242,7 +242,7 @@ export class Runner {
     this.options = options
     // The run's own secrets (a secret header, credentials in the base URL) are known from the start: a step
     // that logged or failed before the first request printed them in clear, which every later line masked.
-    rememberSecrets(options.baseUrl, options.headers ?? {}, undefined, options.http?.redactKeys)
+    rememberSecrets(options.baseUrl, options.headers ?? {}, undefined, options.http?.redactKeys, 'client')
     this.bus = new HookBus({ timeoutMs: this.pluginTimeoutMs })
     this.#calls = new StateCalls(this.pluginTimeoutMs)
     this.#connects = new BackendConnects(this.#calls)

@@ -141,17 +141,18 @@ describe('history and redaction', () => {
     script = () => ({ status: 201, body: { id: 7, token: 'abc' }, headers: { 'set-cookie': 'sid=secret' } })
     const c = client({ headers: { 'x-api-key': 'k-123' } })
     c.setAuthToken('tok-123')
-    await c.post('/login?token=zzz', { json: { email: 'a@b.c', password: 'hunter2', nested: { apiKey: 'x' } }, headers: { cookie: 'a=b' } })
+    await c.post('/login?token=zzz', { json: { email: 'a@b.c', password: 'hunter2', nested: { apiKey: 'x' } }, headers: { cookie: 'a=b; session=s3ss-v4lue' } })
     expect(hits[0]!.headers.authorization).toBe('Bearer tok-123') // the real request carries the secret
     const ex = c.lastExchange()!
     expect(ex.request.headers.authorization).toBe(REDACTED)
     expect(ex.request.headers['x-api-key']).toBe(REDACTED)
-    expect(ex.request.headers.cookie).toBe(REDACTED)
+    // A plain cookie is shown; a session's value is masked.
+    expect(ex.request.headers.cookie).toBe(`a=b; session=${REDACTED}`)
     expect(ex.request.body).toEqual({ email: 'a@b.c', password: REDACTED, nested: { apiKey: REDACTED } })
     expect(ex.request.url).toBe(`${base}/login?token=${REDACTED}`)
     expect(ex.response!.headers['set-cookie']).toBe(REDACTED)
     expect(ex.response!.body).toEqual({ id: 7, token: REDACTED })
-    expect(JSON.stringify(c.history)).not.toMatch(/hunter2|tok-123|k-123|secret|abc/)
+    expect(JSON.stringify(c.history)).not.toMatch(/hunter2|tok-123|k-123|secret|abc|s3ss-v4lue/)
   })
 
   it('keeps what was sent and received, even if the action changes the objects afterwards', async () => {

@@ -133,15 +133,25 @@ export function envProblemsError(problems: readonly ConfigError[], fileError?: C
   if (!problems.length) return fileError
   if (!fileError && problems.length === 1) return problems[0]
   const lines = [...(fileError ? fileLines(fileError.message) : []), ...problems.map((p) => p.message)]
-  return new ConfigError(`${lines.length} problems:\n${lines.map((l) => `  - ${l}`).join('\n')}`, { where: fileError?.where ?? problems[0]!.where })
+  return new ConfigError(`${lines.length} problems:\n${problemList(lines)}`, { where: fileError?.where ?? problems[0]!.where })
 }
 
-/** The config file's problems one per line, each naming the file: `x.json has 2 problems:\n  - a\n  - b` gives `x.json: a`, `x.json: b`. */
+/**
+ * Problems as a list, one entry a problem: a message of several lines of its own (an unknown plugin's list
+ * of the packages tried) has its later lines indented under its bullet, where they read as entries of their
+ * own (`  - @venomqa/redsi`).
+ */
+export function problemList(lines: readonly string[]): string {
+  return lines.map((line) => `  - ${line.replace(/\n/g, '\n    ')}`).join('\n')
+}
+
+/** The config file's problems one per entry, each naming the file: `x.json has 2 problems:\n  - a\n  - b` gives `x.json: a`, `x.json: b`. */
 function fileLines(message: string): string[] {
   const many = /^(.*) has \d+ problems:\n/.exec(message)
   if (!many) return [message]
+  // An entry's own later lines (indented under its bullet by problemList) stay with it.
   return message
     .slice(many[0].length)
-    .split('\n')
-    .map((line) => `${many[1]}: ${line.replace(/^ {2}- /, '')}`)
+    .split(/\n(?= {2}- )/)
+    .map((entry) => `${many[1]}: ${entry.replace(/^ {2}- /, '').replace(/\n {4}/g, '\n')}`)
 }

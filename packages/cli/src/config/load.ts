@@ -6,7 +6,7 @@ import { parseJsonText } from '../json-place'
 import { importUserFile, loadFailure } from '../load-module'
 import { loading } from '../pending-loads'
 import { parsePluginFlag } from '../plugins/flag'
-import { envOverrides, envProblemsError } from './env'
+import { envOverrides, envProblemsError, problemList } from './env'
 import { formatIssues, keyPath } from './issues'
 import { type HiddenValue, type UnsetVariable, interpolate, isPlainObject } from './interpolate'
 import { type TypedVariable, keepsTyped, withRefusedTyped } from './typed-variables'
@@ -118,7 +118,7 @@ export function inConfigFile(where: string, list: 'plugins' | 'reporters'): bool
 
 /** The problems of a config file as one ConfigError: `venomqa.json: <problem>`, or `venomqa.json has 2 problems:` and a line each. */
 export function fileProblemsError(source: string, lines: readonly string[]): ConfigError {
-  return new ConfigError(lines.length === 1 ? `${source}: ${lines[0]}` : `${source} has ${lines.length} problems:\n${lines.map((l) => `  - ${l}`).join('\n')}`, { where: source })
+  return new ConfigError(lines.length === 1 ? `${source}: ${lines[0]}` : `${source} has ${lines.length} problems:\n${problemList(lines)}`, { where: source })
 }
 
 /** The project root: the directory of the config file (`--config`, else the one found in `cwd`), else `cwd`. */
@@ -343,7 +343,7 @@ async function resolveLoadedConfig(options: LoadConfigOptions, read: ReadSoFar):
       const inFile = more.filter((m) => inConfigFile(m.where, 'plugins')).map((m) => m.line)
       const elsewhere = more.filter((m) => !inConfigFile(m.where, 'plugins')).map((m) => new ConfigError(m.line, { where: m.where }))
       const fileError = inFile.length ? (refusalOf(() => validateConfig(interpolated, source, toTell, hidden, typed, excused, entryMistakes, inFile)) ?? err) : err
-      throw withCause(envProblemsError([...fromEnv.problems, ...elsewhere], fileError)!, [...entryErrors, ...more.flatMap((m) => (m.error ? [m.error] : []))][0])
+      throw withCauses(envProblemsError([...fromEnv.problems, ...elsewhere], fileError)!, [...entryErrors, ...more.flatMap((m) => (m.error ? [m.error] : []))])
     }
   }
   const envError = envProblemsError(fromEnv.problems)
@@ -470,11 +470,15 @@ async function mistakesOfPlugins(
 }
 
 /**
- * `err` with `cause` as its cause, unless it has one: a list of mistakes tells an entry that does not load
- * on one line (listedMessage), and --debug shows the causes of an error whole, with their stacks.
+ * `err` with `causes` as its cause, unless it has one: a list of mistakes tells an entry that does not load
+ * on one line (listedMessage), and --debug shows the causes of an error whole, with their stacks. Several
+ * (two plugins that do not load) are one AggregateError, whose errors --debug shows each (see stacksOf):
+ * with the first alone, the others' whole errors were never told.
  */
-function withCause(err: ConfigError, cause: Error | undefined): ConfigError {
-  if (cause && err.cause === undefined) Object.defineProperty(err, 'cause', { value: cause, configurable: true, writable: true })
+function withCauses(err: ConfigError, causes: readonly Error[]): ConfigError {
+  if (!causes.length || err.cause !== undefined) return err
+  const cause = causes.length === 1 ? causes[0] : new AggregateError(causes, `${causes.length} plugin entries failed to load`)
+  Object.defineProperty(err, 'cause', { value: cause, configurable: true, writable: true })
   return err
 }
 

@@ -1,5 +1,5 @@
 import { type JsonSchema, type OpenApiDocument, type Operation, type Parameter, describeOperation, linkPointerNames, parameterPairs } from '@venomqa/openapi'
-import { ConfigError, isSecretHeader, isSecretKey, isSecretQueryName, looksLikeSecret, redactText } from '@venomqa/core'
+import { ConfigError, isSecretCookieName, isSecretHeader, isSecretKey, isSecretQueryName, looksLikeSecret, redactText } from '@venomqa/core'
 import { commentText, kebabCase, literal, quote, snakeCase, templateText, uniqueNamer } from '../codegen'
 import { type SecretEnv, secretRead, secretsHeader, secretsReader } from '../env-secrets'
 import type { JourneyFile } from '../journey-files'
@@ -658,12 +658,35 @@ class TagWriter {
   private requiredHeaders(op: Operation, parameterValue: (p: Operation['parameters'][number], place: string) => unknown): Record<string, string | number | boolean> {
     const sent = this.schemeHeaders(op)
     const required = op.parameters.filter((p) => p.in === 'header' && p.required && !sent.has(p.name.toLowerCase()) && !CLIENT_HEADERS.has(p.name.toLowerCase()))
-    return Object.fromEntries(
+    const headers: Record<string, string | number | boolean> = Object.fromEntries(
       required.map((p) => [
         p.name,
         isSecretHeader(p.name) ? `\u0001${this.parameterSecret(op, p.name, 'header')}` : String(parameterValue(p, `header.${p.name}`)),
       ]),
     )
+    const cookie = this.requiredCookies(op, parameterValue)
+    if (cookie !== undefined && !required.some((p) => p.name.toLowerCase() === 'cookie')) headers.Cookie = cookie
+    return headers
+  }
+
+  /**
+   * The required cookie parameters as one `Cookie` header (added to the client's cookies, an API key's
+   * among them), by the rules of a header's: one named like a secret (`session_id`, `auth_token`: core's
+   * isSecretCookieName, what redaction masks in a Cookie) read from the environment on every request, any
+   * other (`lang`, `shelf`) its example or a value made from its schema, URL-encoded as a cookie's value is.
+   * A cookie an API key of the operation's security scheme sends already is not sent a second time.
+   */
+  private requiredCookies(op: Operation, parameterValue: (p: Operation['parameters'][number], place: string) => unknown): string | undefined {
+    const need = op.secured ? this.security.forOperation(op) : undefined
+    const keys = new Set(need && 'credentials' in need ? need.credentials.flatMap((c) => (c.kind === 'cookie' ? [c.name] : [])) : [])
+    const cookies = op.parameters.filter((p) => p.in === 'cookie' && p.required && !keys.has(p.name))
+    if (!cookies.length) return undefined
+    const parts = cookies.map((p) =>
+      isSecretCookieName(p.name) ? { name: p.name, read: this.parameterSecret(op, p.name, 'cookie') } : { name: p.name, text: `${p.name}=${encodeURIComponent(cookieText(parameterValue(p, `cookie.${p.name}`)))}` },
+    )
+    // Plain text, as a header's value is written; a template literal once a secret is read into it.
+    if (parts.every((c) => c.text !== undefined)) return parts.map((c) => c.text).join('; ')
+    return `\u0001\`${parts.map((c) => (c.text !== undefined ? templateText(c.text) : `${templateText(c.name)}=\${${c.read}}`)).join('; ')}\``
   }
 
   /** The headers, lower-cased, that the operation's credentials are sent in (see sessionCredentials and loginSteps). */
@@ -684,8 +707,8 @@ class TagWriter {
    * an `X-Api-Key` header): a value the API checks against one it has, so never the document's example,
    * and nothing a journey could make up. One variable for the parameter in every operation.
    */
-  private parameterSecret(op: Operation, name: string, place: 'query' | 'path' | 'header'): string {
-    const where = { query: 'query parameter', path: 'path parameter', header: 'header' }[place]
+  private parameterSecret(op: Operation, name: string, place: 'query' | 'path' | 'header' | 'cookie'): string {
+    const where = { query: 'query parameter', path: 'path parameter', header: 'header', cookie: 'cookie' }[place]
     // Header names are case-insensitive, and their `X-` says nothing: `X-Api-Key` is read from API_KEY.
     const key = place === 'header' ? `header:${name.toLowerCase()}` : `${place}:${name}`
     const base = variableFor(place === 'header' ? name.replace(/^x-/i, '') : name)
@@ -931,6 +954,11 @@ const CLIENT_HEADERS = new Set(['content-type', 'content-length', 'host', 'trans
  * as exploration writes it (openapi's parameterPairs); an empty one gets one item sampled from its `items`,
  * since a required parameter sent with no value is one the API refuses.
  */
+/** A cookie's value as text: a list joined with commas, as a header's (`simple`) is. */
+function cookieText(value: unknown): string {
+  return Array.isArray(value) ? value.map((item) => (Array.isArray(item) ? item[1] : item)).join(',') : String(value)
+}
+
 function parameterText(p: Parameter, value: unknown): string | number | boolean | [string, string][] {
   if (!Array.isArray(value)) return typeof value === 'number' || typeof value === 'boolean' ? value : typeof value === 'string' ? value : JSON.stringify(value)
   const pairs = parameterPairs(p, value.length ? value : [sample(p.schema?.items, 'query', '').value ?? ''])

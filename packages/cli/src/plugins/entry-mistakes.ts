@@ -31,8 +31,8 @@ export async function entryMistakes(entries: readonly PlacedEntry[], root: strin
       loaded.push({ ...(await loadPlugin(spec, { root })), where })
     } catch (err) {
       if (!isUserError(err)) throw err
-      // Named at its entry (two entries may name one package), its own lines indented under the line it is.
-      out.push({ where, line: `${where.replace(/\?$/, '')}: ${listedMessage(err).replace(/\n/g, '\n    ')}`, error: err })
+      // Named at its entry (two entries may name one package); its own later lines are indented under its bullet by the list (problemList).
+      out.push({ where, line: `${where.replace(/\?$/, '')}: ${listedMessage(err)}`, error: err })
     }
   }
   const instances = await typedPluginOptions(

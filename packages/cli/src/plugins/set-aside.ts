@@ -52,7 +52,10 @@ export async function otherMistakes(
     // A plugin that is not installed, or not a plugin: a mistake of the entry, told as when it loads.
     if (isUserError(err)) {
       errors.push(err)
-      return [listedMessage(err)]
+      // Named at its entry, as one of an entry that loads is (`plugins[0][1].url: ...`).
+      const line = listedMessage(err)
+      const at = where.replace(/\?$/, '')
+      return [line.startsWith(at) ? line : `${at}: ${line}`]
     }
     throw err
   }

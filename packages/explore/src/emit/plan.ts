@@ -7,6 +7,7 @@ import {
   deepEqual,
   holdsMask,
   isMadeUpSecret,
+  isSecretCookieName,
   isSecretKey,
   isSecretQueryName,
   knownSecrets,
@@ -115,6 +116,16 @@ function clientHeaders(run: SequenceRun): ClientHeader {
   return (name) => common.has(name)
 }
 
+/** Each cookie of a `Cookie` header as its name and value. */
+function cookiesOf(header: string): [string, string][] {
+  const out: [string, string][] = []
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=')
+    if (eq > 0) out.push([part.slice(0, eq).trim(), part.slice(eq + 1).trim()])
+  }
+  return out
+}
+
 /**
  * A value in a URL a response header holds (`Location: /items/4` of a 201 with no body): which header,
  * and which segment of its path, counted from the end (1: the last), or which parameter of its query. The journey reads it from the
@@ -161,12 +172,16 @@ class Flow {
    * (see provenanceOf). When it said, nothing outside the path is guessed from values (see #flowing).
    */
   #provenance: RequestProvenance | undefined
+  /** The names of the cookies the client sends by itself at the root (the config's session), when the run says. */
+  readonly #clientCookies: ReadonlySet<string> | undefined
 
   constructor(
     run: SequenceRun,
     readonly secrets: SecretRefs,
     readonly options: PlanOptions,
   ) {
+    const rootCookie = run.rootHeaders?.cookie
+    this.#clientCookies = run.rootHeaders ? new Set(rootCookie === undefined ? [] : cookiesOf(rootCookie).map(([name]) => name)) : undefined
     const first = run.steps[0]?.ctxBefore ?? {}
     // What the setup put in the context (a user id from the sign-up) may be sent again: the journey runs
     // the setup, so the same keys hold this run's values.
@@ -412,6 +427,11 @@ class Flow {
   #headers(headers: Record<string, string>, clientHeader: ClientHeader, impliedType: string | undefined): Record<string, unknown> | undefined {
     const out: Record<string, unknown> = {}
     for (const [name, value] of Object.entries(headers)) {
+      if (name === 'cookie' && this.#clientCookies) {
+        const own = this.#ownCookies(value, this.#clientCookies)
+        if (own) out[name] = own
+        continue
+      }
       if (clientHeader(name, value) || name === 'content-length' || (name === 'content-type' && value === impliedType)) continue
       // A value VenomQA made up (an OpenAPI `X-Api-Key` with no example) is no one's secret: sent as it was, as in a query.
       if ((isSecretKey(name) || isSecretValue(value)) && !isMadeUpSecret(value)) {
@@ -427,6 +447,17 @@ class Flow {
       out[name] = value
     }
     return Object.keys(out).length ? out : undefined
+  }
+
+  /**
+   * The cookies of a request's `Cookie` that the action sent itself, as written (an OpenAPI operation's
+   * cookie parameter, `shelf_size=0`): the request's `Cookie` adds them to the client's. Not the client's
+   * own (its config's session), which it sends by itself, nor a secret one (named or recorded as one: a
+   * session, which the setup's log-in makes again). Left out, the replay would not send what reached the bug.
+   */
+  #ownCookies(value: string, client: ReadonlySet<string>): string | undefined {
+    const own = cookiesOf(value).filter(([name, cookie]) => !client.has(name) && !isSecretValue(cookie, name, isSecretCookieName))
+    return own.length ? own.map(([name, cookie]) => `${name}=${cookie}`).join('; ') : undefined
   }
 
   /**

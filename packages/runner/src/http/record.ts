@@ -230,12 +230,12 @@ export function sentRequest(exchange: HttpExchange): { url: string; bodyText?: s
  * an assertion comparing a token under an innocent label, a log line, a plugin's error. Read lazily,
  * like the history, since most messages hold none.
  */
-export function rememberSecrets(url: string | undefined, headers: Readonly<Record<string, string>>, bodyText: string | undefined, redactKeys?: string[]): void {
+export function rememberSecrets(url: string | undefined, headers: Readonly<Record<string, string>>, bodyText: string | undefined, redactKeys?: string[], own?: 'client'): void {
   // What can hold none is told apart now, by cheap looks (no parsing), and never queued: most messages
   // hold none, and a queued reading per message was most of what masking a console line cost.
   // Only a URL with credentials or a query can hold one: parsing every URL was most of this work.
   const inUrl = !!url && (url.includes('@') || url.includes('?'))
-  const inHeaders = secretsOfHeaders(headers, redactKeys)
+  const inHeaders = own === 'client' ? clientSecretsOfHeaders(headers, redactKeys) : secretsOfHeaders(headers, redactKeys)
   const inBody = !!bodyText && mayHoldSecrets(bodyText, { extraKeys: redactKeys })
   if (!inUrl && !inHeaders.length && !inBody) return
   knownSecrets.addLater(() => {
@@ -266,6 +266,16 @@ function secretsOfHeaders(headers: Readonly<Record<string, string>>, redactKeys?
   const secrets = found ?? NO_SECRETS
   if (frozen) headerSecrets.set(headers, secrets)
   return secrets
+}
+
+/**
+ * The secrets of the client's own headers (the config's `headers`, `setHeader`): as secretsOfHeaders, and
+ * every cookie of its `Cookie`, a session the user gave whatever its name. Read once per client or change.
+ */
+function clientSecretsOfHeaders(headers: Readonly<Record<string, string>>, redactKeys?: string[]): readonly string[] {
+  const found = [...secretsOfHeaders(headers, redactKeys)]
+  for (const name of Object.keys(headers)) if (name.toLowerCase() === 'cookie') found.push(...secretsOfHeader(name, headers[name]!, { everyCookie: true }))
+  return found
 }
 
 /** Header names repeat in every response (`content-type`, `date`...): what each one is, is decided once. */

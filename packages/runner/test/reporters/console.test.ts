@@ -145,7 +145,7 @@ describe('console reporter', () => {
     const run = await replay(r.hooks!)
     const text = out.text() + (await r.render!(run, {} as never))
     expect(text).toContain('> authorization: [REDACTED]')
-    expect(text).toContain('> cookie: [REDACTED]')
+    expect(text).toContain('> cookie: sid=[REDACTED]')
     expect(text).toContain('"password": "[REDACTED]"')
     expect(text).toContain('< set-cookie: [REDACTED]')
     expect(text).toContain('retry 2: boom password=[REDACTED]')

@@ -30,7 +30,7 @@ describe('json reporter on explorations', () => {
     const [stock, refund] = back.explorations![0]!.violations
     expect(stock!.sequence.map((s) => s.action)).toEqual(['create_product', 'create_order', 'create_order'])
     expect(refund!.sequence[0]!.input).toEqual({ email: 'ada@example.com', password: '[REDACTED]' })
-    expect(refund!.sequence[0]!.exchanges[0]!.request.headers).toMatchObject({ cookie: '[REDACTED]', 'x-api-key': '[REDACTED]' })
+    expect(refund!.sequence[0]!.exchanges[0]!.request.headers).toMatchObject({ cookie: 'sid=[REDACTED]', 'x-api-key': '[REDACTED]' })
     expect(back.explorations![0]!.issues[1]!.request!.url).toBe('http://127.0.0.1:4010/api/orders/1/refund?api_key=[REDACTED]')
     expect(back.summary.explorations).toEqual({ total: 2, passed: 1, failed: 1, violations: 2, flaky: 1 })
   })

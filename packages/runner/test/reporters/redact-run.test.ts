@@ -10,7 +10,7 @@ describe('redactRun', () => {
     expect(leakedSecrets(JSON.stringify(safe))).toEqual([])
     const login = safe.journeys[0]!.nodes[0] as any
     expect(login.request.headers.authorization).toBe('[REDACTED]')
-    expect(login.request.headers.cookie).toBe('[REDACTED]')
+    expect(login.request.headers.cookie).toBe('sid=[REDACTED]')
     expect(login.request.body.password).toBe('[REDACTED]')
     expect(login.request.body.email).toBe('ada@example.com')
     expect(login.response.headers['set-cookie']).toBe('[REDACTED]')
