@@ -113,6 +113,9 @@ const URL_CREDENTIALS = new RegExp(
   String.raw`(?<![\w+.])([a-z][a-z0-9+.-]{0,30}:\/\/)(?:${USER_ALONE_WITH_AT}|(?:[^\s/?#@"'<>]+|[^\s/?#"'<>:]{0,256}:${notPort(String.raw`(?:\/\/|@)`)}${passwordPart()})@${afterUserinfo()})`,
   'gi',
 )
+
+/** The schemes of a database's, a cache's or a broker's URL, whose user part its client reads to the last `@`. */
+export const SERVICE_SCHEME = String.raw`(?:postgres(?:ql)?|mysql|mariadb|redis|rediss|valkey|amqps?|mongodb(?:\+srv)?|nats|mqtts?|sqlserver|mssql|cockroachdb|clickhouse|memcached?)`
 /**
  * A user alone (or beside an empty password) that holds an unencoded `/` in the URL of a database, a cache or
  * a broker (`postgres://to/k@db/x`, `mysql://u/x:@db/app`): its client reads the user part to the last `@`
@@ -121,7 +124,7 @@ const URL_CREDENTIALS = new RegExp(
  * (`postgres://tok@en@db/x`): part of it may be the credential. Not in a web URL, where an `@` after a `/` is
  * a path's (`https://api/users/ada@example.test`).
  */
-const SERVICE_USER_WITH_SLASH = /(?<![\w+.])((?:postgres(?:ql)?|mysql|mariadb|redis|rediss|valkey|amqps?|mongodb(?:\+srv)?|nats|mqtts?|sqlserver|mssql|cockroachdb|clickhouse|memcached?):\/\/)[^\s/?#@:"'<>]*\/[^\s?#@:"'<>]*:?@(?=[^\s/?#@"'<>]+(?:[\s/?#"'<>]|$))/gi
+const SERVICE_USER_WITH_SLASH = new RegExp(String.raw`(?<![\w+.])(${SERVICE_SCHEME}:\/\/)[^\s/?#@:"'<>]*\/[^\s?#@:"'<>]*:?@(?=[^\s/?#@"'<>]+(?:[\s/?#"'<>]|$))`, 'gi')
 
 /** The user part SERVICE_USER_WITH_SLASH masks in a URL given whole (`to/k` of `postgres://to/k@db/x`), if any. */
 export function serviceUserWithSlash(url: string): string | undefined {

@@ -1,4 +1,4 @@
-import { serviceUserWithSlash, CREDENTIAL_RULES, MADE_UP_SECRET_PREFIX, MASK_IN_TEXT, ISSUED_MARK, ISSUED_TOKENS, JWT, JWT_MARK, HEADER_PAIR_MARK, MAYBE_SECRET, NAME_WORDS, REDACTED, OPEN_TOKEN_NAME, SECRET_NAME, QUERY_SECRET_NAMES, TEXT_RULES, type TextRule, afterBoundary, applyRule } from './redact-text-rules'
+import { SERVICE_SCHEME, serviceUserWithSlash, CREDENTIAL_RULES, MADE_UP_SECRET_PREFIX, MASK_IN_TEXT, ISSUED_MARK, ISSUED_TOKENS, JWT, JWT_MARK, HEADER_PAIR_MARK, MAYBE_SECRET, NAME_WORDS, REDACTED, OPEN_TOKEN_NAME, SECRET_NAME, QUERY_SECRET_NAMES, TEXT_RULES, type TextRule, afterBoundary, applyRule } from './redact-text-rules'
 import type { RunResult } from './results'
 
 /**
@@ -864,9 +864,11 @@ const unanchored = (re: RegExp) => re.source.replace(/[\^$]/g, '')
 // `session` too: its value is a secret when shaped like a token (see isSessionToken), and the look said no.
 // And a form's field of a name secret in a query (`key=`, `sig=`, `code=`), secret by isSecretQueryName as a form's names are,
 // or such a parameter of a URL in a field; and a URL's user information (`redis://:pw@host`, its slashes maybe
-// escaped as `\/`, a `/` in it too: `postgres://to/k@db`): secretsOfValue takes the secrets of a URL under any key.
+// escaped as `\/`): secretsOfValue takes the secrets of a URL under any key. A user with a `/` in it is looked
+// for only after a service's scheme (`postgres://to/k@db`, SERVICE_USER_WITH_SLASH): after any `//`, the look
+// ran from each `//` to the text's end, and a 1 MB base64 body (a `//` every 4 KB) took half a second.
 const MAY_HOLD_SECRET = new RegExp(
-  `${NAME_WORDS}|${unanchored(SECRET_KEY)}|${unanchored(SECRET_WORD)}|${HEADER_PAIR_MARK}|session|(?:^|[&?])(?:${QUERY_SECRET_NAMES})=|\\/\\\\?\\/(?:[^\\s"?#@\\\\]|\\\\\\/)*@`,
+  `${NAME_WORDS}|${unanchored(SECRET_KEY)}|${unanchored(SECRET_WORD)}|${HEADER_PAIR_MARK}|session|(?:^|[&?])(?:${QUERY_SECRET_NAMES})=|\\/\\\\?\\/[^\\s"/?#@\\\\]*@|${SERVICE_SCHEME}:\\\\?\\/\\\\?\\/(?:[^\\s"?#@\\\\]|\\\\\\/)*@`,
   'i',
 )
 
