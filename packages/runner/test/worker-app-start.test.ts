@@ -36,8 +36,9 @@ describe('Ctrl-C while a worker is being made', () => {
     const runner = createRunner({
       baseUrl: main.url,
       workers: 2,
-      // Past it, the create would be abandoned at the timeout instead: a critical issue on j2.
-      pluginTimeout: 5_000,
+      // Past it, the create would be abandoned at the timeout instead: a critical issue on j2. Far above the
+      // app's start (a node process on a loaded machine took over 5 s once), which Ctrl-C cuts short.
+      pluginTimeout: 30_000,
       workerSetup: {
         create(_index, _main, signal) {
           createSignal = signal
@@ -91,7 +92,8 @@ describe('Ctrl-C while the workers of parallel paths are being made', () => {
     const runner = createRunner({
       baseUrl: main.url,
       parallelPaths: 2,
-      pluginTimeout: 5_000,
+      // Far above the app's start, which Ctrl-C cuts short (see the test above).
+      pluginTimeout: 30_000,
       workerSetup: {
         create: (_index, _main, signal) =>
           startAppProcess({
@@ -133,7 +135,8 @@ describe('a worker whose app never writes its ready line', () => {
     const runner = createRunner({
       baseUrl: main.url,
       workers: 2,
-      pluginTimeout: 1_500,
+      // Time for a node process to start and print its line on a loaded machine: the issue quotes it.
+      pluginTimeout: 3_000,
       workerSetup: {
         create: (_index, _main, signal) =>
           startAppProcess({
@@ -159,7 +162,7 @@ describe('a worker whose app never writes its ready line', () => {
     expect(j2.worker).toBe(1)
     expect(j2.issues.map((i) => i.error)).toEqual([
       expect.stringMatching(
-        /^worker 1 could not be made, so the journey did not run: workerSetup\.create\(1\) timed out after 1500 ms \(pluginTimeout\); worker 1 is not used again in this run; \S+ -e .* was still starting: no line it wrote matched \/listening on .*\/i \(the line it writes once it listens: give startAppProcess a `ready` pattern for it\); the last lines it wrote: "Server started on port \d+, db postgres:\/\/app:\*\*\*@db\/app"$/,
+        /^worker 1 could not be made, so the journey did not run: workerSetup\.create\(1\) timed out after 3000 ms \(pluginTimeout\); worker 1 is not used again in this run; \S+ -e .* was still starting: no line it wrote matched \/listening on .*\/i \(the line it writes once it listens: give startAppProcess a `ready` pattern for it\); the last lines it wrote: "Server started on port \d+, db postgres:\/\/app:\*\*\*@db\/app"$/,
       ),
     ])
     expect(runner.closeIssues).toEqual([])
