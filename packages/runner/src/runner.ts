@@ -61,7 +61,7 @@ import { type RunApp, checkRunAppOption, startRunApp } from './run-app'
 import { type AppWatch, WORKER_OUT_OF_USE_SUGGESTION } from './worker-app'
 import { WorkerPool } from './workers'
 import { StateCalls, type World, laneWorld } from './world'
-import { workerSetupAdvice } from './worker-setup-advice'
+import { type BackendOwner, workerSetupAdvice } from './worker-setup-advice'
 
 export const RUNNER_VERSION = __VENOMQA_PKG_VERSION__
 
@@ -953,6 +953,18 @@ export class Runner {
     this.#validateWorkerSetup()
   }
 
+  /**
+   * Each of `backends` (default: every state backend of the run) with the package name of the plugin that
+   * registered it, none for one given in code: advice on what to add names the right package.
+   */
+  backendOwners(backends: readonly StateBackend[] = this.registry.stateBackends): BackendOwner[] {
+    return backends.map((b) => {
+      const owner = this.#claims.get(`state backend:${b.name}`)
+      const plugin = typeof owner === 'string' ? this.#entries.get(owner)?.plugin : undefined
+      return plugin ? { backend: b.name, plugin } : { backend: b.name }
+    })
+  }
+
   /** Parallel runs are isolated or refused: never paths that silently see each other's writes. */
   #checkParallel(): void {
     const paths = this.options.parallelPaths ?? 1
@@ -967,7 +979,7 @@ export class Runner {
     throw new ConfigError(
       `${asked} would run ${paths > 1 ? 'paths' : 'journeys'} at the same time against one system, but ${unsafeBackends(unsafe)} not parallel-safe: they would see each other's writes and rollbacks. Choose one:\n` +
         `  1. run one at a time: set ${paths > 1 ? 'parallelPaths' : 'workers'} to 1 (each path still starts from its checkpoint);\n` +
-        `  2. give every worker its own system: add a workerSetup (create: one app instance and database per worker; sync: copy the checkpoint state to it): ${workerSetupAdvice(this.registry.plugins.map((p) => p.name))}, see docs/parallel.md;\n` +
+        `  2. give every worker its own system: add a workerSetup (create: one app instance and database per worker; sync: copy the checkpoint state to it): ${workerSetupAdvice(this.registry.plugins.map((p) => p.name), this.backendOwners(unsafe))}, see docs/parallel.md;\n` +
         `  3. use only state backends that are parallel-safe.`,
       { where: paths > 1 ? 'parallelPaths' : 'workers' },
     )
@@ -1279,6 +1291,15 @@ function normalize(input: JourneyInput | readonly JourneyInput[]): SourcedJourne
 }
 
 function checkPorts(journeys: Journey[], ports: Map<string, unknown>): void {
+  const problem = portsProblem(journeys, ports)
+  if (problem) throw new ConfigError(problem)
+}
+
+/**
+ * The ports journeys declare (`requires`) that no plugin registered, with what gives each: what a run refuses
+ * before anything runs (exit 2), for `venomqa doctor` to say it too. Undefined when every one is there.
+ */
+export function portsProblem(journeys: readonly Journey[], ports: ReadonlyMap<string, unknown>): string | undefined {
   const missing: string[] = []
   const names = new Set<string>()
   const need = (what: string, port: string) => {
@@ -1295,9 +1316,7 @@ function checkPorts(journeys: Journey[], ports: Map<string, unknown>): void {
     for (const p of j.requires) if (!ports.has(p)) need(`journey "${j.name}"`, p)
     visit(j, j.steps)
   }
-  if (missing.length) {
-    throw new ConfigError(`${missing.join('; ')}. Registered ports: ${[...ports.keys()].join(', ') || 'none'}. ${[...names].map(portProviders).join(' ')}`)
-  }
+  if (missing.length) return `${missing.join('; ')}. Registered ports: ${[...ports.keys()].join(', ') || 'none'}. ${[...names].map(portProviders).join(' ')}`
 }
 
 /** The plugins that give a port by its usual name: each adapter's default, and the in-memory ones. */
