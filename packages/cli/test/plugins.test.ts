@@ -177,9 +177,17 @@ describe('loading plugins from the project root', () => {
   })
 
   it('refuses a plugin for another apiVersion and one whose core peer range excludes this core', async () => {
-    const dir = await project({ ...pkg('venomqa-plugin-future', { apiVersion: 2 }), ...pkg('venomqa-plugin-old', { peer: '^9.0.0', version: '3.1.0' }) })
+    const dir = await project({
+      ...pkg('venomqa-plugin-future', { apiVersion: 2 }),
+      ...pkg('venomqa-plugin-past', { apiVersion: 0 }),
+      ...pkg('venomqa-plugin-old', { peer: '^9.0.0', version: '3.1.0' }),
+    })
+    // A plugin newer than this VenomQA: what to upgrade is VenomQA, which the message used not to say.
     expect((await pluginError(loadPlugin('future', { root: dir, coreVersion: '0.1.0' }))).message).toBe(
-      'plugin venomqa-plugin-future@1.0.0 is built for plugin API 2, but this VenomQA speaks plugin API 1: install a version of the plugin made for plugin API 1',
+      "plugin venomqa-plugin-future@1.0.0 is built for plugin API 2, newer than this VenomQA's (plugin API 1): upgrade @venomqa/cli and @venomqa/core to a release that speaks plugin API 2, or install a version of the plugin made for plugin API 1",
+    )
+    expect((await pluginError(loadPlugin('past', { root: dir, coreVersion: '0.1.0' }))).message).toBe(
+      'plugin venomqa-plugin-past@1.0.0 is built for plugin API 0, but this VenomQA speaks plugin API 1: install a version of the plugin made for plugin API 1',
     )
     expect((await pluginError(loadPlugin('old', { root: dir, coreVersion: '0.1.0' }))).message).toContain(
       'plugin venomqa-plugin-old@3.1.0 needs @venomqa/core ^9.0.0, but this VenomQA runs @venomqa/core 0.1.0',

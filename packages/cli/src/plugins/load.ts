@@ -3,7 +3,7 @@ import { createRequire } from 'node:module'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { isDeepStrictEqual } from 'node:util'
-import { PLUGIN_API_VERSION, type Plugin, PluginError, didYouMean, isPlugin, knownSecrets, redactText, secretsOfValue } from '@venomqa/core'
+import { type Plugin, PluginError, apiVersionProblem, didYouMean, isPlugin, knownSecrets, redactText, secretsOfValue } from '@venomqa/core'
 import type { PluginEntry } from '@venomqa/runner'
 import type { PluginSpec } from '../config/types'
 import { inConfigFile, shownConfigFile } from '../config/load'
@@ -326,11 +326,8 @@ async function pluginFromModule(mod: Record<string, unknown>, spec: string, file
 }
 
 function checkApiVersion(plugin: Plugin<any>, spec: string, label = `${plugin.name}${plugin.version ? `@${plugin.version}` : ''}`): void {
-  if (plugin.apiVersion !== PLUGIN_API_VERSION)
-    throw new PluginError(
-      spec,
-      `plugin ${label} is built for plugin API ${plugin.apiVersion}, but this VenomQA speaks plugin API ${PLUGIN_API_VERSION}: install a version of the plugin made for plugin API ${PLUGIN_API_VERSION}`,
-    )
+  const problem = apiVersionProblem(label, plugin.apiVersion)
+  if (problem) throw new PluginError(spec, problem)
 }
 
 /**
