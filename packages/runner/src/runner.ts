@@ -143,8 +143,19 @@ const CONNECT_SUGGESTION =
   "No journey ran: a state backend could not connect. Check that its service is up and the plugin's connection options (URL, user, password); `venomqa doctor` checks the plugins' services."
 const DISCONNECT_SUGGESTION =
   "The backend did not disconnect cleanly: what it set up to follow the app's data (tables, triggers, a snapshot) may still be there, as the message says. Check its service; `venomqa doctor` checks the plugins' services."
+/** What #pluginCall gives back for a call it abandoned (it hung) or that an interrupt stopped. */
+const NOT_MADE: unique symbol = Symbol('not made')
+/** The plugin entry a call into a plugin belongs to, for its messages (see #pluginCall). */
+interface PluginCallOwner {
+  name: string
+  pluginName: string
+  where: string
+  file?: string
+}
 const SETUP_HUNG_SUGGESTION =
   "A plugin's setup never finished, so nothing ran: check the service it connects to while setting up, or raise pluginTimeout if its setup is slow on purpose."
+const FACTORY_HUNG_SUGGESTION =
+  "A port or state backend a plugin registered as a factory was never made (the factory never finished), so nothing ran: check the service it connects to, or raise pluginTimeout if it is slow on purpose."
 const APP_START_SUGGESTION =
   "The app under test (the config's `app`) did not answer at its URL in time, or ended first: read its last lines in the error. Check its command, that it listens where `app.url` (or baseUrl) says, and what it needs (its database, its environment); raise `app.timeoutMs` if it is slow to start on purpose."
 /** A request cut off after its step stopped (see DetachedRequests): what to do about what it may have done. */
@@ -223,8 +234,9 @@ export class Runner {
     this.runIssues.push(makeIssue({ ...place, severity: 'high', kind: 'state', error: message, source: 'runner', suggestion: CUT_OFF_SUGGESTION }))
   })
   #ports?: Ports
-  #backendFactories: (() => StateBackend | Promise<StateBackend>)[] = []
-  #portFactories = new Map<string, () => unknown>()
+  #backendFactories: (() => Promise<StateBackend | undefined>)[] = []
+  /** Ports registered as factories, made once every plugin is set up, each with the plugin that gave it. */
+  #portFactories = new Map<string, { make: () => unknown; owner: PluginCallOwner }>()
   #pool?: WorkerPool
   /** The app under test the run started (the `app` option), until close() stops it. */
   #app?: RunApp
@@ -340,11 +352,18 @@ export class Runner {
     // Plugins' backends made by factories are claimed first, so that a code-given backend that shares a
     // name with any plugin's is refused as the one that came in later, whichever plugin form it clashed with.
     const made: StateBackend[] = []
-    for (const f of this.#backendFactories) made.push(await f())
+    for (const f of this.#backendFactories) {
+      const backend = await f()
+      if (backend) made.push(backend)
+    }
     for (const [index, b] of (this.options.stateBackends ?? []).entries()) this.registry.stateBackends.push(this.#claimGivenBackend(b, index))
     this.registry.stateBackends.push(...made)
     for (const [name, port] of Object.entries(this.options.ports ?? {})) this.registry.ports.set(name, port)
-    for (const [name, factory] of this.#portFactories) if (!this.registry.ports.has(name)) this.registry.ports.set(name, await factory())
+    for (const [name, { make, owner }] of this.#portFactories) {
+      if (this.registry.ports.has(name)) continue
+      const port = await this.#pluginCall(owner, `the factory of port "${name}"`, make)
+      if (port !== NOT_MADE) this.registry.ports.set(name, port)
+    }
     this.#ports = makePorts(this.registry.ports)
   }
 
@@ -404,6 +423,45 @@ export class Runner {
     return found
   }
 
+  /**
+   * A call into a plugin while the runner starts: its setup, or a factory it registered (a port's, a state
+   * backend's), made once every plugin is set up. Bounded by pluginTimeout and by the run's signal: one that
+   * hangs is abandoned, and every journey is then not run, naming the plugin and what hung (exit 1, reports
+   * written), where a factory that never settled held the run for ever. One that throws is refused at the
+   * plugin's entry (exit 2), naming the plugin and what threw, where a factory's error was an "unexpected
+   * error" naming neither. NOT_MADE when it was abandoned or interrupted.
+   */
+  async #pluginCall<T>({ name, pluginName, where, file }: PluginCallOwner, what: string, fn: () => T | PromiseLike<T>): Promise<T | typeof NOT_MADE> {
+    const signal = this.options.signal
+    const label = what === 'setup' ? `plugin "${name}" setup` : `plugin "${name}": ${what}`
+    try {
+      const work = faults.guard(label, fn, { timeoutMs: this.pluginTimeoutMs })
+      // The run's signal stops the wait as it stops a step's: a setup that hangs does not hold Ctrl-C up.
+      return await (signal ? untilStepStops(work, signal, (left) => void left.catch(() => {})) : work)
+    } catch (err) {
+      // Ctrl-C while it set up: left to itself, as at a stall; the run that follows runs nothing, interrupted.
+      if (signal?.aborted && err === signal.reason) return NOT_MADE
+      if (err instanceof StallError || err instanceof TimeoutError) {
+        // Abandoned, not refused: the config is fine, the plugin hung. The run goes on to fail every
+        // journey with this reason, so reports get written and the exit code is 1.
+        const message = `${errorMessage(err)}; nothing ran${err instanceof TimeoutError ? ` (raise pluginTimeout if its ${what === 'setup' ? 'setup' : 'factory'} is slow on purpose)` : ''}`
+        this.#fatal ??= message
+        const step = what === 'setup' ? `setup ${name}` : `setup ${name}: ${what}`
+        this.runIssues.push(makeIssue({ journey: '', path: '', step, severity: 'critical', kind: 'stall', error: message, source: `plugin:${name}`, suggestion: what === 'setup' ? SETUP_HUNG_SUGGESTION : FACTORY_HUNG_SUGGESTION }))
+        return NOT_MADE
+      }
+      // A user's mistake by name, not only by class: a plugin installed with a @venomqa/core of its own throws
+      // that copy's ConfigError, which is no VenomError of this one.
+      if ((err instanceof VenomError || isUserError(err)) && !(err instanceof StrayError)) throw placed(err as VenomError, where, [name, pluginName], file)
+      // What the plugin threw is foreign text (a driver's message can hold a password=...): masked as such.
+      // Placed at its entry, as a mistake in its options is; where in its code it threw is in its stack,
+      // which --debug prints (a frame names a file and a line, never a value, but only on request).
+      const debugHint = this.options.debug ? '' : ' (run with --debug for where in the plugin it was thrown)'
+      const failed = what === 'setup' ? `plugin "${name}" failed in setup` : `plugin "${name}": ${what} failed`
+      throw placed(new PluginError(name, `${failed}: ${redactText(messageWithCauses(err))}${debugHint}`, { cause: err }), where, [name, pluginName], file)
+    }
+  }
+
   #pluginLog(name: string): PluginLogger {
     return {
       info: (m) => this.options.logger?.info(`[${name}] ${m}`),
@@ -414,6 +472,7 @@ export class Runner {
 
   async #setupPlugin({ plugin, name: pluginName, owner: name, options, where, file }: CheckedPlugin): Promise<void> {
     const source = `plugin:${name}`
+    const owner: PluginCallOwner = { name, pluginName, where, file }
     this.#entries.set(name, { plugin: pluginName, where })
     const api: PluginApi<any> = {
       options,
@@ -429,7 +488,7 @@ export class Runner {
       },
       addPort: (pname, port) => {
         this.#claim('port', pname, name)
-        if (typeof port === 'function') this.#portFactories.set(pname, port as () => unknown)
+        if (typeof port === 'function') this.#portFactories.set(pname, { make: port as () => unknown, owner })
         else this.registry.ports.set(pname, port)
       },
       addStateBackend: (b) => {
@@ -441,7 +500,8 @@ export class Runner {
         const entry = file && !place.startsWith(`${file}: `) ? `${file}: ${place}` : place
         if (typeof b === 'function')
           this.#backendFactories.push(async () => {
-            const made = await b()
+            const made = await this.#pluginCall(owner, 'the factory of its state backend', b)
+            if (made === NOT_MADE) return undefined
             checkBackendShape(name, made)
             return this.#claimBackend(made, name, entry)
           })
@@ -463,31 +523,7 @@ export class Runner {
       onClose: (fn) => this.#closers.push({ plugin: name, fn }),
       addInvariant: (invariant) => this.registry.invariants.push(invariant),
     }
-    const signal = this.options.signal
-    try {
-      const setup = faults.guard(`plugin "${name}" setup`, () => plugin.setup?.(api), { timeoutMs: this.pluginTimeoutMs })
-      // The run's signal stops the wait as it stops a step's: a setup that hangs does not hold Ctrl-C up.
-      await (signal ? untilStepStops(setup, signal, (left) => void left.catch(() => {})) : setup)
-    } catch (err) {
-      // Ctrl-C while it set up: left to itself, as at a stall; the run that follows runs nothing, interrupted.
-      if (signal?.aborted && err === signal.reason) return
-      if (err instanceof StallError || err instanceof TimeoutError) {
-        // Abandoned, not refused: the config is fine, the plugin hung. The run goes on to fail every
-        // journey with this reason, so reports get written and the exit code is 1.
-        const message = `${errorMessage(err)}; nothing ran${err instanceof TimeoutError ? ' (raise pluginTimeout if its setup is slow on purpose)' : ''}`
-        this.#fatal ??= message
-        this.runIssues.push(makeIssue({ journey: '', path: '', step: `setup ${name}`, severity: 'critical', kind: 'stall', error: message, source, suggestion: SETUP_HUNG_SUGGESTION }))
-        return
-      }
-      // A user's mistake by name, not only by class: a plugin installed with a @venomqa/core of its own throws
-      // that copy's ConfigError, which is no VenomError of this one.
-      if ((err instanceof VenomError || isUserError(err)) && !(err instanceof StrayError)) throw placed(err as VenomError, where, [name, pluginName], file)
-      // What the plugin threw is foreign text (a driver's message can hold a password=...): masked as such.
-      // Placed at its entry, as a mistake in its options is; where in its code it threw is in its stack,
-      // which --debug prints (a frame names a file and a line, never a value, but only on request).
-      const debugHint = this.options.debug ? '' : ' (run with --debug for where in the plugin it was thrown)'
-      throw placed(new PluginError(name, `plugin "${name}" failed in setup: ${redactText(messageWithCauses(err))}${debugHint}`, { cause: err }), where, [name, pluginName], file)
-    }
+    if ((await this.#pluginCall(owner, 'setup', () => plugin.setup?.(api))) === NOT_MADE) return
     this.bus.add(source, plugin.hooks)
     this.registry.plugins.push({ name, version: plugin.version })
   }
