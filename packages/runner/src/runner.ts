@@ -156,6 +156,9 @@ const SETUP_HUNG_SUGGESTION =
   "A plugin's setup never finished, so nothing ran: check the service it connects to while setting up, or raise pluginTimeout if its setup is slow on purpose."
 const FACTORY_HUNG_SUGGESTION =
   "A port or state backend a plugin registered as a factory was never made (the factory never finished), so nothing ran: check the service it connects to, or raise pluginTimeout if it is slow on purpose."
+/** A plugin's onClose that threw: no hook, and what it started may still be there. */
+const CLOSE_FAILED_SUGGESTION =
+  "A plugin's cleanup (its onClose) failed after the run: what it started (a server, a connection, a file) may still be there. Read the error, and fix or report the plugin."
 const APP_START_SUGGESTION =
   "The app under test (the config's `app`) did not answer at its URL in time, or ended first: read its last lines in the error. Check its command, that it listens where `app.url` (or baseUrl) says, and what it needs (its database, its environment); raise `app.timeoutMs` if it is slow to start on purpose."
 /** A request cut off after its step stopped (see DetachedRequests): what to do about what it may have done. */
@@ -211,6 +214,8 @@ export class Runner {
   #closers: { plugin: string; fn: () => void | Promise<void> }[] = []
   /** Set when a plugin's setup never finished: nothing can run, every journey fails with this reason. */
   #fatal?: string
+  /** What to do about #fatal, for the journeys it leaves not run: a step's advice does not fit a plugin that hung. */
+  #fatalSuggestion?: string
   /** Which plugin registered each reporter, port and backend name: two plugins may not claim one name. */
   readonly #claims = new Map<string, string | typeof BUILT_IN>()
   /**
@@ -445,9 +450,13 @@ export class Runner {
         // Abandoned, not refused: the config is fine, the plugin hung. The run goes on to fail every
         // journey with this reason, so reports get written and the exit code is 1.
         const message = `${errorMessage(err)}; nothing ran${err instanceof TimeoutError ? ` (raise pluginTimeout if its ${what === 'setup' ? 'setup' : 'factory'} is slow on purpose)` : ''}`
-        this.#fatal ??= message
+        const suggestion = what === 'setup' ? SETUP_HUNG_SUGGESTION : FACTORY_HUNG_SUGGESTION
+        if (this.#fatal === undefined) {
+          this.#fatal = message
+          this.#fatalSuggestion = suggestion
+        }
         const step = what === 'setup' ? `setup ${name}` : `setup ${name}: ${what}`
-        this.runIssues.push(makeIssue({ journey: '', path: '', step, severity: 'critical', kind: 'stall', error: message, source: `plugin:${name}`, suggestion: what === 'setup' ? SETUP_HUNG_SUGGESTION : FACTORY_HUNG_SUGGESTION }))
+        this.runIssues.push(makeIssue({ journey: '', path: '', step, severity: 'critical', kind: 'stall', error: message, source: `plugin:${name}`, suggestion }))
         return NOT_MADE
       }
       // A user's mistake by name, not only by class: a plugin installed with a @venomqa/core of its own throws
@@ -602,7 +611,7 @@ export class Runner {
     )
 
     let notRunBecause: { reason: string; kind: 'stall' | 'state' | 'crash'; suggestion?: string } | undefined = this.#fatal
-      ? { reason: this.#fatal, kind: 'stall' }
+      ? { reason: this.#fatal, kind: 'stall', suggestion: this.#fatalSuggestion }
       : await this.#connect(signal).then((failed) => (failed ? { reason: failed.message, kind: 'state' as const, suggestion: failed.suggestion } : undefined))
     // The app under test last: what the plugins and backends set up (a proxy's port) is in its environment.
     if (!notRunBecause && !signal?.aborted) {
@@ -1161,7 +1170,7 @@ export class Runner {
       try {
         await faults.guard(`plugin "${plugin}" onClose`, fn, { timeoutMs: this.pluginTimeoutMs })
       } catch (err) {
-        fail(`close ${plugin}`, 'medium', `plugin:${plugin}`, `plugin "${plugin}" failed to close: ${errorMessage(err)}`, 'hook')
+        fail(`close ${plugin}`, 'medium', `plugin:${plugin}`, `plugin "${plugin}" failed to close: ${errorMessage(err)}`, 'hook', CLOSE_FAILED_SUGGESTION)
       }
     }
     this.#closers = []
