@@ -10,7 +10,7 @@ import { inConfigFile, shownConfigFile } from '../config/load'
 import { importUserFile, loadFailure } from '../load-module'
 import { loading } from '../pending-loads'
 import { FIRST_PARTY_PLUGINS, firstPartyPackageFor, installAdvice } from './first-party'
-import { type FoundPackage, findPackage, installedPlugins, isPathSpec, packageEntry, pluginCandidates, readPackageJson, speaksVenomQA } from './resolve'
+import { type FoundPackage, findPackage, findUnimportablePackage, installedPlugins, isPathSpec, packageEntry, pluginCandidates, readPackageJson, speaksVenomQA } from './resolve'
 
 export interface LoadedPlugin {
   plugin: Plugin<any>
@@ -211,6 +211,21 @@ async function loadFromPackage(spec: string, options: Record<string, unknown> | 
         { cause: err },
       )
     })
+  }
+  // Installed, but with nothing to import (a CommonJS-only build): told as such, not as a package that is
+  // not installed, followed by a "did you mean" naming the very spec.
+  for (const name of candidates) {
+    const unimportable = findUnimportablePackage(name, ctx.root)
+    // The spec itself may be another library's name (a types-only package): only a plugin is told so.
+    if (!unimportable || (name === spec && !speaksVenomQA(unimportable.pkg))) continue
+    const why =
+      unimportable.pkg.exports !== undefined
+        ? 'its package.json "exports" has no "." entry for import (a CommonJS-only build has only "require")'
+        : `its entry file (${unimportable.pkg.main ?? 'index.js'}) is not there`
+    throw new PluginError(
+      spec,
+      `plugin "${spec}" is the installed package ${name}, which VenomQA cannot import: ${why}. VenomQA loads plugins as ES modules: the package needs an ESM build in "exports" under "import" (tsup's format: ['esm', 'cjs'], as \`venomqa init --plugin\` writes it); a package of yours is built and packed again, another's reported to its publisher`,
+    )
   }
   // A name close to an installed plugin is a typo: "install <the typo>" would send the user to a package
   // anyone could publish under that name. So would a package name made up from the spec: only VenomQA's

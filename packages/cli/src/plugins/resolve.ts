@@ -131,6 +131,23 @@ export function findPackage(name: string, root: string): FoundPackage | undefine
   return undefined
 }
 
+/**
+ * A package installed under `name` that cannot be imported (findPackage passes it by): its exports map has
+ * no `.` entry for `import` (a CommonJS-only build, `{ ".": { "require": ... } }`), or its main file is not
+ * there. Said as such, where the package was told as not installed at all.
+ */
+export function findUnimportablePackage(name: string, root: string): { name: string; dir: string; pkg: PackageJson } | undefined {
+  if (!VALID_NAME.test(name)) return undefined
+  for (const nm of nodeModulesDirs(root)) {
+    const pkgFile = path.join(nm, name, 'package.json')
+    if (!existsSync(pkgFile)) continue
+    const dir = realpathSync(path.dirname(pkgFile))
+    const pkg = readPackageJson(path.join(dir, 'package.json'))
+    if (!packageEntry(dir, pkg)) return { name, dir, pkg }
+  }
+  return undefined
+}
+
 export function readPackageJson(file: string): PackageJson {
   try {
     return JSON.parse(readFileSync(file, 'utf8')) as PackageJson
