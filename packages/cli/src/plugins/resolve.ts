@@ -119,16 +119,22 @@ const VALID_NAME = /^(@[a-z0-9-~][a-z0-9-._~]*\/)?[a-z0-9-~][a-z0-9-._~]*$/
  * parent directory, then NODE_PATH. Reads its package.json and picks the entry `import()` would load.
  */
 export function findPackage(name: string, root: string): FoundPackage | undefined {
-  if (!VALID_NAME.test(name)) return undefined
-  for (const nm of nodeModulesDirs(root)) {
-    const pkgFile = path.join(nm, name, 'package.json')
-    if (!existsSync(pkgFile)) continue
-    const dir = realpathSync(path.dirname(pkgFile))
-    const pkg = readPackageJson(path.join(dir, 'package.json'))
+  for (const { dir, pkg } of installedUnder(name, root)) {
     const entry = packageEntry(dir, pkg)
     if (entry) return { name, dir, pkg, entry }
   }
   return undefined
+}
+
+/** Each directory a package of `name` is installed in, seen from `root` as Node looks, with its package.json. */
+function* installedUnder(name: string, root: string): Generator<{ dir: string; pkg: PackageJson }> {
+  if (!VALID_NAME.test(name)) return
+  for (const nm of nodeModulesDirs(root)) {
+    const pkgFile = path.join(nm, name, 'package.json')
+    if (!existsSync(pkgFile)) continue
+    const dir = realpathSync(path.dirname(pkgFile))
+    yield { dir, pkg: readPackageJson(path.join(dir, 'package.json')) }
+  }
 }
 
 /**
@@ -137,14 +143,7 @@ export function findPackage(name: string, root: string): FoundPackage | undefine
  * there. Said as such, where the package was told as not installed at all.
  */
 export function findUnimportablePackage(name: string, root: string): { name: string; dir: string; pkg: PackageJson } | undefined {
-  if (!VALID_NAME.test(name)) return undefined
-  for (const nm of nodeModulesDirs(root)) {
-    const pkgFile = path.join(nm, name, 'package.json')
-    if (!existsSync(pkgFile)) continue
-    const dir = realpathSync(path.dirname(pkgFile))
-    const pkg = readPackageJson(path.join(dir, 'package.json'))
-    if (!packageEntry(dir, pkg)) return { name, dir, pkg }
-  }
+  for (const { dir, pkg } of installedUnder(name, root)) if (!packageEntry(dir, pkg)) return { name, dir, pkg }
   return undefined
 }
 
