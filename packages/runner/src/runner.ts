@@ -128,6 +128,7 @@ const RUNNER_OPTIONS = [
   'root',
   'profile',
   'toolVersion',
+  'portHint',
 ] as const satisfies readonly (keyof RunnerOptions)[]
 // An option added to RunnerOptions and not to the list fails to compile here.
 const everyOptionListed: Exclude<keyof RunnerOptions, (typeof RUNNER_OPTIONS)[number]> extends never ? true : never = true
@@ -591,7 +592,7 @@ export class Runner {
     // unregistered: the journeys are then not run, for that reason and with reports, rather than refused
     // for a port that was never added (exit 2, no reports, and a message sending the user to add it).
     if (!this.#fatal && !signal?.aborted) {
-      checkPorts(items.map((i) => i.journey), this.registry.ports)
+      checkPorts(items.map((i) => i.journey), this.registry.ports, this.options.portHint)
       this.#checkState(items)
       this.#checkRestore(items)
     }
@@ -1335,8 +1336,8 @@ function normalize(input: JourneyInput | readonly JourneyInput[]): SourcedJourne
   })
 }
 
-function checkPorts(journeys: Journey[], ports: Map<string, unknown>): void {
-  const problem = portsProblem(journeys, ports)
+function checkPorts(journeys: Journey[], ports: Map<string, unknown>, hint?: (port: string) => string | undefined): void {
+  const problem = portsProblem(journeys, ports, hint)
   if (problem) throw new ConfigError(problem)
 }
 
@@ -1344,7 +1345,7 @@ function checkPorts(journeys: Journey[], ports: Map<string, unknown>): void {
  * The ports journeys declare (`requires`) that no plugin registered, with what gives each: what a run refuses
  * before anything runs (exit 2), for `venomqa doctor` to say it too. Undefined when every one is there.
  */
-export function portsProblem(journeys: readonly Journey[], ports: ReadonlyMap<string, unknown>): string | undefined {
+export function portsProblem(journeys: readonly Journey[], ports: ReadonlyMap<string, unknown>, hint?: (port: string) => string | undefined): string | undefined {
   const missing: string[] = []
   const names = new Set<string>()
   const need = (what: string, port: string) => {
@@ -1361,7 +1362,7 @@ export function portsProblem(journeys: readonly Journey[], ports: ReadonlyMap<st
     for (const p of j.requires) if (!ports.has(p)) need(`journey "${j.name}"`, p)
     visit(j, j.steps)
   }
-  if (missing.length) return `${missing.join('; ')}. Registered ports: ${[...ports.keys()].join(', ') || 'none'}. ${[...names].map(portProviders).join(' ')}`
+  if (missing.length) return `${missing.join('; ')}. Registered ports: ${[...ports.keys()].join(', ') || 'none'}. ${[...names].map((n) => portProviders(n, hint?.(n))).join(' ')}`
 }
 
 /** The plugins that give a port by its usual name: each adapter's default, and the in-memory ones. */
@@ -1376,9 +1377,10 @@ const PORT_PROVIDERS: Record<string, string> = {
   concurrency: "'memory' (in-memory ports)",
 }
 
-function portProviders(port: string): string {
+function portProviders(port: string, hint?: string): string {
   const from = Object.hasOwn(PORT_PROVIDERS, port) ? PORT_PROVIDERS[port] : undefined
-  return from ? `"${port}" comes from ${from}.` : `"${port}" comes from a plugin that adds it (api.addPort("${port}", ...)), or an adapter given that port name.`
+  const said = from ? `"${port}" comes from ${from}.` : `"${port}" comes from a plugin that adds it (api.addPort("${port}", ...)), or an adapter given that port name.`
+  return hint ? `${said} ${hint}.` : said
 }
 
 /**

@@ -156,6 +156,7 @@ export async function doctorCommand(flags: DoctorFlags, io: Io, builtInCommands:
     const problem = portsProblem(
       loaded.map(({ journey }) => journey),
       session.runner.registry.ports,
+      session.runner.options.portHint,
     )
     if (problem) {
       checks.mistake()
