@@ -109,6 +109,7 @@ const RUNNER_OPTIONS = [
   'stepTimeout',
   'pluginTimeout',
   'requireState',
+  'portHint',
   'journeyTimeout',
   'retries',
   'journeyRetries',
@@ -128,7 +129,6 @@ const RUNNER_OPTIONS = [
   'root',
   'profile',
   'toolVersion',
-  'portHint',
 ] as const satisfies readonly (keyof RunnerOptions)[]
 // An option added to RunnerOptions and not to the list fails to compile here.
 const everyOptionListed: Exclude<keyof RunnerOptions, (typeof RUNNER_OPTIONS)[number]> extends never ? true : never = true
