@@ -171,7 +171,7 @@ describe('venomqa run with a TypeScript config', () => {
     const r = await ts.venomqa(['run', '--plugin', 'future'])
     expect(r.code).toBe(2)
     expect(r.stderr).toBe(
-      'venomqa: plugin venomqa-plugin-future@5.0.0 is built for plugin API 2, but this VenomQA speaks plugin API 1: install a version of the plugin made for plugin API 1\n  at --plugin future\n',
+      "venomqa: plugin venomqa-plugin-future@5.0.0 is built for plugin API 2, newer than this VenomQA's (plugin API 1): upgrade @venomqa/cli and @venomqa/core to a release that speaks plugin API 2, or install a version of the plugin made for plugin API 1\n  at --plugin future\n",
     )
   })
 

@@ -183,6 +183,29 @@ describe('commands from plugins', () => {
     expect((await p.venomqa(['--debug', 'hello'])).stdout).toBe('hello world (-)  [debug]\n')
   })
 
+  // Installed only, a plugin whose schema requires an option is given none by its command: the message
+  // named the package and the key (`venomqa-plugin-files.dir: expected string, got nothing`), and nothing
+  // said where the option goes.
+  it('says where the options go when an installed plugin that is not configured needs one', async () => {
+    const files = {
+      'node_modules/venomqa-plugin-files/package.json': JSON.stringify({ name: 'venomqa-plugin-files', version: '1.0.0', type: 'module', main: 'index.mjs', venomqa: { commands: ['files:show'] } }),
+      'node_modules/venomqa-plugin-files/index.mjs': `const options = { '~standard': { version: 1, vendor: 'test', validate: (v) => typeof v?.dir === 'string' ? { value: v } : { issues: [{ message: 'expected string', path: ['dir'] }] } } }
+export default { name: 'venomqa-plugin-files', version: '1.0.0', apiVersion: 1, options,
+  commands(api) { api.addCommand('files:show', { description: 'show', run({ stdout }) { stdout.write('files in ' + api.options.dir + '\\n') } }) } }
+`,
+    }
+    const bare = await project({ ...files, 'venomqa.json': JSON.stringify({ plugins: [] }) })
+    const r = await bare.venomqa(['files:show'])
+    expect(r.code, r.stderr).toBe(2)
+    expect(r.stderr).toBe(
+      "venomqa: venomqa-plugin-files.dir: expected string, got nothing\nvenomqa-plugin-files is installed but not in the config, so `venomqa files:show` gave it no options: add it to the plugins of venomqa.json with the options it needs (['venomqa-plugin-files', { ... }])\n",
+    )
+    const none = await project(files)
+    expect((await none.venomqa(['files:show'])).stderr).toContain('add it to the plugins of a config file (venomqa.config.ts; `venomqa init` writes one) with the options it needs')
+    const configured = await project({ ...files, 'venomqa.json': JSON.stringify({ plugins: [['files', { dir: 'data' }]] }) })
+    expect((await configured.venomqa(['files:show'])).stdout).toBe('files in data\n')
+  })
+
   it('gives a configured plugin its checked options', async () => {
     const p = await project({ ...HELLO, 'venomqa.json': JSON.stringify({ plugins: [['hello', { greeting: 'hi' }]] }) })
     const r = await p.venomqa(['hello'])

@@ -151,6 +151,25 @@ describe('loading plugins from the project root', () => {
     for (const c of pluginCandidates('nope')) expect(err.message).toContain(`  - ${c}\n`)
   })
 
+  // A CommonJS-only build (exports with "require" alone) was told as not installed, and then "Did you mean
+  // "cjs"? It is installed.", naming the very spec typed.
+  it('an installed plugin that cannot be imported is told as such, not as missing', async () => {
+    const dir = await project({
+      'node_modules/venomqa-plugin-cjs/package.json': JSON.stringify({
+        name: 'venomqa-plugin-cjs',
+        version: '1.0.0',
+        exports: { '.': { require: './dist/index.cjs' } },
+        peerDependencies: { '@venomqa/core': '>=0.1.0 <1.0.0' },
+      }),
+      'node_modules/venomqa-plugin-cjs/dist/index.cjs': "module.exports = { name: 'venomqa-plugin-cjs', version: '1.0.0', apiVersion: 1 }",
+    })
+    const err = await pluginError(loadPlugin('cjs', { root: dir, coreVersion: '0.1.0' }))
+    expect(err.message).toBe(
+      'plugin "cjs" is the installed package venomqa-plugin-cjs, which VenomQA cannot import: its package.json "exports" has no "." entry for import (a CommonJS-only build has only "require"). VenomQA loads plugins as ES modules: the package needs an ESM build in "exports" under "import" (tsup\'s format: [\'esm\', \'cjs\'], as `venomqa init --plugin` writes it); a package of yours is built and packed again, another\'s reported to its publisher',
+    )
+    expect(err.message).not.toContain('Did you mean')
+  })
+
   it('a name close to an installed plugin is a typo: it says which one, and never to install the typo', async () => {
     const dir = await project({ ...pkg('@venomqa/state-postgres', {}) })
     const err = await pluginError(loadPlugin('@venomqa/state-postgress', { root: dir, coreVersion: '0.1.0' }))
@@ -177,9 +196,17 @@ describe('loading plugins from the project root', () => {
   })
 
   it('refuses a plugin for another apiVersion and one whose core peer range excludes this core', async () => {
-    const dir = await project({ ...pkg('venomqa-plugin-future', { apiVersion: 2 }), ...pkg('venomqa-plugin-old', { peer: '^9.0.0', version: '3.1.0' }) })
+    const dir = await project({
+      ...pkg('venomqa-plugin-future', { apiVersion: 2 }),
+      ...pkg('venomqa-plugin-past', { apiVersion: 0 }),
+      ...pkg('venomqa-plugin-old', { peer: '^9.0.0', version: '3.1.0' }),
+    })
+    // A plugin newer than this VenomQA: what to upgrade is VenomQA, which the message used not to say.
     expect((await pluginError(loadPlugin('future', { root: dir, coreVersion: '0.1.0' }))).message).toBe(
-      'plugin venomqa-plugin-future@1.0.0 is built for plugin API 2, but this VenomQA speaks plugin API 1: install a version of the plugin made for plugin API 1',
+      "plugin venomqa-plugin-future@1.0.0 is built for plugin API 2, newer than this VenomQA's (plugin API 1): upgrade @venomqa/cli and @venomqa/core to a release that speaks plugin API 2, or install a version of the plugin made for plugin API 1",
+    )
+    expect((await pluginError(loadPlugin('past', { root: dir, coreVersion: '0.1.0' }))).message).toBe(
+      'plugin venomqa-plugin-past@1.0.0 is built for plugin API 0, but this VenomQA speaks plugin API 1: install a version of the plugin made for plugin API 1',
     )
     expect((await pluginError(loadPlugin('old', { root: dir, coreVersion: '0.1.0' }))).message).toContain(
       'plugin venomqa-plugin-old@3.1.0 needs @venomqa/core ^9.0.0, but this VenomQA runs @venomqa/core 0.1.0',

@@ -23,8 +23,21 @@ export function assertEqual<T>(actual: unknown, expected: T, label = 'value'): a
   throw new AssertionFailed(`${label}: expected ${show(shownExpected)}, got ${show(shownActual)}`, { expected: shownExpected, actual: shownActual })
 }
 
-/** The response's status is one of `expected`. */
-export function assertStatus(res: { status: number; method?: string; url?: string; bodyText?: string; exchange?: { request?: { url?: string } } }, ...expected: number[]): void {
+/**
+ * The response's status is one of `expected`: `assertStatus(res, 201, 409)`, or a list, `assertStatus(res,
+ * [201, 409])`. A status that is no whole number (`'201'`, from a journey not type-checked) is refused with a
+ * TypeError naming it: it never matched, and the step failed on a 201 with "expected status 201, got 201".
+ */
+export function assertStatus(
+  res: { status: number; method?: string; url?: string; bodyText?: string; exchange?: { request?: { url?: string } } },
+  ...given: (number | readonly number[])[]
+): void {
+  const expected = given.flat()
+  const wrong = expected.find((s) => !Number.isInteger(s))
+  if (wrong !== undefined || !expected.length)
+    throw new TypeError(
+      `assertStatus(res, ...statuses): ${expected.length ? `a status must be a whole number, got ${typeof wrong === 'string' ? JSON.stringify(wrong) : String(wrong)}` : 'no status given'}: write assertStatus(res, 200) or assertStatus(res, 200, 201)`,
+    )
   if (!expected.includes(res.status)) {
     // The URL as the runner recorded it, when it did: masked by name (its `redactKeys` too).
     const url = res.exchange?.request?.url ?? res.url ?? ''

@@ -9,6 +9,19 @@ import type { BackendTiming, BranchResult, JourneyResult, PathResult, RunResult,
 /** The plugin API this version of core speaks. A plugin built for another is refused at load. */
 export const PLUGIN_API_VERSION = 1
 
+/**
+ * Why a plugin built for another plugin API (`apiVersion`) is refused, and what to install: a plugin newer
+ * than this VenomQA needs a newer VenomQA (or an older release of the plugin), an older one a newer release
+ * of the plugin. `label` names the plugin (`venomqa-plugin-x@2.0.0`). Undefined when it speaks this API.
+ */
+export function apiVersionProblem(label: string, apiVersion: unknown): string | undefined {
+  if (apiVersion === PLUGIN_API_VERSION) return undefined
+  const built = `plugin ${label} is built for plugin API ${String(apiVersion)}`
+  if (typeof apiVersion === 'number' && apiVersion > PLUGIN_API_VERSION)
+    return `${built}, newer than this VenomQA's (plugin API ${PLUGIN_API_VERSION}): upgrade @venomqa/cli and @venomqa/core to a release that speaks plugin API ${apiVersion}, or install a version of the plugin made for plugin API ${PLUGIN_API_VERSION}`
+  return `${built}, but this VenomQA speaks plugin API ${PLUGIN_API_VERSION}: install a version of the plugin made for plugin API ${PLUGIN_API_VERSION}`
+}
+
 // ---- lifecycle events ----------------------------------------------------------------------------
 
 export interface JourneyInfo {

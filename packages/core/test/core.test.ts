@@ -425,6 +425,17 @@ describe('assertions', () => {
     expect(() => assertStatus({ status: 404, method: 'GET', url: '/x', bodyText: '{"error":"nope"}' }, 200, 201)).toThrow('GET /x expected status 200 or 201, got 404: {"error":"nope"}')
     expect(() => check(false, 'must hold')).toThrow(AssertionFailed)
   })
+
+  // A list of statuses, as a user writes it in a journey that is not type-checked, failed on a status in the
+  // list: `expected status 201,409, got 201`.
+  it('takes the statuses as a list too, and refuses one that is no number', () => {
+    expect(() => assertStatus({ status: 201 }, [201, 409])).not.toThrow()
+    expect(() => assertStatus({ status: 409 }, [201], 409)).not.toThrow()
+    expect(() => assertStatus({ status: 500, method: 'POST', url: '/x' }, [201, 409])).toThrow('POST /x expected status 201 or 409, got 500')
+    const untyped = assertStatus as (res: { status: number }, ...statuses: unknown[]) => void
+    expect(() => untyped({ status: 201 }, '201')).toThrow('assertStatus(res, ...statuses): a status must be a whole number, got "201": write assertStatus(res, 200) or assertStatus(res, 200, 201)')
+    expect(() => untyped({ status: 201 })).toThrow('assertStatus(res, ...statuses): no status given')
+  })
 })
 
 describe('UserError', () => {

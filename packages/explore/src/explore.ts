@@ -437,7 +437,7 @@ function requireWorkerSetup(e: Exploration, runner: Runner, workers: number): vo
   if (workers === 1 || runner.options.workerSetup) return
   throw new ConfigError(
     `exploration "${e.name}" would run on ${workers} workers, but no workerSetup is configured: workers search at the same time and each rolls back the system it explores, so each needs a system of its own. ` +
-      `Add a workerSetup to the config (${workerSetupAdvice(runner.registry.plugins.map((p) => p.name))}, see docs/parallel.md), or explore on 1 worker`,
+      `Add a workerSetup to the config (${workerSetupAdvice(runner.registry.plugins.map((p) => p.name), runner.backendOwners())}, see docs/parallel.md), or explore on 1 worker`,
     { where: 'workers' },
   )
 }

@@ -1,6 +1,6 @@
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { PLUGIN_API_VERSION, type Plugin, PluginError, checkOptions, knownSecrets, optionsError, pluginDefinedAt, secretsOfValue } from '@venomqa/core'
+import { type Plugin, PluginError, apiVersionProblem, checkOptions, knownSecrets, optionsError, pluginDefinedAt, secretsOfValue } from '@venomqa/core'
 import { checkHooks } from './hooks'
 import type { PluginEntry } from './types'
 
@@ -97,11 +97,8 @@ function checkShape(plugin: Plugin<any> | undefined): string {
   const name = plugin?.name ?? '(unnamed plugin)'
   if (!plugin || typeof plugin !== 'object' || typeof plugin.name !== 'string')
     throw new PluginError(name, `plugin "${name}" is not a plugin object (expected definePlugin({ name, version, apiVersion, ... }))`)
-  if (plugin.apiVersion !== PLUGIN_API_VERSION)
-    throw new PluginError(
-      name,
-      `plugin "${name}" was built for plugin API version ${String(plugin.apiVersion)}, but this VenomQA speaks version ${PLUGIN_API_VERSION}; install a version of the plugin made for this VenomQA`,
-    )
+  const problem = apiVersionProblem(`"${name}"`, plugin.apiVersion)
+  if (problem) throw new PluginError(name, problem)
   // Before any plugin is set up: its hooks object is known already (addHook's are checked as they come).
   checkHooks(`plugin:${name}`, plugin.hooks)
   return name

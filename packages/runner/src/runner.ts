@@ -62,7 +62,7 @@ import { EnvNotMadeError } from './env-not-made'
 import { type AppWatch, WORKER_OUT_OF_USE_SUGGESTION } from './worker-app'
 import { WorkerPool } from './workers'
 import { StateCalls, type World, laneWorld } from './world'
-import { workerSetupAdvice } from './worker-setup-advice'
+import { type BackendOwner, workerSetupAdvice } from './worker-setup-advice'
 
 export const RUNNER_VERSION = __VENOMQA_PKG_VERSION__
 
@@ -110,6 +110,7 @@ const RUNNER_OPTIONS = [
   'stepTimeout',
   'pluginTimeout',
   'requireState',
+  'portHint',
   'journeyTimeout',
   'retries',
   'journeyRetries',
@@ -148,8 +149,22 @@ function connectSuggestion(what: string): string {
 }
 const DISCONNECT_SUGGESTION =
   "The backend did not disconnect cleanly: what it set up to follow the app's data (tables, triggers, a snapshot) may still be there, as the message says. Check its service; `venomqa doctor` checks the plugins' services."
+/** What #pluginCall gives back for a call it abandoned (it hung) or that an interrupt stopped. */
+const NOT_MADE: unique symbol = Symbol('not made')
+/** The plugin entry a call into a plugin belongs to, for its messages (see #pluginCall). */
+interface PluginCallOwner {
+  name: string
+  pluginName: string
+  where: string
+  file?: string
+}
 const SETUP_HUNG_SUGGESTION =
   "A plugin's setup never finished, so nothing ran: check the service it connects to while setting up, or raise pluginTimeout if its setup is slow on purpose."
+const FACTORY_HUNG_SUGGESTION =
+  "A port or state backend a plugin registered as a factory was never made (the factory never finished), so nothing ran: check the service it connects to, or raise pluginTimeout if it is slow on purpose."
+/** A plugin's onClose that threw: no hook, and what it started may still be there. */
+const CLOSE_FAILED_SUGGESTION =
+  "A plugin's cleanup (its onClose) failed after the run: what it started (a server, a connection, a file) may still be there. Read the error, and fix or report the plugin."
 const APP_START_SUGGESTION =
   "The app under test (the config's `app`) did not answer at its URL in time, or ended first: read its last lines in the error. Check its command, that it listens where `app.url` (or baseUrl) says, and what it needs (its database, its environment); raise `app.timeoutMs` if it is slow to start on purpose."
 /** A request cut off after its step stopped (see DetachedRequests): what to do about what it may have done. */
@@ -205,6 +220,8 @@ export class Runner {
   #closers: { plugin: string; fn: () => void | Promise<void> }[] = []
   /** Set when a plugin's setup never finished: nothing can run, every journey fails with this reason. */
   #fatal?: string
+  /** What to do about #fatal, for the journeys it leaves not run: a step's advice does not fit a plugin that hung. */
+  #fatalSuggestion?: string
   /** Which plugin registered each reporter, port and backend name: two plugins may not claim one name. */
   readonly #claims = new Map<string, string | typeof BUILT_IN>()
   /**
@@ -228,8 +245,9 @@ export class Runner {
     this.runIssues.push(makeIssue({ ...place, severity: 'high', kind: 'state', error: message, source: 'runner', suggestion: CUT_OFF_SUGGESTION }))
   })
   #ports?: Ports
-  #backendFactories: (() => StateBackend | Promise<StateBackend>)[] = []
-  #portFactories = new Map<string, () => unknown>()
+  #backendFactories: (() => Promise<StateBackend | undefined>)[] = []
+  /** Ports registered as factories, made once every plugin is set up, each with the plugin that gave it. */
+  #portFactories = new Map<string, { make: () => unknown; owner: PluginCallOwner }>()
   #pool?: WorkerPool
   /** The app under test the run started (the `app` option), until close() stops it. */
   #app?: RunApp
@@ -345,11 +363,18 @@ export class Runner {
     // Plugins' backends made by factories are claimed first, so that a code-given backend that shares a
     // name with any plugin's is refused as the one that came in later, whichever plugin form it clashed with.
     const made: StateBackend[] = []
-    for (const f of this.#backendFactories) made.push(await f())
+    for (const f of this.#backendFactories) {
+      const backend = await f()
+      if (backend) made.push(backend)
+    }
     for (const [index, b] of (this.options.stateBackends ?? []).entries()) this.registry.stateBackends.push(this.#claimGivenBackend(b, index))
     this.registry.stateBackends.push(...made)
     for (const [name, port] of Object.entries(this.options.ports ?? {})) this.registry.ports.set(name, port)
-    for (const [name, factory] of this.#portFactories) if (!this.registry.ports.has(name)) this.registry.ports.set(name, await factory())
+    for (const [name, { make, owner }] of this.#portFactories) {
+      if (this.registry.ports.has(name)) continue
+      const port = await this.#pluginCall(owner, `the factory of port "${name}"`, make)
+      if (port !== NOT_MADE) this.registry.ports.set(name, port)
+    }
     this.#ports = makePorts(this.registry.ports)
   }
 
@@ -409,6 +434,49 @@ export class Runner {
     return found
   }
 
+  /**
+   * A call into a plugin while the runner starts: its setup, or a factory it registered (a port's, a state
+   * backend's), made once every plugin is set up. Bounded by pluginTimeout and by the run's signal: one that
+   * hangs is abandoned, and every journey is then not run, naming the plugin and what hung (exit 1, reports
+   * written), where a factory that never settled held the run for ever. One that throws is refused at the
+   * plugin's entry (exit 2), naming the plugin and what threw, where a factory's error was an "unexpected
+   * error" naming neither. NOT_MADE when it was abandoned or interrupted.
+   */
+  async #pluginCall<T>({ name, pluginName, where, file }: PluginCallOwner, what: string, fn: () => T | PromiseLike<T>): Promise<T | typeof NOT_MADE> {
+    const signal = this.options.signal
+    const label = what === 'setup' ? `plugin "${name}" setup` : `plugin "${name}": ${what}`
+    try {
+      const work = faults.guard(label, fn, { timeoutMs: this.pluginTimeoutMs })
+      // The run's signal stops the wait as it stops a step's: a setup that hangs does not hold Ctrl-C up.
+      return await (signal ? untilStepStops(work, signal, (left) => void left.catch(() => {})) : work)
+    } catch (err) {
+      // Ctrl-C while it set up: left to itself, as at a stall; the run that follows runs nothing, interrupted.
+      if (signal?.aborted && err === signal.reason) return NOT_MADE
+      if (err instanceof StallError || err instanceof TimeoutError) {
+        // Abandoned, not refused: the config is fine, the plugin hung. The run goes on to fail every
+        // journey with this reason, so reports get written and the exit code is 1.
+        const message = `${errorMessage(err)}; nothing ran${err instanceof TimeoutError ? ` (raise pluginTimeout if its ${what === 'setup' ? 'setup' : 'factory'} is slow on purpose)` : ''}`
+        const suggestion = what === 'setup' ? SETUP_HUNG_SUGGESTION : FACTORY_HUNG_SUGGESTION
+        if (this.#fatal === undefined) {
+          this.#fatal = message
+          this.#fatalSuggestion = suggestion
+        }
+        const step = what === 'setup' ? `setup ${name}` : `setup ${name}: ${what}`
+        this.runIssues.push(makeIssue({ journey: '', path: '', step, severity: 'critical', kind: 'stall', error: message, source: `plugin:${name}`, suggestion }))
+        return NOT_MADE
+      }
+      // A user's mistake by name, not only by class: a plugin installed with a @venomqa/core of its own throws
+      // that copy's ConfigError, which is no VenomError of this one.
+      if ((err instanceof VenomError || isUserError(err)) && !(err instanceof StrayError)) throw placed(err as VenomError, where, [name, pluginName], file)
+      // What the plugin threw is foreign text (a driver's message can hold a password=...): masked as such.
+      // Placed at its entry, as a mistake in its options is; where in its code it threw is in its stack,
+      // which --debug prints (a frame names a file and a line, never a value, but only on request).
+      const debugHint = this.options.debug ? '' : ' (run with --debug for where in the plugin it was thrown)'
+      const failed = what === 'setup' ? `plugin "${name}" failed in setup` : `plugin "${name}": ${what} failed`
+      throw placed(new PluginError(name, `${failed}: ${redactText(messageWithCauses(err))}${debugHint}`, { cause: err }), where, [name, pluginName], file)
+    }
+  }
+
   #pluginLog(name: string): PluginLogger {
     return {
       info: (m) => this.options.logger?.info(`[${name}] ${m}`),
@@ -419,6 +487,7 @@ export class Runner {
 
   async #setupPlugin({ plugin, name: pluginName, owner: name, options, where, file }: CheckedPlugin): Promise<void> {
     const source = `plugin:${name}`
+    const owner: PluginCallOwner = { name, pluginName, where, file }
     this.#entries.set(name, { plugin: pluginName, where })
     const api: PluginApi<any> = {
       options,
@@ -434,7 +503,7 @@ export class Runner {
       },
       addPort: (pname, port) => {
         this.#claim('port', pname, name)
-        if (typeof port === 'function') this.#portFactories.set(pname, port as () => unknown)
+        if (typeof port === 'function') this.#portFactories.set(pname, { make: port as () => unknown, owner })
         else this.registry.ports.set(pname, port)
       },
       addStateBackend: (b) => {
@@ -446,7 +515,8 @@ export class Runner {
         const entry = file && !place.startsWith(`${file}: `) ? `${file}: ${place}` : place
         if (typeof b === 'function')
           this.#backendFactories.push(async () => {
-            const made = await b()
+            const made = await this.#pluginCall(owner, 'the factory of its state backend', b)
+            if (made === NOT_MADE) return undefined
             checkBackendShape(name, made)
             return this.#claimBackend(made, name, entry)
           })
@@ -468,31 +538,7 @@ export class Runner {
       onClose: (fn) => this.#closers.push({ plugin: name, fn }),
       addInvariant: (invariant) => this.registry.invariants.push(invariant),
     }
-    const signal = this.options.signal
-    try {
-      const setup = faults.guard(`plugin "${name}" setup`, () => plugin.setup?.(api), { timeoutMs: this.pluginTimeoutMs })
-      // The run's signal stops the wait as it stops a step's: a setup that hangs does not hold Ctrl-C up.
-      await (signal ? untilStepStops(setup, signal, (left) => void left.catch(() => {})) : setup)
-    } catch (err) {
-      // Ctrl-C while it set up: left to itself, as at a stall; the run that follows runs nothing, interrupted.
-      if (signal?.aborted && err === signal.reason) return
-      if (err instanceof StallError || err instanceof TimeoutError) {
-        // Abandoned, not refused: the config is fine, the plugin hung. The run goes on to fail every
-        // journey with this reason, so reports get written and the exit code is 1.
-        const message = `${errorMessage(err)}; nothing ran${err instanceof TimeoutError ? ' (raise pluginTimeout if its setup is slow on purpose)' : ''}`
-        this.#fatal ??= message
-        this.runIssues.push(makeIssue({ journey: '', path: '', step: `setup ${name}`, severity: 'critical', kind: 'stall', error: message, source, suggestion: SETUP_HUNG_SUGGESTION }))
-        return
-      }
-      // A user's mistake by name, not only by class: a plugin installed with a @venomqa/core of its own throws
-      // that copy's ConfigError, which is no VenomError of this one.
-      if ((err instanceof VenomError || isUserError(err)) && !(err instanceof StrayError)) throw placed(err as VenomError, where, [name, pluginName], file)
-      // What the plugin threw is foreign text (a driver's message can hold a password=...): masked as such.
-      // Placed at its entry, as a mistake in its options is; where in its code it threw is in its stack,
-      // which --debug prints (a frame names a file and a line, never a value, but only on request).
-      const debugHint = this.options.debug ? '' : ' (run with --debug for where in the plugin it was thrown)'
-      throw placed(new PluginError(name, `plugin "${name}" failed in setup: ${redactText(messageWithCauses(err))}${debugHint}`, { cause: err }), where, [name, pluginName], file)
-    }
+    if ((await this.#pluginCall(owner, 'setup', () => plugin.setup?.(api))) === NOT_MADE) return
     this.bus.add(source, plugin.hooks)
     this.registry.plugins.push({ name, version: plugin.version })
   }
@@ -551,7 +597,7 @@ export class Runner {
     // unregistered: the journeys are then not run, for that reason and with reports, rather than refused
     // for a port that was never added (exit 2, no reports, and a message sending the user to add it).
     if (!this.#fatal && !signal?.aborted) {
-      checkPorts(items.map((i) => i.journey), this.registry.ports)
+      checkPorts(items.map((i) => i.journey), this.registry.ports, this.options.portHint)
       this.#checkState(items)
       this.#checkRestore(items)
     }
@@ -571,7 +617,7 @@ export class Runner {
     )
 
     let notRunBecause: { reason: string; kind: 'stall' | 'state' | 'crash'; suggestion?: string } | undefined = this.#fatal
-      ? { reason: this.#fatal, kind: 'stall' }
+      ? { reason: this.#fatal, kind: 'stall', suggestion: this.#fatalSuggestion }
       : await this.#connect(signal).then((failed) => (failed ? { reason: failed.message, kind: 'state' as const, suggestion: failed.suggestion } : undefined))
     // The app under test last: what the plugins and backends set up (a proxy's port) is in its environment.
     if (!notRunBecause && !signal?.aborted) {
@@ -962,6 +1008,18 @@ export class Runner {
     this.#validateWorkerSetup()
   }
 
+  /**
+   * Each of `backends` (default: every state backend of the run) with the package name of the plugin that
+   * registered it, none for one given in code: advice on what to add names the right package.
+   */
+  backendOwners(backends: readonly StateBackend[] = this.registry.stateBackends): BackendOwner[] {
+    return backends.map((b) => {
+      const owner = this.#claims.get(`state backend:${b.name}`)
+      const plugin = typeof owner === 'string' ? this.#entries.get(owner)?.plugin : undefined
+      return plugin ? { backend: b.name, plugin } : { backend: b.name }
+    })
+  }
+
   /** Parallel runs are isolated or refused: never paths that silently see each other's writes. */
   #checkParallel(): void {
     const paths = this.options.parallelPaths ?? 1
@@ -976,7 +1034,7 @@ export class Runner {
     throw new ConfigError(
       `${asked} would run ${paths > 1 ? 'paths' : 'journeys'} at the same time against one system, but ${unsafeBackends(unsafe)} not parallel-safe: they would see each other's writes and rollbacks. Choose one:\n` +
         `  1. run one at a time: set ${paths > 1 ? 'parallelPaths' : 'workers'} to 1 (each path still starts from its checkpoint);\n` +
-        `  2. give every worker its own system: add a workerSetup (create: one app instance and database per worker; sync: copy the checkpoint state to it): ${workerSetupAdvice(this.registry.plugins.map((p) => p.name))}, see docs/parallel.md;\n` +
+        `  2. give every worker its own system: add a workerSetup (create: one app instance and database per worker; sync: copy the checkpoint state to it): ${workerSetupAdvice(this.registry.plugins.map((p) => p.name), this.backendOwners(unsafe))}, see docs/parallel.md;\n` +
         `  3. use only state backends that are parallel-safe.`,
       { where: paths > 1 ? 'parallelPaths' : 'workers' },
     )
@@ -1122,7 +1180,7 @@ export class Runner {
       try {
         await faults.guard(`plugin "${plugin}" onClose`, fn, { timeoutMs: this.pluginTimeoutMs })
       } catch (err) {
-        fail(`close ${plugin}`, 'medium', `plugin:${plugin}`, `plugin "${plugin}" failed to close: ${errorMessage(err)}`, 'hook')
+        fail(`close ${plugin}`, 'medium', `plugin:${plugin}`, `plugin "${plugin}" failed to close: ${errorMessage(err)}`, 'hook', CLOSE_FAILED_SUGGESTION)
       }
     }
     this.#closers = []
@@ -1289,7 +1347,16 @@ function normalize(input: JourneyInput | readonly JourneyInput[]): SourcedJourne
   })
 }
 
-function checkPorts(journeys: Journey[], ports: Map<string, unknown>): void {
+function checkPorts(journeys: Journey[], ports: Map<string, unknown>, hint?: (port: string) => string | undefined): void {
+  const problem = portsProblem(journeys, ports, hint)
+  if (problem) throw new ConfigError(problem)
+}
+
+/**
+ * The ports journeys declare (`requires`) that no plugin registered, with what gives each: what a run refuses
+ * before anything runs (exit 2), for `venomqa doctor` to say it too. Undefined when every one is there.
+ */
+export function portsProblem(journeys: readonly Journey[], ports: ReadonlyMap<string, unknown>, hint?: (port: string) => string | undefined): string | undefined {
   const missing: string[] = []
   const names = new Set<string>()
   const need = (what: string, port: string) => {
@@ -1306,9 +1373,7 @@ function checkPorts(journeys: Journey[], ports: Map<string, unknown>): void {
     for (const p of j.requires) if (!ports.has(p)) need(`journey "${j.name}"`, p)
     visit(j, j.steps)
   }
-  if (missing.length) {
-    throw new ConfigError(`${missing.join('; ')}. Registered ports: ${[...ports.keys()].join(', ') || 'none'}. ${[...names].map(portProviders).join(' ')}`)
-  }
+  if (missing.length) return `${missing.join('; ')}. Registered ports: ${[...ports.keys()].join(', ') || 'none'}. ${[...names].map((n) => portProviders(n, hint?.(n))).join(' ')}`
 }
 
 /** The plugins that give a port by its usual name: each adapter's default, and the in-memory ones. */
@@ -1323,9 +1388,10 @@ const PORT_PROVIDERS: Record<string, string> = {
   concurrency: "'memory' (in-memory ports)",
 }
 
-function portProviders(port: string): string {
+function portProviders(port: string, hint?: string): string {
   const from = Object.hasOwn(PORT_PROVIDERS, port) ? PORT_PROVIDERS[port] : undefined
-  return from ? `"${port}" comes from ${from}.` : `"${port}" comes from a plugin that adds it (api.addPort("${port}", ...)), or an adapter given that port name.`
+  const said = from ? `"${port}" comes from ${from}.` : `"${port}" comes from a plugin that adds it (api.addPort("${port}", ...)), or an adapter given that port name.`
+  return hint ? `${said} ${hint}.` : said
 }
 
 /**

@@ -122,6 +122,12 @@ export interface RunnerOptions {
    * they run, restoring only the context and the HTTP client's headers, with a warning and an info issue).
    */
   requireState?: boolean
+  /**
+   * Said after the usual advice when journeys require a port no plugin added (`requires: ['webhooks']`):
+   * what is likely to add it. The CLI names a plugin package installed but not loaded whose name is the
+   * port's (`venomqa-plugin-webhooks is installed but not loaded: ...`). Asked only then.
+   */
+  portHint?(port: string): string | undefined
   /** Default journey timeout, ms (a journey's own `timeout` wins). */
   journeyTimeout?: number
   /** Default retries for every step (a step's own `retries` wins). */

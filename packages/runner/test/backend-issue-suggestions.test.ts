@@ -70,5 +70,8 @@ describe('suggestions of the issues about backends and plugins', () => {
     const issue = run.issues.find((i) => i.step === 'setup hangs')!
     expect(issue.suggestion).toMatch(/^A plugin's setup never finished, so nothing ran/)
     expect(issue.suggestion).not.toMatch(/give the step a timeout/)
+    // The journey's own issue (not run) said "give the step a timeout": no step of it ever ran.
+    const notRun = run.journeys[0]!.issues.find((i) => i.error.startsWith('not run: '))!
+    expect(notRun.suggestion).toMatch(/^A plugin's setup never finished, so nothing ran/)
   })
 })

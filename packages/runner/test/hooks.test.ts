@@ -109,6 +109,8 @@ describe('hooks', () => {
       ['medium', 'plugin:closer', 'hook', 'plugin "closer" failed to close: pool already ended, token=[REDACTED]'],
     ])
     expect(messages).toEqual(runner.closeIssues.map((i) => i.error))
+    // A cleanup that threw is no hook: its advice said "A plugin hook threw; the run went on".
+    expect(runner.closeIssues[1]!.suggestion).toMatch(/^A plugin's cleanup \(its onClose\) failed after the run/)
   })
 
   it('the bus: hooks that are done when they return make no promise; a throwing or async one is awaited, and each hook runs in order', async () => {

@@ -781,7 +781,11 @@ describe('crashes and hooks', () => {
 
   it('refuses a plugin built for another API version', async () => {
     const runner = createRunner({ plugins: [{ name: 'old-plugin', version: '1.0.0', apiVersion: 0 }] })
-    await expect(runner.init()).rejects.toThrow(/old-plugin.*API version 0.*speaks version 1/)
+    await expect(runner.init()).rejects.toThrow('plugin "old-plugin" is built for plugin API 0, but this VenomQA speaks plugin API 1: install a version of the plugin made for plugin API 1')
+    const newer = createRunner({ plugins: [{ name: 'new-plugin', version: '2.0.0', apiVersion: 2 }] })
+    await expect(newer.init()).rejects.toThrow(
+      `plugin "new-plugin" is built for plugin API 2, newer than this VenomQA's (plugin API 1): upgrade @venomqa/cli and @venomqa/core to a release that speaks plugin API 2, or install a version of the plugin made for plugin API 1`,
+    )
   })
 })
 

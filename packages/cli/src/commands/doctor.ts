@@ -148,6 +148,21 @@ export async function doctorCommand(flags: DoctorFlags, io: Io, builtInCommands:
       failure('reporters', err)
     }
   }
+  if (session && !setupUnfinished && good.length === config.plugins.length) {
+    // The runner's refusal, with its words: a journey needs a port no plugin adds (`requires: ['webhooks']`
+    // with the plugin left out), which `venomqa run` refuses (exit 2). Asked only when every plugin set up:
+    // the one that failed may be the one that adds it, and is told already.
+    const { portsProblem } = await import('@venomqa/runner')
+    const problem = portsProblem(
+      loaded.map(({ journey }) => journey),
+      session.runner.registry.ports,
+      session.runner.options.portHint,
+    )
+    if (problem) {
+      checks.mistake()
+      line('fail', 'ports', problem)
+    }
+  }
   if (session && config.requireState && !session.runner.registry.stateBackends.length) {
     // The runner's refusal, with its words: journeys with checkpoints and nothing to roll back.
     const { stateRequiredProblem } = await import('@venomqa/runner')

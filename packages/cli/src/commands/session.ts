@@ -7,7 +7,7 @@ import type { PluginSpec, VenomConfigBase } from '../config/types'
 import { type Io, warn } from '../exit'
 import { keepsTyped, withRefusedTyped } from '../config/typed-variables'
 import { type LoadedPlugin, loadPlugins, pluginLoadContext, runnerPluginEntries } from '../plugins/load'
-import { findPackage } from '../plugins/resolve'
+import { findPackage, installedPlugins } from '../plugins/resolve'
 import { BUILTIN_REPORTERS, type ReporterRequest, instantiateReporters, reporterRequests } from '../reporters'
 import { cliVersion } from '../version'
 
@@ -131,6 +131,7 @@ export async function openSession(
     workers: config.workers,
     workerSetup: config.workerSetup,
     ...(config.app ? { app: config.app } : {}),
+    portHint: (port) => idlePluginForPort(port, config.root, plugins),
   }
   const runner = createRunner(options)
   try {
@@ -140,6 +141,17 @@ export async function openSession(
     throw err
   }
   return { config, plugins, runner }
+}
+
+/**
+ * A plugin package installed but not loaded whose short name is `port`'s (`venomqa-plugin-webhooks` for
+ * `requires: ['webhooks']`): most often the plugin that adds the port, left out of the config. How to load
+ * it, by its full name, which no other package can stand for.
+ */
+function idlePluginForPort(port: string, root: string, loaded: readonly LoadedPlugin[]): string | undefined {
+  const names = new Set(loaded.flatMap((p) => p.packageName ?? []))
+  const idle = installedPlugins(root).find((p) => p.short === port && !names.has(p.name) && /^(@venomqa\/|venomqa-plugin-|@[^/]+\/venomqa-plugin-)/.test(p.name))
+  return idle && `${idle.name} is installed but not loaded: add "${idle.name}" to plugins in the config, or give --plugin ${idle.name}`
 }
 
 /** createRunner's `http`: the config's `http` as written, with `redactKeys` and the listener to exchanges (--har). */

@@ -1,6 +1,6 @@
 import { realpathSync } from 'node:fs'
 import path from 'node:path'
-import { ConfigError, UserError } from '@venomqa/core'
+import { ConfigError, UserError, isUserError } from '@venomqa/core'
 import type { RegisteredCommand } from '@venomqa/runner'
 import { stderrLogger, typedPluginOptions, warnMisspeltVariables } from '../commands/session'
 import { type ResolvedConfig, fileProblemsError, loadConfig, shownConfigFile } from '../config/load'
@@ -57,9 +57,10 @@ export async function findPluginCommand(
   // (`plugins[2]`) would be another entry's, or none.
   const all = { ...config, pluginWhere: [...config.pluginWhere, ...declared] }
   const unset = config.unsetInPluginEntries ?? {}
-  if (!Object.keys(unset).length) return (await pluginCommands([...configured, ...declared], all, io, builtIn)).get(name) ?? missing(name)
+  if (!Object.keys(unset).length)
+    return (await pluginCommands([...configured, ...declared], all, io, builtIn).catch((err: unknown) => withoutEntryHint(err, name, declared, config, io))).get(name) ?? missing(name)
   const { specs, whereOf, setAside, declared: setAsideDeclares, mistakes } = await withoutUnsetEntries(name, [...configured, ...declared], all, io, builtIn)
-  const found = (await pluginCommands(specs, { ...config, pluginWhere: whereOf }, io, builtIn)).get(name)
+  const found = (await pluginCommands(specs, { ...config, pluginWhere: whereOf }, io, builtIn).catch((err: unknown) => withoutEntryHint(err, name, declared, config, io))).get(name)
   if (found) {
     // Another entry's command, which runs without the ones set aside: their other mistakes are told now,
     // not first when the variable is set.
@@ -79,6 +80,22 @@ export async function findPluginCommand(
     warn(io, `${places} ${setAside.length === 1 ? 'is' : 'are'} not loaded, since a variable ${setAside.length === 1 ? 'it reads' : 'they read'} is unset (${vars}): a command ${setAside.length === 1 ? 'it adds' : 'they add'} is known once it is set`)
   }
   return missing(name)
+}
+
+/**
+ * A package found installed (`declared`), which no entry of the config names, is loaded with no options:
+ * when its schema requires one (`dir: expected string, got nothing`), the message named only the package
+ * and the key, and nothing said where the options go. Said here: in the config's plugins, with them.
+ */
+function withoutEntryHint(err: unknown, name: string, declared: readonly string[], config: ResolvedConfig, io: Io): never {
+  const bare = isUserError(err) ? declared.filter((pkg) => err.message.includes(`${pkg}.`) || err.message.includes(`${pkg}:`)) : []
+  if (!bare.length) throw err
+  const pkg = bare[0]!
+  const where = config.file ? `the plugins of ${shownConfigFile(config.file, io.cwd)}` : 'the plugins of a config file (venomqa.config.ts; `venomqa init` writes one)'
+  throw new ConfigError(
+    `${(err as Error).message}\n${pkg} is installed but not in the config, so \`venomqa ${name}\` gave it no options: add it to ${where} with the options it needs (['${pkg}', { ... }])`,
+    { cause: err },
+  )
 }
 
 /** The variables unset-variable messages name (`environment variable DATABASE_URL is not set`), once each. */

@@ -3,14 +3,14 @@ import { createRequire } from 'node:module'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { isDeepStrictEqual } from 'node:util'
-import { PLUGIN_API_VERSION, type Plugin, PluginError, didYouMean, isPlugin, knownSecrets, redactText, secretsOfValue } from '@venomqa/core'
+import { type Plugin, PluginError, apiVersionProblem, didYouMean, isPlugin, knownSecrets, redactText, secretsOfValue } from '@venomqa/core'
 import type { PluginEntry } from '@venomqa/runner'
 import type { PluginSpec } from '../config/types'
 import { inConfigFile, shownConfigFile } from '../config/load'
 import { importUserFile, loadFailure } from '../load-module'
 import { loading } from '../pending-loads'
 import { FIRST_PARTY_PLUGINS, firstPartyPackageFor, installAdvice } from './first-party'
-import { type FoundPackage, findPackage, installedPlugins, isPathSpec, packageEntry, pluginCandidates, readPackageJson, speaksVenomQA } from './resolve'
+import { type FoundPackage, findPackage, findUnimportablePackage, installedPlugins, isPathSpec, packageEntry, pluginCandidates, readPackageJson, speaksVenomQA } from './resolve'
 
 export interface LoadedPlugin {
   plugin: Plugin<any>
@@ -212,6 +212,21 @@ async function loadFromPackage(spec: string, options: Record<string, unknown> | 
       )
     })
   }
+  // Installed, but with nothing to import (a CommonJS-only build): told as such, not as a package that is
+  // not installed, followed by a "did you mean" naming the very spec.
+  for (const name of candidates) {
+    const unimportable = findUnimportablePackage(name, ctx.root)
+    // The spec itself may be another library's name (a types-only package): only a plugin is told so.
+    if (!unimportable || (name === spec && !speaksVenomQA(unimportable.pkg))) continue
+    const why =
+      unimportable.pkg.exports !== undefined
+        ? 'its package.json "exports" has no "." entry for import (a CommonJS-only build has only "require")'
+        : `its entry file (${unimportable.pkg.main ?? 'index.js'}) is not there`
+    throw new PluginError(
+      spec,
+      `plugin "${spec}" is the installed package ${name}, which VenomQA cannot import: ${why}. VenomQA loads plugins as ES modules: the package needs an ESM build in "exports" under "import" (tsup's format: ['esm', 'cjs'], as \`venomqa init --plugin\` writes it); a package of yours is built and packed again, another's reported to its publisher`,
+    )
+  }
   // A name close to an installed plugin is a typo: "install <the typo>" would send the user to a package
   // anyone could publish under that name. So would a package name made up from the spec: only VenomQA's
   // own are named to install (see installAdvice).
@@ -326,11 +341,8 @@ async function pluginFromModule(mod: Record<string, unknown>, spec: string, file
 }
 
 function checkApiVersion(plugin: Plugin<any>, spec: string, label = `${plugin.name}${plugin.version ? `@${plugin.version}` : ''}`): void {
-  if (plugin.apiVersion !== PLUGIN_API_VERSION)
-    throw new PluginError(
-      spec,
-      `plugin ${label} is built for plugin API ${plugin.apiVersion}, but this VenomQA speaks plugin API ${PLUGIN_API_VERSION}: install a version of the plugin made for plugin API ${PLUGIN_API_VERSION}`,
-    )
+  const problem = apiVersionProblem(label, plugin.apiVersion)
+  if (problem) throw new PluginError(spec, problem)
 }
 
 /**

@@ -119,15 +119,31 @@ const VALID_NAME = /^(@[a-z0-9-~][a-z0-9-._~]*\/)?[a-z0-9-~][a-z0-9-._~]*$/
  * parent directory, then NODE_PATH. Reads its package.json and picks the entry `import()` would load.
  */
 export function findPackage(name: string, root: string): FoundPackage | undefined {
-  if (!VALID_NAME.test(name)) return undefined
+  for (const { dir, pkg } of installedUnder(name, root)) {
+    const entry = packageEntry(dir, pkg)
+    if (entry) return { name, dir, pkg, entry }
+  }
+  return undefined
+}
+
+/** Each directory a package of `name` is installed in, seen from `root` as Node looks, with its package.json. */
+function* installedUnder(name: string, root: string): Generator<{ dir: string; pkg: PackageJson }> {
+  if (!VALID_NAME.test(name)) return
   for (const nm of nodeModulesDirs(root)) {
     const pkgFile = path.join(nm, name, 'package.json')
     if (!existsSync(pkgFile)) continue
     const dir = realpathSync(path.dirname(pkgFile))
-    const pkg = readPackageJson(path.join(dir, 'package.json'))
-    const entry = packageEntry(dir, pkg)
-    if (entry) return { name, dir, pkg, entry }
+    yield { dir, pkg: readPackageJson(path.join(dir, 'package.json')) }
   }
+}
+
+/**
+ * A package installed under `name` that cannot be imported (findPackage passes it by): its exports map has
+ * no `.` entry for `import` (a CommonJS-only build, `{ ".": { "require": ... } }`), or its main file is not
+ * there. Said as such, where the package was told as not installed at all.
+ */
+export function findUnimportablePackage(name: string, root: string): { name: string; dir: string; pkg: PackageJson } | undefined {
+  for (const { dir, pkg } of installedUnder(name, root)) if (!packageEntry(dir, pkg)) return { name, dir, pkg }
   return undefined
 }
 
