@@ -32,6 +32,8 @@ export function assertStatus(
   res: { status: number; method?: string; url?: string; bodyText?: string; exchange?: { request?: { url?: string } } },
   ...given: (number | readonly number[])[]
 ): void {
+  // The usual call, one status and the one answered: no list made (a step of every journey makes it).
+  if (given.length === 1 && given[0] === res.status) return
   const expected = given.flat()
   const wrong = expected.find((s) => !Number.isInteger(s))
   if (wrong !== undefined || !expected.length)
