@@ -20,14 +20,18 @@ let base: string
 const hits: string[] = []
 /** The processes a test started (npx and what it started share its process group): ended after it. */
 const started: ChildProcess[] = []
+/**
+ * How long /slow takes to answer. Long enough for a run that does not stop to be seen going on (its next
+ * request), short enough for the test to end when it does.
+ */
+const SLOW_MS = 4_000
+let slowMs = SLOW_MS
 
 beforeAll(async () => {
   server = http.createServer((req, res) => {
     hits.push(req.url ?? '')
     const answer = () => res.writeHead(200, { 'content-type': 'application/json' }).end('{}')
-    // Long enough for a run that does not stop to be seen going on (its next request), short enough for
-    // the test to end when it does.
-    if (req.url === '/slow') setTimeout(answer, 4_000).unref()
+    if (req.url === '/slow') setTimeout(answer, slowMs).unref()
     else answer()
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
@@ -53,6 +57,7 @@ beforeAll(async () => {
   )
 })
 afterEach(() => {
+  slowMs = SLOW_MS
   for (const child of started.splice(0))
     try {
       process.kill(-child.pid!, 'SIGKILL')
@@ -162,6 +167,9 @@ describe('venomqa started by npx or npm run, when only npm is sent SIGTERM', () 
 
   it('not started by npm: a run whose parent goes away on purpose (`venomqa run &` in a shell that exits) runs to its end', async () => {
     hits.length = 0
+    // The shell exits as soon as it has started venomqa, and venomqa would see its parent gone within 350 ms
+    // (npm-parent.ts) if it took that for npm's going: its run lasts well past that, and here it is waited for.
+    slowMs = 1_500
     const exitFile = path.join(p.dir, 'out/detached.exit')
     const line = `"${process.execPath}" node_modules/.bin/venomqa run --base-url ${base} --save out/detached.json > out/detached.log 2>&1 &`
     const shell = launch('sh', ['-c', line], shellEnv(exitFile))

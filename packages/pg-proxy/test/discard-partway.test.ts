@@ -18,9 +18,15 @@ const { databases, DB } = fileDatabase('venomqa_dp_', 'discard_partway')
 
 describe('a DISCARD ALL or DEALLOCATE ALL that does not run to its end', () => {
   let proxy: PgProxy
+  let quickProxy: PgProxy
   // A lock the DISCARD ALL waits for fails it after lock_timeout: set for the database, RESET ALL keeps it.
-  const setup = `CREATE SEQUENCE s; CREATE TABLE perm (x int); CREATE TABLE perm2 (x int); DO $$ BEGIN EXECUTE pg_catalog.format('ALTER DATABASE %I SET lock_timeout = %L', current_database(), '2s'); END $$`
-  proxiedDatabase(databases, DB, setup, (p) => (proxy = p))
+  const setup = (lockTimeout: string) =>
+    `CREATE SEQUENCE s; CREATE TABLE perm (x int); CREATE TABLE perm2 (x int); DO $$ BEGIN EXECUTE pg_catalog.format('ALTER DATABASE %I SET lock_timeout = %L', current_database(), '${lockTimeout}'); END $$`
+  // Long enough that a cancel sent once the DISCARD ALL is seen waiting reaches it well inside, on a busy machine.
+  proxiedDatabase(databases, DB, setup('2s'), (p) => (proxy = p))
+  // For the DISCARD ALL that is to fail at lock_timeout: the lock is held until it has failed, however short.
+  const QUICK_DB = `${DB}_quick`
+  proxiedDatabase(databases, QUICK_DB, setup('300ms'), (p) => (quickProxy = p))
 
   /**
    * A connection (simple queries) that has taken a value of s and made a temporary function that a trigger
@@ -29,12 +35,12 @@ describe('a DISCARD ALL or DEALLOCATE ALL that does not run to its end', () => {
    * session cannot be taken from outside it: the table is not committed.) A table for each test: the
    * proxy's session keeps its lock on the table of the trigger until the session ends.
    */
-  const lockedTemp = async (url: string, table: string) => {
+  const lockedTemp = async (url: string, table: string, db = DB) => {
     const c = await rawConnection(url)
     await c.send([query('CREATE OR REPLACE FUNCTION pg_temp.f() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$')])
     await c.send([query(`CREATE OR REPLACE TRIGGER tg BEFORE INSERT ON ${table} FOR EACH ROW EXECUTE FUNCTION pg_temp.f()`)])
     const taken = (await c.send([query("SELECT nextval('s')")])).rows[0]![0]
-    const locker = new pg.Client({ connectionString: dbUrl(DB) })
+    const locker = new pg.Client({ connectionString: dbUrl(db) })
     await locker.connect()
     await locker.query(`BEGIN; LOCK TABLE ${table} IN ACCESS SHARE MODE`)
     return { c, locker, taken }
@@ -42,10 +48,10 @@ describe('a DISCARD ALL or DEALLOCATE ALL that does not run to its end', () => {
 
   it('failed at its temporary tables: currval is kept, as PostgreSQL resets sequences last', async () => {
     const results: unknown[][] = []
-    for (const url of [dbUrl(DB), proxy.url]) {
+    for (const url of [dbUrl(QUICK_DB), quickProxy.url]) {
       const seen: unknown[] = []
       for (const discard of [[query('DISCARD ALL')], [parse('', 'DISCARD ALL'), bindNoParams('', ''), execute(''), sync()]]) {
-        const { c, locker, taken } = await lockedTemp(url, 'perm')
+        const { c, locker, taken } = await lockedTemp(url, 'perm', QUICK_DB)
         try {
           const a = await c.send(discard)
           seen.push([a.errors, a.status])
