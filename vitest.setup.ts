@@ -13,7 +13,9 @@ const cwd = process.cwd()
 /** Whether the package under test uses core (tests import it from source, one module for all its files). */
 function usesCore(): boolean {
   const manifest = JSON.parse(readFileSync(`${cwd}/package.json`, 'utf8'))
-  return manifest.name === '@venomqa/core' || ['dependencies', 'devDependencies', 'peerDependencies'].some((field) => '@venomqa/core' in (manifest[field] ?? {}))
+  return (
+    manifest.name === '@venomqa/core' || ['dependencies', 'devDependencies', 'peerDependencies'].some((field) => '@venomqa/core' in (manifest[field] ?? {}))
+  )
 }
 const clearsSecrets = usesCore()
 
