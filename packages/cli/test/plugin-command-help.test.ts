@@ -3,8 +3,8 @@
  * program's help and exited 2), and a misspelt one (`jsondir:shwo`) gets a "did you mean", from a plugin in
  * the config or from an installed package that declares it.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Project, assertBuilt, makeProject, writeFiles } from './helpers/project'
+import { describe, expect, it } from 'vitest'
+import { projectsOfFiles } from './helpers/project'
 
 const JSONDIR = {
   'plugins/jsondir.mjs': `export default { name: 'jsondir', version: '1.0.0', apiVersion: 1,
@@ -19,19 +19,7 @@ const INSTALLED = {
 `,
 }
 
-const projects: Project[] = []
-async function project(files: Record<string, string>): Promise<Project> {
-  const p = await makeProject(null)
-  projects.push(p)
-  await writeFiles(p.dir, files)
-  return p
-}
-beforeAll(() => {
-  assertBuilt()
-})
-afterAll(async () => {
-  for (const p of projects) await p.remove()
-})
+const project = projectsOfFiles()
 
 describe("a plugin's command, asked for as a built-in one is", () => {
   it('`venomqa help <command>` shows its help, as `venomqa <command> --help` does', async () => {
