@@ -12,6 +12,7 @@ export const csvReporterOptions = z.strictObject({
   file: z.string().min(1, { error: 'expected a file path' }).optional(),
 })
 
+/** What code may pass to createCsvReporter and renderCsv: the schema's input. */
 export type CsvReporterOptions = z.input<typeof csvReporterOptions>
 
 // `status` comes last: a sheet that reads the first six columns by place keeps reading them.
@@ -64,7 +65,8 @@ export function createCsvReporter(options: CsvReporterOptions = {}): Reporter {
  * The plugin: `venomqa run --plugin csv --reporter csv:results.csv`, or in config
  * `plugins: [['csv', { rows: 'step' }]], reporters: ['csv']`.
  */
-const csvPlugin: Plugin<CsvReporterOptions> = definePlugin({
+// Typed with the schema's output: what `api.options` holds once checked, a default filled in.
+const csvPlugin: Plugin<z.output<typeof csvReporterOptions>> = definePlugin({
   name: 'venomqa-plugin-csv',
   version,
   options: csvReporterOptions,

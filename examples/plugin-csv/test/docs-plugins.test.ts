@@ -75,6 +75,14 @@ describe('docs/plugins.md', () => {
     expect(fences.filter((f) => f.lang !== 'ts' && !(f.lang in NOT_PROGRAMS)).map((f) => `${f.lang || '(no language)'}: ${f.code.split('\n', 1)[0]}`)).toEqual([])
   })
 
+  // `api.options` is the schema's output (a key with a default is never undefined there): a plugin typed with
+  // the input typed it optional, and the first example and the scaffold's disagreed on which to use.
+  it("types every plugin that has a schema with the schema's output, as the scaffold does", () => {
+    const typed = blocks.flatMap((code) => [...code.matchAll(/: Plugin<(.+)> = definePlugin\(\{[\s\S]*?\n {2}options(?:: (\w+))?,/g)].map((m) => ({ type: m[1], schema: m[2] ?? 'options' })))
+    expect(typed.length).toBeGreaterThanOrEqual(2)
+    for (const { type, schema } of typed) expect(type).toBe(`z.output<typeof ${schema}>`)
+  })
+
   for (const [i, code] of blocks.entries()) {
     const first = code.split('\n').find((l) => l.trim() && !l.startsWith('import'))!.trim()
     it(`example ${i + 1} imports${code.includes('definePlugin(') ? ' and runs' : ''}: ${first}`, async () => {

@@ -199,7 +199,9 @@ export async function main(argv: readonly string[], io: Io = defaultIo()): Promi
       program.outputHelp()
       return EXIT.OK
     }
-    const name = argv.find((a) => !a.startsWith('-'))
+    const first = argv.find((a) => !a.startsWith('-'))
+    // `venomqa help <command>` is that command's help: a plugin's is looked for as `venomqa <command>` looks.
+    const name = first === 'help' ? (argv.slice(argv.indexOf(first) + 1).find((a) => !a.startsWith('-')) ?? first) : first
     const known = () => program.commands.some((c) => c.name() === name || c.aliases().includes(name!))
     args = [...argv]
     // Only a name no built-in command has costs a look at the plugins, so --help stays fast.

@@ -6,7 +6,7 @@
 import { type LocalServer, describeWithService } from '@venomqa/test-utils'
 import { pgTestDatabases } from '@venomqa/test-utils/postgres'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { databaseExists, startMainApp, workersLine, workersProject } from './helpers/doctor-workers'
+import { addAppTable, databaseExists, startMainApp, workersLine, workersProject } from './helpers/doctor-workers'
 import type { Project } from './helpers/project'
 
 const DB = 'venomqa_dw_doctor_fail'
@@ -67,6 +67,7 @@ describe('venomqa doctor with a workerSetup that cannot make a worker', () => {
   beforeAll(async () => {
     await databases.drop(WORKER_DB)
     await databases.create(DB)
+    await addAppTable(DB)
     main = await startMainApp()
     project = await workersProject({ 'venomqa.config.ts': CONFIG, 'apps/exits.mjs': EXITS }, { MAIN_URL: main.url, DATABASE_URL })
   }, 60_000)
@@ -104,7 +105,7 @@ describe('venomqa doctor with a workerSetup that cannot make a worker', () => {
     expect(workersLine(r.stdout)).toMatch(
       /^✗ workers {4}worker 1 not made: the workerSetup refuses the config, as a run does before its first journey: postgresWorkers: each worker needs its own app: give startApp\(index, databaseUrl\)/,
     )
-    expect(r.stdout).toContain('doctor: 1 of 7 checks failed, a mistake in the config, a plugin or a journey')
+    expect(r.stdout).toContain('doctor: 1 of 8 checks failed, a mistake in the config, a plugin or a journey')
     expect(await databaseExists(WORKER_DB)).toBe(false)
   }, 45_000)
 

@@ -10,7 +10,7 @@ import path from 'node:path'
 import { type LocalServer, TODO_APP_SERVER, describeWithService } from '@venomqa/test-utils'
 import { pgTestDatabases } from '@venomqa/test-utils/postgres'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { databaseExists, startMainApp, workersLine, workersProject } from './helpers/doctor-workers'
+import { addAppTable, databaseExists, startMainApp, workersLine, workersProject } from './helpers/doctor-workers'
 import type { Project } from './helpers/project'
 
 const DB = 'venomqa_dw_doctor'
@@ -46,6 +46,7 @@ describe('venomqa doctor makes worker 1 with the workerSetup', () => {
   beforeAll(async () => {
     await databases.drop(WORKER_DB)
     await databases.create(DB)
+    await addAppTable(DB)
     main = await startMainApp()
     project = await workersProject({ 'venomqa.config.ts': CONFIG }, { MAIN_URL: main.url, DATABASE_URL, TODO_SERVER: TODO_APP_SERVER })
   }, 60_000)

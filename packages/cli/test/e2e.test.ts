@@ -506,19 +506,21 @@ describe('the other commands', () => {
     expect(ok.stdout).toMatch(/^✓ journeys {3}5 journeys in 4 files$/m)
     expect(ok.stdout).toMatch(/^✓ base URL {3}http:\/\/127\.0\.0\.1:\d+ answered \d+ in \d+ ms$/m)
     expect(ok.stdout).toMatch(/^✓ service {4}http-control is healthy$/m)
-    expect(ok.stdout).toContain('doctor: all 6 checks passed')
+    expect(ok.stdout).toMatch(/^✓ state {6}http-control connected, checkpointed, rolled back and released$/m)
+    expect(ok.stdout).toContain('doctor: all 7 checks passed')
     expect(ok.code).toBe(0)
     const nobody = `http://127.0.0.1:${await freePort()}`
     const down = await ts.venomqa(['doctor'], { env: { TODO_URL: nobody } })
     expect(down.code).toBe(1)
     expect(down.stdout).toContain(`✗ base URL   ${nobody} is not reachable: ECONNREFUSED\n`)
     expect(down.stdout).toMatch(new RegExp(`^✗ service {4}http-control: .*${nobody.replace(/\./g, '\\.')}.*ECONNREFUSED`, 'm')) // the cause, as run names it
-    expect(down.stdout).toMatch(/doctor: 2 of \d+ checks failed\n/)
+    expect(down.stdout).toMatch(/^✗ state {6}state backend "http-control" .*could not connect/m)
+    expect(down.stdout).toMatch(/doctor: 3 of \d+ checks failed\n/)
     // An unknown plugin is the user's mistake, as for `venomqa run`: exit 2, whatever else is down.
     const unknown = await ts.venomqa(['doctor', '--plugin', 'nope'], { env: { TODO_URL: nobody } })
     expect(unknown.code).toBe(2)
     expect(unknown.stdout).toMatch(/^✗ plugin {5}unknown plugin "nope"/m)
-    expect(unknown.stdout).toMatch(/doctor: 3 of \d+ checks failed, 1 of them a mistake in the config, a plugin or a journey\n/)
+    expect(unknown.stdout).toMatch(/doctor: 4 of \d+ checks failed, 1 of them a mistake in the config, a plugin or a journey\n/)
   })
 
   it('doctor fails a plugin whose setup runs past pluginTimeout, naming it, as the run would fail every journey', async () => {

@@ -5,7 +5,7 @@ import path from 'node:path'
 import { promisify } from 'node:util'
 import { REPO_ROOT, type RunningProcess, startTodoApp } from '@venomqa/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { CORE_PEER_RANGE, PLUGIN_TOOLCHAIN, indexTs, pluginNames } from '../src/commands/init-plugin'
+import { CORE_PEER_RANGE, PLUGIN_TOOLCHAIN, indexTs, initPluginCommand, pluginNames } from '../src/commands/init-plugin'
 import { CLI_BIN, assertBuilt, cleanEnv } from './helpers/project'
 
 const exec = promisify(execFile)
@@ -81,6 +81,24 @@ describe('venomqa init --plugin', () => {
     expect(shown![1]).toBe(indexTs(pluginNames('slow-steps')))
   })
 
+  it("ships what docs/plugins.md's Publishing section lists, and writes each of those files", async () => {
+    const doc = await readFile(path.join(REPO_ROOT, 'docs/plugins.md'), 'utf8')
+    const published = /## Publishing\n\n```json\n([\s\S]*?)```/.exec(doc)
+    expect(published, 'the package.json under "## Publishing"').not.toBeNull()
+    const documented = JSON.parse(published![1]!) as { files: string[]; license?: string }
+    const cwd = await mkdtemp(path.join(dir, 'files-'))
+    const out = { write: () => true } as unknown as NodeJS.WritableStream
+    expect(await initPluginCommand('x', {}, { stdout: out, stderr: out, cwd, env: {} })).toBe(0)
+    const plugin = path.join(cwd, 'venomqa-plugin-x')
+    const manifest = JSON.parse(await readFile(path.join(plugin, 'package.json'), 'utf8'))
+    expect(manifest.files).toEqual(documented.files)
+    const written = await readdir(plugin)
+    for (const file of manifest.files.filter((f: string) => f !== 'dist')) expect(written, file).toContain(file)
+    const license = await readFile(path.join(plugin, 'LICENSE'), 'utf8')
+    expect(manifest.license).toBe('MIT')
+    expect(license).toMatch(new RegExp(`^MIT License\n\nCopyright \\(c\\) ${new Date().getFullYear()} The venomqa-plugin-x authors\n`))
+  })
+
   it('builds and tests its scaffold with the tools the repository builds with', async () => {
     const root = JSON.parse(await readFile(path.join(REPO_ROOT, 'package.json'), 'utf8')).devDependencies
     const cli = JSON.parse(await readFile(path.join(REPO_ROOT, 'packages/cli/package.json'), 'utf8')).dependencies
@@ -150,7 +168,7 @@ describe('venomqa init --plugin', () => {
       expect(tested.stdout).toMatch(/Tests\s+\S*2 passed/)
       const [info] = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('['))) as { filename: string; files: { path: string }[] }[]
       expect(info!.files.map((f) => f.path).sort()).toEqual(
-        expect.arrayContaining(['README.md', 'dist/index.cjs', 'dist/index.d.cts', 'dist/index.d.ts', 'dist/index.js', 'package.json']),
+        expect.arrayContaining(['LICENSE', 'README.md', 'dist/index.cjs', 'dist/index.d.cts', 'dist/index.d.ts', 'dist/index.js', 'package.json']),
       )
       expect(info!.files.some((f) => f.path.startsWith('src/') || f.path.startsWith('test/'))).toBe(false)
       // zod/mini is bundled into the build: a run that configures the plugin does not load the zod package.

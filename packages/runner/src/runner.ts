@@ -61,7 +61,7 @@ import { type RunApp, checkRunAppOption, startRunApp } from './run-app'
 import { EnvNotMadeError } from './env-not-made'
 import { type AppWatch, WORKER_OUT_OF_USE_SUGGESTION } from './worker-app'
 import { WorkerPool } from './workers'
-import { StateCalls, type World, laneWorld } from './world'
+import { StateCalls, World, laneWorld } from './world'
 import { type BackendOwner, workerSetupAdvice } from './worker-setup-advice'
 
 export const RUNNER_VERSION = __VENOMQA_PKG_VERSION__
@@ -877,6 +877,38 @@ export class Runner {
     const failed = await this.#connect()
     if (failed) return failed.message
     return (await this.#startApp())?.why
+  }
+
+  /**
+   * For `venomqa doctor`: the run's state backends connected as a run connects them, then each on its own
+   * takes checkpoint `name`, rolls back to it and releases it, as a journey's first checkpoint does, each
+   * call bounded by pluginTimeout. One answer per backend tried: what failed, in the run's words (which name
+   * the backend and where it was configured), or undefined when all three worked. A backend that does not
+   * connect is the last one answered: a run stops there too, and the ones after it are not connected.
+   * Nothing is left open (a checkpoint that failed is released); close() disconnects what connected.
+   */
+  async tryStateAsARun(name: string): Promise<{ backend: StateBackend; problem?: string }[]> {
+    await this.init()
+    const failed = await this.#connect(undefined, false)
+    const answers: { backend: StateBackend; problem?: string }[] = []
+    for (const b of this.registry.stateBackends) {
+      if (!this.#connectedBackends.includes(b)) {
+        if (failed) answers.push({ backend: b, problem: failed.message })
+        break
+      }
+      const world = new World([b], new Context(), [], undefined, this.#calls)
+      try {
+        await world.checkpoint(name)
+        await world.rollback(name)
+      } catch (err) {
+        await world.releaseAll()
+        answers.push({ backend: b, problem: errorMessage(err) })
+        continue
+      }
+      const problems = await world.releaseAll()
+      answers.push(problems.length ? { backend: b, problem: problems.map((p) => p.error).join('; ') } : { backend: b })
+    }
+    return answers
   }
 
   /** Stop the run's app, if it started one: SIGTERM, then SIGKILL after a grace. Its end is no longer news. */

@@ -173,6 +173,11 @@ export async function doctorCommand(flags: DoctorFlags, io: Io, builtInCommands:
     }
   }
 
+  // The run's own state backends connected, as a run connects them first, and each made to take a checkpoint,
+  // roll back to it and release it: a backend whose checkpoint or rollback is broken fails every journey
+  // that saves one. Right after each other, on the state as it is: nothing is left changed or open.
+  if (session && !setupUnfinished) await checkState(checks, session.runner)
+
   // Worker 1 made, checked and undone, as a run makes it: what the restore line then says of the workers rests on it.
   const workersChecked = session && (await checkWorkers(session.runner, io, { skip: flags.workers === false, setupUnfinished, checkMs }, line, checks.mistake))
   if (workersChecked && 'interrupted' in workersChecked) {
@@ -312,6 +317,24 @@ async function checkApp(checks: Checks, runner: Runner, app: NonNullable<Resolve
     else checks.line('ok', 'app', `${redactText(command)} started and answered in ${Date.now() - started} ms (stopped when doctor ends)`)
   } catch (err) {
     checks.failure('app', err)
+  }
+}
+
+/** The checkpoint each of the run's state backends takes and rolls back to once. */
+const TRIAL_CHECKPOINT = 'doctor'
+
+/** A `state` line for each of the run's state backends: connected, checkpointed, rolled back and released, or what failed. */
+async function checkState(checks: Checks, runner: Runner): Promise<void> {
+  if (!runner.registry.stateBackends.length) return
+  try {
+    // Not bounded here: each connect, checkpoint, rollback and release is bounded by pluginTimeout, as in a run.
+    const tried = await runner.tryStateAsARun(TRIAL_CHECKPOINT)
+    for (const { backend, problem } of tried) {
+      if (problem) checks.line('fail', 'state', redactText(problem))
+      else checks.line('ok', 'state', `${labelOf(backend)} connected, checkpointed, rolled back and released`)
+    }
+  } catch (err) {
+    checks.failure('state', err, redactText(errorMessage(err)))
   }
 }
 

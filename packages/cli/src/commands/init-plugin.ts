@@ -73,7 +73,7 @@ function packageJson(n: PluginNames): string {
       },
       './package.json': './package.json',
     },
-    files: ['dist', 'README.md'],
+    files: ['dist', 'README.md', 'LICENSE'],
     keywords: ['venomqa', 'venomqa-plugin'],
     scripts: {
       build: 'tsup',
@@ -281,8 +281,37 @@ compatible, and change \`apiVersion\` only together with a core whose plugin API
 }
 
 /**
+ * The MIT License the scaffold's package.json names (`license`) and ships (`files`), as docs/plugins.md's
+ * Publishing section has it: the plugin's authors hold the copyright, and the year is the one it was made in.
+ */
+function license(n: PluginNames): string {
+  return `MIT License
+
+Copyright (c) ${new Date().getFullYear()} The ${n.pkg} authors
+
+Permission is hereby granted, free of charge, to any person obtaining a copy
+of this software and associated documentation files (the "Software"), to deal
+in the Software without restriction, including without limitation the rights
+to use, copy, modify, merge, publish, distribute, sublicense, and/or sell
+copies of the Software, and to permit persons to whom the Software is
+furnished to do so, subject to the following conditions:
+
+The above copyright notice and this permission notice shall be included in all
+copies or substantial portions of the Software.
+
+THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
+AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE
+SOFTWARE.
+`
+}
+
+/**
  * `venomqa init --plugin <name>`: a publishable plugin package in ./venomqa-plugin-<name>: package.json
- * (peer range on core, ESM + CJS exports), an options schema, a reporter and a hook, tsup, a test, a README.
+ * (peer range on core, ESM + CJS exports), an options schema, a reporter and a hook, tsup, a test, a README, a LICENSE.
  */
 export async function initPluginCommand(name: string, flags: { force?: boolean }, io: Io): Promise<number> {
   const { atomicWriteFile } = await import('@venomqa/runner')
@@ -297,6 +326,7 @@ export async function initPluginCommand(name: string, flags: { force?: boolean }
     ['tsup.config.ts', TSUP_CONFIG],
     ['tsconfig.json', TSCONFIG],
     ['README.md', readme(n)],
+    ['LICENSE', license(n)],
     ['.gitignore', 'node_modules/\ndist/\n*.tgz\n'],
   ]
   for (const [file, content] of files) {

@@ -17,8 +17,16 @@ export async function addPluginCommand(program: Command, name: string, io: Io, s
     const { OPTION_AS_VALUE, optionTakenAsValueMessage, shapedLikeAnOption } = await import('./option-as-value')
     if (shapedLikeAnOption(where.configPath)) program.error(`error: ${optionTakenAsValueMessage('--config', where.configPath)}`, { code: OPTION_AS_VALUE, exitCode: EXIT.USAGE })
   }
-  const found = await findPluginCommand(name, io, builtInCommands(program), where)
-  if (!found) return
+  const seen: string[] = []
+  const found = await findPluginCommand(name, io, builtInCommands(program), where, seen)
+  if (!found) {
+    // A plugin's command misspelt (`jsondir:shwo`): commander's suggestion knows only the built-in ones,
+    // so the nearest of all is looked for here, and said in commander's words when it is a plugin's.
+    const { didYouMean } = await import('@venomqa/core')
+    const near = didYouMean(name, [...new Set([...builtInCommands(program), ...seen])])
+    if (near && !builtInCommands(program).includes(near)) program.error(`error: unknown command '${name}'\n(Did you mean ${near}?)`, { code: 'commander.unknownCommand', exitCode: EXIT.USAGE })
+    return
+  }
   const { plugin, command } = found
   const cmd = program.command(name).description(`${command.description} (from ${plugin})`).argument('[args...]')
   for (const o of command.options ?? []) cmd.option(o.flags, o.description, o.default)

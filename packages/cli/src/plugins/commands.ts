@@ -36,13 +36,15 @@ export function packagesDeclaring(name: string, root: string): string[] {
  * The plugin command `venomqa <name>` means: from a plugin in the project's config (with its options),
  * else from an installed package that declares it. Plugins are loaded, not set up. Undefined when no
  * plugin has it; a known command whose package is missing is a UserError saying what to install, and a
- * plugin adding one of the `builtIn` commands' names a PluginError naming it.
+ * plugin adding one of the `builtIn` commands' names a PluginError naming it. `seen` is given the names of
+ * the commands the plugins looked at add, and those installed packages declare: what a misspelt name may mean.
  */
 export async function findPluginCommand(
   name: string,
   io: Io,
   builtIn: readonly string[] = [],
   where: { configPath?: string; profile?: string } = {},
+  seen: string[] = [],
 ): Promise<RegisteredCommand | undefined> {
   // A command resolves what its own plugin needs, as `venomqa list` does: a variable only another
   // plugin's entry reads (`${DATABASE_URL}` for the database) may be unset (see withoutUnsetEntries).
@@ -52,15 +54,16 @@ export async function findPluginCommand(
   // A package an entry already loads, by whatever name it was given (`db` for `venomqa-plugin-db`), is that
   // entry's, with its options: loaded again beside it, it would be made without them.
   const declared = packagesDeclaring(name, config.root).filter((pkg) => !configured.some((spec) => isEntryOf(spec, pkg, config.root)))
+  seen.push(...declaredCommands(config.root))
   if (!configured.length && !declared.length) return missing(name)
   // An installed package no entry names is named as itself in its errors: a place in the config's list
   // (`plugins[2]`) would be another entry's, or none.
   const all = { ...config, pluginWhere: [...config.pluginWhere, ...declared] }
   const unset = config.unsetInPluginEntries ?? {}
   if (!Object.keys(unset).length)
-    return (await pluginCommands([...configured, ...declared], all, io, builtIn).catch((err: unknown) => withoutEntryHint(err, name, declared, config, io))).get(name) ?? missing(name)
+    return named(await pluginCommands([...configured, ...declared], all, io, builtIn).catch((err: unknown) => withoutEntryHint(err, name, declared, config, io)), name, seen) ?? missing(name)
   const { specs, whereOf, setAside, declared: setAsideDeclares, mistakes } = await withoutUnsetEntries(name, [...configured, ...declared], all, io, builtIn)
-  const found = (await pluginCommands(specs, { ...config, pluginWhere: whereOf }, io, builtIn).catch((err: unknown) => withoutEntryHint(err, name, declared, config, io))).get(name)
+  const found = named(await pluginCommands(specs, { ...config, pluginWhere: whereOf }, io, builtIn).catch((err: unknown) => withoutEntryHint(err, name, declared, config, io)), name, seen)
   if (found) {
     // Another entry's command, which runs without the ones set aside: their other mistakes are told now,
     // not first when the variable is set.
@@ -80,6 +83,23 @@ export async function findPluginCommand(
     warn(io, `${places} ${setAside.length === 1 ? 'is' : 'are'} not loaded, since a variable ${setAside.length === 1 ? 'it reads' : 'they read'} is unset (${vars}): a command ${setAside.length === 1 ? 'it adds' : 'they add'} is known once it is set`)
   }
   return missing(name)
+}
+
+/** Command `name` of these, every one of whose names `seen` is given. */
+function named(commands: ReadonlyMap<string, RegisteredCommand>, name: string, seen: string[]): RegisteredCommand | undefined {
+  seen.push(...commands.keys())
+  return commands.get(name)
+}
+
+/** Every command the installed plugin packages declare in their package.json (see packagesDeclaring). */
+function declaredCommands(root: string): string[] {
+  const names: string[] = []
+  for (const nm of nodeModulesDirs(root))
+    for (const pkg of pluginPackagesIn(nm)) {
+      const commands = (readPackageJson(path.join(nm, pkg, 'package.json')) as { venomqa?: { commands?: unknown } }).venomqa?.commands
+      if (Array.isArray(commands)) names.push(...commands.filter((c): c is string => typeof c === 'string'))
+    }
+  return names
 }
 
 /**

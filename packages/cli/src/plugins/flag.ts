@@ -5,7 +5,8 @@ import type { PluginSpec } from '../config/types'
  * `--plugin <name>[?key=value&key=value]`: a plugin from the command line, with options written as a URL
  * query (so `%26` and `%3D` put `&` and `=` inside a value). A dotted key nests (`tls.ca=...`). A value
  * that reads as JSON is taken as JSON (`5000`, `true`, `null`, `["a","b"]`, `"123"` for a string of
- * digits); anything else is a string. Quote the whole spec in a shell: `?` and `&` are special there.
+ * digits); anything else is a string. A key with no `=` is true (`tap?steps`), and `key=` the empty string.
+ * Quote the whole spec in a shell: `?` and `&` are special there.
  *
  *   venomqa run --plugin 'redis?url=redis://127.0.0.1:6379&prefix=myapp:'
  *   venomqa run --plugin 'http-control?url=http://127.0.0.1:3000'
@@ -17,9 +18,12 @@ export function parsePluginFlag(spec: string): PluginSpec {
   // The options are not quoted back: they can hold a password.
   if (!name) throw new ConfigError(`--plugin "?...": the plugin name before "?" is missing`, { where: '--plugin' })
   const options: Record<string, unknown> = {}
-  for (const [key, raw] of new URLSearchParams(spec.slice(at + 1))) {
+  for (const pair of spec.slice(at + 1).split('&')) {
+    if (!pair) continue
+    const [[key, raw] = ['', '']] = new URLSearchParams(pair)
     if (!key) throw new ConfigError(`--plugin ${name}: an option has no name (write key=value pairs joined by &)`, { where: '--plugin' })
-    setPath(options, key.split('.'), parseValue(raw), name)
+    // A key alone (`tap?steps`) switches the option on, as a flag does: it read as "".
+    setPath(options, key.split('.'), pair.includes('=') ? parseValue(raw) : true, name)
   }
   return [name, options]
 }

@@ -29,3 +29,9 @@ export const startMainApp = (): Promise<LocalServer> => listenLocally(http.creat
 export const workersLine = (stdout: string) => stdout.split('\n').find((l) => /^. workers /.test(l))
 
 export const databaseExists = (db: string) => withPgClient(PG_ADMIN_URL, async (c) => (await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [db])).rowCount === 1)
+
+/**
+ * A table in the run's own database, made as an app's migrations make it: doctor connects the run's state
+ * backend, which refuses a database with nothing to track, as a run does.
+ */
+export const addAppTable = (db: string) => withPgClient(PG_ADMIN_URL.replace(/\/[^/]*$/, `/${db}`), (c) => c.query('CREATE TABLE todos (id serial PRIMARY KEY, title text)'))

@@ -1,0 +1,103 @@
+/**
+ * `venomqa doctor` tries each of the run's own state backends as a run uses them: connected, one checkpoint
+ * taken, rolled back to and released, then disconnected. A backend whose checkpoint or rollback is broken
+ * fails its `state` line, named, with its error; doctor leaves nothing open. With PostgreSQL: the database
+ * is left as doctor found it.
+ */
+import { readFile, symlink } from 'node:fs/promises'
+import path from 'node:path'
+import { REPO_ROOT, describeWithService } from '@venomqa/test-utils'
+import { pgTestDatabases, withPgClient } from '@venomqa/test-utils/postgres'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type Project, projectsOfFiles } from './helpers/project'
+
+// A backend that writes each call to calls.log, and fails the one BROKEN names.
+const PLUGIN = `import { appendFileSync } from 'node:fs'
+const log = (what) => appendFileSync('calls.log', what + '\\n')
+const call = (what) => async (name) => {
+  log(typeof name === 'string' ? what + ' ' + name : what)
+  if (process.env.BROKEN === what) throw new Error(what + ' is broken here')
+}
+export default {
+  name: 'logged',
+  apiVersion: 1,
+  setup(api) {
+    api.addStateBackend({ name: 'logged-db', mechanism: 'snapshot', parallelSafe: false, connect: call('connect'), checkpoint: call('checkpoint'), rollback: call('rollback'), release: call('release'), disconnect: call('disconnect') })
+  },
+}
+`
+const JOURNEY = `import { journey, step } from '@venomqa/core'
+export default journey('one', { steps: [step('s', () => {})] })
+`
+
+const project = projectsOfFiles()
+const loggedProject = () =>
+  project({ 'plugins/logged.mjs': PLUGIN, 'journeys/one.journey.mjs': JOURNEY, 'venomqa.yaml': "plugins:\n  - './plugins/logged.mjs'\n" })
+
+const calls = async (p: Project) => (await readFile(path.join(p.dir, 'calls.log'), 'utf8')).trim().split('\n')
+const stateLines = (stdout: string) => stdout.split('\n').filter((l) => /^. state /.test(l))
+
+describe('venomqa doctor, the run\'s own state backends', () => {
+  it('connects each, takes a checkpoint, rolls back to it, releases it and disconnects', async () => {
+    const p = await loggedProject()
+    const r = await p.venomqa(['doctor'])
+    expect(stateLines(r.stdout)).toEqual(['✓ state      logged-db (snapshot) connected, checkpointed, rolled back and released'])
+    expect(await calls(p)).toEqual(['connect', 'checkpoint doctor', 'rollback doctor', 'release doctor', 'disconnect'])
+    expect(r.code, r.stdout + r.stderr).toBe(0)
+  })
+
+  // What is called after the one that fails: a checkpoint that failed is released all the same, as is one rolled back to.
+  it.each([
+    ['checkpoint', 'checkpoint "doctor" failed', ['connect', 'checkpoint doctor', 'release doctor', 'disconnect']],
+    ['rollback', 'rollback to "doctor" failed', ['connect', 'checkpoint doctor', 'rollback doctor', 'release doctor', 'disconnect']],
+  ])('fails the line naming the backend and the error when its %s is broken, and leaves nothing open', async (broken, failed, called) => {
+    const p = await loggedProject()
+    const r = await p.venomqa(['doctor'], { env: { BROKEN: broken } })
+    expect(stateLines(r.stdout)).toEqual([`✗ state      state backend "logged-db" (venomqa.yaml: plugins[0]): ${failed}: ${broken} is broken here`])
+    expect(await calls(p)).toEqual(called)
+    expect(r.code, r.stdout + r.stderr).toBe(1)
+  })
+
+  it('fails the line when the release is broken', async () => {
+    const p = await loggedProject()
+    const r = await p.venomqa(['doctor'], { env: { BROKEN: 'release' } })
+    const [line] = stateLines(r.stdout)
+    expect(line).toMatch(/^✗ state {6}.*logged-db.*release is broken here/)
+    expect(r.code, r.stdout + r.stderr).toBe(1)
+  })
+})
+
+const DB = 'venomqa_doctor_state'
+const databases = pgTestDatabases(/^venomqa_doctor_state$/)
+const describePg = await describeWithService('PostgreSQL', '127.0.0.1', 5432)
+
+describePg('venomqa doctor with @venomqa/state-postgres', () => {
+  const url = `postgres://postgres@127.0.0.1:5432/${DB}`
+  beforeAll(async () => {
+    await databases.drop(DB)
+    await databases.create(DB)
+    await withPgClient(url, async (c) => {
+      await c.query('CREATE TABLE todos (id serial primary key, title text)')
+      await c.query("INSERT INTO todos (title) VALUES ('one'), ('two')")
+    })
+  })
+  afterAll(() => databases.drop(DB))
+
+  it('checkpoints and rolls back the database, and leaves it as it found it', async () => {
+    const shape = () =>
+      withPgClient(url, async (c) => ({
+        rows: (await c.query('SELECT id, title FROM todos ORDER BY id')).rows,
+        schemas: (await c.query("SELECT nspname FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%' AND nspname <> 'information_schema' ORDER BY 1")).rows,
+        triggers: (await c.query('SELECT tgname FROM pg_trigger WHERE NOT tgisinternal ORDER BY 1')).rows,
+        functions: (await c.query("SELECT proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE nspname NOT IN ('pg_catalog', 'information_schema') ORDER BY 1")).rows,
+        next: (await c.query('SELECT last_value FROM todos_id_seq')).rows,
+      }))
+    const before = await shape()
+    const p = await project({ 'journeys/one.journey.mjs': JOURNEY, 'venomqa.yaml': `plugins:\n  - ['@venomqa/state-postgres', { url: '${url}' }]\n` })
+    await symlink(path.join(REPO_ROOT, 'packages/state-postgres'), path.join(p.dir, 'node_modules/@venomqa/state-postgres'), 'dir')
+    const r = await p.venomqa(['doctor'])
+    const [line] = stateLines(r.stdout)
+    expect(line, r.stdout + r.stderr).toMatch(/^✓ state {6}postgres.* connected, checkpointed, rolled back and released$/)
+    expect(await shape()).toEqual(before)
+  }, 60_000)
+})
