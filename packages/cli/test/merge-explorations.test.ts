@@ -78,6 +78,13 @@ describe('mergeExploration of the merges after a write', () => {
     const old = { ...explored, stats: { ...explored.stats, mergedAfterWrite: 1 } }
     expect(mergeExploration([old, old]).stats.mergedAfterWriteBy).toBeUndefined()
   })
+
+  it('adds up each shard’s merges after another input of an action, and leaves them out when no shard counted any', () => {
+    const a = { ...explored, stats: { ...explored.stats, mergedAfterInputBy: { order: 1, create_product: 2 } } }
+    const b = { ...explored, stats: { ...explored.stats, mergedAfterInputBy: { order: 2 } } }
+    expect(mergeExploration([a, b]).stats.mergedAfterInputBy).toEqual({ order: 3, create_product: 2 })
+    expect(mergeExploration([explored, explored]).stats.mergedAfterInputBy).toBeUndefined()
+  })
 })
 
 describe("mergeExploration of a shard where an action's when() threw", () => {

@@ -46,6 +46,21 @@ describe('venomqa report on a saved exploration run', () => {
     expect(old.stdout).toMatch(/3 of the merged came after a write the API accepted that changed no row count: a change/)
   })
 
+  it('says when a deduplicated search merged the state one input of an action reached into the one another of its inputs reached, and not in a search without dedupe', async () => {
+    const run = explorationRun()
+    const [first, second] = run.explorations!
+    first!.stats = { ...first!.stats, mergedAfterInputBy: { order: 1, create_product: 2 } }
+    second!.stats = { ...second!.stats, mergedAfterInputBy: { order: 4 } }
+    second!.dedupe = false
+    await writeFile(path.join(p.dir, 'merged-inputs.json'), JSON.stringify(run))
+    const r = await p.venomqa(['report', 'merged-inputs.json', '-r', 'console', '-r', 'markdown:out/merged-inputs.md'])
+    const said =
+      /(\d+) of the merged came after an action reached, with one of its inputs, the state another of its inputs reached first \(create_product 2, order 1\): .*not searched; an action that sets a context key for such an input .* tells its states apart, and --no-dedupe \(dedupe: false\) searches past every merge/g
+    expect([...r.stdout.matchAll(said)].map((m) => m[1])).toEqual(['3'])
+    expect([...read('out/merged-inputs.md').matchAll(said)].map((m) => m[1])).toEqual(['3'])
+    expect(r.stdout.match(/another of its inputs reached first/g)).toHaveLength(1)
+  })
+
   it('renders the explorations with console, json, junit, markdown, html and slack', async () => {
     const r = await p.venomqa(['report', 'explored.json', '-r', 'console', '-r', 'json:out/again.json', '-r', 'junit:out/junit.xml', '-r', 'markdown:out/report.md', '-r', 'html:out/report.html', '-r', 'slack:out/slack.json'])
     expect(r.stderr).not.toMatch(/error|failed to/i)

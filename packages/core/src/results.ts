@@ -435,6 +435,14 @@ export interface ExplorationResult {
      * it was counted.
      */
     mergedAfterWriteBy?: Record<string, number>
+    /**
+     * Merges of the state one input of an action reached into the state another of its inputs reached
+     * first from the same state (`{ create_product: 1 }`: a product of 10 on the shelf merged into one of
+     * 3, both one row): what only that input leads to (an order of 9) was not searched. A context key the
+     * action sets from such an input tells the states apart; `dedupe: false` searches past them. Absent
+     * when there were none, and in results saved before they were counted.
+     */
+    mergedAfterInputBy?: Record<string, number>
     requests: number
     transitionsPerSecond: number
     maxDepthReached: number

@@ -48,6 +48,7 @@ import {
   STATUS_SYMBOL,
   bodyText,
   budgetText,
+  mergedAfterInputText,
   mergedAfterWriteText,
   depthOf,
   flatten,
@@ -700,6 +701,8 @@ function explorationSummary(x: ExplorationResult, p: Palette): string[] {
   }
   const afterWrite = mergedAfterWriteText(x)
   if (afterWrite) lines.push(p.yellow(`  ${afterWrite}`))
+  const afterInput = mergedAfterInputText(x)
+  if (afterInput) lines.push(p.yellow(`  ${afterInput}`))
   timing('rollback', x.timings.rollback)
   timing('observe', x.timings.observe)
   // `×`: how many times each action ran, which a bare number after a name read as (an HTTP status, `create 404`).

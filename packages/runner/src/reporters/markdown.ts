@@ -34,6 +34,7 @@ import {
 import {
   budgetText,
   exchangeLine,
+  mergedAfterInputText,
   mergedAfterWriteText,
   exchangeText,
   flatten,
@@ -211,6 +212,8 @@ function explorationSection(x: ExplorationResult): string[] {
   if (x.interrupted) out.push('> ⚠️ **Interrupted:** the search was stopped before it finished.', '')
   const afterWrite = mergedAfterWriteText(x)
   if (afterWrite) out.push(`> ⚠️ **Merged after a write:** ${afterWrite}`, '')
+  const afterInput = mergedAfterInputText(x)
+  if (afterInput) out.push(`> ⚠️ **Merged after an input:** ${afterInput}`, '')
 
   if (x.violations.length) {
     out.push(`#### Violations (${x.violations.length})`, '')
