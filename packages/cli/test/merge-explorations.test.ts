@@ -87,6 +87,15 @@ describe('mergeExploration of the merges after a write', () => {
   })
 })
 
+describe('mergeExploration of the refusal an action is shown with', () => {
+  it('keeps the least refusal any shard met, as one exploration keeps it', () => {
+    const a = { ...explored, coverage: [{ action: 'refund', taken: 1, enabled: 1, refused: 0 }] }
+    const b = { ...explored, coverage: [{ action: 'refund', taken: 2, enabled: 2, refused: 2, refusedExample: 'POST /api/orders/2/refund answered 404' }] }
+    const c = { ...explored, coverage: [{ action: 'refund', taken: 2, enabled: 2, refused: 2, refusedExample: 'POST /api/orders/1/refund answered 404' }] }
+    expect(mergeExploration([a, b, c]).coverage).toEqual([{ action: 'refund', taken: 5, enabled: 5, refused: 4, refusedExample: 'POST /api/orders/1/refund answered 404' }])
+  })
+})
+
 describe("mergeExploration of a shard where an action's when() threw", () => {
   it('says it threw, as that shard said it, and lists it under no "never enabled"', () => {
     const threw = 'when() threw in the state at the root (before any action): boom'

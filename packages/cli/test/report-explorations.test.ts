@@ -61,6 +61,23 @@ describe('venomqa report on a saved exploration run', () => {
     expect(r.stdout.match(/another of its inputs reached first/g)).toHaveLength(1)
   })
 
+  it('says which actions the API refused every time they ran, with one of its refusals, where nothing after them was searched', async () => {
+    const run = explorationRun()
+    const [first] = run.explorations!
+    first!.coverage = [
+      { action: 'create_product', taken: 2, enabled: 2, refused: 0 },
+      { action: 'refund', taken: 20, enabled: 20, refused: 20, refusedExample: 'POST /api/orders/1/refund answered 404' },
+      { action: 'cancel_one', taken: 5, enabled: 5, refused: 3, refusedExample: 'POST /api/orders/1/cancel-one answered 409' },
+    ]
+    await writeFile(path.join(p.dir, 'refused-always.json'), JSON.stringify(run))
+    const r = await p.venomqa(['report', 'refused-always.json', '-r', 'console', '-r', 'markdown:out/refused-always.md'])
+    const said = /refused every time it ran: refund ×20 \(such as POST \/api\/orders\/1\/refund answered 404\): no state after it was searched; if the API should have taken it somewhere, check its request/g
+    expect(r.stdout.match(said)).toHaveLength(1)
+    expect(read('out/refused-always.md').match(said)).toHaveLength(1)
+    // Refused only sometimes: nothing to say.
+    expect(r.stdout).not.toMatch(/refused every time it ran: cancel_one/)
+  })
+
   it('renders the explorations with console, json, junit, markdown, html and slack', async () => {
     const r = await p.venomqa(['report', 'explored.json', '-r', 'console', '-r', 'json:out/again.json', '-r', 'junit:out/junit.xml', '-r', 'markdown:out/report.md', '-r', 'html:out/report.html', '-r', 'slack:out/slack.json'])
     expect(r.stderr).not.toMatch(/error|failed to/i)

@@ -348,6 +348,19 @@ export function hookThrewLines(coverage: readonly ActionCoverage[]): string[] {
   return coverage.flatMap((c) => (c.threw === undefined ? [] : [`${c.action}'s ${c.threw}`]))
 }
 
+/**
+ * Actions the API refused every time they ran (a 4xx that changed nothing, each time): no state after them
+ * was searched, and what only they lead to was not explored. Often the action's own mistake (a path the
+ * API does not have answers 404), which a pass would hide: one of its refusals shows the request.
+ */
+export function refusedAlwaysLines(coverage: readonly ActionCoverage[]): string[] {
+  return coverage.flatMap((c) =>
+    c.taken > 0 && c.refused === c.taken
+      ? [`refused every time it ran: ${c.action} ×${c.taken}${c.refusedExample ? ` (such as ${c.refusedExample})` : ''}: no state after it was searched; if the API should have taken it somewhere, check its request`]
+      : [],
+  )
+}
+
 /** A step of a violation's sequence as the reports list it: `add_item {"sku":"A"}`, or the action alone. */
 export function sequenceStepText(step: { action: string; input?: unknown }, maxChars?: number): string {
   const input = inputText(step.input, maxChars)
@@ -384,6 +397,12 @@ export interface ActionCoverage {
   enabled: number
   /** Edges that answered 4xx and changed nothing. */
   refused: number
+  /**
+   * One such refusal, its request's method and path with the status (`POST /api/orders/1/refund answered
+   * 404`; of several, the least in text order, the same on any number of workers): what an action refused
+   * every time it ran (a wrong path) shows. Absent when none was.
+   */
+  refusedExample?: string
   /**
    * Its `when` or `inputs` threw, which stopped the exploration: `when() threw in the state at the root
    * (before any action): <error>`. Such an action is not listed as never enabled: nothing was asked of it.

@@ -268,7 +268,7 @@ export class Explorer {
     if (records) this.#newState(fingerprint)
     this.stats.maxDepthReached = Math.max(this.stats.maxDepthReached, k + 1)
     const kind = classifyEdge(effect, fingerprint !== parent.fingerprint)
-    if (records && kind === 'refused') env.coverage.refused(edge.action)
+    if (records && kind === 'refused') env.coverage.refused(edge.action, attempt.shown)
     if (records) this.answers.add(kind, edge.action, attempt.shown)
     const fault = actionFault(effect)
     if (records && fault !== undefined) env.onActionFault(edge.action, fault, attempt.shown, path)

@@ -196,6 +196,11 @@ describe('explore() against the shop app (every planted bug on) over PostgreSQL'
     expect(r.neverEnabled).toEqual(['never', 'no_input'])
     expect(r.coverage.find((c) => c.action === 'delete_missing')).toMatchObject({ refused: expect.any(Number) })
     expect(r.coverage.find((c) => c.action === 'delete_missing')!.refused).toBeGreaterThan(0)
+    // Refused every time it ran: one refusal says how, where a wrong path or id is plain to see.
+    const missingCov = r.coverage.find((c) => c.action === 'delete_missing')!
+    expect(missingCov.refused).toBe(missingCov.taken)
+    expect(missingCov.refusedExample).toBe('DELETE /api/products/999999 answered 404')
+    expect(r.coverage.find((c) => c.action === 'create_product')!.refusedExample).toBeUndefined()
     expect(r.coverage.find((c) => c.action === 'never')).toEqual({ action: 'never', taken: 0, enabled: 0, refused: 0 })
   })
 

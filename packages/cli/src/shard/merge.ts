@@ -339,12 +339,15 @@ function mergeCoverage(all: readonly ActionCoverage[][]): ActionCoverage[] {
   return [...groupBy(all.flat(), (c) => c.action).values()].map((list) => {
     // A hook that threw in one shard threw: said once, as that shard said it.
     const threw = list.find((c) => c.threw !== undefined)?.threw
+    // The least in text order, as one unsharded exploration keeps it.
+    const refusedExample = list.flatMap((c) => (c.refusedExample === undefined ? [] : [c.refusedExample])).sort()[0]
     return {
       ...list[0]!,
       taken: list.reduce((t, c) => t + c.taken, 0),
       enabled: list.reduce((t, c) => t + c.enabled, 0),
       refused: list.reduce((t, c) => t + c.refused, 0),
       ...(threw !== undefined ? { threw } : {}),
+      ...(refusedExample !== undefined ? { refusedExample } : {}),
     }
   })
 }

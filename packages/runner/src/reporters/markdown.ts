@@ -26,6 +26,7 @@ import {
   repeatLabel,
   inputText,
   hookThrewLines,
+  refusedAlwaysLines,
   exploredNothing,
   EXPLORED_NOTHING_REASON,
   sequenceHeading,
@@ -226,6 +227,7 @@ function explorationSection(x: ExplorationResult): string[] {
     out.push('')
   }
   for (const threw of hookThrewLines(x.coverage)) out.push(`**Not explored:** ${inline(threw)}`, '')
+  for (const refused of refusedAlwaysLines(x.coverage)) out.push(`> ⚠️ ${inline(refused)}`, '')
   if (x.neverEnabled.length)
     out.push(`**Never enabled:** ${x.neverEnabled.map((a) => `\`${code(a)}\``).join(', ')} (their \`when\` allowed them in no state the search reached${x.truncated || x.interrupted ? ' before it was cut short' : ''})`, '')
 
