@@ -43,14 +43,14 @@ import {
   shrinkLimitText,
   statesText,
   explorationIssues,
+  mergedAfterInputText,
+  mergedAfterWriteText,
 } from '@venomqa/core'
 import picocolors from 'picocolors'
 import {
   STATUS_SYMBOL,
   bodyText,
   budgetText,
-  mergedAfterInputText,
-  mergedAfterWriteText,
   depthOf,
   flatten,
   formatDuration,

@@ -266,30 +266,3 @@ export function depthOf(path: string): number {
   return path === 'main' || !path ? 0 : path.split(' > ').length
 }
 
-/**
- * What a deduplicated search did not look past: states a write the API accepted reached with the row
- * counts unchanged, merged with the state before them. A bug in values only (an overdraft after two
- * withdrawals) hides there, and the result would read as a pass. It names the actions, most merges
- * first, and the cheap way past them: a context key such an action sets makes its state another one,
- * where --no-dedupe searches the whole tree. Undefined when there were none.
- */
-export function mergedAfterWriteText(x: Pick<ExplorationResult, 'dedupe' | 'stats'>): string | undefined {
-  const n = x.stats.mergedAfterWrite
-  if (!x.dedupe || !n) return undefined
-  const by = Object.entries(x.stats.mergedAfterWriteBy ?? {}).sort(([a, m], [b, k]) => k - m || a.localeCompare(b))
-  const actions = by.length ? ` (${by.map(([name, count]) => `${name} ${count}`).join(', ')})` : ''
-  return `${n} of the merged came after a write the API accepted that changed no row count${actions}: a change to values only (an UPDATE) is one state with the one before it, and the search did not go past ${n === 1 ? 'it' : 'them'}; an action that sets a context key when its write succeeds tells its states apart (the fingerprint holds which keys are set), and --no-dedupe (dedupe: false) searches past every merge`
-}
-
-/**
- * What a deduplicated search did not look past either: the state one input of an action reached, merged
- * into the one another of its inputs reached first from the same state (a product of 10 on the shelf into
- * one of 3: one row each). What only that input leads to (an order of 9) was searched with the first
- * input's values instead. Names the actions, most merges first. Undefined when there were none.
- */
-export function mergedAfterInputText(x: Pick<ExplorationResult, 'dedupe' | 'stats'>): string | undefined {
-  const by = Object.entries(x.stats.mergedAfterInputBy ?? {}).sort(([a, m], [b, k]) => k - m || a.localeCompare(b))
-  if (!x.dedupe || !by.length) return undefined
-  const n = by.reduce((t, [, count]) => t + count, 0)
-  return `${n} of the merged came after an action reached, with one of its inputs, the state another of its inputs reached first (${by.map(([name, count]) => `${name} ${count}`).join(', ')}): the search did not go past ${n === 1 ? 'it' : 'them'}, so what only ${n === 1 ? 'that input' : 'those inputs'} lead${n === 1 ? 's' : ''} to was not searched; an action that sets a context key for such an input (ctx.set('bigOrder', true)) tells its states apart, and --no-dedupe (dedupe: false) searches past every merge`
-}

@@ -31,12 +31,12 @@ import {
   EXPLORED_NOTHING_REASON,
   sequenceHeading,
   explorationIssues,
+  mergedAfterInputText,
+  mergedAfterWriteText,
 } from '@venomqa/core'
 import {
   budgetText,
   exchangeLine,
-  mergedAfterInputText,
-  mergedAfterWriteText,
   exchangeText,
   flatten,
   formatDuration,
