@@ -78,6 +78,22 @@ describe('mergeExploration of the merges after a write', () => {
     const old = { ...explored, stats: { ...explored.stats, mergedAfterWrite: 1 } }
     expect(mergeExploration([old, old]).stats.mergedAfterWriteBy).toBeUndefined()
   })
+
+  it('adds up each shard’s merges after another input of an action, and leaves them out when no shard counted any', () => {
+    const a = { ...explored, stats: { ...explored.stats, mergedAfterInputBy: { order: 1, create_product: 2 } } }
+    const b = { ...explored, stats: { ...explored.stats, mergedAfterInputBy: { order: 2 } } }
+    expect(mergeExploration([a, b]).stats.mergedAfterInputBy).toEqual({ order: 3, create_product: 2 })
+    expect(mergeExploration([explored, explored]).stats.mergedAfterInputBy).toBeUndefined()
+  })
+})
+
+describe('mergeExploration of the refusal an action is shown with', () => {
+  it('keeps the least refusal any shard met, as one exploration keeps it', () => {
+    const a = { ...explored, coverage: [{ action: 'refund', taken: 1, enabled: 1, refused: 0 }] }
+    const b = { ...explored, coverage: [{ action: 'refund', taken: 2, enabled: 2, refused: 2, refusedExample: 'POST /api/orders/2/refund answered 404' }] }
+    const c = { ...explored, coverage: [{ action: 'refund', taken: 2, enabled: 2, refused: 2, refusedExample: 'POST /api/orders/1/refund answered 404' }] }
+    expect(mergeExploration([a, b, c]).coverage).toEqual([{ action: 'refund', taken: 5, enabled: 5, refused: 4, refusedExample: 'POST /api/orders/1/refund answered 404' }])
+  })
 })
 
 describe("mergeExploration of a shard where an action's when() threw", () => {

@@ -46,6 +46,38 @@ describe('venomqa report on a saved exploration run', () => {
     expect(old.stdout).toMatch(/3 of the merged came after a write the API accepted that changed no row count: a change/)
   })
 
+  it('says when a deduplicated search merged the state one input of an action reached into the one another of its inputs reached, and not in a search without dedupe', async () => {
+    const run = explorationRun()
+    const [first, second] = run.explorations!
+    first!.stats = { ...first!.stats, mergedAfterInputBy: { order: 1, create_product: 2 } }
+    second!.stats = { ...second!.stats, mergedAfterInputBy: { order: 4 } }
+    second!.dedupe = false
+    await writeFile(path.join(p.dir, 'merged-inputs.json'), JSON.stringify(run))
+    const r = await p.venomqa(['report', 'merged-inputs.json', '-r', 'console', '-r', 'markdown:out/merged-inputs.md'])
+    const said =
+      /(\d+) of the merged came after an action reached, with one of its inputs, the state another of its inputs reached first \(create_product 2, order 1\): .*not searched; an action that sets a context key for such an input .* tells its states apart, and --no-dedupe \(dedupe: false\) searches past every merge/g
+    expect([...r.stdout.matchAll(said)].map((m) => m[1])).toEqual(['3'])
+    expect([...read('out/merged-inputs.md').matchAll(said)].map((m) => m[1])).toEqual(['3'])
+    expect(r.stdout.match(/another of its inputs reached first/g)).toHaveLength(1)
+  })
+
+  it('says which actions the API refused every time they ran, with one of its refusals, where nothing after them was searched', async () => {
+    const run = explorationRun()
+    const [first] = run.explorations!
+    first!.coverage = [
+      { action: 'create_product', taken: 2, enabled: 2, refused: 0 },
+      { action: 'refund', taken: 20, enabled: 20, refused: 20, refusedExample: 'POST /api/orders/1/refund answered 404' },
+      { action: 'cancel_one', taken: 5, enabled: 5, refused: 3, refusedExample: 'POST /api/orders/1/cancel-one answered 409' },
+    ]
+    await writeFile(path.join(p.dir, 'refused-always.json'), JSON.stringify(run))
+    const r = await p.venomqa(['report', 'refused-always.json', '-r', 'console', '-r', 'markdown:out/refused-always.md'])
+    const said = /refused every time it ran: refund ×20 \(such as POST \/api\/orders\/1\/refund answered 404\): no state after it was searched; if the API should have taken it somewhere, check its request/g
+    expect(r.stdout.match(said)).toHaveLength(1)
+    expect(read('out/refused-always.md').match(said)).toHaveLength(1)
+    // Refused only sometimes: nothing to say.
+    expect(r.stdout).not.toMatch(/refused every time it ran: cancel_one/)
+  })
+
   it('renders the explorations with console, json, junit, markdown, html and slack', async () => {
     const r = await p.venomqa(['report', 'explored.json', '-r', 'console', '-r', 'json:out/again.json', '-r', 'junit:out/junit.xml', '-r', 'markdown:out/report.md', '-r', 'html:out/report.html', '-r', 'slack:out/slack.json'])
     expect(r.stderr).not.toMatch(/error|failed to/i)

@@ -348,6 +348,47 @@ export function hookThrewLines(coverage: readonly ActionCoverage[]): string[] {
   return coverage.flatMap((c) => (c.threw === undefined ? [] : [`${c.action}'s ${c.threw}`]))
 }
 
+/**
+ * What a deduplicated search did not look past: states a write the API accepted reached with the row
+ * counts unchanged, merged with the state before them. A bug in values only (an overdraft after two
+ * withdrawals) hides there, and the result would read as a pass. It names the actions, most merges
+ * first, and the cheap way past them: a context key such an action sets makes its state another one,
+ * where --no-dedupe searches the whole tree. Undefined when there were none.
+ */
+export function mergedAfterWriteText(x: Pick<ExplorationResult, 'dedupe' | 'stats'>): string | undefined {
+  const n = x.stats.mergedAfterWrite
+  if (!x.dedupe || !n) return undefined
+  const by = Object.entries(x.stats.mergedAfterWriteBy ?? {}).sort(([a, m], [b, k]) => k - m || a.localeCompare(b))
+  const actions = by.length ? ` (${by.map(([name, count]) => `${name} ${count}`).join(', ')})` : ''
+  return `${n} of the merged came after a write the API accepted that changed no row count${actions}: a change to values only (an UPDATE) is one state with the one before it, and the search did not go past ${n === 1 ? 'it' : 'them'}; an action that sets a context key when its write succeeds tells its states apart (the fingerprint holds which keys are set), and --no-dedupe (dedupe: false) searches past every merge`
+}
+
+/**
+ * What a deduplicated search did not look past either: the state one input of an action reached, merged
+ * into the one another of its inputs reached first from the same state (a product of 10 on the shelf into
+ * one of 3: one row each). What only that input leads to (an order of 9) was searched with the first
+ * input's values instead. Names the actions, most merges first. Undefined when there were none.
+ */
+export function mergedAfterInputText(x: Pick<ExplorationResult, 'dedupe' | 'stats'>): string | undefined {
+  const by = Object.entries(x.stats.mergedAfterInputBy ?? {}).sort(([a, m], [b, k]) => k - m || a.localeCompare(b))
+  if (!x.dedupe || !by.length) return undefined
+  const n = by.reduce((t, [, count]) => t + count, 0)
+  return `${n} of the merged came after an action reached, with one of its inputs, the state another of its inputs reached first (${by.map(([name, count]) => `${name} ${count}`).join(', ')}): the search did not go past ${n === 1 ? 'it' : 'them'}, so what only ${n === 1 ? 'that input' : 'those inputs'} lead${n === 1 ? 's' : ''} to was not searched; an action that sets a context key for such an input (ctx.set('bigOrder', true)) tells its states apart, and --no-dedupe (dedupe: false) searches past every merge`
+}
+
+/**
+ * Actions the API refused every time they ran (a 4xx that changed nothing, each time): no state after them
+ * was searched, and what only they lead to was not explored. Often the action's own mistake (a path the
+ * API does not have answers 404), which a pass would hide: one of its refusals shows the request.
+ */
+export function refusedAlwaysLines(coverage: readonly ActionCoverage[]): string[] {
+  return coverage.flatMap((c) =>
+    c.taken > 0 && c.refused === c.taken
+      ? [`refused every time it ran: ${c.action} ×${c.taken}${c.refusedExample ? ` (such as ${c.refusedExample})` : ''}: no state after it was searched; if the API should have taken it somewhere, check its request`]
+      : [],
+  )
+}
+
 /** A step of a violation's sequence as the reports list it: `add_item {"sku":"A"}`, or the action alone. */
 export function sequenceStepText(step: { action: string; input?: unknown }, maxChars?: number): string {
   const input = inputText(step.input, maxChars)
@@ -384,6 +425,12 @@ export interface ActionCoverage {
   enabled: number
   /** Edges that answered 4xx and changed nothing. */
   refused: number
+  /**
+   * One such refusal, its request's method and path with the status (`POST /api/orders/1/refund answered
+   * 404`; of several, the least in text order, the same on any number of workers): what an action refused
+   * every time it ran (a wrong path) shows. Absent when none was.
+   */
+  refusedExample?: string
   /**
    * Its `when` or `inputs` threw, which stopped the exploration: `when() threw in the state at the root
    * (before any action): <error>`. Such an action is not listed as never enabled: nothing was asked of it.
@@ -435,6 +482,14 @@ export interface ExplorationResult {
      * it was counted.
      */
     mergedAfterWriteBy?: Record<string, number>
+    /**
+     * Merges of the state one input of an action reached into the state another of its inputs reached
+     * first from the same state (`{ create_product: 1 }`: a product of 10 on the shelf merged into one of
+     * 3, both one row): what only that input leads to (an order of 9) was not searched. A context key the
+     * action sets from such an input tells the states apart; `dedupe: false` searches past them. Absent
+     * when there were none, and in results saved before they were counted.
+     */
+    mergedAfterInputBy?: Record<string, number>
     requests: number
     transitionsPerSecond: number
     maxDepthReached: number

@@ -1,4 +1,4 @@
-import type { ActionCoverage } from '@venomqa/core'
+import type { ActionCoverage, HttpExchange } from '@venomqa/core'
 
 /** Per action: states where `when` allowed it, edges taken with it, edges the API refused. */
 export class Coverage {
@@ -28,8 +28,14 @@ export class Coverage {
     this.#of(action).taken--
   }
 
-  refused(action: string): void {
-    this.#of(action).refused++
+  /**
+   * An edge the API refused; `shown` its request. The least of them in text order is kept as what the
+   * refusals looked like: the same one whichever worker met it first, so the workers' result is one worker's.
+   */
+  refused(action: string, shown?: HttpExchange): void {
+    const c = this.#of(action)
+    c.refused++
+    if (shown?.response) keepLeast(c, `${shown.request.method} ${pathOf(shown.request.url)} answered ${shown.response.status}`)
   }
 
   /** Its `when` or `inputs` threw (`what`: which, where, the error): it is not said to be never enabled. */
@@ -45,6 +51,7 @@ export class Coverage {
       mine.enabled += c.enabled
       mine.refused += c.refused
       if (c.threw !== undefined) mine.threw ??= c.threw
+      if (c.refusedExample !== undefined) keepLeast(mine, c.refusedExample)
     }
     for (const action of other.#seenEnabled) this.#seenEnabled.add(action)
   }
@@ -63,4 +70,16 @@ export class Coverage {
     if (!c) throw new Error(`coverage of an unknown action "${action}"`)
     return c
   }
+}
+
+/** A URL's path, without its query: a query may carry a secret, and the path is what a mistake is in. */
+function pathOf(url: string): string {
+  const start = url.indexOf('://') < 0 ? 0 : url.indexOf('/', url.indexOf('://') + 3)
+  if (start < 0) return '/'
+  const end = url.search(/[?#]/)
+  return url.slice(start, end < 0 ? undefined : end)
+}
+
+function keepLeast(c: ActionCoverage, refusal: string): void {
+  if (c.refusedExample === undefined || refusal < c.refusedExample) c.refusedExample = refusal
 }

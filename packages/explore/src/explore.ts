@@ -401,6 +401,7 @@ function totals(searches: readonly LaneSearch[], states: ReadonlySet<string>, bu
     merged: explorers.reduce((t, x) => t + x.stats.merged, 0),
     mergedAfterWrite: explorers.reduce((t, x) => t + x.stats.mergedAfterWrite, 0),
     mergedAfterWriteBy: sumByName(explorers.map((x) => x.stats.mergedAfterWriteBy)),
+    mergedAfterInputBy: sumByName(explorers.map((x) => x.stats.mergedAfterInputBy)),
     maxDepthReached: Math.max(...explorers.map((x) => x.stats.maxDepthReached)),
     // A worker ends on its share of a budget; the result names the exploration's whole budget.
     ...(cut ? { truncated: { reason: cut.reason, limit: budgetLimit(budget, cut.reason) ?? cut.limit } } : {}),

@@ -115,8 +115,15 @@ export const UNANSWERED_WAIT = 'unanswered requests'
 export class Explorer {
   readonly env: ExplorerEnv
   /** What this explorer records; a transition it takes only to reach its share of a split is not counted. */
-  // mergedAfterWriteBy has no prototype: an action may be named `constructor`.
-  readonly stats = { transitions: 0, merged: 0, mergedAfterWrite: 0, mergedAfterWriteBy: Object.create(null) as Record<string, number>, maxDepthReached: 0 }
+  // mergedAfterWriteBy and mergedAfterInputBy have no prototype: an action may be named `constructor`.
+  readonly stats = {
+    transitions: 0,
+    merged: 0,
+    mergedAfterWrite: 0,
+    mergedAfterWriteBy: Object.create(null) as Record<string, number>,
+    mergedAfterInputBy: Object.create(null) as Record<string, number>,
+    maxDepthReached: 0,
+  }
   /** How the API took the edges this explorer recorded (see Answers). */
   readonly answers = new Answers()
   /** Every distinct fingerprint this explorer recorded reaching. */
@@ -133,6 +140,11 @@ export class Explorer {
   #atFrame = true
   /** Fingerprint -> the shallowest depth it was reached at, in this pass. */
   #seen = new Map<string, number>()
+  /** Fingerprint -> the edge that reached it first, and the state it left (see mergedAfterInputBy). */
+  #firstReached = new Map<string, { from: number; action: string; index: number }>()
+  /** A number per visited state, for #firstReached (which holds no frame, and so none of its requests). */
+  #frameIds = new WeakMap<Frame, number>()
+  #nextFrameId = 0
   #violations = 0
   /** The path whose last action the app ran last: what a state backend's refusal met after it is put down to. */
   #acted: TakenAction[] = []
@@ -188,6 +200,7 @@ export class Explorer {
   /** A new pass of iterative deepening: states are expanded again, to the new depth. */
   beginPass(): void {
     this.#seen = new Map([[this.#frames[0]!.fingerprint, 0]])
+    this.#firstReached = new Map()
   }
 
   /** True once Ctrl-C or a budget ends the search; says which, the first time. */
@@ -255,7 +268,7 @@ export class Explorer {
     if (records) this.#newState(fingerprint)
     this.stats.maxDepthReached = Math.max(this.stats.maxDepthReached, k + 1)
     const kind = classifyEdge(effect, fingerprint !== parent.fingerprint)
-    if (records && kind === 'refused') env.coverage.refused(edge.action)
+    if (records && kind === 'refused') env.coverage.refused(edge.action, attempt.shown)
     if (records) this.answers.add(kind, edge.action, attempt.shown)
     const fault = actionFault(effect)
     if (records && fault !== undefined) env.onActionFault(edge.action, fault, attempt.shown, path)
@@ -301,11 +314,21 @@ export class Explorer {
           if (fingerprint === parent.fingerprint && acceptedWrite(attempt.exchanges)) {
             this.stats.mergedAfterWrite++
             this.stats.mergedAfterWriteBy[edge.action] = (this.stats.mergedAfterWriteBy[edge.action] ?? 0) + 1
+          } else {
+            // The state another input of this action reached from this same state: what follows this
+            // input (an order of every unit, not one) is searched from there, with the other's values.
+            const first = this.#firstReached.get(fingerprint)
+            if (first && first.from === this.#frameIds.get(parent) && first.action === edge.action && first.index !== edge.index) {
+              this.stats.mergedAfterInputBy[edge.action] = (this.stats.mergedAfterInputBy[edge.action] ?? 0) + 1
+            }
           }
         }
         return 'merged'
       }
       this.#seen.set(fingerprint, k + 1)
+      let from = this.#frameIds.get(parent)
+      if (from === undefined) this.#frameIds.set(parent, (from = this.#nextFrameId++))
+      this.#firstReached.set(fingerprint, { from, action: edge.action, index: edge.index })
     }
     return 'expand'
   }

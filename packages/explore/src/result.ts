@@ -14,6 +14,8 @@ export interface SearchTotals {
   mergedAfterWrite: number
   /** The same, by the action whose write it was. */
   mergedAfterWriteBy: Record<string, number>
+  /** Merges of a state one input of an action reached into the one another of its inputs reached first, by action. */
+  mergedAfterInputBy: Record<string, number>
   maxDepthReached: number
   truncated?: Truncation
 }
@@ -71,6 +73,7 @@ export function buildResult(p: ResultParts): ExplorationResult {
       merged: x?.merged ?? 0,
       mergedAfterWrite: x?.mergedAfterWrite ?? 0,
       ...(x && Object.keys(x.mergedAfterWriteBy).length ? { mergedAfterWriteBy: x.mergedAfterWriteBy } : {}),
+      ...(x && Object.keys(x.mergedAfterInputBy).length ? { mergedAfterInputBy: x.mergedAfterInputBy } : {}),
       requests: p.requests,
       transitionsPerSecond: seconds > 0 ? Math.round((transitions / seconds) * 10) / 10 : 0,
       maxDepthReached: x?.maxDepthReached ?? 0,

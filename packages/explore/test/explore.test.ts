@@ -157,6 +157,35 @@ describe('explore() against the shop app (every planted bug on) over PostgreSQL'
     expect(reads.stats.mergedAfterWriteBy).toBeUndefined()
   })
 
+  it("counts the merges of a state one input of an action reached into the one another of its inputs reached first, where dedupe hides what follows that input", async () => {
+    // Two stocks, one row each: the product with 5 on the shelf merges into the one with 1, so ordering
+    // 5 of it (a bug only a large order meets) is never searched.
+    const stocked = action<{ stock: number }>(
+      'create_product',
+      async ({ http, ctx, input }) => {
+        const res = await http.post('/api/products', { json: { sku: 'A1', name: 'Widget', price: 1000, stock: input.stock } })
+        assertStatus(res, 201)
+        ctx.set('productId', res.json().id)
+        return res
+      },
+      { inputs: () => [{ stock: 1 }, { stock: 5 }], maxPerPath: 1 },
+    )
+    const r = await exploreShop(shopExploration({ actions: [stocked], invariants: [], depth: 2 }), env)
+    expect(r.stats.merged).toBe(1)
+    expect(r.stats.mergedAfterInputBy).toEqual({ create_product: 1 })
+    // Not a write that changed no row count: the product is a row more than the root had.
+    expect(r.stats.mergedAfterWrite).toBe(0)
+    // Exhaustive, nothing is merged, so nothing is hidden.
+    const all = await exploreShop(shopExploration({ actions: [stocked], invariants: [], depth: 2, dedupe: false }), env)
+    expect(all.stats.mergedAfterInputBy).toBeUndefined()
+    // One input, or two that reach two states (a second product a row more), merge nothing so.
+    const twice = action('create_two', async ({ http, input }) => {
+      for (let i = 0; i < (input as number); i++) await http.post('/api/products', { json: { sku: `B${i}`, name: 'Widget', price: 1000, stock: 1 } })
+    }, { inputs: () => [1, 2], maxPerPath: 1 })
+    const apart = await exploreShop(shopExploration({ actions: [twice], invariants: [], depth: 2 }), env)
+    expect(apart.stats.mergedAfterInputBy).toBeUndefined()
+  })
+
   it('lists actions that were never enabled, and counts refused edges', async () => {
     const never = action('never', () => undefined, { when: () => false })
     // Enabled by its `when`, but with no input to take: it can never run, and was counted as enabled.
@@ -167,6 +196,11 @@ describe('explore() against the shop app (every planted bug on) over PostgreSQL'
     expect(r.neverEnabled).toEqual(['never', 'no_input'])
     expect(r.coverage.find((c) => c.action === 'delete_missing')).toMatchObject({ refused: expect.any(Number) })
     expect(r.coverage.find((c) => c.action === 'delete_missing')!.refused).toBeGreaterThan(0)
+    // Refused every time it ran: one refusal says how, where a wrong path or id is plain to see.
+    const missingCov = r.coverage.find((c) => c.action === 'delete_missing')!
+    expect(missingCov.refused).toBe(missingCov.taken)
+    expect(missingCov.refusedExample).toBe('DELETE /api/products/999999 answered 404')
+    expect(r.coverage.find((c) => c.action === 'create_product')!.refusedExample).toBeUndefined()
     expect(r.coverage.find((c) => c.action === 'never')).toEqual({ action: 'never', taken: 0, enabled: 0, refused: 0 })
   })
 

@@ -28,6 +28,9 @@ import {
   curlText,
   exploredNothing,
   hookThrewLines,
+  mergedAfterInputText,
+  mergedAfterWriteText,
+  refusedAlwaysLines,
   escapeControlChars,
   issuePlace,
   redactHeaders,
@@ -331,6 +334,14 @@ class ModelBuilder {
     if (exploredNothing({ status: out.s, stats: st as ExplorationResult['stats'], notStarted: !!x.notStarted })) out.xn = EXPLORED_NOTHING_REASON
     const threw = hookThrewLines(list(x.coverage).filter((c) => typeof c?.threw === 'string')).map((line) => redactText(text(line)))
     if (threw.length) out.th = threw
+    // Where the search did not go (merges that may hide a bug, actions the API always refused): said as the console says it.
+    const dedupe = !!x.dedupe
+    const notes = [
+      mergedAfterWriteText({ dedupe, stats: st as ExplorationResult['stats'] }),
+      mergedAfterInputText({ dedupe, stats: st as ExplorationResult['stats'] }),
+      ...refusedAlwaysLines(list(x.coverage).filter((c) => typeof c?.taken === 'number' && typeof c?.refused === 'number')),
+    ].flatMap((line) => (line === undefined ? [] : [redactText(text(line))]))
+    if (notes.length) out.nt = notes
     return out
   }
 

@@ -240,6 +240,8 @@ export interface PageExploration {
   cov: [string, number, number, number][]
   /** The actions whose when() or inputs threw, each as `<action>'s when() threw in ...: <error>` */
   th?: string[]
+  /** where the search did not go: merges that may hide a bug, actions the API refused every time */
+  nt?: string[]
   ne: string[]
   /** explored nothing: why it has no counts (it stopped before its first action) */
   xn?: string

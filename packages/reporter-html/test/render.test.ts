@@ -175,7 +175,22 @@ describe('renderHtml', () => {
     expect(data.issues).toEqual([])
   })
 
-  it('renders malformed explorations without crashing', () => {
+  it('says where the search did not go: merges after a write or another input, and actions the API refused every time', () => {
+    const run = explorationRun()
+    const shop = run.explorations![0]!
+    shop.dedupe = true
+    shop.stats = { ...shop.stats, mergedAfterWrite: 2, mergedAfterWriteBy: { ship: 2 }, mergedAfterInputBy: { create_product: 1 } }
+    shop.coverage = [{ action: 'refund', taken: 4, enabled: 4, refused: 4, refusedExample: 'POST /api/orders/1/refund answered 404' }]
+    const notes = pageData(renderHtml(run)).explorations[0]!.nt!
+    expect(notes).toHaveLength(3)
+    expect(notes[0]).toMatch(/^2 of the merged came after a write the API accepted that changed no row count \(ship 2\)/)
+    expect(notes[1]).toMatch(/^1 of the merged came after an action reached, with one of its inputs, the state another of its inputs reached first \(create_product 1\)/)
+    expect(notes[2]).toMatch(/^refused every time it ran: refund ×4 \(such as POST \/api\/orders\/1\/refund answered 404\)/)
+    // Shown on the page, as the other notes are.
+    expect(renderHtml(run)).toContain('"nt":[')
+  })
+
+    it('renders malformed explorations without crashing', () => {
     const weird = { ...explorationRun(), summary: undefined, explorations: [null, { name: 7, status: 'odd', violations: 'no', stats: null, timings: 3, coverage: [{ action: 1 }], truncated: true }] } as unknown as RunResult
     const data = pageData(renderHtml(weird))
     expect(data.explorations).toHaveLength(1)

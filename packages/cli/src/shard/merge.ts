@@ -263,6 +263,7 @@ export function mergeExploration(parts: readonly ExplorationResult[]): Explorati
       merged: sum((s) => s.merged),
       mergedAfterWrite: sum((s) => s.mergedAfterWrite ?? 0),
       ...mergedAfterWriteBy(parts.map((x) => x.stats.mergedAfterWriteBy ?? {})),
+      ...mergedAfterInputBy(parts.map((x) => x.stats.mergedAfterInputBy ?? {})),
       requests: sum((s) => s.requests),
       // What an unsharded exploration's rate is: transitions per second of search, here all the shards'
       // transitions over all their search time. Their sum would be a speed no search had, and one the
@@ -338,12 +339,15 @@ function mergeCoverage(all: readonly ActionCoverage[][]): ActionCoverage[] {
   return [...groupBy(all.flat(), (c) => c.action).values()].map((list) => {
     // A hook that threw in one shard threw: said once, as that shard said it.
     const threw = list.find((c) => c.threw !== undefined)?.threw
+    // The least in text order, as one unsharded exploration keeps it.
+    const refusedExample = list.flatMap((c) => (c.refusedExample === undefined ? [] : [c.refusedExample])).sort()[0]
     return {
       ...list[0]!,
       taken: list.reduce((t, c) => t + c.taken, 0),
       enabled: list.reduce((t, c) => t + c.enabled, 0),
       refused: list.reduce((t, c) => t + c.refused, 0),
       ...(threw !== undefined ? { threw } : {}),
+      ...(refusedExample !== undefined ? { refusedExample } : {}),
     }
   })
 }
@@ -360,8 +364,19 @@ function inOrder<T>(items: readonly T[], idOf: (item: T) => string, order: reado
 
 /** Every shard's merges after a write by action, added up; nothing when no shard counted any. */
 function mergedAfterWriteBy(counts: readonly Record<string, number>[]): { mergedAfterWriteBy?: Record<string, number> } {
+  const out = sumCounts(counts)
+  return out ? { mergedAfterWriteBy: out } : {}
+}
+
+/** Every shard's merges after another input of an action, by action, added up; nothing when none. */
+function mergedAfterInputBy(counts: readonly Record<string, number>[]): { mergedAfterInputBy?: Record<string, number> } {
+  const out = sumCounts(counts)
+  return out ? { mergedAfterInputBy: out } : {}
+}
+
+function sumCounts(counts: readonly Record<string, number>[]): Record<string, number> | undefined {
   // No prototype: an action may be named `constructor` or `__proto__`.
   const out: Record<string, number> = Object.create(null)
   for (const byName of counts) for (const [name, n] of Object.entries(byName)) out[name] = (out[name] ?? 0) + n
-  return Object.keys(out).length ? { mergedAfterWriteBy: out } : {}
+  return Object.keys(out).length ? out : undefined
 }

@@ -116,6 +116,7 @@ function explorationBody(report: Report, x: PageExploration): HTMLDivElement {
     body.appendChild(table(['Action', 'Taken', 'Enabled', 'Refused'], x.cov.map((c) => [...c]), 'grid coverage'))
   }
   for (const threw of x.th ?? []) body.appendChild(el('div', 'note', `Not explored: ${threw}`))
+  for (const note of x.nt ?? []) body.appendChild(el('div', 'note', note))
   if (x.ne.length) body.appendChild(el('div', 'note', `Never enabled: ${x.ne.join(', ')} (their when allowed them in no state the search reached${x.tr || x.ir ? ' before it was cut short' : ''}).`))
   const timings = [...timingRows('Rollback', x.rb), ...timingRows('Observe', x.ob)]
   if (timings.length) {

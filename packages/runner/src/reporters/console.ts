@@ -6,6 +6,7 @@ import {
   passedAfterInterrupts,
   sequenceStepText,
   hookThrewLines,
+  refusedAlwaysLines,
   exploredNothing,
   EXPLORED_NOTHING_REASON,
   type RollbackTiming,
@@ -42,13 +43,14 @@ import {
   shrinkLimitText,
   statesText,
   explorationIssues,
+  mergedAfterInputText,
+  mergedAfterWriteText,
 } from '@venomqa/core'
 import picocolors from 'picocolors'
 import {
   STATUS_SYMBOL,
   bodyText,
   budgetText,
-  mergedAfterWriteText,
   depthOf,
   flatten,
   formatDuration,
@@ -700,12 +702,15 @@ function explorationSummary(x: ExplorationResult, p: Palette): string[] {
   }
   const afterWrite = mergedAfterWriteText(x)
   if (afterWrite) lines.push(p.yellow(`  ${afterWrite}`))
+  const afterInput = mergedAfterInputText(x)
+  if (afterInput) lines.push(p.yellow(`  ${afterInput}`))
   timing('rollback', x.timings.rollback)
   timing('observe', x.timings.observe)
   // `×`: how many times each action ran, which a bare number after a name read as (an HTTP status, `create 404`).
   lines.push(p.dim(`  coverage: ${x.coverage.map((c) => `${c.action} ×${c.taken}${c.refused ? ` (${c.refused} refused)` : ''}`).join(', ')}`))
   // A search cut short reached fewer states: an action not enabled in them may be reachable further on.
   for (const threw of hookThrewLines(x.coverage)) lines.push(p.red(`  ${threw}`))
+  for (const refused of refusedAlwaysLines(x.coverage)) lines.push(p.yellow(`  ${refused}`))
   if (x.neverEnabled.length) lines.push(p.yellow(`  never enabled${cutShort(x) ? ' in the states reached before the search was cut short' : ''}: ${x.neverEnabled.join(', ')}`))
   for (const v of x.violations) {
     const reproduced = v.reproduced.attempts ? `reproduced ${v.reproduced.failures}/${v.reproduced.attempts}` : 'not confirmed'

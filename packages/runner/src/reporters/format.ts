@@ -266,17 +266,3 @@ export function depthOf(path: string): number {
   return path === 'main' || !path ? 0 : path.split(' > ').length
 }
 
-/**
- * What a deduplicated search did not look past: states a write the API accepted reached with the row
- * counts unchanged, merged with the state before them. A bug in values only (an overdraft after two
- * withdrawals) hides there, and the result would read as a pass. It names the actions, most merges
- * first, and the cheap way past them: a context key such an action sets makes its state another one,
- * where --no-dedupe searches the whole tree. Undefined when there were none.
- */
-export function mergedAfterWriteText(x: Pick<ExplorationResult, 'dedupe' | 'stats'>): string | undefined {
-  const n = x.stats.mergedAfterWrite
-  if (!x.dedupe || !n) return undefined
-  const by = Object.entries(x.stats.mergedAfterWriteBy ?? {}).sort(([a, m], [b, k]) => k - m || a.localeCompare(b))
-  const actions = by.length ? ` (${by.map(([name, count]) => `${name} ${count}`).join(', ')})` : ''
-  return `${n} of the merged came after a write the API accepted that changed no row count${actions}: a change to values only (an UPDATE) is one state with the one before it, and the search did not go past ${n === 1 ? 'it' : 'them'}; an action that sets a context key when its write succeeds tells its states apart (the fingerprint holds which keys are set), and --no-dedupe (dedupe: false) searches past every merge`
-}

@@ -26,15 +26,17 @@ import {
   repeatLabel,
   inputText,
   hookThrewLines,
+  refusedAlwaysLines,
   exploredNothing,
   EXPLORED_NOTHING_REASON,
   sequenceHeading,
   explorationIssues,
+  mergedAfterInputText,
+  mergedAfterWriteText,
 } from '@venomqa/core'
 import {
   budgetText,
   exchangeLine,
-  mergedAfterWriteText,
   exchangeText,
   flatten,
   formatDuration,
@@ -211,6 +213,8 @@ function explorationSection(x: ExplorationResult): string[] {
   if (x.interrupted) out.push('> ⚠️ **Interrupted:** the search was stopped before it finished.', '')
   const afterWrite = mergedAfterWriteText(x)
   if (afterWrite) out.push(`> ⚠️ **Merged after a write:** ${afterWrite}`, '')
+  const afterInput = mergedAfterInputText(x)
+  if (afterInput) out.push(`> ⚠️ **Merged after an input:** ${afterInput}`, '')
 
   if (x.violations.length) {
     out.push(`#### Violations (${x.violations.length})`, '')
@@ -223,6 +227,7 @@ function explorationSection(x: ExplorationResult): string[] {
     out.push('')
   }
   for (const threw of hookThrewLines(x.coverage)) out.push(`**Not explored:** ${inline(threw)}`, '')
+  for (const refused of refusedAlwaysLines(x.coverage)) out.push(`> ⚠️ ${inline(refused)}`, '')
   if (x.neverEnabled.length)
     out.push(`**Never enabled:** ${x.neverEnabled.map((a) => `\`${code(a)}\``).join(', ')} (their \`when\` allowed them in no state the search reached${x.truncated || x.interrupted ? ' before it was cut short' : ''})`, '')
 
