@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { mkdir, symlink, writeFile } from 'node:fs/promises'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -26,10 +26,13 @@ const started: ChildProcess[] = []
  */
 const SLOW_MS = 4_000
 let slowMs = SLOW_MS
+/** A file the app writes when /slow is asked for, when set: a shell can wait for the request to be under way. */
+let slowMarker: string | undefined
 
 beforeAll(async () => {
   server = http.createServer((req, res) => {
     hits.push(req.url ?? '')
+    if (req.url === '/slow' && slowMarker) writeFileSync(slowMarker, '')
     const answer = () => res.writeHead(200, { 'content-type': 'application/json' }).end('{}')
     if (req.url === '/slow') setTimeout(answer, slowMs).unref()
     else answer()
@@ -58,6 +61,7 @@ beforeAll(async () => {
 })
 afterEach(() => {
   slowMs = SLOW_MS
+  slowMarker = undefined
   for (const child of started.splice(0))
     try {
       process.kill(-child.pid!, 'SIGKILL')
@@ -167,11 +171,14 @@ describe('venomqa started by npx or npm run, when only npm is sent SIGTERM', () 
 
   it('not started by npm: a run whose parent goes away on purpose (`venomqa run &` in a shell that exits) runs to its end', async () => {
     hits.length = 0
-    // The shell exits as soon as it has started venomqa, and venomqa would see its parent gone within 350 ms
-    // (npm-parent.ts) if it took that for npm's going: its run lasts well past that, and here it is waited for.
+    // The shell exits once venomqa's first request is under way (the app marks it), and venomqa would see its
+    // parent gone within 350 ms (npm-parent.ts) if it took that for npm's going: the request lasts well past
+    // that, and the run is waited for. Exiting at once, before venomqa started, the shell left it no parent
+    // to watch, and a venomqa that took any parent's going for npm's passed too.
     slowMs = 1_500
+    slowMarker = path.join(p.dir, 'out/detached.slow')
     const exitFile = path.join(p.dir, 'out/detached.exit')
-    const line = `"${process.execPath}" node_modules/.bin/venomqa run --base-url ${base} --save out/detached.json > out/detached.log 2>&1 &`
+    const line = `"${process.execPath}" node_modules/.bin/venomqa run --base-url ${base} --save out/detached.json > out/detached.log 2>&1 & while [ ! -e out/detached.slow ]; do sleep 0.05; done`
     const shell = launch('sh', ['-c', line], shellEnv(exitFile))
     expect((await shell.exited).code).toBe(0)
     await waitUntil(() => existsSync(exitFile), 'the detached run to end', 30_000)
