@@ -7,7 +7,7 @@ import type { ConfigOutputs } from '../config/named-outputs'
 import type { ReporterSpec, VenomConfigBase } from '../config/types'
 import { type Io, warn } from '../exit'
 import { parseReporterSpec } from '../reporters'
-import { explorationReporterSpecs, explorationSaveFile } from './explore-reports'
+import { explorationReportFile, explorationReporterSpecs, explorationSaveFile } from './explore-reports'
 import { type ReadFile, landsAt, ownFiles, refuseOutputsOverOwnFiles } from './own-files'
 import { type ConfigFlags, resolveConfig } from './session'
 
@@ -166,7 +166,8 @@ export async function clearOutputsDespiteMistake(
       : configError === undefined
         ? await readConfigOutputs({ cwd: io.cwd, configPath: flags.config, profile: flags.profile, env: io.env }).catch(() => ({ reporters: [] }))
         : (outputsNamedBy(configError) ?? { reporters: [] })
-  const fromConfigSave = fromConfig.save && forExploration ? { ...fromConfig.save, file: explorationSaveFile({ save: fromConfig.save.file, saveWhere: fromConfig.save.where }).save! } : fromConfig.save
+  // The config's file, never --save's (taken above): an exploration's goes beside it (explorationSaveFile).
+  const fromConfigSave = fromConfig.save && forExploration ? { ...fromConfig.save, file: explorationReportFile(fromConfig.save.file) } : fromConfig.save
   const save = isUnknown('save') ? undefined : flags.save !== undefined ? (unreadableFlags ? undefined : { file: flags.save, where: '--save' }) : configSave ? fromConfigSave : undefined
   const reporterFlags = (flags.reporter ?? []).map((spec) => ({ spec, where: `--reporter ${spec}` }))
   const reporters = reporterFlags.length || isUnknown('reporter') ? reporterFlags : fromConfig.reporters

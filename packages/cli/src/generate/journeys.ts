@@ -948,17 +948,17 @@ const isCredentials = (value: unknown) => typeof value === 'object' && value !==
 /** Headers the HTTP client sets from the request itself: a document that declares them needs nothing sent. */
 const CLIENT_HEADERS = new Set(['content-type', 'content-length', 'host', 'transfer-encoding', 'connection'])
 
+/** A cookie's value as text: a list joined with commas, as a header's (`simple`) is. */
+function cookieText(value: unknown): string {
+  return Array.isArray(value) ? value.map((item) => (Array.isArray(item) ? item[1] : item)).join(',') : String(value)
+}
+
 /**
  * A query or header parameter as a journey sends it: a string, number or boolean, or, for a list its style
  * explodes into one pair per item, those pairs. A list is written by its OpenAPI `style` and `explode`
  * as exploration writes it (openapi's parameterPairs); an empty one gets one item sampled from its `items`,
  * since a required parameter sent with no value is one the API refuses.
  */
-/** A cookie's value as text: a list joined with commas, as a header's (`simple`) is. */
-function cookieText(value: unknown): string {
-  return Array.isArray(value) ? value.map((item) => (Array.isArray(item) ? item[1] : item)).join(',') : String(value)
-}
-
 function parameterText(p: Parameter, value: unknown): string | number | boolean | [string, string][] {
   if (!Array.isArray(value)) return typeof value === 'number' || typeof value === 'boolean' ? value : typeof value === 'string' ? value : JSON.stringify(value)
   const pairs = parameterPairs(p, value.length ? value : [sample(p.schema?.items, 'query', '').value ?? ''])
