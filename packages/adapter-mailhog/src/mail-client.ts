@@ -27,17 +27,26 @@ export interface MailboxGlance {
 const MAIL_WAIT_SUGGESTION =
   "No mail matching the filter arrived: check that the app sent it at all (its logs, its SMTP settings) and that it went to the address and with the subject the filter names; the error says what the box held. If the app is just slow to send, raise waitForEmail's `timeoutMs` (or the plugin's `defaultTimeoutMs`)."
 
+/**
+ * What to do when no look of the wait reached the mail API (nothing listens at its address): whether the app
+ * sent the mail is unknown, so the advice above would send the user after the wrong thing.
+ */
+const MAIL_API_UNREACHED_SUGGESTION =
+  "No look at the mailbox reached the mail server's API, so nothing tells whether the app sent the mail: start the mail server (MailHog, Mailpit, or `npx venomqa mail-catcher`), or correct its address in the plugin's options (plugins[N].url, which the error names); `venomqa doctor` checks it."
+
 /** waitForEmail gave up: the message names the filter, the wait and what the mailbox held. */
 export class MailWaitTimeoutError extends TimeoutError {
   readonly filter: EmailFilter
   readonly mailboxTotal?: number
   /** For the issue: about the mail, which the step timeout's generic advice is not (see suggestionForError). */
-  readonly suggestion = MAIL_WAIT_SUGGESTION
-  constructor(filter: EmailFilter, timeoutMs: number, detail: string, mailboxTotal?: number) {
+  readonly suggestion: string
+  /** `apiUnreached`: no look of the wait got an answer from the mail API. */
+  constructor(filter: EmailFilter, timeoutMs: number, detail: string, mailboxTotal?: number, apiUnreached = false) {
     super(`waitForEmail(${describeFilter(filter)})`, timeoutMs)
     this.message = `waitForEmail: no mail matching ${describeFilter(filter)} arrived within ${timeoutMs} ms. ${detail}`
     this.filter = filter
     this.mailboxTotal = mailboxTotal
+    this.suggestion = apiUnreached ? MAIL_API_UNREACHED_SUGGESTION : MAIL_WAIT_SUGGESTION
   }
 }
 
@@ -116,7 +125,7 @@ export abstract class MailClientBase implements MailPort {
       if (left <= 0) break
       await this.waitForChange(Math.min(interval, left), options.signal)
     }
-    throw await this.timeoutError(filter, timeout, polls, lastError)
+    throw await this.timeoutError(filter, timeout, polls, lastError, answered)
   }
 
   /**
@@ -163,9 +172,10 @@ export abstract class MailClientBase implements MailPort {
     })
   }
 
-  private async timeoutError(filter: EmailFilter, timeout: number, polls: number, lastError: unknown): Promise<Error> {
+  private async timeoutError(filter: EmailFilter, timeout: number, polls: number, lastError: unknown, answered: boolean): Promise<Error> {
     const where = `Looked ${polls} time${polls === 1 ? '' : 's'} at ${this.lookedAt}.`
-    if (lastError !== undefined) return new MailWaitTimeoutError(filter, timeout, `${where} The last look failed: ${errorMessage(lastError)}`)
+    if (lastError !== undefined)
+      return new MailWaitTimeoutError(filter, timeout, `${where} The last look failed: ${errorMessage(lastError)}`, undefined, !answered)
     let box: string
     let total: number | undefined
     try {

@@ -2,7 +2,7 @@ import { AbortedError, type MailPort, TimeoutError, errorKindOf, journey, step }
 import { createRunner } from '@venomqa/runner'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import mailPlugin, { type MailCatcher, MailHogClient, MailWaitTimeoutError, MailpitClient, startMailCatcher } from '../src'
-import { startSilentServer, waitUntil } from '@venomqa/test-utils'
+import { CLOSED_PORT, startSilentServer, waitUntil } from '@venomqa/test-utils'
 import { NEVER_MS, deliver, settlesFirst } from './helpers'
 
 describe('waitForEmail', () => {
@@ -46,6 +46,25 @@ describe('waitForEmail', () => {
       expect(issue!.suggestion).toMatch(/check that the app sent it at all .* and that it went to the address and with the subject the filter names/)
       expect(issue!.suggestion).toContain("raise waitForEmail's `timeoutMs`")
       expect(issue!.suggestion).not.toMatch(/step timeout/)
+    } finally {
+      await runner.close()
+    }
+  })
+
+  // A mail API where nothing listens (Mailpit not started, a wrong port): every look failed, and the issue
+  // still sent the user to check that the app sent the mail, which no look could tell.
+  it('when no look reached the mail API, the issue suggests starting it, not checking what the app sent', async () => {
+    const runner = createRunner({ plugins: [[mailPlugin, { mode: 'mailpit', url: `http://127.0.0.1:${CLOSED_PORT}`, pollIntervalMs: 50 }]] })
+    try {
+      const j = journey('mail_api_down', {
+        requires: ['mail'],
+        steps: [step('wait_for_mail', ({ ports, signal }) => ports.require<MailPort>('mail').waitForEmail({ to: 'alice@example.com', timeoutMs: 200, signal }))],
+      })
+      const [issue] = (await runner.run(j)).journeys[0]!.issues
+      expect(issue!.error).toContain('The last look failed: plugins[0].url:')
+      expect(issue!.suggestion).toMatch(/^No look at the mailbox reached the mail server's API/)
+      expect(issue!.suggestion).toContain('plugins[N].url')
+      expect(issue!.suggestion).not.toMatch(/check that the app sent it/)
     } finally {
       await runner.close()
     }

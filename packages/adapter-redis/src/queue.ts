@@ -228,7 +228,16 @@ export class BullQueue implements QueuePort {
       return
     }
     const others = await this.#queuesWithJobs()
-    if (others.length === 0) return
+    if (others.length === 0) {
+      // Name and prefix both other than the app's: every read answers nothing, and said nothing.
+      const elsewhereAll = await this.#queuesWithJobsUnderOtherPrefixes()
+      if (elsewhereAll.length === 0) return
+      this.#onNotice(
+        `queue "${name}" has had no job under the BullMQ prefix "${this.prefix}" in Redis at ${describeClient(this.redis)} (no key ${this.prefix}:${name}:id), nor has any queue under it; ` +
+          `queues under other prefixes have (prefix:name): ${elsewhereAll.join(', ')}. Is the app's one of them? Give its name and prefix as the plugin's queue: { name, prefix }`,
+      )
+      return
+    }
     this.#onNotice(
       `queue "${name}" has had no job in Redis at ${describeClient(this.redis)} (no key ${this.prefix}:${name}:id); the queues there are: ${others.join(', ')}. ` +
         `Is "${name}" the queue the app adds its jobs to? Give the app's as the plugin's queue: { name } (or the call's queue)`,
@@ -263,6 +272,27 @@ export class BullQueue implements QueuePort {
     for (let round = 0; round < 20; round++) {
       const [next, keys] = await this.redis.scan(cursor, 'MATCH', `${globEscaped(head)}*:id`, 'COUNT', 1000)
       for (const key of keys) found.add(key.slice(head.length, -':id'.length))
+      cursor = next
+      if (cursor === '0' || found.size >= 20) break
+    }
+    return [...found].sort()
+  }
+
+  /**
+   * The queues under prefixes other than this port's that have had a job, as `prefix:name`: an `<a>:<b>:id`
+   * key whose `<a>:<b>:meta` is there too (BullMQ writes it for every Queue opened), so that an app's own
+   * keys ending in `:id` are not taken for queues. A bounded SCAN, as #queuesWithJobs.
+   */
+  async #queuesWithJobsUnderOtherPrefixes(): Promise<string[]> {
+    const found = new Set<string>()
+    let cursor = '0'
+    for (let round = 0; round < 20; round++) {
+      const [next, keys] = await this.redis.scan(cursor, 'MATCH', '*:*:id', 'COUNT', 1000)
+      for (const key of keys) {
+        const queue = key.slice(0, -':id'.length)
+        const cut = queue.lastIndexOf(':')
+        if (cut > 0 && queue.slice(0, cut) !== this.prefix && (await this.redis.exists(`${queue}:meta`)) > 0) found.add(queue)
+      }
       cursor = next
       if (cursor === '0' || found.size >= 20) break
     }

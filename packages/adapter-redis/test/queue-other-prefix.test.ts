@@ -42,6 +42,25 @@ describe('a queue whose jobs are under another BullMQ prefix', () => {
     }
   })
 
+  // Both the name and the prefix wrong (`email` under `bull` for the app's `emails` under `myapp`): no queue
+  // under the port's prefix had a job and none of the port's name under another, so nothing was said, and
+  // an assertion that the app queued nothing (length() is 0) passed.
+  it('is told when no queue under the port prefix has had a job, naming the queues under other prefixes', async () => {
+    const notices: string[] = []
+    const app = new BullQueue({ url: URL, prefix: APP_PREFIX, name: QUEUE })
+    const port = new BullQueue({ url: URL, prefix: PORT_PREFIX, name: `${QUEUE}-typo`, onNotice: (m) => notices.push(m) })
+    try {
+      await app.enqueue('welcome', { n: 1 })
+      expect(await port.length()).toBe(0)
+      expect(notices).toHaveLength(1)
+      expect(notices[0]).toContain(`queue "${QUEUE}-typo" has had no job under the BullMQ prefix "${PORT_PREFIX}"`)
+      expect(notices[0]).toContain(`${APP_PREFIX}:${QUEUE}`)
+      expect(notices[0]).toContain('queue: { name, prefix }')
+    } finally {
+      await Promise.all([app.close(), port.close()])
+    }
+  })
+
   it('getJobResult of the app job says where the job is rather than that it was never added', async () => {
     const app = new BullQueue({ url: URL, prefix: APP_PREFIX, name: QUEUE })
     const port = new BullQueue({ url: URL, prefix: PORT_PREFIX, name: QUEUE })

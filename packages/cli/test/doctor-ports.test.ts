@@ -41,7 +41,7 @@ describe('venomqa doctor, a port a journey requires', () => {
     const r = await p.venomqa(['doctor'])
     expect(r.code, r.stdout + r.stderr).toBe(2)
     expect(r.stdout).toContain(
-      '✗ ports      journey "hooks", step "caught" needs port "webhooks". Registered ports: none. "webhooks" comes from a plugin that adds it (api.addPort("webhooks", ...)), or an adapter given that port name.\n',
+      '✗ ports      journeys/hooks.journey.ts: journey "hooks", step "caught" needs port "webhooks". Registered ports: none. "webhooks" comes from a plugin that adds it (api.addPort("webhooks", ...)), or an adapter given that port name.\n',
     )
     expect(r.stdout).toContain('doctor: 1 of 3 checks failed, a mistake in the config, a plugin or a journey')
   })
@@ -74,5 +74,36 @@ describe('venomqa doctor, a port a journey requires', () => {
     const r = await p.venomqa(['doctor', '--plugin', './plugins/webhooks.mjs'])
     expect(r.code, r.stdout + r.stderr).toBe(0)
     expect(r.stdout).not.toContain('ports')
+  })
+})
+
+// A port misspelt in `requires` (`mails` for the mail catcher's `mail`) was refused naming no file, and
+// sent the user to write a plugin that adds "mails" rather than to the port that is there.
+describe('a port misspelt in requires', () => {
+  let typo: Project
+  beforeAll(async () => {
+    typo = await makeProject(null)
+    await mkdir(path.join(typo.dir, 'journeys'), { recursive: true })
+    await writeFile(
+      path.join(typo.dir, 'journeys/signup.journey.ts'),
+      `import { journey, step } from '@venomqa/core'
+export default journey('signup', { requires: ['mails'], steps: [step('look', async ({ ports }) => { await ports.require('mail').list() })] })
+`,
+    )
+  })
+  afterAll(async () => {
+    await typo?.remove()
+  })
+
+  it('names the journey file and the registered port meant, in run and in doctor', async () => {
+    const meant = 'journeys/signup.journey.ts: journey "signup" needs port "mails" (did you mean "mail"?). Registered ports:'
+    const run = await typo.venomqa(['run', '--plugin', 'memory'])
+    expect(run.code, run.stdout + run.stderr).toBe(2)
+    expect(run.stderr).toContain(meant)
+    expect(run.stderr).not.toContain('api.addPort("mails"')
+    expect(run.stderr).not.toMatch(/\n\s+at /)
+    const doctor = await typo.venomqa(['doctor', '--plugin', 'memory'])
+    expect(doctor.code, doctor.stdout + doctor.stderr).toBe(2)
+    expect(doctor.stdout).toContain(`✗ ports      ${meant}`)
   })
 })

@@ -597,7 +597,7 @@ export class Runner {
     // unregistered: the journeys are then not run, for that reason and with reports, rather than refused
     // for a port that was never added (exit 2, no reports, and a message sending the user to add it).
     if (!this.#fatal && !signal?.aborted) {
-      checkPorts(items.map((i) => i.journey), this.registry.ports, this.options.portHint)
+      checkPorts(items, this.registry.ports, this.options.portHint)
       this.#checkState(items)
       this.#checkRestore(items)
     }
@@ -1379,33 +1379,45 @@ function normalize(input: JourneyInput | readonly JourneyInput[]): SourcedJourne
   })
 }
 
-function checkPorts(journeys: Journey[], ports: Map<string, unknown>, hint?: (port: string) => string | undefined): void {
+function checkPorts(journeys: readonly SourcedJourney[], ports: Map<string, unknown>, hint?: (port: string) => string | undefined): void {
   const problem = portsProblem(journeys, ports, hint)
   if (problem) throw new ConfigError(problem)
 }
 
 /**
  * The ports journeys declare (`requires`) that no plugin registered, with what gives each: what a run refuses
- * before anything runs (exit 2), for `venomqa doctor` to say it too. Undefined when every one is there.
+ * before anything runs (exit 2), for `venomqa doctor` to say it too. Undefined when every one is there. Each
+ * is placed in its journey's file when it came from one, and a near miss of a registered port (`mails` for
+ * `mail`) is said as the typo it most likely is, not as a port some plugin would have to add.
  */
-export function portsProblem(journeys: readonly Journey[], ports: ReadonlyMap<string, unknown>, hint?: (port: string) => string | undefined): string | undefined {
+export function portsProblem(
+  journeys: readonly (Journey | SourcedJourney)[],
+  ports: ReadonlyMap<string, unknown>,
+  hint?: (port: string) => string | undefined,
+): string | undefined {
+  const registered = [...ports.keys()]
   const missing: string[] = []
-  const names = new Set<string>()
+  const unmeant = new Set<string>()
   const need = (what: string, port: string) => {
-    missing.push(`${what} needs port "${port}"`)
-    names.add(port)
+    const near = didYouMean(port, registered)
+    missing.push(`${what} needs port "${port}"${near ? ` (did you mean "${near}"?)` : ''}`)
+    if (!near) unmeant.add(port)
   }
-  const visit = (j: Journey, nodes: Journey['steps']) => {
+  const visit = (j: Journey, place: string, nodes: Journey['steps']) => {
     for (const n of nodes) {
-      if (n.kind === 'step') for (const p of n.options.requires ?? []) if (!ports.has(p)) need(`journey "${j.name}", step "${n.name}"`, p)
-      if (n.kind === 'branch') for (const p of n.paths) visit(j, p.steps)
+      if (n.kind === 'step') for (const p of n.options.requires ?? []) if (!ports.has(p)) need(`${place}journey "${j.name}", step "${n.name}"`, p)
+      if (n.kind === 'branch') for (const p of n.paths) visit(j, place, p.steps)
     }
   }
-  for (const j of journeys) {
-    for (const p of j.requires) if (!ports.has(p)) need(`journey "${j.name}"`, p)
-    visit(j, j.steps)
+  for (const item of journeys) {
+    const { journey: j, file } = isJourney(item) ? { journey: item, file: undefined } : item
+    const place = file ? `${file}: ` : ''
+    for (const p of j.requires) if (!ports.has(p)) need(`${place}journey "${j.name}"`, p)
+    visit(j, place, j.steps)
   }
-  if (missing.length) return `${missing.join('; ')}. Registered ports: ${[...ports.keys()].join(', ') || 'none'}. ${[...names].map((n) => portProviders(n, hint?.(n))).join(' ')}`
+  if (!missing.length) return undefined
+  const providers = [...unmeant].map((n) => portProviders(n, hint?.(n)))
+  return [`${missing.join('; ')}. Registered ports: ${registered.join(', ') || 'none'}.`, ...providers].join(' ')
 }
 
 /** The plugins that give a port by its usual name: each adapter's default, and the in-memory ones. */

@@ -153,11 +153,7 @@ export async function doctorCommand(flags: DoctorFlags, io: Io, builtInCommands:
     // with the plugin left out), which `venomqa run` refuses (exit 2). Asked only when every plugin set up:
     // the one that failed may be the one that adds it, and is told already.
     const { portsProblem } = await import('@venomqa/runner')
-    const problem = portsProblem(
-      loaded.map(({ journey }) => journey),
-      session.runner.registry.ports,
-      session.runner.options.portHint,
-    )
+    const problem = portsProblem(loaded, session.runner.registry.ports, session.runner.options.portHint)
     if (problem) {
       checks.mistake()
       line('fail', 'ports', problem)
