@@ -9,7 +9,9 @@ import {
   type Journey,
   type JourneyResult,
   type LifecycleHooks,
+  type Plugin,
   type PluginApi,
+  declaredReporters,
   type PluginLogger,
   PluginError,
   type Ports,
@@ -489,6 +491,7 @@ export class Runner {
     const source = `plugin:${name}`
     const owner: PluginCallOwner = { name, pluginName, where, file }
     this.#entries.set(name, { plugin: pluginName, where })
+    const declared = reportersDeclared(name, plugin)
     const api: PluginApi<any> = {
       options,
       where,
@@ -498,6 +501,7 @@ export class Runner {
       log: this.#pluginLog(name),
       addReporter: (rname, factory) => {
         if (typeof factory !== 'function') throw new PluginError(name, `plugin "${name}": addReporter("${rname}"): the factory must be a function that makes the reporter, got ${typeof factory}`)
+        refuseUndeclaredReporter(name, declared, rname)
         this.#claim('reporter', rname, name)
         this.registry.reporters.set(rname, factory)
       },
@@ -1574,4 +1578,21 @@ function checkBackendShape(plugin: string, b: unknown): void {
       plugin,
       `plugin "${plugin}": addStateBackend() was given no state backend${missing.length ? `: it has no ${missing.join(', ')} method${missing.length > 1 ? 's' : ''}` : ': it has no name'} (see StateBackend in docs/plugins.md)`,
     )
+}
+
+/**
+ * The reporter names a plugin declares (Plugin.reporters), checked: the CLI refuses an unknown reporter
+ * name by them before any setup, so a declaration that is no list of names is refused, not ignored.
+ */
+function reportersDeclared(name: string, plugin: Plugin<any>): readonly string[] | undefined {
+  if (plugin.reporters === undefined) return undefined
+  const declared = declaredReporters(plugin)
+  if (!declared) throw new PluginError(name, `plugin "${name}": reporters must be a list of the reporter names its setup adds, got ${JSON.stringify(plugin.reporters) ?? typeof plugin.reporters}`)
+  return declared
+}
+
+/** A reporter added that the plugin's declaration leaves out: a run would have refused its name before setup. */
+function refuseUndeclaredReporter(name: string, declared: readonly string[] | undefined, reporter: string): void {
+  if (declared && !declared.includes(reporter))
+    throw new PluginError(name, `plugin "${name}" adds reporter "${reporter}", which its reporters (${declared.length ? declared.join(', ') : 'none'}) do not list: add it there`)
 }

@@ -8,7 +8,7 @@ import { type Io, warn } from '../exit'
 import { keepsTyped, withRefusedTyped } from '../config/typed-variables'
 import { type LoadedPlugin, loadPlugins, pluginLoadContext, runnerPluginEntries } from '../plugins/load'
 import { findPackage, installedPlugins } from '../plugins/resolve'
-import { BUILTIN_REPORTERS, type ReporterRequest, instantiateReporters, reporterRequests } from '../reporters'
+import { BUILTIN_REPORTERS, type ReporterLookup, type ReporterRequest, instantiateReporters, refuseUndeclaredReporters, reporterRequests } from '../reporters'
 import { cliVersion } from '../version'
 
 /** The options every command that reads config shares. */
@@ -98,13 +98,22 @@ export interface Session {
 export async function openSession(
   io: Io,
   config: ResolvedConfig,
-  extra: { reporters?: readonly ReporterRequest[]; signal?: AbortSignal; debug?: boolean; onExchange?: (exchange: HttpExchange, origin?: ExchangeOrigin) => void; repeatEach?: number } = {},
+  extra: {
+    reporters?: readonly ReporterRequest[]
+    /** Doctor tells an unknown reporter as one of its checks, after setting the plugins up: not refused here. */
+    reportersCheckedLater?: boolean
+    signal?: AbortSignal
+    debug?: boolean
+    onExchange?: (exchange: HttpExchange, origin?: ExchangeOrigin) => void
+    repeatEach?: number
+  } = {},
 ): Promise<Session> {
   const reporterSpecs = reporterPluginSpecs(extra.reporters ?? [], config.plugins, config.root)
   const specs = [...config.plugins, ...reporterSpecs]
   const where = [...config.pluginWhere, ...reporterSpecs.map((pkg) => `--reporter ${pkg.replace('@venomqa/reporter-', '')}`)]
   const context = pluginLoadContext(config, io.cwd)
   const plugins = await typedPluginOptions(await loadPlugins(specs, context, where), config.pluginTypedVariables)
+  if (extra.reporters && !extra.reportersCheckedLater) refuseUndeclaredReporters(extra.reporters, plugins, loadedLookup(config.root, plugins))
   const { createRunner } = await import('@venomqa/runner')
   const options: RunnerOptions = {
     baseUrl: config.baseUrl,
@@ -220,12 +229,17 @@ function jsonText(value: unknown): string {
  * is looked for among the project's plugins this session did not load, to say which one to load.
  */
 export async function sessionReporters(session: Session, requests: readonly ReporterRequest[], extraOptions: (name: string) => Record<string, unknown>) {
-  const lookup = { root: session.config.root, loadedPackages: session.plugins.flatMap((p) => p.packageName ?? []) }
+  const lookup = loadedLookup(session.config.root, session.plugins)
   // The console masks on its own, by the built-in names only unless told the config's: told here, so
   // that no command (report and merge-reports did) prints what its files mask.
   const redact = redactOptions(session.config.redactKeys)
   const options = (name: string) => (name === 'console' ? { redact, ...extraOptions(name) } : extraOptions(name))
   return instantiateReporters(requests, await reporterFactories(session.runner.registry.reporters), options, lookup)
+}
+
+/** Where an unknown reporter name is looked for: the project's plugins installed but not among those loaded. */
+function loadedLookup(root: string, plugins: readonly LoadedPlugin[]): ReporterLookup {
+  return { root, loadedPackages: plugins.flatMap((p) => p.packageName ?? []) }
 }
 
 /** What reporters and writeReports are told to mask beyond the built-in names: the config's `redactKeys`. */
