@@ -4,7 +4,7 @@
  * still renders. A plugin that declares nothing may add the reporter, and is set up when nothing else does.
  */
 import { existsSync } from 'node:fs'
-import { readFile, symlink, writeFile } from 'node:fs/promises'
+import { readFile, symlink } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import path from 'node:path'
 import { REPO_ROOT } from '@venomqa/test-utils'
