@@ -884,21 +884,22 @@ export class Runner {
   }
 
   /**
-   * For `venomqa doctor`: the run's state backends connected as a run connects them, then each on its own
-   * takes checkpoint `name`, rolls back to it and releases it, as a journey's first checkpoint does, each
-   * call bounded by pluginTimeout. One answer per backend tried: what failed, in the run's words (which name
-   * the backend and where it was configured), or undefined when all three worked. A backend that does not
-   * connect is the last one answered: a run stops there too, and the ones after it are not connected.
-   * Nothing is left open (a checkpoint that failed is released); close() disconnects what connected.
+   * For `venomqa doctor`: each of the run's state backends connected, then made to take checkpoint `name`,
+   * roll back to it and release it, as a journey's first checkpoint does, each call bounded by
+   * pluginTimeout. One answer per backend: what failed, in the run's words (which name the backend and
+   * where it was configured), or undefined when all worked. A backend that does not connect does not stop
+   * the others being tried, so every one that cannot is named at once. Nothing is left open (a checkpoint that failed is released); close() disconnects what connected.
    */
   async tryStateAsARun(name: string): Promise<{ backend: StateBackend; problem?: string }[]> {
     await this.init()
-    const failed = await this.#connect(undefined, false)
     const answers: { backend: StateBackend; problem?: string }[] = []
     for (const b of this.registry.stateBackends) {
-      if (!this.#connectedBackends.includes(b)) {
-        if (failed) answers.push({ backend: b, problem: failed.message })
-        break
+      // Each connected on its own, not as a run connects them (which stops at the first that fails): a check
+      // that named only the first sent the user back for each of the others in turn.
+      const unconnected = await this.#connectOne(b)
+      if (unconnected) {
+        answers.push({ backend: b, problem: unconnected })
+        continue
       }
       const world = new World([b], new Context(), [], undefined, this.#calls)
       try {
@@ -913,6 +914,23 @@ export class Runner {
       answers.push(problems.length ? { backend: b, problem: problems.map((p) => p.error).join('; ') } : { backend: b })
     }
     return answers
+  }
+
+  /** Connect `b` unless it is: why it could not, or undefined once it is connected. */
+  async #connectOne(b: StateBackend): Promise<string | undefined> {
+    if (this.#connectedBackends.includes(b)) return undefined
+    try {
+      await this.#connects.connect(b, this.#calls.label(b))
+      this.#connectedBackends.push(b)
+      return undefined
+    } catch (err) {
+      return this.#connectMessage(b, err)
+    }
+  }
+
+  /** Why `b` could not connect; past pluginTimeout, said as a worker's is: the user learns which setting bounded it. */
+  #connectMessage(b: StateBackend, err: unknown): string {
+    return `${connectFailure(this.#calls.label(b), b, err)}${err instanceof TimeoutError && err.timeoutMs === this.pluginTimeoutMs ? ' (pluginTimeout; raise it if the backend is slow to connect on purpose)' : ''}`
   }
 
   /** Stop the run's app, if it started one: SIGTERM, then SIGKILL after a grace. Its end is no longer news. */
@@ -953,8 +971,7 @@ export class Runner {
         this.#connectedBackends.push(b)
       } catch (err) {
         if (signal?.aborted && err === signal.reason) return undefined
-        // Past pluginTimeout, said as a worker's is: the user learns which setting bounded it.
-        const message = `${connectFailure(this.#calls.label(b), b, err)}${err instanceof TimeoutError && err.timeoutMs === this.pluginTimeoutMs ? ' (pluginTimeout; raise it if the backend is slow to connect on purpose)' : ''}`
+        const message = this.#connectMessage(b, err)
         const suggestion = suggestionForError(err) ?? generic
         const step = `connect ${b.name}`
         const source = `state:${b.name}`
