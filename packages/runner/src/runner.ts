@@ -892,13 +892,15 @@ export class Runner {
    */
   async tryStateAsARun(name: string): Promise<{ backend: StateBackend; problem?: string }[]> {
     await this.init()
+    // All connected first, in order, as a run connects them, but past one that fails (where a run stops): a
+    // check that named only the first sent the user back for each of the others in turn.
+    const unconnected = new Map<StateBackend, string | undefined>()
+    for (const b of this.registry.stateBackends) unconnected.set(b, await this.#connectOne(b))
     const answers: { backend: StateBackend; problem?: string }[] = []
     for (const b of this.registry.stateBackends) {
-      // Each connected on its own, not as a run connects them (which stops at the first that fails): a check
-      // that named only the first sent the user back for each of the others in turn.
-      const unconnected = await this.#connectOne(b)
-      if (unconnected) {
-        answers.push({ backend: b, problem: unconnected })
+      const problem = unconnected.get(b)
+      if (problem) {
+        answers.push({ backend: b, problem })
         continue
       }
       const world = new World([b], new Context(), [], undefined, this.#calls)
