@@ -73,6 +73,8 @@ const csvPlugin: Plugin<z.output<typeof csvReporterOptions>> = definePlugin({
   // The plugin API this code was written against, as a literal: importing PLUGIN_API_VERSION would make
   // the plugin claim whatever API the installed core speaks, and the check could never refuse it.
   apiVersion: 1,
+  // Every reporter setup adds: read before any plugin is set up, so a misspelt `csv` is refused at once.
+  reporters: ['csv'],
   setup(api) {
     // Per-reporter options (`{ name: 'csv', options }`) are checked the same way, and win.
     api.addReporter('csv', ({ options }) => createCsvReporter({ ...api.options, ...parseOptions(csvReporterOptions, options, 'reporters.csv') }))

@@ -79,6 +79,7 @@ export const elasticsearchPlugin = definePlugin({
   name: NAME,
   version: __VENOMQA_PKG_VERSION__,
   apiVersion: PLUGIN_API_VERSION,
+  reporters: [],
   options: elasticsearchPluginOptions,
   setup(api) {
     const options = api.options

@@ -138,6 +138,7 @@ export const mailPlugin = definePlugin({
   name: PLUGIN_NAME,
   version: PLUGIN_VERSION,
   apiVersion: PLUGIN_API_VERSION,
+  reporters: [],
   options: mailPluginOptions,
   commands(api) {
     api.addCommand('mail-catcher', mailCatcherCommand(api.options))

@@ -154,6 +154,7 @@ const redisPlugin = definePlugin({
   name: PLUGIN_NAME,
   version: __VENOMQA_PKG_VERSION__,
   apiVersion: PLUGIN_API_VERSION,
+  reporters: [],
   options: redisPluginOptions,
   setup(api) {
     const resolved = resolveOptions(api.options)

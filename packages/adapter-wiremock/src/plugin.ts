@@ -102,6 +102,7 @@ const wiremockPlugin = definePlugin({
   name: PLUGIN_NAME,
   version: __VENOMQA_PKG_VERSION__,
   apiVersion: PLUGIN_API_VERSION,
+  reporters: [],
   options: wiremockPluginOptions,
   async setup(api) {
     const resolved = resolveOptions(api.options)

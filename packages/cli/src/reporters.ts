@@ -1,4 +1,4 @@
-import { ConfigError, PluginError, type Reporter, type ReporterFactory, type UserError, didYouMean, errorMessage, isUserError, redactText } from '@venomqa/core'
+import { ConfigError, type Plugin, PluginError, type Reporter, type ReporterFactory, type UserError, declaredReporters, didYouMean, errorMessage, isUserError, redactText } from '@venomqa/core'
 import type { ReporterSpec } from './config/types'
 import { inConfigFile, shownConfigFile } from './config/load'
 import { type InstalledPlugin, installedPlugins } from './plugins/resolve'
@@ -129,6 +129,20 @@ export function instantiateReporters(
     throw new ConfigError(`${lines.length} problems with reporter options:\n${lines.map((l) => `  - ${l}`).join('\n')}`, { where: refused[0]!.where ?? 'reporters' })
   }
   return made
+}
+
+/**
+ * Refuse, before any plugin is set up, a reporter asked for that nothing adds: neither built in nor
+ * declared by a plugin loaded (Plugin.reporters). Setups may start the app or connect to databases, which
+ * a misspelt reporter name must not cost. Only when every plugin declares what it adds: one that declares
+ * nothing may add any name, which is then checked once the setups ran (instantiateReporters).
+ */
+export function refuseUndeclaredReporters(requests: readonly ReporterRequest[], plugins: readonly { plugin: Plugin<any> }[], lookup: ReporterLookup): void {
+  const declared = plugins.map((p) => declaredReporters(p.plugin))
+  if (declared.includes(undefined)) return
+  const known = [...new Set([...BUILTIN_REPORTERS, ...declared.flatMap((d) => d ?? [])])]
+  const unknown = requests.find((r) => !known.includes(r.name))
+  if (unknown) throw new PluginError(unknown.name, unknownReporterMessage(unknown.name, known, lookup), unknown.where ? { where: unknown.where } : undefined)
 }
 
 /** An error's problems one per line, each naming where it is: `N problems ...:\n  - a\n  - b` gives `a`, `b`. */

@@ -67,6 +67,30 @@ describe('venomqa doctor, the run\'s own state backends', () => {
   })
 })
 
+// Two backends whose connect fails, each with its own reason: doctor tries each.
+const TWO_DOWN = `const down = (name) => ({ name, mechanism: 'snapshot', parallelSafe: false, connect: async () => { throw new Error(name + ' is down') }, checkpoint: async () => {}, rollback: async () => {}, release: async () => {}, disconnect: async () => {} })
+export default {
+  name: 'two-down',
+  apiVersion: 1,
+  setup(api) {
+    api.addStateBackend(down('first-db'))
+    api.addStateBackend(down('second-db'))
+  },
+}
+`
+
+describe('venomqa doctor, several state backends that cannot connect', () => {
+  it('tries each and names every one that failed', async () => {
+    const p = await project({ 'plugins/two-down.mjs': TWO_DOWN, 'journeys/one.journey.mjs': JOURNEY, 'venomqa.yaml': "plugins:\n  - './plugins/two-down.mjs'\n" })
+    const r = await p.venomqa(['doctor'])
+    expect(stateLines(r.stdout)).toEqual([
+      '✗ state      state backend "first-db" (venomqa.yaml: plugins[0]) could not connect: first-db is down',
+      '✗ state      state backend "second-db" (venomqa.yaml: plugins[0]) could not connect: second-db is down',
+    ])
+    expect(r.code, r.stdout + r.stderr).toBe(1)
+  })
+})
+
 const DB = 'venomqa_doctor_state'
 const databases = pgTestDatabases(/^venomqa_doctor_state$/)
 const describePg = await describeWithService('PostgreSQL', '127.0.0.1', 5432)

@@ -341,10 +341,23 @@ export interface Plugin<Options = Record<string, unknown>> {
    * (`plugins[1].lockWaitTimeoutMs`); `api.options` is then the schema's output.
    */
   readonly options?: StandardSchemaV1<unknown, Options>
+  /**
+   * The names of every reporter `setup` adds (`['csv']`; `[]` for none). Read before any plugin is set
+   * up, so that a reporter name the config misspells is refused before setups start servers or connect to
+   * databases. A plugin that declares them may add no other (refused at setup). Left out, the plugin may
+   * add any, and an unknown reporter name is only found once every plugin is set up.
+   */
+  readonly reporters?: readonly string[]
   setup?(api: PluginApi<Options>): void | Promise<void>
   /** Commands the plugin adds to `venomqa` (see PluginCommandApi). */
   commands?(api: PluginCommandApi<Options>): void
   hooks?: Partial<LifecycleHooks>
+}
+
+/** The reporter names `plugin` declares it adds (see Plugin.reporters); undefined when it declares none, or not as a list of names. */
+export function declaredReporters(plugin: Pick<Plugin<any>, 'reporters'>): readonly string[] | undefined {
+  const r = plugin.reporters
+  return Array.isArray(r) && r.every((n) => typeof n === 'string') ? r : undefined
 }
 
 /**

@@ -22,6 +22,7 @@ const plugin = definePlugin({
   name: '@venomqa/pg-proxy',
   version: __VENOMQA_PKG_VERSION__,
   apiVersion: PLUGIN_API_VERSION,
+  reporters: [],
   // Checked by the runner before setup: a mistake names its key as `plugins[N].key`.
   options: pgProxyStateOptions,
   setup(api) {

@@ -29,6 +29,7 @@ const plugin = definePlugin({
   name: '@venomqa/reporter-html',
   version: __VENOMQA_PKG_VERSION__,
   apiVersion: PLUGIN_API_VERSION,
+  reporters: ['html'],
   options: htmlReportOptions,
   setup(api) {
     const pluginOptions = withoutUndefined(api.options)

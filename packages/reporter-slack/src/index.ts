@@ -12,6 +12,7 @@ const plugin = definePlugin({
   name: '@venomqa/reporter-slack',
   version: __VENOMQA_PKG_VERSION__,
   apiVersion: PLUGIN_API_VERSION,
+  reporters: ['slack'],
   options: slackReporterOptions,
   setup(api) {
     const pluginOptions = parseSlackOptions(api.options)

@@ -9,7 +9,9 @@ import {
   type Journey,
   type JourneyResult,
   type LifecycleHooks,
+  type Plugin,
   type PluginApi,
+  declaredReporters,
   type PluginLogger,
   PluginError,
   type Ports,
@@ -489,6 +491,7 @@ export class Runner {
     const source = `plugin:${name}`
     const owner: PluginCallOwner = { name, pluginName, where, file }
     this.#entries.set(name, { plugin: pluginName, where })
+    const declared = reportersDeclared(name, plugin)
     const api: PluginApi<any> = {
       options,
       where,
@@ -498,6 +501,7 @@ export class Runner {
       log: this.#pluginLog(name),
       addReporter: (rname, factory) => {
         if (typeof factory !== 'function') throw new PluginError(name, `plugin "${name}": addReporter("${rname}"): the factory must be a function that makes the reporter, got ${typeof factory}`)
+        refuseUndeclaredReporter(name, declared, rname)
         this.#claim('reporter', rname, name)
         this.registry.reporters.set(rname, factory)
       },
@@ -880,21 +884,24 @@ export class Runner {
   }
 
   /**
-   * For `venomqa doctor`: the run's state backends connected as a run connects them, then each on its own
-   * takes checkpoint `name`, rolls back to it and releases it, as a journey's first checkpoint does, each
-   * call bounded by pluginTimeout. One answer per backend tried: what failed, in the run's words (which name
-   * the backend and where it was configured), or undefined when all three worked. A backend that does not
-   * connect is the last one answered: a run stops there too, and the ones after it are not connected.
-   * Nothing is left open (a checkpoint that failed is released); close() disconnects what connected.
+   * For `venomqa doctor`: each of the run's state backends connected, then made to take checkpoint `name`,
+   * roll back to it and release it, as a journey's first checkpoint does, each call bounded by
+   * pluginTimeout. One answer per backend: what failed, in the run's words (which name the backend and
+   * where it was configured), or undefined when all worked. A backend that does not connect does not stop
+   * the others being tried, so every one that cannot is named at once. Nothing is left open (a checkpoint that failed is released); close() disconnects what connected.
    */
   async tryStateAsARun(name: string): Promise<{ backend: StateBackend; problem?: string }[]> {
     await this.init()
-    const failed = await this.#connect(undefined, false)
+    // All connected first, in order, as a run connects them, but past one that fails (where a run stops): a
+    // check that named only the first sent the user back for each of the others in turn.
+    const unconnected = new Map<StateBackend, string | undefined>()
+    for (const b of this.registry.stateBackends) unconnected.set(b, await this.#connectOne(b))
     const answers: { backend: StateBackend; problem?: string }[] = []
     for (const b of this.registry.stateBackends) {
-      if (!this.#connectedBackends.includes(b)) {
-        if (failed) answers.push({ backend: b, problem: failed.message })
-        break
+      const problem = unconnected.get(b)
+      if (problem) {
+        answers.push({ backend: b, problem })
+        continue
       }
       const world = new World([b], new Context(), [], undefined, this.#calls)
       try {
@@ -909,6 +916,23 @@ export class Runner {
       answers.push(problems.length ? { backend: b, problem: problems.map((p) => p.error).join('; ') } : { backend: b })
     }
     return answers
+  }
+
+  /** Connect `b` unless it is: why it could not, or undefined once it is connected. */
+  async #connectOne(b: StateBackend): Promise<string | undefined> {
+    if (this.#connectedBackends.includes(b)) return undefined
+    try {
+      await this.#connects.connect(b, this.#calls.label(b))
+      this.#connectedBackends.push(b)
+      return undefined
+    } catch (err) {
+      return this.#connectMessage(b, err)
+    }
+  }
+
+  /** Why `b` could not connect; past pluginTimeout, said as a worker's is: the user learns which setting bounded it. */
+  #connectMessage(b: StateBackend, err: unknown): string {
+    return `${connectFailure(this.#calls.label(b), b, err)}${err instanceof TimeoutError && err.timeoutMs === this.pluginTimeoutMs ? ' (pluginTimeout; raise it if the backend is slow to connect on purpose)' : ''}`
   }
 
   /** Stop the run's app, if it started one: SIGTERM, then SIGKILL after a grace. Its end is no longer news. */
@@ -949,8 +973,7 @@ export class Runner {
         this.#connectedBackends.push(b)
       } catch (err) {
         if (signal?.aborted && err === signal.reason) return undefined
-        // Past pluginTimeout, said as a worker's is: the user learns which setting bounded it.
-        const message = `${connectFailure(this.#calls.label(b), b, err)}${err instanceof TimeoutError && err.timeoutMs === this.pluginTimeoutMs ? ' (pluginTimeout; raise it if the backend is slow to connect on purpose)' : ''}`
+        const message = this.#connectMessage(b, err)
         const suggestion = suggestionForError(err) ?? generic
         const step = `connect ${b.name}`
         const source = `state:${b.name}`
@@ -1586,4 +1609,21 @@ function checkBackendShape(plugin: string, b: unknown): void {
       plugin,
       `plugin "${plugin}": addStateBackend() was given no state backend${missing.length ? `: it has no ${missing.join(', ')} method${missing.length > 1 ? 's' : ''}` : ': it has no name'} (see StateBackend in docs/plugins.md)`,
     )
+}
+
+/**
+ * The reporter names a plugin declares (Plugin.reporters), checked: the CLI refuses an unknown reporter
+ * name by them before any setup, so a declaration that is no list of names is refused, not ignored.
+ */
+function reportersDeclared(name: string, plugin: Plugin<any>): readonly string[] | undefined {
+  if (plugin.reporters === undefined) return undefined
+  const declared = declaredReporters(plugin)
+  if (!declared) throw new PluginError(name, `plugin "${name}": reporters must be a list of the reporter names its setup adds, got ${JSON.stringify(plugin.reporters) ?? typeof plugin.reporters}`)
+  return declared
+}
+
+/** A reporter added that the plugin's declaration leaves out: a run would have refused its name before setup. */
+function refuseUndeclaredReporter(name: string, declared: readonly string[] | undefined, reporter: string): void {
+  if (declared && !declared.includes(reporter))
+    throw new PluginError(name, `plugin "${name}" adds reporter "${reporter}", which its reporters (${declared.length ? declared.join(', ') : 'none'}) do not list: add it there`)
 }

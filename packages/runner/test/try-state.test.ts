@@ -38,15 +38,18 @@ describe('Runner.tryStateAsARun', () => {
     ])
   })
 
-  it('stops at a backend that does not connect, as a run does, and answers with why', async () => {
+  it('goes past a backend that does not connect, answering with why, and tries the ones after it', async () => {
     const calls: string[] = []
-    const runner = createRunner({ stateBackends: [logged('a', calls), logged('b', calls, 'connect'), logged('c', calls)] })
+    const runner = createRunner({ stateBackends: [logged('a', calls), logged('b', calls, 'connect'), logged('c', calls, 'connect'), logged('d', calls)] })
     const answers = await runner.tryStateAsARun('doctor')
-    expect(answers.map((a) => a.backend.name)).toEqual(['a', 'b'])
+    expect(answers.map((a) => a.backend.name)).toEqual(['a', 'b', 'c', 'd'])
     expect(answers[0]!.problem).toBeUndefined()
     expect(answers[1]!.problem).toMatch(/^state backend "b".*connect is broken/)
+    expect(answers[2]!.problem).toMatch(/^state backend "c".*connect is broken/)
+    expect(answers[3]!.problem).toBeUndefined()
     await runner.close()
-    expect(calls).not.toContain('c connect')
-    expect(calls.at(-1)).toBe('a disconnect')
+    expect(calls).toContain('d release doctor')
+    // Only what connected is disconnected.
+    expect(calls.filter((c) => c.endsWith('disconnect'))).toEqual(['a disconnect', 'd disconnect'])
   })
 })

@@ -20,6 +20,7 @@ export const mysqlStatePlugin: Plugin<MysqlStateOptions> = definePlugin({
   name: PLUGIN_NAME,
   version: PLUGIN_VERSION,
   apiVersion: PLUGIN_API_VERSION,
+  reporters: [],
   options: mysqlStateOptions,
   setup(api) {
     const options = api.options

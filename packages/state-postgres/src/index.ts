@@ -37,6 +37,7 @@ const plugin = definePlugin({
   name: '@venomqa/state-postgres',
   version: __VENOMQA_PKG_VERSION__,
   apiVersion: PLUGIN_API_VERSION,
+  reporters: [],
   options: postgresStateOptions,
   setup(api) {
     const backend = backendFor(api.options)

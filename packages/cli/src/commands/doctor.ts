@@ -125,7 +125,7 @@ export async function doctorCommand(flags: DoctorFlags, io: Io, builtInCommands:
   let session: Awaited<ReturnType<typeof openSession>> | undefined
   let setupUnfinished = false
   try {
-    session = await within(checkMs * 2, 'plugin setup', () => openSession(io, { ...config, plugins: good, pluginWhere: goodWhere }, { debug: flags.debug, reporters: requests }))
+    session = await within(checkMs * 2, 'plugin setup', () => openSession(io, { ...config, plugins: good, pluginWhere: goodWhere }, { debug: flags.debug, reporters: requests, reportersCheckedLater: true }))
     // A setup abandoned at pluginTimeout is no refusal: the runner keeps it as a critical issue, and a run
     // then fails every journey with it. Doctor said "all checks passed" over it.
     const abandoned = session.runner.runIssues.filter((i) => i.severity === 'critical' && i.step.startsWith('setup '))

@@ -142,6 +142,9 @@ const plugin: Plugin<z.output<typeof options>> = definePlugin({
   // the plugin claim whatever the installed core speaks, and a mismatch could never be caught.
   apiVersion: 1,
   options,
+  // Every reporter setup adds, read before any plugin is set up: a misspelt reporter name is refused before
+  // setups start anything.
+  reporters: ['${n.short}'],
   setup(api) {
     api.addReporter('${n.short}', (): Reporter => ({
       name: '${n.short}',

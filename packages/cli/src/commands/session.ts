@@ -1,5 +1,5 @@
 import type { HttpExchange, ReporterFactory } from '@venomqa/core'
-import { ConfigError, escapeControlChars, nameOnOneLine, redactText } from '@venomqa/core'
+import { ConfigError, declaredReporters, escapeControlChars, nameOnOneLine, redactText } from '@venomqa/core'
 import type { ExchangeOrigin, Runner, RunnerOptions, StepAwareLogger } from '@venomqa/runner'
 import { misspeltVariables } from '../config/env'
 import { type LoadConfigOptions, type ResolvedConfig, fileProblemsError, loadConfig, shownConfigFile } from '../config/load'
@@ -8,7 +8,7 @@ import { type Io, warn } from '../exit'
 import { keepsTyped, withRefusedTyped } from '../config/typed-variables'
 import { type LoadedPlugin, loadPlugins, pluginLoadContext, runnerPluginEntries } from '../plugins/load'
 import { findPackage, installedPlugins } from '../plugins/resolve'
-import { BUILTIN_REPORTERS, type ReporterRequest, instantiateReporters, reporterRequests } from '../reporters'
+import { BUILTIN_REPORTERS, type ReporterLookup, type ReporterRequest, instantiateReporters, refuseUndeclaredReporters, reporterRequests } from '../reporters'
 import { cliVersion } from '../version'
 
 /** The options every command that reads config shares. */
@@ -44,33 +44,52 @@ export async function resolveConfig(io: Io, flags: ConfigFlags, values: Partial<
 
 /**
  * The config a command that only renders a saved run works with. It needs no plugin but those that make
- * its reporters: the config's plugins are left out (their setup may connect to a database, or start a
- * mail server, which a CI job that only renders has not got) unless a reporter asked for is neither built
- * in nor an installed `@venomqa/reporter-<name>`. Then they are set up, and an unset variable in their
- * entries is told as for `run`.
+ * its reporters: the config's plugins are set up only when a reporter asked for is neither built in nor an
+ * installed `@venomqa/reporter-<name>`, and then only those whose declared reporters (Plugin.reporters)
+ * include it, and those that declare none when no plugin declares it. Their setup may connect to a
+ * database, or start a mail server, which a CI job that only renders has not got. An unset variable in the
+ * entries kept is told as for `run`.
  */
 export async function renderingConfig(io: Io, flags: ConfigFlags, values: Partial<VenomConfigBase>): Promise<ResolvedConfig> {
   const config = await resolveConfig(io, flags, values, { deferPluginVariables: true })
   const fromConfig = config.plugins.length - (flags.plugin?.length ?? 0)
-  const needed = reporterRequests(config, io.cwd).find((r) => !BUILTIN_REPORTERS.includes(r.name) && !findPackage(`@venomqa/reporter-${r.name}`, config.root))
-  if (needed) {
-    if (config.unsetInPlugins?.length) {
-      // With the other mistakes of the entries the variables are in: all at once, not first once they are set.
-      const { otherMistakes } = await import('../plugins/set-aside')
-      const lines = [...config.unsetInPlugins]
-      for (const [i, where] of config.pluginWhere.entries())
-        if (config.unsetInPluginEntries?.[where]) lines.push(...(await otherMistakes(config.plugins[i]!, where, config.unsetInPluginKeys?.[where] ?? [], config.root, config.pluginTypedVariables)))
-      // As `venomqa run` tells them: the file first (`venomqa.json has 2 problems:`). Then why a command that
-      // only renders reads them: without it, `report -r html` with @venomqa/reporter-html not installed
-      // told of a database URL alone, and not of the reporter the user asked for.
-      const err = fileProblemsError(config.file ? shownConfigFile(config.file, io.cwd) : 'plugins', lines)
-      const why = `the config's plugins are set up because reporter ${JSON.stringify(needed.name)} is neither built in nor an installed @venomqa/reporter-${needed.name}, so it may be one of theirs`
-      throw new ConfigError(`${err.message}\n  (${why})`, { where: err.where })
-    }
-    return config
+  const needed = reporterRequests(config, io.cwd).filter((r) => !BUILTIN_REPORTERS.includes(r.name) && !findPackage(`@venomqa/reporter-${r.name}`, config.root))
+  const kept = needed.length ? await entriesAdding(config, fromConfig, needed, io.cwd) : []
+  const unsetKept = kept.some((i) => config.unsetInPluginEntries?.[config.pluginWhere[i]!])
+  if (unsetKept && config.unsetInPlugins?.length) {
+    // With the other mistakes of the entries the variables are in: all at once, not first once they are set.
+    const { otherMistakes } = await import('../plugins/set-aside')
+    const lines = [...config.unsetInPlugins]
+    for (const [i, where] of config.pluginWhere.entries())
+      if (config.unsetInPluginEntries?.[where]) lines.push(...(await otherMistakes(config.plugins[i]!, where, config.unsetInPluginKeys?.[where] ?? [], config.root, config.pluginTypedVariables)))
+    // As `venomqa run` tells them: the file first (`venomqa.json has 2 problems:`). Then why a command that
+    // only renders reads them: without it, `report -r html` with @venomqa/reporter-html not installed
+    // told of a database URL alone, and not of the reporter the user asked for.
+    const err = fileProblemsError(config.file ? shownConfigFile(config.file, io.cwd) : 'plugins', lines)
+    const name = needed[0]!.name
+    const why = `the config's plugins are set up because reporter ${JSON.stringify(name)} is neither built in nor an installed @venomqa/reporter-${name}, so it may be one of theirs`
+    throw new ConfigError(`${err.message}\n  (${why})`, { where: err.where })
   }
   // --plugin given on this command line is kept: asked for here, it is wanted here.
-  return { ...config, plugins: config.plugins.slice(fromConfig), pluginWhere: config.pluginWhere.slice(fromConfig) }
+  const keep = [...kept, ...[...config.plugins.keys()].slice(fromConfig)]
+  return { ...config, plugins: keep.map((i) => config.plugins[i]!), pluginWhere: keep.map((i) => config.pluginWhere[i]!) }
+}
+
+/**
+ * The places of the config's plugin entries (before `fromConfig`) that may add one of `names`: those that
+ * declare one of them, and, for a name none declares, those that declare nothing (they may add any).
+ * Loading a plugin runs no setup.
+ */
+async function entriesAdding(config: ResolvedConfig, fromConfig: number, needed: readonly ReporterRequest[], cwd: string): Promise<number[]> {
+  const context = pluginLoadContext(config, cwd)
+  const loaded: LoadedPlugin[] = []
+  for (const [i, spec] of config.plugins.slice(0, fromConfig).entries()) loaded.push(...(await loadPlugins([spec], context, [config.pluginWhere[i]!])))
+  // A name none of them declares, when all declare theirs, is refused here, with the names they declare.
+  refuseUndeclaredReporters(needed, loaded, loadedLookup(config.root, loaded))
+  const names = new Set(needed.map((r) => r.name))
+  const declared = loaded.map((p) => declaredReporters(p.plugin))
+  const undeclaredNeeded = [...names].some((n) => !declared.some((d) => d?.includes(n)))
+  return declared.flatMap((d, i) => ((d ? d.some((n) => names.has(n)) : undeclaredNeeded) ? [i] : []))
 }
 
 /**
@@ -98,13 +117,22 @@ export interface Session {
 export async function openSession(
   io: Io,
   config: ResolvedConfig,
-  extra: { reporters?: readonly ReporterRequest[]; signal?: AbortSignal; debug?: boolean; onExchange?: (exchange: HttpExchange, origin?: ExchangeOrigin) => void; repeatEach?: number } = {},
+  extra: {
+    reporters?: readonly ReporterRequest[]
+    /** Doctor tells an unknown reporter as one of its checks, after setting the plugins up: not refused here. */
+    reportersCheckedLater?: boolean
+    signal?: AbortSignal
+    debug?: boolean
+    onExchange?: (exchange: HttpExchange, origin?: ExchangeOrigin) => void
+    repeatEach?: number
+  } = {},
 ): Promise<Session> {
   const reporterSpecs = reporterPluginSpecs(extra.reporters ?? [], config.plugins, config.root)
   const specs = [...config.plugins, ...reporterSpecs]
   const where = [...config.pluginWhere, ...reporterSpecs.map((pkg) => `--reporter ${pkg.replace('@venomqa/reporter-', '')}`)]
   const context = pluginLoadContext(config, io.cwd)
   const plugins = await typedPluginOptions(await loadPlugins(specs, context, where), config.pluginTypedVariables)
+  if (extra.reporters && !extra.reportersCheckedLater) refuseUndeclaredReporters(extra.reporters, plugins, loadedLookup(config.root, plugins))
   const { createRunner } = await import('@venomqa/runner')
   const options: RunnerOptions = {
     baseUrl: config.baseUrl,
@@ -220,12 +248,17 @@ function jsonText(value: unknown): string {
  * is looked for among the project's plugins this session did not load, to say which one to load.
  */
 export async function sessionReporters(session: Session, requests: readonly ReporterRequest[], extraOptions: (name: string) => Record<string, unknown>) {
-  const lookup = { root: session.config.root, loadedPackages: session.plugins.flatMap((p) => p.packageName ?? []) }
+  const lookup = loadedLookup(session.config.root, session.plugins)
   // The console masks on its own, by the built-in names only unless told the config's: told here, so
   // that no command (report and merge-reports did) prints what its files mask.
   const redact = redactOptions(session.config.redactKeys)
   const options = (name: string) => (name === 'console' ? { redact, ...extraOptions(name) } : extraOptions(name))
   return instantiateReporters(requests, await reporterFactories(session.runner.registry.reporters), options, lookup)
+}
+
+/** Where an unknown reporter name is looked for: the project's plugins installed but not among those loaded. */
+function loadedLookup(root: string, plugins: readonly LoadedPlugin[]): ReporterLookup {
+  return { root, loadedPackages: plugins.flatMap((p) => p.packageName ?? []) }
 }
 
 /** What reporters and writeReports are told to mask beyond the built-in names: the config's `redactKeys`. */

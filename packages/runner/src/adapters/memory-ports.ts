@@ -76,6 +76,7 @@ export function memoryPorts(options: MemoryPortsOptions = {}): Plugin<MemoryPort
     name: PLUGIN,
     version: RUNNER_VERSION,
     apiVersion: PLUGIN_API_VERSION,
+    reporters: [],
     options: memoryPortsOptions,
     async setup(api) {
       // Options from config win over the ones memoryPorts() was called with.

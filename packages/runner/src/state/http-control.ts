@@ -125,6 +125,7 @@ export const httpControlPlugin = definePlugin({
   name: 'http-control',
   version: __VENOMQA_PKG_VERSION__,
   apiVersion: PLUGIN_API_VERSION,
+  reporters: [],
   options: httpControlOptions,
   setup(api) {
     // The app under test is the usual control target, so `--plugin http-control` needs no options.
