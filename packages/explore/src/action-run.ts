@@ -1,5 +1,5 @@
-import { type ExploreAction, type StepResult, actionAsStep } from '@venomqa/core'
-import { type AttemptResult, type Lane, StepArgs, attemptStep } from '@venomqa/runner'
+import { type ExploreAction, type Issue, type StepResult, actionAsStep, errorMessage, makeIssue } from '@venomqa/core'
+import { type AttemptResult, type Lane, type LateAttribution, StepArgs, attemptStep } from '@venomqa/runner'
 import type { LaneEnv } from './lane-env'
 
 /**
@@ -23,6 +23,10 @@ export async function runAction(env: LaneEnv, def: ExploreAction<any>, input: un
     args: (http, signal) => new StepArgs(http, lane.world.ctx, lane.ports, signal, logs, env.logger, env.exploration, pathName, def.name, 1),
     origin: { journey: env.exploration, path: sequence },
     debug: env.debug,
+    // A stray met while nothing runs is this action's too when it ended last: between actions the engine
+    // runs none of the user's code, and told as the run's, the fault named no sequence to reproduce it by.
+    lateWhenIdle: true,
+    onLate: (error, _origin, attribution) => env.onLateFault?.(lateFaultIssue(env.exploration, def.name, sequence, error, attribution)),
   })
   return attempt.outcome.passed || !attempt.outcome.timedOut ? attempt : withLateExchanges(attempt, lane, from)
 }
@@ -41,4 +45,18 @@ export async function withLateExchanges(attempt: AttemptResult, lane: Lane, from
   await new Promise((resolve) => setImmediate(resolve))
   const exchanges = lane.http.history.slice(from)
   return { ...attempt, exchanges, shown: attempt.returned ?? exchanges[exchanges.length - 1] }
+}
+
+/** A stray error of code the action started, told after the action ended, with its sequence and how it was put down to it. */
+export function lateFaultIssue(exploration: string, action: string, sequence: string, error: unknown, attribution: LateAttribution): Issue {
+  const why = attribution === 'started' ? 'its code started the callback that failed' : 'it is the action that ended last before the error came, its most likely source'
+  return makeIssue({
+    journey: exploration,
+    path: sequence,
+    step: action,
+    severity: 'critical',
+    kind: 'stray-error',
+    source: 'action',
+    error: `code started by action "${action}" failed after the action had ended: ${errorMessage(error)} (attributed to this sequence: ${why})`,
+  })
 }

@@ -110,6 +110,14 @@ export async function explore(exploration: Exploration, options: ExploreOptions)
     refusalsTold.add(told.error)
     await addIssue(told)
   }
+  /** Stray errors after an action ended, each told once: a timer an action sets goes off on every path that takes it. */
+  const lateFaultsTold = new Set<string>()
+  const tellLateFault = (issue: Issue) => {
+    const key = `${issue.path}\n${issue.error}`
+    if (lateFaultsTold.has(key)) return
+    lateFaultsTold.add(key)
+    void addIssue(issue)
+  }
   let found: FoundOnLane[] = []
   let violations: ViolationResult[] = []
   let broken = false
@@ -138,6 +146,7 @@ export async function explore(exploration: Exploration, options: ExploreOptions)
           debug: runner.options.debug,
           onNewState: (fingerprint) => states.add(fingerprint),
           onTransition: progress,
+          onLateFault: tellLateFault,
         }),
       )
     await Promise.all(searches.map((s) => s.run()))

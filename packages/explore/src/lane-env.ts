@@ -1,4 +1,4 @@
-import type { Logger } from '@venomqa/core'
+import type { Issue, Logger } from '@venomqa/core'
 import type { Lane } from '@venomqa/runner'
 import { fingerprintOf, type Observation } from './fingerprint'
 import type { Timings } from './timings'
@@ -22,6 +22,8 @@ export interface LaneEnv {
    * reads `now['postgres:app']` threw on every worker but the first, and each throw was a violation.
    */
   backendNames?: readonly string[]
+  /** Told of a stray error that code an action started raised after the action ended (see runAction). */
+  onLateFault?: (issue: Issue) => void
 }
 
 /**

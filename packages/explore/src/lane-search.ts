@@ -47,6 +47,8 @@ export interface LaneSearchOptions {
   /** A state recorded by this lane, for the exploration's count of distinct states. */
   onNewState(fingerprint: string): void
   onTransition(): void
+  /** A stray error an action's code raised after the action ended, told as soon as it comes (see LaneEnv). */
+  onLateFault?(issue: Issue): void
 }
 
 /** An issue this lane met, and for an action's fault the key it is told once by (over every lane). */
@@ -92,6 +94,7 @@ export class LaneSearch {
       debug: o.debug,
       observeTimings: new Timings(),
       backendNames: o.backendNames,
+      onLateFault: (issue) => o.onLateFault?.(this.#onWorker(issue)),
     }
     this.coverage = new Coverage(o.actions.map((a) => a.name))
     this.found = new FoundViolations(o.logger)

@@ -42,6 +42,13 @@ export class StallError extends VenomError {
 export type FaultOrigin = 'uncaughtException' | 'unhandledRejection'
 
 /**
+ * How a late fault was put down to a guard: `started`, its code started the failing callback (async
+ * context, with guards at once); `last-ended`, it is the guard that settled last, the most likely source
+ * when nothing says which code started it.
+ */
+export type LateAttribution = 'started' | 'last-ended'
+
+/**
  * A fault no guard could place, as a critical issue of the run: `where` says when it came (`outside any
  * step, hook or plugin call`, `after the journeys ran`). The runner's watch and the CLI's, which takes over
  * once the run returns, say it in one shape.
@@ -82,7 +89,14 @@ export interface GuardOptions {
   /** Reject with a TimeoutError naming the guard after this many ms. */
   timeoutMs?: number
   /** A stray error from code this guard started, arriving after the guard settled. */
-  onLate?: (error: unknown, origin: FaultOrigin) => void
+  onLate?: (error: unknown, origin: FaultOrigin, attribution: LateAttribution) => void
+  /**
+   * With `onLate`: a stray met while no guard at all is open goes to this guard too, when it settled last.
+   * An exploration's actions say so: between them the engine runs no user code (fingerprints, response
+   * checks), so the action that ended last most likely started it, and its sequence lets the user
+   * reproduce it; told as the run's, it named no sequence at all.
+   */
+  lateWhenIdle?: boolean
   /** The runner's own state work: never rejected by a stray error, which goes elsewhere (see the module). */
   passStrays?: boolean
 }
@@ -90,6 +104,7 @@ export interface GuardOptions {
 interface OpenGuard {
   readonly label: string
   readonly onLate?: GuardOptions['onLate']
+  readonly lateWhenIdle: boolean
   readonly passStrays: boolean
   settled: boolean
   reject(error: unknown): void
@@ -135,6 +150,8 @@ class FaultMonitor {
         process.off('unhandledRejection', this.#onUnhandled)
         process.off('beforeExit', this.#onBeforeExit)
         setArmedFlag(false)
+        // A later run's strays are none of the last one's guards.
+        this.#lastSettledWithLate = undefined
       }
     }
   }
@@ -170,7 +187,7 @@ class FaultMonitor {
   }
 
   #openGuard(label: string, options: GuardOptions): OpenGuard {
-    return { label, onLate: options.onLate, passStrays: options.passStrays ?? false, settled: false, reject: () => {} }
+    return { label, onLate: options.onLate, lateWhenIdle: options.lateWhenIdle ?? false, passStrays: options.passStrays ?? false, settled: false, reject: () => {} }
   }
 
   #settle(open: OpenGuard): void {
@@ -217,12 +234,13 @@ class FaultMonitor {
   #fault(error: unknown, origin: FaultOrigin): void {
     const started = this.#context.getStore()
     if (started && !started.settled && !started.passStrays) return started.reject(new StrayError(started.label, error, origin))
-    if (started?.settled && started.onLate) return started.onLate(error, origin)
+    if (started?.settled && started.onLate) return started.onLate(error, origin, 'started')
     const newest = this.#newestOpen((g) => !g.passStrays)
     if (newest) return newest.reject(new StrayError(newest.label, error, origin))
     // Only state work runs, which started nothing unawaited: the fault is a late one of what ran before it.
-    const late = this.#newestOpen() && this.#lastSettledWithLate
-    if (late?.onLate) return late.onLate(error, origin)
+    // Nothing runs at all: the same, for a guard that asked (see lateWhenIdle).
+    const late = this.#lastSettledWithLate
+    if (late?.onLate && (this.#newestOpen() || late.lateWhenIdle)) return late.onLate(error, origin, 'last-ended')
     this.#owners[this.#owners.length - 1]?.unattributed(error, origin)
   }
 

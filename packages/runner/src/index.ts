@@ -2,7 +2,7 @@ export { createRunner, Runner, makePorts, RUNNER_VERSION, portsProblem, stateReq
 export { RunnerHttpClient, createConnectionPool, sleep } from './http-client'
 export { World } from './world'
 export { DEFAULT_PLUGIN_TIMEOUT_MS, HookBus } from './hooks'
-export { StallError, StrayError, faults, strayErrorIssue, type FaultOrigin, type FaultOwner, type GuardOptions } from './faults'
+export { StallError, StrayError, faults, strayErrorIssue, type FaultOrigin, type FaultOwner, type GuardOptions, type LateAttribution } from './faults'
 export { MemoryState, memoryState } from './state/memory'
 export { HttpControlState, httpControlState, httpControlPlugin, httpControlOptions, type HttpControlOptions } from './state/http-control'
 export { httpControlWorkers, type HttpControlWorkersOptions } from './state/http-control-workers'

@@ -1293,14 +1293,15 @@ export class Runner {
    * What an exploration (@venomqa/explore) runs on: the state backends connected, a lane with a World
    * over them (the context and the HTTP client's headers included), an HTTP client on the run's pool,
    * and the ports. While it is open, stray errors and stalls become issues of the run, as in `run()`;
-   * `done()` ends that. Throws a StateError when a plugin's setup hung, an EnvNotMadeError (one) when a
+   * `done()` ends that. Throws an EnvNotMadeError when a plugin's setup hung (a stall), or when a
    * backend cannot connect or the run's app does not start: not a run issue, the exploration's to record.
    * `workers`: how many lanes the exploration runs at once (see `explorationWorkerLanes`). `signal`: the
    * exploration's; aborted while the run's app starts (`app`), that start is given up and the app stopped.
    */
   async explorationEnv(options: { baseUrl?: string; workers?: number; signal?: AbortSignal } = {}): Promise<{ lane: Lane; done(): void }> {
     await this.init()
-    if (this.#fatal) throw new StateError('runner', this.#fatal)
+    // Told as a run tells its journeys not run: a stall, with the advice for what hung (not a state backend's).
+    if (this.#fatal) throw new EnvNotMadeError(this.#fatal, { step: 'setup', kind: 'stall', source: 'runner', suggestion: this.#fatalSuggestion })
     // As a run on workers does: a mistake in the worker setup's config is refused before anything is explored.
     if ((options.workers ?? 1) > 1) this.#validateWorkerSetup()
     const disarm = this.#arm(options.workers)

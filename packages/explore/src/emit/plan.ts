@@ -163,6 +163,8 @@ class Flow {
   #ctxNow: Record<string, unknown> = {}
   /** What the current step's input holds: each value as text, under its key and under '' (any key). */
   #inputNow = new Set<string>()
+  /** The leaves of the current step's input: a response value equal to one echoes the input (see #remember). */
+  #inputLeavesNow: InputLeaf[] = []
   /** The keys the request being planned reads from the context (its `reads`). */
   #readsNow: string[] = []
   /** What the request being planned says of values it sends that were read by value alone (its `notes`). */
@@ -190,7 +192,8 @@ class Flow {
 
   step(step: SequenceStepRun, clientHeader: ClientHeader): StepPlan {
     this.#ctxNow = step.ctxBefore
-    this.#inputNow = new Set(leavesOf(step.input).flatMap(({ path, value }) => [inputKey('', value), inputKey(String(path[path.length - 1] ?? ''), value)]))
+    this.#inputLeavesNow = leavesOf(step.input)
+    this.#inputNow = new Set(this.#inputLeavesNow.flatMap(({ path, value }) => [inputKey('', value), inputKey(String(path[path.length - 1] ?? ''), value)]))
     const exchanges = withoutClientRetries(step.exchanges)
     const { set, deleted } = contextChanges(step.ctxBefore, step.ctxAfter)
     const origins = new Map(set.map(([key, value]) => [key, originOf(key, value, exchanges, step.input) ?? countOrigin(value, exchanges)] as const))
@@ -623,6 +626,9 @@ class Flow {
     for (const { path, value } of leavesOf(exchange.response?.body)) {
       const text = String(value)
       if (text === '' || text === REDACTED || knownSecrets.has(value)) continue
+      // The answer saying back what the action sent it (`stock: 10` of `initialStock: 10`) is no value the
+      // server made: a later request that sends it again sends the input, as a literal (see echoesInput).
+      if (echoesInput(this.#inputLeavesNow, String(path[path.length - 1] ?? ''), value)) continue
       this.#placeIn(text, { request, action, path, value, thing: placeThing(exchange.request.url, path) })
     }
   }
@@ -664,6 +670,22 @@ const FORM_FIELD = 'the form field'
 
 /** `id`, `todoId`, `todo_id`, `ID`, `todoIds`; not `paid` or `valid`. */
 const ID_NAME = /(?:^id|Id|_id|ID|-id)s?$/
+
+type InputLeaf = ReturnType<typeof leavesOf>[number]
+
+/**
+ * Is a value under `name` (a response field, or the context key the action set) one the step's input
+ * holds, so the action's own and not the server's? Under a name like no id's (`stock` of `initialStock:
+ * 10`), by value; under an id's name, only when the input names it alike (an `externalId` the client
+ * chose): a quantity of 1 is not the line whose `id` is 1. Read from the answer instead, the journey would
+ * send whatever the app says back, and on an app whose bug changes what it says back it would no longer
+ * send what reached the bug, and could pass with the bug there. Taken for the input when the server made
+ * the same value by chance (a `total` of 10 beside a quantity of 10), the journey sends this run's value:
+ * where that is wrong, it fails on the fixed app, which is seen; the other way it passes, which is not.
+ */
+function echoesInput(input: readonly InputLeaf[], name: string, value: unknown): boolean {
+  return input.some((leaf) => leaf.value === value && (!ID_NAME.test(name) || namesTheSame(String(leaf.path[leaf.path.length - 1] ?? ''), name)))
+}
 
 function inputKey(key: string, value: unknown): string {
   return `${key}\u0000${String(value)}`
@@ -770,8 +792,10 @@ function originOf(key: string, value: unknown, exchanges: readonly HttpExchange[
  * `POST /carts` answered, `order.id` for `orderId`). In a fresh database every table's ids start at 1, so
  * the same number is often in several places: the list of products read before the cart was made holds the
  * cart's id at `[0].id`, the checkout's `cart.id` holds the order's. Read from those, the journey took the
- * product for the cart once ids differed, and failed on a 404 on the fixed app. With no place named so, a
- * value the step's input holds is the input's (`qty: 1`, not the line's `id` that is 1 too: 'input'); else
+ * product for the cart once ids differed, and failed on a 404 on the fixed app. Before any of those, a key
+ * named like no id whose value the step's input holds is the input's, an answer saying it back or not (see
+ * echoesInput). With no place named so, a value the step's input holds is the input's (`qty: 1`, not the
+ * line's `id` that is 1 too: 'input'); else
  * the first place named like an id, and the other places that held it are said (`ambiguous`).
  */
 function bodyOrigin(key: string, value: unknown, exchanges: readonly HttpExchange[], input: unknown): ContextOrigin | 'input' | undefined {
@@ -782,6 +806,7 @@ function bodyOrigin(key: string, value: unknown, exchanges: readonly HttpExchang
   )
   // An empty list counted (`productsBefore: 0`) is in no body as a value: its size all the same.
   if (!candidates.length) return ID_NAME.test(key) ? undefined : sizeOrigin(key, value, exchanges)
+  if (echoesInput(leavesOf(input), key, value)) return 'input'
   const inOrder = (a: (typeof candidates)[number], b: (typeof candidates)[number]) =>
     a.exchange - b.exchange || pathScore(a.path, key) - pathScore(b.path, key) || a.path.length - b.path.length
   const namedInBody = candidates.filter((c) => namesKey(c.path, key) || (c.thing !== undefined && idOf(c.thing, key)))

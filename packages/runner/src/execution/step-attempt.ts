@@ -1,5 +1,5 @@
 import { type Action, type ActionArgs, type HttpExchange, type StepNode, TimeoutError } from '@venomqa/core'
-import { faults } from '../faults'
+import { type GuardOptions, faults } from '../faults'
 import { type RunnerHttpClient, isHttpResponseLike } from '../http-client'
 import { untilStepStops } from '../http/detached'
 import { moment } from '../http/server-errors'
@@ -20,8 +20,10 @@ export interface AttemptInput {
   label: string
   /** The action's argument, made for the client and signal of this attempt. */
   args(http: RunnerHttpClient, signal: AbortSignal): ActionArgs
-  /** A stray error from code this attempt started, arriving after it ended. */
-  onLate?: (error: unknown) => void
+  /** A stray error from code this attempt started, arriving after it ended (see GuardOptions.onLate). */
+  onLate?: GuardOptions['onLate']
+  /** Take a stray met while nothing runs, when this attempt ended last (see GuardOptions.lateWhenIdle). */
+  lateWhenIdle?: boolean
   /** Where the step runs, told with each of its exchanges to the client's exchange hook (a HAR names the step). */
   origin?: { journey: string; path: string }
   debug?: boolean
@@ -63,7 +65,7 @@ export async function attemptStep(input: AttemptInput): Promise<AttemptResult> {
     // Only when something records the exchanges: following the step through its awaits is not free.
     const origin = place && lane.http.reportsExchanges ? place : undefined
     // The runner moves on at the deadline, not when the action returns.
-    const value = await untilStepStops(faults.guard(input.label, origin ? () => withExchangeOrigin(origin, act) : act, { onLate: input.onLate }), signal, letGo)
+    const value = await untilStepStops(faults.guard(input.label, origin ? () => withExchangeOrigin(origin, act) : act, { onLate: input.onLate, lateWhenIdle: input.lateWhenIdle }), signal, letGo)
     settled = { threw: false, value }
   } catch (error) {
     settled = { threw: true, error }
