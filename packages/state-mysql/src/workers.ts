@@ -38,6 +38,18 @@ export interface MysqlWorkersOptions {
 const PART = 'mysqlWorkers'
 
 /**
+ * The savepoint mechanism keeps everything written since the run began in its connection's one open
+ * transaction, which the copy to a worker, on a connection of its own, cannot read: the worker's paths
+ * would start without the main line's rows.
+ */
+function savepointRefused(b: StateBackend): ConfigError {
+  return new ConfigError(
+    `${PART}: the run's state backend "${b.name}" uses the savepoint mechanism: what was written since the run began sits in its open transaction, which a worker's copy of the database cannot read, so paths on other workers would start without the main line's rows. For --parallel-paths and --workers, use the snapshot mechanism (the default); see docs/parallel.md`,
+    { where: 'workerSetup' },
+  )
+}
+
+/**
  * Worker setup (and part for composeWorkers) for apps on MySQL or MariaDB: each worker gets a database of
  * its own on the main database's server, and its own snapshot backend. Before a worker runs paths of a
  * parallel branch, every table's rows are copied from the main database, which stands at the checkpoint,
@@ -131,9 +143,12 @@ export function mysqlWorkers(given: MysqlWorkersOptions) {
       if (!copier) throw new Error(`worker ${index} was not created`)
       await copier.copyRows()
     },
-    // Asked when the workers are made, before any part prepares: no `url` is refused then (see mainUrl).
-    check() {
+    // Asked when the workers are made, before any part prepares: no `url` is refused then (see mainUrl),
+    // and a main backend whose rows a worker's copy cannot read (see savepointRefused).
+    check(main) {
       mainUrl()
+      const savepoint = main.stateBackends.find((b) => b instanceof MysqlSavepointBackend)
+      if (savepoint) throw savepointRefused(savepoint)
     },
     covers: (b: StateBackend) => b instanceof MysqlSnapshotBackend || b instanceof MysqlSavepointBackend,
   }
