@@ -414,6 +414,7 @@ describe('emitJourney', () => {
       probes: [],
     })
     const guard = '// Only once the answer above set what this sends, as the action sent it: a fixed app may answer otherwise and set nothing.'
+    const unjudged = '// Looked at, not checked: a fix may refuse it; the invariant judges the state after it.'
     const readBackStep = [
         "        step('book (2)', async ({ http, ctx }) => {",
         '          // answered 201',
@@ -422,12 +423,15 @@ describe('emitJourney', () => {
         `          ${guard}`,
         '          if (res.status === 201) {',
         '            // answered 200',
+        // Looked at, not checked: the fixed app's refusal is no answer the step forgot to check.
+        `            ${unjudged}`,
         // biome-ignore lint/suspicious/noTemplateCurlyInString: the emitted source, not a template
-        "            await http.get(`/api/bookings/${ctx.require('bookingId')}`)",
+        "            void (await http.get(`/api/bookings/${ctx.require('bookingId')}`)).status",
         '          }',
         // Sends nothing of an answer: it runs whatever the answers.
         '          // answered 200',
-        "          await http.get('/api/todos')",
+        `          ${unjudged}`,
+        "          void (await http.get('/api/todos')).status",
         '        }),',
       ].join('\n')
     expect(readBack).toContain(readBackStep)
@@ -460,12 +464,14 @@ describe('emitJourney', () => {
         "            const res2 = await http.post(`/api/bookings/${ctx.require('bookingId')}/payments`, { json: { amount: 5 } })",
         "            if (res2.status === 201) ctx.set('paymentId', res2.json().id)",
         '            // answered 200',
-        "            await http.get('/api/todos')",
+        `            ${unjudged}`,
+        "            void (await http.get('/api/todos')).status",
         `            ${guard}`,
         '            if (res2.status === 201) {',
         '              // answered 200',
+        `              ${unjudged}`,
         // biome-ignore lint/suspicious/noTemplateCurlyInString: the emitted source, not a template
-        "              await http.get(`/api/payments/${ctx.require('paymentId')}`)",
+        "              void (await http.get(`/api/payments/${ctx.require('paymentId')}`)).status",
         '            }',
         '          }',
         '        }),',
@@ -554,7 +560,7 @@ describe('emitJourney', () => {
     expect(text).toContain(
       "form: { grant_type: 'authorization_code', code: String(ctx.require('code')), code_verifier: process.env.VENOMQA_SECRET_CODE_VERIFIER },",
     )
-    expect(text).toMatch(/await http\.get\(.*, \{ query: \{ code: String\(ctx\.require\('code'\)\), state: 'st-1' \} \}\)\n/)
+    expect(text).toMatch(/await http\.get\(.*, \{ query: \{ code: String\(ctx\.require\('code'\)\), state: 'st-1' \} \}\)\)\.status\n/)
     expect(text).toContain('//   VENOMQA_SECRET_CODE_VERIFIER: the form field "code_verifier"\n')
     expect(text).not.toContain(code)
     expect(text).not.toContain('VENOMQA_SECRET_CODE:')

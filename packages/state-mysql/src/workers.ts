@@ -28,7 +28,7 @@ export interface MysqlWorkersOptions {
   /**
    * 'copy' (default): a worker's database starts as a copy of the main one, tables and rows, before its app
    * starts (so an app that runs its migrations finds them done), and the app's triggers on them. 'app': it
-   * starts empty and the app creates the schema. Views and routines are not copied.
+   * starts empty and the app creates the schema. Views are copied too (see copyViews); routines are not.
    */
   schema?: 'copy' | 'app'
   /** The environment variable that carries the worker's database URL to its app (`resources.env`). Default DATABASE_URL. */
@@ -36,6 +36,21 @@ export interface MysqlWorkersOptions {
 }
 
 const PART = 'mysqlWorkers'
+
+/** ` DEFINER=\`user\`@\`host\` ` in SHOW CREATE VIEW's statement, each name quoted as the server quotes it. */
+const DEFINER_CLAUSE = / DEFINER=(?:`(?:[^`]|``)*`|\S+?)@(?:`(?:[^`]|``)*`|\S+) /
+
+/**
+ * The savepoint mechanism keeps everything written since the run began in its connection's one open
+ * transaction, which the copy to a worker, on a connection of its own, cannot read: the worker's paths
+ * would start without the main line's rows.
+ */
+function savepointRefused(b: StateBackend): ConfigError {
+  return new ConfigError(
+    `${PART}: the run's state backend "${b.name}" uses the savepoint mechanism: what was written since the run began sits in its open transaction, which a worker's copy of the database cannot read, so paths on other workers would start without the main line's rows. For --parallel-paths and --workers, use the snapshot mechanism (the default); see docs/parallel.md`,
+    { where: 'workerSetup' },
+  )
+}
 
 /**
  * Worker setup (and part for composeWorkers) for apps on MySQL or MariaDB: each worker gets a database of
@@ -91,6 +106,8 @@ export function mysqlWorkers(given: MysqlWorkersOptions) {
           signal?.throwIfAborted()
           await copier.copySchema()
           signal?.throwIfAborted()
+          await copier.copyViews()
+          signal?.throwIfAborted()
           await copier.copyRows()
           signal?.throwIfAborted()
           // After the rows: until the worker's backend swaps them for their guarded copies, the app's
@@ -131,9 +148,12 @@ export function mysqlWorkers(given: MysqlWorkersOptions) {
       if (!copier) throw new Error(`worker ${index} was not created`)
       await copier.copyRows()
     },
-    // Asked when the workers are made, before any part prepares: no `url` is refused then (see mainUrl).
-    check() {
+    // Asked when the workers are made, before any part prepares: no `url` is refused then (see mainUrl),
+    // and a main backend whose rows a worker's copy cannot read (see savepointRefused).
+    check(main) {
       mainUrl()
+      const savepoint = main.stateBackends.find((b) => b instanceof MysqlSavepointBackend)
+      if (savepoint) throw savepointRefused(savepoint)
     },
     covers: (b: StateBackend) => b instanceof MysqlSnapshotBackend || b instanceof MysqlSavepointBackend,
   }
@@ -341,6 +361,48 @@ export class MysqlCopier {
       conn,
       rows.map((r) => `ALTER SEQUENCE ${ident(this.#worker)}.${ident(String(r.s))} RESTART WITH ${BigInt(String(r.v))}`),
     )
+  }
+
+  /**
+   * Create the main database's views in the worker's, reading the worker's tables: an app whose migrations
+   * ran once on the main database queries them, and its worker app answered 500 (`Table ... doesn't exist`)
+   * where the main one answered. SHOW CREATE VIEW names the main database before each table it reads, which
+   * is pointed at the worker's, and the view's definer, left out: the view runs as the user of `url`, who
+   * owns the worker's database, where creating one for another user would need SUPER (SET USER). A view
+   * over another view is made once that one is: each round makes those whose views exist already.
+   */
+  async copyViews(): Promise<void> {
+    await this.#do("copying the app's views", async (conn) => {
+      const [rows] = await conn.query<RowDataPacket[]>(
+        `SELECT TABLE_NAME AS v FROM information_schema.VIEWS WHERE TABLE_SCHEMA = ? AND ${binary('TABLE_NAME')} NOT LIKE ? ORDER BY TABLE_NAME`,
+        [this.#main.database, PRIVATE_LIKE],
+      )
+      const [from, to] = [`${ident(this.#main.database)}.`, `${ident(this.#worker)}.`]
+      let left: string[] = []
+      for (const r of rows) {
+        const [[shown]] = await conn.query<RowDataPacket[]>(`SHOW CREATE VIEW ${from}${ident(String(r.v))}`)
+        const create = String(shown!['Create View']).replace(DEFINER_CLAUSE, ' ')
+        left.push(create.split(from).join(to).replace(/^CREATE /, 'CREATE OR REPLACE '))
+      }
+      await conn.query(`USE ${ident(this.#worker)}`)
+      try {
+        while (left.length) {
+          const waiting: string[] = []
+          let failure: unknown
+          for (const statement of left)
+            await conn.query(statement).catch((err: unknown) => {
+              if ((err as { code?: string }).code !== 'ER_NO_SUCH_TABLE') throw err
+              waiting.push(statement)
+              failure = err
+            })
+          // No view made in a round: what they read is not there at all, and the error says which.
+          if (waiting.length === left.length) throw failure
+          left = waiting
+        }
+      } finally {
+        await conn.query(`USE ${ident(this.#main.database)}`)
+      }
+    })
   }
 
   /**

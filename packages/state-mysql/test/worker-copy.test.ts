@@ -139,3 +139,34 @@ describe("a worker's sequences are copies of the main ones, at the checkpoint's 
     }
   })
 })
+
+const VIEW_DB = dbName('wview')
+const VIEW_WORKER = `${VIEW_DB}_w1`
+
+describe("a worker's database has the main one's views, over its own tables", () => {
+  afterAll(async () => {
+    await dropDatabase(VIEW_WORKER)
+    await dropDatabase(VIEW_DB)
+  })
+
+  it('copies each view (one over another too), reading the rows of the worker, not of the main database', async () => {
+    // An app whose migrations ran once on the main database: its worker app finds the views it queries.
+    await freshDatabase(VIEW_DB, [
+      'CREATE TABLE items (id INT AUTO_INCREMENT PRIMARY KEY, done BOOL NOT NULL DEFAULT 0) ENGINE=InnoDB',
+      'CREATE VIEW z_open_items AS SELECT id FROM items WHERE NOT done',
+      // The view over it sorts first by name: made in name order, it would come before the view it reads.
+      'CREATE VIEW a_open_count AS SELECT COUNT(*) AS n FROM z_open_items',
+      'INSERT INTO items (done) VALUES (0), (1)',
+    ])
+    const workers = mysqlWorkers({ url: urlFor(VIEW_DB), databaseName: () => VIEW_WORKER })
+    const prepared = await workers.prepare(1, { baseUrl: 'http://127.0.0.1:1', ports: new Map(), stateBackends: [] })
+    try {
+      await sqlOn(VIEW_WORKER, 'INSERT INTO items (done) VALUES (0)')
+      const count = async (db: string) => Number(((await sqlOn(db, 'SELECT n FROM a_open_count')) as RowDataPacket[])[0]!.n)
+      expect(await count(VIEW_WORKER)).toBe(2)
+      expect(await count(VIEW_DB)).toBe(1)
+    } finally {
+      await prepared.close?.()
+    }
+  })
+})

@@ -121,6 +121,19 @@ d('mysqlWorkers', () => {
     )
   })
 
+  it("refuses the run's own backend on the savepoint mechanism when the workers are made, before any database is made", async () => {
+    // Its rows sit in the backend's one open transaction, which a worker's copy, on a connection of its
+    // own, cannot read: paths on other workers would start without the main line's rows.
+    const savepoint = mysqlState({ url: urlFor(DB), mechanism: 'savepoint' })
+    const setup = mysqlWorkers({ url: urlFor(DB), startApp: async () => ({ baseUrl: 'http://127.0.0.1:1' }) })
+    const main = { baseUrl: 'http://127.0.0.1:1', ports: new Map(), stateBackends: [savepoint] }
+    const refused = /^mysqlWorkers: the run's state backend "mysql" uses the savepoint mechanism: .*use the snapshot mechanism \(the default\)/
+    // Asked by the run before its first journey, touching no database: exit 2, nothing run.
+    expect(() => setup.validate!(main)).toThrow(refused)
+    await expect(setup.create(1, main)).rejects.toThrow(refused)
+    expect(await workerDatabases()).toEqual([])
+  })
+
   it('takes no url (an environment variable unset where no worker is made) until the workers are made, and then refuses it', async () => {
     const setup = mysqlWorkers({ url: process.env.VENOMQA_UNSET_IN_THIS_TEST as string, startApp: async () => ({ baseUrl: 'http://127.0.0.1:1' }) })
     const main = { baseUrl: 'http://127.0.0.1:1', ports: new Map(), stateBackends: [] }

@@ -258,6 +258,15 @@ function responseVariables(requests: readonly RequestPlan[], checked: boolean): 
 }
 
 /**
+ * Above an answer of the last action that nothing else reads, which the exploration saw accept the
+ * request. A fix most often refuses it (a 409 where the
+ * bug gave a 201): its status is looked at, so that the run does not tell the fixed app's refusal as an
+ * error answer the step forgot to check (a high issue on a journey that passes), and not checked, since
+ * the fix may change it.
+ */
+const UNJUDGED_NOTE = '// Looked at, not checked: a fix may refuse it; the invariant judges the state after it.'
+
+/**
  * The lines of one request, relative to the step body's indentation. A request that got no answer in
  * time gives up at the deadline it ran into (its own timeout, which the record keeps): a request that
  * hung in the exploration fails at the same deadline here, instead of waiting for the slow answer and
@@ -272,15 +281,18 @@ function renderRequest(
   const lines = [`// ${comment(request.outcome)}`, ...request.notes.map((note) => `// ${commentText(redactText(note))}`)]
   const method = request.method
   const callee = METHODS.has(method) ? `http.${method.toLowerCase()}(` : `http.request(${quote(method)}, `
-  const prefix = `${variable ? `const ${variable} = ` : ''}await ${callee}${textSource(request.path)}`
+  const unjudged = !checked && !variable && acceptedAnswer(request)
+  if (unjudged) lines.push(UNJUDGED_NOTE)
+  const prefix = `${variable ? `const ${variable} = ` : unjudged ? 'void (' : ''}await ${callee}${textSource(request.path)}`
+  const end = unjudged ? ')).status' : ')'
   const options: Record<string, unknown> = {}
   if (request.query) options.query = request.query
   if (request.body) options[request.body.kind === 'text' ? 'body' : request.body.kind] = request.body.value
   if (request.headers) options.headers = request.headers
   // The record keeps the deadline a request ran into: the step's when the step's cut it, which the step carries.
   if (request.timeout && request.timeout !== stepTimeout) options.timeout = request.timeout
-  if (Object.keys(options).length === 0) lines.push(`${prefix})`)
-  else lines.push(`${prefix}, ${literal(options, '', width - prefix.length - 3)})`)
+  if (Object.keys(options).length === 0) lines.push(`${prefix}${end}`)
+  else lines.push(`${prefix}, ${literal(options, '', width - prefix.length - end.length - 2)}${end}`)
   const accepted = checked && acceptedWrite(request)
   const refused = checked && refusedWrite(request)
   const asserted = accepted || refused || (checked && replayNeedsAnswer(request))
@@ -371,13 +383,18 @@ function refusedWrite(request: RequestPlan): request is RequestPlan & { status: 
   return !READS.has(request.method) && refusedAnswer(request)
 }
 
+/** An answer the exploration saw accept the request (2xx). */
+function acceptedAnswer(request: RequestPlan): request is RequestPlan & { status: number } {
+  return request.status !== undefined && request.status >= 200 && request.status < 300
+}
+
 /**
  * A write the exploration saw accepted (2xx), before the last action: the sequence reached the state the
  * invariant broke in through it, so the replay checks it is still accepted (see assertStillAccepted).
  * Refused now, the journey would never reach that state, and its last check would pass with the bug there.
  */
 function acceptedWrite(request: RequestPlan): request is RequestPlan & { status: number } {
-  return !READS.has(request.method) && request.status !== undefined && request.status >= 200 && request.status < 300
+  return !READS.has(request.method) && acceptedAnswer(request)
 }
 
 function comment(text: string): string {
