@@ -27,6 +27,7 @@ import {
   type StepStartEvent,
   type ViolationResult,
   backendLabel,
+  runBackendsText,
   curlCommand,
   escapeControlChars,
   issuePlace,
@@ -620,7 +621,7 @@ class LineFormatter {
       )
     if (s.paths.total) lines.push(`${'Paths'.padEnd(10)}${counts(s.paths)}`)
     lines.push(`${'Issues'.padEnd(10)}${issues.length ? issues.join(', ') : p.dim('none')}`)
-    if (run.backends.length) lines.push(`${'State'.padEnd(10)}${run.backends.map((b) => backendLabel(b.name, b.mechanism)).join(', ')}`)
+    if (run.backends.length) lines.push(`${'State'.padEnd(10)}${runBackendsText(run.backends)}`)
     lines.push(`${'Duration'.padEnd(10)}${formatDuration(run.durationMs)}`)
     // Flaky journeys pass, so they are easy to miss: each is named, with the failures that came first.
     const flaky = run.journeys.filter((j) => j.status === 'flaky')
