@@ -217,7 +217,7 @@ export class BullQueue implements QueuePort {
     if (!this.#onNotice || this.#namesChecked.has(name)) return
     this.#namesChecked.add(name)
     // BullMQ counts every job added in `<prefix>:<queue>:id`, custom ids too; `meta` is written by any Queue
-    // opened on the name, this port's own included.
+    // the app opens on the name (not by this port's, see queue()).
     if ((await this.redis.exists(`${this.prefix}:${name}:id`)) > 0) return
     const elsewhere = await this.#prefixHoldingJobsOf(name)
     if (elsewhere !== undefined) {
@@ -313,8 +313,10 @@ export class BullQueue implements QueuePort {
     let q = this.#queues.get(n)
     if (!q) {
       const { Queue } = bullmq()
-      // skipVersionCheck: checkServer does BullMQ's check, without its console lines.
-      q = new Queue(n, { connection: this.redis, prefix: this.prefix, skipVersionCheck: true })
+      // skipVersionCheck: checkServer does BullMQ's check, without its console lines. skipMetasUpdate: a
+      // Queue opened writes `<prefix>:<name>:meta` (its BullMQ version), and a journey that only reads the
+      // queue must leave the app's Redis as it found it; adding a job writes what BullMQ needs of it itself.
+      q = new Queue(n, { connection: this.redis, prefix: this.prefix, skipVersionCheck: true, skipMetasUpdate: true })
       q.on('error', () => {})
       this.#queues.set(n, q)
       // Jobs a rollback leaves are seen by the paths after it, which fails them far from the cause.

@@ -1,4 +1,4 @@
-import type { ErrorCode } from './error-codes'
+import { ERROR_CODES, type ErrorCode } from './error-codes'
 import { type ErrorKind, VenomError, errorMessage } from './errors'
 import type { RecordedRequest, RecordedResponse } from './http'
 
@@ -84,7 +84,21 @@ const CODE_SUGGESTIONS: Partial<Record<ErrorCode, string>> = {
 export function suggestionForError(err: unknown): string | undefined {
   const own = typeof err === 'object' && err !== null ? (err as { suggestion?: unknown }).suggestion : undefined
   if (typeof own === 'string' && own.trim()) return own.trim()
-  return err instanceof VenomError ? CODE_SUGGESTIONS[err.code] : undefined
+  if (!(err instanceof VenomError)) return undefined
+  return CODE_SUGGESTIONS[err.code] ?? portSuggestion(err.code)
+}
+
+/**
+ * The codes of the errors a port on a service throws (Redis, the mail server and its API, Elasticsearch,
+ * WireMock): such an error says what failed and where itself, and was told, as an unexpected crash, to
+ * be read with its stack.
+ */
+const PORT_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['E_REDIS', 'E_MAIL_SEND', 'E_MAIL_API', 'E_SEARCH', 'E_WIREMOCK'])
+
+/** What to do about a port's error (see PORT_CODES), from what its code means; undefined for another code. */
+function portSuggestion(code: ErrorCode): string | undefined {
+  if (!PORT_CODES.has(code)) return undefined
+  return `A port failed (${code}: ${ERROR_CODES[code]}): its message says what and where. Check that service and the options its plugin gives the port; \`venomqa doctor\` checks the plugins' services.`
 }
 
 /**

@@ -1,4 +1,5 @@
 import { plural } from './plural'
+import { backendLabel } from './ports'
 import type { ErrorKind } from './errors'
 import type { HttpExchange, RecordedRequest, RecordedResponse } from './http'
 import { type Issue, SEVERITIES, type Severity } from './issues'
@@ -167,8 +168,12 @@ export interface RunResult {
   durationMs: number
   status: 'passed' | 'failed'
   interrupted: boolean
-  /** Which rollback mechanism each state backend used. */
-  backends: { name: string; mechanism: string; parallelSafe: boolean }[]
+  /**
+   * Which rollback mechanism each state backend used: the run's own, then each worker's (`--workers`,
+   * `parallelPaths`) in the order of their workers. Results saved before workers' backends were listed have
+   * only the run's own.
+   */
+  backends: RunBackend[]
   journeys: JourneyResult[]
   /** Explorations run (`venomqa explore`); empty for a run of journeys only. */
   explorations?: ExplorationResult[]
@@ -188,6 +193,32 @@ export interface RunResult {
    * merging a directory that holds one leaves it out, saying so.
    */
   merged?: MergeInfo
+}
+
+/** A state backend of a run, as its results list it. */
+export interface RunBackend {
+  name: string
+  mechanism: string
+  parallelSafe: boolean
+  /** The worker whose setup gave it (1, 2, ...); absent for the run's own (worker 0's). */
+  worker?: number
+}
+
+/**
+ * A run's state backends as one line says them: `postgres (snapshot), postgres:app_w1 (snapshot)`. Backends
+ * of one name and mechanism on several workers (an in-memory state each worker has a copy of) are said once,
+ * with their workers: `store (memory) on workers 0, 1, 2`, not the same words once per worker.
+ */
+export function runBackendsText(backends: readonly RunBackend[]): string {
+  const groups = new Map<string, { name: string; mechanism: string; workers: number[] }>()
+  for (const b of backends) {
+    const key = JSON.stringify([b.name, b.mechanism])
+    const group = groups.get(key) ?? groups.set(key, { name: b.name, mechanism: b.mechanism, workers: [] }).get(key)!
+    group.workers.push(b.worker ?? 0)
+  }
+  return [...groups.values()]
+    .map((g) => (g.workers.length > 1 ? `${backendLabel(g.name, g.mechanism)} on workers ${g.workers.join(', ')}` : backendLabel(g.name, g.mechanism)))
+    .join(', ')
 }
 
 /** What a merged results file says of the merge that made it. */

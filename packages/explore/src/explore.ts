@@ -249,13 +249,9 @@ export async function explore(exploration: Exploration, options: ExploreOptions)
   if (answers.onlyUnauthorized && !signal.aborted && !broken) await addIssue(everyActionUnauthorized(exploration.name, answers))
 
   const coverage = new Coverage(definition.actions.map((a) => a.name))
-  const rollbackTimings = new Timings()
-  const observeTimings = new Timings()
-  for (const s of searches) {
-    coverage.addAll(s.coverage)
-    rollbackTimings.addAll(s.rollbackTimings)
-    observeTimings.addAll(s.env.observeTimings)
-  }
+  for (const s of searches) coverage.addAll(s.coverage)
+  const rollbackTimings = Timings.ofWorkers(searches.map((s) => ({ worker: s.options.worker, timings: s.rollbackTimings })))
+  const observeTimings = Timings.ofWorkers(searches.map((s) => ({ worker: s.options.worker, timings: s.env.observeTimings })))
   return finish({
     searchMs: Math.max(0, ...searches.map((s) => s.searchMs)),
     search,

@@ -10,9 +10,23 @@ export class Timings {
     list.push(ms)
   }
 
-  /** Add another's samples to these. */
-  addAll(other: Timings): void {
-    for (const [name, samples] of other.#samples) for (const ms of samples) this.add(name, ms)
+  /**
+   * The timings of an exploration's workers as one. A name only one worker has (its own backend,
+   * `postgres:app_w1`) stays; a name several have (the context, the wait for unanswered requests, a
+   * backend named alike on each) pools their samples as `<name> on workers 0, 1`, as the run's State line
+   * says such a backend: under the bare name, a count of several workers read as one's.
+   */
+  static ofWorkers(parts: readonly { worker: number; timings: Timings }[]): Timings {
+    const workersOf = new Map<string, number[]>()
+    for (const { worker, timings } of parts) for (const name of timings.#samples.keys()) workersOf.set(name, [...(workersOf.get(name) ?? []), worker])
+    const out = new Timings()
+    for (const { timings } of parts)
+      for (const [name, samples] of timings.#samples) {
+        const workers = workersOf.get(name)!
+        const key = workers.length > 1 ? `${name} on workers ${workers.join(', ')}` : name
+        for (const ms of samples) out.add(key, ms)
+      }
+    return out
   }
 
   stats(): Record<string, TimingStats> {

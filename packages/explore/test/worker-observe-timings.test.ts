@@ -36,3 +36,29 @@ it('on two workers, observe timings are kept under each worker backend name, as 
     await runner.close()
   }
 })
+
+it('on two workers, timings of one name on both (the context, a backend named alike) say both workers, not one', async () => {
+  // Pooled under the bare name, the context's count was both workers' with nothing saying so.
+  const runner = createRunner({
+    stateBackends: [memoryBackend('memory')],
+    workerSetup: { create: async () => ({ baseUrl: 'http://127.0.0.1:1', stateBackends: [memoryBackend('memory')] }) },
+  })
+  try {
+    const r = await explore(wide, { runner, root: process.cwd(), emitDir: false, workers: 2 })
+    expect(r.workers!.every((w) => w.transitions > 0)).toBe(true)
+    expect(Object.keys(r.timings.rollback).sort()).toEqual(['context on workers 0, 1', 'memory on workers 0, 1'])
+    expect(Object.keys(r.timings.observe)).toEqual(['memory on workers 0, 1'])
+  } finally {
+    await runner.close()
+  }
+})
+
+it('on one worker, timings keep the bare names', async () => {
+  const runner = createRunner({ stateBackends: [memoryBackend('memory')] })
+  try {
+    const r = await explore(wide, { runner, root: process.cwd(), emitDir: false })
+    expect(Object.keys(r.timings.rollback).sort()).toEqual(['context', 'memory'])
+  } finally {
+    await runner.close()
+  }
+})

@@ -154,7 +154,7 @@ class ModelBuilder {
         finishedAt: text(run.finishedAt),
         durationMs: ms(run.durationMs),
         tool: `${text(run.tool?.name) || 'venomqa'} ${text(run.tool?.version)}`.trim(),
-        backends: list(run.backends).map((b) => ({ name: text(b.name), mechanism: text(b.mechanism), parallelSafe: !!b.parallelSafe })),
+        backends: list(run.backends).map((b) => ({ name: text(b.name), mechanism: text(b.mechanism), parallelSafe: !!b.parallelSafe, ...(typeof b.worker === 'number' && b.worker > 0 ? { worker: b.worker } : {}) })),
         summary,
       },
       hd: this.headers.lines,

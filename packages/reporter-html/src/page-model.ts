@@ -259,7 +259,8 @@ export interface PageData {
     finishedAt: string
     durationMs: number
     tool: string
-    backends: { name: string; mechanism: string; parallelSafe: boolean }[]
+    /** `worker`: the worker whose setup gave it; absent for the run's own. */
+    backends: { name: string; mechanism: string; parallelSafe: boolean; worker?: number }[]
     summary: RunSummary
   }
   /** Header lines [name, value], shared: most requests repeat the same few. */

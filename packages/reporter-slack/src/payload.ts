@@ -17,6 +17,7 @@ import {
   redactRun,
   redactText,
   repeatLabel,
+  runBackendsText,
   severityRank,
   suggestionFor,
   summarize,
@@ -292,7 +293,7 @@ export function buildSlackPayload(input: RunResult, options: SlackReporterOption
       elements: [{ type: 'button', text: plain('Open the HTML report', LIMITS.buttonText), url: o.reportUrl, action_id: 'venomqa_open_report', ...(isFailed(run) ? { style: 'danger' as const } : {}) }],
     })
 
-  const backends = (run.backends ?? []).map((b) => `${b.name} (${b.mechanism})`).join(', ')
+  const backends = runBackendsText(run.backends ?? [])
   const context = [`Duration *${fmtMs(run.durationMs)}*`, `started ${escapeMrkdwn(run.startedAt)}`, escapeMrkdwn(`${run.tool?.name ?? 'venomqa'} ${run.tool?.version ?? ''}`.trim())]
   if (backends) context.push(`state: ${fitMrkdwn(backends, 500)}`)
   blocks.push({ type: 'context', elements: [mrkdwn(context.join(' \u00b7 '))] })

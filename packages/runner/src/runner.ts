@@ -21,6 +21,7 @@ import {
   StateError,
   suggestionForError,
   type Reporter,
+  type RunBackend,
   type RunResult,
   type StateBackend,
   VenomError,
@@ -713,7 +714,7 @@ export class Runner {
       durationMs: performance.now() - t0,
       status: runStatusOf(journeys, this.runIssues, { failOnFlaky: this.options.failOnFlaky }),
       interrupted,
-      backends: this.registry.stateBackends.map((b) => ({ name: b.name, mechanism: b.mechanism, parallelSafe: b.parallelSafe })),
+      backends: this.resultBackends(),
       journeys,
       issues: this.runIssues,
       summary: summarize(journeys, this.runIssues),
@@ -1272,6 +1273,12 @@ export class Runner {
    */
   workerStateBackends(): { worker: number; backend: StateBackend }[] {
     return this.#pool?.stateBackends() ?? []
+  }
+
+  /** The state backends a run's result lists: the run's own, then those of each worker made so far. */
+  resultBackends(): RunBackend[] {
+    const entry = (b: StateBackend, worker?: number): RunBackend => ({ name: b.name, mechanism: b.mechanism, parallelSafe: b.parallelSafe, ...(worker ? { worker } : {}) })
+    return [...this.registry.stateBackends.map((b) => entry(b)), ...(this.#pool?.madeBackends() ?? []).map(({ worker, backend }) => entry(backend, worker))]
   }
 
   /**

@@ -118,6 +118,16 @@ export class WorkerPool {
     return [...this.#given].map(([backend, worker]) => ({ worker, backend }))
   }
 
+  /**
+   * The state backends of the workers made in this run (given up since or not), by worker: what the run's
+   * result lists after the run's own (RunResult.backends). A worker never made ran nothing on its backends.
+   */
+  madeBackends(): { worker: number; backend: StateBackend }[] {
+    return [...this.#ready]
+      .sort(([a], [b]) => a - b)
+      .flatMap(([worker, made]) => made.backends.map((backend) => ({ worker, backend })))
+  }
+
   /** Whether worker `index` was made in this run (it may have been given up since). */
   wasMade(index: number): boolean {
     return this.#ready.has(index)

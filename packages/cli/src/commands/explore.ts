@@ -177,7 +177,7 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
       durationMs: performance.now() - t0,
       status: 'passed',
       interrupted: controller.signal.aborted,
-      backends: runner.registry.stateBackends.map((b) => ({ name: b.name, mechanism: b.mechanism, parallelSafe: b.parallelSafe })),
+      backends: runner.resultBackends(),
       journeys: [],
       explorations,
       issues: runner.runIssues,

@@ -223,7 +223,7 @@ export function mergeShards(shards: readonly Sharded[], options: MergeOptions = 
     durationMs: Math.max(...runs.map((r) => r.durationMs)),
     status: mergedRunStatus(journeys, explorations, issues, options),
     interrupted: runs.some((r) => r.interrupted),
-    backends: [...groupBy(runs.flatMap((r) => r.backends), (b) => b.name).values()].map((g) => g[0]!),
+    backends: [...groupBy(runs.flatMap((r) => r.backends), (b) => JSON.stringify([b.worker ?? 0, b.name])).values()].map((g) => g[0]!),
     journeys,
     explorations: inOrder(explorations, (x) => x.name, order),
     issues,

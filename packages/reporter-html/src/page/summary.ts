@@ -6,7 +6,7 @@ import { SEVERITIES } from './issues'
 
 export function renderHeader(data: PageData): HTMLElement {
   const r = data.run
-  const backends = r.backends.map((b) => `${b.name} (${b.mechanism})`).join(', ')
+  const backends = r.backends.map((b) => `${b.name} (${b.mechanism}${b.worker ? `, worker ${b.worker}` : ''})`).join(', ')
   return el('header', 'header', [
     el('h1', null, data.title),
     r.interrupted ? el('span', 'badge failed big', 'interrupted') : badge(r.status, true),

@@ -27,6 +27,7 @@ import {
   type StepStartEvent,
   type ViolationResult,
   backendLabel,
+  runBackendsText,
   curlCommand,
   escapeControlChars,
   issuePlace,
@@ -620,7 +621,7 @@ class LineFormatter {
       )
     if (s.paths.total) lines.push(`${'Paths'.padEnd(10)}${counts(s.paths)}`)
     lines.push(`${'Issues'.padEnd(10)}${issues.length ? issues.join(', ') : p.dim('none')}`)
-    if (run.backends.length) lines.push(`${'State'.padEnd(10)}${run.backends.map((b) => backendLabel(b.name, b.mechanism)).join(', ')}`)
+    if (run.backends.length) lines.push(`${'State'.padEnd(10)}${runBackendsText(run.backends)}`)
     lines.push(`${'Duration'.padEnd(10)}${formatDuration(run.durationMs)}`)
     // Flaky journeys pass, so they are easy to miss: each is named, with the failures that came first.
     const flaky = run.journeys.filter((j) => j.status === 'flaky')
@@ -635,11 +636,12 @@ class LineFormatter {
     const all: Issue[] = [...run.journeys.flatMap(journeyIssues), ...(run.explorations ?? []).flatMap(explorationIssues), ...run.issues].sort((a, b) => severityRank(a.severity) - severityRank(b.severity))
     if (all.length) {
       lines.push('', p.bold('Issues'))
-      for (const { issue: i, journeys } of alikeFolded(all)) {
+      for (const { issue: i, journeys, notRun } of alikeFolded(all)) {
         const colour = severityColour(i.severity, p)
         const where = journeys.length > 1 ? journeysPlace(journeys) : issuePlace(i)
         lines.push(`  ${colour(SEVERITY_MARK[i.severity])} ${p.bold(where || i.source)} [${colour(i.severity)}] ${p.dim(i.source)}`)
         lines.push(`      ${underEachOther(redactFreeText(i.error), '      ')}`)
+        if (notRun.length) lines.push(`      not run for it: ${notRun.length > 1 ? journeysPlace(notRun) : notRun[0]}`)
         // A failed step's exchange was printed with the step already; other issues show theirs here.
         if (i.request && i.source !== 'step') lines.push(...this.exchange({ request: i.request, response: i.response }, '      '))
         lines.push(`      ${p.cyan('Suggestion:')} ${i.suggestion}`)
@@ -656,19 +658,35 @@ class LineFormatter {
  * run's reason (nothing listens at the base URL, a state backend abandoned) has the same issue as every
  * other, and forty of them were forty entries alike. Only a journey's own issue (its step `journey`, on its
  * main line, with no request) is folded, into the first one's place; every report file keeps each.
+ *
+ * A journey's issue that is `not run: <the error of a run's issue>` (a state backend that could not
+ * connect, an app that did not start) is folded into that run issue, which names the journeys (`notRun`):
+ * the same words were told twice, once on the journeys and once on the run.
  */
-function alikeFolded(issues: readonly Issue[]): { issue: Issue; journeys: string[] }[] {
-  const out: { issue: Issue; journeys: string[] }[] = []
-  const byText = new Map<string, { issue: Issue; journeys: string[] }>()
+function alikeFolded(issues: readonly Issue[]): { issue: Issue; journeys: string[]; notRun: string[] }[] {
+  const out: { issue: Issue; journeys: string[]; notRun: string[] }[] = []
+  const byText = new Map<string, { issue: Issue; journeys: string[]; notRun: string[] }>()
+  const ofRun = new Map<string, { issue: Issue; journeys: string[]; notRun: string[] }>()
+  for (const issue of issues) if (!issue.journey) ofRun.set(JSON.stringify([issue.severity, `not run: ${issue.error}`]), { issue, journeys: [''], notRun: [] })
   for (const issue of issues) {
     const ofJourney = issue.journey && issue.path === 'main' && issue.step === 'journey' && !issue.request
+    const cause = ofJourney ? ofRun.get(JSON.stringify([issue.severity, issue.error])) : undefined
+    if (cause) {
+      cause.notRun.push(issue.journey)
+      continue
+    }
+    const told = !issue.journey && ofRun.get(JSON.stringify([issue.severity, `not run: ${issue.error}`]))
+    if (told && told.issue === issue) {
+      out.push(told)
+      continue
+    }
     const key = ofJourney ? JSON.stringify([issue.severity, issue.kind, issue.source, issue.error, issue.suggestion]) : undefined
     const same = key === undefined ? undefined : byText.get(key)
     if (same) {
       same.journeys.push(issue.journey)
       continue
     }
-    const entry = { issue, journeys: [issue.journey] }
+    const entry = { issue, journeys: [issue.journey], notRun: [] }
     if (key !== undefined) byText.set(key, entry)
     out.push(entry)
   }

@@ -88,7 +88,7 @@ export function renderMarkdown(input: RunResult, redact?: RedactOptions): string
   }
   out.push(`**Issues:** ${s.issues.total ? SEVERITIES.filter((v) => s.issues[v]).map((v) => `${s.issues[v]} ${v}`).join(', ') : 'none'}`, '')
   if (run.backends.length)
-    out.push(`**State backends:** ${run.backends.map((b) => `${cell(b.name)} (${cell(b.mechanism)}${b.parallelSafe ? ', parallel-safe' : ''})`).join(', ')}`, '')
+    out.push(`**State backends:** ${run.backends.map((b) => `${cell(b.name)} (${cell(b.mechanism)}${b.parallelSafe ? ', parallel-safe' : ''}${b.worker ? `, worker ${b.worker}` : ''})`).join(', ')}`, '')
 
   if (run.journeys.length) {
     out.push('## Journeys', '', '| Journey | Status | Steps | Paths | Issues | Duration |', '|---|---|---:|---:|---:|---:|')
