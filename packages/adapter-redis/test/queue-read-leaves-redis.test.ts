@@ -12,7 +12,7 @@ const describe = await describeWithService('Redis', SERVICES.redis.host, SERVICE
 /** A DB of its own, and a BullMQ prefix of this file's own. */
 const DB = 4
 const URL = `redis://${SERVICES.redis.host}:${SERVICES.redis.port}/${DB}`
-const PREFIX = 'h_left9-qread'
+const PREFIX = 'venomqa-test-qread'
 
 /** Every key under the prefix, with its type and value: what "as it was" compares. */
 const keysUnderPrefix = () =>

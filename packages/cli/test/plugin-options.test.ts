@@ -118,13 +118,14 @@ describe('plugin options', () => {
       expect(r.stderr, args[0]).toBe(both)
       expect(r.code, args[0]).toBe(2)
     }
-    // report and merge-reports set up the config's plugins for a reporter of theirs (csv).
+    // report and merge-reports set up only the plugins that add the reporters they render with: csv, given
+    // with --plugin, declares it, and the config's plugins, which declare no reporter, are neither set up nor told of.
     expect((await p.venomqa(['run', '-c', 'good.json', '--save', 'saved.json'])).code).toBe(0)
-    for (const args of [['report', 'saved.json', '--reporter', 'csv:r.csv', '--plugin', 'csv'], ['merge-reports', 'saved.json', '--save', 'm.json', '--reporter', 'csv:m.csv', '--plugin', 'csv']]) {
-      const r = await p.venomqa(args)
-      expect(r.stderr, args[0]).toBe(both)
-      expect(r.code, args[0]).toBe(2)
-    }
+    const report = await p.venomqa(['report', 'saved.json', '--reporter', 'csv:r.csv', '--plugin', 'csv'])
+    expect([report.code, report.stderr]).toEqual([0, 'venomqa: csv report written to r.csv\n'])
+    // merge-reports gets to what is wrong with its input (a run saved without --shard), not to the plugins.
+    const merge = await p.venomqa(['merge-reports', 'saved.json', '--save', 'm.json', '--reporter', 'csv:m.csv', '--plugin', 'csv'])
+    expect([merge.code, merge.stderr]).toEqual([2, 'venomqa: saved.json is not a shard: it was saved without --shard\n'])
     const doctor = await p.venomqa(['doctor'])
     expect(doctor.stdout).toContain(`✗ plugin     ${url.slice(4)}`)
     expect(doctor.stdout).toContain(`✗ plugin     ${pool.slice(4)}`)

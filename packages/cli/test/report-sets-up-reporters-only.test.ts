@@ -34,7 +34,7 @@ async function closedPort(): Promise<number> {
 
 describe('venomqa report sets up only what renders', () => {
   it('renders with a plugin reporter while the config\'s PostgreSQL is down, setting up no other plugin', async () => {
-    const url = `postgres://postgres@127.0.0.1:${await closedPort()}/h_left7_down`
+    const url = `postgres://postgres@127.0.0.1:${await closedPort()}/venomqa_report_down`
     const p = await project({
       'plugins/marking.mjs': marking(' reporters: [],'),
       'venomqa.yaml': `plugins:\n  - csv\n  - ['@venomqa/state-postgres', { url: '${url}' }]\n  - ./plugins/marking.mjs\n`,

@@ -55,19 +55,22 @@ export async function renderingConfig(io: Io, flags: ConfigFlags, values: Partia
   const fromConfig = config.plugins.length - (flags.plugin?.length ?? 0)
   const needed = reporterRequests(config, io.cwd).filter((r) => !BUILTIN_REPORTERS.includes(r.name) && !findPackage(`@venomqa/reporter-${r.name}`, config.root))
   const kept = needed.length ? await entriesAdding(config, fromConfig, needed, io.cwd) : []
-  const unsetKept = kept.some((i) => config.unsetInPluginEntries?.[config.pluginWhere[i]!])
-  if (unsetKept && config.unsetInPlugins?.length) {
+  // The unset variables of the entries set up: another entry's are no concern of a command that only renders.
+  const unsetKept = kept.filter((i) => config.unsetInPluginEntries?.[config.pluginWhere[i]!]?.length)
+  if (unsetKept.length) {
     // With the other mistakes of the entries the variables are in: all at once, not first once they are set.
     const { otherMistakes } = await import('../plugins/set-aside')
-    const lines = [...config.unsetInPlugins]
-    for (const [i, where] of config.pluginWhere.entries())
-      if (config.unsetInPluginEntries?.[where]) lines.push(...(await otherMistakes(config.plugins[i]!, where, config.unsetInPluginKeys?.[where] ?? [], config.root, config.pluginTypedVariables)))
+    const lines = unsetKept.flatMap((i) => config.unsetInPluginEntries![config.pluginWhere[i]!]!)
+    for (const i of unsetKept) {
+      const where = config.pluginWhere[i]!
+      lines.push(...(await otherMistakes(config.plugins[i]!, where, config.unsetInPluginKeys?.[where] ?? [], config.root, config.pluginTypedVariables)))
+    }
     // As `venomqa run` tells them: the file first (`venomqa.json has 2 problems:`). Then why a command that
     // only renders reads them: without it, `report -r html` with @venomqa/reporter-html not installed
     // told of a database URL alone, and not of the reporter the user asked for.
     const err = fileProblemsError(config.file ? shownConfigFile(config.file, io.cwd) : 'plugins', lines)
     const name = needed[0]!.name
-    const why = `the config's plugins are set up because reporter ${JSON.stringify(name)} is neither built in nor an installed @venomqa/reporter-${name}, so it may be one of theirs`
+    const why = `the config's plugins that may add reporter ${JSON.stringify(name)} are set up: it is neither built in nor an installed @venomqa/reporter-${name}`
     throw new ConfigError(`${err.message}\n  (${why})`, { where: err.where })
   }
   // --plugin given on this command line is kept: asked for here, it is wanted here.
@@ -76,20 +79,21 @@ export async function renderingConfig(io: Io, flags: ConfigFlags, values: Partia
 }
 
 /**
- * The places of the config's plugin entries (before `fromConfig`) that may add one of `names`: those that
- * declare one of them, and, for a name none declares, those that declare nothing (they may add any).
- * Loading a plugin runs no setup.
+ * The places of the config's plugin entries (before `fromConfig`) that may add one of `needed`: those that
+ * declare one of them, and, for a name no plugin declares, those that declare nothing (they may add any).
+ * The plugins given on the command line (`--plugin`, after `fromConfig`) count as those that may add a
+ * name, so that one they declare sets none of the config's up. Loading a plugin runs no setup.
  */
 async function entriesAdding(config: ResolvedConfig, fromConfig: number, needed: readonly ReporterRequest[], cwd: string): Promise<number[]> {
   const context = pluginLoadContext(config, cwd)
   const loaded: LoadedPlugin[] = []
-  for (const [i, spec] of config.plugins.slice(0, fromConfig).entries()) loaded.push(...(await loadPlugins([spec], context, [config.pluginWhere[i]!])))
+  for (const [i, spec] of config.plugins.entries()) loaded.push(...(await loadPlugins([spec], context, [config.pluginWhere[i]!])))
   // A name none of them declares, when all declare theirs, is refused here, with the names they declare.
   refuseUndeclaredReporters(needed, loaded, loadedLookup(config.root, loaded))
   const names = new Set(needed.map((r) => r.name))
   const declared = loaded.map((p) => declaredReporters(p.plugin))
   const undeclaredNeeded = [...names].some((n) => !declared.some((d) => d?.includes(n)))
-  return declared.flatMap((d, i) => ((d ? d.some((n) => names.has(n)) : undeclaredNeeded) ? [i] : []))
+  return declared.slice(0, fromConfig).flatMap((d, i) => ((d ? d.some((n) => names.has(n)) : undeclaredNeeded) ? [i] : []))
 }
 
 /**
