@@ -1,8 +1,9 @@
-import { CheckpointStack, type ConnectOptions, type StateBackend, StateError } from '@venomqa/core'
+import { CheckpointStack, ConfigError, type ConnectOptions, type StateBackend, StateError } from '@venomqa/core'
 import type { Connection, RowDataPacket } from 'mysql2/promise'
 import { type Target, describeSqlError, openConnection, parseTarget } from './connection'
 import { PRIVATE_LIKE, binary, ident } from './sql'
 import { countRows, databaseProblem } from './snapshot'
+import { unknownTable } from './table-names'
 
 export interface MysqlSavepointOptions {
   url: string
@@ -89,8 +90,8 @@ export class MysqlSavepointBackend implements StateBackend {
         [this.#target.database, PRIVATE_LIKE],
       )
       const all = rows.map((r) => String(r.t))
-      for (const table of [...(this.#options.tables ?? []), ...(this.#options.exclude ?? [])])
-        if (!all.includes(table)) throw new StateError(this.name, `"${table}" is not a table of database "${this.#target.database}" (tables: ${all.join(', ') || 'none'})`)
+      const mistake = unknownTable(this.name, this.#options, all, this.#target.database)
+      if (mistake) throw mistake
       this.#tables = (this.#options.tables ?? all).filter((t) => !this.#options.exclude?.includes(t))
       const [columns] = await conn.query<RowDataPacket[]>(
         `SELECT TABLE_NAME AS t, COLUMN_NAME AS c FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND EXTRA LIKE '%auto_increment%' ORDER BY TABLE_NAME`,
@@ -104,7 +105,7 @@ export class MysqlSavepointBackend implements StateBackend {
       await conn.end().catch(() => conn.destroy())
       await this.#endOutside()
       if (signal?.aborted) throw signal.reason
-      throw err instanceof StateError ? err : new StateError(this.name, `connect to ${this.#target.display} failed: ${describeSqlError(err)}`, { cause: err })
+      throw err instanceof StateError || err instanceof ConfigError ? err : new StateError(this.name, `connect to ${this.#target.display} failed: ${describeSqlError(err)}`, { cause: err })
     }
     if (signal?.aborted) {
       await this.disconnect()
