@@ -5,6 +5,10 @@ import { PRIVATE_LIKE, binary, ident } from './sql'
 import { countRows, databaseProblem } from './snapshot'
 import { unknownTable } from './table-names'
 
+/** What a rollback that found rows committed through the app's own connections advises. */
+const OWN_CONNECTIONS_SUGGESTION =
+  "The app writes through connections of its own, which a savepoint cannot undo: remove `mechanism: 'savepoint'` from this plugin's options (the snapshot mechanism, the default, restores what any connection wrote), or have the app take its connection from this backend."
+
 export interface MysqlSavepointOptions {
   url: string
   database?: string
@@ -144,6 +148,8 @@ export class MysqlSavepointBackend implements StateBackend {
       throw new StateError(
         this.name,
         `rollback to "${name}" left rows written since: ${escaped.map((e) => (e.id === null ? `${e.table} has rows (it had none at the checkpoint)` : `${e.table} has rows with ${e.column} above ${e.id} (its highest at the checkpoint)`)).join('; ')}. They were committed through another connection than this backend's (an app with its own pool), which the savepoint mechanism cannot undo; use mechanism 'snapshot' (the default) for such an app`,
+        // The state's kind would advise checking the connection, which works: the mechanism is what to change.
+        { suggestion: OWN_CONNECTIONS_SUGGESTION },
       )
   }
 
