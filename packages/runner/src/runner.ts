@@ -815,7 +815,8 @@ export class Runner {
    */
   async #announce(unit: RunUnit, laneIndex: number, notRunResult: JourneyResult, attempt?: AttemptOf): Promise<JourneyResult> {
     const own: JourneyResult = laneIndex ? { ...notRunResult, worker: laneIndex } : notRunResult
-    const info = { ...this.#info(unit), ...attempt?.retry, ...(own.notRun ? { notRun: true } : {}) }
+    const neverStarted = own.interrupted && own.status === 'skipped'
+    const info = { ...this.#info(unit), ...attempt?.retry, ...(own.notRun ? { notRun: true } : {}), ...(neverStarted ? { interrupted: true } : {}) }
     // The settled result shares the attempt's issues: what a hook raises is the attempt's either way.
     const onIssue = (issue: Issue) => own.issues.push(issue)
     const where = { journey: unit.journey.name }
