@@ -39,6 +39,11 @@ export interface JourneyInfo {
   skipped?: boolean
   /** Failed without running (see JourneyResult.notRun): it starts and ends at once, its issue saying why. */
   notRun?: boolean
+  /**
+   * Stopped before it started (Ctrl-C, or `--fail-fast` after another journey failed): it starts and ends at
+   * once, skipped, every step with it, its result `interrupted`.
+   */
+  interrupted?: boolean
 }
 
 export interface RunStartEvent {

@@ -60,6 +60,11 @@ export class RunnerHttpClient implements HttpClient {
   readonly #onExchange?: ExchangeHook
   /** The step this view serves now (see servesStep): named when one of its requests is cut off. */
   #step?: ExchangeOrigin
+  /**
+   * The requests sent through this view that have not ended, each with what to call once it has (set only
+   * while someone waits for it, see underWay): a step whose action returned while one still ran waits for it.
+   */
+  readonly #underWay = new Map<SentRequest, (() => void) | undefined>()
 
   constructor(options: HttpClientOptions, deps: { pool?: ConnectionPool; tokens?: TokenStore; detached?: DetachedRequests } = {}, internal?: { shared: ClientShared; signal?: AbortSignal; onExchange?: ExchangeHook }) {
     if (internal) {
@@ -103,6 +108,26 @@ export class RunnerHttpClient implements HttpClient {
    */
   servesStep(step: ExchangeOrigin | undefined): void {
     this.#step = step
+  }
+
+  /**
+   * The requests sent through this view that have not ended yet (a promise an action dropped): `what`
+   * names each (`GET <url>`), `ended` resolves once all of them have. Undefined when none runs, as usual.
+   */
+  underWay(): { what: string[]; ended: Promise<void> } | undefined {
+    if (!this.#underWay.size) return undefined
+    const what: string[] = []
+    const ended: Promise<void>[] = []
+    for (const [sent, told] of this.#underWay) {
+      what.push(`${sent.method} ${sent.url}`)
+      // Someone waits already (an earlier call): both are told.
+      const both = (resolve: () => void) => () => {
+        told?.()
+        resolve()
+      }
+      ended.push(new Promise<void>((resolve) => this.#underWay.set(sent, told ? both(resolve) : resolve)))
+    }
+    return { what, ended: Promise.all(ended).then(() => {}) }
   }
 
   /** True when something listens to this client's exchanges: only then is the step of each request worth knowing. */
@@ -260,50 +285,58 @@ export class RunnerHttpClient implements HttpClient {
       sentBy: origin ?? this.#step,
       onLeft: undefined,
     }
-    let attempt = 0
-    let startedAtMs = 0
-    /** The attempt its step stopped waiting for, recorded then (see leftByStep), and what an exchange hook threw at it. */
-    let left: { hookError?: unknown } | undefined
-    if (this.#signal) {
-      const signal = this.#signal
-      attemptOptions.onLeft = (durationMs) => {
-        left = {}
-        // Called from the signal's abort: a hook that throws must not stop the request's own rejection.
-        try {
-          this.#record(leftByStep(sent, redactKeys, signal, { durationMs, attempt, startedAtMs }), origin)
-        } catch (err) {
-          left.hookError = err
+    this.#underWay.set(sent, undefined)
+    try {
+      let attempt = 0
+      let startedAtMs = 0
+      /** The attempt its step stopped waiting for, recorded then (see leftByStep), and what an exchange hook threw at it. */
+      let left: { hookError?: unknown } | undefined
+      if (this.#signal) {
+        const signal = this.#signal
+        attemptOptions.onLeft = (durationMs) => {
+          left = {}
+          // Called from the signal's abort: a hook that throws must not stop the request's own rejection.
+          try {
+            this.#record(leftByStep(sent, redactKeys, signal, { durationMs, attempt, startedAtMs }), origin)
+          } catch (err) {
+            left.hookError = err
+          }
         }
       }
-    }
-    for (;;) {
-      attempt++
-      startedAtMs = Date.now()
-      const result = await sendOnce(prepared, attemptOptions)
-      if (!result.ok) {
-        const { error, retryable } = result.failure
-        // Recorded as the step stopped waiting; the step's signal ends the request too, so no retry follows.
-        if (left) throw left.hookError ?? error
-        // The deadline it ran into, kept apart from the message: a replay of the request (a regression
-        // journey) must give up at the same one, or it would wait for the slow answer and pass.
-        const timeoutMs = error instanceof TimeoutError ? { timeoutMs: error.timeoutMs } : {}
-        this.#record(new ExchangeRecord(sent, undefined, redactKeys, { error: error.message, ...timeoutMs, durationMs: result.durationMs, attempt, startedAtMs }), origin)
-        const delay = retryDelay(policy, attempt, { retryableFailure: retryable })
-        if (delay === undefined) throw error
-        await sleep(delay, this.#signal)
-        continue
+      for (;;) {
+        attempt++
+        startedAtMs = Date.now()
+        const result = await sendOnce(prepared, attemptOptions)
+        if (!result.ok) {
+          const { error, retryable } = result.failure
+          // Recorded as the step stopped waiting; the step's signal ends the request too, so no retry follows.
+          if (left) throw left.hookError ?? error
+          // The deadline it ran into, kept apart from the message: a replay of the request (a regression
+          // journey) must give up at the same one, or it would wait for the slow answer and pass.
+          const timeoutMs = error instanceof TimeoutError ? { timeoutMs: error.timeoutMs } : {}
+          this.#record(new ExchangeRecord(sent, undefined, redactKeys, { error: error.message, ...timeoutMs, durationMs: result.durationMs, attempt, startedAtMs }), origin)
+          const delay = retryDelay(policy, attempt, { retryableFailure: retryable })
+          if (delay === undefined) throw error
+          await sleep(delay, this.#signal)
+          continue
+        }
+        const received = result.response
+        rememberSecrets(undefined, received.headers, received.bodyBytes ? undefined : received.bodyText, redactKeys)
+        const exchange = new ExchangeRecord(sent, received, redactKeys, { durationMs: result.durationMs, attempt, startedAtMs })
+        this.#record(exchange, origin)
+        const delay = retryDelay(policy, attempt, received)
+        if (delay !== undefined) {
+          await sleep(delay, this.#signal)
+          continue
+        }
+        if (cacheKey !== undefined && received.status < 400) shared.cache.set(cacheKey, { exchange, received })
+        return new RunnerResponse(method, sent.url, received, result.durationMs, exchange, sentAt)
       }
-      const received = result.response
-      rememberSecrets(undefined, received.headers, received.bodyBytes ? undefined : received.bodyText, redactKeys)
-      const exchange = new ExchangeRecord(sent, received, redactKeys, { durationMs: result.durationMs, attempt, startedAtMs })
-      this.#record(exchange, origin)
-      const delay = retryDelay(policy, attempt, received)
-      if (delay !== undefined) {
-        await sleep(delay, this.#signal)
-        continue
-      }
-      if (cacheKey !== undefined && received.status < 400) shared.cache.set(cacheKey, { exchange, received })
-      return new RunnerResponse(method, sent.url, received, result.durationMs, exchange, sentAt)
+    } finally {
+      // Ended: a step waiting for its requests (see underWay) is told.
+      const told = this.#underWay.get(sent)
+      this.#underWay.delete(sent)
+      told?.()
     }
   }
 

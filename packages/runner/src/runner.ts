@@ -816,7 +816,8 @@ export class Runner {
    */
   async #announce(unit: RunUnit, laneIndex: number, notRunResult: JourneyResult, attempt?: AttemptOf): Promise<JourneyResult> {
     const own: JourneyResult = laneIndex ? { ...notRunResult, worker: laneIndex } : notRunResult
-    const info = { ...this.#info(unit), ...attempt?.retry, ...(own.notRun ? { notRun: true } : {}) }
+    const neverStarted = own.interrupted && own.status === 'skipped'
+    const info = { ...this.#info(unit), ...attempt?.retry, ...(own.notRun ? { notRun: true } : {}), ...(neverStarted ? { interrupted: true } : {}) }
     // The settled result shares the attempt's issues: what a hook raises is the attempt's either way.
     const onIssue = (issue: Issue) => own.issues.push(issue)
     const where = { journey: unit.journey.name }
@@ -974,6 +975,9 @@ export class Runner {
         this.#connectedBackends.push(b)
       } catch (err) {
         if (signal?.aborted && err === signal.reason) return undefined
+        // A mistake in the backend's options met only once it reads the system (a table its database does not
+        // have): told at its key in the entry (`plugins[1].tables[0]`), exit 2, as every other option's is.
+        if (isUserError(err)) throw placed(err as VenomError, this.#calls.placeOf(b) ?? '', [b.name])
         const message = this.#connectMessage(b, err)
         const suggestion = suggestionForError(err) ?? generic
         const step = `connect ${b.name}`
@@ -1544,6 +1548,17 @@ async function loadBuiltinReporters(): Promise<Map<string, import('@venomqa/core
 
 export type { LifecycleHooks }
 
+/** An option's key as a plugin names it in an error's `where`: `url`, `pool.max`, `tables[0]`. */
+const OPTION_KEY = /^[A-Za-z_$][\w$-]*(\[\d+\])*(\.[A-Za-z_$][\w$-]*(\[\d+\])*)*$/
+
+/** `tables[0]` as the parts optionPath takes: `['tables', 0]`. */
+function keyPath(key: string): (string | number)[] {
+  return key.split('.').flatMap((part) => {
+    const [name, ...indexes] = part.split('[')
+    return [name!, ...indexes.map((i) => Number(i.slice(0, -1)))]
+  })
+}
+
 /**
  * A mistake its setup found (a ConfigError of the plugin's), placed at the plugin's entry: with two entries
  * of one plugin (two Redis databases), `@venomqa/adapter-redis: ...` alone does not say which is wrong. A
@@ -1554,7 +1569,7 @@ function placed(err: VenomError, where: string, names: readonly string[], file?:
   const at = err.where
   // A place the plugin made itself from api.where (`plugins[1].url`) is the entry's already.
   const own = at?.startsWith('plugins[') || at?.startsWith('--plugin')
-  const key = !own && at && !names.includes(at) && /^[A-Za-z_$][\w$-]*(\.[A-Za-z_$][\w$-]*)*$/.test(at) ? at.split('.') : []
+  const key = !own && at && !names.includes(at) && OPTION_KEY.test(at) ? keyPath(at) : []
   const place = own ? at! : optionPath(where, key)
   // In the file it was written in, as the option errors of checkPluginEntries say: `venomqa.json: plugins[1].url`.
   Object.defineProperty(err, 'where', { value: file && !place.startsWith(`${file}: `) ? `${file}: ${place}` : place, configurable: true, enumerable: true })

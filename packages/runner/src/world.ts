@@ -73,6 +73,11 @@ export class StateCalls {
     this.#places.set(b, where)
   }
 
+  /** Where `b` was configured (`plugins[2]`), or undefined for a backend given in code. */
+  placeOf(b: StateBackend): string | undefined {
+    return this.#places.get(b)
+  }
+
   /** How failures name `b`: `state backend "pg" (plugins[2])`, or without a place for a backend given in code. */
   label(b: StateBackend): string {
     const where = this.#places.get(b)

@@ -372,7 +372,7 @@ describe('a server error the action did not look at', () => {
           step('never_touches', async ({ http }) => {
             await http.get(flaky('untouched'), { retry: false })
           }),
-          // Sent and left running: its 500 arrives while the next step runs, and is not that step's.
+          // Sent and left running: the step waits for it, so its 500 is its own, told with the promise it dropped, and never the next step's.
           step('fires_and_forgets', ({ http }) => {
             void http
               .get(`${slowError.url}/late`, { retry: false })
@@ -391,7 +391,11 @@ describe('a server error the action did not look at', () => {
     const j = r.journeys[0]!
     expect(allSteps(j).every((s) => s.status === 'passed')).toBe(true)
     expect(j.status).toBe('passed')
-    expect(j.issues.map((i) => [i.step, i.severity, i.kind])).toEqual([['ignores', 'high', 'http-status']])
+    expect(j.issues.map((i) => [i.step, i.severity, i.kind])).toEqual([
+      ['ignores', 'high', 'http-status'],
+      ['fires_and_forgets', 'high', 'http-status'],
+      ['fires_and_forgets', 'medium', 'assertion'],
+    ])
     expect(j.issues[0]!.error).toMatch(
       /^step "ignores" passed, but GET http:\/\/127\.0\.0\.1:\d+\/api\/flaky\?key=\[REDACTED\]&failures=1 answered HTTP 503, and the action read its body without checking its status/,
     )

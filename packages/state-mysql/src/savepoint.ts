@@ -1,8 +1,13 @@
-import { CheckpointStack, type ConnectOptions, type StateBackend, StateError } from '@venomqa/core'
+import { CheckpointStack, ConfigError, type ConnectOptions, type StateBackend, StateError } from '@venomqa/core'
 import type { Connection, RowDataPacket } from 'mysql2/promise'
 import { type Target, describeSqlError, openConnection, parseTarget } from './connection'
 import { PRIVATE_LIKE, binary, ident } from './sql'
 import { countRows, databaseProblem } from './snapshot'
+import { unknownTable } from './table-names'
+
+/** What a rollback that found rows committed through the app's own connections advises. */
+const OWN_CONNECTIONS_SUGGESTION =
+  "The app writes through connections of its own, which a savepoint cannot undo: remove `mechanism: 'savepoint'` from this plugin's options (the snapshot mechanism, the default, restores what any connection wrote), or have the app take its connection from this backend."
 
 export interface MysqlSavepointOptions {
   url: string
@@ -89,8 +94,8 @@ export class MysqlSavepointBackend implements StateBackend {
         [this.#target.database, PRIVATE_LIKE],
       )
       const all = rows.map((r) => String(r.t))
-      for (const table of [...(this.#options.tables ?? []), ...(this.#options.exclude ?? [])])
-        if (!all.includes(table)) throw new StateError(this.name, `"${table}" is not a table of database "${this.#target.database}" (tables: ${all.join(', ') || 'none'})`)
+      const mistake = unknownTable(this.name, this.#options, all, this.#target.database)
+      if (mistake) throw mistake
       this.#tables = (this.#options.tables ?? all).filter((t) => !this.#options.exclude?.includes(t))
       const [columns] = await conn.query<RowDataPacket[]>(
         `SELECT TABLE_NAME AS t, COLUMN_NAME AS c FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND EXTRA LIKE '%auto_increment%' ORDER BY TABLE_NAME`,
@@ -104,7 +109,7 @@ export class MysqlSavepointBackend implements StateBackend {
       await conn.end().catch(() => conn.destroy())
       await this.#endOutside()
       if (signal?.aborted) throw signal.reason
-      throw err instanceof StateError ? err : new StateError(this.name, `connect to ${this.#target.display} failed: ${describeSqlError(err)}`, { cause: err })
+      throw err instanceof StateError || err instanceof ConfigError ? err : new StateError(this.name, `connect to ${this.#target.display} failed: ${describeSqlError(err)}`, { cause: err })
     }
     if (signal?.aborted) {
       await this.disconnect()
@@ -143,6 +148,8 @@ export class MysqlSavepointBackend implements StateBackend {
       throw new StateError(
         this.name,
         `rollback to "${name}" left rows written since: ${escaped.map((e) => (e.id === null ? `${e.table} has rows (it had none at the checkpoint)` : `${e.table} has rows with ${e.column} above ${e.id} (its highest at the checkpoint)`)).join('; ')}. They were committed through another connection than this backend's (an app with its own pool), which the savepoint mechanism cannot undo; use mechanism 'snapshot' (the default) for such an app`,
+        // The state's kind would advise checking the connection, which works: the mechanism is what to change.
+        { suggestion: OWN_CONNECTIONS_SUGGESTION },
       )
   }
 

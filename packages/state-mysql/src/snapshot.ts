@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto'
-import { CheckpointStack, type ConnectOptions, type OpenCheckpoint, type StateBackend, StateError, errorMessage, redactText } from '@venomqa/core'
+import { CheckpointStack, ConfigError, type ConnectOptions, type OpenCheckpoint, type StateBackend, StateError, errorMessage, redactText } from '@venomqa/core'
 import type { Connection, RowDataPacket } from 'mysql2/promise'
 import { type Target, describeSqlError, isPrivilegeError, openConnection, parseTarget } from './connection'
 import { SAVED_TRIGGERS, TriggerSwapError, copyName, definerSql, otherDefinerNeeds, putBackAppTriggers, quietAppTriggers, readAppTriggers } from './app-triggers'
 import { describeWriter, inFlightWritersSql, toInFlightWriters } from './inflight'
 import { canTryLocks, missingPrivileges } from './privileges'
+import { unknownTable } from './table-names'
 import { type Fingerprint, type SchemaChange, fingerprintChanges, fingerprintOf, fingerprintSql, inTables, readSchema, triggersSql } from './schema'
 import { type SequenceState, readSequences, restartSql, takeNext } from './sequences'
 import { PRIVATE_LIKE, PRIVATE_PREFIX, binary, columnList, ident, isPrivateName, joinOn, literal } from './sql'
@@ -958,10 +959,9 @@ export class MysqlSnapshotBackend implements StateBackend {
     const db = this.#target.database
     const schema = await readSchema(conn, db)
     const names = [...schema.tables.keys(), ...schema.sequences]
-    for (const [option, list] of [['tables', this.#options.tables], ['exclude', this.#options.exclude]] as const)
-      for (const table of list ?? [])
-        if (!names.includes(table))
-          throw new StateError(this.name, `option "${option}" names "${table}", which is not a table of database "${db}" (tables: ${names.join(', ') || 'none'})`)
+    const mistake = unknownTable(this.name, this.#options, names, db)
+    // At connect, a name of the options; later (the schema changed under open checkpoints), a table the app dropped.
+    if (mistake) throw doing === 'connect' ? mistake : new StateError(this.name, `${doing}: ${mistake.message.slice(`state backend "${this.name}": `.length)}`)
     const wanted = new Set(this.#options.tables ?? names)
     for (const table of this.#options.exclude ?? []) wanted.delete(table)
     this.#tracked = new Map([...wanted].sort().filter((table) => schema.tables.has(table)).map((table) => [table, trackedTable(schema.tables.get(table)!)]))
@@ -1322,8 +1322,8 @@ export class MysqlSnapshotBackend implements StateBackend {
     }
   }
 
-  #wrap(op: string, err: unknown): StateError {
-    if (err instanceof StateError) return err
+  #wrap(op: string, err: unknown): StateError | ConfigError {
+    if (err instanceof StateError || err instanceof ConfigError) return err
     return new StateError(this.name, `${op} failed on ${this.#target.display}: ${describeSqlError(err)}${lockHint(err)}`, { cause: err })
   }
 }

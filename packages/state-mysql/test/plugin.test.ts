@@ -79,6 +79,30 @@ describe('the plugin', () => {
     expect(error.where).toBe('plugins[0].url')
   })
 
+  it('a table that the database does not have, in `tables` or `exclude`, is a config mistake at its key (exit 2), naming the tables there are', async () => {
+    const db = dbName('plugin_tables')
+    await freshDatabase(db)
+    try {
+      for (const mechanism of ['snapshot', 'savepoint'] as const)
+        for (const [option, names, where] of [
+          ['tables', ['todos', 'todoz'], 'plugins[1].tables[1]'],
+          ['exclude', ['nothing_like_it'], 'plugins[1].exclude[0]'],
+        ] as const) {
+          const first = definePlugin({ name: 'first', version: '1.0.0', apiVersion: 1 })
+          const runner = createRunner({ plugins: [first, [plugin, { url: urlFor(db), mechanism, [option]: names }]] })
+          const error = await runner.run([]).catch((e) => e)
+          await runner.close()
+          const near = option === 'tables' ? 'did you mean "todos"? ' : ''
+          expect(error, `${mechanism} ${option}`).toBeInstanceOf(ConfigError)
+          expect(error.message).toBe(`state backend "mysql": "${names.at(-1)}" in \`${option}\` is not a table of database "${db}" (${near}its tables: comments, tags, todos, users)`)
+          expect(error.where).toBe(where)
+        }
+      expect(await privateObjects(db)).toEqual([])
+    } finally {
+      await dropDatabase(db)
+    }
+  })
+
   it('a password with an unencoded "#", "/" or "?", or a "%" that starts no escape, is refused at plugins[N].url, no piece of it shown', async () => {
     const UNENCODED = 'reads as a URL with part of its password as the host: percent-encode a "#", "/", "?" or "@" in the user name or password ("#" as %23, "/" as %2F, "?" as %3F, "@" as %40)'
     for (const [url, problem] of [

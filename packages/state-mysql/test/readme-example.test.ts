@@ -56,4 +56,18 @@ describe('README example', () => {
     expect(autoIncrement.todos).toBe('1')
     expect(await privateObjects(DB)).toEqual([])
   })
+
+  it('backend.ts: the named mysqlState() gives the backend, for stateBackends', async () => {
+    runs.length = 0
+    const logged = await runExample({
+      dir: path.join(PKG, `test/readme-example.${process.pid}.backend.generated`),
+      files: { 'backend.ts': tsBlock(path.join(PKG, 'README.md'), '// backend.ts: the backend without the plugin') },
+      entry: 'backend.ts',
+      imports: { '@venomqa/state-mysql': path.join(PKG, 'src/index.ts') },
+      env: { BASE_URL: app!.url, DATABASE_URL: urlFor(DB) },
+    })
+    expect(logged).toEqual([['passed', [{ name: 'mysql', mechanism: 'snapshot', parallelSafe: false }]]])
+    expect(stepsRun(runs[0]!)).toEqual(['health > health: passed'])
+    expect(await privateObjects(DB)).toEqual([])
+  })
 })

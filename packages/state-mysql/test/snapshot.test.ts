@@ -1,4 +1,4 @@
-import { StateError, suggestionForError } from '@venomqa/core'
+import { ConfigError, StateError, suggestionForError } from '@venomqa/core'
 import { CLOSED_PORT, describeWithService } from '@venomqa/test-utils'
 import type { Connection, RowDataPacket } from 'mysql2/promise'
 import { afterAll, afterEach, beforeEach, expect, it } from 'vitest'
@@ -285,8 +285,9 @@ describe('MysqlSnapshotBackend', () => {
 
     backend = new MysqlSnapshotBackend({ url: urlFor(DB), tables: ['users', 'nope'] })
     const error = await backend.connect().catch((e) => e)
-    expect(error).toBeInstanceOf(StateError)
-    expect(error.message).toContain(`option "tables" names "nope", which is not a table of database "${DB}"`)
+    expect(error).toBeInstanceOf(ConfigError)
+    expect(error.message).toContain(`"nope" in \`tables\` is not a table of database "${DB}"`)
+    expect(error.where).toBe('tables[1]')
     expect(await privateObjects(DB)).toEqual([])
   })
 

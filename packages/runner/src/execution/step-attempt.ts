@@ -40,6 +40,8 @@ export interface AttemptResult {
   returned?: HttpExchange
   /** When the attempt began, on the `moment()` scale: requests sent before it are not its own. */
   startedAt: number
+  /** Requests the action sent but did not wait for, still under way when it returned (`GET <url>`): the attempt waited for them. */
+  unawaited?: string[]
 }
 
 /**
@@ -69,12 +71,39 @@ export async function attemptStep(input: AttemptInput): Promise<AttemptResult> {
     settled = { threw: false, value }
   } catch (error) {
     settled = { threw: true, error }
-  } finally {
-    deadline?.dispose()
   }
+  // Before the step ends: what they do is its own, recorded as its, and no checkpoint or rollback runs under them.
+  const unawaited = await waitForUnawaited(http, signal)
+  deadline?.dispose()
   const exchanges = lane.http.history.slice(historyBefore)
   const returned = !settled.threw && isHttpResponseLike(settled.value) ? (settled.value as { exchange?: HttpExchange }).exchange : undefined
-  return { outcome: judge(node, settled, signal, input.debug, exchanges), settled, exchanges, shown: returned ?? exchanges[exchanges.length - 1], ...(returned ? { returned } : {}), startedAt }
+  return { outcome: judge(node, settled, signal, input.debug, exchanges), settled, exchanges, shown: returned ?? exchanges[exchanges.length - 1], ...(returned ? { returned } : {}), startedAt, ...(unawaited ? { unawaited } : {}) }
+}
+
+/**
+ * Wait for the requests an action sent without awaiting them (`http.get(...)` in a block body, its promise
+ * dropped), still under way when it returned: until they end (each has its own timeout), or the step's
+ * signal aborts, which leaves them as a deadline leaves any request (recorded as the step's, waited for
+ * before a rollback, cut off after the grace: see untilStepStops). Round after round: a dropped promise's
+ * `.then` may send the next one. Undefined when none ran, as usual, without an await.
+ */
+async function waitForUnawaited(http: RunnerHttpClient, signal: AbortSignal): Promise<string[] | undefined> {
+  // A step its signal stopped leaves its requests as a deadline does (see untilStepStops): none is waited for.
+  let running = signal.aborted ? undefined : http.underWay()
+  if (!running) return undefined
+  const what: string[] = []
+  while (running) {
+    what.push(...running.what)
+    try {
+      await untilStepStops(running.ended, signal, letGo)
+    } catch {
+      break
+    }
+    // A macrotask: callbacks chained on the dropped promise run first, and may send more.
+    await new Promise<void>((resolve) => setImmediate(resolve))
+    running = http.underWay()
+  }
+  return what
 }
 
 /** A signal that aborts at `timeoutMs`, or when `parent` does. */

@@ -117,6 +117,7 @@ export async function runStep(node: StepNode, env: StepEnv): Promise<StepResult>
     })
   }
   for (const x of unchecked) env.addIssue(uncheckedErrorAnswer(env.path, node.name, x))
+  for (const what of last.unawaited ?? []) env.addIssue(unawaitedRequest(env.path, node.name, what))
   if (events.has('stepEnd')) await events.emit('stepEnd', events.onWorker(lane, { journey: env.journey, path: env.path, step: node.name, result, ctx: lane.world.ctx }), where)
   return result
 }
@@ -142,6 +143,23 @@ function uncheckedErrorAnswer(path: string, step: string, { exchange: x, used }:
     source: 'step',
     request: x.request,
     response: x.response,
+  }
+}
+
+/**
+ * A request the action sent without awaiting it (its promise dropped), still under way when the action
+ * returned. The step waited for it (see waitForUnawaited), so it is recorded as the step's and no rollback
+ * runs under it; but nothing judged its answer, and code after it in the action ran before it was done.
+ */
+function unawaitedRequest(path: string, step: string, what: string): IssueFields {
+  return {
+    path,
+    step,
+    severity: 'medium',
+    kind: 'assertion',
+    error: `step "${step}" returned while ${what} was still under way: its promise was neither awaited nor returned, so nothing checked its answer (the step waited for it before going on)`,
+    suggestion: 'Await the request (`await http.get(...)`) or return it (`return http.get(...)`, or an arrow function without braces), so that its answer is judged and the step ends with it.',
+    source: 'step',
   }
 }
 

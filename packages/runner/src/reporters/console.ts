@@ -195,6 +195,8 @@ export function createConsoleReporter(opts: ConsoleReporterOptions & { target?: 
       print(p.bold(`VenomQA: running ${plural(e.journeys.length, 'journey')}`))
     },
     journeyStart(e) {
+      // Never to start (Ctrl-C, --fail-fast): its end says so in one line; a header before it read as if it ran.
+      if (e.journey.interrupted) return
       const { name, tags: tagList, file } = shownNames({ name: e.journey.name, tags: e.journey.tags, file: e.journey.file })
       current = name
       if (journeysAtOnce) runningOn.set(e.worker ?? 0, `${name}${repeatLabel(e.journey)}`)
@@ -281,7 +283,8 @@ export function createConsoleReporter(opts: ConsoleReporterOptions & { target?: 
       if (!e.willRetry) journeysDone++
       current = ''
       const worker = e.result.worker ?? 0
-      print(tagOf(worker, e.result.name) + fmt.journeyEnd({ ...e.result, name: shownNames(e.result.name) }, e.willRetry))
+      // One that never started has no header: its line stands apart from the journey before, as a header would.
+      print(`${e.journey.interrupted ? '\n' : ''}${tagOf(worker, e.result.name)}${fmt.journeyEnd({ ...e.result, name: shownNames(e.result.name) }, e.willRetry)}`)
       runningOn.delete(worker)
     },
     runEnd() {
@@ -326,6 +329,11 @@ const SEVERITY_MARK: Record<Issue['severity'], string> = { critical: '✗', high
 function severityColour(severity: Issue['severity'], p: Palette): (text: string) => string {
   if (severity === 'critical' || severity === 'high') return p.red
   return severity === 'info' ? p.cyan : p.yellow
+}
+
+/** A journey Ctrl-C or --fail-fast stopped before it started: skipped, and interrupted. */
+function neverStarted(j: JourneyResult): boolean {
+  return j.status === 'skipped' && !!j.interrupted
 }
 
 /** After a journey's name as it starts: which repetition, which attempt of how many, skipped. */
@@ -526,6 +534,8 @@ class LineFormatter {
           ? this.p.yellow('(retrying from scratch: a fresh context, any state backend rolled back)')
           : '',
     ].filter(Boolean)
+    // Never started (Ctrl-C, --fail-fast): one line, with no header before it, and no time of its own.
+    if (neverStarted(j)) return `${this.status(j.status)} ${this.p.bold(`${j.name}${resultLabel(j, final)}`)} ${this.status(j.status, j.status)}${notes.length ? ` ${notes.join(' ')}` : ''}`
     // Not run: no time of its own to show, and "failed" alone read as if its steps had run and failed.
     if (j.notRun) return `${this.status(j.status)} ${this.p.bold(`${j.name}${resultLabel(j, final)}`)} ${this.p.red('not run')}${notes.length ? ` ${notes.join(' ')}` : ''}`
     return `${this.status(j.status)} ${this.p.bold(`${j.name}${resultLabel(j, final)}`)} ${this.status(j.status, j.status)} ${this.p.dim(formatDuration(j.durationMs))}${notes.length ? ` ${notes.join(' ')}` : ''}`
@@ -549,6 +559,8 @@ class LineFormatter {
         ...this.journey(j, raw, 'last'),
       ]
     }
+    // As it was printed live: its end alone.
+    if (neverStarted(j)) return [this.journeyEnd(j, attempt === 'earlier' ? 'retried' : attempt === 'rerun' ? 'rerun' : undefined, final)]
     const lines = [`${this.p.bold(`▶ ${j.name}${resultLabel(j, final)}${j.notRun ? ' (not run)' : ''}`)}${j.tags.length ? ` ${this.p.dim(`[${j.tags.join(', ')}]`)}` : ''}${j.file ? ` ${this.p.dim(j.file)}` : ''}`]
     // The same tree before escaping, node for node: failed steps take their curl commands from it.
     this.nodeLines(lines, j.nodes, raw?.nodes, 'main', j.issues)
