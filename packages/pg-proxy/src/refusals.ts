@@ -3,7 +3,7 @@ import { type Caveat, RESERVED_SAVEPOINT_PREFIX, type Refusal } from './sql'
 
 /** What the proxy refused, for the backend to turn into a critical issue. */
 export interface RefusalRecord {
-  readonly reason: Refusal | 'replication' | 'idle-in-transaction' | 'temp-table-dropped'
+  readonly reason: Refusal | 'replication' | 'idle-in-transaction' | 'temp-table-dropped' | 'enum-value-uncommitted'
   readonly what: string
   readonly code: string
   readonly message: string
@@ -95,6 +95,16 @@ export function idleInTransactionError(idleMs: number): ServerError {
  */
 export function tempTableDroppedHint(table: string, checkpoint: string): string {
   return `The temporary table "${table}" was made after checkpoint "${checkpoint}", and the rollback to checkpoint "${checkpoint}" dropped it: behind the proxy a temporary table is made inside the run's one transaction. Make it before the run's first checkpoint (at the app's start), or where it is used (CREATE TEMP TABLE IF NOT EXISTS in the same transaction), or ${FIX}.`
+}
+
+/**
+ * An enum value the app cannot use (55P04): PostgreSQL lets a transaction use a value ALTER TYPE ... ADD
+ * VALUE added only once that is committed, and behind the proxy nothing is, so a value a migration of the
+ * app's added through it stays unusable for the whole run, though the app committed it. Said after the
+ * server's own hint, which alone tells the app to commit what it did commit.
+ */
+export function uncommittedEnumValueHint(serverHint: string | undefined): string {
+  return `${serverHint ? `${serverHint} ` : ''}Behind venomqa-pg-proxy nothing is ever committed: an enum value added through the proxy (ALTER TYPE ... ADD VALUE, by a migration of the app's, say) cannot be used until the proxy stops, though the app committed it. Add the value on the database directly, before the proxy starts (run that migration there), or ${FIX}.`
 }
 
 /** A COPY FROM STDIN whose data stopped coming: the same deadline as a connection idle in its transaction. */

@@ -20,7 +20,16 @@ import {
 import type { UpstreamLock } from './lock'
 import { PlainCursors } from './plain-cursors'
 import { TxSettings } from './tx-settings'
-import { CAVEATS, type RefusalRecord, idleInTransactionError, refusalError, refusalRecord, stalledCopyError, tempTableDroppedHint } from './refusals'
+import {
+  CAVEATS,
+  type RefusalRecord,
+  idleInTransactionError,
+  refusalError,
+  refusalRecord,
+  stalledCopyError,
+  tempTableDroppedHint,
+  uncommittedEnumValueHint,
+} from './refusals'
 import {
   type Statement,
   clientPosition,
@@ -327,6 +336,7 @@ export class Session {
    */
   #explained(error: ServerError, sql: string | undefined): Buffer | undefined {
     if (error.code === '42P01') return this.#droppedTempTable(error)
+    if (error.code === '55P04') return this.#uncommittedEnumValue(error)
     if (error.code !== '2D000' || this.#tx === 'explicit' || this.#tx === 'failed' || !sql || !CALL_OR_DO.test(sql)) return undefined
     const explained = refusalError('transaction-control-in-procedure', error.message)
     this.#hub.refused(refusalRecord('transaction-control-in-procedure', error.message, explained))
@@ -346,6 +356,17 @@ export class Session {
     const hint = tempTableDroppedHint(table, dropped.checkpoint)
     // One critical issue per table and rollback, however often the app meets it; the hint every time.
     if (dropped.first) this.#hub.refused({ reason: 'temp-table-dropped', what: `the temporary table "${table}"`, code: error.code, message: error.message, hint })
+    return rewordedError(error.fields, { message: error.message, hint }, error.encoding)
+  }
+
+  /**
+   * `unsafe use of new value` of an enum: the value was added in the run's one transaction (a migration
+   * through the proxy), which never commits, so the app can never use it. Its error says so, and the run
+   * gets a critical issue: what the app answers meanwhile is not what it answers on the database.
+   */
+  #uncommittedEnumValue(error: ServerError): Buffer {
+    const hint = uncommittedEnumValueHint(error.fields.H)
+    this.#hub.refused({ reason: 'enum-value-uncommitted', what: 'a new enum value', code: error.code, message: error.message, hint })
     return rewordedError(error.fields, { message: error.message, hint }, error.encoding)
   }
 
