@@ -1,5 +1,6 @@
 import { isUtf8 } from 'node:buffer'
 import type net from 'node:net'
+import { cancelCallOf } from './cancel-call'
 import { type Disposition, type Op, OpQueue } from './ops'
 import { BodyReader, type Message, SINGLE_BYTE_ENCODINGS, type TextEncoding, cstring, message, textEncodingOf, textIn, unicodeOf } from './protocol/frames'
 import {
@@ -95,6 +96,8 @@ export interface Hub {
   notifyChange(): void
   caveat(kind: keyof typeof CAVEATS): void
   refused(record: RefusalRecord): void
+  /** A cancel request for the connection with this process id (its BackendKeyData's); false when none has it. */
+  cancelConnection(pid: number): boolean
   /**
    * The checkpoint whose rollback dropped the temporary table `name` (made after it), and whether the app
    * meets it missing for the first time since; undefined for a table no rollback dropped (see PgProxy#rollback).
@@ -661,6 +664,7 @@ export class Session {
           }
           continue
         }
+        if (this.#cancelCallAside(m)) continue
         if (await this.#prepareAside(m)) continue
         if (this.#cancelSent) await this.#cancelTakenIn()
         // The client left while this waited: nothing of it runs (the loop goes on to the close).
@@ -795,6 +799,22 @@ export class Session {
   /** The upstream's messages are this connection's again (after another borrowed the session). */
   listenUpstream(): void {
     this.#hub.upstream.listen(this.#fromUpstream)
+  }
+
+  /**
+   * `SELECT pg_cancel_backend(<pid>)` of one of the proxy's connections (Knex's query timeout sends it on a
+   * connection of its own, with the process id the proxy gave the running query's connection): answered
+   * here, as a cancel request for that connection. On the shared session it would wait behind the very
+   * statement it is to stop, then find no server process of that id. True when the call was answered.
+   */
+  #cancelCallAside(first: Message): boolean {
+    if (this.#tx !== 'none' || this.#unsynced || this.#queue.pending) return false
+    const call = cancelCallOf(first, this.#inbox)
+    if (!call || !this.#hub.cancelConnection(call.pid)) return false
+    this.#inbox.splice(0, call.consumed)
+    for (const data of call.answers) this.#toClient(data)
+    this.#ready()
+    return true
   }
 
   /**

@@ -6,7 +6,7 @@ import { describeWithService } from '@venomqa/test-utils'
 import pg from 'pg'
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest'
 import type { PgProxy } from '../src/index'
-import { PG, createDatabase, dbName, dropDatabase, startProxy } from './helpers'
+import { PG, createDatabase, dbName, dbUrl, dropDatabase, startProxy, withClient } from './helpers'
 
 const describe = await describeWithService('PostgreSQL', PG.host, PG.port)
 const DB = dbName('orm_migrations')
@@ -54,4 +54,34 @@ describe('ORM migrations and query builders through the proxy', () => {
     // The connection goes on: its failed autocommit statement left nothing.
     expect((await app.query(`INSERT INTO orders (status) VALUES ('paid') RETURNING status`)).rows).toEqual([{ status: 'paid' }])
   })
+
+  // Knex's `.timeout(ms, { cancel: true })`: on a new connection of its own, `SELECT pg_cancel_backend($1)`
+  // with the processID the running query's connection got at its start (its BackendKeyData).
+  it("cancels a connection's statement for pg_cancel_backend of its process id, sent on another connection", async () => {
+    const app = await connect(proxy.url)
+    const canceller = await connect(proxy.url)
+    clients.push(app, canceller)
+    const slow = app.query('SELECT pg_sleep(30) AS slept').then(
+      () => 'finished',
+      (e) => `${e.code}: ${e.message}`,
+    )
+    await runningUpstream('SELECT pg_sleep(30) AS slept')
+    const pid = (app as unknown as { processID: number }).processID
+    expect((await canceller.query('SELECT pg_cancel_backend($1);', [pid])).rows).toEqual([{ pg_cancel_backend: true }])
+    expect(await slow).toBe('57014: canceling statement due to user request')
+    // Both connections go on, and by the simple protocol too.
+    expect((await app.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }])
+    expect((await canceller.query(`SELECT pg_cancel_backend(${pid})`)).rows).toEqual([{ pg_cancel_backend: true }])
+  })
+
+  /** Until the server runs `sql` (for the proxy's session): what a cancel sent now stops. */
+  async function runningUpstream(sql: string): Promise<void> {
+    await withClient(dbUrl(DB), async (c) => {
+      for (;;) {
+        const { rows } = await c.query(`SELECT 1 FROM pg_stat_activity WHERE query = $1 AND state = 'active'`, [sql])
+        if (rows.length) return
+        await new Promise((r) => setTimeout(r, 10))
+      }
+    })
+  }
 })
