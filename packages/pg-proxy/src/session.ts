@@ -60,6 +60,12 @@ export const INTERNAL = {
   release: ['venomqa.tx_release', 'RELEASE SAVEPOINT venomqa_tx'],
   rollback: ['venomqa.tx_rollback', 'ROLLBACK TO SAVEPOINT venomqa_tx'],
   /**
+   * READ ONLY holds inside a savepoint, and the server ends it with the savepoint (RELEASE and ROLLBACK TO
+   * both give the base transaction its own mode back): the app's read-only transaction refuses its writes
+   * (25006) as on PostgreSQL, and leaves the run's transaction read-write.
+   */
+  readOnly: ['venomqa.tx_read_only', 'SET TRANSACTION READ ONLY'],
+  /**
    * Cursors without HOLD and named portals end with the transaction on PostgreSQL; RELEASE hands them to the
    * base transaction instead, where the next DECLARE or Bind of the name would find them. The names are
    * read first: the loop's own portal must not be among them. The unnamed portal is the one running this.
@@ -1193,7 +1199,7 @@ export class Session {
     const origin = originOf(written, [statement], '')
     switch (kind.kind) {
       case 'begin':
-        await this.#begin()
+        await this.#begin(kind.readOnly)
         return true
       case 'commit':
       case 'rollback':
@@ -1201,6 +1207,7 @@ export class Session {
         return true
       case 'set-transaction':
       case 'idle-timeout-setting':
+        if (kind.kind === 'set-transaction' && kind.readOnly && this.#tx === 'explicit') await this.#internal(INTERNAL.readOnly[1])
         this.#toClient(commandComplete('SET'))
         return true
       case 'refused':
@@ -1276,10 +1283,13 @@ export class Session {
     }
   }
 
-  async #begin(): Promise<void> {
+  async #begin(readOnly: boolean): Promise<void> {
     if (this.#tx === 'explicit' || this.#tx === 'failed') {
       this.#toClient(noticeResponse({ severity: 'WARNING', code: '25001', message: 'there is already a transaction in progress' }))
-    } else if (this.#tx === 'none') await this.#internal(INTERNAL.savepoint[1])
+    } else {
+      if (this.#tx === 'none') await this.#internal(INTERNAL.savepoint[1])
+      if (readOnly) await this.#internal(INTERNAL.readOnly[1])
+    }
     if (this.#tx !== 'failed') this.#tx = 'explicit'
     this.#toClient(commandComplete('BEGIN'))
   }
@@ -1482,6 +1492,7 @@ export class Session {
       case 'begin':
         if (this.#tx === 'explicit' || this.#tx === 'failed')
           this.#synthetic(noticeResponse({ severity: 'WARNING', code: '25001', message: 'there is already a transaction in progress' }))
+        else if (kind.readOnly) this.#internalPipelined([INTERNAL.readOnly])
         if (this.#tx !== 'failed') this.#tx = 'explicit'
         this.#synthetic(commandComplete('BEGIN'))
         return
@@ -1538,6 +1549,7 @@ export class Session {
       }
       case 'set-transaction':
       case 'idle-timeout-setting':
+        if (kind.kind === 'set-transaction' && kind.readOnly && this.#tx === 'explicit') this.#internalPipelined([INTERNAL.readOnly])
         this.#synthetic(commandComplete('SET'))
         return
       case 'refused': {

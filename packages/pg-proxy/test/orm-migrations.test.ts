@@ -74,6 +74,38 @@ describe('ORM migrations and query builders through the proxy', () => {
     expect((await canceller.query(`SELECT pg_cancel_backend(${pid})`)).rows).toEqual([{ pg_cancel_backend: true }])
   })
 
+  // Knex's `knex.transaction({ readOnly: true })`, a read replica's pool, psql's `BEGIN READ ONLY`: a write
+  // in it fails with 25006 on PostgreSQL. Simple and extended protocol, and SET TRANSACTION inside BEGIN.
+  it('keeps a read-only transaction read-only, and the next transaction read-write', async () => {
+    const app = await connect(proxy.url)
+    clients.push(app)
+    const insert = "INSERT INTO orders (status) VALUES ('paid')"
+    const inTransaction = async (begin: string[], write: string) => {
+      for (const sql of begin) await app.query(sql)
+      const outcome = await app.query(write).then(
+        () => 'written',
+        (e) => `${e.code}: ${e.message}`,
+      )
+      await app.query('ROLLBACK')
+      return outcome
+    }
+    const refused = '25006: cannot execute INSERT in a read-only transaction'
+    expect(await inTransaction(['BEGIN READ ONLY'], insert)).toBe(refused)
+    expect(await inTransaction(['START TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY'], insert)).toBe(refused)
+    expect(await inTransaction(['BEGIN', 'SET TRANSACTION READ ONLY'], insert)).toBe(refused)
+    // By the extended protocol (a named statement, a query with parameters), as node-pg sends them.
+    await app.query({ name: 'begin_read_only', text: 'BEGIN READ ONLY' })
+    expect(await app.query({ text: 'INSERT INTO orders (status) VALUES ($1)', values: ['paid'] }).then(() => 'written', (e) => e.code)).toBe('25006')
+    await app.query('ROLLBACK')
+    // The proxy's own transaction, and the app's next ones, are read-write again.
+    await app.query('BEGIN')
+    expect((await app.query(`${insert} RETURNING status`)).rows).toEqual([{ status: 'paid' }])
+    await app.query('COMMIT')
+    expect((await app.query('SHOW transaction_read_only')).rows).toEqual([{ transaction_read_only: 'off' }])
+    await proxy.checkpoint('after_read_only')
+    await proxy.rollback('after_read_only')
+  })
+
   /** Until the server runs `sql` (for the proxy's session): what a cancel sent now stops. */
   async function runningUpstream(sql: string): Promise<void> {
     await withClient(dbUrl(DB), async (c) => {
