@@ -10,6 +10,13 @@ import { bindComplete, commandComplete, parseComplete } from './protocol/message
  */
 const CANCEL_CALL = /^\s*SELECT\s+(?:pg_catalog\s*\.\s*)?pg_cancel_backend\s*\(\s*(\$1|\d{1,10})\s*\)\s*;?\s*$/i
 
+/**
+ * Looked at only in a short Query or Parse that names the function: every message of every connection
+ * passes here, and most are neither short nor a cancel call.
+ */
+const MAX_CALL_BYTES = 160
+const CALL_NAMES = [Buffer.from('pg_cancel_backend'), Buffer.from('PG_CANCEL_BACKEND')]
+
 const BOOL_OID = 16
 const INT4_OID = 23
 
@@ -23,11 +30,12 @@ export interface CancelCall {
 
 /** The cancel call `first` (a Query, or a Parse with the rest of its batch in `next`) makes, if it is one. */
 export function cancelCallOf(first: Message, next: readonly Message[]): CancelCall | undefined {
+  if ((first.type !== 'Q' && first.type !== 'P') || first.body.length > MAX_CALL_BYTES || !CALL_NAMES.some((name) => first.body.includes(name))) return undefined
   if (first.type === 'Q') {
     const pid = Number(CANCEL_CALL.exec(queryText(first.body))?.[1])
     return Number.isInteger(pid) ? { pid, consumed: 0, answers: [rowDescription(0), dataRow(0), commandComplete('SELECT 1')] } : undefined
   }
-  return first.type === 'P' ? extendedCancelCall(first, next) : undefined
+  return extendedCancelCall(first, next)
 }
 
 /** Parse, Bind, Describe (optional), Execute, Sync, all of the unnamed statement and portal. */
