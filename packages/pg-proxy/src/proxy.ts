@@ -1071,8 +1071,18 @@ export class PgProxy extends EventEmitter implements Hub {
   /** A cancel for one of our connections goes to the server when that connection's statement runs there. */
   #cancel(pid: number, secret: number): void {
     const entry = this.#sessions.get(pid)
-    if (!entry || entry.secret !== secret) return
-    entry.session.cancel(
+    if (entry?.secret === secret) this.#cancelSession(entry.session)
+  }
+
+  /** A cancel by `pg_cancel_backend()` of one of our connections' process ids (see Session#cancelCallAside). */
+  cancelConnection(pid: number): boolean {
+    const entry = this.#sessions.get(pid)
+    if (entry) this.#cancelSession(entry.session)
+    return entry !== undefined
+  }
+
+  #cancelSession(session: Session): void {
+    session.cancel(
       () =>
         new Promise<void>((settled) => {
           const upstream = this.#upstream

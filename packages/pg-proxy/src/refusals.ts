@@ -3,7 +3,7 @@ import { type Caveat, RESERVED_SAVEPOINT_PREFIX, type Refusal } from './sql'
 
 /** What the proxy refused, for the backend to turn into a critical issue. */
 export interface RefusalRecord {
-  readonly reason: Refusal | 'replication' | 'idle-in-transaction' | 'temp-table-dropped'
+  readonly reason: Refusal | 'replication' | 'idle-in-transaction' | 'temp-table-dropped' | 'enum-value-uncommitted'
   readonly what: string
   readonly code: string
   readonly message: string
@@ -97,6 +97,16 @@ export function tempTableDroppedHint(table: string, checkpoint: string): string 
   return `The temporary table "${table}" was made after checkpoint "${checkpoint}", and the rollback to checkpoint "${checkpoint}" dropped it: behind the proxy a temporary table is made inside the run's one transaction. Make it before the run's first checkpoint (at the app's start), or where it is used (CREATE TEMP TABLE IF NOT EXISTS in the same transaction), or ${FIX}.`
 }
 
+/**
+ * An enum value the app cannot use (55P04): PostgreSQL lets a transaction use a value ALTER TYPE ... ADD
+ * VALUE added only once that is committed, and behind the proxy nothing is, so a value a migration of the
+ * app's added through it stays unusable for the whole run, though the app committed it. Said after the
+ * server's own hint, which alone tells the app to commit what it did commit.
+ */
+export function uncommittedEnumValueHint(serverHint: string | undefined): string {
+  return `${serverHint ? `${serverHint} ` : ''}Behind venomqa-pg-proxy nothing is ever committed: an enum value added through the proxy (ALTER TYPE ... ADD VALUE, by a migration of the app's, say) cannot be used until the proxy stops, though the app committed it. Add the value on the database directly, before the proxy starts (run that migration there), or ${FIX}.`
+}
+
 /** A COPY FROM STDIN whose data stopped coming: the same deadline as a connection idle in its transaction. */
 export function stalledCopyError(idleMs: number): ServerError {
   return {
@@ -119,7 +129,7 @@ export const CAVEATS: Record<Caveat | 'frozen-clock' | 'set-transaction' | 'idle
   'set-config-name':
     "set_config() with a setting name that is not a string literal (a parameter, an expression) is not followed behind the proxy: the setting stays on the one database session the app's connections share, so its other connections, and new ones, see it; write the name as a literal",
   'set-transaction':
-    'SET TRANSACTION is accepted and ignored behind the proxy: every transaction of the app runs with the characteristics of the proxy\'s base transaction',
+    'SET TRANSACTION is accepted and ignored behind the proxy, but for READ ONLY, which holds: every transaction of the app runs at the isolation level of the proxy\'s base transaction',
   'idle-timeout-setting':
     "idle_in_transaction_session_timeout is accepted and ignored behind the proxy (a SET of it, a set_config() call, or a client's startup parameter): the proxy's database session is always inside the run's transaction, which the server would end, with everything the run did, once the app sat idle that long; a connection idle in its own transaction while another waits is ended after idleInTransactionTimeoutMs instead",
 }

@@ -1,5 +1,6 @@
 import { isUtf8 } from 'node:buffer'
 import type net from 'node:net'
+import { cancelCallOf } from './cancel-call'
 import { type Disposition, type Op, OpQueue } from './ops'
 import { BodyReader, type Message, SINGLE_BYTE_ENCODINGS, type TextEncoding, cstring, message, textEncodingOf, textIn, unicodeOf } from './protocol/frames'
 import {
@@ -20,7 +21,16 @@ import {
 import type { UpstreamLock } from './lock'
 import { PlainCursors } from './plain-cursors'
 import { TxSettings } from './tx-settings'
-import { CAVEATS, type RefusalRecord, idleInTransactionError, refusalError, refusalRecord, stalledCopyError, tempTableDroppedHint } from './refusals'
+import {
+  CAVEATS,
+  type RefusalRecord,
+  idleInTransactionError,
+  refusalError,
+  refusalRecord,
+  stalledCopyError,
+  tempTableDroppedHint,
+  uncommittedEnumValueHint,
+} from './refusals'
 import {
   type Statement,
   clientPosition,
@@ -49,6 +59,12 @@ export const INTERNAL = {
   savepoint: ['venomqa.tx_savepoint', 'SAVEPOINT venomqa_tx'],
   release: ['venomqa.tx_release', 'RELEASE SAVEPOINT venomqa_tx'],
   rollback: ['venomqa.tx_rollback', 'ROLLBACK TO SAVEPOINT venomqa_tx'],
+  /**
+   * READ ONLY holds inside a savepoint, and the server ends it with the savepoint (RELEASE and ROLLBACK TO
+   * both give the base transaction its own mode back): the app's read-only transaction refuses its writes
+   * (25006) as on PostgreSQL, and leaves the run's transaction read-write.
+   */
+  readOnly: ['venomqa.tx_read_only', 'SET TRANSACTION READ ONLY'],
   /**
    * Cursors without HOLD and named portals end with the transaction on PostgreSQL; RELEASE hands them to the
    * base transaction instead, where the next DECLARE or Bind of the name would find them. The names are
@@ -86,6 +102,8 @@ export interface Hub {
   notifyChange(): void
   caveat(kind: keyof typeof CAVEATS): void
   refused(record: RefusalRecord): void
+  /** A cancel request for the connection with this process id (its BackendKeyData's); false when none has it. */
+  cancelConnection(pid: number): boolean
   /**
    * The checkpoint whose rollback dropped the temporary table `name` (made after it), and whether the app
    * meets it missing for the first time since; undefined for a table no rollback dropped (see PgProxy#rollback).
@@ -327,6 +345,7 @@ export class Session {
    */
   #explained(error: ServerError, sql: string | undefined): Buffer | undefined {
     if (error.code === '42P01') return this.#droppedTempTable(error)
+    if (error.code === '55P04') return this.#uncommittedEnumValue(error)
     if (error.code !== '2D000' || this.#tx === 'explicit' || this.#tx === 'failed' || !sql || !CALL_OR_DO.test(sql)) return undefined
     const explained = refusalError('transaction-control-in-procedure', error.message)
     this.#hub.refused(refusalRecord('transaction-control-in-procedure', error.message, explained))
@@ -346,6 +365,17 @@ export class Session {
     const hint = tempTableDroppedHint(table, dropped.checkpoint)
     // One critical issue per table and rollback, however often the app meets it; the hint every time.
     if (dropped.first) this.#hub.refused({ reason: 'temp-table-dropped', what: `the temporary table "${table}"`, code: error.code, message: error.message, hint })
+    return rewordedError(error.fields, { message: error.message, hint }, error.encoding)
+  }
+
+  /**
+   * `unsafe use of new value` of an enum: the value was added in the run's one transaction (a migration
+   * through the proxy), which never commits, so the app can never use it. Its error says so, and the run
+   * gets a critical issue: what the app answers meanwhile is not what it answers on the database.
+   */
+  #uncommittedEnumValue(error: ServerError): Buffer {
+    const hint = uncommittedEnumValueHint(error.fields.H)
+    this.#hub.refused({ reason: 'enum-value-uncommitted', what: 'a new enum value', code: error.code, message: error.message, hint })
     return rewordedError(error.fields, { message: error.message, hint }, error.encoding)
   }
 
@@ -640,6 +670,7 @@ export class Session {
           }
           continue
         }
+        if (this.#cancelCallAside(m)) continue
         if (await this.#prepareAside(m)) continue
         if (this.#cancelSent) await this.#cancelTakenIn()
         // The client left while this waited: nothing of it runs (the loop goes on to the close).
@@ -774,6 +805,22 @@ export class Session {
   /** The upstream's messages are this connection's again (after another borrowed the session). */
   listenUpstream(): void {
     this.#hub.upstream.listen(this.#fromUpstream)
+  }
+
+  /**
+   * `SELECT pg_cancel_backend(<pid>)` of one of the proxy's connections (Knex's query timeout sends it on a
+   * connection of its own, with the process id the proxy gave the running query's connection): answered
+   * here, as a cancel request for that connection. On the shared session it would wait behind the very
+   * statement it is to stop, then find no server process of that id. True when the call was answered.
+   */
+  #cancelCallAside(first: Message): boolean {
+    if (this.#tx !== 'none' || this.#unsynced || this.#queue.pending) return false
+    const call = cancelCallOf(first, this.#inbox)
+    if (!call || !this.#hub.cancelConnection(call.pid)) return false
+    this.#inbox.splice(0, call.consumed)
+    for (const data of call.answers) this.#toClient(data)
+    this.#ready()
+    return true
   }
 
   /**
@@ -1152,7 +1199,7 @@ export class Session {
     const origin = originOf(written, [statement], '')
     switch (kind.kind) {
       case 'begin':
-        await this.#begin()
+        await this.#begin(kind.readOnly)
         return true
       case 'commit':
       case 'rollback':
@@ -1160,6 +1207,7 @@ export class Session {
         return true
       case 'set-transaction':
       case 'idle-timeout-setting':
+        if (kind.kind === 'set-transaction' && kind.readOnly && this.#tx === 'explicit') await this.#internal(INTERNAL.readOnly[1])
         this.#toClient(commandComplete('SET'))
         return true
       case 'refused':
@@ -1235,10 +1283,13 @@ export class Session {
     }
   }
 
-  async #begin(): Promise<void> {
+  async #begin(readOnly: boolean): Promise<void> {
     if (this.#tx === 'explicit' || this.#tx === 'failed') {
       this.#toClient(noticeResponse({ severity: 'WARNING', code: '25001', message: 'there is already a transaction in progress' }))
-    } else if (this.#tx === 'none') await this.#internal(INTERNAL.savepoint[1])
+    } else {
+      if (this.#tx === 'none') await this.#internal(INTERNAL.savepoint[1])
+      if (readOnly) await this.#internal(INTERNAL.readOnly[1])
+    }
     if (this.#tx !== 'failed') this.#tx = 'explicit'
     this.#toClient(commandComplete('BEGIN'))
   }
@@ -1441,6 +1492,7 @@ export class Session {
       case 'begin':
         if (this.#tx === 'explicit' || this.#tx === 'failed')
           this.#synthetic(noticeResponse({ severity: 'WARNING', code: '25001', message: 'there is already a transaction in progress' }))
+        else if (kind.readOnly) this.#internalPipelined([INTERNAL.readOnly])
         if (this.#tx !== 'failed') this.#tx = 'explicit'
         this.#synthetic(commandComplete('BEGIN'))
         return
@@ -1497,6 +1549,7 @@ export class Session {
       }
       case 'set-transaction':
       case 'idle-timeout-setting':
+        if (kind.kind === 'set-transaction' && kind.readOnly && this.#tx === 'explicit') this.#internalPipelined([INTERNAL.readOnly])
         this.#synthetic(commandComplete('SET'))
         return
       case 'refused': {

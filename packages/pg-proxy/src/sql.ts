@@ -323,13 +323,14 @@ function skipQuoted(sql: string, from: number, quote: string, backslashEscapes: 
 
 /** What the proxy must do about one statement. */
 export type StatementKind =
-  | { kind: 'begin' }
+  /** `readOnly`: READ ONLY among its modes, which the proxy's savepoint keeps (see Session#readOnly). */
+  | { kind: 'begin'; readOnly: boolean }
   | { kind: 'commit'; chain: boolean }
   | { kind: 'rollback'; chain: boolean }
   /** SAVEPOINT, RELEASE, ROLLBACK TO: the app's own, inside its transaction; `name` as PostgreSQL reads it. */
   | { kind: 'savepoint'; verb: string; name?: string }
-  /** SET TRANSACTION: the base transaction's characteristics cannot change. */
-  | { kind: 'set-transaction' }
+  /** SET TRANSACTION: the base transaction's characteristics cannot change, but for READ ONLY (`readOnly`). */
+  | { kind: 'set-transaction'; readOnly: boolean }
   /**
    * SET [SESSION | LOCAL] idle_in_transaction_session_timeout: the proxy's session is always in a transaction,
    * and the server would end it (the run's transaction with it) once the app sat idle that long. Ignored.
@@ -392,9 +393,12 @@ const NO_TRANSACTION_BLOCK: [RegExp, string][] = [
   [/^ALTER\s+TABLE\b.*\bDETACH\s+PARTITION\b.*\bCONCURRENTLY\b/, 'ALTER TABLE DETACH PARTITION CONCURRENTLY'],
 ]
 
+/** A transaction mode list that makes the transaction read-only (a later READ WRITE would win). */
+const READ_ONLY = /\bREAD ONLY\b(?!.*\bREAD WRITE\b)/
+
 export function classify(statement: Statement): StatementKind {
   const s = statement.code.replace(/\s+/g, ' ').toUpperCase()
-  if (/^(BEGIN|START\s+TRANSACTION)\b/.test(s)) return { kind: 'begin' }
+  if (/^(BEGIN|START\s+TRANSACTION)\b/.test(s)) return { kind: 'begin', readOnly: READ_ONLY.test(s) }
   if (/^(COMMIT|ROLLBACK)\s+PREPARED\b/.test(s) || /^PREPARE\s+TRANSACTION\b/.test(s))
     return { kind: 'refused', reason: 'two-phase', what: s.split(' ').slice(0, 2).join(' ') }
   if (/^ROLLBACK\s+(WORK\s+|TRANSACTION\s+)?TO\b/.test(s)) return appSavepoint('ROLLBACK TO SAVEPOINT', statement)
@@ -410,7 +414,7 @@ export function classify(statement: Statement): StatementKind {
     const m = pattern.exec(s)
     if (m) return { kind: 'refused', reason: 'not-in-transaction-block', what: what.replace(/\$(\d)/g, (_, d) => (m[Number(d)] ?? '').replace(/\s+/g, ' ').trim()) }
   }
-  if (/^SET\s+TRANSACTION\b/.test(s)) return { kind: 'set-transaction' }
+  if (/^SET\s+TRANSACTION\b/.test(s)) return { kind: 'set-transaction', readOnly: READ_ONLY.test(s) }
   if (IDLE_TIMEOUT_SETTING.test(s)) return { kind: 'idle-timeout-setting' }
   if (/^DEALLOCATE\s+(PREPARE\s+)?ALL$/.test(s)) return { kind: 'deallocate-all' }
   if (/^DISCARD\s+(TEMP|TEMPORARY)$/.test(s)) return { kind: 'discard-temp' }

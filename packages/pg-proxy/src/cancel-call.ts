@@ -1,0 +1,99 @@
+import { BodyReader, type Message, int16, message } from './protocol/frames'
+import { bindComplete, commandComplete, parseComplete } from './protocol/messages'
+
+/**
+ * `SELECT pg_cancel_backend(<pid>)` alone, the pid written or given as the one parameter: what Knex's
+ * `.timeout(ms, { cancel: true })` sends on a connection of its own, with the process id the running
+ * query's connection got at its start. Behind the proxy that process id is one of the proxy's connections,
+ * not a server process, and the call, run on the shared session, would wait behind the very statement it
+ * is to stop; so the proxy answers it itself (see Session#cancelCallAside).
+ */
+const CANCEL_CALL = /^\s*SELECT\s+(?:pg_catalog\s*\.\s*)?pg_cancel_backend\s*\(\s*(\$1|\d{1,10})\s*\)\s*;?\s*$/i
+
+/**
+ * Looked at only in a short Query or Parse that names the function: every message of every connection
+ * passes here, and most are neither short nor a cancel call.
+ */
+const MAX_CALL_BYTES = 160
+const CALL_NAMES = [Buffer.from('pg_cancel_backend'), Buffer.from('PG_CANCEL_BACKEND')]
+
+const BOOL_OID = 16
+const INT4_OID = 23
+
+/** A cancel call found at the head of a connection's messages, with its answers up to (not with) ReadyForQuery. */
+export interface CancelCall {
+  readonly pid: number
+  /** How many of the messages after the first it takes (up to its Sync). */
+  readonly consumed: number
+  readonly answers: Buffer[]
+}
+
+/** The cancel call `first` (a Query, or a Parse with the rest of its batch in `next`) makes, if it is one. */
+export function cancelCallOf(first: Message, next: readonly Message[]): CancelCall | undefined {
+  if ((first.type !== 'Q' && first.type !== 'P') || first.body.length > MAX_CALL_BYTES || !CALL_NAMES.some((name) => first.body.includes(name))) return undefined
+  if (first.type === 'Q') {
+    const pid = Number(CANCEL_CALL.exec(queryText(first.body))?.[1])
+    return Number.isInteger(pid) ? { pid, consumed: 0, answers: [rowDescription(0), dataRow(0), commandComplete('SELECT 1')] } : undefined
+  }
+  return extendedCancelCall(first, next)
+}
+
+/** Parse, Bind, Describe (optional), Execute, Sync, all of the unnamed statement and portal. */
+function extendedCancelCall(parse: Message, next: readonly Message[]): CancelCall | undefined {
+  const p = new BodyReader(parse.body, 'latin1')
+  if (p.cstring() !== '') return undefined
+  const written = CANCEL_CALL.exec(p.cstring())?.[1]
+  if (written === undefined) return undefined
+  const sync = next.findIndex((m) => m.type === 'S')
+  const batch = next.slice(0, sync)
+  if (sync < 0 || batch[0]?.type !== 'B' || batch.at(-1)?.type !== 'E') return undefined
+  const bind = readBind(batch[0].body)
+  const pid = written === '$1' ? bind?.param : Number(written)
+  if (!bind || pid === undefined || !Number.isInteger(pid)) return undefined
+  const answers = [parseComplete(), bindComplete()]
+  for (const m of batch.slice(1, -1)) {
+    if (m.type !== 'D') return undefined
+    if (m.body[0] === 0x53) answers.push(parameterDescription(written === '$1' ? 1 : 0), rowDescription(0))
+    else answers.push(rowDescription(bind.format))
+  }
+  answers.push(dataRow(bind.format), commandComplete('SELECT 1'))
+  return { pid, consumed: sync + 1, answers }
+}
+
+/** The unnamed portal's one parameter (text or binary int4/int8) and result format, or undefined. */
+function readBind(body: Buffer): { param?: number; format: number } | undefined {
+  const r = new BodyReader(body, 'latin1')
+  if (r.cstring() !== '' || r.cstring() !== '') return undefined
+  const paramFormats = Array.from({ length: r.int16() }, () => r.int16())
+  const count = r.int16()
+  if (count > 1) return undefined
+  let param: number | undefined
+  if (count === 1) {
+    const length = r.int32()
+    if (length < 0) return undefined
+    const value = r.bytes(length)
+    if (paramFormats[0] !== 1) param = /^\s*\d{1,10}\s*$/.test(value.toString('latin1')) ? Number(value.toString('latin1')) : undefined
+    else if (length === 4) param = value.readInt32BE(0)
+    else if (length === 8) param = Number(value.readBigInt64BE(0))
+  }
+  const resultFormats = Array.from({ length: r.int16() }, () => r.int16())
+  return { param, format: resultFormats[0] ?? 0 }
+}
+
+function queryText(body: Buffer): string {
+  const end = body.indexOf(0)
+  return body.toString('latin1', 0, end < 0 ? body.length : end)
+}
+
+function rowDescription(format: number): Buffer {
+  return message('T', int16(1), 'pg_cancel_backend', 0, int16(0), BOOL_OID, int16(1), -1, int16(format))
+}
+
+/** `true`: PostgreSQL's answer once the signal is sent, whether a statement was running or not. */
+function dataRow(format: number): Buffer {
+  return message('D', int16(1), 1, format === 1 ? Buffer.from([1]) : Buffer.from('t', 'latin1'))
+}
+
+function parameterDescription(count: number): Buffer {
+  return message('t', int16(count), ...Array.from({ length: count }, () => INT4_OID))
+}
