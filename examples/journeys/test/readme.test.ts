@@ -35,6 +35,7 @@ const ELSEWHERE: Record<string, string> = {
   'packages/openapi/README.md 1': 'needs an OpenAPI document: packages/openapi/test/readme.test.ts',
   'packages/openapi/README.md 2': 'a fragment, not a program',
   'packages/state-mysql/README.md 1': 'needs MySQL or MariaDB and the app on it: packages/state-mysql/test/readme-example.test.ts',
+  'packages/state-mysql/README.md 2': 'needs MySQL or MariaDB and the app on it: packages/state-mysql/test/readme-example.test.ts',
   'packages/state-postgres/README.md 2': 'imports the README journey as ./todo.journey and needs the app on PostgreSQL: packages/state-postgres/test/readme-example.test.ts',
   'packages/reporter-html/README.md js 1': 'reads a saved results.json and writes report.html: packages/reporter-html/test/readme-example.test.ts',
   'packages/reporter-slack/README.md js 1': 'posts to a Slack webhook (a local stand-in): packages/reporter-slack/test/readme-example.test.ts',
