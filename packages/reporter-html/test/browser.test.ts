@@ -327,6 +327,37 @@ describeBrowser('HTML report in headless Chromium', () => {
     }
   })
 
+  it('says the verdict, the counts and what failed where with JavaScript off (a CI viewer that blocks scripts)', async () => {
+    mkdirSync(OUT, { recursive: true })
+    const file = path.join(OUT, 'no-script.html')
+    writeFileSync(file, renderHtml(checkoutRun(), { title: 'Nightly <API> run' }))
+    const context = await browser.newContext({ javaScriptEnabled: false })
+    try {
+      const page = await context.newPage()
+      await page.goto(pathToFileURL(file).href)
+      // biome-ignore lint/performance/useDomNodeTextContent: what the page shows, laid out, is what is tested
+      const text = await page.locator('body').innerText()
+      expect(text).toContain('Nightly <API> run')
+      expect(text).toMatch(/\bfailed\b/)
+      expect(text).toContain('Journeys: 1 passed, 2 failed of 3')
+      expect(text).toContain('critical quota › create_sixth: POST /api/create_sixth answered 500')
+      expect(text).toContain('high checkout › pay_by_card > double_refund › refund_again: POST /api/refund_again answered 409')
+      // The critical issue comes first, as on the page with scripts.
+      expect(text.indexOf('create_sixth')).toBeLessThan(text.indexOf('refund_again'))
+      expect(text).not.toContain('tok-SECRET-1')
+    } finally {
+      await context.close()
+    }
+    // With scripts on, the page says it once, in its own cards and issue list.
+    const { page } = await openReport(browser, 'with-script', checkoutRun())
+    try {
+      // biome-ignore lint/performance/useDomNodeTextContent: the hidden <noscript> text is in textContent, not on the screen
+      expect(await page.locator('body').innerText()).not.toContain('Journeys: 1 passed')
+    } finally {
+      await page.close()
+    }
+  })
+
   it('fits a phone screen and prints without its controls', async () => {
     const { page } = await openReport(browser, 'phone', checkoutRun(), { width: 390, height: 844 })
     try {
