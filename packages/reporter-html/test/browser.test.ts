@@ -563,6 +563,42 @@ describeBrowser('HTML report in headless Chromium', () => {
     }
   })
 
+  it("numbers a retried step's earlier requests, where each said `attempt 1` (the HTTP client's try, not the step's)", async () => {
+    const url = 'http://127.0.0.1:3000/api/flaky'
+    const exchange = (status: number, attempt: number, durationMs: number) => ({
+      request: { method: 'GET', url, headers: {} },
+      response: { status, headers: {}, body: { status } },
+      attempt,
+      durationMs,
+      startedAt: new Date(0).toISOString(),
+    })
+    // As the runner records a step run three times: every request its client's first try, but the second
+    // one retried by the HTTP client itself (a 503 on a GET), which is its try 2.
+    const s = step('pay', {
+      attempts: 3,
+      request: { method: 'GET', url, headers: {} },
+      response: { status: 200, headers: {}, body: { status: 200 } },
+      exchanges: [exchange(503, 1, 1), exchange(503, 1, 2), exchange(503, 2, 3), exchange(200, 1, 4)],
+    })
+    const { page, problems } = await openReport(browser, 'earlier-requests', run([journey('payments', [s])]))
+    try {
+      const row = stepRow(page, 'pay')
+      await row.locator('details.io > summary').click()
+      const titles = row.locator('details.io .io-body .part > .title')
+      await titles.first().waitFor({ state: 'visible' })
+      expect(await titles.allTextContents()).toEqual([
+        'Request',
+        'Response \u00b7 200',
+        'Earlier request 1 of 3 \u00b7 1 ms',
+        'Earlier request 2 of 3 \u00b7 2 ms',
+        "Earlier request 3 of 3 \u00b7 the HTTP client's try 2 \u00b7 3 ms",
+      ])
+      expect(problems).toEqual([])
+    } finally {
+      await page.close()
+    }
+  })
+
   it("shows why a failed step's request got no response, where it said only that none arrived", async () => {
     const refused = 'GET http://127.0.0.1:1/things?api_key=[REDACTED]: connection refused (ECONNREFUSED)'
     const s = step('fetch', {
