@@ -406,6 +406,11 @@ describeBrowser('HTML report in headless Chromium', () => {
       // The search applies 150 ms after the last keystroke: once "a/b" has hidden every journey, printing
       // before the emptied search applies would see none to open. Wait for the filter to let them back.
       await expect.poll(() => page.locator('.controls .count').textContent()).toBe('Showing 3 of 3 journeys')
+      // From the "Failed only" box just ticked too: a checkbox takes no text, so "/" is not typing there.
+      await page.locator('#failed-only').focus()
+      await page.keyboard.press('/')
+      expect(await search.evaluate((e) => e === document.activeElement)).toBe(true)
+      expect(await page.locator('#failed-only').isChecked()).toBe(false)
 
       // Before printing: every visible journey open, failed steps' details open (with content), passed ones not.
       await page.getByRole('button', { name: 'Collapse all' }).click()
