@@ -5,6 +5,7 @@ import { PAGE_STYLES } from './assets/styles'
 import { buildPageModel } from './build-model'
 import { type HtmlReportOptions, resolveHtmlOptions } from './options'
 import type { PageData } from './page-model'
+import { staticSummary } from './static-summary'
 
 /** Escape text for HTML element content and double-quoted attribute values. */
 export function escapeHtml(text: string): string {
@@ -61,7 +62,7 @@ export function renderPage(data: PageData): string {
     '</head>',
     '<body>',
     '<main id="app"></main>',
-    '<noscript><p>This report needs JavaScript to display. The results are in the JSON block with id "venomqa-data" in this file.</p></noscript>',
+    staticSummary(data, escapeHtml),
     `<script type="application/json" id="venomqa-data">${jsonForScript(data)}</script>`,
     `<script>${script}</script>`,
     '</body>',

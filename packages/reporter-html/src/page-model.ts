@@ -38,7 +38,7 @@ export interface PageError {
 
 /** An earlier request of the same step (another attempt, or an earlier call). */
 export interface PageExchange {
-  /** attempt */
+  /** the HTTP client's try of this request (HttpExchange.attempt: 2 for a GET it retried), not the step's attempt */
   a: number
   ms: number
   rq: PageRequest

@@ -327,6 +327,37 @@ describeBrowser('HTML report in headless Chromium', () => {
     }
   })
 
+  it('says the verdict, the counts and what failed where with JavaScript off (a CI viewer that blocks scripts)', async () => {
+    mkdirSync(OUT, { recursive: true })
+    const file = path.join(OUT, 'no-script.html')
+    writeFileSync(file, renderHtml(checkoutRun(), { title: 'Nightly <API> run' }))
+    const context = await browser.newContext({ javaScriptEnabled: false })
+    try {
+      const page = await context.newPage()
+      await page.goto(pathToFileURL(file).href)
+      // biome-ignore lint/performance/useDomNodeTextContent: what the page shows, laid out, is what is tested
+      const text = await page.locator('body').innerText()
+      expect(text).toContain('Nightly <API> run')
+      expect(text).toMatch(/\bfailed\b/)
+      expect(text).toContain('Journeys: 1 passed, 2 failed of 3')
+      expect(text).toContain('critical quota › create_sixth: POST /api/create_sixth answered 500')
+      expect(text).toContain('high checkout › pay_by_card > double_refund › refund_again: POST /api/refund_again answered 409')
+      // The critical issue comes first, as on the page with scripts.
+      expect(text.indexOf('create_sixth')).toBeLessThan(text.indexOf('refund_again'))
+      expect(text).not.toContain('tok-SECRET-1')
+    } finally {
+      await context.close()
+    }
+    // With scripts on, the page says it once, in its own cards and issue list.
+    const { page } = await openReport(browser, 'with-script', checkoutRun())
+    try {
+      // biome-ignore lint/performance/useDomNodeTextContent: the hidden <noscript> text is in textContent, not on the screen
+      expect(await page.locator('body').innerText()).not.toContain('Journeys: 1 passed')
+    } finally {
+      await page.close()
+    }
+  })
+
   it('fits a phone screen and prints without its controls', async () => {
     const { page } = await openReport(browser, 'phone', checkoutRun(), { width: 390, height: 844 })
     try {
@@ -375,6 +406,11 @@ describeBrowser('HTML report in headless Chromium', () => {
       // The search applies 150 ms after the last keystroke: once "a/b" has hidden every journey, printing
       // before the emptied search applies would see none to open. Wait for the filter to let them back.
       await expect.poll(() => page.locator('.controls .count').textContent()).toBe('Showing 3 of 3 journeys')
+      // From the "Failed only" box just ticked too: a checkbox takes no text, so "/" is not typing there.
+      await page.locator('#failed-only').focus()
+      await page.keyboard.press('/')
+      expect(await search.evaluate((e) => e === document.activeElement)).toBe(true)
+      expect(await page.locator('#failed-only').isChecked()).toBe(false)
 
       // Before printing: every visible journey open, failed steps' details open (with content), passed ones not.
       await page.getByRole('button', { name: 'Collapse all' }).click()
@@ -526,6 +562,42 @@ describeBrowser('HTML report in headless Chromium', () => {
       expect(await violation.locator('.facts').first().textContent()).toBe(
         'Reproduced 0 of 3 attempts from the root: flaky, only the search broke it, no replay did. Not shrunk: no replay from the root reproduced it, so it is reported as the search met it.',
       )
+      expect(problems).toEqual([])
+    } finally {
+      await page.close()
+    }
+  })
+
+  it("numbers a retried step's earlier requests, where each said `attempt 1` (the HTTP client's try, not the step's)", async () => {
+    const url = 'http://127.0.0.1:3000/api/flaky'
+    const exchange = (status: number, attempt: number, durationMs: number) => ({
+      request: { method: 'GET', url, headers: {} },
+      response: { status, headers: {}, body: { status } },
+      attempt,
+      durationMs,
+      startedAt: new Date(0).toISOString(),
+    })
+    // As the runner records a step run three times: every request its client's first try, but the second
+    // one retried by the HTTP client itself (a 503 on a GET), which is its try 2.
+    const s = step('pay', {
+      attempts: 3,
+      request: { method: 'GET', url, headers: {} },
+      response: { status: 200, headers: {}, body: { status: 200 } },
+      exchanges: [exchange(503, 1, 1), exchange(503, 1, 2), exchange(503, 2, 3), exchange(200, 1, 4)],
+    })
+    const { page, problems } = await openReport(browser, 'earlier-requests', run([journey('payments', [s])]))
+    try {
+      const row = stepRow(page, 'pay')
+      await row.locator('details.io > summary').click()
+      const titles = row.locator('details.io .io-body .part > .title')
+      await titles.first().waitFor({ state: 'visible' })
+      expect(await titles.allTextContents()).toEqual([
+        'Request',
+        'Response \u00b7 200',
+        'Earlier request 1 of 3 \u00b7 1 ms',
+        'Earlier request 2 of 3 \u00b7 2 ms',
+        "Earlier request 3 of 3 \u00b7 the HTTP client's try 2 \u00b7 3 ms",
+      ])
       expect(problems).toEqual([])
     } finally {
       await page.close()

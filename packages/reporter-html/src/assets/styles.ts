@@ -17,7 +17,7 @@ export const PAGE_STYLES = `
 * { box-sizing: border-box; }
 html { -webkit-text-size-adjust: 100%; }
 body { margin: 0; background: var(--bg); color: var(--text); font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
-main { max-width: 1200px; margin: 0 auto; padding: 16px; }
+main, .static { max-width: 1200px; margin: 0 auto; padding: 16px; }
 h1 { font-size: 20px; margin: 0; word-break: break-word; }
 h2 { font-size: 16px; margin: 24px 0 8px; }
 button, select, input { font: inherit; color: inherit; }

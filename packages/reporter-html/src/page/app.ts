@@ -86,7 +86,9 @@ export class ReportPage {
   /** `/` focuses the search, unless the reader is typing in a field. */
   onKey(event: KeyboardEvent): void {
     const target = event.target instanceof HTMLElement ? event.target : null
-    const typing = target && (target.tagName === 'INPUT' || target.tagName === 'SELECT' || target.tagName === 'TEXTAREA')
+    // A checkbox takes no text: "/" there (the "Failed only" box just ticked) still means the search.
+    const textInput = target instanceof HTMLInputElement && target.type !== 'checkbox'
+    const typing = target && (textInput || target.tagName === 'SELECT' || target.tagName === 'TEXTAREA')
     if (event.key === '/' && !typing) {
       event.preventDefault()
       this.controls.search.focus()

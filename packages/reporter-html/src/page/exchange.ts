@@ -66,8 +66,12 @@ export function stepDetails(report: Report, step: PageStep): HTMLDivElement {
   if (step.rq) box.appendChild(requestPart(report, 'Request', step.rq))
   if (step.rs) box.appendChild(responsePart(report, 'Response', step.rs))
   else if (step.rq) box.appendChild(step.re ? part('Response', el('div', 'err', step.re)) : el('div', 'empty', 'No response arrived.'))
-  for (const x of step.ex ?? []) {
-    const head = `Earlier request \u00b7 attempt ${x.a} \u00b7 ${formatMs(x.ms)}${x.c ? ' \u00b7 from cache' : ''}`
+  const earlier = step.ex ?? []
+  earlier.forEach((x, i) => {
+    // `a` is the HTTP client's try of that one request (a GET retried on a 503), not the step's attempt: a
+    // step run three times sends three first tries.
+    const clientTry = x.a > 1 ? ` \u00b7 the HTTP client's try ${x.a}` : ''
+    const head = `Earlier request ${i + 1} of ${earlier.length}${clientTry} \u00b7 ${formatMs(x.ms)}${x.c ? ' \u00b7 from cache' : ''}`
     box.appendChild(
       part(head, [
         el('div', 'mono', `${x.rq.m} ${report.url(x.rq)}${x.rs ? ` \u2192 ${x.rs.s}` : ''}`),
@@ -76,7 +80,7 @@ export function stepDetails(report: Report, step: PageStep): HTMLDivElement {
         curlView(x.rq),
       ]),
     )
-  }
+  })
   if (step.lg) box.appendChild(part('Log', el('pre', null, step.lg.map(([level, message]) => `${level.toUpperCase()} ${message}`).join('\n'))))
   if (step.e?.st) box.appendChild(part('Stack', el('pre', null, step.e.st)))
   return box
