@@ -95,6 +95,8 @@ export class PostgresSavepointBackend extends PostgresBackend<Savepoint> {
 
   protected async prepare(client: pg.Client): Promise<void> {
     await this.step('BEGIN', async () => {
+      const mistake = await this.optionNamesMistake(client)
+      if (mistake) throw mistake
       await client.query('BEGIN')
       this.#sequences = await findSequences(client, this.scope, (await findTables(client, this.scope)).tables)
       this.#atConnect = await readSequences(client, this.#sequences)
