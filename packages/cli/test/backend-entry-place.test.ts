@@ -58,6 +58,20 @@ describe('a state backend that cannot connect, named with its config entry', () 
     expect(said).toContain('      not run for it: saved\n')
   })
 
+  // A mistake in the options that connect finds is exit 2 at its key (a table the database does not have);
+  // a service down, a user the server refuses or a wrong password stays a failure to connect: exit 1, told.
+  it('PostgreSQL down, a role it does not have, MariaDB refusing the password: could not connect (exit 1), never a config mistake', async () => {
+    for (const [entry, name] of [
+      [`['@venomqa/state-postgres', { url: 'postgres://postgres@127.0.0.1:${CLOSED_PORT}/${GOOD}', name: 'pg-down', connectTimeoutMs: 2000 }]`, 'pg-down'],
+      [`['@venomqa/state-postgres', { url: 'postgres://no_such_role_here@127.0.0.1:5432/${GOOD}', name: 'pg-role' }]`, 'pg-role'],
+      [`['@venomqa/state-mysql', { url: 'mysql://root:wrong-password@${SERVICES.mysql.host}:${SERVICES.mysql.port}/mysql', name: 'my-password' }]`, 'my-password'],
+    ] as const) {
+      const said = await runWith([entry])
+      expect(said).toContain(`state backend "${name}" (venomqa.yaml: plugins[0]) could not connect: `)
+      expect(said).not.toMatch(/\n {2}at venomqa\.yaml: plugins\[0\]\./)
+    }
+  })
+
   it('MariaDB: plugins[1]', async () => {
     const said = await runWith([
       `['@venomqa/state-postgres', { url: '${pgDatabaseUrl(GOOD)}', name: 'pg-a' }]`,

@@ -124,4 +124,20 @@ describePg('venomqa doctor with @venomqa/state-postgres', () => {
     expect(line, r.stdout + r.stderr).toMatch(/^✓ state {6}postgres.* connected, checkpointed, rolled back and released$/)
     expect(await shape()).toEqual(before)
   }, 60_000)
+
+  it('a table the database does not have, in `tables`, is a mistake at its key in `venomqa doctor` and `venomqa run` (exit 2)', async () => {
+    const p = await project({ 'journeys/one.journey.mjs': JOURNEY, 'venomqa.yaml': `plugins:\n  - ['@venomqa/state-postgres', { url: '${url}', tables: ['todoz'] }]\n` })
+    await symlink(path.join(REPO_ROOT, 'packages/state-postgres'), path.join(p.dir, 'node_modules/@venomqa/state-postgres'), 'dir')
+    const mistake = `state backend "postgres:${DB}": "todoz" in \`tables\` is not a table of database "${DB}" (did you mean "todos"? its tables: todos)`
+    const doctor = await p.venomqa(['doctor'])
+    // Its state line too: connected, the mistake found, where it said "could not connect" and counted no mistake.
+    expect(stateLines(doctor.stdout)).toEqual([`✗ state      ${mistake} (at venomqa.yaml: plugins[0].tables[0])`])
+    expect(doctor.stdout).toContain(`✗ service    postgres:${DB}: ${mistake} (at venomqa.yaml: plugins[0].tables[0])\n`)
+    expect(doctor.stdout).toContain('doctor: 2 of 6 checks failed, each a mistake in the config, a plugin or a journey\n')
+    expect(doctor.code, doctor.stdout + doctor.stderr).toBe(2)
+    const run = await p.venomqa(['run'])
+    expect(run.stderr).toContain(`venomqa: ${mistake}\n  at venomqa.yaml: plugins[0].tables[0]\n`)
+    expect(run.stderr).not.toContain('critical')
+    expect(run.code, run.stdout + run.stderr).toBe(2)
+  }, 60_000)
 })

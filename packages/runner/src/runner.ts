@@ -5,6 +5,7 @@ import {
   didYouMean,
   Context,
   type ErrorKind,
+  type HealthCheck,
   type Issue,
   type Journey,
   type JourneyResult,
@@ -538,7 +539,16 @@ export class Runner {
         const place = placeInOwner(name, pluginName) ?? where
         const unique = typeof owner === 'string' && owner !== name && owner.startsWith(`${pluginName} (`) ? `${hname} (${place})` : hname
         this.#claim('health check', unique, name)
-        this.registry.healthChecks.set(unique, check)
+        // A mistake in the options a check finds (a table the database does not have) is told at its key in
+        // the entry (`plugins[1].tables[0]`), as connect's is: `venomqa doctor` exits 2 on it, as a run does.
+        const placedCheck: HealthCheck = async () => {
+          try {
+            return await check()
+          } catch (err) {
+            throw isUserError(err) ? placed(err as VenomError, where, [name, pluginName], file) : err
+          }
+        }
+        this.registry.healthChecks.set(unique, placedCheck)
       },
       onClose: (fn) => this.#closers.push({ plugin: name, fn }),
       addInvariant: (invariant) => this.registry.invariants.push(invariant),
@@ -892,17 +902,17 @@ export class Runner {
    * where it was configured), or undefined when all worked. A backend that does not connect does not stop
    * the others being tried, so every one that cannot is named at once. Nothing is left open (a checkpoint that failed is released); close() disconnects what connected.
    */
-  async tryStateAsARun(name: string): Promise<{ backend: StateBackend; problem?: string }[]> {
+  async tryStateAsARun(name: string): Promise<{ backend: StateBackend; problem?: string; mistake?: VenomError }[]> {
     await this.init()
     // All connected first, in order, as a run connects them, but past one that fails (where a run stops): a
     // check that named only the first sent the user back for each of the others in turn.
-    const unconnected = new Map<StateBackend, string | undefined>()
+    const unconnected = new Map<StateBackend, { problem: string; mistake?: VenomError } | undefined>()
     for (const b of this.registry.stateBackends) unconnected.set(b, await this.#connectOne(b))
-    const answers: { backend: StateBackend; problem?: string }[] = []
+    const answers: { backend: StateBackend; problem?: string; mistake?: VenomError }[] = []
     for (const b of this.registry.stateBackends) {
-      const problem = unconnected.get(b)
-      if (problem) {
-        answers.push({ backend: b, problem })
+      const failed = unconnected.get(b)
+      if (failed) {
+        answers.push({ backend: b, ...failed })
         continue
       }
       const world = new World([b], new Context(), [], undefined, this.#calls)
@@ -920,15 +930,21 @@ export class Runner {
     return answers
   }
 
-  /** Connect `b` unless it is: why it could not, or undefined once it is connected. */
-  async #connectOne(b: StateBackend): Promise<string | undefined> {
+  /**
+   * Connect `b` unless it is: why it could not, or undefined once it is connected. A mistake in its options
+   * that connect met (a table its database does not have) is the `mistake`, placed at its key in the entry,
+   * as a run refuses it (exit 2): it connected, so "could not connect" would send the user to the service.
+   */
+  async #connectOne(b: StateBackend): Promise<{ problem: string; mistake?: VenomError } | undefined> {
     if (this.#connectedBackends.includes(b)) return undefined
     try {
       await this.#connects.connect(b, this.#calls.label(b))
       this.#connectedBackends.push(b)
       return undefined
     } catch (err) {
-      return this.#connectMessage(b, err)
+      if (!isUserError(err)) return { problem: this.#connectMessage(b, err) }
+      const mistake = placed(err as VenomError, this.#calls.placeOf(b) ?? '', [b.name])
+      return { problem: errorMessage(mistake), mistake }
     }
   }
 

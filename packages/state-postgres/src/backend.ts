@@ -1,6 +1,6 @@
-import { CheckpointStack, type ConnectOptions, type OpenCheckpoint, type StateBackend, type StateError } from '@venomqa/core'
+import { CheckpointStack, type ConfigError, type ConnectOptions, type OpenCheckpoint, type StateBackend, type StateError } from '@venomqa/core'
 import type pg from 'pg'
-import type { Scope } from './catalog'
+import { type Scope, optionNamesMistake } from './catalog'
 import { type Target, connectedClient, databaseAnswers, databaseProblem, describeTarget, openClient, step } from './connection'
 import type { ResolvedOptions } from './options'
 
@@ -130,9 +130,27 @@ export abstract class PostgresBackend<T> implements StateBackend {
     return databaseAnswers(this.name, this.options.url, this.options.connectTimeoutMs)
   }
 
-  /** `true` when the database answers, else why not: the plugin's health check for `venomqa doctor`. */
+  /**
+   * `true` when the database answers, else why not: the plugin's health check for `venomqa doctor`. A name
+   * of `schemas`, `tables` or `exclude` the database has nothing of is thrown, as connect throws it.
+   */
   async healthReport(): Promise<true | string> {
-    return (await databaseProblem(this.name, this.options.url, this.options.connectTimeoutMs)) ?? true
+    const check = async (client: pg.Client) => {
+      const mistake = await this.optionNamesMistake(client)
+      if (mistake) throw mistake
+      return this.healthProblem(client)
+    }
+    return (await databaseProblem(this.name, this.options.url, this.options.connectTimeoutMs, check)) ?? true
+  }
+
+  /** What else keeps the mechanism from working on the database `client` is on, for `venomqa doctor`. */
+  protected async healthProblem(_client: pg.Client): Promise<string | undefined> {
+    return undefined
+  }
+
+  /** The first name of `schemas`, `tables` or `exclude` that the database (`client`'s) has nothing of, as a ConfigError at its key. */
+  protected optionNamesMistake(client: pg.ClientBase): Promise<ConfigError | undefined> {
+    return optionNamesMistake(client, this.name, this.scope, `database "${this.target.database}"`)
   }
 
   /** The backend's own client, or a StateError saying connect() has not run. */

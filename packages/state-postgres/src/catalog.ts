@@ -1,4 +1,4 @@
-import { didYouMean } from '@venomqa/core'
+import { ConfigError, didYouMean } from '@venomqa/core'
 import type pg from 'pg'
 import { ident, qualified } from './sql'
 
@@ -136,7 +136,7 @@ ORDER BY n.nspname, c.relname`
 export async function findTables(
   client: pg.ClientBase,
   scope: Scope,
-): Promise<{ tables: TrackedTable[]; missing: UnmatchedTable[]; missingExcluded: UnmatchedTable[] }> {
+): Promise<FoundTables> {
   const { rows } = await client.query(TABLES_SQL, [schemasOf(scope)])
   const tables: TrackedTable[] = rows
     .filter((r) => inScope(scope, r.schema, r.name))
@@ -150,13 +150,59 @@ export async function findTables(
       identityAlways: r.identity_always,
     }))
   const unmatched = (specs: readonly string[], defaultSchemas: string[]) =>
-    specs.filter((t) => !rows.some((x) => matches(t, x.schema, x.name, defaultSchemas))).map((spec) => ({ spec, near: nearestTable(spec, rows, defaultSchemas) }))
-  return { tables, missing: unmatched(scope.tables ?? [], scope.schemas), missingExcluded: unmatched(scope.exclude, schemasOf(scope)) }
+    specs.flatMap((spec, index) => (rows.some((x) => matches(spec, x.schema, x.name, defaultSchemas)) ? [] : [{ spec, index, near: nearestTable(spec, rows, defaultSchemas) }]))
+  return {
+    tables,
+    missing: unmatched(scope.tables ?? [], scope.schemas),
+    missingExcluded: unmatched(scope.exclude, schemasOf(scope)),
+    searched: rows.map((r) => (scope.schemas.includes(r.schema) ? r.name : `${r.schema}.${r.name}`)),
+  }
+}
+
+/** The tables of the scope, and the names of the options that match none. */
+export interface FoundTables {
+  tables: TrackedTable[]
+  missing: UnmatchedTable[]
+  missingExcluded: UnmatchedTable[]
+  /** Every table of the schemas searched, as the options would name it: bare in `schemas`, else `schema.name`. */
+  searched: string[]
+}
+
+// The schemas a user's tables can be in: not PostgreSQL's own, nor VenomQA's.
+const USER_SCHEMAS_SQL = `SELECT nspname::text AS name FROM pg_namespace
+WHERE nspname NOT LIKE 'pg\\_%' AND nspname <> 'information_schema' AND nspname <> $1 ORDER BY 1`
+
+/**
+ * The first name of `schemas`, `tables` or `exclude` that the database has nothing of, as the mistake in
+ * the options it is: a ConfigError at that key (`tables[0]`, which the runner places at the plugin's entry:
+ * exit 2), with what was most likely meant and what there is. Every mechanism asks it at connect, and
+ * `venomqa doctor` before a run: a misspelt `exclude` leaves nothing out, and the table meant is rolled
+ * back with the others; a misspelt schema among others is tracked by no one. `database` as messages name it.
+ */
+export async function optionNamesMistake(client: pg.ClientBase, backend: string, scope: Scope, database: string): Promise<ConfigError | undefined> {
+  const schemas = (await client.query(USER_SCHEMAS_SQL, [PRIVATE_SCHEMA])).rows.map((r) => r.name as string)
+  const schemaIndex = scope.schemas.findIndex((s) => !schemas.includes(s))
+  if (schemaIndex !== -1) {
+    const schema = scope.schemas[schemaIndex]!
+    return notThere(backend, { option: 'schemas', index: schemaIndex, spec: schema, near: didYouMean(schema, schemas) }, 'schema', database, schemas)
+  }
+  const found = await findTables(client, scope)
+  const [first] = found.missing.length ? found.missing.map((u) => ({ ...u, option: 'tables' as const })) : found.missingExcluded.map((u) => ({ ...u, option: 'exclude' as const }))
+  return first && notThere(backend, first, 'table', database, found.searched)
+}
+
+function notThere(backend: string, u: UnmatchedTable & { option: string }, kind: 'schema' | 'table', database: string, there: readonly string[]): ConfigError {
+  const near = u.near ? `did you mean "${u.near}"? ` : ''
+  return new ConfigError(`state backend "${backend}": "${u.spec}" in \`${u.option}\` is not a ${kind} of ${database} (${near}its ${kind}s: ${there.join(', ') || 'none'})`, {
+    where: `${u.option}[${u.index}]`,
+  })
 }
 
 /** A name of the options that names no table: `spec`, and the table it most likely meant, for "did you mean". */
 export interface UnmatchedTable {
   spec: string
+  /** Its place in the option's list: `tables[index]`. */
+  index: number
   near?: string
 }
 

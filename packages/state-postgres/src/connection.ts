@@ -1,4 +1,4 @@
-import { StateError, errorMessage, redactConnectionUrl, redactCredentials } from '@venomqa/core'
+import { StateError, errorMessage, isUserError, redactConnectionUrl, redactCredentials } from '@venomqa/core'
 import pg from 'pg'
 import { sessionNotOwn } from './shared-session'
 
@@ -109,7 +109,8 @@ export async function step<T>(backend: string, target: Target, doing: string, fn
   try {
     return await fn()
   } catch (err) {
-    if (err instanceof StateError) throw err
+    // A mistake in the options met while doing it (a table the database does not have) stays the user's.
+    if (err instanceof StateError || isUserError(err)) throw err
     const lost = client && lostWith.get(client)
     const why = lost === undefined ? '' : `: the connection was lost (${describePgError(lost)})`
     throw new StateError(backend, `${doing} on ${where(target)} failed: ${describePgError(err)}${why}`, { cause: err })
@@ -121,7 +122,10 @@ export async function databaseAnswers(name: string, url: string, connectTimeoutM
   return (await databaseProblem(name, url, connectTimeoutMs)) === undefined
 }
 
-/** Why the database does not answer (what `venomqa doctor` shows), or undefined when it does. Never throws. */
+/**
+ * Why the database does not answer (what `venomqa doctor` shows), or undefined when it does. Throws only a
+ * mistake in the options that `check` found (a ConfigError): doctor tells it at its key, as a run does.
+ */
 export async function databaseProblem(
   name: string,
   url: string,
@@ -136,6 +140,7 @@ export async function databaseProblem(
       await client.end().catch(() => {})
     }
   } catch (err) {
+    if (isUserError(err)) throw err
     return errorMessage(err)
   }
 }

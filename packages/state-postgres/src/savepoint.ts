@@ -5,6 +5,10 @@ import { PostgresBackend } from './backend'
 import { type SequenceValues, countRows, readSequences, sequencesWithRowsSince, setvalSql, truncateSql } from './common'
 import { ident } from './sql'
 
+/** What a rollback that found rows committed through the app's own connections advises. */
+const OWN_CONNECTIONS_SUGGESTION =
+  "The app writes through connections of its own, which a savepoint cannot undo: remove `mechanism: 'savepoint'` from this plugin's options (the snapshot mechanism, the default, restores what any connection wrote), or have the app take its connection from this backend (`connection()`)."
+
 interface Savepoint {
   savepoint: string
   sequences: SequenceValues
@@ -95,6 +99,8 @@ export class PostgresSavepointBackend extends PostgresBackend<Savepoint> {
 
   protected async prepare(client: pg.Client): Promise<void> {
     await this.step('BEGIN', async () => {
+      const mistake = await this.optionNamesMistake(client)
+      if (mistake) throw mistake
       await client.query('BEGIN')
       this.#sequences = await findSequences(client, this.scope, (await findTables(client, this.scope)).tables)
       this.#atConnect = await readSequences(client, this.#sequences)
@@ -165,6 +171,8 @@ export class PostgresSavepointBackend extends PostgresBackend<Savepoint> {
     return new StateError(
       this.name,
       `${what} left rows written since: ${escaped.map((v) => `${v.seq.ownedBy!.table} has ids from ${v.seq.display} handed out after it`).join('; ')}. They were committed through another connection than this backend's (an app with its own pool), which the savepoint mechanism cannot undo; use mechanism 'snapshot' (the default) for such an app. Those sequences were left as they are, so the app's next ids do not clash with its rows`,
+      // The state's kind would advise checking the connection, which works: the mechanism is what to change.
+      { suggestion: OWN_CONNECTIONS_SUGGESTION },
     )
   }
 

@@ -23,7 +23,7 @@ import {
   findTables,
 } from './catalog'
 import { PostgresBackend } from './backend'
-import { databaseProblem, describePgError, where } from './connection'
+import { describePgError, where } from './connection'
 import { bigintLiteral } from './sql'
 import { S, installSql, restoreSql, triggerSql } from './tracking'
 import { type SequenceValues, readSequencesSql, setvalSql, toSequenceValues, truncateSql } from './common'
@@ -507,26 +507,14 @@ export class PostgresSnapshotBackend extends PostgresBackend<SnapshotCheckpoint>
     )
   }
 
-  /** `venomqa doctor`: the database answers, and every name of `tables` and `exclude` is a table of it, as connect requires. */
-  override async healthReport(): Promise<true | string> {
-    const problem = await databaseProblem(this.name, this.options.url, this.options.connectTimeoutMs, async (client) =>
-      this.#unmatchedTables(await findTables(client, this.scope), { excluded: true })?.message,
-    )
-    return problem ?? true
-  }
-
-  /** A name of `tables` (or of `exclude`, when `excluded`) that matches no table of the database, as the error connect throws. */
-  #unmatchedTables({ missing, missingExcluded }: { missing: UnmatchedTable[]; missingExcluded: UnmatchedTable[] }, { excluded }: { excluded: boolean }): StateError | undefined {
+  /**
+   * A name of `tables` that matches no table once connected: the app dropped it (or renamed it) since
+   * connect, where connect itself refused a name the database never had (see optionNamesMistake).
+   */
+  #unmatchedTables({ missing }: { missing: UnmatchedTable[] }): StateError | undefined {
+    if (!missing.length) return undefined
     const searched = `${where(this.target)} (schemas searched: ${this.options.schemas.join(', ')})`
-    if (missing.length)
-      return new StateError(this.name, `\`tables\`: table(s) ${describeUnmatched(missing)} not found in ${searched}`, { suggestion: UNMATCHED_TABLE_SUGGESTION })
-    if (excluded && missingExcluded.length)
-      return new StateError(
-        this.name,
-        `\`exclude\`: table(s) ${describeUnmatched(missingExcluded)} not found in ${searched}: a name that matches no table leaves nothing out, and the table it was meant for would be rolled back with the others`,
-        { suggestion: UNMATCHED_TABLE_SUGGESTION },
-      )
-    return undefined
+    return new StateError(this.name, `\`tables\`: table(s) ${describeUnmatched(missing)} not found in ${searched}`, { suggestion: UNMATCHED_TABLE_SUGGESTION })
   }
 
   /**
@@ -547,11 +535,14 @@ export class PostgresSnapshotBackend extends PostgresBackend<SnapshotCheckpoint>
           this.onNotice(
             `${where(t)} held the change tracking of an earlier run that did not remove it (killed, quit, or its connection lost): removed. What that run wrote after its first checkpoint may not have been rolled back, and is then still in the app's data.`,
           )
+        // Names of the options at connect only: a table left out may come and go with the run (the app's own
+        // job table), but one that never was there is a misspelt name, and the table meant would be rolled
+        // back unasked. Later, a table of `tables` gone is one the app dropped: the state's problem.
+        const mistake = onConnect ? await this.optionNamesMistake(client) : undefined
+        if (mistake) throw mistake
         const found = await findTables(client, this.scope)
         const { tables } = found
-        // `exclude` at connect only: a table left out may come and go with the run (the app's own job table),
-        // but one that never was there is a misspelt name, and the table meant would be rolled back unasked.
-        const unmatched = this.#unmatchedTables(found, { excluded: onConnect })
+        const unmatched = this.#unmatchedTables(found)
         if (unmatched) throw unmatched
         if (!tables.length)
           throw new StateError(

@@ -83,6 +83,9 @@ export class PostgresTemplateBackend extends PostgresBackend<Copy> {
     await this.#recoverAndClean(admin)
     const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [db])
     if (!exists.rows.length) throw new StateError(this.name, `cannot use ${where(this.target)}: the database does not exist`)
+    // `tables` and `exclude` scope only reset() and observe() here, but a misspelt one is as much a mistake.
+    const mistake = await this.#withWorkingDb('check `schemas`, `tables` and `exclude`', (client) => this.optionNamesMistake(client))
+    if (mistake) throw mistake
     this.#open = true
   }
 

@@ -158,6 +158,9 @@ for (const mechanism of ['snapshot', 'savepoint'] as const) {
             kind: 'state',
             path: 'update_and_delete',
             error: expect.stringMatching(/the rollback to "ready" left rows written since: "public"\."users" has ids from public\.users_id_seq handed out after it.*use mechanism 'snapshot'/),
+            // What to do is what the message says, not to check a connection that works.
+            suggestion:
+              "The app writes through connections of its own, which a savepoint cannot undo: remove `mechanism: 'savepoint'` from this plugin's options (the snapshot mechanism, the default, restores what any connection wrote), or have the app take its connection from this backend (`connection()`).",
           }),
         ])
       })

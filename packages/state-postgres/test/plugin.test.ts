@@ -2,7 +2,9 @@ import { ConfigError, PLUGIN_API_VERSION, type HealthCheck, type PluginApi, type
 import { CLOSED_PORT, describeWithService } from '@venomqa/test-utils'
 import { expect, it, describe as plain } from 'vitest'
 import plugin, { PostgresSavepointBackend, PostgresSnapshotBackend, PostgresTemplateBackend, maskUrl, postgresState, postgresStateOptions, postgresWorkers } from '../src/index'
-import { PG, dbUrl } from './helpers'
+import { createRunner } from '@venomqa/runner'
+import { definePlugin } from '@venomqa/core'
+import { PG, createDatabase, dbUrl, dropDatabase, withClient } from './helpers'
 
 /** A PluginApi that records what setup registers (the runner's own registry is tested in the runner). */
 function fakeApi(options: Record<string, unknown>) {
@@ -162,3 +164,40 @@ describe('plugin setup', () => {
     await registered.closers[0]!()
   })
 })
+
+describe('names of the options the database does not have', () => {
+  it('a schema, table or excluded table the database has nothing of is a config mistake at its key (exit 2), for every mechanism, and in doctor', async () => {
+    const db = 'venomqa_pg_option_names'
+    const url = await createDatabase(db, 'CREATE SCHEMA sales; CREATE TABLE users (id serial PRIMARY KEY); CREATE TABLE todos (id serial PRIMARY KEY); CREATE TABLE sales.orders (id int)')
+    try {
+      const cases = [
+        [{ tables: ['users', 'todoz'] }, 'plugins[1].tables[1]', '"todoz" in `tables` is not a table of database "venomqa_pg_option_names" (did you mean "todos"? its tables: todos, users)'],
+        [{ exclude: ['nothing_like_it'] }, 'plugins[1].exclude[0]', '"nothing_like_it" in `exclude` is not a table of database "venomqa_pg_option_names" (its tables: todos, users)'],
+        [{ tables: ['sales.ordrs'] }, 'plugins[1].tables[0]', '"sales.ordrs" in `tables` is not a table of database "venomqa_pg_option_names" (did you mean "sales.orders"? its tables: todos, users, sales.orders)'],
+        [{ schemas: ['public', 'sale'] }, 'plugins[1].schemas[1]', '"sale" in `schemas` is not a schema of database "venomqa_pg_option_names" (did you mean "sales"? its schemas: public, sales)'],
+      ] as const
+      for (const mechanism of ['snapshot', 'savepoint', 'template'] as const)
+        for (const [options, where, message] of cases) {
+          const first = definePlugin({ name: 'first', version: '1.0.0', apiVersion: 1 })
+          const runner = createRunner({ plugins: [first, [plugin, { url, mechanism, ...options }]] })
+          const error = await runner.run([]).catch((e) => e)
+          // venomqa doctor asks the plugin's health check: the same mistake, at the same key.
+          const [check] = runner.registry.healthChecks.values()
+          const told = await Promise.resolve(check!()).catch((e: unknown) => e as ConfigError)
+          await runner.close()
+          expect(error, `${mechanism} ${where}`).toBeInstanceOf(ConfigError)
+          expect(error.message).toBe(`state backend "postgres:venomqa_pg_option_names": ${message}`)
+          expect(error.where).toBe(where)
+          expect(told, `doctor: ${mechanism} ${where}`).toBeInstanceOf(ConfigError)
+          expect((told as ConfigError).message).toBe(error.message)
+          expect((told as ConfigError).where).toBe(where)
+        }
+      // Nothing of a refused connect stays behind.
+      const left = await withClient(url, async (c) => (await c.query("SELECT count(*)::int AS n FROM pg_namespace WHERE nspname = '_venomqa'")).rows[0].n)
+      expect(left).toBe(0)
+    } finally {
+      await dropDatabase(db)
+    }
+  })
+})
+

@@ -1,4 +1,4 @@
-import { StateError, suggestionForError } from '@venomqa/core'
+import { ConfigError, StateError, suggestionForError } from '@venomqa/core'
 import { CLOSED_PORT, describeWithService } from '@venomqa/test-utils'
 import { afterAll, afterEach, expect, it } from 'vitest'
 import { PostgresSnapshotBackend, postgresState } from '../src/index'
@@ -339,23 +339,24 @@ describe('snapshot mechanism', () => {
     await backend.disconnect()
     const wrong = postgresState({ url, tables: ['users', 'todoz'] })
     open.push(wrong)
-    await expect(wrong.connect()).rejects.toThrow(/`tables`: table\(s\) todoz \(did you mean "todos"\?\) not found in database "venomqa_pg_snapshot" .*schemas searched: public/)
+    const err = await wrong.connect().catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(ConfigError)
+    expect((err as ConfigError).message).toMatch(/"todoz" in `tables` is not a table of database "venomqa_pg_snapshot" \(did you mean "todos"\? its tables: /)
+    expect((err as ConfigError).where).toBe('tables[1]')
     // A misspelt `exclude` left nothing out: the table meant was tracked and rolled back without a word.
     const misspelt = postgresState({ url, exclude: ['comments', 'todoss', 'public.userz', 'nowhere_near'] })
     open.push(misspelt)
-    const err = await misspelt.connect().catch((e: unknown) => e)
-    expect(err).toBeInstanceOf(StateError)
-    expect((err as StateError).message).toMatch(
-      /`exclude`: table\(s\) todoss \(did you mean "todos"\?\), public\.userz \(did you mean "public\.users"\?\), nowhere_near not found in database "venomqa_pg_snapshot" .*: a name that matches no table leaves nothing out/,
-    )
-    expect((err as StateError).suggestion).toMatch(/as the database spells it/)
+    const excluded = await misspelt.connect().catch((e: unknown) => e)
+    expect(excluded).toBeInstanceOf(ConfigError)
+    expect((excluded as ConfigError).message).toMatch(/"todoss" in `exclude` is not a table of database "venomqa_pg_snapshot" \(did you mean "todos"\?/)
+    expect((excluded as ConfigError).where).toBe('exclude[1]')
     // `venomqa doctor` asks the same before a run, where it said "healthy" of both.
-    expect(await misspelt.healthReport()).toMatch(/`exclude`: table\(s\) todoss \(did you mean "todos"\?\), public\.userz .*not found in database "venomqa_pg_snapshot"/)
-    expect(await wrong.healthReport()).toMatch(/`tables`: table\(s\) todoz \(did you mean "todos"\?\) not found/)
+    await expect(misspelt.healthReport()).rejects.toThrow(/"todoss" in `exclude` is not a table/)
+    await expect(wrong.healthReport()).rejects.toThrow(/"todoz" in `tables` is not a table/)
     expect(await postgresState({ url, tables: ['users'], exclude: ['comments'] }).healthReport()).toBe(true)
     const none = postgresState({ url, schemas: ['nothing_here'] })
     open.push(none)
-    await expect(none.connect()).rejects.toThrow(/no tables to track in schema\(s\) nothing_here of database "venomqa_pg_snapshot"/)
+    await expect(none.connect()).rejects.toThrow(/"nothing_here" in `schemas` is not a schema of database "venomqa_pg_snapshot"/)
   })
 })
 

@@ -62,7 +62,7 @@ export function unreachableReason(err: unknown): string {
  * A user's mistake with the words `venomqa run` gives it (see reportError): its message, and where it is
  * when the message does not say it already, masked as run masks them.
  */
-function userErrorText(err: unknown): string {
+export function userErrorText(err: unknown): string {
   const message = redactCredentials(errorMessage(err))
   const where = (err as { where?: string }).where
   return where && !message.includes(redactCredentials(where)) ? `${message} (at ${redactCredentials(where)})` : message

@@ -8,7 +8,7 @@ import { refuseOnlyInCi } from '../journeys/focus'
 import { type LoadedJourney, discoverJourneyFiles, howToStart, loadJourneys, misnamedJourneysHint } from '../journeys/load'
 import { type LoadedPlugin, loadPlugin, nameTwinError, pluginInstances, runnerPluginEntries } from '../plugins/load'
 import { type ReporterRequest, reporterRequests } from '../reporters'
-import { type Verdict, type WorkersChecked, checkWorkers, labelOf, httpStatus, unreachableReason } from './doctor-workers'
+import { type Verdict, type WorkersChecked, checkWorkers, labelOf, httpStatus, unreachableReason, userErrorText } from './doctor-workers'
 import { stillResolved } from './doctor-without-config'
 import { parseFlagValues } from './flags'
 import { checkReportFiles, configRead } from './outputs'
@@ -210,7 +210,9 @@ export async function doctorCommand(flags: DoctorFlags, io: Io, builtInCommands:
         else if (typeof answer === 'string' && answer.trim()) line('fail', 'service', `${name}: ${redactText(answer)}`)
         else line('fail', 'service', `${name}: unhealthy (its health check gave no reason; check the service's own logs)`)
       } catch (err) {
-        line('fail', 'service', `${name}: ${redactText(errorMessage(err))}`)
+        // A mistake in the plugin's options the check found (a table its database does not have): exit 2, at its key.
+        if (isUserError(err)) failure('service', err, `${name}: ${userErrorText(err)}`)
+        else line('fail', 'service', `${name}: ${redactText(errorMessage(err))}`)
       }
     }
     await session.runner.close().catch(() => {})
@@ -325,8 +327,9 @@ async function checkState(checks: Checks, runner: Runner): Promise<void> {
   try {
     // Not bounded here: each connect, checkpoint, rollback and release is bounded by pluginTimeout, as in a run.
     const tried = await runner.tryStateAsARun(TRIAL_CHECKPOINT)
-    for (const { backend, problem } of tried) {
-      if (problem) checks.line('fail', 'state', redactText(problem))
+    for (const { backend, problem, mistake } of tried) {
+      if (mistake) checks.failure('state', mistake, userErrorText(mistake))
+      else if (problem) checks.line('fail', 'state', redactText(problem))
       else checks.line('ok', 'state', `${labelOf(backend)} connected, checkpointed, rolled back and released`)
     }
   } catch (err) {

@@ -195,8 +195,9 @@ export function createConsoleReporter(opts: ConsoleReporterOptions & { target?: 
       print(p.bold(`VenomQA: running ${plural(e.journeys.length, 'journey')}`))
     },
     journeyStart(e) {
-      // Never to start (Ctrl-C, --fail-fast): its end says so in one line; a header before it read as if it ran.
-      if (e.journey.interrupted) return
+      // Never to start (skip in its definition, Ctrl-C, --fail-fast): its end says so in one line; a header
+      // before it read as if it ran.
+      if (e.journey.interrupted || e.journey.skipped) return
       const { name, tags: tagList, file } = shownNames({ name: e.journey.name, tags: e.journey.tags, file: e.journey.file })
       current = name
       if (journeysAtOnce) runningOn.set(e.worker ?? 0, `${name}${repeatLabel(e.journey)}`)
@@ -284,7 +285,7 @@ export function createConsoleReporter(opts: ConsoleReporterOptions & { target?: 
       current = ''
       const worker = e.result.worker ?? 0
       // One that never started has no header: its line stands apart from the journey before, as a header would.
-      print(`${e.journey.interrupted ? '\n' : ''}${tagOf(worker, e.result.name)}${fmt.journeyEnd({ ...e.result, name: shownNames(e.result.name) }, e.willRetry)}`)
+      print(`${e.journey.interrupted || e.journey.skipped ? '\n' : ''}${tagOf(worker, e.result.name)}${fmt.journeyEnd({ ...e.result, name: shownNames(e.result.name) }, e.willRetry)}`)
       runningOn.delete(worker)
     },
     runEnd() {
@@ -331,9 +332,13 @@ function severityColour(severity: Issue['severity'], p: Palette): (text: string)
   return severity === 'info' ? p.cyan : p.yellow
 }
 
-/** A journey Ctrl-C or --fail-fast stopped before it started: skipped, and interrupted. */
+/**
+ * A journey that never started: skipped in its definition (`journey.skip`), or stopped before it started by
+ * Ctrl-C or --fail-fast (then `interrupted` too). A journey that started never ends skipped, so the status
+ * tells it, in results saved before this was asked of them as well.
+ */
 function neverStarted(j: JourneyResult): boolean {
-  return j.status === 'skipped' && !!j.interrupted
+  return j.status === 'skipped'
 }
 
 /** After a journey's name as it starts: which repetition, which attempt of how many, skipped. */
@@ -534,7 +539,7 @@ class LineFormatter {
           ? this.p.yellow('(retrying from scratch: a fresh context, any state backend rolled back)')
           : '',
     ].filter(Boolean)
-    // Never started (Ctrl-C, --fail-fast): one line, with no header before it, and no time of its own.
+    // Never started (journey.skip, Ctrl-C, --fail-fast): one line, with no header before it, and no time of its own.
     if (neverStarted(j)) return `${this.status(j.status)} ${this.p.bold(`${j.name}${resultLabel(j, final)}`)} ${this.status(j.status, j.status)}${notes.length ? ` ${notes.join(' ')}` : ''}`
     // Not run: no time of its own to show, and "failed" alone read as if its steps had run and failed.
     if (j.notRun) return `${this.status(j.status)} ${this.p.bold(`${j.name}${resultLabel(j, final)}`)} ${this.p.red('not run')}${notes.length ? ` ${notes.join(' ')}` : ''}`
