@@ -6,7 +6,7 @@
  * Nothing is written: the URLs name DB 12, which a plain connection never reaches.
  */
 import { type AddressInfo, type Socket, createServer } from 'node:net'
-import { ConfigError, type JourneyResult, journey, step } from '@venomqa/core'
+import { ConfigError, journey, step } from '@venomqa/core'
 import type { Redis } from 'ioredis'
 import { createRunner } from '@venomqa/runner'
 import { SERVICES, describeWithService } from '@venomqa/test-utils'
@@ -130,10 +130,15 @@ describeRedis('rediss:// to the local Redis, which has no TLS', () => {
 
     const withState = createRunner({ baseUrl: 'http://127.0.0.1:1', plugins: [[redisPlugin, { url: TLS_URL, prefix: 'tls:', queue: false, cache: false }]] })
     try {
-      const run = await withState.run(journey('tls_state', { steps: [step('nothing', () => {})] }))
-      const errors = run.journeys.flatMap((j: JourneyResult) => j.issues).map((i) => i.error)
-      expect(errors.join('\n')).toMatch(/could not connect: plugins\[0\]\.url: the server at rediss:\/\/:\*\*\*@127\.0\.0\.1:6379\/12 did not complete a TLS handshake/)
-      expect(errors.join('\n')).not.toContain(PASSWORD)
+      // A mistake in the entry (the scheme), met as the state backend connects: refused at its key, as every
+      // option's mistake is (exit 2 from the CLI), not a connection failure of the run.
+      const refused = await withState.run(journey('tls_state', { steps: [step('nothing', () => {})] })).then(
+        () => undefined,
+        (err: Error & { where?: string }) => err,
+      )
+      expect(refused?.where).toBe('plugins[0].url')
+      expect(refused?.message).toMatch(/^plugins\[0\]\.url: the server at rediss:\/\/:\*\*\*@127\.0\.0\.1:6379\/12 did not complete a TLS handshake/)
+      expect(refused?.message).not.toContain(PASSWORD)
     } finally {
       await withState.close()
     }
