@@ -73,7 +73,9 @@ export async function attemptStep(input: AttemptInput): Promise<AttemptResult> {
     settled = { threw: true, error }
   }
   // Before the step ends: what they do is its own, recorded as its, and no checkpoint or rollback runs under them.
-  const unawaited = await waitForUnawaited(http, signal)
+  // Asked before any await: a step with nothing left under way (nearly every one) pays no extra tick.
+  const running = signal.aborted ? undefined : http.underWay()
+  const unawaited = running ? await waitForUnawaited(http, signal, running) : undefined
   deadline?.dispose()
   const exchanges = lane.http.history.slice(historyBefore)
   const returned = !settled.threw && isHttpResponseLike(settled.value) ? (settled.value as { exchange?: HttpExchange }).exchange : undefined
@@ -85,12 +87,11 @@ export async function attemptStep(input: AttemptInput): Promise<AttemptResult> {
  * dropped), still under way when it returned: until they end (each has its own timeout), or the step's
  * signal aborts, which leaves them as a deadline leaves any request (recorded as the step's, waited for
  * before a rollback, cut off after the grace: see untilStepStops). Round after round: a dropped promise's
- * `.then` may send the next one. Undefined when none ran, as usual, without an await.
+ * `.then` may send the next one. `first`: what was under way as the action returned (the caller asks, so
+ * that a step with none pays no await).
  */
-async function waitForUnawaited(http: RunnerHttpClient, signal: AbortSignal): Promise<string[] | undefined> {
-  // A step its signal stopped leaves its requests as a deadline does (see untilStepStops): none is waited for.
-  let running = signal.aborted ? undefined : http.underWay()
-  if (!running) return undefined
+async function waitForUnawaited(http: RunnerHttpClient, signal: AbortSignal, first: NonNullable<ReturnType<RunnerHttpClient['underWay']>>): Promise<string[]> {
+  let running: ReturnType<RunnerHttpClient['underWay']> = first
   const what: string[] = []
   while (running) {
     what.push(...running.what)
