@@ -1095,6 +1095,13 @@ export class PgProxy extends EventEmitter implements Hub {
     return entry !== undefined
   }
 
+  /** `pg_terminate_backend()` of one of our connections' process ids: that connection is ended (see Session#terminatedByCall). */
+  terminateConnection(pid: number): boolean {
+    const entry = this.#sessions.get(pid)
+    entry?.session.terminatedByCall(this.#sendCancel)
+    return entry !== undefined
+  }
+
   /**
    * An interrupt's rollback (Ctrl-C) does not wait on the app: every statement of its connections is
    * cancelled, those waiting for the session answered at once (57014), and the one that holds it stopped on
@@ -1123,17 +1130,18 @@ export class PgProxy extends EventEmitter implements Hub {
   }
 
   #cancelSession(session: Session): void {
-    session.cancel(
-      () =>
-        new Promise<void>((settled) => {
-          const upstream = this.#upstream
-          if (!upstream || upstream.closed) return settled()
-          // The server closes the connection once it has signalled the session: from then on the cancel can
-          // no longer reach a statement sent later.
-          sendCancel(upstream).on('close', () => settled())
-        }),
-    )
+    session.cancel(this.#sendCancel)
   }
+
+  /** A cancel request for what the upstream session runs, settled once the server has taken it in. */
+  readonly #sendCancel = (): Promise<void> =>
+    new Promise<void>((settled) => {
+      const upstream = this.#upstream
+      if (!upstream || upstream.closed) return settled()
+      // The server closes the connection once it has signalled the session: from then on the cancel can
+      // no longer reach a statement sent later.
+      sendCancel(upstream).on('close', () => settled())
+    })
 
   // ---- Hub ---------------------------------------------------------------------------------------
 
