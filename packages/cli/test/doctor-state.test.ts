@@ -5,8 +5,9 @@
  * is left as doctor found it.
  */
 import { readFile, symlink } from 'node:fs/promises'
+import { createRequire } from 'node:module'
 import path from 'node:path'
-import { REPO_ROOT, describeWithService } from '@venomqa/test-utils'
+import { REPO_ROOT, SERVICES, describeWithService } from '@venomqa/test-utils'
 import { pgTestDatabases, withPgClient } from '@venomqa/test-utils/postgres'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Project, projectsOfFiles } from './helpers/project'
@@ -138,6 +139,48 @@ describePg('venomqa doctor with @venomqa/state-postgres', () => {
     const run = await p.venomqa(['run'])
     expect(run.stderr).toContain(`venomqa: ${mistake}\n  at venomqa.yaml: plugins[0].tables[0]\n`)
     expect(run.stderr).not.toContain('critical')
+    expect(run.code, run.stdout + run.stderr).toBe(2)
+  }, 60_000)
+})
+
+const MY_DB = `venomqa_doctor_state_my_${process.pid}`
+const describeMy = await describeWithService('MariaDB', SERVICES.mysql.host, SERVICES.mysql.port)
+/** The MariaDB driver @venomqa/state-mysql uses, from its own dependencies: the CLI has none of its own. */
+interface MyConnection {
+  query(sql: string): Promise<unknown>
+  end(): Promise<void>
+}
+const mysql = createRequire(path.join(REPO_ROOT, 'packages/state-mysql/package.json'))('mysql2/promise') as { createConnection(url: string): Promise<MyConnection> }
+const MY_ADMIN = `mysql://root@${SERVICES.mysql.host}:${SERVICES.mysql.port}/mysql`
+const withMy = async (url: string, fn: (c: MyConnection) => Promise<unknown>) => {
+  const c = await mysql.createConnection(url)
+  try {
+    await fn(c)
+  } finally {
+    await c.end()
+  }
+}
+
+describeMy('venomqa doctor with @venomqa/state-mysql', () => {
+  const url = `mysql://root@${SERVICES.mysql.host}:${SERVICES.mysql.port}/${MY_DB}`
+  beforeAll(async () => {
+    await withMy(MY_ADMIN, (c) => c.query(`DROP DATABASE IF EXISTS ${MY_DB}`))
+    await withMy(MY_ADMIN, (c) => c.query(`CREATE DATABASE ${MY_DB}`))
+    await withMy(url, (c) => c.query('CREATE TABLE todos (id int AUTO_INCREMENT PRIMARY KEY, title text)'))
+  })
+  afterAll(() => withMy(MY_ADMIN, (c) => c.query(`DROP DATABASE IF EXISTS ${MY_DB}`)))
+
+  it.each(['snapshot', 'savepoint'])('%s: a table the database does not have, in `tables`, is a mistake at its key in `venomqa doctor` and `venomqa run` (exit 2)', async (mechanism) => {
+    const p = await project({ 'journeys/one.journey.mjs': JOURNEY, 'venomqa.yaml': `plugins:\n  - ['@venomqa/state-mysql', { url: '${url}', mechanism: ${mechanism}, tables: ['todoz'] }]\n` })
+    await symlink(path.join(REPO_ROOT, 'packages/state-mysql'), path.join(p.dir, 'node_modules/@venomqa/state-mysql'), 'dir')
+    const mistake = `state backend "mysql": "todoz" in \`tables\` is not a table of database "${MY_DB}" (did you mean "todos"? its tables: todos)`
+    const doctor = await p.venomqa(['doctor'])
+    expect(stateLines(doctor.stdout)).toEqual([`✗ state      ${mistake} (at venomqa.yaml: plugins[0].tables[0])`])
+    // Its health check too, where it said the database answered.
+    expect(doctor.stdout).toContain(`✗ service    mysql: ${mistake} (at venomqa.yaml: plugins[0].tables[0])\n`)
+    expect(doctor.code, doctor.stdout + doctor.stderr).toBe(2)
+    const run = await p.venomqa(['run'])
+    expect(run.stderr).toContain(`venomqa: ${mistake}\n  at venomqa.yaml: plugins[0].tables[0]\n`)
     expect(run.code, run.stdout + run.stderr).toBe(2)
   }, 60_000)
 })

@@ -29,6 +29,17 @@ export interface ConnectOptions {
   readonly signal?: AbortSignal
 }
 
+/** What a state backend's rollback() is given. */
+export interface RollbackOptions {
+  /**
+   * Why the journey is being put back, when it was stopped: `interrupt` (Ctrl-C: the user wants the run
+   * to end now), `timeout` (the journey's), `stopped` (its workers failed). Absent for a branch's own
+   * rollbacks. A backend that waits on the app's work under way (a proxy whose session an app's long
+   * statement holds) may stop that work rather than wait for it on an interrupt.
+   */
+  readonly reason?: 'interrupt' | 'timeout' | 'stopped'
+}
+
 export interface StateBackend {
   readonly name: string
   /** How rollback works: 'snapshot', 'savepoint', 'template', 'dump-restore', 'memory', 'http-control'... */
@@ -59,8 +70,9 @@ export interface StateBackend {
   /**
    * Put the state back to checkpoint `name`. Checkpoints form a stack, as savepoints do: this also drops
    * every checkpoint taken after `name`, and frees what they held (the World will not release them).
+   * `options.reason` says why, when the journey was stopped (see RollbackOptions).
    */
-  rollback(name: string): Promise<void>
+  rollback(name: string, options?: RollbackOptions): Promise<void>
   release(name: string): Promise<void>
   /** Back to an empty, clean state (truncate, restart sequences). Optional. */
   reset?(): Promise<void>

@@ -1,9 +1,9 @@
 import { type BlockedSession, blockedSentence } from './blocked'
 import { countRows } from './observe'
-import { type HealthWarning, StateError, type StateBackend, errorMessage, redactConnectionUrl, redactText } from '@venomqa/core'
+import { type HealthWarning, type RollbackOptions, StateError, type StateBackend, errorMessage, redactConnectionUrl, redactText } from '@venomqa/core'
 import { ControlClient, type ProxyStatus } from './control'
 import { type ResolvedOptions, listenProblem } from './options'
-import { PgProxy } from './proxy'
+import { PgProxy, type ProxyRollbackOptions } from './proxy'
 import type { RefusalRecord } from './refusals'
 import { Upstream, parseUpstreamUrl } from './upstream'
 
@@ -13,7 +13,7 @@ interface Driver {
   /** How many refusals the proxy had made before the backend attached: none of them is this run's. */
   readonly refusedBefore: number
   checkpoint(name: string): Promise<void>
-  rollback(name: string): Promise<void>
+  rollback(name: string, options?: ProxyRollbackOptions): Promise<void>
   release(name: string): Promise<void>
   refusals(): Promise<RefusalRecord[]>
   /** The open checkpoints, oldest first, as the proxy keeps them. */
@@ -143,7 +143,7 @@ export class PgProxyBackend implements StateBackend {
       url: proxy.url,
       refusedBefore: 0,
       checkpoint: (n) => proxy.checkpoint(n),
-      rollback: (n) => proxy.rollback(n),
+      rollback: (n, o) => proxy.rollback(n, o),
       release: (n) => proxy.release(n),
       refusals: async () => proxy.refusals,
       checkpoints: async () => proxy.checkpoints,
@@ -175,7 +175,7 @@ export class PgProxyBackend implements StateBackend {
       url: status.url,
       refusedBefore: status.refusals.length,
       checkpoint: (n) => client.command('checkpoint', n),
-      rollback: (n) => client.command('rollback', n),
+      rollback: (n, o) => client.command('rollback', n, o),
       release: (n) => client.command('release', n),
       refusals: async () => (await client.status()).refusals,
       checkpoints: async () => (await client.status()).checkpoints,
@@ -202,16 +202,18 @@ export class PgProxyBackend implements StateBackend {
     throw refusedError(this.name, doing, refused, ` (rolled back to "${newest}", the newest checkpoint, all the same)`)
   }
 
-  async rollback(name: string): Promise<void> {
+  /** On an interrupt (Ctrl-C) the app's statements under way are cancelled rather than waited for (see PgProxy#rollback). */
+  async rollback(name: string, options?: RollbackOptions): Promise<void> {
     const driver = this.#connected()
     const doing = `rollback to "${name}"`
+    const how = options?.reason === 'interrupt' ? { interrupt: true } : undefined
     const refused = await this.#unreportedRefusals(driver, doing)
-    if (!refused.length) return this.#call(doing, () => driver.rollback(name))
+    if (!refused.length) return this.#call(doing, () => driver.rollback(name, how))
     // Rolled back even so: the refused statement changed nothing, but what the app did around it did, and
     // the runner stops on this error without undoing it (a standalone proxy would keep it for later
     // journeys and later runs). Then the refusal is told.
     try {
-      await driver.rollback(name)
+      await driver.rollback(name, how)
     } catch (err) {
       throw refusedError(this.name, doing, refused, `; and the rollback failed too: ${(err as Error).message}`, err)
     }

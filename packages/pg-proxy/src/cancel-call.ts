@@ -6,22 +6,25 @@ import { bindComplete, commandComplete, parseComplete } from './protocol/message
  * `.timeout(ms, { cancel: true })` sends on a connection of its own, with the process id the running
  * query's connection got at its start. Behind the proxy that process id is one of the proxy's connections,
  * not a server process, and the call, run on the shared session, would wait behind the very statement it
- * is to stop; so the proxy answers it itself (see Session#cancelCallAside).
+ * is to stop; so the proxy answers it itself (see Session#cancelCallAside). `pg_terminate_backend(<pid>)`
+ * likewise, which ends that connection.
  */
-const CANCEL_CALL = /^\s*SELECT\s+(?:pg_catalog\s*\.\s*)?pg_cancel_backend\s*\(\s*(\$1|\d{1,10})\s*\)\s*;?\s*$/i
+const CANCEL_CALL = /^\s*SELECT\s+(?:pg_catalog\s*\.\s*)?pg_(cancel|terminate)_backend\s*\(\s*(\$1|\d{1,10})\s*\)\s*;?\s*$/i
 
 /**
  * Looked at only in a short Query or Parse that names the function: every message of every connection
  * passes here, and most are neither short nor a cancel call.
  */
 const MAX_CALL_BYTES = 160
-const CALL_NAMES = [Buffer.from('pg_cancel_backend'), Buffer.from('PG_CANCEL_BACKEND')]
+const CALL_NAMES = ['pg_cancel_backend', 'pg_terminate_backend'].flatMap((name) => [Buffer.from(name), Buffer.from(name.toUpperCase())])
 
 const BOOL_OID = 16
 const INT4_OID = 23
 
 /** A cancel call found at the head of a connection's messages, with its answers up to (not with) ReadyForQuery. */
 export interface CancelCall {
+  /** `cancel` stops the connection's statement; `terminate` ends the connection. */
+  readonly kind: CallKind
   readonly pid: number
   /** How many of the messages after the first it takes (up to its Sync). */
   readonly consumed: number
@@ -32,8 +35,11 @@ export interface CancelCall {
 export function cancelCallOf(first: Message, next: readonly Message[]): CancelCall | undefined {
   if ((first.type !== 'Q' && first.type !== 'P') || first.body.length > MAX_CALL_BYTES || !CALL_NAMES.some((name) => first.body.includes(name))) return undefined
   if (first.type === 'Q') {
-    const pid = Number(CANCEL_CALL.exec(queryText(first.body))?.[1])
-    return Number.isInteger(pid) ? { pid, consumed: 0, answers: [rowDescription(0), dataRow(0), commandComplete('SELECT 1')] } : undefined
+    const found = CANCEL_CALL.exec(queryText(first.body))
+    if (!found) return undefined
+    const kind = kindOf(found[1]!)
+    const pid = Number(found[2])
+    return Number.isInteger(pid) ? { kind, pid, consumed: 0, answers: [rowDescription(kind, 0), dataRow(0), commandComplete('SELECT 1')] } : undefined
   }
   return extendedCancelCall(first, next)
 }
@@ -42,8 +48,10 @@ export function cancelCallOf(first: Message, next: readonly Message[]): CancelCa
 function extendedCancelCall(parse: Message, next: readonly Message[]): CancelCall | undefined {
   const p = new BodyReader(parse.body, 'latin1')
   if (p.cstring() !== '') return undefined
-  const written = CANCEL_CALL.exec(p.cstring())?.[1]
-  if (written === undefined) return undefined
+  const found = CANCEL_CALL.exec(p.cstring())
+  if (!found) return undefined
+  const kind = kindOf(found[1]!)
+  const written = found[2]!
   const sync = next.findIndex((m) => m.type === 'S')
   const batch = next.slice(0, sync)
   if (sync < 0 || batch[0]?.type !== 'B' || batch.at(-1)?.type !== 'E') return undefined
@@ -53,11 +61,11 @@ function extendedCancelCall(parse: Message, next: readonly Message[]): CancelCal
   const answers = [parseComplete(), bindComplete()]
   for (const m of batch.slice(1, -1)) {
     if (m.type !== 'D') return undefined
-    if (m.body[0] === 0x53) answers.push(parameterDescription(written === '$1' ? 1 : 0), rowDescription(0))
-    else answers.push(rowDescription(bind.format))
+    if (m.body[0] === 0x53) answers.push(parameterDescription(written === '$1' ? 1 : 0), rowDescription(kind, 0))
+    else answers.push(rowDescription(kind, bind.format))
   }
   answers.push(dataRow(bind.format), commandComplete('SELECT 1'))
-  return { pid, consumed: sync + 1, answers }
+  return { kind, pid, consumed: sync + 1, answers }
 }
 
 /** The unnamed portal's one parameter (text or binary int4/int8) and result format, or undefined. */
@@ -85,8 +93,15 @@ function queryText(body: Buffer): string {
   return body.toString('latin1', 0, end < 0 ? body.length : end)
 }
 
-function rowDescription(format: number): Buffer {
-  return message('T', int16(1), 'pg_cancel_backend', 0, int16(0), BOOL_OID, int16(1), -1, int16(format))
+type CallKind = 'cancel' | 'terminate'
+
+function kindOf(written: string): CallKind {
+  return written.toLowerCase() === 'terminate' ? 'terminate' : 'cancel'
+}
+
+/** The result's one column, named after the function, as PostgreSQL names it. */
+function rowDescription(kind: CallKind, format: number): Buffer {
+  return message('T', int16(1), `pg_${kind}_backend`, 0, int16(0), BOOL_OID, int16(1), -1, int16(format))
 }
 
 /** `true`: PostgreSQL's answer once the signal is sent, whether a statement was running or not. */

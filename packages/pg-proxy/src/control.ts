@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import http from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { type PlainResponse, plainRequest, redactConnectionUrl } from '@venomqa/core'
-import type { PgProxy, ProxyStats } from './proxy'
+import type { PgProxy, ProxyRollbackOptions, ProxyStats } from './proxy'
 import type { BlockedSession } from './blocked'
 import { countRows } from './observe'
 import type { RefusalRecord } from './refusals'
@@ -44,7 +44,8 @@ interface Controller {
 
 /**
  * A small HTTP API for a proxy started on its own (`venomqa-pg-proxy --control`), so that a run in
- * another process takes its checkpoints: POST /checkpoint, /rollback, /release with `{ "name": ... }`,
+ * another process takes its checkpoints: POST /checkpoint, /rollback, /release with `{ "name": ... }` (a rollback
+ * with `"interrupt": true` too cancels the app's statements under way rather than wait for them),
  * GET /status, GET /observe (row counts per table) and GET /blocked (the sessions connected to the database
  * directly that wait on a lock the proxy's transaction holds: see BlockedSession).
  *
@@ -151,21 +152,22 @@ async function handle(
   }
   let raw = ''
   for await (const chunk of req) raw += chunk
-  const name = parseBody(raw).name
+  const body = parseBody(raw)
+  const name = body.name
   if (typeof name !== 'string' || !name) throw new BadRequest('the body must be {"name": "<checkpoint>"}')
   if (path === '/checkpoint') {
     controller?.taken.add(name)
     await proxy.checkpoint(name)
-  } else if (path === '/rollback') await proxy.rollback(name)
+  } else if (path === '/rollback') await proxy.rollback(name, { interrupt: body.interrupt === true })
   else await proxy.release(name)
   return { ok: true, checkpoints: proxy.checkpoints }
 }
 
 /** The request's JSON body; text that is not JSON is the caller's mistake (400), not a refusal of the proxy (409). */
-function parseBody(raw: string): { name?: unknown } {
+function parseBody(raw: string): { name?: unknown; interrupt?: unknown } {
   try {
     const body: unknown = JSON.parse(raw || '{}')
-    return body && typeof body === 'object' ? (body as { name?: unknown }) : {}
+    return body && typeof body === 'object' ? (body as { name?: unknown; interrupt?: unknown }) : {}
   } catch {
     throw new BadRequest('the body must be JSON: {"name": "<checkpoint>"}')
   }
@@ -272,8 +274,9 @@ export class ControlClient {
     return this.#call('GET', '/blocked')
   }
 
-  async command(verb: 'checkpoint' | 'rollback' | 'release', name: string): Promise<void> {
-    await this.#call('POST', `/${verb}`, { name })
+  /** `options.interrupt` on a rollback: the app's statements under way are cancelled (see PgProxy#rollback). */
+  async command(verb: 'checkpoint' | 'rollback' | 'release', name: string, options?: ProxyRollbackOptions): Promise<void> {
+    await this.#call('POST', `/${verb}`, options?.interrupt ? { name, interrupt: true } : { name })
   }
 
   async #call<T>(method: string, path: string, body?: unknown): Promise<T> {

@@ -2,7 +2,7 @@ import { PLUGIN_API_VERSION, definePlugin } from '@venomqa/core'
 import { PgProxyBackend } from './backend'
 import { type PgProxyStateOptions, pgProxyStateOptions, resolveOptions } from './options'
 
-export { PgProxy, ProxyError, type PgProxyOptions, type ProxyStats, type ProxyStopped } from './proxy'
+export { PgProxy, ProxyError, type PgProxyOptions, type ProxyRollbackOptions, type ProxyStats, type ProxyStopped } from './proxy'
 export { PgProxyBackend } from './backend'
 export { ControlClient, startControlServer, type ProxyStatus } from './control'
 export { resolveOptions, parseListen, pgProxyStateOptions, type PgProxyStateOptions } from './options'

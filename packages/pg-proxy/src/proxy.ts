@@ -45,6 +45,12 @@ export interface PgProxyOptions {
   upstreamTimeoutMs?: number
 }
 
+/** What PgProxy#rollback is given. */
+export interface ProxyRollbackOptions {
+  /** The run was interrupted (Ctrl-C): the app's statements under way are cancelled, not waited for. */
+  readonly interrupt?: boolean
+}
+
 /** What a stop did, for the line a standalone proxy prints as it stops. */
 export interface ProxyStopped {
   /** The app's connections open at the stop, which it ended. */
@@ -529,10 +535,15 @@ export class PgProxy extends EventEmitter implements Hub {
     })
   }
 
-  /** Everything since the checkpoint undone, sequences put back; the checkpoint stays, later ones go. */
-  async rollback(name: string): Promise<void> {
+  /**
+   * Everything since the checkpoint undone, sequences put back; the checkpoint stays, later ones go. On an
+   * interrupt (`options.interrupt`) the app's statements under way are cancelled rather than waited for.
+   */
+  async rollback(name: string, options: ProxyRollbackOptions = {}): Promise<void> {
     const i = this.#find(name)
-    await this.#exclusive(`the rollback to "${name}"`, async (upstream) => {
+    const doing = `the rollback to "${name}"`
+    const waiting = options.interrupt ? () => this.#cancelForInterrupt(doing) : undefined
+    await this.#exclusive(doing, async (upstream) => {
       const cp = this.#checkpoints[i]!
       // A connection keeps its settings across a rollback, as on its own session: those made with
       // set_config since the checkpoint are read before the rollback undoes them, as its SETs are known.
@@ -579,7 +590,7 @@ export class PgProxy extends EventEmitter implements Hub {
       // Also a rollback after rows were once found: they stay, and the sequences were not put back.
       else if (this.#untrusted) throw new ProxyError(`the rollback to "${name}" cannot be trusted: ${this.#untrusted}`, { hint: this.#committedAroundHint() })
       if (committed.length) throw new ProxyError(this.#untrusted!, { hint: this.#committedAroundHint() })
-    })
+    }, waiting)
   }
 
   /** The fix for rows committed around the proxy, as the run's suggestion: the app's mistake, not the proxy's. */
@@ -729,11 +740,11 @@ export class PgProxy extends EventEmitter implements Hub {
   }
 
   /** `fn` on the upstream session once the app's connections let it go, answered within upstreamTimeoutMs (see #answered). */
-  async #exclusive<T>(doing: string, fn: (upstream: Upstream) => Promise<T>): Promise<T> {
+  async #exclusive<T>(doing: string, fn: (upstream: Upstream) => Promise<T>, whileWaiting?: () => () => void): Promise<T> {
     if (this.#lost) throw new ProxyError(`the upstream session is lost: ${this.#lost.message}`)
     const upstream = this.upstream
     const holder = {}
-    await this.#acquireWhileAnswering(holder, upstream, doing)
+    await this.#acquireWhileAnswering(holder, upstream, doing, whileWaiting)
     try {
       return await this.#answered(upstream, doing, () => fn(upstream))
     } finally {
@@ -761,8 +772,11 @@ export class PgProxy extends EventEmitter implements Hub {
    * whether the database answers at all; one that does not (no handshake within connectTimeoutMs) is taken
    * as gone, as at the deadline: the session is dropped, and this and every later operation fail, saying so.
    */
-  async #acquireWhileAnswering(holder: object, upstream: Upstream, doing: string): Promise<void> {
+  async #acquireWhileAnswering(holder: object, upstream: Upstream, doing: string, whileWaiting?: () => () => void): Promise<void> {
     const acquired = this.lock.acquire(holder).then(() => true)
+    // In the queue first, so that no connection the cancel lets go of takes the session back before it.
+    const done = this.lock.owner === holder ? undefined : whileWaiting?.()
+    if (done) void acquired.then(done, done)
     for (;;) {
       let timer: NodeJS.Timeout | undefined
       const waited = new Promise<false>((resolve) => {
@@ -1081,18 +1095,53 @@ export class PgProxy extends EventEmitter implements Hub {
     return entry !== undefined
   }
 
-  #cancelSession(session: Session): void {
-    session.cancel(
-      () =>
-        new Promise<void>((settled) => {
-          const upstream = this.#upstream
-          if (!upstream || upstream.closed) return settled()
-          // The server closes the connection once it has signalled the session: from then on the cancel can
-          // no longer reach a statement sent later.
-          sendCancel(upstream).on('close', () => settled())
-        }),
-    )
+  /** `pg_terminate_backend()` of one of our connections' process ids: that connection is ended (see Session#terminatedByCall). */
+  terminateConnection(pid: number): boolean {
+    const entry = this.#sessions.get(pid)
+    entry?.session.terminatedByCall(this.#sendCancel)
+    return entry !== undefined
   }
+
+  /**
+   * An interrupt's rollback (Ctrl-C) does not wait on the app: every statement of its connections is
+   * cancelled, those waiting for the session answered at once (57014), and the one that holds it stopped on
+   * the server. The user is told which one was cancelled, and, when the session is still not free after a
+   * moment (a connection idle in its transaction, a statement slow to stop), what the rollback waits for.
+   * Returns what to do once the rollback has the session.
+   */
+  #cancelForInterrupt(doing: string): () => void {
+    const holder = this.#holdingSession()
+    for (const { session } of this.#sessions.values()) this.#cancelSession(session)
+    if (holder && !holder.session.idleHolding()) this.emit('warning', `${doing} (interrupt) cancelled the statement the app's connection ${holder.pid} was running on the database, rather than wait for it to end`)
+    const timer = setTimeout(() => {
+      const still = this.#holdingSession()
+      const what = still ? `the app's connection ${still.pid}, which holds the database session${still.session.idleHolding() ? ` idle inside its transaction (ended after idleInTransactionTimeoutMs, ${this.idleInTransactionTimeoutMs} ms)` : ''}` : "the proxy's own work on the database session"
+      this.emit('warning', `${doing} (interrupt) waits for ${what}`)
+    }, INTERRUPT_QUIET_MS)
+    timer.unref()
+    return () => clearTimeout(timer)
+  }
+
+  /** The app's connection that holds the upstream session, if one does. */
+  #holdingSession(): { session: Session; pid: number } | undefined {
+    const owner = this.lock.owner
+    for (const entry of this.#sessions.values()) if (entry.session === owner) return entry
+    return undefined
+  }
+
+  #cancelSession(session: Session): void {
+    session.cancel(this.#sendCancel)
+  }
+
+  /** A cancel request for what the upstream session runs, settled once the server has taken it in. */
+  readonly #sendCancel = (): Promise<void> =>
+    new Promise<void>((settled) => {
+      const upstream = this.#upstream
+      if (!upstream || upstream.closed) return settled()
+      // The server closes the connection once it has signalled the session: from then on the cancel can
+      // no longer reach a statement sent later.
+      sendCancel(upstream).on('close', () => settled())
+    })
 
   // ---- Hub ---------------------------------------------------------------------------------------
 
@@ -1156,6 +1205,9 @@ function withinDeadline<T>(upstream: Upstream, ms: number, doing: string, fn: ()
   })
   return Promise.race([fn(), late]).finally(() => clearTimeout(timer))
 }
+
+/** How long an interrupt's rollback waits for the session before it says what it waits for. */
+const INTERRUPT_QUIET_MS = 1000
 
 /** How long a cancel sent for a statement past its deadline may take to reach the server. */
 const CANCEL_GRACE_MS = 1000

@@ -104,6 +104,8 @@ export interface Hub {
   refused(record: RefusalRecord): void
   /** A cancel request for the connection with this process id (its BackendKeyData's); false when none has it. */
   cancelConnection(pid: number): boolean
+  /** `pg_terminate_backend()` of the connection with this process id; false when none has it. */
+  terminateConnection(pid: number): boolean
   /**
    * The checkpoint whose rollback dropped the temporary table `name` (made after it), and whether the app
    * meets it missing for the first time since; undefined for a table no rollback dropped (see PgProxy#rollback).
@@ -580,6 +582,21 @@ export class Session {
     void this.#drain()
   }
 
+  /**
+   * `pg_terminate_backend()` of this connection, sent on another: ended as PostgreSQL ends a backend so
+   * signalled (FATAL 57P01, the connection closed). Its statement under way is cancelled, as the server's
+   * would stop, and nothing it still waited with runs; then it is a client that left: its open
+   * transaction undone, its statements closed (see #end).
+   */
+  terminatedByCall(sendCancel: () => Promise<void>): void {
+    if (this.#closed) return
+    this.#toClient(errorResponse({ severity: 'FATAL', code: '57P01', message: 'terminating connection due to administrator command' }))
+    // Ended before the cancel: what it stops is answered to no one.
+    this.#socket.end()
+    this.cancel(sendCancel)
+    this.close('the connection was ended by pg_terminate_backend()')
+  }
+
   /** The proxy is stopping or lost its upstream: end the connection with this error. */
   terminate(error: ErrorFields): void {
     this.#toClient(errorResponse(error))
@@ -816,7 +833,7 @@ export class Session {
   #cancelCallAside(first: Message): boolean {
     if (this.#tx !== 'none' || this.#unsynced || this.#queue.pending) return false
     const call = cancelCallOf(first, this.#inbox)
-    if (!call || !this.#hub.cancelConnection(call.pid)) return false
+    if (!call || !(call.kind === 'terminate' ? this.#hub.terminateConnection(call.pid) : this.#hub.cancelConnection(call.pid))) return false
     this.#inbox.splice(0, call.consumed)
     for (const data of call.answers) this.#toClient(data)
     this.#ready()

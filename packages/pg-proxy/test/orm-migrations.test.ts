@@ -74,6 +74,39 @@ describe('ORM migrations and query builders through the proxy', () => {
     expect((await canceller.query(`SELECT pg_cancel_backend(${pid})`)).rows).toEqual([{ pg_cancel_backend: true }])
   })
 
+  // An operator's (or a pool's reaper's) `SELECT pg_terminate_backend(pid)` with the process id the proxy gave
+  // a connection: PostgreSQL ends that backend (FATAL 57P01) and answers true, whether it ran a statement or
+  // sat idle in its transaction; its transaction is rolled back.
+  it('ends a connection for pg_terminate_backend of its process id, sent on another: 57P01 to it, its transaction undone, true', async () => {
+    const count = async (c: pg.Client) => Number((await c.query('SELECT count(*) AS n FROM orders')).rows[0].n)
+    const running = await connect(proxy.url)
+    const idle = await connect(proxy.url)
+    const killer = await connect(proxy.url)
+    clients.push(running, idle, killer)
+    const before = await count(killer)
+    const ended = (c: pg.Client) => new Promise<void>((resolve) => c.once('end', () => resolve()))
+    const runningEnded = ended(running)
+    await running.query('BEGIN')
+    await running.query("INSERT INTO orders (status) VALUES ('paid')")
+    const slow = running.query('SELECT pg_sleep(30) AS slept').then(
+      () => 'finished',
+      (e) => `${e.code}: ${e.message}`,
+    )
+    await runningUpstream('SELECT pg_sleep(30) AS slept')
+    const pid = (running as unknown as { processID: number }).processID
+    expect((await killer.query('SELECT pg_terminate_backend($1)', [pid])).rows).toEqual([{ pg_terminate_backend: true }])
+    expect(await slow).toBe('57P01: terminating connection due to administrator command')
+    await runningEnded
+    // Idle inside its transaction, by the simple protocol: ended too, and the session free for the others.
+    const idleEnded = ended(idle)
+    await idle.query('BEGIN')
+    await idle.query("INSERT INTO orders (status) VALUES ('paid')")
+    const idlePid = (idle as unknown as { processID: number }).processID
+    expect((await killer.query(`SELECT pg_terminate_backend(${idlePid})`)).rows).toEqual([{ pg_terminate_backend: true }])
+    await idleEnded
+    expect(await count(killer)).toBe(before)
+  })
+
   // Knex's `knex.transaction({ readOnly: true })`, a read replica's pool, psql's `BEGIN READ ONLY`: a write
   // in it fails with 25006 on PostgreSQL. Simple and extended protocol, and SET TRANSACTION inside BEGIN.
   it('keeps a read-only transaction read-only, and the next transaction read-write', async () => {

@@ -1,4 +1,4 @@
-import { type BackendTiming, CheckpointStack, type RollbackTiming, Context, type ContextSnapshot, type StateBackend, StateError, TimeoutError, errorMessage } from '@venomqa/core'
+import { type BackendTiming, CheckpointStack, type RollbackOptions, type RollbackTiming, Context, type ContextSnapshot, type StateBackend, StateError, TimeoutError, errorMessage } from '@venomqa/core'
 import { StallError, StrayError, faults } from './faults'
 import type { RunnerHttpClient } from './http-client'
 
@@ -228,9 +228,10 @@ export class World {
    * Put the system back to checkpoint `name`: each backend's time, and `waitedMs` when the rollback first
    * had to wait for the app's unanswered requests (see `settle`): time no backend spent. `onBackend` is
    * told of each backend as soon as it has put its part back (the backends go one after another), so that
-   * a run quit in the middle knows which parts are back.
+   * a run quit in the middle knows which parts are back. `reason`, for a stopped journey, is told to each
+   * backend (see RollbackOptions).
    */
-  async rollback(name: string, onBackend?: (backend: StateBackend) => void): Promise<Omit<RollbackTiming, 'durationMs'>> {
+  async rollback(name: string, onBackend?: (backend: StateBackend) => void, reason?: RollbackOptions['reason']): Promise<Omit<RollbackTiming, 'durationMs'>> {
     this.#refuseAbandoned(`rollback to "${name}"`)
     const settling = this.#settle?.()
     let waited: { waitedMs: number } | undefined
@@ -241,7 +242,7 @@ export class World {
     }
     let backends: BackendTiming[] = []
     await this.#stack.rollback(name, async (saved) => {
-      backends = await this.#fanOut(`rollback to "${name}"`, (b) => b.rollback(name), onBackend)
+      backends = await this.#fanOut(`rollback to "${name}"`, (b) => (reason ? b.rollback(name, { reason }) : b.rollback(name)), onBackend)
       this.#ctx.restore(saved.ctx)
       this.#extras.forEach((e, i) => e.restore(saved.extras[i]))
     })

@@ -1,9 +1,9 @@
 import { CheckpointStack, ConfigError, type ConnectOptions, type StateBackend, StateError } from '@venomqa/core'
 import type { Connection, RowDataPacket } from 'mysql2/promise'
 import { type Target, describeSqlError, openConnection, parseTarget } from './connection'
-import { PRIVATE_LIKE, binary, ident } from './sql'
+import { ident } from './sql'
 import { countRows, databaseProblem } from './snapshot'
-import { unknownTable } from './table-names'
+import { tableNamesOf, unknownTable } from './table-names'
 
 /** What a rollback that found rows committed through the app's own connections advises. */
 const OWN_CONNECTIONS_SUGGESTION =
@@ -89,11 +89,7 @@ export class MysqlSavepointBackend implements StateBackend {
     const signal = options?.signal
     const conn = await openConnection(this.name, this.#target, {}, signal)
     try {
-      const [rows] = await conn.query<RowDataPacket[]>(
-        `SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE' AND ${binary('TABLE_NAME')} NOT LIKE ? ORDER BY TABLE_NAME`,
-        [this.#target.database, PRIVATE_LIKE],
-      )
-      const all = rows.map((r) => String(r.t))
+      const all = await tableNamesOf(conn, this.#target.database, false)
       const mistake = unknownTable(this.name, this.#options, all, this.#target.database)
       if (mistake) throw mistake
       this.#tables = (this.#options.tables ?? all).filter((t) => !this.#options.exclude?.includes(t))
@@ -176,9 +172,17 @@ export class MysqlSavepointBackend implements StateBackend {
     return (await databaseProblem(this.name, this.#target)) === undefined
   }
 
-  /** `true` when the database answers, else why not: the plugin's health check for `venomqa doctor`. */
+  /**
+   * `true` when the database answers, else why not: the plugin's health check for `venomqa doctor`. A name
+   * of `tables` or `exclude` the database has no table of is thrown, as connect throws it.
+   */
   async healthReport(): Promise<true | string> {
-    return (await databaseProblem(this.name, this.#target)) ?? true
+    const names = async (conn: Connection) => {
+      const mistake = unknownTable(this.name, this.#options, await tableNamesOf(conn, this.#target.database, false), this.#target.database)
+      if (mistake) throw mistake
+      return undefined
+    }
+    return (await databaseProblem(this.name, this.#target, names)) ?? true
   }
 
   /** Roll the whole transaction back: nothing done through the connection outlives the run. */

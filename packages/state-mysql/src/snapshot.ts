@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto'
-import { CheckpointStack, ConfigError, type ConnectOptions, type OpenCheckpoint, type StateBackend, StateError, errorMessage, redactText } from '@venomqa/core'
+import { CheckpointStack, ConfigError, type ConnectOptions, type OpenCheckpoint, type StateBackend, StateError, errorMessage, isUserError, redactText } from '@venomqa/core'
 import type { Connection, RowDataPacket } from 'mysql2/promise'
 import { type Target, describeSqlError, isPrivilegeError, openConnection, parseTarget } from './connection'
 import { SAVED_TRIGGERS, TriggerSwapError, copyName, definerSql, otherDefinerNeeds, putBackAppTriggers, quietAppTriggers, readAppTriggers } from './app-triggers'
 import { describeWriter, inFlightWritersSql, toInFlightWriters } from './inflight'
 import { canTryLocks, missingPrivileges } from './privileges'
-import { unknownTable } from './table-names'
+import { tableNamesOf, unknownTable } from './table-names'
 import { type Fingerprint, type SchemaChange, fingerprintChanges, fingerprintOf, fingerprintSql, inTables, readSchema, triggersSql } from './schema'
 import { type SequenceState, readSequences, restartSql, takeNext } from './sequences'
 import { PRIVATE_LIKE, PRIVATE_PREFIX, binary, columnList, ident, isPrivateName, joinOn, literal } from './sql'
@@ -662,10 +662,13 @@ export class MysqlSnapshotBackend implements StateBackend {
 
   /**
    * The server answers and the user has every privilege connect will ask for (`venomqa doctor`): a user
-   * without them passed the health check, and every run then stopped at connect.
+   * without them passed the health check, and every run then stopped at connect. A name of `tables` or
+   * `exclude` the database has no table or sequence of is thrown, as connect throws it.
    */
   async healthReport(): Promise<true | string> {
     const privileges = async (conn: Connection) => {
+      const mistake = unknownTable(this.name, this.#options, await tableNamesOf(conn, this.#target.database, true), this.#target.database)
+      if (mistake) throw mistake
       const problem = await this.#privilegeProblem(conn, await canTryLocks(conn, this.#lockWaitSeconds()))
       return problem === undefined ? undefined : new StateError(this.name, problem).message
     }
@@ -1361,20 +1364,32 @@ export async function countRows(conn: Connection, tables: string[]): Promise<Rec
   return Object.fromEntries(rows.map((r) => [String(r.t), Number(r.n)]))
 }
 
-/** Why the database does not answer, on a connection of its own (the password masked), or undefined when it does. Never throws. */
+/**
+ * Why the database does not answer, on a connection of its own (the password masked), or what `check` finds
+ * wrong there, or undefined when all is well. Throws only a mistake in the options that `check` finds (a
+ * table the database does not have): the config's, at its key (exit 2), as connect throws it.
+ */
 export async function databaseProblem(backend: string, target: Target, check?: (conn: Connection) => Promise<string | undefined>): Promise<string | undefined> {
+  let conn: Connection
   try {
-    const conn = await openConnection(backend, target)
-    try {
-      await conn.query('SELECT 1')
-      return await check?.(conn)
-    } finally {
-      await conn.end().catch(() => conn.destroy())
-    }
+    conn = await openConnection(backend, target)
   } catch (err) {
-    // openConnection names the server with its password masked already; anything else is masked here.
-    return err instanceof StateError ? err.message : redactText(errorMessage(err))
+    return unanswered(err)
   }
+  try {
+    await conn.query('SELECT 1')
+    return await check?.(conn)
+  } catch (err) {
+    if (isUserError(err)) throw err
+    return unanswered(err)
+  } finally {
+    await conn.end().catch(() => conn.destroy())
+  }
+}
+
+/** openConnection names the server with its password masked already; anything else is masked here. */
+function unanswered(err: unknown): string {
+  return err instanceof StateError ? err.message : redactText(errorMessage(err))
 }
 
 /** How long cleanup after a lost connection waits for the run's lock, in seconds. */

@@ -1,4 +1,18 @@
 import { ConfigError, didYouMean } from '@venomqa/core'
+import type { Connection, RowDataPacket } from 'mysql2/promise'
+import { PRIVATE_LIKE, binary } from './sql'
+
+/**
+ * The names `tables` and `exclude` may give: the database's base tables, with `sequences` its sequences
+ * too (MariaDB's), the backend's own (`_venomqa_...`) left out.
+ */
+export async function tableNamesOf(conn: Connection, database: string, sequences: boolean): Promise<string[]> {
+  const [rows] = await conn.query<RowDataPacket[]>(
+    `SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE IN ('BASE TABLE'${sequences ? ", 'SEQUENCE'" : ''}) AND ${binary('TABLE_NAME')} NOT LIKE ? ORDER BY TABLE_NAME`,
+    [database, PRIVATE_LIKE],
+  )
+  return rows.map((r) => String(r.t))
+}
 
 /**
  * The first name `tables` or `exclude` gives that is no table of the database, as the mistake in the

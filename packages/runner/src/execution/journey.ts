@@ -337,7 +337,7 @@ class JourneyExecution {
       const reason = stop === 'workers' || stop === 'unreachable' ? 'stopped' : stop
       const told = this.#putBack(open[0]!, reason)
       try {
-        const timing = await guardState(`rollback to checkpoint "${open[0]}"`, () => world.rollback(open[0]!, told?.onBackend))
+        const timing = await guardState(`rollback to checkpoint "${open[0]}"`, () => world.rollback(open[0]!, told?.onBackend, reason))
         await this.events.emit('rollback', this.events.onWorker(this.main, { journey: this.name, path: 'main', checkpoint: open[0]!, durationMs: performance.now() - t0, reason, ...timing }), { path: 'main' })
       } catch (err) {
         told?.failed()
