@@ -17,7 +17,7 @@ export interface ControlActions {
 
 /**
  * The bar sticks to the top of the window: the page's scroll padding follows its height (it wraps to more
- * lines on a narrow screen), so whatever is scrolled to, by a jump or by Tab, lands below it, not under it.
+ * lines on a narrow screen), so what a jump scrolls to lands below it, not under it.
  */
 function keepBelow(bar: HTMLElement): void {
   const GAP_PX = 8
