@@ -37,7 +37,7 @@ export class Controls {
   constructor(data: PageData, filters: Filters, actions: ControlActions) {
     this.search = el('input')
     this.search.type = 'search'
-    this.search.placeholder = 'Search steps, URLs, errors, bodies (press /)'
+    this.search.placeholder = 'Search steps, URLs, errors, headers, bodies (press /)'
     this.search.setAttribute('aria-label', 'Search')
     this.failedOnly = el('input')
     this.failedOnly.type = 'checkbox'
