@@ -218,3 +218,30 @@ describe("a worker's database has the main one's stored procedures and functions
     }
   })
 })
+
+const HIDDEN_DB = dbName('wroutinehidden')
+const HIDDEN_WORKER = `${HIDDEN_DB}_w1`
+const READER = dbName('reader')
+
+describe("a routine whose definition the user of `url` may not read", () => {
+  afterAll(async () => {
+    await sqlOn(null, `DROP USER IF EXISTS '${READER}'@'%'`)
+    await dropDatabase(HIDDEN_WORKER)
+    await dropDatabase(HIDDEN_DB)
+  })
+
+  it("fails the worker's setup naming the routine and the privilege it needs, and leaves no worker database", async () => {
+    await freshDatabase(HIDDEN_DB, ['CREATE TABLE items (id INT PRIMARY KEY) ENGINE=InnoDB', 'CREATE PROCEDURE add_item(IN i INT) INSERT INTO items VALUES (i)'])
+    // Everything on both databases, but not the routine's definer: its definition reads NULL.
+    await sqlOn(
+      null,
+      `DROP USER IF EXISTS '${READER}'@'%'; CREATE USER '${READER}'@'%' IDENTIFIED BY 'pw-routines'; GRANT ALL ON \`${HIDDEN_DB}\`.* TO '${READER}'@'%'; GRANT ALL ON \`${HIDDEN_WORKER}\`.* TO '${READER}'@'%'`,
+    )
+    const url = urlFor(HIDDEN_DB).replace('mysql://root@', `mysql://${READER}:pw-routines@`)
+    const workers = mysqlWorkers({ url, databaseName: () => HIDDEN_WORKER })
+    await expect(workers.prepare(1, { baseUrl: 'http://127.0.0.1:1', ports: new Map(), stateBackends: [] })).rejects.toThrow(
+      /the definition of procedure add_item cannot be read by the user of `url`: it needs to be the routine's definer, or SELECT on mysql\.proc \(MariaDB\) or SHOW_ROUTINE \(MySQL\)/,
+    )
+    expect(await sqlOn(null, `SHOW DATABASES LIKE '${HIDDEN_WORKER}'`)).toEqual([])
+  })
+})
