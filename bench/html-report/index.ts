@@ -1,9 +1,11 @@
 /**
  * How big the HTML report of a 200 journeys x 50 steps run is, how long it takes to render, and how long
  * Chromium takes to open it from disk (load event, first paint, the page's own "ready" mark), plus the
- * worst interaction: "Expand all" on every journey. Goal: under 5 MB, open in under 2 s.
+ * worst interactions: "Expand all" on every journey, and a search through every step (names, URLs,
+ * errors, headers, bodies). Goal: under 5 MB, open in under 2 s.
  *
- *   pnpm bench html-report            # needs /usr/bin/chromium (apt-get install -y chromium)
+ *   pnpm bench html-report                        # needs /usr/bin/chromium (apt-get install -y chromium)
+ *   JOURNEYS=60 STEPS=50 pnpm bench html-report   # a smaller run: 3 000 steps
  */
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
@@ -13,8 +15,8 @@ import { chromium } from 'playwright-core'
 import { renderHtml } from '@venomqa/reporter-html'
 import { bigRun } from '@venomqa/fixtures'
 
-const JOURNEYS = 200
-const STEPS = 50
+const JOURNEYS = Number(process.env.JOURNEYS ?? 200)
+const STEPS = Number(process.env.STEPS ?? 50)
 const OPENS = 5
 const CHROMIUM = '/usr/bin/chromium'
 
@@ -61,6 +63,8 @@ try {
   const wall: number[] = []
   let expandAll = 0
   let failedOnly = 0
+  const firstSearches: number[] = []
+  const nextSearches: number[] = []
   for (let i = 0; i < OPENS; i++) {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
     const t = performance.now()
@@ -75,6 +79,9 @@ try {
     loads.push(m.load)
     paints.push(m.paint)
     readies.push(m.ready)
+    // Text found nowhere: every step is looked at. The first search makes each step's searchable text.
+    firstSearches.push(await page.evaluate(searchTime, 'no-such-text-anywhere'))
+    nextSearches.push(await page.evaluate(searchTime, 'no-such-text-either'))
     if (i === OPENS - 1) {
       // The worst interactions: filter 10 000 steps, then build every journey's tree at once.
       failedOnly = await page.evaluate(() => {
@@ -101,9 +108,36 @@ try {
     `                       wall clock from goto to painted and ready: ${median(wall).toFixed(0)} ms; ${(2000 / Math.max(open, median(paints))).toFixed(1)}x under the 2 s budget`,
   )
   console.log(
+    `  search               first ${median(firstSearches).toFixed(0)} ms, next ${median(nextSearches).toFixed(0)} ms (a text found nowhere; median of ${OPENS})`,
+  )
+  console.log(
     `  interactions         failed-only filter ${failedOnly.toFixed(0)} ms; expand all ${JOURNEYS} journeys ${expandAll.toFixed(0)} ms (${(expandAll / Math.max(1, median(readies))).toFixed(1)}x the first render)`,
   )
 } finally {
   await browser.close()
   rmSync(dir, { recursive: true, force: true })
+}
+
+/**
+ * In the page: how long a search for `text` takes, from the moment it applies to the page laid out again.
+ * The search waits for typing to settle (a timer): the timer's callback is caught and run at once, timed.
+ */
+function searchTime(text: string): number {
+  const input = document.querySelector<HTMLInputElement>('input[type=search]')!
+  const setTimer = window.setTimeout
+  let apply: (() => void) | undefined
+  window.setTimeout = ((callback: () => void) => {
+    apply = callback
+    return 0
+  }) as typeof window.setTimeout
+  try {
+    input.value = text
+    input.dispatchEvent(new Event('input'))
+  } finally {
+    window.setTimeout = setTimer
+  }
+  const t0 = performance.now()
+  apply!()
+  void document.body.offsetHeight
+  return performance.now() - t0
 }

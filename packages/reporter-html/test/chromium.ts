@@ -64,13 +64,19 @@ export const TEST_OUTPUT = path.join(path.dirname(fileURLToPath(import.meta.url)
 
 /**
  * The HTML report of `result`, written to test-output/`name` and opened in a page of `browser`, for
- * `check`; the page must throw nothing meanwhile. The page is closed after, passed or not.
+ * `check` (at `viewport`, or the browser's default); the page must throw nothing meanwhile. The page is closed after, passed or not.
  */
-export async function reportInPage(browser: Browser, result: RunResult, name: string, check: (page: Page) => Promise<void>): Promise<void> {
+export async function reportInPage(
+  browser: Browser,
+  result: RunResult,
+  name: string,
+  check: (page: Page) => Promise<void>,
+  viewport?: { width: number; height: number },
+): Promise<void> {
   mkdirSync(TEST_OUTPUT, { recursive: true })
   const file = path.join(TEST_OUTPUT, name)
   writeFileSync(file, renderHtml(result))
-  const page = await browser.newPage()
+  const page = await browser.newPage(viewport ? { viewport } : {})
   const problems: string[] = []
   page.on('pageerror', (e) => problems.push(e.message))
   try {

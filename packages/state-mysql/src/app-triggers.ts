@@ -428,9 +428,12 @@ const PREPARED_TEXT = '@venomqa_trigger'
 /** The character sets whose text the driver sends as it is (UTF-8). */
 const UTF8 = /^utf8(mb3|mb4)?$/i
 
+/** The session settings a trigger or a stored routine was made in, which it keeps and runs in. */
+export type MadeIn = Pick<AppTrigger, 'name' | 'sqlMode' | 'charset' | 'collation'>
+
 /**
- * Run `create`, a CREATE TRIGGER statement of `t`, in the session settings `t` was made with, which the
- * trigger keeps: its sql_mode, the character set its client wrote it in, its connection's collation.
+ * Run `create`, a CREATE TRIGGER statement of `t` (or CREATE PROCEDURE or FUNCTION), in the session settings
+ * `t` was made with, which it keeps: its sql_mode, the character set its client wrote it in, its connection's collation.
  *
  * The driver (mysql2) follows the server's report of a new character_set_client and encodes what it sends
  * next in that character set, as it names it: it knows no `ujis` or `macce` and went on sending UTF-8,
@@ -445,8 +448,8 @@ const UTF8 = /^utf8(mb3|mb4)?$/i
  * that cannot prepare a CREATE TRIGGER (MySQL), is read as the UTF-8 it is, in the trigger's collation: the
  * same trigger, whose character_set_client then reads utf8mb4.
  */
-export async function createAs(conn: Connection, t: AppTrigger, create: string): Promise<void> {
-  if (!/^\w+$/.test(t.charset)) throw new Error(`trigger "${t.name}" has a character set named ${JSON.stringify(t.charset)}`)
+export async function createAs(conn: Connection, t: MadeIn, create: string): Promise<void> {
+  if (!/^\w+$/.test(t.charset)) throw new Error(`"${t.name}" has a character set named ${JSON.stringify(t.charset)}`)
   // A server without the variable reports nothing either.
   await conn.query("SET SESSION session_track_system_variables = ''").catch(() => undefined)
   // The text in the trigger's character set, and whether it holds all of it; set in the session's own character

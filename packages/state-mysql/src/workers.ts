@@ -1,6 +1,6 @@
 import { ConfigError, StateError, type StateBackend, type WorkerApp, type WorkerAppResources, type WorkerPart, asWorkerSetup, errorMessage, leftBehindBy, workerDatabaseMade } from '@venomqa/core'
 import type { Connection, RowDataPacket } from 'mysql2/promise'
-import { TriggerSwapError, appTriggersAsWritten, createTriggers, otherDefinerNeeds } from './app-triggers'
+import { type MadeIn, TriggerSwapError, appTriggersAsWritten, createAs, createTriggers, otherDefinerNeeds } from './app-triggers'
 import { type Target, describeSqlError, isPrivilegeError, openConnection, parseTarget } from './connection'
 import type { MysqlStateOptions } from './options'
 import { mysqlState } from './plugin'
@@ -28,7 +28,8 @@ export interface MysqlWorkersOptions {
   /**
    * 'copy' (default): a worker's database starts as a copy of the main one, tables and rows, before its app
    * starts (so an app that runs its migrations finds them done), and the app's triggers on them. 'app': it
-   * starts empty and the app creates the schema. Views are copied too (see copyViews); routines are not.
+   * starts empty and the app creates the schema. Stored procedures and functions (see copyRoutines) and
+   * views (see copyViews) are copied too.
    */
   schema?: 'copy' | 'app'
   /** The environment variable that carries the worker's database URL to its app (`resources.env`). Default DATABASE_URL. */
@@ -37,7 +38,7 @@ export interface MysqlWorkersOptions {
 
 const PART = 'mysqlWorkers'
 
-/** ` DEFINER=\`user\`@\`host\` ` in SHOW CREATE VIEW's statement, each name quoted as the server quotes it. */
+/** ` DEFINER=\`user\`@\`host\` ` in SHOW CREATE VIEW's (or PROCEDURE's, FUNCTION's) statement, each name quoted as the server quotes it. */
 const DEFINER_CLAUSE = / DEFINER=(?:`(?:[^`]|``)*`|\S+?)@(?:`(?:[^`]|``)*`|\S+) /
 
 /**
@@ -105,6 +106,9 @@ export function mysqlWorkers(given: MysqlWorkersOptions) {
           // Between the steps of a copy (a big database takes a while), a create given up stops.
           signal?.throwIfAborted()
           await copier.copySchema()
+          signal?.throwIfAborted()
+          // Before the views: a view that calls a function is made only once the function is there.
+          await copier.copyRoutines()
           signal?.throwIfAborted()
           await copier.copyViews()
           signal?.throwIfAborted()
@@ -399,6 +403,47 @@ export class MysqlCopier {
           if (waiting.length === left.length) throw failure
           left = waiting
         }
+      } finally {
+        await conn.query(`USE ${ident(this.#main.database)}`)
+      }
+    })
+  }
+
+  /**
+   * Create the main database's stored procedures and functions in the worker's, as views are (see
+   * copyViews): an app that calls one answered 500 (`PROCEDURE app_w1.add_item does not exist`) on every
+   * worker, and a view calling a function was not made at all. Each is made from SHOW CREATE PROCEDURE or
+   * FUNCTION, its definer left out (it runs as the user of `url`, who owns the worker's database), the main
+   * database's name before a table pointed at the worker's (a name without one is the routine's own
+   * database's already), in the sql_mode and character set it was made in: under ANSI_QUOTES, `"items"` is
+   * a table, elsewhere a string. A routine's body is read when it runs, so they are made in any order.
+   */
+  async copyRoutines(): Promise<void> {
+    await this.#do("copying the app's stored procedures and functions", async (conn) => {
+      const [rows] = await conn.query<RowDataPacket[]>(
+        `SELECT ROUTINE_NAME AS name, ROUTINE_TYPE AS type FROM information_schema.ROUTINES
+          WHERE ROUTINE_SCHEMA = ? AND ROUTINE_TYPE IN ('PROCEDURE', 'FUNCTION') AND ${binary('ROUTINE_NAME')} NOT LIKE ? ORDER BY ROUTINE_NAME`,
+        [this.#main.database, PRIVATE_LIKE],
+      )
+      const [from, to] = [`${ident(this.#main.database)}.`, `${ident(this.#worker)}.`]
+      const routines: { madeIn: MadeIn; create: string }[] = []
+      for (const r of rows) {
+        const [name, type] = [String(r.name), String(r.type)]
+        const [[shown]] = await conn.query<RowDataPacket[]>(`SHOW CREATE ${type} ${from}${ident(name)}`)
+        const create = shown?.[`Create ${type === 'PROCEDURE' ? 'Procedure' : 'Function'}`]
+        // NULL for a user who is not its definer and may not read every routine's definition.
+        if (create === null || create === undefined)
+          throw new StateError(
+            `mysql:${this.#worker}`,
+            `the definition of ${type.toLowerCase()} ${name} cannot be read by the user of \`url\`: it needs to be the routine's definer, or SELECT on mysql.proc (MariaDB) or SHOW_ROUTINE (MySQL)`,
+          )
+        const madeIn = { name, sqlMode: String(shown!.sql_mode), charset: String(shown!.character_set_client), collation: String(shown!.collation_connection) }
+        routines.push({ madeIn, create: String(create).replace(DEFINER_CLAUSE, ' ').split(from).join(to) })
+      }
+      if (!routines.length) return
+      await conn.query(`USE ${ident(this.#worker)}`)
+      try {
+        for (const r of routines) await createAs(conn, r.madeIn, r.create)
       } finally {
         await conn.query(`USE ${ident(this.#main.database)}`)
       }

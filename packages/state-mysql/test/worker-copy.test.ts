@@ -170,3 +170,78 @@ describe("a worker's database has the main one's views, over its own tables", ()
     }
   })
 })
+
+const ROUTINE_DB = dbName('wroutine')
+const ROUTINE_WORKER = `${ROUTINE_DB}_w1`
+
+describe("a worker's database has the main one's stored procedures and functions, over its own tables", () => {
+  afterAll(async () => {
+    await dropDatabase(ROUTINE_WORKER)
+    await dropDatabase(ROUTINE_DB)
+  })
+
+  it('copies each one without its definer, in the sql_mode it was made in, reading the rows of the worker (a view calling one too)', async () => {
+    // An app whose migrations ran once on the main database: its worker app calls them as the main one does.
+    await freshDatabase(ROUTINE_DB, [
+      'CREATE TABLE items (id INT AUTO_INCREMENT PRIMARY KEY, done BOOL NOT NULL DEFAULT 0) ENGINE=InnoDB',
+      "CREATE DEFINER=`app_owner`@`%` PROCEDURE add_item(IN d BOOL) SQL SECURITY INVOKER BEGIN INSERT INTO items (done) VALUES (d); END",
+      // Its own database named, as SHOW CREATE VIEW names it: the worker's copy reads the worker's table.
+      `CREATE FUNCTION open_count() RETURNS INT READS SQL DATA RETURN (SELECT COUNT(*) FROM \`${ROUTINE_DB}\`.items WHERE NOT done)`,
+      // Under ANSI_QUOTES "items" names the table; made in another sql_mode it would be a string.
+      "SET SESSION sql_mode = CONCAT(@@sql_mode, ',ANSI_QUOTES')",
+      'CREATE FUNCTION all_count() RETURNS INT READS SQL DATA RETURN (SELECT COUNT(*) FROM "items")',
+      "SET SESSION sql_mode = REPLACE(@@sql_mode, 'ANSI_QUOTES', '')",
+      'CREATE VIEW counts AS SELECT open_count() AS open_n, all_count() AS all_n',
+      'CALL add_item(0)',
+      'CALL add_item(1)',
+    ])
+    const workers = mysqlWorkers({ url: urlFor(ROUTINE_DB), databaseName: () => ROUTINE_WORKER })
+    const prepared = await workers.prepare(1, { baseUrl: 'http://127.0.0.1:1', ports: new Map(), stateBackends: [] })
+    try {
+      await sqlOn(ROUTINE_WORKER, 'CALL add_item(0)')
+      const counts = async (db: string) => ((await sqlOn(db, 'SELECT open_n, all_n FROM counts')) as RowDataPacket[])[0]
+      expect({ ...(await counts(ROUTINE_WORKER)) }).toEqual({ open_n: 2, all_n: 3 })
+      expect({ ...(await counts(ROUTINE_DB)) }).toEqual({ open_n: 1, all_n: 2 })
+      // Made by the user of `url`, who owns the worker's database: no other user's name is needed to make them.
+      const [me] = (await sqlOn(null, 'SELECT CURRENT_USER() AS u')) as RowDataPacket[]
+      const definers = (await sqlOn(
+        null,
+        `SELECT ROUTINE_NAME AS n, ROUTINE_TYPE AS t, DEFINER AS d FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = '${ROUTINE_WORKER}' ORDER BY ROUTINE_NAME`,
+      )) as RowDataPacket[]
+      expect(definers.map((r) => ({ ...r }))).toEqual([
+        { n: 'add_item', t: 'PROCEDURE', d: me!.u },
+        { n: 'all_count', t: 'FUNCTION', d: me!.u },
+        { n: 'open_count', t: 'FUNCTION', d: me!.u },
+      ])
+    } finally {
+      await prepared.close?.()
+    }
+  })
+})
+
+const HIDDEN_DB = dbName('wroutinehidden')
+const HIDDEN_WORKER = `${HIDDEN_DB}_w1`
+const READER = dbName('reader')
+
+describe("a routine whose definition the user of `url` may not read", () => {
+  afterAll(async () => {
+    await sqlOn(null, `DROP USER IF EXISTS '${READER}'@'%'`)
+    await dropDatabase(HIDDEN_WORKER)
+    await dropDatabase(HIDDEN_DB)
+  })
+
+  it("fails the worker's setup naming the routine and the privilege it needs, and leaves no worker database", async () => {
+    await freshDatabase(HIDDEN_DB, ['CREATE TABLE items (id INT PRIMARY KEY) ENGINE=InnoDB', 'CREATE PROCEDURE add_item(IN i INT) INSERT INTO items VALUES (i)'])
+    // Everything on both databases, but not the routine's definer: its definition reads NULL.
+    await sqlOn(
+      null,
+      `DROP USER IF EXISTS '${READER}'@'%'; CREATE USER '${READER}'@'%' IDENTIFIED BY 'pw-routines'; GRANT ALL ON \`${HIDDEN_DB}\`.* TO '${READER}'@'%'; GRANT ALL ON \`${HIDDEN_WORKER}\`.* TO '${READER}'@'%'`,
+    )
+    const url = urlFor(HIDDEN_DB).replace('mysql://root@', `mysql://${READER}:pw-routines@`)
+    const workers = mysqlWorkers({ url, databaseName: () => HIDDEN_WORKER })
+    await expect(workers.prepare(1, { baseUrl: 'http://127.0.0.1:1', ports: new Map(), stateBackends: [] })).rejects.toThrow(
+      /the definition of procedure add_item cannot be read by the user of `url`: it needs to be the routine's definer, or SELECT on mysql\.proc \(MariaDB\) or SHOW_ROUTINE \(MySQL\)/,
+    )
+    expect(await sqlOn(null, `SHOW DATABASES LIKE '${HIDDEN_WORKER}'`)).toEqual([])
+  })
+})

@@ -2,7 +2,7 @@
 import type { PageIssue } from '../page-model'
 import { Controls } from './controls'
 import { Report } from './data'
-import { append, el, flash, hiddenInside } from './dom'
+import { append, el, hiddenInside, jumpTo } from './dom'
 import { type Filters, Matcher, noFilters } from './filters'
 import { formatDate, plural } from './format'
 import { renderExplorations } from './explorations'
@@ -153,7 +153,7 @@ export class ReportPage {
     if (!view) return
     if (view.details.hidden) this.resetFilters()
     view.open()
-    flash(view.details)
+    jumpTo(view.details, view.summary)
   }
 
   /** The journey holding a step; journeys not built yet are built in order until it turns up. */
@@ -163,7 +163,7 @@ export class ReportPage {
     return step ? this.journeys[step.journey] : undefined
   }
 
-  /** Open a step's journey and its request and response, clearing filters that hide it, and scroll to it. */
+  /** Open a step's journey and its request and response, clearing filters that hide it, and jump to it. */
   private revealStep(id: number, journeyIndex?: number): void {
     let view = journeyIndex !== undefined ? this.journeys[journeyIndex] : undefined
     if (view) view.open()
@@ -176,6 +176,6 @@ export class ReportPage {
       step.details.element.open = true
       step.details.ensure()
     }
-    flash(step.li)
+    jumpTo(step.li, step.heading, view.summary)
   }
 }

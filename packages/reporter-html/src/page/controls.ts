@@ -15,6 +15,17 @@ export interface ControlActions {
   collapseAll(): void
 }
 
+/**
+ * The bar sticks to the top of the window: the page's scroll padding follows its height (it wraps to more
+ * lines on a narrow screen), so what a jump scrolls to lands below it, not under it.
+ */
+function keepBelow(bar: HTMLElement): void {
+  const GAP_PX = 8
+  new ResizeObserver(() => {
+    document.documentElement.style.scrollPaddingTop = `${bar.offsetHeight + GAP_PX}px`
+  }).observe(bar)
+}
+
 export class Controls {
   readonly element: HTMLDivElement
   readonly search: HTMLInputElement
@@ -26,7 +37,7 @@ export class Controls {
   constructor(data: PageData, filters: Filters, actions: ControlActions) {
     this.search = el('input')
     this.search.type = 'search'
-    this.search.placeholder = 'Search steps, URLs, errors, bodies (press /)'
+    this.search.placeholder = 'Search steps, URLs, errors, headers, bodies (press /)'
     this.search.setAttribute('aria-label', 'Search')
     this.failedOnly = el('input')
     this.failedOnly.type = 'checkbox'
@@ -70,6 +81,7 @@ export class Controls {
       button('Collapse all', 'btn', () => actions.collapseAll()),
       this.count,
     ])
+    keepBelow(this.element)
   }
 
   /** Put every control back to "no filter" (the caller resets the filters themselves). */

@@ -84,9 +84,24 @@ export function hiddenInside(node: HTMLElement): boolean {
   return false
 }
 
-/** Scroll to `node` and highlight it briefly. */
-export function flash(node: HTMLElement): void {
-  node.scrollIntoView({ block: 'center' })
-  node.classList.add('flash')
-  setTimeout(() => node.classList.remove('flash'), 1600)
+/**
+ * Jump to `heading` and highlight its `box` briefly. Focus moves to the heading (made focusable by script
+ * only, `tabindex=-1`), so the next Tab goes on from there and a screen reader reads where the jump went.
+ * The heading is scrolled to the top of the window, or its `context` (the journey's summary line) when the
+ * heading still shows whole below it. The page's scroll padding (see Controls) keeps either below the
+ * sticky filter bar: centring a tall box (a step with its request and response open) put them under it.
+ */
+export function jumpTo(box: HTMLElement, heading: HTMLElement, context?: HTMLElement): void {
+  if (heading.tabIndex < 0 && !heading.hasAttribute('tabindex')) heading.tabIndex = -1
+  heading.focus({ preventScroll: true })
+  const top = context && fitsUnder(context, heading) ? context : heading
+  top.scrollIntoView({ block: 'start' })
+  box.classList.add('flash')
+  setTimeout(() => box.classList.remove('flash'), 1600)
+}
+
+/** Would `heading` show whole with `context` at the top of the window, below the scroll padding? */
+function fitsUnder(context: HTMLElement, heading: HTMLElement): boolean {
+  const padding = Number.parseFloat(getComputedStyle(document.documentElement).scrollPaddingTop) || 0
+  return heading.getBoundingClientRect().bottom - context.getBoundingClientRect().top <= window.innerHeight - padding
 }

@@ -26,8 +26,11 @@ function contains(text: unknown, query: string): boolean {
 export class Matcher {
   /** Each step's searchable text, made on first search. */
   private readonly haystacks = new WeakMap<PageStep, string>()
+  private readonly headers: HeaderSearch
 
-  constructor(private readonly report: Report) {}
+  constructor(private readonly report: Report) {
+    this.headers = new HeaderSearch(report)
+  }
 
   private stepText(s: PageStep): string {
     let text = this.haystacks.get(s)
@@ -43,7 +46,7 @@ export class Matcher {
   node(n: PageNode | PagePath, query: string): boolean {
     switch (n.k) {
       case 's':
-        return this.stepText(n).includes(query)
+        return this.stepText(n).includes(query) || this.headers.stepHas(n, query)
       case 'c':
         return contains(n.n, query)
       case 'p':
@@ -108,4 +111,44 @@ export class Matcher {
     }
     return true
   }
+}
+
+/**
+ * Search in header lines. A step's lines are ids into the report's shared table, where a line that recurs
+ * in many steps (`accept: application/json`) is once: each query is looked for in the table's lines, once,
+ * and a step then only checks its ids. Putting the lines in each step's text doubled a search's time.
+ */
+class HeaderSearch {
+  /** The table's lines as searched: `name: value`, as the page shows them (secrets masked), lower-cased. */
+  private lines: string[] | undefined
+  private query = ''
+  /** For `query`: 1 at the id of each line holding it; null when none does. */
+  private hits: Uint8Array | null = null
+
+  constructor(private readonly report: Report) {}
+
+  stepHas(s: PageStep, query: string): boolean {
+    const hits = this.hitsFor(query)
+    return !!hits && (anyHit(hits, s.rq?.h) || anyHit(hits, s.rs?.h))
+  }
+
+  private hitsFor(query: string): Uint8Array | null {
+    if (query === this.query) return this.hits
+    this.lines ??= this.report.data.hd.map(([name, value]) => lower(`${name}: ${value}`))
+    const hits = new Uint8Array(this.lines.length)
+    let any = false
+    this.lines.forEach((line, id) => {
+      if (!line.includes(query)) return
+      hits[id] = 1
+      any = true
+    })
+    this.query = query
+    this.hits = any ? hits : null
+    return this.hits
+  }
+}
+
+function anyHit(hits: Uint8Array, ids: number[] | undefined): boolean {
+  if (ids) for (const id of ids) if (hits[id]) return true
+  return false
 }

@@ -30,6 +30,8 @@ function flakyBadge(j: PageJourney): HTMLSpanElement {
 
 export class JourneyView {
   readonly details: HTMLDetailsElement
+  /** The panel's summary line: where a jump to the journey moves focus. */
+  readonly summary: HTMLElement
   /** false while the filters hide it */
   visible = true
   records: NodeRecord[] = []
@@ -46,8 +48,7 @@ export class JourneyView {
     const flags = journeyFlags(j)
     this.details = el('details', `panel journey ${j.s}`)
     this.details.id = `journey-${index}`
-    this.details.appendChild(
-      el('summary', null, [
+    this.summary = el('summary', null, [
         icon(j.s),
         el('span', 'name', j.n),
         // The repetition first, right after the name; the other flags after the tags.
@@ -55,8 +56,8 @@ export class JourneyView {
         j.tags.map((t) => el('span', 'tag', t)),
         flags.filter((f) => !f.startsWith('repeat #')).map((f) => (f === 'flaky' ? flakyBadge(j) : flag(f))),
         el('span', 'stats', `${countsText(j.c)} \u00b7 ${formatMs(j.ms)}`),
-      ]),
-    )
+    ])
+    this.details.appendChild(this.summary)
     this.details.addEventListener('toggle', () => {
       if (this.details.open) this.build()
     })

@@ -21,6 +21,8 @@ export interface GroupRecord {
 /** A step's element and its request-and-response details, found by step id (issues and timelines link to it). */
 export interface StepEntry {
   li: HTMLLIElement
+  /** the step's line (status, name, request, time): where a jump to the step moves focus */
+  heading: HTMLDivElement
   /** the journey's index in the page */
   journey: number
   details?: { element: HTMLDetailsElement; ensure: () => void }
@@ -79,7 +81,7 @@ export class TreeRenderer {
     row.appendChild(el('span', 'ms', formatMs(s.ms)))
     li.appendChild(row)
     if (s.e) li.appendChild(el('div', 'err', s.e.m))
-    const entry: StepEntry = { li, journey: this.journey }
+    const entry: StepEntry = { li, heading: row, journey: this.journey }
     if (s.rq || s.rs || s.ex || s.lg || s.e?.st) {
       const details = el('details', 'io', el('summary', null, s.rq ? 'Request and response' : 'Details'))
       entry.details = { element: details, ensure: onFirstOpen(details, () => stepDetails(this.report, s)) }
