@@ -15,69 +15,44 @@
  * - `one_star_is_five`: a review of one star is kept as five.
  * - `restocked_twice`: a product added to a catalogue that has one already is added twice.
  */
-import http from 'node:http'
+import { serveMemoryApp } from './memory-app.mjs'
 
 const COLLECTIONS = ['products', 'carts', 'lines', 'orders', 'reviews']
 const PRICE = 250
 
 let starts = Object.fromEntries(COLLECTIONS.map((c) => [c, 1]))
 let fixed = false
-let db = empty()
-const checkpoints = []
 
 function empty() {
   return { products: [], carts: [], lines: [], orders: [], reviews: [], next: { ...starts } }
 }
 
-const copy = (state) => structuredClone(state)
 
 function insert(collection, row) {
-  const stored = { id: db.next[collection]++, ...row }
-  db[collection].push(stored)
+  const stored = { id: app.db.next[collection]++, ...row }
+  app.db[collection].push(stored)
   return stored
 }
 
-const byId = (collection, id) => db[collection].find((row) => row.id === Number(id))
+const byId = (collection, id) => app.db[collection].find((row) => row.id === Number(id))
 
 function cartView(cart) {
-  const lines = db.lines.filter((l) => l.cartId === cart.id)
+  const lines = app.db.lines.filter((l) => l.cartId === cart.id)
   return { id: cart.id, total: cart.total, lines: lines.map((l) => ({ id: l.id, productId: l.productId, quantity: l.quantity })) }
 }
 
-function control(path, body) {
-  const name = body?.name
-  const at = checkpoints.findIndex((c) => c.name === name)
-  if (path === '/__venomqa/state') return [200, Object.fromEntries(COLLECTIONS.map((c) => [c, db[c].length]))]
-  if (path === '/__venomqa/checkpoint') {
-    if (at >= 0) checkpoints.splice(at, 1)
-    checkpoints.push({ name, db: copy(db) })
-  } else if (path === '/__venomqa/rollback') {
-    if (at < 0) return [404, { error: `no checkpoint ${name}` }]
-    db = copy(checkpoints[at].db)
-    checkpoints.length = at + 1
-  } else if (path === '/__venomqa/release') {
-    if (at >= 0) checkpoints.splice(at, 1)
-  } else if (path === '/__venomqa/reset') {
-    db = empty()
-    checkpoints.length = 0
-  }
-  return [200, { ok: true }]
-}
-
 function route(method, path, body) {
-  if (path.startsWith('/__venomqa/')) return control(path, body)
   if (method === 'POST' && path === '/__test/config') {
     starts = { ...starts, ...body.starts }
     fixed = body.fixed === true
-    db = empty()
-    checkpoints.length = 0
+    app.reset()
     return [200, { ok: true }]
   }
   if (path === '/health') return [200, { ok: true }]
-  if (method === 'GET' && path === '/products') return [200, db.products]
+  if (method === 'GET' && path === '/products') return [200, app.db.products]
   if (method === 'POST' && path === '/products') {
     const name = String(body?.name ?? 'item')
-    if (db.products.length && !fixed) insert('products', { name, price: PRICE })
+    if (app.db.products.length && !fixed) insert('products', { name, price: PRICE })
     return [201, insert('products', { name, price: PRICE })]
   }
   if (method === 'POST' && path === '/carts') return [201, insert('carts', { total: 0 })]
@@ -99,9 +74,9 @@ function route(method, path, body) {
   }
   m = /^\/carts\/(\d+)\/lines\/(\d+)$/.exec(path)
   if (m && method === 'DELETE') {
-    const line = db.lines.find((l) => l.id === Number(m[2]) && l.cartId === Number(m[1]))
+    const line = app.db.lines.find((l) => l.id === Number(m[2]) && l.cartId === Number(m[1]))
     if (!line) return [404, { error: `no line ${m[2]} in cart ${m[1]}` }]
-    db.lines = db.lines.filter((l) => l !== line)
+    app.db.lines = app.db.lines.filter((l) => l !== line)
     if (fixed) byId('carts', m[1]).total -= byId('products', line.productId).price * line.quantity
     return [204, undefined]
   }
@@ -109,7 +84,7 @@ function route(method, path, body) {
   if (m && method === 'POST') {
     const cart = byId('carts', m[1])
     if (!cart) return [404, { error: `no cart ${m[1]}` }]
-    const lines = db.lines.filter((l) => l.cartId === cart.id)
+    const lines = app.db.lines.filter((l) => l.cartId === cart.id)
     if (!lines.length) return [409, { error: 'the cart is empty' }]
     const charged = (l) => byId('products', l.productId).price * (l.quantity === 1 && !fixed ? 2 : l.quantity)
     const order = insert('orders', { cartId: cart.id, total: lines.reduce((sum, l) => sum + charged(l), 0) })
@@ -125,10 +100,10 @@ function route(method, path, body) {
     const review = insert('reviews', { productId: product.id, stars: stars === 1 && !fixed ? 5 : stars, reads: 0 })
     return [201, { productId: product.id, stars }, { location: `/products/${product.id}/reviews/${review.id}` }]
   }
-  if (m && method === 'GET') return [200, db.reviews.filter((r) => r.productId === Number(m[1]))]
+  if (m && method === 'GET') return [200, app.db.reviews.filter((r) => r.productId === Number(m[1]))]
   m = /^\/products\/(\d+)\/reviews\/(\d+)$/.exec(path)
   if (m && method === 'GET') {
-    const review = db.reviews.find((r) => r.id === Number(m[2]) && r.productId === Number(m[1]))
+    const review = app.db.reviews.find((r) => r.id === Number(m[2]) && r.productId === Number(m[1]))
     if (!review) return [404, { error: `no review ${m[2]} of product ${m[1]}` }]
     review.reads += fixed ? 1 : 2
     return [200, review]
@@ -141,24 +116,4 @@ function route(method, path, body) {
   return [404, { error: `no route ${method} ${path}` }]
 }
 
-const server = http.createServer(async (req, res) => {
-  let text = ''
-  for await (const chunk of req) text += chunk
-  const url = new URL(req.url ?? '/', 'http://app')
-  let body
-  try {
-    body = text ? JSON.parse(text) : undefined
-  } catch {
-    res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'not JSON' }))
-    return
-  }
-  const [status, answer, headers = {}] = route(req.method ?? 'GET', url.pathname, body)
-  if (answer === undefined) res.writeHead(status, headers).end()
-  else res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(answer))
-})
-
-server.listen(Number(process.env.PORT ?? 0), process.env.HOST ?? '127.0.0.1', () => {
-  const { address, port } = server.address()
-  console.log(`coincidence app listening on http://${address}:${port}`)
-})
-process.on('SIGTERM', () => server.close(() => process.exit(0)))
+const app = serveMemoryApp({ name: 'coincidence app', empty, counts: (db) => Object.fromEntries(COLLECTIONS.map((c) => [c, db[c].length])), route })
