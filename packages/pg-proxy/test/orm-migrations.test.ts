@@ -139,6 +139,42 @@ describe('ORM migrations and query builders through the proxy', () => {
     await proxy.rollback('after_read_only')
   })
 
+  // A read replica's pool or a reporting connection made read-only for the whole session: its writes fail
+  // with 25006 on PostgreSQL. Behind the proxy every transaction of the app is a savepoint of a transaction
+  // that began before the setting, which a default for new transactions never reached: the writes went through.
+  it('keeps a connection read-only by default (SET, SESSION CHARACTERISTICS, a startup option) as PostgreSQL does, that connection only', async () => {
+    const insert = "INSERT INTO orders (status) VALUES ('paid')"
+    /** What each step of `steps` gives on a new connection to `url`, with its startup `options`. */
+    const outcomes = async (url: string, steps: (string | pg.QueryConfig)[], options?: string) => {
+      const app = new pg.Client({ connectionString: url, ...(options ? { options } : {}) })
+      app.on('error', () => {})
+      await app.connect()
+      clients.push(app)
+      const out: string[] = []
+      for (const step of steps) out.push(await app.query(step).then((r) => r.command, (e) => e.code))
+      return out
+    }
+    const extended = { text: 'INSERT INTO orders (status) VALUES ($1)', values: ['paid'] }
+    const cases: [(string | pg.QueryConfig)[], string?][] = [
+      [['SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY', insert, extended, 'BEGIN', insert, 'ROLLBACK', 'BEGIN READ WRITE', insert, 'ROLLBACK']],
+      [['SET default_transaction_read_only = on', insert, extended, 'RESET default_transaction_read_only', insert, extended]],
+      // Set in a transaction: not for that transaction, and gone with its ROLLBACK.
+      [['BEGIN', 'SET default_transaction_read_only TO true', insert, 'ROLLBACK', insert, 'BEGIN', 'SET default_transaction_read_only TO true', 'COMMIT', insert]],
+      [[insert, extended, 'SET SESSION CHARACTERISTICS AS TRANSACTION READ WRITE', insert], '-c default_transaction_read_only=on'],
+    ]
+    for (const [steps, options] of cases) {
+      const direct = await outcomes(dbUrl(DB), steps, options)
+      expect(direct).toContain('25006')
+      expect(await outcomes(proxy.url, steps, options)).toEqual(direct)
+    }
+    // Another connection of the app, at the same time, is read-write as before.
+    const other = await connect(proxy.url)
+    clients.push(other)
+    expect((await other.query(`${insert} RETURNING status`)).rows).toEqual([{ status: 'paid' }])
+    await proxy.checkpoint('after_read_only_default')
+    await proxy.rollback('after_read_only_default')
+  })
+
   /** Until the server runs `sql` (for the proxy's session): what a cancel sent now stops. */
   async function runningUpstream(sql: string): Promise<void> {
     await withClient(dbUrl(DB), async (c) => {
