@@ -831,9 +831,18 @@ export class Session {
    * statement it is to stop, then find no server process of that id. True when the call was answered.
    */
   #cancelCallAside(first: Message): boolean {
-    if (this.#tx !== 'none' || this.#unsynced || this.#queue.pending) return false
+    // In a failed transaction the server refuses the call (25P02), as PostgreSQL does.
+    if (this.#tx === 'failed' || this.#unsynced || this.#queue.pending) return false
     const call = cancelCallOf(first, this.#inbox)
-    if (!call || !(call.kind === 'terminate' ? this.#hub.terminateConnection(call.pid) : this.#hub.cancelConnection(call.pid))) return false
+    if (!call) return false
+    if (call.pid === 'self') {
+      // Ending itself, in a transaction or not: nothing of it is under way (nothing pending), so nothing to cancel.
+      this.#inbox.splice(0, call.consumed)
+      for (const data of call.answers) this.#toClient(data)
+      this.terminatedByCall(async () => {})
+      return true
+    }
+    if (this.#tx !== 'none' || !(call.kind === 'terminate' ? this.#hub.terminateConnection(call.pid) : this.#hub.cancelConnection(call.pid))) return false
     this.#inbox.splice(0, call.consumed)
     for (const data of call.answers) this.#toClient(data)
     this.#ready()
