@@ -1,6 +1,6 @@
 import type { EmailFilter, MailPort, OutgoingEmail } from '@venomqa/core'
 import { AbortedError, TimeoutError, TransportError, VenomError, errorMessage, raceDeadline, redactWholeUrl, refuseRenamed } from '@venomqa/core'
-import { MailApiError } from './http-api'
+import { MailApiError, leadsNowhere } from './http-api'
 import { describeFilter, describeMail, matchesFilter, pickFilter } from './filter'
 import type { CaughtEmail } from './mime'
 import type { SmtpSender } from './smtp-sender'
@@ -201,9 +201,15 @@ class LookCut extends Error {
   }
 }
 
-/** Errors that waiting longer cannot cure: a refused login, a wrong API path, a bad certificate. */
+/**
+ * Errors that waiting longer cannot cure: a refused login, a wrong API path, a bad certificate, no such host,
+ * nothing listening. A refused connection ends the wait at its first look: the app's SMTP goes to the same
+ * server, so no mail can arrive while nothing listens, and a catcher started again later has lost what it
+ * held (MailHog, Mailpit and the built-in catcher keep mail only while they run, by default). Waiting out the timeout
+ * only delayed the answer that the server is not there.
+ */
 function isPermanent(err: unknown): boolean {
   if (err instanceof MailApiError) return err.status >= 400 && err.status < 500 && err.status !== 429
-  if (err instanceof TransportError) return err.kind === 'tls' || err.kind === 'dns'
+  if (err instanceof TransportError) return err.kind === 'tls' || leadsNowhere(err.kind)
   return false
 }

@@ -51,20 +51,47 @@ describe('waitForEmail', () => {
     }
   })
 
-  // A mail API where nothing listens (Mailpit not started, a wrong port): every look failed, and the issue
-  // still sent the user to check that the app sent the mail, which no look could tell.
+  // A mail API that never answers (a look cut short by the wait's end): whether the app sent the mail is
+  // unknown, and the issue still sent the user to check that the app sent it.
   it('when no look reached the mail API, the issue suggests starting it, not checking what the app sent', async () => {
-    const runner = createRunner({ plugins: [[mailPlugin, { mode: 'mailpit', url: `http://127.0.0.1:${CLOSED_PORT}`, pollIntervalMs: 50 }]] })
+    const silent = await startSilentServer()
+    const runner = createRunner({ plugins: [[mailPlugin, { mode: 'mailpit', url: silent.url, pollIntervalMs: 50 }]] })
     try {
       const j = journey('mail_api_down', {
         requires: ['mail'],
         steps: [step('wait_for_mail', ({ ports, signal }) => ports.require<MailPort>('mail').waitForEmail({ to: 'alice@example.com', timeoutMs: 200, signal }))],
       })
       const [issue] = (await runner.run(j)).journeys[0]!.issues
-      expect(issue!.error).toContain('The last look failed: plugins[0].url:')
+      expect(issue!.error).toContain('The last look failed: no answer within')
       expect(issue!.suggestion).toMatch(/^No look at the mailbox reached the mail server's API/)
       expect(issue!.suggestion).toContain('plugins[N].url')
       expect(issue!.suggestion).not.toMatch(/check that the app sent it/)
+    } finally {
+      await runner.close()
+      await silent.close()
+    }
+  })
+
+  // Nothing listening (the mail server not started, a wrong port): the wait went on for its whole timeout
+  // although no mail could reach a server that is not there. A refusal ends it at once. The wait here is
+  // longer than the test's own timeout, so a wait that sits it out fails the test.
+  it('a mail API that refuses connections fails the wait at once, naming the url key to fix', async () => {
+    const runner = createRunner({ plugins: [[mailPlugin, { mode: 'mailpit', url: `http://127.0.0.1:${CLOSED_PORT}`, pollIntervalMs: 50 }]] })
+    try {
+      const j = journey('mail_api_down', {
+        requires: ['mail'],
+        steps: [
+          step('wait_for_mail', ({ ports, signal }) => ports.require<MailPort>('mail').waitForEmail({ to: 'alice@example.com', timeoutMs: 600_000, signal }), {
+            timeout: 600_000,
+          }),
+        ],
+      })
+      const [issue] = (await runner.run(j)).journeys[0]!.issues
+      expect(issue).toMatchObject({ step: 'wait_for_mail', kind: 'connection-refused' })
+      expect(issue!.error).toMatch(/^plugins\[0\]\.url: GET .*ECONNREFUSED/)
+      expect(issue!.suggestion).toBe(
+        "Nothing is listening at plugins[0].url (the mail server's API): start the mail server (or `venomqa mail-catcher`), or fix plugins[0].url.",
+      )
     } finally {
       await runner.close()
     }
@@ -141,12 +168,14 @@ describe('waitForEmail', () => {
     }
   })
 
-  it('while the server is down, keeps trying and reports the last failure', async () => {
+  it('while nothing listens, fails at the first refused look with the transport error, not a timeout', async () => {
     const client = new MailpitClient({ url: 'http://127.0.0.1:1', pollIntervalMs: 50 })
     try {
-      const err = await client.waitForEmail({ to: 'a@example.com', timeoutMs: 300 }).catch((e) => e)
-      expect(err).toBeInstanceOf(MailWaitTimeoutError)
-      expect(err.message).toMatch(/The last look failed: .*ECONNREFUSED/)
+      const err = await client.waitForEmail({ to: 'a@example.com', timeoutMs: 600_000 }).catch((e) => e)
+      expect(err).not.toBeInstanceOf(TimeoutError)
+      expect(errorKindOf(err)).toBe('connection-refused')
+      expect(err.message).toMatch(/^GET .*ECONNREFUSED/)
+      expect(err.suggestion).toBe("Nothing is listening at the mail server's API URL: start the mail server (or `venomqa mail-catcher`), or fix its url.")
     } finally {
       await client.close()
     }

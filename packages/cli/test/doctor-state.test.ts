@@ -8,7 +8,7 @@ import { readFile, symlink } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import { REPO_ROOT, SERVICES, describeWithService } from '@venomqa/test-utils'
-import { pgTestDatabases, withPgClient } from '@venomqa/test-utils/postgres'
+import { pgTestDatabases, runDatabaseName, withPgClient } from '@venomqa/test-utils/postgres'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Project, projectsOfFiles } from './helpers/project'
 
@@ -92,8 +92,8 @@ describe('venomqa doctor, several state backends that cannot connect', () => {
   })
 })
 
-const DB = 'venomqa_doctor_state'
-const databases = pgTestDatabases(/^venomqa_doctor_state$/)
+const DB = runDatabaseName('venomqa_doctor_state')
+const databases = pgTestDatabases(new RegExp(`^${DB}$`))
 const describePg = await describeWithService('PostgreSQL', '127.0.0.1', 5432)
 
 describePg('venomqa doctor with @venomqa/state-postgres', () => {

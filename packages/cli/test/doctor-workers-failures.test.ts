@@ -4,17 +4,17 @@
  * same. End to end: the built `venomqa`, PostgreSQL (postgresWorkers), a worker app in a process of its own.
  */
 import { type LocalServer, describeWithService } from '@venomqa/test-utils'
-import { pgTestDatabases } from '@venomqa/test-utils/postgres'
+import { pgTestDatabases, runDatabaseName } from '@venomqa/test-utils/postgres'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { addAppTable, databaseExists, startMainApp, workersLine, workersProject } from './helpers/doctor-workers'
 import type { Project } from './helpers/project'
 
-const DB = 'venomqa_dw_doctor_fail'
+const DB = runDatabaseName('venomqa_dw_doctor_fail')
 const WORKER_DB = `${DB}_w1`
 const PASSWORD = 'doctor-fail-secret-pw'
 // The server trusts local connections: the password is never checked, only carried, as a real one would be.
 const DATABASE_URL = `postgres://postgres:${PASSWORD}@127.0.0.1:5432/${DB}`
-const databases = pgTestDatabases(/^venomqa_dw_doctor_fail(_w1)?$/)
+const databases = pgTestDatabases(new RegExp(`^${DB}(_w1)?$`))
 const describe = await describeWithService('PostgreSQL', '127.0.0.1', 5432)
 
 // One config, its workerSetup chosen by SETUP: each fails a run at its first parallel branch.
@@ -72,9 +72,13 @@ describe('venomqa doctor with a workerSetup that cannot make a worker', () => {
     project = await workersProject({ 'venomqa.config.ts': CONFIG, 'apps/exits.mjs': EXITS }, { MAIN_URL: main.url, DATABASE_URL })
   }, 60_000)
   afterAll(async () => {
-    await project?.remove()
-    await main?.close()
-    for (const db of [WORKER_DB, DB]) await databases.drop(db)
+    // The databases go even when the project's removal or the app's stop fails.
+    try {
+      await project?.remove()
+      await main?.close()
+    } finally {
+      for (const db of [WORKER_DB, DB]) await databases.drop(db)
+    }
   })
 
   it('fails with what startApp threw, its URL masked, and drops the database it made', async () => {

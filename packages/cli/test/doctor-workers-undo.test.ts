@@ -9,19 +9,19 @@ import { readFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import { type LocalServer, REPO_ROOT, describeWithService, processAlive, waitUntil } from '@venomqa/test-utils'
-import { PG_ADMIN_URL, pgTestDatabases, withPgClient } from '@venomqa/test-utils/postgres'
+import { PG_ADMIN_URL, pgTestDatabases, runDatabaseName, withPgClient } from '@venomqa/test-utils/postgres'
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest'
 import { databaseExists, startMainApp, workersLine, workersProject } from './helpers/doctor-workers'
 import type { Project } from './helpers/project'
 
-const DB = 'venomqa_dw_doctor_undo'
+const DB = runDatabaseName('venomqa_dw_doctor_undo')
 const WORKER_DB = `${DB}_w1`
 const PASSWORD = 'doctor-undo-secret-pw'
 // The server trusts local connections: the password is never checked, only carried, as a real one would be.
 const DATABASE_URL = `postgres://postgres:${PASSWORD}@127.0.0.1:5432/${DB}`
 /** What keeps the worker's database from being dropped: a subscription, which only a connection to that database drops. */
 const SUBSCRIPTION = 'venomqa_dw_undo_sub'
-const databases = pgTestDatabases(/^venomqa_dw_doctor_undo(_w1)?$/)
+const databases = pgTestDatabases(new RegExp(`^${DB}(_w1)?$`))
 const describe = await describeWithService('PostgreSQL', '127.0.0.1', 5432)
 
 const CONFIG = `import { createRequire } from 'node:module'
@@ -85,10 +85,16 @@ describe('venomqa doctor undoes the worker it made', () => {
   }, 60_000)
   beforeEach(dropWorkerDb)
   afterAll(async () => {
-    await project?.remove()
-    await main?.close()
-    await dropWorkerDb()
-    await databases.drop(DB)
+    try {
+      await project?.remove()
+      await main?.close()
+    } finally {
+      try {
+        await dropWorkerDb()
+      } finally {
+        await databases.drop(DB)
+      }
+    }
   })
 
   it('on Ctrl-C while the app starts: stops the app, drops its database, exits 130', async () => {

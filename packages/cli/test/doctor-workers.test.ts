@@ -8,17 +8,17 @@ import { existsSync } from 'node:fs'
 import { readFile, rm } from 'node:fs/promises'
 import path from 'node:path'
 import { type LocalServer, TODO_APP_SERVER, describeWithService } from '@venomqa/test-utils'
-import { pgTestDatabases } from '@venomqa/test-utils/postgres'
+import { pgTestDatabases, runDatabaseName } from '@venomqa/test-utils/postgres'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { addAppTable, databaseExists, startMainApp, workersLine, workersProject } from './helpers/doctor-workers'
 import type { Project } from './helpers/project'
 
-const DB = 'venomqa_dw_doctor'
+const DB = runDatabaseName('venomqa_dw_doctor')
 const WORKER_DB = `${DB}_w1`
 const PASSWORD = 'doctor-workers-secret-pw'
 // The server trusts local connections: the password is never checked, only carried, as a real one would be.
 const DATABASE_URL = `postgres://postgres:${PASSWORD}@127.0.0.1:5432/${DB}`
-const databases = pgTestDatabases(/^venomqa_dw_doctor(_w1)?$/)
+const databases = pgTestDatabases(new RegExp(`^${DB}(_w1)?$`))
 const describe = await describeWithService('PostgreSQL', '127.0.0.1', 5432)
 
 // Each app started is logged: --no-workers must start none.
@@ -51,9 +51,13 @@ describe('venomqa doctor makes worker 1 with the workerSetup', () => {
     project = await workersProject({ 'venomqa.config.ts': CONFIG }, { MAIN_URL: main.url, DATABASE_URL, TODO_SERVER: TODO_APP_SERVER })
   }, 60_000)
   afterAll(async () => {
-    await project?.remove()
-    await main?.close()
-    for (const db of [WORKER_DB, DB]) await databases.drop(db)
+    // The databases go even when the project's removal or the app's stop fails.
+    try {
+      await project?.remove()
+      await main?.close()
+    } finally {
+      for (const db of [WORKER_DB, DB]) await databases.drop(db)
+    }
   })
 
   it('checks the worker it made, says so on a ✓ line, and leaves no database behind', async () => {

@@ -87,6 +87,12 @@ describe('Ctrl-C of venomqa run while the app behind the proxy runs a long state
       const r = await run.done
       expect(r.code, r.stdout + r.stderr).toBe(130)
       expect(r.stderr).toContain(`the rollback to "one" (interrupt) cancelled the statement the app's connection`)
+      // The request the step stopped waiting for is cut off after its grace: what it did on the database was
+      // cancelled and rolled back, which the warning says, rather than that it stays.
+      expect(r.stderr).toMatch(
+        /GET \S+\/slow got no answer after its step stopped \(it is given 1000 ms\): state backend "[^"]+" stopped the app's work on it under way and rolled back what it had done; only what the app does for it after the rollback is not rolled back/,
+      )
+      expect(r.stderr).not.toContain('if the app still acts on it, that is not rolled back')
       // The app's statement ended cancelled (57014), not by the app's end or the proxy's.
       expect(existsSync(path.join(p.dir, 'slow-error.txt')) && readFileSync(path.join(p.dir, 'slow-error.txt'), 'utf8')).toBe('57014')
       expect(await dumpDatabase(DATABASE_URL)).toBe(before)

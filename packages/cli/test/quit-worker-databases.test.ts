@@ -7,16 +7,16 @@
 import { mkdir, symlink, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { REPO_ROOT, type RunningProcess, TODO_APP_SERVER, describeWithService, startTodoApp } from '@venomqa/test-utils'
-import { PG_ADMIN_URL, pgTestDatabases, withPgClient } from '@venomqa/test-utils/postgres'
+import { PG_ADMIN_URL, pgTestDatabases, runDatabaseName, withPgClient } from '@venomqa/test-utils/postgres'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { type Project, assertBuilt, makeProject, quitTwiceOncePathsRun } from './helpers/project'
 
-const DB = 'venomqa_cli_quit'
+const DB = runDatabaseName('venomqa_cli_quit')
 const WORKER_DBS = [`${DB}_w1`, `${DB}_w2`]
 const PASSWORD = 'quit-secret-pw'
 // The server trusts local connections: the password is never checked, only carried, as a real one would be.
 const DATABASE_URL = `postgres://postgres:${PASSWORD}@127.0.0.1:5432/${DB}`
-const databases = pgTestDatabases(/^venomqa_cli_quit(_w\d)?$/)
+const databases = pgTestDatabases(new RegExp(`^${DB}(_w\\d)?$`))
 const describe = await describeWithService('PostgreSQL', '127.0.0.1', 5432)
 
 const CONFIG = `import { postgresWorkers, startAppProcess } from '@venomqa/state-postgres'
@@ -59,9 +59,13 @@ describe('a second Ctrl-C while paths run on workers', () => {
     await writeFile(path.join(project.dir, 'journeys/quit.journey.ts'), JOURNEY)
   }, 60_000)
   afterAll(async () => {
-    await project?.remove()
-    await app?.stop()
-    for (const db of [...WORKER_DBS, DB]) await databases.drop(db)
+    // The databases go even when the project's removal or the app's stop fails.
+    try {
+      await project?.remove()
+      await app?.stop()
+    } finally {
+      for (const db of [...WORKER_DBS, DB]) await databases.drop(db)
+    }
   })
 
   it('names the worker databases it leaves, with the statements that drop them, and no password', async () => {

@@ -40,6 +40,16 @@ export interface RollbackOptions {
   readonly reason?: 'interrupt' | 'timeout' | 'stopped'
 }
 
+/** What a state backend's rollback() may answer (most answer nothing). */
+export interface RollbackAnswer {
+  /**
+   * The backend stopped the app's work under way in what it keeps (a proxy cancelled the app's statements)
+   * and the rollback undid what that work had done: a request the run cut off is then told so, not that
+   * what it did stays.
+   */
+  readonly cancelledAppWork?: boolean
+}
+
 export interface StateBackend {
   readonly name: string
   /** How rollback works: 'snapshot', 'savepoint', 'template', 'dump-restore', 'memory', 'http-control'... */
@@ -72,7 +82,7 @@ export interface StateBackend {
    * every checkpoint taken after `name`, and frees what they held (the World will not release them).
    * `options.reason` says why, when the journey was stopped (see RollbackOptions).
    */
-  rollback(name: string, options?: RollbackOptions): Promise<void>
+  rollback(name: string, options?: RollbackOptions): Promise<void | RollbackAnswer>
   release(name: string): Promise<void>
   /** Back to an empty, clean state (truncate, restart sequences). Optional. */
   reset?(): Promise<void>

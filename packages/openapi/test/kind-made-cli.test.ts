@@ -15,11 +15,12 @@ import type { RunResult } from '@venomqa/core'
 import { REPO_ROOT, type RunningProcess, describeWithService, runBuiltCli, startNodeProcess } from '@venomqa/test-utils'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { createDatabase, dbUrl, dropDatabase } from './helpers'
+import { runDatabaseName } from '@venomqa/test-utils/postgres'
 
 const describe = await describeWithService('PostgreSQL', '127.0.0.1', 5432)
 const FIXTURE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures/projects')
 const PACKAGES = ['core', 'runner', 'cli', 'explore', 'openapi', 'state-postgres']
-const DB = 'venomqa_openapi_kind_made'
+const DB = runDatabaseName('venomqa_openapi_kind_made')
 
 describe('venomqa explore --openapi: a bug only one kind of a discriminated body reaches', () => {
   let project: string
@@ -39,9 +40,13 @@ describe('venomqa explore --openapi: a bug only one kind of a discriminated body
     )
   })
   afterAll(async () => {
-    await app?.stop()
-    await dropDatabase(DB)
-    await rm(project, { recursive: true, force: true })
+    // The database goes even when the app's stop fails.
+    try {
+      await app?.stop()
+    } finally {
+      await dropDatabase(DB)
+      await rm(project, { recursive: true, force: true })
+    }
   })
 
   const start = async (fixed: boolean) => {

@@ -1,6 +1,6 @@
 import { type BlockedSession, blockedSentence } from './blocked'
 import { countRows } from './observe'
-import { type HealthWarning, type RollbackOptions, StateError, type StateBackend, errorMessage, redactConnectionUrl, redactText } from '@venomqa/core'
+import { type HealthWarning, type RollbackAnswer, type RollbackOptions, StateError, type StateBackend, errorMessage, redactConnectionUrl, redactText } from '@venomqa/core'
 import { ControlClient, type ProxyStatus } from './control'
 import { type ResolvedOptions, listenProblem } from './options'
 import { PgProxy, type ProxyRollbackOptions } from './proxy'
@@ -202,13 +202,20 @@ export class PgProxyBackend implements StateBackend {
     throw refusedError(this.name, doing, refused, ` (rolled back to "${newest}", the newest checkpoint, all the same)`)
   }
 
-  /** On an interrupt (Ctrl-C) the app's statements under way are cancelled rather than waited for (see PgProxy#rollback). */
-  async rollback(name: string, options?: RollbackOptions): Promise<void> {
+  /**
+   * On an interrupt (Ctrl-C) the app's statements under way are cancelled rather than waited for (see
+   * PgProxy#rollback), and the answer says so: the runner's word on a request it cut off is then that the
+   * app's work on the database was stopped and undone, not that it stays.
+   */
+  async rollback(name: string, options?: RollbackOptions): Promise<void | RollbackAnswer> {
     const driver = this.#connected()
     const doing = `rollback to "${name}"`
     const how = options?.reason === 'interrupt' ? { interrupt: true } : undefined
     const refused = await this.#unreportedRefusals(driver, doing)
-    if (!refused.length) return this.#call(doing, () => driver.rollback(name, how))
+    if (!refused.length) {
+      await this.#call(doing, () => driver.rollback(name, how))
+      return how ? { cancelledAppWork: true } : undefined
+    }
     // Rolled back even so: the refused statement changed nothing, but what the app did around it did, and
     // the runner stops on this error without undoing it (a standalone proxy would keep it for later
     // journeys and later runs). Then the refusal is told.

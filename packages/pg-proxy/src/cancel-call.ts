@@ -7,9 +7,13 @@ import { bindComplete, commandComplete, parseComplete } from './protocol/message
  * query's connection got at its start. Behind the proxy that process id is one of the proxy's connections,
  * not a server process, and the call, run on the shared session, would wait behind the very statement it
  * is to stop; so the proxy answers it itself (see Session#cancelCallAside). `pg_terminate_backend(<pid>)`
- * likewise, which ends that connection.
+ * likewise, which ends that connection. `pg_terminate_backend(pg_backend_pid())`, a connection ending
+ * itself, too: run on the shared session it ended that session, the run's transaction and every
+ * connection of the app with it.
  */
-const CANCEL_CALL = /^\s*SELECT\s+(?:pg_catalog\s*\.\s*)?pg_(cancel|terminate)_backend\s*\(\s*(\$1|\d{1,10})\s*\)\s*;?\s*$/i
+const CANCEL_CALL = /^\s*SELECT\s+(?:pg_catalog\s*\.\s*)?pg_(cancel|terminate)_backend\s*\(\s*(\$1|\d{1,10}|(?:pg_catalog\s*\.\s*)?pg_backend_pid\s*\(\s*\))\s*\)\s*;?\s*$/i
+/** The argument that names the calling connection itself. */
+const SELF = /pg_backend_pid/i
 
 /**
  * Looked at only in a short Query or Parse that names the function: every message of every connection
@@ -25,11 +29,18 @@ const INT4_OID = 23
 export interface CancelCall {
   /** `cancel` stops the connection's statement; `terminate` ends the connection. */
   readonly kind: CallKind
-  readonly pid: number
+  /** `self`: the connection that sent it (only for `terminate`: a cancel of oneself goes to the server as written). */
+  readonly pid: number | 'self'
   /** How many of the messages after the first it takes (up to its Sync). */
   readonly consumed: number
   readonly answers: Buffer[]
 }
+
+/**
+ * PostgreSQL's answer to a connection that ends itself: the row description and the row (the signal is
+ * taken in before the command completes), then FATAL 57P01, which the connection's end sends.
+ */
+const selfEnded = (answers: Buffer[]): Buffer[] => answers.slice(0, -1)
 
 /** The cancel call `first` (a Query, or a Parse with the rest of its batch in `next`) makes, if it is one. */
 export function cancelCallOf(first: Message, next: readonly Message[]): CancelCall | undefined {
@@ -38,8 +49,10 @@ export function cancelCallOf(first: Message, next: readonly Message[]): CancelCa
     const found = CANCEL_CALL.exec(queryText(first.body))
     if (!found) return undefined
     const kind = kindOf(found[1]!)
+    const answers = [rowDescription(kind, 0), dataRow(0), commandComplete('SELECT 1')]
+    if (SELF.test(found[2]!)) return kind === 'terminate' ? { kind, pid: 'self', consumed: 0, answers: selfEnded(answers) } : undefined
     const pid = Number(found[2])
-    return Number.isInteger(pid) ? { kind, pid, consumed: 0, answers: [rowDescription(kind, 0), dataRow(0), commandComplete('SELECT 1')] } : undefined
+    return Number.isInteger(pid) ? { kind, pid, consumed: 0, answers } : undefined
   }
   return extendedCancelCall(first, next)
 }
@@ -52,12 +65,14 @@ function extendedCancelCall(parse: Message, next: readonly Message[]): CancelCal
   if (!found) return undefined
   const kind = kindOf(found[1]!)
   const written = found[2]!
+  const self = SELF.test(written)
+  if (self && kind !== 'terminate') return undefined
   const sync = next.findIndex((m) => m.type === 'S')
   const batch = next.slice(0, sync)
   if (sync < 0 || batch[0]?.type !== 'B' || batch.at(-1)?.type !== 'E') return undefined
   const bind = readBind(batch[0].body)
-  const pid = written === '$1' ? bind?.param : Number(written)
-  if (!bind || pid === undefined || !Number.isInteger(pid)) return undefined
+  const pid = self ? 'self' : written === '$1' ? bind?.param : Number(written)
+  if (!bind || pid === undefined || (pid !== 'self' && !Number.isInteger(pid))) return undefined
   const answers = [parseComplete(), bindComplete()]
   for (const m of batch.slice(1, -1)) {
     if (m.type !== 'D') return undefined
@@ -65,7 +80,7 @@ function extendedCancelCall(parse: Message, next: readonly Message[]): CancelCal
     else answers.push(rowDescription(kind, bind.format))
   }
   answers.push(dataRow(bind.format), commandComplete('SELECT 1'))
-  return { kind, pid, consumed: sync + 1, answers }
+  return { kind, pid, consumed: sync + 1, answers: self ? selfEnded(answers) : answers }
 }
 
 /** The unnamed portal's one parameter (text or binary int4/int8) and result format, or undefined. */

@@ -831,9 +831,18 @@ export class Session {
    * statement it is to stop, then find no server process of that id. True when the call was answered.
    */
   #cancelCallAside(first: Message): boolean {
-    if (this.#tx !== 'none' || this.#unsynced || this.#queue.pending) return false
+    // In a failed transaction the server refuses the call (25P02), as PostgreSQL does.
+    if (this.#tx === 'failed' || this.#unsynced || this.#queue.pending) return false
     const call = cancelCallOf(first, this.#inbox)
-    if (!call || !(call.kind === 'terminate' ? this.#hub.terminateConnection(call.pid) : this.#hub.cancelConnection(call.pid))) return false
+    if (!call) return false
+    if (call.pid === 'self') {
+      // Ending itself, in a transaction or not: nothing of it is under way (nothing pending), so nothing to cancel.
+      this.#inbox.splice(0, call.consumed)
+      for (const data of call.answers) this.#toClient(data)
+      this.terminatedByCall(async () => {})
+      return true
+    }
+    if (this.#tx !== 'none' || !(call.kind === 'terminate' ? this.#hub.terminateConnection(call.pid) : this.#hub.cancelConnection(call.pid))) return false
     this.#inbox.splice(0, call.consumed)
     for (const data of call.answers) this.#toClient(data)
     this.#ready()
@@ -1159,7 +1168,7 @@ export class Session {
       const result = this.#track('query', 'forward', undefined, sql, origin)
       const release = copy ? undefined : this.#track('query', 'swallow')
       const scoped = this.#takeScoped()
-      upstream.write([query(INTERNAL.savepoint[1]), query(sql, this.#text), ...(copy ? [] : [query(this.#releaseSql(scoped))])])
+      upstream.write([query(this.#openSql()), query(sql, this.#text), ...(copy ? [] : [query(this.#releaseSql(scoped))])])
       const error = await result
       const undone = !error && (await release)
       if (error || undone) await this.#internal(`${INTERNAL.rollback[1]}; ${INTERNAL.release[1]}`)
@@ -1216,7 +1225,7 @@ export class Session {
     const origin = originOf(written, [statement], '')
     switch (kind.kind) {
       case 'begin':
-        await this.#begin(kind.readOnly)
+        await this.#begin(kind.readOnly, kind.readWrite)
         return true
       case 'commit':
       case 'rollback':
@@ -1300,12 +1309,12 @@ export class Session {
     }
   }
 
-  async #begin(readOnly: boolean): Promise<void> {
+  async #begin(readOnly: boolean, readWrite: boolean): Promise<void> {
     if (this.#tx === 'explicit' || this.#tx === 'failed') {
       this.#toClient(noticeResponse({ severity: 'WARNING', code: '25001', message: 'there is already a transaction in progress' }))
     } else {
-      if (this.#tx === 'none') await this.#internal(INTERNAL.savepoint[1])
-      if (readOnly) await this.#internal(INTERNAL.readOnly[1])
+      if (this.#tx === 'none') await this.#internal(readWrite ? INTERNAL.savepoint[1] : this.#openSql(readOnly))
+      else if (readOnly) await this.#internal(INTERNAL.readOnly[1])
     }
     if (this.#tx !== 'failed') this.#tx = 'explicit'
     this.#toClient(commandComplete('BEGIN'))
@@ -1327,7 +1336,7 @@ export class Session {
     if (keep && scoped.localSettings) await this.#resetSettings()
     this.#toClient(commandComplete(keep ? 'COMMIT' : 'ROLLBACK'))
     if (chain) {
-      await this.#internal(INTERNAL.savepoint[1])
+      await this.#internal(this.#openSql())
       this.#tx = 'explicit'
     }
   }
@@ -1351,7 +1360,7 @@ export class Session {
   }
 
   async #openImplicit(): Promise<void> {
-    await this.#internal(INTERNAL.savepoint[1])
+    await this.#internal(this.#openSql())
     this.#tx = 'implicit'
   }
 
@@ -1537,7 +1546,7 @@ export class Session {
         })
         this.#tx = 'none'
         // Statements after it in the same batch are autocommit again; with AND CHAIN, a new transaction.
-        this.#internalPipelined([INTERNAL.savepoint])
+        this.#internalPipelined(this.#opening())
         this.#tx = kind.chain ? 'explicit' : 'implicit'
         this.#executedInBatch = false
         return
@@ -1757,7 +1766,7 @@ export class Session {
    * server has moved on to the app's messages, which is when the app's cancel may go (see `cancel`).
    */
   async #openImplicitPipelined(): Promise<void> {
-    this.#internalPipelined([INTERNAL.savepoint])
+    this.#internalPipelined(this.#opening())
     this.#hub.upstream.write(flush())
     this.#tx = 'implicit'
   }
@@ -2119,6 +2128,30 @@ export class Session {
 
   #settingsKey(): string {
     return this.#settings.join(';\n')
+  }
+
+  /**
+   * Whether the connection's new transactions are read-only: its default_transaction_read_only (SET, SET
+   * SESSION CHARACTERISTICS AS TRANSACTION READ ONLY, a startup option), as the server reports it
+   * (ParameterStatus, PostgreSQL 14 on) for the session holding this connection's settings. The app's
+   * transactions are savepoints of the base transaction, which began before the setting and which a default
+   * for new transactions never reaches: without this their writes went through where PostgreSQL refuses
+   * them (25006).
+   */
+  #readOnlyByDefault(): boolean {
+    return this.#hub.upstream.parameters.get('default_transaction_read_only') === 'on'
+  }
+
+  /** What opens the app's transaction: the proxy's savepoint, made read-only as its default (or `readOnly`) says. */
+  #opening(readOnly = false): (readonly [string, string])[] {
+    return readOnly || this.#readOnlyByDefault() ? [INTERNAL.savepoint, INTERNAL.readOnly] : [INTERNAL.savepoint]
+  }
+
+  /** #opening as one query's text. */
+  #openSql(readOnly = false): string {
+    return this.#opening(readOnly)
+      .map(([, sql]) => sql)
+      .join('; ')
   }
 
   /** The upstream session takes this connection's settings when another connection had it before. */

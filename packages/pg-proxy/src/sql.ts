@@ -324,7 +324,7 @@ function skipQuoted(sql: string, from: number, quote: string, backslashEscapes: 
 /** What the proxy must do about one statement. */
 export type StatementKind =
   /** `readOnly`: READ ONLY among its modes, which the proxy's savepoint keeps (see Session#readOnly). */
-  | { kind: 'begin'; readOnly: boolean }
+  | { kind: 'begin'; readOnly: boolean; /** READ WRITE has the last word: it wins over a read-only default. */ readWrite: boolean }
   | { kind: 'commit'; chain: boolean }
   | { kind: 'rollback'; chain: boolean }
   /** SAVEPOINT, RELEASE, ROLLBACK TO: the app's own, inside its transaction; `name` as PostgreSQL reads it. */
@@ -395,10 +395,11 @@ const NO_TRANSACTION_BLOCK: [RegExp, string][] = [
 
 /** A transaction mode list that makes the transaction read-only (a later READ WRITE would win). */
 const READ_ONLY = /\bREAD ONLY\b(?!.*\bREAD WRITE\b)/
+const READ_WRITE = /\bREAD WRITE\b(?!.*\bREAD ONLY\b)/
 
 export function classify(statement: Statement): StatementKind {
   const s = statement.code.replace(/\s+/g, ' ').toUpperCase()
-  if (/^(BEGIN|START\s+TRANSACTION)\b/.test(s)) return { kind: 'begin', readOnly: READ_ONLY.test(s) }
+  if (/^(BEGIN|START\s+TRANSACTION)\b/.test(s)) return { kind: 'begin', readOnly: READ_ONLY.test(s), readWrite: READ_WRITE.test(s) }
   if (/^(COMMIT|ROLLBACK)\s+PREPARED\b/.test(s) || /^PREPARE\s+TRANSACTION\b/.test(s))
     return { kind: 'refused', reason: 'two-phase', what: s.split(' ').slice(0, 2).join(' ') }
   if (/^ROLLBACK\s+(WORK\s+|TRANSACTION\s+)?TO\b/.test(s)) return appSavepoint('ROLLBACK TO SAVEPOINT', statement)

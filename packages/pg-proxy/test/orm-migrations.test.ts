@@ -6,7 +6,8 @@ import { describeWithService } from '@venomqa/test-utils'
 import pg from 'pg'
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest'
 import type { PgProxy } from '../src/index'
-import { PG, createDatabase, dbName, dbUrl, dropDatabase, startProxy, withClient } from './helpers'
+import { query } from '../src/protocol/messages'
+import { PG, createDatabase, dbName, dbUrl, dropDatabase, rawConnection, startProxy, withClient } from './helpers'
 
 const describe = await describeWithService('PostgreSQL', PG.host, PG.port)
 const DB = dbName('orm_migrations')
@@ -107,6 +108,69 @@ describe('ORM migrations and query builders through the proxy', () => {
     expect(await count(killer)).toBe(before)
   })
 
+  /** What a connection to `url` that sends `sqls` in one write gets until it is closed: message types, SQLSTATEs. */
+  async function untilClosed(url: string, sqls: string[], meanwhile: (key: { processID: number }) => Promise<void> = async () => {}) {
+    const raw = await rawConnection(url)
+    raw.write(sqls.map((sql) => query(sql)))
+    await meanwhile(raw.key)
+    await raw.closed
+    return { types: raw.types().join(' '), errors: raw.answer().errors }
+  }
+
+  // PostgreSQL ends the backend: the statement under way gets FATAL 57P01, and the one the client sent
+  // after it, waiting its turn on the same connection, gets nothing but the connection's end.
+  it('pg_terminate_backend of a connection with a statement waiting behind its running one: 57P01, then the end, as on PostgreSQL', async () => {
+    // Each killed by a connection of its own kind: the proxy's process id means nothing to PostgreSQL.
+    const outcome = (url: string) =>
+      untilClosed(url, ['SELECT pg_sleep(30) AS waited_behind', 'SELECT 2'], async (key) => {
+        await runningUpstream('SELECT pg_sleep(30) AS waited_behind')
+        const killed = await withClient(url, async (killer) => (await killer.query('SELECT pg_terminate_backend($1)', [key.processID])).rows)
+        expect(killed).toEqual([{ pg_terminate_backend: true }])
+      })
+    // The running statement's row description may come first or not (through the proxy, the terminate can
+    // outrun it): what follows it is the point, FATAL and nothing more.
+    const afterStart = ({ types, errors }: { types: string; errors: string[] }) => ({ types: types.replace(/^T /, ''), errors })
+    const direct = afterStart(await outcome(dbUrl(DB)))
+    expect(direct).toEqual({ types: 'E', errors: ['57P01'] })
+    expect(afterStart(await outcome(proxy.url))).toEqual(direct)
+  })
+
+  // A connection that ends itself: PostgreSQL sends the row description and the row, then FATAL 57P01 and
+  // closes; the next statement is never answered. Sent to the proxy's shared session, it ended that session,
+  // and every connection of the app with it (08006 to each).
+  it('SELECT pg_terminate_backend(pg_backend_pid()) ends that connection only, as on PostgreSQL', async () => {
+    const sqls = ['SELECT pg_terminate_backend(pg_backend_pid())', 'SELECT 2']
+    const direct = await untilClosed(dbUrl(DB), sqls)
+    expect(direct).toEqual({ types: 'T D E', errors: ['57P01'] })
+    const other = await connect(proxy.url)
+    clients.push(other)
+    const session = proxy.upstream.pid
+    expect(await untilClosed(proxy.url, sqls)).toEqual(direct)
+    // By the extended protocol, and inside a transaction: the same end.
+    const ends = async (url: string, begin: boolean) => {
+      const app = new pg.Client({ connectionString: url, queryMode: 'extended' } as pg.ClientConfig)
+      app.on('error', () => {})
+      await app.connect()
+      clients.push(app)
+      const ended = new Promise<void>((resolve) => app.once('end', () => resolve()))
+      if (begin) await app.query('BEGIN')
+      const outcome = await app.query('SELECT pg_terminate_backend(pg_backend_pid())').then(
+        () => 'answered',
+        (e) => e.code,
+      )
+      await ended
+      return outcome
+    }
+    for (const begin of [false, true]) {
+      const direct = await ends(dbUrl(DB), begin)
+      expect(direct).toBe('57P01')
+      expect(await ends(proxy.url, begin)).toBe(direct)
+    }
+    // The other connection goes on, on the same session of the proxy's.
+    expect((await other.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }])
+    expect(proxy.upstream.pid).toBe(session)
+  })
+
   // Knex's `knex.transaction({ readOnly: true })`, a read replica's pool, psql's `BEGIN READ ONLY`: a write
   // in it fails with 25006 on PostgreSQL. Simple and extended protocol, and SET TRANSACTION inside BEGIN.
   it('keeps a read-only transaction read-only, and the next transaction read-write', async () => {
@@ -137,6 +201,42 @@ describe('ORM migrations and query builders through the proxy', () => {
     expect((await app.query('SHOW transaction_read_only')).rows).toEqual([{ transaction_read_only: 'off' }])
     await proxy.checkpoint('after_read_only')
     await proxy.rollback('after_read_only')
+  })
+
+  // A read replica's pool or a reporting connection made read-only for the whole session: its writes fail
+  // with 25006 on PostgreSQL. Behind the proxy every transaction of the app is a savepoint of a transaction
+  // that began before the setting, which a default for new transactions never reached: the writes went through.
+  it('keeps a connection read-only by default (SET, SESSION CHARACTERISTICS, a startup option) as PostgreSQL does, that connection only', async () => {
+    const insert = "INSERT INTO orders (status) VALUES ('paid')"
+    /** What each step of `steps` gives on a new connection to `url`, with its startup `options`. */
+    const outcomes = async (url: string, steps: (string | pg.QueryConfig)[], options?: string) => {
+      const app = new pg.Client({ connectionString: url, ...(options ? { options } : {}) })
+      app.on('error', () => {})
+      await app.connect()
+      clients.push(app)
+      const out: string[] = []
+      for (const step of steps) out.push(await app.query(step).then((r) => r.command, (e) => e.code))
+      return out
+    }
+    const extended = { text: 'INSERT INTO orders (status) VALUES ($1)', values: ['paid'] }
+    const cases: [(string | pg.QueryConfig)[], string?][] = [
+      [['SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY', insert, extended, 'BEGIN', insert, 'ROLLBACK', 'BEGIN READ WRITE', insert, 'ROLLBACK']],
+      [['SET default_transaction_read_only = on', insert, extended, 'RESET default_transaction_read_only', insert, extended]],
+      // Set in a transaction: not for that transaction, and gone with its ROLLBACK.
+      [['BEGIN', 'SET default_transaction_read_only TO true', insert, 'ROLLBACK', insert, 'BEGIN', 'SET default_transaction_read_only TO true', 'COMMIT', insert]],
+      [[insert, extended, 'SET SESSION CHARACTERISTICS AS TRANSACTION READ WRITE', insert], '-c default_transaction_read_only=on'],
+    ]
+    for (const [steps, options] of cases) {
+      const direct = await outcomes(dbUrl(DB), steps, options)
+      expect(direct).toContain('25006')
+      expect(await outcomes(proxy.url, steps, options)).toEqual(direct)
+    }
+    // Another connection of the app, at the same time, is read-write as before.
+    const other = await connect(proxy.url)
+    clients.push(other)
+    expect((await other.query(`${insert} RETURNING status`)).rows).toEqual([{ status: 'paid' }])
+    await proxy.checkpoint('after_read_only_default')
+    await proxy.rollback('after_read_only_default')
   })
 
   /** Until the server runs `sql` (for the proxy's session): what a cancel sent now stops. */

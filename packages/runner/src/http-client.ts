@@ -195,6 +195,11 @@ export class RunnerHttpClient implements HttpClient {
     return this.#shared.detached.settle()
   }
 
+  /** Tell the requests cut off so far, after a rollback (see DetachedRequests#report). */
+  reportDetached(cancelledBy: readonly string[]): void {
+    this.#shared.detached.report(cancelledBy)
+  }
+
   restoreHeaders(headers: Record<string, string>): void {
     this.#shared.headers = Object.freeze({ ...headers })
     // Cached GETs describe the state that was just left behind.

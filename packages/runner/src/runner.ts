@@ -176,6 +176,18 @@ const CUT_OFF_SUGGESTION =
   "The app had not answered when its step stopped (the step's timeout, or an interrupt) and the grace was over. Check the app's data for what that request did, and give the step a timeout the endpoint can answer in, or find why it is slow."
 
 /**
+ * What became of the app's work on a request cut off, as the rollback after it answered: a backend that
+ * stopped the app's work under way and undid it (pg-proxy on an interrupt cancels the app's statements) makes
+ * "not rolled back" untrue for that backend's part, not for what the app does after the rollback or elsewhere.
+ */
+function cutOffOutcome(cancelledBy: readonly string[]): string {
+  if (!cancelledBy.length) return 'if the app still acts on it, that is not rolled back'
+  const names = cancelledBy.map((n) => `"${n}"`).join(', ')
+  const which = cancelledBy.length === 1 ? `state backend ${names}` : `state backends ${names}`
+  return `${which} stopped the app's work on it under way and rolled back what it had done; only what the app does for it after the rollback is not rolled back`
+}
+
+/**
  * An option createRunner does not take is refused, naming it: a misspelt one (`stateBackend`) was ignored,
  * and a run whose state backend was lost that way took its checkpoints on nothing and left the database
  * dirty, with no word. So is a timeout no Node timer can keep.
@@ -238,8 +250,8 @@ export class Runner {
   #connections?: ConnectionPool
   #tokens: TokenStore = new Map()
   /** Requests their steps stopped waiting for, on every lane: each rollback waits for them first. */
-  readonly #detached = new DetachedRequests((what, sentBy) => {
-    const message = `${redactText(what)} got no answer after its step stopped (it is given ${STOP_GRACE_MS} ms): if the app still acts on it, that is not rolled back`
+  readonly #detached = new DetachedRequests((what, sentBy, cancelledBy) => {
+    const message = `${redactText(what)} got no answer after its step stopped (it is given ${STOP_GRACE_MS} ms): ${cutOffOutcome(cancelledBy)}`
     // The step that sent it, when known, named as every issue's place is (journey › path › step): the
     // request's own words do not say which of the run's steps it was.
     const place = sentBy ? { journey: sentBy.journey, path: sentBy.path, step: sentBy.step } : { journey: '', path: '', step: 'run' }
@@ -715,6 +727,7 @@ export class Runner {
     // the run ends: one cut off is named in a warning, which must come before the run's end and its reports
     // (docs/cli.md, Ctrl-C). A rollback waits for them too; a run with nothing to roll back did not.
     await this.#detached.settle()
+    this.#detached.report()
     const interrupted = !!signal?.aborted
     const result: RunResult = {
       schemaVersion: RESULTS_SCHEMA_VERSION,
@@ -800,6 +813,7 @@ export class Runner {
       extras: [keptTokens(this.#tokens, baseUrl)],
       calls: this.#calls,
       settle: () => this.#detached.settle(),
+      rolledBack: (cancelledBy) => this.#detached.report(cancelledBy),
       // A journey stopped because nothing listens at its base URL would only meet the same refusal again.
       stopped: () => signal.aborted || !!this.#reachability.known(baseUrl),
       attempt: (attempt, settle, restorer) => this.#runOne(unit, signal, laneIndex, retry(attempt), settle, restorer),

@@ -167,11 +167,14 @@ export class World {
   readonly #stack = new CheckpointStack<Saved>('world')
   readonly #settle?: () => Promise<void> | undefined
   readonly #calls: StateCalls
+  readonly #rolledBack?: (cancelledBy: readonly string[]) => void
 
   /**
    * `settle`, when given, is waited for before every rollback: what the app may still be doing for the
    * run (requests whose steps stopped waiting for them) must be done before it is undone. `calls`: the
-   * run's (its timeout, its abandoned backends); by default, calls with no timeout.
+   * run's (its timeout, its abandoned backends); by default, calls with no timeout. `rolledBack` is told,
+   * after each rollback, which backends answered that they stopped the app's work and undid it (see
+   * RollbackAnswer): the requests cut off meanwhile are reported with that.
    */
   constructor(
     backends: readonly StateBackend[],
@@ -179,12 +182,14 @@ export class World {
     extras: readonly Restorable[] = [],
     settle?: () => Promise<void> | undefined,
     calls: StateCalls = new StateCalls(),
+    rolledBack?: (cancelledBy: readonly string[]) => void,
   ) {
     this.backends = backends
     this.#ctx = ctx
     this.#extras = extras
     this.#settle = settle
     this.#calls = calls
+    this.#rolledBack = rolledBack
   }
 
   /** The context as it was at an open checkpoint (a deep copy each time). */
@@ -241,11 +246,17 @@ export class World {
       waited = { waitedMs: performance.now() - t0 }
     }
     let backends: BackendTiming[] = []
+    const cancelledBy: string[] = []
+    const rollback = async (b: StateBackend) => {
+      const answer = await (reason ? b.rollback(name, { reason }) : b.rollback(name))
+      if (answer?.cancelledAppWork) cancelledBy.push(b.name)
+    }
     await this.#stack.rollback(name, async (saved) => {
-      backends = await this.#fanOut(`rollback to "${name}"`, (b) => (reason ? b.rollback(name, { reason }) : b.rollback(name)), onBackend)
+      backends = await this.#fanOut(`rollback to "${name}"`, rollback, onBackend)
       this.#ctx.restore(saved.ctx)
       this.#extras.forEach((e, i) => e.restore(saved.extras[i]))
     })
+    this.#rolledBack?.(cancelledBy)
     return { backends, ...waited }
   }
 
@@ -336,6 +347,7 @@ export function laneWorld(backends: readonly StateBackend[], http: RunnerHttpCli
     ],
     () => http.settleDetached(),
     calls,
+    (cancelledBy) => http.reportDetached(cancelledBy),
   )
 }
 

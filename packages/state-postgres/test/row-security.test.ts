@@ -12,9 +12,10 @@ import { describeWithService } from '@venomqa/test-utils'
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest'
 import { postgresState } from '../src/index'
 import { ADMIN_URL, PG, createDatabase, dropDatabase, dropLimitedRole, trackingLeftovers, withClient } from './helpers'
+import { runDatabaseName } from '@venomqa/test-utils/postgres'
 
 const describe = await describeWithService('PostgreSQL', PG.host, PG.port)
-const DB = 'venomqa_pg_rls'
+const DB = runDatabaseName('venomqa_pg_rls')
 const ROLE = 'venomqa_pg_rls_user'
 const LIMITED_URL = `postgres://${ROLE}@127.0.0.1:5432/${DB}`
 

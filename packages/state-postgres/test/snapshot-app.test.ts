@@ -1,11 +1,12 @@
 import { type RunningProcess, describeWithService } from '@venomqa/test-utils'
+import { runDatabaseName } from '@venomqa/test-utils/postgres'
 import { StateError } from '@venomqa/core'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { type PostgresSnapshotBackend, postgresState } from '../src/index'
 import { PG, SCHEMA, SEED, api, createDatabase, dropDatabase, dump, startTestApp, trackingLeftovers, withClient } from './helpers'
 import { runBranchScenario } from './scenario'
 
-const DB = 'venomqa_pg_snapshot_app'
+const DB = runDatabaseName('venomqa_pg_snapshot_app')
 const describe = await describeWithService('PostgreSQL', PG.host, PG.port)
 
 describe('snapshot mechanism, app in its own process with its own pool', () => {
@@ -20,10 +21,14 @@ describe('snapshot mechanism, app in its own process with its own pool', () => {
     await backend.connect()
   })
 
+  // The database goes even when a disconnect or the app's stop fails: a later run must not find it.
   afterAll(async () => {
-    await backend?.disconnect()
-    await app?.stop()
-    await dropDatabase(DB)
+    try {
+      await backend?.disconnect()
+      await app?.stop()
+    } finally {
+      await dropDatabase(DB)
+    }
   })
 
   it('every path starts from the checkpoint, ids continue as at the checkpoint, the run ends at the checkpoint', async () => {

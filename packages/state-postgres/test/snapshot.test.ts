@@ -1,10 +1,11 @@
 import { ConfigError, StateError, suggestionForError } from '@venomqa/core'
 import { CLOSED_PORT, describeWithService } from '@venomqa/test-utils'
+import { runDatabaseName } from '@venomqa/test-utils/postgres'
 import { afterAll, afterEach, expect, it } from 'vitest'
 import { PostgresSnapshotBackend, postgresState } from '../src/index'
 import { ADMIN_URL, PG, SCHEMA, SEED, createDatabase, dbUrl, dropDatabase, dump, trackingLeftovers, withClient } from './helpers'
 
-const DB = 'venomqa_pg_snapshot'
+const DB = runDatabaseName('venomqa_pg_snapshot')
 const describe = await describeWithService('PostgreSQL', PG.host, PG.port)
 
 describe('snapshot mechanism', () => {
@@ -161,7 +162,7 @@ describe('snapshot mechanism', () => {
     expect(await trackingLeftovers(url)).toContain('trigger _venomqa_capture on users')
     // The query fails saying why the connection is gone, not only pg's "not queryable": the server's
     // word comes with the query's error (when it was sent before the session ended) or as what lost it.
-    await expect(crashed.checkpoint('again')).rejects.toThrow(/checkpoint "again".*database "venomqa_pg_snapshot" at 127.0.0.1:5432.*terminating connection due to administrator command/)
+    await expect(crashed.checkpoint('again')).rejects.toThrow(new RegExp(`checkpoint "again".*database "${DB}" at 127.0.0.1:5432.*terminating connection due to administrator command`))
 
     const next = postgresState({ url })
     open.push(next)
@@ -183,7 +184,7 @@ describe('snapshot mechanism', () => {
     const first = await setup()
     const second = postgresState({ url })
     open.push(second)
-    await expect(second.connect()).rejects.toThrow(/another VenomQA snapshot backend is already tracking database "venomqa_pg_snapshot" at 127.0.0.1:5432 \(user "postgres"\) \(server pid \d+/)
+    await expect(second.connect()).rejects.toThrow(new RegExp(`another VenomQA snapshot backend is already tracking database "${DB}" at 127.0.0.1:5432 \\(user "postgres"\\) \\(server pid \\d+`))
     await first.checkpoint('still-works')
   })
 
@@ -197,7 +198,7 @@ describe('snapshot mechanism', () => {
     const err = await backend.rollback('cp').catch((e) => e)
     expect(err).toBeInstanceOf(StateError)
     expect(err.message).toBe(
-      'state backend "postgres:venomqa_pg_snapshot": rollback to "cp": the schema of database "venomqa_pg_snapshot" at 127.0.0.1:5432 (user "postgres") ' +
+      `state backend "postgres:${DB}": rollback to "cp": the schema of database "${DB}" at 127.0.0.1:5432 (user "postgres") ` +
         'changed under checkpoint "cp": table public.scratch was dropped or renamed; table public.todos: column(s) priority added; table public.extra was created. ' +
         'DDL inside a path cannot be rolled back by the snapshot mechanism, which restores rows, not DDL. Every other table was restored; table public.scratch, ' +
         'table public.todos, table public.extra stay as the path left them, and the next path would run on them.',
@@ -314,7 +315,7 @@ describe('snapshot mechanism', () => {
       const err = await backend.rollback('cp').catch((e) => e)
       expect(err).toBeInstanceOf(StateError)
       expect(err.message).toMatch(
-        new RegExp(`rollback to "cp": a session of database "venomqa_pg_snapshot" .* still had a transaction with uncommitted writes to tracked tables or large objects after 300 ms \\(lockTimeoutMs\\): pid ${pid} `),
+        new RegExp(`rollback to "cp": a session of database "${DB}" .* still had a transaction with uncommitted writes to tracked tables or large objects after 300 ms \\(lockTimeoutMs\\): pid ${pid} `),
       )
       await app.query('ROLLBACK')
     })
@@ -324,7 +325,7 @@ describe('snapshot mechanism', () => {
       await app.query(`BEGIN; LOCK TABLE todos IN SHARE MODE`)
       const err = await backend.rollback('cp').catch((e) => e)
       expect(err).toBeInstanceOf(StateError)
-      expect(err.message).toMatch(/rollback to "cp" on database "venomqa_pg_snapshot" .* failed: canceling statement due to lock timeout: another connection holds a lock/)
+      expect(err.message).toMatch(new RegExp(`rollback to "cp" on database "${DB}" .* failed: canceling statement due to lock timeout: another connection holds a lock`))
       await app.query('ROLLBACK')
     })
     // Nothing was half-restored, and the checkpoint is still there.
@@ -341,14 +342,14 @@ describe('snapshot mechanism', () => {
     open.push(wrong)
     const err = await wrong.connect().catch((e: unknown) => e)
     expect(err).toBeInstanceOf(ConfigError)
-    expect((err as ConfigError).message).toMatch(/"todoz" in `tables` is not a table of database "venomqa_pg_snapshot" \(did you mean "todos"\? its tables: /)
+    expect((err as ConfigError).message).toMatch(new RegExp(`"todoz" in \`tables\` is not a table of database "${DB}" \\(did you mean "todos"\\? its tables: `))
     expect((err as ConfigError).where).toBe('tables[1]')
     // A misspelt `exclude` left nothing out: the table meant was tracked and rolled back without a word.
     const misspelt = postgresState({ url, exclude: ['comments', 'todoss', 'public.userz', 'nowhere_near'] })
     open.push(misspelt)
     const excluded = await misspelt.connect().catch((e: unknown) => e)
     expect(excluded).toBeInstanceOf(ConfigError)
-    expect((excluded as ConfigError).message).toMatch(/"todoss" in `exclude` is not a table of database "venomqa_pg_snapshot" \(did you mean "todos"\?/)
+    expect((excluded as ConfigError).message).toMatch(new RegExp(`"todoss" in \`exclude\` is not a table of database "${DB}" \\(did you mean "todos"\\?`))
     expect((excluded as ConfigError).where).toBe('exclude[1]')
     // `venomqa doctor` asks the same before a run, where it said "healthy" of both.
     await expect(misspelt.healthReport()).rejects.toThrow(/"todoss" in `exclude` is not a table/)
@@ -356,7 +357,7 @@ describe('snapshot mechanism', () => {
     expect(await postgresState({ url, tables: ['users'], exclude: ['comments'] }).healthReport()).toBe(true)
     const none = postgresState({ url, schemas: ['nothing_here'] })
     open.push(none)
-    await expect(none.connect()).rejects.toThrow(/"nothing_here" in `schemas` is not a schema of database "venomqa_pg_snapshot"/)
+    await expect(none.connect()).rejects.toThrow(new RegExp(`"nothing_here" in \`schemas\` is not a schema of database "${DB}"`))
   })
 })
 
@@ -378,7 +379,7 @@ describe('snapshot mechanism: connection errors', () => {
 
   it('calls before connect say so', async () => {
     const backend = postgresState({ url: dbUrl(DB) })
-    await expect(backend.checkpoint('x')).rejects.toThrow(/not connected to database "venomqa_pg_snapshot" .*call connect\(\) first/)
+    await expect(backend.checkpoint('x')).rejects.toThrow(new RegExp(`not connected to database "${DB}" .*call connect\\(\\) first`))
     await backend.disconnect() // nothing to do, no error
   })
 })

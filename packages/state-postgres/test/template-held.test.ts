@@ -11,8 +11,9 @@ import pg from 'pg'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { postgresState } from '../src/index'
 import { ADMIN_URL, PG, commitRightAfter, createDatabase, databasesLike, dbUrl, dropDatabase, idsIn, withClient } from './helpers'
+import { runDatabaseName } from '@venomqa/test-utils/postgres'
 
-const DB = 'venomqa_pg_template_held'
+const DB = runDatabaseName('venomqa_pg_template_held')
 const SUBSCRIPTION = 'venomqa_pg_template_sub'
 const ROLE = 'venomqa_pg_template_held_role'
 const describe = await describeWithService('PostgreSQL', PG.host, PG.port)

@@ -9,8 +9,9 @@ import { afterAll, beforeAll, expect, it, describe as plainDescribe } from 'vite
 import { settingSql, splitSettingList } from '../src/database-properties'
 import { postgresState } from '../src/index'
 import { ADMIN_URL, PG, createDatabase, databasesLike, dbUrl, dropDatabase, withClient } from './helpers'
+import { runDatabaseName } from '@venomqa/test-utils/postgres'
 
-const DB = 'venomqa_pg_template_props'
+const DB = runDatabaseName('venomqa_pg_template_props')
 const READER = 'venomqa_pg_template_reader'
 /** Given a privilege by READER, not by the owner. */
 const GRANTEE = 'venomqa_pg_template_grantee'

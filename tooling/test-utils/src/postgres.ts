@@ -3,11 +3,23 @@
  * test's own. Its own entry point (`@venomqa/test-utils/postgres`), so that a suite which never touches
  * PostgreSQL does not load the driver.
  */
+import { randomBytes } from 'node:crypto'
 import pg from 'pg'
 
 /** 127.0.0.1:5432 with trust auth, its `postgres` database: where test databases are made and dropped. */
 export const PG_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres'
 export const pgDatabaseUrl = (db: string) => `postgres://postgres@127.0.0.1:5432/${db}`
+
+/**
+ * A database name of this test run only, `<base>_<pid>_<random>`: two checkouts running one suite against one
+ * server at once no longer create and drop each other's database under a shared fixed name. Short enough
+ * (with a base of up to 30 characters) that state-postgres's copies, `<name>_vqcp_<n>`, keep the plain form
+ * pgTestDatabases's drop finds.
+ */
+export function runDatabaseName(base: string): string {
+  if (!/^[a-z][a-z0-9_]{0,29}$/.test(base)) throw new Error(`runDatabaseName: ${JSON.stringify(base)} is not 1-30 lower case letters, digits and _`)
+  return `${base}_${process.pid}_${randomBytes(3).toString('hex')}`
+}
 
 /** Run `fn` on a new client of `url`. The client is closed afterwards, whatever happens; a failed close is ignored. */
 export async function withPgClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {

@@ -45,6 +45,8 @@ export interface RetryInput {
   calls?: StateCalls
   /** Requests an earlier attempt's steps stopped waiting for end before the rollback (see World). */
   settle?: () => Promise<void> | undefined
+  /** Told after each rollback which backends stopped the app's work and undid it (see World). */
+  rolledBack?: (cancelledBy: readonly string[]) => void
   /** True once the run is interrupted (or stopped by fail-fast elsewhere): no new attempt starts. */
   stopped(): boolean
   /**
@@ -74,7 +76,7 @@ export interface RetryInput {
  * issue of the journey, and `stateUnknown` is told.
  */
 export async function runWithRetries(input: RetryInput): Promise<JourneyResult> {
-  const start = new World(input.backends, new Context(), input.extras ?? [], input.settle, input.calls)
+  const start = new World(input.backends, new Context(), input.extras ?? [], input.settle, input.calls, input.rolledBack)
   const stateIssue = (step: string, severity: Issue['severity'], error: string) =>
     makeIssue({ journey: input.journey, path: 'main', step, severity, kind: 'state', error, source: 'state' })
   try {

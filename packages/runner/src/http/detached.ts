@@ -124,15 +124,18 @@ export function untilStepStops<T>(work: Promise<T>, signal: AbortSignal, leftBeh
 
 /**
  * Requests whose step stopped waiting while the app may still be handling them. A rollback waits for
- * them first (`settle`); one the app did not answer within the grace is cut off and told to `onAbandoned`,
- * since whatever the app does with it afterwards is not rolled back, with the step that sent it when that
- * is known.
+ * them first (`settle`); one the app did not answer within the grace is cut off. Cut-off requests are told
+ * to `onAbandoned` by `report`, after the rollback that waited for them (with the backends that answered
+ * that they stopped the app's work and undid it: see RollbackAnswer), or at the run's end (with none),
+ * with the step that sent each when that is known.
  */
 export class DetachedRequests {
   readonly #pending = new Set<Promise<unknown>>()
-  readonly #onAbandoned?: (what: string, sentBy?: ExchangeOrigin) => void
+  readonly #onAbandoned?: (what: string, sentBy: ExchangeOrigin | undefined, cancelledBy: readonly string[]) => void
+  /** Cut off, not yet reported. */
+  #cut: { what: string; sentBy?: ExchangeOrigin }[] = []
 
-  constructor(onAbandoned?: (what: string, sentBy?: ExchangeOrigin) => void) {
+  constructor(onAbandoned?: (what: string, sentBy: ExchangeOrigin | undefined, cancelledBy: readonly string[]) => void) {
     this.#onAbandoned = onAbandoned
   }
 
@@ -140,10 +143,20 @@ export class DetachedRequests {
   add(work: Promise<unknown>, what: string, sentBy?: ExchangeOrigin): void {
     const tracked = work.then(
       () => {},
-      () => this.#onAbandoned?.(what, sentBy),
+      () => void this.#cut.push({ what, sentBy }),
     )
     this.#pending.add(tracked)
     void tracked.finally(() => this.#pending.delete(tracked))
+  }
+
+  /**
+   * Tell each request cut off since the last report, once. `cancelledBy`: the state backends whose rollback,
+   * just done, answered that they stopped the app's work and undid it.
+   */
+  report(cancelledBy: readonly string[] = []): void {
+    const cut = this.#cut
+    this.#cut = []
+    for (const { what, sentBy } of cut) this.#onAbandoned?.(what, sentBy, cancelledBy)
   }
 
   /** Resolves once every detached request has ended; undefined when none is pending (the usual case). */
