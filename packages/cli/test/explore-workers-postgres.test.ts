@@ -4,31 +4,15 @@
  * database. Its saved results and what it prints name each worker's state backends and their timings, and
  * the worker's database is dropped when it ends.
  */
-import { readFile, symlink } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { RunResult } from '@venomqa/core'
-import { REPO_ROOT, type RunningProcess, TODO_APP_SERVER, describeWithService, startTodoApp } from '@venomqa/test-utils'
-import { PG_ADMIN_URL, pgTestDatabases, withPgClient } from '@venomqa/test-utils/postgres'
-import { afterAll, beforeAll, expect, it } from 'vitest'
-import { type Project, assertBuilt, makeProject, waitUntil, writeFiles } from './helpers/project'
+import { describeWithService } from '@venomqa/test-utils'
+import { expect, it } from 'vitest'
+import { todoWorkersProject } from './helpers/todo-workers'
 
 const DB = 'venomqa_test_wrk_explore'
-const databases = pgTestDatabases(/^venomqa_test_wrk_explore(_w\d+)?$/)
-const DATABASE_URL = `postgres://postgres@127.0.0.1:5432/${DB}`
 const describe = await describeWithService('PostgreSQL', '127.0.0.1', 5432)
-
-const CONFIG = `import { postgresWorkers, startAppProcess } from '@venomqa/state-postgres'
-
-export default {
-  baseUrl: '\${TODO_URL}',
-  plugins: [['@venomqa/state-postgres', { url: '\${DATABASE_URL}' }]],
-  workerSetup: postgresWorkers({
-    url: process.env.DATABASE_URL!,
-    startApp: (_index: number, databaseUrl: string, { signal }: { signal: AbortSignal }) =>
-      startAppProcess({ command: [process.execPath, process.env.TODO_SERVER!], env: { DATABASE_URL: databaseUrl, PORT: '0', HOST: '127.0.0.1' }, signal }),
-  }),
-}
-`
 
 // Two edges out of the root: one for each worker, each taken again below it.
 const EXPLORATION = `import { action, exploration } from '@venomqa/core'
@@ -50,37 +34,18 @@ const slow = (name: string) => action(name, async ({ http }) => {
 export default exploration('slow', { actions: [slow('slow_a'), slow('slow_b')], depth: 1, seed: 1 })
 `
 
-const workerDatabases = () =>
-  withPgClient(PG_ADMIN_URL, async (c) => (await c.query('SELECT datname FROM pg_database WHERE datname LIKE $1 ORDER BY 1', [`${DB}\\_w%`])).rows.map((r) => r.datname as string))
-
 describe('venomqa explore --workers 2 with postgresWorkers', () => {
-  let app: RunningProcess
-  let project: Project
-  beforeAll(async () => {
-    assertBuilt()
-    for (const db of [`${DB}_w1`, `${DB}_w2`]) await databases.drop(db)
-    await databases.create(DB)
-    app = await startTodoApp({ DATABASE_URL })
-    project = await makeProject(null, { TODO_URL: app.url, DATABASE_URL, TODO_SERVER: TODO_APP_SERVER, CI: 'true' })
-    await symlink(path.join(REPO_ROOT, 'packages/state-postgres'), path.join(project.dir, 'node_modules/@venomqa/state-postgres'), 'dir')
-    await writeFiles(project.dir, {
-      'package.json': JSON.stringify({ name: 'explore-workers-tests', private: true, type: 'module' }),
-      'venomqa.config.ts': CONFIG,
-      'explore/users.explore.ts': EXPLORATION,
-      'explore/slow.explore.ts': SLOW,
-    })
-  }, 60_000)
-  afterAll(async () => {
-    await project?.remove()
-    await app?.stop()
-    for (const db of [`${DB}_w1`, `${DB}_w2`, DB]) await databases.drop(db)
+  const made = todoWorkersProject(DB, {
+    'explore/users.explore.ts': EXPLORATION,
+    'explore/slow.explore.ts': SLOW,
   })
+  const { workerDatabases } = made
 
   it("names each worker's state backends and their timings, and drops the worker's database", async () => {
-    const r = await project.venomqa(['explore', 'users', '--workers', '2', '--no-emit', '--save', 'out/results.json'], { timeoutMs: 60_000 })
+    const r = await made.project.venomqa(['explore', 'users', '--workers', '2', '--no-emit', '--save', 'out/results.json'], { timeoutMs: 60_000 })
     expect(r.code, r.stdout + r.stderr).toBe(0)
     expect(r.stderr).toContain('venomqa: explored users (dfs, depth 2, seed 1, 2 workers)')
-    const saved: RunResult = JSON.parse(await readFile(path.join(project.dir, 'out/results.json'), 'utf8'))
+    const saved: RunResult = JSON.parse(await readFile(path.join(made.project.dir, 'out/results.json'), 'utf8'))
     const [main, worker] = [`postgres:${DB}`, `postgres:${DB}_w1`]
     expect(saved.backends).toEqual([
       { name: main, mechanism: 'snapshot', parallelSafe: false },
@@ -100,13 +65,11 @@ describe('venomqa explore --workers 2 with postgresWorkers', () => {
     expect(await workerDatabases()).toEqual([])
   }, 60_000)
 
-  it("on Ctrl-C exits 130 and leaves no worker database", async () => {
-    const run = project.spawn(['explore', 'slow', '--workers', '2', '--no-emit'])
-    // Each worker is in its edge out of the root, its request sent: the worker's app and database made.
-    await waitUntil(async () => (await readFile(path.join(project.dir, 'started'), 'utf8').catch(() => '')).length === 2, 'both workers to take their edge', 30_000)
-    expect(await workerDatabases()).toEqual([`${DB}_w1`])
-    run.child.kill('SIGINT')
-    const r = await run.done
+  it('on Ctrl-C exits 130 and leaves no worker database', async () => {
+    // Each worker is in its edge out of the root: the worker's app and database are made.
+    const started = () => readFile(path.join(made.project.dir, 'started'), 'utf8').catch(() => '')
+    const { result: r, before } = await made.interruptedOnce(['explore', 'slow', '--workers', '2', '--no-emit'], async () => (await started()).length === 2, 'both workers to take their edge')
+    expect(before).toEqual([`${DB}_w1`])
     expect(r.code, r.stdout + r.stderr).toBe(130)
     expect(await workerDatabases()).toEqual([])
   }, 60_000)

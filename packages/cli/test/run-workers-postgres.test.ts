@@ -5,30 +5,14 @@
  * backends, each path starts from its checkpoint on every worker, and the worker databases are dropped when
  * the run ends: passed, failed, or stopped with Ctrl-C.
  */
-import { readFile, symlink } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
 import path from 'node:path'
-import { REPO_ROOT, type RunningProcess, TODO_APP_SERVER, describeWithService, startTodoApp } from '@venomqa/test-utils'
-import { PG_ADMIN_URL, pgTestDatabases, withPgClient } from '@venomqa/test-utils/postgres'
-import { afterAll, beforeAll, expect, it } from 'vitest'
-import { type Project, assertBuilt, makeProject, waitUntil, writeFiles } from './helpers/project'
+import { describeWithService } from '@venomqa/test-utils'
+import { expect, it } from 'vitest'
+import { todoWorkersProject } from './helpers/todo-workers'
 
 const DB = 'venomqa_test_wrk_run'
-const databases = pgTestDatabases(/^venomqa_test_wrk_run(_w\d+)?$/)
-const DATABASE_URL = `postgres://postgres@127.0.0.1:5432/${DB}`
 const describe = await describeWithService('PostgreSQL', '127.0.0.1', 5432)
-
-const CONFIG = `import { postgresWorkers, startAppProcess } from '@venomqa/state-postgres'
-
-export default {
-  baseUrl: '\${TODO_URL}',
-  plugins: [['@venomqa/state-postgres', { url: '\${DATABASE_URL}' }]],
-  workerSetup: postgresWorkers({
-    url: process.env.DATABASE_URL!,
-    startApp: (_index: number, databaseUrl: string, { signal }: { signal: AbortSignal }) =>
-      startAppProcess({ command: [process.execPath, process.env.TODO_SERVER!], env: { DATABASE_URL: databaseUrl, PORT: '0', HOST: '127.0.0.1' }, signal }),
-  }),
-}
-`
 
 // Each journey signs a user up, checkpoints, and runs two paths that each sign one more up: the second path
 // sees the users of the checkpoint, no more, only if the first one's was rolled back on that worker.
@@ -63,42 +47,23 @@ const SLOW = (name: string) => `import { journey, step } from '@venomqa/core'
 export default journey('${name}', { steps: [step('slow_request', ({ http }) => http.get('/api/slow', { query: { ms: 20000 } }))] })
 `
 
-const workerDatabases = () =>
-  withPgClient(PG_ADMIN_URL, async (c) => (await c.query("SELECT datname FROM pg_database WHERE datname LIKE $1 ORDER BY 1", [`${DB}\\_w%`])).rows.map((r) => r.datname as string))
-
 describe('venomqa run --workers 2 with postgresWorkers', () => {
-  let app: RunningProcess
-  let project: Project
-  beforeAll(async () => {
-    assertBuilt()
-    for (const db of [`${DB}_w1`, `${DB}_w2`]) await databases.drop(db)
-    await databases.create(DB)
-    app = await startTodoApp({ DATABASE_URL })
-    project = await makeProject(null, { TODO_URL: app.url, DATABASE_URL, TODO_SERVER: TODO_APP_SERVER, CI: 'true' })
-    await symlink(path.join(REPO_ROOT, 'packages/state-postgres'), path.join(project.dir, 'node_modules/@venomqa/state-postgres'), 'dir')
-    await writeFiles(project.dir, {
-      'package.json': JSON.stringify({ name: 'workers-tests', private: true, type: 'module' }),
-      'venomqa.config.ts': CONFIG,
-      'journeys/a.journey.ts': JOURNEY('a'),
-      'journeys/b.journey.ts': JOURNEY('b'),
-      'journeys/c.journey.ts': JOURNEY('c'),
-      'journeys/d.journey.ts': JOURNEY('d'),
-      'failing/fails.journey.ts': FAILING,
-      'failing/a.journey.ts': JOURNEY('a2'),
-      'slow/s1.journey.ts': SLOW('s1'),
-      'slow/s2.journey.ts': SLOW('s2'),
-    })
-  }, 60_000)
-  afterAll(async () => {
-    await project?.remove()
-    await app?.stop()
-    for (const db of [`${DB}_w1`, `${DB}_w2`, DB]) await databases.drop(db)
+  const made = todoWorkersProject(DB, {
+    'journeys/a.journey.ts': JOURNEY('a'),
+    'journeys/b.journey.ts': JOURNEY('b'),
+    'journeys/c.journey.ts': JOURNEY('c'),
+    'journeys/d.journey.ts': JOURNEY('d'),
+    'failing/fails.journey.ts': FAILING,
+    'failing/a.journey.ts': JOURNEY('a2'),
+    'slow/s1.journey.ts': SLOW('s1'),
+    'slow/s2.journey.ts': SLOW('s2'),
   })
+  const { workerDatabases } = made
 
   it("names every worker's backends, starts each path from its checkpoint on every worker, and drops the worker databases", async () => {
-    const r = await project.venomqa(['run', 'journeys', '--workers', '2', '--save', 'out/results.json'], { timeoutMs: 60_000 })
+    const r = await made.project.venomqa(['run', 'journeys', '--workers', '2', '--save', 'out/results.json'], { timeoutMs: 60_000 })
     expect(r.code, r.stdout + r.stderr).toBe(0)
-    const saved = JSON.parse(await readFile(path.join(project.dir, 'out/results.json'), 'utf8'))
+    const saved = JSON.parse(await readFile(path.join(made.project.dir, 'out/results.json'), 'utf8'))
     expect(saved.backends).toEqual([
       { name: `postgres:${DB}`, mechanism: 'snapshot', parallelSafe: false },
       { name: `postgres:${DB}_w1`, mechanism: 'snapshot', parallelSafe: false, worker: 1 },
@@ -117,9 +82,9 @@ describe('venomqa run --workers 2 with postgresWorkers', () => {
   }, 60_000)
 
   it('drops the worker databases when a journey fails', async () => {
-    const r = await project.venomqa(['run', 'failing', '--workers', '2', '--save', 'out/failing.json'], { timeoutMs: 60_000 })
+    const r = await made.project.venomqa(['run', 'failing', '--workers', '2', '--save', 'out/failing.json'], { timeoutMs: 60_000 })
     expect(r.code, r.stdout + r.stderr).toBe(1)
-    const saved = JSON.parse(await readFile(path.join(project.dir, 'out/failing.json'), 'utf8'))
+    const saved = JSON.parse(await readFile(path.join(made.project.dir, 'out/failing.json'), 'utf8'))
     // The failing one ran on the worker's app: worker 1's database is dropped all the same.
     expect(Object.fromEntries(saved.journeys.map((j: { name: string; status: string; worker?: number }) => [j.name, [j.status, j.worker ?? 0]]))).toEqual({ a2: ['passed', 0], fails: ['failed', 1] })
     expect(saved.backends.map((b: { name: string; worker?: number }) => [b.name, b.worker ?? 0])).toEqual([
@@ -130,12 +95,9 @@ describe('venomqa run --workers 2 with postgresWorkers', () => {
   }, 60_000)
 
   it('on Ctrl-C exits 130 and leaves no worker database', async () => {
-    const run = project.spawn(['run', 'slow', '--workers', '2'])
-    // Both journeys have sent their request: one on each worker, the worker's app and database made.
-    await waitUntil(() => (run.output().stdout.match(/▶ s\d/g) ?? []).length === 2, 'both journeys to start', 30_000)
-    expect(await workerDatabases()).toEqual([`${DB}_w1`])
-    run.child.kill('SIGINT')
-    const r = await run.done
+    // Both journeys have started, one on each worker: the worker's app and database are made.
+    const { result: r, before } = await made.interruptedOnce(['run', 'slow', '--workers', '2'], (out) => (out.stdout.match(/▶ s\d/g) ?? []).length === 2, 'both journeys to start')
+    expect(before).toEqual([`${DB}_w1`])
     expect(r.code, r.stdout + r.stderr).toBe(130)
     expect(await workerDatabases()).toEqual([])
   }, 60_000)
