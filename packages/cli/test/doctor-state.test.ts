@@ -184,3 +184,23 @@ describeMy('venomqa doctor with @venomqa/state-mysql', () => {
     expect(run.code, run.stdout + run.stderr).toBe(2)
   }, 60_000)
 })
+
+describe('a mistake in the url of @venomqa/state-mysql', () => {
+  // As state-postgres's: told on the plugin's line at its key, before any setup, and refused by a run. A URL
+  // that names no database was a setup failure in doctor, its key left out.
+  it.each([
+    ['mysql://root:pw-secret@127.0.0.1:3306', 'no database named: put it in the url (mysql://root:***@127.0.0.1:3306/<database>) or give the "database" option'],
+    ['mysq://root:pw-secret@127.0.0.1:3306/app', 'expected a mysql:// or mariadb:// URL, got "mysq://root:***@127.0.0.1:3306/app"'],
+  ])('%s is a mistake at plugins[0].url in `venomqa doctor` and `venomqa run` (exit 2)', async (url, problem) => {
+    const p = await project({ 'journeys/one.journey.mjs': JOURNEY, 'venomqa.yaml': `plugins:\n  - ['@venomqa/state-mysql', { url: '${url}' }]\n` })
+    await symlink(path.join(REPO_ROOT, 'packages/state-mysql'), path.join(p.dir, 'node_modules/@venomqa/state-mysql'), 'dir')
+    const doctor = await p.venomqa(['doctor'])
+    expect(doctor.stdout).toContain(`✗ plugin     venomqa.yaml: plugins[0].url: ${problem}\n`)
+    expect(doctor.stdout).not.toContain('✗ setup')
+    expect(doctor.code, doctor.stdout + doctor.stderr).toBe(2)
+    const run = await p.venomqa(['run'])
+    expect(run.stderr).toContain(`venomqa: venomqa.yaml: plugins[0].url: ${problem}\n`)
+    expect(run.code, run.stdout + run.stderr).toBe(2)
+    expect(doctor.stdout + doctor.stderr + run.stdout + run.stderr).not.toContain('pw-secret')
+  })
+})

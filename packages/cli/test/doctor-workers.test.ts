@@ -48,7 +48,7 @@ describe('venomqa doctor makes worker 1 with the workerSetup', () => {
     await databases.create(DB)
     await addAppTable(DB)
     main = await startMainApp()
-    project = await workersProject({ 'venomqa.config.ts': CONFIG }, { MAIN_URL: main.url, DATABASE_URL, TODO_SERVER: TODO_APP_SERVER })
+    project = await workersProject({ 'venomqa.config.ts': CONFIG, 'flag.config.ts': CONFIG.replace('  workers: 2,\n', '') }, { MAIN_URL: main.url, DATABASE_URL, TODO_SERVER: TODO_APP_SERVER })
   }, 60_000)
   afterAll(async () => {
     // The databases go even when the project's removal or the app's stop fails.
@@ -76,6 +76,16 @@ describe('venomqa doctor makes worker 1 with the workerSetup', () => {
     expect(await databaseExists(WORKER_DB)).toBe(false)
     expect(await readFile(appsLog(), 'utf8')).toBe('worker 1\n')
     await expect(fetch(said!.match(/app at (\S+) answered/)![1]!)).rejects.toThrow()
+  }, 45_000)
+
+  it('tries the workerSetup of a config that leaves the number of workers to the command line (`--workers 2`)', async () => {
+    await rm(appsLog(), { force: true })
+    const r = await project.venomqa(['doctor', '-c', 'flag.config.ts'], { timeoutMs: 40_000 })
+    expect(r.code, r.stdout + r.stderr).toBe(0)
+    // It said nothing of the workers: a setup only `venomqa run --workers 2` would make, untried.
+    expect(workersLine(r.stdout)).toMatch(new RegExp(`^✓ workers    worker 1 made by the workerSetup in \\d+ ms: .*state postgres:${WORKER_DB} \\(snapshot\\) connected, checkpointed and rolled back; undone$`))
+    expect(await readFile(appsLog(), 'utf8')).toBe('worker 1\n')
+    expect(await databaseExists(WORKER_DB)).toBe(false)
   }, 45_000)
 
   it('makes no worker with --no-workers, and says so', async () => {

@@ -34,16 +34,20 @@ describe('a run on workers', () => {
       const journeys = Array.from({ length: 3 }, (_, i) => journey(`j${i}`, { steps: [step('noop', () => {})] }))
       const result = await runner.run(journeys)
       expect(result.status).toBe('passed')
+      // Each worker's copies named with their worker, as every worker setup names its backends
+      // (`postgres:app_w1`, `redis:w1`): a rollback line on a worker says whose copy it put back.
       expect(result.backends).toEqual([
         { name: 'memory-ports', mechanism: 'snapshot', parallelSafe: false },
         { name: 'store', mechanism: 'memory', parallelSafe: false },
-        { name: 'memory-ports', mechanism: 'snapshot', parallelSafe: false, worker: 1 },
-        { name: 'store', mechanism: 'memory', parallelSafe: false, worker: 1 },
-        { name: 'memory-ports', mechanism: 'snapshot', parallelSafe: false, worker: 2 },
-        { name: 'store', mechanism: 'memory', parallelSafe: false, worker: 2 },
+        { name: 'memory-ports:w1', mechanism: 'snapshot', parallelSafe: false, worker: 1 },
+        { name: 'store:w1', mechanism: 'memory', parallelSafe: false, worker: 1 },
+        { name: 'memory-ports:w2', mechanism: 'snapshot', parallelSafe: false, worker: 2 },
+        { name: 'store:w2', mechanism: 'memory', parallelSafe: false, worker: 2 },
       ])
-      expect(await consoleReporter.render!(result, {} as never)).toMatch(/^State {5}memory-ports \(snapshot\) on workers 0, 1, 2, store \(memory\) on workers 0, 1, 2$/m)
-      expect(renderMarkdown(result)).toContain('store (memory), memory-ports (snapshot, worker 1), store (memory, worker 1), memory-ports (snapshot, worker 2)')
+      expect(await consoleReporter.render!(result, {} as never)).toMatch(
+        /^State {5}memory-ports \(snapshot\), store \(memory\), memory-ports:w1 \(snapshot\), store:w1 \(memory\), memory-ports:w2 \(snapshot\), store:w2 \(memory\)$/m,
+      )
+      expect(renderMarkdown(result)).toContain('store (memory), memory-ports:w1 (snapshot, worker 1), store:w1 (memory, worker 1), memory-ports:w2 (snapshot, worker 2)')
     } finally {
       await runner.close()
     }

@@ -1,4 +1,4 @@
-import { TIMER_MS_EXPECTED, UNENCODED_PERCENT, hasMalformedEscape, isTimerMs, unencodedUserinfoProblem } from '@venomqa/core'
+import { TIMER_MS_EXPECTED, UNENCODED_PERCENT, hasMalformedEscape, isTimerMs, redactConnectionUrl, unencodedUserinfoProblem } from '@venomqa/core'
 import * as z from 'zod/mini'
 import en from 'zod/v4/locales/en.js'
 
@@ -48,6 +48,23 @@ export const mysqlStateOptions = z.strictObject({
   /** snapshot: how long to wait for a lock held by the app before failing, ms (default 10 000; MySQL counts whole seconds, rounded up). */
   lockWaitTimeoutMs: z.optional(z.number({ error: TIMER_MS_EXPECTED }).check(z.refine(isTimerMs, { error: TIMER_MS_EXPECTED }))),
   lockWaitTimeout: z.optional(z.unknown().check(z.refine(() => false, { error: 'renamed to lockWaitTimeoutMs, in milliseconds (it was seconds: 10 is now 10000)' }))),
-})
+}).check(
+  // At the key with the other mistakes of the url, told by `venomqa doctor` as the plugin's, not found
+  // only when the plugin is set up.
+  z.superRefine((options, ctx) => {
+    // A url refused at its own key is told once, as that: the object's check runs after the keys' all the same.
+    if (typeof options.url === 'string' && !mysqlUrlProblem(options.url) && options.database === undefined && urlDatabase(options.url) === '')
+      ctx.addIssue({ code: 'custom', path: ['url'], message: `no database named: put it in the url (${redactConnectionUrl(options.url).replace(/\/+$/, '')}/<database>) or give the "database" option`, input: options.url })
+  }),
+)
+
+/** The database a mysql:// URL names in its path ('' for none), or undefined for a URL that does not parse: its own check says why. */
+function urlDatabase(url: string): string | undefined {
+  try {
+    return decodeURIComponent(new URL(url).pathname.replace(/^\//, ''))
+  } catch {
+    return undefined
+  }
+}
 
 export type MysqlStateOptions = z.input<typeof mysqlStateOptions>

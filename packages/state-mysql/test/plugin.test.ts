@@ -73,10 +73,10 @@ describe('the plugin', () => {
     const error = await runner.init().catch((e) => e)
     await runner.close()
     expect(error).toBeInstanceOf(ConfigError)
-    expect(error.message).toBe(
-      'state backend "mysql": no database named: put it in the url (mysql://root:***@127.0.0.1:3306/<database>) or give the "database" option',
-    )
-    expect(error.where).toBe('plugins[0].url')
+    expect(error.message).toBe('plugins[0].url: no database named: put it in the url (mysql://root:***@127.0.0.1:3306/<database>) or give the "database" option')
+    expect(error.message).not.toContain('MyPw-secret')
+    // The `database` option names it instead.
+    expect(parseOptions(mysqlStateOptions, { url: 'mysql://root@127.0.0.1:3306/', database: 'app' }, 'plugins[0]')).toMatchObject({ database: 'app' })
   })
 
   it('a table that the database does not have, in `tables` or `exclude`, is a config mistake at its key (exit 2), naming the tables there are', async () => {

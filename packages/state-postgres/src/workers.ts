@@ -52,6 +52,9 @@ export function postgresWorkers(given: PostgresWorkersOptions) {
   // Checked as the backend's own `url` is: read wrong, it would name a piece of the password as the host.
   const unencoded = options.url ? unencodedUserinfoProblem(options.url) : undefined
   if (unencoded) throw new ConfigError(`postgresWorkers: \`url\` ${unencoded}`, { where: 'url' })
+  // A URL given is read now, as mysqlWorkers reads its own: a mistake in it is the config's wherever it loads.
+  const mistake = options.url ? mainUrlProblem(options.url) : undefined
+  if (mistake) throw new ConfigError(`postgresWorkers: \`url\`: ${mistake}`, { where: 'url' })
   // No main database (`url: process.env.DATABASE_URL!` with the variable unset) is refused when the workers
   // are made, not when the config loads: a CI job that only renders reports (`venomqa report`,
   // `merge-reports`), or `venomqa list` on a machine without the variable, loads the config and makes none.
@@ -337,4 +340,16 @@ async function listRelations(c: pg.Client): Promise<[CopiedTable[], string[]]> {
       .map((r) => ({ oid: r.oid, schema: r.schema, table: r.name, name: `${r.schema}.${r.name}`, sql: qualified(r.schema, r.name), columns: r.columns })),
     rows.filter((r) => r.kind === 'S').map((r) => qualified(r.schema, r.name)),
   ]
+}
+
+/**
+ * What keeps `url` from naming the main database, or undefined. Another scheme was taken as it came (the
+ * worker's database then failed to be made, as "database ... does not exist"), and a URL with no database
+ * named its workers' databases `_w1`.
+ */
+function mainUrlProblem(url: string): string | undefined {
+  const shown = redactConnectionUrl(url)
+  if (!/^postgres(ql)?:\/\//i.test(url) || !URL.canParse(url)) return `"${shown}" must start with postgres:// or postgresql://`
+  if (!decodeURIComponent(new URL(url).pathname.slice(1))) return `no database named: put it in the url (${shown.replace(/\/+$/, '')}/<database>)`
+  return undefined
 }

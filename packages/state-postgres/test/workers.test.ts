@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process'
-import { type AppProcess, type BranchResult, type MainSystem, type StateBackend, StateError, assertStatus, branch, checkpoint, journey, path, startAppProcess, step } from '@venomqa/core'
+import { type AppProcess, type BranchResult, ConfigError, type MainSystem, type StateBackend, StateError, assertStatus, branch, checkpoint, journey, path, startAppProcess, step } from '@venomqa/core'
 import { createRunner, memoryState } from '@venomqa/runner'
 import { type RunningProcess, TODO_APP_SERVER, describeWithService, startTodoApp } from '@venomqa/test-utils'
 import { pgTestDatabases } from '@venomqa/test-utils/postgres'
@@ -155,6 +155,28 @@ describe('postgresWorkers with the proxy mechanism', () => {
       // Made only when the refusal is missing: the worker's database would then be left behind.
       await dropDatabase(`${main}_w1`)
     }
+  })
+})
+
+describe('postgresWorkers with a url that is not a PostgreSQL database', () => {
+  // As mysqlWorkers: a mistake in a url given is the config's when it loads (exit 2, at `url`). Taken as it
+  // was, another scheme failed at create(1) as "database ... does not exist", and a url without a database
+  // made worker databases named `_w1`.
+  it.each([
+    ['postgre://postgres:pw-secret@127.0.0.1:5432/app', '"postgre://postgres:***@127.0.0.1:5432/app" must start with postgres:// or postgresql://'],
+    ['postgres://postgres:pw-secret@127.0.0.1:5432', 'no database named: put it in the url (postgres://postgres:***@127.0.0.1:5432/<database>)'],
+    ['postgres://postgres:pw-secret@127.0.0.1:5432/', 'no database named: put it in the url (postgres://postgres:***@127.0.0.1:5432/<database>)'],
+  ])('%s is refused at `url`', (url, problem) => {
+    const error = (() => {
+      try {
+        postgresWorkers({ url, startApp: async () => ({ baseUrl: 'http://127.0.0.1:9' }) })
+      } catch (err) {
+        return err as ConfigError
+      }
+    })()
+    expect(error).toBeInstanceOf(ConfigError)
+    expect(error!.message).toBe(`postgresWorkers: \`url\`: ${problem}`)
+    expect(error!.where).toBe('url')
   })
 })
 

@@ -102,8 +102,10 @@ export async function checkWorkers(
   line: Line,
   mistake: () => void,
 ): Promise<WorkersChecked | undefined> {
-  const { workers = 1, parallelPaths = 1, workerSetup } = runner.options
-  if (!workerSetup || Math.max(workers, parallelPaths) <= 1) return undefined
+  // Tried whenever one is configured: a config may leave the number of workers to the command line
+  // (`venomqa run --workers 2`, `explore --workers`) or to an exploration, and its setup went untried.
+  const { workerSetup } = runner.options
+  if (!workerSetup) return undefined
   // Asked first, as a run asks it before its first journey: a mistake in the setup's config (a part without
   // its url) is told with the run's words, as the mistake it is, and no worker is made to find it. It makes
   // nothing, so it is asked with --no-workers too, and when the plugin setup did not finish, as a run does.

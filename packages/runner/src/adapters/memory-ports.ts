@@ -119,13 +119,14 @@ export function memoryPorts(options: MemoryPortsOptions = {}): Plugin<MemoryPort
 
 /**
  * Checkpoints the in-memory cache, mailbox and clock, so each path of a branch starts from the same
- * entries, mail and time. (Queue jobs and stored files are not rolled back.)
+ * entries, mail and time. (Queue jobs and stored files are not rolled back.) `name`: a worker's copy is
+ * `memory-ports:w1`, as every worker setup names its worker's backends.
  */
-export function memoryPortsState(parts: MemoryPortsParts): StateBackend {
+export function memoryPortsState(parts: MemoryPortsParts, name = 'memory-ports'): StateBackend {
   const { cache, mail, clock } = parts
-  const stack = new CheckpointStack<{ cache?: ReturnType<MemoryCache['snapshot']>; mail?: Email[]; clock?: ClockSnapshot }>('memory-ports')
+  const stack = new CheckpointStack<{ cache?: ReturnType<MemoryCache['snapshot']>; mail?: Email[]; clock?: ClockSnapshot }>(name)
   const backend: StateBackend = {
-    name: 'memory-ports',
+    name,
     mechanism: 'snapshot',
     parallelSafe: false,
     // The ports and their checkpoints are in this process's memory: a quit leaves nothing.

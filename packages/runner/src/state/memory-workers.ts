@@ -32,10 +32,13 @@ class Twins {
     if (main instanceof ControllableClock) return new ControllableClock()
     if (main instanceof MemoryCache) return main.twin(clockFor)
     if (main instanceof MemoryMail) return main.twin({ tag: this.#tag, clockFor })
+    // Named after the main line's with the worker (`store:w1`), as every worker setup names its worker's
+    // backends: a rollback line or a result then says which worker's copy it was.
+    const name = (backend: StateBackend) => `${backend.name}:${this.#tag}`
     // Its data from the start, so that parallel journeys (which never sync) start from the state it has.
-    if (main instanceof MemoryState) return new MemoryState(structuredClone(main.data), main.name)
+    if (main instanceof MemoryState) return new MemoryState(structuredClone(main.data), name(main))
     const parts = memoryPortsParts(main as StateBackend)
-    if (parts) return memoryPortsState({ cache: this.of(parts.cache), mail: this.of(parts.mail), clock: this.of(parts.clock) })
+    if (parts) return memoryPortsState({ cache: this.of(parts.cache), mail: this.of(parts.mail), clock: this.of(parts.clock) }, name(main as StateBackend))
     return undefined
   }
 

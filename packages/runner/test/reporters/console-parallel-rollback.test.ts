@@ -67,7 +67,8 @@ describe('the console with paths run in parallel', () => {
         '  ⑂ branch from base (2 paths: a, b)',
         '  ↺ rollback to base (before the workers copy it) N ms: store (memory) N ms',
         '  [a] ↺ rollback to base (before-path) N ms: store (memory) N ms',
-        '  [b] ↺ rollback to base (before-path) N ms: store (memory) N ms',
+        // Path b runs on worker 1: its copy of the store, named so.
+        '  [b] ↺ rollback to base (before-path) N ms: store:w1 (memory) N ms',
         '  ↺ rollback to base (after-branch) N ms: store (memory) N ms',
       ].sort(),
     )
@@ -93,7 +94,7 @@ describe('the console with paths run in parallel', () => {
         '    [p] ⑂ branch from inner (2 paths: x, y)',
         '    [p] ↺ rollback to inner (before the workers copy it) N ms: store (memory) N ms',
         '    [x] ↺ rollback to inner (before-path) N ms: store (memory) N ms',
-        '    [y] ↺ rollback to inner (before-path) N ms: store (memory) N ms',
+        '    [y] ↺ rollback to inner (before-path) N ms: store:w1 (memory) N ms',
         '    [p] ↺ rollback to inner (after-branch) N ms: store (memory) N ms',
         '  ↺ rollback to base (after-branch) N ms: store (memory) N ms',
       ].sort(),
