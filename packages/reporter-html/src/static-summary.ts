@@ -31,7 +31,7 @@ function countLines(data: PageData): string[] {
 /** Each issue, and each exploration's broken invariant, as one line: severity, place, message. */
 function failureLines(data: PageData): string[] {
   const rank = (x: PageIssue) => SEVERITIES.indexOf(x.sv)
-  const issues = [...data.issues].sort((a, b) => rank(a) - rank(b)).map((x) => `${x.sv} ${x.w}: ${x.e}`)
+  const issues = [...data.issues].sort((a, b) => rank(a) - rank(b)).map((x) => `${x.sv} ${x.w}: ${x.e}${x.nr?.length ? ` (not run for it: ${x.nr.join(', ')})` : ''}`)
   const violations = data.explorations.flatMap((e) =>
     e.v.map((v) => `${v.sv} exploration ${e.n}, invariant "${v.inv}": ${v.m}${v.f ? ` (regression journey: ${v.f})` : ''}`),
   )

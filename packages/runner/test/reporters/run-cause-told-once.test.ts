@@ -1,0 +1,63 @@
+/**
+ * A state backend that could not connect is one cause of every journey not run: each report tells it once,
+ * naming the journeys not run for it, and counts it once. The Markdown report listed it three times under
+ * "Critical (3)" for two journeys, and every summary said "3 critical" beside one cause.
+ */
+import { PassThrough } from 'node:stream'
+import { definePlugin, journey, step } from '@venomqa/core'
+import { describe, expect, it } from 'vitest'
+import { MemoryState, createRunner } from '../../src/index'
+import { createConsoleReporter } from '../../src/reporters/console'
+import { renderMarkdown } from '../../src/reporters/markdown'
+
+async function runWithBackendDown() {
+  const down = Object.assign(new MemoryState({}, 'db'), {
+    connect: async () => {
+      throw new Error('connection refused at 127.0.0.1:1')
+    },
+  })
+  const runner = createRunner({ stateBackends: [down] })
+  try {
+    return await runner.run([journey('a', { steps: [step('s', () => {})] }), journey('b', { steps: [step('s', () => {})] })])
+  } finally {
+    await runner.close()
+  }
+}
+
+describe('a state backend that could not connect, in the reports', () => {
+  it('is counted once in the summary: the journeys not run for it are not issues of their own', async () => {
+    const run = await runWithBackendDown()
+    expect(run.journeys.map((j) => j.notRun)).toEqual([true, true])
+    expect(run.summary.issues).toMatchObject({ total: 1, critical: 1 })
+  })
+
+  it('Markdown: told once, with the journeys not run for it, under a count that matches', async () => {
+    const md = renderMarkdown(await runWithBackendDown())
+    expect(md.match(/connection refused at 127\.0\.0\.1:1/g)).toHaveLength(1)
+    expect(md).toContain('**Issues:** 1 critical')
+    expect(md).toContain('### Critical (1)')
+    expect(md).toContain('- **Not run for it:** a, b')
+  })
+
+  it('console: the count beside the one entry is 1', async () => {
+    const stream = new PassThrough()
+    const text = String(await createConsoleReporter({ stream, color: false }).render!(await runWithBackendDown(), {} as never))
+    expect(text).toMatch(/^Issues {4}1 critical$/m)
+    expect(text.match(/connection refused at 127\.0\.0\.1:1/g)).toHaveLength(1)
+    expect(text).toContain('not run for it: 2 journeys: a, b')
+  })
+})
+
+describe("a plugin's setup that hung, in the reports", () => {
+  it('is told and counted once, with the journeys not run for it', async () => {
+    const hangs = definePlugin({ name: 'hangs', version: '1.0.0', apiVersion: 1, setup: () => new Promise<void>(() => {}) })
+    const runner = createRunner({ plugins: [hangs], pluginTimeout: 100 })
+    const run = await runner.run([journey('a', { steps: [step('s', () => {})] }), journey('b', { steps: [step('s', () => {})] })])
+    await runner.close()
+    expect(run.summary.issues).toMatchObject({ total: 1, critical: 1 })
+    const md = renderMarkdown(run)
+    expect(md.match(/plugin "hangs" setup/g)).toHaveLength(1)
+    expect(md).toContain('### Critical (1)')
+    expect(md).toContain('- **Not run for it:** a, b')
+  })
+})
