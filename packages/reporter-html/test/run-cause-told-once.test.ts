@@ -3,24 +3,12 @@
  * naming the journeys not run for it, as the count beside it says. It listed it once per journey and once
  * for the run, under "Critical 1" (then "3 critical") beside three entries alike.
  */
-import { journey, step } from '@venomqa/core'
-import { MemoryState, createRunner } from '@venomqa/runner'
+import { createRunner } from '@venomqa/runner'
+import { runWithBackendDown as runWithBackendDownOf } from '@venomqa/fixtures'
 import { describe, expect, it } from 'vitest'
 import { buildPageModel, renderHtml, resolveHtmlOptions } from '../src/index'
 
-async function runWithBackendDown() {
-  const down = Object.assign(new MemoryState({}, 'db'), {
-    connect: async () => {
-      throw new Error('connection refused at 127.0.0.1:1')
-    },
-  })
-  const runner = createRunner({ stateBackends: [down] })
-  try {
-    return await runner.run([journey('a', { steps: [step('s', () => {})] }), journey('b', { steps: [step('s', () => {})] })])
-  } finally {
-    await runner.close()
-  }
-}
+const runWithBackendDown = () => runWithBackendDownOf(createRunner)
 
 describe('a state backend that could not connect, in the HTML report', () => {
   it('is one issue of the page, naming the journeys not run for it, and the count says 1', async () => {

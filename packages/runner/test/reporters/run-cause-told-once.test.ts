@@ -6,23 +6,12 @@
 import { PassThrough } from 'node:stream'
 import { definePlugin, journey, step } from '@venomqa/core'
 import { describe, expect, it } from 'vitest'
-import { MemoryState, createRunner } from '../../src/index'
+import { createRunner } from '../../src/index'
+import { runWithBackendDown as runWithBackendDownOf } from '@venomqa/fixtures'
 import { createConsoleReporter } from '../../src/reporters/console'
 import { renderMarkdown } from '../../src/reporters/markdown'
 
-async function runWithBackendDown() {
-  const down = Object.assign(new MemoryState({}, 'db'), {
-    connect: async () => {
-      throw new Error('connection refused at 127.0.0.1:1')
-    },
-  })
-  const runner = createRunner({ stateBackends: [down] })
-  try {
-    return await runner.run([journey('a', { steps: [step('s', () => {})] }), journey('b', { steps: [step('s', () => {})] })])
-  } finally {
-    await runner.close()
-  }
-}
+const runWithBackendDown = () => runWithBackendDownOf(createRunner)
 
 describe('a state backend that could not connect, in the reports', () => {
   it('is counted once in the summary: the journeys not run for it are not issues of their own', async () => {
