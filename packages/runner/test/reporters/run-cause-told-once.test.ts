@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest'
 import { createRunner } from '../../src/index'
 import { runWithBackendDown as runWithBackendDownOf } from '@venomqa/fixtures'
 import { createConsoleReporter } from '../../src/reporters/console'
+import { renderJUnit } from '../../src/reporters/junit'
 import { renderMarkdown } from '../../src/reporters/markdown'
 
 const runWithBackendDown = () => runWithBackendDownOf(createRunner)
@@ -26,6 +27,16 @@ describe('a state backend that could not connect, in the reports', () => {
     expect(md).toContain('**Issues:** 1 critical')
     expect(md).toContain('### Critical (1)')
     expect(md).toContain('- **Not run for it:** a, b')
+  })
+
+  it('JUnit: one error, the run\'s; each journey not run for it is a skipped case saying so, not an error of its own', async () => {
+    const xml = renderJUnit(await runWithBackendDown())
+    expect(xml).toMatch(/<testsuites name="venomqa" tests="5" failures="0" errors="1"/)
+    for (const name of ['a', 'b']) {
+      expect(xml).toMatch(new RegExp(`<testsuite name="${name}" [^>]*tests="2" failures="0" errors="0" skipped="2"`))
+      expect(xml).toContain(`<testcase name="journey" classname="${name}" time="0.000">\n      <skipped message="not run: state backend &quot;db&quot; could not connect: connection refused at 127.0.0.1:1"/>`)
+    }
+    expect(xml).toMatch(/<testsuite name="run" [^>]*tests="1" failures="0" errors="1"/)
   })
 
   it('console: the count beside the one entry is 1', async () => {
