@@ -148,6 +148,17 @@ describeBrowser('HTML report in headless Chromium', () => {
       await expect.poll(() => page.locator('.controls .count').textContent()).toBe('Showing 1 of 3 journeys')
       expect(await journeyPanel(page, 'todos').isVisible()).toBe(true)
       await page.locator('.controls select[aria-label=Journey]').selectOption('')
+      // A journey the tag filter hides: the filter is cleared to show it, and the page says so.
+      const status = page.locator('.controls [role=status]')
+      await page.locator('.controls select[aria-label=Tag]').selectOption('payments')
+      await page.locator('.controls select[aria-label=Journey]').selectOption({ label: 'todos' })
+      await expect.poll(() => status.textContent()).toBe('Cleared the tag filter "payments" to show journey "todos".')
+      expect(await status.isVisible()).toBe(true)
+      expect(await page.locator('.controls select[aria-label=Tag]').inputValue()).toBe('')
+      expect(await journeyPanel(page, 'todos').isVisible()).toBe(true)
+      // The next filter the reader sets is theirs: the note goes.
+      await page.locator('.controls select[aria-label=Journey]').selectOption('')
+      expect(await status.isVisible()).toBe(false)
 
       // An issue jumps to its step and opens its request and response.
       const critical = page.locator('.issue', { hasText: 'create_sixth' })
@@ -343,7 +354,9 @@ describeBrowser('HTML report in headless Chromium', () => {
       expect(text).toContain('critical quota › create_sixth: POST /api/create_sixth answered 500')
       expect(text).toContain('high checkout › pay_by_card > double_refund › refund_again: POST /api/refund_again answered 409')
       // The critical issue comes first, as on the page with scripts.
-      expect(text.indexOf('create_sixth')).toBeLessThan(text.indexOf('refund_again'))
+      expect(text.indexOf('critical quota › create_sixth')).toBeLessThan(text.indexOf('high checkout › pay_by_card'))
+      // Each failed journey, in run order, with the steps that failed in it (a path's named before its step).
+      expect(text).toContain('Failed journeys\ncheckout: pay_by_card > double_refund › refund_again\nquota: create_sixth')
       expect(text).not.toContain('tok-SECRET-1')
     } finally {
       await context.close()
