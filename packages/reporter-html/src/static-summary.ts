@@ -51,9 +51,11 @@ function failedSteps(nodes: readonly (PageNode | PagePath)[], path: string): str
 
 /** Each failed journey, in run order, with the steps that failed in it (none: a journey not run or crashed, told in the issues). */
 function failedJourneyLines(data: PageData): string[] {
+  const notRun = new Set(data.issues.flatMap((x) => x.nr ?? []))
   return data.journeys.filter((j) => j.s === 'failed').map((j) => {
     const steps = failedSteps(j.x, '')
-    return `${journeyLabel(j)}: ${steps.length ? steps.join(', ') : 'no step failed (see the issues)'}`
+    const why = notRun.has(j.n) ? 'not run (see the issues)' : 'no step failed (see the issues)'
+    return `${journeyLabel(j)}: ${steps.length ? steps.join(', ') : why}`
   })
 }
 

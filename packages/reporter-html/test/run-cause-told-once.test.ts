@@ -23,5 +23,6 @@ describe('a state backend that could not connect, in the HTML report', () => {
     expect(noscript.match(/connection refused at 127\.0\.0\.1:1/g)).toHaveLength(1)
     expect(noscript).toContain('<li>Issues: 1 critical</li>')
     expect(noscript).toContain('(not run for it: a, b)')
+    expect(noscript).toContain('<h2>Failed journeys</h2><ul><li>a: not run (see the issues)</li><li>b: not run (see the issues)</li></ul>')
   })
 })
