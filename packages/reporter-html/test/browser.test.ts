@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { type BranchResult, type ExplorationResult, type RunResult, summarize } from '@venomqa/core'
-import { backendFailingRollbackTo, explorationRun, leakedExplorationSecrets } from '@venomqa/fixtures'
+import { backendFailingRollbackTo, explorationRun, leakedExplorationSecrets, runWithBackendDown } from '@venomqa/fixtures'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { branch as coreBranch, checkpoint as coreCheckpoint, journey as coreJourney, path as corePath, step as coreStep } from '@venomqa/core'
@@ -681,6 +681,18 @@ describeBrowser('HTML report in headless Chromium', () => {
       await page.waitForSelector('html[data-ready]')
       expect(await page.getAttribute('html', 'data-ready')).toBe('error')
       expect(await page.locator('#app pre.err').textContent()).toMatch(/^This report could not be displayed: .*JSON/)
+    } finally {
+      await page.close()
+    }
+  })
+
+  it('tells a state backend that could not connect once, naming the journeys not run for it', async () => {
+    const { page, problems } = await openReport(browser, 'backend-down', await runWithBackendDown(createRunner))
+    try {
+      expect(await page.locator('.issue').count()).toBe(1)
+      expect(await page.locator('.issue .not-run').textContent()).toBe('Not run for it: a, b')
+      expect(await page.locator('#issues h2').textContent()).toBe('Issues (1)')
+      expect(problems).toEqual([])
     } finally {
       await page.close()
     }
