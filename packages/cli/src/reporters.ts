@@ -142,7 +142,7 @@ export function refuseUndeclaredReporters(requests: readonly ReporterRequest[], 
   if (declared.includes(undefined)) return
   const known = [...new Set([...BUILTIN_REPORTERS, ...declared.flatMap((d) => d ?? [])])]
   const unknown = requests.find((r) => !known.includes(r.name))
-  if (unknown) throw new PluginError(unknown.name, unknownReporterMessage(unknown.name, known, lookup), unknown.where ? { where: unknown.where } : undefined)
+  if (unknown) throw new PluginError(unknown.name, unknownReporterMessage(unknown.name, known, lookup, 'declares'), unknown.where ? { where: unknown.where } : undefined)
 }
 
 /** An error's problems one per line, each naming where it is: `N problems ...:\n  - a\n  - b` gives `a`, `b`. */
@@ -155,14 +155,15 @@ function problemLines(err: UserError): string[] {
 /**
  * Why no reporter has this name, and what to do. A name close to a known or installed one is a typo:
  * "install <the typo>" would send the user to a package anyone could publish under that name, so no
- * install is ever suggested here.
+ * install is ever suggested here. `found` is how a plugin would have made it known: `declares` before any
+ * setup (the plugins' `reporters`), `registered` after.
  */
-function unknownReporterMessage(name: string, known: readonly string[], lookup: ReporterLookup | undefined): string {
+function unknownReporterMessage(name: string, known: readonly string[], lookup: ReporterLookup | undefined, found: 'registered' | 'declares' = 'registered'): string {
   const knownList = `Known reporters: ${known.join(', ')}`
   const idle = lookup ? installedPlugins(lookup.root).filter((p) => !lookup.loadedPackages.includes(p.name)) : []
   // A third-party plugin may register reporters of any name: one named like the reporter is the likely one.
   const exact = idle.find((p) => p.short === name && /^(@venomqa\/reporter-|venomqa-plugin-)/.test(p.name))
-  if (exact) return `unknown reporter "${name}": no loaded plugin registered it, and ${exact.name} is installed but not loaded: ${howToLoad(exact)}. ${knownList}`
+  if (exact) return `unknown reporter "${name}": no loaded plugin ${found} it, and ${exact.name} is installed but not loaded: ${howToLoad(exact)}. ${knownList}`
   const reporterPackages = idle.filter((p) => p.name.startsWith('@venomqa/reporter-'))
   const near = didYouMean(name, [...known, ...reporterPackages.map((p) => p.short)])
   const nearPackage = near === undefined || known.includes(near) ? undefined : reporterPackages.find((p) => p.short === near)
@@ -171,8 +172,8 @@ function unknownReporterMessage(name: string, known: readonly string[], lookup: 
   if (near) return `unknown reporter "${name}": did you mean "${near}"? ${knownList}`
   const own = `@venomqa/reporter-${name}`
   // VenomQA's own package, named exactly: the one install a message may tell (see FIRST_PARTY_PLUGINS).
-  if (FIRST_PARTY_PLUGINS.includes(own)) return `unknown reporter "${name}": no plugin registered it and VenomQA's ${own} is not installed: npm install -D ${own}. ${knownList}`
-  return `unknown reporter "${name}": no plugin registered it and ${own} is not installed. ${knownList}`
+  if (FIRST_PARTY_PLUGINS.includes(own)) return `unknown reporter "${name}": no plugin ${found} it and VenomQA's ${own} is not installed: npm install -D ${own}. ${knownList}`
+  return `unknown reporter "${name}": no plugin ${found} it and ${own} is not installed. ${knownList}`
 }
 
 /** How to load an installed plugin: by its full name, which no other package can stand for. */

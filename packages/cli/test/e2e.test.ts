@@ -160,10 +160,10 @@ describe('venomqa run with a TypeScript config', () => {
     expect((await bare.venomqa(['run'], { env: { VENOMQA_BASE_URL: app.url } })).code).toBe(0)
   })
 
-  it('a reporter no plugin registered is exit 2 naming the known ones', async () => {
+  it('a reporter no plugin declares is exit 2 naming the known ones', async () => {
     const r = await ts.venomqa(['run', '--tag', 'smoke', '-r', 'nosuch'])
     expect(r.code).toBe(2)
-    expect(r.stderr).toContain('venomqa: unknown reporter "nosuch": no plugin registered it and @venomqa/reporter-nosuch is not installed. Known reporters: console, json, junit, markdown')
+    expect(r.stderr).toContain('venomqa: unknown reporter "nosuch": no plugin declares it and @venomqa/reporter-nosuch is not installed. Known reporters: console, json, junit, markdown')
     noStack(r)
   })
 

@@ -95,7 +95,7 @@ describe('an unknown reporter name', () => {
     const plugin = await p.venomqa(['run', '-r', 'csv'])
     expect(plugin.code).toBe(2)
     expect(plugin.stderr).toContain(
-      'venomqa: unknown reporter "csv": no loaded plugin registered it, and venomqa-plugin-csv is installed but not loaded: add "venomqa-plugin-csv" to plugins in the config, or give --plugin venomqa-plugin-csv. Known reporters: console, json, junit, markdown',
+      'venomqa: unknown reporter "csv": no loaded plugin declares it, and venomqa-plugin-csv is installed but not loaded: add "venomqa-plugin-csv" to plugins in the config, or give --plugin venomqa-plugin-csv. Known reporters: console, json, junit, markdown',
     )
     const loaded = await p.venomqa(['run', '-r', 'csv:loaded.csv', '--plugin', 'venomqa-plugin-csv'])
     expect(loaded.code, loaded.stderr).toBe(0)
@@ -135,7 +135,7 @@ describe('an unknown reporter name', () => {
     expect(typo.output).toContain('unknown reporter "htm": did you mean "html"? @venomqa/reporter-html is installed but not loaded')
     const plugin = await runBuiltCli(['run', '-r', 'csv'], { cwd: api })
     expect(plugin.code).toBe(2)
-    expect(plugin.output).toContain('unknown reporter "csv": no loaded plugin registered it, and venomqa-plugin-csv is installed but not loaded')
+    expect(plugin.output).toContain('unknown reporter "csv": no loaded plugin declares it, and venomqa-plugin-csv is installed but not loaded')
     const unknown = await runBuiltCli(['run', '--plugin', 'csvv'], { cwd: api })
     expect(unknown.code).toBe(2)
     expect(unknown.output).toContain('Did you mean "csv"? It is installed.')

@@ -1,7 +1,7 @@
-import { ConfigError, type ReporterFactory, journey, step } from '@venomqa/core'
+import { ConfigError, type ReporterFactory, definePlugin, journey, step } from '@venomqa/core'
 import { createRunner } from '@venomqa/runner'
 import { describe, expect, it } from 'vitest'
-import { instantiateReporters, parseReporterSpec } from '../src/reporters'
+import { instantiateReporters, parseReporterSpec, refuseUndeclaredReporters } from '../src/reporters'
 
 describe('reporter specs', () => {
   it('read name[:file], objects and [name, options]', () => {
@@ -33,6 +33,11 @@ describe('reporter specs', () => {
     // Any other name: no install told, since anyone could publish a package under it.
     expect(() => instantiateReporters([{ name: 'pdf', options: {} }], factories)).toThrow(
       'unknown reporter "pdf": no plugin registered it and @venomqa/reporter-pdf is not installed. Known reporters: console',
+    )
+    // Before any setup, from what the plugins declare (`reporters: [...]`): none of them declares it.
+    const csv = { plugin: definePlugin({ name: 'csv', version: '1.0.0', apiVersion: 1, reporters: ['csv'], setup: () => {} }) }
+    expect(() => refuseUndeclaredReporters([{ name: 'pdf', options: {} }], [csv], { root: '/nonexistent', loadedPackages: [] })).toThrow(
+      'unknown reporter "pdf": no plugin declares it and @venomqa/reporter-pdf is not installed. Known reporters: console, json, junit, markdown, csv',
     )
      // A typo of a known one gets the name meant.
     expect(() => instantiateReporters([{ name: 'consle', options: {} }], factories)).toThrow('unknown reporter "consle": did you mean "console"? Known reporters: console')

@@ -12,6 +12,7 @@ export { assertStillAccepted, assertStillRefused, checkInvariant, observeBefore 
 export { BASE_URL_QUERY_HINT, httpUrlProblem, validateJourney } from './validate'
 export { UNENCODED_PERCENT, UNENCODED_USERINFO, hasMalformedEscape, unencodedUserinfoProblem } from './url-userinfo'
 export * from './issues'
+export * from './issues-told-once'
 export * from './results'
 export * from './redact'
 export * from './json-error'

@@ -3,6 +3,7 @@ import { backendLabel } from './ports'
 import type { ErrorKind } from './errors'
 import type { HttpExchange, RecordedRequest, RecordedResponse } from './http'
 import { type Issue, SEVERITIES, type Severity } from './issues'
+import { toldOnce } from './issues-told-once'
 import { escapeControlChars, redactText, redactValue } from './redact'
 
 /**
@@ -554,6 +555,7 @@ export interface RunSummary {
   journeys: { total: number; passed: number; failed: number; skipped: number; flaky: number }
   steps: Counts['steps']
   paths: Counts['paths']
+  /** Issues as the reports list them (toldOnce): a journey not run for a run issue is counted in it. */
   issues: { total: number; critical: number; high: number; medium: number; low: number; info: number }
   explorations?: { total: number; passed: number; failed: number; violations: number; flaky: number }
 }
@@ -593,10 +595,7 @@ export function summarize(journeys: readonly JourneyResult[], runIssues: readonl
     paths: { total: 0, passed: 0, failed: 0, skipped: 0 },
     issues: { total: 0, critical: 0, high: 0, medium: 0, low: 0, info: 0 },
   }
-  const countIssue = (i: Issue) => {
-    s.issues.total++
-    s.issues[i.severity]++
-  }
+  const issues: Issue[] = []
   for (const j of journeys) {
     if (j.status === 'passed' || j.status === 'flaky' || j.status === 'skipped') s.journeys[j.status]++
     else s.journeys.failed++
@@ -604,7 +603,7 @@ export function summarize(journeys: readonly JourneyResult[], runIssues: readonl
       s.steps[k] += j.counts.steps[k]
       s.paths[k] += j.counts.paths[k]
     }
-    for (const i of j.issues) countIssue(i)
+    issues.push(...j.issues)
   }
   if (explorations.length) {
     const e = (s.explorations = { total: explorations.length, passed: 0, failed: 0, violations: 0, flaky: 0 })
@@ -613,10 +612,14 @@ export function summarize(journeys: readonly JourneyResult[], runIssues: readonl
       else e.failed++
       e.violations += x.violations.length
       e.flaky += x.violations.filter((v) => v.flaky).length
-      for (const i of x.issues) countIssue(i)
+      issues.push(...x.issues)
     }
   }
-  for (const i of runIssues) countIssue(i)
+  // Counted as the reports list them: a journey not run for a run's issue is that issue, not one more.
+  for (const { issue } of toldOnce([...issues, ...runIssues])) {
+    s.issues.total++
+    s.issues[issue.severity]++
+  }
   return s
 }
 

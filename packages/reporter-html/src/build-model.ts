@@ -33,6 +33,7 @@ import {
   refusedAlwaysLines,
   escapeControlChars,
   issuePlace,
+  toldOnce,
   redactHeaders,
   redactRun,
   inputText,
@@ -125,17 +126,25 @@ class ModelBuilder {
 
   build(run: RunResult): PageData {
     const journeys = list(run.journeys).map((j, i) => this.journey(j, i, run.startedAt))
-    const issues: PageIssue[] = []
+    /** Each issue's journey index and repetition label, as it is placed in the page. */
+    const placed = new Map<Issue, { ji: number | undefined; label: string }>()
     ;list(run.journeys).forEach((j, i) => {
-      for (const issue of list(j.issues)) issues.push(this.issue(issue, i, repeatLabel(j)))
+      for (const issue of list(j.issues)) placed.set(issue, { ji: i, label: repeatLabel(j) })
     })
     const explorations = list(run.explorations)
       .filter((x) => !!x && typeof x === 'object')
       .map((x) => this.exploration(x))
     // A violation is shown with its exploration; the exploration's other issues (a setup that failed) join the list.
     for (const x of list(run.explorations))
-      for (const issue of list(x?.issues)) if (!text(issue.source).startsWith(VIOLATION_SOURCE_PREFIX)) issues.push(this.issue(issue, undefined))
-    for (const issue of list(run.issues)) issues.push(this.issue(issue, this.journeyIndexOf(run, issue.journey)))
+      for (const issue of list(x?.issues)) if (!text(issue.source).startsWith(VIOLATION_SOURCE_PREFIX)) placed.set(issue, { ji: undefined, label: '' })
+    for (const issue of list(run.issues)) placed.set(issue, { ji: this.journeyIndexOf(run, issue.journey), label: '' })
+    // A journey not run for a run's issue is told with it, as every report tells it (toldOnce).
+    const issues = toldOnce([...placed.keys()]).map(({ issue, notRun }) => {
+      const { ji, label } = placed.get(issue)!
+      const out = this.issue(issue, ji, label)
+      if (notRun.length) out.nr = notRun.map((name) => redactText(text(name)))
+      return out
+    })
     const summary = validSummary(run.summary)
       ? run.summary
       : summarize(

@@ -180,6 +180,8 @@ export interface PageIssue {
   e: string
   sg: string
   src: string
+  /** a run's issue: the journeys not run for it (their own `not run: …` issues are told with it, not apart) */
+  nr?: string[]
   /** the step it is about, when it is in the page: its request and response are shown there, not repeated */
   ref?: number
   rq?: PageRequest

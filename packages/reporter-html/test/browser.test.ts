@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { type BranchResult, type ExplorationResult, type RunResult, summarize } from '@venomqa/core'
-import { backendFailingRollbackTo, explorationRun, leakedExplorationSecrets } from '@venomqa/fixtures'
+import { backendFailingRollbackTo, explorationRun, leakedExplorationSecrets, runWithBackendDown } from '@venomqa/fixtures'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { branch as coreBranch, checkpoint as coreCheckpoint, journey as coreJourney, path as corePath, step as coreStep } from '@venomqa/core'
@@ -148,6 +148,17 @@ describeBrowser('HTML report in headless Chromium', () => {
       await expect.poll(() => page.locator('.controls .count').textContent()).toBe('Showing 1 of 3 journeys')
       expect(await journeyPanel(page, 'todos').isVisible()).toBe(true)
       await page.locator('.controls select[aria-label=Journey]').selectOption('')
+      // A journey the tag filter hides: the filter is cleared to show it, and the page says so.
+      const status = page.locator('.controls [role=status]')
+      await page.locator('.controls select[aria-label=Tag]').selectOption('payments')
+      await page.locator('.controls select[aria-label=Journey]').selectOption({ label: 'todos' })
+      await expect.poll(() => status.textContent()).toBe('Cleared the tag filter "payments" to show journey "todos".')
+      expect(await status.isVisible()).toBe(true)
+      expect(await page.locator('.controls select[aria-label=Tag]').inputValue()).toBe('')
+      expect(await journeyPanel(page, 'todos').isVisible()).toBe(true)
+      // The next filter the reader sets is theirs: the note goes.
+      await page.locator('.controls select[aria-label=Journey]').selectOption('')
+      expect(await status.isVisible()).toBe(false)
 
       // An issue jumps to its step and opens its request and response.
       const critical = page.locator('.issue', { hasText: 'create_sixth' })
@@ -343,7 +354,9 @@ describeBrowser('HTML report in headless Chromium', () => {
       expect(text).toContain('critical quota › create_sixth: POST /api/create_sixth answered 500')
       expect(text).toContain('high checkout › pay_by_card > double_refund › refund_again: POST /api/refund_again answered 409')
       // The critical issue comes first, as on the page with scripts.
-      expect(text.indexOf('create_sixth')).toBeLessThan(text.indexOf('refund_again'))
+      expect(text.indexOf('critical quota › create_sixth')).toBeLessThan(text.indexOf('high checkout › pay_by_card'))
+      // Each failed journey, in run order, with the steps that failed in it (a path's named before its step).
+      expect(text).toContain('Failed journeys\ncheckout: pay_by_card > double_refund › refund_again\nquota: create_sixth')
       expect(text).not.toContain('tok-SECRET-1')
     } finally {
       await context.close()
@@ -668,6 +681,18 @@ describeBrowser('HTML report in headless Chromium', () => {
       await page.waitForSelector('html[data-ready]')
       expect(await page.getAttribute('html', 'data-ready')).toBe('error')
       expect(await page.locator('#app pre.err').textContent()).toMatch(/^This report could not be displayed: .*JSON/)
+    } finally {
+      await page.close()
+    }
+  })
+
+  it('tells a state backend that could not connect once, naming the journeys not run for it', async () => {
+    const { page, problems } = await openReport(browser, 'backend-down', await runWithBackendDown(createRunner))
+    try {
+      expect(await page.locator('.issue').count()).toBe(1)
+      expect(await page.locator('.issue .not-run').textContent()).toBe('Not run for it: a, b')
+      expect(await page.locator('#issues h2').textContent()).toBe('Issues (1)')
+      expect(problems).toEqual([])
     } finally {
       await page.close()
     }

@@ -45,6 +45,7 @@ pre { margin: 4px 0; padding: 8px; background: var(--code); border: 1px solid va
 .controls select { max-width: 220px; padding: 5px 6px; border: 1px solid var(--line); border-radius: 6px; background: var(--panel); }
 .controls label { display: inline-flex; align-items: center; gap: 4px; white-space: nowrap; }
 .controls .count { color: var(--muted); font-size: 12.5px; }
+.controls .status { flex-basis: 100%; font-size: 12.5px; }
 .btn { padding: 4px 10px; border: 1px solid var(--line); border-radius: 6px; background: var(--panel); cursor: pointer; }
 .btn:hover { border-color: var(--accent); }
 .btn.link { border: 0; background: none; color: var(--accent); padding: 0 4px; text-decoration: underline; }

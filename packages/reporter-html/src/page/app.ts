@@ -4,7 +4,7 @@ import { Controls } from './controls'
 import { Report } from './data'
 import { append, el, hiddenInside, jumpTo } from './dom'
 import { type Filters, Matcher, noFilters } from './filters'
-import { formatDate, plural } from './format'
+import { formatDate, journeyLabel, plural } from './format'
 import { renderExplorations } from './explorations'
 import { type IssueRecord, renderIssues } from './issues'
 import { JourneyView } from './journeys'
@@ -142,16 +142,22 @@ export class ReportPage {
     this.noMatch.hidden = shown > 0
   }
 
-  private resetFilters(): void {
+  /**
+   * Clear the filters to show what they hide (`shown`, in words), and say which were cleared: a tag the
+   * reader chose went back to "All tags" with nothing said.
+   */
+  private resetFilters(shown: string, journeyIndex?: number): void {
+    const cleared = this.controls.describe(this.filters, this.report.data, journeyIndex)
     Object.assign(this.filters, noFilters())
     this.controls.clear()
     this.applyFilters(false)
+    this.controls.say(cleared.length ? `Cleared ${listed(cleared)} to show ${shown}.` : '')
   }
 
   private revealJourney(index: number): void {
     const view = this.journeys[index]
     if (!view) return
-    if (view.details.hidden) this.resetFilters()
+    if (view.details.hidden) this.resetFilters(`journey "${journeyLabel(view.journey)}"`, index)
     view.open()
     jumpTo(view.details, view.summary)
   }
@@ -170,7 +176,7 @@ export class ReportPage {
     else view = this.journeyOfStep(id)
     const step = this.steps.get(id)
     if (!view || !step) return
-    if (hiddenInside(step.li)) this.resetFilters()
+    if (hiddenInside(step.li)) this.resetFilters(`the step "${step.heading.querySelector('.n')?.textContent ?? ''}" of journey "${journeyLabel(view.journey)}"`, view.index)
     view.details.open = true
     if (step.details) {
       step.details.element.open = true
@@ -178,4 +184,9 @@ export class ReportPage {
     }
     jumpTo(step.li, step.heading, view.summary)
   }
+}
+
+/** `a`, `a and b`, `a, b and c`. */
+function listed(items: readonly string[]): string {
+  return items.length > 1 ? `${items.slice(0, -1).join(', ')} and ${items.at(-1)}` : (items[0] ?? '')
 }

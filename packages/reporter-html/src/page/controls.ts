@@ -33,6 +33,8 @@ export class Controls {
   private readonly tag: HTMLSelectElement | null
   private readonly journey: HTMLSelectElement
   private readonly count: HTMLSpanElement
+  /** What the page changed in the filters by itself (cleared them to show a journey or step), until the reader sets one. */
+  private readonly status: HTMLDivElement
 
   constructor(data: PageData, filters: Filters, actions: ControlActions) {
     this.search = el('input')
@@ -48,26 +50,33 @@ export class Controls {
     this.tag = tags.length ? select('Tag', [['', 'All tags'], ...tags.map((t): [string, string] => [t, t])]) : null
     this.journey = select('Journey', [['', 'All journeys'], ...data.journeys.map((j, i): [string, string] => [String(i), journeyLabel(j)])])
     this.count = el('span', 'count')
+    this.status = el('div', 'status')
+    this.status.setAttribute('role', 'status')
+    this.status.hidden = true
 
     let timer: ReturnType<typeof setTimeout> | undefined
     this.search.addEventListener('input', () => {
       clearTimeout(timer)
       timer = setTimeout(() => {
         filters.query = lower(this.search.value.trim())
+        this.say('')
         actions.filter(true)
       }, SEARCH_DELAY_MS)
     })
     this.failedOnly.addEventListener('change', () => {
       filters.failedOnly = this.failedOnly.checked
+      this.say('')
       actions.filter(true)
     })
     const tag = this.tag
     tag?.addEventListener('change', () => {
       filters.tag = tag.value
+      this.say('')
       actions.filter(false)
     })
     this.journey.addEventListener('change', () => {
       filters.journey = this.journey.value
+      this.say('')
       actions.filter(filters.journey !== '')
       if (filters.journey !== '') actions.revealJourney(Number(filters.journey))
     })
@@ -80,6 +89,7 @@ export class Controls {
       button('Expand all', 'btn', () => actions.expandAll()),
       button('Collapse all', 'btn', () => actions.collapseAll()),
       this.count,
+      this.status,
     ])
     keepBelow(this.element)
   }
@@ -90,6 +100,23 @@ export class Controls {
     this.failedOnly.checked = false
     if (this.tag) this.tag.value = ''
     this.journey.value = ''
+  }
+
+  /** Say what the page changed in the filters by itself; '' hides the note. */
+  say(text: string): void {
+    this.status.textContent = text
+    this.status.hidden = !text
+  }
+
+  /** The filters set, as a reader would name them, but for the journey chosen in `except`'s place. */
+  describe(filters: Filters, data: PageData, except?: number): string[] {
+    const out: string[] = []
+    if (filters.query) out.push(`the search "${this.search.value.trim()}"`)
+    if (filters.failedOnly) out.push('"Failed only"')
+    if (filters.tag) out.push(`the tag filter "${filters.tag}"`)
+    const chosen = data.journeys[Number(filters.journey)]
+    if (filters.journey !== '' && chosen && Number(filters.journey) !== except) out.push(`the journey filter "${journeyLabel(chosen)}"`)
+    return out
   }
 
   showCount(text: string): void {

@@ -32,6 +32,7 @@ function issueElement(host: IssuesHost, x: PageIssue): HTMLDivElement {
       el('span', 'muted', x.k + (x.src ? ` \u00b7 ${x.src}` : '')),
     ]),
     el('div', 'msg', x.e),
+    x.nr?.length ? el('div', 'not-run', `Not run for it: ${x.nr.join(', ')}`) : null,
     x.sg ? el('div', 'suggestion', ['Suggestion: ', x.sg]) : null,
   ])
   const { ref, rq, rs } = x

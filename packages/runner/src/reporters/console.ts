@@ -32,6 +32,8 @@ import {
   escapeControlChars,
   issuePlace,
   journeyIssues,
+  toldOnce,
+  isJourneyOwnIssue,
   nameOnOneLine,
   plural,
   redactBody,
@@ -672,38 +674,22 @@ class LineFormatter {
 
 /**
  * The summary's issues, those of several journeys that say one thing told once: a journey not run for the
- * run's reason (nothing listens at the base URL, a state backend abandoned) has the same issue as every
- * other, and forty of them were forty entries alike. Only a journey's own issue (its step `journey`, on its
- * main line, with no request) is folded, into the first one's place; every report file keeps each.
- *
- * A journey's issue that is `not run: <the error of a run's issue>` (a state backend that could not
- * connect, an app that did not start) is folded into that run issue, which names the journeys (`notRun`):
- * the same words were told twice, once on the journeys and once on the run.
+ * run's reason (nothing listens at the base URL) has the same issue as every other, and forty of them were
+ * forty entries alike. Only a journey's own issue (its step `journey`, on its main line, with no request) is
+ * folded, into the first one's place; every report file keeps each. A journey not run for a run's issue is
+ * already told with that issue (toldOnce, as every report tells it).
  */
 function alikeFolded(issues: readonly Issue[]): { issue: Issue; journeys: string[]; notRun: string[] }[] {
   const out: { issue: Issue; journeys: string[]; notRun: string[] }[] = []
   const byText = new Map<string, { issue: Issue; journeys: string[]; notRun: string[] }>()
-  const ofRun = new Map<string, { issue: Issue; journeys: string[]; notRun: string[] }>()
-  for (const issue of issues) if (!issue.journey) ofRun.set(JSON.stringify([issue.severity, `not run: ${issue.error}`]), { issue, journeys: [''], notRun: [] })
-  for (const issue of issues) {
-    const ofJourney = issue.journey && issue.path === 'main' && issue.step === 'journey' && !issue.request
-    const cause = ofJourney ? ofRun.get(JSON.stringify([issue.severity, issue.error])) : undefined
-    if (cause) {
-      cause.notRun.push(issue.journey)
-      continue
-    }
-    const told = !issue.journey && ofRun.get(JSON.stringify([issue.severity, `not run: ${issue.error}`]))
-    if (told && told.issue === issue) {
-      out.push(told)
-      continue
-    }
-    const key = ofJourney ? JSON.stringify([issue.severity, issue.kind, issue.source, issue.error, issue.suggestion]) : undefined
+  for (const { issue, notRun } of toldOnce(issues)) {
+    const key = isJourneyOwnIssue(issue) ? JSON.stringify([issue.severity, issue.kind, issue.source, issue.error, issue.suggestion]) : undefined
     const same = key === undefined ? undefined : byText.get(key)
     if (same) {
       same.journeys.push(issue.journey)
       continue
     }
-    const entry = { issue, journeys: [issue.journey], notRun: [] }
+    const entry = { issue, journeys: [issue.journey], notRun }
     if (key !== undefined) byText.set(key, entry)
     out.push(entry)
   }

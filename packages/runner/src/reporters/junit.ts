@@ -1,5 +1,5 @@
 import type * as Os from 'node:os'
-import { type ExplorationResult, type Issue, type JourneyResult, type RedactOptions, type Reporter, type ReporterFactory, type RunResult, type StepResult, type ViolationResult, attemptLabel, hasRerun, issuePlace, passedHow, passedAfterInterrupts, stoppedHow, plural, repeatLabel, sequenceHeading, sequenceStepText, hookThrewLines, exploredNothing, severityRank, statesText, explorationIssues, lazyBuiltin } from '@venomqa/core'
+import { type ExplorationResult, type Issue, type JourneyResult, type RedactOptions, type Reporter, type ReporterFactory, type RunResult, type StepResult, type ViolationResult, attemptLabel, hasRerun, issuePlace, passedHow, passedAfterInterrupts, stoppedHow, plural, repeatLabel, sequenceHeading, sequenceStepText, hookThrewLines, exploredNothing, severityRank, statesText, explorationIssues, lazyBuiltin, journeyIssues, toldOnce } from '@venomqa/core'
 import { budgetText, exchangeLine, exchangeText, flatten, formatFineDuration, workerText } from './format'
 import { redactRun } from './redact-run'
 import { reproduceScript } from './reproduce'
@@ -16,7 +16,9 @@ const os = lazyBuiltin<typeof Os>('node:os')
 export function renderJUnit(input: RunResult, redact?: RedactOptions): string {
   const run = redactRun(input, redact)
   const host = safeHostname()
-  const suites = run.journeys.map((j, i) => suiteFor(j, i, host))
+  // A journey not run for a run's issue is that issue, an error of the run suite: its own case is skipped (toldOnce).
+  const notRunForRun = new Set(toldOnce([...run.journeys.flatMap(journeyIssues), ...run.issues]).flatMap((t) => t.notRun))
+  const suites = run.journeys.map((j, i) => suiteFor(j, i, host, notRunForRun.has(`${j.name}${repeatLabel(j)}`)))
   for (const x of run.explorations ?? []) suites.push(explorationSuite(x, suites.length, host))
   // A failed run whose failure no case shows (its flaky journeys under --fail-on-flaky: each a passing case)
   // gets a failed case of its own: a CI server would show the file green under a red job.
@@ -95,8 +97,8 @@ function testsuite(o: {
   return { xml, ...suite }
 }
 
-function suiteFor(j: JourneyResult, id: number, host: string): Suite {
-  const cases = withEarlierAttempts(j, casesOf(j))
+function suiteFor(j: JourneyResult, id: number, host: string, notRunForRun: boolean): Suite {
+  const cases = withEarlierAttempts(j, casesOf(j, notRunForRun))
   const earlier = j.earlierAttempts ?? []
   const properties = [
     ['tags', j.tags.join(',')],
@@ -129,7 +131,7 @@ function suiteFor(j: JourneyResult, id: number, host: string): Suite {
  */
 function withEarlierAttempts(j: JourneyResult, finalCases: Case[]): Case[] {
   // Attempts that were only cut short before it passed (passedAfterInterrupts) are no flaky failures.
-  const attempts = passedAfterInterrupts(j) ? [] : [...(j.earlierAttempts ?? [])].map(casesOf)
+  const attempts = passedAfterInterrupts(j) ? [] : [...(j.earlierAttempts ?? [])].map((a) => casesOf(a))
   if (!attempts.length) return finalCases
   const failuresOf = (name: string, list: Case[][]) => list.flatMap((cases) => cases.filter((c) => c.name === name && isFailure(c)).map(asFailure))
   const out = finalCases.map((c): Case => {
@@ -155,7 +157,7 @@ const isFailure = (c: Case) => c.status === 'failed' || c.status === 'error'
 const asFailure = (c: Case): AttemptFailure => ({ message: c.message ?? '', type: c.type ?? (c.status === 'error' ? 'error' : 'failure'), detail: c.detail ?? c.message ?? '', error: c.status === 'error', durationMs: c.durationMs })
 
 /** One attempt's testcases: a step (main line and paths) and a path each, and what failed on its own. */
-function casesOf(j: JourneyResult): Case[] {
+function casesOf(j: JourneyResult, notRunForRun = false): Case[] {
   const classname = `${j.name}${repeatLabel(j)}`
   const cases: Case[] = []
   const nodes = [...flatten(j.nodes)]
@@ -165,6 +167,9 @@ function casesOf(j: JourneyResult): Case[] {
     if (n.kind === 'step') cases.push({ ...stepCase(j, n.path, n.result, workerOf(workers, n.path)), classname })
     else if (n.kind === 'path') {
       const r = n.result
+      // A path that failed for a step, checkpoint or path within it is that case's failure, told there: as
+      // a case of its own it counted one fault twice. One that failed itself (not run) is its own case.
+      if (r.status === 'failed' && cases.some((c) => isFailure(c) && (c.name.startsWith(`${n.path} > `) || c.name.startsWith(`path ${n.path} > `)))) continue
       cases.push({
         name: `path ${n.path}`,
         classname,
@@ -189,7 +194,8 @@ function casesOf(j: JourneyResult): Case[] {
   }
   // A journey that failed without a failed testcase (crash, journey timeout, critical issue) must
   // still fail in CI, so its issues become one more testcase.
-  if (j.status === 'failed' && !cases.some((c) => c.status === 'failed' || c.status === 'error')) {
+  if (notRunForRun) cases.push({ name: 'journey', classname, durationMs: j.durationMs, status: 'skipped', message: j.issues[0]?.error })
+  else if (j.status === 'failed' && !cases.some((c) => c.status === 'failed' || c.status === 'error')) {
     cases.push({
       name: 'journey',
       classname,

@@ -7,7 +7,8 @@ import {
   PASSED_IN_RERUN,
   PASSED_ON_RETRY,
   type ExplorationResult,
-  type Issue,
+  type ToldIssue,
+  toldOnce,
   type JourneyResult,
   type JourneyStatus,
   type RedactOptions,
@@ -115,16 +116,17 @@ export function renderMarkdown(input: RunResult, redact?: RedactOptions): string
 
   // A violation is shown with its exploration; the exploration's other issues (a setup that failed) are listed here.
   const ownIssues = explorations.flatMap(explorationIssues)
-  const issues = [...run.journeys.flatMap(journeyIssues), ...ownIssues, ...run.issues]
+  // A journey not run for a run's issue is told with it, as the summary counts it (toldOnce).
+  const issues = toldOnce([...run.journeys.flatMap(journeyIssues), ...ownIssues, ...run.issues])
   if (issues.length) {
     out.push('## Issues', '')
     for (const sev of SEVERITIES) {
-      const group = issues.filter((i) => i.severity === sev)
+      const group = issues.filter((i) => i.issue.severity === sev)
       if (!group.length) continue
       out.push(`### ${sev[0]!.toUpperCase()}${sev.slice(1)} (${group.length})`, '')
       for (const i of group) out.push(...issueSection(i))
     }
-    const suggestions = [...new Set(issues.map((i) => i.suggestion))]
+    const suggestions = [...new Set(issues.map((i) => i.issue.suggestion))]
     out.push('### Suggestions', '', ...suggestions.map((x) => `- ${inline(x)}`), '')
   }
   return `${out.join('\n')}\n`
@@ -272,9 +274,10 @@ function violationSection(v: ViolationResult): string[] {
   return out
 }
 
-function issueSection(i: Issue): string[] {
+function issueSection({ issue: i, notRun }: ToldIssue): string[] {
   const out = [`#### ${heading(issuePlace(i) || i.source)}`, '']
   out.push(`- **Error** (${i.kind}, from ${inline(i.source)}): ${inline(i.error)}`)
+  if (notRun.length) out.push(`- **Not run for it:** ${notRun.map(inline).join(', ')}`)
   out.push(`- **Suggestion:** ${inline(i.suggestion)}`)
   if (i.request || i.response) {
     // Again after formatting: re-serialising a JSON body turns its escapes back into raw C1 characters.
