@@ -7,7 +7,7 @@
 import { describeWithService } from '@venomqa/test-utils'
 import type pg from 'pg'
 import { expect, it } from 'vitest'
-import { PG, dbUrl, fileDatabase, proxiedDatabase, withClient } from './helpers'
+import { PG, fileDatabase, proxiedDatabase, runningUpstream } from './helpers'
 
 const describe = await describeWithService('PostgreSQL', PG.host, PG.port)
 const { databases, DB } = fileDatabase('venomqa_pr_', 'backend_pid')
@@ -58,7 +58,7 @@ describe('pg_backend_pid() through the proxy', () => {
       () => 'finished',
       (e) => `${e.code}: ${e.message}`,
     )
-    await runningUpstream('SELECT pg_sleep(30) AS slept')
+    await runningUpstream(DB, 'SELECT pg_sleep(30) AS slept')
     expect((await b.query('SELECT pg_cancel_backend($1)', [pid])).rows).toEqual([{ pg_cancel_backend: true }])
     expect(await slow).toBe('57014: canceling statement due to user request')
     expect((await a.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }])
@@ -74,15 +74,4 @@ describe('pg_backend_pid() through the proxy', () => {
     const others = await c.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND pid = $1`, [server[0].pid])
     expect(others.rows).toEqual([{ n: 0 }])
   })
-
-  /** Until the server runs `sql` (for the proxy's session): what a cancel sent now stops. */
-  async function runningUpstream(sql: string): Promise<void> {
-    await withClient(dbUrl(DB), async (c) => {
-      for (;;) {
-        const { rows } = await c.query(`SELECT 1 FROM pg_stat_activity WHERE query = $1 AND state = 'active'`, [sql])
-        if (rows.length) return
-        await new Promise((r) => setTimeout(r, 10))
-      }
-    })
-  }
 })

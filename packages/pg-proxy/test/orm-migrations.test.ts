@@ -6,7 +6,7 @@ import { describeWithService } from '@venomqa/test-utils'
 import pg from 'pg'
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest'
 import type { PgProxy } from '../src/index'
-import { PG, createDatabase, dbName, dbUrl, dropDatabase, startProxy, withClient } from './helpers'
+import { PG, createDatabase, dbName, dropDatabase, runningUpstream, startProxy } from './helpers'
 
 const describe = await describeWithService('PostgreSQL', PG.host, PG.port)
 const DB = dbName('orm_migrations')
@@ -65,7 +65,7 @@ describe('ORM migrations and query builders through the proxy', () => {
       () => 'finished',
       (e) => `${e.code}: ${e.message}`,
     )
-    await runningUpstream('SELECT pg_sleep(30) AS slept')
+    await runningUpstream(DB, 'SELECT pg_sleep(30) AS slept')
     const pid = (app as unknown as { processID: number }).processID
     expect((await canceller.query('SELECT pg_cancel_backend($1);', [pid])).rows).toEqual([{ pg_cancel_backend: true }])
     expect(await slow).toBe('57014: canceling statement due to user request')
@@ -92,7 +92,7 @@ describe('ORM migrations and query builders through the proxy', () => {
       () => 'finished',
       (e) => `${e.code}: ${e.message}`,
     )
-    await runningUpstream('SELECT pg_sleep(30) AS slept')
+    await runningUpstream(DB, 'SELECT pg_sleep(30) AS slept')
     const pid = (running as unknown as { processID: number }).processID
     expect((await killer.query('SELECT pg_terminate_backend($1)', [pid])).rows).toEqual([{ pg_terminate_backend: true }])
     expect(await slow).toBe('57P01: terminating connection due to administrator command')
@@ -138,15 +138,4 @@ describe('ORM migrations and query builders through the proxy', () => {
     await proxy.checkpoint('after_read_only')
     await proxy.rollback('after_read_only')
   })
-
-  /** Until the server runs `sql` (for the proxy's session): what a cancel sent now stops. */
-  async function runningUpstream(sql: string): Promise<void> {
-    await withClient(dbUrl(DB), async (c) => {
-      for (;;) {
-        const { rows } = await c.query(`SELECT 1 FROM pg_stat_activity WHERE query = $1 AND state = 'active'`, [sql])
-        if (rows.length) return
-        await new Promise((r) => setTimeout(r, 10))
-      }
-    })
-  }
 })
