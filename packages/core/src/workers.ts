@@ -112,6 +112,12 @@ export interface PreparedWorkerPart<R extends object = object> {
   stateBackends?: StateBackend[] | ((app: { baseUrl: string }) => StateBackend[])
   /** The worker's ports for this part, by name. */
   ports?: Record<string, unknown>
+  /**
+   * Called once the worker's app has started (at once for a setup without one), before the worker's state
+   * backends are made: what needs the app's work first (postgresWorkers copies the main database's rows
+   * into the tables the worker's app created). A failure undoes the worker, as a failing `prepare` does.
+   */
+  started?(signal: AbortSignal): Promise<void>
   /** Undo `prepare` (drop the database, stop the server). Called after the app was stopped. */
   close?(): void | Promise<void>
 }
@@ -295,6 +301,11 @@ function composed(label: string, parts: readonly WorkerPart[], startApp: Compose
         }
         // Given up while the app started (a startApp that does not listen to the signal): undone below.
         throwIfGivenUp(stop, index)
+        for (const { part, made } of prepared) {
+          if (!made.started) continue
+          await named(part.part, index, () => made.started!(stop))
+          throwIfGivenUp(stop, index)
+        }
         const started = app
         const stateBackends: StateBackend[] = []
         const ports: Record<string, unknown> = {}

@@ -68,6 +68,39 @@ describe('composeWorkers', () => {
     expect(log.slice(-2)).toEqual(['prepare db 3', 'close db 3'])
   })
 
+  it("runs a part's started once the app has started, before its state backends are made; one that fails undoes the worker", async () => {
+    const log: string[] = []
+    const copying = (fail?: string): WorkerPart => ({
+      part: 'dbWorkers',
+      needsApp: true,
+      async prepare(index) {
+        log.push(`prepare ${index}`)
+        return {
+          async started(signal) {
+            expect(signal).toBeInstanceOf(AbortSignal)
+            log.push(`started ${index}`)
+            if (fail) throw new Error(fail)
+          },
+          stateBackends: () => {
+            log.push(`backends ${index}`)
+            return [backend('db')]
+          },
+          close: () => void log.push(`close ${index}`),
+        }
+      },
+    })
+    const startApp = async (index: number) => {
+      log.push(`start app ${index}`)
+      return { baseUrl: 'http://x', close: () => void log.push(`stop app ${index}`) }
+    }
+    const worker = await composeWorkers(copying(), { startApp }).create(1, main)
+    expect(log).toEqual(['prepare 1', 'start app 1', 'started 1', 'backends 1'])
+    await worker.close?.()
+    log.length = 0
+    await expect(composeWorkers(copying('rows refused'), { startApp }).create(2, main)).rejects.toThrow('dbWorkers: worker 2: rows refused')
+    expect(log).toEqual(['prepare 2', 'start app 2', 'started 2', 'stop app 2', 'close 2'])
+  })
+
   it('refuses a backend of the run that no part copies, two parts giving one resource, and parts with no app to start', async () => {
     const log: string[] = []
     await expect(composeWorkers(part('db', log), { startApp: async () => ({ baseUrl: 'x' }) }).create(1, { ...main, stateBackends: [backend('db'), backend('redis:app')] })).rejects.toThrow(

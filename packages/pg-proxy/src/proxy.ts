@@ -22,7 +22,7 @@ import {
 } from './protocol/messages'
 import { CAVEATS, type RefusalRecord, refusalRecord, replicationRefused } from './refusals'
 import { type Hub, INTERNAL, Session, type UpstreamObject } from './session'
-import { escapeString } from './sql'
+import { escapeString, processIdOf } from './sql'
 import { DEFAULT_UPSTREAM_TIMEOUT_MS, ServerError, Upstream, type UpstreamTarget, parseUpstreamUrl } from './upstream'
 
 export interface PgProxyOptions {
@@ -340,7 +340,13 @@ BEGIN
 END
 $venomqa$`
 
-const FUNCTIONS = [SEQUENCES_FUNCTION, ROW_COUNTS_FUNCTION, SEQUENCES_KEEP_FUNCTION, SEQUENCE_FUNCTIONS, SET_CONFIG_FUNCTION, COMMITTED_AROUND_FUNCTION, TEMP_TABLES_FUNCTION].join(';\n')
+/**
+ * What the app's pg_backend_pid() calls (see ownCalls): the process id its connection was given at its start,
+ * not the shared session's, the same for every connection. Named as PostgreSQL's, its column is too.
+ */
+const BACKEND_PID_FUNCTION = 'CREATE FUNCTION pg_temp.pg_backend_pid(pid int4) RETURNS int4 LANGUAGE sql IMMUTABLE AS $venomqa$SELECT $1$venomqa$'
+
+const FUNCTIONS = [SEQUENCES_FUNCTION, ROW_COUNTS_FUNCTION, SEQUENCES_KEEP_FUNCTION, SEQUENCE_FUNCTIONS, SET_CONFIG_FUNCTION, COMMITTED_AROUND_FUNCTION, TEMP_TABLES_FUNCTION, BACKEND_PID_FUNCTION].join(';\n')
 
 export const READ_ROW_COUNTS = 'SELECT name, n::text FROM pg_temp.venomqa_row_counts()'
 
@@ -1004,7 +1010,7 @@ export class PgProxy extends EventEmitter implements Hub {
     if (encoding && encoding !== this.upstream.parameters.get('client_encoding') && !settings.some(([k]) => k.toLowerCase() === 'client_encoding'))
       settings.push(['client_encoding', encoding])
     const session = new Session(id, socket, this, settings, greeting.parameters)
-    const pid = 1_000_000 + id
+    const pid = processIdOf(id)
     const secret = randomInt(1, 2 ** 31 - 1)
     this.#sessions.set(pid, { session, socket, pid, secret })
     socket.cork()

@@ -230,7 +230,19 @@ const RUNS_EXPRESSIONS =
  * A call of one of PostgreSQL's functions the proxy answers itself, unqualified or in pg_catalog (not another
  * schema's), a name written in double quotes too (the same name when it is in lower case: see `ownCalls`).
  */
-const OWN_CALL = /(?<![\w$."])(?:(?:pg_catalog|"pg_catalog")\s*\.\s*)?(?:(set_config|currval|lastval)|"(set_config|currval|lastval)")\s*\(/gi
+const OWN_CALL = /(?<![\w$."])(?:(?:pg_catalog|"pg_catalog")\s*\.\s*)?(?:(set_config|currval|lastval|pg_backend_pid)|"(set_config|currval|lastval|pg_backend_pid)")\s*\(/gi
+
+/**
+ * What names server processes: their views and the functions that take a server process id. Compared with
+ * these, pg_backend_pid() must stay the shared session's (`WHERE pid <> pg_backend_pid()` would otherwise
+ * take in the session every connection runs on, to terminate it); it is the server's in such a statement.
+ */
+const SERVER_PROCESSES = /\bpg_(?:stat_\w+|locks|blocking_pids|safe_snapshot_blocking_pids|cancel_backend|terminate_backend|signal_backend|log_backend_memory_contexts)\b/i
+
+/** The process id the proxy gives connection `connection` at its start (BackendKeyData), and pg_backend_pid() answers. */
+export function processIdOf(connection: number): number {
+  return 1_000_000 + connection
+}
 
 /**
  * What comes before a name that gives a table, a query or its alias columns (`AS currval(n)`,
@@ -251,14 +263,17 @@ const NAMES_AFTER = /^\s*AS\s*(?:\(|(?:NOT|MATERIALIZED)\b)/i
  *   string literal: `pg_temp.set_config`, which answers it without setting it (see the proxy's
  *   SET_CONFIG_FUNCTION); set, it would end the shared session, always idle in a transaction;
  * - `currval(seq)` and `lastval()`: `pg_temp.currval(connection, seq)` and `pg_temp.lastval(connection)`,
- *   the values of the connection's own `nextval` (see SEQUENCE_FUNCTIONS).
- * The function names stay (`set_config`, `currval`, `lastval`): so do the names of the columns they make.
+ *   the values of the connection's own `nextval` (see SEQUENCE_FUNCTIONS);
+ * - `pg_backend_pid()`: `pg_temp.pg_backend_pid(id)`, the process id the connection was given at its start,
+ *   which its pg_cancel_backend and pg_terminate_backend reach (see cancel-call.ts); not in a statement
+ *   that names server processes (see SERVER_PROCESSES).
+ * The function names stay (`set_config`, `currval`, `lastval`, `pg_backend_pid`): so do the names of the columns they make.
  * Only in statements that run their expressions (a view or a default would keep a temporary function).
  * `idleTimeout`: a literal name said so.
  */
 export function ownCalls(statement: Statement, connection: number, standardConformingStrings: boolean): { statement: Statement; idleTimeout: boolean } {
   const { text, code } = statement
-  if (!/set_config|currval|lastval/i.test(code) || !RUNS_EXPRESSIONS.test(code)) return { statement, idleTimeout: false }
+  if (!/set_config|currval|lastval|pg_backend_pid/i.test(code) || !RUNS_EXPRESSIONS.test(code)) return { statement, idleTimeout: false }
   const mask = codeMask(text, standardConformingStrings)
   const edits: Edit[] = []
   let idleTimeout = false
@@ -279,6 +294,7 @@ export function ownCalls(statement: Statement, connection: number, standardConfo
     let replacement: string | undefined
     if (fn === 'currval' && count === 1) replacement = `pg_temp.currval(${connection}, `
     else if (fn === 'lastval' && count === 0) replacement = `pg_temp.lastval(${connection}`
+    else if (fn === 'pg_backend_pid' && count === 0 && !SERVER_PROCESSES.test(mask)) replacement = `pg_temp.pg_backend_pid(${processIdOf(connection)}`
     else if (fn === 'set_config' && count === 3) {
       const name = args![0]!
       const literal = /^(?:[eE])?'\s*'(?:\s*::\s*text)?$/.test(name.text) ? literalsOf(text.slice(name.at, name.at + name.text.length))[0] : undefined

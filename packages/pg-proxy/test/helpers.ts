@@ -3,7 +3,7 @@ import net from 'node:net'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import pg from 'pg'
-import { type PgTestDatabases, pgDatabaseUrl, pgTestDatabases } from '@venomqa/test-utils/postgres'
+import { type PgTestDatabases, pgDatabaseUrl, pgTestDatabases, withPgClient } from '@venomqa/test-utils/postgres'
 import { afterAll, beforeAll } from 'vitest'
 import { PgProxy, type PgProxyOptions } from '../src/index'
 import { FrameReader, type Message } from '../src/protocol/frames'
@@ -342,4 +342,15 @@ export async function freezableRelay(): Promise<{ url: (db: string) => string; f
       await new Promise<void>((resolve) => server.close(() => resolve()))
     },
   }
+}
+
+/** Until the server runs `sql` in database `db` (for the proxy's session): what a cancel sent now stops. */
+export async function runningUpstream(db: string, sql: string): Promise<void> {
+  await withPgClient(pgDatabaseUrl(db), async (c) => {
+    for (;;) {
+      const { rows } = await c.query(`SELECT 1 FROM pg_stat_activity WHERE query = $1 AND state = 'active'`, [sql])
+      if (rows.length) return
+      await new Promise((r) => setTimeout(r, 10))
+    }
+  })
 }

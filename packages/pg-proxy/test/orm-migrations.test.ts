@@ -7,7 +7,7 @@ import pg from 'pg'
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest'
 import type { PgProxy } from '../src/index'
 import { query } from '../src/protocol/messages'
-import { PG, createDatabase, dbName, dbUrl, dropDatabase, rawConnection, startProxy, withClient } from './helpers'
+import { PG, createDatabase, dbName, dbUrl, dropDatabase, rawConnection, runningUpstream, startProxy, withClient } from './helpers'
 
 const describe = await describeWithService('PostgreSQL', PG.host, PG.port)
 const DB = dbName('orm_migrations')
@@ -66,7 +66,7 @@ describe('ORM migrations and query builders through the proxy', () => {
       () => 'finished',
       (e) => `${e.code}: ${e.message}`,
     )
-    await runningUpstream('SELECT pg_sleep(30) AS slept')
+    await runningUpstream(DB, 'SELECT pg_sleep(30) AS slept')
     const pid = (app as unknown as { processID: number }).processID
     expect((await canceller.query('SELECT pg_cancel_backend($1);', [pid])).rows).toEqual([{ pg_cancel_backend: true }])
     expect(await slow).toBe('57014: canceling statement due to user request')
@@ -93,7 +93,7 @@ describe('ORM migrations and query builders through the proxy', () => {
       () => 'finished',
       (e) => `${e.code}: ${e.message}`,
     )
-    await runningUpstream('SELECT pg_sleep(30) AS slept')
+    await runningUpstream(DB, 'SELECT pg_sleep(30) AS slept')
     const pid = (running as unknown as { processID: number }).processID
     expect((await killer.query('SELECT pg_terminate_backend($1)', [pid])).rows).toEqual([{ pg_terminate_backend: true }])
     expect(await slow).toBe('57P01: terminating connection due to administrator command')
@@ -123,7 +123,7 @@ describe('ORM migrations and query builders through the proxy', () => {
     // Each killed by a connection of its own kind: the proxy's process id means nothing to PostgreSQL.
     const outcome = (url: string) =>
       untilClosed(url, ['SELECT pg_sleep(30) AS waited_behind', 'SELECT 2'], async (key) => {
-        await runningUpstream('SELECT pg_sleep(30) AS waited_behind')
+        await runningUpstream(DB, 'SELECT pg_sleep(30) AS waited_behind')
         const killed = await withClient(url, async (killer) => (await killer.query('SELECT pg_terminate_backend($1)', [key.processID])).rows)
         expect(killed).toEqual([{ pg_terminate_backend: true }])
       })
@@ -238,15 +238,4 @@ describe('ORM migrations and query builders through the proxy', () => {
     await proxy.checkpoint('after_read_only_default')
     await proxy.rollback('after_read_only_default')
   })
-
-  /** Until the server runs `sql` (for the proxy's session): what a cancel sent now stops. */
-  async function runningUpstream(sql: string): Promise<void> {
-    await withClient(dbUrl(DB), async (c) => {
-      for (;;) {
-        const { rows } = await c.query(`SELECT 1 FROM pg_stat_activity WHERE query = $1 AND state = 'active'`, [sql])
-        if (rows.length) return
-        await new Promise((r) => setTimeout(r, 10))
-      }
-    })
-  }
 })

@@ -142,3 +142,19 @@ it('answers for the connection the calls of currval, lastval and set_config of i
   // A backslash escapes a quote in a plain string when standard_conforming_strings is off: the call is inside it.
   expect(own(String.raw`SELECT 'x\' currval(1)'`, false).text).toBe(String.raw`SELECT 'x\' currval(1)'`)
 })
+
+it("answers pg_backend_pid() with the connection's own process id, but where server processes are named", () => {
+  const own = (sql: string) => ownCalls(splitStatements(sql)[0]!, 7, true).statement.text
+  expect(own('SELECT pg_backend_pid(), pg_catalog.pg_backend_pid() AS pid, "pg_backend_pid"( )')).toBe(
+    'SELECT pg_temp.pg_backend_pid(1000007), pg_temp.pg_backend_pid(1000007) AS pid, pg_temp.pg_backend_pid(1000007 )',
+  )
+  expect(own('INSERT INTO w (pid) VALUES (pg_backend_pid())')).toBe('INSERT INTO w (pid) VALUES (pg_temp.pg_backend_pid(1000007))')
+  for (const sql of [
+    'SELECT pid FROM pg_stat_activity WHERE pid <> pg_backend_pid()',
+    'SELECT pg_terminate_backend(pid) FROM "pg_stat_activity" WHERE pid <> pg_backend_pid()',
+    'SELECT * FROM pg_catalog.pg_locks WHERE pid = pg_backend_pid()',
+    'SELECT pg_blocking_pids(pg_backend_pid())',
+    'SELECT pg_backend_pid(1), app.pg_backend_pid()',
+  ])
+    expect(own(sql), sql).toBe(sql)
+})

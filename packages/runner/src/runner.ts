@@ -668,7 +668,7 @@ export class Runner {
     let next = 0
     /** Lanes that take no more journeys (see #unusable): once every lane is one, the rest are not run. */
     const stoppedLanes = new Set<number>()
-    // A worker's setup may copy the main system (mysqlWorkers copies the main database's rows): made while
+    // A worker's setup may copy the main system (mysqlWorkers, postgresWorkers copy the main database's rows): made while
     // a journey ran on it, a worker started from that journey's writes (a user it signed up, a 409 for the
     // worker's own sign-up). So the main lane starts once the other workers are made, each from the state
     // the run started from; they are made at once, and the other lanes wait for theirs anyway. A worker that

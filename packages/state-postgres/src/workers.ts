@@ -20,8 +20,8 @@ export interface PostgresWorkersOptions {
   /** The main database, the one worker 0 (the run's own app) uses. */
   url: string
   /**
-   * Start the app for worker `index` against `databaseUrl` (its own, empty database; the app creates its
-   * schema). Leave it out inside composeWorkers, whose startApp gets every part's resources.
+   * Start the app for worker `index` against `databaseUrl` (its own database, created empty: the app creates
+   * its schema). Leave it out inside composeWorkers, whose startApp gets every part's resources.
    */
   startApp?(index: number, databaseUrl: string, resources: WorkerAppResources<PostgresWorkerResources>): Promise<WorkerApp>
   /** Options for each worker's state backend (mechanism, tables, exclude...). */
@@ -32,7 +32,17 @@ export interface PostgresWorkersOptions {
   databaseName?(index: number, mainDatabase: string): string
   /** The environment variable that carries the worker's database URL to its app (`resources.env`). Default DATABASE_URL. */
   env?: string
+  /**
+   * 'copy' (default): once the worker's app has started (and created its schema), the rows and sequence
+   * values of the main database's tables, as they are then, are copied into the worker's tables of the same
+   * names, so a worker starts where worker 0 starts (seed and reference rows too). 'none': the worker's
+   * database keeps what its app put in it. A table or sequence the worker's app did not create is left out.
+   */
+  rows?: 'copy' | 'none'
 }
+
+/** What the message of the copy's StateError starts with (see TableCopier#copy). */
+const COPY_PREFIX = 'state backend "postgres-workers": '
 
 /** How often, and how far apart, dropping a worker's database is tried before it is reported as left behind. */
 const DROP_ATTEMPTS = 5
@@ -40,7 +50,8 @@ const DROP_RETRY_PAUSE_MS = 200
 
 /**
  * Worker setup (and part for composeWorkers) for apps on PostgreSQL: each worker gets its own database
- * (created empty; its app creates the schema) and its own snapshot backend. Before a worker runs paths of
+ * (created empty; its app creates the schema, then the main database's rows are copied in: see `rows`)
+ * and its own snapshot backend. Before a worker runs paths of
  * a parallel branch, the rows and sequence values of every table the main database has at that checkpoint
  * are copied into it, in one transaction, so it starts exactly where the main line stands. The main
  * database is only read: its app keeps its connections.
@@ -49,6 +60,8 @@ export function postgresWorkers(given: PostgresWorkersOptions) {
   const options = given ?? ({} as Partial<PostgresWorkersOptions>)
   if (options.startApp !== undefined && typeof options.startApp !== 'function')
     throw new ConfigError('postgresWorkers: `startApp(index, databaseUrl)` must be a function', { where: 'startApp' })
+  if (options.rows !== undefined && options.rows !== 'copy' && options.rows !== 'none')
+    throw new ConfigError(`postgresWorkers: \`rows\` must be 'copy' or 'none', got ${JSON.stringify(options.rows)}`, { where: 'rows' })
   // Checked as the backend's own `url` is: read wrong, it would name a piece of the password as the host.
   const unencoded = options.url ? unencodedUserinfoProblem(options.url) : undefined
   if (unencoded) throw new ConfigError(`postgresWorkers: \`url\` ${unencoded}`, { where: 'url' })
@@ -101,6 +114,29 @@ export function postgresWorkers(given: PostgresWorkersOptions) {
     )
   }
 
+  /**
+   * The main database's rows and sequence values, as they stand when the worker is made, into the tables its
+   * app created: a worker starts where worker 0 starts (the run makes the workers before worker 0's first
+   * journey). The copier is kept for the worker's syncs, and closed with it.
+   */
+  const copyAtStart = async (index: number, db: string, stop: AbortSignal) => {
+    stop.throwIfAborted()
+    const copier = new TableCopier(mainUrl(), urlOf(db))
+    copiers.set(index, copier)
+    try {
+      await copier.copy({ tablesThere: true })
+    } catch (err) {
+      // Said once, as the copy's error: with the option that does without it, unless it has advice of its
+      // own (row-level security's: whom to connect as).
+      const own = err instanceof StateError ? err : undefined
+      const detail = own?.message.startsWith(COPY_PREFIX) ? own.message.slice(COPY_PREFIX.length) : errorMessage(err)
+      throw new StateError('postgres-workers', `worker ${index}, as it was made: ${detail}`, {
+        cause: err,
+        suggestion: own?.suggestion ?? "To start a worker's database with only what its app puts in it, give postgresWorkers `rows: 'none'`.",
+      })
+    }
+  }
+
   const part: WorkerPart<PostgresWorkerResources> = {
     part: 'postgresWorkers',
     needsApp: true,
@@ -142,6 +178,7 @@ export function postgresWorkers(given: PostgresWorkersOptions) {
       await c.end()
       const databaseUrl = urlOf(db)
       return {
+        ...(options.rows === 'none' ? {} : { started: (stop: AbortSignal) => copyAtStart(index, db, stop) }),
         resources: { databaseUrl },
         env: { [options.env ?? 'DATABASE_URL']: databaseUrl },
         stateBackends: [postgresState({ ...options.state, url: databaseUrl, name: `postgres:${db}` })],
@@ -227,14 +264,20 @@ export class TableCopier {
     return [this.#src, this.#dst]
   }
 
-  async copy(): Promise<void> {
+  /**
+   * `tablesThere`: only the tables and sequences `to` has too (a worker just made, whose app may create fewer);
+   * otherwise one `to` lacks is an error (the app must create the main one's schema).
+   */
+  async copy({ tablesThere = false }: { tablesThere?: boolean } = {}): Promise<void> {
     const [src, dst] = await this.#clients()
     // The side whose statement failed, for an error of row-level security.
     let on: { client: pg.Client; url: string; tables: CopiedTable[] } | undefined
     try {
-      const [tables, seqs] = await listRelations(src)
-      const [toTables] = await listRelations(dst)
-      const there = new Set(toTables.map((t) => t.sql))
+      const [allTables, allSeqs] = await listRelations(src)
+      const [toTables, toSeqs] = await listRelations(dst)
+      const there = new Set([...toTables.map((t) => t.sql), ...toSeqs])
+      const tables = tablesThere ? allTables.filter((t) => there.has(t.sql)) : allTables
+      const seqs = tablesThere ? allSeqs.filter((q) => there.has(q)) : allSeqs
       const missing = tables.filter((t) => !there.has(t.sql)).map((t) => t.name)
       if (missing.length)
         throw new StateError('postgres-workers', `the worker database has no table ${missing.join(', ')}: its app must create the same schema as the main one`)

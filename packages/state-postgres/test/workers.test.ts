@@ -539,3 +539,90 @@ describe("parallel paths when a worker's app ends on its own", () => {
     expect(await databasesLike(`${MAIN}_w`)).toEqual([])
   }, 90_000)
 })
+
+describe("a worker's database as the run makes it", () => {
+  const MAIN = 'venomqa_test_pid_worker_rows'
+  const databases = pgTestDatabases(/^venomqa_test_pid_worker_rows(_w\d)?$/)
+  let main: RunningProcess
+  beforeAll(async () => {
+    await databases.drop(`${MAIN}_w1`)
+    await databases.create(MAIN)
+    // The todo app creates its schema; the rows a fixture or a seed script puts in before the run follow.
+    main = await startTodoApp({ DATABASE_URL: dbUrl(MAIN) })
+    await withClient(dbUrl(MAIN), (c) =>
+      c.query(`SELECT setval('users_id_seq', 40);
+        INSERT INTO users (email, password_hash, name) VALUES ('seed@example.com', 'x', 'Seeded');
+        INSERT INTO sessions (token, user_id) VALUES ('seed-token', 41)`),
+    )
+  })
+  afterAll(async () => {
+    await main?.stop()
+    for (const db of [`${MAIN}_w1`, MAIN]) await databases.drop(db)
+  })
+
+  /** Two journeys on two workers, each reading the seeded user and signing one up; what each got, by worker. */
+  const runOnTwoWorkers = async (rows?: 'copy' | 'none') => {
+    // A journey with no checkpoint keeps what it wrote: the main database as the seed left it, for each run.
+    await withClient(dbUrl(MAIN), (c) => c.query(`DELETE FROM users WHERE id <> 41; SELECT setval('users_id_seq', 41)`))
+    const runner = createRunner({
+      baseUrl: main.url,
+      workers: 2,
+      stateBackends: [postgresState({ url: dbUrl(MAIN) })],
+      workerSetup: postgresWorkers({
+        url: dbUrl(MAIN),
+        ...(rows ? { rows } : {}),
+        startApp: (_index, databaseUrl, { signal }) =>
+          startAppProcess({ command: [process.execPath, TODO_APP_SERVER], env: { DATABASE_URL: databaseUrl, PORT: '0', HOST: '127.0.0.1' }, signal }),
+      }),
+    })
+    const seen: Record<string, string> = {}
+    const reads = (name: string) =>
+      journey(name, {
+        steps: [
+          step('seeded_user_and_next_id', async ({ http }) => {
+            const me = await http.get('/api/me', { headers: { authorization: 'Bearer seed-token' } })
+            const signup = await http.post('/api/users', { json: { email: `${name}@example.com`, password: 'pw-123456' } })
+            seen[name] = `${me.status} ${(me.json() as { name?: string }).name}; signed up id ${(signup.json() as { id?: number }).id}`
+          }),
+        ],
+      })
+    try {
+      const result = await runner.run([reads('a'), reads('b')])
+      expect(result.journeys.map((j) => [j.status, j.issues.map((i) => i.error)])).toEqual([['passed', []], ['passed', []]])
+      return Object.fromEntries(result.journeys.map((j) => [`worker ${j.worker ?? 0}`, seen[j.name]]))
+    } finally {
+      expect(await runner.close()).toEqual([])
+    }
+  }
+
+  it("starts from the main database's rows and sequence values, as worker 0 does", async () => {
+    expect(await runOnTwoWorkers()).toEqual({ 'worker 0': '200 Seeded; signed up id 42', 'worker 1': '200 Seeded; signed up id 42' })
+    expect(await databasesLike(`${MAIN}_w`)).toEqual([])
+  }, 60_000)
+
+  it("with rows: 'none', holds only what its app put in it", async () => {
+    expect(await runOnTwoWorkers('none')).toEqual({ 'worker 0': '200 Seeded; signed up id 42', 'worker 1': '401 undefined; signed up id 1' })
+  }, 60_000)
+
+  it("that cannot take the main one's rows is not made: the error says why, and how to do without the copy", async () => {
+    // The worker's app made its table otherwise than the main one's (an older version of the app).
+    const setup = postgresWorkers({
+      url: dbUrl(MAIN),
+      startApp: async (_index, databaseUrl) => {
+        await withClient(databaseUrl, (c) => c.query('CREATE TABLE users (id int PRIMARY KEY)'))
+        return { baseUrl: 'http://127.0.0.1:9', close: async () => {} }
+      },
+    })
+    const failed = await setup.create(1, { baseUrl: main.url, ports: new Map(), stateBackends: [] }).then(
+      () => 'made',
+      (err: StateError) => `${err.message} | ${err.suggestion}`,
+    )
+    expect(failed).toMatch(/^state backend "postgres-workers": worker 1, as it was made: copying postgres:\/\/.* failed: column "email" of relation "users" does not exist \| /)
+    expect(failed).toContain("give postgresWorkers `rows: 'none'`")
+    expect(await databasesLike(`${MAIN}_w`)).toEqual([])
+  })
+
+  it("refuses a rows option it does not know, naming it", () => {
+    expect(() => postgresWorkers({ url: dbUrl(MAIN), rows: 'all' as 'copy' })).toThrow("postgresWorkers: `rows` must be 'copy' or 'none', got \"all\"")
+  })
+})
