@@ -73,8 +73,14 @@ function notOwn(how: string): string {
   )
 }
 
+/**
+ * The server process the connection's query ran in, as the server lists its processes. Not a bare
+ * `pg_backend_pid()`: venomqa-pg-proxy answers that with the id it gave the connection at its start, as
+ * PostgreSQL would (docs/proxy.md), which is the very id compared with here; in a statement about server
+ * processes it leaves the call to the server.
+ */
 async function serverProcess(client: pg.Client, waitMs: number): Promise<number> {
-  const { rows } = await client.query<{ pid: number }>(timed('SELECT pg_backend_pid() AS pid', waitMs))
+  const { rows } = await client.query<{ pid: number }>(timed('SELECT a.pid FROM pg_stat_activity a WHERE a.pid = pg_backend_pid()', waitMs))
   return rows[0]!.pid
 }
 
