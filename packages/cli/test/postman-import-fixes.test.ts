@@ -382,6 +382,21 @@ describe('venomqa import postman: the rules one by one', () => {
     expect(t.lines.join('\n')).toContain("log.info('not JSON', _.message)")
   })
 
+  it('a script that does not parse stays in the file whole, each line as not translated, and the list says why', () => {
+    // Its lines were listed as "in its file, after // venomqa import: not translated:", and the file had none of them.
+    const t = translateScript("pm.test('status', () => pm.response.to.have.status(200));\npm.test('open', () => {", 'test')
+    expect(t.lines).toEqual([
+      '// venomqa import: the script does not parse (Unexpected token (2:23))',
+      "// venomqa import: not translated: pm.test('status', () => pm.response.to.have.status(200));",
+      "// venomqa import: not translated: pm.test('open', () => {",
+    ])
+    expect(t.untranslated).toEqual([
+      'the script does not parse (Unexpected token (2:23)):',
+      "pm.test('status', () => pm.response.to.have.status(200));",
+      "pm.test('open', () => {",
+    ])
+  })
+
   it("keeps pm.expect's message as the assertion's", () => {
     const t = translateScript("pm.expect(pm.response.json().method, 'method should be PUT').to.eql('PUT');\npm.expect(1, 'one is one').to.be.ok;", 'test')
     expect(t.lines).toEqual(["assertEqual(res.json().method, 'PUT', 'method should be PUT')", "assert(1, 'one is one')"])

@@ -81,9 +81,12 @@ export function translateScript(source: string, phase: 'prerequest' | 'test', op
   try {
     program = parse(source, { ecmaVersion: 'latest', sourceType: 'script', allowReturnOutsideFunction: true, allowAwaitOutsideFunction: true })
   } catch (err) {
-    // A script that does not parse is kept whole: there is no statement to translate.
-    out.lines.push(`// venomqa import: the script does not parse (${commentText((err as Error).message)})`)
-    for (const line of source.split('\n')) if (line.trim()) keep(out, line)
+    // A script that does not parse is kept whole: there is no statement to translate. The list of what was
+    // not translated says why first, or its lines read as statements this import does not know.
+    const why = `the script does not parse (${commentText((err as Error).message)})`
+    out.lines.push(`// venomqa import: ${why}`)
+    out.untranslated.push(`${why}:`)
+    for (const line of source.split('\n')) if (line.trim()) out.lines.push(keep(out, line))
     return out
   }
   const sandbox = new Set([...SANDBOX, ...SANDBOX_LIBRARIES.filter((name) => !declaresAtTopLevel(program, name))])
