@@ -397,6 +397,33 @@ describe('venomqa import postman: the rules one by one', () => {
     ])
   })
 
+  it("compares the length after Chai's lengthOf chain (at.least, above, below, most); lengthOf(n) stays an equality", () => {
+    // Not translated before: the check was left as a comment, and the step passed without it.
+    const t = translateScript(
+      [
+        'pm.expect(list).to.have.lengthOf.at.least(1);',
+        'pm.expect(pm.response.json().items).to.have.length.above(2);',
+        'pm.expect(name).to.have.lengthOf.at.most(3);',
+        'pm.expect(list).not.to.have.lengthOf.below(1);',
+        'pm.expect(list).to.have.lengthOf(2);',
+        'pm.expect(await page).to.have.lengthOf.above(0);',
+      ].join('\n'),
+      'test',
+    )
+    expect(t.untranslated).toEqual([])
+    expect(t.lines).toEqual([
+      "assert(list.length >= 1, 'list.length is at least 1')",
+      "assert(res.json().items.length > 2, 'pm.response.json().items.length is above 2')",
+      "assert(name.length <= 3, 'name.length is at most 3')",
+      "assert(!(list.length < 1), 'list.length is not below 1')",
+      "assertEqual(list.length, 2, 'list.length')",
+      "assert((await page).length > 0, 'await page.length is above 0')",
+    ])
+    const check = (list: unknown[]) => new Function('assert', 'list', `${t.lines[0]}`)((ok: boolean, m: string) => { if (!ok) throw new Error(m) }, list)
+    expect(() => check([])).toThrow('list.length is at least 1')
+    expect(() => check([1])).not.toThrow()
+  })
+
   it("keeps pm.expect's message as the assertion's", () => {
     const t = translateScript("pm.expect(pm.response.json().method, 'method should be PUT').to.eql('PUT');\npm.expect(1, 'one is one').to.be.ok;", 'test')
     expect(t.lines).toEqual(["assertEqual(res.json().method, 'PUT', 'method should be PUT')", "assert(1, 'one is one')"])

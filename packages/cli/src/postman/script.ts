@@ -55,6 +55,9 @@ const LOG_LEVELS = new Map([
   ['error', 'error'],
 ])
 const SCOPES = new Set(['collectionVariables', 'environment', 'globals', 'variables'])
+/** Chai's words that compare a number: after a `lengthOf` chain, they compare the length. */
+const COMPARISONS = new Set(['above', 'gt', 'greaterThan', 'below', 'lt', 'lessThan', 'least', 'gte', 'most', 'lte'])
+const LENGTH_WORDS = new Set(['lengthOf', 'length'])
 const FILLERS = new Set(['to', 'be', 'been', 'is', 'that', 'which', 'and', 'has', 'have', 'with', 'at', 'of', 'same', 'does', 'still', 'deep'])
 
 class Untranslatable extends Error {
@@ -396,8 +399,14 @@ class Translator {
     }
     if (cur.type !== 'CallExpression' || this.calleePath(cur) !== 'pm.expect' || !words.length) return undefined
     const actualNode = cur.arguments[0] ?? no()
-    const actual = this.operand(actualNode)
-    const label = this.text(actualNode)
+    // Chai's `lengthOf` (or `length`) read as a property, not called, makes the length what a comparison
+    // after it compares: `.to.have.lengthOf.at.least(1)`.
+    const words0 = words.filter((w) => !FILLERS.has(w.word) && w.word !== 'not')
+    const ofLength = words0.length === 2 && LENGTH_WORDS.has(words0[0]!.word) && !words0[0]!.args && COMPARISONS.has(words0[1]!.word)
+    if (ofLength) words.splice(words.indexOf(words0[0]!), 1)
+    const operand = this.operand(actualNode)
+    const actual = !ofLength ? operand : /^(Identifier|MemberExpression|CallExpression|ArrayExpression|Literal|TemplateLiteral)$/.test(actualNode.type) ? `${operand}.length` : `(${operand}).length`
+    const label = `${this.text(actualNode)}${ofLength ? '.length' : ''}`
     // `pm.expect(x, 'message')`: Chai shows the message when the assertion fails, and so does the step.
     const message = cur.arguments[1] ? this.expr(cur.arguments[1]) : undefined
     const labelled = (text: string) => message ?? quote(text)
