@@ -424,6 +424,31 @@ describe('venomqa import postman: the rules one by one', () => {
     expect(() => check([1])).not.toThrow()
   })
 
+  it("a Chai chain of several assertions (.a('string').and.not.empty) is one assertion each, a `not` holding for the rest of the chain", () => {
+    // Not translated before: the whole check was left as a comment, and the step passed without it.
+    const t = translateScript(
+      [
+        "pm.expect(b.title).to.be.a('string').and.not.empty;",
+        "pm.expect(list).to.be.an('array').that.is.not.empty.and.has.lengthOf.below(5);",
+        "pm.expect(pm.response.code).to.be.a('number').and.eql(404);",
+        "pm.expect(user).to.have.property('id').that.is.a('string');",
+      ].join('\n'),
+      'test',
+    )
+    expect(t.lines).toEqual([
+      "assert(typeof b.title === 'string', 'b.title is a string')",
+      "assert(!(Object.keys(b.title).length === 0), 'b.title is not empty')",
+      "assert(Array.isArray(list), 'list is an array')",
+      "assert(!(Object.keys(list).length === 0), 'list is not empty')",
+      "assert(!(list.length < 5), 'list.length is not below 5')",
+      "assert(typeof res.status === 'number', 'pm.response.code is a number')",
+      "assertEqual(res.status, 404, 'pm.response.code')",
+      "// venomqa import: not translated: pm.expect(user).to.have.property('id').that.is.a('string');",
+    ])
+    // The status the chain asserts counts as asserted, as it does alone.
+    expect(t.statuses).toEqual([404])
+  })
+
   it("keeps pm.expect's message as the assertion's", () => {
     const t = translateScript("pm.expect(pm.response.json().method, 'method should be PUT').to.eql('PUT');\npm.expect(1, 'one is one').to.be.ok;", 'test')
     expect(t.lines).toEqual(["assertEqual(res.json().method, 'PUT', 'method should be PUT')", "assert(1, 'one is one')"])
