@@ -536,6 +536,29 @@ describe('venomqa generate from a third-party document', () => {
     expect(existsSync(path.join(p.dir, 'journeys'))).toBe(false)
   })
 
+  it('a schema that is not JSON Schema, or that no value meets, is exit 2 naming its place, as explore --openapi says it', async () => {
+    // Sampled anyway, `"type": "int"` was written as `pages: null` and `minimum` above `maximum` as a value the
+    // document forbids, with no word: the journey failed against the API, or passed having sent nothing of use.
+    const p = await makeProject(null, {}, host)
+    projects.push(p)
+    const book = (pages: object) => ({
+      openapi: '3.1.0',
+      info: { title: 'books', version: '1' },
+      paths: { '/books': { post: { requestBody: { content: { 'application/json': { schema: { $ref: '#/components/schemas/Book' } } } }, responses: { 201: { description: 'made' } } } } },
+      components: { schemas: { Book: { type: 'object', required: ['pages'], properties: { pages } } } },
+    })
+    await writeFile(path.join(p.dir, 'typo.json'), JSON.stringify(book({ type: 'int' })))
+    const typo = await p.venomqa(['generate', '--openapi', 'typo.json'])
+    expect(typo.code).toBe(2)
+    expect(typo.stderr).toMatch(/^venomqa: typo\.json#\/components\/schemas\/Book\/properties\/pages(\/type)?: not a valid JSON Schema: .*\n/)
+    expect(typo.stderr).not.toMatch(/\n\s+at /)
+    await writeFile(path.join(p.dir, 'bounds.json'), JSON.stringify(book({ type: 'integer', minimum: 10, maximum: 5 })))
+    const bounds = await p.venomqa(['generate', '--openapi', 'bounds.json'])
+    expect(bounds.code).toBe(2)
+    expect(bounds.stderr).toContain('venomqa: bounds.json#/components/schemas/Book/properties/pages: no value can satisfy this schema: ')
+    expect(existsSync(path.join(p.dir, 'journeys'))).toBe(false)
+  })
+
   it('names journeys once across files; a tag that makes no journey gets no file, and a document that makes none is exit 2', async () => {
     const p = await makeProject(null, {}, host)
     projects.push(p)

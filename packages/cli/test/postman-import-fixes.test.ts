@@ -382,6 +382,73 @@ describe('venomqa import postman: the rules one by one', () => {
     expect(t.lines.join('\n')).toContain("log.info('not JSON', _.message)")
   })
 
+  it('a script that does not parse stays in the file whole, each line as not translated, and the list says why', () => {
+    // Its lines were listed as "in its file, after // venomqa import: not translated:", and the file had none of them.
+    const t = translateScript("pm.test('status', () => pm.response.to.have.status(200));\npm.test('open', () => {", 'test')
+    expect(t.lines).toEqual([
+      '// venomqa import: the script does not parse (Unexpected token (2:23))',
+      "// venomqa import: not translated: pm.test('status', () => pm.response.to.have.status(200));",
+      "// venomqa import: not translated: pm.test('open', () => {",
+    ])
+    expect(t.untranslated).toEqual([
+      'the script does not parse (Unexpected token (2:23)):',
+      "pm.test('status', () => pm.response.to.have.status(200));",
+      "pm.test('open', () => {",
+    ])
+  })
+
+  it("compares the length after Chai's lengthOf chain (at.least, above, below, most); lengthOf(n) stays an equality", () => {
+    // Not translated before: the check was left as a comment, and the step passed without it.
+    const t = translateScript(
+      [
+        'pm.expect(list).to.have.lengthOf.at.least(1);',
+        'pm.expect(pm.response.json().items).to.have.length.above(2);',
+        'pm.expect(name).to.have.lengthOf.at.most(3);',
+        'pm.expect(list).not.to.have.lengthOf.below(1);',
+        'pm.expect(list).to.have.lengthOf(2);',
+        'pm.expect(await page).to.have.lengthOf.above(0);',
+      ].join('\n'),
+      'test',
+    )
+    expect(t.untranslated).toEqual([])
+    expect(t.lines).toEqual([
+      "assert(list.length >= 1, 'list.length is at least 1')",
+      "assert(res.json().items.length > 2, 'pm.response.json().items.length is above 2')",
+      "assert(name.length <= 3, 'name.length is at most 3')",
+      "assert(!(list.length < 1), 'list.length is not below 1')",
+      "assertEqual(list.length, 2, 'list.length')",
+      "assert((await page).length > 0, 'await page.length is above 0')",
+    ])
+    const check = (list: unknown[]) => new Function('assert', 'list', `${t.lines[0]}`)((ok: boolean, m: string) => { if (!ok) throw new Error(m) }, list)
+    expect(() => check([])).toThrow('list.length is at least 1')
+    expect(() => check([1])).not.toThrow()
+  })
+
+  it("a Chai chain of several assertions (.a('string').and.not.empty) is one assertion each, a `not` holding for the rest of the chain", () => {
+    // Not translated before: the whole check was left as a comment, and the step passed without it.
+    const t = translateScript(
+      [
+        "pm.expect(b.title).to.be.a('string').and.not.empty;",
+        "pm.expect(list).to.be.an('array').that.is.not.empty.and.has.lengthOf.below(5);",
+        "pm.expect(pm.response.code).to.be.a('number').and.eql(404);",
+        "pm.expect(user).to.have.property('id').that.is.a('string');",
+      ].join('\n'),
+      'test',
+    )
+    expect(t.lines).toEqual([
+      "assert(typeof b.title === 'string', 'b.title is a string')",
+      "assert(!(Object.keys(b.title).length === 0), 'b.title is not empty')",
+      "assert(Array.isArray(list), 'list is an array')",
+      "assert(!(Object.keys(list).length === 0), 'list is not empty')",
+      "assert(!(list.length < 5), 'list.length is not below 5')",
+      "assert(typeof res.status === 'number', 'pm.response.code is a number')",
+      "assertEqual(res.status, 404, 'pm.response.code')",
+      "// venomqa import: not translated: pm.expect(user).to.have.property('id').that.is.a('string');",
+    ])
+    // The status the chain asserts counts as asserted, as it does alone.
+    expect(t.statuses).toEqual([404])
+  })
+
   it("keeps pm.expect's message as the assertion's", () => {
     const t = translateScript("pm.expect(pm.response.json().method, 'method should be PUT').to.eql('PUT');\npm.expect(1, 'one is one').to.be.ok;", 'test')
     expect(t.lines).toEqual(["assertEqual(res.json().method, 'PUT', 'method should be PUT')", "assert(1, 'one is one')"])

@@ -287,6 +287,24 @@ describe('venomqa run --watch', () => {
     expect(end.stderr).toContain('venomqa: interrupted while the config and journeys loaded: nothing ran\n')
   })
 
+  it('Ctrl-C as a rerun starts, before the run has its own handling: exit 130 saying nothing ran, not killed outright', async () => {
+    // Between "rerunning" and the run's handler no listener was left: the signal killed the process with
+    // nothing said (or, a listener of Node's own aside, was lost and the rerun went on in full).
+    const p = await project('watch-project')
+    const signalAtRerun = path.join(p.dir, 'signal-at-rerun.cjs')
+    await writeFile(
+      signalAtRerun,
+      `const write = process.stderr.write.bind(process.stderr)\nprocess.stderr.write = (chunk, ...rest) => {\n  const done = write(chunk, ...rest)\n  if (String(chunk).includes('rerunning')) queueMicrotask(() => process.kill(process.pid, 'SIGINT'))\n  return done\n}\n`,
+    )
+    const w = watch(p, [], { NODE_OPTIONS: `--require ${signalAtRerun}` })
+    await w.settled('the first run')
+    await edit(p, 'journeys/gamma.journey.ts', (t) => t.replace("'gamma_v1'", "'gamma_v2'"))
+    const end = await w.run.done
+    expect({ code: end.code, signal: w.run.child.signalCode }).toEqual({ code: 130, signal: null })
+    expect(end.stderr).toContain('venomqa: rerunning 1 journey: gamma\nvenomqa: interrupted before the run started: nothing ran\n')
+    expect(ran(end.stdout.slice(end.stdout.lastIndexOf('Result: ')))).toEqual([])
+  })
+
   it('Ctrl-C during a rerun interrupts it as usual: rollback, reports marked interrupted, exit 130', async () => {
     const p = await project('ts-project')
     const w = watch(p, ['--tag', 'smoke', '--save', 'out/watch.json'])

@@ -1,6 +1,6 @@
 export { type LoadedDocument, type JsonSchema, type OpenApiDocument, loadDocument, resolvePointer } from './document'
 export { type HttpMethodName, type Link, type Operation, type Parameter, type ResponseSpec, describeOperation, headersMeetSecurity, linkPointerNames, operations } from './operations'
-export type { OpenApiAuth, OpenApiOptions } from './model'
+export { type OpenApiAuth, type OpenApiOptions, checkDocumentSchemas } from './model'
 export { type Selection, selectOperations } from './select'
 export {
   type AlternativeBound,

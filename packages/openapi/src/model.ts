@@ -99,6 +99,15 @@ async function buildModel(source: string, options: OpenApiOptions, root: string)
   return { doc, source: sourceOf(doc), all, selected, byId, authOps, bindings: new Bindings(all, doc), schemas }
 }
 
+/**
+ * The checks exploration makes of every schema before anything runs (see checkSchemas), for a document
+ * used another way: `venomqa generate` sampled a body from a schema with a typo in it (`pages: null` for
+ * `"type": "int"`) and said nothing of it.
+ */
+export function checkDocumentSchemas(doc: OpenApiDocument, all: readonly Operation[] = operations(doc)): void {
+  checkSchemas(all, doc, new SchemaChecker(doc.openapi, doc), sourceOf(doc))
+}
+
 /** A schema of the document with its JSON pointer: a parameter's, a request body's or a response's. */
 interface SchemaPlace {
   kind: 'parameter' | 'request body' | 'response'

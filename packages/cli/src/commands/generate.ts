@@ -18,11 +18,13 @@ export interface GenerateFlags {
  * without --force are exit 2, and then nothing is written.
  */
 export async function generateCommand(flags: GenerateFlags, io: Io): Promise<number> {
-  const { loadDocument, operations } = await import('@venomqa/openapi')
+  const { checkDocumentSchemas, loadDocument, operations } = await import('@venomqa/openapi')
   const doc = await loadDocument(flags.openapi, { root: io.cwd })
+  const all = operations(doc)
+  checkDocumentSchemas(doc, all)
   const tags = flags.tag?.flatMap((t) => t.split(',')).map((t) => t.trim()).filter(Boolean)
   // A URL may carry a key (`?api_key=...`): the files and the output name it masked.
-  const generated = generateJourneys(doc, operations(doc), { tags, source: redactText(flags.openapi) })
+  const generated = generateJourneys(doc, all, { tags, source: redactText(flags.openapi) })
   const outDir = flags.out ?? 'journeys'
   const written = await writeJourneyFiles(outDir, generated.files, { force: flags.force, cwd: io.cwd })
   generated.files.forEach((f, i) => io.stdout.write(`created ${maskedPath(written[i]!)}  (${generated.journeys[f.name]!.join(', ')})\n`))

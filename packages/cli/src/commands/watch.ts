@@ -96,9 +96,14 @@ export async function watchCommand(args: string[], flags: RunFlags, io: Io, inpu
    * loads: the watcher ignored every Ctrl-C and SIGTERM there, and only a kill -9 ended it.
    */
   let loading = false
+  /**
+   * Set from "rerunning" until the run's own Ctrl-C handling is in place (executeRun's signalsTaken). The
+   * watcher's handler stayed off there, so a Ctrl-C found no listener and killed the process, saying nothing.
+   */
+  let starting = false
   const idle = idleControls(input, () => {
-    if (!loading) return queue.quit()
-    io.stderr.write('venomqa: interrupted while the config and journeys loaded: nothing ran\n')
+    if (!loading && !starting) return queue.quit()
+    io.stderr.write(`venomqa: interrupted ${starting ? 'before the run started' : 'while the config and journeys loaded'}: nothing ran\n`)
     exitNow(EXIT.INTERRUPTED)
   })
   const live = isLiveTerminal(io.stdout, io.env)
@@ -218,18 +223,23 @@ export async function watchCommand(args: string[], flags: RunFlags, io: Io, inpu
     }
     if (queue.quitting) return EXIT.OK
     if (!first) io.stderr.write(`venomqa: rerunning ${plural(toRun.length, 'journey')}: ${firstFew(toRun.map((j) => j.journey.name), 10)}\n`)
-    // Ctrl-C now belongs to the run: it interrupts it the way it interrupts `venomqa run`.
     loading = false
-    idle.signals(false)
+    starting = true
+    // Ctrl-C belongs to the run once it listens: it interrupts it the way it interrupts `venomqa run`.
+    const signalsTaken = () => {
+      starting = false
+      idle.signals(false)
+    }
     try {
       await setAsideRecord(cfg.root, io, shardSpec)
       const shard = chosen.shard && (await withCode(chosen.shard, chosen.selectedFiles, cfg.root, io.env))
-      const code = await executeRun(cfg, toRun, flags, io, { shard, repeatEach })
+      const code = await executeRun(cfg, toRun, flags, io, { shard, repeatEach, signalsTaken })
       return code === EXIT.INTERRUPTED ? code : undefined
     } catch (err) {
       report(err)
       return undefined
     } finally {
+      starting = false
       idle.signals(true)
       // Plugin files the session loaded are user files too.
       arm()

@@ -55,6 +55,9 @@ const LOG_LEVELS = new Map([
   ['error', 'error'],
 ])
 const SCOPES = new Set(['collectionVariables', 'environment', 'globals', 'variables'])
+/** Chai's words that compare a number: after a `lengthOf` chain, they compare the length. */
+const COMPARISONS = new Set(['above', 'gt', 'greaterThan', 'below', 'lt', 'lessThan', 'least', 'gte', 'most', 'lte'])
+const LENGTH_WORDS = new Set(['lengthOf', 'length'])
 const FILLERS = new Set(['to', 'be', 'been', 'is', 'that', 'which', 'and', 'has', 'have', 'with', 'at', 'of', 'same', 'does', 'still', 'deep'])
 
 class Untranslatable extends Error {
@@ -81,9 +84,12 @@ export function translateScript(source: string, phase: 'prerequest' | 'test', op
   try {
     program = parse(source, { ecmaVersion: 'latest', sourceType: 'script', allowReturnOutsideFunction: true, allowAwaitOutsideFunction: true })
   } catch (err) {
-    // A script that does not parse is kept whole: there is no statement to translate.
-    out.lines.push(`// venomqa import: the script does not parse (${commentText((err as Error).message)})`)
-    for (const line of source.split('\n')) if (line.trim()) keep(out, line)
+    // A script that does not parse is kept whole: there is no statement to translate. The list of what was
+    // not translated says why first, or its lines read as statements this import does not know.
+    const why = `the script does not parse (${commentText((err as Error).message)})`
+    out.lines.push(`// venomqa import: ${why}`)
+    out.untranslated.push(`${why}:`)
+    for (const line of source.split('\n')) if (line.trim()) out.lines.push(keep(out, line))
     return out
   }
   const sandbox = new Set([...SANDBOX, ...SANDBOX_LIBRARIES.filter((name) => !declaresAtTopLevel(program, name))])
@@ -218,7 +224,61 @@ class Translator {
       const name = e.left.computed ? this.expr(e.left.property) : quote(e.left.property.name)
       return [`assert(${this.expr(e.right)}, ${name})`]
     }
+    const parts = this.chainParts(e)
+    if (parts) return parts.flatMap((part) => this.expressionStatement(part))
     return [this.expr(e)]
+  }
+
+  /**
+   * A `pm.expect` chain of several assertions (`.a('string').and.not.empty`) as one chain each, in order:
+   * Chai checks each in turn, a `not` holding for the rest of the chain. Undefined for one assertion, and
+   * for a chain whose subject changes on the way (`.property('id').that.is.a('string')` checks the
+   * property's value), which stays not translated.
+   */
+  private chainParts(node: any): any[] | undefined {
+    const chain = this.expectChain(node)
+    if (!chain) return undefined
+    const { root, words: links } = chain
+    const parts: Array<Array<{ word: string; args?: any[] }>> = []
+    let part: Array<{ word: string; args?: any[] }> = []
+    let nots = 0
+    for (const [i, link] of links.entries()) {
+      part.push(link)
+      if (link.word === 'not') nots++
+      const next = links.slice(i + 1).find((l) => !FILLERS.has(l.word) && l.word !== 'not')
+      const lengthChain = LENGTH_WORDS.has(link.word) && !link.args && next !== undefined && COMPARISONS.has(next.word)
+      if (FILLERS.has(link.word) || link.word === 'not' || lengthChain) continue
+      parts.push(part)
+      part = Array.from({ length: nots }, () => ({ word: 'not' }))
+    }
+    if (parts.length < 2) return undefined
+    if (parts.slice(0, -1).some((p) => p.some((l) => l.word === 'property'))) return no()
+    const identifier = (name: string) => ({ type: 'Identifier', name })
+    return parts.map((words) =>
+      words.reduce(
+        (object: any, { word, args }) =>
+          args
+            ? { type: 'CallExpression', callee: { type: 'MemberExpression', object, property: identifier(word), computed: false }, arguments: args }
+            : { type: 'MemberExpression', object, property: identifier(word), computed: false },
+        root,
+      ),
+    )
+  }
+
+  /** `pm.expect(actual)` and the words after it (`to`, `a('string')`, ...), in order; undefined for anything else. */
+  private expectChain(node: any): { root: any; words: Array<{ word: string; args?: any[] }> } | undefined {
+    const words: Array<{ word: string; args?: any[] }> = []
+    let cur = node
+    while (this.calleePath(cur) !== 'pm.expect') {
+      if (cur.type === 'CallExpression' && cur.callee.type === 'MemberExpression' && !cur.callee.computed) {
+        words.unshift({ word: cur.callee.property.name, args: cur.arguments })
+        cur = cur.callee.object
+      } else if (cur.type === 'MemberExpression' && !cur.computed) {
+        words.unshift({ word: cur.property.name })
+        cur = cur.object
+      } else return undefined
+    }
+    return cur.type === 'CallExpression' ? { root: cur, words } : undefined
   }
 
   private pmTest(call: any): string[] {
@@ -380,21 +440,18 @@ class Translator {
 
   /** `pm.expect(actual).to.<words>.<assertion>(args)` as a core assertion. */
   private expectation(node: any): string | undefined {
-    const words: Array<{ word: string; args?: any[] }> = []
-    let cur = node
-    while (this.calleePath(cur) !== 'pm.expect') {
-      if (cur.type === 'CallExpression' && cur.callee.type === 'MemberExpression' && !cur.callee.computed) {
-        words.unshift({ word: cur.callee.property.name, args: cur.arguments })
-        cur = cur.callee.object
-      } else if (cur.type === 'MemberExpression' && !cur.computed) {
-        words.unshift({ word: cur.property.name })
-        cur = cur.object
-      } else break
-    }
-    if (cur.type !== 'CallExpression' || this.calleePath(cur) !== 'pm.expect' || !words.length) return undefined
+    const chain = this.expectChain(node)
+    if (!chain?.words.length) return undefined
+    const { root: cur, words } = chain
     const actualNode = cur.arguments[0] ?? no()
-    const actual = this.operand(actualNode)
-    const label = this.text(actualNode)
+    // Chai's `lengthOf` (or `length`) read as a property, not called, makes the length what a comparison
+    // after it compares: `.to.have.lengthOf.at.least(1)`.
+    const words0 = words.filter((w) => !FILLERS.has(w.word) && w.word !== 'not')
+    const ofLength = words0.length === 2 && LENGTH_WORDS.has(words0[0]!.word) && !words0[0]!.args && COMPARISONS.has(words0[1]!.word)
+    if (ofLength) words.splice(words.indexOf(words0[0]!), 1)
+    const operand = this.operand(actualNode)
+    const actual = !ofLength ? operand : /^(Identifier|MemberExpression|CallExpression|ArrayExpression|Literal|TemplateLiteral)$/.test(actualNode.type) ? `${operand}.length` : `(${operand}).length`
+    const label = `${this.text(actualNode)}${ofLength ? '.length' : ''}`
     // `pm.expect(x, 'message')`: Chai shows the message when the assertion fails, and so does the step.
     const message = cur.arguments[1] ? this.expr(cur.arguments[1]) : undefined
     const labelled = (text: string) => message ?? quote(text)
