@@ -294,7 +294,10 @@ export class TableCopier {
       on = { client: dst, url: this.#to, tables: toTables }
       // row_security off: row-level security that binds this user fails an INSERT it would have filtered.
       await dst.query('BEGIN; SET LOCAL session_replication_role = replica; SET LOCAL row_security = off')
-      if (tables.length) await dst.query(`TRUNCATE ${tables.map((t) => t.sql).join(', ')}`)
+      // CASCADE for a worker just made: a table its app made that the main database lacks may reference one
+      // copied (a sessions table of the app's own, its rows pointing at users the copy replaces); it is
+      // emptied with them. A sync has every table of the main database, and leaves the others to refuse.
+      if (tables.length) await dst.query(`TRUNCATE ${tables.map((t) => t.sql).join(', ')}${tablesThere ? ' CASCADE' : ''}`)
       for (const [i, t] of tables.entries()) {
         const json = row[`t${i}`] as string
         if (json === '[]') continue
