@@ -8,10 +8,11 @@ import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { RunResult } from '@venomqa/core'
 import { describeWithService } from '@venomqa/test-utils'
+import { runDatabaseName } from '@venomqa/test-utils/postgres'
 import { expect, it } from 'vitest'
 import { todoWorkersProject } from './helpers/todo-workers'
 
-const DB = 'venomqa_test_wrk_explore'
+const DB = runDatabaseName('venomqa_workers_explore')
 const describe = await describeWithService('PostgreSQL', '127.0.0.1', 5432)
 
 // Two edges out of the root: one for each worker, each taken again below it.

@@ -8,10 +8,11 @@
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { describeWithService } from '@venomqa/test-utils'
+import { runDatabaseName } from '@venomqa/test-utils/postgres'
 import { expect, it } from 'vitest'
 import { todoWorkersProject } from './helpers/todo-workers'
 
-const DB = 'venomqa_test_wrk_run'
+const DB = runDatabaseName('venomqa_workers_run')
 const describe = await describeWithService('PostgreSQL', '127.0.0.1', 5432)
 
 // Each journey signs a user up, checkpoints, and runs two paths that each sign one more up: the second path

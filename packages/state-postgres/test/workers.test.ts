@@ -2,15 +2,15 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { type AppProcess, type BranchResult, ConfigError, type MainSystem, type StateBackend, StateError, assertStatus, branch, checkpoint, journey, path, startAppProcess, step } from '@venomqa/core'
 import { createRunner, memoryState } from '@venomqa/runner'
 import { type RunningProcess, TODO_APP_SERVER, describeWithService, startTodoApp } from '@venomqa/test-utils'
-import { pgTestDatabases } from '@venomqa/test-utils/postgres'
+import { pgTestDatabases, runDatabaseName } from '@venomqa/test-utils/postgres'
 import pg from 'pg'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { copyTables, postgresState, postgresWorkers } from '../src/index'
 import { ADMIN_URL, PG, createDatabase, databasesLike, dbUrl, dropDatabase, dropLimitedRole, withClient } from './helpers'
 
 /** copyTables is what postgresWorkers runs to bring a worker's database to where the main line stands. */
-const SRC = 'venomqa_pg_copy_src'
-const DST = 'venomqa_pg_copy_dst'
+const SRC = runDatabaseName('venomqa_pg_copy_src')
+const DST = runDatabaseName('venomqa_pg_copy_dst')
 const describe = await describeWithService('PostgreSQL', PG.host, PG.port)
 
 const SCHEMA = `
@@ -181,7 +181,7 @@ describe('postgresWorkers with a url that is not a PostgreSQL database', () => {
 })
 
 describe("a worker's database", () => {
-  const MAIN = 'venomqa_pg_wk_settings'
+  const MAIN = runDatabaseName('venomqa_pg_wk_settings')
   beforeAll(async () => {
     await dropDatabase(`${MAIN}_w1`)
     await createDatabase(MAIN, 'CREATE TABLE items (id int PRIMARY KEY)')
@@ -229,7 +229,7 @@ describe("a worker's database", () => {
 
   it('when its user may not give one of them, is not made, and the error names the setting, not its value, and what the user needs', async () => {
     const OWNER = 'venomqa_pg_wk_owner'
-    const OWNED = 'venomqa_pg_wk_owned'
+    const OWNED = runDatabaseName('venomqa_pg_wk_owned')
     await dropDatabase(`${OWNED}_w1`)
     await dropDatabase(OWNED)
     await withClient(ADMIN_URL, (c) => c.query(`DROP ROLE IF EXISTS ${OWNER}`))
@@ -262,7 +262,7 @@ describe('postgresWorkers undoing a worker whose app did not start', () => {
   // A role with few connections owning the main database: the app of a worker takes them all and fails,
   // as an app does on "too many connections", and dropping the worker's database needs one more.
   const ROLE = 'venomqa_pg_few_connections'
-  const MAIN = 'venomqa_pg_wk_few_connections'
+  const MAIN = runDatabaseName('venomqa_pg_wk_few_connections')
   const WORKER_DB = `${MAIN}_w1`
   const LIMIT = 3
   const main = { baseUrl: 'http://127.0.0.1:9', ports: new Map(), stateBackends: [] }
@@ -306,7 +306,7 @@ describe('postgresWorkers undoing a worker whose app did not start', () => {
       expect(err?.message).toMatch(/^the app exited \(1\) before it listened \(and undoing worker 1 failed, so what it made is left behind: postgresWorkers: /)
       expect(err?.message).toContain(`could not drop the worker database "${WORKER_DB}"`)
       expect(err?.message).toContain('too many connections')
-      expect(err?.message).toMatch(/drop it with DROP DATABASE IF EXISTS "?venomqa_pg_wk_few_connections_w1"? WITH \(FORCE\)/)
+      expect(err?.message).toMatch(new RegExp(`drop it with DROP DATABASE IF EXISTS "?${WORKER_DB}"? WITH \\(FORCE\\)`))
       expect(await databasesLike(WORKER_DB)).toEqual([WORKER_DB])
     } finally {
       await Promise.all(held.map((c) => c.end().catch(() => {})))
@@ -330,7 +330,7 @@ describe('postgresWorkers undoing a worker whose app did not start', () => {
 })
 
 describe('postgresWorkers with a create abandoned at pluginTimeout', () => {
-  const MAIN = 'venomqa_pg_wk_late_create'
+  const MAIN = runDatabaseName('venomqa_pg_wk_late_create')
   const WORKER_DB = `${MAIN}_w1`
   const TIMEOUT = 3_000
   beforeAll(async () => {
@@ -383,7 +383,7 @@ describe('postgresWorkers with a create abandoned at pluginTimeout', () => {
 })
 
 describe('postgresWorkers with a create still starting its app when the run closes', () => {
-  const MAIN = 'venomqa_pg_wk_slow_app'
+  const MAIN = runDatabaseName('venomqa_pg_wk_slow_app')
   const WORKER_DB = `${MAIN}_w1`
   // The create must be in startApp when the run gives it up, which is what this test is about: before it,
   // making the worker's database (a CREATE DATABASE, whose DROP on undo waits for a checkpoint of the whole
@@ -439,7 +439,7 @@ describe('postgresWorkers with a create still starting its app when the run clos
 
 describe("a worker's state backend that cannot connect", () => {
   // Never created: the worker's backend cannot connect to it.
-  const MISSING = 'venomqa_pg_wk_missing'
+  const MISSING = runDatabaseName('venomqa_pg_wk_missing')
 
   it('is named once in the error of the journey that did not run', async () => {
     await dropDatabase(MISSING)
@@ -459,8 +459,8 @@ describe("a worker's state backend that cannot connect", () => {
 })
 
 describe("parallel paths when a worker's app ends on its own", () => {
-  const MAIN = 'venomqa_pg_wk_app_gone'
-  const databases = pgTestDatabases(/^venomqa_pg_wk_app_gone(_w\d)?$/)
+  const MAIN = runDatabaseName('venomqa_pg_wk_app_gone')
+  const databases = pgTestDatabases(new RegExp(`^${MAIN}(_w\\d)?$`))
   const workerDbs = [`${MAIN}_w1`, `${MAIN}_w2`]
   let main: RunningProcess
   beforeAll(async () => {
@@ -541,8 +541,8 @@ describe("parallel paths when a worker's app ends on its own", () => {
 })
 
 describe("a worker's database as the run makes it", () => {
-  const MAIN = 'venomqa_test_pid_worker_rows'
-  const databases = pgTestDatabases(/^venomqa_test_pid_worker_rows(_w\d)?$/)
+  const MAIN = runDatabaseName('venomqa_pg_worker_rows')
+  const databases = pgTestDatabases(new RegExp(`^${MAIN}(_w\\d)?$`))
   let main: RunningProcess
   beforeAll(async () => {
     await databases.drop(`${MAIN}_w1`)
