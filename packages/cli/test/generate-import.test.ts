@@ -528,7 +528,8 @@ describe('venomqa generate from a third-party document', () => {
     projects.push(p)
     const tag = await p.venomqa(['generate', '--openapi', path.join(examples, 'petstore.json'), '--tag', 'pets'])
     expect(tag.code).toBe(2)
-    expect(tag.stderr).toContain('has no operation tagged "pets"; its tags: pet, store, user')
+    // As run's --tag says it: the tag given is most likely a typo of one the document has.
+    expect(tag.stderr).toContain('has no operation tagged "pets" (did you mean "pet"?); its tags: pet, store, user')
     await writeFile(path.join(p.dir, 'broken.json'), '{"openapi": "3.1.0", "paths": {"/a": {"get": {"responses": {"200": {"$ref": "#/components/responses/Nope"}}}}}}')
     const broken = await p.venomqa(['generate', '--openapi', 'broken.json'])
     expect(broken.code).toBe(2)
