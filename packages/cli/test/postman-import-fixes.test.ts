@@ -124,6 +124,45 @@ const COLLECTION = {
       ],
     },
     {
+      // Lines the import cannot translate: the run says so each time, and a check left out fails.
+      name: 'left out',
+      item: [
+        { name: 'visualized', request: { method: 'GET', url: '{{baseUrl}}/ok' }, event: testScript("pm.visualizer.set('<b>{{name}}</b>');", "pm.test('ok', () => pm.response.to.have.status(200));") },
+      ],
+    },
+    { name: 'check left out', item: [{ name: 'lodash', request: { method: 'GET', url: '{{baseUrl}}/ok' }, event: testScript("pm.test('same', () => pm.expect(_.isEqual(1, 1)).to.be.true);") }] },
+    {
+      // Postman runs every test of a script, and the statements after a failed one.
+      name: 'after a failed test',
+      item: [
+        {
+          name: 'two fail',
+          request: { method: 'GET', url: '{{baseUrl}}/ok' },
+          event: testScript(
+            "tests['legacy'] = pm.response.code === 201;",
+            "pm.test('first', () => pm.expect(1).to.eql(2));",
+            "pm.environment.set('after', 'set');",
+            "pm.test('set after', () => pm.expect(pm.environment.get('after')).to.eql('set'));",
+            "pm.test('second', () => pm.expect(pm.response.code).to.eql(201));",
+          ),
+        },
+      ],
+    },
+    {
+      // A script's `return` ends that script only: the step still fails on the test before it.
+      name: 'returns early',
+      item: [
+        {
+          name: 'return',
+          request: { method: 'GET', url: '{{baseUrl}}/ok' },
+          event: [
+            { listen: 'prerequest', script: { exec: ["pm.environment.set('before', 1);", 'return;'] } },
+            { listen: 'test', script: { exec: ["pm.test('fails', () => pm.expect(pm.environment.get('before')).to.eql(2));", 'if (pm.response.code === 200) return;', "pm.environment.set('x', 1);"] } },
+          ],
+        },
+      ],
+    },
+    {
       name: 'auth',
       auth: { type: 'bearer', bearer: [{ key: 'token', value: '{{myBearer}}' }] },
       item: [
@@ -204,6 +243,41 @@ describe('venomqa import postman: what Postman sends, and the statuses its tests
     const run = await p.venomqa(['run', 'fixes/statuses.journey.ts', '--base-url', server.url])
     expect(run.stdout).toMatch(/Journeys {2}1 passed of 1/)
     expect(run.code, run.stdout).toBe(0)
+  })
+
+  it('a journey with a line not translated warns at each run, naming how many and where, and passes', async () => {
+    const imported = await p.venomqa(['import', 'postman', 'fixes.json', '--out', 'fixes', '--force'])
+    expect(imported.stdout).toContain('Their steps warn of them at every run; a check among them (pm.test, pm.expect, tests[...]) fails its step until it is written by hand.')
+    const run = await p.venomqa(['run', 'fixes/left-out.journey.ts', '--base-url', server.url, '-r', 'console', '-r', 'junit:left-out.xml'])
+    expect(run.code, run.stdout + run.stderr).toBe(0)
+    const warning = `1 line of this step was not translated by venomqa import and does not run: see "// venomqa import: not translated:" in left-out.journey.ts`
+    expect(run.stderr).toContain(`warning: ${warning}`)
+    // Live on stderr, as every step's log; kept in the JUnit report's system-out (and the results, the HTML report).
+    expect(readFileSync(path.join(p.dir, 'left-out.xml'), 'utf8')).toContain(warning)
+  })
+
+  it('a check not translated fails its step, naming the test and where to write it by hand', async () => {
+    await p.venomqa(['import', 'postman', 'fixes.json', '--out', 'fixes', '--force'])
+    const run = await p.venomqa(['run', 'fixes/check-left-out.journey.ts', '--base-url', server.url])
+    expect(run.code, run.stdout).toBe(1)
+    expect(run.stdout).toContain('same: not translated by venomqa import')
+  })
+
+  it('a failed pm.test lets the script go on, as Postman does; the step fails naming every failed test', async () => {
+    await p.venomqa(['import', 'postman', 'fixes.json', '--out', 'fixes', '--force'])
+    const run = await p.venomqa(['run', 'fixes/after-a-failed-test.journey.ts', '--base-url', server.url])
+    expect(run.code, run.stdout).toBe(1)
+    expect(run.stdout).toContain('3 of 4 tests failed')
+    expect(run.stdout).toMatch(/legacy: .*\n.*first: .*\n.*second: /)
+    expect(run.stdout).not.toContain('set after:')
+  })
+
+  it("a script's return ends that script, not the step: the request is sent, and a test failed before it fails the step", async () => {
+    await p.venomqa(['import', 'postman', 'fixes.json', '--out', 'fixes', '--force'])
+    const run = await p.venomqa(['run', 'fixes/returns-early.journey.ts', '--base-url', server.url])
+    expect(run.code, run.stdout).toBe(1)
+    expect(run.stdout).toContain('GET')
+    expect(run.stdout).toContain('fails: ')
   })
 
   it('an apikey auth in the query is sent there; "inherit" takes the folder\'s bearer; credentials passed through variables are read from the environment', async () => {
@@ -389,6 +463,8 @@ describe('venomqa import postman: the rules one by one', () => {
       '// venomqa import: the script does not parse (Unexpected token (2:23))',
       "// venomqa import: not translated: pm.test('status', () => pm.response.to.have.status(200));",
       "// venomqa import: not translated: pm.test('open', () => {",
+      // Its checks were left out: the step fails rather than pass without them.
+      "pmTests.notTranslated('the checks of a script that does not parse')",
     ])
     expect(t.untranslated).toEqual([
       'the script does not parse (Unexpected token (2:23)):',
@@ -444,6 +520,8 @@ describe('venomqa import postman: the rules one by one', () => {
       "assert(typeof res.status === 'number', 'pm.response.code is a number')",
       "assertEqual(res.status, 404, 'pm.response.code')",
       "// venomqa import: not translated: pm.expect(user).to.have.property('id').that.is.a('string');",
+      // A check left out counts as a failed test.
+      "pmTests.notTranslated('pm.expect(user).to.have.property(\\'id\\').that.is.a(\\'string\\');')",
     ])
     // The status the chain asserts counts as asserted, as it does alone.
     expect(t.statuses).toEqual([404])

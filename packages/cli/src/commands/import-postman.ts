@@ -40,6 +40,7 @@ export async function importPostmanCommand(collectionFile: string, flags: Import
     const shown = (file: string) => written.find((w) => w.endsWith(file)) ?? file
     for (const l of imported.leftovers)
       io.stdout.write(l.collection ? `  ${l.journey} (${l.what}, in every step): ${l.line}\n` : `  ${shown(l.file)}  ${l.journey} > ${l.step} (${l.what}): ${l.line}\n`)
+    io.stdout.write('Their steps warn of them at every run; a check among them (pm.test, pm.expect, tests[...]) fails its step until it is written by hand.\n')
   }
   for (const u of imported.unshared)
     warn(io, `journey ${u.journey} reads {{${u.variable}}}, which only ${u.setBy.join(', ')} sets: each journey has its own ctx, so put those requests in one folder or set it in ${u.journey}`)

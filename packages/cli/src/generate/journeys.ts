@@ -3,6 +3,7 @@ import { ConfigError, isSecretCookieName, isSecretHeader, isSecretKey, isSecretQ
 import { commentText, kebabCase, literal, quote, snakeCase, templateText, uniqueNamer } from '../codegen'
 import { type SecretEnv, secretRead, secretsHeader, secretsReader } from '../env-secrets'
 import type { JourneyFile } from '../journey-files'
+import { namedWithNear } from '../named-near'
 import { UNIQUE_EMAIL, sample, sampleParameter, withinBounds } from './sample'
 import { type Credential, SecuritySchemes, secretsOf, variableFor } from './security'
 
@@ -42,8 +43,9 @@ export function generateJourneys(doc: OpenApiDocument, ops: Operation[], options
   }
   const wanted = options.tags?.length ? options.tags : [...byTag.keys()]
   const unknown = wanted.filter((t) => !byTag.has(t))
+  // As run's --tag says it: `"book" (did you mean "books"?)`.
   if (unknown.length)
-    throw new ConfigError(`${options.source} has no operation tagged ${unknown.map((t) => `"${t}"`).join(', ')}; its tags: ${[...byTag.keys()].join(', ') || 'none'}`, {
+    throw new ConfigError(`${options.source} has no operation tagged ${unknown.map((t) => namedWithNear(t, [...byTag.keys()])).join(', ')}; its tags: ${[...byTag.keys()].join(', ') || 'none'}`, {
       where: `--tag ${unknown[0]}`,
     })
   const model = new Model(doc, ops)

@@ -15,6 +15,7 @@ import {
   withRefusedDefinitions,
 } from '@venomqa/core'
 import { importUserFile, loadFailure } from '../load-module'
+import { namedWithNear } from '../named-near'
 import { loading } from '../pending-loads'
 import { keepSharedWithJiti } from '../typescript/native'
 import { escapeGlob, globFiles, hasMagic, scriptsNotMatched } from './glob'
@@ -293,11 +294,6 @@ export function filterJourneys<T extends { journey: Journey }>(all: readonly T[]
   )
 }
 
-/** `"itemz" (did you mean "items"?)`: a name given, with the known one it is most likely a typo of, as `--tag` says it. */
-function namedWithNear(name: string, known: readonly string[]): string {
-  const near = didYouMean(name, known)
-  return `"${name}"${near ? ` (did you mean "${near}"?)` : ''}`
-}
 
 /** The tags `--tag` gave (repeated, or a comma-separated list): trimmed, lower case, none empty. */
 function givenTags(given: readonly string[] | undefined): string[] {

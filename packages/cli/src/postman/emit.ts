@@ -84,7 +84,7 @@ export function importCollection(collection: Collection, environment: Variable[]
     .filter((g) => g.requests.length)
     .map((g) => {
       const file = `${fileName(kebabCase(g.name, 'requests'))}.journey.ts`
-      const writer = new JourneyWriter(collection, { values, secretVariables, secrets, collectionFile }, base, journeyName(snakeCase(g.name, 'requests')), (what, step, line) => {
+      const writer = new JourneyWriter(collection, { values, secretVariables, secrets, collectionFile }, base, journeyName(snakeCase(g.name, 'requests')), file, (what, step, line) => {
         if (step !== undefined) return leftovers.push({ file, journey: writer.name, step, what, line })
         // A collection-level script runs in every step of every journey: its lines are listed once.
         if (collectionLines.has(`${what}\n${line}`)) return
@@ -278,6 +278,8 @@ class JourneyWriter {
     /** The base URL's variable, and its value when it can be shown (not a credential). */
     private readonly base: Imported['base'],
     readonly name: string,
+    /** The journey file's name, for the steps to say where their lines not translated are. */
+    private readonly journeyFile: string,
     /** A line not translated, in `step`; undefined: in a collection-level script, which every step runs. */
     private readonly leftover: (what: string, step: string | undefined, line: string) => void,
   ) {
@@ -395,15 +397,32 @@ class JourneyWriter {
     const call = this.call(request, this.auth(request, folders))
     const statuses = tests.flatMap((t) => t.statuses)
     const usesCtx = /\bctx\b/.test([call, ...pre.flatMap((t) => t.lines), ...tests.flatMap((t) => t.lines)].join('\n'))
-    const usesLog = [...pre, ...tests].some((t) => t.uses.has('log'))
-    const params = `{ ${['http', ...(usesCtx ? ['ctx'] : []), ...(usesLog ? ['log'] : [])].join(', ')} }`
+    const usesPm = [...pre, ...tests].some((t) => t.uses.has('pmTest'))
     const head = `step(${quote(name)}, `
     const notes = this.notes.splice(0)
+    const leftOut = [...notes, ...pre.flatMap((t) => t.lines), ...tests.flatMap((t) => t.lines)].filter((l) => l.trimStart().startsWith(NOT_TRANSLATED)).length
+    // A script that names `log` itself has the step's logger under another name.
+    const logName = logTaken ? 'stepLog' : 'log'
+    const usesLog = [...pre, ...tests].some((t) => t.uses.has('log')) || leftOut > 0
+    const params = `{ ${['http', ...(usesCtx ? ['ctx'] : []), ...(usesLog ? [logTaken ? `log: ${logName}` : 'log'] : [])].join(', ')} }`
     if (!pre.length && !tests.length && !notes.length) return `${head}(${params}) => ${call})`
-    const body = [...notes, ...this.join(pre), ...(tests.length ? [`const res = await ${call}`, ...this.join(tests)] : [`return ${call}`])]
+    const body = [...this.leftOutWarning(leftOut, logName), ...(usesPm ? ['const pmTests = postmanTests()'] : []), ...notes, ...this.join(pre)]
+    if (tests.length || usesPm) body.push(`const res = await ${call}`, ...this.join(tests))
+    if (usesPm) body.push('pmTests.failIfAnyFailed()')
     // A test that asserts a 4xx or 5xx status has checked it: returning the response would fail the step.
-    if (tests.length && !statuses.some((s) => s >= 400)) body.push('return res')
+    if (!tests.length && !usesPm) body.push(`return ${call}`)
+    else if (!statuses.some((s) => s >= 400)) body.push('return res')
     return `${head}async (${params}) => {\n${indentBy(body.join('\n'), '  ')}\n})`
+  }
+
+  /**
+   * What the import left out of a step, said at each run of it: the comments in the file say nothing when
+   * the journey passes in CI. A warning, not a failure: a check left out fails on its own (postmanTests).
+   */
+  private leftOutWarning(lines: number, logName: string): string[] {
+    if (!lines) return []
+    const count = lines === 1 ? '1 line of this step was' : `${lines} lines of this step were`
+    return [`${logName}.warn(${quote(`${count} not translated by venomqa import and ${lines === 1 ? 'does' : 'do'} not run: see "${NOT_TRANSLATED}" in ${this.journeyFile}`)})`]
   }
 
   private note(what: string, line: string): void {
@@ -426,13 +445,19 @@ class JourneyWriter {
     })
   }
 
-  /** The scripts of one step, each in a block of its own when it declares a name an earlier one did. */
+  /**
+   * The scripts of one step, each in a block of its own when it declares a name an earlier one did, or in
+   * a function of its own when it has a `return`: in Postman that ends the script, and in the step's body
+   * it would end the step, its request unsent or its failed tests unreported.
+   */
   private join(translations: ScriptTranslation[]): string[] {
     const declared = new Set<string>()
     return translations.flatMap((t) => {
       const clash = t.declared.some((d) => declared.has(d))
       for (const d of t.declared) declared.add(d)
-      return clash ? ['{', ...t.lines.map((l) => `  ${l}`), '}'] : t.lines
+      const inner = t.lines.map((l) => `  ${l}`)
+      if (t.returns) return ['await (async () => {', ...inner, '})()']
+      return clash ? ['{', ...inner, '}'] : t.lines
     })
   }
 
@@ -698,15 +723,44 @@ class JourneyWriter {
   }
 }
 
+/**
+ * The helper for Postman's tests of one step. Postman runs every `pm.test` of a script, and the statements
+ * after a failed one: a failure is kept, and the step fails at its end naming each failed test, as
+ * Postman's test results list them. One failure is thrown as it was (an assertion's expected and actual
+ * stay for the reports). A check the import could not translate counts as failed: it could only pass.
+ */
 const PM_TEST = [
-  '/** pm.test: run the checks; a failure names the test. */',
-  'function pmTest(name: string, checks: () => void): void {',
-  '  try {',
-  '    checks()',
-  '  } catch (err) {',
+  "/** Postman's tests of a step: each runs, a failure is kept and the script goes on, as in Postman; failIfAnyFailed() ends the step. */",
+  'function postmanTests() {',
+  '  const failed: Array<{ name: string; error: unknown }> = []',
+  '  let count = 0',
+  '  const keep = (name: string, error: unknown) => failed.push({ name, error })',
+  '  return {',
+  '    test(name: string, checks: () => void): void {',
+  '      count++',
+  '      try {',
+  '        checks()',
+  '      } catch (error) {',
+  '        keep(name, error)',
+  '      }',
+  '    },',
+  '    /** A legacy `tests[name] = passed`. */',
+  '    record(name: string, passed: unknown): void {',
+  '      count++',
+  "      if (!passed) keep(name, new Error('its condition is false'))",
+  '    },',
+  '    notTranslated(name: string): void {',
+  '      count++',
+  `      keep(name, new Error('not translated by venomqa import: write this check by hand where its "${NOT_TRANSLATED}" comment is'))`,
+  '    },',
+  '    failIfAnyFailed(): void {',
   // biome-ignore lint/suspicious/noTemplateCurlyInString: a line of the generated journey
-  '    if (err instanceof Error) err.message = `${name}: ${err.message}`',
-  '    throw err',
+  '      const lines = failed.map(({ name, error }) => `${name}: ${error instanceof Error ? error.message : String(error)}`)',
+  '      const only = failed.length === 1 ? failed[0]!.error : undefined',
+  '      if (only instanceof Error) throw Object.assign(only, { message: lines[0] })',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a line of the generated journey
+  "      if (failed.length) throw new Error(`${failed.length} of ${count} tests failed:\\n${lines.map((l) => `  - ${l}`).join('\\n')}`)",
+  '    },',
   '  }',
   '}',
 ]

@@ -31,6 +31,8 @@ export interface ScriptTranslation {
   statuses: number[]
   /** Helpers and core exports the lines use. */
   uses: Set<string>
+  /** The script has a `return` outside any function: it ends the script, which the step must not end with. */
+  returns?: true
 }
 
 /**
@@ -90,8 +92,14 @@ export function translateScript(source: string, phase: 'prerequest' | 'test', op
     out.lines.push(`// venomqa import: ${why}`)
     out.untranslated.push(`${why}:`)
     for (const line of source.split('\n')) if (line.trim()) out.lines.push(keep(out, line))
+    // Its checks, left out, could only pass.
+    if (/\bpm\s*\.\s*(?:test|expect|response\s*\.\s*to)\b|\btests\s*\[/.test(source)) {
+      out.uses.add('pmTest')
+      out.lines.push(`pmTests.notTranslated('the checks of a script that does not parse')`)
+    }
     return out
   }
+  if (returnsAtTopLevel(program)) out.returns = true
   const sandbox = new Set([...SANDBOX, ...SANDBOX_LIBRARIES.filter((name) => !declaresAtTopLevel(program, name))])
   const t = new Translator(source, phase, out, options.logTaken === true, sandbox)
   out.lines.push(...t.statements(program.body))
@@ -152,12 +160,34 @@ class Translator {
       } catch (err) {
         if (!(err instanceof Untranslatable)) throw err
         this.out.statuses.length = statuses
-        return this.withoutSecrets(node, err.secrets)
+        const kept = this.withoutSecrets(node, err.secrets)
           .split('\n')
           .filter((l) => l.trim())
           .map((l) => keep(this.out, l))
+        return this.isCheck(node) ? [...kept, this.checkNotTranslated(node, kept[0]!)] : kept
       }
     })
+  }
+
+  /**
+   * Whether a statement checks something (`pm.test`, `pm.expect`, `pm.response.to...`, a legacy
+   * `tests[...]`): left out, it could only pass, where Postman's check may fail.
+   */
+  private isCheck(node: Node): boolean {
+    return anyNode(node, (n, _parent, key) => {
+      if (n.type === 'Identifier' && n.name === 'tests' && this.sandbox.has('tests') && key !== 'property' && key !== 'key') return true
+      if (n.type !== 'MemberExpression') return false
+      const path = this.calleePath(n)
+      return path === 'pm.test' || path === 'pm.expect' || path === 'pm.response.to'
+    })
+  }
+
+  /** A check kept as comments counts as a failed test, named by its pm.test's name, else by its first line. */
+  private checkNotTranslated(node: any, firstKept: string): string {
+    this.out.uses.add('pmTest')
+    const name = node.type === 'ExpressionStatement' && this.calleePath(node.expression) === 'pm.test' ? node.expression.arguments[0] : undefined
+    const label = name?.type === 'Literal' && typeof name.value === 'string' ? maskedLine(name.value) : firstKept.slice(NOT_TRANSLATED.length + 1)
+    return `pmTests.notTranslated(${quote(label)})`
   }
 
   /** Run `translate` with the sandbox's libraries this statement declares itself (a parameter `_`) taken as its own. */
@@ -219,10 +249,11 @@ class Translator {
     if (path === 'pm.test') return this.pmTest(e)
     // Legacy tests: tests['name'] = condition
     if (e.type === 'AssignmentExpression' && e.left.type === 'MemberExpression' && e.left.object.type === 'Identifier' && e.left.object.name === 'tests') {
-      this.out.uses.add('assert')
+      // A test result, as pm.test's: a false one is kept and the script goes on.
+      this.out.uses.add('pmTest')
       this.out.statuses.push(...this.comparedStatuses(e.right))
       const name = e.left.computed ? this.expr(e.left.property) : quote(e.left.property.name)
-      return [`assert(${this.expr(e.right)}, ${name})`]
+      return [`pmTests.record(${name}, ${this.expr(e.right)})`]
     }
     const parts = this.chainParts(e)
     if (parts) return parts.flatMap((part) => this.expressionStatement(part))
@@ -286,7 +317,7 @@ class Translator {
     if (!name || !fn || (fn.type !== 'FunctionExpression' && fn.type !== 'ArrowFunctionExpression') || fn.async || fn.params.length) return no()
     this.out.uses.add('pmTest')
     const body = fn.body.type === 'BlockStatement' ? this.statements(fn.body.body) : this.expressionStatement(fn.body)
-    return [`pmTest(${this.expr(name)}, () => {`, ...indent(body), '})']
+    return [`pmTests.test(${this.expr(name)}, () => {`, ...indent(body), '})']
   }
 
   /** An expression: copied when it touches nothing of Postman's, rebuilt around what it does. */
@@ -686,6 +717,17 @@ function onlyEmptyValues(text: string): boolean {
 /** Whether code declares `name` anywhere inside it: a variable, a function, a class, a parameter, a catch's. */
 function declares(node: Node, name: string): boolean {
   return anyNode(node, (n) => bindings(n).includes(name))
+}
+
+/** Whether a script has a `return` of its own, outside the functions it defines. */
+function returnsAtTopLevel(program: any): boolean {
+  const visit = (n: any): boolean => {
+    if (!n || typeof n.type !== 'string') return false
+    if (n.type === 'ReturnStatement') return true
+    if (n.type === 'FunctionDeclaration' || n.type === 'FunctionExpression' || n.type === 'ArrowFunctionExpression' || n.type.startsWith('Class')) return false
+    return Object.values(n).some((v) => (Array.isArray(v) ? v.some(visit) : v && typeof v === 'object' && visit(v)))
+  }
+  return program.body.some(visit)
 }
 
 /** Whether a script declares `name` among its own top-level statements: then the name is the script's everywhere. */
