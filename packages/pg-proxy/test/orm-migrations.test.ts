@@ -62,12 +62,7 @@ describe('ORM migrations and query builders through the proxy', () => {
     const app = await connect(proxy.url)
     const canceller = await connect(proxy.url)
     clients.push(app, canceller)
-    const slow = app.query('SELECT pg_sleep(30) AS slept').then(
-      () => 'finished',
-      (e) => `${e.code}: ${e.message}`,
-    )
-    await runningUpstream(DB, 'SELECT pg_sleep(30) AS slept')
-    const pid = (app as unknown as { processID: number }).processID
+    const { slow, pid } = await sleeping(app)
     expect((await canceller.query('SELECT pg_cancel_backend($1);', [pid])).rows).toEqual([{ pg_cancel_backend: true }])
     expect(await slow).toBe('57014: canceling statement due to user request')
     // Both connections go on, and by the simple protocol too.
@@ -89,12 +84,7 @@ describe('ORM migrations and query builders through the proxy', () => {
     const runningEnded = ended(running)
     await running.query('BEGIN')
     await running.query("INSERT INTO orders (status) VALUES ('paid')")
-    const slow = running.query('SELECT pg_sleep(30) AS slept').then(
-      () => 'finished',
-      (e) => `${e.code}: ${e.message}`,
-    )
-    await runningUpstream(DB, 'SELECT pg_sleep(30) AS slept')
-    const pid = (running as unknown as { processID: number }).processID
+    const { slow, pid } = await sleeping(running)
     expect((await killer.query('SELECT pg_terminate_backend($1)', [pid])).rows).toEqual([{ pg_terminate_backend: true }])
     expect(await slow).toBe('57P01: terminating connection due to administrator command')
     await runningEnded
@@ -107,6 +97,20 @@ describe('ORM migrations and query builders through the proxy', () => {
     await idleEnded
     expect(await count(killer)).toBe(before)
   })
+
+  /**
+   * `c` in a 30 s statement the server is running, and the process id the proxy gave `c` at its start: what
+   * a cancel or terminate names. `slow` settles with 'finished' or the error's `code: message`.
+   */
+  async function sleeping(c: pg.Client): Promise<{ slow: Promise<string>; pid: number }> {
+    const sql = 'SELECT pg_sleep(30) AS slept'
+    const slow = c.query(sql).then(
+      () => 'finished',
+      (e) => `${e.code}: ${e.message}`,
+    )
+    await runningUpstream(DB, sql)
+    return { slow, pid: (c as unknown as { processID: number }).processID }
+  }
 
   /** What a connection to `url` that sends `sqls` in one write gets until it is closed: message types, SQLSTATEs. */
   async function untilClosed(url: string, sqls: string[], meanwhile: (key: { processID: number }) => Promise<void> = async () => {}) {
