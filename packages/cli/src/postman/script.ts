@@ -78,6 +78,8 @@ const no = (why = 'unknown', secrets: readonly Node[] = []): never => {
 export interface TranslateOptions {
   /** A script of the step names `log` itself: `log.info(...)` would be its, so console calls are not translated. */
   logTaken?: boolean
+  /** The script is the collection's or a folder's (`in the collection's test script, which ...`): a check left out says so. */
+  from?: string
 }
 
 export function translateScript(source: string, phase: 'prerequest' | 'test', options: TranslateOptions = {}): ScriptTranslation {
@@ -95,13 +97,13 @@ export function translateScript(source: string, phase: 'prerequest' | 'test', op
     // Its checks, left out, could only pass.
     if (/\bpm\s*\.\s*(?:test|expect|response\s*\.\s*to)\b|\btests\s*\[/.test(source)) {
       out.uses.add('pmTest')
-      out.lines.push(`pmTests.notTranslated('the checks of a script that does not parse')`)
+      out.lines.push(`pmTests.notTranslated(${[quote('the checks of a script that does not parse'), ...(options.from ? [quote(options.from)] : [])].join(', ')})`)
     }
     return out
   }
   if (returnsAtTopLevel(program)) out.returns = true
   const sandbox = new Set([...SANDBOX, ...SANDBOX_LIBRARIES.filter((name) => !declaresAtTopLevel(program, name))])
-  const t = new Translator(source, phase, out, options.logTaken === true, sandbox)
+  const t = new Translator(source, phase, out, options.logTaken === true, sandbox, options.from)
   out.lines.push(...t.statements(program.body))
   for (const node of program.body)
     if (node.type === 'VariableDeclaration') for (const d of node.declarations) if (d.id.type === 'Identifier') out.declared.push(d.id.name)
@@ -148,6 +150,8 @@ class Translator {
     private readonly logTaken: boolean,
     /** The sandbox's globals the script does not declare at its top level; narrowed per statement (see ownNames). */
     private sandbox: ReadonlySet<string>,
+    /** The collection's or a folder's script this is, for a check left out to say (see TranslateOptions). */
+    private readonly from?: string,
   ) {}
 
   /** Each statement translated, or kept as comments when it cannot be. */
@@ -187,7 +191,7 @@ class Translator {
     this.out.uses.add('pmTest')
     const name = node.type === 'ExpressionStatement' && this.calleePath(node.expression) === 'pm.test' ? node.expression.arguments[0] : undefined
     const label = name?.type === 'Literal' && typeof name.value === 'string' ? maskedLine(name.value) : firstKept.slice(NOT_TRANSLATED.length + 1)
-    return `pmTests.notTranslated(${quote(label)})`
+    return `pmTests.notTranslated(${[quote(label), ...(this.from ? [quote(this.from)] : [])].join(', ')})`
   }
 
   /** Run `translate` with the sandbox's libraries this statement declares itself (a parameter `_`) taken as its own. */
