@@ -773,7 +773,6 @@ const PM_TEST = [
   "    /** A check left out; `from`: the collection's or a folder's script it is in, which runs in each of its steps. */",
   '    notTranslated(name: string, from?: string): void {',
   '      count++',
-  // biome-ignore lint/suspicious/noTemplateCurlyInString: a line of the generated journey
   `      keep(from ? \`\${name} (\${from})\` : name, new Error('not translated by venomqa import: write this check by hand where its "${NOT_TRANSLATED}" comment is'))`,
   '    },',
   '    failIfAnyFailed(): void {',

@@ -82,11 +82,51 @@ export interface TranslateOptions {
   from?: string
 }
 
+/**
+ * The names the journey file gives its own things, in a step (its response, client, ctx and tests) and
+ * at its top (the helpers and imports the steps call). None is a global of the Postman sandbox, so a
+ * script that names one means a variable of its own: see ownNamesApart.
+ */
+const JOURNEY_NAMES = new Set([
+  'res',
+  'http',
+  'ctx',
+  'pmTests',
+  'postmanTests',
+  'variables',
+  'variable',
+  'sentVariable',
+  'jsonVariable',
+  'jsonKey',
+  'unsentJson',
+  'hasUnsafeInteger',
+  'jsonParts',
+  'knownSecrets',
+  'secretSources',
+  'fromEnvironment',
+  'assert',
+  'assertEqual',
+  'assertStatus',
+  'deepEqual',
+  'includesValue',
+  'journey',
+  'step',
+  'randomUUID',
+  'STATUS_CODES',
+])
+
+const PARSE_OPTIONS = { ecmaVersion: 'latest', sourceType: 'script', allowReturnOutsideFunction: true, allowAwaitOutsideFunction: true } as const
+
 export function translateScript(source: string, phase: 'prerequest' | 'test', options: TranslateOptions = {}): ScriptTranslation {
   const out: ScriptTranslation = { lines: [], untranslated: [], declared: [], statuses: [], uses: new Set() }
   let program: any
   try {
-    program = parse(source, { ecmaVersion: 'latest', sourceType: 'script', allowReturnOutsideFunction: true, allowAwaitOutsideFunction: true })
+    program = parse(source, PARSE_OPTIONS)
+    const apart = ownNamesApart(source, program)
+    if (apart !== source) {
+      source = apart
+      program = parse(source, PARSE_OPTIONS)
+    }
   } catch (err) {
     // A script that does not parse is kept whole: there is no statement to translate. The list of what was
     // not translated says why first, or its lines read as statements this import does not know.
@@ -108,6 +148,45 @@ export function translateScript(source: string, phase: 'prerequest' | 'test', op
   for (const node of program.body)
     if (node.type === 'VariableDeclaration') for (const d of node.declarations) if (d.id.type === 'Identifier') out.declared.push(d.id.name)
   return out
+}
+
+/**
+ * The script with each variable of its own that has the name of one of the journey's (JOURNEY_NAMES:
+ * `const res = pm.response.json()`, `const pmTests = []`) renamed `own` and the name (`ownRes`), every
+ * place it is named: in the step's body it would redeclare the journey's, a SyntaxError, or hide it
+ * from the lines the import writes there (`res.json()` for `pm.response.json()`). A shorthand property
+ * keeps its key (`{ res }` is `{ res: ownRes }`). The script as it is when it names none.
+ */
+function ownNamesApart(source: string, program: Node): string {
+  const named = new Set<string>()
+  anyNode(program, (n) => {
+    if (n.type === 'Identifier') named.add(n.name)
+    return false
+  })
+  const renamed = new Map<string, string>()
+  for (const name of named) {
+    if (!JOURNEY_NAMES.has(name)) continue
+    let own = `own${name[0]!.toUpperCase()}${name.slice(1)}`
+    for (let i = 2; named.has(own) || JOURNEY_NAMES.has(own); i++) own = `own${name[0]!.toUpperCase()}${name.slice(1)}${i}`
+    renamed.set(name, own)
+  }
+  if (!renamed.size) return source
+  const edits: Array<{ start: number; end: number; text: string }> = []
+  anyNode(program, (n, parent, key) => {
+    if (n.type !== 'Identifier' || !renamed.has(n.name)) return false
+    const own = renamed.get(n.name)!
+    if (parent?.type === 'Property' && parent.shorthand) {
+      // One node stands for both the key and the value: written once, as `key: own`.
+      if (key === 'key') edits.push({ start: n.start, end: n.end, text: `${n.name}: ${own}` })
+      return false
+    }
+    const property = (key === 'property' && parent?.type === 'MemberExpression' && !parent.computed) || (key === 'key' && !parent?.computed)
+    if (!property) edits.push({ start: n.start, end: n.end, text: own })
+    return false
+  })
+  let text = source
+  for (const e of edits.sort((a, b) => b.start - a.start)) text = `${text.slice(0, e.start)}${e.text}${text.slice(e.end)}`
+  return text
 }
 
 /** Whether a script names `name` as a variable (not as a property: `console.log` does not name `log`). False when it does not parse. */
