@@ -122,11 +122,6 @@ export function translateScript(source: string, phase: 'prerequest' | 'test', op
   let program: any
   try {
     program = parse(source, PARSE_OPTIONS)
-    const apart = ownNamesApart(source, program)
-    if (apart !== source) {
-      source = apart
-      program = parse(source, PARSE_OPTIONS)
-    }
   } catch (err) {
     // A script that does not parse is kept whole: there is no statement to translate. The list of what was
     // not translated says why first, or its lines read as statements this import does not know.
@@ -143,21 +138,29 @@ export function translateScript(source: string, phase: 'prerequest' | 'test', op
   }
   if (returnsAtTopLevel(program)) out.returns = true
   const sandbox = new Set([...SANDBOX, ...SANDBOX_LIBRARIES.filter((name) => !declaresAtTopLevel(program, name))])
-  const t = new Translator(source, phase, out, options.logTaken === true, sandbox, options.from)
+  const t = new Translator(source, phase, out, options.logTaken === true, sandbox, options.from, ownNamesApart(program))
   out.lines.push(...t.statements(program.body))
   for (const node of program.body)
     if (node.type === 'VariableDeclaration') for (const d of node.declarations) if (d.id.type === 'Identifier') out.declared.push(d.id.name)
   return out
 }
 
+/** A change to a script's text: what to write from `start` to `end` in its place. */
+interface Rename {
+  start: number
+  end: number
+  text: string
+}
+
 /**
- * The script with each variable of its own that has the name of one of the journey's (JOURNEY_NAMES:
- * `const res = pm.response.json()`, `const pmTests = []`) renamed `own` and the name (`ownRes`), every
- * place it is named: in the step's body it would redeclare the journey's, a SyntaxError, or hide it
- * from the lines the import writes there (`res.json()` for `pm.response.json()`). A shorthand property
- * keeps its key (`{ res }` is `{ res: ownRes }`). The script as it is when it names none.
+ * The renames that give each variable of a script's own that has the name of one of the journey's
+ * (JOURNEY_NAMES: `const res = pm.response.json()`, `const pmTests = []`) the name `own` and that name
+ * (`ownRes`), every place it is named: in the step's body it would redeclare the journey's, a
+ * SyntaxError, or hide it from the lines the import writes there (`res.json()` for `pm.response.json()`).
+ * A shorthand property keeps its key (`{ res }` is `{ res: ownRes }`). What is kept as a comment, and
+ * the labels of assertions, show the script as written.
  */
-function ownNamesApart(source: string, program: Node): string {
+function ownNamesApart(program: Node): Rename[] {
   const named = new Set<string>()
   anyNode(program, (n) => {
     if (n.type === 'Identifier') named.add(n.name)
@@ -170,8 +173,8 @@ function ownNamesApart(source: string, program: Node): string {
     for (let i = 2; named.has(own) || JOURNEY_NAMES.has(own); i++) own = `own${name[0]!.toUpperCase()}${name.slice(1)}${i}`
     renamed.set(name, own)
   }
-  if (!renamed.size) return source
-  const edits: Array<{ start: number; end: number; text: string }> = []
+  const edits: Rename[] = []
+  if (!renamed.size) return edits
   anyNode(program, (n, parent, key) => {
     if (n.type !== 'Identifier' || !renamed.has(n.name)) return false
     const own = renamed.get(n.name)!
@@ -184,9 +187,7 @@ function ownNamesApart(source: string, program: Node): string {
     if (!property) edits.push({ start: n.start, end: n.end, text: own })
     return false
   })
-  let text = source
-  for (const e of edits.sort((a, b) => b.start - a.start)) text = `${text.slice(0, e.start)}${e.text}${text.slice(e.end)}`
-  return text
+  return edits.sort((a, b) => b.start - a.start)
 }
 
 /** Whether a script names `name` as a variable (not as a property: `console.log` does not name `log`). False when it does not parse. */
@@ -230,7 +231,9 @@ class Translator {
     /** The sandbox's globals the script does not declare at its top level; narrowed per statement (see ownNames). */
     private sandbox: ReadonlySet<string>,
     /** The collection's or a folder's script this is, for a check left out to say (see TranslateOptions). */
-    private readonly from?: string,
+    private readonly from: string | undefined,
+    /** The script's own names to write apart from the journey's (see ownNamesApart), last first. */
+    private readonly renames: readonly Rename[],
   ) {}
 
   /** Each statement translated, or kept as comments when it cannot be. */
@@ -546,7 +549,7 @@ class Translator {
     if (node.type !== 'CallExpression' || !level || this.logTaken || args.some((a) => a.type === 'SpreadElement')) return no('a console call the step log has no equivalent for')
     this.out.uses.add('log')
     const [first, ...rest] = args
-    const message = first === undefined ? "''" : isText(first) ? this.expr(first) : quote(args.map((a) => this.text(a)).join(', '))
+    const message = first === undefined ? "''" : isText(first) ? this.expr(first) : quote(args.map((a) => this.written(a)).join(', '))
     const values = first === undefined || isText(first) ? rest : args
     const data = values.length > 1 ? `[${values.map((a) => this.expr(a)).join(', ')}]` : values.length ? this.expr(values[0]) : undefined
     return `log.${level}(${message}${data === undefined ? '' : `, ${data}`})`
@@ -565,7 +568,7 @@ class Translator {
     if (ofLength) words.splice(words.indexOf(words0[0]!), 1)
     const operand = this.operand(actualNode)
     const actual = !ofLength ? operand : /^(Identifier|MemberExpression|CallExpression|ArrayExpression|Literal|TemplateLiteral)$/.test(actualNode.type) ? `${operand}.length` : `(${operand}).length`
-    const label = `${this.text(actualNode)}${ofLength ? '.length' : ''}`
+    const label = `${this.written(actualNode)}${ofLength ? '.length' : ''}`
     // `pm.expect(x, 'message')`: Chai shows the message when the assertion fails, and so does the step.
     const message = cur.arguments[1] ? this.expr(cur.arguments[1]) : undefined
     const labelled = (text: string) => message ?? quote(text)
@@ -713,8 +716,8 @@ class Translator {
    */
   private withoutSecrets(node: Node, secrets: readonly Node[]): string {
     const values = new KnownSecrets({ shortest: 1 })
-    values.add(secrets.map((secret) => this.text(secret).slice(1, -1)))
-    let text = this.text(node)
+    values.add(secrets.map((secret) => this.written(secret).slice(1, -1)))
+    let text = this.written(node)
     for (const secret of [...secrets].sort((a, b) => b.start - a.start)) {
       const delimiter = this.source[secret.start]
       text = `${text.slice(0, secret.start - node.start)}${delimiter}${REDACTED}${delimiter}${text.slice(secret.end - node.start)}`
@@ -723,6 +726,14 @@ class Translator {
   }
 
   private text(node: Node): string {
+    let text = this.source.slice(node.start, node.end)
+    for (const r of this.renames)
+      if (r.start >= node.start && r.end <= node.end) text = `${text.slice(0, r.start - node.start)}${r.text}${text.slice(r.end - node.start)}`
+    return text
+  }
+
+  /** A node's text as the script has it, its own names unchanged: for what is shown, not run. */
+  private written(node: Node): string {
     return this.source.slice(node.start, node.end)
   }
 

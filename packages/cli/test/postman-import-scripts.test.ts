@@ -26,6 +26,11 @@ const SHARED_CHECKS = {
   ],
 }
 
+const withUrl = (url: unknown) => ({
+  info: { name: 'Shapes', schema: SCHEMA },
+  item: [{ name: 'users', item: [{ name: 'list', request: { method: 'GET', url: '{{baseUrl}}/users' } }, { name: 'odd', request: { method: 'GET', url } }] }],
+})
+
 /** Scripts that declare the names the journey's own code uses in a step: its response, its tests, its logger, its client and ctx. */
 const SAME_NAMES = {
   info: { name: 'Names', schema: SCHEMA },
@@ -51,7 +56,7 @@ const SAME_NAMES = {
   ],
 }
 
-describe('venomqa import postman: the scripts of a collection and of its folders, and the names scripts declare', () => {
+describe('venomqa import postman: the scripts of a collection and of its folders, the names scripts declare, a url of the wrong kind', () => {
   let p: Project
   let server: http.Server
   let baseUrl: string
@@ -97,5 +102,27 @@ describe('venomqa import postman: the scripts of a collection and of its folders
     expect(run.stdout).toContain('fails: ')
     expect(run.stdout).not.toContain('two: ')
     expect(run.code, run.stdout).toBe(1)
+  })
+
+  for (const [shown, url] of [
+    ['the number 42', 42],
+    ['the boolean true', true],
+    ['an array', ['{{baseUrl}}/x']],
+  ] as const)
+    it(`a url that is ${shown} is said to be neither a string nor an object, with its item and key: exit 2, nothing written`, async () => {
+      await writeFile(path.join(p.dir, 'shapes.json'), JSON.stringify(withUrl(url)))
+      const run = await p.venomqa(['import', 'postman', 'shapes.json', '--out', 'shapes'])
+      expect(run.code, run.stderr).toBe(2)
+      expect(run.stderr).toContain(`shapes.json at item[0].item[1].request.url: is ${shown}, `)
+      expect(run.stderr).toContain('not a string or an object: a request\'s "url" is its URL as text, or an object with "raw" (or "host" and "path")')
+      expect(run.stderr).not.toContain('missing')
+      expect(run.stdout).not.toContain('created')
+    })
+
+  it('a request with no url at all is still said to be missing it', async () => {
+    await writeFile(path.join(p.dir, 'shapes.json'), JSON.stringify(withUrl(undefined)))
+    const run = await p.venomqa(['import', 'postman', 'shapes.json', '--out', 'shapes'])
+    expect(run.code).toBe(2)
+    expect(run.stderr).toContain('shapes.json at item[0].item[1].request.url: missing: a request needs a URL')
   })
 })
