@@ -39,7 +39,13 @@ export async function importPostmanCommand(collectionFile: string, flags: Import
     io.stdout.write(`\n${n} ${n === 1 ? 'thing was' : 'things were'} not translated; each is in its file, after "${NOT_TRANSLATED}" or as a note below:\n`)
     const shown = (file: string) => written.find((w) => w.endsWith(file)) ?? file
     for (const l of imported.leftovers)
-      io.stdout.write(l.collection ? `  ${l.journey} (${l.what}, in every step): ${l.line}\n` : `  ${shown(l.file)}  ${l.journey} > ${l.step} (${l.what}): ${l.line}\n`)
+      io.stdout.write(
+        l.collection
+          ? `  ${l.journey} (${l.what}, in every step): ${l.line}\n`
+          : l.folder
+            ? `  ${shown(l.file)}  ${l.journey} (${l.what}, in each of its steps): ${l.line}\n`
+            : `  ${shown(l.file)}  ${l.journey} > ${l.step} (${l.what}): ${l.line}\n`,
+      )
     io.stdout.write('Their steps warn of them at every run; a check among them (pm.test, pm.expect, tests[...]) fails its step until it is written by hand.\n')
   }
   for (const u of imported.unshared)

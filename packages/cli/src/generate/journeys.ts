@@ -41,8 +41,10 @@ export function generateJourneys(doc: OpenApiDocument, ops: Operation[], options
     const tag = op.tags[0] ?? NO_TAG
     byTag.set(tag, [...(byTag.get(tag) ?? []), op])
   }
-  const wanted = options.tags?.length ? options.tags : [...byTag.keys()]
-  const unknown = wanted.filter((t) => !byTag.has(t))
+  // One rule with `run --tag`: a tag given matches the document's whatever their case (`Pets` is `pets`).
+  const sameTag = (given: string) => [...byTag.keys()].filter((t) => t.toLowerCase() === given.trim().toLowerCase())
+  const wanted = options.tags?.length ? [...new Set(options.tags.flatMap(sameTag))] : [...byTag.keys()]
+  const unknown = (options.tags ?? []).filter((t) => !sameTag(t).length)
   // As run's --tag says it: `"book" (did you mean "books"?)`.
   if (unknown.length)
     throw new ConfigError(`${options.source} has no operation tagged ${unknown.map((t) => namedWithNear(t, [...byTag.keys()])).join(', ')}; its tags: ${[...byTag.keys()].join(', ') || 'none'}`, {
@@ -136,7 +138,7 @@ class Model {
    * sent (see sample) and only a property that holds one id (a number or a string).
    */
   bodyIds(op: Operation): [string, Resource][] {
-    const { value } = sample(op.requestBody?.schema, 'body')
+    const { value } = sample(op.requestBody?.schema, 'body', '', this.doc)
     if (!isRecord(value)) return []
     const properties = propertiesOf(op.requestBody?.schema) ?? {}
     return Object.keys(value).flatMap((name): [string, Resource][] => {
@@ -520,7 +522,7 @@ class TagWriter {
    */
   private credentialsBlock(): string[] {
     const schema = this.model.signUp?.requestBody?.schema ?? this.model.login?.op.requestBody?.schema
-    const { value } = sample(schema, 'credentials')
+    const { value } = sample(schema, 'credentials', '', this.model.doc)
     const shared = isRecord(value) && !this.model.signUp ? Object.fromEntries(Object.entries(value).filter(([k]) => !isSecretKey(k))) : value
     if (isRecord(shared) && !Object.keys(shared).length) return []
     return [`const credentials = ${this.literal(shared, '')}`, '']
@@ -568,7 +570,7 @@ class TagWriter {
 
   private body(op: Operation, credentials?: 'credentials'): { value: unknown; review: string[] } {
     if (!op.requestBody) return { value: undefined, review: [] }
-    const s = sample(op.requestBody.schema, 'body')
+    const s = sample(op.requestBody.schema, 'body', '', this.model.doc)
     if (credentials && s.value && typeof s.value === 'object') {
       // Sign-up and log-in send the shared credentials; whatever else sign-up needs stays as sampled.
       const fields = this.model.login!.op.requestBody?.schema?.required ?? []

@@ -1,5 +1,5 @@
 import { isSecretKey, looksLikeSecret } from '@venomqa/core'
-import { type JsonSchema, type NumberBound as Bound, lowerBound, upperBound } from '@venomqa/openapi'
+import { type JsonSchema, type NumberBound as Bound, type OpenApiDocument, lowerBound, resolvePointer, upperBound } from '@venomqa/openapi'
 
 /**
  * A value for a request body or parameter, written into a journey for a person to read and edit: the
@@ -26,13 +26,31 @@ export interface Sample {
 /** A string the sampler writes that the journey replaces with an expression. */
 export const UNIQUE_EMAIL = '\u0000unique-email'
 
-export function sample(schema: JsonSchema | undefined, place: string, name = ''): Sample {
-  const needsReview: string[] = []
-  const value = sampleValue(schema, place, name, needsReview, 0)
-  return { value, needsReview }
+/**
+ * What one sampling keeps on its way down: the places to review, the document its `$ref`s point into, and
+ * the `$ref`s being sampled on the path to where it is (to see a schema that holds itself).
+ */
+interface Walk {
+  review: string[]
+  doc?: OpenApiDocument
+  expanding: string[]
 }
 
-function sampleValue(schema: JsonSchema | undefined, place: string, name: string, review: string[], depth: number): unknown {
+/** A value left out of its object or array: its schema holds itself there (see sampleValue). */
+const LEFT_OUT = Symbol('left out')
+
+/**
+ * `doc`: the document, for the `$ref`s a recursive schema keeps once loaded (a tree node's `parent` is
+ * `{ $ref: '#/components/schemas/Node' }`), which would otherwise be sampled as null.
+ */
+export function sample(schema: JsonSchema | undefined, place: string, name = '', doc?: OpenApiDocument): Sample {
+  const walk: Walk = { review: [], doc, expanding: [] }
+  const value = sampleValue(schema, place, name, walk, 0)
+  return { value: value === LEFT_OUT ? null : value, needsReview: walk.review }
+}
+
+function sampleValue(schema: JsonSchema | undefined, place: string, name: string, walk: Walk, depth: number): unknown {
+  if (schema && typeof schema.$ref === 'string' && walk.doc) return sampleRef(schema, place, name, walk, depth)
   if (!schema || typeof schema !== 'object' || depth > 6) return null
   // A const or an enum is what the schema allows, not an example someone typed: kept under any name.
   const firstEnum = Array.isArray(schema.enum) ? schema.enum[0] : undefined
@@ -41,11 +59,14 @@ function sampleValue(schema: JsonSchema | undefined, place: string, name: string
     : [schema.example, Array.isArray(schema.examples) ? schema.examples[0] : undefined, schema.const, schema.default, firstEnum]
   const documented = candidates.filter((v) => v !== undefined)
   const given = documented.find((v) => !isSecretShaped(v))
-  if (given !== documented[0]) markCredentialShaped(place, review)
-  if (given !== undefined) return withoutSecrets(given, schema, place, name, review, depth)
-  const variant = schema.oneOf?.[0] ?? schema.anyOf?.[0]
-  if (variant) return sampleValue(variant, place, name, review, depth + 1)
-  if (Array.isArray(schema.allOf)) return sampleValue(mergeAllOf(schema.allOf), place, name, review, depth + 1)
+  if (given !== documented[0]) markCredentialShaped(place, walk.review)
+  if (given !== undefined) return withoutSecrets(given, schema, place, name, walk, depth)
+  // An alternative that does not hold the schema being sampled, where there is one: `anyOf: [Node, null]`
+  // ends a tree's recursion with null.
+  const variants: JsonSchema[] | undefined = schema.oneOf ?? schema.anyOf
+  const variant = variants?.find((v) => !isRecursion(v, walk)) ?? variants?.[0]
+  if (variant) return sampleValue(variant, place, name, walk, depth + 1)
+  if (Array.isArray(schema.allOf)) return sampleValue(mergeAllOf(schema.allOf), place, name, walk, depth + 1)
   const type = Array.isArray(schema.type) ? schema.type.find((t: string) => t !== 'null') : schema.type
   switch (type ?? (schema.properties ? 'object' : undefined)) {
     case 'object': {
@@ -53,11 +74,11 @@ function sampleValue(schema: JsonSchema | undefined, place: string, name: string
       const props: Record<string, JsonSchema> = schema.properties ?? {}
       // A change with nothing required still needs something to change (minProperties): its first property.
       const keys = required.length ? required : (schema.minProperties ?? 0) > 0 || depth === 0 ? Object.keys(props).slice(0, 1) : []
-      return Object.fromEntries(keys.map((k) => [k, sampleValue(props[k], `${place}.${k}`, k, review, depth + 1)]))
+      return Object.fromEntries(keys.map((k) => [k, sampleValue(props[k], `${place}.${k}`, k, walk, depth + 1)]).filter(([, v]) => v !== LEFT_OUT))
     }
     case 'array': {
       const min = schema.minItems ?? 0
-      return min > 0 ? Array.from({ length: min }, () => sampleValue(schema.items, `${place}[]`, name, review, depth + 1)) : []
+      return min > 0 ? Array.from({ length: min }, () => sampleValue(schema.items, `${place}[]`, name, walk, depth + 1)).filter((v) => v !== LEFT_OUT) : []
     }
     case 'integer':
     case 'number':
@@ -65,10 +86,38 @@ function sampleValue(schema: JsonSchema | undefined, place: string, name: string
     case 'boolean':
       return true
     case 'string':
-      return string(schema, place, name, review)
+      return string(schema, place, name, walk.review)
     default:
       return null
   }
+}
+
+/**
+ * A `$ref` a loaded document kept because its schema holds itself (`Node.parent` is a Node). Sampled
+ * once on each path; where it comes again, a required property of a schema that holds itself has no
+ * finite value: null where the `$ref` allows it (`nullable`), else it is left out of its object or array
+ * and the place is to review, rather than a body that never ends or a null the schema forbids.
+ */
+function sampleRef(schema: JsonSchema, place: string, name: string, walk: Walk, depth: number): unknown {
+  const ref: string = schema.$ref
+  if (isRecursion(schema, walk)) {
+    if (schema.nullable === true) return null
+    walk.review.push(`${place} (left out: its schema, ${ref}, holds itself where it is required, so no finite body has it)`)
+    return LEFT_OUT
+  }
+  const target = ref.startsWith('#') ? resolvePointer(walk.doc, ref.slice(1)) : undefined
+  if (!target || typeof target !== 'object') return null
+  walk.expanding.push(ref)
+  try {
+    return sampleValue(target as JsonSchema, place, name, walk, depth)
+  } finally {
+    walk.expanding.pop()
+  }
+}
+
+/** A `$ref` to a schema being sampled on the way to it. */
+function isRecursion(schema: JsonSchema | undefined, walk: Walk): boolean {
+  return !!schema && typeof schema.$ref === 'string' && walk.expanding.includes(schema.$ref)
 }
 
 /**
@@ -78,8 +127,8 @@ function sampleValue(schema: JsonSchema | undefined, place: string, name: string
 export function sampleParameter(parameter: { example?: unknown; schema?: JsonSchema } | undefined, place: string, name: string): Sample {
   const example = parameter?.example
   if (example !== undefined && !isSecretShaped(example)) {
-    const needsReview: string[] = []
-    return { value: withoutSecrets(example, parameter?.schema, place, name, needsReview, 0), needsReview }
+    const walk: Walk = { review: [], expanding: [] }
+    return { value: withoutSecrets(example, parameter?.schema, place, name, walk, 0), needsReview: walk.review }
   }
   const made = sample(parameter?.schema, place, name)
   if (example !== undefined) markCredentialShaped(place, made.needsReview)
@@ -102,20 +151,20 @@ function markCredentialShaped(place: string, review: string[]): void {
  * secret name, and every string that is a credential by its form, is made up from its property's schema
  * instead, as if the document gave no example there.
  */
-function withoutSecrets(value: unknown, schema: JsonSchema | undefined, place: string, name: string, review: string[], depth: number): unknown {
+function withoutSecrets(value: unknown, schema: JsonSchema | undefined, place: string, name: string, walk: Walk, depth: number): unknown {
   if (isSecretShaped(value)) {
-    markCredentialShaped(place, review)
-    return sampleValue(schema ?? { type: 'string' }, place, name, review, depth + 1)
+    markCredentialShaped(place, walk.review)
+    return sampleValue(schema ?? { type: 'string' }, place, name, walk, depth + 1)
   }
   if (depth > 12 || value === null || typeof value !== 'object') return value
-  if (Array.isArray(value)) return value.map((v) => withoutSecrets(v, schema?.items, `${place}[]`, name, review, depth + 1))
+  if (Array.isArray(value)) return value.map((v) => withoutSecrets(v, schema?.items, `${place}[]`, name, walk, depth + 1))
   const props: Record<string, JsonSchema> = schema?.properties ?? {}
   return Object.fromEntries(
     Object.entries(value).map(([k, v]) => {
       // A flag (`password_set: true`) and an absent value hide no secret.
-      if (!isSecretKey(k) || v === null || typeof v === 'boolean') return [k, withoutSecrets(v, props[k], `${place}.${k}`, k, review, depth + 1)]
+      if (!isSecretKey(k) || v === null || typeof v === 'boolean') return [k, withoutSecrets(v, props[k], `${place}.${k}`, k, walk, depth + 1)]
       const own = props[k] ?? { type: Array.isArray(v) ? 'array' : typeof v === 'number' ? 'number' : typeof v === 'object' ? 'object' : 'string' }
-      return [k, sampleValue(own, `${place}.${k}`, k, review, depth + 1)]
+      return [k, sampleValue(own, `${place}.${k}`, k, walk, depth + 1)]
     }),
   )
 }

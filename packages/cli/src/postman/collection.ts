@@ -172,7 +172,8 @@ function readRequest(item: Json, name: string, place: string, fail: Fail): Reque
 
 function readUrl(url: unknown, place: string, fail: Fail): string {
   if (typeof url === 'string') return url
-  if (!isObject(url)) return fail(place, 'missing: a request needs a URL')
+  if (url === undefined || url === null) return fail(place, 'missing: a request needs a URL')
+  if (!isObject(url)) return fail(place, `is ${shownValue(url)}, not a string or an object: a request's "url" is its URL as text, or an object with "raw" (or "host" and "path")`)
   let raw = typeof url.raw === 'string' ? url.raw : composeUrl(url)
   if (!raw) return fail(place, 'has neither "raw" nor "host" and "path"')
   // Path variables (`/todos/:id` with variable [{ key: 'id', value: '{{todoId}}' }]) are filled in here, as Postman does.
@@ -180,6 +181,13 @@ function readUrl(url: unknown, place: string, fail: Fail): string {
     for (const v of url.variable)
       if (isObject(v) && typeof v.key === 'string' && v.value !== undefined) raw = raw.replace(new RegExp(`/:${escapeRegExp(v.key)}(?=[/?#]|$)`, 'g'), `/${String(v.value)}`)
   return raw
+}
+
+/** A value of the wrong kind, said as its kind and, when short, itself (`the number 42`, `an array`). */
+function shownValue(value: unknown): string {
+  if (Array.isArray(value)) return 'an array'
+  const text = JSON.stringify(value)
+  return text.length <= 40 ? `the ${typeof value} ${text}` : `a ${typeof value}`
 }
 
 function composeUrl(url: Json): string {

@@ -22,6 +22,8 @@ export interface Leftover {
   line: string
   /** A collection-level script's line: in every step, listed once (then `journey` names the collection). */
   collection?: true
+  /** A folder-level script's line: in each step of the folder, listed once (then `journey` names the folder). */
+  folder?: true
 }
 
 export interface Imported {
@@ -73,7 +75,7 @@ export function importCollection(collection: Collection, environment: Variable[]
   const fileName = uniqueNamer('-')
   const journeyName = uniqueNamer()
   const leftovers: Leftover[] = []
-  const collectionLines = new Set<string>()
+  const sharedLines = new Set<string>()
   const groups: Array<{ name: string; folders: Folder[]; requests: Array<{ request: Request; folders: Folder[] }> }> = []
   const loose = collection.root.items.filter((i): i is Request => !isFolder(i))
   if (loose.length) groups.push({ name: collection.name, folders: [], requests: loose.map((request) => ({ request, folders: [] })) })
@@ -84,12 +86,14 @@ export function importCollection(collection: Collection, environment: Variable[]
     .filter((g) => g.requests.length)
     .map((g) => {
       const file = `${fileName(kebabCase(g.name, 'requests'))}.journey.ts`
-      const writer = new JourneyWriter(collection, { values, secretVariables, secrets, collectionFile }, base, journeyName(snakeCase(g.name, 'requests')), file, (what, step, line) => {
-        if (step !== undefined) return leftovers.push({ file, journey: writer.name, step, what, line })
-        // A collection-level script runs in every step of every journey: its lines are listed once.
-        if (collectionLines.has(`${what}\n${line}`)) return
-        collectionLines.add(`${what}\n${line}`)
-        leftovers.push({ file, journey: `collection "${collection.name}"`, step: '', what, line, collection: true })
+      const writer = new JourneyWriter(collection, { values, secretVariables, secrets, collectionFile }, base, journeyName(snakeCase(g.name, 'requests')), file, (what, at, line) => {
+        if (typeof at === 'string') return leftovers.push({ file, journey: writer.name, step: at, what, line })
+        // A collection's or a folder's script runs in each of its steps: its lines are listed once, for it.
+        const key = `${at ? `${file}\n${at.place}` : ''}\n${what}\n${line}`
+        if (sharedLines.has(key)) return
+        sharedLines.add(key)
+        if (at) leftovers.push({ file, journey: `folder "${at.name}"`, step: '', what, line, folder: true })
+        else leftovers.push({ file, journey: `collection "${collection.name}"`, step: '', what, line, collection: true })
       })
       const content = writer.write(g.folders[0], g.requests)
       for (const name of writer.readsEnv) read.add(name)
@@ -280,8 +284,8 @@ class JourneyWriter {
     readonly name: string,
     /** The journey file's name, for the steps to say where their lines not translated are. */
     private readonly journeyFile: string,
-    /** A line not translated, in `step`; undefined: in a collection-level script, which every step runs. */
-    private readonly leftover: (what: string, step: string | undefined, line: string) => void,
+    /** A line not translated, in a step (its name), or in a folder's or (undefined) the collection's script, which each of its steps runs. */
+    private readonly leftover: (what: string, at: string | Folder | undefined, line: string) => void,
   ) {
     this.values = scope.values
   }
@@ -389,11 +393,15 @@ class JourneyWriter {
     const name = this.stepName(snakeCase(request.name, 'request'))
     this.stepNow = name
     this.requestNow = request.name
-    const scripts = [...this.collectionScripts(), ...folders.flatMap((f) => f.scripts), ...request.scripts]
+    const scripts: OwnedScript[] = [
+      ...this.collection.root.scripts.map((script) => ({ script, owner: 'collection' as const })),
+      ...folders.flatMap((folder) => folder.scripts.map((script) => ({ script, owner: folder }))),
+      ...request.scripts.map((script) => ({ script })),
+    ]
     // The step's scripts share its body: one that names `log` itself would clash with the step's log.
-    const logTaken = scripts.some((s) => scriptNames(s.lines.join('\n'), 'log'))
-    const pre = this.scripts(scripts.filter((s) => s.listen === 'prerequest'), 'prerequest', logTaken)
-    const tests = this.scripts(scripts.filter((s) => s.listen === 'test'), 'test', logTaken)
+    const logTaken = scripts.some((s) => scriptNames(s.script.lines.join('\n'), 'log'))
+    const pre = this.scripts(scripts.filter((s) => s.script.listen === 'prerequest'), 'prerequest', logTaken)
+    const tests = this.scripts(scripts.filter((s) => s.script.listen === 'test'), 'test', logTaken)
     const call = this.call(request, this.auth(request, folders))
     const statuses = tests.flatMap((t) => t.statuses)
     const usesCtx = /\bctx\b/.test([call, ...pre.flatMap((t) => t.lines), ...tests.flatMap((t) => t.lines)].join('\n'))
@@ -430,17 +438,12 @@ class JourneyWriter {
     this.leftover(what, this.stepNow, line)
   }
 
-  private collectionScripts(): Script[] {
-    return this.collection.root.scripts
-  }
-
-  private scripts(scripts: Script[], phase: 'prerequest' | 'test', logTaken: boolean): ScriptTranslation[] {
+  private scripts(scripts: OwnedScript[], phase: 'prerequest' | 'test', logTaken: boolean): ScriptTranslation[] {
     const what = phase === 'prerequest' ? 'pre-request script' : 'test script'
-    return scripts.map((s) => {
-      const t = translateScript(s.lines.join('\n'), phase, { logTaken })
+    return scripts.map(({ script, owner }) => {
+      const t = translateScript(script.lines.join('\n'), phase, { logTaken, from: owner && sharedScript(owner, phase) })
       for (const u of t.uses) this.uses.add(u)
-      const collectionLevel = this.collectionScripts().includes(s)
-      for (const line of t.untranslated) this.leftover(what, collectionLevel ? undefined : this.stepNow, line)
+      for (const line of t.untranslated) this.leftover(what, owner === undefined ? this.stepNow : owner === 'collection' ? undefined : owner, line)
       return t
     })
   }
@@ -723,6 +726,24 @@ class JourneyWriter {
   }
 }
 
+/** A script of a step, with the collection or the folder it belongs to (none: the request's own). */
+interface OwnedScript {
+  script: Script
+  owner?: 'collection' | Folder
+}
+
+/**
+ * Where a collection's or a folder's script is, and when Postman runs it: a check of it left out fails
+ * each step it runs in, as Postman reports its tests for each request, and the failure says whose it is.
+ */
+function sharedScript(owner: 'collection' | Folder, phase: 'prerequest' | 'test'): string {
+  const script = phase === 'prerequest' ? 'pre-request script' : 'test script'
+  const when = phase === 'prerequest' ? 'before' : 'after'
+  return owner === 'collection'
+    ? `in the collection's ${script}, which Postman runs ${when} every request`
+    : `in the ${script} of folder "${owner.name}", which Postman runs ${when} each of its requests`
+}
+
 /**
  * The helper for Postman's tests of one step. Postman runs every `pm.test` of a script, and the statements
  * after a failed one: a failure is kept, and the step fails at its end naming each failed test, as
@@ -749,9 +770,10 @@ const PM_TEST = [
   '      count++',
   "      if (!passed) keep(name, new Error('its condition is false'))",
   '    },',
-  '    notTranslated(name: string): void {',
+  "    /** A check left out; `from`: the collection's or a folder's script it is in, which runs in each of its steps. */",
+  '    notTranslated(name: string, from?: string): void {',
   '      count++',
-  `      keep(name, new Error('not translated by venomqa import: write this check by hand where its "${NOT_TRANSLATED}" comment is'))`,
+  `      keep(from ? \`\${name} (\${from})\` : name, new Error('not translated by venomqa import: write this check by hand where its "${NOT_TRANSLATED}" comment is'))`,
   '    },',
   '    failIfAnyFailed(): void {',
   // biome-ignore lint/suspicious/noTemplateCurlyInString: a line of the generated journey

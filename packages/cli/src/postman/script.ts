@@ -78,13 +78,50 @@ const no = (why = 'unknown', secrets: readonly Node[] = []): never => {
 export interface TranslateOptions {
   /** A script of the step names `log` itself: `log.info(...)` would be its, so console calls are not translated. */
   logTaken?: boolean
+  /** The script is the collection's or a folder's (`in the collection's test script, which ...`): a check left out says so. */
+  from?: string
 }
+
+/**
+ * The names the journey file gives its own things, in a step (its response, client, ctx and tests) and
+ * at its top (the helpers and imports the steps call). None is a global of the Postman sandbox, so a
+ * script that names one means a variable of its own: see ownNamesApart.
+ */
+const JOURNEY_NAMES = new Set([
+  'res',
+  'http',
+  'ctx',
+  'pmTests',
+  'postmanTests',
+  'variables',
+  'variable',
+  'sentVariable',
+  'jsonVariable',
+  'jsonKey',
+  'unsentJson',
+  'hasUnsafeInteger',
+  'jsonParts',
+  'knownSecrets',
+  'secretSources',
+  'fromEnvironment',
+  'assert',
+  'assertEqual',
+  'assertStatus',
+  'deepEqual',
+  'includesValue',
+  'journey',
+  'step',
+  'randomUUID',
+  'STATUS_CODES',
+])
+
+const PARSE_OPTIONS = { ecmaVersion: 'latest', sourceType: 'script', allowReturnOutsideFunction: true, allowAwaitOutsideFunction: true } as const
 
 export function translateScript(source: string, phase: 'prerequest' | 'test', options: TranslateOptions = {}): ScriptTranslation {
   const out: ScriptTranslation = { lines: [], untranslated: [], declared: [], statuses: [], uses: new Set() }
   let program: any
   try {
-    program = parse(source, { ecmaVersion: 'latest', sourceType: 'script', allowReturnOutsideFunction: true, allowAwaitOutsideFunction: true })
+    program = parse(source, PARSE_OPTIONS)
   } catch (err) {
     // A script that does not parse is kept whole: there is no statement to translate. The list of what was
     // not translated says why first, or its lines read as statements this import does not know.
@@ -95,17 +132,62 @@ export function translateScript(source: string, phase: 'prerequest' | 'test', op
     // Its checks, left out, could only pass.
     if (/\bpm\s*\.\s*(?:test|expect|response\s*\.\s*to)\b|\btests\s*\[/.test(source)) {
       out.uses.add('pmTest')
-      out.lines.push(`pmTests.notTranslated('the checks of a script that does not parse')`)
+      out.lines.push(`pmTests.notTranslated(${[quote('the checks of a script that does not parse'), ...(options.from ? [quote(options.from)] : [])].join(', ')})`)
     }
     return out
   }
   if (returnsAtTopLevel(program)) out.returns = true
   const sandbox = new Set([...SANDBOX, ...SANDBOX_LIBRARIES.filter((name) => !declaresAtTopLevel(program, name))])
-  const t = new Translator(source, phase, out, options.logTaken === true, sandbox)
+  const t = new Translator(source, phase, out, options.logTaken === true, sandbox, options.from, ownNamesApart(program))
   out.lines.push(...t.statements(program.body))
   for (const node of program.body)
     if (node.type === 'VariableDeclaration') for (const d of node.declarations) if (d.id.type === 'Identifier') out.declared.push(d.id.name)
   return out
+}
+
+/** A change to a script's text: what to write from `start` to `end` in its place. */
+interface Rename {
+  start: number
+  end: number
+  text: string
+}
+
+/**
+ * The renames that give each variable of a script's own that has the name of one of the journey's
+ * (JOURNEY_NAMES: `const res = pm.response.json()`, `const pmTests = []`) the name `own` and that name
+ * (`ownRes`), every place it is named: in the step's body it would redeclare the journey's, a
+ * SyntaxError, or hide it from the lines the import writes there (`res.json()` for `pm.response.json()`).
+ * A shorthand property keeps its key (`{ res }` is `{ res: ownRes }`). What is kept as a comment, and
+ * the labels of assertions, show the script as written.
+ */
+function ownNamesApart(program: Node): Rename[] {
+  const named = new Set<string>()
+  anyNode(program, (n) => {
+    if (n.type === 'Identifier') named.add(n.name)
+    return false
+  })
+  const renamed = new Map<string, string>()
+  for (const name of named) {
+    if (!JOURNEY_NAMES.has(name)) continue
+    let own = `own${name[0]!.toUpperCase()}${name.slice(1)}`
+    for (let i = 2; named.has(own) || JOURNEY_NAMES.has(own); i++) own = `own${name[0]!.toUpperCase()}${name.slice(1)}${i}`
+    renamed.set(name, own)
+  }
+  const edits: Rename[] = []
+  if (!renamed.size) return edits
+  anyNode(program, (n, parent, key) => {
+    if (n.type !== 'Identifier' || !renamed.has(n.name)) return false
+    const own = renamed.get(n.name)!
+    if (parent?.type === 'Property' && parent.shorthand) {
+      // One node stands for both the key and the value: written once, as `key: own`.
+      if (key === 'key') edits.push({ start: n.start, end: n.end, text: `${n.name}: ${own}` })
+      return false
+    }
+    const property = (key === 'property' && parent?.type === 'MemberExpression' && !parent.computed) || (key === 'key' && !parent?.computed)
+    if (!property) edits.push({ start: n.start, end: n.end, text: own })
+    return false
+  })
+  return edits.sort((a, b) => b.start - a.start)
 }
 
 /** Whether a script names `name` as a variable (not as a property: `console.log` does not name `log`). False when it does not parse. */
@@ -148,6 +230,10 @@ class Translator {
     private readonly logTaken: boolean,
     /** The sandbox's globals the script does not declare at its top level; narrowed per statement (see ownNames). */
     private sandbox: ReadonlySet<string>,
+    /** The collection's or a folder's script this is, for a check left out to say (see TranslateOptions). */
+    private readonly from: string | undefined,
+    /** The script's own names to write apart from the journey's (see ownNamesApart), last first. */
+    private readonly renames: readonly Rename[],
   ) {}
 
   /** Each statement translated, or kept as comments when it cannot be. */
@@ -187,7 +273,7 @@ class Translator {
     this.out.uses.add('pmTest')
     const name = node.type === 'ExpressionStatement' && this.calleePath(node.expression) === 'pm.test' ? node.expression.arguments[0] : undefined
     const label = name?.type === 'Literal' && typeof name.value === 'string' ? maskedLine(name.value) : firstKept.slice(NOT_TRANSLATED.length + 1)
-    return `pmTests.notTranslated(${quote(label)})`
+    return `pmTests.notTranslated(${[quote(label), ...(this.from ? [quote(this.from)] : [])].join(', ')})`
   }
 
   /** Run `translate` with the sandbox's libraries this statement declares itself (a parameter `_`) taken as its own. */
@@ -463,7 +549,7 @@ class Translator {
     if (node.type !== 'CallExpression' || !level || this.logTaken || args.some((a) => a.type === 'SpreadElement')) return no('a console call the step log has no equivalent for')
     this.out.uses.add('log')
     const [first, ...rest] = args
-    const message = first === undefined ? "''" : isText(first) ? this.expr(first) : quote(args.map((a) => this.text(a)).join(', '))
+    const message = first === undefined ? "''" : isText(first) ? this.expr(first) : quote(args.map((a) => this.written(a)).join(', '))
     const values = first === undefined || isText(first) ? rest : args
     const data = values.length > 1 ? `[${values.map((a) => this.expr(a)).join(', ')}]` : values.length ? this.expr(values[0]) : undefined
     return `log.${level}(${message}${data === undefined ? '' : `, ${data}`})`
@@ -482,7 +568,7 @@ class Translator {
     if (ofLength) words.splice(words.indexOf(words0[0]!), 1)
     const operand = this.operand(actualNode)
     const actual = !ofLength ? operand : /^(Identifier|MemberExpression|CallExpression|ArrayExpression|Literal|TemplateLiteral)$/.test(actualNode.type) ? `${operand}.length` : `(${operand}).length`
-    const label = `${this.text(actualNode)}${ofLength ? '.length' : ''}`
+    const label = `${this.written(actualNode)}${ofLength ? '.length' : ''}`
     // `pm.expect(x, 'message')`: Chai shows the message when the assertion fails, and so does the step.
     const message = cur.arguments[1] ? this.expr(cur.arguments[1]) : undefined
     const labelled = (text: string) => message ?? quote(text)
@@ -630,8 +716,8 @@ class Translator {
    */
   private withoutSecrets(node: Node, secrets: readonly Node[]): string {
     const values = new KnownSecrets({ shortest: 1 })
-    values.add(secrets.map((secret) => this.text(secret).slice(1, -1)))
-    let text = this.text(node)
+    values.add(secrets.map((secret) => this.written(secret).slice(1, -1)))
+    let text = this.written(node)
     for (const secret of [...secrets].sort((a, b) => b.start - a.start)) {
       const delimiter = this.source[secret.start]
       text = `${text.slice(0, secret.start - node.start)}${delimiter}${REDACTED}${delimiter}${text.slice(secret.end - node.start)}`
@@ -640,6 +726,14 @@ class Translator {
   }
 
   private text(node: Node): string {
+    let text = this.source.slice(node.start, node.end)
+    for (const r of this.renames)
+      if (r.start >= node.start && r.end <= node.end) text = `${text.slice(0, r.start - node.start)}${r.text}${text.slice(r.end - node.start)}`
+    return text
+  }
+
+  /** A node's text as the script has it, its own names unchanged: for what is shown, not run. */
+  private written(node: Node): string {
     return this.source.slice(node.start, node.end)
   }
 
