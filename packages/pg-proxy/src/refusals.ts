@@ -129,7 +129,7 @@ export const CAVEATS: Record<Caveat | 'frozen-clock' | 'set-transaction' | 'idle
   'set-config-name':
     "set_config() with a setting name that is not a string literal (a parameter, an expression) is not followed behind the proxy: the setting stays on the one database session the app's connections share, so its other connections, and new ones, see it; write the name as a literal",
   'set-transaction':
-    'SET TRANSACTION is accepted and ignored behind the proxy, but for READ ONLY, which holds: every transaction of the app runs at the isolation level of the proxy\'s base transaction',
+    'SET TRANSACTION is accepted and ignored behind the proxy, but for READ ONLY and READ WRITE, which hold as on PostgreSQL: every transaction of the app runs at the isolation level of the proxy\'s base transaction',
   'idle-timeout-setting':
     "idle_in_transaction_session_timeout is accepted and ignored behind the proxy (a SET of it, a set_config() call, or a client's startup parameter): the proxy's database session is always inside the run's transaction, which the server would end, with everything the run did, once the app sat idle that long; a connection idle in its own transaction while another waits is ended after idleInTransactionTimeoutMs instead",
 }

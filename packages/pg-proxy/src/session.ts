@@ -48,6 +48,7 @@ import {
   splitStatements,
   sqlCursorName,
   sqlPreparedName,
+  takesSnapshot,
   transactionScoped,
 } from './sql'
 import { ServerError, type Upstream } from './upstream'
@@ -75,6 +76,11 @@ export const INTERNAL = {
     "DO $venomqa$ DECLARE n text; BEGIN FOREACH n IN ARRAY ARRAY(SELECT name FROM pg_catalog.pg_cursors WHERE NOT is_holdable AND name <> '') LOOP EXECUTE format('CLOSE %I', n); END LOOP; END $venomqa$",
   ],
 } as const
+
+/** PostgreSQL's answer to SET TRANSACTION outside a transaction block: a warning, and SET. */
+const SET_TRANSACTION_OUTSIDE = { severity: 'WARNING', code: '25P01', message: 'SET TRANSACTION can only be used in transaction blocks' } as const
+/** PostgreSQL's error for READ WRITE after the transaction's first query. */
+const READ_WRITE_AFTER_QUERY = { severity: 'ERROR', code: '25001', message: 'transaction read-write mode must be set before any query' } as const
 
 /** What makes the upstream session hold only this connection's settings: roles are not reset by RESET ALL. */
 const RESET_SETTINGS = ['RESET SESSION AUTHORIZATION', 'RESET ROLE', 'RESET ALL']
@@ -146,6 +152,8 @@ interface Prepared {
   readonly copyIn?: boolean
   /** It calls setval, which sets currval: noted at each Execute (see #setvalCalled). */
   readonly setval?: boolean
+  /** PostgreSQL takes the transaction's snapshot for it (see takesSnapshot): noted at each Execute. */
+  readonly snapshot?: boolean
   /**
    * The client_encoding the server read its text in (see unicodeOf): a SET it makes is kept as that text
    * means. The connection's when the Parse came, until the server has taken it: a SET client_encoding
@@ -259,6 +267,13 @@ export class Session {
   #scoped: TransactionScoped = { localSettings: false, cursors: false }
   /** A COMMIT inside the batch ended a transaction with local settings: the session's settings are made again at Sync. */
   #resetSettingsAtSync = false
+  /**
+   * The proxy's savepoint for the app's transaction (or autocommit statement) is read-only now; a statement
+   * that takes a snapshot went up in it (`queried`: it can no longer be made read-write, as on PostgreSQL);
+   * it was made read-write by a RELEASE and a new SAVEPOINT (`remade`: what the transaction set before then
+   * outlives a rollback of it, so the connection's settings are given again after one).
+   */
+  #txMode = { readOnly: false, queried: false, remade: false }
   #owner = false
   #running = false
   #closed = false
@@ -1148,6 +1163,7 @@ export class Session {
     }
     const plain = kinds.every((k) => k.kind === 'other' || k.kind === 'session-setting' || k.kind === 'cursor')
     if (plain) for (const statement of statements) this.#noteScoped(transactionScoped(statement))
+    if (plain && this.#tx !== 'none' && statements.some(takesSnapshot)) this.#txMode.queried = true
     if (plain) await this.#plainQuery(sql, statements.filter((_, i) => kinds[i]!.kind === 'session-setting').map((s) => s.text), statements.some(isCopy), origin)
     else await this.#statementByStatement(statements, kinds, text)
     // Extended-protocol messages sent before it without a Sync ran in the query's transaction, which it
@@ -1233,7 +1249,25 @@ export class Session {
         return true
       case 'set-transaction':
       case 'idle-timeout-setting':
-        if (kind.kind === 'set-transaction' && kind.readOnly && this.#tx === 'explicit') await this.#internal(INTERNAL.readOnly[1])
+        // In a failed transaction the server refuses it (25P02), as PostgreSQL does.
+        if (this.#tx === 'failed') return this.#runStatement(statement, { kind: 'other' }, inMulti, written)
+        if (kind.kind === 'set-transaction') {
+          // In a query string of several statements, PostgreSQL's implicit transaction block: it holds for the rest.
+          if (this.#tx === 'none' && inMulti) await this.#openImplicit()
+          if (this.#tx === 'none') this.#toClient(noticeResponse(SET_TRANSACTION_OUTSIDE))
+          else if (kind.readOnly) await this.#makeReadOnly()
+          else if (kind.readWrite) {
+            const verdict = this.#readWriteVerdict()
+            // The server, inside the proxy's read-only savepoint, refuses it with PostgreSQL's words for a savepoint.
+            if (verdict === 'in-savepoint') return this.#runStatement(statement, { kind: 'other' }, inMulti, written)
+            if (verdict === 'after-query') {
+              this.#toClient(errorResponse(READ_WRITE_AFTER_QUERY))
+              await this.#failTransaction()
+              return false
+            }
+            if (verdict === 'remake') await this.#remakeReadWrite()
+          }
+        }
         this.#toClient(commandComplete('SET'))
         return true
       case 'refused':
@@ -1293,6 +1327,7 @@ export class Session {
         }
       default: {
         if (this.#tx === 'none' && inMulti) await this.#openImplicit()
+        if (this.#tx !== 'none' && takesSnapshot(statement)) this.#txMode.queried = true
         if (this.#tx === 'none') {
           await this.#plainQuery(statement.text, kind.kind === 'session-setting' ? [statement.text] : [], false, origin)
           return this.#hub.upstream.status !== 'E'
@@ -1313,8 +1348,9 @@ export class Session {
     if (this.#tx === 'explicit' || this.#tx === 'failed') {
       this.#toClient(noticeResponse({ severity: 'WARNING', code: '25001', message: 'there is already a transaction in progress' }))
     } else {
-      if (this.#tx === 'none') await this.#internal(readWrite ? INTERNAL.savepoint[1] : this.#openSql(readOnly))
-      else if (readOnly) await this.#internal(INTERNAL.readOnly[1])
+      if (this.#tx === 'none') await this.#internal(readWrite ? this.#openReadWriteSql() : this.#openSql(readOnly))
+      else if (readOnly) await this.#makeReadOnly()
+      else if (readWrite && this.#readWriteVerdict() === 'remake') await this.#remakeReadWrite()
     }
     if (this.#tx !== 'failed') this.#tx = 'explicit'
     this.#toClient(commandComplete('BEGIN'))
@@ -1333,7 +1369,7 @@ export class Session {
     const settings = this.#txSettings.take()
     if (keep) this.#keepSettings(settings)
     this.#tx = 'none'
-    if (keep && scoped.localSettings) await this.#resetSettings()
+    if (keep ? scoped.localSettings : this.#txMode.remade) await this.#resetSettings()
     this.#toClient(commandComplete(keep ? 'COMMIT' : 'ROLLBACK'))
     if (chain) {
       await this.#internal(this.#openSql())
@@ -1370,7 +1406,7 @@ export class Session {
     const settings = this.#txSettings.take()
     if (!failed) this.#keepSettings(settings)
     this.#tx = 'none'
-    if (!failed && scoped.localSettings) await this.#resetSettings()
+    if (failed ? this.#txMode.remade : scoped.localSettings) await this.#resetSettings()
   }
 
   /** Inside the app's transaction, the server's state is the app's: an error there fails it. */
@@ -1390,6 +1426,7 @@ export class Session {
   async #functionCall(m: Message): Promise<void> {
     const opened = this.#tx === 'none'
     if (opened) await this.#openImplicit()
+    this.#txMode.queried = true
     const done = this.#track('query', 'forward')
     this.#hub.upstream.write(m.raw)
     const error = await done
@@ -1427,6 +1464,7 @@ export class Session {
           ...(owned?.plainCursor ? { plainCursor: owned.plainCursor } : {}),
           ...(first && isCopyIn(first) ? { copyIn: true } : {}),
           ...(first && callsSetval(first) ? { setval: true } : {}),
+          ...(!first || takesSnapshot(first) ? { snapshot: true } : {}),
           textName: this.#textName,
           readAs: this.#text,
         }
@@ -1503,7 +1541,7 @@ export class Session {
   /** Execute: the app's transaction control becomes the proxy's savepoint statements. */
   #execute(portal: string, maxRows: number): void {
     const bound = this.#portals.get(portal) ?? UNKNOWN
-    const { kind, text, scoped, plainCursor, copyIn, setval } = bound
+    const { kind, text, scoped, plainCursor, copyIn, setval, snapshot } = bound
     const upstream = this.#hub.upstream
     this.#noteScoped(scoped)
     if (setval) this.#setvalCalled = true
@@ -1518,7 +1556,8 @@ export class Session {
       case 'begin':
         if (this.#tx === 'explicit' || this.#tx === 'failed')
           this.#synthetic(noticeResponse({ severity: 'WARNING', code: '25001', message: 'there is already a transaction in progress' }))
-        else if (kind.readOnly) this.#internalPipelined([INTERNAL.readOnly])
+        else if (kind.readOnly) this.#makeReadOnlyPipelined()
+        else if (kind.readWrite && this.#readWriteVerdict() === 'remake') this.#remakeReadWritePipelined()
         if (this.#tx !== 'failed') this.#tx = 'explicit'
         this.#synthetic(commandComplete('BEGIN'))
         return
@@ -1526,6 +1565,7 @@ export class Session {
       case 'rollback': {
         const keep = kind.kind === 'commit' && this.#tx !== 'failed'
         const tag = keep ? 'COMMIT' : 'ROLLBACK'
+        const { remade } = this.#txMode
         const ended = this.#takeScoped()
         // A COMMIT without BEGIN (autocommit) ends no transaction of the app: an error before it fails the batch only.
         const ends = this.#tx === 'explicit' || this.#tx === 'failed'
@@ -1536,6 +1576,7 @@ export class Session {
           reached: () => {
             if (ends) this.#txEndsUnreached--
             if (!keep) this.#txSettings.take()
+            if (!keep && remade) this.#resetSettingsAtSync = true
           },
           answered: keep
             ? () => {
@@ -1574,10 +1615,28 @@ export class Session {
         return
       }
       case 'set-transaction':
-      case 'idle-timeout-setting':
-        if (kind.kind === 'set-transaction' && kind.readOnly && this.#tx === 'explicit') this.#internalPipelined([INTERNAL.readOnly])
+      case 'idle-timeout-setting': {
+        // In a failed transaction the server refuses the Execute (25P02), as PostgreSQL does: sent on below.
+        if (this.#tx === 'failed') break
+        if (kind.kind === 'set-transaction') {
+          // Outside the app's transaction PostgreSQL warns, and the mode holds for the rest of the batch.
+          if (this.#tx === 'implicit') this.#synthetic(noticeResponse(SET_TRANSACTION_OUTSIDE))
+          if (kind.readOnly) this.#makeReadOnlyPipelined()
+          else if (kind.readWrite) {
+            const verdict = this.#readWriteVerdict()
+            if (verdict === 'in-savepoint') break
+            if (verdict === 'after-query') {
+              this.#synthetic(errorResponse(READ_WRITE_AFTER_QUERY))
+              this.#batchRefused = true
+              this.#queue.skipUntilSync(answered(READ_WRITE_AFTER_QUERY))
+              return
+            }
+            if (verdict === 'remake') this.#remakeReadWritePipelined()
+          }
+        }
         this.#synthetic(commandComplete('SET'))
         return
+      }
       case 'refused': {
         const error = refusalError(kind.reason, kind.what)
         this.#hub.refused(refusalRecord(kind.reason, kind.what, error))
@@ -1633,6 +1692,7 @@ export class Session {
         return
     }
     this.#usePlainCursor(plainCursor)
+    if (snapshot) this.#txMode.queried = true
     const op: Op = { expect: 'execute', mode: 'forward', sql: text, ...(done ? { answered: done } : {}) }
     if (copyIn) op.left = this.#awaitCopyStart()
     this.#queue.push(op)
@@ -1686,6 +1746,7 @@ export class Session {
       const settings = this.#txSettings.take()
       if (error || upstream.status === 'E') {
         await this.#internal(`${INTERNAL.rollback[1]}; ${INTERNAL.release[1]}`)
+        if (this.#txMode.remade) this.#resetSettingsAtSync = true
         if (error && !error.forwarded) this.#reportUndone(error)
       } else {
         this.#keepSettings(settings)
@@ -2144,10 +2205,53 @@ export class Session {
 
   /** What opens the app's transaction: the proxy's savepoint, made read-only as its default (or `readOnly`) says. */
   #opening(readOnly = false): (readonly [string, string])[] {
-    return readOnly || this.#readOnlyByDefault() ? [INTERNAL.savepoint, INTERNAL.readOnly] : [INTERNAL.savepoint]
+    this.#txMode = { readOnly: readOnly || this.#readOnlyByDefault(), queried: false, remade: false }
+    return this.#txMode.readOnly ? [INTERNAL.savepoint, INTERNAL.readOnly] : [INTERNAL.savepoint]
   }
 
   /** #opening as one query's text. */
+  /** What opens the app's transaction read-write whatever its default (BEGIN READ WRITE). */
+  #openReadWriteSql(): string {
+    this.#txMode = { readOnly: false, queried: false, remade: false }
+    return INTERNAL.savepoint[1]
+  }
+
+  async #makeReadOnly(): Promise<void> {
+    await this.#internal(INTERNAL.readOnly[1])
+    this.#txMode.readOnly = true
+  }
+
+  #makeReadOnlyPipelined(): void {
+    this.#internalPipelined([INTERNAL.readOnly])
+    this.#txMode.readOnly = true
+  }
+
+  /**
+   * What a READ WRITE in the app's transaction (SET TRANSACTION, BEGIN) does to it, as PostgreSQL decides:
+   * nothing when it is read-write; refused inside a savepoint of the app's (the server says so itself, the
+   * proxy's savepoint being one too) and after a query (25001); otherwise the proxy's savepoint is made
+   * again read-write, since the server makes no savepoint of a read-only transaction read-write.
+   */
+  #readWriteVerdict(): 'as-is' | 'in-savepoint' | 'after-query' | 'remake' {
+    if (!this.#txMode.readOnly) return 'as-is'
+    if (this.#txSettings.inSavepoint) return 'in-savepoint'
+    return this.#txMode.queried ? 'after-query' : 'remake'
+  }
+
+  /**
+   * RELEASE keeps what the transaction did so far (only what takes no snapshot: SET, SHOW, LOCK), and gives
+   * the base transaction its read-write mode back; the new savepoint has it.
+   */
+  async #remakeReadWrite(): Promise<void> {
+    await this.#internal(`${INTERNAL.release[1]}; ${INTERNAL.savepoint[1]}`)
+    this.#txMode = { readOnly: false, queried: false, remade: true }
+  }
+
+  #remakeReadWritePipelined(): void {
+    this.#internalPipelined([INTERNAL.release, INTERNAL.savepoint])
+    this.#txMode = { readOnly: false, queried: false, remade: true }
+  }
+
   #openSql(readOnly = false): string {
     return this.#opening(readOnly)
       .map(([, sql]) => sql)

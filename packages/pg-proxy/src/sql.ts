@@ -345,8 +345,8 @@ export type StatementKind =
   | { kind: 'rollback'; chain: boolean }
   /** SAVEPOINT, RELEASE, ROLLBACK TO: the app's own, inside its transaction; `name` as PostgreSQL reads it. */
   | { kind: 'savepoint'; verb: string; name?: string }
-  /** SET TRANSACTION: the base transaction's characteristics cannot change, but for READ ONLY (`readOnly`). */
-  | { kind: 'set-transaction'; readOnly: boolean }
+  /** SET TRANSACTION: the base transaction's characteristics cannot change, but for READ ONLY and READ WRITE. */
+  | { kind: 'set-transaction'; readOnly: boolean; readWrite: boolean }
   /**
    * SET [SESSION | LOCAL] idle_in_transaction_session_timeout: the proxy's session is always in a transaction,
    * and the server would end it (the run's transaction with it) once the app sat idle that long. Ignored.
@@ -413,6 +413,15 @@ const NO_TRANSACTION_BLOCK: [RegExp, string][] = [
 const READ_ONLY = /\bREAD ONLY\b(?!.*\bREAD WRITE\b)/
 const READ_WRITE = /\bREAD WRITE\b(?!.*\bREAD ONLY\b)/
 
+/**
+ * Whether PostgreSQL takes the transaction's snapshot for the statement (PlannedStmtRequiresSnapshot): all
+ * but transaction control, SET, RESET, SHOW, LOCK, SET CONSTRAINTS, FETCH, MOVE, LISTEN, NOTIFY, UNLISTEN
+ * and CHECKPOINT. After one, a read-only transaction can no longer be made read-write.
+ */
+export function takesSnapshot(statement: Statement): boolean {
+  return !/^(BEGIN|START|COMMIT|END|ROLLBACK|ABORT|SAVEPOINT|RELEASE|PREPARE\s+TRANSACTION|SET|RESET|SHOW|LOCK|FETCH|MOVE|LISTEN|NOTIFY|UNLISTEN|CHECKPOINT)\b/i.test(statement.code.trimStart())
+}
+
 export function classify(statement: Statement): StatementKind {
   const s = statement.code.replace(/\s+/g, ' ').toUpperCase()
   if (/^(BEGIN|START\s+TRANSACTION)\b/.test(s)) return { kind: 'begin', readOnly: READ_ONLY.test(s), readWrite: READ_WRITE.test(s) }
@@ -431,7 +440,7 @@ export function classify(statement: Statement): StatementKind {
     const m = pattern.exec(s)
     if (m) return { kind: 'refused', reason: 'not-in-transaction-block', what: what.replace(/\$(\d)/g, (_, d) => (m[Number(d)] ?? '').replace(/\s+/g, ' ').trim()) }
   }
-  if (/^SET\s+TRANSACTION\b/.test(s)) return { kind: 'set-transaction', readOnly: READ_ONLY.test(s) }
+  if (/^SET\s+TRANSACTION\b/.test(s)) return { kind: 'set-transaction', readOnly: READ_ONLY.test(s), readWrite: READ_WRITE.test(s) }
   if (IDLE_TIMEOUT_SETTING.test(s)) return { kind: 'idle-timeout-setting' }
   if (/^DEALLOCATE\s+(PREPARE\s+)?ALL$/.test(s)) return { kind: 'deallocate-all' }
   if (/^DISCARD\s+(TEMP|TEMPORARY)$/.test(s)) return { kind: 'discard-temp' }

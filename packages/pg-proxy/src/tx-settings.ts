@@ -13,6 +13,11 @@ export class TxSettings {
   /** The app's savepoints open now, oldest first, with how many settings came before each. */
   #savepoints: { name: string; before: number }[] = []
 
+  /** A savepoint of the app's is open: the server runs what follows in a subtransaction. */
+  get inSavepoint(): boolean {
+    return this.#savepoints.length > 0
+  }
+
   add(settings: readonly string[]): void {
     this.#settings.push(...settings)
   }

@@ -242,4 +242,54 @@ describe('ORM migrations and query builders through the proxy', () => {
     await proxy.checkpoint('after_read_only_default')
     await proxy.rollback('after_read_only_default')
   })
+
+  // PostgreSQL lets a transaction of such a connection be made read-write before its first query (SET
+  // TRANSACTION READ WRITE, or BEGIN READ WRITE by either protocol: pgjdbc, psycopg and node-pg's named
+  // statements send BEGIN by the extended one), and refuses it after one, or inside a savepoint of it.
+  it('makes a transaction of a read-only connection read-write as PostgreSQL does, and refuses it where PostgreSQL does', async () => {
+    const insert = "INSERT INTO orders (status) VALUES ('paid')"
+    /** What each step gives (its tag, the rows of a SHOW, or its error), with the notices it got. */
+    const outcomes = async (url: string, steps: (string | pg.QueryConfig)[]) => {
+      const app = new pg.Client({ connectionString: url, options: '-c default_transaction_read_only=on' })
+      app.on('error', () => {})
+      const notices: string[] = []
+      app.on('notice', (n) => notices.push(`${n.severity} ${n.code}: ${n.message}`))
+      await app.connect()
+      clients.push(app)
+      const out: string[] = []
+      for (const step of steps) {
+        const said = await app.query(step).then(
+          (r) => [r].flat().map((one) => (one.command === 'SHOW' ? JSON.stringify(one.rows) : one.command)).join(', '),
+          (e) => `${e.code}: ${e.message}`,
+        )
+        out.push([said, ...notices.splice(0)].join(' / '))
+      }
+      return out
+    }
+    const named = (name: string, text: string): pg.QueryConfig => ({ name, text })
+    const cases: (string | pg.QueryConfig)[][] = [
+      ['BEGIN', 'SET TRANSACTION READ WRITE', insert, 'COMMIT', insert, 'SHOW transaction_read_only'],
+      // Statements that take no snapshot may come first; what they did is undone by the ROLLBACK as before.
+      ['BEGIN', 'SET search_path = pg_catalog, public', 'SHOW transaction_read_only', 'SET TRANSACTION READ WRITE', 'SHOW transaction_read_only', insert, 'ROLLBACK', 'SHOW search_path', insert],
+      ['BEGIN READ ONLY', 'SET TRANSACTION READ WRITE', insert, 'ROLLBACK'],
+      // After a query: PostgreSQL's 25001, the transaction failed; the next one is read-only again.
+      ['BEGIN', 'SELECT 1', 'SET TRANSACTION READ WRITE', insert, 'ROLLBACK', 'BEGIN', insert, 'ROLLBACK', insert],
+      ['BEGIN', 'SAVEPOINT a', 'SET TRANSACTION READ WRITE', 'ROLLBACK TO a', insert, 'ROLLBACK'],
+      ['BEGIN', 'SELECT 1/0', 'SET TRANSACTION READ WRITE', 'ROLLBACK'],
+      // Outside a transaction block: a warning, and the next statement is read-only as before.
+      ['SET TRANSACTION READ WRITE', insert, `SET TRANSACTION READ WRITE; ${insert}`, insert],
+      // By the extended protocol.
+      [named('begin_rw', 'BEGIN READ WRITE'), insert, 'COMMIT', insert, named('begin_rw', 'BEGIN READ WRITE'), 'ROLLBACK'],
+      ['BEGIN', named('set_rw', 'SET TRANSACTION READ WRITE'), insert, 'COMMIT', insert],
+      ['BEGIN', 'SELECT 1', named('set_rw', 'SET TRANSACTION READ WRITE'), 'ROLLBACK', named('set_rw', 'SET TRANSACTION READ WRITE'), insert],
+    ]
+    const [direct, proxied]: string[][][] = [[], []]
+    for (const steps of cases) {
+      direct.push(await outcomes(dbUrl(DB), steps))
+      proxied.push(await outcomes(proxy.url, steps))
+    }
+    expect(proxied).toEqual(direct)
+    await proxy.checkpoint('after_read_write')
+    await proxy.rollback('after_read_write')
+  })
 })
