@@ -2209,7 +2209,6 @@ export class Session {
     return this.#txMode.readOnly ? [INTERNAL.savepoint, INTERNAL.readOnly] : [INTERNAL.savepoint]
   }
 
-  /** #opening as one query's text. */
   /** What opens the app's transaction read-write whatever its default (BEGIN READ WRITE). */
   #openReadWriteSql(): string {
     this.#txMode = { readOnly: false, queried: false, remade: false }
@@ -2252,6 +2251,7 @@ export class Session {
     this.#txMode = { readOnly: false, queried: false, remade: true }
   }
 
+  /** #opening as one query's text. */
   #openSql(readOnly = false): string {
     return this.#opening(readOnly)
       .map(([, sql]) => sql)
