@@ -9,6 +9,9 @@ export interface RedisCacheOptions extends ConnectionOptions {
   wholeDb?: boolean
 }
 
+/** How many misses of one port are looked up under other prefixes before it stops asking. */
+const ELSEWHERE_LOOKUPS = 3
+
 /**
  * CachePort over Redis. Values are stored as JSON; a value some other program wrote that is not JSON is
  * returned as the raw string. Hits and misses are counted by this port (per instance), not read from the
@@ -23,6 +26,9 @@ export class RedisCache implements CachePort {
   #misses = 0
   /** Whether a key repeating the prefix was told (see #tellIfPrefixRepeated): once per port is enough. */
   #toldPrefixRepeated = false
+  /** Misses looked up under other prefixes (see #tellIfElsewhere): bounded, since each is a SCAN of the DB. */
+  #elsewhereLookups = 0
+  #toldElsewhere = false
 
   constructor(options: RedisCacheOptions = {}) {
     this.prefix = options.prefix ?? ''
@@ -108,11 +114,41 @@ export class RedisCache implements CachePort {
     )
   }
 
+  /**
+   * A port prefix other than the app's (`shop-` for the app's `shop:`) makes every read miss, and the state
+   * backend on that prefix rolls back none of the app's keys: the journey saw "missing" and nothing pointed at
+   * the prefix. A miss whose key exists under another prefix is told once. Only the first few misses of a
+   * port are looked up, each a SCAN of the DB, so a long journey on a big DB pays for it at most that often.
+   */
+  async #tellIfElsewhere(key: string): Promise<void> {
+    // A key that holds the prefix already is #tellIfPrefixRepeated's case.
+    if (this.#toldElsewhere || !this.#onNotice || this.#elsewhereLookups >= ELSEWHERE_LOOKUPS) return
+    if (this.prefix !== '' && key.startsWith(this.prefix)) return
+    this.#elsewhereLookups++
+    const full = this.prefix + key
+    const found = (await scanKeys(this.redis, `*${prefixPattern(key).slice(0, -1)}`))
+      .map((name) => name.toString())
+      .find((name) => name !== full && name.endsWith(key))
+    if (found === undefined) return
+    this.#toldElsewhere = true
+    const theirs = found.slice(0, found.length - key.length)
+    const ours = this.prefix === '' ? 'the keys as given' : `only the keys under "${this.prefix}"`
+    const advice = theirs === '' ? 'If the app writes its keys without a prefix, leave the plugin\'s prefix out' : `If the app writes its keys under "${theirs}", give that as the plugin's prefix`
+    this.#onNotice(
+      `cache key "${key}" missed: the port read "${full}", which is not there, while "${found}" is. ${advice}: the port reads, and the state backend rolls back, ${ours}`,
+    )
+  }
+
+  async #tellMiss(key: string): Promise<void> {
+    await this.#tellIfPrefixRepeated(key)
+    if (!this.#toldPrefixRepeated) await this.#tellIfElsewhere(key)
+  }
+
   async get<T = unknown>(key: string): Promise<T | undefined> {
     const raw = await this.#wrongType(key, () => this.redis.get(this.#key(key)))
     if (raw === null) {
       this.#misses++
-      await this.#tellIfPrefixRepeated(key)
+      await this.#tellMiss(key)
     } else this.#hits++
     return this.#decode<T>(raw)
   }
@@ -127,14 +163,14 @@ export class RedisCache implements CachePort {
   async delete(key: string): Promise<boolean> {
     const full = this.#key(key)
     const deleted = (await this.#do(`delete "${key}"`, () => this.redis.del(full))) > 0
-    if (!deleted) await this.#tellIfPrefixRepeated(key)
+    if (!deleted) await this.#tellMiss(key)
     return deleted
   }
 
   async exists(key: string): Promise<boolean> {
     const full = this.#key(key)
     const found = (await this.#do(`exists "${key}"`, () => this.redis.exists(full))) > 0
-    if (!found) await this.#tellIfPrefixRepeated(key)
+    if (!found) await this.#tellMiss(key)
     return found
   }
 
@@ -165,7 +201,7 @@ export class RedisCache implements CachePort {
       out[k] = this.#decode<T>(raw)
     })
     const missed = keys.find((k) => out[k] === undefined && k.startsWith(this.prefix))
-    if (missed !== undefined) await this.#tellIfPrefixRepeated(missed)
+    if (missed !== undefined) await this.#tellMiss(missed)
     return out
   }
 
@@ -211,7 +247,7 @@ export class RedisCache implements CachePort {
   async getTtlMs(key: string): Promise<number> {
     const full = this.#key(key)
     const ms = await this.#do(`getTtlMs "${key}"`, () => this.redis.pttl(full))
-    if (ms === -2) await this.#tellIfPrefixRepeated(key)
+    if (ms === -2) await this.#tellMiss(key)
     return ms
   }
 
