@@ -68,7 +68,7 @@ export const shared = defineConfig({
     // A package's test files run one after another (several share a fixture: a Redis DB, a template
     // database), while `pnpm test` runs two packages at once. So what one package's tests touch on a shared
     // service is its own: database names under its own prefix, Redis DB indexes no other package uses
-    // (adapter-redis 1, 2, 10-15; todo-app 5; examples/journeys 6-9), ports from the OS. The packages whose
+    // (adapter-redis 1, 2, 3, 10-15; todo-app 5; examples/journeys 6-9), ports from the OS. The packages whose
     // files share nothing and spend their time waiting (cli, pg-proxy, state-postgres, state-mysql) run two
     // files at a time: their own vitest.config.ts.
     fileParallelism: false,

@@ -128,7 +128,10 @@ export class RedisCache implements CachePort {
     const full = this.prefix + key
     const found = (await scanKeys(this.redis, `*${prefixPattern(key).slice(0, -1)}`))
       .map((name) => name.toString())
-      .find((name) => name !== full && name.endsWith(key))
+      // Not a key of the port's own namespace that ends alike (`shop:order:1:total` for `total`), nor a copy
+      // of the port's key under a wider prefix (a worker's `w1:shop:total`): neither says the prefix is wrong.
+      // (Without a prefix of the port's, any key ending with the one read may be the app's under its prefix.)
+      .find((name) => name !== full && name.endsWith(key) && !(this.prefix !== '' && (name.startsWith(this.prefix) || name.endsWith(full))))
     if (found === undefined) return
     this.#toldElsewhere = true
     const theirs = found.slice(0, found.length - key.length)

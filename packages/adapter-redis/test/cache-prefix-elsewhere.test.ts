@@ -46,4 +46,20 @@ describe('a cache key the app wrote under another prefix than the port', () => {
       await cache.close()
     }
   })
+
+  it('says nothing for a key of its own namespace that ends alike, nor for a copy of its key under a wider prefix', async () => {
+    const notices: string[] = []
+    const cache = new RedisCache({ url: URL, prefix: APP_PREFIX, onNotice: (m) => notices.push(m) })
+    try {
+      // Another key of the app's own (its prefix is the port's): not a prefix mistake.
+      await withRawClient(DB, (r) => r.set(`${APP_PREFIX}order:1:total`, '4200'))
+      expect(await cache.get('total')).toBeUndefined()
+      // The same key under a worker's prefix (redisWorkers copies `<app prefix>key` under `w1:`): another lane's, not the app's prefix.
+      await withRawClient(DB, (r) => r.set(`vqwhole:celsewhere-w1:${APP_PREFIX}order:2:paid`, 'true'))
+      expect(await cache.get('order:2:paid')).toBeUndefined()
+      expect(notices).toEqual([])
+    } finally {
+      await cache.close()
+    }
+  })
 })
