@@ -319,6 +319,24 @@ describe('explore() against the shop app (every planted bug on) over PostgreSQL'
     expect(await dumpDatabase(env.databaseUrl)).toBe(before)
   })
 
+  it('Ctrl-C once a violation is met: it is reported as met, saying it was not shrunk or confirmed because the exploration was interrupted', async () => {
+    const before = await dumpDatabase(env.databaseUrl)
+    const controller = new AbortController()
+    const r = await exploreShop(shopExploration({ dedupe: false }), env, {
+      signal: controller.signal,
+      onProgress: (p) => {
+        if (p.violations > 0) controller.abort()
+      },
+    })
+    expect(r.interrupted).toBe(true)
+    expect(r.violations.length).toBeGreaterThan(0)
+    for (const v of r.violations) {
+      expect(v.reproduced).toEqual({ attempts: 0, failures: 0 })
+      expect(v.message).toMatch(/ \(not shrunk or confirmed: the exploration was interrupted\)$/)
+    }
+    expect(await dumpDatabase(env.databaseUrl)).toBe(before)
+  })
+
   it('prefix replay (reset to the root, replay the path) does the same search as rollback', async () => {
     const rollback = await exploreShop(shopExploration({ dedupe: false }), env)
     const replay = await exploreShop(shopExploration({ dedupe: false }), env, { prefixReplay: true })
