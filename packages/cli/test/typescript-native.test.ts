@@ -161,6 +161,15 @@ describe('TypeScript files run natively from a compiled copy', () => {
     expect(loadsJiti(imported.modules)).toBe(false)
   })
 
+  it("a throw's column is the file's also below a template literal with a substitution, where sucrase's source map loses its columns", async () => {
+    await write({
+      'ct/template.journey.ts': "import { journey } from '@venomqa/core'\nconst label = `n-${1}`\nconst n: number = label.length; if (n) throw new Error('after a template')\nexport default journey\n",
+    })
+    const r = list('ct')
+    expect(r.stderr).toBe('venomqa: could not load ct/template.journey.ts:3:46: after a template\n')
+    expect(loadsJiti(r.modules)).toBe(false)
+  })
+
   it("under --debug a failed step's stack gives the journey's place as written, and a load error's place is the same", async () => {
     await write({
       // Types and an import.meta before the throw: the copy's column is far from the file's (68).

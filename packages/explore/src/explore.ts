@@ -16,7 +16,7 @@ import { confirmSequence, shrinkSequence } from './shrink'
 import { Timings } from './timings'
 import { Answers } from './transition'
 import { StateRefusedAfter, stateRefusedIssue } from './state-refused'
-import { settleViolations, unsettledViolations } from './violations'
+import { NOT_SETTLED_INTERRUPTED, settleViolations, unsettledViolations } from './violations'
 
 export const DEFAULT_EMIT_DIR = 'journeys/regressions'
 /** Taken before the setup runs: the exploration leaves the system as it found it. */
@@ -238,7 +238,7 @@ export async function explore(exploration: Exploration, options: ExploreOptions)
     done()
   }
   // Interrupted (or crashed) before the violations were settled: report them as the search met them.
-  if (!settled) violations = unsettledViolations(exploration.name, found)
+  if (!settled) violations = unsettledViolations(exploration.name, found, signal.aborted ? NOT_SETTLED_INTERRUPTED : undefined)
   for (const v of violations) await addIssue(violationIssue(exploration.name, v, runner.registry.stateBackends.length > 0))
 
   const search = totals(searches, states, settings.budget)

@@ -253,6 +253,9 @@ export interface SettleDeps {
 /** Why a violation the shrinker or the confirmation crashed on is reported as it was met. */
 export const SETTLE_CRASHED = 'not shrunk or confirmed: shrinking or confirming it crashed'
 
+/** Why a violation met before Ctrl-C is reported as met: a bare "not confirmed" read as replays that failed to reproduce it. */
+export const NOT_SETTLED_INTERRUPTED = 'not shrunk or confirmed: the exploration was interrupted'
+
 /**
  * Turn what the search met into reported violations: shrink each (unless told not to), confirm the
  * minimal sequence 3 times from the root (flaky when not every time), merge those with one id, write the
@@ -342,7 +345,8 @@ async function settleCandidate(c: Candidate, group: Group, stopped: NoAnswer | u
     return { result: unsettled(name, c.found, note) }
   }
   if (stopped) return asMet(NOT_CONFIRMED)
-  if (deps.signal.aborted || !c.runner) return asMet()
+  if (deps.signal.aborted) return asMet(NOT_SETTLED_INTERRUPTED)
+  if (!c.runner) return asMet()
   // Unshrunk, a sequence is known only as met, and the meetings kept hold none of each other's actions:
   // each would be a violation of its own, for one bug met from a few states. Nothing tells them apart, so
   // one per group, as when they cannot be replayed.
@@ -356,7 +360,7 @@ async function settleCandidate(c: Candidate, group: Group, stopped: NoAnswer | u
   try {
     s = await settleOne(c.found, c.runner, deps)
   } catch (err) {
-    if (deps.signal.aborted) return asMet()
+    if (deps.signal.aborted) return asMet(NOT_SETTLED_INTERRUPTED)
     // Reported whatever the group has: it is not known to be any of them, and neither a refusal nor a crash
     // is a reason to hide it.
     group.asMet = true
@@ -554,16 +558,16 @@ function stepsOf(run: SequenceRun, sequence: readonly TakenAction[]): SequenceSt
 /**
  * Violations met by the search, reported as they were met (the exploration was interrupted, or crashed,
  * before they were settled): the first of each (invariant, last action) and message shape, as nothing
- * shrunk tells two of them apart.
+ * shrunk tells two of them apart. `note` says why, after each message.
  */
-export function unsettledViolations(exploration: string, found: readonly Pick<Candidate, 'found' | 'shape'>[]): ViolationResult[] {
+export function unsettledViolations(exploration: string, found: readonly Pick<Candidate, 'found' | 'shape'>[], note?: string): ViolationResult[] {
   const ledger = new Ledger()
   const out = new Map<string, ViolationResult>()
   for (const f of found) {
     const group = ledger.groupOf({ ...f, lane: 0 })
     if (group.asMet) continue
     group.asMet = true
-    const v = unsettled(exploration, f.found)
+    const v = unsettled(exploration, f.found, note)
     if (!out.has(v.id)) out.set(v.id, v)
   }
   return [...out.values()]

@@ -305,18 +305,33 @@ describe('explore() against the shop app (every planted bug on) over PostgreSQL'
     expect(await dumpDatabase(env.databaseUrl)).toBe(before)
   })
 
-  it('Ctrl-C mid-exploration: rolls back, releases, returns a partial result marked interrupted, the database as at the start', async () => {
+  /** The exploration (no dedupe) with Ctrl-C at the first progress `when` holds; the database must be as it was. */
+  async function interruptedWhen(when: (p: { transitions: number; violations: number }) => boolean): Promise<ExplorationResult> {
     const before = await dumpDatabase(env.databaseUrl)
     const controller = new AbortController()
     const r = await exploreShop(shopExploration({ dedupe: false }), env, {
       signal: controller.signal,
       onProgress: (p) => {
-        if (p.transitions === 3) controller.abort()
+        if (when(p)) controller.abort()
       },
     })
-    expect(r.interrupted).toBe(true)
-    expect(r.stats.transitions).toBe(3)
     expect(await dumpDatabase(env.databaseUrl)).toBe(before)
+    expect(r.interrupted).toBe(true)
+    return r
+  }
+
+  it('Ctrl-C mid-exploration: rolls back, releases, returns a partial result marked interrupted, the database as at the start', async () => {
+    const r = await interruptedWhen((p) => p.transitions === 3)
+    expect(r.stats.transitions).toBe(3)
+  })
+
+  it('Ctrl-C once a violation is met: it is reported as met, saying it was not shrunk or confirmed because the exploration was interrupted', async () => {
+    const r = await interruptedWhen((p) => p.violations > 0)
+    expect(r.violations.length).toBeGreaterThan(0)
+    for (const v of r.violations) {
+      expect(v.reproduced).toEqual({ attempts: 0, failures: 0 })
+      expect(v.message).toMatch(/ \(not shrunk or confirmed: the exploration was interrupted\)$/)
+    }
   })
 
   it('prefix replay (reset to the root, replay the path) does the same search as rollback', async () => {

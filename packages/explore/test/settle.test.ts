@@ -14,6 +14,7 @@ import {
   MAX_SETTLED_PER_KEY,
   MAX_SHAPES_PER_KEY,
   NOT_REPRODUCED,
+  NOT_SETTLED_INTERRUPTED,
   SETTLE_CRASHED,
   type SettleDeps,
   containsInOrder,
@@ -328,17 +329,22 @@ describe('violations counted once per (invariant, minimal sequence)', () => {
     expect(shrinkFn.calls.map((s) => s.map((x) => x.action).join(' '))).toEqual(['a x b', 'order ship'])
   })
 
-  it('reports what was not settled (Ctrl-C) once per (invariant, last action, kind of message)', async () => {
+  it('reports what was not settled (Ctrl-C) once per (invariant, last action, kind of message), saying why it is not shrunk', async () => {
     const meetings = [met(['c', 'r', 'g'], [0, 1, 0]), met(['c', 'c', 'd', 'g'], [0, 0, 2, 0]), met(['x', 'g'], [1, 0], 'another message 7'), met(['order', 'ship'], [2, 0])]
     const candidates = candidatesOf(meetings, bugRunner([]))
     // The shortest of each first: of one (invariant, last action) and kind, nothing tells the others apart.
     const expected = [['x', 'g'], ['c', 'r', 'g'], ['order', 'ship']]
-    expect(unsettledViolations('shop', candidates).map(actionsOf)).toEqual(expected)
+    const whileSearching = unsettledViolations('shop', candidates, NOT_SETTLED_INTERRUPTED)
+    expect(whileSearching.map(actionsOf)).toEqual(expected)
     const aborted = new AbortController()
     aborted.abort()
-    const out = await settleViolations(candidates, { ...deps(countedShrink(), []), signal: aborted.signal })
-    expect(out.map(actionsOf)).toEqual(expected)
-    for (const v of out) expect(v.reproduced).toEqual({ attempts: 0, failures: 0 })
+    const whileSettling = await settleViolations(candidates, { ...deps(countedShrink(), []), signal: aborted.signal })
+    expect(whileSettling.map(actionsOf)).toEqual(expected)
+    for (const v of [...whileSearching, ...whileSettling]) {
+      expect(v.reproduced).toEqual({ attempts: 0, failures: 0 })
+      // Without it, "not confirmed" read as a replay that failed to reproduce it.
+      expect(v.message).toMatch(/ \(not shrunk or confirmed: the exploration was interrupted\)$/)
+    }
   })
 })
 

@@ -102,6 +102,16 @@ export function mysqlWorkers(given: MysqlWorkersOptions) {
       const dropped = workerDatabaseMade({ name: db, drop: copier.dropStatement })
       try {
         await copier.createDatabase()
+      } catch (err) {
+        // Refused (no rights on the worker's database, say): nothing was made, so nothing is dropped or
+        // left behind. Trying the drop anyway was refused too, and told the user to drop a database that
+        // does not exist.
+        copiers.delete(index)
+        dropped()
+        await copier.close()
+        throw err
+      }
+      try {
         if (options.schema !== 'app') {
           // Between the steps of a copy (a big database takes a while), a create given up stops.
           signal?.throwIfAborted()

@@ -430,10 +430,45 @@ export function placeInTypeScript(file: string, line: number, column: number): {
   // Without a place in the map, the line is still the file's own (sucrase keeps lines).
   const fallback = { line, column: inCode }
   try {
-    return placeThroughMap(sourceMapOf(f), 0, line, inCode) ?? fallback
+    const mapped = placeThroughMap(sourceMapOf(f), 0, line, inCode)
+    const compiledLine = lineOf(f.compiled.code, line)
+    const sourceLine = lineOf(sourceOf(f), line)
+    if (mapped && mapped.line === line && sameTextAt(compiledLine, inCode, sourceLine, mapped.column)) return mapped
+    // sucrase's map loses its columns below some constructs (a template literal with a substitution): each
+    // line after it maps from its start only, to a column of the line above. The code's line is the file's
+    // with its types taken out, so its text, matched in order, gives the column.
+    const aligned = alignedColumn(compiledLine, sourceLine, inCode)
+    if (aligned !== undefined) return { line, column: aligned }
+    return mapped ?? fallback
   } catch {
     return fallback
   }
+}
+
+/** Line `line` (from 1) of `text`, '' past its end. */
+function lineOf(text: string, line: number): string {
+  return text.split('\n')[line - 1] ?? ''
+}
+
+/** Whether the code's text from `codeColumn` (from 1) is the source's from `sourceColumn`, as far as a token goes. */
+function sameTextAt(code: string, codeColumn: number, source: string, sourceColumn: number): boolean {
+  const token = /^(?:[\w$]+|\S)/.exec(code.slice(codeColumn - 1))?.[0]
+  return token !== undefined && source.startsWith(token, sourceColumn - 1)
+}
+
+/**
+ * The column (from 1) in `source` of the code's column `codeColumn`, where `code` is `source` with text
+ * taken out (types, `!`, `as T`): each character of the code matched to the next equal one of the source.
+ * Undefined when the code's text is not found so, in order (a line sucrase rewrote, such as an enum's).
+ */
+function alignedColumn(code: string, source: string, codeColumn: number): number | undefined {
+  let at = 0
+  for (let i = 0; i < codeColumn - 1; i++) {
+    at = source.indexOf(code[i]!, at)
+    if (at < 0) return undefined
+    at++
+  }
+  return sameTextAt(code, codeColumn, source, at + 1) ? at + 1 : undefined
 }
 
 /** Set once stacks give places in TypeScript files as written (see stack-places.ts): read as they are, not placed again. */
@@ -448,10 +483,18 @@ const sourceMaps = new WeakMap<PlannedFile, SourceMapPayload>()
 function sourceMapOf(f: PlannedFile): SourceMapPayload {
   let map = sourceMaps.get(f)
   if (!map) {
-    map = stripTypes(readFileSync(f.file, 'utf8'), f.file, true).sourceMap as unknown as SourceMapPayload
+    map = stripTypes(sourceOf(f), f.file, true).sourceMap as unknown as SourceMapPayload
     sourceMaps.set(f, map)
   }
   return map
+}
+
+/** The file as written, read the first time a place in it is asked for. */
+const sources = new WeakMap<PlannedFile, string>()
+function sourceOf(f: PlannedFile): string {
+  let text = sources.get(f)
+  if (text === undefined) sources.set(f, (text = readFileSync(f.file, 'utf8')))
+  return text
 }
 
 /**
