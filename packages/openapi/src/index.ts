@@ -1,4 +1,4 @@
-export { type LoadedDocument, type JsonSchema, type OpenApiDocument, loadDocument, resolvePointer } from './document'
+export { type LoadedDocument, type JsonSchema, type OpenApiDocument, type SchemaPart, allOfParts, loadDocument, resolvePointer, resolveSchema } from './document'
 export { type HttpMethodName, type Link, type Operation, type Parameter, type ResponseSpec, describeOperation, headersMeetSecurity, linkPointerNames, operations } from './operations'
 export { type OpenApiAuth, type OpenApiOptions, checkDocumentSchemas } from './model'
 export { type Selection, selectOperations } from './select'
