@@ -19,9 +19,9 @@ const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` })
 const animalId = { name: 'animalId', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } }
 const commentId = { name: 'commentId', in: 'path', required: true, schema: { type: 'integer' } }
 
-/** `consts`: each kind also says its `petType` itself (`const: 'dog'`); without, the discriminator's mapping alone says it. */
+/** `consts`: each kind also says its `petType` itself (`enum: ['dog']`); without, the discriminator's mapping alone says it. */
 function zoo(version: '3.0.3' | '3.1.0', { consts = false } = {}): OpenApiDocument {
-  const kind = (name: string, own: Record<string, unknown>, required: string[], tag: string) => ({
+  const kind = (own: Record<string, unknown>, required: string[], tag: string) => ({
     allOf: [ref('Animal'), { type: 'object', required, properties: { ...own, ...(consts ? { petType: { type: 'string', enum: [tag] } } : {}) } }],
   })
   const nullableComment = version === '3.0.3' ? { allOf: [ref('Comment')], nullable: true } : { anyOf: [ref('Comment'), { type: 'null' }] }
@@ -44,7 +44,11 @@ function zoo(version: '3.0.3' | '3.1.0', { consts = false } = {}): OpenApiDocume
       '/dogs/{animalId}': { get: { tags: ['dogs'], operationId: 'getDog', parameters: [animalId], responses: { 200: { description: 'ok', content: json(ref('Dog')) } } } },
       '/animals/{animalId}': {
         parameters: [animalId],
-        get: { tags: ['animals'], operationId: 'getAnimal', responses: { 200: { description: 'ok', content: json(ref('Animal')) }, 404: { description: 'gone' } } },
+        get: {
+          tags: ['animals'],
+          operationId: 'getAnimal',
+          responses: { 200: { description: 'ok', content: json({ oneOf: [ref('Dog'), ref('Cat')], discriminator: { propertyName: 'petType', mapping } }) }, 404: { description: 'gone' } },
+        },
         patch: { tags: ['animals'], operationId: 'updateAnimal', requestBody: { required: true, content: json(ref('AnimalPatch')) }, responses: { 200: { description: 'ok', content: json(ref('Animal')) } } },
         delete: { tags: ['animals'], operationId: 'deleteAnimal', responses: { 204: { description: 'deleted' } } },
       },
@@ -71,8 +75,8 @@ function zoo(version: '3.0.3' | '3.1.0', { consts = false } = {}): OpenApiDocume
           properties: { id: { type: 'string', format: 'uuid', readOnly: true }, name: { type: 'string', minLength: 1 }, petType: { type: 'string' } },
           discriminator: { propertyName: 'petType', mapping },
         },
-        Dog: kind('Dog', { packSize: { type: 'integer', minimum: 0 } }, ['packSize'], 'dog'),
-        Cat: kind('Cat', { huntingSkill: { type: 'string', enum: ['clueless', 'lazy', 'adventurous'] } }, ['huntingSkill'], 'cat'),
+        Dog: kind({ packSize: { type: 'integer', minimum: 0 } }, ['packSize'], 'dog'),
+        Cat: kind({ huntingSkill: { type: 'string', enum: ['clueless', 'lazy', 'adventurous'] } }, ['huntingSkill'], 'cat'),
         AnimalPatch: { type: 'object', properties: { name: { type: 'string', minLength: 1 } } },
         NewComment: { type: 'object', required: ['text'], properties: { text: { type: 'string', maxLength: 280 }, replies: { type: 'array', items: ref('NewComment') } } },
         Comment: {
@@ -93,6 +97,10 @@ describe.each(['3.0.3', '3.1.0'] as const)('venomqa generate: allOf inheritance 
     expect(content(doc, 'animals.journey.ts')).toContain("http.post('/animals', { json: { name: 'name', petType: 'dog', packSize: 10 } })")
     // A Dog sent alone is named by the mapping of the discriminator its Animal part holds.
     expect(content(doc, 'dogs.journey.ts')).toContain("http.post('/dogs', { json: { name: 'name', petType: 'dog', packSize: 10 } })")
+  })
+
+  it('reads the update back through a read that answers one of the kinds: the name every kind has is asserted', () => {
+    expect(content(zoo(version), 'animals.journey.ts')).toMatch(/step\('get_animal_after_update'[\s\S]*assertEqual\(res\.json\(\)\.name, 'name \(updated\)', 'name'\)/)
   })
 })
 

@@ -915,11 +915,22 @@ function jsonSchema(content: Record<string, JsonSchema | undefined>): JsonSchema
  * followed: a loaded document keeps the `$ref`s of a schema that holds itself (`Category.parent`, a
  * create's answer `{ $ref: '#/components/schemas/Category' }`), and read as written they have none.
  */
-function propertiesOf(schema: JsonSchema | undefined, doc: OpenApiDocument): Record<string, JsonSchema> | undefined {
+function propertiesOf(schema: JsonSchema | undefined, doc: OpenApiDocument, alternatives = true): Record<string, JsonSchema> | undefined {
   const resolved = schema && resolveSchema(schema, doc)
-  if (!resolved || (!resolved.properties && !Array.isArray(resolved.allOf))) return undefined
+  if (!resolved) return undefined
+  const kinds = resolved.oneOf ?? resolved.anyOf
+  // One of several kinds (`oneOf: [Dog, Cat]`): what every kind has, as any of them may be the answer.
+  if (alternatives && !resolved.properties && !resolved.allOf && Array.isArray(kinds)) return commonProperties(kinds, doc)
+  if (!resolved.properties && !Array.isArray(resolved.allOf)) return undefined
   const properties: Record<string, JsonSchema> = Object.assign({}, ...allOfParts(resolved, doc).map((p) => p.schema.properties ?? {}))
   return Object.fromEntries(Object.entries(properties).map(([name, s]) => [name, resolveSchema(s, doc)]))
+}
+
+/** The properties every object alternative has (a `null` one has none and is no object), with the first's schema; undefined when none is an object. */
+function commonProperties(alternatives: JsonSchema[], doc: OpenApiDocument): Record<string, JsonSchema> | undefined {
+  const each = alternatives.map((a) => propertiesOf(a, doc, false)).filter((p): p is Record<string, JsonSchema> => !!p)
+  if (!each.length) return undefined
+  return Object.fromEntries(Object.entries(each[0]!).filter(([name]) => each.every((p) => name in p)))
 }
 
 /** The properties an object schema requires, its `allOf` parts' too, through `$ref`s (see propertiesOf). */
