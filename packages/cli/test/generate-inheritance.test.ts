@@ -5,6 +5,7 @@ import { type OpenApiDocument, SchemaChecker, operations } from '@venomqa/openap
 import { type RunningProcess, startNodeProcess } from '@venomqa/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { generateJourneys } from '../src/generate/journeys'
+import { jsonApp } from './helpers/json-app'
 import { type Project, assertBuilt, cliHost, makeProject } from './helpers/project'
 
 /**
@@ -105,25 +106,9 @@ describe.each(['3.0.3', '3.1.0'] as const)('venomqa generate: allOf inheritance 
 })
 
 /** The zoo's API. It refuses what a strict API refuses: a kind it does not know, a readOnly id sent. Each body it gets is kept. */
-const APP = `import http from 'node:http'
-import { randomUUID } from 'node:crypto'
-const animals = new Map()
-const received = []
-let nextComment = 1
-const server = http.createServer((req, res) => {
-  const url = new URL(req.url, 'http://app')
-  const send = (status, body) => {
-    res.writeHead(status, { 'content-type': 'application/json' })
-    res.end(body === undefined ? '' : JSON.stringify(body))
-  }
-  if (url.pathname === '/health') return send(200, { ok: true })
-  if (url.pathname === '/received') return send(200, received)
-  let text = ''
-  req.on('data', (d) => (text += d))
-  req.on('end', () => {
-    const body = text ? JSON.parse(text) : undefined
-    const parts = url.pathname.split('/').filter(Boolean)
-    if (body !== undefined) received.push({ operation: req.method + ' /' + parts.map((p, i) => (i % 2 ? '{}' : p)).join('/'), body })
+const APP = jsonApp({
+  state: "import { randomUUID } from 'node:crypto'\nconst animals = new Map()\nlet nextComment = 1",
+  handle: `
     if (body && 'id' in body) return send(400, { error: 'id is given by the server' })
     if (req.method === 'POST' && parts.length === 1) {
       if (!['dog', 'cat'].includes(body.petType)) return send(400, { error: 'unknown petType ' + body.petType })
@@ -134,9 +119,8 @@ const server = http.createServer((req, res) => {
     const animal = animals.get(parts[1])
     if (parts[0] === 'dogs' && req.method === 'GET') return animal?.petType === 'dog' ? send(200, { ...animal, comments: undefined }) : send(404, { error: 'no such dog' })
     if (!animal) return send(404, { error: 'no such animal' })
-    const shown = { ...animal, comments: undefined }
     if (parts.length === 2) {
-      if (req.method === 'GET') return send(200, shown)
+      if (req.method === 'GET') return send(200, { ...animal, comments: undefined })
       if (req.method === 'PATCH') return send(200, { ...Object.assign(animal, body), comments: undefined })
       if (req.method === 'DELETE') return send(animals.delete(animal.id) ? 204 : 404)
     }
@@ -149,11 +133,8 @@ const server = http.createServer((req, res) => {
     if (!comment) return send(404, { error: 'no such comment' })
     if (req.method === 'GET') return send(200, comment)
     if (req.method === 'DELETE') return send(animal.comments.delete(comment.id) ? 204 : 404)
-    send(405, { error: 'method not allowed' })
-  })
+    send(405, { error: 'method not allowed' })`,
 })
-server.listen(Number(process.env.PORT), process.env.HOST, () => console.log('listening on http://' + process.env.HOST + ':' + server.address().port))
-`
 
 describe('venomqa generate: the zoo journeys, run against the API in its own process', () => {
   const host = cliHost()

@@ -5,6 +5,7 @@ import { type OpenApiDocument, SchemaChecker, operations } from '@venomqa/openap
 import { type RunningProcess, startNodeProcess } from '@venomqa/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { generateJourneys } from '../src/generate/journeys'
+import { jsonApp } from './helpers/json-app'
 import { type Project, assertBuilt, cliHost, makeProject } from './helpers/project'
 
 /**
@@ -44,31 +45,16 @@ function categories(version: '3.0.3' | '3.1.0'): OpenApiDocument {
 }
 
 /** A categories API; with BROKEN_DELETE set, its delete answers 204 and keeps the category. Each body it gets is kept, for the test to check. */
-const APP = `import http from 'node:http'
-const categories = new Map()
-const received = []
-let nextId = 1
-const server = http.createServer((req, res) => {
-  const url = new URL(req.url, 'http://app')
-  const send = (status, body) => {
-    res.writeHead(status, { 'content-type': 'application/json' })
-    res.end(body === undefined ? '' : JSON.stringify(body))
-  }
-  if (url.pathname === '/health') return send(200, { ok: true })
-  if (url.pathname === '/received') return send(200, received)
-  let text = ''
-  req.on('data', (d) => (text += d))
-  req.on('end', () => {
-    const body = text ? JSON.parse(text) : undefined
-    if (body !== undefined) received.push({ operation: req.method + ' ' + url.pathname.replace(/\\d+$/, '{categoryId}'), body })
-    const item = /^\\/categories\\/(\\d+)$/.exec(url.pathname)
+const APP = jsonApp({
+  state: 'const categories = new Map()\nlet nextId = 1',
+  handle: `
     const shown = (c) => ({ ...c, parent: null, children: [] })
-    if (req.method === 'POST' && url.pathname === '/categories') {
+    if (req.method === 'POST' && parts.length === 1) {
       const category = { id: nextId++, name: body.name }
       categories.set(category.id, category)
       return send(201, shown(category))
     }
-    const found = item && categories.get(Number(item[1]))
+    const found = categories.get(Number(parts[1]))
     if (!found) return send(404, { error: 'no such category' })
     if (req.method === 'GET') return send(200, shown(found))
     if (req.method === 'PUT') {
@@ -79,11 +65,8 @@ const server = http.createServer((req, res) => {
       if (!process.env.BROKEN_DELETE) categories.delete(found.id)
       return send(204)
     }
-    send(405, { error: 'method not allowed' })
-  })
+    send(405, { error: 'method not allowed' })`,
 })
-server.listen(Number(process.env.PORT), process.env.HOST, () => console.log('listening on http://' + process.env.HOST + ':' + server.address().port))
-`
 
 const file = (doc: OpenApiDocument) => {
   const generated = generateJourneys(doc, operations(doc), { source: 'categories.json' })
@@ -138,7 +121,7 @@ describe('venomqa generate: the journeys of a recursive resource, run against an
     expect(pass.code).toBe(0)
     // Every body sent is one the document's request schema accepts (ajv, as exploration checks them).
     const received = ((await (await fetch(`${correct.url}/received`)).json()) as { operation: string; body: unknown }[]).slice(before)
-    expect(received.map((r) => r.operation)).toEqual(['POST /categories', 'PUT /categories/{categoryId}'])
+    expect(received.map((r) => r.operation)).toEqual(['POST /categories', 'PUT /categories/{}'])
     const checker = (checkers[version] ??= new SchemaChecker(version, doc, { request: true }))
     for (const r of received) expect(checker.check(doc.components!.schemas!.NewCategory!, r.body), `${r.operation} ${JSON.stringify(r.body)}`).toBeUndefined()
 
