@@ -7,6 +7,7 @@ import path from 'node:path'
 import { REPO_ROOT, type RunningProcess, describeWithService, freePort, listenLocally, startNodeProcess, startShopApp, startTodoApp } from '@venomqa/test-utils'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { jsonApp } from './helpers/json-app'
 import { type Project, assertBuilt, makeProject, cliHost } from './helpers/project'
 
 /** This file's commands run in one process of the built CLI (see CliHost), but those that need one of their own. */
@@ -625,8 +626,8 @@ describe('venomqa generate from a third-party document', () => {
  * another token than the OAuth 2 one (/admin). Anything else is 401.
  * GET /seen counts the requests the API got (not /health, not itself).
  */
-const SECURED_APP = `import http from 'node:http'
-const KEYS = JSON.parse(process.env.APP_KEYS)
+const SECURED_APP = jsonApp({
+  state: `const KEYS = JSON.parse(process.env.APP_KEYS)
 const widgets = new Map()
 let nextId = 1
 let seen = 0
@@ -639,33 +640,21 @@ const authorized = (req, url) => {
   if (url.pathname === '/tokens') return req.headers.authorization === 'Bearer ' + KEYS.bearer
   if (url.pathname === '/admin') return req.headers.authorization === 'Bearer ' + KEYS.admin
   return false
-}
-const server = http.createServer((req, res) => {
-  const url = new URL(req.url, 'http://app')
-  const send = (status, body) => {
-    res.writeHead(status, { 'content-type': 'application/json' })
-    res.end(body === undefined ? '' : JSON.stringify(body))
-  }
-  if (url.pathname === '/health') return send(200, { ok: true })
-  if (url.pathname === '/seen') return send(200, { seen })
-  let text = ''
-  req.on('data', (d) => (text += d))
-  req.on('end', () => {
+}`,
+  early: "if (url.pathname === '/seen') return send(200, { seen })",
+  handle: `
     seen++
     if (!authorized(req, url)) return send(401, { error: 'unauthorized' })
     const item = /^\\/widgets\\/(\\d+)$/.exec(url.pathname)
     if (req.method === 'POST' && url.pathname === '/widgets') {
-      const widget = { id: nextId++, ...JSON.parse(text || '{}') }
+      const widget = { id: nextId++, ...body }
       widgets.set(widget.id, widget)
       return send(201, widget)
     }
     if (item && req.method === 'GET') return widgets.has(Number(item[1])) ? send(200, widgets.get(Number(item[1]))) : send(404, { error: 'not found' })
     if (item && req.method === 'DELETE') return send(widgets.delete(Number(item[1])) ? 204 : 404)
-    return send(200, [])
-  })
+    return send(200, [])`,
 })
-server.listen(Number(process.env.PORT), process.env.HOST, () => console.log('listening on http://' + process.env.HOST + ':' + server.address().port))
-`
 
 /** The document of SECURED_APP: the widgets' scheme is the document's own, each other operation names its own. */
 function securedDocument() {

@@ -1,4 +1,4 @@
-import { type JsonSchema, type OpenApiDocument, type Operation, type Parameter, describeOperation, linkPointerNames, parameterPairs } from '@venomqa/openapi'
+import { type JsonSchema, type OpenApiDocument, type Operation, type Parameter, allOfParts, describeOperation, linkPointerNames, parameterPairs, resolveSchema } from '@venomqa/openapi'
 import { ConfigError, isSecretCookieName, isSecretHeader, isSecretKey, isSecretQueryName, looksLikeSecret, redactText } from '@venomqa/core'
 import { commentText, kebabCase, literal, quote, snakeCase, templateText, uniqueNamer } from '../codegen'
 import { type SecretEnv, secretRead, secretsHeader, secretsReader } from '../env-secrets'
@@ -140,7 +140,7 @@ class Model {
   bodyIds(op: Operation): [string, Resource][] {
     const { value } = sample(op.requestBody?.schema, 'body', '', this.doc)
     if (!isRecord(value)) return []
-    const properties = propertiesOf(op.requestBody?.schema) ?? {}
+    const properties = propertiesOf(op.requestBody?.schema, this.doc) ?? {}
     return Object.keys(value).flatMap((name): [string, Resource][] => {
       const type = properties[name]?.type
       const types: unknown[] = Array.isArray(type) ? type.filter((t) => t !== 'null') : type === undefined ? [] : [type]
@@ -159,9 +159,9 @@ class Model {
   private resource(create: Operation): Resource | undefined {
     if (create.method !== 'POST' || /\}$/.test(create.path)) return undefined
     const success = Object.entries(create.responses).filter(([s]) => /^2\d\d$/.test(s))
-    const schema = success.map(([, r]) => jsonSchema(r.content)).find((s) => s && propertiesOf(s))
+    const schema = success.map(([, r]) => jsonSchema(r.content)).find((s) => s && propertiesOf(s, this.doc))
     if (!schema) return undefined
-    const props = propertiesOf(schema)!
+    const props = propertiesOf(schema, this.doc)!
     const links = success.flatMap(([, r]) => r.links)
     const linked = links.flatMap((l) => {
       const target = this.ops.find((o) => o.operationId === l.operationId)
@@ -214,7 +214,7 @@ class Model {
     for (const op of this.ops) {
       if (op.secured || op.method !== 'POST' || !op.requestBody) continue
       for (const [status, r] of Object.entries(op.responses)) {
-        const props = /^2/.test(status) ? propertiesOf(jsonSchema(r.content)) : undefined
+        const props = /^2/.test(status) ? propertiesOf(jsonSchema(r.content), this.doc) : undefined
         const token = props && Object.keys(props).find((p) => /^(access_?)?token$/i.test(p))
         if (token) return { op, tokenProperty: token }
       }
@@ -223,8 +223,8 @@ class Model {
   }
 
   private coversLogin(op: Operation): boolean {
-    const need: string[] = this.login!.op.requestBody?.schema?.required ?? []
-    const has = Object.keys(propertiesOf(op.requestBody?.schema) ?? {})
+    const need = requiredOf(this.login!.op.requestBody?.schema, this.doc)
+    const has = Object.keys(propertiesOf(op.requestBody?.schema, this.doc) ?? {})
     return need.length > 0 && need.every((k) => has.includes(k))
   }
 }
@@ -545,12 +545,12 @@ class TagWriter {
     const body = this.body(update)
     // Sampled from the same schema, the update would send what the create did, and reading it back could
     // not tell an update that changed nothing.
-    body.value = differentFrom(body.value, this.body(r.create).value, propertiesOf(update.requestBody?.schema) ?? {})
+    body.value = differentFrom(body.value, this.body(r.create).value, propertiesOf(update.requestBody?.schema, this.model.doc) ?? {})
     const steps = [this.stepText(snakeCase(update.operationId ?? `update_${r.noun}`), update, body, [], true)]
     if (r.read) {
       // Read it back: what the update sent is what a read answers.
       const sent = typeof body.value === 'object' && body.value && !Array.isArray(body.value) ? Object.entries(body.value) : []
-      const readProps = propertiesOf(jsonSchema(r.read.responses['200']?.content ?? {})) ?? {}
+      const readProps = propertiesOf(jsonSchema(r.read.responses['200']?.content ?? {}), this.model.doc) ?? {}
       const checks = sent.filter(([k, v]) => k in readProps && (typeof v !== 'string' || v !== UNIQUE_EMAIL)).map(([k, v]) => `assertEqual(res.json()${member(k)}, ${this.literal(v, '')}, ${quote(k)})`)
       if (checks.length) this.core.add('assertEqual')
       steps.push(this.stepText(`${snakeCase(r.read.operationId ?? `get_${r.noun}`)}_after_update`, r.read, { value: undefined, review: [] }, checks, true))
@@ -573,7 +573,7 @@ class TagWriter {
     const s = sample(op.requestBody.schema, 'body', '', this.model.doc)
     if (credentials && s.value && typeof s.value === 'object') {
       // Sign-up and log-in send the shared credentials; whatever else sign-up needs stays as sampled.
-      const fields = this.model.login!.op.requestBody?.schema?.required ?? []
+      const fields = requiredOf(this.model.login!.op.requestBody?.schema, this.model.doc)
       for (const k of fields)
         if (k in (s.value as object)) (s.value as Record<string, unknown>)[k] = `\u0001${this.model.signUp || !isSecretKey(k) ? `credentials.${k}` : this.loginSecret(k)}`
     } else if (isRecord(s.value)) {
@@ -910,11 +910,33 @@ function jsonSchema(content: Record<string, JsonSchema | undefined>): JsonSchema
   return type ? content[type] : undefined
 }
 
-function propertiesOf(schema: JsonSchema | undefined): Record<string, JsonSchema> | undefined {
-  if (!schema) return undefined
-  if (schema.properties) return schema.properties
-  if (Array.isArray(schema.allOf)) return Object.assign({}, ...schema.allOf.map((s: JsonSchema) => s.properties ?? {}))
-  return undefined
+/**
+ * The properties of an object schema and of its `allOf` parts, each property's schema with its `$ref`
+ * followed: a loaded document keeps the `$ref`s of a schema that holds itself (`Category.parent`, a
+ * create's answer `{ $ref: '#/components/schemas/Category' }`), and read as written they have none.
+ */
+function propertiesOf(schema: JsonSchema | undefined, doc: OpenApiDocument, alternatives = true): Record<string, JsonSchema> | undefined {
+  const resolved = schema && resolveSchema(schema, doc)
+  if (!resolved) return undefined
+  const kinds = resolved.oneOf ?? resolved.anyOf
+  // One of several kinds (`oneOf: [Dog, Cat]`): what every kind has, as any of them may be the answer.
+  if (alternatives && !resolved.properties && !resolved.allOf && Array.isArray(kinds)) return commonProperties(kinds, doc)
+  if (!resolved.properties && !Array.isArray(resolved.allOf)) return undefined
+  const properties: Record<string, JsonSchema> = Object.assign({}, ...allOfParts(resolved, doc).map((p) => p.schema.properties ?? {}))
+  return Object.fromEntries(Object.entries(properties).map(([name, s]) => [name, resolveSchema(s, doc)]))
+}
+
+/** The properties every object alternative has (a `null` one has none and is no object), with the first's schema; undefined when none is an object. */
+function commonProperties(alternatives: JsonSchema[], doc: OpenApiDocument): Record<string, JsonSchema> | undefined {
+  const each = alternatives.map((a) => propertiesOf(a, doc, false)).filter((p): p is Record<string, JsonSchema> => !!p)
+  if (!each.length) return undefined
+  return Object.fromEntries(Object.entries(each[0]!).filter(([name]) => each.every((p) => name in p)))
+}
+
+/** The properties an object schema requires, its `allOf` parts' too, through `$ref`s (see propertiesOf). */
+function requiredOf(schema: JsonSchema | undefined, doc: OpenApiDocument): string[] {
+  if (!schema) return []
+  return allOfParts(schema, doc).flatMap((p) => (Array.isArray(p.schema.required) ? p.schema.required : []))
 }
 
 function lastSegment(p: string): string {

@@ -1,5 +1,5 @@
 import { isSecretKey, looksLikeSecret } from '@venomqa/core'
-import { type JsonSchema, type NumberBound as Bound, type OpenApiDocument, lowerBound, resolvePointer, upperBound } from '@venomqa/openapi'
+import { type JsonSchema, type NumberBound as Bound, type OpenApiDocument, allOfParts, componentNames, discriminatorOf, lowerBound, resolvePointer, tagValues, upperBound } from '@venomqa/openapi'
 
 /**
  * A value for a request body or parameter, written into a journey for a person to read and edit: the
@@ -34,6 +34,8 @@ interface Walk {
   review: string[]
   doc?: OpenApiDocument
   expanding: string[]
+  /** The document's component names, for a discriminator's implicit mapping (see tagged): read once, when first needed. */
+  names?: Map<object, string>
 }
 
 /** A value left out of its object or array: its schema holds itself there (see sampleValue). */
@@ -65,15 +67,17 @@ function sampleValue(schema: JsonSchema | undefined, place: string, name: string
   // ends a tree's recursion with null.
   const variants: JsonSchema[] | undefined = schema.oneOf ?? schema.anyOf
   const variant = variants?.find((v) => !isRecursion(v, walk)) ?? variants?.[0]
-  if (variant) return sampleValue(variant, place, name, walk, depth + 1)
-  if (Array.isArray(schema.allOf)) return sampleValue(mergeAllOf(schema.allOf), place, name, walk, depth + 1)
+  if (variant) return tagged(sampleValue(variant, place, name, walk, depth + 1), schema, variant, walk)
+  if (Array.isArray(schema.allOf)) return tagged(sampleValue(mergeAllOf(schema, walk.doc), place, name, walk, depth + 1), undefined, schema, walk)
   const type = Array.isArray(schema.type) ? schema.type.find((t: string) => t !== 'null') : schema.type
   switch (type ?? (schema.properties ? 'object' : undefined)) {
     case 'object': {
       const required: string[] = Array.isArray(schema.required) ? schema.required : []
       const props: Record<string, JsonSchema> = schema.properties ?? {}
       // A change with nothing required still needs something to change (minProperties): its first property.
-      const keys = required.length ? required : (schema.minProperties ?? 0) > 0 || depth === 0 ? Object.keys(props).slice(0, 1) : []
+      // A readOnly property (the `id` the server gives) is never sent, required or not.
+      const sent = (k: string) => props[k]?.readOnly !== true
+      const keys = required.length ? required.filter(sent) : (schema.minProperties ?? 0) > 0 || depth === 0 ? Object.keys(props).filter(sent).slice(0, 1) : []
       return Object.fromEntries(keys.map((k) => [k, sampleValue(props[k], `${place}.${k}`, k, walk, depth + 1)]).filter(([, v]) => v !== LEFT_OUT))
     }
     case 'array': {
@@ -113,6 +117,19 @@ function sampleRef(schema: JsonSchema, place: string, name: string, walk: Walk, 
   } finally {
     walk.expanding.pop()
   }
+}
+
+/**
+ * `value`, an object sampled from `alternative`, with the value of the discriminator's property that
+ * names that alternative: sampled, a plain string property (`petType: 'petType'`) names no kind, and the
+ * API, which picks the kind by it, refuses the body. The discriminator is the `oneOf` or `anyOf`'s of
+ * `schema`, or, for an `allOf` (`Dog: allOf [Animal, ...]`, `schema` undefined), the one its base holds.
+ */
+function tagged(value: unknown, schema: JsonSchema | undefined, alternative: JsonSchema, walk: Walk): unknown {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return value
+  const discriminator = schema ? discriminatorOf(schema, schema.oneOf ? 'oneOf' : 'anyOf', walk.doc) : discriminatorOf({ oneOf: [alternative, alternative] }, 'oneOf', walk.doc)
+  const tag = discriminator && tagValues(alternative, discriminator, (walk.names ??= componentNames(walk.doc)), walk.doc)[0]
+  return tag === undefined ? value : { ...value, [discriminator!.propertyName]: tag }
 }
 
 /** A `$ref` to a schema being sampled on the way to it. */
@@ -169,9 +186,13 @@ function withoutSecrets(value: unknown, schema: JsonSchema | undefined, place: s
   )
 }
 
-function mergeAllOf(parts: JsonSchema[]): JsonSchema {
+/**
+ * The properties and required ones of a schema and its `allOf` parts, through the `$ref`s a loaded document
+ * keeps (a base, Animal, whose discriminator maps to the kinds made of it) and nested `allOf`s.
+ */
+function mergeAllOf(schema: JsonSchema, doc: OpenApiDocument | undefined): JsonSchema {
   const merged: JsonSchema = { type: 'object', properties: {}, required: [] }
-  for (const p of parts) {
+  for (const { schema: p } of allOfParts(schema, doc)) {
     Object.assign(merged.properties, p.properties ?? {})
     merged.required.push(...(p.required ?? []))
   }
