@@ -167,10 +167,14 @@ export const stepsOf = (v: ViolationResult) => v.sequence.map((s) => ({ action: 
 /** The regression journey `journey` fails on the buggy library, naming no_5xx, and passes on the fixed one. */
 export async function expectRegressionJourney(lib: Pair, journey: string | undefined): Promise<void> {
   expect(journey, 'the exploration emitted the journey').toBeDefined()
-  const onBuggy = await libraryCli(lib.project, lib.buggy, ['run', journey!, '--reporter', 'console'])
+  // Both at once: each app has a database of its own, and a run writes its record in the project whole
+  // (renamed over the last one), so the two runs never see each other's.
+  const [onBuggy, onFixed] = await Promise.all([
+    libraryCli(lib.project, lib.buggy, ['run', journey!, '--reporter', 'console']),
+    libraryCli(lib.project, lib.fixed, ['run', journey!, '--reporter', 'console']),
+  ])
   expect(onBuggy.code, onBuggy.output).toBe(1)
   expect(onBuggy.output).toContain('no_5xx')
-  const onFixed = await libraryCli(lib.project, lib.fixed, ['run', journey!, '--reporter', 'console'])
   expect(onFixed.code, onFixed.output).toBe(0)
 }
 
