@@ -34,7 +34,7 @@ async function call(library: Library, method: string, route: string, body?: unkn
 }
 
 describe('venomqa explore --openapi on the lending library', () => {
-  const lib = libraryPair('library', INCLUDE, startSeededLibrary)
+  const lib = libraryPair('library', INCLUDE, { start: startSeededLibrary })
   let journey: string
 
 

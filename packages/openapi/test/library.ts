@@ -10,6 +10,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { RunResult, ViolationResult } from '@venomqa/core'
 import { REPO_ROOT, type RunningProcess, runBuiltCli, startNodeProcess } from '@venomqa/test-utils'
+import pg from 'pg'
 import { afterAll, beforeAll, expect } from 'vitest'
 import { createDatabase, dbUrl, dropDatabase } from './helpers'
 
@@ -61,32 +62,28 @@ export function libraryCli(project: string, library: Library, args: string[]): P
 
 export const savedResults = async (project: string, file: string) => JSON.parse(await readFile(path.join(project, file), 'utf8')) as RunResult
 
+/** The library twice, with its planted bugs and fixed. */
+export interface LibraryApps {
+  readonly buggy: Library
+  readonly fixed: Library
+}
+
 /**
- * For the describe block it is called in: a project exploring the operations `include` names, and the
- * library twice, with its planted bugs and fixed, each on a database of its own (`venomqa_openapi_<pid>_<name>_buggy`,
- * `..._fixed`), made before the block's tests and stopped and dropped after them. `start` starts one (a seed of
- * its own, say); startLibrary by default. Read its fields in the tests, once made.
+ * For the describe block it is called in: the library twice, with its planted bugs and fixed, each on a
+ * database of its own (`venomqa_openapi_<pid>_<name>_buggy`, `..._fixed`), made before the block's tests
+ * and stopped and dropped after them. `start` starts one (a seed of its own, say); startLibrary by default.
+ * Read its fields in the tests, once made.
  */
-export function libraryPair(
-  name: string,
-  include: readonly string[],
-  start: (db: string, fixed: boolean) => Promise<Library> = startLibrary,
-): { readonly buggy: Library; readonly fixed: Library; readonly project: string } {
+export function libraryApps(name: string, start: (db: string, fixed: boolean) => Promise<Library> = startLibrary): LibraryApps {
   const db = { buggy: `venomqa_openapi_${process.pid}_${name}_buggy`, fixed: `venomqa_openapi_${process.pid}_${name}_fixed` }
-  const made: { buggy?: Library; fixed?: Library; project?: string } = {}
+  const made: { buggy?: Library; fixed?: Library } = {}
   beforeAll(async () => {
-    made.project = await makeLibraryProject(name === 'library' ? 'library' : `library-${name}`, include)
     ;[made.buggy, made.fixed] = await Promise.all([start(db.buggy, false), start(db.fixed, true)])
   })
   afterAll(async () => {
     await Promise.all([made.buggy?.app.stop(), made.fixed?.app.stop()])
     await Promise.all([dropDatabase(db.buggy), dropDatabase(db.fixed)])
-    if (made.project) await rm(made.project, { recursive: true, force: true })
   })
-  const need = <T>(value: T | undefined, what: string): T => {
-    if (value === undefined) throw new Error(`the ${what} was not made: see the block's beforeAll`)
-    return value
-  }
   return {
     get buggy() {
       return need(made.buggy, 'buggy library')
@@ -94,10 +91,61 @@ export function libraryPair(
     get fixed() {
       return need(made.fixed, 'fixed library')
     },
+  }
+}
+
+/**
+ * Every table of `library` emptied and its ids counting from 1 again: what a fresh database would hold once
+ * the app has made its tables (the app keeps nothing but its tables).
+ */
+export async function emptyLibrary(library: Library): Promise<void> {
+  const client = new pg.Client({ connectionString: library.databaseUrl })
+  client.on('error', () => {})
+  await client.connect()
+  try {
+    const { rows } = await client.query<{ name: string }>("SELECT quote_ident(tablename) AS name FROM pg_tables WHERE schemaname = 'public'")
+    if (rows.length > 0) await client.query(`TRUNCATE ${rows.map((r) => r.name).join(', ')} RESTART IDENTITY CASCADE`)
+  } finally {
+    await client.end()
+  }
+}
+
+/**
+ * For the describe block it is called in: a project exploring the operations `include` names, against the
+ * library twice (with its planted bugs and fixed). By default the block's own apps (libraryApps, started by
+ * `start`); or apps `shared` with other blocks (made once, by an enclosing block), emptied (emptyLibrary)
+ * before this block's tests, so that each block starts from empty databases as with apps of its own.
+ */
+export function libraryPair(
+  name: string,
+  include: readonly string[],
+  { start, shared }: { start?: (db: string, fixed: boolean) => Promise<Library>; shared?: LibraryApps } = {},
+): { readonly buggy: Library; readonly fixed: Library; readonly project: string } {
+  const apps = shared ?? libraryApps(name, start)
+  const made: { project?: string } = {}
+  beforeAll(async () => {
+    made.project = await makeLibraryProject(name === 'library' ? 'library' : `library-${name}`, include)
+    if (shared) await Promise.all([emptyLibrary(shared.buggy), emptyLibrary(shared.fixed)])
+  })
+  afterAll(async () => {
+    if (made.project) await rm(made.project, { recursive: true, force: true })
+  })
+  return {
+    get buggy() {
+      return apps.buggy
+    },
+    get fixed() {
+      return apps.fixed
+    },
     get project() {
       return need(made.project, 'project')
     },
   }
+}
+
+function need<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new Error(`the ${what} was not made: see the block's beforeAll`)
+  return value
 }
 
 type Pair = ReturnType<typeof libraryPair>
@@ -119,10 +167,14 @@ export const stepsOf = (v: ViolationResult) => v.sequence.map((s) => ({ action: 
 /** The regression journey `journey` fails on the buggy library, naming no_5xx, and passes on the fixed one. */
 export async function expectRegressionJourney(lib: Pair, journey: string | undefined): Promise<void> {
   expect(journey, 'the exploration emitted the journey').toBeDefined()
-  const onBuggy = await libraryCli(lib.project, lib.buggy, ['run', journey!, '--reporter', 'console'])
+  // Both at once: each app has a database of its own, and a run writes its record in the project whole
+  // (renamed over the last one), so the two runs never see each other's.
+  const [onBuggy, onFixed] = await Promise.all([
+    libraryCli(lib.project, lib.buggy, ['run', journey!, '--reporter', 'console']),
+    libraryCli(lib.project, lib.fixed, ['run', journey!, '--reporter', 'console']),
+  ])
   expect(onBuggy.code, onBuggy.output).toBe(1)
   expect(onBuggy.output).toContain('no_5xx')
-  const onFixed = await libraryCli(lib.project, lib.fixed, ['run', journey!, '--reporter', 'console'])
   expect(onFixed.code, onFixed.output).toBe(0)
 }
 

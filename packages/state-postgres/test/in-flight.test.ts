@@ -52,7 +52,8 @@ const PACKAGES = ['core', 'runner', 'cli', 'state-postgres']
 
 /**
  * checkpoint; path `holds` updates customer 2 in a transaction the app commits HOLD_MS later; path `next`
- * adds a customer, waits past that commit, and must still see only the checkpoint's customers plus its own.
+ * adds a customer, waits until that commit (the app says when), and must still see only the checkpoint's
+ * customers plus its own.
  */
 const JOURNEY = `import { assertEqual, branch, checkpoint, journey, path, step } from '@venomqa/core'
 const names = async (http) => (await http.get('/customers')).json().map((c) => c.name)
@@ -64,7 +65,10 @@ export default journey('held_transaction', {
       path('next', [
         step('sees_checkpoint', async ({ http }) => assertEqual(await names(http), ['ann', 'bob'], 'customers')),
         step('adds', ({ http }) => http.post('/customers', { json: { name: 'next' } })),
-        step('waits_past_the_commit', () => new Promise((r) => setTimeout(r, Number(process.env.HOLD_MS) + 500))),
+        step('waits_past_the_commit', async () => {
+          // The app says when its held transaction has committed: no fixed sleep past it.
+          while ((await (await fetch(\`\${process.env.APP_URL}/holder\`)).json()).holding) await new Promise((r) => setTimeout(r, 20))
+        }),
         step('sees_checkpoint_and_own_row', async ({ http }) => assertEqual(await names(http), ['ann', 'bob', 'next'], 'customers')),
       ]),
     ]),
