@@ -1,11 +1,9 @@
 import { readFileSync } from 'node:fs'
-import { copyFile, writeFile } from 'node:fs/promises'
+import { copyFile } from 'node:fs/promises'
 import path from 'node:path'
 import { SchemaChecker, loadDocument, operations } from '@venomqa/openapi'
-import { type RunningProcess, startNodeProcess } from '@venomqa/test-utils'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { jsonApp } from './helpers/json-app'
-import { type Project, assertBuilt, cliHost, makeProject } from './helpers/project'
+import { describe, expect, it } from 'vitest'
+import { jsonApp, projectWithJsonApp } from './helpers/json-app'
 
 /**
  * The journeys written from the Petstore 3.0 document, run twice against a Petstore in its own process
@@ -69,23 +67,11 @@ const APP = jsonApp({
 })
 
 describe('venomqa generate: the Petstore journeys, run twice against a Petstore in its own process', () => {
-  const host = cliHost()
-  let project: Project
-  let app: RunningProcess
-
-  beforeAll(async () => {
-    assertBuilt()
-    project = await makeProject(null, {}, host)
-    await writeFile(path.join(project.dir, 'app.mjs'), APP)
-    await copyFile(SOURCE, path.join(project.dir, 'petstore3.json'))
-    app = await startNodeProcess(path.join(project.dir, 'app.mjs'))
-  })
-  afterAll(async () => {
-    await app?.stop()
-    await project?.remove()
-  })
+  const running = projectWithJsonApp(APP)
 
   it('passes on each run, and every body it sends is one the document accepts (ajv)', async () => {
+    const { project, app } = running
+    await copyFile(SOURCE, path.join(project.dir, 'petstore3.json'))
     const generated = await project.venomqa(['generate', '--openapi', 'petstore3.json', '--out', 'journeys'])
     expect(generated.code, generated.stderr).toBe(0)
     expect(readFileSync(path.join(project.dir, 'journeys', 'store.journey.ts'), 'utf8')).toContain("petId: ctx.require('petId')")
