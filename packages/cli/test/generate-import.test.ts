@@ -1009,9 +1009,10 @@ withPostgres('venomqa generate for the shop app', () => {
     expect(products).toContain("ctx.set('productId', res.json().id)")
     expect(products).toContain("branch('product_created', [")
     expect(products).toMatch(/step\('get_product_after_delete'[\s\S]*assertStatus\(res, 404\)/)
-    // The update sends another name than the create did, so reading it back shows an update that changed nothing.
+    // The update sends another name and price than the create did, so reading it back shows an update that
+    // changed nothing; a change that requires nothing sends what it can change, not only its first property.
     expect(products).toContain("{ json: { sku: 'sku', name: 'name', price: 10, stock: 10 } }")
-    expect(products).toMatch(/step\('update_product'[\s\S]*\{ json: \{ name: 'name \(updated\)' \} \}[\s\S]*assertEqual\(res\.json\(\)\.name, 'name \(updated\)', 'name'\)/)
+    expect(products).toMatch(/step\('update_product'[\s\S]*\{ json: \{ name: 'name \(updated\)', price: 11 \} \}[\s\S]*assertEqual\(res\.json\(\)\.name, 'name \(updated\)', 'name'\)\n\s*assertEqual\(res\.json\(\)\.price, 11, 'price'\)/)
     // An order needs a product first: its path takes the product's id.
     expect(read(p, 'journeys/orders.journey.ts')).toMatch(/step\('create_product'[\s\S]*step\('create_order'[\s\S]*\/api\/products\/\$\{encodeURIComponent\(String\(ctx\.require\('productId'\)\)\)\}\/orders/)
     typecheckAtEnd(p, 'journeys', 'the journeys generated from the shop app')

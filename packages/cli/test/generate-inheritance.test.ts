@@ -2,11 +2,9 @@ import { readFileSync } from 'node:fs'
 import { writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { type OpenApiDocument, SchemaChecker, operations } from '@venomqa/openapi'
-import { type RunningProcess, startNodeProcess } from '@venomqa/test-utils'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { generateJourneys } from '../src/generate/journeys'
-import { jsonApp } from './helpers/json-app'
-import { type Project, assertBuilt, cliHost, makeProject } from './helpers/project'
+import { jsonApp, projectWithJsonApp } from './helpers/json-app'
 
 /**
  * A zoo: animals made by `allOf` inheritance with a discriminator (Dog and Cat are each an Animal, told
@@ -137,22 +135,10 @@ const APP = jsonApp({
 })
 
 describe('venomqa generate: the zoo journeys, run against the API in its own process', () => {
-  const host = cliHost()
-  let project: Project
-  let app: RunningProcess
-
-  beforeAll(async () => {
-    assertBuilt()
-    project = await makeProject(null, {}, host)
-    await writeFile(path.join(project.dir, 'app.mjs'), APP)
-    app = await startNodeProcess(path.join(project.dir, 'app.mjs'))
-  })
-  afterAll(async () => {
-    await app?.stop()
-    await project?.remove()
-  })
+  const running = projectWithJsonApp(APP)
 
   it.each(['3.0.3', '3.1.0'] as const)('OpenAPI %s: every journey passes, every body it sends is one the document accepts (ajv)', async (version) => {
+    const { project, app } = running
     const doc = zoo(version)
     await writeFile(path.join(project.dir, `zoo-${version}.json`), JSON.stringify(doc))
     const out = `journeys-${version}`

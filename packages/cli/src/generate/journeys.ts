@@ -4,7 +4,7 @@ import { commentText, kebabCase, literal, quote, snakeCase, templateText, unique
 import { type SecretEnv, secretRead, secretsHeader, secretsReader } from '../env-secrets'
 import type { JourneyFile } from '../journey-files'
 import { namedWithNear } from '../named-near'
-import { UNIQUE_EMAIL, sample, sampleParameter, withinBounds } from './sample'
+import { type Sample, UNIQUE_EMAIL, sample, sampleParameter, withinBounds } from './sample'
 import { type Credential, SecuritySchemes, secretsOf, variableFor } from './security'
 
 /**
@@ -17,6 +17,8 @@ import { type Credential, SecuritySchemes, secretsOf, variableFor } from './secu
  */
 
 const NO_TAG = 'default'
+/** A value made new each run (see uniqueIdentity): the text after the marker, then the time and a random part. */
+const UNIQUE_TEXT = '\u0000unique:'
 const FILL_IN = '// venomqa generate:'
 /** Path parameters that name no kind of resource by themselves (`/products/{id}`): see ctxKeys. */
 const GENERIC_ID = /^(id|uuid|key|name)$/i
@@ -90,7 +92,6 @@ export function generateJourneys(doc: OpenApiDocument, ops: Operation[], options
 interface Resource {
   noun: string
   create: Operation
-  createStatus: number[]
   /** The path parameter other operations name it by, and where its value is in the create's answer. */
   param: string
   idPath: string[]
@@ -138,7 +139,7 @@ class Model {
    * sent (see sample) and only a property that holds one id (a number or a string).
    */
   bodyIds(op: Operation): [string, Resource][] {
-    const { value } = sample(op.requestBody?.schema, 'body', '', this.doc)
+    const { value } = this.sampleBody(op)
     if (!isRecord(value)) return []
     const properties = propertiesOf(op.requestBody?.schema, this.doc) ?? {}
     return Object.keys(value).flatMap((name): [string, Resource][] => {
@@ -150,6 +151,11 @@ class Model {
     })
   }
 
+  /** The operation's body as sampled, an id-like property nothing requires sent where it names a resource made here (see sample). */
+  sampleBody(op: Operation): Sample {
+    return sample(op.requestBody?.schema, 'body', '', this.doc, { references: (property) => !!this.creatorOfProperty(property) })
+  }
+
   /** The resource a property names the id of: its path parameter's name (`productId`), or its noun and `Id` / `_id`. */
   private creatorOfProperty(name: string): Resource | undefined {
     const noun = /^(.+?)(?:Id|ID|_id)$/.exec(name)?.[1]
@@ -158,7 +164,7 @@ class Model {
 
   private resource(create: Operation): Resource | undefined {
     if (create.method !== 'POST' || /\}$/.test(create.path)) return undefined
-    const success = Object.entries(create.responses).filter(([s]) => /^2\d\d$/.test(s))
+    const success = successResponses(create)
     const schema = success.map(([, r]) => jsonSchema(r.content)).find((s) => s && propertiesOf(s, this.doc))
     if (!schema) return undefined
     const props = propertiesOf(schema, this.doc)!
@@ -197,9 +203,8 @@ class Model {
     const update = targets.find((o) => (o.method === 'PATCH' || o.method === 'PUT') && endsWithParam(o))
     const remove = targets.find((o) => o.method === 'DELETE' && endsWithParam(o))
     return {
-      noun: snakeCase(param.replace(/_?[iI]d$/, '') || singular(lastSegment(create.path))),
+      noun: nounOf(param, create.path),
       create,
-      createStatus: success.map(([s]) => Number(s)),
       param,
       idPath,
       read,
@@ -346,7 +351,8 @@ class TagWriter {
       steps.push(`checkpoint(${quote(cp)})`, `branch(${quote(cp)}, [\n${paths.map((p) => `${indent(p, 2)},`).join('\n')}\n])`)
     }
     const name = this.ops.filter((o) => this.model.resources.some((x) => x.create === o)).length > 1 ? `${snakeCase(this.tag)}_${r.noun}` : snakeCase(this.tag)
-    const description = `Create ${/^[aeiou]/.test(r.noun) ? 'an' : 'a'} ${r.noun.replace(/_/g, ' ')}, read it${r.update ? ', update it' : ''}${r.remove ? ', delete it' : ''}.`
+    const noun = r.noun.replace(/_/g, ' ')
+    const description = `Create ${article(noun)} ${noun}, read it${r.update ? ', update it' : ''}${r.remove ? ', delete it' : ''}.`
     // Every step after the create reads the id it gave: one that failed would fail each of them too.
     return this.journey(name, steps, description, { dependent: true })
   }
@@ -475,11 +481,15 @@ class TagWriter {
 
   /** `text` with each request's options written, the credentials of the schemes in `perRequest` among its headers. */
   private resolveOptions(text: string, perRequest: ReadonlySet<string>): string {
-    return text.replace(/\u0002\d+\u0002/g, (marker) => {
+    return text.replace(/\u0002\d+\u0002/g, (marker, at: number) => {
       const { op, options, headers } = this.pendingOptions.get(marker)!
       const sent = { ...this.requestCredentials(op, perRequest), ...headers }
       const all = Object.keys(sent).length ? [...options, `headers: ${this.literal(sent, '  ')}`] : options
-      return all.length ? `, { ${all.join(', ')} }` : ''
+      // Written for a step's own line (two spaces in); a step of a branch's path is further in, and the
+      // options' later lines (a body over several lines) go as far.
+      const lineIndent = /^ */.exec(text.slice(text.lastIndexOf('\n', at) + 1))![0].length
+      const further = ' '.repeat(Math.max(0, lineIndent - 2))
+      return all.length ? `, { ${all.join(', ')} }`.replace(/\n/g, `\n${further}`) : ''
     })
   }
 
@@ -531,10 +541,28 @@ class TagWriter {
   /** The create of `r`, keeping its id in ctx under `key`: from then on, bodies of the journey send it where they name one of its kind. */
   private createStep(r: Resource, key: string): string {
     const body = this.body(r.create)
+    this.uniqueIdentity(r, body)
     const id = `res.json()${r.idPath.map(member).join('')}`
     const step = this.stepText(snakeCase(r.create.operationId ?? `create_${r.noun}`), r.create, body, [`ctx.set(${quote(key)}, ${id})`], true)
     this.made.set(r, key)
     return step
+  }
+
+  /**
+   * The value the create sends that the resource is then read by (a user's `username` in `/user/{username}`,
+   * a tag's `name` in `/tags/{name}`): one of its own each run, `theUser-<time>-<random>`, since a fixed
+   * one is refused as a duplicate by an API whose database keeps what an earlier run made. Where the
+   * schema would refuse it (a format, an enum, a pattern, a maxLength too short), it stays, marked to fill in.
+   */
+  private uniqueIdentity(r: Resource, body: { value: unknown; review: string[] }): void {
+    const property = r.idPath.length === 1 ? r.idPath[0]! : undefined
+    const value = property !== undefined && isRecord(body.value) ? body.value[property] : undefined
+    if (typeof value !== 'string' || /^[\u0000\u0001]/.test(value)) return
+    const schema = propertiesOf(r.create.requestBody?.schema, this.model.doc)?.[property!] ?? {}
+    const made = `${value}-${Date.now()}-abcdef`
+    const fits = !schema.format && !Array.isArray(schema.enum) && schema.const === undefined && made.length <= (schema.maxLength ?? Number.POSITIVE_INFINITY) && fitsPattern(made, schema.pattern)
+    if (fits) (body.value as Record<string, unknown>)[property!] = `${UNIQUE_TEXT}${value}`
+    else body.review.push(`body.${property} (new each run: it identifies the ${r.noun.replace(/_/g, ' ')})`)
   }
 
   private callStep(op: Operation, name: string): string {
@@ -546,6 +574,10 @@ class TagWriter {
     // Sampled from the same schema, the update would send what the create did, and reading it back could
     // not tell an update that changed nothing.
     body.value = differentFrom(body.value, this.body(r.create).value, propertiesOf(update.requestBody?.schema, this.model.doc) ?? {})
+    // The property the resource is read by is the one it was made with: an update that changed it would
+    // lose the resource (the path reads the old value), and an API refuses it or makes another resource.
+    const identity = r.idPath.length === 1 ? r.idPath[0]! : undefined
+    if (identity !== undefined && isRecord(body.value) && identity in body.value) body.value[identity] = `\u0001ctx.require(${quote(this.made.get(r) ?? r.param)})`
     const steps = [this.stepText(snakeCase(update.operationId ?? `update_${r.noun}`), update, body, [], true)]
     if (r.read) {
       // Read it back: what the update sent is what a read answers.
@@ -570,7 +602,7 @@ class TagWriter {
 
   private body(op: Operation, credentials?: 'credentials'): { value: unknown; review: string[] } {
     if (!op.requestBody) return { value: undefined, review: [] }
-    const s = sample(op.requestBody.schema, 'body', '', this.model.doc)
+    const s = this.model.sampleBody(op)
     if (credentials && s.value && typeof s.value === 'object') {
       // Sign-up and log-in send the shared credentials; whatever else sign-up needs stays as sampled.
       const fields = requiredOf(this.model.login!.op.requestBody?.schema, this.model.doc)
@@ -625,12 +657,16 @@ class TagWriter {
     // The options are written once the journey's credentials are known: an operation whose scheme shares
     // its header with another scheme of the journey sends its credential with the request (see journey).
     const call = `http.${op.method.toLowerCase()}(${url}${this.deferOptions(op, options, headers)})`
-    const statuses = expected ?? Object.keys(op.responses).filter((s) => /^2\d\d$/.test(s)).map(Number)
+    const documented = successResponses(op)
+    const byDefault = !expected && documented.some(([status]) => status === 'default')
+    // Only a `default` answer documented (older documents): taken as the success one, whichever 2xx it is.
+    const statuses = expected ?? (byDefault ? [200, 201] : documented.map(([status]) => Number(status)))
     const usesCtx = url.includes('ctx.') || options.some((o) => o.includes('ctx.require(')) || after.some((a) => a.includes('ctx.'))
     this.journeyOps.add(op)
     const lines: string[] = []
     if (body.value !== undefined && !isCredentials(body.value)) lines.push(`${FILL_IN} a body sampled from the schema${body.review.length ? `; fill in: ${commentText(body.review.join(', '))}` : ''}`)
     if (parameterReview.length) lines.push(`${FILL_IN} fill in: ${commentText(parameterReview.join(', '))}`)
+    if (byDefault) lines.push(`${FILL_IN} the document gives this operation no 2xx answer, only "default": taken as its success (200 or 201)`)
     lines.push(`const res = await ${call}`)
     if (statuses.length) {
       this.core.add('assertStatus')
@@ -762,6 +798,7 @@ class TagWriter {
       // Unique per run and per file, so that sign-ups of several journeys never clash.
       // biome-ignore lint/suspicious/noTemplateCurlyInString: the generated journey's template literal
       if (s === UNIQUE_EMAIL) return '`user-${Date.now()}-${Math.random().toString(36).slice(2, 8)}@example.test`'
+      if (s.startsWith(UNIQUE_TEXT)) return `\`${templateText(s.slice(UNIQUE_TEXT.length))}-\${Date.now()}-\${Math.random().toString(36).slice(2, 8)}\``
       if (s.startsWith('\u0001')) return s.slice(1)
       return undefined
     })
@@ -937,6 +974,31 @@ function commonProperties(alternatives: JsonSchema[], doc: OpenApiDocument): Rec
 function requiredOf(schema: JsonSchema | undefined, doc: OpenApiDocument): string[] {
   if (!schema) return []
   return allOfParts(schema, doc).flatMap((p) => (Array.isArray(p.schema.required) ? p.schema.required : []))
+}
+
+/**
+ * The answers an operation documents as its success: its 2xx ones, or, where it has none, its `default`
+ * one (older documents, the Petstore 2 among them, describe a create by `default` alone).
+ */
+function successResponses(op: Operation): [string, Operation['responses'][string]][] {
+  const answers = Object.entries(op.responses)
+  const ok = answers.filter(([status]) => /^2\d\d$/.test(status))
+  return ok.length ? ok : answers.filter(([status]) => status === 'default')
+}
+
+/**
+ * The noun of a resource: its path parameter's without the `Id` (`petId` a pet), else its collection's
+ * singular (`/user/{username}` a user, `/products/{id}` a product): a parameter that is no id names the
+ * property the resource is read by, not what it is.
+ */
+function nounOf(param: string, collection: string): string {
+  const byId = /^(.+?)(?:Id|ID|_id)$/.exec(param)?.[1]
+  return snakeCase(byId && byId !== param ? byId : singular(lastSegment(collection)))
+}
+
+/** `a` or `an`, by how the noun sounds: an order, a user, a unit, an update, an hour. */
+function article(noun: string): string {
+  return /^(?:[aeio]|u(?![bcdfghjklmnpqrstvwxz][aeiouy])|hour|honest|honou?r|heir)/i.test(noun) && !/^(?:one|eu)/i.test(noun) ? 'an' : 'a'
 }
 
 function lastSegment(p: string): string {

@@ -5,6 +5,8 @@ import { type JsonSchema, type NumberBound as Bound, type OpenApiDocument, allOf
  * A value for a request body or parameter, written into a journey for a person to read and edit: the
  * schema's own example, default, const or first enum value when it has one, else a plain value of its
  * type inside its bounds. Objects get their required properties only (the least a server must accept).
+ * A body (or an object with `minProperties`) that requires nothing gets the properties that say something
+ * instead (see sayingKeys): sent `{ id: 10 }`, an order named no pet and an update changed only an id.
  * `needsReview` says where a value could not be made to fit (a pattern it does not match), so the journey
  * can say "fill in" there.
  *
@@ -26,6 +28,17 @@ export interface Sample {
 /** A string the sampler writes that the journey replaces with an expression. */
 export const UNIQUE_EMAIL = '\u0000unique-email'
 
+export interface SampleOptions {
+  /**
+   * Whether an id-like property that nothing requires names a resource the journey makes (an order's
+   * `petId`): such a one is sent, for the journey to put the made id in; any other id-like one is not.
+   */
+  references?: (property: string) => boolean
+}
+
+/** A property that holds an id (`id`, `uuid`, `petId`, `owner_id`): sampled, it names nothing that exists. */
+const ID_LIKE = /^(?:id|Id|ID|uuid|UUID|guid|GUID)$|[a-z0-9](?:Id|ID|Uuid|UUID)$|_(?:id|ID|uuid)$/
+
 /**
  * What one sampling keeps on its way down: the places to review, the document its `$ref`s point into, and
  * the `$ref`s being sampled on the path to where it is (to see a schema that holds itself).
@@ -36,6 +49,7 @@ interface Walk {
   expanding: string[]
   /** The document's component names, for a discriminator's implicit mapping (see tagged): read once, when first needed. */
   names?: Map<object, string>
+  references?: SampleOptions['references']
 }
 
 /** A value left out of its object or array: its schema holds itself there (see sampleValue). */
@@ -45,8 +59,8 @@ const LEFT_OUT = Symbol('left out')
  * `doc`: the document, for the `$ref`s a recursive schema keeps once loaded (a tree node's `parent` is
  * `{ $ref: '#/components/schemas/Node' }`), which would otherwise be sampled as null.
  */
-export function sample(schema: JsonSchema | undefined, place: string, name = '', doc?: OpenApiDocument): Sample {
-  const walk: Walk = { review: [], doc, expanding: [] }
+export function sample(schema: JsonSchema | undefined, place: string, name = '', doc?: OpenApiDocument, options: SampleOptions = {}): Sample {
+  const walk: Walk = { review: [], doc, expanding: [], references: options.references }
   const value = sampleValue(schema, place, name, walk, 0)
   return { value: value === LEFT_OUT ? null : value, needsReview: walk.review }
 }
@@ -59,6 +73,8 @@ function sampleValue(schema: JsonSchema | undefined, place: string, name: string
   const candidates = isSecretKey(name)
     ? [schema.const, firstEnum]
     : [schema.example, Array.isArray(schema.examples) ? schema.examples[0] : undefined, schema.const, schema.default, firstEnum]
+  // An email identifies an account: the document's example, sent each run, is refused as taken on the second.
+  if (isEmail(schema, name) && schema.const === undefined && firstEnum === undefined) return UNIQUE_EMAIL
   const documented = candidates.filter((v) => v !== undefined)
   const given = documented.find((v) => !isSecretShaped(v))
   if (given !== documented[0]) markCredentialShaped(place, walk.review)
@@ -74,10 +90,9 @@ function sampleValue(schema: JsonSchema | undefined, place: string, name: string
     case 'object': {
       const required: string[] = Array.isArray(schema.required) ? schema.required : []
       const props: Record<string, JsonSchema> = schema.properties ?? {}
-      // A change with nothing required still needs something to change (minProperties): its first property.
+      if (!required.length && ((schema.minProperties ?? 0) > 0 || depth === 0)) return sayingKeys(props, place, walk, depth)
       // A readOnly property (the `id` the server gives) is never sent, required or not.
-      const sent = (k: string) => props[k]?.readOnly !== true
-      const keys = required.length ? required.filter(sent) : (schema.minProperties ?? 0) > 0 || depth === 0 ? Object.keys(props).filter(sent).slice(0, 1) : []
+      const keys = required.filter((k) => props[k]?.readOnly !== true)
       return Object.fromEntries(keys.map((k) => [k, sampleValue(props[k], `${place}.${k}`, k, walk, depth + 1)]).filter(([, v]) => v !== LEFT_OUT))
     }
     case 'array': {
@@ -94,6 +109,28 @@ function sampleValue(schema: JsonSchema | undefined, place: string, name: string
     default:
       return null
   }
+}
+
+/**
+ * An object that requires nothing, sent as a body, still has to say something (and an update to change
+ * something): every property that is not readOnly and holds no id, with a value that is not empty (an
+ * optional list or object sampled as `[]` or `{}` says nothing), and the id-like ones that name a resource
+ * the journey makes (`references`: an order's `petId`, then the pet made before it). An id of its own
+ * (`id: 10`) would name another resource, or clash with one. Where nothing is left, its first property
+ * the server does not give, as before.
+ */
+function sayingKeys(props: Record<string, JsonSchema>, place: string, walk: Walk, depth: number): Record<string, unknown> {
+  const writable = Object.keys(props).filter((k) => props[k]?.readOnly !== true)
+  const value = (k: string) => sampleValue(props[k], `${place}.${k}`, k, walk, depth + 1)
+  const saying = writable.filter((k) => !ID_LIKE.test(k) || walk.references?.(k))
+  const entries = saying.map((k): [string, unknown] => [k, value(k)]).filter(([, v]) => !isEmpty(v))
+  if (entries.length) return Object.fromEntries(entries)
+  return Object.fromEntries(writable.slice(0, 1).map((k): [string, unknown] => [k, value(k)]).filter(([, v]) => v !== LEFT_OUT))
+}
+
+/** A value that says nothing: left out, null, `[]` or `{}`. */
+function isEmpty(value: unknown): boolean {
+  return value === LEFT_OUT || value === null || (typeof value === 'object' && Object.keys(value as object).length === 0)
 }
 
 /**
@@ -238,8 +275,13 @@ const FORMATS: Record<string, string> = {
   ipv6: '2001:db8::1',
 }
 
+/** A string property that holds an email address, by its format or its name. */
+function isEmail(schema: JsonSchema, name: string): boolean {
+  const types = Array.isArray(schema.type) ? schema.type : [schema.type]
+  return (types.includes('string') || schema.type === undefined) && (schema.format === 'email' || /^e-?mail$/i.test(name))
+}
+
 function string(schema: JsonSchema, place: string, name: string, review: string[]): string {
-  if (schema.format === 'email' || /^e-?mail$/i.test(name)) return UNIQUE_EMAIL
   if (schema.format && FORMATS[schema.format]) return FORMATS[schema.format]!
   // The property's name reads better than "string" and fits most patterns.
   let s = name.replace(/[^A-Za-z0-9]/g, '') || 'text'

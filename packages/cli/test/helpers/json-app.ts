@@ -1,3 +1,9 @@
+import { writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { type RunningProcess, startNodeProcess } from '@venomqa/test-utils'
+import { afterAll, beforeAll } from 'vitest'
+import { type Project, assertBuilt, cliHost, makeProject } from './project'
+
 /**
  * The code of a JSON API to run in its own process (`startNodeProcess`): it answers `/health`, and
  * `/received` with every body it got, each with its operation (`PUT /categories/{}`: the segments after
@@ -29,4 +35,31 @@ const server = http.createServer((req, res) => {
 })
 server.listen(Number(process.env.PORT), process.env.HOST, () => console.log('listening on http://' + process.env.HOST + ':' + server.address().port))
 `
+}
+
+/**
+ * Inside a `describe`: a project beside the app of `code` (jsonApp's), which runs in its own process from
+ * the project's `app.mjs`; both ended after the tests, whatever they did. Read them in the tests.
+ */
+export function projectWithJsonApp(code: string): { readonly project: Project; readonly app: RunningProcess } {
+  const host = cliHost()
+  const started: { project?: Project; app?: RunningProcess } = {}
+  beforeAll(async () => {
+    assertBuilt()
+    started.project = await makeProject(null, {}, host)
+    await writeFile(path.join(started.project.dir, 'app.mjs'), code)
+    started.app = await startNodeProcess(path.join(started.project.dir, 'app.mjs'))
+  })
+  afterAll(async () => {
+    await started.app?.stop()
+    await started.project?.remove()
+  })
+  return {
+    get project() {
+      return started.project!
+    },
+    get app() {
+      return started.app!
+    },
+  }
 }
