@@ -143,6 +143,11 @@ export const mailPlugin = definePlugin({
   commands(api) {
     api.addCommand('mail-catcher', mailCatcherCommand(api.options))
   },
+  // Declared for a refusal before setup, which would start the embedded catcher (see Plugin.stateBackends).
+  stateBackends({ mode, portName, rollback }) {
+    if (mode === 'embedded') return [{ name: catcherStateName(portName), mechanism: 'memory', parallelSafe: false }]
+    return rollback ? [{ name: `${mode}:${portName}`, mechanism: 'delete-newer', parallelSafe: false }] : []
+  },
   async setup(api) {
     const options = api.options
     const { portName, mode } = options
@@ -168,7 +173,7 @@ export const mailPlugin = definePlugin({
       })
       const client = catcher.client({ pollIntervalMs: options.pollIntervalMs, defaultTimeoutMs: options.defaultTimeoutMs, requestTimeoutMs: options.requestTimeoutMs })
       api.addPort(portName, client)
-      api.addStateBackend(catcher.stateBackend(portName === 'mail' ? 'mail-catcher' : `mail-catcher:${portName}`))
+      api.addStateBackend(catcher.stateBackend(catcherStateName(portName)))
       api.addHealthCheck(`mail catcher (${catcher.smtpUrl}, API ${catcher.apiUrl})`, healthOf(client))
       api.log.info(`mail catcher: SMTP ${catcher.smtpUrl}, API ${catcher.apiUrl}`)
       return
@@ -194,6 +199,9 @@ export const mailPlugin = definePlugin({
     else warnWhenPathsShareTheMailbox(api, client)
   },
 })
+
+/** The embedded catcher's state backend for the port named `portName`. */
+const catcherStateName = (portName: string) => (portName === 'mail' ? 'mail-catcher' : `mail-catcher:${portName}`)
 
 /** The plugin's health check: true, or why not, which `venomqa doctor` shows (a bare false said only "unhealthy"). */
 function healthOf(client: { healthProblem(): Promise<string | undefined> }): () => Promise<true | string> {

@@ -17,6 +17,11 @@ export interface StartWireMockOptions {
   jar?: string
   /** The java binary; by default $JAVA_HOME/bin/java, else `java` on the PATH. */
   java?: string
+  /**
+   * How a message names the option that sets `java`, when none was given and no Java was found: the plugin
+   * gives its entry's (`plugins[1].managed.java`). Default `managed.java`.
+   */
+  javaKey?: string
   /** Folders to resolve the `wiremock` npm package from, in order. Default: the working folder, then this package's. */
   resolveFrom?: string[]
   /** JVM options. Default: a client-style JIT and the serial GC, which start WireMock about a fifth faster. */
@@ -103,12 +108,29 @@ function defaultJava(): string {
   return 'java'
 }
 
+const INSTALL_JAVA = "Managed WireMock runs on the machine's Java 11 or newer: install a JRE (e.g. apt-get install openjdk-17-jre-headless, or brew install openjdk)"
+const OR_URL = 'or run WireMock yourself and give its url instead of managed.'
+
+/** The java binary the user gave (`managed.java`) did not start: that value is what to fix. */
 function javaMissing(java: string, err: NodeJS.ErrnoException): ConfigError {
   return new ConfigError(
-    `Java was not found (tried "${java}": ${err.code ?? err.message}). Managed WireMock runs on the machine's Java 11 or newer: ` +
-      `install a JRE (e.g. apt-get install openjdk-17-jre-headless, or brew install openjdk), set JAVA_HOME, or give managed: { java: '/path/to/java' }; ` +
-      `or run WireMock yourself and give its url instead of managed.`,
+    `Java was not found (tried "${java}": ${err.code ?? err.message}). ${INSTALL_JAVA}, set JAVA_HOME, or give managed: { java: '/path/to/java' }; ${OR_URL}`,
     { where: 'managed.java' },
+  )
+}
+
+/**
+ * No java was given and none was found where one is looked for (JAVA_HOME, then PATH): placed at no option,
+ * as the user set none that is wrong, and naming `javaKey` as the way to point to one.
+ */
+function javaNotFound(java: string, javaKey: string, err: NodeJS.ErrnoException): ConfigError {
+  const home = process.env.JAVA_HOME
+  const looked =
+    java === 'java'
+      ? `no "java" in any folder of PATH; ${home ? `JAVA_HOME is "${home}", which has no bin/java` : 'JAVA_HOME is not set'}`
+      : `tried "${java}" from JAVA_HOME: ${err.code ?? err.message}`
+  return new ConfigError(
+    `Java was not found on PATH (${looked}). ${INSTALL_JAVA} and put its bin folder on PATH, set JAVA_HOME to it, or set ${javaKey} to the path of a java binary; ${OR_URL}`,
   )
 }
 
@@ -173,7 +195,7 @@ async function launch(options: StartWireMockOptions & { host: string; jar: strin
   }
   child.stdout!.on('data', collect)
   child.stderr!.on('data', collect)
-  const spawnError = new Promise<never>((_, reject) => child.once('error', (err: NodeJS.ErrnoException) => reject(err.code === 'ENOENT' || err.code === 'EACCES' ? javaMissing(java, err) : err)))
+  const spawnError = new Promise<never>((_, reject) => child.once('error', (err: NodeJS.ErrnoException) => reject(err.code === 'ENOENT' || err.code === 'EACCES' ? (options.java === undefined ? javaNotFound(java, options.javaKey ?? 'managed.java', err) : javaMissing(java, err)) : err)))
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
   const graceMs = options.stopGraceMs ?? 5000
   const dog = child.pid !== undefined && options.watchdog !== false ? startWatchdog(child.pid, { graceMs, remove: [root] }) : null

@@ -4,7 +4,7 @@ import en from 'zod/v4/locales/en.js'
 import { WireMockAdmin } from './admin'
 import { type ManagedWireMock, type StartWireMockOptions, defaultResolveFrom, startWireMock } from './managed'
 import { WireMockPort } from './mock-port'
-import { WireMockState } from './state'
+import { WIREMOCK_STATE_NAME, WireMockState } from './state'
 import { unmatchedMessage } from './unmatched'
 
 // zod/mini, bundled into this package tree-shaken (see tsup.config.ts): a configured plugin no longer costs
@@ -104,11 +104,18 @@ const wiremockPlugin = definePlugin({
   apiVersion: PLUGIN_API_VERSION,
   reporters: [],
   options: wiremockPluginOptions,
+  // Declared for a refusal before setup, which would start WireMock (see Plugin.stateBackends).
+  stateBackends(options) {
+    const { state } = resolveOptions(options)
+    return state ? [{ name: state.name ?? WIREMOCK_STATE_NAME, mechanism: 'mappings', parallelSafe: false }] : []
+  },
   async setup(api) {
     const resolved = resolveOptions(api.options)
     let server: ManagedWireMock | undefined
     if (resolved.managed) {
-      server = await startWireMock({ resolveFrom: [api.root, ...defaultResolveFrom()], ...resolved.managed }).catch((err: unknown) => {
+      // With no java set and none found, the message names the key that can point to one.
+      const javaKey = api.where === undefined ? 'managed.java' : optionPath(api.where, ['managed', 'java'])
+      server = await startWireMock({ resolveFrom: [api.root, ...defaultResolveFrom()], javaKey, ...resolved.managed }).catch((err: unknown) => {
         // A ConfigError (no java, no jar) already says what to install: keep it as it is.
         if (err instanceof Error && err.name === 'ConfigError') throw err
         fail((err as Error).message)

@@ -41,6 +41,9 @@ export async function putMappings(admin: WireMockAdmin, snapshot: MappingsSnapsh
  * each scenario to its saved state, and empties the request journal (WireMock cannot re-log requests, so
  * after a rollback the journal holds only what the path itself caused).
  */
+/** The state backend's name when the options give none. */
+export const WIREMOCK_STATE_NAME = 'wiremock'
+
 export class WireMockState implements StateBackend {
   readonly name: string
   readonly mechanism = 'mappings'
@@ -53,10 +56,10 @@ export class WireMockState implements StateBackend {
   constructor(options: WireMockStateOptions | WireMockAdmin, name?: string) {
     if (options instanceof WireMockAdmin) {
       this.admin = options
-      this.name = name ?? 'wiremock'
+      this.name = name ?? WIREMOCK_STATE_NAME
     } else {
       this.admin = new WireMockAdmin(options.url, options)
-      this.name = options.name ?? name ?? 'wiremock'
+      this.name = options.name ?? name ?? WIREMOCK_STATE_NAME
     }
     this.#stack = new CheckpointStack(this.name)
   }

@@ -71,6 +71,29 @@ describeJava('managed WireMock', () => {
       expect((err as Error).message).toContain('install a JRE')
     })
 
+    it('says Java is not on PATH when no java was given, naming the option that can point to one', async () => {
+      // A PATH with no java on it, and no JAVA_HOME: as on a machine where Java was never installed.
+      const saved = { PATH: process.env.PATH, JAVA_HOME: process.env.JAVA_HOME }
+      const empty = mkdtempSync(path.join(os.tmpdir(), 'vqwref-nojava-'))
+      process.env.PATH = empty
+      delete process.env.JAVA_HOME
+      let err: unknown
+      try {
+        err = await startWireMock({ javaKey: 'plugins[0].managed.java' }).catch((e: unknown) => e)
+      } finally {
+        process.env.PATH = saved.PATH
+        if (saved.JAVA_HOME === undefined) delete process.env.JAVA_HOME
+        else process.env.JAVA_HOME = saved.JAVA_HOME
+        rmSync(empty, { recursive: true, force: true })
+      }
+      expect(err).toBeInstanceOf(ConfigError)
+      // Not pinned to managed.java: the user set none, so no value of theirs is wrong.
+      expect((err as ConfigError).where).toBeUndefined()
+      expect((err as Error).message).toContain('Java was not found on PATH (no "java" in any folder of PATH; JAVA_HOME is not set)')
+      expect((err as Error).message).toContain('set plugins[0].managed.java to the path of a java binary')
+      expect((err as Error).message).toContain('install a JRE')
+    })
+
     it('reports a Java that exits at once, with its output', async () => {
       const err = await startWireMock({ java: process.execPath, jvmArgs: ["-e", "console.error(\"not a JVM\"); process.exit(3)", "--"] }).catch((e: unknown) => e)
       expect(err).toBeInstanceOf(WireMockError)

@@ -353,10 +353,38 @@ export interface Plugin<Options = Record<string, unknown>> {
    * add any, and an unknown reporter name is only found once every plugin is set up.
    */
   readonly reporters?: readonly string[]
+  /**
+   * The state backends `setup` adds with these options (the checked ones, as `api.options` gets them):
+   * `[]` for none. Read before any plugin is set up, so that a run refused for them (`workers` with no
+   * `workerSetup` over a backend that is not parallel-safe) is refused before setups start servers or
+   * connect. Left out, they are known only once the plugin is set up, and such a run is refused then.
+   */
+  readonly stateBackends?: (options: Options) => readonly DeclaredStateBackend[]
   setup?(api: PluginApi<Options>): void | Promise<void>
   /** Commands the plugin adds to `venomqa` (see PluginCommandApi). */
   commands?(api: PluginCommandApi<Options>): void
   hooks?: Partial<LifecycleHooks>
+}
+
+/** A state backend as its plugin declares it before setup (see Plugin.stateBackends). */
+export type DeclaredStateBackend = Pick<StateBackend, 'name' | 'mechanism' | 'parallelSafe'>
+
+/**
+ * The state backends `plugin` declares it adds with `options` (see Plugin.stateBackends); undefined when it
+ * declares none, or its declaration throws or gives something else than a list of them: then only its
+ * setup tells.
+ */
+export function declaredStateBackends<Options>(plugin: Pick<Plugin<Options>, 'stateBackends'>, options: Options): readonly DeclaredStateBackend[] | undefined {
+  if (typeof plugin.stateBackends !== 'function') return undefined
+  let declared: unknown
+  try {
+    declared = plugin.stateBackends(options)
+  } catch {
+    return undefined
+  }
+  const isBackend = (b: unknown) =>
+    !!b && typeof (b as DeclaredStateBackend).name === 'string' && typeof (b as DeclaredStateBackend).mechanism === 'string' && typeof (b as DeclaredStateBackend).parallelSafe === 'boolean'
+  return Array.isArray(declared) && declared.every(isBackend) ? declared : undefined
 }
 
 /** The reporter names `plugin` declares it adds (see Plugin.reporters); undefined when it declares none, or not as a list of names. */

@@ -13,6 +13,8 @@ import {
   type Plugin,
   type PluginApi,
   declaredReporters,
+  type DeclaredStateBackend,
+  declaredStateBackends,
   type PluginLogger,
   PluginError,
   type Ports,
@@ -219,6 +221,30 @@ function unsafeBackends(unsafe: readonly Pick<StateBackend, 'name' | 'mechanism'
   return `state backends ${each.slice(0, -1).join(', ')} and ${each.at(-1)} are`
 }
 
+/** A state backend of the run, registered or declared, with the name of the plugin that adds it (none: given in code). */
+interface DeclaredBackend {
+  readonly backend: DeclaredStateBackend
+  readonly plugin?: string
+}
+
+/**
+ * Refuse `paths` or `workers` over more than one at a time (with no workerSetup) when a state backend of
+ * `backends` is not parallel-safe: the paths would see each other's writes and rollbacks.
+ */
+function refuseParallel(paths: number, workers: number, backends: readonly DeclaredBackend[]): void {
+  const unsafe = backends.filter((b) => !b.backend.parallelSafe)
+  if (!unsafe.length) return
+  const owners: BackendOwner[] = unsafe.map(({ backend, plugin }) => (plugin ? { backend: backend.name, plugin } : { backend: backend.name }))
+  const asked = paths > 1 ? `parallelPaths: ${paths}` : `workers: ${workers}`
+  throw new ConfigError(
+    `${asked} would run ${paths > 1 ? 'paths' : 'journeys'} at the same time against one system, but ${unsafeBackends(unsafe.map((b) => b.backend))} not parallel-safe: they would see each other's writes and rollbacks. Choose one:\n` +
+      `  1. run one at a time: set ${paths > 1 ? 'parallelPaths' : 'workers'} to 1 (each path still starts from its checkpoint);\n` +
+      `  2. give every worker its own system: add a workerSetup (create: one app instance and database per worker; sync: copy the checkpoint state to it): ${workerSetupAdvice([], owners)}, see docs/parallel.md;\n` +
+      `  3. use only state backends that are parallel-safe.`,
+    { where: paths > 1 ? 'parallelPaths' : 'workers' },
+  )
+}
+
 export class Runner {
   readonly options: RunnerOptions
   readonly registry: Registry = { reporters: new Map(), ports: new Map(), stateBackends: [], healthChecks: new Map(), plugins: [], invariants: [] }
@@ -310,6 +336,50 @@ export class Runner {
     return this.#initialized
   }
 
+  #entriesChecked?: Promise<CheckedPlugin[]>
+
+  /** The plugin entries with their checked options: checked once, for the refusal before setup and for setup. */
+  #checkedEntries(): Promise<CheckedPlugin[]> {
+    this.#entriesChecked ??= checkPluginEntries(this.options.plugins ?? [])
+    return this.#entriesChecked
+  }
+
+  /**
+   * Refuse a parallel run with no workerSetup (see #checkParallel) before any plugin is set up, when the
+   * options and the plugins' declarations (Plugin.stateBackends) tell it will be refused: a setup starts
+   * servers (a managed WireMock, the embedded mail catcher) and connects, all for a run that then stops.
+   * Sets nothing up. What this cannot decide is decided once the plugins are set up, as before.
+   */
+  async refuseParallelBeforeSetup(): Promise<void> {
+    // Set up already: the registry tells, and run() checks it.
+    if (this.#initialized) return
+    if (this.options.workerSetup) return
+    const paths = this.options.parallelPaths ?? 1
+    const workers = this.options.workers ?? 1
+    requireCount('parallelPaths', paths)
+    requireCount('workers', workers)
+    if (Math.max(paths, workers) === 1) return
+    const declared = await this.#declaredBackends()
+    if (declared) refuseParallel(paths, workers, declared)
+  }
+
+  /**
+   * The state backends the run will have once set up, as the plugins declare them and in the order init
+   * registers them (the plugins' own, then those given in code), each with its plugin's name; undefined
+   * when a plugin that has a setup declares none: what it adds is known only once it is set up.
+   */
+  async #declaredBackends(): Promise<DeclaredBackend[] | undefined> {
+    const declared: DeclaredBackend[] = []
+    for (const { plugin, name, options } of await this.#checkedEntries()) {
+      if (typeof plugin.setup !== 'function') continue
+      const own = declaredStateBackends(plugin, options)
+      if (!own) return undefined
+      declared.push(...own.map((backend) => ({ backend, plugin: name })))
+    }
+    for (const backend of this.options.stateBackends ?? []) declared.push({ backend })
+    return declared
+  }
+
   async #armed<T>(fn: () => Promise<T>): Promise<T> {
     const disarm = this.#arm()
     try {
@@ -369,7 +439,7 @@ export class Runner {
       this.registry.reporters.set(name, factory)
       this.#claims.set(`reporter:${name}`, BUILT_IN)
     }
-    for (const checked of await checkPluginEntries(this.options.plugins ?? [])) {
+    for (const checked of await this.#checkedEntries()) {
       // Interrupted while plugins set up (one hangs): the rest are not set up; the run then runs nothing.
       if (this.options.signal?.aborted) break
       await this.#setupPlugin(checked)
@@ -615,6 +685,7 @@ export class Runner {
   }
 
   async #run(input: JourneyInput | readonly JourneyInput[], runOptions: RunOptions): Promise<RunResult> {
+    await this.refuseParallelBeforeSetup()
     await this.init()
     // `journey.only` focuses the run on those journeys, here as in the CLI, so code that calls run() gets it too.
     const { items } = focusJourneys(normalize(input))
@@ -1118,15 +1189,13 @@ export class Runner {
     requireCount('workers', workers)
     if (Math.max(paths, workers) === 1) return
     if (this.options.workerSetup) return this.#validateWorkerSetup()
-    const unsafe = this.registry.stateBackends.filter((b) => !b.parallelSafe)
-    if (!unsafe.length) return
-    const asked = paths > 1 ? `parallelPaths: ${paths}` : `workers: ${workers}`
-    throw new ConfigError(
-      `${asked} would run ${paths > 1 ? 'paths' : 'journeys'} at the same time against one system, but ${unsafeBackends(unsafe)} not parallel-safe: they would see each other's writes and rollbacks. Choose one:\n` +
-        `  1. run one at a time: set ${paths > 1 ? 'parallelPaths' : 'workers'} to 1 (each path still starts from its checkpoint);\n` +
-        `  2. give every worker its own system: add a workerSetup (create: one app instance and database per worker; sync: copy the checkpoint state to it): ${workerSetupAdvice(this.registry.plugins.map((p) => p.name), this.backendOwners(unsafe))}, see docs/parallel.md;\n` +
-        `  3. use only state backends that are parallel-safe.`,
-      { where: paths > 1 ? 'parallelPaths' : 'workers' },
+    // Mostly refused before setup already (refuseParallelBeforeSetup); checked again on what the plugins
+    // did add, for a plugin that declares no state backends (a third party's) or declared them wrong.
+    const owners = this.backendOwners()
+    refuseParallel(
+      paths,
+      workers,
+      this.registry.stateBackends.map((backend, i) => ({ backend, plugin: owners[i]!.plugin })),
     )
   }
 

@@ -211,6 +211,7 @@ export async function executeRun(
     debug: flags.debug,
     onExchange: har?.recorder.onExchange,
     ...(repeatEach !== undefined ? { repeatEach } : {}),
+    running: true,
   }).catch(async (err: unknown) => {
     // A quit under way ends the process itself, once it has said what it leaves: not this way out, first.
     await stopSignals.quitting()

@@ -129,6 +129,11 @@ export async function openSession(
     debug?: boolean
     onExchange?: (exchange: HttpExchange, origin?: ExchangeOrigin) => void
     repeatEach?: number
+    /**
+     * A run: its refusal of parallel work with no workerSetup comes before the plugins set up when their
+     * declarations tell it (Runner.refuseParallelBeforeSetup), not after they started their servers.
+     */
+    running?: boolean
   } = {},
 ): Promise<Session> {
   const reporterSpecs = reporterPluginSpecs(extra.reporters ?? [], config.plugins, config.root)
@@ -167,6 +172,7 @@ export async function openSession(
   }
   const runner = createRunner(options)
   try {
+    if (extra.running) await runner.refuseParallelBeforeSetup()
     await runner.init()
   } catch (err) {
     await runner.close().catch(() => {})
