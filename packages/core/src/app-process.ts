@@ -18,7 +18,10 @@ export interface AppProcessOptions {
   name?: string
   /**
    * Found in what the app writes (stdout or stderr) once it listens; its first group is its base URL, or
-   * its port (then `http://127.0.0.1:<port>`). Default: `listening on http://host:port`.
+   * its port (then `http://127.0.0.1:<port>`). Without it, the app is ready once it writes `listening on
+   * http://host:port` (that URL is its base URL), or once a port it names on a line saying it listens or
+   * started (`listening on 4712`, `Server started on port 4712`, `running at http://localhost:4712`)
+   * answers HTTP there (see `portsNamedAsListening`).
    */
   ready?: RegExp
   /**
@@ -132,6 +135,8 @@ export async function startAppProcess(options: AppProcessOptions): Promise<AppPr
   let onOutput: ((text: string) => void) | undefined
   /** Why it is not ready yet: the pattern or URL it waits for, and the last lines the app wrote (either stream). */
   let lastAnswer = 'no try yet'
+  /** Without `ready`: the base URLs the app's lines name as where it listens, each with that line and its last try. */
+  const named = new Map<string, { line: string; answer: string }>()
   const notReady = () => {
     const written = seen
       .split(/\r?\n/)
@@ -139,7 +144,10 @@ export async function startAppProcess(options: AppProcessOptions): Promise<AppPr
       .slice(-3)
     const what = written.length ? `; the last lines it wrote: ${written.map((l) => JSON.stringify(redactText(l.slice(0, MAX_LINE)))).join(' ')}` : ', and it has written nothing yet'
     if (readyUrl) return `nothing answered HTTP at ${redactText(readyUrl)} (the last try: ${lastAnswer})${what}${otherPortHint(seen, readyUrl, options.readyUrlKey ?? 'readyUrl')}`
-    return `no line it wrote matched ${ready} (the line it writes once it listens: give startAppProcess a \`ready\` pattern for it)${what}`
+    if (options.ready) return `${listenLineNotTaken(seen, ready)}no line it wrote matched ${ready} (\`ready\`: the line it writes once it listens)${what}`
+    const tried = [...named].at(-1)
+    const first = tried ? `it wrote ${quoteLine(tried[1].line)}, but nothing answered HTTP at ${redactText(tried[0])} (the last try: ${tried[1].answer}); ` : ''
+    return `${first}no line it wrote named a port that answers HTTP (such as "listening on http://127.0.0.1:4712", "listening on 4712" or "started on port 4712": give startAppProcess a \`ready\` pattern for another line)${what}`
   }
   child.stderr!.setEncoding('utf8')
   child.stdout!.setEncoding('utf8')
@@ -217,16 +225,41 @@ export async function startAppProcess(options: AppProcessOptions): Promise<AppPr
       if (signal) starting.set(signal, () => `${name} was still starting: ${notReady()}`)
       const settle = () => {
         polling = false
+        // Ready or not, the app's later output is no longer looked through.
+        onOutput = undefined
         clearTimeout(timer)
         signal?.removeEventListener('abort', onAbort)
         if (signal) starting.delete(signal)
+      }
+      /** Tries each base URL the app named, until one answers HTTP: that one is the app's. */
+      let tryingNamed = false
+      const tryNamed = async () => {
+        tryingNamed = true
+        while (polling) {
+          for (const [url, seenAt] of named) {
+            const answer = await answersHttp(url)
+            if (!polling) return
+            if (answer === true) {
+              settle()
+              return resolve(url)
+            }
+            seenAt.answer = answer
+          }
+          await new Promise((r) => setTimeout(r, READY_POLL_MS))
+        }
       }
       onOutput = (chunk) => {
         seen = (seen + chunk).slice(-4096)
         if (readyUrl) return
         const found = ready.exec(seen)?.[1]
-        if (found === undefined) return
-        onOutput = undefined
+        if (found === undefined) {
+          // A port named in words of its own is the app's once it answers HTTP there: a database's or a
+          // queue's port named on such a line does not.
+          if (options.ready) return
+          for (const { url, line } of portsNamedAsListening(seen)) if (!named.has(url)) named.set(url, { line, answer: 'no try yet' })
+          if (named.size && !tryingNamed) void tryNamed()
+          return
+        }
         settle()
         resolve(/^\d+$/.test(found) ? `http://127.0.0.1:${found}` : found)
       }
@@ -273,9 +306,55 @@ function notFound(program: string, cwd: string | undefined, existsSync: (path: s
 
 /**
  * What names the port an app listens at: an http(s) URL with a port, `listening on :4712` (or on a host:4712),
- * `on port 4712`. Not a bare `port 5432`: that may be its database's.
+ * `listening on 4712`, `on port 4712`. Not a bare `port 5432`: that may be its database's.
  */
-const NAMED_PORT = /\bhttps?:\/\/(?:\[[^\]\s]*\]|[\w.-]+):(\d{1,5})\b|\blisten(?:ing)?(?: on| at)?\s+(?:[\w.-]*|\[[^\]\s]*\]):(\d{1,5})\b|\b(?:on|at)\s+port\b[\s:=]*(\d{1,5})\b/gi
+const NAMED_PORT =
+  /\bhttps?:\/\/(?:\[[^\]\s]*\]|[\w.-]+):(\d{1,5})\b|\blisten(?:ing)?(?: on| at)?\s+(?:[\w.-]*|\[[^\]\s]*\]):(\d{1,5})\b|\b(?:on|at)\s+port\b[\s:=]*(\d{1,5})\b|\blisten(?:ing)?(?: on| at)?\s+(\d{1,5})\b(?![.:\d])/gi
+
+/** A line saying the app listens, or started: one whose port (NAMED_PORT's, or a `port: 4712` field) may be the app's. */
+const LISTEN_WORD = /\b(?:listen\w*|start\w*|running|ready|serv(?:er|ing)|up|available)\b/i
+const PORT_FIELD = /\bport\b["'\s:=]*(\d{1,5})\b/i
+
+/**
+ * The base URLs `output`'s lines saying the app listens or started name (see LISTEN_WORD), in order, with
+ * their line: a URL's origin (`0.0.0.0` and `::`, every address, as 127.0.0.1), else `http://127.0.0.1:<port>`.
+ * Only a guess until it answers HTTP: a line may name another service's port (`started; cache on port 6379`).
+ */
+function portsNamedAsListening(output: string): { url: string; line: string }[] {
+  const found: { url: string; line: string }[] = []
+  for (const line of output.split(/\r?\n/)) {
+    if (!LISTEN_WORD.test(line)) continue
+    const matches = [...line.matchAll(NAMED_PORT)]
+    for (const m of matches) {
+      if (m[1] === undefined) found.push({ url: `http://127.0.0.1:${Number(m[2] ?? m[3] ?? m[4])}`, line })
+      else if (URL.canParse(m[0])) found.push({ url: everyAddressAsLoopback(new URL(m[0])), line })
+    }
+    const field = matches.length ? undefined : PORT_FIELD.exec(line)?.[1]
+    if (field !== undefined) found.push({ url: `http://127.0.0.1:${Number(field)}`, line })
+  }
+  return found
+}
+
+/** `url`'s origin, an app listening at every address (`0.0.0.0`, `[::]`) reached at 127.0.0.1. */
+function everyAddressAsLoopback(url: URL): string {
+  if (url.hostname === '0.0.0.0' || url.hostname === '[::]') url.hostname = '127.0.0.1'
+  return url.origin
+}
+
+/**
+ * With a `ready` of the caller's: the last line that names a port as the app's (see portsNamedAsListening)
+ * and that `ready` does not take, said first, for a pattern that misses the line the app writes. Else nothing.
+ */
+function listenLineNotTaken(output: string, ready: RegExp): string {
+  const line = portsNamedAsListening(output).at(-1)?.line
+  if (line === undefined || ready.test(line)) return ''
+  return `it wrote ${quoteLine(line)}, which names a port, but \`ready\` ${ready} does not take it (change \`ready\` to take that line, or leave \`ready\` out: a line naming a port that answers HTTP is taken then); `
+}
+
+/** A line the app wrote, as messages quote it: trimmed, cut to MAX_LINE, redacted. */
+function quoteLine(line: string): string {
+  return JSON.stringify(redactText(line.trim().slice(0, MAX_LINE)))
+}
 
 /**
  * For an app that did not answer at `readyUrl`: when the last port its output names clearly (see NAMED_PORT)
@@ -286,9 +365,9 @@ function otherPortHint(output: string, readyUrl: string, key: string): string {
   const waitedPort = waited.port || (waited.protocol === 'https:' ? '443' : '80')
   let named: { port: string; line: string } | undefined
   for (const line of output.split(/\r?\n/))
-    for (const m of line.matchAll(NAMED_PORT)) named = { port: String(Number(m[1] ?? m[2] ?? m[3])), line }
+    for (const m of line.matchAll(NAMED_PORT)) named = { port: String(Number(m[1] ?? m[2] ?? m[3] ?? m[4])), line }
   if (!named || named.port === waitedPort) return ''
-  const line = JSON.stringify(redactText(named.line.trim().slice(0, MAX_LINE)))
+  const line = quoteLine(named.line)
   return `; it names port ${named.port} (${line}), not port ${waitedPort} of ${redactText(readyUrl)}: if the app listens there, change ${key}, or have the app listen at port ${waitedPort}`
 }
 

@@ -372,8 +372,10 @@ export function validateLoadedExploration(name: string, actions: readonly Explor
     if (unknownOption) throw fail(`invariant "${v.name}": ${unknownOption}`)
     if (v.options.severity !== undefined && !SEVERITIES.includes(v.options.severity)) throw fail(`invariant "${v.name}": ${notOneOf('severity', v.options.severity, SEVERITIES)}`)
     for (const after of v.options.after ?? [])
-      if (!actionNames.has(after) && !options.partial)
-        throw fail(`invariant "${v.name}": after names "${after}", which is no action (actions: ${[...actionNames].join(', ')})`)
+      if (!actionNames.has(after) && !options.partial) {
+        const near = didYouMean(String(after), [...actionNames])
+        throw fail(`invariant "${v.name}": after names "${after}", which is no action (${near ? `did you mean "${near}"? ` : ''}actions: ${[...actionNames].join(', ')})`)
+      }
   }
 }
 

@@ -59,13 +59,47 @@ describe('startAppProcess', () => {
     await expect(start).rejects.toThrow(/ exited with code 2 before it was ready; its last stderr lines: "cannot reach postgres:\/\/app:\*\*\*@db\/app"$/)
   })
 
-  it('an app that never writes its ready line is stopped at readyTimeoutMs, with the line awaited and what it wrote instead', async () => {
+  it('an app that never names its port is stopped at readyTimeoutMs, with what was awaited and what it wrote instead', async () => {
     const start = startAppProcess({
-      command: node(`require('node:http').createServer().listen(0, '127.0.0.1', function () { console.log('Server started on port ' + this.address().port) })`),
+      command: node(`require('node:http').createServer().listen(0, '127.0.0.1', function () { console.log('Server started') })`),
       readyTimeoutMs: 500,
     })
     await expect(start).rejects.toThrow(
-      /did not say it was ready within 500 ms: no line it wrote matched \/listening on .*\/i \(the line it writes once it listens: give startAppProcess a `ready` pattern for it\); the last lines it wrote: "Server started on port \d+"$/,
+      /did not say it was ready within 500 ms: no line it wrote named a port that answers HTTP \(such as "listening on http:\/\/127\.0\.0\.1:4712", "listening on 4712" or "started on port 4712": give startAppProcess a `ready` pattern for another line\); the last lines it wrote: "Server started"$/,
+    )
+  })
+
+  it('an app that names its port in words of its own (a bare port, "on port N") is ready once that port answers HTTP there', async () => {
+    for (const say of [`'listening on ' + s.address().port`, `'Server started on port ' + s.address().port`, `'App running at port ' + s.address().port + ' (pid ' + process.pid + ')'`]) {
+      const app = await startAppProcess({
+        command: node(`const s = require('node:http').createServer((q, r) => r.end('ok')); s.listen(0, '127.0.0.1', () => console.log(${say}))`),
+        readyTimeoutMs: 30_000,
+      })
+      started.push(app)
+      expect(app.baseUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
+      expect(await (await fetch(app.baseUrl)).text()).toBe('ok')
+    }
+  })
+
+  it('a port named that nothing answers HTTP at is not taken for the app\'s: the message says so first', async () => {
+    // A port that was free a moment ago, named before anything listens there (and nothing does).
+    const start = startAppProcess({
+      command: node(`const s = require('node:net').createServer().listen(0, '127.0.0.1', () => { const port = s.address().port; s.close(() => console.log('Server started on port ' + port)); setInterval(() => {}, 1000) })`),
+      readyTimeoutMs: 500,
+    })
+    await expect(start).rejects.toThrow(
+      /did not say it was ready within 500 ms: it wrote "Server started on port (\d+)", but nothing answered HTTP at http:\/\/127\.0\.0\.1:\1 \(the last try: connection refused\); no line it wrote named a port that answers HTTP /,
+    )
+  })
+
+  it('with a `ready` of its own, a line that names the port the app listens at but that the pattern does not take is named first in the message', async () => {
+    const start = startAppProcess({
+      command: node(`const s = require('node:http').createServer((q, r) => r.end('ok')); s.listen(0, '127.0.0.1', () => console.log('listening on ' + s.address().port))`),
+      ready: /Ready at (\S+)/,
+      readyTimeoutMs: 500,
+    })
+    await expect(start).rejects.toThrow(
+      /did not say it was ready within 500 ms: it wrote "listening on \d+", which names a port, but `ready` \/Ready at \(\\S\+\)\/ does not take it \(change `ready` to take that line, or leave `ready` out: a line naming a port that answers HTTP is taken then\); no line it wrote matched \/Ready at /,
     )
   })
 

@@ -18,6 +18,11 @@ describe('exploration()', () => {
     ['a budget of -1', { actions: [create], budget: { transitions: -1 } }, /budget\.transitions must be a positive number, got -1/],
     ['two actions with one name', { actions: [create, action('create', () => undefined)] }, /two actions are named "create"/],
     ['an invariant after no action', { actions: [create], invariants: [invariant('x', () => true, { after: ['delete'] })] }, /invariant "x": after names "delete", which is no action \(actions: create\)/],
+    [
+      'an invariant after a misspelt action',
+      { actions: [create, action('cancel', () => undefined)], invariants: [invariant('x', () => true, { after: ['cancle'] })] },
+      /invariant "x": after names "cancle", which is no action \(did you mean "cancel"\? actions: create, cancel\)$/,
+    ],
     ['an invariant named like a built-in', { actions: [create], invariants: [invariant('no_5xx', () => true)] }, /two invariants are named "no_5xx" \(a built-in one has this name\)/],
     ['a setup item that is not a step', { actions: [create], setup: [{ kind: 'checkpoint', name: 'c' }] as never }, /setup item 1 is not a step/],
     ['maxPerPath 0', { actions: [action('a', () => undefined, { maxPerPath: 0 })] }, /action "a": maxPerPath must be a whole number of 1 or more, got 0/],

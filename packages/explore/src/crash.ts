@@ -1,4 +1,4 @@
-import { type Issue, type TakenAction, errorMessage, makeIssue, sequenceText } from '@venomqa/core'
+import { type Issue, type TakenAction, errorMessage, makeIssue, redactText, sequenceText } from '@venomqa/core'
 import { ActionHookThrew } from './edges'
 /**
  * An exploration that stopped on an error outside any action: its setup, its workers, the tool. The kind's
@@ -19,6 +19,21 @@ export function crashIssue(exploration: string, err: unknown): Issue {
       : 'The exploration stopped on an error outside any action (its setup, its workers, or the tool itself): read the error, and run with --debug for its stack.',
     source: 'explore',
   })
+}
+
+/** How much of a crash's message a violation reported as met quotes: its note is the message's, not the crash's report. */
+const CRASH_IN_NOTE = 200
+
+/**
+ * Why a violation met before the exploration crashed is reported as met (as NOT_SETTLED_INTERRUPTED says it
+ * for Ctrl-C): a bare "not confirmed" read as replays that failed to reproduce it. The crash in brief, its
+ * first line (an action's hook without the advice its issue gives), redacted; the crash issue tells the rest.
+ */
+export function notSettledCrashed(err: unknown): string {
+  const what = err instanceof ActionHookThrew ? `action "${err.action}": ${err.what}` : errorMessage(err)
+  const line = what.split(/\r?\n/, 1)[0]!.trim()
+  const brief = line.length > CRASH_IN_NOTE ? `${line.slice(0, CRASH_IN_NOTE - 1)}…` : line
+  return `not shrunk or confirmed: the exploration crashed: ${redactText(brief)}`
 }
 
 /**

@@ -6,7 +6,7 @@ import { emitJourney } from './emit'
 import type { ExploreOptions, WrittenJourney } from './contracts'
 import { Coverage } from './coverage'
 import { loadDefinition } from './definition'
-import { crashIssue } from './crash'
+import { crashIssue, notSettledCrashed } from './crash'
 import { appStoppedIssue } from './no-answer'
 import { LaneSearch } from './lane-search'
 import { type FoundOnLane, mergeFound } from './merge'
@@ -170,11 +170,11 @@ export async function explore(exploration: Exploration, options: ExploreOptions)
     const refusedOnly = answersOf(searches).onlyUnauthorized
     violations = await settleViolations(
       found.map((f) => {
-        const { appStopped } = searches[f.lane]!
+        const { appStopped, crashed } = searches[f.lane]!
         // Every lane's own, the first one's too: without it the emitter cannot tell a request to another
         // origin from one to the API, and would send both to the journey's base URL.
         const laneBaseUrl = lanes[f.lane]!.http.baseUrl
-        return { found: f.found, lane: f.lane, shape: f.shape, runner: searches[f.lane]!.sequenceRunner(), ...(laneBaseUrl ? { baseUrl: laneBaseUrl } : {}), ...(appStopped ? { appStopped } : {}) }
+        return { found: f.found, lane: f.lane, shape: f.shape, runner: searches[f.lane]!.sequenceRunner(), ...(laneBaseUrl ? { baseUrl: laneBaseUrl } : {}), ...(appStopped ? { appStopped } : {}), ...(crashed ? { crashed: notSettledCrashed(crashed.error) } : {}) }
       }),
       {
         exploration,

@@ -77,7 +77,8 @@ export class LaneSearch {
   broken = false
   /** The app stopped answering during the search, which stopped there (see AppStoppedAnswering). */
   appStopped?: NoAnswer
-  #crashed = false
+  /** What its search crashed on: its violations cannot be replayed, and say why (see notSettledCrashed). */
+  crashed?: { error: unknown }
   #replays?: LaneSequenceRunner
   readonly #issues: LaneIssue[] = []
   readonly #faults = new Set<string>()
@@ -109,7 +110,7 @@ export class LaneSearch {
    * every violation of the lane: it knows what the app last ran, in the replay of another violation too.
    */
   sequenceRunner(): SequenceRunner | undefined {
-    if (this.#crashed) return undefined
+    if (this.crashed) return undefined
     this.#replays ??= new LaneSequenceRunner({ ...this.env, actions: new Map(this.options.actions.map((a) => [a.name, a])), root: ROOT })
     return this.#replays
   }
@@ -158,7 +159,8 @@ export class LaneSearch {
       await explorer.finish()
     } catch (err) {
       if (o.signal.aborted) return
-      this.broken = this.#crashed = true
+      this.broken = true
+      this.crashed = { error: err }
       if (err instanceof AppStoppedAnswering) {
         this.appStopped = err.noAnswer
         this.#issues.push({ issue: this.#onWorker(appStoppedIssue(o.exploration.name, err.noAnswer, 'search')) })

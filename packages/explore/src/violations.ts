@@ -220,6 +220,8 @@ export interface Candidate {
   baseUrl?: string
   /** The app stopped answering during that lane's search: nothing can be replayed there. */
   appStopped?: NoAnswer
+  /** That lane's search crashed: why it is reported as met (see notSettledCrashed). */
+  crashed?: string
   /** Its message's shape (see messageShape); by default worked out from its message. */
   shape?: string
 }
@@ -346,7 +348,7 @@ async function settleCandidate(c: Candidate, group: Group, stopped: NoAnswer | u
   }
   if (stopped) return asMet(NOT_CONFIRMED)
   if (deps.signal.aborted) return asMet(NOT_SETTLED_INTERRUPTED)
-  if (!c.runner) return asMet()
+  if (!c.runner) return asMet(c.crashed)
   // Unshrunk, a sequence is known only as met, and the meetings kept hold none of each other's actions:
   // each would be a violation of its own, for one bug met from a few states. Nothing tells them apart, so
   // one per group, as when they cannot be replayed.

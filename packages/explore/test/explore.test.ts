@@ -334,6 +334,30 @@ describe('explore() against the shop app (every planted bug on) over PostgreSQL'
     }
   })
 
+  it('a crash once a violation is met: it is reported as met, saying it was not shrunk or confirmed because the exploration crashed, and how', async () => {
+    const before = await dumpDatabase(env.databaseUrl)
+    let violationMet = false
+    // A when() that answers until a violation is met, then throws: the exploration crashes mid-search.
+    const lookup = action('lookup', ({ http }) => http.get('/api/products'), {
+      when: () => {
+        if (violationMet) throw new Error('lookup table gone')
+        return false
+      },
+    })
+    const r = await exploreShop(shopExploration({ dedupe: false, actions: [createProduct, createOrder, refund, ship, lookup] }), env, {
+      onProgress: (p) => {
+        if (p.violations > 0) violationMet = true
+      },
+    })
+    expect(await dumpDatabase(env.databaseUrl)).toBe(before)
+    expect(r.issues.filter((i) => i.step === 'exploration').map((i) => i.error)).toEqual([expect.stringMatching(/^exploration crashed: action "lookup": when\(\) threw /)])
+    expect(r.violations.length).toBeGreaterThan(0)
+    for (const v of r.violations) {
+      expect(v.reproduced).toEqual({ attempts: 0, failures: 0 })
+      expect(v.message).toMatch(/ \(not shrunk or confirmed: the exploration crashed: action "lookup": when\(\) threw in the state .*: lookup table gone\)$/)
+    }
+  })
+
   it('prefix replay (reset to the root, replay the path) does the same search as rollback', async () => {
     const rollback = await exploreShop(shopExploration({ dedupe: false }), env)
     const replay = await exploreShop(shopExploration({ dedupe: false }), env, { prefixReplay: true })

@@ -140,11 +140,11 @@ describe('a worker whose app never writes its ready line', () => {
       workerSetup: {
         create: (_index, _main, signal) =>
           startAppProcess({
-            // It listens, but says so in words of its own (with its database URL, password and all).
+            // It listens, but never says where (it names its database URL, password and all).
             command: [
               process.execPath,
               '-e',
-              "const s = require('node:http').createServer((q, r) => r.end('ok')); s.listen(0, '127.0.0.1', () => console.log('Server started on port ' + s.address().port + ', db postgres://app:hunter2@db/app'))",
+              "const s = require('node:http').createServer((q, r) => r.end('ok')); s.listen(0, '127.0.0.1', () => console.log('Server started, db postgres://app:hunter2@db/app'))",
             ],
             signal,
           }),
@@ -162,7 +162,7 @@ describe('a worker whose app never writes its ready line', () => {
     expect(j2.worker).toBe(1)
     expect(j2.issues.map((i) => i.error)).toEqual([
       expect.stringMatching(
-        /^worker 1 could not be made, so the journey did not run: workerSetup\.create\(1\) timed out after 3000 ms \(pluginTimeout\); worker 1 is not used again in this run; \S+ -e .* was still starting: no line it wrote matched \/listening on .*\/i \(the line it writes once it listens: give startAppProcess a `ready` pattern for it\); the last lines it wrote: "Server started on port \d+, db postgres:\/\/app:\*\*\*@db\/app"$/,
+        /^worker 1 could not be made, so the journey did not run: workerSetup\.create\(1\) timed out after 3000 ms \(pluginTimeout\); worker 1 is not used again in this run; \S+ -e .* was still starting: no line it wrote named a port that answers HTTP \(such as "listening on http:\/\/127\.0\.0\.1:4712", "listening on 4712" or "started on port 4712": give startAppProcess a `ready` pattern for another line\); the last lines it wrote: "Server started, db postgres:\/\/app:\*\*\*@db\/app"$/,
       ),
     ])
     expect(runner.closeIssues).toEqual([])
