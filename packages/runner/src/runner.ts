@@ -182,11 +182,19 @@ const CUT_OFF_SUGGESTION =
  * stopped the app's work under way and undid it (pg-proxy on an interrupt cancels the app's statements) makes
  * "not rolled back" untrue for that backend's part, not for what the app does after the rollback or elsewhere.
  */
-function cutOffOutcome(cancelledBy: readonly string[]): string {
-  if (!cancelledBy.length) return 'if the app still acts on it, that is not rolled back'
+function cutOffOutcome(cancelledBy: readonly string[], count: number): string {
+  const it = count === 1 ? 'it' : 'them'
+  if (!cancelledBy.length) return `if the app still acts on ${it}, that is not rolled back`
   const names = cancelledBy.map((n) => `"${n}"`).join(', ')
   const which = cancelledBy.length === 1 ? `state backend ${names}` : `state backends ${names}`
-  return `${which} stopped the app's work on it under way and rolled back what it had done; only what the app does for it after the rollback is not rolled back`
+  return `${which} stopped the app's work on ${it} under way and rolled back what it had done; only what the app does for ${it} after the rollback is not rolled back`
+}
+
+/** A request cut off (`count` times by one step: told once), and what became of the app's work on it. */
+function cutOffMessage(what: string, cancelledBy: readonly string[], count: number): string {
+  const shown = redactText(what)
+  const told = count === 1 ? `${shown} got no answer after its step stopped (it is given ${STOP_GRACE_MS} ms)` : `${count} requests ${shown} got no answer after their step stopped (each is given ${STOP_GRACE_MS} ms)`
+  return `${told}: ${cutOffOutcome(cancelledBy, count)}`
 }
 
 /**
@@ -276,8 +284,8 @@ export class Runner {
   #connections?: ConnectionPool
   #tokens: TokenStore = new Map()
   /** Requests their steps stopped waiting for, on every lane: each rollback waits for them first. */
-  readonly #detached = new DetachedRequests((what, sentBy, cancelledBy) => {
-    const message = `${redactText(what)} got no answer after its step stopped (it is given ${STOP_GRACE_MS} ms): ${cutOffOutcome(cancelledBy)}`
+  readonly #detached = new DetachedRequests((what, sentBy, cancelledBy, count) => {
+    const message = cutOffMessage(what, cancelledBy, count)
     // The step that sent it, when known, named as every issue's place is (journey › path › step): the
     // request's own words do not say which of the run's steps it was.
     const place = sentBy ? { journey: sentBy.journey, path: sentBy.path, step: sentBy.step } : { journey: '', path: '', step: 'run' }

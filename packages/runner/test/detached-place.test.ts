@@ -36,7 +36,7 @@ beforeAll(async () => {
 afterAll(() => new Promise<void>((r) => server.close(() => r())))
 
 const told = (url: string) => `GET ${url} got no answer after its step stopped (it is given 1000 ms): if the app still acts on it, that is not rolled back`
-const cutOff = (run: RunResult): Issue[] => run.issues.filter((i) => i.error.includes('got no answer after its step stopped'))
+const cutOff = (run: RunResult): Issue[] => run.issues.filter((i) => /got no answer after (its|their) step stopped/.test(i.error))
 
 async function run(j: ReturnType<typeof journey>, options: { har?: boolean; interrupt?: boolean } = {}) {
   const warnings: string[] = []
@@ -84,5 +84,25 @@ describe('a request cut off after its step stopped', () => {
     expect(warnings.filter((w) => w.includes('got no answer'))).toEqual([`signup › create: ${told(`${base}/slow?ms=2`)}`])
     expect(cutOff(result)).toEqual([expect.objectContaining({ journey: 'signup', path: 'main', step: 'create' })])
     expect(console).toMatch(/✗ signup › create \[high\] runner/)
+  }, 30_000)
+
+  it('tells the same request of one step cut off several times once, with how many, and different ones apart', async () => {
+    // A step that fires requests at once (20 orders on one row, say): one interrupt cut them all off, and a
+    // warning and an issue each made 26 near-identical blocks of one Ctrl-C.
+    const j = journey('stampede', {
+      steps: [
+        step(
+          'orders',
+          async ({ http }) => {
+            await Promise.all([...Array.from({ length: 5 }, () => http.get('/slow?ms=3')), http.get('/slow?ms=4')])
+          },
+          { timeout: 100 },
+        ),
+      ],
+    })
+    const { result, warnings } = await run(j)
+    const many = `5 requests GET ${base}/slow?ms=3 got no answer after their step stopped (each is given 1000 ms): if the app still acts on them, that is not rolled back`
+    expect(warnings.filter((w) => w.includes('got no answer'))).toEqual([`stampede › orders: ${many}`, `stampede › orders: ${told(`${base}/slow?ms=4`)}`])
+    expect(cutOff(result).map((i) => i.error)).toEqual([many, told(`${base}/slow?ms=4`)])
   }, 30_000)
 })

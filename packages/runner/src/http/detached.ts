@@ -127,15 +127,15 @@ export function untilStepStops<T>(work: Promise<T>, signal: AbortSignal, leftBeh
  * them first (`settle`); one the app did not answer within the grace is cut off. Cut-off requests are told
  * to `onAbandoned` by `report`, after the rollback that waited for them (with the backends that answered
  * that they stopped the app's work and undid it: see RollbackAnswer), or at the run's end (with none),
- * with the step that sent each when that is known.
+ * with the step that sent each when that is known, and how many of that request of that step were cut off.
  */
 export class DetachedRequests {
   readonly #pending = new Set<Promise<unknown>>()
-  readonly #onAbandoned?: (what: string, sentBy: ExchangeOrigin | undefined, cancelledBy: readonly string[]) => void
+  readonly #onAbandoned?: (what: string, sentBy: ExchangeOrigin | undefined, cancelledBy: readonly string[], count: number) => void
   /** Cut off, not yet reported. */
   #cut: { what: string; sentBy?: ExchangeOrigin }[] = []
 
-  constructor(onAbandoned?: (what: string, sentBy: ExchangeOrigin | undefined, cancelledBy: readonly string[]) => void) {
+  constructor(onAbandoned?: (what: string, sentBy: ExchangeOrigin | undefined, cancelledBy: readonly string[], count: number) => void) {
     this.#onAbandoned = onAbandoned
   }
 
@@ -156,7 +156,16 @@ export class DetachedRequests {
   report(cancelledBy: readonly string[] = []): void {
     const cut = this.#cut
     this.#cut = []
-    for (const { what, sentBy } of cut) this.#onAbandoned?.(what, sentBy, cancelledBy)
+    // The same request of one step, cut off several times (a step that fires twenty at once, one
+    // interrupt), told once with how many: one warning and one issue each made twenty alike.
+    const alike = new Map<string, { what: string; sentBy?: ExchangeOrigin; count: number }>()
+    for (const { what, sentBy } of cut) {
+      const key = JSON.stringify([sentBy?.journey, sentBy?.path, sentBy?.step, what])
+      const seen = alike.get(key)
+      if (seen) seen.count++
+      else alike.set(key, { what, sentBy, count: 1 })
+    }
+    for (const { what, sentBy, count } of alike.values()) this.#onAbandoned?.(what, sentBy, cancelledBy, count)
   }
 
   /** Resolves once every detached request has ended; undefined when none is pending (the usual case). */
