@@ -19,7 +19,11 @@ beforeAll(async () => {
     path.join(p.dir, 'journeys/a.journey.mjs'),
     "import { journey, step } from '@venomqa/core'\n" +
       "export const ok = journey('ok', { steps: [step('one', () => {})] })\n" +
-      "export const bad = journey('bad', { tags: ['bad'], steps: [step('one', () => { throw new Error('boom') })] })\n",
+      "export const bad = journey('bad', { tags: ['bad'], steps: [step('one', () => { throw new Error('boom') })] })\n" +
+      // Fails its first attempt and passes the journey retry: flaky. The count is odd at each first attempt
+      // also when the module stays loaded from one run to the next.
+      'let tries = 0\n' +
+      "export const wobbly = journey('wobbly', { retries: 1, steps: [step('one', () => { if (++tries % 2 === 1) throw new Error('first try') })] })\n",
   )
 })
 afterAll(async () => {
@@ -28,7 +32,7 @@ afterAll(async () => {
 
 describe('a run whose reporters leave out the console', () => {
   it('that failed: one line on stderr says so, with the counts, after the files written', async () => {
-    const r = await p.venomqa(['run', '--base-url', 'http://127.0.0.1:9', '-r', 'junit:out/junit.xml', '-r', 'json:out/results.json'])
+    const r = await p.venomqa(['run', '--base-url', 'http://127.0.0.1:9', 'ok', 'bad', '-r', 'junit:out/junit.xml', '-r', 'json:out/results.json'])
     expect(r.code, r.stderr).toBe(1)
     expect(r.stdout).toBe('')
     expect(r.stderr).toBe(
@@ -38,6 +42,17 @@ describe('a run whose reporters leave out the console', () => {
     )
   })
 
+  // The line left flaky journeys out of its counts: "1 passed, 1 failed of 3" did not add up, and a run that
+  // --fail-on-flaky failed read "1 passed of 2; issues: none", with nothing to say why it failed.
+  it('counts flaky journeys, as the console does', async () => {
+    const all = await p.venomqa(['run', '--base-url', 'http://127.0.0.1:9', '-r', 'junit:out/junit.xml'])
+    expect(all.code, all.stderr).toBe(1)
+    expect(all.stderr).toContain('venomqa: Result: FAILED (journeys: 1 passed, 1 failed, 1 flaky of 3; issues: 1 high)')
+    const onFlaky = await p.venomqa(['run', '--base-url', 'http://127.0.0.1:9', 'ok', 'wobbly', '--fail-on-flaky', '-r', 'junit:out/junit.xml'])
+    expect(onFlaky.code, onFlaky.stderr).toBe(1)
+    expect(onFlaky.stderr).toContain('venomqa: Result: FAILED (journeys: 1 passed, 1 flaky of 2; issues: none)')
+  })
+
   it('that passed: nothing more than the files written', async () => {
     const r = await p.venomqa(['run', '--base-url', 'http://127.0.0.1:9', 'ok', '-r', 'junit:out/junit.xml'])
     expect(r.code, r.stderr).toBe(0)
@@ -45,7 +60,7 @@ describe('a run whose reporters leave out the console', () => {
   })
 
   it('with the console: its own Result line, and no other', async () => {
-    const r = await p.venomqa(['run', '--base-url', 'http://127.0.0.1:9', '-r', 'console', '-r', 'junit:out/junit.xml'])
+    const r = await p.venomqa(['run', '--base-url', 'http://127.0.0.1:9', 'ok', 'bad', '-r', 'console', '-r', 'junit:out/junit.xml'])
     expect(r.code, r.stderr).toBe(1)
     expect(r.stdout).toContain('Result: FAILED')
     expect(r.stderr).not.toContain('Result:')

@@ -173,11 +173,13 @@ export class RunOutputs {
  */
 export function failedLine(run: RunResult): string {
   const s = run.summary
-  const counts = (c: { passed: number; failed: number; skipped?: number; total: number }) =>
-    `${[`${c.passed} passed`, c.failed ? `${c.failed} failed` : '', c.skipped ? `${c.skipped} skipped` : ''].filter(Boolean).join(', ')} of ${c.total}`
+  // Flaky journeys are counted as the console counts them, so the numbers add up to the total, and a run
+  // that --fail-on-flaky failed shows what failed it. An exploration's flaky count is of its violations.
+  const counts = (c: { passed: number; failed: number; skipped?: number; total: number }, flaky = 0) =>
+    `${[`${c.passed} passed`, c.failed ? `${c.failed} failed` : '', flaky ? `${flaky} flaky` : '', c.skipped ? `${c.skipped} skipped` : ''].filter(Boolean).join(', ')} of ${c.total}`
   const issues = SEVERITIES.filter((sev) => s.issues[sev] > 0).map((sev) => `${s.issues[sev]} ${sev}`)
   const parts = [
-    ...(s.journeys.total || !s.explorations ? [`journeys: ${counts(s.journeys)}`] : []),
+    ...(s.journeys.total || !s.explorations ? [`journeys: ${counts(s.journeys, s.journeys.flaky)}`] : []),
     ...(s.explorations ? [`explorations: ${counts(s.explorations)}`] : []),
     `issues: ${issues.length ? issues.join(', ') : 'none'}`,
   ]
