@@ -81,6 +81,8 @@ export const elasticsearchPlugin = definePlugin({
   apiVersion: PLUGIN_API_VERSION,
   reporters: [],
   options: elasticsearchPluginOptions,
+  // A port and no state backend: declared, so a parallel run is refused (or not) before any plugin sets up.
+  stateBackends: () => [],
   setup(api) {
     const options = api.options
     let search: ElasticsearchSearch

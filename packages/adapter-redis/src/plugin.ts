@@ -4,7 +4,7 @@ import en from 'zod/v4/locales/en.js'
 import { RedisCache } from './cache'
 import { DEFAULT_REDIS_URL, hasDbIndexPath, keyPrefixOfUrl, pingProblem, redisUrlProblem } from './connection'
 import { BullQueue } from './queue'
-import { RedisState } from './state'
+import { REDIS_STATE_NAME, RedisState } from './state'
 
 // zod/mini, bundled into this package tree-shaken (see tsup.config.ts): a configured plugin no longer costs
 // every run the start-up of the whole of zod (95 modules, about 50 ms), only of what this schema uses.
@@ -156,6 +156,12 @@ const redisPlugin = definePlugin({
   apiVersion: PLUGIN_API_VERSION,
   reporters: [],
   options: redisPluginOptions,
+  // Declared for a refusal before setup (see Plugin.stateBackends). Options that setup refuses (no scope)
+  // throw here too: then nothing is declared, and setup says what is wrong.
+  stateBackends(options) {
+    const { state } = resolveOptions(options)
+    return state ? [{ name: state.name ?? REDIS_STATE_NAME, mechanism: 'dump-restore', parallelSafe: false }] : []
+  },
   setup(api) {
     const resolved = resolveOptions(api.options)
     // A mistake in `url` found only on connecting (rediss:// for a server without TLS) is named where the

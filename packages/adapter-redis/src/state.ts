@@ -48,6 +48,9 @@ const NO_SCOPE =
 /** Keys per script call: one round trip each, and a short enough pause for the server. */
 const BATCH = 2000
 
+/** The state backend's name when the options give none: the plugin declares it before setup (Plugin.stateBackends) by this too. */
+export const REDIS_STATE_NAME = 'redis'
+
 /**
  * Redis state backend: a checkpoint DUMPs every key in scope with its TTL; a rollback deletes the keys in
  * scope that were not saved and RESTOREs the saved ones, so keys created after the checkpoint are gone and
@@ -69,7 +72,7 @@ export class RedisState implements StateBackend {
   readonly #stack: CheckpointStack<Snapshot>
 
   constructor(options: RedisStateOptions = {}) {
-    this.name = options.name ?? 'redis'
+    this.name = options.name ?? REDIS_STATE_NAME
     const prefixes = options.prefix === undefined ? [] : Array.isArray(options.prefix) ? options.prefix : [options.prefix]
     if (prefixes.some((p) => typeof p !== 'string' || p === ''))
       throw new StateError(this.name, `"prefix" must be a non-empty string or a list of them, got ${JSON.stringify(options.prefix)}`)

@@ -25,6 +25,17 @@ interface Driver {
 }
 
 /**
+ * The backend's name: the options' `name`, else `pg-proxy:<database>`. The plugin declares its backend by it
+ * before setup (Plugin.stateBackends), so the declared name and the registered one cannot differ.
+ */
+export function proxyBackendName(options: Pick<ResolvedOptions, 'name' | 'upstream'>): string {
+  // With `control` the database is known only from /status, after connect: too late, since the runner
+  // registers the backend (and the plugin its health check) under this name at setup.
+  const database = options.upstream ? parseUpstreamUrl(options.upstream).database : 'control'
+  return options.name ?? `pg-proxy:${database}`
+}
+
+/**
  * The `proxy` mechanism: the app connects to the proxy instead of the database, and its transactions run
  * inside the proxy's one transaction, so a checkpoint is a savepoint and a rollback one round trip. The
  * app's connections take turns, so paths cannot run in parallel.
@@ -62,10 +73,7 @@ export class PgProxyBackend implements StateBackend {
   constructor(options: ResolvedOptions, warn: (message: string) => void = (m) => console.warn(`[venomqa pg-proxy] ${m}`)) {
     this.#options = options
     this.#warn = warn
-    // With `control` the database is known only from /status, after connect: too late, since the runner
-    // registers the backend (and the plugin its health check) under this name at setup.
-    const database = options.upstream ? parseUpstreamUrl(options.upstream).database : 'control'
-    this.name = options.name ?? `pg-proxy:${database}`
+    this.name = proxyBackendName(options)
   }
 
   /**

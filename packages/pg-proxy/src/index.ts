@@ -1,5 +1,5 @@
 import { PLUGIN_API_VERSION, definePlugin } from '@venomqa/core'
-import { PgProxyBackend } from './backend'
+import { PgProxyBackend, proxyBackendName } from './backend'
 import { type PgProxyStateOptions, pgProxyStateOptions, resolveOptions } from './options'
 
 export { PgProxy, ProxyError, type PgProxyOptions, type ProxyRollbackOptions, type ProxyStats, type ProxyStopped } from './proxy'
@@ -25,6 +25,8 @@ const plugin = definePlugin({
   reporters: [],
   // Checked by the runner before setup: a mistake names its key as `plugins[N].key`.
   options: pgProxyStateOptions,
+  // Declared for a refusal before setup, which would start the proxy or attach to it (see Plugin.stateBackends).
+  stateBackends: (options) => [{ name: proxyBackendName(options), mechanism: 'proxy', parallelSafe: false }],
   setup(api) {
     const backend = new PgProxyBackend(api.options, (m) => api.log.warn(m))
     api.addStateBackend(backend)

@@ -31,6 +31,8 @@ const plugin = definePlugin({
   apiVersion: PLUGIN_API_VERSION,
   reporters: ['html'],
   options: htmlReportOptions,
+  // A reporter and no state backend: declared, so a parallel run is refused (or not) before any plugin sets up.
+  stateBackends: () => [],
   setup(api) {
     const pluginOptions = withoutUndefined(api.options)
     api.addReporter('html', ({ options, where }) => htmlReporter({ ...pluginOptions, ...userOptions(options, where ?? 'reporters.html') }))

@@ -14,6 +14,8 @@ const plugin = definePlugin({
   apiVersion: PLUGIN_API_VERSION,
   reporters: ['slack'],
   options: slackReporterOptions,
+  // A reporter and no state backend: declared, so a parallel run is refused (or not) before any plugin sets up.
+  stateBackends: () => [],
   setup(api) {
     const pluginOptions = parseSlackOptions(api.options)
     api.addReporter('slack', ({ options, where }) => slackReporter({ ...pluginOptions, ...parseSlackOptions(options ?? {}, where ?? 'reporters.slack') }))

@@ -8,6 +8,9 @@ z.config(en())
 
 export type MysqlMechanism = 'snapshot' | 'savepoint'
 
+/** A backend's name when the options give none: the plugin declares it before setup (Plugin.stateBackends) by this too. */
+export const MYSQL_STATE_NAME = 'mysql'
+
 const nonEmpty = z.string({ error: 'expected a non-empty string' }).check(z.minLength(1, { error: 'expected a non-empty string' }))
 const tableList = z.array(nonEmpty, { error: 'expected a list of table names' })
 

@@ -1,5 +1,5 @@
 import { type Plugin, PLUGIN_API_VERSION, definePlugin, parseOptions } from '@venomqa/core'
-import { type MysqlStateOptions, mysqlStateOptions } from './options'
+import { MYSQL_STATE_NAME, type MysqlStateOptions, mysqlStateOptions } from './options'
 import { MysqlSavepointBackend } from './savepoint'
 import { MysqlSnapshotBackend } from './snapshot'
 
@@ -22,6 +22,8 @@ export const mysqlStatePlugin: Plugin<MysqlStateOptions> = definePlugin({
   apiVersion: PLUGIN_API_VERSION,
   reporters: [],
   options: mysqlStateOptions,
+  // Declared for a refusal before setup (see Plugin.stateBackends); neither mechanism is parallel-safe.
+  stateBackends: (options) => [{ name: options.name ?? MYSQL_STATE_NAME, mechanism: options.mechanism ?? 'snapshot', parallelSafe: false }],
   setup(api) {
     const options = api.options
     const backend = options.mechanism === 'savepoint' ? new MysqlSavepointBackend(options) : new MysqlSnapshotBackend(options)

@@ -4,6 +4,7 @@ import { type Target, describeSqlError, openConnection, parseTarget } from './co
 import { ident } from './sql'
 import { countRows, databaseProblem } from './snapshot'
 import { tableNamesOf, unknownTable } from './table-names'
+import { MYSQL_STATE_NAME } from './options'
 
 /** What a rollback that found rows committed through the app's own connections advises. */
 const OWN_CONNECTIONS_SUGGESTION =
@@ -63,7 +64,7 @@ export class MysqlSavepointBackend implements StateBackend {
   #autoIds: { table: string; column: string }[] = []
 
   constructor(options: MysqlSavepointOptions) {
-    this.name = options.name ?? 'mysql'
+    this.name = options.name ?? MYSQL_STATE_NAME
     this.#options = options
     this.#target = parseTarget(this.name, options.url, options.database)
     this.#stack = new CheckpointStack(this.name)

@@ -6,6 +6,7 @@ import { SAVED_TRIGGERS, TriggerSwapError, copyName, definerSql, otherDefinerNee
 import { describeWriter, inFlightWritersSql, toInFlightWriters } from './inflight'
 import { canTryLocks, missingPrivileges } from './privileges'
 import { tableNamesOf, unknownTable } from './table-names'
+import { MYSQL_STATE_NAME } from './options'
 import { type Fingerprint, type SchemaChange, fingerprintChanges, fingerprintOf, fingerprintSql, inTables, readSchema, triggersSql } from './schema'
 import { type SequenceState, readSequences, restartSql, takeNext } from './sequences'
 import { PRIVATE_LIKE, PRIVATE_PREFIX, binary, columnList, ident, isPrivateName, joinOn, literal } from './sql'
@@ -187,7 +188,7 @@ export class MysqlSnapshotBackend implements StateBackend {
   cleanedLeftovers = false
 
   constructor(options: MysqlSnapshotOptions) {
-    this.name = options.name ?? 'mysql'
+    this.name = options.name ?? MYSQL_STATE_NAME
     this.#options = options
     this.#target = parseTarget(this.name, options.url, options.database)
     this.#stack = new CheckpointStack(this.name)

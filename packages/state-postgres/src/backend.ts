@@ -5,6 +5,14 @@ import { type Target, connectedClient, databaseAnswers, databaseProblem, describ
 import type { ResolvedOptions } from './options'
 
 /**
+ * A backend's name: the options' `name`, else `postgres:<database>`. The plugin declares its backend by it
+ * before setup (Plugin.stateBackends), so the declared name and the registered one cannot differ.
+ */
+export function postgresBackendName(options: Pick<ResolvedOptions, 'name' | 'url'>): string {
+  return options.name ?? `postgres:${describeTarget(options.url).database}`
+}
+
+/**
  * What the three PostgreSQL mechanisms share: the backend's own client and its guard, the health check,
  * and the checkpoint stack of `@venomqa/core`, which decides what a repeated name, a rollback to an older
  * checkpoint and a release do. A mechanism says only how to open its client, capture, restore and free a
@@ -23,7 +31,7 @@ export abstract class PostgresBackend<T> implements StateBackend {
   constructor(options: ResolvedOptions) {
     this.options = options
     this.target = describeTarget(options.url)
-    this.name = options.name ?? `postgres:${this.target.database}`
+    this.name = postgresBackendName(options)
     this.scope = { schemas: options.schemas, tables: options.tables, exclude: options.exclude }
     this.stack = new CheckpointStack(this.name)
   }

@@ -1,4 +1,5 @@
 import { PLUGIN_API_VERSION, definePlugin } from '@venomqa/core'
+import { postgresBackendName } from './backend'
 import { type PostgresStateOptions, type ResolvedOptions, postgresStateOptions, resolveOptions } from './options'
 import { PostgresSavepointBackend } from './savepoint'
 import { PostgresSnapshotBackend } from './snapshot'
@@ -39,6 +40,8 @@ const plugin = definePlugin({
   apiVersion: PLUGIN_API_VERSION,
   reporters: [],
   options: postgresStateOptions,
+  // Declared for a refusal before setup (see Plugin.stateBackends); every mechanism is not parallel-safe.
+  stateBackends: (options) => [{ name: postgresBackendName(options), mechanism: options.mechanism, parallelSafe: false }],
   setup(api) {
     const backend = backendFor(api.options)
     backend.onNotice = (message) => api.log.warn(message)

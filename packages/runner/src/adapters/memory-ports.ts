@@ -61,6 +61,9 @@ export interface MemoryAdapters {
 }
 
 const PLUGIN = 'memory'
+/** The plugin's state backend, as it is registered and as the plugin declares it before setup. */
+const MEMORY_PORTS_STATE_NAME = 'memory-ports'
+const MEMORY_PORTS_MECHANISM = 'snapshot'
 
 /**
  * In-memory ports as a plugin: cache, mail, queue, storage (a local directory), time (a controllable clock)
@@ -78,6 +81,8 @@ export function memoryPorts(options: MemoryPortsOptions = {}): Plugin<MemoryPort
     apiVersion: PLUGIN_API_VERSION,
     reporters: [],
     options: memoryPortsOptions,
+    // Declared for a refusal before setup (see Plugin.stateBackends), with the options setup merges.
+    stateBackends: (options) => ({ ...fromCode, ...options }.state === false ? [] : [{ name: MEMORY_PORTS_STATE_NAME, mechanism: MEMORY_PORTS_MECHANISM, parallelSafe: false }]),
     async setup(api) {
       // Options from config win over the ones memoryPorts() was called with.
       const opts = { ...fromCode, ...api.options }
@@ -122,12 +127,12 @@ export function memoryPorts(options: MemoryPortsOptions = {}): Plugin<MemoryPort
  * entries, mail and time. (Queue jobs and stored files are not rolled back.) `name`: a worker's copy is
  * `memory-ports:w1`, as every worker setup names its worker's backends.
  */
-export function memoryPortsState(parts: MemoryPortsParts, name = 'memory-ports'): StateBackend {
+export function memoryPortsState(parts: MemoryPortsParts, name = MEMORY_PORTS_STATE_NAME): StateBackend {
   const { cache, mail, clock } = parts
   const stack = new CheckpointStack<{ cache?: ReturnType<MemoryCache['snapshot']>; mail?: Email[]; clock?: ClockSnapshot }>(name)
   const backend: StateBackend = {
     name,
-    mechanism: 'snapshot',
+    mechanism: MEMORY_PORTS_MECHANISM,
     parallelSafe: false,
     // The ports and their checkpoints are in this process's memory: a quit leaves nothing.
     leftWhenQuit: false,

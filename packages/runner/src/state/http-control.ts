@@ -23,6 +23,10 @@ export const httpControlOptions = z.strictObject({
 
 export type HttpControlOptions = Omit<z.input<typeof httpControlOptions>, 'url' | 'timeout'> & { url: string }
 
+/** The backend's default name and its mechanism: the plugin declares it before setup (Plugin.stateBackends) by these too. */
+const HTTP_CONTROL_STATE_NAME = 'http-control'
+const HTTP_CONTROL_MECHANISM = 'http-control'
+
 /**
  * Drives an app that implements the control protocol: POST {prefix}/checkpoint|rollback|release with
  * {"name"}, POST {prefix}/reset, GET {prefix}/state; and, for parallel paths on workers, GET {prefix}/export
@@ -31,7 +35,7 @@ export type HttpControlOptions = Omit<z.input<typeof httpControlOptions>, 'url' 
  */
 export class HttpControlState implements StateBackend {
   readonly name: string
-  readonly mechanism = 'http-control'
+  readonly mechanism = HTTP_CONTROL_MECHANISM
   readonly parallelSafe = false
   readonly #base: string
   readonly #prefix: string
@@ -42,7 +46,7 @@ export class HttpControlState implements StateBackend {
     this.#opts = parseOptions(httpControlOptions, options, 'httpControlState()') as HttpControlOptions
     this.#prefix = options.prefix ?? '/__venomqa'
     this.#base = options.url.replace(/\/+$/, '') + this.#prefix
-    this.name = options.name ?? 'http-control'
+    this.name = options.name ?? HTTP_CONTROL_STATE_NAME
   }
 
   /** The same backend for another instance of the app (a worker's), under `name`. */
@@ -127,6 +131,8 @@ export const httpControlPlugin = definePlugin({
   apiVersion: PLUGIN_API_VERSION,
   reporters: [],
   options: httpControlOptions,
+  // Declared for a refusal before setup (see Plugin.stateBackends).
+  stateBackends: (options) => [{ name: options.name ?? HTTP_CONTROL_STATE_NAME, mechanism: HTTP_CONTROL_MECHANISM, parallelSafe: false }],
   setup(api) {
     // The app under test is the usual control target, so `--plugin http-control` needs no options.
     const url = api.options.url ?? api.baseUrl
