@@ -228,7 +228,7 @@ export const runResultSchema = z.looseObject({
     .optional(),
   rerunOf: z.looseObject({ finishedAt: z.string() }).optional(),
   merged: z
-    .looseObject({ shards: z.number().int().min(1), splitId: z.string() })
+    .looseObject({ shards: z.number().int().min(1), splitId: z.string(), missing: z.array(z.number().int().min(1)).optional() })
     .meta({ id: 'MergeInfo' })
     .optional(),
 })

@@ -1,7 +1,7 @@
 import type { ExplorationResult } from '@venomqa/core'
 import { explorationRun } from '@venomqa/fixtures'
 import { describe, expect, it } from 'vitest'
-import { mergeExploration } from '../src/shard/merge'
+import { checkShards, mergeExploration, mergeShards } from '../src/shard/merge'
 
 // One exploration split over shards, one of which was interrupted before its part started: that part is
 // in its shard's file (failed, not started), and says nothing of the parts the other shards explored.
@@ -108,5 +108,22 @@ describe("mergeExploration of a shard where an action's when() threw", () => {
     const merged = mergeExploration([explored, stopped])
     expect(merged.coverage.find((c) => c.action === 'delete_category')?.threw).toBe(threw)
     expect(merged.neverEnabled).toEqual([])
+  })
+})
+
+describe("an exploration's split with a shard missing", () => {
+  it('merges the parts there, failed, the missing shard an issue naming its part of each exploration', () => {
+    const explorations = explorationRun().explorations!
+    const order = explorations.map((x) => x.name)
+    const shard = (index: number) => ({
+      file: `shard-${index}.json`,
+      run: { ...explorationRun(), journeys: [], shard: { index, total: 3, splitId: 'x', order } },
+    })
+    const merged = mergeShards(checkShards([shard(1), shard(3)]))
+    expect(merged.status).toBe('failed')
+    expect(merged.merged).toEqual({ shards: 2, splitId: 'x', missing: [2] })
+    expect(merged.issues.filter((i) => i.source === 'merge').map((i) => i.error)).toEqual([
+      `shard 2/3 is missing: its results were not among the files merged, so its part of explorations ${order.join(', ')} was not explored`,
+    ])
   })
 })

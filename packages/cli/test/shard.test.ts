@@ -97,17 +97,55 @@ describe('venomqa run --shard and merge-reports', () => {
     expect(outline(readRun('out/again.json'))).toEqual(outline(a))
   })
 
-  it('a missing shard is exit 2 naming it and the files given', async () => {
-    const r = await project.venomqa(['merge-reports', 'out/shards/shard-1.json', 'out/shards/shard-3.json'])
-    expect(r.code).toBe(2)
-    expect(r.stderr).toBe('venomqa: missing shard 2/3 (given: 1/3 out/shards/shard-1.json, 3/3 out/shards/shard-3.json)\n')
+  it("a missing shard (a machine that crashed or was cancelled) still gets every report written from the shards there, failed and saying which shard and journeys are missing: exit 1", async () => {
+    // A CI merge job whose shard 2 never uploaded: the failures shards 1 and 3 found must still reach the reports.
+    mkdirSync(path.join(project.dir, 'out/partial'), { recursive: true })
+    for (const i of [1, 3]) writeFileSync(path.join(project.dir, `out/partial/shard-${i}.json`), readFileSync(path.join(project.dir, `out/shards/shard-${i}.json`)))
+    const reports = ['-r', 'console', '-r', 'junit:out/partial-reports/junit.xml', '-r', 'html:out/partial-reports/report.html', '-r', 'markdown:out/partial-reports/report.md']
+    const r = await project.venomqa(['merge-reports', 'out/partial', ...reports, '--save', 'out/partial-reports/merged.json'])
+    expect(r.code, r.stderr).toBe(1)
+    const health = readRun('out/whole.json').journeys.find((j) => j.name === 'health')!
+    const missing = `${health.file}#health`
+    expect(r.stderr).toContain(
+      `venomqa: shard 2/3 is missing (given: 1/3 out/partial/shard-1.json, 3/3 out/partial/shard-3.json): the merged run is incomplete and fails; its 1 journey (${missing}) was not run\n`,
+    )
+    const merged = readRun('out/partial-reports/merged.json')
+    expect(merged.status).toBe('failed')
+    expect(outline(merged)).toEqual(outline(readRun('out/whole.json')).filter((j) => j.name !== 'health'))
+    expect(merged.merged).toMatchObject({ shards: 2, missing: [2] })
+    const issue = merged.issues.find((i) => i.source === 'merge')!
+    expect(issue).toMatchObject({ severity: 'critical', step: 'shard 2/3' })
+    expect(issue.error).toBe(`shard 2/3 is missing: its results were not among the files merged, so its 1 journey (${missing}) was not run`)
+    const junit = readFileSync(path.join(project.dir, 'out/partial-reports/junit.xml'), 'utf8')
+    expect(junit).toMatch(/<testcase name="merge: shard 2\/3"[^>]*>\s*<error message="shard 2\/3 is missing/)
+    expect(junit).toContain('name="leaky_login"')
+    for (const file of ['report.html', 'report.md']) expect(readFileSync(path.join(project.dir, `out/partial-reports/${file}`), 'utf8'), file).toContain('shard 2/3 is missing')
+    expect(r.stdout).toContain('shard 2/3 is missing')
+    expect(r.stdout).toContain('Result: FAILED')
+    const validate = new Ajv({ strict: true, allErrors: true }).compile(JSON.parse(readFileSync(RESULTS_SCHEMA_FILE, 'utf8')))
+    expect(validate(merged), JSON.stringify(validate.errors, null, 2)).toBe(true)
+  })
+
+  it('shards that all passed with one missing never merge green: exit 1, every journey of the missing one named', async () => {
+    const r = await project.venomqa(['merge-reports', 'out/shards/shard-2.json', 'out/shards/shard-3.json', '--save', 'out/partial-reports/passed.json'])
+    expect(r.code, r.stderr).toBe(1)
+    const ids = readRun('out/shards/shard-1.json').journeys.map((j) => `${j.file}#${j.name}`)
+    expect(r.stderr).toContain(`venomqa: shard 1/3 is missing (given: 2/3 out/shards/shard-2.json, 3/3 out/shards/shard-3.json): the merged run is incomplete and fails; its 2 journeys (${ids.join(', ')}) were not run\n`)
+    const merged = readRun('out/partial-reports/passed.json')
+    expect(merged.journeys.every((j) => j.status === 'passed')).toBe(true)
+    expect(merged.status).toBe('failed')
+    // One shard alone, two missing: each is an issue of its own.
+    const alone = await project.venomqa(['merge-reports', 'out/shards/shard-3.json', '--save', 'out/partial-reports/alone.json'])
+    expect(alone.code, alone.stderr).toBe(1)
+    expect(readRun('out/partial-reports/alone.json').issues.filter((i) => i.source === 'merge').map((i) => i.step)).toEqual(['shard 1/3', 'shard 2/3'])
   })
 
   it('a merge that fails leaves no earlier merge\'s reports where it would have written; an output among the shards is refused', async () => {
     // A CI step reading the JUnit file after a failed merge on a reused workspace took the old one for this one's.
     mkdirSync(path.join(project.dir, 'out/stale'), { recursive: true })
     for (const f of ['out/stale/merged.xml', 'out/stale/merged.json']) writeFileSync(path.join(project.dir, f), 'an earlier merge\n')
-    const r = await project.venomqa(['merge-reports', 'out/shards/shard-1.json', 'out/shards/shard-3.json', '-r', 'junit:out/stale/merged.xml', '--save', 'out/stale/merged.json'])
+    // A file saved without --shard among the shards: a mistake of the files given, exit 2.
+    const r = await project.venomqa(['merge-reports', 'out/shards/shard-1.json', 'out/whole.json', '-r', 'junit:out/stale/merged.xml', '--save', 'out/stale/merged.json'])
     expect(r.code).toBe(2)
     for (const f of ['out/stale/merged.xml', 'out/stale/merged.json']) expect(existsSync(path.join(project.dir, f)), f).toBe(false)
     const clash = await project.venomqa(['merge-reports', 'out/shards/shard-1.json', 'out/shards/shard-2.json', 'out/shards/shard-3.json', '-r', 'json:out/shards/shard-2.json'])

@@ -228,6 +228,8 @@ export interface MergeInfo {
   shards: number
   /** The split the shards were parts of (their `shard.splitId`). */
   splitId: string
+  /** The shards of the split no file held (their index): the merged run is incomplete, and failed. */
+  missing?: number[]
 }
 
 /** Which part of a split a run is, and enough to put the parts back together. */

@@ -6,6 +6,7 @@ import { reporterRequests } from '../reporters'
 import { checkShards, leaveOutMerges, mergeShards, type ShardFile } from '../shard/merge'
 import { giveDirectoryInstead, holdsMerge, holdsShard } from '../shard/files'
 import { checkSameCode } from '../shard/code'
+import { missingShardMessage, missingShards } from '../shard/missing'
 import { checkOneRun } from '../shard/run-id'
 import { explorationReporterSpecs, explorationTargets, holdsExploration } from './explore-reports'
 import { MergeInterrupt } from './merge-interrupt'
@@ -23,8 +24,9 @@ export interface MergeReportsFlags extends ConfigFlags {
 
 /**
  * `venomqa merge-reports <files or dirs...>`: join the shards of one split (`--shard i/n --save`) into
- * one run, check that every shard is there, once, and from the same split (exit 2 otherwise), then
- * render it with every reporter as `venomqa report` does and save it. Exit 1 when the merged run failed:
+ * one run, check that each shard is there once, and from the same split (exit 2 otherwise), then
+ * render it with every reporter as `venomqa report` does and save it. A shard that is not there fails the
+ * merged run, which is written all the same (see missingShards). Exit 1 when the merged run failed:
  * judged again as `venomqa run` judges a run, with this command's `failOnFlaky` (flag, env or config).
  * Ctrl-C or SIGTERM stops it with exit 130, leaving none of its outputs (see MergeInterrupt).
  */
@@ -121,7 +123,7 @@ async function merge({ files, listed, missing }: ResultFiles, read: ShardsRead, 
     )
     const outputFiles = checkReportFiles(targets, flags.save, io.cwd, undefined, [...inputs, ...configRead(config.file)])
     interrupt.outputs = outputFiles
-    // Before the shards are read: a merge that fails on them (one missing) leaves no earlier merge's
+    // Before the shards are read: a merge that fails on them (of two splits) leaves no earlier merge's
     // reports behind, which a CI step would take for this one's, as `venomqa run` does.
     await clearOutputs(outputFiles, io)
     // Only now: a shard's artifact that never arrived is a failed merge like any other, and must not leave
@@ -140,6 +142,8 @@ async function merge({ files, listed, missing }: ResultFiles, read: ShardsRead, 
     const unknownRun = checkOneRun(toMerge)
     checkSameCode(toMerge)
     if (unknownRun) warn(io, unknownRun)
+    // Merged all the same: the reports show what the shards there found, and the run fails for the rest.
+    for (const m of missingShards(checked)) io.stderr.write(`venomqa: ${missingShardMessage(m, checked)}\n`)
     const merged = mergeShards(checked, { failOnFlaky: config.failOnFlaky })
     const reruns = toMerge.filter((s) => s.run.rerunOf).length
     io.stderr.write(

@@ -12,7 +12,7 @@ export interface ShardFile {
 export type Sharded = ShardFile & { shard: ShardInfo }
 
 /** `2/3`, as the user wrote the shard. */
-export const label = (s: ShardInfo) => `${s.index}/${s.total}`
+export const label = (s: Pick<ShardInfo, 'index' | 'total'>) => `${s.index}/${s.total}`
 
 /** The files' names, for an error that names them. */
 export function names(files: readonly ShardFile[]): string {

@@ -13,6 +13,7 @@ import {
 } from '@venomqa/core'
 import { type ShardFile, type Sharded, giveDirectoryInstead, groupBy, label, names } from './files'
 import { issuesOfRuns } from './issues'
+import { missingShardIssue, missingShards } from './missing'
 import { withReruns } from './reruns'
 import { dealShard, journeyId } from './split'
 import { splitDifference } from './split-difference'
@@ -26,8 +27,8 @@ const GIVE_SHARDS = "give the shards' own files, which venomqa run --shard i/n -
  * The files to merge without the outputs of earlier merges (marked `merged`, see mergeShards): a merge
  * holds no shard, and every journey it has is in the shards' own files. One found in a directory given
  * (the last merge saved beside the shards, a CI step run again on the same workspace) is left out with a
- * warning naming it: re-merging the same directory is what the step means, and the check that every shard
- * is there still stands. One named on the line is refused (exit 2): the user took it for a shard, and a
+ * warning naming it: re-merging the same directory is what the step means, and a shard that is missing
+ * still fails the merged run. One named on the line is refused (exit 2): the user took it for a shard, and a
  * merge built on it would not be what they meant. Left with nothing, the merge is refused naming them.
  */
 export function leaveOutMerges(files: readonly ShardFile[], fromDirectory: (file: string) => boolean, warn: (message: string) => void): ShardFile[] {
@@ -48,8 +49,9 @@ export function leaveOutMerges(files: readonly ShardFile[], fromDirectory: (file
 }
 
 /**
- * Check that the files are every shard of one split, once each. Anything else is a usage error naming
- * the files: a merged report that silently lacks a shard would pass a CI job that should not pass.
+ * Check that the files are shards of one split, once each. Anything else is a usage error naming the
+ * files. A shard none of them holds is not: its machine crashed or was cancelled, and the merge of the
+ * others is what the reports should show, failed for the shard it lacks (see missingShards, mergeShards).
  */
 export function checkShards(files: readonly ShardFile[]): Sharded[] {
   if (!files.length) throw new UserError('E_MERGE', 'no results files to merge: give the files (or a directory of them) that venomqa run --shard ... --save wrote')
@@ -74,12 +76,6 @@ export function checkShards(files: readonly ShardFile[]): Sharded[] {
   refuseRepeatedJourneys(sharded)
   // A shard's whole run, with any --last-failed reruns of it put over it: one file's worth each.
   const byIndex = new Map([...groupBy(sharded, (f) => String(f.shard.index))].map(([index, group]) => [index, withReruns(group)]))
-  const total = sharded[0]!.shard.total
-  const missing = Array.from({ length: total }, (_, k) => k + 1).filter((i) => !byIndex.has(String(i)))
-  if (missing.length) {
-    const given = [...sharded].sort((a, b) => a.shard.index - b.shard.index).map((f) => `${label(f.shard)} ${f.file}`)
-    throw new UserError('E_MERGE', `missing shard${missing.length === 1 ? '' : 's'} ${missing.map((i) => `${i}/${total}`).join(', ')} (given: ${given.join(', ')})`)
-  }
   const ordered = [...byIndex.values()].sort((a, b) => a.shard.index - b.shard.index)
   checkEveryPart(ordered)
   checkSameRepeats(ordered)
@@ -172,12 +168,14 @@ function checkSameRepeats(shards: readonly Sharded[]): void {
 /**
  * Every journey and exploration of the split is in the file of the shard it was dealt to. A file can hold
  * less than its part: `--last-failed` saves only the journeys it reran. Merged, the rest would be neither
- * run nor missed, and the run could pass without them.
+ * run nor missed, and the run could pass without them. What a missing shard was dealt is told as its own
+ * (see missingShards).
  */
 function checkEveryPart(shards: readonly Sharded[]): void {
   const held = new Set(shards.flatMap(({ run }) => [...run.journeys.map((j) => journeyId(j.file, j.name)), ...(run.explorations ?? []).map((x) => x.name)]))
   const order = shards[0]!.shard.order
-  const absent = order.filter((id) => !held.has(id))
+  const ofMissing = new Set(missingShards(shards).flatMap((m) => (m.exploration ? [] : m.ids)))
+  const absent = order.filter((id) => !held.has(id) && !ofMissing.has(id))
   if (!absent.length) return
   const shardOf = (id: string) => shards.find((s) => dealShard(order, (x) => x, s.shard).includes(id))
   const described = absent.map((id) => {
@@ -200,7 +198,9 @@ export interface MergeOptions {
 /**
  * The shards as one run: journeys and explorations in the unsharded order, each exploration's parts
  * joined into one, what every shard met told once (see issuesOfRuns), and the totals counted again. The
- * shards ran side by side, so the run took as long as its slowest shard.
+ * shards ran side by side, so the run took as long as its slowest shard. A shard of the split that is not
+ * there is a critical issue of the run (see missingShardIssue), and `merged.missing` lists it: the run is
+ * incomplete, and fails.
  */
 export function mergeShards(shards: readonly Sharded[], options: MergeOptions = {}): RunResult {
   const order = shards[0]!.shard.order
@@ -214,7 +214,8 @@ export function mergeShards(shards: readonly Sharded[], options: MergeOptions = 
     (j) => j.repeatEachIndex ?? 0,
   )
   const explorations = [...groupBy(runs.flatMap((r) => r.explorations ?? []), (x) => x.name).values()].map(mergeExploration)
-  const issues = issuesOfRuns(runs.map((r) => r.issues))
+  const missing = missingShards(shards)
+  const issues = [...issuesOfRuns(runs.map((r) => r.issues)), ...missing.map(missingShardIssue)]
   return {
     schemaVersion: RESULTS_SCHEMA_VERSION,
     tool: runs[0]!.tool,
@@ -229,7 +230,7 @@ export function mergeShards(shards: readonly Sharded[], options: MergeOptions = 
     issues,
     summary: summarize(journeys, issues, explorations),
     // Said in the file: given to merge again, it is told from a run saved without --shard (see leaveOutMerges).
-    merged: { shards: shards.length, splitId: shards[0]!.shard.splitId },
+    merged: { shards: shards.length, splitId: shards[0]!.shard.splitId, ...(missing.length ? { missing: missing.map((m) => m.index) } : {}) },
   }
 }
 
