@@ -3,6 +3,8 @@
  * kept apart so that a test can check the quick pre-test (MAYBE_SECRET) against every one of them.
  */
 
+import { isRandomWord, wordsOf } from './random-word'
+
 export const REDACTED = '[REDACTED]'
 
 /**
@@ -359,15 +361,31 @@ export const ISSUED_MARK = /(?:sk|rk)_(?:live|test)_|whsec_|gh[pousr]_|github_pa
 /**
  * A URL's user part (`user:password`, what stands between the scheme and the `@` that ends it) as shown:
  * the user name, which says which account was used and is no secret, and the password masked
- * (`root:***`). Masked whole when the user name may be the credential: alone (`https://<token>@github.com`),
- * beside an empty password (an API key as the user, `https://<key>:@api...`), or beside GitHub's
- * `x-oauth-basic`, whose user is the token.
+ * (`root:***`). A user alone or beside an empty password (`postgres://app@db`, `mysql://root:@db`, a
+ * database with no password) is shown as written: masked, a failing connection no longer said which
+ * account it used. Masked whole when the user name may be the credential: beside GitHub's
+ * `x-oauth-basic`, whose user is the token, or, with no password, when it has a credential's form
+ * (userMayBeCredential).
  */
 function maskedUserinfo(userinfo: string): string {
   const colon = userinfo.indexOf(':')
+  const user = colon < 0 ? userinfo : userinfo.slice(0, colon)
   const password = colon < 0 ? '' : userinfo.slice(colon + 1)
-  if (!password || password.toLowerCase() === 'x-oauth-basic') return REDACTED
-  return `${userinfo.slice(0, colon)}:${MASKED_PASSWORD}`
+  if (password.toLowerCase() === 'x-oauth-basic') return REDACTED
+  if (password) return `${user}:${MASKED_PASSWORD}`
+  return userMayBeCredential(user) ? REDACTED : userinfo
+}
+
+/**
+ * Whether a user name with no password may be the credential itself, by its form: a word that reads as a
+ * generated key (`https://<token>@github.com`, an API key as the user: `https://<key>:@api...`). A token of
+ * a known issuer or a JSON Web Token is masked before these rules run (maskTokens), a known secret after
+ * them: a user that holds such a mask goes whole, as it did (`https://[REDACTED]@...`, not `[REDACTED]:@`).
+ * A user that holds an `@`, unencoded or not (`tok@en`), goes too: part of it may be the credential, and
+ * the options that hold such a URL make it a known secret (passwordAndSecretsOfUrl).
+ */
+function userMayBeCredential(user: string): boolean {
+  return user.includes('@') || user.includes(REDACTED) || /%40/i.test(user) || wordsOf(user).some(isRandomWord)
 }
 
 /** URL_CREDENTIALS' match (the scheme, the user part, its `@`) with the user part masked. */

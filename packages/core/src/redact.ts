@@ -1,4 +1,5 @@
 import { SERVICE_SCHEME, serviceUserWithSlash, CREDENTIAL_RULES, MADE_UP_SECRET_PREFIX, MASK_IN_TEXT, ISSUED_MARK, ISSUED_TOKENS, JWT, JWT_MARK, HEADER_PAIR_MARK, MAYBE_SECRET, NAME_WORDS, REDACTED, OPEN_TOKEN_NAME, SECRET_NAME, QUERY_SECRET_NAMES, TEXT_RULES, type TextRule, afterBoundary, applyRule } from './redact-text-rules'
+import { MIN_RANDOM_WORD, isRandomWord, wordsOf } from './random-word'
 import type { RunResult } from './results'
 
 /**
@@ -302,66 +303,6 @@ function maskBy(rules: readonly TextRule[], text: string): string {
 export function looksLikeSecret(text: string): boolean {
   // redactText masks a token of a known issuer too.
   return redactText(text) !== text || wordsOf(text).some(isRandomWord)
-}
-
-/** The runs of a token's alphabet (letters, digits, `-_.+/=~`) in `text`: where a key stands in a sentence, a query or a path. */
-function wordsOf(text: string): string[] {
-  return text.split(/[^\w.+/=~-]+/)
-}
-
-/** A hyphenated UUID: random, but an id, which documents give as examples everywhere. */
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
-/** Shortest word taken for a generated key: shorter random-looking words are ids and codes (`ord_8xK2`). */
-const MIN_RANDOM_WORD = 20
-/** Bits of Shannon entropy a character a generated key has at least (a random hex word of 20 has about 3.4): fewer, it repeats itself (`a1a1a1...`). */
-const MIN_RANDOM_BITS = 3
-
-/**
- * Share of neighbouring characters of a generated key that are of different kinds (a digit, a small
- * letter, a capital), a capital followed by small letters aside (the start of a word of a name): about
- * 0.45 in a random base-62 key and 0.47 in a random hex one; in a name made of words and a number
- * (`createOrder2024Request`, `user_1234567890abcdef`) the kind changes only where a word or the number
- * starts.
- */
-const MIN_KIND_CHANGES = 0.25
-
-/**
- * A word that reads like a generated key (`9fK2mQ7xLp3RtV8wZ1nB4cD6`): long, letters and digits both in
- * it, mixed all along, few characters repeated. A UUID is an id, a word with no digit is prose or a name.
- */
-function isRandomWord(word: string): boolean {
-  if (word.length < MIN_RANDOM_WORD || UUID.test(word) || !/\d/.test(word) || !/[A-Za-z]/.test(word)) return false
-  return kindChanges(word) >= MIN_KIND_CHANGES && entropyPerCharacter(word) >= MIN_RANDOM_BITS
-}
-
-/** The share of neighbouring letters and digits of `word` that are of different kinds, a capital then a small letter aside. */
-function kindChanges(word: string): number {
-  let pairs = 0
-  let changes = 0
-  for (let i = 1; i < word.length; i++) {
-    const before = kindOf(word.charCodeAt(i - 1))
-    const here = kindOf(word.charCodeAt(i))
-    if (before === 0 || here === 0) continue
-    pairs++
-    if (before !== here && !(before === 3 && here === 2)) changes++
-  }
-  return pairs ? changes / pairs : 0
-}
-
-/** 1 a digit, 2 a small letter, 3 a capital, 0 anything else. */
-function kindOf(code: number): number {
-  if (code >= 48 && code <= 57) return 1
-  if (code >= 97 && code <= 122) return 2
-  if (code >= 65 && code <= 90) return 3
-  return 0
-}
-
-function entropyPerCharacter(word: string): number {
-  const counts = new Map<string, number>()
-  for (const c of word) counts.set(c, (counts.get(c) ?? 0) + 1)
-  let bits = 0
-  for (const n of counts.values()) bits -= (n / word.length) * Math.log2(n / word.length)
-  return bits
 }
 
 /** Redact a body that may be a JSON string, a form string or plain text. */
@@ -677,13 +618,6 @@ const ENDS_URL_IN_TEXT = /[\s"'<>`]/g
 const percentEncoded = (char: string): string => (char === "'" ? '%27' : encodeURIComponent(char))
 
 /**
- * The user part of a connection URL that is a user name alone (`postgres://app@db/shop`), or beside an
- * empty password (`mysql://root:@db/app`, a database with no password): no later `@` before the host part
- * ends, which would make it a password's first piece (`u@ss@db`).
- */
-const USER_ALONE = /^([a-z][a-z0-9+.-]*:\/\/)([^\s:/?#@"'<>`]+):?@(?![^/?#]*@)/i
-
-/**
  * A URL given whole (an option's `url`, a server's address), not found in text, as a message shows it: as
  * redactUrl shows a request's (the user named and the password `***`, the whole user part where the user
  * may be the credential, a secret query parameter masked). A client reads such a URL to its end, so a
@@ -696,17 +630,13 @@ export function redactWholeUrl(url: string): string {
 }
 
 /**
- * A database's connection URL given whole (an option's `url`, `DATABASE_URL`) as redactWholeUrl shows it,
- * except a user name with no password: a database's user is a role (`postgres://postgres@db/app`), which
- * the reader needs to tell which account connects, and which a URL to copy into the app's settings (the
- * pg-proxy's) must keep; unless it has a token's form.
+ * A database's connection URL given whole (an option's `url`, `DATABASE_URL`), as redactWholeUrl shows it:
+ * a user name with no password is a role (`postgres://postgres@db/app`), shown as every URL's user alone
+ * is, which the reader needs to tell which account connects, and which a URL to copy into the app's
+ * settings (the pg-proxy's) must keep; unless it has a token's form.
  */
 export function redactConnectionUrl(url: string): string {
-  const masked = redactWholeUrl(url)
-  const role = USER_ALONE.exec(url)
-  if (!role || redactText(role[2]) !== role[2]) return masked
-  const [userinfo, scheme] = role
-  return masked.startsWith(`${scheme}${REDACTED}@`) ? `${userinfo}${masked.slice(scheme.length + REDACTED.length + 1)}` : masked
+  return redactWholeUrl(url)
 }
 
 /** Made once: a query name is checked for every parameter of every request line shown. */

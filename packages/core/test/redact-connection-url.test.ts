@@ -7,9 +7,10 @@ import { describe, expect, it } from 'vitest'
 import { REDACTED, mayHoldSecrets, redactConnectionUrl, redactCredentials, redactText, redactUrl, redactWholeUrl, secretsOfValue } from '../src/index'
 
 describe('redactWholeUrl', () => {
-  it('masks a password that holds what ends a URL in text whole, and a user alone, which may be a token', () => {
+  it('masks a password that holds what ends a URL in text whole, and a user alone with the form of a token', () => {
     expect(redactWholeUrl('smtp://app:se cret@127.0.0.1:1025')).toBe('smtp://app:***@127.0.0.1:1025')
-    expect(redactWholeUrl('https://tok3n@mail.example.test/api')).toBe(`https://${REDACTED}@mail.example.test/api`)
+    expect(redactWholeUrl('https://0a1b2c3d4e5f60718293a4b5c6d7e8f9@mail.example.test/api')).toBe(`https://${REDACTED}@mail.example.test/api`)
+    expect(redactWholeUrl('https://mailer@mail.example.test/api')).toBe('https://mailer@mail.example.test/api')
   })
 })
 
@@ -44,12 +45,14 @@ describe('redactConnectionUrl', () => {
     const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl'
     expect(redactConnectionUrl(`postgres://${jwt}@db/app`)).toBe(`postgres://${REDACTED}@db/app`)
     expect(redactConnectionUrl('postgres://ghp_abcdefghijklmnopqrstuvwxyz0123:@db/app')).toBe(`postgres://${REDACTED}@db/app`)
+    // A generated key goes as in any text: shown here, it was hidden again where every printed line is masked.
+    expect(redactConnectionUrl('postgres://0a1b2c3d4e5f60718293a4b5c6d7e8f9@db/app')).toBe(`postgres://${REDACTED}@db/app`)
   })
 })
 
 // A user alone may hold an unencoded `@` (`tok@en`): the authority runs from `//` to the first `/`, `?` or
-// `#`, and its last `@` ends the user part, as a URL's parser reads it. Shown as written before, where a
-// user alone without one was masked. Each way a message or a report shows a URL masks it the same.
+// `#`, and its last `@` ends the user part, as a URL's parser reads it. Shown as written before; masked
+// whole, where a user alone without one is shown. Each way a message or a report shows a URL masks it the same.
 describe('a user alone that holds an @', () => {
   const written = ['postgres://tok@en@db/x', 'postgres://tok@en@db:5432/x?sslmode=disable', 'postgres://a@b@c@db', 'redis://tok@en@127.0.0.1:6379/0']
   const masked = [`postgres://${REDACTED}@db/x`, `postgres://${REDACTED}@db:5432/x?sslmode=disable`, `postgres://${REDACTED}@db`, `redis://${REDACTED}@127.0.0.1:6379/0`]
@@ -69,8 +72,8 @@ describe('a user alone that holds an @', () => {
     })
   })
 
-  it('an @ after the authority is the path\'s: the user before the first is masked, the path kept', () => {
-    expect(redactText('postgres://app@db/x@y')).toBe(`postgres://${REDACTED}@db/x@y`)
+  it('an @ after the authority is the path\'s: the user before the first is the user, the path kept', () => {
+    expect(redactText('postgres://app@db/x@y')).toBe('postgres://app@db/x@y')
     expect(redactConnectionUrl('postgres://app@db/x@y')).toBe('postgres://app@db/x@y')
     expect(redactText('https://h/users/ada@example.test')).toBe('https://h/users/ada@example.test')
   })

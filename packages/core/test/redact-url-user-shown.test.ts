@@ -1,8 +1,9 @@
 /**
  * The credentials of a URL in text: the password is masked as `***` and the user name shown, as every
  * package's own message shows them (`mysql://root:***@db/app`), so a user sees which account was used. A
- * user name alone, or one beside an empty password or GitHub's `x-oauth-basic`, is the credential itself
- * (`https://<token>@github.com`): masked whole.
+ * user name alone, or beside an empty password, is shown too (`postgres://app@db/shop`, `mysql://root:@db`),
+ * unless it has a token's form (`https://<token>@github.com`) or stands beside GitHub's `x-oauth-basic`:
+ * then it is the credential itself, masked whole.
  */
 import { describe, expect, it } from 'vitest'
 import { redactCredentials, redactText } from '../src/index'
@@ -43,8 +44,8 @@ describe('a URL with a user and a password', () => {
     // As Jira's basic auth takes one: before, no rule read it, and the password was shown.
     expect(shown('GET https://ada@corp.example:t0ken-LEAK@jira.example.test/rest/api failed')).toBe('GET https://ada@corp.example:***@jira.example.test/rest/api failed')
     // A user alone before a host and its port stays a host and its port, as without the user; the user
-    // alone goes, as it does with no `@` in the path (the authority ends at the first `/`).
-    expect(shown('GET http://ada@corp.example:8080/users/bob@example.test')).toBe('GET http://[REDACTED]@corp.example:8080/users/bob@example.test')
+    // alone is shown, as it is with no `@` in the path (the authority ends at the first `/`).
+    expect(shown('GET http://ada@corp.example:8080/users/bob@example.test')).toBe('GET http://ada@corp.example:8080/users/bob@example.test')
   })
 
   it('keeps the host after a user named like a secret (a token, a key), which other rules read as `token: value`', () => {
@@ -58,15 +59,40 @@ describe('a URL with a user and a password', () => {
   })
 })
 
-describe('a URL whose user name may be the credential', () => {
-  it('masks a user name alone whole: a token is often written there', () => {
-    expect(shown('git clone https://0a1b2c3d4e5f60718293a4b5c6d7e8f9@github.com/org/repo.git')).toBe('git clone https://[REDACTED]@github.com/org/repo.git')
-    expect(shown('postgres://app@db/app')).toBe('postgres://[REDACTED]@db/app')
+describe('a URL with a user and no password', () => {
+  it('shows the user, which says which account a failing connection used', () => {
+    for (const text of [
+      'postgres://app@127.0.0.1:5432/shop',
+      'cannot connect to postgres://app@127.0.0.1:5432/shop: connection refused',
+      'state backend "redis": redis://default@cache:6379/0 refused',
+      'GET https://ada@api.example.test/v1/orders failed: 502',
+      'amqp://guest@rabbit:5672/%2F',
+    ])
+      expect(shown(text), text).toBe(text)
   })
 
-  it('masks the user too beside an empty password, or GitHub\'s x-oauth-basic', () => {
+  it('shows a user beside an empty password, as a database with no password is reached', () => {
+    expect(shown('cannot connect to mysql://root:@127.0.0.1:3306/app: refused')).toBe('cannot connect to mysql://root:@127.0.0.1:3306/app: refused')
+  })
+})
+
+describe('a URL whose user name has the form of a credential', () => {
+  it('masks a user alone that reads as a generated key or a token: one is often written there', () => {
+    expect(shown('git clone https://0a1b2c3d4e5f60718293a4b5c6d7e8f9@github.com/org/repo.git')).toBe('git clone https://[REDACTED]@github.com/org/repo.git')
+    expect(shown('git clone https://ghp_0123456789abcdefABCDEF0123456789abcd@github.com/org/repo.git')).toBe('git clone https://[REDACTED]@github.com/org/repo.git')
+    expect(shown('https://9fK2mQ7xLp3RtV8wZ1nB4cD6@api.example.test/v1')).toBe('https://[REDACTED]@api.example.test/v1')
+    expect(shown('https://eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl@api.example.test/v1')).toBe('https://[REDACTED]@api.example.test/v1')
+  })
+
+  it('masks such a user beside an empty password, and any user beside GitHub\'s x-oauth-basic', () => {
     expect(shown('https://key-0a1b2c3d4e5f6071:@api.example.test/v1')).toBe('https://[REDACTED]@api.example.test/v1')
+    expect(shown('curl -u https://sk_test_0123456789abcdefABCDEF:@api.stripe.test/v1')).toBe('curl -u https://[REDACTED]@api.stripe.test/v1')
     expect(shown('https://0a1b2c3d4e5f60718293a4b5c6d7e8f9:x-oauth-basic@github.com/org/repo.git')).toBe('https://[REDACTED]@github.com/org/repo.git')
+    expect(shown('https://octocat:x-oauth-basic@github.com/org/repo.git')).toBe('https://[REDACTED]@github.com/org/repo.git')
+  })
+
+  it('masks the password alone beside an empty user', () => {
+    expect(shown('redis://:s3cret-pw@127.0.0.1:6379/0')).toBe('redis://:***@127.0.0.1:6379/0')
   })
 })
 

@@ -77,8 +77,7 @@ export const postgresStateOptions = z.pipe(
     .check(
       z.superRefine((o, ctx) => {
         if (o.url === undefined && o.connectionString === undefined)
-          // No user in the example URL: every message is redacted on its way out, and `user@` after `://` reads as a
-          // credential there, so the example would show as `postgres://[REDACTED]@...`.
+          // No user in the example URL: which role connects is for the project to say.
           // biome-ignore lint/suspicious/noTemplateCurlyInString: the config's own ${VAR} syntax, shown to the user
           ctx.addIssue({ code: 'custom', path: ['url'], message: "is required, e.g. url: '${DATABASE_URL}' or 'postgres://127.0.0.1:5432/app'" })
       }),
