@@ -130,7 +130,7 @@ function javaNotFound(java: string, javaKey: string, err: NodeJS.ErrnoException)
       ? `no "java" in any folder of PATH; ${home ? `JAVA_HOME is "${home}", which has no bin/java` : 'JAVA_HOME is not set'}`
       : `tried "${java}" from JAVA_HOME: ${err.code ?? err.message}`
   return new ConfigError(
-    `Java was not found on PATH (${looked}). ${INSTALL_JAVA} and put its bin folder on PATH, set JAVA_HOME to it, or set ${javaKey} to the path of a java binary; ${OR_URL}`,
+    `Java was not found ${java === 'java' ? 'on PATH' : 'at JAVA_HOME'} (${looked}). ${INSTALL_JAVA} and put its bin folder on PATH, set JAVA_HOME to it, or set ${javaKey} to the path of a java binary; ${OR_URL}`,
   )
 }
 

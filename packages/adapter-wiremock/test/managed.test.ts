@@ -3,7 +3,7 @@
  * process really gone afterwards (asked of `ps`, and nothing accepts connections on its port).
  */
 import { spawn } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -92,6 +92,28 @@ describeJava('managed WireMock', () => {
       expect((err as Error).message).toContain('Java was not found on PATH (no "java" in any folder of PATH; JAVA_HOME is not set)')
       expect((err as Error).message).toContain('set plugins[0].managed.java to the path of a java binary')
       expect((err as Error).message).toContain('install a JRE')
+    })
+
+    it('says the java JAVA_HOME names cannot be run, when no java was given', async () => {
+      // A JAVA_HOME whose bin/java is there but not executable: the one case where no java was given and the
+      // one tried is not PATH's (JAVA_HOME with no bin/java at all falls back to PATH).
+      const saved = process.env.JAVA_HOME
+      const home = mkdtempSync(path.join(os.tmpdir(), 'venomqa-badjdk-'))
+      mkdirSync(path.join(home, 'bin'))
+      writeFileSync(path.join(home, 'bin/java'), '', { mode: 0o644 })
+      process.env.JAVA_HOME = home
+      let err: unknown
+      try {
+        err = await startWireMock({ javaKey: 'plugins[0].managed.java' }).catch((e: unknown) => e)
+      } finally {
+        if (saved === undefined) delete process.env.JAVA_HOME
+        else process.env.JAVA_HOME = saved
+        rmSync(home, { recursive: true, force: true })
+      }
+      expect(err).toBeInstanceOf(ConfigError)
+      expect((err as ConfigError).where).toBeUndefined()
+      expect((err as Error).message).toContain(`Java was not found at JAVA_HOME (tried "${home}/bin/java" from JAVA_HOME: EACCES)`)
+      expect((err as Error).message).toContain('set plugins[0].managed.java to the path of a java binary')
     })
 
     it('reports a Java that exits at once, with its output', async () => {
