@@ -3,7 +3,7 @@ import { CheckpointStack, ConfigError, type ConnectOptions, type OpenCheckpoint,
 import type { Connection, RowDataPacket } from 'mysql2/promise'
 import { type Target, describeSqlError, isPrivilegeError, openConnection, parseTarget } from './connection'
 import { SAVED_TRIGGERS, TriggerSwapError, copyName, definerSql, otherDefinerNeeds, putBackAppTriggers, quietAppTriggers, readAppTriggers } from './app-triggers'
-import { describeWriter, inFlightWritersSql, toInFlightWriters } from './inflight'
+import { describeWriter, inFlightWritersSql, sessionsInTransactionFromStatus, toInFlightWriters } from './inflight'
 import { canTryLocks, missingPrivileges } from './privileges'
 import { tableNamesOf, unknownTable } from './table-names'
 import { MYSQL_STATE_NAME } from './options'
@@ -805,7 +805,9 @@ export class MysqlSnapshotBackend implements StateBackend {
         unnamed = ` (user "${this.#target.config.user}" may not read information_schema.INNODB_TRX to name it: look in SHOW PROCESSLIST as a user who may)`
       return [[] as RowDataPacket[]] as const
     })
-    const sessions = toInFlightWriters(open)
+    // INNODB_TRX may be a stale cache while another session polls it (see sessionsInTransactionFromStatus).
+    const listed = toInFlightWriters(open)
+    const sessions = listed.length || unnamed ? listed : await sessionsInTransactionFromStatus(conn, this.#target.database)
     return sessions.length
       ? { who: `a transaction of another session (${sessions.map(describeWriter).join('; ')})`, threadId: sessions[0]!.threadId }
       : { who: `a transaction of another session${unnamed}` }
@@ -1109,7 +1111,9 @@ export class MysqlSnapshotBackend implements StateBackend {
     let kill = ''
     try {
       const [rows] = await conn.query<RowDataPacket[]>(inFlightWritersSql(conn, this.#target.database))
-      const open = toInFlightWriters(rows)
+      // INNODB_TRX may be a stale cache while another session polls it (see sessionsInTransactionFromStatus).
+      const listed = toInFlightWriters(rows)
+      const open = listed.length ? listed : await sessionsInTransactionFromStatus(conn, this.#target.database, { readersToo: false })
       sessions = open.length
         ? `${open.length === 1 ? 'session' : `${open.length} sessions`}: ${open.map(describeWriter).join('; ')}`
         : 'session (not listed in information_schema.INNODB_TRX; its default database may be another one)'

@@ -212,6 +212,38 @@ describe('MysqlSnapshotBackend', () => {
     expect(await privateObjects(DB)).toEqual([])
   })
 
+  it('names the session holding the tables even while another session polls INNODB_TRX, whose cache then stays as it was', async () => {
+    // The server refreshes INNODB_TRX only once nobody read it for 100 ms: a session reading it every 20 ms
+    // from before the app's transaction began keeps it showing none (a backend of another run waiting for
+    // transactions to end does the same). The disconnect named nobody, "a transaction of another session".
+    const poller = await admin(DB)
+    let polling = true
+    const polled = (async () => {
+      while (polling) {
+        await poller.query('SELECT COUNT(*) FROM information_schema.INNODB_TRX')
+        await new Promise((r) => setTimeout(r, 20))
+      }
+    })()
+    try {
+      backend = new MysqlSnapshotBackend({ url: urlFor(DB), lockWaitTimeoutMs: 500 })
+      await backend.connect()
+      await app.query('BEGIN')
+      await app.query('SELECT COUNT(*) FROM users')
+      const error = await backend.disconnect().catch((e) => e)
+      expect(error).toBeInstanceOf(StateError)
+      expect(error.message).toMatch(/a transaction of another session \(thread \d+ .*\) still held tracked tables .*\(or after KILL \d+\)/)
+    } finally {
+      polling = false
+      await polled
+      await poller.end()
+      await app.query('COMMIT')
+    }
+    backend = new MysqlSnapshotBackend({ url: urlFor(DB) })
+    await backend.connect()
+    await backend.disconnect()
+    expect(await privateObjects(DB)).toEqual([])
+  })
+
   it('picks up a schema change made while no checkpoint is open', async () => {
     await backend.connect()
     await app.query(`CREATE TABLE notes (id INT AUTO_INCREMENT PRIMARY KEY, body TEXT)`)
