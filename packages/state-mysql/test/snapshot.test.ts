@@ -194,22 +194,13 @@ describe('MysqlSnapshotBackend', () => {
   })
 
   it('disconnect fails loudly, saying what is left and how to remove it, when the transaction outlasts lockWaitTimeoutMs', async () => {
-    backend = new MysqlSnapshotBackend({ url: urlFor(DB), lockWaitTimeoutMs: 500 })
-    await backend.connect()
-    await app.query('BEGIN')
-    await app.query('SELECT COUNT(*) FROM users')
-    const error = await backend.disconnect().catch((e) => e)
-    expect(error).toBeInstanceOf(StateError)
+    const error = await disconnectWhileTheAppReads()
     expect(error.message).toMatch(
       /disconnect: after 500 ms \(lockWaitTimeoutMs\), a transaction of another session \(thread \d+ .*\) still held tracked tables of database .* so the change tracking is still installed: .*_venomqa_.*Its triggers go on recording every write of the app\. Once that transaction has ended \(or after KILL \d+\), connect a snapshot backend to the database again: its connect removes them/,
     )
     await app.query('COMMIT')
     expect(await privateObjects(DB)).not.toEqual([])
-    // As the message says.
-    backend = new MysqlSnapshotBackend({ url: urlFor(DB) })
-    await backend.connect()
-    await backend.disconnect()
-    expect(await privateObjects(DB)).toEqual([])
+    await removedByTheNextConnect()
   })
 
   it('names the session holding the tables even while another session polls INNODB_TRX, whose cache then stays as it was', async () => {
@@ -225,12 +216,7 @@ describe('MysqlSnapshotBackend', () => {
       }
     })()
     try {
-      backend = new MysqlSnapshotBackend({ url: urlFor(DB), lockWaitTimeoutMs: 500 })
-      await backend.connect()
-      await app.query('BEGIN')
-      await app.query('SELECT COUNT(*) FROM users')
-      const error = await backend.disconnect().catch((e) => e)
-      expect(error).toBeInstanceOf(StateError)
+      const error = await disconnectWhileTheAppReads()
       expect(error.message).toMatch(/a transaction of another session \(thread \d+ .*\) still held tracked tables .*\(or after KILL \d+\)/)
     } finally {
       polling = false
@@ -238,11 +224,27 @@ describe('MysqlSnapshotBackend', () => {
       await poller.end()
       await app.query('COMMIT')
     }
+    await removedByTheNextConnect()
+  })
+
+  /** A disconnect (lockWaitTimeoutMs 500) while the app's transaction has read a tracked table and stays open: the error it fails with. */
+  async function disconnectWhileTheAppReads(): Promise<StateError> {
+    backend = new MysqlSnapshotBackend({ url: urlFor(DB), lockWaitTimeoutMs: 500 })
+    await backend.connect()
+    await app.query('BEGIN')
+    await app.query('SELECT COUNT(*) FROM users')
+    const error = await backend.disconnect().catch((e) => e)
+    expect(error).toBeInstanceOf(StateError)
+    return error
+  }
+
+  /** As the message says: the next snapshot backend's connect removes the tracking left behind. */
+  async function removedByTheNextConnect(): Promise<void> {
     backend = new MysqlSnapshotBackend({ url: urlFor(DB) })
     await backend.connect()
     await backend.disconnect()
     expect(await privateObjects(DB)).toEqual([])
-  })
+  }
 
   it('picks up a schema change made while no checkpoint is open', async () => {
     await backend.connect()
