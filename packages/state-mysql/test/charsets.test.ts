@@ -177,8 +177,16 @@ async function roundTrip(charset: string): Promise<void> {
   }
 }
 
-/** Character sets whose round trips run at once: each is mostly waits on the server. */
-const ROUND_TRIPS_AT_ONCE = 4
+/**
+ * Character sets whose round trips run at once: one. Four at once (each on a database of its own) saved some
+ * thirty seconds, but twice in about a dozen suite runs MariaDB 10.11 left a trigger file's backup
+ * (`loose.TRG-`, the table's triggers before one of the backend's was added or dropped) in a database's
+ * directory, and DROP DATABASE then failed with errno 39 "Directory not empty", the database left behind.
+ * It was not seen in the many runs before the round trips ran at once. A server's fault, not the backend's
+ * (the backup is the server's own, made and removed inside one statement); a user's workers on one server
+ * could meet it too.
+ */
+const ROUND_TRIPS_AT_ONCE = 1
 
 describe('character sets', () => {
   it('restores rows byte for byte, and keeps the app’s triggers, in every character set the server offers: as a database default, a table key, a column, a trigger’s', async () => {
@@ -188,9 +196,7 @@ describe('character sets', () => {
     const charsets = sets.map((r) => String(r.Charset)).sort()
     expect(charsets).toEqual(expect.arrayContaining(['big5', 'sjis', 'ujis', 'macce', 'ucs2', 'utf16', 'utf32', 'swe7']))
     const failures: Record<string, string> = {}
-    // Each character set has a database of its own, and a round trip spends most of its time waiting for the
-    // server (a CREATE, a trigger, a checkpoint's DDL): a few at once fill each other's waits. Some forty one
-    // after another were the longest test of the package.
+    // Each character set has a database of its own; the round trips run ROUND_TRIPS_AT_ONCE at a time (see there).
     const waiting = [...charsets]
     const lane = async () => {
       for (let charset = waiting.shift(); charset !== undefined; charset = waiting.shift()) {
